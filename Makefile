@@ -1,0 +1,154 @@
+# isotensor build: native Node addon (g++, optional CUDA), two WASM flavours (em++), TS bundle (rollup).
+#
+#   make            install missing tools (apt: emscripten, g++; npm ci), then build everything
+#   make test       build, then run test/unit three times (wasm threads, wasm single, native)
+#   make demo       build, then run examples/ndarray-tour
+#   make bench      build, then run bench/run.mjs
+#   make native | wasm | ts | clean
+#
+# Options: NO_CUDA=1 (CPU-only addon even when nvcc exists), JOBS=2 (parallel compiles),
+#          NICE="nice -n 10" (prefix of every compile), TEST_ARGS=... (extra vitest arguments).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := all
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+JOBS ?= 2
+NICE ?= nice -n 10
+# emcc's JS optimizer needs acorn, which comes from this project's devDependencies.
+export NODE_PATH := $(CURDIR)/node_modules
+
+# ---- sources: every .cc under core-cpp/ is compiled into every target; nothing is excluded ----
+CORE_CC := $(sort $(shell find core-cpp -name '*.cc'))
+CORE_CU := $(sort $(shell find core-cpp -name '*.cu'))
+BIND_CC := $(sort $(wildcard bindings/*.cc))
+INCLUDES := -Icore-cpp -Icore-cpp/include
+
+# ---- native addon ----
+NVCC := $(if $(NO_CUDA),,$(shell command -v nvcc 2>/dev/null))
+CXX := g++
+NATIVE_OBJ := build/native/obj
+NATIVE_DEFS := $(if $(NVCC),-DIST_WITH_CUDA=1)
+NATIVE_CXXFLAGS := -std=c++17 -O3 -fPIC -fvisibility=hidden -pthread $(INCLUDES) $(NATIVE_DEFS)
+ADDON_CXXFLAGS := -Inode_modules/node-addon-api -Inode_modules/node-api-headers/include \
+  -DNAPI_VERSION=8 -DNAPI_DISABLE_CPP_EXCEPTIONS -DNODE_ADDON_API_DISABLE_DEPRECATED
+AVX2_FLAGS := -mavx2 -mfma
+AVX512_FLAGS := -mavx512f -mavx512bw -mavx512dq -mavx512vl -mfma
+ifneq ($(NVCC),)
+CUDA_HOME ?= $(if $(wildcard /usr/local/cuda/lib64/libcudart_static.a),/usr/local/cuda,$(patsubst %/bin/nvcc,%,$(NVCC)))
+NATIVE_CXXFLAGS += -I$(CUDA_HOME)/include
+# sm_80 (A100, and binary-compatible 8.x), sm_90 (H100/H200), compute_90 PTX for newer GPUs to JIT.
+CUDA_ARCH ?= -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90 \
+  -gencode arch=compute_90,code=compute_90
+NVCCFLAGS := -std=c++17 -O3 --expt-relaxed-constexpr -Xcompiler -fPIC,-fvisibility=hidden,-pthread \
+  $(INCLUDES) $(NATIVE_DEFS) $(CUDA_ARCH)
+CUDA_LIBS := -L$(CUDA_HOME)/lib64 -lcudart_static -ldl -lrt
+NATIVE_CU_OBJS := $(patsubst %.cu,$(NATIVE_OBJ)/%.cu.o,$(CORE_CU))
+endif
+NATIVE_CC_OBJS := $(patsubst %.cc,$(NATIVE_OBJ)/%.o,$(CORE_CC) $(BIND_CC))
+NATIVE_OBJS := $(NATIVE_CC_OBJS) $(NATIVE_CU_OBJS)
+ADDON := bindings/build/isotensor.node
+
+# ---- wasm (flags in wasm/flags.mk) ----
+include wasm/flags.mk
+WASM_THREADS_OBJS := $(patsubst %.cc,build/wasm-threads/obj/%.o,$(CORE_CC))
+WASM_SINGLE_OBJS := $(patsubst %.cc,build/wasm-single/obj/%.o,$(CORE_CC))
+WASM_THREADS := wasm/dist/isotensor-threads.mjs
+WASM_SINGLE := wasm/dist/isotensor-simd.mjs
+
+# ---- ts ----
+TS_SRC := $(shell find ts -name '*.ts' 2>/dev/null)
+TS_OUT := dist/index.mjs
+
+.PHONY: all deps toolchain native wasm wasm-threads wasm-single ts test demo bench clean
+all: deps
+	@$(MAKE) --no-print-directory -j$(JOBS) $(ADDON) wasm-threads wasm-single
+	@$(MAKE) --no-print-directory $(TS_OUT)
+
+# ---- tools: installed only when missing ----
+deps: toolchain node_modules/.install-stamp
+toolchain:
+	@bash scripts/ensure-toolchain.sh
+node_modules/.install-stamp: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+# ---- flag stamps: new compile flags (e.g. NO_CUDA=1) recompile that flavour; new link flags relink ----
+define flagstamp
+$(1): FORCE
+	@mkdir -p $$(dir $$@)
+	@echo '$(2)' | cmp -s - $$@ || echo '$(2)' > $$@
+endef
+.PHONY: FORCE
+$(eval $(call flagstamp,build/native/flags.txt,$(CXX) $(NATIVE_CXXFLAGS) $(ADDON_CXXFLAGS) $(NVCC) $(NVCCFLAGS)))
+$(eval $(call flagstamp,build/wasm-threads/flags.txt,$(WASM_CXXFLAGS) $(WASM_THREADS_FLAGS)))
+$(eval $(call flagstamp,build/wasm-single/flags.txt,$(WASM_CXXFLAGS) $(WASM_SINGLE_FLAGS)))
+$(eval $(call flagstamp,build/wasm-threads/ldflags.txt,$(WASM_LDFLAGS) $(WASM_THREADS_LDFLAGS)))
+$(eval $(call flagstamp,build/wasm-single/ldflags.txt,$(WASM_LDFLAGS) $(WASM_SINGLE_LDFLAGS)))
+
+# ---- native rules ----
+native: deps
+	@$(MAKE) --no-print-directory -j$(JOBS) $(ADDON)
+$(ADDON): $(NATIVE_OBJS)
+	@mkdir -p $(dir $@)
+	$(NICE) $(CXX) -shared -pthread -o $@ $(NATIVE_OBJS) $(CUDA_LIBS)
+	@node -e 'require(process.argv[1])' $(abspath $@) || { rm -f $@; echo "$@ does not load (undefined symbol?)"; exit 1; }
+$(NATIVE_OBJ)/%.avx2.o: %.avx2.cc build/native/flags.txt
+	@mkdir -p $(dir $@)
+	$(NICE) $(CXX) $(NATIVE_CXXFLAGS) $(AVX2_FLAGS) -MMD -MP -c $< -o $@
+$(NATIVE_OBJ)/%.avx512.o: %.avx512.cc build/native/flags.txt
+	@mkdir -p $(dir $@)
+	$(NICE) $(CXX) $(NATIVE_CXXFLAGS) $(AVX512_FLAGS) -MMD -MP -c $< -o $@
+$(NATIVE_OBJ)/bindings/%.o: bindings/%.cc build/native/flags.txt | node_modules/.install-stamp
+	@mkdir -p $(dir $@)
+	$(NICE) $(CXX) $(NATIVE_CXXFLAGS) $(ADDON_CXXFLAGS) -MMD -MP -c $< -o $@
+$(NATIVE_OBJ)/%.o: %.cc build/native/flags.txt
+	@mkdir -p $(dir $@)
+	$(NICE) $(CXX) $(NATIVE_CXXFLAGS) -MMD -MP -c $< -o $@
+$(NATIVE_OBJ)/%.cu.o: %.cu build/native/flags.txt
+	@mkdir -p $(dir $@)
+	$(NICE) $(NVCC) $(NVCCFLAGS) -MMD -MP -MF $(@:.o=.d) -c $< -o $@
+
+# ---- wasm rules ----
+wasm: deps
+	@$(MAKE) --no-print-directory -j$(JOBS) wasm-threads wasm-single
+wasm-threads: $(WASM_THREADS) wasm/dist/package.json
+wasm-single: $(WASM_SINGLE) wasm/dist/package.json
+build/wasm-threads/obj/%.o: %.cc build/wasm-threads/flags.txt
+	@mkdir -p $(dir $@)
+	$(NICE) $(EMXX) $(WASM_CXXFLAGS) $(WASM_THREADS_FLAGS) -MMD -MP -c $< -o $@
+build/wasm-single/obj/%.o: %.cc build/wasm-single/flags.txt
+	@mkdir -p $(dir $@)
+	$(NICE) $(EMXX) $(WASM_CXXFLAGS) $(WASM_SINGLE_FLAGS) -MMD -MP -c $< -o $@
+$(WASM_THREADS): $(WASM_THREADS_OBJS) $(WASM_PRE_JS) build/wasm-threads/ldflags.txt | node_modules/.install-stamp
+	@mkdir -p $(dir $@)
+	$(NICE) $(EMXX) $(WASM_THREADS_OBJS) $(WASM_LDFLAGS) $(WASM_THREADS_LDFLAGS) -o $@
+$(WASM_SINGLE): $(WASM_SINGLE_OBJS) build/wasm-single/ldflags.txt | node_modules/.install-stamp
+	@mkdir -p $(dir $@)
+	$(NICE) $(EMXX) $(WASM_SINGLE_OBJS) $(WASM_LDFLAGS) $(WASM_SINGLE_LDFLAGS) -o $@
+# The pthread worker file is CommonJS; this keeps it CJS whatever the package's "type" is.
+wasm/dist/package.json:
+	@mkdir -p $(dir $@)
+	echo '{"type":"commonjs"}' > $@
+
+# ---- ts bundle (after the addon and wasm: gen-ops reads the op registry from them) ----
+ts: deps
+	@$(MAKE) --no-print-directory $(TS_OUT)
+$(TS_OUT): $(TS_SRC) rollup.config.js tsconfig.json package.json $(ADDON) $(WASM_THREADS) $(WASM_SINGLE) \
+    $(wildcard scripts/gen-ops.mjs)
+	@if [ -f scripts/gen-ops.mjs ]; then echo 'node scripts/gen-ops.mjs'; node scripts/gen-ops.mjs; fi
+	$(NICE) npx rollup -c --silent
+
+# ---- runs ----
+test: all
+	@node scripts/test-all.mjs $(TEST_ARGS)
+demo: all
+	node examples/ndarray-tour/index.mjs
+bench: all
+	@if [ -f bench/run.mjs ]; then node bench/run.mjs; else echo 'bench/run.mjs does not exist yet'; fi
+
+clean:
+	rm -rf build dist bindings/build wasm/dist/*.mjs wasm/dist/*.wasm wasm/dist/*.js wasm/dist/package.json
+
+-include $(NATIVE_CC_OBJS:.o=.d) $(NATIVE_CU_OBJS:.o=.d) $(WASM_THREADS_OBJS:.o=.d) $(WASM_SINGLE_OBJS:.o=.d)

@@ -1,0 +1,204 @@
+// The benchmark entry: runs every column (isotensor configurations and peers) on every selected case,
+// each column in its own child process, one after another, then prints one table and writes
+// bench/results/latest.json and bench/results/latest.md.
+//
+//   node bench/run.mjs [--quick] [--rounds 3] [--only W1,W6] [--columns iso-native,torch] [--out FILE.json]
+//
+// Numbers are the median wall time of one call (see bench/lib/timing.mjs); ratio columns are
+// peer_time / isotensor_time, so > 1 means isotensor is faster.
+
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from './lib/args.mjs';
+import { parseResult } from './lib/protocol.mjs';
+import { loadWorkloads, selectCases } from './lib/workloads.mjs';
+import { renderMarkdown, renderText } from './lib/table.mjs';
+
+const benchDir = path.dirname(fileURLToPath(import.meta.url));
+const cores = os.cpus().length;
+
+function pythonPath() {
+  if (process.env.BENCH_PYTHON) return process.env.BENCH_PYTHON;
+  return existsSync('/tmp/ref/bin/python') ? '/tmp/ref/bin/python' : 'python3';
+}
+
+// One column = one process. `group` is only for reading the table: isotensor | wasm peers | native peers.
+const COLUMNS = [
+  { id: 'iso-wasm-mt', group: 'isotensor', peer: 'isotensor', args: ['--backend', 'wasm', '--flavour', 'threads'] },
+  { id: 'iso-wasm-1t', group: 'isotensor', peer: 'isotensor', args: ['--backend', 'wasm', '--flavour', 'single'] },
+  { id: 'iso-native', group: 'isotensor', peer: 'isotensor', args: ['--backend', 'native'] },
+  { id: `ortweb-${cores}t`, alias: 'ortweb-mt', group: 'wasm', peer: 'ort-web', args: ['--threads', String(cores)] },
+  { id: 'ortweb-1t', group: 'wasm', peer: 'ort-web', args: ['--threads', '1'] },
+  { id: 'tfjs-wasm', group: 'wasm', peer: 'tfjs-wasm', args: [] },
+  { id: `ortnode-${cores}t`, alias: 'ortnode', group: 'native', peer: 'ort-node', args: ['--threads', String(cores)] },
+  { id: `torch-${cores}t`, alias: 'torch', group: 'native', peer: 'torch', python: true, args: ['--threads', String(cores)] },
+];
+
+// Ratio columns: [peer, isotensor] by column id or alias; the pairs the issue names.
+const RATIOS = [
+  { id: 'ortweb/mt', of: ['ortweb-mt', 'iso-wasm-mt'] },
+  { id: 'ortweb/1t', of: ['ortweb-1t', 'iso-wasm-1t'] },
+  { id: 'tfjs/1t', of: ['tfjs-wasm', 'iso-wasm-1t'] },
+  { id: 'tfjs/mt', of: ['tfjs-wasm', 'iso-wasm-mt'] },
+  { id: 'ortnode/nat', of: ['ortnode', 'iso-native'] },
+  { id: 'torch/nat', of: ['torch', 'iso-native'] },
+];
+
+const columnById = (key) => COLUMNS.find((c) => c.id === key || c.alias === key);
+
+function runChild(cmd, argv, label) {
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    const child = spawn(cmd, argv, { cwd: path.dirname(benchDir), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; process.stderr.write(d); });
+    child.on('error', (e) => resolve({ skipped: `${label}: cannot start ${cmd}: ${e.message}`, results: {} }));
+    child.on('close', (code, signal) => {
+      const seconds = (performance.now() - t0) / 1000;
+      const parsed = parseResult(stdout);
+      if (parsed) return resolve({ ...parsed, seconds });
+      const tail = (stderr || stdout).trim().split('\n').slice(-4).join(' | ');
+      resolve({ error: `${label} exited with ${signal ?? `code ${code}`} and no result: ${tail}`, results: {}, seconds });
+    });
+  });
+}
+
+async function runColumn(col, cases, quick) {
+  const ids = cases.map((c) => c.id);
+  const common = [...col.args, ...(quick ? ['--quick'] : [])];
+  const load0 = os.loadavg()[0];
+  let out;
+  if (col.python) {
+    const payload = cases.map((c) => ({ id: c.id, workload: c.workload.id, params: c.params, timing: c.timing }));
+    out = await runChild(pythonPath(), [path.join(benchDir, 'python/torch_worker.py'), '--cases', JSON.stringify(payload), ...common], col.id);
+  } else {
+    out = await runChild(process.execPath, [path.join(benchDir, 'worker.mjs'), '--peer', col.peer, '--cases', ids.join(','), ...common], col.id);
+  }
+  return { ...out, loadavgBefore: load0, loadavgAfter: os.loadavg()[0] };
+}
+
+/** One column's rounds folded into one: per case the round with the lowest median, plus all medians. */
+function mergeRounds(list, cases) {
+  const first = list[0];
+  if (list.length === 1) return first;
+  const results = {};
+  for (const c of cases) {
+    const all = list.map((r) => r.results?.[c.id]).filter(Boolean);
+    const timed = all.filter((x) => x.median != null);
+    if (!timed.length) { results[c.id] = all[0] ?? null; continue; }
+    const best = timed.reduce((a, b) => (b.median < a.median ? b : a));
+    results[c.id] = { ...best, roundMedians: timed.map((x) => x.median) };
+  }
+  return {
+    info: list.find((r) => r.info)?.info ?? first.info, skipped: first.skipped,
+    error: list.map((r, i) => (r.error ? `round ${i + 1}: ${r.error.split('\n')[0]}` : null)).filter(Boolean).join('; ') || undefined,
+    results, seconds: list.reduce((a, r) => a + (r.seconds ?? 0), 0),
+    loadavgBefore: list.map((r) => r.loadavgBefore), loadavgAfter: list.map((r) => r.loadavgAfter),
+  };
+}
+
+function ratiosFor(caseId, columns) {
+  const out = {};
+  for (const r of RATIOS) {
+    const [peerCol, isoCol] = r.of.map(columnById);
+    const peer = columns[peerCol.id]?.results?.[caseId]?.median;
+    const iso = columns[isoCol.id]?.results?.[caseId]?.median;
+    out[r.id] = peer && iso ? peer / iso : null;
+  }
+  return out;
+}
+
+function checkTargets(workloads, columns, rows) {
+  const out = [];
+  for (const w of workloads) {
+    for (const t of w.targets ?? []) {
+      const row = rows.find((r) => r.case === t.case);
+      if (!row) continue;
+      let value = null;
+      if (t.ratio) {
+        const [peerCol, isoCol] = t.ratio.map(columnById);
+        const peer = columns[peerCol.id]?.results?.[t.case]?.median;
+        const iso = columns[isoCol.id]?.results?.[t.case]?.median;
+        value = peer && iso ? peer / iso : null;
+      } else {
+        const ms = columns[columnById(t.column).id]?.results?.[t.case]?.median;
+        value = ms == null ? null : row.units[0].of(ms);
+      }
+      const met = value == null ? null : (t.atLeast != null ? value >= t.atLeast : value <= t.atMost);
+      out.push({ text: t.text, case: t.case, value, met });
+    }
+  }
+  return out;
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2), ['quick']);
+  const workloads = await loadWorkloads();
+  const cases = selectCases(workloads, args.only);
+  if (!cases.length) throw new Error(`--only ${args.only}: no such workload or case`);
+  const wantedCols = args.columns ? args.columns.split(',').map((s) => columnById(s.trim())) : COLUMNS;
+  if (wantedCols.some((c) => !c)) throw new Error(`--columns ${args.columns}: unknown column`);
+
+  const load = os.loadavg()[0];
+  if (load > 0.5) console.error(`note: load average ${load.toFixed(2)} on ${cores} cores; timings will be noisy`);
+
+  // With --rounds R every column runs R times, in alternating order, and each cell keeps its
+  // least-disturbed round (lowest median): on a shared machine, load from other users only slows things.
+  const rounds = Math.max(1, Number(args.rounds ?? 1) | 0);
+  const runs = Object.fromEntries(wantedCols.map((c) => [c.id, []]));
+  for (let r = 0; r < rounds; r++) {
+    const order = r % 2 ? [...wantedCols].reverse() : wantedCols;
+    for (const col of order) {
+      console.error(`[bench] ${col.id}${rounds > 1 ? ` (round ${r + 1}/${rounds})` : ''} ...`);
+      const c = await runColumn(col, cases, !!args.quick);
+      runs[col.id].push(c);
+      if (c.skipped || c.error) console.error(`[bench] ${col.id}: ${c.skipped ? 'skipped' : 'ERROR'}: ${c.skipped ?? c.error}`);
+      if (c.skipped) break; // a missing peer stays missing; do not retry it every round
+    }
+  }
+  const columns = Object.fromEntries(wantedCols.map((col) => [col.id, mergeRounds(runs[col.id], cases)]));
+
+  const rows = cases.map((c) => ({
+    case: c.id, workload: c.workload.id, label: c.label, params: c.params, units: c.units,
+    cells: Object.fromEntries(wantedCols.map((col) => [col.id, columns[col.id].results?.[c.id] ?? null])),
+    ratios: ratiosFor(c.id, columns),
+  }));
+  const targets = checkTargets(workloads, columns, rows);
+
+  const meta = {
+    date: new Date().toISOString(), quick: !!args.quick, rounds, node: process.version,
+    cpu: os.cpus()[0]?.model, cores, loadavgAtStart: load,
+  };
+  const table = { meta, columns: wantedCols.map((c) => c.id), ratios: RATIOS.map((r) => ({ id: r.id, of: r.of.map((k) => columnById(k).id) }))
+    .filter((r) => r.of.every((id) => wantedCols.some((c) => c.id === id))) };
+  const textOut = renderText(table, rows, columns, targets);
+  console.log(textOut);
+
+  const outFile = args.out ?? path.join(benchDir, 'results/latest.json');
+  mkdirSync(path.dirname(outFile), { recursive: true });
+  const json = {
+    ...table,
+    columnInfo: Object.fromEntries(Object.entries(columns).map(([k, v]) => [k, {
+      info: v.info ?? null, skipped: v.skipped ?? null, error: v.error ?? null, seconds: v.seconds,
+      loadavgBefore: v.loadavgBefore, loadavgAfter: v.loadavgAfter }])),
+    rows: rows.map((r) => ({
+      case: r.case, workload: r.workload, label: r.label, params: r.params,
+      units: r.units.map((u) => u.name),
+      cells: Object.fromEntries(Object.entries(r.cells).map(([k, v]) => [k, v && v.median != null
+        ? { ...v, [r.units[0].name]: r.units[0].of(v.median), ...Object.fromEntries(r.units.slice(1).map((u) => [u.name, u.of(v.median)])) }
+        : v])),
+      ratios: r.ratios,
+    })),
+    targets,
+  };
+  writeFileSync(outFile, `${JSON.stringify(json, null, 2)}\n`);
+  writeFileSync(outFile.replace(/\.json$/, '.md'), renderMarkdown(table, rows, columns, targets));
+  console.error(`[bench] wrote ${path.relative(process.cwd(), outFile)} and ${path.basename(outFile, '.json')}.md`);
+}
+
+main().catch((e) => { console.error(e?.stack ?? e); process.exit(1); });

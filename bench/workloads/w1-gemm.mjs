@@ -1,0 +1,87 @@
+// W1: float32 matrix multiply C = A·B, one call per timed repetition.
+
+import { randomFloat32 } from '../lib/data.mjs';
+
+export const id = 'W1';
+export const title = 'GEMM float32';
+
+const gemmCase = (caseId, M, K, N, reps) => ({
+  id: caseId,
+  label: `GEMM ${M}x${K}x${N}`,
+  params: { M, K, N },
+  timing: { warmup: 2, reps, budgetMs: 20000 },
+  units: [
+    { name: 'ms', of: (ms) => ms },
+    { name: 'GFLOP/s', of: (ms) => (2 * M * K * N) / (ms * 1e6) },
+  ],
+});
+
+export const cases = [gemmCase('W1a', 256, 1024, 2048, 20), gemmCase('W1b', 2048, 2048, 2048, 6)];
+
+export const targets = [
+  { case: 'W1b', ratio: ['torch', 'iso-native'], atLeast: 0.5, text: 'native GEMM 2048 >= 0.5x PyTorch' },
+  { case: 'W1a', ratio: ['tfjs-wasm', 'iso-wasm-1t'], atLeast: 1.0, text: 'wasm-single GEMM 256x1024x2048 >= 1.0x tfjs-backend-wasm' },
+  { case: 'W1b', ratio: ['tfjs-wasm', 'iso-wasm-1t'], atLeast: 1.0, text: 'wasm-single GEMM 2048 >= 1.0x tfjs-backend-wasm' },
+  { case: 'W1a', ratio: ['tfjs-wasm', 'iso-wasm-mt'], atLeast: 1.0, text: 'wasm-threads GEMM 256x1024x2048 >= 1.0x tfjs-backend-wasm' },
+  { case: 'W1b', ratio: ['tfjs-wasm', 'iso-wasm-mt'], atLeast: 1.0, text: 'wasm-threads GEMM 2048 >= 1.0x tfjs-backend-wasm' },
+];
+
+export function onnxGraph({ M, K, N }) {
+  return {
+    nodes: [{ op: 'MatMul', inputs: ['a', 'b'], outputs: ['c'] }],
+    inputs: [{ name: 'a', shape: [M, K] }, { name: 'b', shape: [K, N] }],
+    outputs: [{ name: 'c', shape: [M, N] }],
+  };
+}
+
+// A wrong fast path must not look fast: spot-check a few entries of C against a float64 dot product.
+function checkProduct(a, b, c, M, K, N) {
+  for (const [i, j] of [[0, 0], [M - 1, N - 1], [M >> 1, N >> 1], [M - 1, 0], [0, N - 1]]) {
+    let want = 0;
+    for (let k = 0; k < K; k++) want += a[i * K + k] * b[k * N + j];
+    const got = c[i * N + j];
+    if (!(Math.abs(got - want) <= 1e-4 * K)) throw new Error(`GEMM check: C[${i},${j}] = ${got}, want ${want}`);
+  }
+}
+
+// Each implementation returns { call, dispose }: `call` computes one product and returns once
+// the result exists (isotensor: after waitAll; tfjs-wasm kernels run synchronously; onnxruntime
+// resolves run() with the output copied out).
+export const impl = {
+  async isotensor({ mx }, { M, K, N }) {
+    const a = mx.nd.random.uniform({ shape: [M, K] });
+    const b = mx.nd.random.uniform({ shape: [K, N] });
+    const c = mx.nd.dot(a, b);
+    checkProduct(a.dataSync(), b.dataSync(), c.dataSync(), M, K, N);
+    c.dispose();
+    return {
+      call() {
+        const c = mx.nd.dot(a, b);
+        mx.waitAll();
+        c.dispose();
+      },
+      dispose() { a.dispose(); b.dispose(); },
+    };
+  },
+
+  async ort({ ort, createSession }, p) {
+    const session = await createSession(onnxGraph(p));
+    const feeds = {
+      a: new ort.Tensor('float32', randomFloat32(p.M * p.K), [p.M, p.K]),
+      b: new ort.Tensor('float32', randomFloat32(p.K * p.N), [p.K, p.N]),
+    };
+    return {
+      async call() { await session.run(feeds); },
+      async dispose() { await session.release(); },
+    };
+  },
+
+  async tfjs({ tf }, { M, K, N }) {
+    const a = tf.randomUniform([M, K]);
+    const b = tf.randomUniform([K, N]);
+    return {
+      call() { tf.matMul(a, b).dispose(); },
+      dispose() { a.dispose(); b.dispose(); },
+    };
+  },
+};

@@ -1,0 +1,435 @@
+// Node addon: the isotensor C ABI (core-cpp/include/isotensor/c_api.h) wrapped 1:1 for ts/backend/native.ts.
+// Only marshalling lives here. Handles cross as JS numbers holding the pointer value (exact in a double:
+// x86-64/arm64 user pointers are below 2^53). A failing call throws an Error whose message is
+// ist_get_last_error(). Host bytes held by the core are reported to V8 so its GC feels their pressure.
+#include <napi.h>
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "isotensor/c_api.h"
+
+namespace {
+
+constexpr int kCPU = 1;
+constexpr int kMaxOutputs = 4096;  // invoke's capacity for op-created outputs (split may make many)
+
+// Per-environment state (one per main thread / worker_thread that loads the addon).
+struct AddonData {
+  int64_t reportedBytes = 0;  // core live CPU bytes last reported to V8
+  std::vector<IstNDArrayHandle> outputs = std::vector<IstNDArrayHandle>(kMaxOutputs);
+};
+
+AddonData* data(Napi::Env env) { return env.GetInstanceData<AddonData>(); }
+
+Napi::Value fail(Napi::Env env) {
+  Napi::Error::New(env, ist_get_last_error()).ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+Napi::Value typeError(Napi::Env env, const char* fn, const char* what) {
+  Napi::TypeError::New(env, std::string("isotensor addon ") + fn + ": " + what).ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+// Tells V8 how much the core's live CPU memory changed since the last report.
+void reportMemory(Napi::Env env) {
+  int64_t info[4] = {0, 0, 0, 0};
+  if (ist_memory_info(kCPU, 0, info) != 0) return;
+  AddonData* d = data(env);
+  int64_t delta = info[0] - d->reportedBytes;
+  if (delta == 0) return;
+  d->reportedBytes = info[0];
+  Napi::MemoryManagement::AdjustExternalMemory(env, delta);
+}
+
+Napi::Number fromHandle(Napi::Env env, const void* h) {
+  return Napi::Number::New(env, static_cast<double>(reinterpret_cast<uintptr_t>(h)));
+}
+
+void* toHandle(const Napi::Value& v) {
+  return reinterpret_cast<void*>(static_cast<uintptr_t>(v.As<Napi::Number>().Int64Value()));
+}
+
+int toInt(const Napi::Value& v) { return v.As<Napi::Number>().Int32Value(); }
+
+bool toShape(const Napi::Value& v, std::vector<int64_t>* out) {
+  if (!v.IsArray()) return false;
+  Napi::Array a = v.As<Napi::Array>();
+  out->resize(a.Length());
+  for (uint32_t i = 0; i < a.Length(); ++i) (*out)[i] = a.Get(i).As<Napi::Number>().Int64Value();
+  return true;
+}
+
+Napi::Array toJSArray(Napi::Env env, const int64_t* values, int n) {
+  Napi::Array a = Napi::Array::New(env, n);
+  for (int i = 0; i < n; ++i) a.Set(i, Napi::Number::New(env, static_cast<double>(values[i])));
+  return a;
+}
+
+// Start and byte length of a TypedArray, DataView or Buffer.
+bool viewBytes(Napi::Env env, const Napi::Value& v, void** ptr, size_t* nbytes) {
+  bool is = false;
+  if (napi_is_typedarray(env, v, &is) == napi_ok && is) {
+    napi_typedarray_type type;
+    size_t length = 0, offset = 0;
+    napi_value buffer;
+    if (napi_get_typedarray_info(env, v, &type, &length, ptr, &buffer, &offset) != napi_ok) return false;
+    *nbytes = v.As<Napi::TypedArray>().ByteLength();
+    return true;
+  }
+  if (napi_is_dataview(env, v, &is) == napi_ok && is) {
+    napi_value buffer;
+    size_t offset = 0;
+    return napi_get_dataview_info(env, v, nbytes, ptr, &buffer, &offset) == napi_ok;
+  }
+  return false;
+}
+
+bool toStrings(const Napi::Value& v, std::vector<std::string>* out) {
+  if (!v.IsArray()) return false;
+  Napi::Array a = v.As<Napi::Array>();
+  out->resize(a.Length());
+  for (uint32_t i = 0; i < a.Length(); ++i) (*out)[i] = a.Get(i).As<Napi::String>().Utf8Value();
+  return true;
+}
+
+std::vector<const char*> cStrings(const std::vector<std::string>& s) {
+  std::vector<const char*> p(s.size());
+  for (size_t i = 0; i < s.size(); ++i) p[i] = s[i].c_str();
+  return p;
+}
+
+bool toHandles(const Napi::Value& v, std::vector<IstNDArrayHandle>* out) {
+  if (!v.IsArray()) return false;
+  Napi::Array a = v.As<Napi::Array>();
+  out->resize(a.Length());
+  for (uint32_t i = 0; i < a.Length(); ++i) (*out)[i] = toHandle(a.Get(i));
+  return true;
+}
+
+// ---- library / engine ----
+
+Napi::Value Init(const Napi::CallbackInfo& info) {
+  if (ist_init(toInt(info[0]), toInt(info[1])) != 0) return fail(info.Env());
+  return info.Env().Undefined();
+}
+
+Napi::Value RuntimeInfo(const Napi::CallbackInfo& info) {
+  const char* json = nullptr;
+  if (ist_runtime_info(&json) != 0) return fail(info.Env());
+  return Napi::String::New(info.Env(), json);
+}
+
+Napi::Value NumGpus(const Napi::CallbackInfo& info) {
+  int n = 0;
+  if (ist_num_gpus(&n) != 0) return fail(info.Env());
+  return Napi::Number::New(info.Env(), n);
+}
+
+Napi::Value WaitAll(const Napi::CallbackInfo& info) {
+  if (ist_wait_all() != 0) return fail(info.Env());
+  reportMemory(info.Env());
+  return info.Env().Undefined();
+}
+
+// ist_wait_all on a libuv pool thread; the error message is read on that thread (it is thread-local).
+class WaitAllWorker : public Napi::AsyncWorker {
+ public:
+  explicit WaitAllWorker(Napi::Env env) : Napi::AsyncWorker(env, "isotensor.waitAllAsync"),
+                                          deferred_(Napi::Promise::Deferred::New(env)) {}
+  Napi::Promise promise() { return deferred_.Promise(); }
+  void Execute() override {
+    if (ist_wait_all() != 0) SetError(ist_get_last_error());
+  }
+  void OnOK() override {
+    reportMemory(Env());
+    deferred_.Resolve(Env().Undefined());
+  }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+};
+
+Napi::Value WaitAllAsync(const Napi::CallbackInfo& info) {
+  auto* w = new WaitAllWorker(info.Env());
+  Napi::Promise p = w->promise();
+  w->Queue();
+  return p;
+}
+
+Napi::Value SetTrace(const Napi::CallbackInfo& info) {
+  if (ist_engine_set_trace(info[0].ToBoolean().Value() ? 1 : 0) != 0) return fail(info.Env());
+  return info.Env().Undefined();
+}
+
+Napi::Value TakeTrace(const Napi::CallbackInfo& info) {
+  const char* json = nullptr;
+  if (ist_engine_take_trace(&json) != 0) return fail(info.Env());
+  return Napi::String::New(info.Env(), json);
+}
+
+Napi::Value RandomSeed(const Napi::CallbackInfo& info) {
+  if (ist_random_seed(toInt(info[0]), toInt(info[1]), toInt(info[2])) != 0) return fail(info.Env());
+  return info.Env().Undefined();
+}
+
+Napi::Value MemoryInfo(const Napi::CallbackInfo& info) {
+  int64_t out[4] = {0, 0, 0, 0};
+  if (ist_memory_info(toInt(info[0]), toInt(info[1]), out) != 0) return fail(info.Env());
+  return toJSArray(info.Env(), out, 4);
+}
+
+Napi::Value MemoryRelease(const Napi::CallbackInfo& info) {
+  if (ist_memory_release(toInt(info[0]), toInt(info[1])) != 0) return fail(info.Env());
+  return info.Env().Undefined();
+}
+
+// ---- NDArray ----
+
+Napi::Value Create(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::vector<int64_t> shape;
+  if (!toShape(info[0], &shape)) return typeError(env, "create", "shape must be an array of numbers");
+  IstNDArrayHandle h = nullptr;
+  if (ist_ndarray_create(shape.data(), static_cast<int>(shape.size()), toInt(info[1]), toInt(info[2]),
+                         toInt(info[3]), &h) != 0)
+    return fail(env);
+  reportMemory(env);
+  return fromHandle(env, h);
+}
+
+Napi::Value Free(const Napi::CallbackInfo& info) {
+  if (ist_ndarray_free(toHandle(info[0])) != 0) return fail(info.Env());
+  reportMemory(info.Env());
+  return info.Env().Undefined();
+}
+
+Napi::Value Shape(const Napi::CallbackInfo& info) {
+  int ndim = 0;
+  const int64_t* shape = nullptr;
+  if (ist_ndarray_get_shape(toHandle(info[0]), &ndim, &shape) != 0) return fail(info.Env());
+  return toJSArray(info.Env(), shape, ndim);
+}
+
+Napi::Value DType(const Napi::CallbackInfo& info) {
+  int dtype = 0;
+  if (ist_ndarray_get_dtype(toHandle(info[0]), &dtype) != 0) return fail(info.Env());
+  return Napi::Number::New(info.Env(), dtype);
+}
+
+Napi::Value Context(const Napi::CallbackInfo& info) {
+  int devType = 0, devId = 0;
+  if (ist_ndarray_get_context(toHandle(info[0]), &devType, &devId) != 0) return fail(info.Env());
+  Napi::Array a = Napi::Array::New(info.Env(), 2);
+  a.Set(0u, Napi::Number::New(info.Env(), devType));
+  a.Set(1u, Napi::Number::New(info.Env(), devId));
+  return a;
+}
+
+Napi::Value CopyFrom(const Napi::CallbackInfo& info) {
+  void* ptr = nullptr;
+  size_t nbytes = 0;
+  if (!viewBytes(info.Env(), info[1], &ptr, &nbytes))
+    return typeError(info.Env(), "copyFrom", "source must be a TypedArray or DataView");
+  if (ist_ndarray_sync_copy_from_cpu(toHandle(info[0]), ptr, nbytes) != 0) return fail(info.Env());
+  return info.Env().Undefined();
+}
+
+Napi::Value CopyTo(const Napi::CallbackInfo& info) {
+  void* ptr = nullptr;
+  size_t nbytes = 0;
+  if (!viewBytes(info.Env(), info[1], &ptr, &nbytes))
+    return typeError(info.Env(), "copyTo", "destination must be a TypedArray or DataView");
+  if (ist_ndarray_sync_copy_to_cpu(toHandle(info[0]), ptr, nbytes) != 0) return fail(info.Env());
+  return info.Env().Undefined();
+}
+
+Napi::Value WaitToRead(const Napi::CallbackInfo& info) {
+  if (ist_ndarray_wait_to_read(toHandle(info[0])) != 0) return fail(info.Env());
+  return info.Env().Undefined();
+}
+
+Napi::Value WaitToWrite(const Napi::CallbackInfo& info) {
+  if (ist_ndarray_wait_to_write(toHandle(info[0])) != 0) return fail(info.Env());
+  return info.Env().Undefined();
+}
+
+// readAsync: the engine calls onReadable on one of its threads once the array can be read; a
+// thread-safe function carries that to the JS thread, which resolves the promise. Each call owns its
+// TSFN, released by that one call, so nothing keeps the event loop alive after it resolved.
+struct ReadRequest;
+void resolveRead(Napi::Env env, Napi::Function, std::nullptr_t*, ReadRequest* req);
+using ReadTSFN = Napi::TypedThreadSafeFunction<std::nullptr_t, ReadRequest, resolveRead>;
+
+struct ReadRequest {
+  Napi::Promise::Deferred deferred;
+  ReadTSFN tsfn;
+  explicit ReadRequest(Napi::Env env) : deferred(Napi::Promise::Deferred::New(env)) {}
+};
+
+void resolveRead(Napi::Env env, Napi::Function, std::nullptr_t*, ReadRequest* req) {
+  if (env != nullptr) req->deferred.Resolve(env.Undefined());  // env is null while the env shuts down
+  delete req;
+}
+
+void onReadable(void* arg) {
+  auto* req = static_cast<ReadRequest*>(arg);
+  ReadTSFN tsfn = req->tsfn;
+  if (tsfn.NonBlockingCall(req) != napi_ok) {
+    delete req;  // napi_closing: the env is shutting down and the TSFN may be gone; do not touch it
+    return;
+  }
+  tsfn.Release();
+}
+
+Napi::Value ReadAsync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto* req = new ReadRequest(env);
+  Napi::Promise promise = req->deferred.Promise();
+  req->tsfn = ReadTSFN::New(env, "isotensor.readAsync", 0, 1, nullptr);
+  if (ist_ndarray_read_callback(toHandle(info[0]), onReadable, req) != 0) {
+    req->tsfn.Release();
+    delete req;
+    return fail(env);
+  }
+  return promise;
+}
+
+Napi::Value NewView(Napi::Env env, int rc, IstNDArrayHandle out) {
+  if (rc != 0) return fail(env);
+  return fromHandle(env, out);
+}
+
+Napi::Value Reshape(const Napi::CallbackInfo& info) {
+  std::vector<int64_t> shape;
+  if (!toShape(info[1], &shape)) return typeError(info.Env(), "reshape", "shape must be an array of numbers");
+  IstNDArrayHandle out = nullptr;
+  int rc = ist_ndarray_reshape(toHandle(info[0]), shape.data(), static_cast<int>(shape.size()), &out);
+  return NewView(info.Env(), rc, out);
+}
+
+Napi::Value Slice(const Napi::CallbackInfo& info) {
+  IstNDArrayHandle out = nullptr;
+  int rc = ist_ndarray_slice(toHandle(info[0]), info[1].As<Napi::Number>().Int64Value(),
+                             info[2].As<Napi::Number>().Int64Value(), &out);
+  return NewView(info.Env(), rc, out);
+}
+
+Napi::Value At(const Napi::CallbackInfo& info) {
+  IstNDArrayHandle out = nullptr;
+  int rc = ist_ndarray_at(toHandle(info[0]), info[1].As<Napi::Number>().Int64Value(), &out);
+  return NewView(info.Env(), rc, out);
+}
+
+Napi::Value SameStorage(const Napi::CallbackInfo& info) {
+  int same = 0;
+  if (ist_ndarray_same_storage(toHandle(info[0]), toHandle(info[1]), &same) != 0) return fail(info.Env());
+  return Napi::Boolean::New(info.Env(), same != 0);
+}
+
+// ---- operators ----
+
+Napi::Value OpGet(const Napi::CallbackInfo& info) {
+  std::string name = info[0].As<Napi::String>().Utf8Value();
+  IstOpHandle op = nullptr;
+  if (ist_op_get(name.c_str(), &op) != 0) return fail(info.Env());
+  return fromHandle(info.Env(), op);
+}
+
+Napi::Value OpListJSON(const Napi::CallbackInfo& info) {
+  const char* json = nullptr;
+  if (ist_op_list_json(&json) != 0) return fail(info.Env());
+  return Napi::String::New(info.Env(), json);
+}
+
+Napi::Value Invoke(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::vector<IstNDArrayHandle> inputs, given;
+  std::vector<std::string> keys, vals;
+  if (!toHandles(info[1], &inputs)) return typeError(env, "invoke", "inputs must be an array of handles");
+  if (!info[2].IsNull() && !info[2].IsUndefined() && !toHandles(info[2], &given))
+    return typeError(env, "invoke", "outputs must be an array of handles or null");
+  if (!toStrings(info[3], &keys) || !toStrings(info[4], &vals) || keys.size() != vals.size())
+    return typeError(env, "invoke", "keys and vals must be string arrays of one length");
+  std::vector<const char*> k = cStrings(keys), v = cStrings(vals);
+  int numOutputs = static_cast<int>(given.size());
+  IstNDArrayHandle* outputs = given.empty() ? data(env)->outputs.data() : given.data();
+  int capacity = given.empty() ? kMaxOutputs : numOutputs;
+  if (ist_imperative_invoke(toHandle(info[0]), static_cast<int>(inputs.size()), inputs.data(), &numOutputs,
+                            outputs, capacity, static_cast<int>(k.size()), k.data(), v.data()) != 0)
+    return fail(env);
+  reportMemory(env);
+  Napi::Array result = Napi::Array::New(env, numOutputs);
+  for (int i = 0; i < numOutputs; ++i) result.Set(i, fromHandle(env, outputs[i]));
+  return result;
+}
+
+// ---- serialization ----
+
+Napi::Value Save(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::vector<IstNDArrayHandle> arrays;
+  std::vector<std::string> keys;
+  if (!toHandles(info[0], &arrays)) return typeError(env, "save", "handles must be an array");
+  bool named = !info[1].IsNull() && !info[1].IsUndefined();
+  if (named && (!toStrings(info[1], &keys) || keys.size() != arrays.size()))
+    return typeError(env, "save", "keys must be null or one string per array");
+  std::vector<const char*> k = cStrings(keys);
+  uint8_t* buf = nullptr;
+  size_t len = 0;
+  if (ist_ndarray_save(static_cast<int>(arrays.size()), arrays.data(), named ? k.data() : nullptr, &buf,
+                       &len) != 0)
+    return fail(env);
+  Napi::Uint8Array out = Napi::Uint8Array::New(env, len);
+  if (len) memcpy(out.Data(), buf, len);
+  ist_buffer_free(buf);
+  return out;
+}
+
+Napi::Value Load(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  void* ptr = nullptr;
+  size_t nbytes = 0;
+  if (!viewBytes(env, info[0], &ptr, &nbytes)) return typeError(env, "load", "bytes must be a Uint8Array");
+  int numArrays = 0, numKeys = 0;
+  IstNDArrayHandle* arrays = nullptr;
+  const char** keys = nullptr;
+  if (ist_ndarray_load(static_cast<const uint8_t*>(ptr), nbytes, &numArrays, &arrays, &numKeys, &keys) != 0)
+    return fail(env);
+  reportMemory(env);
+  Napi::Object result = Napi::Object::New(env);
+  Napi::Array a = Napi::Array::New(env, numArrays);
+  for (int i = 0; i < numArrays; ++i) a.Set(i, fromHandle(env, arrays[i]));
+  Napi::Array k = Napi::Array::New(env, numKeys);
+  for (int i = 0; i < numKeys; ++i) k.Set(i, Napi::String::New(env, keys[i]));
+  result.Set("arrays", a);
+  result.Set("keys", k);
+  return result;
+}
+
+Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
+  env.SetInstanceData(new AddonData());
+  const struct { const char* name; Napi::Function::Callback fn; } table[] = {
+      {"init", Init},           {"runtimeInfo", RuntimeInfo},   {"numGpus", NumGpus},
+      {"waitAll", WaitAll},     {"waitAllAsync", WaitAllAsync}, {"setTrace", SetTrace},
+      {"takeTrace", TakeTrace}, {"randomSeed", RandomSeed},     {"memoryInfo", MemoryInfo},
+      {"memoryRelease", MemoryRelease},
+      {"create", Create},       {"free", Free},                 {"shape", Shape},
+      {"dtype", DType},         {"context", Context},           {"copyFrom", CopyFrom},
+      {"copyTo", CopyTo},       {"waitToRead", WaitToRead},     {"waitToWrite", WaitToWrite},
+      {"readAsync", ReadAsync}, {"reshape", Reshape},           {"slice", Slice},
+      {"at", At},               {"sameStorage", SameStorage},
+      {"opGet", OpGet},         {"opListJSON", OpListJSON},     {"invoke", Invoke},
+      {"save", Save},           {"load", Load},
+  };
+  for (const auto& e : table) exports.Set(e.name, Napi::Function::New(env, e.fn, e.name));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(isotensor, InitModule)

@@ -1,0 +1,332 @@
+// The C ABI: catches every exception at the boundary and turns it into -1 + a thread-local message.
+#include "isotensor/c_api.h"
+#include <atomic>
+#include <cstring>
+#include <string>
+#include <vector>
+#include "base/error.h"
+#include "base/gpu_info.h"
+#include "engine/engine.h"
+#include "engine/engine_impl.h"
+#include "engine/parallel_for.h"
+#include "io/ndarray_file.h"
+#include "kernels/cpu/cpu_features.h"
+#include "ndarray/ndarray.h"
+#include "op/imperative.h"
+#include "op/registry.h"
+#include "storage/storage.h"
+#if defined(__EMSCRIPTEN_PTHREADS__)
+#include <emscripten/threading.h>
+#endif
+
+using namespace ist;
+
+namespace {
+
+thread_local std::string tLastError;
+thread_local std::string tJSON;  // backing store of returned JSON strings
+thread_local std::vector<IstNDArrayHandle> tLoadedArrays;
+thread_local std::vector<std::string> tLoadedKeys;
+thread_local std::vector<const char*> tLoadedKeyPtrs;
+
+template <typename F>
+int guard(F&& f) {
+  try {
+    f();
+    return 0;
+  } catch (const std::exception& e) {
+    tLastError = e.what();
+  } catch (...) {
+    tLastError = "unknown error";
+  }
+  return -1;
+}
+
+NDArray& arr(IstNDArrayHandle h) {
+  if (h == nullptr) throwError("ndarray", "handle", "null array handle");
+  return *static_cast<NDArray*>(h);
+}
+
+Context makeContext(int devType, int devId) {
+  IST_CHECK(devType == Context::kCPU || devType == Context::kGPU, "context", "dev_type",
+            "unknown device type " << devType);
+  IST_CHECK(devId >= 0, "context", "dev_id", "negative device id " << devId);
+  Context c{devType, devId};
+  if (c.isGPU()) {
+    IST_CHECK(builtWithCuda(), "context", "ctx",
+              c.str() << " is not available: this build of isotensor has no CUDA support");
+    IST_CHECK(devId < numGpus(), "context", "ctx",
+              c.str() << " is not available: " << numGpus() << " CUDA device(s) visible");
+  }
+  return c;
+}
+
+void wakeFlag(int32_t* flag) {
+  __atomic_store_n(flag, 1, __ATOMIC_SEQ_CST);
+#if defined(__EMSCRIPTEN_PTHREADS__)
+  emscripten_futex_wake(flag, 0x7fffffff);
+#endif
+}
+
+// The kernels' vector ISA: what run-time dispatch picked natively, SIMD128 in WASM.
+std::string simdDescription() {
+#if defined(__EMSCRIPTEN__)
+#if defined(__wasm_simd128__)
+  return "simd128";
+#else
+  return "none";
+#endif
+#else
+  return cpuIsaName(cpuIsa());
+#endif
+}
+
+}  // namespace
+
+extern "C" {
+
+const char* ist_get_last_error(void) { return tLastError.c_str(); }
+
+int ist_init(int num_threads, int engine_kind) {
+  return guard([&] { Engine::init(num_threads, engine_kind); });
+}
+
+int ist_runtime_info(const char** out_json) {
+  return guard([&] {
+    Engine* e = Engine::get();
+    std::string j = "{";
+#if defined(__EMSCRIPTEN__)
+    j += "\"platform\":\"wasm\"";
+#else
+    j += "\"platform\":\"native\"";
+#endif
+    j += ",\"engine\":\"" + std::string(e->kind()) + "\"";
+    j += ",\"threads\":" + std::to_string(parallelThreads());
+    j += ",\"simd\":\"" + simdDescription() + "\"";
+    j += ",\"cuda\":" + std::string(builtWithCuda() ? "true" : "false");
+    j += ",\"num_gpus\":" + std::to_string(numGpus());
+    j += "," + std::string(gpuLibrariesJSON());
+    j += ",\"mpi\":false,\"nccl\":false}";
+    tJSON = j;
+    *out_json = tJSON.c_str();
+  });
+}
+
+int ist_num_gpus(int* out) {
+  return guard([&] { *out = numGpus(); });
+}
+
+int ist_wait_all(void) {
+  return guard([] { Engine::get()->waitForAll(); });
+}
+
+int ist_wait_all_signal(int32_t* flag) {
+  // onIdle fires when nothing is pending and, unlike waitForAll, leaves recorded
+  // errors for the next ist_wait_all to raise.
+  return guard([&] { engineImpl()->onIdle([flag] { wakeFlag(flag); }); });
+}
+
+int ist_engine_set_trace(int on) {
+  return guard([&] { Engine::setTrace(on != 0); });
+}
+
+int ist_engine_take_trace(const char** out_json) {
+  return guard([&] {
+    tJSON = Engine::takeTraceJSON();
+    *out_json = tJSON.c_str();
+  });
+}
+
+int ist_random_seed(int32_t seed, int dev_type, int dev_id) {
+  return guard([&] {
+    IST_CHECK(dev_type == Context::kCPU || dev_type == Context::kGPU, "random.seed", "ctx",
+              "unknown device type " << dev_type);
+    seedRandom(Context{dev_type, dev_id}, static_cast<uint32_t>(seed));
+  });
+}
+
+int ist_memory_info(int dev_type, int dev_id, int64_t* out) {
+  return guard([&] {
+    MemoryStats s = Storage::stats(Context{dev_type, dev_id});
+    out[0] = s.liveBytes;
+    out[1] = s.peakBytes;
+    out[2] = s.pooledBytes;
+    out[3] = s.liveCount;
+  });
+}
+
+int ist_memory_release(int dev_type, int dev_id) {
+  return guard([&] { Storage::releasePooled(Context{dev_type, dev_id}); });
+}
+
+int ist_ndarray_create(const int64_t* shape, int ndim, int dtype, int dev_type, int dev_id,
+                       IstNDArrayHandle* out) {
+  return guard([&] {
+    IST_CHECK(ndim >= 0 && ndim <= 32, "ndarray", "shape", "rank " << ndim << " is out of range [0, 32]");
+    IST_CHECK(dtypeIsValid(dtype), "ndarray", "dtype", "unknown dtype flag " << dtype);
+    Shape s(shape, shape + ndim);
+    *out = new NDArray(s, static_cast<DType>(dtype), makeContext(dev_type, dev_id));
+  });
+}
+
+int ist_ndarray_free(IstNDArrayHandle h) {
+  return guard([&] { delete static_cast<NDArray*>(h); });
+}
+
+int ist_ndarray_get_shape(IstNDArrayHandle h, int* out_ndim, const int64_t** out_shape) {
+  return guard([&] {
+    const NDArray& a = arr(h);
+    *out_ndim = a.ndim();
+    *out_shape = a.shape().data();
+  });
+}
+
+int ist_ndarray_get_dtype(IstNDArrayHandle h, int* out_dtype) {
+  return guard([&] { *out_dtype = static_cast<int>(arr(h).dtype()); });
+}
+
+int ist_ndarray_get_context(IstNDArrayHandle h, int* out_dev_type, int* out_dev_id) {
+  return guard([&] {
+    *out_dev_type = arr(h).ctx().devType;
+    *out_dev_id = arr(h).ctx().devId;
+  });
+}
+
+int ist_ndarray_sync_copy_from_cpu(IstNDArrayHandle h, const void* data, size_t nbytes) {
+  return guard([&] { arr(h).syncCopyFromCPU(data, nbytes); });
+}
+
+int ist_ndarray_sync_copy_to_cpu(IstNDArrayHandle h, void* data, size_t nbytes) {
+  return guard([&] { arr(h).syncCopyToCPU(data, nbytes); });
+}
+
+int ist_ndarray_wait_to_read(IstNDArrayHandle h) {
+  return guard([&] { arr(h).waitToRead(); });
+}
+
+int ist_ndarray_wait_to_write(IstNDArrayHandle h) {
+  return guard([&] { arr(h).waitToWrite(); });
+}
+
+int ist_ndarray_read_signal(IstNDArrayHandle h, int32_t* flag) {
+  return guard([&] {
+    const NDArray& a = arr(h);
+    NDArray keep = a;
+    Engine::get()->pushSync([flag, keep](RunContext) { wakeFlag(flag); }, a.ctx(), {a.var()}, {}, "read_signal",
+                            true);
+  });
+}
+
+int ist_ndarray_read_callback(IstNDArrayHandle h, void (*cb)(void*), void* arg) {
+  return guard([&] {
+    const NDArray& a = arr(h);
+    NDArray keep = a;
+    Engine::get()->pushSync([cb, arg, keep](RunContext) { cb(arg); }, a.ctx(), {a.var()}, {}, "read_callback",
+                            true);
+  });
+}
+
+int ist_ndarray_reshape(IstNDArrayHandle h, const int64_t* shape, int ndim, IstNDArrayHandle* out) {
+  return guard([&] {
+    IST_CHECK(ndim >= 0 && ndim <= 32, "reshape", "shape", "rank " << ndim << " is out of range [0, 32]");
+    *out = new NDArray(arr(h).reshape(Shape(shape, shape + ndim)));
+  });
+}
+
+int ist_ndarray_slice(IstNDArrayHandle h, int64_t begin, int64_t end, IstNDArrayHandle* out) {
+  return guard([&] { *out = new NDArray(arr(h).slice(begin, end)); });
+}
+
+int ist_ndarray_at(IstNDArrayHandle h, int64_t index, IstNDArrayHandle* out) {
+  return guard([&] { *out = new NDArray(arr(h).at(index)); });
+}
+
+int ist_ndarray_data_ptr(IstNDArrayHandle h, void** out) {
+  return guard([&] {
+    const NDArray& a = arr(h);
+    IST_CHECK(!a.ctx().isGPU(), "data_ptr", "ctx", "array is on " << a.ctx().str() << ", not on the host");
+    a.waitToRead();
+    *out = a.dataPtr();
+  });
+}
+
+int ist_ndarray_same_storage(IstNDArrayHandle a, IstNDArrayHandle b, int* out) {
+  return guard([&] { *out = arr(a).sameStorage(arr(b)) ? 1 : 0; });
+}
+
+int ist_op_get(const char* name, IstOpHandle* out) {
+  return guard([&] { *out = &OpRegistry::get(name); });
+}
+
+int ist_op_list_json(const char** out_json) {
+  return guard([&] {
+    tJSON = OpRegistry::listJSON();
+    *out_json = tJSON.c_str();
+  });
+}
+
+int ist_imperative_invoke(IstOpHandle op, int num_inputs, const IstNDArrayHandle* inputs, int* num_outputs,
+                          IstNDArrayHandle* outputs, int out_capacity, int num_params, const char** keys,
+                          const char** vals) {
+  return guard([&] {
+    if (op == nullptr) throwError("invoke", "op", "null operator handle");
+    const Op& o = *static_cast<const Op*>(op);
+    std::vector<NDArray> in;
+    in.reserve(num_inputs);
+    for (int i = 0; i < num_inputs; ++i) in.push_back(arr(inputs[i]));
+    AttrDict attrs;
+    for (int i = 0; i < num_params; ++i) attrs[keys[i]] = vals[i];
+    std::vector<NDArray> given;
+    for (int i = 0; i < *num_outputs; ++i) given.push_back(arr(outputs[i]));
+    std::vector<NDArray> res = invokeOp(o, in, attrs, given);
+    if (given.empty()) {
+      IST_CHECK(static_cast<int>(res.size()) <= out_capacity, o.name, "out",
+                "op produced " << res.size() << " outputs, capacity is " << out_capacity);
+      for (size_t i = 0; i < res.size(); ++i) outputs[i] = new NDArray(res[i]);
+      *num_outputs = static_cast<int>(res.size());
+    }
+  });
+}
+
+int ist_ndarray_save(int num_arrays, const IstNDArrayHandle* arrays, const char** keys, uint8_t** out_buf,
+                     size_t* out_len) {
+  return guard([&] {
+    std::vector<NDArray> list;
+    std::vector<std::string> names;
+    for (int i = 0; i < num_arrays; ++i) {
+      list.push_back(arr(arrays[i]));
+      if (keys) names.emplace_back(keys[i]);
+    }
+    std::vector<uint8_t> bytes = saveNDArrayList(list, names);
+    uint8_t* buf = static_cast<uint8_t*>(malloc(bytes.size() ? bytes.size() : 1));
+    IST_CHECK(buf != nullptr, "save", "data", "cannot allocate " << bytes.size() << " bytes");
+    if (!bytes.empty()) memcpy(buf, bytes.data(), bytes.size());
+    *out_buf = buf;
+    *out_len = bytes.size();
+  });
+}
+
+int ist_buffer_free(uint8_t* buf) {
+  free(buf);
+  return 0;
+}
+
+int ist_ndarray_load(const uint8_t* buf, size_t len, int* out_num_arrays, IstNDArrayHandle** out_arrays,
+                     int* out_num_keys, const char*** out_keys) {
+  return guard([&] {
+    std::vector<NDArray> list;
+    std::vector<std::string> names;
+    loadNDArrayList(buf, len, &list, &names);
+    tLoadedArrays.clear();
+    for (auto& a : list) tLoadedArrays.push_back(new NDArray(a));
+    tLoadedKeys = names;
+    tLoadedKeyPtrs.clear();
+    for (auto& k : tLoadedKeys) tLoadedKeyPtrs.push_back(k.c_str());
+    *out_num_arrays = static_cast<int>(tLoadedArrays.size());
+    *out_arrays = tLoadedArrays.data();
+    *out_num_keys = static_cast<int>(tLoadedKeyPtrs.size());
+    *out_keys = tLoadedKeyPtrs.data();
+  });
+}
+
+}  // extern "C"

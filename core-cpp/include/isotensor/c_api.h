@@ -1,0 +1,114 @@
+/* isotensor C ABI: the only door into the core, wrapped 1:1 by the WASM loader and the Node addon. */
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef ISOTENSOR_C_API_H_
+#define ISOTENSOR_C_API_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(__EMSCRIPTEN__)
+#include <emscripten/emscripten.h>
+#define IST_API EMSCRIPTEN_KEEPALIVE
+#else
+#define IST_API __attribute__((visibility("default")))
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Opaque handles. Every call returns 0 on success and -1 on failure; the
+ * message of the last failure on this thread is ist_get_last_error(). */
+typedef void* IstNDArrayHandle;
+typedef const void* IstOpHandle;
+
+/* Device types follow MXNet: 1 cpu, 2 gpu. dtypes are MXNet type flags
+ * (float32 0, float64 1, float16 2, uint8 3, int32 4, int8 5, int64 6,
+ * bool 7, int16 8, uint16 9, uint32 10, uint64 11, bfloat16 12). */
+
+IST_API const char* ist_get_last_error(void);
+
+/* ---- library / engine ---- */
+/* Starts the engine. num_threads <= 0 picks the hardware concurrency.
+ * engine_kind: 0 from ISOTENSOR_ENGINE (default threaded), 1 threaded, 2 naive. */
+IST_API int ist_init(int num_threads, int engine_kind);
+/* JSON object: engine, threads, simd, cuda, num_gpus, cublas, cudnn, ... */
+IST_API int ist_runtime_info(const char** out_json);
+IST_API int ist_num_gpus(int* out);
+IST_API int ist_wait_all(void);
+/* Pushes an op after everything pushed so far; it stores 1 into *flag and
+ * wakes futex waiters on it when all earlier work is done (WASM Promise twin). */
+IST_API int ist_wait_all_signal(int32_t* flag);
+/* Records (1) or stops (0) an execution trace of engine ops. */
+IST_API int ist_engine_set_trace(int on);
+/* JSON array of {op, thread, start_us, end_us} since tracing started; clears it. */
+IST_API int ist_engine_take_trace(const char** out_json);
+IST_API int ist_random_seed(int32_t seed, int dev_type, int dev_id);
+/* out[0] live bytes, out[1] peak bytes, out[2] pooled (cached free) bytes,
+ * out[3] live allocation count. */
+IST_API int ist_memory_info(int dev_type, int dev_id, int64_t* out);
+/* Returns cached pooled memory of the device to the system. */
+IST_API int ist_memory_release(int dev_type, int dev_id);
+
+/* ---- NDArray ---- */
+IST_API int ist_ndarray_create(const int64_t* shape, int ndim, int dtype, int dev_type,
+                               int dev_id, IstNDArrayHandle* out);
+/* Drops this handle; the storage is freed by an engine write once no other
+ * handle (view) refers to it and every pending op on it has run. */
+IST_API int ist_ndarray_free(IstNDArrayHandle h);
+/* *out_shape points to storage owned by the handle, valid until it is freed. */
+IST_API int ist_ndarray_get_shape(IstNDArrayHandle h, int* out_ndim, const int64_t** out_shape);
+IST_API int ist_ndarray_get_dtype(IstNDArrayHandle h, int* out_dtype);
+IST_API int ist_ndarray_get_context(IstNDArrayHandle h, int* out_dev_type, int* out_dev_id);
+/* Blocking copies between host memory and the array (nbytes must match). */
+IST_API int ist_ndarray_sync_copy_from_cpu(IstNDArrayHandle h, const void* data, size_t nbytes);
+IST_API int ist_ndarray_sync_copy_to_cpu(IstNDArrayHandle h, void* data, size_t nbytes);
+IST_API int ist_ndarray_wait_to_read(IstNDArrayHandle h);
+IST_API int ist_ndarray_wait_to_write(IstNDArrayHandle h);
+/* Pushes a read of h that stores 1 into *flag and wakes futex waiters. */
+IST_API int ist_ndarray_read_signal(IstNDArrayHandle h, int32_t* flag);
+/* Pushes a read of h that calls cb(arg) on an engine thread when the array is
+ * ready (or failed). Native Promise twin. */
+IST_API int ist_ndarray_read_callback(IstNDArrayHandle h, void (*cb)(void*), void* arg);
+/* Views sharing storage. reshape accepts MXNet's codes 0 -1 -2 -3 -4. */
+IST_API int ist_ndarray_reshape(IstNDArrayHandle h, const int64_t* shape, int ndim,
+                                IstNDArrayHandle* out);
+IST_API int ist_ndarray_slice(IstNDArrayHandle h, int64_t begin, int64_t end,
+                              IstNDArrayHandle* out);
+IST_API int ist_ndarray_at(IstNDArrayHandle h, int64_t index, IstNDArrayHandle* out);
+/* Host pointer of a CPU array's first element after waiting for pending writes. */
+IST_API int ist_ndarray_data_ptr(IstNDArrayHandle h, void** out);
+/* Nonzero when both handles share one storage chunk. */
+IST_API int ist_ndarray_same_storage(IstNDArrayHandle a, IstNDArrayHandle b, int* out);
+
+/* ---- operators ---- */
+IST_API int ist_op_get(const char* name, IstOpHandle* out);
+/* JSON array describing every registered op (name, aliases, inputs, params
+ * with type/default/doc, outputs, doc) for code generation. */
+IST_API int ist_op_list_json(const char** out_json);
+/* Runs an op imperatively (pushed to the engine; returns at once).
+ * inputs: num_inputs handles. If *num_outputs > 0 on entry, outputs holds that
+ * many caller-provided arrays that receive the results (e.g. a += b).
+ * Otherwise new arrays are created and written to outputs (capacity
+ * out_capacity) and *num_outputs is set. Params are MXNet attribute strings;
+ * "ctx" ("cpu(0)") and "dtype" are accepted by creation ops. */
+IST_API int ist_imperative_invoke(IstOpHandle op, int num_inputs, const IstNDArrayHandle* inputs,
+                                  int* num_outputs, IstNDArrayHandle* outputs, int out_capacity,
+                                  int num_params, const char** keys, const char** vals);
+
+/* ---- serialization (MXNet binary NDArray list format) ---- */
+/* keys may be NULL (list) or num_arrays names (dict). The buffer is owned by
+ * the library until ist_buffer_free. */
+IST_API int ist_ndarray_save(int num_arrays, const IstNDArrayHandle* arrays, const char** keys,
+                             uint8_t** out_buf, size_t* out_len);
+IST_API int ist_buffer_free(uint8_t* buf);
+/* Parses a buffer. Results stay valid until the next load on this thread:
+ * *out_arrays (num_arrays new handles the caller owns), *out_keys (num_keys). */
+IST_API int ist_ndarray_load(const uint8_t* buf, size_t len, int* out_num_arrays,
+                             IstNDArrayHandle** out_arrays, int* out_num_keys,
+                             const char*** out_keys);
+
+#ifdef __cplusplus
+}
+#endif
+#endif  // ISOTENSOR_C_API_H_

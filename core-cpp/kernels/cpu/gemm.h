@@ -1,0 +1,45 @@
+// GEMM on the CPU: C = alpha * op(A) * op(B) + beta * C for row-major matrices, every numeric dtype.
+//
+// float32 and float64 run a Goto/BLIS-style blocked kernel (packed panels, cache blocking, a
+// register-blocked micro-kernel written once with portable SIMD and instantiated for SIMD128/SSE2,
+// AVX2 and AVX-512, chosen at run time). float16/bfloat16 convert to float32 around it; integer
+// types use a plain loop in a wide accumulator. Work is split over blocks of C with parallelFor and
+// never along K, so every element is summed in the same order whatever the thread count: results
+// are deterministic for a given shape and ISA.
+#pragma once
+#include <cstdint>
+#include "base/dtype.h"
+#include "kernels/cpu/cpu_features.h"
+
+namespace ist {
+
+// op(A) is M x K and op(B) is K x N; transA means A is stored K x M (lda >= M), otherwise M x K
+// (lda >= K); likewise for B. ldc >= N. beta == 0 never reads C (it may hold NaN garbage).
+// `parallel` lets it use parallelFor; pass false when the caller already runs in parallel.
+template <typename T>
+void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, double alpha, const T* A,
+          int64_t lda, const T* B, int64_t ldb, double beta, T* C, int64_t ldc, bool parallel = true);
+
+// `batch` independent GEMMs; matrix b of each operand starts at ptr + b * stride (elements).
+template <typename T>
+void gemmBatched(int64_t batch, bool transA, bool transB, int64_t M, int64_t N, int64_t K,
+                 double alpha, const T* A, int64_t lda, int64_t strideA, const T* B, int64_t ldb,
+                 int64_t strideB, double beta, T* C, int64_t ldc, int64_t strideC);
+
+// Dtype-erased entry used by operators (numeric dtypes; bool is rejected naming `op`).
+void gemmDType(DType dtype, bool transA, bool transB, int64_t M, int64_t N, int64_t K, double alpha,
+               const void* A, int64_t lda, const void* B, int64_t ldb, double beta, void* C,
+               int64_t ldc, const char* op);
+void gemmBatchedDType(DType dtype, int64_t batch, bool transA, bool transB, int64_t M, int64_t N,
+                      int64_t K, double alpha, const void* A, int64_t lda, int64_t strideA,
+                      const void* B, int64_t ldb, int64_t strideB, double beta, void* C, int64_t ldc,
+                      int64_t strideC, const char* op);
+
+// For benchmarks and tests: float32 GEMM on an explicit ISA (must be supported, see cpuSupports),
+// and a description of the kernel an ISA uses, e.g. "avx2 6x16".
+void sgemmOnIsa(CpuIsa isa, bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha,
+                const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
+                int64_t ldc, bool parallel = true);
+const char* gemmKernelName(CpuIsa isa);
+
+}  // namespace ist

@@ -1,0 +1,371 @@
+// The GEMM driver and micro-kernel templates, instantiated once per SIMD width by gemm*.cc.
+//
+// Goto/BLIS structure. For a block of C:
+//   for jc over N by NC:
+//     for pc over K by KC:         pack a KC x NC block of op(B) into NR-wide column panels
+//       for ic over M by MC:       pack an MC x KC block of op(A) into MR-tall row panels
+//         for jr over NC by NR:    one B panel (KC x NR) stays in L1 ...
+//           for ir over MC by MR:  ... while A panels stream from L2 through the micro-kernel,
+//                                  which keeps an MR x NR tile of C in registers.
+// Packing reads A and B through their transposes, so the kernel only ever sees one layout, and
+// pads edge panels with zeros, so it always computes whole tiles (edge tiles are written through
+// a small buffer). Threads take disjoint rectangles of C; K is never split, so each element of C
+// is accumulated in the same order however many threads run.
+#pragma once
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+#include "engine/parallel_for.h"
+#include "kernels/cpu/simd.h"
+
+namespace ist {
+namespace gemm_detail {
+
+template <typename T>
+struct Args {
+  bool transA, transB;
+  int64_t M, N, K;
+  T alpha;
+  const T* A;
+  int64_t lda;
+  const T* B;
+  int64_t ldb;
+  T beta;
+  T* C;
+  int64_t ldc;
+};
+
+// Cache blocking, in elements: MC rows of A and KC of K fill a good part of L2, KC x NC of B of L3.
+struct Blocking {
+  int64_t MC, KC, NC;
+};
+
+// 64-byte aligned per-thread scratch (slot 0: packed A, 1: packed B, 2: other); grows on demand and
+// lives as long as the thread. Defined in gemm.cc.
+void* scratch(int slot, size_t bytes);
+
+inline int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+inline int64_t roundUp(int64_t a, int64_t b) { return ceilDiv(a, b) * b; }
+// Splits n into equal-ish blocks of at most `block`, each a multiple of `mult`.
+inline int64_t balancedStep(int64_t n, int64_t block, int64_t mult) {
+  int64_t nb = ceilDiv(n, block);
+  return std::max<int64_t>(mult, roundUp(ceilDiv(n, nb), mult));
+}
+
+// The register-blocked MR x (NV * W) micro-kernel.
+template <typename T, int W, int MR, int NV>
+struct MicroKernel {
+  using V = typename simd::Vec<T, W>::type;
+  using VU = typename simd::Vec<T, W>::unaligned;
+  static constexpr int NR = W * NV;
+
+  // c[0:mr, 0:nr] = alpha * (a-panel . b-panel) + beta * c (beta == 0: c is not read).
+  // Kept out of line: inlined into the blocking loops, GCC -O3 runs out of registers and spills
+  // the broadcast A value on every step (a third of the speed in the SSE2 build).
+  __attribute__((noinline)) static void tile(int64_t kc, const T* __restrict a, const T* __restrict b, T* __restrict c,
+                   int64_t ldc, T alpha, T beta, int mr, int nr) {
+    V acc[MR][NV];
+#pragma GCC unroll 32
+    for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 8
+      for (int j = 0; j < NV; ++j) acc[i][j] = V{};
+    for (int64_t k = 0; k < kc; ++k) {
+      V bv[NV];
+#pragma GCC unroll 8
+      for (int j = 0; j < NV; ++j) bv[j] = simd::load<V>(b + j * W);
+#pragma GCC unroll 32
+      for (int i = 0; i < MR; ++i) {
+        V av = simd::splat<V>(a[i]);
+#pragma GCC unroll 8
+        for (int j = 0; j < NV; ++j) acc[i][j] = simd::fmadd(av, bv[j], acc[i][j]);
+      }
+      a += MR;
+      b += NR;
+    }
+    if (mr == MR && nr == NR) {
+      if (beta == T(0)) {
+#pragma GCC unroll 32
+        for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 8
+          for (int j = 0; j < NV; ++j) simd::storeu<V>(c + i * ldc + j * W, acc[i][j] * alpha);
+      } else {
+#pragma GCC unroll 32
+        for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 8
+          for (int j = 0; j < NV; ++j) {
+            T* p = c + i * ldc + j * W;
+            simd::storeu<V>(p, acc[i][j] * alpha + simd::loadu<V>(p) * beta);
+          }
+      }
+      return;
+    }
+    alignas(64) T buf[MR * NR];
+#pragma GCC unroll 32
+    for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 8
+      for (int j = 0; j < NV; ++j) simd::store<V>(buf + i * NR + j * W, acc[i][j]);
+    for (int i = 0; i < mr; ++i) {
+      T* row = c + i * ldc;
+      const T* src = buf + i * NR;
+      if (beta == T(0)) {
+        for (int j = 0; j < nr; ++j) row[j] = alpha * src[j];
+      } else {
+        for (int j = 0; j < nr; ++j) row[j] = alpha * src[j] + beta * row[j];
+      }
+    }
+  }
+};
+
+template <typename T, int W, int MR, int NV>
+struct Driver {
+  using Kernel = MicroKernel<T, W, MR, NV>;
+  static constexpr int NR = Kernel::NR;
+
+  // out[panel][k][MR] for rows i0 .. i0+mc of op(A), k in p0 .. p0+kc; rows past mc are zero.
+  static void packA(const Args<T>& g, int64_t i0, int64_t mc, int64_t p0, int64_t kc, T* out) {
+    for (int64_t ir = 0; ir < mc; ir += MR) {
+      const int rows = static_cast<int>(std::min<int64_t>(MR, mc - ir));
+      T* dst = out + ir * kc;
+      if (g.transA) {  // A is K x M: each k gives MR contiguous values
+        const T* src = g.A + p0 * g.lda + (i0 + ir);
+        for (int64_t k = 0; k < kc; ++k, src += g.lda, dst += MR) {
+          if (rows == MR) {
+            std::memcpy(dst, src, sizeof(T) * MR);
+          } else {
+            for (int i = 0; i < MR; ++i) dst[i] = i < rows ? src[i] : T(0);
+          }
+        }
+      } else {  // A is M x K: interleave MR row streams
+        const T* rowp[MR];
+        for (int i = 0; i < MR; ++i) rowp[i] = g.A + (i0 + ir + std::min(i, rows - 1)) * g.lda + p0;
+        if (rows == MR) {
+          for (int64_t k = 0; k < kc; ++k, dst += MR) {
+#pragma GCC unroll 32
+            for (int i = 0; i < MR; ++i) dst[i] = rowp[i][k];
+          }
+        } else {
+          for (int64_t k = 0; k < kc; ++k, dst += MR)
+            for (int i = 0; i < MR; ++i) dst[i] = i < rows ? rowp[i][k] : T(0);
+        }
+      }
+    }
+  }
+
+  // out[panel][k][NR] for columns j0 .. j0+nc of op(B), k in p0 .. p0+kc; columns past nc are zero.
+  static void packB(const Args<T>& g, int64_t p0, int64_t kc, int64_t j0, int64_t nc, T* out) {
+    for (int64_t jr = 0; jr < nc; jr += NR) {
+      const int cols = static_cast<int>(std::min<int64_t>(NR, nc - jr));
+      T* dst = out + jr * kc;
+      if (!g.transB) {  // B is K x N: each k gives NR contiguous values
+        const T* src = g.B + p0 * g.ldb + (j0 + jr);
+        for (int64_t k = 0; k < kc; ++k, src += g.ldb, dst += NR) {
+          if (cols == NR) {
+            std::memcpy(dst, src, sizeof(T) * NR);
+          } else {
+            for (int j = 0; j < NR; ++j) dst[j] = j < cols ? src[j] : T(0);
+          }
+        }
+      } else {  // B is N x K: column j of op(B) is row j of B; read each row once, scatter by NR
+        if (cols < NR) std::memset(dst, 0, sizeof(T) * NR * kc);
+        for (int j = 0; j < cols; ++j) {
+          const T* src = g.B + (j0 + jr + j) * g.ldb + p0;
+          T* d = dst + j;
+          for (int64_t k = 0; k < kc; ++k) d[k * NR] = src[k];
+        }
+      }
+    }
+  }
+
+  // C[i0:i1, j0:j1] on this thread.
+  static void serial(const Args<T>& g, const Blocking& bl, int64_t i0, int64_t i1, int64_t j0,
+                     int64_t j1) {
+    const int64_t m = i1 - i0, n = j1 - j0;
+    if (m <= 0 || n <= 0) return;
+    const int64_t kcStep = balancedStep(g.K, bl.KC, 1);
+    const int64_t mcStep = balancedStep(m, bl.MC, MR);
+    const int64_t ncStep = balancedStep(n, bl.NC, NR);
+    T* packedA = static_cast<T*>(scratch(0, sizeof(T) * mcStep * kcStep));
+    T* packedB = static_cast<T*>(scratch(1, sizeof(T) * ncStep * kcStep));
+    for (int64_t jc = 0; jc < n; jc += ncStep) {
+      const int64_t nc = std::min(ncStep, n - jc);
+      for (int64_t pc = 0; pc < g.K; pc += kcStep) {
+        const int64_t kc = std::min(kcStep, g.K - pc);
+        const T beta = pc == 0 ? g.beta : T(1);
+        const T alpha = g.alpha;
+        packB(g, pc, kc, j0 + jc, nc, packedB);
+        for (int64_t ic = 0; ic < m; ic += mcStep) {
+          const int64_t mc = std::min(mcStep, m - ic);
+          packA(g, i0 + ic, mc, pc, kc, packedA);
+          for (int64_t jr = 0; jr < nc; jr += NR) {
+            const int nr = static_cast<int>(std::min<int64_t>(NR, nc - jr));
+            const T* bp = packedB + jr * kc;
+            T* cCol = g.C + (i0 + ic) * g.ldc + (j0 + jc + jr);
+            for (int64_t ir = 0; ir < mc; ir += MR) {
+              const int mr = static_cast<int>(std::min<int64_t>(MR, mc - ir));
+              Kernel::tile(kc, packedA + ir * kc, bp, cCol + ir * g.ldc, g.ldc, alpha, beta, mr, nr);
+            }
+          }
+        }
+      }
+    }
+  }
+
+  // Splits C into about parallelThreads() rectangles of whole MR x NR tiles, as square as the
+  // shape allows (each rectangle re-packs its own rows of A and columns of B).
+  static void run(const Args<T>& g, const Blocking& bl, bool parallel) {
+    const double flops = 2.0 * double(g.M) * double(g.N) * double(g.K);
+    const int threads = parallel && flops >= 4e6 ? parallelThreads() : 1;
+    if (threads <= 1) {
+      serial(g, bl, 0, g.M, 0, g.N);
+      return;
+    }
+    int64_t bestPm = 1, bestPn = 1, bestMt = g.M, bestNt = g.N;
+    double bestCost = -1;
+    for (int pm = 1; pm <= threads; ++pm) {
+      if (threads % pm) continue;
+      const int pn = threads / pm;
+      const int64_t mt = roundUp(ceilDiv(g.M, pm), MR), nt = roundUp(ceilDiv(g.N, pn), NR);
+      if ((pm > 1 && (pm - 1) * mt >= g.M) || (pn > 1 && (pn - 1) * nt >= g.N)) continue;
+      // Time of one rectangle: its multiply-adds plus the packing of its A rows and B columns.
+      const double cost = double(mt) * double(nt) + 4.0 * double(mt + nt) * MR;
+      if (bestCost < 0 || cost < bestCost) {
+        bestCost = cost;
+        bestPm = pm; bestPn = pn; bestMt = mt; bestNt = nt;
+      }
+    }
+    const int64_t tiles = bestPm * bestPn;
+    const int64_t pn = bestPn, mt = bestMt, nt = bestNt;
+    parallelFor(tiles, static_cast<int64_t>(2.0 * mt * nt * g.K), [&](int64_t b, int64_t e) {
+      for (int64_t t = b; t < e; ++t) {
+        const int64_t ti = t / pn, tj = t % pn;
+        serial(g, bl, ti * mt, std::min(g.M, (ti + 1) * mt), tj * nt, std::min(g.N, (tj + 1) * nt));
+      }
+    });
+  }
+};
+
+// Matrix-vector products (M == 1 or N == 1), where packing would only add memory traffic.
+template <typename T, int W>
+struct Gemv {
+  using V = typename simd::Vec<T, W>::type;
+
+  // y[j * incy] = alpha * sum_k x[k] * R[j * ld + k] + beta * y[j * incy], j < n (x contiguous).
+  static void dotForm(int64_t n, int64_t K, const T* x, const T* R, int64_t ld, T alpha, T beta,
+                      T* y, int64_t incy, bool parallel) {
+    auto body = [&](int64_t jb, int64_t je) {
+      for (int64_t j = jb; j < je; ++j) {
+        const T* r = R + j * ld;
+        V a0{}, a1{}, a2{}, a3{};
+        int64_t k = 0;
+        for (; k + 4 * W <= K; k += 4 * W) {
+          a0 = simd::fmadd(simd::loadu<V>(x + k), simd::loadu<V>(r + k), a0);
+          a1 = simd::fmadd(simd::loadu<V>(x + k + W), simd::loadu<V>(r + k + W), a1);
+          a2 = simd::fmadd(simd::loadu<V>(x + k + 2 * W), simd::loadu<V>(r + k + 2 * W), a2);
+          a3 = simd::fmadd(simd::loadu<V>(x + k + 3 * W), simd::loadu<V>(r + k + 3 * W), a3);
+        }
+        for (; k + W <= K; k += W) a0 = simd::fmadd(simd::loadu<V>(x + k), simd::loadu<V>(r + k), a0);
+        T s = simd::hsum<T>((a0 + a1) + (a2 + a3));
+        for (; k < K; ++k) s += x[k] * r[k];
+        T* out = y + j * incy;
+        *out = beta == T(0) ? alpha * s : alpha * s + beta * *out;
+      }
+    };
+    if (parallel) parallelFor(n, 2 * K + 4, body);
+    else body(0, n);
+  }
+
+  // y[j * incy] = alpha * sum_k x[k * incx] * R[k * ld + j] + beta * y[j * incy], j < n.
+  static void axpyForm(int64_t n, int64_t K, const T* x, int64_t incx, const T* R, int64_t ld,
+                       T alpha, T beta, T* y, int64_t incy, bool parallel) {
+    constexpr int64_t kChunk = 64 * W;  // accumulators of one chunk of y stay in L1
+    auto body = [&](int64_t cb, int64_t ce) {
+      alignas(64) T acc[kChunk];
+      for (int64_t c = cb; c < ce; ++c) {
+        const int64_t j0 = c * kChunk, len = std::min(kChunk, n - j0);
+        std::memset(acc, 0, sizeof(acc));
+        int64_t k = 0;
+        for (; k + 4 <= K; k += 4) {  // four rows per pass: a quarter of the accumulator traffic
+          const T x0 = x[k * incx], x1 = x[(k + 1) * incx], x2 = x[(k + 2) * incx],
+                  x3 = x[(k + 3) * incx];
+          const V v0 = simd::splat<V>(x0), v1 = simd::splat<V>(x1), v2 = simd::splat<V>(x2),
+                  v3 = simd::splat<V>(x3);
+          const T* r0 = R + k * ld + j0;
+          const T *r1 = r0 + ld, *r2 = r1 + ld, *r3 = r2 + ld;
+          int64_t j = 0;
+          for (; j + W <= len; j += W) {
+            V a = simd::load<V>(acc + j);
+            a = simd::fmadd(v0, simd::loadu<V>(r0 + j), a);
+            a = simd::fmadd(v1, simd::loadu<V>(r1 + j), a);
+            a = simd::fmadd(v2, simd::loadu<V>(r2 + j), a);
+            a = simd::fmadd(v3, simd::loadu<V>(r3 + j), a);
+            simd::store<V>(acc + j, a);
+          }
+          for (; j < len; ++j) acc[j] = acc[j] + x0 * r0[j] + x1 * r1[j] + x2 * r2[j] + x3 * r3[j];
+        }
+        for (; k < K; ++k) {
+          const T xk = x[k * incx];
+          const V xv = simd::splat<V>(xk);
+          const T* r = R + k * ld + j0;
+          int64_t j = 0;
+          for (; j + W <= len; j += W)
+            simd::store<V>(acc + j, simd::fmadd(xv, simd::loadu<V>(r + j), simd::load<V>(acc + j)));
+          for (; j < len; ++j) acc[j] += xk * r[j];
+        }
+        for (int64_t j = 0; j < len; ++j) {
+          T* out = y + (j0 + j) * incy;
+          *out = beta == T(0) ? alpha * acc[j] : alpha * acc[j] + beta * *out;
+        }
+      }
+    };
+    const int64_t chunks = (n + kChunk - 1) / kChunk;
+    if (parallel) parallelFor(chunks, 2 * K * kChunk, body);
+    else body(0, chunks);
+  }
+
+  // Handles g when M == 1 or N == 1; returns false otherwise.
+  static bool run(const Args<T>& g, bool parallel) {
+    if (g.M == 1) {  // C row = x . op(B), x = row 0 of op(A)
+      const int64_t incx = g.transA ? g.lda : 1;
+      if (!g.transB) {
+        axpyForm(g.N, g.K, g.A, incx, g.B, g.ldb, g.alpha, g.beta, g.C, 1, parallel);
+      } else {
+        const T* x = contiguous(g.A, incx, g.K);
+        dotForm(g.N, g.K, x, g.B, g.ldb, g.alpha, g.beta, g.C, 1, parallel);
+      }
+      return true;
+    }
+    if (g.N == 1) {  // C column = op(A) . x, x = column 0 of op(B)
+      const int64_t incx = g.transB ? 1 : g.ldb;
+      if (!g.transA) {
+        const T* x = contiguous(g.B, incx, g.K);
+        dotForm(g.M, g.K, x, g.A, g.lda, g.alpha, g.beta, g.C, g.ldc, parallel);
+      } else {
+        axpyForm(g.M, g.K, g.B, incx, g.A, g.lda, g.alpha, g.beta, g.C, g.ldc, parallel);
+      }
+      return true;
+    }
+    return false;
+  }
+
+  static const T* contiguous(const T* x, int64_t inc, int64_t n) {
+    if (inc == 1) return x;
+    T* buf = static_cast<T*>(scratch(2, sizeof(T) * n));
+    for (int64_t i = 0; i < n; ++i) buf[i] = x[i * inc];
+    return buf;
+  }
+};
+
+// Per-ISA entry points: M, N, K > 0 and alpha != 0 (gemm.cc handles the degenerate cases).
+void sgemmGeneric(const Args<float>& g, bool parallel);
+void dgemmGeneric(const Args<double>& g, bool parallel);
+void sgemmAvx2(const Args<float>& g, bool parallel);
+void dgemmAvx2(const Args<double>& g, bool parallel);
+void sgemmAvx512(const Args<float>& g, bool parallel);
+void dgemmAvx512(const Args<double>& g, bool parallel);
+extern const char* const kSgemmGenericName;
+extern const char* const kSgemmAvx2Name;
+extern const char* const kSgemmAvx512Name;
+
+}  // namespace gemm_detail
+}  // namespace ist

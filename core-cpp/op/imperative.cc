@@ -1,0 +1,220 @@
+// Imperative execution of registered ops: attribute parsing, inference, allocation, engine push.
+#include "op/imperative.h"
+#include <map>
+#include <mutex>
+#include "base/error.h"
+
+namespace ist {
+
+namespace {
+
+struct RandomStream { uint64_t key = 0; uint64_t counter = 0; };
+std::mutex gRandomMutex;
+std::map<std::pair<int, int>, RandomStream>& randomStreams() {
+  static auto* m = new std::map<std::pair<int, int>, RandomStream>();
+  return *m;
+}
+thread_local bool gTraining = false;
+
+std::string describeInputs(const std::vector<NDArray>& in) {
+  std::string r;
+  for (size_t i = 0; i < in.size(); ++i) {
+    r += (i ? ", " : "") + shapeString(in[i].shape()) + " " + dtypeName(in[i].dtype());
+  }
+  return r;
+}
+
+// Prefixes the op name (and input shapes) to errors thrown inside a kernel.
+[[noreturn]] void rethrowWithContext(const std::string& opName, const std::string& inputs,
+                                     const std::exception& e) {
+  std::string msg = e.what();
+  if (msg.compare(0, opName.size() + 1, opName + ":") != 0) msg = opName + ": " + msg;
+  if (!inputs.empty()) msg += " [inputs: " + inputs + "]";
+  throw IsotensorError(msg);
+}
+
+Context pickContext(const Op& op, const std::vector<NDArray>& inputs, const AttrDict& attrs,
+                    const std::vector<NDArray>& outputs) {
+  auto it = attrs.find("ctx");
+  if (op.creation && it != attrs.end() && !it->second.empty()) return Context::parse(it->second, op.name.c_str());
+  if (!inputs.empty()) {
+    Context c = inputs[0].ctx();
+    for (size_t i = 1; i < inputs.size(); ++i) {
+      const std::string argName = i < op.inputNames.size() ? op.inputNames[i] : op.variadicInput;
+      IST_CHECK(inputs[i].ctx() == c, op.name, argName,
+                "array is on " << inputs[i].ctx().str() << " but " << (op.inputNames.empty() ? op.variadicInput
+                                                                                          : op.inputNames[0])
+                               << " is on " << c.str() << "; copy it first with copyto()");
+    }
+    return c;
+  }
+  if (!outputs.empty()) return outputs[0].ctx();
+  return Context::cpu();
+}
+
+}  // namespace
+
+bool isTraining() { return gTraining; }
+void setTraining(bool on) { gTraining = on; }
+
+void seedRandom(Context ctx, uint64_t seed) {
+  std::lock_guard<std::mutex> lk(gRandomMutex);
+  randomStreams()[{ctx.devType, ctx.devId}] = RandomStream{seed, 0};
+}
+
+void reserveRandom(Context ctx, uint64_t count, uint64_t* key, uint64_t* counter) {
+  std::lock_guard<std::mutex> lk(gRandomMutex);
+  RandomStream& s = randomStreams()[{ctx.devType, ctx.devId}];
+  *key = s.key;
+  *counter = s.counter;
+  s.counter += count;
+}
+
+void copyFromTo(const NDArray& src, const NDArray& dst) {
+  IST_CHECK(src.shape() == dst.shape(), "copyto", "other",
+            "shapes " << shapeString(src.shape()) << " and " << shapeString(dst.shape()) << " differ");
+  IST_CHECK(src.dtype() == dst.dtype(), "copyto", "other",
+            "dtypes " << dtypeName(src.dtype()) << " and " << dtypeName(dst.dtype())
+                      << " differ; use astype() to convert");
+  if (src.sameStorage(dst) && src.dataPtr() == dst.dataPtr()) return;
+  Context runCtx = dst.ctx().isGPU() ? dst.ctx() : src.ctx();
+  TBlob s = src.blob(), d = dst.blob();
+  std::vector<VarHandle> reads;
+  if (!src.sameStorage(dst)) reads.push_back(src.var());
+  NDArray keepSrc = src, keepDst = dst;
+  Engine::get()->pushSync([s, d, keepSrc, keepDst](RunContext rc) { copyBytes(d, s, rc.stream); }, runCtx, reads,
+                          {dst.var()}, "copyto");
+}
+
+std::vector<NDArray> invokeOp(const Op& op, const std::vector<NDArray>& inputs, const AttrDict& attrsIn,
+                              const std::vector<NDArray>& givenOutputs) {
+  for (size_t i = 0; i < inputs.size(); ++i)
+    IST_CHECK(!inputs[i].isNone(), op.name, i < op.inputNames.size() ? op.inputNames[i] : "data",
+              "input " << i << " is an empty (none) array");
+  if (op.name == "_copyto") {  // the one op whose input and output live on different devices
+    IST_CHECK(inputs.size() == 1 && givenOutputs.size() == 1, "_copyto", "out",
+              "needs one input and one output array");
+    copyFromTo(inputs[0], givenOutputs[0]);
+    return givenOutputs;
+  }
+
+  AttrDict dict = attrsIn;
+  if (!op.variadicInput.empty() && !dict.count(op.variadicCount)) {
+    dict[op.variadicCount] = std::to_string(inputs.size() - op.inputNames.size());
+  }
+  Context ctx = pickContext(op, inputs, dict, givenOutputs);
+  // ctx is the runtime's placement attribute; ops that don't declare it must not see it.
+  if (op.creation) {
+    bool declaresCtx = false;
+    for (auto& f : op.schema->fields()) declaresCtx |= f.name == "ctx";
+    if (!declaresCtx) dict.erase("ctx");
+  }
+  NodeAttrs attrs = op.parseAttrs(dict);
+
+  int nIn = op.numInputs(attrs);
+  if (static_cast<int>(inputs.size()) != nIn) {
+    std::string names;
+    for (auto& n : op.inputNames) names += (names.empty() ? "" : ", ") + n;
+    if (!op.variadicInput.empty()) names += (names.empty() ? "" : ", ") + op.variadicInput + "...";
+    throwError(op.name, "inputs", "expected " + std::to_string(nIn) + " input(s) (" + names + "), got " +
+                                      std::to_string(inputs.size()));
+  }
+  int nOut = op.numOutputs(attrs);
+
+  std::vector<Shape> inShapes, outShapes(nOut, unknownShape());
+  std::vector<int> inTypes, outTypes(nOut, -1);
+  for (auto& a : inputs) {
+    inShapes.push_back(a.shape());
+    inTypes.push_back(static_cast<int>(a.dtype()));
+  }
+  if (op.inferShapeFn) op.inferShapeFn(attrs, inShapes, outShapes);
+  if (op.inferTypeFn) op.inferTypeFn(attrs, inTypes, outTypes);
+  for (int i = 0; i < nOut; ++i) {
+    IST_CHECK(shapeIsKnown(outShapes[i]), op.name, "output",
+              "cannot infer the shape of output " << i << " from inputs " << shapesString(inShapes));
+    IST_CHECK(outTypes[i] >= 0 && dtypeIsValid(outTypes[i]), op.name, "output",
+              "cannot infer the dtype of output " << i);
+  }
+
+  const FCompute* fn = op.computeFor(ctx.devType);
+  IST_CHECK(fn != nullptr, op.name, "ctx", "operator has no implementation for " << ctx.str());
+
+  std::vector<NDArray> outputs;
+  std::vector<std::pair<NDArray, NDArray>> copyBack;  // (temporary, caller's array) for unsafe aliasing
+  if (givenOutputs.empty()) {
+    for (int i = 0; i < nOut; ++i) outputs.emplace_back(outShapes[i], static_cast<DType>(outTypes[i]), ctx);
+  } else {
+    IST_CHECK(static_cast<int>(givenOutputs.size()) == nOut, op.name, "out",
+              "expected " << nOut << " output array(s), got " << givenOutputs.size());
+    for (int i = 0; i < nOut; ++i) {
+      const NDArray& o = givenOutputs[i];
+      IST_CHECK(o.shape() == outShapes[i] && static_cast<int>(o.dtype()) == outTypes[i], op.name, "out",
+                "expected shape " << shapeString(outShapes[i]) << " " << dtypeName(static_cast<DType>(outTypes[i]))
+                                  << ", got " << shapeString(o.shape()) << " " << dtypeName(o.dtype()));
+      IST_CHECK(o.ctx() == ctx, op.name, "out", "output is on " << o.ctx().str() << ", inputs on " << ctx.str());
+      // Writing over an input is only safe where the op allows it (elementwise in-place pairs,
+      // or an identical view); otherwise compute into a temporary and copy.
+      bool unsafe = false;
+      for (size_t j = 0; j < inputs.size(); ++j) {
+        if (!inputs[j].sameStorage(o)) continue;
+        bool allowed = false;
+        for (auto& p : op.inplacePairs)
+          allowed |= p.first == static_cast<int>(j) && p.second == i && inputs[j].dataPtr() == o.dataPtr() &&
+                     inputs[j].shape() == o.shape();
+        unsafe |= !allowed;
+      }
+      if (unsafe) {
+        NDArray tmp(o.shape(), o.dtype(), ctx);
+        outputs.push_back(tmp);
+        copyBack.emplace_back(tmp, o);
+      } else {
+        outputs.push_back(o);
+      }
+    }
+  }
+
+  std::vector<OpReq> req(nOut, OpReq::kWriteTo);
+  for (int i = 0; i < nOut; ++i)
+    for (auto& a : inputs)
+      if (a.sameStorage(outputs[i])) req[i] = OpReq::kWriteInplace;
+
+  OpContext octx;
+  octx.isTrain = gTraining;
+  if (op.random) {
+    uint64_t count = 0;
+    for (auto& o : outputs) count = std::max<uint64_t>(count, static_cast<uint64_t>(o.size()));
+    for (auto& a : inputs) count = std::max<uint64_t>(count, static_cast<uint64_t>(a.size()));
+    reserveRandom(ctx, count, &octx.rngKey, &octx.rngCounter);
+  }
+
+  std::vector<VarHandle> reads, writes;
+  for (auto& o : outputs) writes.push_back(o.var());
+  for (auto& a : inputs) {
+    bool written = false;
+    for (auto& o : outputs) written |= a.sameStorage(o);
+    if (!written) reads.push_back(a.var());
+  }
+  std::string opName = op.name;
+  const FCompute* compute = fn;
+  Engine::get()->pushSync(
+      [attrs, octx, inputs, outputs, req, compute, opName](RunContext rc) {
+        std::vector<TBlob> inBlobs, outBlobs;
+        inBlobs.reserve(inputs.size());
+        outBlobs.reserve(outputs.size());
+        for (auto& a : inputs) inBlobs.push_back(a.blob());
+        for (auto& o : outputs) outBlobs.push_back(o.blob());
+        OpContext c = octx;
+        c.run = rc;
+        try {
+          (*compute)(attrs, c, inBlobs, req, outBlobs);
+        } catch (const std::exception& e) {
+          rethrowWithContext(opName, describeInputs(inputs), e);
+        }
+      },
+      ctx, reads, writes, op.name.c_str());
+
+  for (auto& p : copyBack) copyFromTo(p.first, p.second);
+  return givenOutputs.empty() ? outputs : givenOutputs;
+}
+
+}  // namespace ist

@@ -1,0 +1,26 @@
+// Imperative execution: infer, allocate and push one registered op to the engine.
+#pragma once
+#include <vector>
+#include "ndarray/ndarray.h"
+#include "op/registry.h"
+
+namespace ist {
+
+// Runs `op` on `inputs`. If `outputs` is non-empty, results go there (shapes and dtypes
+// must match, e.g. `a += b`); otherwise new arrays are created and returned.
+// Inference errors throw at once; compute errors surface at the next wait on the outputs.
+std::vector<NDArray> invokeOp(const Op& op, const std::vector<NDArray>& inputs, const AttrDict& attrs,
+                              const std::vector<NDArray>& outputs = {});
+
+// Pushes a copy of src into dst (any devices; shapes and dtypes must match).
+void copyFromTo(const NDArray& src, const NDArray& dst);
+
+// Philox stream per device: seed() resets it; each random op call reserves a counter range.
+void seedRandom(Context ctx, uint64_t seed);
+void reserveRandom(Context ctx, uint64_t count, uint64_t* key, uint64_t* counter);
+
+// Whether ops run in training mode (Dropout, BatchNorm); set by autograd.
+bool isTraining();
+void setTraining(bool on);
+
+}  // namespace ist

@@ -1,0 +1,126 @@
+// The operator registry: one record per op (MXNet name, inputs, typed params, inference, compute).
+//
+// An op is one registration in core-cpp/ops/<family>/:
+//
+//   IST_REGISTER_OP(clip)
+//       .describe("Clips values to [a_min, a_max].")
+//       .inputs({"data"})
+//       .params<ClipParam>()
+//       .inferShape(inferSameShape)
+//       .inferType(inferSameType)
+//       .compute(Context::kCPU, clipCompute);
+//
+// NDArray (imperative), Symbol, autograd and the generated TS functions all read this record.
+#pragma once
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+#include "base/context.h"
+#include "base/dtype.h"
+#include "base/shape.h"
+#include "engine/engine.h"
+#include "ndarray/tblob.h"
+#include "op/params.h"
+
+namespace ist {
+
+class Op;
+
+// An op applied with concrete attributes: the raw strings and the parsed struct.
+struct NodeAttrs {
+  const Op* op = nullptr;
+  AttrDict dict;
+  std::shared_ptr<const void> parsed;
+  template <typename P> const P& get() const { return *static_cast<const P*>(parsed.get()); }
+};
+
+enum class OpReq { kNull, kWriteTo, kWriteInplace, kAddTo };
+
+struct OpContext {
+  bool isTrain = false;
+  RunContext run;
+  // Philox stream for random ops: key and the first counter reserved for this call.
+  uint64_t rngKey = 0;
+  uint64_t rngCounter = 0;
+};
+
+// Shapes: unknown ones are unknownShape() or hold kUnknownDim dims (base/shape.h). Inference fills
+// outputs (and may fill unknown inputs, for Symbol) or throws IsotensorError.
+using FInferShape = std::function<void(const NodeAttrs&, std::vector<Shape>& in, std::vector<Shape>& out)>;
+// dtypes: -1 means unknown.
+using FInferType = std::function<void(const NodeAttrs&, std::vector<int>& in, std::vector<int>& out)>;
+using FCompute = std::function<void(const NodeAttrs&, const OpContext&, const std::vector<TBlob>& in,
+                                    const std::vector<OpReq>& req, const std::vector<TBlob>& out)>;
+using FNumIO = std::function<int(const NodeAttrs&)>;
+
+class Op {
+ public:
+  explicit Op(std::string name) : name(std::move(name)) {}
+
+  std::string name;
+  std::vector<std::string> aliases;
+  std::string doc;
+  std::vector<std::string> inputNames;     // fixed inputs, in order
+  std::string variadicInput;               // non-empty: inputs are variadic, counted by param `variadicCount`
+  std::string variadicCount;               // name of the int param giving the count (e.g. "num_args")
+  std::vector<std::string> outputNames;    // default {"output"}
+  FNumIO numOutputsFn;                     // when the count depends on params
+  std::shared_ptr<ParamSchema> schema = std::make_shared<ParamDecl<NoParam>>();
+  FInferShape inferShapeFn;
+  FInferType inferTypeFn;
+  std::map<int, FCompute> computeFns;      // by Context::DevType
+  std::vector<std::pair<int, int>> inplacePairs;  // (input, output) that may share memory
+  bool random = false;                     // reserves a Philox counter range per call
+  bool creation = false;                   // takes ctx/dtype attributes instead of inputs
+
+  // Builder methods, chained in registrations.
+  Op& describe(const std::string& d) { doc = d; return *this; }
+  Op& alias(const std::string& a);
+  Op& inputs(std::vector<std::string> names) { inputNames = std::move(names); return *this; }
+  Op& variadic(const std::string& inputName, const std::string& countParam) {
+    variadicInput = inputName; variadicCount = countParam; return *this;
+  }
+  Op& outputs(std::vector<std::string> names) { outputNames = std::move(names); return *this; }
+  Op& numOutputs(FNumIO f) { numOutputsFn = std::move(f); return *this; }
+  template <typename P> Op& params() { schema = std::make_shared<ParamDecl<P>>(); return *this; }
+  Op& inferShape(FInferShape f) { inferShapeFn = std::move(f); return *this; }
+  Op& inferType(FInferType f) { inferTypeFn = std::move(f); return *this; }
+  Op& compute(int devType, FCompute f) { computeFns[devType] = std::move(f); return *this; }
+  Op& inplace(int in, int out) { inplacePairs.emplace_back(in, out); return *this; }
+  Op& setRandom() { random = true; return *this; }
+  Op& setCreation() { creation = true; return *this; }
+
+  // Derived queries.
+  int numInputs(const NodeAttrs& attrs) const;
+  int numOutputs(const NodeAttrs& attrs) const;
+  NodeAttrs parseAttrs(const AttrDict& dict) const;
+  const FCompute* computeFor(int devType) const;
+};
+
+class OpRegistry {
+ public:
+  static Op& add(const std::string& name);
+  // nullptr when absent (aliases resolve to their op).
+  static const Op* find(const std::string& name);
+  // Throws IsotensorError "unknown operator".
+  static const Op& get(const std::string& name);
+  static std::vector<const Op*> list();
+  // Attaches a device compute to op `name` whether or not it is registered yet: files of
+  // other devices (e.g. .cu) register in no fixed order relative to the op's own file.
+  static void addCompute(const std::string& name, int devType, FCompute fn);
+  static std::string listJSON();
+};
+
+#define IST_OP_CONCAT_(a, b) a##b
+#define IST_OP_CONCAT(a, b) IST_OP_CONCAT_(a, b)
+// Registers op `name` (a bare MXNet identifier) at static-initialisation time.
+#define IST_REGISTER_OP(name) \
+  static ::ist::Op& IST_OP_CONCAT(ist_op_reg_, __COUNTER__) [[maybe_unused]] = ::ist::OpRegistry::add(#name)
+
+// Common inference rules.
+void inferSameShape(const NodeAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out);
+void inferSameType(const NodeAttrs& attrs, std::vector<int>& in, std::vector<int>& out);
+
+}  // namespace ist

@@ -1,0 +1,90 @@
+// Registrations of the elementwise ops with their own params, inputs or shortcuts: _copy,
+// BlockGrad, clip, where, Cast, _copyto, hard_sigmoid, add_n, smooth_l1.
+#include "ops/elemwise/compute.h"
+#include "ops/elemwise/register.h"
+
+namespace ist {
+namespace elem {
+
+IST_REGISTER_ELEMWISE_OP(_copy, ("identity"))
+    .describe("Returns a copy of the input.")
+    .inputs({"data"})
+    .inferShape(inferSameShapes)
+    .inferType(inferSameDTypes)
+    .inplace(0, 0)
+    .compute(Context::kCPU, copyCompute<cpu>);
+
+// Forward is a copy; the autograd layer gives it a zero gradient.
+IST_REGISTER_ELEMWISE_OP(BlockGrad, ("stop_gradient"))
+    .describe("Returns the input unchanged and stops gradients flowing through it.")
+    .inputs({"data"})
+    .inferShape(inferSameShapes)
+    .inferType(inferSameDTypes)
+    .inplace(0, 0)
+    .compute(Context::kCPU, copyCompute<cpu>);
+
+IST_REGISTER_ELEMWISE_OP(clip, ())
+    .describe("Clips (limits) the values in an array to [a_min, a_max].")
+    .inputs({"data"})
+    .params<ClipParam>()
+    .inferShape(inferSameShapes)
+    .inferType(inferSameDTypes)
+    .inplace(0, 0)
+    .compute(Context::kCPU, clipCompute<cpu>);
+
+IST_REGISTER_ELEMWISE_OP(where, ())
+    .describe("Takes elements from x where condition is non-zero, else from y. The condition has "
+              "x's shape, or is 1-D and selects whole rows along x's first axis.")
+    .inputs({"condition", "x", "y"})
+    .inferShape(inferWhereShape)
+    .inferType(inferWhereDType)
+    .compute(Context::kCPU, whereCompute<cpu>);
+
+IST_REGISTER_ELEMWISE_OP(Cast, ("cast"))
+    .describe("Casts all elements of the input to a new type.")
+    .inputs({"data"})
+    .params<CastParam>()
+    .inferShape(inferSameShapes)
+    .inferType(inferCastDType)
+    .inplace(0, 0)
+    .compute(Context::kCPU, castCompute<cpu>);
+
+// Copies between devices are done by the core's copyBytes; this compute is the same-device
+// copy, converting when the destination has another dtype.
+IST_REGISTER_ELEMWISE_OP(_copyto, ())
+    .describe("Copies the input into the output array.")
+    .inputs({"data"})
+    .inferShape(inferSameShapes)
+    .inferType(inferCopytoDType)
+    .compute(Context::kCPU, castCompute<cpu>);
+
+IST_REGISTER_ELEMWISE_OP(hard_sigmoid, ())
+    .describe("Computes hard sigmoid max(0, min(1, alpha * x + beta)) element-wise.")
+    .inputs({"data"})
+    .params<HardSigmoidParam>()
+    .inferShape(inferSameShapes)
+    .inferType(inferSameDTypes)
+    .inplace(0, 0)
+    .compute(Context::kCPU, hardSigmoidCompute<cpu>);
+
+IST_REGISTER_ELEMWISE_OP(add_n, ("ElementWiseSum"))
+    .describe("Adds all input arguments element-wise.")
+    .variadic("args", "num_args")
+    .params<AddNParam>()
+    .inferShape(inferSameShapes)
+    .inferType(inferSameDTypes)
+    .inplace(0, 0)
+    .compute(Context::kCPU, addNCompute<cpu>);
+
+IST_REGISTER_ELEMWISE_OP(smooth_l1, ())
+    .describe("Smooth L1 loss: 0.5 (sigma x)^2 where |x| < 1/sigma^2, else |x| - 0.5/sigma^2; "
+              "sigma is `scalar`.")
+    .inputs({"data"})
+    .params<ScalarParam>()
+    .inferShape(inferSameShapes)
+    .inferType(inferSameDTypes)
+    .inplace(0, 0)
+    .compute(Context::kCPU, scalarCompute<cpu, smooth_l1, false, kFloatTypes>);
+
+}  // namespace elem
+}  // namespace ist

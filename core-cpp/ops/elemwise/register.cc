@@ -1,0 +1,58 @@
+// The elementwise registration helpers and the GPU-compute bridge declared in register.h.
+#include "ops/elemwise/register.h"
+#include "ops/elemwise/elemwise_params.h"
+#include "ops/elemwise/infer.h"
+
+namespace ist {
+namespace elem {
+
+void attachGpuCompute(const std::string& name, FCompute fn) {
+  OpRegistry::addCompute(name, Context::kGPU, std::move(fn));
+}
+
+Op& addElemwiseOp(const char* name, std::initializer_list<const char*> aliases) {
+  Op& op = OpRegistry::add(name);
+  for (const char* a : aliases) op.alias(a);
+  return op;
+}
+
+Op& addUnaryOp(const char* name, std::initializer_list<const char*> aliases, const char* doc,
+               ComputeFn cpu) {
+  return addElemwiseOp(name, aliases)
+      .describe(doc)
+      .inputs({"data"})
+      .inferShape(inferSameShapes)
+      .inferType(inferSameDTypes)
+      .inplace(0, 0)
+      .compute(Context::kCPU, cpu);
+}
+
+// In-place pairs of broadcast ops hold only when that input already has the output's shape;
+// the memory planner checks sizes before sharing.
+Op& addBinaryOp(const char* name, std::initializer_list<const char*> aliases, const char* doc,
+                ComputeFn cpu, bool broadcast) {
+  return addElemwiseOp(name, aliases)
+      .describe(doc)
+      .inputs({"lhs", "rhs"})
+      .inferShape(broadcast ? inferBroadcastShape : inferSameShapes)
+      .inferType(inferSameDTypes)
+      .inplace(0, 0)
+      .inplace(1, 0)
+      .compute(Context::kCPU, cpu);
+}
+
+// In place only when the dtype is kept (an integer input promoted to float64 is not).
+Op& addScalarOp(const char* name, std::initializer_list<const char*> aliases, const char* doc,
+                ComputeFn cpu) {
+  return addElemwiseOp(name, aliases)
+      .describe(doc)
+      .inputs({"data"})
+      .params<ScalarParam>()
+      .inferShape(inferSameShapes)
+      .inferType(inferScalarDType)
+      .inplace(0, 0)
+      .compute(Context::kCPU, cpu);
+}
+
+}  // namespace elem
+}  // namespace ist

@@ -1,0 +1,114 @@
+// take: gathers slices of `a` along `axis` at `indices` (MXNet's take, modes clip/wrap/raise).
+#include <cmath>
+#include <cstring>
+#include "engine/parallel_for.h"
+#include "op/registry.h"
+
+namespace ist {
+namespace {
+
+struct TakeParam {
+  int axis;
+  std::string mode;
+  static void declare(ParamDecl<TakeParam>& d) {
+    d.field("axis", &TakeParam::axis).setDefault(0).doc("The axis of input array to be taken.");
+    d.field("mode", &TakeParam::mode)
+        .setDefault("clip")
+        .values({"clip", "wrap", "raise"})
+        .doc("How out-of-bound indices behave: clip to the range, wrap around, or raise an error.");
+  }
+};
+
+void takeShape(const NodeAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
+  const auto& p = attrs.get<TakeParam>();
+  if (!shapeIsKnown(in[0]) || !shapeIsKnown(in[1])) return;
+  const Shape& a = in[0];
+  IST_CHECK(!a.empty(), "take", "a", "cannot take from a 0-d array");
+  int axis = normalizeAxis(p.axis, static_cast<int>(a.size()), "take");
+  IST_CHECK(a[axis] > 0 || shapeSize(in[1]) == 0, "take", "a",
+            "cannot take from an empty axis " << axis << " of shape " << shapeString(a));
+  Shape o(a.begin(), a.begin() + axis);
+  o.insert(o.end(), in[1].begin(), in[1].end());
+  o.insert(o.end(), a.begin() + axis + 1, a.end());
+  out[0] = o;
+}
+
+void takeType(const NodeAttrs&, std::vector<int>& in, std::vector<int>& out) {
+  if (in[0] >= 0) out[0] = in[0];
+}
+
+// Reads index i of the indices blob as an integer, whatever its dtype.
+int64_t indexAt(const TBlob& idx, int64_t i) {
+  int64_t v = 0;
+  IST_TYPE_SWITCH_NUMERIC(idx.dtype, T, "take", {
+    using C = typename ComputeType<T>::type;
+    C x = static_cast<C>(idx.data<T>()[i]);
+    if constexpr (std::is_floating_point_v<C>) {
+      if (!std::isfinite(static_cast<double>(x)))
+        throwError("take", "indices", "index at position " + std::to_string(i) + " is not finite");
+    }
+    v = static_cast<int64_t>(x);
+  });
+  return v;
+}
+
+void takeCompute(const NodeAttrs& attrs, const OpContext&, const std::vector<TBlob>& in,
+                 const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
+  if (req[0] == OpReq::kNull) return;
+  const auto& p = attrs.get<TakeParam>();
+  const TBlob& a = in[0];
+  const TBlob& idx = in[1];
+  int axis = normalizeAxis(p.axis, a.ndim(), "take");
+  int64_t outer = 1, inner = 1, n = a.shape[axis];
+  for (int i = 0; i < axis; ++i) outer *= a.shape[i];
+  for (int i = axis + 1; i < a.ndim(); ++i) inner *= a.shape[i];
+  int64_t m = idx.size();
+  std::vector<int64_t> rows(static_cast<size_t>(m));
+  for (int64_t j = 0; j < m; ++j) {
+    int64_t k = indexAt(idx, j);
+    if (p.mode == "raise") {
+      IST_CHECK(k >= -n && k < n, "take", "indices",
+                "index " << k << " is out of bounds for axis " << axis << " with size " << n << " of shape "
+                         << shapeString(a.shape));
+      if (k < 0) k += n;
+    } else if (p.mode == "wrap") {
+      k %= n;
+      if (k < 0) k += n;
+    } else {
+      k = k < 0 ? 0 : (k >= n ? n - 1 : k);
+    }
+    rows[static_cast<size_t>(j)] = k;
+  }
+  size_t es = dtypeSize(a.dtype), rowBytes = static_cast<size_t>(inner) * es;
+  const char* src = static_cast<const char*>(a.dptr);
+  char* dst = static_cast<char*>(out[0].dptr);
+  bool add = req[0] == OpReq::kAddTo;
+  parallelFor(outer * m, inner, [&](int64_t b, int64_t e) {
+    for (int64_t t = b; t < e; ++t) {
+      int64_t o = t / m, j = t % m;
+      const char* s = src + (static_cast<size_t>(o * n + rows[static_cast<size_t>(j)])) * rowBytes;
+      char* d = dst + static_cast<size_t>(t) * rowBytes;
+      if (!add) {
+        memcpy(d, s, rowBytes);
+      } else {
+        IST_TYPE_SWITCH_NUMERIC(a.dtype, T, "take", {
+          using C = typename ComputeType<T>::type;
+          T* dd = reinterpret_cast<T*>(d);
+          const T* ss = reinterpret_cast<const T*>(s);
+          for (int64_t q = 0; q < inner; ++q) dd[q] = T(C(dd[q]) + C(ss[q]));
+        });
+      }
+    }
+  });
+}
+
+IST_REGISTER_OP(take)
+    .describe("Takes elements from an input array along the given axis (out-of-range indices per `mode`).")
+    .inputs({"a", "indices"})
+    .params<TakeParam>()
+    .inferShape(takeShape)
+    .inferType(takeType)
+    .compute(Context::kCPU, takeCompute);
+
+}  // namespace
+}  // namespace ist

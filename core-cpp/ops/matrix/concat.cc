@@ -1,0 +1,148 @@
+// Joining arrays: Concat (concat) along an existing axis, stack along a new one. Each input is
+// one strided copy into its slab of the output (rows of `inner` contiguous elements).
+#include <climits>
+#include <string>
+#include "base/error.h"
+#include "op/registry.h"
+#include "ops/matrix/strided_copy.h"
+
+namespace ist {
+namespace {
+
+// Copies input k, seen as (outer, rows, inner), into output columns [offset, offset + rows) of the
+// output seen as (outer, total, inner).
+void copySlab(const TBlob& src, const TBlob& out, int64_t outer, int64_t rows, int64_t inner,
+              int64_t total, int64_t offset, OpReq req, const char* op) {
+  const int64_t es = static_cast<int64_t>(dtypeSize(out.dtype));
+  char* dst = static_cast<char*>(out.dptr) + offset * inner * es;
+  copyStrided(out.dtype, Shape{outer, rows * inner}, dst, {total * inner, 1}, src.dptr,
+              {rows * inner, 1}, req, op);
+}
+
+void sameTypeAll(const NodeAttrs& attrs, std::vector<int>& in, std::vector<int>& out) {
+  const char* op = attrs.op ? attrs.op->name.c_str() : "Concat";
+  int t = -1;
+  for (int v : in) if (v >= 0) { t = v; break; }
+  if (t < 0) t = out[0];
+  if (t < 0) return;
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] < 0) in[i] = t;
+    IST_CHECK(in[i] == t, op, "data",
+              "input " << i << " is " << dtypeName(DType(in[i])) << " but input 0 is "
+                       << dtypeName(DType(t)));
+  }
+  out[0] = t;
+}
+
+// ---- Concat ----
+
+struct ConcatParam {
+  int num_args = 1;
+  int dim = 1;
+  static void declare(ParamDecl<ConcatParam>& d) {
+    d.field("num_args", &ConcatParam::num_args)
+        .range(1, INT_MAX)
+        .doc("Number of inputs to be concatenated.");
+    d.field("dim", &ConcatParam::dim).setDefault(1).doc("the dimension to be concated.");
+  }
+};
+
+void concatShape(const NodeAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
+  const char* op = "Concat";
+  for (auto& s : in)
+    if (!shapeIsKnown(s)) return;
+  const Shape& first = in[0];
+  const int nd = static_cast<int>(first.size());
+  IST_CHECK(nd > 0, op, "data", "cannot concatenate 0-d arrays (input 0 has shape ())");
+  const int axis = normalizeAxis(attrs.get<ConcatParam>().dim, nd, op, "dim");
+  Shape o = first;
+  o[axis] = 0;
+  for (size_t k = 0; k < in.size(); ++k) {
+    const Shape& s = in[k];
+    bool ok = static_cast<int>(s.size()) == nd;
+    for (int i = 0; ok && i < nd; ++i) ok = i == axis || s[i] == first[i];
+    IST_CHECK(ok, op, "data",
+              "input " << k << " has shape " << shapeString(s) << ", which does not match input 0's "
+                       << shapeString(first) << " outside dim " << axis << " (all shapes: "
+                       << shapesString(in) << ")");
+    o[axis] += s[axis];
+  }
+  out[0] = o;
+}
+
+void concatCompute(const NodeAttrs& attrs, const OpContext&, const std::vector<TBlob>& in,
+                   const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
+  if (req[0] == OpReq::kNull) return;
+  const Shape& os = out[0].shape;
+  const int axis =
+      normalizeAxis(attrs.get<ConcatParam>().dim, static_cast<int>(os.size()), "Concat", "dim");
+  int64_t outer = 1, inner = 1;
+  for (int i = 0; i < axis; ++i) outer *= os[i];
+  for (size_t i = axis + 1; i < os.size(); ++i) inner *= os[i];
+  int64_t offset = 0;
+  for (const TBlob& b : in) {
+    copySlab(b, out[0], outer, b.shape[axis], inner, os[axis], offset, req[0], "Concat");
+    offset += b.shape[axis];
+  }
+}
+
+IST_REGISTER_OP(Concat)
+    .alias("concat")
+    .describe("Joins input arrays along the existing axis `dim`; all other dims must match.")
+    .variadic("data", "num_args")
+    .params<ConcatParam>()
+    .inferShape(concatShape)
+    .inferType(sameTypeAll)
+    .compute(Context::kCPU, concatCompute);
+
+// ---- stack ----
+
+struct StackParam {
+  int axis = 0;
+  int num_args = 1;
+  static void declare(ParamDecl<StackParam>& d) {
+    d.field("axis", &StackParam::axis)
+        .setDefault(0)
+        .doc("The axis in the result array along which the input arrays are stacked.");
+    d.field("num_args", &StackParam::num_args).range(1, INT_MAX).doc("Number of inputs to be stacked.");
+  }
+};
+
+void stackShape(const NodeAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
+  const char* op = "stack";
+  for (auto& s : in)
+    if (!shapeIsKnown(s)) return;
+  for (size_t k = 1; k < in.size(); ++k)
+    IST_CHECK(in[k] == in[0], op, "data",
+              "input " << k << " has shape " << shapeString(in[k]) << " but input 0 has "
+                       << shapeString(in[0]) << "; stack needs equal shapes");
+  const int axis =
+      normalizeAxis(attrs.get<StackParam>().axis, static_cast<int>(in[0].size()) + 1, op, "axis");
+  Shape o = in[0];
+  o.insert(o.begin() + axis, static_cast<int64_t>(in.size()));
+  out[0] = o;
+}
+
+void stackCompute(const NodeAttrs& attrs, const OpContext&, const std::vector<TBlob>& in,
+                  const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
+  if (req[0] == OpReq::kNull) return;
+  const Shape& os = out[0].shape;
+  const int axis =
+      normalizeAxis(attrs.get<StackParam>().axis, static_cast<int>(os.size()), "stack", "axis");
+  int64_t outer = 1, inner = 1;
+  for (int i = 0; i < axis; ++i) outer *= os[i];
+  for (size_t i = axis + 1; i < os.size(); ++i) inner *= os[i];
+  const int64_t n = static_cast<int64_t>(in.size());
+  for (int64_t k = 0; k < n; ++k) copySlab(in[k], out[0], outer, 1, inner, n, k, req[0], "stack");
+}
+
+IST_REGISTER_OP(stack)
+    .describe("Joins arrays of equal shape along a new axis `axis`.")
+    .variadic("data", "num_args")
+    .params<StackParam>()
+    .inferShape(stackShape)
+    .inferType(sameTypeAll)
+    .compute(Context::kCPU, stackCompute);
+
+}  // namespace
+}  // namespace ist

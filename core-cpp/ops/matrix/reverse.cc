@@ -1,0 +1,63 @@
+// reverse (flip): the input read backwards (negative strides) along the chosen axes.
+#include <string>
+#include "base/error.h"
+#include "op/registry.h"
+#include "ops/matrix/strided_copy.h"
+
+namespace ist {
+namespace {
+
+struct ReverseParam {
+  Shape axis;
+  static void declare(ParamDecl<ReverseParam>& d) {
+    d.field("axis", &ReverseParam::axis).doc("The axis (or axes) along which to reverse elements.");
+  }
+};
+
+std::vector<bool> reversedAxes(const Shape& s, const Shape& axes) {
+  const int nd = static_cast<int>(s.size());
+  std::vector<bool> rev(nd, false);
+  for (int64_t a : axes) {
+    const int ax = normalizeAxis(a, nd, "reverse", "axis");
+    IST_CHECK(!rev[ax], "reverse", "axis",
+              "axis " << ax << " is listed twice in " << shapeString(axes) << " (shape "
+                      << shapeString(s) << ")");
+    rev[ax] = true;
+  }
+  return rev;
+}
+
+void reverseShape(const NodeAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
+  if (!shapeIsKnown(in[0])) return;
+  reversedAxes(in[0], attrs.get<ReverseParam>().axis);
+  out[0] = in[0];
+}
+
+void reverseCompute(const NodeAttrs& attrs, const OpContext&, const std::vector<TBlob>& in,
+                    const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
+  const Shape& s = in[0].shape;
+  if (shapeSize(s) == 0) return;
+  const std::vector<bool> rev = reversedAxes(s, attrs.get<ReverseParam>().axis);
+  std::vector<int64_t> src = contiguousStrides(s);
+  int64_t start = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (!rev[i]) continue;
+    start += (s[i] - 1) * src[i];
+    src[i] = -src[i];
+  }
+  const char* base =
+      static_cast<const char*>(in[0].dptr) + start * static_cast<int64_t>(dtypeSize(in[0].dtype));
+  copyStrided(in[0].dtype, s, out[0].dptr, contiguousStrides(s), base, src, req[0], "reverse");
+}
+
+IST_REGISTER_OP(reverse)
+    .alias("flip")
+    .describe("Reverses the order of elements along the given axis (or axes); the shape is kept.")
+    .inputs({"data"})
+    .params<ReverseParam>()
+    .inferShape(reverseShape)
+    .inferType(inferSameType)
+    .compute(Context::kCPU, reverseCompute);
+
+}  // namespace
+}  // namespace ist

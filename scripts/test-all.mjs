@@ -1,0 +1,46 @@
+// Runs the unit specs once per backend (wasm threads, wasm single, native) and prints one closing line
+// "N passed, N failed" summed over the three runs; exits 1 if anything failed or nothing ran.
+// Extra arguments go to vitest (e.g. a file filter).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+
+const runs = [
+  { name: 'wasm-threads', env: { ISOTENSOR_BACKEND: 'wasm', ISOTENSOR_WASM_FLAVOUR: 'threads' } },
+  { name: 'wasm-single', env: { ISOTENSOR_BACKEND: 'wasm', ISOTENSOR_WASM_FLAVOUR: 'single' } },
+  { name: 'native', env: { ISOTENSOR_BACKEND: 'native' } },
+];
+const outDir = 'build/test';
+mkdirSync(outDir, { recursive: true });
+const total = { passed: 0, failed: 0, skipped: 0 };
+const lines = [];
+
+for (const run of runs) {
+  const json = `${outDir}/${run.name}.json`;
+  rmSync(json, { force: true });
+  console.log(`\n=== vitest: ${run.name} ===`);
+  const r = spawnSync('npx', ['vitest', 'run', '--reporter=default', '--reporter=json',
+    `--outputFile.json=${json}`, ...process.argv.slice(2)], {
+    stdio: 'inherit', env: { ...process.env, ...run.env },
+  });
+  let passed = 0, failed = 0, skipped = 0;
+  if (existsSync(json)) {
+    const report = JSON.parse(readFileSync(json, 'utf8'));
+    passed = report.numPassedTests;
+    failed = report.numFailedTests;
+    skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+    // A spec file that fails to load has no failing test of its own: count it as one failure.
+    for (const file of report.testResults ?? []) {
+      const hasFailedTest = (file.assertionResults ?? []).some((t) => t.status === 'failed');
+      if (file.status === 'failed' && !hasFailedTest) failed += 1;
+    }
+  }
+  if (r.status !== 0 && failed === 0) failed += 1;  // vitest crashed or found no spec files
+  total.passed += passed; total.failed += failed; total.skipped += skipped;
+  lines.push(`${run.name}: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+}
+
+console.log('\n' + lines.join('\n'));
+const summary = `${total.passed} passed, ${total.failed} failed` + (total.skipped ? `, ${total.skipped} skipped` : '');
+writeFileSync(`${outDir}/summary.txt`, summary + '\n');
+console.log(summary);
+process.exit(total.failed > 0 || total.passed === 0 ? 1 : 0);

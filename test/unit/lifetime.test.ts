@@ -1,0 +1,121 @@
+// Array lifetime: dispose, mx.scope/mx.keep, memoryInfo staying flat over long create/dispose loops.
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as mx from 'isotensor';
+import { announceBackend } from '../helpers/backend';
+
+const { nd } = mx;
+beforeAll(async () => {
+  await mx.ready();
+  announceBackend('lifetime');
+});
+
+function settled(): mx.MemoryInfo {
+  mx.waitAll(); // frees are engine ops: let them run
+  return mx.memoryInfo();
+}
+
+describe('dispose', () => {
+  it('frees an array once and rejects any later use', () => {
+    const x = nd.ones([4]);
+    expect(x.isDisposed).toBe(false);
+    x.dispose();
+    expect(x.isDisposed).toBe(true);
+    x.dispose(); // idempotent
+    expect(() => x.add(1)).toThrow(mx.IsotensorError);
+    expect(() => x.add(1)).toThrow('NDArray has been disposed');
+    expect(() => x.dataSync()).toThrow('NDArray has been disposed');
+    expect(() => x.shape).toThrow('NDArray has been disposed');
+    expect(() => nd.ones([4]).add(x)).toThrow('NDArray has been disposed');
+    expect(() => nd.ones([4]).copyto(x)).toThrow('NDArray has been disposed');
+  });
+
+  it('supports Symbol.dispose (for `using`)', () => {
+    const x = nd.ones([4]);
+    x[Symbol.dispose]();
+    expect(x.isDisposed).toBe(true);
+  });
+
+  it('lets pending ops finish before the memory goes', () => {
+    const x = nd.ones([1 << 16]);
+    const y = x.mul(3);
+    x.dispose(); // pushed after the read of x by mul
+    expect(y.dataSync()[100]).toBe(3);
+  });
+});
+
+describe('memory stays flat', () => {
+  it('over 100,000 create/dispose iterations', () => {
+    const before = settled();
+    for (let i = 0; i < 100_000; i++) {
+      const x = nd.ones([64]);
+      x.dispose();
+    }
+    const after = settled();
+    expect(after.liveBytes).toBeLessThanOrEqual(before.liveBytes);
+    expect(after.liveArrays).toBeLessThanOrEqual(before.liveArrays);
+    expect(after.peakBytes - before.peakBytes).toBeLessThan(1 << 20);
+  }, 120_000);
+
+  it('over an mx.scope loop', () => {
+    const before = settled();
+    let total = nd.zeros([32]);
+    for (let i = 0; i < 10_000; i++) {
+      const next = mx.scope(() => total.add(nd.ones([32]).mul(2)).relu());
+      total.dispose();
+      total = next;
+    }
+    expect(total.dataSync()[0]).toBe(20_000);
+    total.dispose();
+    const after = settled();
+    expect(after.liveBytes).toBeLessThanOrEqual(before.liveBytes);
+    expect(after.liveArrays).toBeLessThanOrEqual(before.liveArrays);
+  }, 120_000);
+});
+
+describe('mx.scope and mx.keep', () => {
+  it('disposes temporaries and keeps what fn returns (also nested in arrays and objects)', () => {
+    let tmp: mx.NDArray | null = null;
+    const r = mx.scope(() => {
+      tmp = nd.ones([2]);
+      const a = tmp.add(1);
+      const b = tmp.mul(3);
+      return { sum: a, list: [b] };
+    });
+    expect(tmp!.isDisposed).toBe(true);
+    expect(Array.from(r.sum.dataSync())).toEqual([2, 2]);
+    expect(Array.from(r.list[0]!.dataSync())).toEqual([3, 3]);
+  });
+
+  it('leaves keep()ed arrays alone and hands returned arrays to the enclosing scope', () => {
+    let kept: mx.NDArray | null = null;
+    let inner: mx.NDArray | null = null;
+    mx.scope(() => {
+      inner = mx.scope(() => {
+        kept = mx.keep(nd.ones([1]));
+        return nd.zeros([1]);
+      });
+      expect(inner.isDisposed).toBe(false); // returned from the inner scope
+    });
+    expect(inner!.isDisposed).toBe(true); // not returned from the outer one
+    expect(kept!.isDisposed).toBe(false);
+    kept!.dispose();
+  });
+
+  it('disposes temporaries when fn throws, and refuses async fns', () => {
+    let tmp: mx.NDArray | null = null;
+    expect(() => mx.scope(() => {
+      tmp = nd.ones([2]);
+      throw new Error('boom');
+    })).toThrow('boom');
+    expect(tmp!.isDisposed).toBe(true);
+    expect(() => mx.scope(async () => nd.ones([1]))).toThrow(/synchronous/);
+  });
+
+  it('counts live NDArray objects in memoryInfo().liveArrays', () => {
+    const n0 = mx.memoryInfo().liveArrays;
+    const xs = [nd.ones([1]), nd.ones([2]), nd.ones([3])];
+    expect(mx.memoryInfo().liveArrays).toBe(n0 + 3);
+    for (const x of xs) x.dispose();
+    expect(mx.memoryInfo().liveArrays).toBe(n0);
+  });
+});

@@ -1,0 +1,86 @@
+// The native Node addon as a Backend: a thin pass-through that turns thrown Errors into IsotensorErrors.
+// SPDX-License-Identifier: Apache-2.0
+import { toIsotensorError } from '../base/error.js';
+import type { Backend, Handle, OpHandle } from './backend.js';
+import type { NativeAddon } from './native_loader.js';
+
+/** Backend over bindings/build/isotensor.node. @internal */
+export class NativeBackend implements Backend {
+  readonly name = 'native' as const;
+  readonly flavour = null;
+  readonly canBlock = true;
+  private readonly a: NativeAddon;
+
+  /** Wraps a loaded addon and starts its engine (threads: 0 = hardware concurrency). */
+  constructor(addon: NativeAddon, numThreads = 0) {
+    this.a = addon;
+    try {
+      addon.init(numThreads, 0);
+    } catch (e) {
+      throw toIsotensorError(e);
+    }
+  }
+
+  runtimeInfo(): string { try { return this.a.runtimeInfo(); } catch (e) { throw toIsotensorError(e); } }
+  numGpus(): number { try { return this.a.numGpus(); } catch (e) { throw toIsotensorError(e); } }
+  waitAll(): void { try { this.a.waitAll(); } catch (e) { throw toIsotensorError(e); } }
+  async waitAllAsync(): Promise<void> {
+    try { await this.a.waitAllAsync(); } catch (e) { throw toIsotensorError(e); }
+  }
+  setTrace(on: boolean): void { try { this.a.setTrace(on); } catch (e) { throw toIsotensorError(e); } }
+  takeTrace(): string { try { return this.a.takeTrace(); } catch (e) { throw toIsotensorError(e); } }
+  randomSeed(seed: number, devType: number, devId: number): void {
+    try { this.a.randomSeed(seed, devType, devId); } catch (e) { throw toIsotensorError(e); }
+  }
+  memoryInfo(devType: number, devId: number): number[] {
+    try { return this.a.memoryInfo(devType, devId); } catch (e) { throw toIsotensorError(e); }
+  }
+  memoryRelease(devType: number, devId: number): void {
+    try { this.a.memoryRelease(devType, devId); } catch (e) { throw toIsotensorError(e); }
+  }
+
+  create(shape: readonly number[], dtype: number, devType: number, devId: number): Handle {
+    try { return this.a.create(shape as number[], dtype, devType, devId); } catch (e) { throw toIsotensorError(e); }
+  }
+  free(h: Handle): void { try { this.a.free(h); } catch (e) { throw toIsotensorError(e); } }
+  shape(h: Handle): number[] { try { return this.a.shape(h); } catch (e) { throw toIsotensorError(e); } }
+  dtype(h: Handle): number { try { return this.a.dtype(h); } catch (e) { throw toIsotensorError(e); } }
+  context(h: Handle): [number, number] { try { return this.a.context(h); } catch (e) { throw toIsotensorError(e); } }
+  copyFrom(h: Handle, src: ArrayBufferView): void {
+    try { this.a.copyFrom(h, src); } catch (e) { throw toIsotensorError(e); }
+  }
+  copyTo(h: Handle, dst: ArrayBufferView): void { try { this.a.copyTo(h, dst); } catch (e) { throw toIsotensorError(e); } }
+  waitToRead(h: Handle): void { try { this.a.waitToRead(h); } catch (e) { throw toIsotensorError(e); } }
+  waitToWrite(h: Handle): void { try { this.a.waitToWrite(h); } catch (e) { throw toIsotensorError(e); } }
+  async readAsync(h: Handle): Promise<void> {
+    try { await this.a.readAsync(h); } catch (e) { throw toIsotensorError(e); }
+  }
+  reshape(h: Handle, shape: readonly number[]): Handle {
+    try { return this.a.reshape(h, shape as number[]); } catch (e) { throw toIsotensorError(e); }
+  }
+  slice(h: Handle, begin: number, end: number): Handle {
+    try { return this.a.slice(h, begin, end); } catch (e) { throw toIsotensorError(e); }
+  }
+  at(h: Handle, index: number): Handle { try { return this.a.at(h, index); } catch (e) { throw toIsotensorError(e); } }
+  sameStorage(a: Handle, b: Handle): boolean {
+    try { return this.a.sameStorage(a, b); } catch (e) { throw toIsotensorError(e); }
+  }
+
+  opGet(name: string): OpHandle { try { return this.a.opGet(name); } catch (e) { throw toIsotensorError(e); } }
+  opListJSON(): string { try { return this.a.opListJSON(); } catch (e) { throw toIsotensorError(e); } }
+  invoke(op: OpHandle, inputs: readonly Handle[], outputs: readonly Handle[] | null,
+         keys: readonly string[], vals: readonly string[]): Handle[] {
+    try {
+      return this.a.invoke(op, inputs as number[], outputs as number[] | null, keys as string[], vals as string[]);
+    } catch (e) {
+      throw toIsotensorError(e);
+    }
+  }
+
+  save(handles: readonly Handle[], keys: readonly string[] | null): Uint8Array {
+    try { return this.a.save(handles as number[], keys as string[] | null); } catch (e) { throw toIsotensorError(e); }
+  }
+  load(bytes: Uint8Array): { arrays: Handle[]; keys: string[] } {
+    try { return this.a.load(bytes); } catch (e) { throw toIsotensorError(e); }
+  }
+}

@@ -1,0 +1,99 @@
+// Loads the native Node addon (bindings/build/isotensor.node, built by `make native`): the C ABI
+// wrapped 1:1 by bindings/addon.cc. Handles and op handles are JS numbers holding the pointer value;
+// every function throws an Error whose message is the core's ist_get_last_error() on failure.
+// SPDX-License-Identifier: Apache-2.0
+
+export interface NativeAddon {
+  init(numThreads: number, engineKind: number): void;
+  runtimeInfo(): string;
+  numGpus(): number;
+  waitAll(): void;
+  waitAllAsync(): Promise<void>;
+  setTrace(on: boolean): void;
+  takeTrace(): string;
+  randomSeed(seed: number, devType: number, devId: number): void;
+  /** [live bytes, peak bytes, pooled bytes, live allocation count] */
+  memoryInfo(devType: number, devId: number): number[];
+  memoryRelease(devType: number, devId: number): void;
+  create(shape: number[], dtype: number, devType: number, devId: number): number;
+  free(h: number): void;
+  shape(h: number): number[];
+  dtype(h: number): number;
+  context(h: number): [number, number];
+  copyFrom(h: number, src: ArrayBufferView): void;
+  copyTo(h: number, dst: ArrayBufferView): void;
+  waitToRead(h: number): void;
+  waitToWrite(h: number): void;
+  /** Resolves once reads are possible, even if the array holds an error: the following copyTo raises it. */
+  readAsync(h: number): Promise<void>;
+  reshape(h: number, shape: number[]): number;
+  slice(h: number, begin: number, end: number): number;
+  at(h: number, i: number): number;
+  sameStorage(a: number, b: number): boolean;
+  opGet(name: string): number;
+  opListJSON(): string;
+  invoke(op: number, inputs: number[], outputs: number[] | null, keys: string[], vals: string[]): number[];
+  save(handles: number[], keys: string[] | null): Uint8Array;
+  load(bytes: Uint8Array): { arrays: number[]; keys: string[] };
+}
+
+// From the bundle (dist/) and from these sources (ts/backend/, e.g. vitest on sources).
+const CANDIDATES = ['../bindings/build/isotensor.node', '../../bindings/build/isotensor.node'];
+
+let reason = '';
+
+// A require() relative to this file without a static `import 'node:module'`, which would break the same
+// bundle in browsers: process.getBuiltinModule (Node >= 20.16), or the CJS bundle's own require.
+function nodeRequire(): NodeRequire | null {
+  const p = (globalThis as { process?: { getBuiltinModule?: (id: string) => any } }).process;
+  const mod = p?.getBuiltinModule?.('node:module');
+  if (mod?.createRequire) return mod.createRequire(import.meta.url) as NodeRequire;
+  return typeof require === 'function' ? require : null;
+}
+
+/** Why the last loadNative() returned null ('' when it loaded). */
+export function nativeLoadError(): string {
+  return reason;
+}
+
+/**
+ * The addon, or null (see nativeLoadError()) outside Node or when the file is missing or fails to load.
+ * It does not start the engine: the caller calls init(numThreads, engineKind) once.
+ */
+export function loadNative(): NativeAddon | null {
+  const p = (globalThis as { process?: { versions?: { node?: string } } }).process;
+  if (!p?.versions?.node || typeof (globalThis as { Deno?: unknown }).Deno !== 'undefined') {
+    reason = 'the native addon needs Node.js';
+    return null;
+  }
+  let req: NodeRequire | null;
+  try {
+    req = nodeRequire();
+  } catch (e) {
+    reason = `cannot create require(): ${(e as Error).message}`;
+    return null;
+  }
+  if (req === null) {
+    reason = 'no synchronous require() in this Node (needs Node >= 20.16 for process.getBuiltinModule)';
+    return null;
+  }
+  const errors: string[] = [];
+  for (const rel of CANDIDATES) {
+    let path: string;
+    try {
+      path = req.resolve(rel);
+    } catch {
+      continue;  // not there
+    }
+    try {
+      const addon = req(path) as NativeAddon;
+      reason = '';
+      return addon;
+    } catch (e) {
+      errors.push(`${path}: ${(e as Error).message}`);
+    }
+  }
+  reason = errors.length > 0 ? `the native addon failed to load (${errors.join('; ')})`
+                             : 'bindings/build/isotensor.node was not found (run `make native`)';
+  return null;
+}

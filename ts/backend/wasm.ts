@@ -1,0 +1,485 @@
+// The WebAssembly build as a Backend: marshals the C ABI through the emscripten module's heap.
+// SPDX-License-Identifier: Apache-2.0
+//
+// Hot-path calls allocate nothing in wasm memory: arguments (shapes, handle lists, attribute
+// strings) and out-parameters go to one scratch area _malloc'ed once and grown on demand. Any
+// call into wasm may grow memory, which replaces the heap's ArrayBuffer, so the typed views are
+// re-created from heap() after every call that can allocate. int64 values travel as (lo, hi)
+// int32 pairs: in memory always, and as arguments unless the build uses WASM_BIGINT.
+import { IsotensorError } from '../base/error.js';
+import type { Backend, Handle, OpHandle } from './backend.js';
+import type { LoadedWasm } from './wasm_loader.js';
+
+type WasmFn = (...args: Array<number | bigint>) => number;
+
+interface EmscriptenModule {
+  _malloc(bytes: number): number;
+  _free(ptr: number): void;
+  UTF8ToString(ptr: number, maxBytes?: number): string;
+  stringToUTF8(s: string, ptr: number, maxBytes: number): void;
+  lengthBytesUTF8(s: string): number;
+  asm?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+const SCRATCH_MIN = 64 * 1024;
+// Host copies up to this size reuse the scratch area; larger ones get their own allocation.
+const SCRATCH_REUSE_MAX = 1024 * 1024;
+// Room for the outputs of one op when the core creates them.
+const MAX_OUTPUTS = 1024;
+const TWO_32 = 4294967296;
+
+// Atomics.waitAsync (ES2024), typed here so older lib settings compile.
+type WaitAsync = (a: Int32Array, index: number, value: number) =>
+  { async: false; value: string } | { async: true; value: Promise<string> };
+const waitAsync = (Atomics as unknown as { waitAsync?: WaitAsync }).waitAsync?.bind(Atomics);
+
+function isBrowserMainThread(): boolean {
+  const g = globalThis as { document?: unknown; importScripts?: unknown };
+  return typeof g.document !== 'undefined' && typeof g.importScripts === 'undefined';
+}
+
+/** Backend over the emscripten build (threads or single flavour). @internal */
+export class WasmBackend implements Backend {
+  readonly name = 'wasm' as const;
+  readonly flavour: 'threads' | 'single';
+  readonly canBlock: boolean;
+  /** Worker threads of the engine (1 in the single flavour). */
+  readonly threads: number;
+
+  private readonly m: EmscriptenModule;
+  private readonly heap: () => ArrayBufferLike;
+  private readonly hold: () => () => void;
+  private readonly i64Args: 'pairs' | 'bigint';
+  private buffer: ArrayBufferLike | null = null;
+  private u8: Uint8Array = new Uint8Array(0);
+  private i32: Int32Array = new Int32Array(0);
+  private u32: Uint32Array = new Uint32Array(0);
+  private scratch = 0;
+  private scratchBytes = 0;
+
+  // The C ABI, bound once (raw wasm exports when reachable: no wrapper per call).
+  private readonly fGetLastError: WasmFn;
+  private readonly fRuntimeInfo: WasmFn;
+  private readonly fNumGpus: WasmFn;
+  private readonly fWaitAll: WasmFn;
+  private readonly fWaitAllSignal: WasmFn;
+  private readonly fSetTrace: WasmFn;
+  private readonly fTakeTrace: WasmFn;
+  private readonly fRandomSeed: WasmFn;
+  private readonly fMemoryInfo: WasmFn;
+  private readonly fMemoryRelease: WasmFn;
+  private readonly fCreate: WasmFn;
+  private readonly fFree: WasmFn;
+  private readonly fGetShape: WasmFn;
+  private readonly fGetDtype: WasmFn;
+  private readonly fGetContext: WasmFn;
+  private readonly fCopyFrom: WasmFn;
+  private readonly fCopyTo: WasmFn;
+  private readonly fWaitToRead: WasmFn;
+  private readonly fWaitToWrite: WasmFn;
+  private readonly fReadSignal: WasmFn;
+  private readonly fReshape: WasmFn;
+  private readonly fSlice: WasmFn;
+  private readonly fAt: WasmFn;
+  private readonly fSameStorage: WasmFn;
+  private readonly fOpGet: WasmFn;
+  private readonly fOpListJSON: WasmFn;
+  private readonly fInvoke: WasmFn;
+  private readonly fSave: WasmFn;
+  private readonly fBufferFree: WasmFn;
+  private readonly fLoad: WasmFn;
+
+  constructor(loaded: LoadedWasm) {
+    this.m = loaded.module as EmscriptenModule;
+    this.heap = () => loaded.heap();
+    this.hold = () => loaded.hold();
+    this.flavour = loaded.flavour;
+    this.threads = loaded.threads;
+    this.canBlock = !(loaded.flavour === 'threads' && isBrowserMainThread());
+    const fn = (name: string): WasmFn => {
+      const raw = this.m.asm?.[name];
+      if (typeof raw === 'function') return raw as WasmFn;
+      const wrapped = this.m['_' + name];
+      if (typeof wrapped !== 'function') throw new IsotensorError(`the WebAssembly module does not export ${name}`);
+      return wrapped as WasmFn;
+    };
+    this.fGetLastError = fn('ist_get_last_error');
+    this.fRuntimeInfo = fn('ist_runtime_info');
+    this.fNumGpus = fn('ist_num_gpus');
+    this.fWaitAll = fn('ist_wait_all');
+    this.fWaitAllSignal = fn('ist_wait_all_signal');
+    this.fSetTrace = fn('ist_engine_set_trace');
+    this.fTakeTrace = fn('ist_engine_take_trace');
+    this.fRandomSeed = fn('ist_random_seed');
+    this.fMemoryInfo = fn('ist_memory_info');
+    this.fMemoryRelease = fn('ist_memory_release');
+    this.fCreate = fn('ist_ndarray_create');
+    this.fFree = fn('ist_ndarray_free');
+    this.fGetShape = fn('ist_ndarray_get_shape');
+    this.fGetDtype = fn('ist_ndarray_get_dtype');
+    this.fGetContext = fn('ist_ndarray_get_context');
+    this.fCopyFrom = fn('ist_ndarray_sync_copy_from_cpu');
+    this.fCopyTo = fn('ist_ndarray_sync_copy_to_cpu');
+    this.fWaitToRead = fn('ist_ndarray_wait_to_read');
+    this.fWaitToWrite = fn('ist_ndarray_wait_to_write');
+    this.fReadSignal = fn('ist_ndarray_read_signal');
+    this.fReshape = fn('ist_ndarray_reshape');
+    this.fSlice = fn('ist_ndarray_slice');
+    this.fAt = fn('ist_ndarray_at');
+    this.fSameStorage = fn('ist_ndarray_same_storage');
+    this.fOpGet = fn('ist_op_get');
+    this.fOpListJSON = fn('ist_op_list_json');
+    this.fInvoke = fn('ist_imperative_invoke');
+    this.fSave = fn('ist_ndarray_save');
+    this.fBufferFree = fn('ist_buffer_free');
+    this.fLoad = fn('ist_ndarray_load');
+    // ist_ndarray_slice(h, int64, int64, out): 4 wasm params with BigInt, 6 once legalized to pairs.
+    this.i64Args = this.fSlice.length === 4 ? 'bigint' : 'pairs';
+    this.ensureScratch(SCRATCH_MIN);
+  }
+
+  // ---- marshalling helpers ----
+
+  /** Re-creates the heap views when memory grew. */
+  private views(): void {
+    const b = this.heap();
+    if (b !== this.buffer) {
+      this.buffer = b;
+      this.u8 = new Uint8Array(b);
+      this.i32 = new Int32Array(b);
+      this.u32 = new Uint32Array(b);
+    }
+  }
+
+  /** The scratch area, at least `bytes` long. Views are current on return. */
+  private ensureScratch(bytes: number): number {
+    if (bytes > this.scratchBytes) {
+      const size = Math.max(bytes, this.scratchBytes * 2, SCRATCH_MIN);
+      const p = this.m._malloc(size);
+      if (p === 0) throw new IsotensorError(`out of WebAssembly memory allocating ${size} bytes of scratch`);
+      if (this.scratch !== 0) this.m._free(this.scratch);
+      this.scratch = p;
+      this.scratchBytes = size;
+    }
+    this.views();
+    return this.scratch;
+  }
+
+  private malloc(bytes: number): number {
+    const p = this.m._malloc(Math.max(bytes, 1));
+    if (p === 0) throw new IsotensorError(`out of WebAssembly memory allocating ${bytes} bytes`);
+    this.views();
+    return p;
+  }
+
+  private lastError(): IsotensorError {
+    return new IsotensorError(this.m.UTF8ToString(this.fGetLastError()) || 'isotensor: unknown error');
+  }
+
+  private check(rc: number): void {
+    if (rc !== 0) throw this.lastError();
+  }
+
+  private writeI64(p: number, v: number): void {
+    this.u32[p >>> 2] = v >>> 0;
+    this.i32[(p >>> 2) + 1] = Math.floor(v / TWO_32);
+  }
+
+  private readI64(p: number): number {
+    return this.i32[(p >>> 2) + 1]! * TWO_32 + this.u32[p >>> 2]!;
+  }
+
+  /** Writes a NUL-terminated UTF-8 string; the caller reserved 3 * length + 1 bytes. */
+  private writeString(s: string, p: number): number {
+    const u8 = this.u8;
+    const n = s.length;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) {
+        const len = this.m.lengthBytesUTF8(s);
+        this.m.stringToUTF8(s, p, len + 1);
+        return len + 1;
+      }
+      u8[p + i] = c;
+    }
+    u8[p + n] = 0;
+    return n + 1;
+  }
+
+  private readCString(p: number): string {
+    return this.m.UTF8ToString(p);
+  }
+
+  private i64Arg(v: number): Array<number | bigint> {
+    return this.i64Args === 'bigint' ? [BigInt(v)] : [v >>> 0, Math.floor(v / TWO_32)];
+  }
+
+  /** Calls a function whose only out-parameter is a `const char**`, and reads the string. */
+  private stringOut(f: WasmFn): string {
+    const p = this.ensureScratch(4);
+    this.check(f(p));
+    this.views();
+    return this.readCString(this.u32[p >>> 2]!);
+  }
+
+  private bytesOf(v: ArrayBufferView): Uint8Array {
+    return v instanceof Uint8Array ? v : new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+  }
+
+  /** Waits without blocking for a flag the engine sets to 1, then frees it. */
+  private async waitFlag(flag: number): Promise<void> {
+    const release = this.hold(); // a pending Atomics.waitAsync alone does not keep Node alive
+    try {
+      for (;;) {
+        this.views();
+        if (Atomics.load(this.i32, flag >>> 2) !== 0) return;
+        const shared = typeof SharedArrayBuffer !== 'undefined' && this.buffer instanceof SharedArrayBuffer;
+        if (!shared || waitAsync === undefined) {
+          throw new IsotensorError('the WebAssembly engine did not complete a synchronous wait (flavour ' +
+                                   `${this.flavour}); Atomics.waitAsync is needed for the threads flavour`);
+        }
+        const r = waitAsync(this.i32, flag >>> 2, 0);
+        if (r.async) await r.value;
+      }
+    } finally {
+      release();
+      this.m._free(flag);
+    }
+  }
+
+  private newFlag(): number {
+    const p = this.malloc(4);
+    this.i32[p >>> 2] = 0;
+    return p;
+  }
+
+  // ---- Backend ----
+
+  runtimeInfo(): string { return this.stringOut(this.fRuntimeInfo); }
+
+  numGpus(): number {
+    const p = this.ensureScratch(4);
+    this.check(this.fNumGpus(p));
+    this.views();
+    return this.i32[p >>> 2]!;
+  }
+
+  waitAll(): void { this.check(this.fWaitAll()); }
+
+  async waitAllAsync(): Promise<void> {
+    const flag = this.newFlag();
+    const rc = this.fWaitAllSignal(flag);
+    if (rc !== 0) {
+      this.m._free(flag);
+      throw this.lastError();
+    }
+    await this.waitFlag(flag);
+  }
+
+  setTrace(on: boolean): void { this.check(this.fSetTrace(on ? 1 : 0)); }
+  takeTrace(): string { return this.stringOut(this.fTakeTrace); }
+  randomSeed(seed: number, devType: number, devId: number): void {
+    this.check(this.fRandomSeed(seed | 0, devType, devId));
+  }
+
+  memoryInfo(devType: number, devId: number): number[] {
+    const p = this.ensureScratch(32);
+    this.check(this.fMemoryInfo(devType, devId, p));
+    this.views();
+    return [this.readI64(p), this.readI64(p + 8), this.readI64(p + 16), this.readI64(p + 24)];
+  }
+
+  memoryRelease(devType: number, devId: number): void { this.check(this.fMemoryRelease(devType, devId)); }
+
+  create(shape: readonly number[], dtype: number, devType: number, devId: number): Handle {
+    const n = shape.length;
+    const p = this.ensureScratch(8 + 8 * n);
+    for (let i = 0; i < n; i++) this.writeI64(p + 8 + 8 * i, shape[i]!);
+    this.check(this.fCreate(p + 8, n, dtype, devType, devId, p));
+    this.views();
+    return this.u32[p >>> 2]!;
+  }
+
+  free(h: Handle): void { this.check(this.fFree(h)); }
+
+  shape(h: Handle): number[] {
+    const p = this.ensureScratch(8);
+    this.check(this.fGetShape(h, p, p + 4));
+    this.views();
+    const ndim = this.i32[p >>> 2]!;
+    const sp = this.u32[(p + 4) >>> 2]!;
+    const out = new Array<number>(ndim);
+    for (let i = 0; i < ndim; i++) out[i] = this.readI64(sp + 8 * i);
+    return out;
+  }
+
+  dtype(h: Handle): number {
+    const p = this.ensureScratch(4);
+    this.check(this.fGetDtype(h, p));
+    this.views();
+    return this.i32[p >>> 2]!;
+  }
+
+  context(h: Handle): [number, number] {
+    const p = this.ensureScratch(8);
+    this.check(this.fGetContext(h, p, p + 4));
+    this.views();
+    return [this.i32[p >>> 2]!, this.i32[(p + 4) >>> 2]!];
+  }
+
+  copyFrom(h: Handle, src: ArrayBufferView): void {
+    const n = src.byteLength;
+    const own = n > SCRATCH_REUSE_MAX;
+    const p = own ? this.malloc(n) : this.ensureScratch(n);
+    this.u8.set(this.bytesOf(src), p);
+    const rc = this.fCopyFrom(h, p, n);
+    if (own) this.m._free(p);
+    this.check(rc);
+  }
+
+  copyTo(h: Handle, dst: ArrayBufferView): void {
+    const n = dst.byteLength;
+    const own = n > SCRATCH_REUSE_MAX;
+    const p = own ? this.malloc(n) : this.ensureScratch(n);
+    const rc = this.fCopyTo(h, p, n);
+    if (rc === 0) {
+      this.views();
+      this.bytesOf(dst).set(this.u8.subarray(p, p + n));
+    }
+    if (own) this.m._free(p);
+    this.check(rc);
+  }
+
+  waitToRead(h: Handle): void { this.check(this.fWaitToRead(h)); }
+  waitToWrite(h: Handle): void { this.check(this.fWaitToWrite(h)); }
+
+  async readAsync(h: Handle): Promise<void> {
+    const flag = this.newFlag();
+    const rc = this.fReadSignal(h, flag);
+    if (rc !== 0) {
+      this.m._free(flag);
+      throw this.lastError();
+    }
+    await this.waitFlag(flag);
+  }
+
+  reshape(h: Handle, shape: readonly number[]): Handle {
+    const n = shape.length;
+    const p = this.ensureScratch(8 + 8 * n);
+    for (let i = 0; i < n; i++) this.writeI64(p + 8 + 8 * i, shape[i]!);
+    this.check(this.fReshape(h, p + 8, n, p));
+    this.views();
+    return this.u32[p >>> 2]!;
+  }
+
+  slice(h: Handle, begin: number, end: number): Handle {
+    const p = this.ensureScratch(4);
+    this.check(this.fSlice(h, ...this.i64Arg(begin), ...this.i64Arg(end), p));
+    this.views();
+    return this.u32[p >>> 2]!;
+  }
+
+  at(h: Handle, index: number): Handle {
+    const p = this.ensureScratch(4);
+    this.check(this.fAt(h, ...this.i64Arg(index), p));
+    this.views();
+    return this.u32[p >>> 2]!;
+  }
+
+  sameStorage(a: Handle, b: Handle): boolean {
+    const p = this.ensureScratch(4);
+    this.check(this.fSameStorage(a, b, p));
+    this.views();
+    return this.i32[p >>> 2] !== 0;
+  }
+
+  opGet(name: string): OpHandle {
+    const p = this.ensureScratch(4 + 3 * name.length + 1);
+    this.writeString(name, p + 4);
+    this.check(this.fOpGet(p + 4, p));
+    this.views();
+    return this.u32[p >>> 2]!;
+  }
+
+  opListJSON(): string { return this.stringOut(this.fOpListJSON); }
+
+  invoke(op: OpHandle, inputs: readonly Handle[], outputs: readonly Handle[] | null,
+         keys: readonly string[], vals: readonly string[]): Handle[] {
+    const nIn = inputs.length;
+    const nParams = keys.length;
+    const cap = outputs !== null ? outputs.length : MAX_OUTPUTS;
+    let strBytes = 0;
+    for (let i = 0; i < nParams; i++) strBytes += 3 * keys[i]!.length + 3 * vals[i]!.length + 2;
+    const pNum = this.ensureScratch(4 + 4 * (nIn + cap + 2 * nParams) + strBytes);
+    const pIn = pNum + 4;
+    const pOut = pIn + 4 * nIn;
+    const pKeys = pOut + 4 * cap;
+    const pVals = pKeys + 4 * nParams;
+    let pStr = pVals + 4 * nParams;
+    const u32 = this.u32;
+    for (let i = 0; i < nIn; i++) u32[(pIn >>> 2) + i] = inputs[i]!;
+    if (outputs !== null) {
+      for (let i = 0; i < cap; i++) u32[(pOut >>> 2) + i] = outputs[i]!;
+      this.i32[pNum >>> 2] = cap;
+    } else {
+      this.i32[pNum >>> 2] = 0;
+    }
+    for (let i = 0; i < nParams; i++) {
+      u32[(pKeys >>> 2) + i] = pStr;
+      pStr += this.writeString(keys[i]!, pStr);
+      u32[(pVals >>> 2) + i] = pStr;
+      pStr += this.writeString(vals[i]!, pStr);
+    }
+    this.check(this.fInvoke(op, nIn, pIn, pNum, pOut, cap, nParams, pKeys, pVals));
+    if (outputs !== null) return outputs as Handle[];
+    this.views();
+    const nOut = this.i32[pNum >>> 2]!;
+    const out = new Array<Handle>(nOut);
+    for (let i = 0; i < nOut; i++) out[i] = this.u32[(pOut >>> 2) + i]!;
+    return out;
+  }
+
+  save(handles: readonly Handle[], keys: readonly string[] | null): Uint8Array {
+    const n = handles.length;
+    let strBytes = 0;
+    if (keys !== null) for (const k of keys) strBytes += 3 * k.length + 1;
+    const p = this.ensureScratch(8 + 4 * n + (keys !== null ? 4 * n : 0) + strBytes);
+    const pArr = p + 8;
+    const pKeys = pArr + 4 * n;
+    let pStr = pKeys + (keys !== null ? 4 * n : 0);
+    for (let i = 0; i < n; i++) this.u32[(pArr >>> 2) + i] = handles[i]!;
+    if (keys !== null) {
+      for (let i = 0; i < n; i++) {
+        this.u32[(pKeys >>> 2) + i] = pStr;
+        pStr += this.writeString(keys[i]!, pStr);
+      }
+    }
+    this.check(this.fSave(n, pArr, keys !== null ? pKeys : 0, p, p + 4));
+    this.views();
+    const buf = this.u32[p >>> 2]!;
+    const len = this.u32[(p + 4) >>> 2]!;
+    const out = this.u8.slice(buf, buf + len);
+    this.check(this.fBufferFree(buf));
+    return out;
+  }
+
+  load(bytes: Uint8Array): { arrays: Handle[]; keys: string[] } {
+    const data = this.malloc(bytes.byteLength);
+    this.u8.set(bytes, data);
+    const p = this.ensureScratch(16);
+    const rc = this.fLoad(data, bytes.byteLength, p, p + 4, p + 8, p + 12);
+    this.m._free(data);
+    this.check(rc);
+    this.views();
+    const nArr = this.i32[p >>> 2]!;
+    const pArr = this.u32[(p + 4) >>> 2]!;
+    const nKeys = this.i32[(p + 8) >>> 2]!;
+    const pKeys = this.u32[(p + 12) >>> 2]!;
+    const arrays = new Array<Handle>(nArr);
+    for (let i = 0; i < nArr; i++) arrays[i] = this.u32[(pArr >>> 2) + i]!;
+    const keys = new Array<string>(nKeys);
+    for (let i = 0; i < nKeys; i++) keys[i] = this.readCString(this.u32[(pKeys >>> 2) + i]!);
+    return { arrays, keys };
+  }
+}

@@ -1,0 +1,198 @@
+// Loads the WebAssembly core in any JS runtime: picks the threads or single flavour, finds the files
+// next to the bundle, feeds the bytes to emscripten's glue, and starts the engine (ist_init).
+//
+// Files (built by `make wasm`): wasm/dist/isotensor-threads.{mjs,wasm,worker.js} (SIMD128 + pthreads)
+// and wasm/dist/isotensor-simd.{mjs,wasm} (SIMD128, single thread, web-only glue that runs everywhere).
+
+export type WasmFlavour = 'threads' | 'single';
+
+export interface LoadedWasm {
+  /** The emscripten Module: _ist_* functions, _malloc, _free, UTF8ToString, stringToUTF8, lengthBytesUTF8. */
+  module: any;
+  flavour: WasmFlavour;
+  /** Engine threads started by ist_init (1 for the single flavour). */
+  threads: number;
+  /** The current wasm memory buffer (a SharedArrayBuffer for threads); it changes after memory growth. */
+  heap(): ArrayBuffer | SharedArrayBuffer;
+  /**
+   * Keeps the process alive while a Promise waits on engine work (Node: the pool workers are unref()ed
+   * and a pending Atomics.waitAsync holds no handle). Call the returned function once the wait is over.
+   */
+  hold(): () => void;
+  /** Why 'auto' did not pick threads (empty when it did or when the flavour was forced). */
+  reason: string;
+}
+
+export interface LoadWasmOptions {
+  /** 'auto' (default) picks threads where SharedArrayBuffer and workers are usable. */
+  flavour?: WasmFlavour | 'auto';
+  /** Folder (URL or, in Node, path) that holds the wasm/dist files; found next to the bundle by default. */
+  baseUrl?: string | URL;
+  /** Engine threads of the threads flavour; default min(cores, 8). The pthread pool holds 2 more. */
+  threads?: number;
+}
+
+const GLUE: Record<WasmFlavour, string> = { threads: 'isotensor-threads.mjs', single: 'isotensor-simd.mjs' };
+const BINARY: Record<WasmFlavour, string> = { threads: 'isotensor-threads.wasm', single: 'isotensor-simd.wasm' };
+
+const g = globalThis as any;
+// Deno and Bun also set process.versions.node; Deno's stock pthread glue does not run (see RUNTIMES.md).
+const isDeno = typeof g.Deno !== 'undefined';
+const isNode = !isDeno && typeof process !== 'undefined' && !!process.versions?.node;
+
+// Hidden from bundlers: these modules exist only in Node-like runtimes.
+const importNode = (specifier: string): Promise<any> => import(/* @vite-ignore */ specifier);
+
+function envFlavour(): string | undefined {
+  try {
+    return typeof process !== 'undefined' ? process.env?.ISOTENSOR_WASM_FLAVOUR : undefined;
+  } catch {
+    return undefined;  // Deno without --allow-env
+  }
+}
+
+/** The ISOTENSOR_* variables of process.env (e.g. ISOTENSOR_ENGINE), which the core reads with getenv(). */
+function isotensorEnv(): Record<string, string> {
+  const vars: Record<string, string> = {};
+  try {
+    const env = typeof process !== 'undefined' ? process.env : undefined;
+    for (const [k, v] of Object.entries(env ?? {})) if (k.startsWith('ISOTENSOR_') && v !== undefined) vars[k] = v;
+  } catch {
+    // Deno without --allow-env: no variables
+  }
+  return vars;
+}
+
+/** Why the threads flavour cannot run here, or '' when it can. */
+function threadsUnavailable(): string {
+  if (typeof SharedArrayBuffer === 'undefined') {
+    return 'SharedArrayBuffer is unavailable (browsers need cross-origin isolation: COOP + COEP headers)';
+  }
+  if (isDeno) return 'Deno cannot run the emscripten 3.1.6 pthread workers';
+  if (isNode) return '';
+  if (typeof g.Worker === 'undefined') return 'this runtime has no Worker';
+  if (g.crossOriginIsolated === false) return 'the page is not cross-origin isolated';
+  return '';
+}
+
+/** Candidate folders holding the built files: beside the bundle (dist/) or beside these sources (ts/backend/). */
+function candidateDirs(baseUrl?: string | URL): URL[] {
+  if (baseUrl !== undefined) {
+    const s = String(baseUrl);
+    const withSlash = s.endsWith('/') ? s : s + '/';
+    if (/^[a-z][a-z0-9+.-]*:/i.test(withSlash) && !/^[a-z]:[\\/]/i.test(withSlash)) return [new URL(withSlash)];
+    return [new URL('file://' + (withSlash.startsWith('/') ? '' : '/') + withSlash.replace(/\\/g, '/'))];
+  }
+  return [new URL('../wasm/dist/', import.meta.url), new URL('../../wasm/dist/', import.meta.url)];
+}
+
+async function pickDir(flavour: WasmFlavour, dirs: URL[]): Promise<URL> {
+  if (!isNode && !isDeno) return dirs[0];
+  const { existsSync } = await importNode('node:fs');
+  const { fileURLToPath } = await importNode('node:url');
+  for (const d of dirs) {
+    if (d.protocol === 'file:' && existsSync(fileURLToPath(new URL(GLUE[flavour], d)))) return d;
+  }
+  return dirs[0];
+}
+
+async function readBytes(url: URL): Promise<Uint8Array> {
+  if (url.protocol === 'file:' && (isNode || isDeno)) {
+    // Node 20's fetch cannot read file: URLs.
+    const { readFile } = await importNode('node:fs/promises');
+    return new Uint8Array(await readFile(url));
+  }
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`isotensor: cannot fetch ${url.href}: HTTP ${res.status}`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+// The 3.1.6 ES-module glue still uses CommonJS names in its Node branch (threads flavour only: the single
+// glue is web-only). Defined once, only in Node, so browsers are untouched.
+async function installNodeShim(dir: URL): Promise<void> {
+  const { createRequire } = await importNode('node:module');
+  const { fileURLToPath } = await importNode('node:url');
+  g.require ??= createRequire(new URL(GLUE.threads, dir));
+  g.__dirname ??= fileURLToPath(dir).replace(/[\\/]$/, '');
+}
+
+// Node: pthread workers must not keep the process alive. The pool's workers are unref()ed, and so is
+// every worker the glue adds later (when more threads run at once than the pool holds).
+function unrefWorkers(M: any): void {
+  const p = M.PThread;
+  if (!p) return;
+  for (const w of [...(p.unusedWorkers ?? []), ...(p.runningWorkers ?? [])]) w?.unref?.();
+  if (typeof p.allocateUnusedWorker === 'function' && !p.allocateUnusedWorker.istUnref) {
+    const allocate = p.allocateUnusedWorker;
+    p.allocateUnusedWorker = function (this: unknown, ...args: unknown[]) {
+      const r = allocate.apply(this, args);
+      p.unusedWorkers[p.unusedWorkers.length - 1]?.unref?.();
+      return r;
+    };
+    p.allocateUnusedWorker.istUnref = true;
+  }
+}
+
+/** A ref'd timer while any hold is open: keeps Node alive for pending Promise waits. */
+function makeHold(): () => () => void {
+  let open = 0;
+  let timer: ReturnType<typeof setInterval> | undefined;
+  return () => {
+    if (open++ === 0 && isNode) timer = setInterval(() => {}, 1 << 30);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      if (--open === 0 && timer !== undefined) {
+        clearInterval(timer);
+        timer = undefined;
+      }
+    };
+  };
+}
+
+async function instantiate(flavour: WasmFlavour, opts: LoadWasmOptions): Promise<LoadedWasm> {
+  const dir = await pickDir(flavour, candidateDirs(opts.baseUrl));
+  const glueUrl = new URL(GLUE[flavour], dir);
+  if (flavour === 'threads' && isNode) await installNodeShim(dir);
+  const [{ default: factory }, wasmBinary] = await Promise.all([
+    import(/* @vite-ignore */ glueUrl.href),
+    readBytes(new URL(BINARY[flavour], dir)),
+  ]);
+  // Node's worker_threads wants a file path, not a file: URL.
+  const toPath = isNode && dir.protocol === 'file:' ? (await importNode('node:url')).fileURLToPath : null;
+  const moduleArgs: Record<string, unknown> = {
+    wasmBinary,
+    locateFile: (path: string) => (toPath ? toPath(new URL(path, dir)) : new URL(path, dir).href),
+    mainScriptUrlOrBlob: glueUrl.href,
+    // emscripten's getenv() does not see process.env; it reads Module.ENV, filled before main starts.
+    preRun: [(m: any) => { if (m.ENV) Object.assign(m.ENV, isotensorEnv()); }],
+  };
+  if (opts.threads && opts.threads > 0) moduleArgs.istThreads = opts.threads | 0;
+  const M = await factory(moduleArgs);
+  const threads = flavour === 'threads' ? (M.istEngineThreads as number) : 1;
+  if (isNode) unrefWorkers(M);
+  if (M._ist_init(threads, 0) !== 0) {
+    throw new Error(`isotensor: ist_init failed: ${M.UTF8ToString(M._ist_get_last_error())}`);
+  }
+  const heap = M.wasmMemory
+    ? () => M.wasmMemory.buffer as SharedArrayBuffer
+    : () => M.HEAPU8.buffer as ArrayBuffer;
+  return { module: M, flavour, threads, heap, hold: makeHold(), reason: '' };
+}
+
+/** Loads the core compiled to WebAssembly. ISOTENSOR_WASM_FLAVOUR=threads|single overrides 'auto'. */
+export async function loadWasm(opts: LoadWasmOptions = {}): Promise<LoadedWasm> {
+  let wanted = opts.flavour ?? 'auto';
+  const fromEnv = envFlavour();
+  if (wanted === 'auto' && (fromEnv === 'threads' || fromEnv === 'single')) wanted = fromEnv;
+  if (wanted !== 'auto') return instantiate(wanted, opts);
+  const why = threadsUnavailable();
+  if (why) return { ...(await instantiate('single', opts)), reason: why };
+  try {
+    return await instantiate('threads', opts);
+  } catch (e) {
+    const loaded = await instantiate('single', opts);
+    return { ...loaded, reason: `threads flavour failed to load: ${(e as Error).message}` };
+  }
+}

@@ -1,0 +1,18 @@
+// isotensor's public entry: `import * as mx from 'isotensor'` (CJS: `require('isotensor')`).
+// SPDX-License-Identifier: Apache-2.0
+//
+// MXNet's programming model for JavaScript: NDArray on an async dependency engine, run by a C++
+// core compiled to WebAssembly and to a native Node addon (CPU, CUDA). `await mx.ready()` first.
+export { numGpus, ready, runtimeInfo, setBackend, waitAll, waitAllAsync } from './backend/runtime.js';
+export type { RuntimeInfo } from './backend/runtime.js';
+export * as engine from './backend/engine.js';
+export type { BackendName } from './backend/backend.js';
+export { Context, cpu, currentContext, gpu, withContext } from './base/context.js';
+export type { DeviceType } from './base/context.js';
+export { IsotensorError } from './base/error.js';
+export type { DataArray, DataArrayMap, DType, NumberArray, NumberDType, TypedArray } from './base/dtype.js';
+export { keep, memoryInfo, memoryRelease, scope } from './ndarray/lifetime.js';
+export type { MemoryInfo } from './ndarray/lifetime.js';
+export { NDArray } from './ndarray/ndarray.js';
+export * as nd from './ndarray/nd.js';
+export * as random from './ndarray/random.js';

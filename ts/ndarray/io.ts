@@ -1,0 +1,188 @@
+// Save/load in MXNet's binary NDArray list format: bytes anywhere, files and URLs where available.
+// SPDX-License-Identifier: Apache-2.0
+import { assertCanBlock, backend } from '../backend/runtime.js';
+import { IsotensorError } from '../base/error.js';
+import { NDArray } from './ndarray.js';
+
+/** What save/serialize take and load/deserialize give: a list, or a name → array dict. */
+export type NDArrayCollection = NDArray[] | Record<string, NDArray>;
+
+/** Byte sources nd.load reads. */
+export type ByteSource = Uint8Array | ArrayBuffer | ArrayBufferView | Response;
+
+interface NodeFs {
+  readFileSync(path: string): Uint8Array;
+  writeFileSync(path: string, data: Uint8Array): void;
+  promises: { readFile(path: string): Promise<Uint8Array>; writeFile(path: string, data: Uint8Array): Promise<void> };
+}
+
+/** Node's fs without a static import (so browser bundles stay clean); null elsewhere. */
+function nodeFs(): NodeFs | null {
+  type NodeProcess = { getBuiltinModule?: (id: string) => unknown; versions?: { node?: string } };
+  const p = (globalThis as { process?: NodeProcess }).process;
+  if (p?.versions?.node === undefined) return null;
+  if (typeof p.getBuiltinModule === 'function') return p.getBuiltinModule('node:fs') as NodeFs;
+  const req = (globalThis as { require?: (id: string) => unknown }).require;
+  if (typeof req === 'function') return req('node:fs') as NodeFs;
+  return null;
+}
+
+function requireFs(what: string): NodeFs {
+  const fs = nodeFs();
+  if (fs === null) {
+    throw new IsotensorError(`${what} needs Node's file system; in browsers and other runtimes use ` +
+                             'nd.serialize(data) → Uint8Array and nd.deserialize(bytes)');
+  }
+  return fs;
+}
+
+function splitCollection(data: NDArrayCollection | NDArray, what: string): { arrays: NDArray[]; keys: string[] | null } {
+  if (data instanceof NDArray) return { arrays: [data], keys: null };
+  if (Array.isArray(data)) {
+    for (const [i, a] of data.entries()) {
+      if (!(a instanceof NDArray)) throw new IsotensorError(`${what}: element ${i} is not an NDArray`);
+    }
+    return { arrays: data, keys: null };
+  }
+  if (data === null || typeof data !== 'object') {
+    throw new IsotensorError(`${what}: expected a list of NDArrays or a {name: NDArray} dict`);
+  }
+  const keys = Object.keys(data);
+  const arrays = keys.map((k) => {
+    const a = (data as Record<string, unknown>)[k];
+    if (!(a instanceof NDArray)) throw new IsotensorError(`${what}: '${k}' is not an NDArray`);
+    return a;
+  });
+  return { arrays, keys };
+}
+
+function toBytes(v: Uint8Array | ArrayBuffer | ArrayBufferView): Uint8Array {
+  if (v instanceof Uint8Array) return v;
+  if (ArrayBuffer.isView(v)) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+  return new Uint8Array(v);
+}
+
+function fromLoaded(b: ReturnType<typeof backend>, res: { arrays: number[]; keys: string[] }): NDArrayCollection {
+  const arrays = res.arrays.map((h) => new NDArray(h, b));
+  if (res.keys.length === 0) return arrays;
+  const dict: Record<string, NDArray> = {};
+  res.keys.forEach((k, i) => {
+    dict[k] = arrays[i]!;
+  });
+  return dict;
+}
+
+/**
+ * The arrays in MXNet's binary format (what `nd.save` writes). Waits for pending writes.
+ * @example const bytes = nd.serialize({ a, b });
+ */
+export function serialize(data: NDArrayCollection | NDArray): Uint8Array {
+  const { arrays, keys } = splitCollection(data, 'nd.serialize');
+  const b = arrays[0]?.backend ?? backend();
+  assertCanBlock(b, 'nd.serialize()', 'await nd.serializeAsync()');
+  return b.save(arrays.map((a) => a.handle), keys);
+}
+
+/**
+ * Non-blocking twin of serialize: waits for the arrays without blocking, then writes the bytes.
+ * @example const bytes = await nd.serializeAsync([a, b]);
+ */
+export async function serializeAsync(data: NDArrayCollection | NDArray): Promise<Uint8Array> {
+  const { arrays, keys } = splitCollection(data, 'nd.serializeAsync');
+  for (const a of arrays) await a.ready();
+  const b = arrays[0]?.backend ?? backend();
+  return b.save(arrays.map((a) => a.handle), keys);
+}
+
+/**
+ * Arrays from MXNet's binary format: a list, or a dict when the file has names.
+ * @example const { a, b } = nd.deserialize<Record<string, NDArray>>(bytes);
+ */
+export function deserialize<T extends NDArrayCollection = NDArrayCollection>(
+  bytes: Uint8Array | ArrayBuffer | ArrayBufferView): T {
+  const b = backend();
+  return fromLoaded(b, b.load(toBytes(bytes))) as T;
+}
+
+/**
+ * Writes arrays to a file in MXNet's format (Node). Resolves once the file is written.
+ * @example await nd.save('mydata.bin', [a, b]); await nd.save('mydata.bin', { a, b });
+ */
+export async function save(path: string | URL, data: NDArrayCollection | NDArray): Promise<void> {
+  const p = localPath(path, 'nd.save');
+  const fs = requireFs('nd.save');
+  await fs.promises.writeFile(p, await serializeAsync(data));
+}
+
+/**
+ * Blocking twin of nd.save (Node).
+ * @example nd.saveSync('mydata.bin', [a, b]);
+ */
+export function saveSync(path: string | URL, data: NDArrayCollection | NDArray): void {
+  const p = localPath(path, 'nd.saveSync');
+  const fs = requireFs('nd.saveSync');
+  fs.writeFileSync(p, serialize(data));
+}
+
+async function readSource(src: string | URL | ByteSource): Promise<Uint8Array> {
+  if (typeof src === 'string' || src instanceof URL) {
+    const s = src.toString();
+    if (/^https?:\/\//i.test(s)) {
+      const r = await fetch(s);
+      if (!r.ok) throw new IsotensorError(`nd.load: GET ${s} failed: ${r.status} ${r.statusText}`);
+      return new Uint8Array(await r.arrayBuffer());
+    }
+    const fs = nodeFs();
+    if (fs === null) {
+      const r = await fetch(s); // relative URLs in browsers
+      if (!r.ok) throw new IsotensorError(`nd.load: fetching ${s} failed: ${r.status} ${r.statusText}`);
+      return new Uint8Array(await r.arrayBuffer());
+    }
+    return fs.promises.readFile(localPath(s, 'nd.load'));
+  }
+  if (typeof (src as Response).arrayBuffer === 'function' && !(src instanceof ArrayBuffer) && !ArrayBuffer.isView(src)) {
+    return new Uint8Array(await (src as Response).arrayBuffer());
+  }
+  return toBytes(src as Uint8Array | ArrayBuffer | ArrayBufferView);
+}
+
+/** A file system path from a path or file:// URL; other URL schemes (s3://, hdfs://) are refused. */
+function localPath(path: string | URL, what: string): string {
+  const s = path.toString();
+  if (s.startsWith('file:')) return filePath(s);
+  const scheme = /^([a-z][a-z0-9+.-]+):\/\//i.exec(s);
+  if (scheme !== null) {
+    const reading = what.startsWith('nd.load');
+    throw new IsotensorError(`${what}: ${scheme[1]}:// URLs are not supported (paths, file:// and, for loading, ` +
+                             `http(s):// only); ${reading ? 'read the bytes with your storage client and pass them ' +
+                             'to nd.load() or nd.deserialize()' : 'write the bytes of nd.serialize(data) with your ' +
+                             'storage client'}`);
+  }
+  return s;
+}
+
+function filePath(url: string): string {
+  const p = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const urlMod = p?.getBuiltinModule?.('node:url') as { fileURLToPath(u: string): string } | undefined;
+  return urlMod !== undefined ? urlMod.fileURLToPath(url) : decodeURIComponent(new URL(url).pathname);
+}
+
+/**
+ * Reads arrays saved by nd.save or MXNet: from a Node path, a file:// or http(s):// URL, bytes
+ * (Uint8Array/ArrayBuffer) or a fetch Response. A list, or a dict when the file has names.
+ * @example const c = await nd.load<NDArray[]>('mydata.bin'); c[0]
+ */
+export async function load<T extends NDArrayCollection = NDArrayCollection>(
+  source: string | URL | ByteSource): Promise<T> {
+  return deserialize<T>(await readSource(source));
+}
+
+/**
+ * Blocking twin of nd.load for Node paths and file:// URLs.
+ * @example const c = nd.loadSync<Record<string, NDArray>>('mydata.bin');
+ */
+export function loadSync<T extends NDArrayCollection = NDArrayCollection>(path: string | URL): T {
+  const p = localPath(path, 'nd.loadSync');
+  const fs = requireFs('nd.loadSync');
+  return deserialize<T>(fs.readFileSync(p));
+}
