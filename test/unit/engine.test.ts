@@ -22,31 +22,38 @@ describe('engine ordering', () => {
 
   it('runs the seed example: a += 1; b *= 3 (b is a); c *= 3 on a copy', () => {
     const n = 1 << 21;
-    const a = nd.ones([n]);
-    const b = a;
-    const c = a.copyto(mx.cpu());
-    mx.waitAll();
-    mx.engine.setTrace(true);
-    for (let i = 0; i < 4; ++i) { a.iadd(1); b.imul(3); }
-    c.imul(3);
-    mx.waitAll();
-    const trace = mx.engine.takeTrace();
-    mx.engine.setTrace(false);
-    // (((1+1)*3+1)*3+1)*3 ... four rounds of (x+1)*3 from 1 = 201
-    expect(a.dataSync()[n - 1]).toBe(201);
-    expect(c.dataSync()[0]).toBe(3);
     const info = mx.runtimeInfo();
-    const cOps = trace.filter((t) => t.op === '_mul_scalar');
-    expect(cOps.length).toBe(5);
-    if (info.engine === 'threaded' && info.threads > 1) {
-      // c *= 3 is independent of the a/b chain: it must overlap one of the chain's ops.
-      const chain = trace.filter((t) => t.op === '_plus_scalar' || t.op === '_mul_scalar');
-      const overlaps = cOps.some((x) => chain.some((y) => y !== x && y.startUs < x.endUs && x.startUs < y.endUs));
-      expect(overlaps).toBe(true);
-    } else {
-      console.log(`engine ${info.engine} with ${info.threads} thread(s): ops run one at a time, overlap not checked`);
-      for (let i = 1; i < trace.length; ++i) expect(trace[i].startUs).toBeGreaterThanOrEqual(trace[i - 1].endUs);
+    const parallel = info.engine === 'threaded' && info.threads > 1;
+    // Overlap is a scheduling outcome, so a loaded machine gets a few tries; values must hold every time.
+    let overlapped = false;
+    for (let attempt = 0; attempt < 5 && !overlapped; ++attempt) {
+      mx.scope(() => {
+        const a = nd.ones([n]);
+        const b = a;
+        const c = a.copyto(mx.cpu());
+        mx.waitAll();
+        mx.engine.setTrace(true);
+        for (let i = 0; i < 4; ++i) { a.iadd(1); b.imul(3); }
+        c.imul(3);
+        mx.waitAll();
+        const trace = mx.engine.takeTrace();
+        mx.engine.setTrace(false);
+        // four rounds of (x + 1) * 3 starting from 1 = 201
+        expect(a.dataSync()[n - 1]).toBe(201);
+        expect(c.dataSync()[0]).toBe(3);
+        const chain = trace.filter((t) => t.op === '_plus_scalar' || t.op === '_mul_scalar');
+        expect(chain.length).toBe(9);
+        if (parallel) {
+          // The a/b chain is sequential, so any two overlapping ops mean c *= 3 ran beside it.
+          overlapped = chain.some((x) => chain.some((y) => y !== x && y.startUs < x.endUs && x.startUs < y.endUs));
+        } else {
+          for (let i = 1; i < trace.length; ++i) expect(trace[i].startUs).toBeGreaterThanOrEqual(trace[i - 1].endUs);
+          overlapped = true;
+        }
+      });
     }
+    if (!parallel) console.log(`engine ${info.engine} with ${info.threads} thread(s): ops run one at a time, overlap not checked`);
+    expect(overlapped).toBe(true);
   });
 });
 
