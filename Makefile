@@ -145,8 +145,10 @@ test: all
 	@node scripts/test-all.mjs $(TEST_ARGS)
 demo: all
 	node examples/ndarray-tour/index.mjs
+# Peers live in bench/package.json (own lockfile); setup.sh installs them and the PyTorch venv when missing.
 bench: all
-	@if [ -f bench/run.mjs ]; then node bench/run.mjs; else echo 'bench/run.mjs does not exist yet'; fi
+	@bash bench/setup.sh
+	@nice node bench/run.mjs $(BENCH_ARGS)
 
 clean:
 	rm -rf build dist bindings/build wasm/dist/*.mjs wasm/dist/*.wasm wasm/dist/*.js wasm/dist/package.json

@@ -1,6 +1,7 @@
 // NDArray storage chunks, views, blocking host copies and MXNet's reshape codes.
 #include "ndarray/ndarray.h"
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include "base/error.h"
 #include "engine/engine_impl.h"
@@ -21,9 +22,27 @@ Chunk::~Chunk() {
   Engine::get()->deleteVariable([d, n, c](RunContext) { Storage::free(c, d, n); }, ctx, var);
 }
 
+namespace {
+// Byte counts are size_t (32-bit in WASM); 2^52 also keeps element counts exact as JS numbers.
+constexpr uint64_t kMaxArrayBytes = std::min<uint64_t>(uint64_t(1) << 52, SIZE_MAX);
+}  // namespace
+
 NDArray::NDArray(const Shape& shape, DType dtype, Context ctx) : shape_(shape), dtype_(dtype), ctx_(ctx) {
-  for (int64_t d : shape) IST_CHECK(d >= 0, "ndarray", "shape", "negative dimension in " << shapeString(shape));
   IST_CHECK(dtypeSize(dtype) > 0, "ndarray", "dtype", "unknown dtype flag " << static_cast<int>(dtype));
+  // Every size computed later (elements, bytes, offsets) derives from this one product: check it
+  // here, where all arrays are born, so no op can be handed a shape whose byte count wraps.
+  bool empty = false;
+  for (int64_t d : shape) {
+    IST_CHECK(d >= 0, "ndarray", "shape", "negative dimension in " << shapeString(shape));
+    empty |= d == 0;
+  }
+  uint64_t bytes = dtypeSize(dtype);
+  for (int64_t d : shape) {
+    if (empty) break;
+    IST_CHECK(!__builtin_mul_overflow(bytes, static_cast<uint64_t>(d), &bytes) && bytes <= kMaxArrayBytes,
+              "ndarray", "shape",
+              "shape " << shapeString(shape) << " of " << dtypeName(dtype) << " is too large to allocate");
+  }
   chunk_ = std::make_shared<Chunk>(nbytes(), ctx);
 }
 

@@ -108,12 +108,21 @@ async function readBytes(url: URL): Promise<Uint8Array> {
 }
 
 // The 3.1.6 ES-module glue still uses CommonJS names in its Node branch (threads flavour only: the single
-// glue is web-only). Defined once, only in Node, so browsers are untouched.
-async function installNodeShim(dir: URL): Promise<void> {
+// glue is web-only), while its factory runs. Only in Node, so browsers are untouched; the returned function
+// removes what was added. (The glue itself leaves globalThis.Worker = worker_threads.Worker behind.)
+async function installNodeShim(dir: URL): Promise<() => void> {
   const { createRequire } = await importNode('node:module');
   const { fileURLToPath } = await importNode('node:url');
-  g.require ??= createRequire(new URL(GLUE.threads, dir));
-  g.__dirname ??= fileURLToPath(dir).replace(/[\\/]$/, '');
+  const added: string[] = [];
+  if (g.require === undefined) {
+    g.require = createRequire(new URL(GLUE.threads, dir));
+    added.push('require');
+  }
+  if (g.__dirname === undefined) {
+    g.__dirname = fileURLToPath(dir).replace(/[\\/]$/, '');
+    added.push('__dirname');
+  }
+  return () => { for (const k of added) delete g[k]; };
 }
 
 // Node: pthread workers must not keep the process alive. The pool's workers are unref()ed, and so is
@@ -154,7 +163,7 @@ function makeHold(): () => () => void {
 async function instantiate(flavour: WasmFlavour, opts: LoadWasmOptions): Promise<LoadedWasm> {
   const dir = await pickDir(flavour, candidateDirs(opts.baseUrl));
   const glueUrl = new URL(GLUE[flavour], dir);
-  if (flavour === 'threads' && isNode) await installNodeShim(dir);
+  const removeShim = flavour === 'threads' && isNode ? await installNodeShim(dir) : () => {};
   const [{ default: factory }, wasmBinary] = await Promise.all([
     import(/* @vite-ignore */ glueUrl.href),
     readBytes(new URL(BINARY[flavour], dir)),
@@ -169,7 +178,12 @@ async function instantiate(flavour: WasmFlavour, opts: LoadWasmOptions): Promise
     preRun: [(m: any) => { if (m.ENV) Object.assign(m.ENV, isotensorEnv()); }],
   };
   if (opts.threads && opts.threads > 0) moduleArgs.istThreads = opts.threads | 0;
-  const M = await factory(moduleArgs);
+  let M: any;
+  try {
+    M = await factory(moduleArgs);
+  } finally {
+    removeShim();
+  }
   const threads = flavour === 'threads' ? (M.istEngineThreads as number) : 1;
   if (isNode) unrefWorkers(M);
   if (M._ist_init(threads, 0) !== 0) {

@@ -17,7 +17,9 @@ const snakeCache = new Map<string, string>();
 export function toSnake(key: string): string {
   let s = snakeCache.get(key);
   if (s === undefined) {
-    s = /[A-Z]/.test(key) ? key.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase()) : key;
+    // Only a capital after a lowercase letter or digit starts a word: MXNet's own capitalised
+    // names (eye's `N`, `M`) pass unchanged.
+    s = key.replace(/([a-z0-9])([A-Z])/g, (_m, a: string, c: string) => a + '_' + c.toLowerCase());
     snakeCache.set(key, s);
   }
   return s;

@@ -74,7 +74,7 @@ export function invoke(op: string, inputs: readonly NDArray[], attrs: Attrs | nu
     for (const k in attrs) {
       const v = attrs[k];
       if (v === undefined) continue;
-      keys.push(k);
+      keys.push(toSnake(k)); // camelCase options from the hand-written helpers; snake_case passes as is
       vals.push(formatAttr(v));
     }
   }

@@ -130,7 +130,7 @@ export function flatten(x: NDArray): NDArray { return needArray('flatten', x).fl
 /** Limits values to [aMin, aMax]. @example nd.clip(a, 0, 1); nd.clip(a, { aMin: 0, aMax: 1 }) */
 export function clip(x: NDArray, aMin: number | { aMin: number; aMax: number }, aMax?: number): NDArray {
   if (typeof aMin === 'number') return needArray('clip', x).clip(aMin, aMax as number);
-  return needArray('clip', x).clip(aMin.aMin, aMin.aMax);
+  return invoke1('clip', [needArray('clip', x)], { ...aMin }); // every option reaches the op's own check
 }
 /** Sorted copy. @example nd.sort(a, { axis: 0 }) */
 export function sort(x: NDArray, axis?: number | null | SortOptions): NDArray { return needArray('sort', x).sort(axis); }

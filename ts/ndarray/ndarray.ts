@@ -13,6 +13,11 @@ import { flatten, inferShape, shapeSize, unflatten, type NestedArray } from './h
 import { invoke, invoke1, registerArrayClass } from './invoke.js';
 import { track, untrack } from './tracking.js';
 
+// Indices reach the core as int64: a fraction or NaN would be truncated into a wrong row.
+function checkIndex(op: string, arg: string, v: number): void {
+  if (!Number.isInteger(v)) throw new IsotensorError(`${op}: argument '${arg}': index ${v} is not an integer`);
+}
+
 /** Nested JS arrays as `toArray()` returns them (a plain value for 0-d arrays). */
 export type NestedNumbers = number | boolean | NestedNumbers[];
 
@@ -412,6 +417,8 @@ export class NDArray {
   /** A view of rows [begin, end) along axis 0. @example nd.arange(0, 6).slice(1, 3) */
   slice(begin: number, end?: number): NDArray {
     const n = this.shapeRef()[0] ?? 0;
+    checkIndex('slice', 'begin', begin);
+    if (end !== undefined) checkIndex('slice', 'end', end);
     const b = begin < 0 ? begin + n : begin;
     const e = end === undefined ? n : end < 0 ? end + n : end;
     return new NDArray(this._b.slice(this.handle, b, e), this._b);
@@ -419,8 +426,9 @@ export class NDArray {
 
   /** A view of row `i` along axis 0, with that axis removed. @example nd.eye(3).at(1) // [0. 1. 0.] */
   at(i: number): NDArray {
-    const n = this.shapeRef()[0] ?? 0;
-    return new NDArray(this._b.at(this.handle, i < 0 ? i + n : i), this._b);
+    checkIndex('at', 'index', i);
+    // The core counts a negative index from the end (once) and range-checks it.
+    return new NDArray(this._b.at(this.handle, i), this._b);
   }
 
   /**
@@ -488,7 +496,8 @@ export class NDArray {
 
   private reduce(op: string, a: Axis | ReduceOptions | undefined): NDArray {
     const o = reduceOpts(a);
-    return invoke1(op, [this], { axis: axisAttr(o.axis), keepdims: o.keepdims, exclude: o.exclude });
+    // Every option goes through, so a misspelt one is rejected by the op's own parameter check.
+    return invoke1(op, [this], { ...o, axis: axisAttr(o.axis) });
   }
 
   /** Sum over `axis` (all by default). @example a.sum(); a.sum(1); a.sum({ axis: 0, keepdims: true }) */
@@ -505,30 +514,30 @@ export class NDArray {
   /** Index of the maximum along `axis` (flattened when null). @example a.argmax(1) */
   argmax(axis: number | null | { axis?: number | null; keepdims?: boolean } = null): NDArray {
     const o = axis === null || typeof axis === 'number' ? { axis } : axis;
-    return invoke1('argmax', [this], { axis: o.axis, keepdims: o.keepdims });
+    return invoke1('argmax', [this], { ...o });
   }
 
   /** Index of the minimum along `axis`. @example a.argmin(0) */
   argmin(axis: number | null | { axis?: number | null; keepdims?: boolean } = null): NDArray {
     const o = axis === null || typeof axis === 'number' ? { axis } : axis;
-    return invoke1('argmin', [this], { axis: o.axis, keepdims: o.keepdims });
+    return invoke1('argmin', [this], { ...o });
   }
 
   /** L2 (or L1) norm. @example a.norm(); a.norm({ axis: 1 }) */
   norm(opts: NormOptions = {}): NDArray {
-    return invoke1('norm', [this], { ord: opts.ord, axis: axisAttr(opts.axis), keepdims: opts.keepdims });
+    return invoke1('norm', [this], { ...opts, axis: axisAttr(opts.axis) });
   }
 
   /** Matrix product (MXNet `dot`). @example a.dot(b); a.dot(b, { transposeB: true }) */
   dot(b: NDArray, opts: { transposeA?: boolean; transposeB?: boolean } = {}): NDArray {
-    return invoke1('dot', [this, b], { transpose_a: opts.transposeA, transpose_b: opts.transposeB });
+    return invoke1('dot', [this, b], { ...opts });
   }
 
   /** Permutes axes (reverses them by default). @example a.transpose(); a.transpose([1, 0, 2]) */
   transpose(axes?: readonly number[] | { axes?: readonly number[] }): NDArray {
-    const ax = axes === undefined || Array.isArray(axes) ? axes as readonly number[] | undefined
-      : (axes as { axes?: readonly number[] }).axes;
-    return invoke1('transpose', [this], { axes: ax });
+    const o = axes === undefined || Array.isArray(axes) ? { axes: axes as readonly number[] | undefined }
+      : axes as { axes?: readonly number[] };
+    return invoke1('transpose', [this], { ...o });
   }
 
   /** Transpose (MXNet `.T`). @example a.T */
@@ -551,13 +560,13 @@ export class NDArray {
   /** Sorted copy along `axis` (last by default). @example a.sort(); a.sort({ isAscend: false }) */
   sort(axis?: number | null | SortOptions): NDArray {
     const o: SortOptions = axis === undefined ? {} : axis === null || typeof axis === 'number' ? { axis } : axis;
-    return invoke1('sort', [this], { axis: o.axis, is_ascend: o.isAscend });
+    return invoke1('sort', [this], { ...o });
   }
 
   /** Indices that sort along `axis`. @example a.argsort() */
   argsort(axis?: number | null | SortOptions): NDArray {
     const o: SortOptions = axis === undefined ? {} : axis === null || typeof axis === 'number' ? { axis } : axis;
-    return invoke1('argsort', [this], { axis: o.axis, is_ascend: o.isAscend, dtype: o.dtype });
+    return invoke1('argsort', [this], { ...o });
   }
 
   /**
@@ -567,9 +576,7 @@ export class NDArray {
   topk(opts: TopkOptions & { retTyp: 'both' }): NDArray[];
   topk(opts?: TopkOptions): NDArray;
   topk(opts: TopkOptions = {}): NDArray | NDArray[] {
-    const res = invoke('topk', [this], {
-      axis: opts.axis, k: opts.k, ret_typ: opts.retTyp, is_ascend: opts.isAscend, dtype: opts.dtype,
-    });
+    const res = invoke('topk', [this], { ...opts });
     return opts.retTyp === 'both' ? res : res[0]!;
   }
 
@@ -583,7 +590,7 @@ export class NDArray {
 
   /** Repeats each element (along `axis`, or of the flattened array). @example a.repeat(2, { axis: 0 }) */
   repeat(repeats: number, opts: { axis?: number | null } = {}): NDArray {
-    return invoke1('repeat', [this], { repeats, axis: opts.axis });
+    return invoke1('repeat', [this], { ...opts, repeats });
   }
 
   /** Broadcasts to a larger shape (a copy). @example nd.ones([1, 3]).broadcastTo([2, 3]) */
