@@ -112,11 +112,11 @@ describe('wrong shapes', () => {
 
 describe('unknown dtype', () => {
   it('zeros / array / astype / Cast with an unknown dtype', () => {
-    expectError(() => nd.zeros([2], { dtype: 'float13' as any }), /unknown dtype 'float13'/, /float32/);
+    expectError(() => nd.zeros([2], { dtype: 'float13' as any }), /nd\.zeros/, /'dtype'/, /unknown dtype 'float13'/, /float32/);
     expectError(() => nd.array([1, 2], { dtype: 'complex128' as any }), /unknown dtype 'complex128'/);
     const x = nd.ones([2, 3]);
-    expectError(() => x.astype('complex64' as any), /unknown dtype 'complex64'/);
-    expectError(() => nd.Cast(x, { dtype: 'float13' as any }), /unknown dtype 'float13'/);
+    expectError(() => x.astype('complex64' as any), /astype/, /'dtype'/, /unknown dtype 'complex64'/);
+    expectError(() => nd.Cast(x, { dtype: 'float13' as any }), /Cast/, /'dtype'/, /unknown dtype 'float13'/);
     expect(x.dtype).toBe('float32');
     expect(Array.from(x.dataSync())).toEqual([1, 1, 1, 1, 1, 1]);
   });

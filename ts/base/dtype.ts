@@ -51,14 +51,15 @@ const BYTES: Readonly<Record<DType, number>> = {
 };
 
 /**
- * Checks and normalises a dtype name.
+ * Checks and normalises a dtype name; `op` (the function asking) is named in the error.
  * @example normalizeDType('float') // 'float32'
  */
-export function normalizeDType(d: DType | string): DType {
+export function normalizeDType(d: DType | string, op?: string): DType {
   if (Object.prototype.hasOwnProperty.call(DTYPE_FLAGS, d)) return d as DType;
   const alias = ALIASES[d];
   if (alias !== undefined) return alias;
-  throw new IsotensorError(`unknown dtype '${d}' (expected one of ${Object.keys(DTYPE_FLAGS).join(', ')})`);
+  const where = op === undefined ? '' : `${op}: argument 'dtype': `;
+  throw new IsotensorError(`${where}unknown dtype '${d}' (expected one of ${Object.keys(DTYPE_FLAGS).join(', ')})`);
 }
 
 /** MXNet type flag of a dtype. @example dtypeFlag('int32') // 4 */

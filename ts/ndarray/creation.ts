@@ -22,13 +22,13 @@ export interface ArrayOptions extends CreationOptions {
 }
 
 /** Accepts MXNet's positional forms: `(shape, ctx, dtype)` as well as `(shape, { ctx, dtype })`. */
-function creationArgs(opts: CreationOptions | Context | string | undefined,
+function creationArgs(op: string, opts: CreationOptions | Context | string | undefined,
                       dtype: DType | string | undefined): { ctx: Context; dtype: DType | undefined } {
   if (opts instanceof Context || typeof opts === 'string') {
-    return { ctx: toContext(opts), dtype: dtype === undefined ? undefined : normalizeDType(dtype) };
+    return { ctx: toContext(opts), dtype: dtype === undefined ? undefined : normalizeDType(dtype, op) };
   }
   const d = opts?.dtype ?? dtype;
-  return { ctx: toContext(opts?.ctx), dtype: d === undefined ? undefined : normalizeDType(d) };
+  return { ctx: toContext(opts?.ctx), dtype: d === undefined ? undefined : normalizeDType(d, op) };
 }
 
 /**
@@ -37,7 +37,7 @@ function creationArgs(opts: CreationOptions | Context | string | undefined,
  */
 export function empty(shape: number | readonly number[], opts?: CreationOptions | Context | string,
                       dtype?: DType | string): NDArray {
-  const a = creationArgs(opts, dtype);
+  const a = creationArgs('nd.empty', opts, dtype);
   const b = backend();
   checkContext(a.ctx, b);
   const s = toShape(shape, 'nd.empty');
@@ -47,7 +47,7 @@ export function empty(shape: number | readonly number[], opts?: CreationOptions 
 function filled(op: string, what: string, shape: number | readonly number[],
                 opts: CreationOptions | Context | string | undefined,
                 dtype: DType | string | undefined, extra: Record<string, number> = {}): NDArray {
-  const a = creationArgs(opts, dtype);
+  const a = creationArgs(what, opts, dtype);
   checkContext(a.ctx, backend());
   return invoke1(op, [], { shape: toShape(shape, what), ctx: a.ctx, dtype: a.dtype ?? 'float32', ...extra });
 }
@@ -81,7 +81,7 @@ export function array(data: NestedArray | NDArray, opts?: ArrayOptions | Context
   const d = o.dtype ?? dtype;
   const ctx = toContext(o.ctx);
   if (data instanceof NDArray) {
-    const target = d === undefined ? data.dtype : normalizeDType(d);
+    const target = d === undefined ? data.dtype : normalizeDType(d, 'nd.array');
     const moved = data.copyto(ctx);
     if (target === moved.dtype) return moved;
     const cast = moved.astype(target);
@@ -93,12 +93,12 @@ export function array(data: NestedArray | NDArray, opts?: ArrayOptions | Context
   let dt: DType;
   if (isTypedArray(data)) {
     flat = data;
-    dt = d === undefined ? dtypeOfTypedArray(data as TypedArray) : normalizeDType(d);
+    dt = d === undefined ? dtypeOfTypedArray(data as TypedArray) : normalizeDType(d, 'nd.array');
     shape = o.shape === undefined ? [data.length] : toShape(o.shape, 'nd.array');
   } else {
     shape = inferShape(data);
     flat = flatten(data);
-    dt = d === undefined ? 'float32' : normalizeDType(d);
+    dt = d === undefined ? 'float32' : normalizeDType(d, 'nd.array');
     if (o.shape !== undefined) shape = toShape(o.shape, 'nd.array');
   }
   if (shapeSize(shape) !== flat.length) {
@@ -124,7 +124,7 @@ export function arange(start: number, stop?: number | null, step = 1, opts: Aran
   const [lo, hi] = stop === undefined || stop === null ? [0, start] : [start, stop];
   return invoke1('_arange', [], {
     start: lo, stop: hi, step, repeat: opts.repeat, ctx,
-    dtype: opts.dtype === undefined ? 'float32' : normalizeDType(opts.dtype),
+    dtype: opts.dtype === undefined ? 'float32' : normalizeDType(opts.dtype, 'nd.arange'),
   });
 }
 
@@ -141,31 +141,31 @@ export function eye(N: number, opts: EyeOptions = {}): NDArray {
   const ctx = toContext(opts.ctx);
   checkContext(ctx, backend());
   return invoke1('_eye', [], {
-    N, M: opts.M ?? 0, k: opts.k ?? 0, ctx, dtype: opts.dtype === undefined ? 'float32' : normalizeDType(opts.dtype),
+    N, M: opts.M ?? 0, k: opts.k ?? 0, ctx, dtype: opts.dtype === undefined ? 'float32' : normalizeDType(opts.dtype, 'nd.eye'),
   });
 }
 
-function likeArgs(x: NDArray, opts: CreationOptions | undefined): { ctx: Context; dtype: DType } {
+function likeArgs(op: string, x: NDArray, opts: CreationOptions | undefined): { ctx: Context; dtype: DType } {
   return {
     ctx: opts?.ctx === undefined ? x.context : toContext(opts.ctx),
-    dtype: opts?.dtype === undefined ? x.dtype : normalizeDType(opts.dtype),
+    dtype: opts?.dtype === undefined ? x.dtype : normalizeDType(opts.dtype, op),
   };
 }
 
 /** Zeros with x's shape, dtype and context. @example nd.zerosLike(a) */
 export function zerosLike(x: NDArray, opts?: CreationOptions): NDArray {
-  const a = likeArgs(x, opts);
+  const a = likeArgs('nd.zerosLike', x, opts);
   return zeros(x.shape, a);
 }
 
 /** Ones with x's shape, dtype and context. @example nd.onesLike(a) */
 export function onesLike(x: NDArray, opts?: CreationOptions): NDArray {
-  const a = likeArgs(x, opts);
+  const a = likeArgs('nd.onesLike', x, opts);
   return ones(x.shape, a);
 }
 
 /** `value` everywhere, with x's shape, dtype and context. @example nd.fullLike(a, 0.5) */
 export function fullLike(x: NDArray, value: number, opts?: CreationOptions): NDArray {
-  const a = likeArgs(x, opts);
+  const a = likeArgs('nd.fullLike', x, opts);
   return full(x.shape, value, a);
 }

@@ -155,7 +155,7 @@ export function callOp(spec: OpSpec, args: readonly unknown[]): NDArray | NDArra
       } else if (k === 'ctx' && spec.creation === true) {
         continue;
       } else if (k === 'dtype' && typeof v === 'string' && v !== 'None') {
-        attrs['dtype'] = normalizeDType(v);
+        attrs['dtype'] = normalizeDType(v, spec.name);
       } else {
         if (isArray(v) || (Array.isArray(v) && isArray(v[0]))) {
           throw new IsotensorError(`${spec.name}: option '${k}' is an NDArray; pass arrays positionally`);

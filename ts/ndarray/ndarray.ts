@@ -295,7 +295,7 @@ export class NDArray {
    * @example nd.array([1.5]).astype('int32')
    */
   astype(dtype: DType | string, opts: { copy?: boolean } = {}): NDArray {
-    const d = normalizeDType(dtype);
+    const d = normalizeDType(dtype, 'astype');
     if (d === this.dtype) return opts.copy === false ? this : this.copy();
     return invoke1('Cast', [this], { dtype: d });
   }

@@ -58,14 +58,14 @@ function sample(op: string, params: Record<string, number | undefined>, o: Sampl
   checkContext(ctx, backend());
   const shape = o.shape === undefined ? [1] : toShape(o.shape, op);
   return invoke1(op, [], {
-    ...params, shape, ctx, dtype: o.dtype === undefined ? defaultDType : normalizeDType(o.dtype),
+    ...params, shape, ctx, dtype: o.dtype === undefined ? defaultDType : normalizeDType(o.dtype, op),
   }, o.out ?? null);
 }
 
 function sampleFrom(op: string, inputs: NDArray[], o: SampleOptions): NDArray {
   return invoke(op, inputs, {
     shape: o.shape === undefined ? undefined : toShape(o.shape, op),
-    dtype: o.dtype === undefined ? undefined : normalizeDType(o.dtype),
+    dtype: o.dtype === undefined ? undefined : normalizeDType(o.dtype, op),
   }, o.out ?? null)[0]!;
 }
 
