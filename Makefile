@@ -5,6 +5,8 @@
 #   make demo       build, then run examples/ndarray-tour
 #   make bench      build, then run bench/run.mjs
 #   make native | wasm | ts | clean
+#   make dev        addon + TS bundle only (a quick loop for the native backend)
+#   make ops-report run the specs, then write docs/OPERATORS.md
 #
 # Options: NO_CUDA=1 (CPU-only addon even when nvcc exists), JOBS=2 (parallel compiles),
 #          NICE="nice -n 10" (prefix of every compile), TEST_ARGS=... (extra vitest arguments).
@@ -61,7 +63,7 @@ WASM_SINGLE := wasm/dist/isotensor-simd.mjs
 TS_SRC := $(shell find ts -name '*.ts' 2>/dev/null)
 TS_OUT := dist/index.mjs
 
-.PHONY: all deps toolchain native wasm wasm-threads wasm-single ts test demo bench clean
+.PHONY: all deps toolchain native wasm wasm-threads wasm-single ts dev test ops-report demo bench clean
 all: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) $(ADDON) wasm-threads wasm-single
 	@$(MAKE) --no-print-directory $(TS_OUT)
@@ -140,9 +142,20 @@ $(TS_OUT): $(TS_SRC) rollup.config.js tsconfig.json package.json $(ADDON) $(WASM
 	@if [ -f scripts/gen-ops.mjs ]; then echo 'node scripts/gen-ops.mjs'; node scripts/gen-ops.mjs; fi
 	$(NICE) npx rollup -c --silent
 
+# Development loop: the addon and the bundle only (the bundle's wasm files may be stale; run `make`
+# before testing the wasm backends).
+dev: deps
+	@$(MAKE) --no-print-directory -j$(JOBS) $(ADDON)
+	@echo 'node scripts/gen-ops.mjs'; node scripts/gen-ops.mjs
+	$(NICE) npx rollup -c --silent
+
 # ---- runs ----
 test: all
 	@node scripts/test-all.mjs $(TEST_ARGS)
+# Runs the unit specs (which record operator coverage), then writes docs/OPERATORS.md.
+ops-report: all
+	-@node scripts/test-all.mjs
+	node scripts/ops-report.mjs
 demo: all
 	node examples/ndarray-tour/index.mjs
 # Peers live in bench/package.json (own lockfile); setup.sh installs them and the PyTorch venv when missing.

@@ -346,6 +346,12 @@ Napi::Value OpListJSON(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), json);
 }
 
+Napi::Value OpCallCountsJSON(const Napi::CallbackInfo& info) {
+  const char* json = nullptr;
+  if (ist_op_call_counts_json(&json) != 0) return fail(info.Env());
+  return Napi::String::New(info.Env(), json);
+}
+
 Napi::Value Invoke(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::vector<IstNDArrayHandle> inputs, given;
@@ -366,6 +372,134 @@ Napi::Value Invoke(const Napi::CallbackInfo& info) {
   Napi::Array result = Napi::Array::New(env, numOutputs);
   for (int i = 0; i < numOutputs; ++i) result.Set(i, fromHandle(env, outputs[i]));
   return result;
+}
+
+// ---- autograd ----
+
+Napi::Value SetRecording(const Napi::CallbackInfo& info) {
+  int prev = 0;
+  if (ist_autograd_set_recording(info[0].ToBoolean().Value() ? 1 : 0, &prev) != 0) return fail(info.Env());
+  return Napi::Boolean::New(info.Env(), prev != 0);
+}
+
+Napi::Value SetTraining(const Napi::CallbackInfo& info) {
+  int prev = 0;
+  if (ist_autograd_set_training(info[0].ToBoolean().Value() ? 1 : 0, &prev) != 0) return fail(info.Env());
+  return Napi::Boolean::New(info.Env(), prev != 0);
+}
+
+Napi::Value IsRecording(const Napi::CallbackInfo& info) {
+  int on = 0;
+  if (ist_autograd_is_recording(&on) != 0) return fail(info.Env());
+  return Napi::Boolean::New(info.Env(), on != 0);
+}
+
+Napi::Value IsTraining(const Napi::CallbackInfo& info) {
+  int on = 0;
+  if (ist_autograd_is_training(&on) != 0) return fail(info.Env());
+  return Napi::Boolean::New(info.Env(), on != 0);
+}
+
+Napi::Value MarkVariables(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::vector<IstNDArrayHandle> vars, grads;
+  std::vector<int64_t> reqs;
+  if (!toHandles(info[0], &vars) || !toShape(info[1], &reqs) || !toHandles(info[2], &grads) ||
+      reqs.size() != vars.size() || grads.size() != vars.size())
+    return typeError(env, "markVariables", "expects (handles, reqs, grads) of one length");
+  std::vector<int> r(reqs.begin(), reqs.end());
+  if (ist_autograd_mark_variables(static_cast<int>(vars.size()), vars.data(), r.data(), grads.data()) != 0)
+    return fail(env);
+  return env.Undefined();
+}
+
+Napi::Value Backward(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::vector<IstNDArrayHandle> heads, headGrads, vars;
+  if (!toHandles(info[0], &heads)) return typeError(env, "backward", "heads must be an array of handles");
+  bool hasHeadGrads = !info[1].IsNull() && !info[1].IsUndefined();
+  if (hasHeadGrads && (!toHandles(info[1], &headGrads) || headGrads.size() != heads.size()))
+    return typeError(env, "backward", "headGrads must be null or one handle (0 for ones) per head");
+  if (!toHandles(info[2], &vars)) return typeError(env, "backward", "vars must be an array of handles");
+  std::vector<IstNDArrayHandle> out(vars.size());
+  if (ist_autograd_backward(static_cast<int>(heads.size()), heads.data(), hasHeadGrads ? headGrads.data() : nullptr,
+                            static_cast<int>(vars.size()), vars.data(), info[3].ToBoolean().Value(),
+                            info[4].ToBoolean().Value(), info[5].ToBoolean().Value(), out.data()) != 0)
+    return fail(env);
+  reportMemory(env);
+  Napi::Array result = Napi::Array::New(env, out.size());
+  for (size_t i = 0; i < out.size(); ++i) result.Set(static_cast<uint32_t>(i), fromHandle(env, out[i]));
+  return result;
+}
+
+Napi::Value Detach(const Napi::CallbackInfo& info) {
+  IstNDArrayHandle out = nullptr;
+  int rc = ist_ndarray_detach(toHandle(info[0]), &out);  // sequenced: `out` is read after the call
+  return NewView(info.Env(), rc, out);
+}
+
+Napi::Value GradOf(const Napi::CallbackInfo& info) {
+  IstNDArrayHandle out = nullptr;
+  int rc = ist_ndarray_get_grad(toHandle(info[0]), &out);
+  return NewView(info.Env(), rc, out);
+}
+
+Napi::Value AutogradKind(const Napi::CallbackInfo& info) {
+  int kind = 0;
+  if (ist_ndarray_autograd_kind(toHandle(info[0]), &kind) != 0) return fail(info.Env());
+  return Napi::Number::New(info.Env(), kind);
+}
+
+// Custom autograd functions: backward() (on this JS thread) calls the stored JS function.
+napi_env gCustomEnv = nullptr;
+Napi::FunctionReference gCustomBackward;
+
+char* CallCustomBackward(int id, int numOgrads, const IstNDArrayHandle* ograds, int numIgrads,
+                         IstNDArrayHandle* igrads) {
+  Napi::Env env(gCustomEnv);
+  Napi::HandleScope scope(env);
+  Napi::Array og = Napi::Array::New(env, numOgrads);
+  for (int i = 0; i < numOgrads; ++i) og.Set(static_cast<uint32_t>(i), fromHandle(env, ograds[i]));
+  Napi::Value r = gCustomBackward.Call({Napi::Number::New(env, id), og, Napi::Number::New(env, numIgrads)});
+  if (env.IsExceptionPending()) {
+    Napi::Error e = env.GetAndClearPendingException();
+    return strdup(e.Message().c_str());
+  }
+  if (!r.IsArray() || r.As<Napi::Array>().Length() != static_cast<uint32_t>(numIgrads))
+    return strdup("the custom backward callback must return one handle (or 0) per input");
+  Napi::Array a = r.As<Napi::Array>();
+  for (int i = 0; i < numIgrads; ++i) igrads[i] = toHandle(a.Get(static_cast<uint32_t>(i)));
+  return nullptr;
+}
+
+Napi::Value SetCustomBackward(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsFunction()) return typeError(env, "setCustomBackward", "expects a function");
+  gCustomEnv = env;
+  gCustomBackward = Napi::Persistent(info[0].As<Napi::Function>());
+  if (ist_autograd_set_custom_backward(CallCustomBackward) != 0) return fail(env);
+  return env.Undefined();
+}
+
+Napi::Value RecordCustom(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::vector<IstNDArrayHandle> inputs, outputs;
+  if (!toHandles(info[1], &inputs) || !toHandles(info[2], &outputs))
+    return typeError(env, "recordCustom", "expects (id, input handles, output handles)");
+  if (ist_autograd_record_custom(toInt(info[0]), static_cast<int>(inputs.size()), inputs.data(),
+                                 static_cast<int>(outputs.size()), outputs.data()) != 0)
+    return fail(env);
+  return env.Undefined();
+}
+
+Napi::Value TakeReleasedCustom(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::vector<int> ids(1024);
+  int n = 0;
+  if (ist_autograd_take_released_custom(static_cast<int>(ids.size()), ids.data(), &n) != 0) return fail(env);
+  Napi::Array a = Napi::Array::New(env, n);
+  for (int i = 0; i < n; ++i) a.Set(static_cast<uint32_t>(i), Napi::Number::New(env, ids[i]));
+  return a;
 }
 
 // ---- serialization ----
@@ -424,7 +558,13 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
       {"readAsync", ReadAsync}, {"reshape", Reshape},           {"slice", Slice},
       {"at", At},               {"sameStorage", SameStorage},
       {"opGet", OpGet},         {"opListJSON", OpListJSON},     {"invoke", Invoke},
+      {"opCallCountsJSON", OpCallCountsJSON},
       {"save", Save},           {"load", Load},
+      {"setRecording", SetRecording}, {"setTraining", SetTraining}, {"isRecording", IsRecording},
+      {"isTraining", IsTraining},     {"markVariables", MarkVariables}, {"backward", Backward},
+      {"detach", Detach},             {"gradOf", GradOf},           {"autogradKind", AutogradKind},
+      {"setCustomBackward", SetCustomBackward}, {"recordCustom", RecordCustom},
+      {"takeReleasedCustom", TakeReleasedCustom},
   };
   for (const auto& e : table) exports.Set(e.name, Napi::Function::New(env, e.fn, e.name));
   return exports;

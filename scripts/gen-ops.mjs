@@ -166,9 +166,13 @@ function generate(ops, handWritten) {
     const variadic = op.variadic ?? null;
     const params = (op.params ?? []).filter((p) => !(variadic && p.name === variadic.count));
     const inputs = op.inputs ?? [];
-    const multi = (op.outputs ?? []).length > 1 || params.some((p) => p.name === 'num_outputs');
-    const retType = multi ? 'NDArray[]' : op.dynamicOutputs ? 'NDArray | NDArray[]' : 'NDArray';
-    const outType = multi || op.dynamicOutputs ? 'NDArray | NDArray[]' : 'NDArray';
+    // Ops with hidden outputs (BatchNorm's saved statistics, Dropout's mask) return what users see:
+    // one array when that is one output with default params.
+    const oneVisible = op.hiddenOutputs === true && op.visibleOutputs === 1;
+    const multi = !oneVisible && ((op.outputs ?? []).length > 1 || params.some((p) => p.name === 'num_outputs'));
+    const dynamic = op.dynamicOutputs && !oneVisible;
+    const retType = multi ? 'NDArray[]' : dynamic ? 'NDArray | NDArray[]' : 'NDArray';
+    const outType = multi || dynamic || op.hiddenOutputs ? 'NDArray | NDArray[]' : 'NDArray';
 
     // Options interface.
     let iface = pascal(op.name) + 'Options';
@@ -226,7 +230,8 @@ function generate(ops, handWritten) {
 
     // Signatures.
     const optsParam = `opts${anyRequired ? '' : '?'}: ${iface}`;
-    const optionalInputs = params.some((p) => /^(no_|use_)/.test(p.name)) && inputs.length > 1;
+    // Inputs after the first may be left out when a flag says so (bias with no_bias, length with use_length).
+    const optionalInputs = params.some((p) => /^(no_bias|use_length)$/.test(p.name)) && inputs.length > 1;
     const typedInputs = inputs.map((i, k) =>
       `${isIdent(i) ? i : `input${k}`}: NDArray${optionalInputs && k > 0 ? ' | null' : ''}`);
     const sigs = [];

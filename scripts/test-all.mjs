@@ -16,6 +16,7 @@ const lines = [];
 
 for (const run of runs) {
   const json = `${outDir}/${run.name}.json`;
+  rmSync(`${outDir}/coverage/${run.name}`, { recursive: true, force: true });
   rmSync(json, { force: true });
   console.log(`\n=== vitest: ${run.name} ===`);
   const r = spawnSync('npx', ['vitest', 'run', '--reporter=default', '--reporter=json',
@@ -37,6 +38,14 @@ for (const run of runs) {
   if (r.status !== 0 && failed === 0) failed += 1;  // vitest crashed or found no spec files
   total.passed += passed; total.failed += failed; total.skipped += skipped;
   lines.push(`${run.name}: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+}
+
+// Every registered op needs forward tests on each backend and, when differentiable, a gradient
+// check (scripts/ops-report.mjs); counted as one more test. Skipped when a file filter was given.
+if (process.argv.length <= 2) {
+  const r = spawnSync('node', ['scripts/ops-report.mjs', '--check'], { stdio: 'inherit' });
+  if (r.status === 0) total.passed += 1; else total.failed += 1;
+  lines.push(`operator coverage: ${r.status === 0 ? 'passed' : 'failed'}`);
 }
 
 console.log('\n' + lines.join('\n'));

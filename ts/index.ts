@@ -16,3 +16,5 @@ export type { MemoryInfo } from './ndarray/lifetime.js';
 export { NDArray } from './ndarray/ndarray.js';
 export * as nd from './ndarray/nd.js';
 export * as random from './ndarray/random.js';
+export * as autograd from './autograd/autograd.js';
+export * as operator from './ops/operator.js';

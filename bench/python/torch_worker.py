@@ -70,7 +70,39 @@ def w6_tiny_adds(torch, p):
     return call
 
 
-WORKLOADS = {"W1": w1_gemm, "W2": w2_add_relu, "W6": w6_tiny_adds}
+def w3_conv(torch, p):
+    n = p["N"]
+    conv = torch.nn.Conv2d(64, 64, 3, padding=1)
+    x = torch.rand(n, 64, 56, 56)
+
+    def call():
+        conv(x)
+    return call
+
+
+def w4_mlp_train(torch, p):
+    sizes = [784, 512, 512, 10]
+    layers = []
+    for i in range(3):
+        layers.append(torch.nn.Linear(sizes[i], sizes[i + 1]))
+        if i < 2:
+            layers.append(torch.nn.ReLU())
+    net = torch.nn.Sequential(*layers)
+    opt = torch.optim.SGD(net.parameters(), lr=0.01)
+    x = torch.rand(128, 784)
+    label = torch.arange(128) % 10
+    loss_fn = torch.nn.CrossEntropyLoss(reduction="sum")
+
+    def call():
+        with torch.enable_grad():
+            opt.zero_grad()
+            loss = loss_fn(net(x), label)
+            loss.backward()
+            opt.step()
+    return call
+
+
+WORKLOADS = {"W1": w1_gemm, "W2": w2_add_relu, "W3": w3_conv, "W4": w4_mlp_train, "W6": w6_tiny_adds}
 
 
 def main():
@@ -89,7 +121,7 @@ def main():
             "mkl": torch.backends.mkl.is_available(), "mkldnn": torch.backends.mkldnn.is_available(),
             "cpu_capability": torch.backends.cpu.get_cpu_capability()}
     results = {}
-    with torch.inference_mode():
+    with torch.no_grad():  # W4 re-enables gradients for its own step
         for c in json.loads(args.cases):
             build = WORKLOADS.get(c["workload"])
             if build is None:

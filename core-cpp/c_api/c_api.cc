@@ -1,9 +1,13 @@
 // The C ABI: catches every exception at the boundary and turns it into -1 + a thread-local message.
 #include "isotensor/c_api.h"
+#include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
+#include "autograd/autograd.h"
+#include "autograd/custom_function.h"
 #include "base/error.h"
 #include "base/gpu_info.h"
 #include "engine/engine.h"
@@ -229,16 +233,172 @@ int ist_ndarray_read_callback(IstNDArrayHandle h, void (*cb)(void*), void* arg) 
 int ist_ndarray_reshape(IstNDArrayHandle h, const int64_t* shape, int ndim, IstNDArrayHandle* out) {
   return guard([&] {
     IST_CHECK(ndim >= 0 && ndim <= 32, "reshape", "shape", "rank " << ndim << " is out of range [0, 32]");
-    *out = new NDArray(arr(h).reshape(Shape(shape, shape + ndim)));
+    const NDArray& a = arr(h);
+    NDArray v = a.reshape(Shape(shape, shape + ndim));
+    autograd::recordView("Reshape", {{"shape", shapeString(v.shape())}}, a, v);
+    *out = new NDArray(v);
   });
 }
 
 int ist_ndarray_slice(IstNDArrayHandle h, int64_t begin, int64_t end, IstNDArrayHandle* out) {
-  return guard([&] { *out = new NDArray(arr(h).slice(begin, end)); });
+  return guard([&] {
+    const NDArray& a = arr(h);
+    NDArray v = a.slice(begin, end);
+    autograd::recordView("slice_axis",
+                         {{"axis", "0"}, {"begin", std::to_string(begin)}, {"end", std::to_string(end)}}, a, v);
+    *out = new NDArray(v);
+  });
 }
 
 int ist_ndarray_at(IstNDArrayHandle h, int64_t index, IstNDArrayHandle* out) {
-  return guard([&] { *out = new NDArray(arr(h).at(index)); });
+  return guard([&] {
+    const NDArray& a = arr(h);
+    NDArray v = a.at(index);
+    if (autograd::shouldRecord({a})) {
+      int64_t i = index < 0 ? index + a.shape()[0] : index;
+      NDArray row = a.slice(i, i + 1);
+      autograd::recordView("slice_axis",
+                           {{"axis", "0"}, {"begin", std::to_string(i)}, {"end", std::to_string(i + 1)}}, a, row);
+      autograd::recordView("Reshape", {{"shape", shapeString(v.shape())}}, row, v);
+    }
+    *out = new NDArray(v);
+  });
+}
+
+/* ---- autograd ---- */
+
+int ist_autograd_set_recording(int on, int* prev) {
+  return guard([&] {
+    bool p = autograd::setRecording(on != 0);
+    if (prev) *prev = p;
+  });
+}
+
+int ist_autograd_set_training(int on, int* prev) {
+  return guard([&] {
+    bool p = autograd::setTraining(on != 0);
+    if (prev) *prev = p;
+  });
+}
+
+int ist_autograd_is_recording(int* out) {
+  return guard([&] { *out = autograd::isRecording(); });
+}
+
+int ist_autograd_is_training(int* out) {
+  return guard([&] { *out = autograd::isTraining(); });
+}
+
+int ist_autograd_mark_variables(int num, const IstNDArrayHandle* vars, const int* reqs, const IstNDArrayHandle* grads) {
+  return guard([&] {
+    std::vector<NDArray*> v;
+    std::vector<OpReq> r;
+    std::vector<NDArray> g;
+    for (int i = 0; i < num; ++i) {
+      v.push_back(&arr(vars[i]));
+      IST_CHECK(reqs[i] == 0 || reqs[i] == 1 || reqs[i] == 3, "mark_variables", "grad_req",
+                "unknown grad_req code " << reqs[i] << " (0 null, 1 write, 3 add)");
+      r.push_back(reqs[i] == 0 ? OpReq::kNull : reqs[i] == 1 ? OpReq::kWriteTo : OpReq::kAddTo);
+      g.push_back(grads[i] ? arr(grads[i]) : NDArray());
+    }
+    autograd::markVariables(v, r, g);
+  });
+}
+
+int ist_autograd_backward(int num_heads, const IstNDArrayHandle* heads, const IstNDArrayHandle* head_grads,
+                          int num_vars, const IstNDArrayHandle* vars, int retain_graph, int create_graph,
+                          int is_train, IstNDArrayHandle* out_grads) {
+  return guard([&] {
+    std::vector<NDArray> h, hg, v;
+    for (int i = 0; i < num_heads; ++i) {
+      h.push_back(arr(heads[i]));
+      hg.push_back(head_grads && head_grads[i] ? arr(head_grads[i]) : NDArray());
+    }
+    for (int i = 0; i < num_vars; ++i) v.push_back(arr(vars[i]));
+    std::vector<NDArray> g = autograd::backward(h, hg, v, retain_graph != 0, create_graph != 0, is_train != 0);
+    for (size_t i = 0; i < g.size(); ++i) out_grads[i] = new NDArray(g[i]);
+  });
+}
+
+namespace {
+
+// Adapts a C hook to the core's CustomBackwardHook: handles in, handles out, message on failure.
+autograd::CustomBackwardHook adaptHook(IstCustomBackwardFn fn) {
+  return [fn](int id, const std::vector<NDArray>& ograds, int numInputs) {
+    std::vector<IstNDArrayHandle> og, ig(numInputs, nullptr);
+    for (auto& g : ograds) og.push_back(new NDArray(g));
+    char* err = fn(id, static_cast<int>(og.size()), og.data(), numInputs, ig.data());
+    std::vector<NDArray> result;
+    for (auto h : ig) {
+      result.push_back(h ? *static_cast<NDArray*>(h) : NDArray());
+      delete static_cast<NDArray*>(h);
+    }
+    if (err) {
+      std::string msg = err;
+      free(err);
+      throwError("autograd.Function", "backward", msg);
+    }
+    return result;
+  };
+}
+
+#if defined(__EMSCRIPTEN__)
+// The JS side installs Module.istCustomBackward (ts/backend/wasm.ts).
+EM_JS(char*, ist_js_custom_backward, (int id, int nOg, const IstNDArrayHandle* og, int nIg, IstNDArrayHandle* ig), {
+  return Module.istCustomBackward ? Module.istCustomBackward(id, nOg, og, nIg, ig) : 0;
+});
+const bool kWasmHookInstalled = [] {
+  autograd::setCustomBackwardHook(adaptHook(&ist_js_custom_backward));
+  return true;
+}();
+#endif
+
+}  // namespace
+
+int ist_autograd_record_custom(int id, int num_inputs, const IstNDArrayHandle* inputs, int num_outputs,
+                               const IstNDArrayHandle* outputs) {
+  return guard([&] {
+    std::vector<NDArray> in, out;
+    for (int i = 0; i < num_inputs; ++i) in.push_back(arr(inputs[i]));
+    for (int i = 0; i < num_outputs; ++i) out.push_back(arr(outputs[i]));
+    autograd::recordCustom(id, in, out);
+    for (int i = 0; i < num_outputs; ++i)
+      if (out[i].agNode()) arr(outputs[i]).setAutogradEntry(out[i].agNode(), out[i].agIndex());
+  });
+}
+
+int ist_autograd_set_custom_backward(IstCustomBackwardFn fn) {
+  return guard([&] { autograd::setCustomBackwardHook(fn ? adaptHook(fn) : autograd::CustomBackwardHook()); });
+}
+
+int ist_autograd_take_released_custom(int capacity, int* ids, int* count) {
+  return guard([&] {
+    static thread_local std::vector<int> pending;
+    std::vector<int> fresh = autograd::takeReleasedCustom();
+    pending.insert(pending.end(), fresh.begin(), fresh.end());
+    int n = std::min<int>(capacity, static_cast<int>(pending.size()));
+    std::copy(pending.end() - n, pending.end(), ids);
+    pending.resize(pending.size() - n);
+    *count = n;
+  });
+}
+
+int ist_ndarray_detach(IstNDArrayHandle h, IstNDArrayHandle* out) {
+  return guard([&] { *out = new NDArray(arr(h).detach()); });
+}
+
+int ist_ndarray_get_grad(IstNDArrayHandle h, IstNDArrayHandle* out) {
+  return guard([&] {
+    NDArray g = autograd::gradOf(arr(h));
+    *out = g.isNone() ? nullptr : new NDArray(g);
+  });
+}
+
+int ist_ndarray_autograd_kind(IstNDArrayHandle h, int* out) {
+  return guard([&] {
+    const NDArray& a = arr(h);
+    *out = !a.agNode() ? 0 : a.agNode()->isVariable() ? 1 : 2;
+  });
 }
 
 int ist_ndarray_data_ptr(IstNDArrayHandle h, void** out) {
@@ -265,6 +425,13 @@ int ist_op_list_json(const char** out_json) {
   });
 }
 
+int ist_op_call_counts_json(const char** out_json) {
+  return guard([&] {
+    tJSON = OpRegistry::callCountsJSON();
+    *out_json = tJSON.c_str();
+  });
+}
+
 int ist_imperative_invoke(IstOpHandle op, int num_inputs, const IstNDArrayHandle* inputs, int* num_outputs,
                           IstNDArrayHandle* outputs, int out_capacity, int num_params, const char** keys,
                           const char** vals) {
@@ -279,7 +446,17 @@ int ist_imperative_invoke(IstOpHandle op, int num_inputs, const IstNDArrayHandle
     std::vector<NDArray> given;
     for (int i = 0; i < *num_outputs; ++i) given.push_back(arr(outputs[i]));
     std::vector<NDArray> res = invokeOp(o, in, attrs, given);
+    // Results written into given arrays: their handles take the recorded entry.
+    for (size_t i = 0; i < given.size(); ++i)
+      if (res[i].agNode()) arr(outputs[i]).setAutogradEntry(res[i].agNode(), res[i].agIndex());
     if (given.empty()) {
+      // Hidden outputs (kept for the gradient) stay in the core.
+      if (o.numVisibleOutputsFn) {
+        AttrDict d = attrs;
+        if (!o.variadicInput.empty() && !d.count(o.variadicCount) && in.size() >= o.inputNames.size())
+          d[o.variadicCount] = std::to_string(in.size() - o.inputNames.size());
+        res.resize(std::min<size_t>(res.size(), o.numVisibleOutputs(o.parseAttrs(d))));
+      }
       IST_CHECK(static_cast<int>(res.size()) <= out_capacity, o.name, "out",
                 "op produced " << res.size() << " outputs, capacity is " << out_capacity);
       for (size_t i = 0; i < res.size(); ++i) outputs[i] = new NDArray(res[i]);

@@ -50,7 +50,7 @@ NDArray NDArray::reshape(const Shape& codes) const {
   Shape s = inferReshape(shape_, codes, false, "reshape");
   IST_CHECK(shapeSize(s) == size(), "reshape", "shape",
             "cannot reshape array of shape " << shapeString(shape_) << " into " << shapeString(s));
-  NDArray r = *this;
+  NDArray r = detach();  // a view is a new value: autograd records it separately
   r.shape_ = s;
   return r;
 }
@@ -60,7 +60,7 @@ NDArray NDArray::slice(int64_t begin, int64_t end) const {
   int64_t n = shape_[0];
   IST_CHECK(begin >= 0 && begin <= end && end <= n, "slice", "begin",
             "range [" << begin << ", " << end << ") is out of bounds for axis 0 of shape " << shapeString(shape_));
-  NDArray r = *this;
+  NDArray r = detach();  // a view is a new value: autograd records it separately
   r.shape_[0] = end - begin;
   r.offset_ += static_cast<size_t>(begin) * (n ? nbytes() / n : 0);
   return r;

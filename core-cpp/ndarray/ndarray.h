@@ -14,6 +14,8 @@
 
 namespace ist {
 
+struct Node;
+
 struct Chunk {
   void* data = nullptr;
   size_t bytes = 0;
@@ -44,6 +46,22 @@ class NDArray {
   bool sameStorage(const NDArray& o) const { return chunk_ == o.chunk_; }
   const std::shared_ptr<Chunk>& chunk() const { return chunk_; }
 
+  // Autograd: the graph node (and output index) that produced this array while recording,
+  // or the variable node attached by markVariables; null when untracked.
+  const std::shared_ptr<Node>& agNode() const { return agNode_; }
+  uint32_t agIndex() const { return agIndex_; }
+  void setAutogradEntry(std::shared_ptr<Node> node, uint32_t index) {
+    agNode_ = std::move(node);
+    agIndex_ = index;
+  }
+  // The same array (shared storage) cut off from the autograd graph.
+  NDArray detach() const {
+    NDArray r = *this;
+    r.agNode_.reset();
+    r.agIndex_ = 0;
+    return r;
+  }
+
   // Views. reshape accepts MXNet's special codes 0 -1 -2 -3 -4.
   NDArray reshape(const Shape& codes) const;
   NDArray slice(int64_t begin, int64_t end) const;  // axis 0, [begin, end)
@@ -61,6 +79,8 @@ class NDArray {
   Shape shape_;
   DType dtype_ = DType::kFloat32;
   Context ctx_;
+  std::shared_ptr<Node> agNode_;
+  uint32_t agIndex_ = 0;
 };
 
 // MXNet reshape codes: 0 copy dim, -1 infer, -2 copy rest, -3 merge two, -4 split (next two).

@@ -2,6 +2,7 @@
 #include "op/imperative.h"
 #include <map>
 #include <mutex>
+#include "autograd/autograd.h"
 #include "base/error.h"
 
 namespace ist {
@@ -94,12 +95,19 @@ std::vector<NDArray> invokeOp(const Op& op, const std::vector<NDArray>& inputs, 
   if (op.name == "_copyto") {  // the one op whose input and output live on different devices
     IST_CHECK(inputs.size() == 1 && givenOutputs.size() == 1, "_copyto", "out",
               "needs one input and one output array");
+    op.countCall(static_cast<int>(inputs[0].dtype()));
     copyFromTo(inputs[0], givenOutputs[0]);
-    return givenOutputs;
+    std::vector<NDArray> result = givenOutputs;
+    if (autograd::shouldRecord(inputs)) autograd::recordOp(op.parseAttrs(attrsIn), inputs, result);
+    return result;
   }
 
   AttrDict dict = attrsIn;
   if (!op.variadicInput.empty() && !dict.count(op.variadicCount)) {
+    std::string names;
+    for (auto& n : op.inputNames) names += (names.empty() ? "" : ", ") + n;
+    IST_CHECK(inputs.size() >= op.inputNames.size(), op.name, "inputs",
+              "expected at least " << op.inputNames.size() << " input(s) (" << names << "), got " << inputs.size());
     dict[op.variadicCount] = std::to_string(inputs.size() - op.inputNames.size());
   }
   Context ctx = pickContext(op, inputs, dict, givenOutputs);
@@ -136,6 +144,7 @@ std::vector<NDArray> invokeOp(const Op& op, const std::vector<NDArray>& inputs, 
               "cannot infer the dtype of output " << i);
   }
 
+  op.countCall(!inTypes.empty() ? inTypes[0] : outTypes.empty() ? -1 : outTypes[0]);
   const FCompute* fn = op.computeFor(ctx.devType);
   IST_CHECK(fn != nullptr, op.name, "ctx", "operator has no implementation for " << ctx.str());
 
@@ -144,9 +153,16 @@ std::vector<NDArray> invokeOp(const Op& op, const std::vector<NDArray>& inputs, 
   if (givenOutputs.empty()) {
     for (int i = 0; i < nOut; ++i) outputs.emplace_back(outShapes[i], static_cast<DType>(outTypes[i]), ctx);
   } else {
-    IST_CHECK(static_cast<int>(givenOutputs.size()) == nOut, op.name, "out",
-              "expected " << nOut << " output array(s), got " << givenOutputs.size());
+    // `out` may name just the visible outputs; hidden ones (kept for the gradient) are allocated.
+    const int nGiven = static_cast<int>(givenOutputs.size());
+    const int nVisible = op.numVisibleOutputs(attrs);
+    IST_CHECK(nGiven == nOut || nGiven == nVisible, op.name, "out",
+              "expected " << nVisible << " output array(s), got " << nGiven);
     for (int i = 0; i < nOut; ++i) {
+      if (i >= nGiven) {
+        outputs.emplace_back(outShapes[i], static_cast<DType>(outTypes[i]), ctx);
+        continue;
+      }
       const NDArray& o = givenOutputs[i];
       IST_CHECK(o.shape() == outShapes[i] && static_cast<int>(o.dtype()) == outTypes[i], op.name, "out",
                 "expected shape " << shapeString(outShapes[i]) << " " << dtypeName(static_cast<DType>(outTypes[i]))
@@ -189,10 +205,12 @@ std::vector<NDArray> invokeOp(const Op& op, const std::vector<NDArray>& inputs, 
 
   std::vector<VarHandle> reads, writes;
   for (auto& o : outputs) writes.push_back(o.var());
-  for (auto& a : inputs) {
+  for (int m : op.mutableInputs)
+    if (m < static_cast<int>(inputs.size())) writes.push_back(inputs[m].var());
+  for (size_t j = 0; j < inputs.size(); ++j) {
     bool written = false;
-    for (auto& o : outputs) written |= a.sameStorage(o);
-    if (!written) reads.push_back(a.var());
+    for (auto& w : writes) written |= inputs[j].var() == w;
+    if (!written) reads.push_back(inputs[j].var());
   }
   std::string opName = op.name;
   const FCompute* compute = fn;
@@ -214,7 +232,10 @@ std::vector<NDArray> invokeOp(const Op& op, const std::vector<NDArray>& inputs, 
       ctx, reads, writes, op.name.c_str());
 
   for (auto& p : copyBack) copyFromTo(p.first, p.second);
-  return givenOutputs.empty() ? outputs : givenOutputs;
+  std::vector<NDArray> result = outputs;
+  for (size_t i = 0; i < givenOutputs.size(); ++i) result[i] = givenOutputs[i];
+  if (autograd::shouldRecord(inputs)) autograd::recordOp(attrs, inputs, result);
+  return result;
 }
 
 }  // namespace ist

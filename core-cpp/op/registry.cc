@@ -4,6 +4,7 @@
 #include <tuple>
 #include <unordered_map>
 #include "base/error.h"
+#include "graph/node.h"
 
 namespace ist {
 
@@ -12,6 +13,7 @@ struct RegistryState {
   std::vector<std::unique_ptr<Op>> ops;
   std::unordered_map<std::string, Op*> byName;  // names and aliases
   std::vector<std::tuple<std::string, int, FCompute>> pendingComputes;  // for ops not registered yet
+  std::vector<std::pair<std::string, FGradient>> pendingGradients;
 };
 // Function-local static: registrations run from static initialisers of many files.
 RegistryState& state() {
@@ -59,7 +61,25 @@ Op& OpRegistry::add(const std::string& name) {
   st.byName[name] = op;
   for (auto& [opName, dev, fn] : st.pendingComputes)
     if (opName == name) op->computeFns[dev] = fn;
+  for (auto& [opName, fn] : st.pendingGradients)
+    if (opName == name) op->gradientFn = fn;
   return *op;
+}
+
+void OpRegistry::setGradient(const std::string& name, FGradient fn) {
+  auto& st = state();
+  auto it = st.byName.find(name);
+  if (it != st.byName.end()) {
+    it->second->gradientFn = std::move(fn);
+  } else {
+    st.pendingGradients.emplace_back(name, std::move(fn));
+  }
+}
+
+Op& Op::zeroGradient() {
+  return gradient([](const NodePtr& n, const std::vector<NodeEntry>&) {
+    return std::vector<NodeEntry>(n->inputs.size());
+  });
 }
 
 void OpRegistry::addCompute(const std::string& name, int devType, FCompute fn) {
@@ -102,6 +122,24 @@ std::vector<const Op*> OpRegistry::list() {
   return r;
 }
 
+std::string OpRegistry::callCountsJSON() {
+  std::string r = "{";
+  bool firstOp = true;
+  for (auto& op : state().ops) {
+    std::string counts;
+    for (int d = 0; d < 16; ++d) {
+      uint64_t n = op->callsByDType[d].load(std::memory_order_relaxed);
+      if (n == 0) continue;
+      counts += (counts.empty() ? "" : ",") + jsonString(dtypeIsValid(d) ? dtypeName(static_cast<DType>(d)) : "other") +
+                ":" + std::to_string(n);
+    }
+    if (counts.empty()) continue;
+    r += (firstOp ? "" : ",") + jsonString(op->name) + ":{" + counts + "}";
+    firstOp = false;
+  }
+  return r + "}";
+}
+
 std::string OpRegistry::listJSON() {
   std::string r = "[";
   bool first = true;
@@ -121,6 +159,13 @@ std::string OpRegistry::listJSON() {
     r += ",\"outputs\":" + jsonStringList(op->outputNames.empty() ? std::vector<std::string>{"output"}
                                                                   : op->outputNames);
     r += ",\"dynamicOutputs\":" + std::string(op->numOutputsFn ? "true" : "false");
+    r += ",\"hiddenOutputs\":" + std::string(op->numVisibleOutputsFn ? "true" : "false");
+    int visible = -1;  // with default params; -1 when they do not parse (required params)
+    try {
+      visible = op->numVisibleOutputs(op->parseAttrs({}));
+    } catch (const std::exception&) {
+    }
+    r += ",\"visibleOutputs\":" + std::to_string(visible);
     r += ",\"params\":[";
     const auto& fields = op->schema->fields();
     for (size_t i = 0; i < fields.size(); ++i) {
@@ -131,6 +176,7 @@ std::string OpRegistry::listJSON() {
     }
     r += "],\"creation\":" + std::string(op->creation ? "true" : "false");
     r += ",\"random\":" + std::string(op->random ? "true" : "false");
+    r += ",\"differentiable\":" + std::string(op->gradientFn ? "true" : "false");
     r += ",\"devices\":[";
     bool firstDev = true;
     for (auto& kv : op->computeFns) {
@@ -153,6 +199,10 @@ int Op::numInputs(const NodeAttrs& attrs) const {
 int Op::numOutputs(const NodeAttrs& attrs) const {
   if (numOutputsFn) return numOutputsFn(attrs);
   return outputNames.empty() ? 1 : static_cast<int>(outputNames.size());
+}
+
+int Op::numVisibleOutputs(const NodeAttrs& attrs) const {
+  return numVisibleOutputsFn ? numVisibleOutputsFn(attrs) : numOutputs(attrs);
 }
 
 NodeAttrs Op::parseAttrs(const AttrDict& dict) const {

@@ -12,6 +12,7 @@
 //
 // NDArray (imperative), Symbol, autograd and the generated TS functions all read this record.
 #pragma once
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -27,6 +28,8 @@
 namespace ist {
 
 class Op;
+struct Node;
+struct NodeEntry;
 
 // An op applied with concrete attributes: the raw strings and the parsed struct.
 struct NodeAttrs {
@@ -54,6 +57,12 @@ using FInferType = std::function<void(const NodeAttrs&, std::vector<int>& in, st
 using FCompute = std::function<void(const NodeAttrs&, const OpContext&, const std::vector<TBlob>& in,
                                     const std::vector<OpReq>& req, const std::vector<TBlob>& out)>;
 using FNumIO = std::function<int(const NodeAttrs&)>;
+// The gradient as a graph of registered ops (graph/node.h builds it): given the forward node and
+// one gradient entry per output, returns one entry per input (a null entry: no gradient flows).
+// Autograd and Symbol's backward pass both call it. The forward node's inputs and outputs
+// (NodeEntry{node, i}) may be used; outputs are kept by autograd, so prefer them when cheaper.
+using FGradient = std::function<std::vector<NodeEntry>(const std::shared_ptr<Node>& node,
+                                                       const std::vector<NodeEntry>& ograds)>;
 
 class Op {
  public:
@@ -67,6 +76,9 @@ class Op {
   std::string variadicCount;               // name of the int param giving the count (e.g. "num_args")
   std::vector<std::string> outputNames;    // default {"output"}
   FNumIO numOutputsFn;                     // when the count depends on params
+  FNumIO numVisibleOutputsFn;              // outputs users see (the rest, e.g. BatchNorm's saved
+                                           // mean/var or Dropout's mask, exist for the gradient)
+  std::vector<int> mutableInputs;          // inputs the op updates in place (BatchNorm moving stats)
   std::shared_ptr<ParamSchema> schema = std::make_shared<ParamDecl<NoParam>>();
   FInferShape inferShapeFn;
   FInferType inferTypeFn;
@@ -74,6 +86,10 @@ class Op {
   std::vector<std::pair<int, int>> inplacePairs;  // (input, output) that may share memory
   bool random = false;                     // reserves a Philox counter range per call
   bool creation = false;                   // takes ctx/dtype attributes instead of inputs
+  FGradient gradientFn;                    // empty: not differentiable (backward through it fails)
+  // Calls per dtype of the first input (or output), for the operator coverage report.
+  mutable std::atomic<uint64_t> callsByDType[16] = {};
+  void countCall(int dtype) const { callsByDType[dtype >= 0 && dtype < 16 ? dtype : 15].fetch_add(1, std::memory_order_relaxed); }
 
   // Builder methods, chained in registrations.
   Op& describe(const std::string& d) { doc = d; return *this; }
@@ -84,6 +100,8 @@ class Op {
   }
   Op& outputs(std::vector<std::string> names) { outputNames = std::move(names); return *this; }
   Op& numOutputs(FNumIO f) { numOutputsFn = std::move(f); return *this; }
+  Op& numVisibleOutputs(FNumIO f) { numVisibleOutputsFn = std::move(f); return *this; }
+  Op& mutateInputs(std::vector<int> inputs) { mutableInputs = std::move(inputs); return *this; }
   template <typename P> Op& params() { schema = std::make_shared<ParamDecl<P>>(); return *this; }
   Op& inferShape(FInferShape f) { inferShapeFn = std::move(f); return *this; }
   Op& inferType(FInferType f) { inferTypeFn = std::move(f); return *this; }
@@ -91,10 +109,14 @@ class Op {
   Op& inplace(int in, int out) { inplacePairs.emplace_back(in, out); return *this; }
   Op& setRandom() { random = true; return *this; }
   Op& setCreation() { creation = true; return *this; }
+  Op& gradient(FGradient f) { gradientFn = std::move(f); return *this; }
+  // Differentiable with a zero gradient everywhere (comparisons, rounding, argmax...).
+  Op& zeroGradient();
 
   // Derived queries.
   int numInputs(const NodeAttrs& attrs) const;
   int numOutputs(const NodeAttrs& attrs) const;
+  int numVisibleOutputs(const NodeAttrs& attrs) const;
   NodeAttrs parseAttrs(const AttrDict& dict) const;
   const FCompute* computeFor(int devType) const;
 };
@@ -110,7 +132,11 @@ class OpRegistry {
   // Attaches a device compute to op `name` whether or not it is registered yet: files of
   // other devices (e.g. .cu) register in no fixed order relative to the op's own file.
   static void addCompute(const std::string& name, int devType, FCompute fn);
+  // Attaches a gradient the same way, so a family's gradients can live in their own file.
+  static void setGradient(const std::string& name, FGradient fn);
   static std::string listJSON();
+  // {"op": {"float32": calls, ...}, ...} for ops called at least once since start-up.
+  static std::string callCountsJSON();
 };
 
 #define IST_OP_CONCAT_(a, b) a##b

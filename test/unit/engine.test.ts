@@ -26,7 +26,7 @@ describe('engine ordering', () => {
     const parallel = info.engine === 'threaded' && info.threads > 1;
     // Overlap is a scheduling outcome, so a loaded machine gets a few tries; values must hold every time.
     let overlapped = false;
-    for (let attempt = 0; attempt < 5 && !overlapped; ++attempt) {
+    for (let attempt = 0; attempt < 20 && !overlapped; ++attempt) {
       mx.scope(() => {
         const a = nd.ones([n]);
         const b = a;

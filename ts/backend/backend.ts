@@ -51,10 +51,41 @@ export interface Backend {
 
   opGet(name: string): OpHandle;
   opListJSON(): string;
+  /** JSON {"op": {"float32": calls, ...}} since start-up (the operator coverage report). */
+  opCallCountsJSON(): string;
   /** Pushes an op. outputs: caller-provided arrays that receive the results, or null for new ones. */
   invoke(op: OpHandle, inputs: readonly Handle[], outputs: readonly Handle[] | null,
          keys: readonly string[], vals: readonly string[]): Handle[];
 
   save(handles: readonly Handle[], keys: readonly string[] | null): Uint8Array;
   load(bytes: Uint8Array): { arrays: Handle[]; keys: string[] };
+
+  /** Autograd switches (per thread in the core); setters return the previous value. */
+  setRecording(on: boolean): boolean;
+  setTraining(on: boolean): boolean;
+  isRecording(): boolean;
+  isTraining(): boolean;
+  /** reqs: 0 null, 1 write, 3 add; grads[i] may be 0 with req 0. */
+  markVariables(vars: readonly Handle[], reqs: readonly number[], grads: readonly Handle[]): void;
+  /**
+   * Differentiates heads (headGrads: null, or per head a handle or 0 for ones). With vars empty,
+   * writes into the variables' gradient buffers and returns []; otherwise new gradient handles.
+   */
+  backward(heads: readonly Handle[], headGrads: readonly Handle[] | null, vars: readonly Handle[],
+           retainGraph: boolean, createGraph: boolean, isTrain: boolean): Handle[];
+  detach(h: Handle): Handle;
+  /** The variable's gradient buffer as a new handle, or 0. */
+  gradOf(h: Handle): Handle;
+  /** 0 untracked, 1 variable, 2 recorded op output. */
+  autogradKind(h: Handle): number;
+  /**
+   * Installs the callback backward() makes for custom Functions: it receives new handles of the
+   * output gradients (the callee owns them) and returns, per input, a new handle the core takes
+   * over, or 0 for a zero gradient. It may throw; the error becomes backward()'s error.
+   */
+  setCustomBackward(fn: (id: number, ograds: Handle[], numInputs: number) => Handle[]): void;
+  /** Records outputs = function id(inputs) when recording. */
+  recordCustom(id: number, inputs: readonly Handle[], outputs: readonly Handle[]): void;
+  /** Ids of custom functions whose recorded node is gone (the caller may forget them). */
+  takeReleasedCustom(): number[];
 }

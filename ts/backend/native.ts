@@ -67,6 +67,7 @@ export class NativeBackend implements Backend {
   }
 
   opGet(name: string): OpHandle { try { return this.a.opGet(name); } catch (e) { throw toIsotensorError(e); } }
+  opCallCountsJSON(): string { try { return this.a.opCallCountsJSON(); } catch (e) { throw toIsotensorError(e); } }
   opListJSON(): string { try { return this.a.opListJSON(); } catch (e) { throw toIsotensorError(e); } }
   invoke(op: OpHandle, inputs: readonly Handle[], outputs: readonly Handle[] | null,
          keys: readonly string[], vals: readonly string[]): Handle[] {
@@ -83,4 +84,28 @@ export class NativeBackend implements Backend {
   load(bytes: Uint8Array): { arrays: Handle[]; keys: string[] } {
     try { return this.a.load(bytes); } catch (e) { throw toIsotensorError(e); }
   }
+  setRecording(on: boolean): boolean { try { return this.a.setRecording(on); } catch (e) { throw toIsotensorError(e); } }
+  setTraining(on: boolean): boolean { try { return this.a.setTraining(on); } catch (e) { throw toIsotensorError(e); } }
+  isRecording(): boolean { try { return this.a.isRecording(); } catch (e) { throw toIsotensorError(e); } }
+  isTraining(): boolean { try { return this.a.isTraining(); } catch (e) { throw toIsotensorError(e); } }
+  markVariables(vars: readonly Handle[], reqs: readonly number[], grads: readonly Handle[]): void {
+    try { this.a.markVariables(vars as Handle[], reqs as number[], grads as Handle[]); } catch (e) { throw toIsotensorError(e); }
+  }
+  backward(heads: readonly Handle[], headGrads: readonly Handle[] | null, vars: readonly Handle[],
+           retainGraph: boolean, createGraph: boolean, isTrain: boolean): Handle[] {
+    try {
+      return this.a.backward(heads as Handle[], headGrads as Handle[] | null, vars as Handle[], retainGraph,
+                             createGraph, isTrain);
+    } catch (e) { throw toIsotensorError(e); }
+  }
+  detach(h: Handle): Handle { try { return this.a.detach(h); } catch (e) { throw toIsotensorError(e); } }
+  gradOf(h: Handle): Handle { try { return this.a.gradOf(h); } catch (e) { throw toIsotensorError(e); } }
+  autogradKind(h: Handle): number { try { return this.a.autogradKind(h); } catch (e) { throw toIsotensorError(e); } }
+  setCustomBackward(fn: (id: number, ograds: Handle[], numInputs: number) => Handle[]): void {
+    try { this.a.setCustomBackward(fn); } catch (e) { throw toIsotensorError(e); }
+  }
+  recordCustom(id: number, inputs: readonly Handle[], outputs: readonly Handle[]): void {
+    try { this.a.recordCustom(id, inputs as Handle[], outputs as Handle[]); } catch (e) { throw toIsotensorError(e); }
+  }
+  takeReleasedCustom(): number[] { try { return this.a.takeReleasedCustom(); } catch (e) { throw toIsotensorError(e); } }
 }

@@ -32,9 +32,23 @@ export interface NativeAddon {
   sameStorage(a: number, b: number): boolean;
   opGet(name: string): number;
   opListJSON(): string;
+  opCallCountsJSON(): string;
   invoke(op: number, inputs: number[], outputs: number[] | null, keys: string[], vals: string[]): number[];
   save(handles: number[], keys: string[] | null): Uint8Array;
   load(bytes: Uint8Array): { arrays: number[]; keys: string[] };
+  setRecording(on: boolean): boolean;
+  setTraining(on: boolean): boolean;
+  isRecording(): boolean;
+  isTraining(): boolean;
+  markVariables(vars: number[], reqs: number[], grads: number[]): void;
+  backward(heads: number[], headGrads: number[] | null, vars: number[], retainGraph: boolean,
+           createGraph: boolean, isTrain: boolean): number[];
+  detach(h: number): number;
+  gradOf(h: number): number;
+  autogradKind(h: number): number;
+  setCustomBackward(fn: (id: number, ograds: number[], numInputs: number) => number[]): void;
+  recordCustom(id: number, inputs: number[], outputs: number[]): void;
+  takeReleasedCustom(): number[];
 }
 
 // From the bundle (dist/) and from these sources (ts/backend/, e.g. vitest on sources).

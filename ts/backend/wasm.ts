@@ -85,10 +85,22 @@ export class WasmBackend implements Backend {
   private readonly fSameStorage: WasmFn;
   private readonly fOpGet: WasmFn;
   private readonly fOpListJSON: WasmFn;
+  private readonly fOpCallCounts: WasmFn;
   private readonly fInvoke: WasmFn;
   private readonly fSave: WasmFn;
   private readonly fBufferFree: WasmFn;
   private readonly fLoad: WasmFn;
+  private readonly fSetRecording: WasmFn;
+  private readonly fSetTraining: WasmFn;
+  private readonly fIsRecording: WasmFn;
+  private readonly fIsTraining: WasmFn;
+  private readonly fMarkVariables: WasmFn;
+  private readonly fBackward: WasmFn;
+  private readonly fDetach: WasmFn;
+  private readonly fGetGrad: WasmFn;
+  private readonly fAutogradKind: WasmFn;
+  private readonly fRecordCustom: WasmFn;
+  private readonly fTakeReleasedCustom: WasmFn;
 
   constructor(loaded: LoadedWasm) {
     this.m = loaded.module as EmscriptenModule;
@@ -130,10 +142,22 @@ export class WasmBackend implements Backend {
     this.fSameStorage = fn('ist_ndarray_same_storage');
     this.fOpGet = fn('ist_op_get');
     this.fOpListJSON = fn('ist_op_list_json');
+    this.fOpCallCounts = fn('ist_op_call_counts_json');
     this.fInvoke = fn('ist_imperative_invoke');
     this.fSave = fn('ist_ndarray_save');
     this.fBufferFree = fn('ist_buffer_free');
     this.fLoad = fn('ist_ndarray_load');
+    this.fSetRecording = fn('ist_autograd_set_recording');
+    this.fSetTraining = fn('ist_autograd_set_training');
+    this.fIsRecording = fn('ist_autograd_is_recording');
+    this.fIsTraining = fn('ist_autograd_is_training');
+    this.fMarkVariables = fn('ist_autograd_mark_variables');
+    this.fBackward = fn('ist_autograd_backward');
+    this.fDetach = fn('ist_ndarray_detach');
+    this.fGetGrad = fn('ist_ndarray_get_grad');
+    this.fAutogradKind = fn('ist_ndarray_autograd_kind');
+    this.fRecordCustom = fn('ist_autograd_record_custom');
+    this.fTakeReleasedCustom = fn('ist_autograd_take_released_custom');
     // ist_ndarray_slice(h, int64, int64, out): 4 wasm params with BigInt, 6 once legalized to pairs.
     this.i64Args = this.fSlice.length === 4 ? 'bigint' : 'pairs';
     this.ensureScratch(SCRATCH_MIN);
@@ -403,6 +427,7 @@ export class WasmBackend implements Backend {
   }
 
   opListJSON(): string { return this.stringOut(this.fOpListJSON); }
+  opCallCountsJSON(): string { return this.stringOut(this.fOpCallCounts); }
 
   invoke(op: OpHandle, inputs: readonly Handle[], outputs: readonly Handle[] | null,
          keys: readonly string[], vals: readonly string[]): Handle[] {
@@ -481,5 +506,97 @@ export class WasmBackend implements Backend {
     const keys = new Array<string>(nKeys);
     for (let i = 0; i < nKeys; i++) keys[i] = this.readCString(this.u32[(pKeys >>> 2) + i]!);
     return { arrays, keys };
+  }
+  // ---- autograd ----
+
+  private intOut(f: WasmFn, ...args: number[]): number {
+    const p = this.ensureScratch(4);
+    this.check(f(...args, p));
+    this.views();
+    return this.i32[p >>> 2]!;
+  }
+
+  setRecording(on: boolean): boolean { return this.intOut(this.fSetRecording, on ? 1 : 0) !== 0; }
+  setTraining(on: boolean): boolean { return this.intOut(this.fSetTraining, on ? 1 : 0) !== 0; }
+  isRecording(): boolean { return this.intOut(this.fIsRecording) !== 0; }
+  isTraining(): boolean { return this.intOut(this.fIsTraining) !== 0; }
+
+  markVariables(vars: readonly Handle[], reqs: readonly number[], grads: readonly Handle[]): void {
+    const n = vars.length;
+    const p = this.ensureScratch(12 * n + 4);
+    for (let i = 0; i < n; i++) {
+      this.u32[(p >>> 2) + i] = vars[i]!;
+      this.i32[(p >>> 2) + n + i] = reqs[i]!;
+      this.u32[(p >>> 2) + 2 * n + i] = grads[i]!;
+    }
+    this.check(this.fMarkVariables(n, p, p + 4 * n, p + 8 * n));
+  }
+
+  backward(heads: readonly Handle[], headGrads: readonly Handle[] | null, vars: readonly Handle[],
+           retainGraph: boolean, createGraph: boolean, isTrain: boolean): Handle[] {
+    const nh = heads.length;
+    const nv = vars.length;
+    const p = this.ensureScratch(4 * (2 * nh + 2 * nv) + 4);
+    const pHeads = p;
+    const pGrads = pHeads + 4 * nh;
+    const pVars = pGrads + 4 * nh;
+    const pOut = pVars + 4 * nv;
+    for (let i = 0; i < nh; i++) {
+      this.u32[(pHeads >>> 2) + i] = heads[i]!;
+      this.u32[(pGrads >>> 2) + i] = headGrads !== null ? headGrads[i]! : 0;
+    }
+    for (let i = 0; i < nv; i++) this.u32[(pVars >>> 2) + i] = vars[i]!;
+    this.check(this.fBackward(nh, pHeads, headGrads !== null ? pGrads : 0, nv, pVars, retainGraph ? 1 : 0,
+                              createGraph ? 1 : 0, isTrain ? 1 : 0, pOut));
+    this.views();
+    const out = new Array<Handle>(nv);
+    for (let i = 0; i < nv; i++) out[i] = this.u32[(pOut >>> 2) + i]!;
+    return out;
+  }
+
+  detach(h: Handle): Handle { return this.intOut(this.fDetach, h) >>> 0; }
+  gradOf(h: Handle): Handle { return this.intOut(this.fGetGrad, h) >>> 0; }
+  autogradKind(h: Handle): number { return this.intOut(this.fAutogradKind, h); }
+  setCustomBackward(fn: (id: number, ograds: Handle[], numInputs: number) => Handle[]): void {
+    // Called from inside ist_autograd_backward (core-cpp/c_api): must not throw into the wasm frames.
+    this.m.istCustomBackward = (id: number, nOg: number, pOg: number, nIg: number, pIg: number): number => {
+      try {
+        this.views();
+        const og: Handle[] = [];
+        for (let i = 0; i < nOg; i++) og.push(this.u32[(pOg >>> 2) + i]!);
+        const ig = fn(id, og, nIg);
+        if (ig.length !== nIg) throw new IsotensorError('the custom backward callback must return one handle per input');
+        this.views();
+        for (let i = 0; i < nIg; i++) this.u32[(pIg >>> 2) + i] = ig[i]!;
+        return 0;
+      } catch (e) {
+        const msg = e instanceof Error ? e.message : String(e);
+        const bytes = this.m.lengthBytesUTF8(msg) + 1;
+        const p = this.m._malloc(bytes);
+        if (p === 0) return 0;
+        this.m.stringToUTF8(msg, p, bytes);
+        return p;
+      }
+    };
+  }
+
+  recordCustom(id: number, inputs: readonly Handle[], outputs: readonly Handle[]): void {
+    const n = inputs.length;
+    const m = outputs.length;
+    const p = this.ensureScratch(4 * (n + m) + 4);
+    for (let i = 0; i < n; i++) this.u32[(p >>> 2) + i] = inputs[i]!;
+    for (let i = 0; i < m; i++) this.u32[(p >>> 2) + n + i] = outputs[i]!;
+    this.check(this.fRecordCustom(id, n, p, m, p + 4 * n));
+  }
+
+  takeReleasedCustom(): number[] {
+    const cap = 256;
+    const p = this.ensureScratch(4 * cap + 4);
+    this.check(this.fTakeReleasedCustom(cap, p + 4, p));
+    this.views();
+    const n = this.i32[p >>> 2]!;
+    const out: number[] = [];
+    for (let i = 0; i < n; i++) out.push(this.i32[(p >>> 2) + 1 + i]!);
+    return out;
   }
 }

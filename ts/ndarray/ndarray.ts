@@ -11,7 +11,7 @@ import { IsotensorError } from '../base/error.js';
 import { formatValues, ndarrayRepr } from './format.js';
 import { flatten, inferShape, shapeSize, unflatten, type NestedArray } from './host.js';
 import { invoke, invoke1, registerArrayClass } from './invoke.js';
-import { track, untrack } from './tracking.js';
+import { markKept, track, untrack } from './tracking.js';
 
 // Indices reach the core as int64: a fraction or NaN would be truncated into a wrong row.
 function checkIndex(op: string, arg: string, v: number): void {
@@ -57,6 +57,17 @@ export interface TopkOptions {
 }
 
 /** Values `set()` accepts: a scalar, an array (broadcast), or host data. */
+/** How backward() treats a variable's gradient buffer (MXNet grad_req). */
+export type GradReq = 'write' | 'add' | 'null';
+
+/** @internal MXNet OpReqType codes of grad_req strings. */
+export function gradReqCode(req: string, fn: string): number {
+  if (req === 'write') return 1;
+  if (req === 'add') return 3;
+  if (req === 'null') return 0;
+  throw new IsotensorError(`${fn}: gradReq must be 'write', 'add' or 'null', got '${req}'`);
+}
+
 export type SetValue = number | boolean | bigint | NDArray | TypedArray | NestedArray;
 
 type Operand = NDArray | number;
@@ -92,6 +103,7 @@ export class NDArray {
   private _shape: number[] | null = null;
   private _dtype: DType | null = null;
   private _ctx: Context | null = null;
+  private _grad: NDArray | null = null;
 
   /** @internal Wraps a core handle and takes ownership of it; create arrays with `nd.*`. */
   constructor(handle: Handle, b: Backend) {
@@ -254,6 +266,55 @@ export class NDArray {
     this._h = 0;
     untrack(this);
     this._b.free(h);
+    // The gradient buffer made by attachGrad() belongs to this array.
+    if (this._grad !== null && this._ownsGrad) this._grad.dispose();
+    this._grad = null;
+  }
+
+  // ---- autograd ----
+
+  private _ownsGrad = false;
+
+  /**
+   * Makes this array a variable autograd differentiates against: backward() writes its gradient
+   * into `grad` (gradReq 'write'), adds to it ('add'), or skips it ('null').
+   * @example x.attachGrad(); autograd.record(() => x.mul(2).sum()).backward(); x.grad // [2. 2.]
+   */
+  attachGrad(opts: { gradReq?: GradReq } = {}): void {
+    const req = gradReqCode(opts.gradReq ?? 'write', 'attachGrad');
+    const g = invoke1('zeros_like', [this]);
+    markKept(g);
+    this._b.markVariables([this.handle], [req], [g.handle]);
+    if (this._grad !== null && this._ownsGrad) this._grad.dispose();
+    this._grad = g;
+    this._ownsGrad = true;
+  }
+
+  /** @internal Records the gradient buffer given to autograd.markVariables. */
+  setGradBuffer(g: NDArray | null): void {
+    if (this._grad !== null && this._ownsGrad && this._grad !== g) this._grad.dispose();
+    this._grad = g;
+    this._ownsGrad = false;
+  }
+
+  /** The gradient buffer after `attachGrad()` (null before). */
+  get grad(): NDArray | null {
+    return this._grad !== null && !this._grad.isDisposed ? this._grad : null;
+  }
+
+  /**
+   * Back-propagates from this array (recorded under `autograd.record`) into the variables'
+   * `grad`. headGrad defaults to ones; retainGraph keeps the graph for another backward.
+   * @example y.backward(); y.backward(nd.array([1, 0]), { retainGraph: true })
+   */
+  backward(headGrad: NDArray | null = null, opts: { retainGraph?: boolean; trainMode?: boolean } = {}): void {
+    this._b.backward([this.handle], headGrad === null ? null : [headGrad.handle], [], opts.retainGraph ?? false,
+                     false, opts.trainMode ?? true);
+  }
+
+  /** The same values (shared storage) cut off from autograd history. @example y.detach() */
+  detach(): NDArray {
+    return new NDArray(this._b.detach(this.handle), this._b);
   }
 
   /** `using a = nd.zeros([2])` disposes at the end of the block. */

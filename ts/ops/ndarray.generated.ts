@@ -10,6 +10,117 @@ import type { AttrValue } from '../ndarray/attrs.js';
 import { callOp, type OpSpec } from '../ndarray/invoke.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 
+/** Options of {@link Activation}. */
+export interface ActivationOptions {
+  /**
+   * Activation function to be applied.
+   * (MXNet: `act_type`, {'relu', 'sigmoid', 'tanh', 'softrelu', 'softsign'})
+   */
+  actType: 'relu' | 'sigmoid' | 'tanh' | 'softrelu' | 'softsign';
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_Activation: OpSpec = { name: 'Activation', inputs: 1 };
+
+/**
+ * Applies an activation function element-wise to the input: relu max(x, 0), sigmoid 1 / (1 + exp(-x)), tanh, softrelu log(1 + exp(x)), softsign x / (1 + |x|).
+ *
+ * MXNet operator `Activation` (aliases: _npx_activation).
+ * @param data input `data`
+ * @example
+ * ```ts
+ * const y = nd.Activation(data, { actType: 'relu' });
+ * ```
+ */
+export function Activation(data: NDArray, opts: ActivationOptions): NDArray;
+export function Activation(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_Activation, args);
+}
+export { Activation as _npx_activation };
+
+/** Options of {@link BatchNorm}. */
+export interface BatchNormOptions {
+  /**
+   * Epsilon to prevent div 0. Must be no less than CUDNN_BN_MIN_EPSILON defined in cudnn.h when using cudnn (usually 1e-5)
+   * Default: `0.001`
+   * (MXNet: `eps`, double)
+   */
+  eps?: number;
+  /**
+   * Momentum for moving average
+   * Default: `0.8999999761581421`
+   * (MXNet: `momentum`, float)
+   */
+  momentum?: number;
+  /**
+   * Fix gamma while training
+   * Default: `True`
+   * (MXNet: `fix_gamma`, boolean)
+   */
+  fixGamma?: boolean;
+  /**
+   * Whether use global moving statistics instead of local batch-norm. This will force change batch-norm into a scale shift operator.
+   * Default: `False`
+   * (MXNet: `use_global_stats`, boolean)
+   */
+  useGlobalStats?: boolean;
+  /**
+   * Output the mean and inverse std
+   * Default: `False`
+   * (MXNet: `output_mean_var`, boolean)
+   */
+  outputMeanVar?: boolean;
+  /**
+   * Specify which shape axis the channel is specified
+   * Default: `1`
+   * (MXNet: `axis`, int)
+   */
+  axis?: number;
+  /**
+   * Do not select CUDNN operator, if available
+   * Default: `False`
+   * (MXNet: `cudnn_off`, boolean)
+   */
+  cudnnOff?: boolean;
+  /**
+   * The minimum scalar value in the form of float32 obtained through calibration (used by quantized batch norm; ignored here).
+   * Default: `None`
+   * (MXNet: `min_calib_range`, float or None)
+   */
+  minCalibRange?: number | null;
+  /**
+   * The maximum scalar value in the form of float32 obtained through calibration (used by quantized batch norm; ignored here).
+   * Default: `None`
+   * (MXNet: `max_calib_range`, float or None)
+   */
+  maxCalibRange?: number | null;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray | NDArray[];
+}
+
+const S_BatchNorm: OpSpec = { name: 'BatchNorm', inputs: 5 };
+
+/**
+ * Batch normalization: out = (x - mean) / sqrt(var + eps) * gamma + beta per channel (`axis`). In training (and not use_global_stats) mean and var are the batch's and moving_mean / moving_var are updated in place: moving = moving * momentum + batch * (1 - momentum); otherwise the moving statistics are used. fix_gamma treats gamma as 1. With output_mean_var it also returns the mean and the inverse std used.
+ *
+ * MXNet operator `BatchNorm` (aliases: _npx_batch_norm).
+ * @param data input `data`
+ * @param gamma input `gamma`
+ * @param beta input `beta`
+ * @param moving_mean input `moving_mean`
+ * @param moving_var input `moving_var`
+ * @example
+ * ```ts
+ * const y = nd.BatchNorm(data, gamma, beta, moving_mean, moving_var);
+ * ```
+ */
+export function BatchNorm(data: NDArray, gamma: NDArray, beta: NDArray, moving_mean: NDArray, moving_var: NDArray, opts?: BatchNormOptions): NDArray;
+export function BatchNorm(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_BatchNorm, args);
+}
+export { BatchNorm as _npx_batch_norm };
+
 /** Options of {@link BlockGrad}. */
 export interface BlockGradOptions {
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -95,6 +206,293 @@ export function Concat(...args: unknown[]): NDArray | NDArray[] {
 }
 export { Concat as concat };
 
+/** Options of {@link Convolution}. */
+export interface ConvolutionOptions {
+  /**
+   * Convolution kernel size: (w,), (h, w) or (d, h, w).
+   * (MXNet: `kernel`, Shape)
+   */
+  kernel: number | readonly number[];
+  /**
+   * Convolution stride: (w,), (h, w) or (d, h, w). Defaults to 1 for each dimension.
+   * Default: `()`
+   * (MXNet: `stride`, Shape)
+   */
+  stride?: number | readonly number[];
+  /**
+   * Convolution dilate: (w,), (h, w) or (d, h, w). Defaults to 1 for each dimension.
+   * Default: `()`
+   * (MXNet: `dilate`, Shape)
+   */
+  dilate?: number | readonly number[];
+  /**
+   * Zero pad for convolution: (w,), (h, w) or (d, h, w). Defaults to no padding.
+   * Default: `()`
+   * (MXNet: `pad`, Shape)
+   */
+  pad?: number | readonly number[];
+  /**
+   * Convolution filter (channel) number.
+   * (MXNet: `num_filter`, int)
+   */
+  numFilter: number;
+  /**
+   * Number of group partitions.
+   * Default: `1`
+   * (MXNet: `num_group`, int)
+   */
+  numGroup?: number;
+  /**
+   * Maximum temporary workspace allowed (MB); accepted for MXNet compatibility and ignored.
+   * Default: `1024`
+   * (MXNet: `workspace`, long)
+   */
+  workspace?: number;
+  /**
+   * Whether to disable bias parameter.
+   * Default: `False`
+   * (MXNet: `no_bias`, boolean)
+   */
+  noBias?: boolean;
+  /**
+   * Whether to pick convolution algo by running performance test (cuDNN only; ignored).
+   * Default: `None`
+   * (MXNet: `cudnn_tune`, {'None', 'fastest', 'limited_workspace', 'off'})
+   */
+  cudnnTune?: 'fastest' | 'limited_workspace' | 'off' | null;
+  /**
+   * Turn off cudnn for this layer (ignored).
+   * Default: `False`
+   * (MXNet: `cudnn_off`, boolean)
+   */
+  cudnnOff?: boolean;
+  /**
+   * Set layout for input, output and weight. Empty for default layout: NCW for 1d, NCHW for 2d and NCDHW for 3d. NHWC and NDHWC are only supported on GPU.
+   * Default: `None`
+   * (MXNet: `layout`, {'None', 'NCDHW', 'NCHW', 'NCW', 'NDHWC', 'NHWC'})
+   */
+  layout?: 'NCDHW' | 'NCHW' | 'NCW' | 'NDHWC' | 'NHWC' | null;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_Convolution: OpSpec = { name: 'Convolution', inputs: 2, variadic: '__num_optional_inputs__' };
+
+/**
+ * Compute N-D convolution on (N+2)-D input (NCW, NCHW or NCDHW). With data of shape (batch, channel, *in), weight (num_filter, channel / num_group, *kernel) and bias (num_filter,), out[n, f] = sum over the filter's channel group and kernel window of weight * data + bias[f]; each spatial output size is floor((in + 2 * pad - dilate * (kernel - 1) - 1) / stride) + 1. num_group > 1 splits channels and filters into independent groups. Pass bias as the third input unless no_bias is set.
+ *
+ * MXNet operator `Convolution`.
+ * @param data input `data`
+ * @param weight input `weight`
+ * @param bias the `bias` inputs (any number)
+ * @example
+ * ```ts
+ * const y = nd.Convolution(data, weight, a, b, { kernel: [2, 3], numFilter: 1 });
+ * ```
+ */
+export function Convolution(data: NDArray, weight: NDArray | null, ...args: [...bias: NDArray[], opts: ConvolutionOptions]): NDArray;
+export function Convolution(data: NDArray, weight: NDArray | null, bias: readonly NDArray[], opts: ConvolutionOptions): NDArray;
+export function Convolution(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_Convolution, args);
+}
+
+/** Options of {@link Deconvolution}. */
+export interface DeconvolutionOptions {
+  /**
+   * Deconvolution kernel size: (w,), (h, w) or (d, h, w). This is same as the kernel size used for the corresponding convolution.
+   * (MXNet: `kernel`, Shape)
+   */
+  kernel: number | readonly number[];
+  /**
+   * The stride used for the corresponding convolution: (w,), (h, w) or (d, h, w). Defaults to 1 for each dimension.
+   * Default: `()`
+   * (MXNet: `stride`, Shape)
+   */
+  stride?: number | readonly number[];
+  /**
+   * Dilation factor for each dimension of the input: (w,), (h, w) or (d, h, w). Defaults to 1 for each dimension.
+   * Default: `()`
+   * (MXNet: `dilate`, Shape)
+   */
+  dilate?: number | readonly number[];
+  /**
+   * The amount of implicit zero padding added during convolution for each dimension of the input: (w,), (h, w) or (d, h, w). If `target_shape` is set, `pad` is ignored and a padding that generates the target shape is used. Defaults to no padding.
+   * Default: `()`
+   * (MXNet: `pad`, Shape)
+   */
+  pad?: number | readonly number[];
+  /**
+   * Adjustment for output shape: (w,), (h, w) or (d, h, w). If `target_shape` is set, `adj` is ignored and computed accordingly.
+   * Default: `()`
+   * (MXNet: `adj`, Shape)
+   */
+  adj?: number | readonly number[];
+  /**
+   * Shape of the output tensor: (w,), (h, w) or (d, h, w).
+   * Default: `()`
+   * (MXNet: `target_shape`, Shape)
+   */
+  targetShape?: number | readonly number[];
+  /**
+   * Number of output filters.
+   * (MXNet: `num_filter`, int)
+   */
+  numFilter: number;
+  /**
+   * Number of groups partition.
+   * Default: `1`
+   * (MXNet: `num_group`, int)
+   */
+  numGroup?: number;
+  /**
+   * Maximum temporary workspace allowed (MB); accepted for MXNet compatibility and ignored.
+   * Default: `512`
+   * (MXNet: `workspace`, long)
+   */
+  workspace?: number;
+  /**
+   * Whether to disable bias parameter.
+   * Default: `True`
+   * (MXNet: `no_bias`, boolean)
+   */
+  noBias?: boolean;
+  /**
+   * Whether to pick convolution algorithm by running performance test (cuDNN only; ignored).
+   * Default: `None`
+   * (MXNet: `cudnn_tune`, {'None', 'fastest', 'limited_workspace', 'off'})
+   */
+  cudnnTune?: 'fastest' | 'limited_workspace' | 'off' | null;
+  /**
+   * Turn off cudnn for this layer (ignored).
+   * Default: `False`
+   * (MXNet: `cudnn_off`, boolean)
+   */
+  cudnnOff?: boolean;
+  /**
+   * Set layout for input, output and weight. Empty for default layout, NCW for 1d, NCHW for 2d and NCDHW for 3d. NHWC and NDHWC are only supported on GPU.
+   * Default: `None`
+   * (MXNet: `layout`, {'None', 'NCDHW', 'NCHW', 'NCW', 'NDHWC', 'NHWC'})
+   */
+  layout?: 'NCDHW' | 'NCHW' | 'NCW' | 'NDHWC' | 'NHWC' | null;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_Deconvolution: OpSpec = { name: 'Deconvolution', inputs: 2, variadic: '__num_optional_inputs__' };
+
+/**
+ * Computes 1-D, 2-D or 3-D transposed convolution (aka fractionally strided convolution) of the input: the gradient of Convolution with respect to its data. Data (batch, channel, *in), weight (channel, num_filter / num_group, *kernel), optional bias (num_filter,); each spatial output size is stride * (in - 1) + dilate * (kernel - 1) + 1 - 2 * pad + adj, or target_shape when given. no_bias defaults to True; pass bias as the third input when it is False.
+ *
+ * MXNet operator `Deconvolution`.
+ * @param data input `data`
+ * @param weight input `weight`
+ * @param bias the `bias` inputs (any number)
+ * @example
+ * ```ts
+ * const y = nd.Deconvolution(data, weight, a, b, { kernel: [2, 3], numFilter: 1 });
+ * ```
+ */
+export function Deconvolution(data: NDArray, weight: NDArray | null, ...args: [...bias: NDArray[], opts: DeconvolutionOptions]): NDArray;
+export function Deconvolution(data: NDArray, weight: NDArray | null, bias: readonly NDArray[], opts: DeconvolutionOptions): NDArray;
+export function Deconvolution(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_Deconvolution, args);
+}
+
+/** Options of {@link Dropout}. */
+export interface DropoutOptions {
+  /**
+   * Fraction of the input that gets dropped out during training time.
+   * Default: `0.5`
+   * (MXNet: `p`, float)
+   */
+  p?: number;
+  /**
+   * Whether to only turn on dropout during training or to also turn on for inference.
+   * Default: `training`
+   * (MXNet: `mode`, {'training', 'always'})
+   */
+  mode?: 'training' | 'always';
+  /**
+   * Axes for variational dropout kernel.
+   * Default: `()`
+   * (MXNet: `axes`, Shape)
+   */
+  axes?: number | readonly number[];
+  /**
+   * Whether to turn off cudnn in dropout operator. This option is ignored if axes is specified.
+   * Default: `False`
+   * (MXNet: `cudnn_off`, boolean or None)
+   */
+  cudnnOff?: boolean | null;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray | NDArray[];
+}
+
+const S_Dropout: OpSpec = { name: 'Dropout', inputs: 1 };
+
+/**
+ * Applies dropout to the input: during training each element is zeroed with probability p and the rest are scaled by 1 / (1 - p); in inference the input passes unchanged unless mode is 'always'. `axes` shares one draw along the given axes (variational dropout).
+ *
+ * MXNet operator `Dropout` (aliases: _npx_dropout).
+ * @param data input `data`
+ * @example
+ * ```ts
+ * const y = nd.Dropout(data);
+ * ```
+ */
+export function Dropout(data: NDArray, opts?: DropoutOptions): NDArray;
+export function Dropout(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_Dropout, args);
+}
+export { Dropout as _npx_dropout };
+
+/** Options of {@link Embedding}. */
+export interface EmbeddingOptions {
+  /**
+   * Vocabulary size of the input indices.
+   * (MXNet: `input_dim`, long)
+   */
+  inputDim: number;
+  /**
+   * Dimension of the embedding vectors.
+   * (MXNet: `output_dim`, long)
+   */
+  outputDim: number;
+  /**
+   * Data type of weight.
+   * Default: `float32`
+   * (MXNet: `dtype`, {'float32', 'float64', 'float16', 'bfloat16', 'uint8', 'int8', 'int32', 'int64'})
+   */
+  dtype?: 'float32' | 'float64' | 'float16' | 'bfloat16' | 'uint8' | 'int8' | 'int32' | 'int64';
+  /**
+   * Compute row sparse gradient in the backward calculation. If set to True, the grad's storage type is row_sparse (accepted; the gradient here is always dense).
+   * Default: `False`
+   * (MXNet: `sparse_grad`, boolean)
+   */
+  sparseGrad?: boolean;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_Embedding: OpSpec = { name: 'Embedding', inputs: 2 };
+
+/**
+ * Maps integer indices to vector representations: out[..., :] = weight[index, :], with weight of shape (input_dim, output_dim) and the output of shape data.shape + (output_dim,). Indices are truncated to integers and clipped to [0, input_dim - 1].
+ *
+ * MXNet operator `Embedding` (aliases: _npx_embedding).
+ * @param data input `data`
+ * @param weight input `weight`
+ * @example
+ * ```ts
+ * const y = nd.Embedding(data, weight, { inputDim: 1, outputDim: 1 });
+ * ```
+ */
+export function Embedding(data: NDArray, weight: NDArray, opts: EmbeddingOptions): NDArray;
+export function Embedding(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_Embedding, args);
+}
+export { Embedding as _npx_embedding };
+
 /** Options of {@link Flatten}. */
 export interface FlattenOptions {
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -116,6 +514,556 @@ const S_Flatten: OpSpec = { name: 'Flatten', inputs: 1 };
 export function Flatten(data: NDArray, opts?: FlattenOptions): NDArray;
 export function Flatten(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S_Flatten, args);
+}
+
+/** Options of {@link FullyConnected}. */
+export interface FullyConnectedOptions {
+  /**
+   * Number of hidden nodes of the output.
+   * (MXNet: `num_hidden`, int)
+   */
+  numHidden: number;
+  /**
+   * Whether to disable bias parameter.
+   * Default: `False`
+   * (MXNet: `no_bias`, boolean)
+   */
+  noBias?: boolean;
+  /**
+   * Whether to collapse all but the first axis of the input data tensor.
+   * Default: `True`
+   * (MXNet: `flatten`, boolean)
+   */
+  flatten?: boolean;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_FullyConnected: OpSpec = { name: 'FullyConnected', inputs: 2, variadic: '__num_optional_inputs__' };
+
+/**
+ * Applies a linear transformation: out = data . weight^T + bias. With flatten=True, data of shape (b, x1, ..., xn) is seen as (b, x1 * ... * xn) and the output is (b, num_hidden); with flatten=False the transform applies to the last axis: (x1, ..., xn, k) -> (x1, ..., xn, num_hidden). weight is (num_hidden, k); pass bias (num_hidden,) as the third input unless no_bias is set.
+ *
+ * MXNet operator `FullyConnected`.
+ * @param data input `data`
+ * @param weight input `weight`
+ * @param bias the `bias` inputs (any number)
+ * @example
+ * ```ts
+ * const y = nd.FullyConnected(data, weight, a, b, { numHidden: 1 });
+ * ```
+ */
+export function FullyConnected(data: NDArray, weight: NDArray | null, ...args: [...bias: NDArray[], opts: FullyConnectedOptions]): NDArray;
+export function FullyConnected(data: NDArray, weight: NDArray | null, bias: readonly NDArray[], opts: FullyConnectedOptions): NDArray;
+export function FullyConnected(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_FullyConnected, args);
+}
+
+/** Options of {@link GroupNorm}. */
+export interface GroupNormOptions {
+  /**
+   * Total number of groups.
+   * Default: `1`
+   * (MXNet: `num_groups`, int)
+   */
+  numGroups?: number;
+  /**
+   * An `epsilon` parameter to prevent division by 0.
+   * Default: `9.999999747378752e-06`
+   * (MXNet: `eps`, float)
+   */
+  eps?: number;
+  /**
+   * Output the mean and std calculated along the given axis.
+   * Default: `False`
+   * (MXNet: `output_mean_var`, boolean)
+   */
+  outputMeanVar?: boolean;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray | NDArray[];
+}
+
+const S_GroupNorm: OpSpec = { name: 'GroupNorm', inputs: 3 };
+
+/**
+ * Group normalization: the channels are split into num_groups groups; each group of each sample is normalized, (x - mean) / sqrt(var + eps), then scaled by gamma[group] and shifted by beta[group] (gamma, beta: shape (num_groups,)). With output_mean_var it also returns the mean and std, shape (N, num_groups).
+ *
+ * MXNet operator `GroupNorm`.
+ * @param data input `data`
+ * @param gamma input `gamma`
+ * @param beta input `beta`
+ * @example
+ * ```ts
+ * const y = nd.GroupNorm(data, gamma, beta);
+ * ```
+ */
+export function GroupNorm(data: NDArray, gamma: NDArray, beta: NDArray, opts?: GroupNormOptions): NDArray;
+export function GroupNorm(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_GroupNorm, args);
+}
+
+/** Options of {@link InstanceNorm}. */
+export interface InstanceNormOptions {
+  /**
+   * An `epsilon` parameter to prevent division by 0.
+   * Default: `0.0010000000474974513`
+   * (MXNet: `eps`, float)
+   */
+  eps?: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray | NDArray[];
+}
+
+const S_InstanceNorm: OpSpec = { name: 'InstanceNorm', inputs: 3 };
+
+/**
+ * Instance normalization: out = (x - mean) / sqrt(var + eps) * gamma + beta, with mean and variance over the spatial axes of each sample and channel (data rank >= 3); gamma and beta have shape (C,).
+ *
+ * MXNet operator `InstanceNorm`.
+ * @param data input `data`
+ * @param gamma input `gamma`
+ * @param beta input `beta`
+ * @example
+ * ```ts
+ * const y = nd.InstanceNorm(data, gamma, beta);
+ * ```
+ */
+export function InstanceNorm(data: NDArray, gamma: NDArray, beta: NDArray, opts?: InstanceNormOptions): NDArray;
+export function InstanceNorm(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_InstanceNorm, args);
+}
+
+/** Options of {@link L2Normalization}. */
+export interface L2NormalizationOptions {
+  /**
+   * A small constant for numerical stability.
+   * Default: `1.000000013351432e-10`
+   * (MXNet: `eps`, float)
+   */
+  eps?: number;
+  /**
+   * Specify the dimension along which to compute L2 norm.
+   * Default: `instance`
+   * (MXNet: `mode`, {'instance', 'spatial', 'channel'})
+   */
+  mode?: 'instance' | 'spatial' | 'channel';
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray | NDArray[];
+}
+
+const S_L2Normalization: OpSpec = { name: 'L2Normalization', inputs: 1 };
+
+/**
+ * Normalizes the input by its L2 norm, out = x / sqrt(sum(x^2) + eps), summing per instance (all axes but the first), per channel vector (axis 1, at each position of each sample) or per spatial map (the axes after 1, for each sample and channel).
+ *
+ * MXNet operator `L2Normalization`.
+ * @param data input `data`
+ * @example
+ * ```ts
+ * const y = nd.L2Normalization(data);
+ * ```
+ */
+export function L2Normalization(data: NDArray, opts?: L2NormalizationOptions): NDArray;
+export function L2Normalization(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_L2Normalization, args);
+}
+
+/** Options of {@link LRN}. */
+export interface LRNOptions {
+  /**
+   * The variance scaling parameter alpha in the LRN expression.
+   * Default: `9.999999747378752e-05`
+   * (MXNet: `alpha`, float)
+   */
+  alpha?: number;
+  /**
+   * The power parameter beta in the LRN expression.
+   * Default: `0.75`
+   * (MXNet: `beta`, float)
+   */
+  beta?: number;
+  /**
+   * The parameter k in the LRN expression.
+   * Default: `2`
+   * (MXNet: `knorm`, float)
+   */
+  knorm?: number;
+  /**
+   * normalization window width in elements.
+   * (MXNet: `nsize`, int)
+   */
+  nsize: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray | NDArray[];
+}
+
+const S_LRN: OpSpec = { name: 'LRN', inputs: 1 };
+
+/**
+ * Applies local response normalization across channels: out[c] = x[c] / (knorm + alpha / nsize * sum(x[c']^2 for |c' - c| <= nsize / 2)) ^ beta (nsize odd; data (N, C, spatial...)).
+ *
+ * MXNet operator `LRN`.
+ * @param data input `data`
+ * @example
+ * ```ts
+ * const y = nd.LRN(data, { nsize: 1 });
+ * ```
+ */
+export function LRN(data: NDArray, opts: LRNOptions): NDArray | NDArray[];
+export function LRN(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_LRN, args);
+}
+
+/** Options of {@link LayerNorm}. */
+export interface LayerNormOptions {
+  /**
+   * The axis to perform layer normalization. Usually, this should be be axis of the channel dimension. Negative values means indexing from right to left.
+   * Default: `-1`
+   * (MXNet: `axis`, int)
+   */
+  axis?: number;
+  /**
+   * An `epsilon` parameter to prevent division by 0.
+   * Default: `9.999999747378752e-06`
+   * (MXNet: `eps`, float)
+   */
+  eps?: number;
+  /**
+   * Output the mean and std calculated along the given axis.
+   * Default: `False`
+   * (MXNet: `output_mean_var`, boolean)
+   */
+  outputMeanVar?: boolean;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray | NDArray[];
+}
+
+const S_LayerNorm: OpSpec = { name: 'LayerNorm', inputs: 3 };
+
+/**
+ * Layer normalization: out = (x - mean) / sqrt(var + eps) * gamma + beta, with mean and variance over `axis` and gamma, beta of shape (data.shape[axis],). With output_mean_var it also returns the mean and std (data's shape with `axis` set to 1).
+ *
+ * MXNet operator `LayerNorm` (aliases: _npx_layer_norm).
+ * @param data input `data`
+ * @param gamma input `gamma`
+ * @param beta input `beta`
+ * @example
+ * ```ts
+ * const y = nd.LayerNorm(data, gamma, beta);
+ * ```
+ */
+export function LayerNorm(data: NDArray, gamma: NDArray, beta: NDArray, opts?: LayerNormOptions): NDArray;
+export function LayerNorm(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_LayerNorm, args);
+}
+export { LayerNorm as _npx_layer_norm };
+
+/** Options of {@link LeakyReLU}. */
+export interface LeakyReLUOptions {
+  /**
+   * Activation function to be applied.
+   * Default: `leaky`
+   * (MXNet: `act_type`, {'rrelu', 'leaky', 'prelu', 'elu', 'selu', 'gelu'})
+   */
+  actType?: 'rrelu' | 'leaky' | 'prelu' | 'elu' | 'selu' | 'gelu';
+  /**
+   * Init slope for the activation. (For leaky and elu only)
+   * Default: `0.25`
+   * (MXNet: `slope`, float)
+   */
+  slope?: number;
+  /**
+   * Lower bound of random slope. (For rrelu only)
+   * Default: `0.125`
+   * (MXNet: `lower_bound`, float)
+   */
+  lowerBound?: number;
+  /**
+   * Upper bound of random slope. (For rrelu only)
+   * Default: `0.33399999141693115`
+   * (MXNet: `upper_bound`, float)
+   */
+  upperBound?: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray | NDArray[];
+}
+
+const S_LeakyReLU: OpSpec = { name: 'LeakyReLU', inputs: 1, variadic: '__num_optional_inputs__' };
+
+/**
+ * Applies a leaky rectified linear unit variant element-wise: leaky x > 0 ? x : slope * x; prelu the same with a learned slope `gamma` (shape (C,) along axis 1, or broadcastable over axes 0 and 1); rrelu a slope drawn uniformly from [lower_bound, upper_bound) per element in training and their mean in inference; elu x > 0 ? x : slope * (exp(x) - 1); selu lambda * (x > 0 ? x : alpha * (exp(x) - 1)); gelu 0.5 x (1 + erf(x / sqrt(2))).
+ *
+ * MXNet operator `LeakyReLU` (aliases: _npx_leaky_relu).
+ * @param data input `data`
+ * @param gamma the `gamma` inputs (any number)
+ * @example
+ * ```ts
+ * const y = nd.LeakyReLU(data, a, b);
+ * ```
+ */
+export function LeakyReLU(data: NDArray, ...args: [...gamma: NDArray[], opts: LeakyReLUOptions]): NDArray;
+export function LeakyReLU(data: NDArray, ...gamma: NDArray[]): NDArray;
+export function LeakyReLU(data: NDArray, gamma: readonly NDArray[], opts?: LeakyReLUOptions): NDArray;
+export function LeakyReLU(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_LeakyReLU, args);
+}
+export { LeakyReLU as _npx_leaky_relu };
+
+/** Options of {@link LinearRegressionOutput}. */
+export interface LinearRegressionOutputOptions {
+  /**
+   * Scale the gradient by a float factor
+   * Default: `1`
+   * (MXNet: `grad_scale`, float)
+   */
+  gradScale?: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_LinearRegressionOutput: OpSpec = { name: 'LinearRegressionOutput', inputs: 2 };
+
+/**
+ * Computes and optimizes for squared loss during backward propagation: the forward output is the data; the gradient is (output - label) * grad_scale / m, m the label elements per sample.
+ *
+ * MXNet operator `LinearRegressionOutput`.
+ * @param data input `data`
+ * @param label input `label`
+ * @example
+ * ```ts
+ * const y = nd.LinearRegressionOutput(data, label);
+ * ```
+ */
+export function LinearRegressionOutput(data: NDArray, label: NDArray, opts?: LinearRegressionOutputOptions): NDArray;
+export function LinearRegressionOutput(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_LinearRegressionOutput, args);
+}
+
+/** Options of {@link LogisticRegressionOutput}. */
+export interface LogisticRegressionOutputOptions {
+  /**
+   * Scale the gradient by a float factor
+   * Default: `1`
+   * (MXNet: `grad_scale`, float)
+   */
+  gradScale?: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_LogisticRegressionOutput: OpSpec = { name: 'LogisticRegressionOutput', inputs: 2 };
+
+/**
+ * Applies a logistic function to the input and optimizes log loss during backward propagation: the gradient is (sigmoid(data) - label) * grad_scale / m.
+ *
+ * MXNet operator `LogisticRegressionOutput`.
+ * @param data input `data`
+ * @param label input `label`
+ * @example
+ * ```ts
+ * const y = nd.LogisticRegressionOutput(data, label);
+ * ```
+ */
+export function LogisticRegressionOutput(data: NDArray, label: NDArray, opts?: LogisticRegressionOutputOptions): NDArray;
+export function LogisticRegressionOutput(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_LogisticRegressionOutput, args);
+}
+
+/** Options of {@link MAERegressionOutput}. */
+export interface MAERegressionOutputOptions {
+  /**
+   * Scale the gradient by a float factor
+   * Default: `1`
+   * (MXNet: `grad_scale`, float)
+   */
+  gradScale?: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_MAERegressionOutput: OpSpec = { name: 'MAERegressionOutput', inputs: 2 };
+
+/**
+ * Computes mean absolute error: the forward output is the data; the gradient is sign(output - label) * grad_scale / m (-1 where they are equal, as in MXNet).
+ *
+ * MXNet operator `MAERegressionOutput`.
+ * @param data input `data`
+ * @param label input `label`
+ * @example
+ * ```ts
+ * const y = nd.MAERegressionOutput(data, label);
+ * ```
+ */
+export function MAERegressionOutput(data: NDArray, label: NDArray, opts?: MAERegressionOutputOptions): NDArray;
+export function MAERegressionOutput(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_MAERegressionOutput, args);
+}
+
+/** Options of {@link MakeLoss}. */
+export interface MakeLossOptions {
+  /**
+   * Gradient scale as a supplement to unary and binary operators
+   * Default: `1`
+   * (MXNet: `grad_scale`, float)
+   */
+  gradScale?: number;
+  /**
+   * clip each element in the array to 0 when it is less than ``valid_thresh``. This is used when ``normalization`` is set to ``'valid'``.
+   * Default: `0`
+   * (MXNet: `valid_thresh`, float)
+   */
+  validThresh?: number;
+  /**
+   * If this is set to null, the output gradient will not be normalized. If this is set to batch, the output gradient will be divided by the batch size. If this is set to valid, the output gradient will be divided by the number of valid input elements.
+   * Default: `null`
+   * (MXNet: `normalization`, {'null', 'batch', 'valid'})
+   */
+  normalization?: 'null' | 'batch' | 'valid';
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_MakeLoss: OpSpec = { name: 'MakeLoss', inputs: 1 };
+
+/**
+ * Makes the input a loss head: the forward output is the input; the gradient is grad_scale (divided by the batch size with normalization 'batch', or by the number of elements greater than valid_thresh with 'valid') regardless of the incoming gradient.
+ *
+ * MXNet operator `MakeLoss`.
+ * @param data input `data`
+ * @example
+ * ```ts
+ * const y = nd.MakeLoss(data);
+ * ```
+ */
+export function MakeLoss(data: NDArray, opts?: MakeLossOptions): NDArray;
+export function MakeLoss(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_MakeLoss, args);
+}
+
+/** Options of {@link Pad}. */
+export interface PadOptions {
+  /**
+   * Padding type to use. "constant" pads with `constant_value`, "edge" pads using the edge values of the input array, "reflect" pads by reflecting values with respect to the edges (NumPy's reflect: the edge itself is not repeated).
+   * Default: `constant`
+   * (MXNet: `mode`, {'constant', 'edge', 'reflect'})
+   */
+  mode?: 'constant' | 'edge' | 'reflect';
+  /**
+   * Widths of the padding regions applied to the edges of each axis, in the format (before_1, after_1, ..., before_N, after_N): length 2*N for an N-d array. This is numpy.pad's pad_width, flattened. Any rank and any axis may be padded.
+   * (MXNet: `pad_width`, Shape)
+   */
+  padWidth: number | readonly number[];
+  /**
+   * The value used for padding when `mode` is "constant".
+   * Default: `0`
+   * (MXNet: `constant_value`, double)
+   */
+  constantValue?: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_Pad: OpSpec = { name: 'Pad', inputs: 1 };
+
+/**
+ * Pads an array of any rank: pad_width gives (before, after) widths for every axis; mode "constant" fills with constant_value, "edge" repeats the edge values, "reflect" mirrors the array about its edges (as numpy.pad).
+ *
+ * Example: pad([[1, 2], [3, 4]], mode='edge', pad_width=(0, 0, 1, 1)) = [[1, 1, 2, 2], [3, 3, 4, 4]]
+ *
+ * MXNet operator `Pad` (aliases: pad).
+ * @param data input `data`
+ * @example
+ * ```ts
+ * const y = nd.Pad(data, { padWidth: [2, 3] });
+ * ```
+ */
+export function Pad(data: NDArray, opts: PadOptions): NDArray;
+export function Pad(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_Pad, args);
+}
+export { Pad as pad };
+
+/** Options of {@link Pooling}. */
+export interface PoolingOptions {
+  /**
+   * Pooling kernel size: (y, x) or (d, y, x).
+   * Default: `()`
+   * (MXNet: `kernel`, Shape)
+   */
+  kernel?: number | readonly number[];
+  /**
+   * Pooling type to be applied.
+   * Default: `max`
+   * (MXNet: `pool_type`, {'avg', 'lp', 'max', 'sum'})
+   */
+  poolType?: 'avg' | 'lp' | 'max' | 'sum';
+  /**
+   * Ignore kernel size, do global pooling based on current input feature map.
+   * Default: `False`
+   * (MXNet: `global_pool`, boolean)
+   */
+  globalPool?: boolean;
+  /**
+   * Turn off cudnn pooling and use MXNet pooling operator (ignored).
+   * Default: `False`
+   * (MXNet: `cudnn_off`, boolean)
+   */
+  cudnnOff?: boolean;
+  /**
+   * Pooling convention to be applied: valid floor((in + 2 pad - kernel) / stride) + 1 outputs, full ceil(...) + 1, same ceil(in / stride) (windows clipped at the end; pad must be 0).
+   * Default: `valid`
+   * (MXNet: `pooling_convention`, {'full', 'same', 'valid'})
+   */
+  poolingConvention?: 'full' | 'same' | 'valid';
+  /**
+   * Stride: for pooling (y, x) or (d, y, x). Defaults to 1 for each dimension.
+   * Default: `()`
+   * (MXNet: `stride`, Shape)
+   */
+  stride?: number | readonly number[];
+  /**
+   * Pad for pooling: (y, x) or (d, y, x). Defaults to no padding.
+   * Default: `()`
+   * (MXNet: `pad`, Shape)
+   */
+  pad?: number | readonly number[];
+  /**
+   * Value of p for Lp pooling, can be 1, 2 or 3, required for Lp Pooling.
+   * Default: `None`
+   * (MXNet: `p_value`, int or None)
+   */
+  pValue?: number | null;
+  /**
+   * Only used for AvgPool, specify whether to count padding elements for average calculation. For example, with a 5*5 kernel on a 3*3 corner of a image, the sum of the 9 valid elements will be divided by 25 if this is set to true, or it will be divided by 9 if this is set to false. Defaults to true.
+   * Default: `None`
+   * (MXNet: `count_include_pad`, boolean or None)
+   */
+  countIncludePad?: boolean | null;
+  /**
+   * Set layout for input and output. Empty for default layout: NCW for 1d, NCHW for 2d and NCDHW for 3d.
+   * Default: `None`
+   * (MXNet: `layout`, {'None', 'NCDHW', 'NCHW', 'NCW', 'NDHWC', 'NHWC', 'NWC'})
+   */
+  layout?: 'NCDHW' | 'NCHW' | 'NCW' | 'NDHWC' | 'NHWC' | 'NWC' | null;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_Pooling: OpSpec = { name: 'Pooling', inputs: 1 };
+
+/**
+ * Performs pooling on the input: max, avg (mean), sum or lp ((sum x^p)^(1/p)) over windows of 1-D (N, C, W), 2-D (N, C, H, W) or 3-D (N, C, D, H, W) data (or channel-last with layout). With global_pool the window is the whole spatial extent. Output size per spatial axis: valid floor((in + 2 * pad - kernel) / stride) + 1, full ceil((in + 2 * pad - kernel) / stride) + 1, same ceil(in / stride).
+ *
+ * MXNet operator `Pooling`.
+ * @param data input `data`
+ * @example
+ * ```ts
+ * const y = nd.Pooling(data);
+ * ```
+ */
+export function Pooling(data: NDArray, opts?: PoolingOptions): NDArray;
+export function Pooling(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_Pooling, args);
 }
 
 /** Options of {@link Reshape}. */
@@ -166,6 +1114,151 @@ export function Reshape(...args: unknown[]): NDArray | NDArray[] {
 }
 export { Reshape as reshape };
 
+/** Options of {@link SliceChannel}. */
+export interface SliceChannelOptions {
+  /**
+   * Number of splits. Note that this should evenly divide the length of the `axis`.
+   * (MXNet: `num_outputs`, int)
+   */
+  numOutputs: number;
+  /**
+   * Axis along which to split.
+   * Default: `1`
+   * (MXNet: `axis`, int)
+   */
+  axis?: number;
+  /**
+   * If true, removes the split axis (of length 1) from the shapes of the outputs; only allowed when input.shape[axis] == num_outputs.
+   * Default: `False`
+   * (MXNet: `squeeze_axis`, boolean)
+   */
+  squeezeAxis?: boolean;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray | NDArray[];
+}
+
+const S_SliceChannel: OpSpec = { name: 'SliceChannel', inputs: 1, multi: true };
+
+/**
+ * Splits an array along `axis` into num_outputs equal parts (num_outputs outputs); with squeeze_axis the split axis, then of length 1, is removed.
+ *
+ * Example: x of shape (3, 2): split(x, num_outputs=3, axis=0) gives three arrays of shape (1, 2); with squeeze_axis=1, three of shape (2,).
+ *
+ * MXNet operator `SliceChannel` (aliases: split).
+ * @param data input `data`
+ * @example
+ * ```ts
+ * const y = nd.SliceChannel(data, { numOutputs: 1 });
+ * ```
+ */
+export function SliceChannel(data: NDArray, opts: SliceChannelOptions): NDArray[];
+export function SliceChannel(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_SliceChannel, args);
+}
+export { SliceChannel as split };
+
+/** Options of {@link SoftmaxActivation}. */
+export interface SoftmaxActivationOptions {
+  /**
+   * Specifies how to compute the softmax. If set to ``instance``, it computes softmax for each instance. If set to ``channel``, It computes cross channel softmax for each position of each instance.
+   * Default: `instance`
+   * (MXNet: `mode`, {'instance', 'channel'})
+   */
+  mode?: 'instance' | 'channel';
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_SoftmaxActivation: OpSpec = { name: 'SoftmaxActivation', inputs: 1 };
+
+/**
+ * Applies softmax activation to the input: per instance (over the last axis) or, with mode 'channel', across channels (axis 1) at each position. Prefer softmax(axis=...).
+ *
+ * MXNet operator `SoftmaxActivation`.
+ * @param data input `data`
+ * @example
+ * ```ts
+ * const y = nd.SoftmaxActivation(data);
+ * ```
+ */
+export function SoftmaxActivation(data: NDArray, opts?: SoftmaxActivationOptions): NDArray;
+export function SoftmaxActivation(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_SoftmaxActivation, args);
+}
+
+/** Options of {@link SoftmaxOutput}. */
+export interface SoftmaxOutputOptions {
+  /**
+   * Scales the gradient by a float factor.
+   * Default: `1`
+   * (MXNet: `grad_scale`, float)
+   */
+  gradScale?: number;
+  /**
+   * The instances whose `labels` == `ignore_label` will be ignored during backward, if `use_ignore` is set to ``true``).
+   * Default: `-1`
+   * (MXNet: `ignore_label`, float)
+   */
+  ignoreLabel?: number;
+  /**
+   * If set to ``true``, the softmax function will be computed along axis ``1``. This is applied when the shape of input array differs from the shape of label array.
+   * Default: `False`
+   * (MXNet: `multi_output`, boolean)
+   */
+  multiOutput?: boolean;
+  /**
+   * If set to ``true``, the `ignore_label` value will not contribute to the backward gradient.
+   * Default: `False`
+   * (MXNet: `use_ignore`, boolean)
+   */
+  useIgnore?: boolean;
+  /**
+   * If set to ``true``, the softmax function will be computed along the last axis (``-1``).
+   * Default: `False`
+   * (MXNet: `preserve_shape`, boolean)
+   */
+  preserveShape?: boolean;
+  /**
+   * Normalizes the gradient.
+   * Default: `null`
+   * (MXNet: `normalization`, {'null', 'batch', 'valid'})
+   */
+  normalization?: 'null' | 'batch' | 'valid';
+  /**
+   * Multiplies gradient with output gradient element-wise.
+   * Default: `False`
+   * (MXNet: `out_grad`, boolean)
+   */
+  outGrad?: boolean;
+  /**
+   * Constant for computing a label smoothed version of cross-entropy for the backwards pass. This constant gets subtracted from the one-hot encoding of the gold label and distributed uniformly to all other labels.
+   * Default: `0`
+   * (MXNet: `smooth_alpha`, float)
+   */
+  smoothAlpha?: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_SoftmaxOutput: OpSpec = { name: 'SoftmaxOutput', inputs: 2 };
+
+/**
+ * Computes the softmax of the input (over axis 1 with multi_output, over the last axis with preserve_shape, else over all axes but the first). Its gradient is that of the cross-entropy loss, output - one_hot(label) (or output - label for probability labels), scaled by grad_scale and the normalization; the incoming gradient is ignored unless out_grad is set.
+ *
+ * MXNet operator `SoftmaxOutput` (aliases: Softmax).
+ * @param data input `data`
+ * @param label input `label`
+ * @example
+ * ```ts
+ * const y = nd.SoftmaxOutput(data, label);
+ * ```
+ */
+export function SoftmaxOutput(data: NDArray, label: NDArray, opts?: SoftmaxOutputOptions): NDArray;
+export function SoftmaxOutput(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_SoftmaxOutput, args);
+}
+export { SoftmaxOutput as Softmax };
+
 /** Options of {@link SwapAxis}. */
 export interface SwapAxisOptions {
   /**
@@ -201,6 +1294,126 @@ export function SwapAxis(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S_SwapAxis, args);
 }
 export { SwapAxis as swapaxes };
+
+/** Options of {@link UpSampling}. */
+export interface UpSamplingOptions {
+  /**
+   * Up sampling scale.
+   * (MXNet: `scale`, int)
+   */
+  scale: number;
+  /**
+   * Input filter. Only used by bilinear sample_type. Since bilinear upsampling uses deconvolution, num_filters is set to the number of channels.
+   * Default: `0`
+   * (MXNet: `num_filter`, int)
+   */
+  numFilter?: number;
+  /**
+   * upsampling method
+   * (MXNet: `sample_type`, {'bilinear', 'nearest'})
+   */
+  sampleType: 'bilinear' | 'nearest';
+  /**
+   * How to handle multiple input. concat means concatenate upsampled images along the channel dimension. sum means add all images together, only available for nearest neighbor upsampling.
+   * Default: `concat`
+   * (MXNet: `multi_input_mode`, {'concat', 'sum'})
+   */
+  multiInputMode?: 'concat' | 'sum';
+  /**
+   * Tmp workspace for deconvolution (MB); ignored.
+   * Default: `512`
+   * (MXNet: `workspace`, long)
+   */
+  workspace?: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_UpSampling: OpSpec = { name: 'UpSampling', inputs: 0, variadic: 'num_args' };
+
+/**
+ * Upsamples the given input data. nearest: each input of shape (N, C_i, h_i, w_i) is repeated up to (scale * h_0, scale * w_0) and the results are concatenated along channels (or summed with multi_input_mode='sum'). bilinear: inputs (data, weight), weight of shape (C, 1, k, k) with k = 2 * scale - scale % 2 (usually from the Bilinear initializer) and num_filter = C; computed as a grouped Deconvolution with stride scale and pad ceil((scale - 1) / 2).
+ *
+ * MXNet operator `UpSampling`.
+ * @param data the `data` inputs (any number)
+ * @example
+ * ```ts
+ * const y = nd.UpSampling(a, b, { scale: 1, sampleType: 'bilinear' });
+ * ```
+ */
+export function UpSampling(...args: [...data: NDArray[], opts: UpSamplingOptions]): NDArray;
+export function UpSampling(data: readonly NDArray[], opts: UpSamplingOptions): NDArray;
+export function UpSampling(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_UpSampling, args);
+}
+
+/** Options of {@link _CustomFunction}. */
+export interface CustomFunctionOptions {
+  /**
+   * Number of outputs.
+   * (MXNet: `num_outputs`, int)
+   */
+  numOutputs: number;
+  /**
+   * Host-side function id.
+   * (MXNet: `id`, int)
+   */
+  id: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray | NDArray[];
+}
+
+const S__CustomFunction: OpSpec = { name: '_CustomFunction', inputs: 0, variadic: 'num_args', multi: true };
+
+/**
+ * A node recorded for a custom autograd Function (forward and backward run on the host).
+ *
+ * MXNet operator `_CustomFunction`.
+ * @param data the `data` inputs (any number)
+ * @example
+ * ```ts
+ * const y = nd._CustomFunction(a, b, { numOutputs: 1, id: 1 });
+ * ```
+ */
+export function _CustomFunction(...args: [...data: NDArray[], opts: CustomFunctionOptions]): NDArray[];
+export function _CustomFunction(data: readonly NDArray[], opts: CustomFunctionOptions): NDArray[];
+export function _CustomFunction(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__CustomFunction, args);
+}
+
+/** Options of {@link _CustomFunctionBackward}. */
+export interface CustomFunctionBackwardOptions {
+  /**
+   * Inputs of the function.
+   * (MXNet: `num_inputs`, int)
+   */
+  numInputs: number;
+  /**
+   * Host-side function id.
+   * (MXNet: `id`, int)
+   */
+  id: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray | NDArray[];
+}
+
+const S__CustomFunctionBackward: OpSpec = { name: '_CustomFunctionBackward', inputs: 0, variadic: 'num_args' };
+
+/**
+ * The host callback computing a custom Function's input gradients.
+ *
+ * MXNet operator `_CustomFunctionBackward`.
+ * @param ograds the `ograds` inputs (any number)
+ * @example
+ * ```ts
+ * const y = nd._CustomFunctionBackward(a, b, { numInputs: 1, id: 1 });
+ * ```
+ */
+export function _CustomFunctionBackward(...args: [...ograds: NDArray[], opts: CustomFunctionBackwardOptions]): NDArray | NDArray[];
+export function _CustomFunctionBackward(ograds: readonly NDArray[], opts: CustomFunctionBackwardOptions): NDArray | NDArray[];
+export function _CustomFunctionBackward(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__CustomFunctionBackward, args);
+}
 
 /** Options of {@link _arange}. */
 export interface ArangeOpOptions {
@@ -266,6 +1479,114 @@ export function _arange(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S__arange, args);
 }
 
+/** Options of {@link _arctan2_scalar}. */
+export interface Arctan2ScalarOptions {
+  /**
+   * Scalar input value
+   * Default: `1`
+   * (MXNet: `scalar`, double)
+   */
+  scalar?: number;
+  /**
+   * Indicate whether scalar input is int type
+   * Default: `True`
+   * (MXNet: `is_int`, boolean)
+   */
+  isInt?: boolean;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__arctan2_scalar: OpSpec = { name: '_arctan2_scalar', inputs: 1 };
+
+/**
+ * Element-wise arctan2(x, scalar).
+ *
+ * MXNet operator `_arctan2_scalar` (aliases: _npi_arctan2_scalar).
+ * @param data input `data`
+ * @example
+ * ```ts
+ * const y = nd._arctan2_scalar(data);
+ * ```
+ */
+export function _arctan2_scalar(data: NDArray, opts?: Arctan2ScalarOptions): NDArray;
+export function _arctan2_scalar(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__arctan2_scalar, args);
+}
+export { _arctan2_scalar as _npi_arctan2_scalar };
+
+/** Options of {@link _broadcast_reduced}. */
+export interface BroadcastReducedOptions {
+  /**
+   * The axes the forward reduction folded (None: all).
+   * Default: `None`
+   * (MXNet: `axis`, Shape or None)
+   */
+  axis?: number | readonly number[] | null;
+  /**
+   * Whether the forward reduction kept the folded axes as size 1.
+   * Default: `False`
+   * (MXNet: `keepdims`, boolean)
+   */
+  keepdims?: boolean;
+  /**
+   * Whether the forward reduction folded the axes NOT in axis.
+   * Default: `False`
+   * (MXNet: `exclude`, boolean)
+   */
+  exclude?: boolean;
+  /**
+   * Divide by the number of folded elements (the gradient of mean).
+   * Default: `False`
+   * (MXNet: `normalize`, boolean)
+   */
+  normalize?: boolean;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__broadcast_reduced: OpSpec = { name: '_broadcast_reduced', inputs: 2 };
+
+/**
+ * Repeats data, the output of a reduction of `like` over `axis`, along the reduced axes back to like's shape (divided by the folded count with normalize). Used by the gradients of the reductions.
+ *
+ * MXNet operator `_broadcast_reduced`.
+ * @param data input `data`
+ * @param like input `like`
+ * @example
+ * ```ts
+ * const y = nd._broadcast_reduced(data, like);
+ * ```
+ */
+export function _broadcast_reduced(data: NDArray, like: NDArray, opts?: BroadcastReducedOptions): NDArray;
+export function _broadcast_reduced(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__broadcast_reduced, args);
+}
+
+/** Options of {@link _cast_like}. */
+export interface CastLikeOptions {
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__cast_like: OpSpec = { name: '_cast_like', inputs: 2 };
+
+/**
+ * Casts data to the dtype of `like` (the shape stays data's).
+ *
+ * MXNet operator `_cast_like`.
+ * @param data input `data`
+ * @param like input `like`
+ * @example
+ * ```ts
+ * const y = nd._cast_like(data, like);
+ * ```
+ */
+export function _cast_like(data: NDArray, like: NDArray, opts?: CastLikeOptions): NDArray;
+export function _cast_like(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__cast_like, args);
+}
+
 /** Options of {@link _copy}. */
 export interface CopyOptions {
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -311,6 +1632,29 @@ const S__copyto: OpSpec = { name: '_copyto', inputs: 1 };
 export function _copyto(data: NDArray, opts?: CopytoOptions): NDArray;
 export function _copyto(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S__copyto, args);
+}
+
+/** Options of {@link _digamma}. */
+export interface DigammaOptions {
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__digamma: OpSpec = { name: '_digamma', inputs: 1 };
+
+/**
+ * Returns element-wise digamma (the derivative of gammaln); used by their gradients.
+ *
+ * MXNet operator `_digamma`.
+ * @param data input `data`
+ * @example
+ * ```ts
+ * const y = nd._digamma(data);
+ * ```
+ */
+export function _digamma(data: NDArray, opts?: DigammaOptions): NDArray;
+export function _digamma(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__digamma, args);
 }
 
 /** Options of {@link _div_scalar}. */
@@ -808,6 +2152,557 @@ export function _lesser_scalar(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S__lesser_scalar, args);
 }
 export { _lesser_scalar as _LesserScalar };
+
+/** Options of {@link _linalg_det}. */
+export interface LinalgDetOptions {
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray | NDArray[];
+}
+
+const S__linalg_det: OpSpec = { name: '_linalg_det', inputs: 1 };
+
+/**
+ * Computes the determinant of a square matrix (shape (1,) for one matrix, the batch shape for a batch), from an LU factorization with partial pivoting. The gradient is zero for singular matrices. float32 and float64 only.
+ *
+ * MXNet operator `_linalg_det` (aliases: linalg_det).
+ * @param A input `A`
+ * @example
+ * ```ts
+ * const y = nd._linalg_det(A);
+ * ```
+ */
+export function _linalg_det(A: NDArray, opts?: LinalgDetOptions): NDArray;
+export function _linalg_det(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__linalg_det, args);
+}
+export { _linalg_det as linalg_det, _linalg_det as linalgDet };
+
+/** Options of {@link _linalg_extractdiag}. */
+export interface LinalgExtractdiagOptions {
+  /**
+   * Offset of the diagonal versus the main diagonal. 0 corresponds to the main diagonal, a negative/positive value to diagonals below/above the main diagonal.
+   * Default: `0`
+   * (MXNet: `offset`, int)
+   */
+  offset?: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__linalg_extractdiag: OpSpec = { name: '_linalg_extractdiag', inputs: 1 };
+
+/**
+ * Extracts the diagonal entries of a square matrix (offset > 0: a diagonal above the main one, < 0: below) as a vector; a batch of matrices gives one vector per matrix. float32 and float64 only.
+ *
+ * MXNet operator `_linalg_extractdiag` (aliases: linalg_extractdiag).
+ * @param A input `A`
+ * @example
+ * ```ts
+ * const y = nd._linalg_extractdiag(A);
+ * ```
+ */
+export function _linalg_extractdiag(A: NDArray, opts?: LinalgExtractdiagOptions): NDArray;
+export function _linalg_extractdiag(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__linalg_extractdiag, args);
+}
+export { _linalg_extractdiag as linalg_extractdiag, _linalg_extractdiag as linalgExtractdiag };
+
+/** Options of {@link _linalg_extracttrian}. */
+export interface LinalgExtracttrianOptions {
+  /**
+   * Offset of the diagonal versus the main diagonal. 0 corresponds to the main diagonal, a negative/positive value to diagonals below/above the main diagonal.
+   * Default: `0`
+   * (MXNet: `offset`, int)
+   */
+  offset?: number;
+  /**
+   * Refer to the lower triangular matrix if lower=true, refer to the upper otherwise. Only relevant when offset=0
+   * Default: `True`
+   * (MXNet: `lower`, boolean)
+   */
+  lower?: boolean;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__linalg_extracttrian: OpSpec = { name: '_linalg_extracttrian', inputs: 1 };
+
+/**
+ * Extracts a triangular sub-matrix of a square matrix as a vector: offset 0 the lower (or, lower=False, upper) triangle with the diagonal, offset k > 0 the upper triangle above the k-th diagonal, k < 0 the lower triangle below the |k|-th. Lower triangles are packed row by row, upper ones column by column (MXNet's order). float32 and float64 only.
+ *
+ * MXNet operator `_linalg_extracttrian` (aliases: linalg_extracttrian).
+ * @param A input `A`
+ * @example
+ * ```ts
+ * const y = nd._linalg_extracttrian(A);
+ * ```
+ */
+export function _linalg_extracttrian(A: NDArray, opts?: LinalgExtracttrianOptions): NDArray;
+export function _linalg_extracttrian(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__linalg_extracttrian, args);
+}
+export { _linalg_extracttrian as linalg_extracttrian, _linalg_extracttrian as linalgExtracttrian };
+
+/** Options of {@link _linalg_gemm}. */
+export interface LinalgGemmOptions {
+  /**
+   * Multiply with transposed of first input (A).
+   * Default: `False`
+   * (MXNet: `transpose_a`, boolean)
+   */
+  transposeA?: boolean;
+  /**
+   * Multiply with transposed of second input (B).
+   * Default: `False`
+   * (MXNet: `transpose_b`, boolean)
+   */
+  transposeB?: boolean;
+  /**
+   * Scalar factor multiplied with A*B.
+   * Default: `1`
+   * (MXNet: `alpha`, double)
+   */
+  alpha?: number;
+  /**
+   * Scalar factor multiplied with C.
+   * Default: `1`
+   * (MXNet: `beta`, double)
+   */
+  beta?: number;
+  /**
+   * Axis corresponding to the matrix rows.
+   * Default: `-2`
+   * (MXNet: `axis`, int)
+   */
+  axis?: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__linalg_gemm: OpSpec = { name: '_linalg_gemm', inputs: 3 };
+
+/**
+ * Performs general matrix multiplication and accumulation: out = alpha * op(A) * op(B) + beta * C, op() being the identity or the transpose (transpose_a, transpose_b). Inputs of rank n > 2 are batches; the last axis indexes the columns and `axis` the rows (default -2, the trailing two axes), as swapaxes/gemm/swapaxes would. float32 and float64 only.
+ *
+ * MXNet operator `_linalg_gemm` (aliases: linalg_gemm).
+ * @param A input `A`
+ * @param B input `B`
+ * @param C input `C`
+ * @example
+ * ```ts
+ * const y = nd._linalg_gemm(A, B, C);
+ * ```
+ */
+export function _linalg_gemm(A: NDArray, B: NDArray, C: NDArray, opts?: LinalgGemmOptions): NDArray;
+export function _linalg_gemm(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__linalg_gemm, args);
+}
+export { _linalg_gemm as linalg_gemm, _linalg_gemm as linalgGemm };
+
+/** Options of {@link _linalg_gemm2}. */
+export interface LinalgGemm2Options {
+  /**
+   * Multiply with transposed of first input (A).
+   * Default: `False`
+   * (MXNet: `transpose_a`, boolean)
+   */
+  transposeA?: boolean;
+  /**
+   * Multiply with transposed of second input (B).
+   * Default: `False`
+   * (MXNet: `transpose_b`, boolean)
+   */
+  transposeB?: boolean;
+  /**
+   * Scalar factor multiplied with A*B.
+   * Default: `1`
+   * (MXNet: `alpha`, double)
+   */
+  alpha?: number;
+  /**
+   * Axis corresponding to the matrix row indices.
+   * Default: `-2`
+   * (MXNet: `axis`, int)
+   */
+  axis?: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__linalg_gemm2: OpSpec = { name: '_linalg_gemm2', inputs: 2 };
+
+/**
+ * Performs general matrix multiplication: out = alpha * op(A) * op(B), op() being the identity or the transpose (transpose_a, transpose_b). Inputs of rank n > 2 are batches; the last axis indexes the columns and `axis` the rows (default -2). float32 and float64 only.
+ *
+ * MXNet operator `_linalg_gemm2` (aliases: linalg_gemm2).
+ * @param A input `A`
+ * @param B input `B`
+ * @example
+ * ```ts
+ * const y = nd._linalg_gemm2(A, B);
+ * ```
+ */
+export function _linalg_gemm2(A: NDArray, B: NDArray, opts?: LinalgGemm2Options): NDArray;
+export function _linalg_gemm2(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__linalg_gemm2, args);
+}
+export { _linalg_gemm2 as linalg_gemm2, _linalg_gemm2 as linalgGemm2 };
+
+/** Options of {@link _linalg_inverse}. */
+export interface LinalgInverseOptions {
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__linalg_inverse: OpSpec = { name: '_linalg_inverse', inputs: 1 };
+
+/**
+ * Computes the inverse of a square matrix (LU factorization with partial pivoting); batched over the leading axes. A singular matrix raises an error. float32 and float64 only.
+ *
+ * MXNet operator `_linalg_inverse` (aliases: linalg_inverse).
+ * @param A input `A`
+ * @example
+ * ```ts
+ * const y = nd._linalg_inverse(A);
+ * ```
+ */
+export function _linalg_inverse(A: NDArray, opts?: LinalgInverseOptions): NDArray;
+export function _linalg_inverse(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__linalg_inverse, args);
+}
+export { _linalg_inverse as linalg_inverse, _linalg_inverse as linalgInverse };
+
+/** Options of {@link _linalg_logdet}. */
+export interface LinalgLogdetOptions {
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray | NDArray[];
+}
+
+const S__linalg_logdet: OpSpec = { name: '_linalg_logdet', inputs: 1 };
+
+/**
+ * Computes the log of the determinant of a square matrix: -inf for a singular matrix, NaN for a negative determinant. float32 and float64 only.
+ *
+ * MXNet operator `_linalg_logdet` (aliases: linalg_logdet).
+ * @param A input `A`
+ * @example
+ * ```ts
+ * const y = nd._linalg_logdet(A);
+ * ```
+ */
+export function _linalg_logdet(A: NDArray, opts?: LinalgLogdetOptions): NDArray;
+export function _linalg_logdet(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__linalg_logdet, args);
+}
+export { _linalg_logdet as linalg_logdet, _linalg_logdet as linalgLogdet };
+
+/** Options of {@link _linalg_makediag}. */
+export interface LinalgMakediagOptions {
+  /**
+   * Offset of the diagonal versus the main diagonal. 0 corresponds to the main diagonal, a negative/positive value to diagonals below/above the main diagonal.
+   * Default: `0`
+   * (MXNet: `offset`, int)
+   */
+  offset?: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__linalg_makediag: OpSpec = { name: '_linalg_makediag', inputs: 1 };
+
+/**
+ * Constructs a square matrix with the input as its diagonal (offset > 0: a diagonal above the main one, < 0: below), zeros elsewhere; a batch of vectors gives a batch of matrices. float32 and float64 only.
+ *
+ * MXNet operator `_linalg_makediag` (aliases: linalg_makediag).
+ * @param A input `A`
+ * @example
+ * ```ts
+ * const y = nd._linalg_makediag(A);
+ * ```
+ */
+export function _linalg_makediag(A: NDArray, opts?: LinalgMakediagOptions): NDArray;
+export function _linalg_makediag(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__linalg_makediag, args);
+}
+export { _linalg_makediag as linalg_makediag, _linalg_makediag as linalgMakediag };
+
+/** Options of {@link _linalg_maketrian}. */
+export interface LinalgMaketrianOptions {
+  /**
+   * Offset of the diagonal versus the main diagonal. 0 corresponds to the main diagonal, a negative/positive value to diagonals below/above the main diagonal.
+   * Default: `0`
+   * (MXNet: `offset`, int)
+   */
+  offset?: number;
+  /**
+   * Refer to the lower triangular matrix if lower=true, refer to the upper otherwise. Only relevant when offset=0
+   * Default: `True`
+   * (MXNet: `lower`, boolean)
+   */
+  lower?: boolean;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__linalg_maketrian: OpSpec = { name: '_linalg_maketrian', inputs: 1 };
+
+/**
+ * Constructs a square matrix from a packed triangle (the inverse of linalg_extracttrian): the entries outside the triangle are zero, and |offset| extra zero diagonals are added. float32 and float64 only.
+ *
+ * MXNet operator `_linalg_maketrian` (aliases: linalg_maketrian).
+ * @param A input `A`
+ * @example
+ * ```ts
+ * const y = nd._linalg_maketrian(A);
+ * ```
+ */
+export function _linalg_maketrian(A: NDArray, opts?: LinalgMaketrianOptions): NDArray;
+export function _linalg_maketrian(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__linalg_maketrian, args);
+}
+export { _linalg_maketrian as linalg_maketrian, _linalg_maketrian as linalgMaketrian };
+
+/** Options of {@link _linalg_potrf}. */
+export interface LinalgPotrfOptions {
+  /**
+   * True if the triangular matrix is lower triangular, false if it is upper triangular.
+   * Default: `True`
+   * (MXNet: `lower`, boolean)
+   */
+  lower?: boolean;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__linalg_potrf: OpSpec = { name: '_linalg_potrf', inputs: 1 };
+
+/**
+ * Performs Cholesky factorization of a symmetric positive-definite matrix: A = B B^T with B lower triangular (lower=True, reading A's lower triangle) or A = B^T B with B upper triangular (lower=False). The other triangle of B is zero. Batched over the leading axes. A matrix that is not positive definite raises an error. float32 and float64 only.
+ *
+ * MXNet operator `_linalg_potrf` (aliases: linalg_potrf).
+ * @param A input `A`
+ * @example
+ * ```ts
+ * const y = nd._linalg_potrf(A);
+ * ```
+ */
+export function _linalg_potrf(A: NDArray, opts?: LinalgPotrfOptions): NDArray;
+export function _linalg_potrf(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__linalg_potrf, args);
+}
+export { _linalg_potrf as linalg_potrf, _linalg_potrf as linalgPotrf };
+
+/** Options of {@link _linalg_potri}. */
+export interface LinalgPotriOptions {
+  /**
+   * True if the triangular matrix is lower triangular, false if it is upper triangular.
+   * Default: `True`
+   * (MXNet: `lower`, boolean)
+   */
+  lower?: boolean;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__linalg_potri: OpSpec = { name: '_linalg_potri', inputs: 1 };
+
+/**
+ * Performs matrix inversion from a Cholesky factorization: for the triangular factor A (only its lower, or with lower=False upper, triangle read), out = A^-T A^-1 (lower) or A^-1 A^-T (upper), i.e. the inverse of the matrix A was the Cholesky factor of. Batched over the leading axes. float32 and float64 only.
+ *
+ * MXNet operator `_linalg_potri` (aliases: linalg_potri).
+ * @param A input `A`
+ * @example
+ * ```ts
+ * const y = nd._linalg_potri(A);
+ * ```
+ */
+export function _linalg_potri(A: NDArray, opts?: LinalgPotriOptions): NDArray;
+export function _linalg_potri(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__linalg_potri, args);
+}
+export { _linalg_potri as linalg_potri, _linalg_potri as linalgPotri };
+
+/** Options of {@link _linalg_slogdet}. */
+export interface LinalgSlogdetOptions {
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray | NDArray[];
+}
+
+const S__linalg_slogdet: OpSpec = { name: '_linalg_slogdet', inputs: 1, multi: true };
+
+/**
+ * Computes the sign and the log of the absolute value of the determinant of a square matrix: two outputs, sign (-1, 0 or 1) and logabsdet (-inf for a singular matrix). Only logabsdet has a gradient. float32 and float64 only.
+ *
+ * MXNet operator `_linalg_slogdet` (aliases: linalg_slogdet).
+ * @param A input `A`
+ * @example
+ * ```ts
+ * const y = nd._linalg_slogdet(A);
+ * ```
+ */
+export function _linalg_slogdet(A: NDArray, opts?: LinalgSlogdetOptions): NDArray[];
+export function _linalg_slogdet(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__linalg_slogdet, args);
+}
+export { _linalg_slogdet as linalg_slogdet, _linalg_slogdet as linalgSlogdet };
+
+/** Options of {@link _linalg_sumlogdiag}. */
+export interface LinalgSumlogdiagOptions {
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__linalg_sumlogdiag: OpSpec = { name: '_linalg_sumlogdiag', inputs: 1 };
+
+/**
+ * Computes the sum of the logarithms of the diagonal elements of a square matrix; shape (1,) for one matrix, the batch shape for a batch. float32 and float64 only.
+ *
+ * MXNet operator `_linalg_sumlogdiag` (aliases: linalg_sumlogdiag).
+ * @param A input `A`
+ * @example
+ * ```ts
+ * const y = nd._linalg_sumlogdiag(A);
+ * ```
+ */
+export function _linalg_sumlogdiag(A: NDArray, opts?: LinalgSumlogdiagOptions): NDArray;
+export function _linalg_sumlogdiag(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__linalg_sumlogdiag, args);
+}
+export { _linalg_sumlogdiag as linalg_sumlogdiag, _linalg_sumlogdiag as linalgSumlogdiag };
+
+/** Options of {@link _linalg_syrk}. */
+export interface LinalgSyrkOptions {
+  /**
+   * Use transpose of input matrix.
+   * Default: `False`
+   * (MXNet: `transpose`, boolean)
+   */
+  transpose?: boolean;
+  /**
+   * Scalar factor to be applied to the result.
+   * Default: `1`
+   * (MXNet: `alpha`, double)
+   */
+  alpha?: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__linalg_syrk: OpSpec = { name: '_linalg_syrk', inputs: 1 };
+
+/**
+ * Multiplication of a matrix with its transpose: out = alpha * A * A^T, or alpha * A^T * A with transpose=True. Batched over the leading axes. float32 and float64 only.
+ *
+ * MXNet operator `_linalg_syrk` (aliases: linalg_syrk).
+ * @param A input `A`
+ * @example
+ * ```ts
+ * const y = nd._linalg_syrk(A);
+ * ```
+ */
+export function _linalg_syrk(A: NDArray, opts?: LinalgSyrkOptions): NDArray;
+export function _linalg_syrk(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__linalg_syrk, args);
+}
+export { _linalg_syrk as linalg_syrk, _linalg_syrk as linalgSyrk };
+
+/** Options of {@link _linalg_trmm}. */
+export interface LinalgTrmmOptions {
+  /**
+   * Use transposed of the triangular matrix
+   * Default: `False`
+   * (MXNet: `transpose`, boolean)
+   */
+  transpose?: boolean;
+  /**
+   * Multiply triangular matrix from the right to non-triangular one.
+   * Default: `False`
+   * (MXNet: `rightside`, boolean)
+   */
+  rightside?: boolean;
+  /**
+   * True if the triangular matrix is lower triangular, false if it is upper triangular.
+   * Default: `True`
+   * (MXNet: `lower`, boolean)
+   */
+  lower?: boolean;
+  /**
+   * Scalar factor to be applied to the result.
+   * Default: `1`
+   * (MXNet: `alpha`, double)
+   */
+  alpha?: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__linalg_trmm: OpSpec = { name: '_linalg_trmm', inputs: 2 };
+
+/**
+ * Performs multiplication with a triangular matrix: out = alpha * op(A) * B (rightside=False) or alpha * B * op(A) (rightside=True), op() the identity or the transpose. Only A's lower (or upper) triangle is read. Batched over the leading axes. float32 and float64 only.
+ *
+ * MXNet operator `_linalg_trmm` (aliases: linalg_trmm).
+ * @param A input `A`
+ * @param B input `B`
+ * @example
+ * ```ts
+ * const y = nd._linalg_trmm(A, B);
+ * ```
+ */
+export function _linalg_trmm(A: NDArray, B: NDArray, opts?: LinalgTrmmOptions): NDArray;
+export function _linalg_trmm(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__linalg_trmm, args);
+}
+export { _linalg_trmm as linalg_trmm, _linalg_trmm as linalgTrmm };
+
+/** Options of {@link _linalg_trsm}. */
+export interface LinalgTrsmOptions {
+  /**
+   * Use transposed of the triangular matrix
+   * Default: `False`
+   * (MXNet: `transpose`, boolean)
+   */
+  transpose?: boolean;
+  /**
+   * Multiply triangular matrix from the right to non-triangular one.
+   * Default: `False`
+   * (MXNet: `rightside`, boolean)
+   */
+  rightside?: boolean;
+  /**
+   * True if the triangular matrix is lower triangular, false if it is upper triangular.
+   * Default: `True`
+   * (MXNet: `lower`, boolean)
+   */
+  lower?: boolean;
+  /**
+   * Scalar factor to be applied to the result.
+   * Default: `1`
+   * (MXNet: `alpha`, double)
+   */
+  alpha?: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__linalg_trsm: OpSpec = { name: '_linalg_trsm', inputs: 2 };
+
+/**
+ * Solves a matrix equation with a triangular matrix: out = alpha * op(A)^-1 * B (rightside=False) or alpha * B * op(A)^-1 (rightside=True), op() the identity or the transpose. Only A's lower (or upper) triangle is read. Batched over the leading axes. float32 and float64 only.
+ *
+ * MXNet operator `_linalg_trsm` (aliases: linalg_trsm).
+ * @param A input `A`
+ * @param B input `B`
+ * @example
+ * ```ts
+ * const y = nd._linalg_trsm(A, B);
+ * ```
+ */
+export function _linalg_trsm(A: NDArray, B: NDArray, opts?: LinalgTrsmOptions): NDArray;
+export function _linalg_trsm(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__linalg_trsm, args);
+}
+export { _linalg_trsm as linalg_trsm, _linalg_trsm as linalgTrsm };
 
 /** Options of {@link _linspace}. */
 export interface LinspaceOptions {
@@ -2002,6 +3897,74 @@ export function _random_uniform_like(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S__random_uniform_like, args);
 }
 
+/** Options of {@link _rarctan2_scalar}. */
+export interface Rarctan2ScalarOptions {
+  /**
+   * Scalar input value
+   * Default: `1`
+   * (MXNet: `scalar`, double)
+   */
+  scalar?: number;
+  /**
+   * Indicate whether scalar input is int type
+   * Default: `True`
+   * (MXNet: `is_int`, boolean)
+   */
+  isInt?: boolean;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__rarctan2_scalar: OpSpec = { name: '_rarctan2_scalar', inputs: 1 };
+
+/**
+ * Element-wise arctan2(scalar, x).
+ *
+ * MXNet operator `_rarctan2_scalar` (aliases: _npi_rarctan2_scalar).
+ * @param data input `data`
+ * @example
+ * ```ts
+ * const y = nd._rarctan2_scalar(data);
+ * ```
+ */
+export function _rarctan2_scalar(data: NDArray, opts?: Rarctan2ScalarOptions): NDArray;
+export function _rarctan2_scalar(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__rarctan2_scalar, args);
+}
+export { _rarctan2_scalar as _npi_rarctan2_scalar };
+
+/** Options of {@link _ravel_multi_index}. */
+export interface RavelMultiIndexOptions {
+  /**
+   * Shape of the array into which the multi-indices apply; the leading dimension may be -1 (unspecified).
+   * Default: `()`
+   * (MXNet: `shape`, Shape)
+   */
+  shape?: number | readonly number[];
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__ravel_multi_index: OpSpec = { name: '_ravel_multi_index', inputs: 1 };
+
+/**
+ * Converts a batch of index arrays into an array of flat indices. As in NumPy, a single multi-index is a column of the input: data of shape (len(shape), N...) gives N... flat indices. The leading dimension may be -1 (unspecified).
+ *
+ * Example: A = [[3, 6, 6], [4, 5, 1]]: ravel_multi_index(A, shape=(7, 6)) = [22, 41, 37]; ravel_multi_index(A, shape=(-1, 6)) = [22, 41, 37]
+ *
+ * MXNet operator `_ravel_multi_index` (aliases: ravel_multi_index).
+ * @param data input `data`
+ * @example
+ * ```ts
+ * const y = nd._ravel_multi_index(data);
+ * ```
+ */
+export function _ravel_multi_index(data: NDArray, opts?: RavelMultiIndexOptions): NDArray;
+export function _ravel_multi_index(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__ravel_multi_index, args);
+}
+export { _ravel_multi_index as ravel_multi_index, _ravel_multi_index as ravelMultiIndex };
+
 /** Options of {@link _rdiv_scalar}. */
 export interface RdivScalarOptions {
   /**
@@ -2037,6 +4000,30 @@ export function _rdiv_scalar(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S__rdiv_scalar, args);
 }
 export { _rdiv_scalar as _RDivScalar };
+
+/** Options of {@link _reduce_sum_like}. */
+export interface ReduceSumLikeOptions {
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__reduce_sum_like: OpSpec = { name: '_reduce_sum_like', inputs: 2 };
+
+/**
+ * Sums data over the axes along which `like` was broadcast to data's shape (leading axes like lacks, and its size-1 axes); the result has like's shape. Used by the gradients of broadcasting ops.
+ *
+ * MXNet operator `_reduce_sum_like`.
+ * @param data input `data`
+ * @param like input `like`
+ * @example
+ * ```ts
+ * const y = nd._reduce_sum_like(data, like);
+ * ```
+ */
+export function _reduce_sum_like(data: NDArray, like: NDArray, opts?: ReduceSumLikeOptions): NDArray;
+export function _reduce_sum_like(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__reduce_sum_like, args);
+}
 
 /** Options of {@link _rminus_scalar}. */
 export interface RminusScalarOptions {
@@ -2329,6 +4316,38 @@ export function _sample_uniform(...args: unknown[]): NDArray | NDArray[] {
 }
 export { _sample_uniform as sample_uniform, _sample_uniform as sampleUniform };
 
+/** Options of {@link _scatter_set_nd}. */
+export interface ScatterSetNdOptions {
+  /**
+   * Shape of output.
+   * (MXNet: `shape`, Shape)
+   */
+  shape: number | readonly number[];
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__scatter_set_nd: OpSpec = { name: '_scatter_set_nd', inputs: 3 };
+
+/**
+ * Like scatter_nd, but the elements not indexed keep lhs's values: output = lhs with output[indices[:, y...]] = rhs[y...]. `shape` must be lhs's shape.
+ *
+ * Example: lhs = [[1, 1], [1, 1]], rhs = [2, 3, 0], indices = [[1, 1, 0], [0, 1, 0]]: _scatter_set_nd(lhs, rhs, indices, shape=(2, 2)) = [[0, 1], [2, 3]]
+ *
+ * MXNet operator `_scatter_set_nd`.
+ * @param lhs input `lhs`
+ * @param rhs input `rhs`
+ * @param indices input `indices`
+ * @example
+ * ```ts
+ * const y = nd._scatter_set_nd(lhs, rhs, indices, { shape: [2, 3] });
+ * ```
+ */
+export function _scatter_set_nd(lhs: NDArray, rhs: NDArray, indices: NDArray, opts: ScatterSetNdOptions): NDArray;
+export function _scatter_set_nd(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__scatter_set_nd, args);
+}
+
 /** Options of {@link _shuffle}. */
 export interface ShuffleOptions {
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -2352,6 +4371,91 @@ export function _shuffle(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S__shuffle, args);
 }
 export { _shuffle as shuffle };
+
+/** Options of {@link _take_along_axis}. */
+export interface TakeAlongAxisOptions {
+  /**
+   * The axis to take values along; None takes from the flattened data.
+   * Default: `-1`
+   * (MXNet: `axis`, int or None)
+   */
+  axis?: number | null;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__take_along_axis: OpSpec = { name: '_take_along_axis', inputs: 2 };
+
+/**
+ * Takes values from data along an axis at the matching 1-d slices of indices (NumPy's take_along_axis; indices match data outside the axis). With axis None, data is flattened. Negative indices count from the end.
+ *
+ * MXNet operator `_take_along_axis`.
+ * @param data input `data`
+ * @param indices input `indices`
+ * @example
+ * ```ts
+ * const y = nd._take_along_axis(data, indices);
+ * ```
+ */
+export function _take_along_axis(data: NDArray, indices: NDArray, opts?: TakeAlongAxisOptions): NDArray;
+export function _take_along_axis(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__take_along_axis, args);
+}
+
+/** Options of {@link _trigamma}. */
+export interface TrigammaOptions {
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__trigamma: OpSpec = { name: '_trigamma', inputs: 1 };
+
+/**
+ * Returns element-wise trigamma (the derivative of digamma); used by their gradients.
+ *
+ * MXNet operator `_trigamma`.
+ * @param data input `data`
+ * @example
+ * ```ts
+ * const y = nd._trigamma(data);
+ * ```
+ */
+export function _trigamma(data: NDArray, opts?: TrigammaOptions): NDArray;
+export function _trigamma(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__trigamma, args);
+}
+
+/** Options of {@link _unravel_index}. */
+export interface UnravelIndexOptions {
+  /**
+   * Shape of the array into which the multi-indices apply; the leading dimension may be -1 (unspecified).
+   * Default: `()`
+   * (MXNet: `shape`, Shape)
+   */
+  shape?: number | readonly number[];
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__unravel_index: OpSpec = { name: '_unravel_index', inputs: 1 };
+
+/**
+ * Converts an array of flat indices into a batch of index arrays. As in NumPy, a single multi-index is a column of the output: N... flat indices give an array of shape (len(shape), N...). The leading dimension may be -1 (unspecified).
+ *
+ * Example: A = [22, 41, 37]: unravel_index(A, shape=(7, 6)) = [[3, 6, 6], [4, 5, 1]]; unravel_index(A, shape=(-1, 6)) = [[3, 6, 6], [4, 5, 1]]
+ *
+ * MXNet operator `_unravel_index` (aliases: unravel_index).
+ * @param data input `data`
+ * @example
+ * ```ts
+ * const y = nd._unravel_index(data);
+ * ```
+ */
+export function _unravel_index(data: NDArray, opts?: UnravelIndexOptions): NDArray;
+export function _unravel_index(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__unravel_index, args);
+}
+export { _unravel_index as unravel_index, _unravel_index as unravelIndex };
 
 /** Options of {@link _zeros}. */
 export interface ZerosOptions {
@@ -2555,6 +4659,31 @@ export function arctan(data: NDArray, opts?: ArctanOptions): NDArray;
 export function arctan(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S_arctan, args);
 }
+
+/** Options of {@link arctan2}. */
+export interface Arctan2Options {
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_arctan2: OpSpec = { name: 'arctan2', inputs: 2 };
+
+/**
+ * Element-wise arc tangent of lhs/rhs choosing the quadrant (NumPy's arctan2), with broadcasting.
+ *
+ * MXNet operator `arctan2` (aliases: _npi_arctan2).
+ * @param lhs input `lhs`
+ * @param rhs input `rhs`
+ * @example
+ * ```ts
+ * const y = nd.arctan2(lhs, rhs);
+ * ```
+ */
+export function arctan2(lhs: NDArray, rhs: NDArray, opts?: Arctan2Options): NDArray;
+export function arctan2(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_arctan2, args);
+}
+export { arctan2 as _npi_arctan2 };
 
 /** Options of {@link arctanh}. */
 export interface ArctanhOptions {
@@ -3449,6 +5578,44 @@ export function cosh(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S_cosh, args);
 }
 
+/** Options of {@link cumsum}. */
+export interface CumsumOptions {
+  /**
+   * Axis along which the cumulative sum is computed. The default (None) is to compute the cumsum over the flattened array.
+   * Default: `None`
+   * (MXNet: `axis`, int or None)
+   */
+  axis?: number | null;
+  /**
+   * Type of the returned array and of the accumulator. The default (None) is the input's dtype (int64 for bool).
+   * Default: `None`
+   * (MXNet: `dtype`, {'None', 'float16', 'bfloat16', 'float32', 'float64', 'uint8', 'int8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64'})
+   */
+  dtype?: 'float16' | 'bfloat16' | 'float32' | 'float64' | 'uint8' | 'int8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'uint64' | null;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_cumsum: OpSpec = { name: 'cumsum', inputs: 1 };
+
+/**
+ * Returns the cumulative sum of the elements along a given axis (of the flattened array when axis is None).
+ *
+ * Example: cumsum([[1,2],[3,4]], axis=1) = [[1,3],[3,7]]
+ *
+ * MXNet operator `cumsum` (aliases: _np_cumsum).
+ * @param a input `a`
+ * @example
+ * ```ts
+ * const y = nd.cumsum(a);
+ * ```
+ */
+export function cumsum(a: NDArray, opts?: CumsumOptions): NDArray;
+export function cumsum(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_cumsum, args);
+}
+export { cumsum as _np_cumsum };
+
 /** Options of {@link degrees}. */
 export interface DegreesOptions {
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -3500,6 +5667,49 @@ export function depth_to_space(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S_depth_to_space, args);
 }
 export { depth_to_space as depthToSpace };
+
+/** Options of {@link diag}. */
+export interface DiagOptions {
+  /**
+   * Diagonal in question. The default is 0. Use k>0 for diagonals above the main diagonal, and k<0 for diagonals below the main diagonal. If input has shape (S0 S1) k must be between -S0 and S1
+   * Default: `0`
+   * (MXNet: `k`, int)
+   */
+  k?: number;
+  /**
+   * The first axis of the sub-arrays of interest. Ignored when the input is a 1-D array.
+   * Default: `0`
+   * (MXNet: `axis1`, int)
+   */
+  axis1?: number;
+  /**
+   * The second axis of the sub-arrays of interest. Ignored when the input is a 1-D array.
+   * Default: `1`
+   * (MXNet: `axis2`, int)
+   */
+  axis2?: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_diag: OpSpec = { name: 'diag', inputs: 1 };
+
+/**
+ * Extracts a diagonal or constructs a diagonal array. A 1-D input of length n gives the (n+|k|, n+|k|) matrix with the input on its k-th diagonal; an N-d input gives the k-th diagonals of its (axis1, axis2) planes, those two axes removed and the diagonal appended as the last axis.
+ *
+ * Example: diag([[1, 2, 3], [4, 5, 6]]) = [1, 5]; diag([[1, 2, 3], [4, 5, 6]], k=1) = [2, 6]; diag([1, 2]) = [[1, 0], [0, 2]]
+ *
+ * MXNet operator `diag`.
+ * @param data input `data`
+ * @example
+ * ```ts
+ * const y = nd.diag(data);
+ * ```
+ */
+export function diag(data: NDArray, opts?: DiagOptions): NDArray;
+export function diag(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_diag, args);
+}
 
 /** Options of {@link dot}. */
 export interface DotOptions {
@@ -3666,6 +5876,29 @@ export function erf(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S_erf, args);
 }
 
+/** Options of {@link erfinv}. */
+export interface ErfinvOptions {
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_erfinv: OpSpec = { name: 'erfinv', inputs: 1 };
+
+/**
+ * Returns element-wise inverse gauss error function of the input (+-inf at +-1, NaN outside [-1, 1]).
+ *
+ * MXNet operator `erfinv`.
+ * @param data input `data`
+ * @example
+ * ```ts
+ * const y = nd.erfinv(data);
+ * ```
+ */
+export function erfinv(data: NDArray, opts?: ErfinvOptions): NDArray;
+export function erfinv(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_erfinv, args);
+}
+
 /** Options of {@link exp}. */
 export interface ExpOptions {
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -3786,6 +6019,79 @@ export function floor(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S_floor, args);
 }
 
+/** Options of {@link gamma}. */
+export interface GammaOptions {
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_gamma: OpSpec = { name: 'gamma', inputs: 1 };
+
+/**
+ * Returns element-wise gamma function of the input.
+ *
+ * MXNet operator `gamma`.
+ * @param data input `data`
+ * @example
+ * ```ts
+ * const y = nd.gamma(data);
+ * ```
+ */
+export function gamma(data: NDArray, opts?: GammaOptions): NDArray;
+export function gamma(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_gamma, args);
+}
+
+/** Options of {@link gammaln}. */
+export interface GammalnOptions {
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_gammaln: OpSpec = { name: 'gammaln', inputs: 1 };
+
+/**
+ * Returns element-wise log of the absolute value of the gamma function of the input.
+ *
+ * MXNet operator `gammaln`.
+ * @param data input `data`
+ * @example
+ * ```ts
+ * const y = nd.gammaln(data);
+ * ```
+ */
+export function gammaln(data: NDArray, opts?: GammalnOptions): NDArray;
+export function gammaln(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_gammaln, args);
+}
+
+/** Options of {@link gather_nd}. */
+export interface GatherNdOptions {
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_gather_nd: OpSpec = { name: 'gather_nd', inputs: 2 };
+
+/**
+ * Gathers elements or slices from data into an array of shape (Y..., data.shape[M:]) given indices of shape (M, Y...): output[y...] = data[indices[0, y...], ..., indices[M-1, y...]]. Negative indices count from the end.
+ *
+ * Example: data = [[0, 1], [2, 3]], indices = [[1, 1, 0], [0, 1, 0]]: gather_nd(data, indices) = [2, 3, 0]
+ *
+ * MXNet operator `gather_nd`.
+ * @param data input `data`
+ * @param indices input `indices`
+ * @example
+ * ```ts
+ * const y = nd.gather_nd(data, indices);
+ * ```
+ */
+export function gather_nd(data: NDArray, indices: NDArray, opts?: GatherNdOptions): NDArray;
+export function gather_nd(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_gather_nd, args);
+}
+export { gather_nd as gatherNd };
+
 /** Options of {@link hard_sigmoid}. */
 export interface HardSigmoidOptions {
   /**
@@ -3821,6 +6127,101 @@ export function hard_sigmoid(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S_hard_sigmoid, args);
 }
 export { hard_sigmoid as hardSigmoid };
+
+/** Options of {@link isfinite}. */
+export interface IsfiniteOptions {
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_isfinite: OpSpec = { name: 'isfinite', inputs: 1 };
+
+/**
+ * Returns 1 where the input is neither infinite nor NaN, else 0, in the input's dtype.
+ *
+ * MXNet operator `isfinite`.
+ * @param data input `data`
+ * @example
+ * ```ts
+ * const y = nd.isfinite(data);
+ * ```
+ */
+export function isfinite(data: NDArray, opts?: IsfiniteOptions): NDArray;
+export function isfinite(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_isfinite, args);
+}
+
+/** Options of {@link isinf}. */
+export interface IsinfOptions {
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_isinf: OpSpec = { name: 'isinf', inputs: 1 };
+
+/**
+ * Returns 1 where the input is +inf or -inf, else 0, in the input's dtype.
+ *
+ * MXNet operator `isinf`.
+ * @param data input `data`
+ * @example
+ * ```ts
+ * const y = nd.isinf(data);
+ * ```
+ */
+export function isinf(data: NDArray, opts?: IsinfOptions): NDArray;
+export function isinf(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_isinf, args);
+}
+
+/** Options of {@link isnan}. */
+export interface IsnanOptions {
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_isnan: OpSpec = { name: 'isnan', inputs: 1 };
+
+/**
+ * Returns 1 where the input is NaN, else 0, in the input's dtype.
+ *
+ * MXNet operator `isnan`.
+ * @param data input `data`
+ * @example
+ * ```ts
+ * const y = nd.isnan(data);
+ * ```
+ */
+export function isnan(data: NDArray, opts?: IsnanOptions): NDArray;
+export function isnan(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_isnan, args);
+}
+
+/** Options of {@link khatri_rao}. */
+export interface KhatriRaoOptions {
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_khatri_rao: OpSpec = { name: 'khatri_rao', inputs: 0, variadic: 'num_args' };
+
+/**
+ * Computes the (column-wise) Khatri-Rao product of the input matrices A_1 (M_1 x N), ..., A_n (M_n x N): the (M_1 * ... * M_n) x N matrix whose k-th column is the outer product of the k-th columns, flattened with the last input varying fastest.
+ *
+ * MXNet operator `khatri_rao`.
+ * @param args the `args` inputs (any number)
+ * @example
+ * ```ts
+ * const y = nd.khatri_rao(a, b);
+ * ```
+ */
+export function khatri_rao(...args: [...args: NDArray[], opts: KhatriRaoOptions]): NDArray;
+export function khatri_rao(...args: NDArray[]): NDArray;
+export function khatri_rao(args: readonly NDArray[], opts?: KhatriRaoOptions): NDArray;
+export function khatri_rao(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_khatri_rao, args);
+}
+export { khatri_rao as khatriRao };
 
 /** Options of {@link log}. */
 export interface LogOptions {
@@ -3914,6 +6315,57 @@ export function log2(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S_log2, args);
 }
 
+/** Options of {@link log_softmax}. */
+export interface LogSoftmaxOptions {
+  /**
+   * The axis along which to compute softmax.
+   * Default: `-1`
+   * (MXNet: `axis`, int)
+   */
+  axis?: number;
+  /**
+   * Temperature parameter in softmax
+   * Default: `None`
+   * (MXNet: `temperature`, double or None)
+   */
+  temperature?: number | null;
+  /**
+   * DType of the output in case this can't be inferred. Defaults to the same as input's dtype if not defined (dtype=None).
+   * Default: `None`
+   * (MXNet: `dtype`, {'None', 'float16', 'float32', 'float64'})
+   */
+  dtype?: 'float16' | 'float32' | 'float64' | null;
+  /**
+   * Whether to use the length input as a mask over the data input.
+   * Default: `False`
+   * (MXNet: `use_length`, boolean or None)
+   */
+  useLength?: boolean | null;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_log_softmax: OpSpec = { name: 'log_softmax', inputs: 1, variadic: '__num_optional_inputs__' };
+
+/**
+ * Computes the log softmax (x / T) - log(sum(exp(x / T))) along `axis`, stably. With use_length, entries past each row's length are 0.
+ *
+ * MXNet operator `log_softmax` (aliases: _npx_log_softmax).
+ * @param data input `data`
+ * @param length the `length` inputs (any number)
+ * @example
+ * ```ts
+ * const y = nd.log_softmax(data, a, b);
+ * ```
+ */
+export function log_softmax(data: NDArray, ...args: [...length: NDArray[], opts: LogSoftmaxOptions]): NDArray;
+export function log_softmax(data: NDArray, ...length: NDArray[]): NDArray;
+export function log_softmax(data: NDArray, length: readonly NDArray[], opts?: LogSoftmaxOptions): NDArray;
+export function log_softmax(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_log_softmax, args);
+}
+export { log_softmax as _npx_log_softmax, log_softmax as logSoftmax };
+
 /** Options of {@link logical_not}. */
 export interface LogicalNotOptions {
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -3937,6 +6389,30 @@ export function logical_not(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S_logical_not, args);
 }
 export { logical_not as logicalNot };
+
+/** Options of {@link make_loss}. */
+export interface MakeLossOpOptions {
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_make_loss: OpSpec = { name: 'make_loss', inputs: 1 };
+
+/**
+ * Makes the input a loss head: the forward output is the input and its gradient is 1 everywhere, whatever the incoming gradient.
+ *
+ * MXNet operator `make_loss`.
+ * @param data input `data`
+ * @example
+ * ```ts
+ * const y = nd.make_loss(data);
+ * ```
+ */
+export function make_loss(data: NDArray, opts?: MakeLossOpOptions): NDArray;
+export function make_loss(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_make_loss, args);
+}
+export { make_loss as makeLoss };
 
 /** Options of {@link max}. */
 export interface MaxOptions {
@@ -4062,6 +6538,43 @@ export function min(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S_min, args);
 }
 export { min as min_axis, min as minAxis };
+
+/** Options of {@link moments}. */
+export interface MomentsOptions {
+  /**
+   * Array of ints. Axes along which to compute the moments (None: all).
+   * Default: `None`
+   * (MXNet: `axes`, Shape or None)
+   */
+  axes?: number | readonly number[] | null;
+  /**
+   * Produce moments with the same dimensionality as the input.
+   * Default: `False`
+   * (MXNet: `keepdims`, boolean)
+   */
+  keepdims?: boolean;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray | NDArray[];
+}
+
+const S_moments: OpSpec = { name: 'moments', inputs: 1, multi: true };
+
+/**
+ * Calculates the mean and variance of data over the given axes.
+ *
+ * Example: moments([[1,2],[3,4]], axes=(1,)) = ([1.5, 3.5], [0.25, 0.25])
+ *
+ * MXNet operator `moments`.
+ * @param data input `data`
+ * @example
+ * ```ts
+ * const y = nd.moments(data);
+ * ```
+ */
+export function moments(data: NDArray, opts?: MomentsOptions): NDArray[];
+export function moments(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_moments, args);
+}
 
 /** Options of {@link nanprod}. */
 export interface NanprodOptions {
@@ -4217,6 +6730,55 @@ export function norm(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S_norm, args);
 }
 
+/** Options of {@link one_hot}. */
+export interface OneHotOptions {
+  /**
+   * Depth of the one hot dimension.
+   * (MXNet: `depth`, long)
+   */
+  depth: number;
+  /**
+   * The value assigned to the locations represented by indices.
+   * Default: `1`
+   * (MXNet: `on_value`, double)
+   */
+  onValue?: number;
+  /**
+   * The value assigned to the locations not represented by indices.
+   * Default: `0`
+   * (MXNet: `off_value`, double)
+   */
+  offValue?: number;
+  /**
+   * DType of the output
+   * Default: `float32`
+   * (MXNet: `dtype`, {'float32', 'float64', 'float16', 'bfloat16', 'uint8', 'int8', 'int32', 'int64'})
+   */
+  dtype?: 'float32' | 'float64' | 'float16' | 'bfloat16' | 'uint8' | 'int8' | 'int32' | 'int64';
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_one_hot: OpSpec = { name: 'one_hot', inputs: 1 };
+
+/**
+ * Returns a one-hot array: the output has shape (indices.shape..., depth), on_value where the last coordinate equals the index and off_value elsewhere. Indices outside [0, depth) give a row of off_value.
+ *
+ * Example: one_hot([1, 0, 2, 0], 3) = [[0, 1, 0], [1, 0, 0], [0, 0, 1], [1, 0, 0]]
+ *
+ * MXNet operator `one_hot`.
+ * @param indices input `indices`
+ * @example
+ * ```ts
+ * const y = nd.one_hot(indices, { depth: 1 });
+ * ```
+ */
+export function one_hot(indices: NDArray, opts: OneHotOptions): NDArray;
+export function one_hot(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_one_hot, args);
+}
+export { one_hot as oneHot };
+
 /** Options of {@link ones_like}. */
 export interface OnesLikeOptions {
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -4238,6 +6800,50 @@ const S_ones_like: OpSpec = { name: 'ones_like', inputs: 1 };
 export function ones_like(data: NDArray, opts?: OnesLikeOptions): NDArray;
 export function ones_like(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S_ones_like, args);
+}
+
+/** Options of {@link pick}. */
+export interface PickOptions {
+  /**
+   * int or None. The axis to picking the elements. Negative values means indexing from right to left. None (the flattened input) is not supported, as in MXNet 1.x.
+   * Default: `-1`
+   * (MXNet: `axis`, int or None)
+   */
+  axis?: number | null;
+  /**
+   * If true, the axis where we pick the elements is left in the result as dimension with size one.
+   * Default: `False`
+   * (MXNet: `keepdims`, boolean)
+   */
+  keepdims?: boolean;
+  /**
+   * Specify how out-of-bound indices behave. "clip" means clip to the range: indices past either end address the first or last element. "wrap" means to wrap around.
+   * Default: `clip`
+   * (MXNet: `mode`, {'wrap', 'clip'})
+   */
+  mode?: 'wrap' | 'clip';
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_pick: OpSpec = { name: 'pick', inputs: 2 };
+
+/**
+ * Picks elements from an input array according to the input indices along the given axis: out[i, j] = data[i, index[i, j], j] around `axis`. Out-of-range indices are clipped or wrapped per `mode`.
+ *
+ * Example: x = [[1, 2], [3, 4], [5, 6]]: pick(x, index=[0, 1], axis=0) = [1, 4]; pick(x, index=[0, 1, 0], axis=1) = [1, 4, 5]; with keepdims=True, [[1], [4], [5]]
+ *
+ * MXNet operator `pick`.
+ * @param data input `data`
+ * @param index input `index`
+ * @example
+ * ```ts
+ * const y = nd.pick(data, index);
+ * ```
+ */
+export function pick(data: NDArray, index: NDArray, opts?: PickOptions): NDArray;
+export function pick(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_pick, args);
 }
 
 /** Options of {@link prod}. */
@@ -4407,6 +7013,57 @@ export function repeat(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S_repeat, args);
 }
 
+/** Options of {@link reshape_like}. */
+export interface ReshapeLikeOptions {
+  /**
+   * Defaults to 0. The beginning index along which the lhs dimensions are to be reshaped. Supports negative indices.
+   * Default: `None`
+   * (MXNet: `lhs_begin`, int or None)
+   */
+  lhsBegin?: number | null;
+  /**
+   * Defaults to None. The ending index along which the lhs dimensions are to be used for reshaping. Supports negative indices.
+   * Default: `None`
+   * (MXNet: `lhs_end`, int or None)
+   */
+  lhsEnd?: number | null;
+  /**
+   * Defaults to 0. The beginning index along which the rhs dimensions are to be used for reshaping. Supports negative indices.
+   * Default: `None`
+   * (MXNet: `rhs_begin`, int or None)
+   */
+  rhsBegin?: number | null;
+  /**
+   * Defaults to None. The ending index along which the rhs dimensions are to be used for reshaping. Supports negative indices.
+   * Default: `None`
+   * (MXNet: `rhs_end`, int or None)
+   */
+  rhsEnd?: number | null;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_reshape_like: OpSpec = { name: 'reshape_like', inputs: 2 };
+
+/**
+ * Reshapes lhs to the shape of rhs, or replaces lhs's dims [lhs_begin, lhs_end) by rhs's dims [rhs_begin, rhs_end); the number of elements must stay the same.
+ *
+ * Example: x of shape (30, 7), y of shape (15, 2, 4): reshape_like(x, y, lhs_begin=0, lhs_end=1, rhs_begin=0, rhs_end=2) has shape (15, 2, 7).
+ *
+ * MXNet operator `reshape_like`.
+ * @param lhs input `lhs`
+ * @param rhs input `rhs`
+ * @example
+ * ```ts
+ * const y = nd.reshape_like(lhs, rhs);
+ * ```
+ */
+export function reshape_like(lhs: NDArray, rhs: NDArray, opts?: ReshapeLikeOptions): NDArray;
+export function reshape_like(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_reshape_like, args);
+}
+export { reshape_like as reshapeLike };
+
 /** Options of {@link reverse}. */
 export interface ReverseOptions {
   /**
@@ -4504,6 +7161,64 @@ export function rsqrt(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S_rsqrt, args);
 }
 
+/** Options of {@link scatter_nd}. */
+export interface ScatterNdOptions {
+  /**
+   * Shape of output.
+   * (MXNet: `shape`, Shape)
+   */
+  shape: number | readonly number[];
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_scatter_nd: OpSpec = { name: 'scatter_nd', inputs: 2 };
+
+/**
+ * Scatters data into a new array of shape `shape` (zeros elsewhere): output[indices[0, y...], ..., indices[M-1, y...]] = data[y...]. The reverse of gather_nd; with repeated indices the last one written wins.
+ *
+ * Example: data = [2, 3, 0], indices = [[1, 1, 0], [0, 1, 0]], shape = (2, 2): scatter_nd(data, indices, shape) = [[0, 0], [2, 3]]
+ *
+ * MXNet operator `scatter_nd`.
+ * @param data input `data`
+ * @param indices input `indices`
+ * @example
+ * ```ts
+ * const y = nd.scatter_nd(data, indices, { shape: [2, 3] });
+ * ```
+ */
+export function scatter_nd(data: NDArray, indices: NDArray, opts: ScatterNdOptions): NDArray;
+export function scatter_nd(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_scatter_nd, args);
+}
+export { scatter_nd as scatterNd };
+
+/** Options of {@link shape_array}. */
+export interface ShapeArrayOptions {
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_shape_array: OpSpec = { name: 'shape_array', inputs: 1 };
+
+/**
+ * Returns a 1-D int64 array containing the shape of data.
+ *
+ * Example: shape_array([[1, 2, 3, 4], [5, 6, 7, 8]]) = [2, 4]
+ *
+ * MXNet operator `shape_array`.
+ * @param data input `data`
+ * @example
+ * ```ts
+ * const y = nd.shape_array(data);
+ * ```
+ */
+export function shape_array(data: NDArray, opts?: ShapeArrayOptions): NDArray;
+export function shape_array(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_shape_array, args);
+}
+export { shape_array as shapeArray };
+
 /** Options of {@link sigmoid}. */
 export interface SigmoidOptions {
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -4595,6 +7310,32 @@ export function sinh(data: NDArray, opts?: SinhOptions): NDArray;
 export function sinh(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S_sinh, args);
 }
+
+/** Options of {@link size_array}. */
+export interface SizeArrayOptions {
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_size_array: OpSpec = { name: 'size_array', inputs: 1 };
+
+/**
+ * Returns a 1-D int64 array of one element: the number of elements of data.
+ *
+ * Example: size_array([[1, 2, 3, 4], [5, 6, 7, 8]]) = [8]
+ *
+ * MXNet operator `size_array`.
+ * @param data input `data`
+ * @example
+ * ```ts
+ * const y = nd.size_array(data);
+ * ```
+ */
+export function size_array(data: NDArray, opts?: SizeArrayOptions): NDArray;
+export function size_array(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_size_array, args);
+}
+export { size_array as sizeArray };
 
 /** Options of {@link slice}. */
 export interface SliceOptions {
@@ -4741,6 +7482,132 @@ export function smooth_l1(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S_smooth_l1, args);
 }
 export { smooth_l1 as smoothL1 };
+
+/** Options of {@link softmax}. */
+export interface SoftmaxOptions {
+  /**
+   * The axis along which to compute softmax.
+   * Default: `-1`
+   * (MXNet: `axis`, int)
+   */
+  axis?: number;
+  /**
+   * Temperature parameter in softmax
+   * Default: `None`
+   * (MXNet: `temperature`, double or None)
+   */
+  temperature?: number | null;
+  /**
+   * DType of the output in case this can't be inferred. Defaults to the same as input's dtype if not defined (dtype=None).
+   * Default: `None`
+   * (MXNet: `dtype`, {'None', 'float16', 'float32', 'float64'})
+   */
+  dtype?: 'float16' | 'float32' | 'float64' | null;
+  /**
+   * Whether to use the length input as a mask over the data input.
+   * Default: `False`
+   * (MXNet: `use_length`, boolean or None)
+   */
+  useLength?: boolean | null;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_softmax: OpSpec = { name: 'softmax', inputs: 1, variadic: '__num_optional_inputs__' };
+
+/**
+ * Applies the softmax function exp(x / T) / sum(exp(x / T)) along `axis` (T: temperature). With use_length, only the first length[i] entries of each row take part and the rest of the row is 0.
+ *
+ * MXNet operator `softmax` (aliases: _npx_softmax).
+ * @param data input `data`
+ * @param length the `length` inputs (any number)
+ * @example
+ * ```ts
+ * const y = nd.softmax(data, a, b);
+ * ```
+ */
+export function softmax(data: NDArray, ...args: [...length: NDArray[], opts: SoftmaxOptions]): NDArray;
+export function softmax(data: NDArray, ...length: NDArray[]): NDArray;
+export function softmax(data: NDArray, length: readonly NDArray[], opts?: SoftmaxOptions): NDArray;
+export function softmax(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_softmax, args);
+}
+export { softmax as _npx_softmax };
+
+/** Options of {@link softmax_cross_entropy}. */
+export interface SoftmaxCrossEntropyOptions {
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_softmax_cross_entropy: OpSpec = { name: 'softmax_cross_entropy', inputs: 2 };
+
+/**
+ * Computes the cross entropy of softmax(data) and integer labels, summed over the batch: -sum_i log(softmax(data[i])[label[i]]); data (batch, classes), label (batch,), output shape (1,).
+ *
+ * MXNet operator `softmax_cross_entropy`.
+ * @param data input `data`
+ * @param label input `label`
+ * @example
+ * ```ts
+ * const y = nd.softmax_cross_entropy(data, label);
+ * ```
+ */
+export function softmax_cross_entropy(data: NDArray, label: NDArray, opts?: SoftmaxCrossEntropyOptions): NDArray;
+export function softmax_cross_entropy(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_softmax_cross_entropy, args);
+}
+export { softmax_cross_entropy as softmaxCrossEntropy };
+
+/** Options of {@link softmin}. */
+export interface SoftminOptions {
+  /**
+   * The axis along which to compute softmax.
+   * Default: `-1`
+   * (MXNet: `axis`, int)
+   */
+  axis?: number;
+  /**
+   * Temperature parameter in softmax
+   * Default: `None`
+   * (MXNet: `temperature`, double or None)
+   */
+  temperature?: number | null;
+  /**
+   * DType of the output in case this can't be inferred. Defaults to the same as input's dtype if not defined (dtype=None).
+   * Default: `None`
+   * (MXNet: `dtype`, {'None', 'float16', 'float32', 'float64'})
+   */
+  dtype?: 'float16' | 'float32' | 'float64' | null;
+  /**
+   * Whether to use the length input as a mask over the data input.
+   * Default: `False`
+   * (MXNet: `use_length`, boolean or None)
+   */
+  useLength?: boolean | null;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_softmin: OpSpec = { name: 'softmin', inputs: 1, variadic: '__num_optional_inputs__' };
+
+/**
+ * Applies the softmin function exp(-x / T) / sum(exp(-x / T)) along `axis`. With use_length, entries past each row's length are 0.
+ *
+ * MXNet operator `softmin`.
+ * @param data input `data`
+ * @param length the `length` inputs (any number)
+ * @example
+ * ```ts
+ * const y = nd.softmin(data, a, b);
+ * ```
+ */
+export function softmin(data: NDArray, ...args: [...length: NDArray[], opts: SoftminOptions]): NDArray;
+export function softmin(data: NDArray, ...length: NDArray[]): NDArray;
+export function softmin(data: NDArray, length: readonly NDArray[], opts?: SoftminOptions): NDArray;
+export function softmin(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_softmin, args);
+}
 
 /** Options of {@link softsign}. */
 export interface SoftsignOptions {

@@ -86,6 +86,9 @@ IST_API int ist_op_get(const char* name, IstOpHandle* out);
 /* JSON array describing every registered op (name, aliases, inputs, params
  * with type/default/doc, outputs, doc) for code generation. */
 IST_API int ist_op_list_json(const char** out_json);
+/* JSON {"op": {"float32": n, ...}} of calls since start-up per dtype of the first input, for ops
+ * called at least once (the operator coverage report). */
+IST_API int ist_op_call_counts_json(const char** out_json);
 /* Runs an op imperatively (pushed to the engine; returns at once).
  * inputs: num_inputs handles. If *num_outputs > 0 on entry, outputs holds that
  * many caller-provided arrays that receive the results (e.g. a += b).
@@ -95,6 +98,43 @@ IST_API int ist_op_list_json(const char** out_json);
 IST_API int ist_imperative_invoke(IstOpHandle op, int num_inputs, const IstNDArrayHandle* inputs,
                                   int* num_outputs, IstNDArrayHandle* outputs, int out_capacity,
                                   int num_params, const char** keys, const char** vals);
+
+/* ---- autograd ---- */
+/* Thread-local switches; *prev (may be NULL) receives the previous value. */
+IST_API int ist_autograd_set_recording(int on, int* prev);
+IST_API int ist_autograd_set_training(int on, int* prev);
+IST_API int ist_autograd_is_recording(int* out);
+IST_API int ist_autograd_is_training(int* out);
+/* Makes vars[i] graph inputs whose gradient goes to grads[i] (NULL allowed with req 0).
+ * reqs: MXNet OpReqType codes, 0 null, 1 write, 3 add. */
+IST_API int ist_autograd_mark_variables(int num, const IstNDArrayHandle* vars, const int* reqs,
+                                        const IstNDArrayHandle* grads);
+/* Differentiates heads (head_grads NULL, or per head a handle or NULL for ones).
+ * num_vars == 0: writes every reachable variable's gradient buffer (per its req).
+ * Otherwise out_grads receives num_vars new handles, d(heads)/d(vars[i]). */
+IST_API int ist_autograd_backward(int num_heads, const IstNDArrayHandle* heads,
+                                  const IstNDArrayHandle* head_grads, int num_vars,
+                                  const IstNDArrayHandle* vars, int retain_graph, int create_graph,
+                                  int is_train, IstNDArrayHandle* out_grads);
+/* A new handle on the same storage with no autograd history. */
+IST_API int ist_ndarray_detach(IstNDArrayHandle h, IstNDArrayHandle* out);
+/* A new handle on a variable's gradient buffer, or *out = NULL when h is not a variable. */
+IST_API int ist_ndarray_get_grad(IstNDArrayHandle h, IstNDArrayHandle* out);
+/* 0 untracked, 1 variable, 2 recorded op output. */
+IST_API int ist_ndarray_autograd_kind(IstNDArrayHandle h, int* out);
+
+/* Custom autograd functions. The host computes forward itself, then records the node: */
+IST_API int ist_autograd_record_custom(int id, int num_inputs, const IstNDArrayHandle* inputs,
+                                       int num_outputs, const IstNDArrayHandle* outputs);
+/* backward() calls the hook on its own thread with num_ograds new handles the callee owns; the callee
+ * stores num_igrads new handles (or NULL for a zero gradient) that the library takes over. It
+ * returns NULL, or on failure a malloc'd message the library frees. In WebAssembly the hook is
+ * Module.istCustomBackward(id, num_ograds, ograds_ptr, num_igrads, igrads_ptr) (same contract). */
+typedef char* (*IstCustomBackwardFn)(int id, int num_ograds, const IstNDArrayHandle* ograds, int num_igrads,
+                                     IstNDArrayHandle* igrads);
+IST_API int ist_autograd_set_custom_backward(IstCustomBackwardFn fn);
+/* Ids of functions whose recorded node is gone since the last call (up to capacity). */
+IST_API int ist_autograd_take_released_custom(int capacity, int* ids, int* count);
 
 /* ---- serialization (MXNet binary NDArray list format) ---- */
 /* keys may be NULL (list) or num_arrays names (dict). The buffer is owned by

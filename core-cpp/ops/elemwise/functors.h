@@ -46,6 +46,9 @@ IST_MATH_FN1(asinh, asinh)
 IST_MATH_FN1(acosh, acosh)
 IST_MATH_FN1(atanh, atanh)
 IST_MATH_FN1(erf, erf)
+IST_MATH_FN1(erfc, erfc)
+IST_MATH_FN1(tgamma, tgamma)
+IST_MATH_FN1(lgamma, lgamma)
 IST_MATH_FN1(fabs, fabs)
 IST_MATH_FN1(floor, floor)
 IST_MATH_FN1(ceil, ceil)
@@ -54,6 +57,7 @@ IST_MATH_FN1(trunc, trunc)
 IST_MATH_FN2(pow, pow)
 IST_MATH_FN2(hypot, hypot)
 IST_MATH_FN2(fmod, fmod)
+IST_MATH_FN2(atan2, atan2)
 #undef IST_MATH_FN1
 #undef IST_MATH_FN2
 
@@ -225,6 +229,130 @@ IST_UNARY_REAL(log10_grad, R(1) / (x * R(2.30258509299404568402)))
 IST_UNARY_REAL(erf, math::erf(x))
 IST_UNARY_REAL(erf_grad, R(1.12837916709551257390) * math::exp(-(x * x)))  // 2/sqrt(pi)
 
+// erfinv: Giles' single-precision approximation ("Approximating the erfinv function", 2010)
+// refined by two Halley steps, so double precision is reached too. Near |y| = 1 the residual
+// is taken through erfc against 1 - |y| (exact there), where erf itself has no digits left.
+struct erfinv {
+  static constexpr int kCost = 40;
+  static constexpr bool kReal = true;
+  template <typename T> ISTX static T Map(T a) { return convert<T>(eval(RealOf<T>(a))); }
+  template <typename R> ISTX static R eval(R y) {
+    const R ay = math::fabs(y);
+    if (!(ay < R(1))) {  // NaN, +-1 and beyond
+      if (ay == R(1)) return y > R(0) ? R(INFINITY) : R(-INFINITY);
+      return R(NAN);
+    }
+    R w = -math::log((R(1) - ay) * (R(1) + ay)), p;
+    if (w < R(5)) {
+      w = w - R(2.5);
+      p = R(2.81022636e-08);
+      p = R(3.43273939e-07) + p * w;
+      p = R(-3.5233877e-06) + p * w;
+      p = R(-4.39150654e-06) + p * w;
+      p = R(0.00021858087) + p * w;
+      p = R(-0.00125372503) + p * w;
+      p = R(-0.00417768164) + p * w;
+      p = R(0.246640727) + p * w;
+      p = R(1.50140941) + p * w;
+    } else {
+      w = math::sqrt(w) - R(3);
+      p = R(-0.000200214257);
+      p = R(0.000100950558) + p * w;
+      p = R(0.00134934322) + p * w;
+      p = R(-0.00367342844) + p * w;
+      p = R(0.00573950773) + p * w;
+      p = R(-0.0076224613) + p * w;
+      p = R(0.00943887047) + p * w;
+      p = R(1.00167406) + p * w;
+      p = R(2.83297682) + p * w;
+    }
+    R x = p * ay;
+    // Halley on f(x) = erf(x) - |y|: f'' = -2x f', so the step is dx / (1 + x dx), dx = f / f'.
+    for (int k = 0; k < 2; ++k) {
+      const R f = ay <= R(0.5) ? math::erf(x) - ay : (R(1) - ay) - math::erfc(x);
+      const R dx = f / (R(1.12837916709551257390) * math::exp(-(x * x)));
+      x -= dx / (R(1) + x * dx);
+    }
+    return y < R(0) ? -x : x;
+  }
+};
+IST_UNARY_REAL(gamma, math::tgamma(x))
+IST_UNARY_REAL(gammaln, math::lgamma(x))
+// digamma (psi), the derivative of gammaln: reflection for x <= 0 (poles at 0, -1, ... give
+// NaN), the recurrence psi(x) = psi(x + 1) - 1/x up to x >= 10, then the asymptotic series.
+struct digamma {
+  static constexpr int kCost = 40;
+  static constexpr bool kReal = true;
+  template <typename T> ISTX static T Map(T a) { return convert<T>(eval(RealOf<T>(a))); }
+  template <typename R> ISTX static R eval(R x) {
+    R result = R(0);
+    if (x <= R(0)) {
+      if (x == math::floor(x)) return R(NAN);
+      result = -R(math::kPi) / math::tan(R(math::kPi) * x);
+      x = R(1) - x;
+    }
+    while (x < R(10)) {
+      result -= R(1) / x;
+      x += R(1);
+    }
+    const R f = R(1) / (x * x);
+    const R series =
+        f * (R(1.0 / 12) -
+             f * (R(1.0 / 120) -
+                  f * (R(1.0 / 252) -
+                       f * (R(1.0 / 240) - f * (R(1.0 / 132) - f * (R(691.0 / 32760) - f * R(1.0 / 12)))))));
+    return result + math::log(x) - R(0.5) / x - series;
+  }
+};
+
+// trigamma, the derivative of digamma: reflection psi1(x) = pi^2 / sin^2(pi x) - psi1(1 - x)
+// for x <= 0, the recurrence psi1(x) = psi1(x + 1) + 1/x^2 up to x >= 10, then the series.
+struct trigamma {
+  static constexpr int kCost = 40;
+  static constexpr bool kReal = true;
+  template <typename T> ISTX static T Map(T a) { return convert<T>(eval(RealOf<T>(a))); }
+  template <typename R> ISTX static R eval(R x) {
+    R result = R(0), sign = R(1);
+    if (x <= R(0)) {
+      if (x == math::floor(x)) return R(NAN);
+      const R s = math::sin(R(math::kPi) * x);
+      result = R(math::kPi * math::kPi) / (s * s);
+      sign = R(-1);
+      x = R(1) - x;
+    }
+    R rec = R(0);
+    while (x < R(10)) {
+      rec += R(1) / (x * x);
+      x += R(1);
+    }
+    const R f = R(1) / (x * x);
+    // 1/x + 1/(2x^2) + sum B_2k / x^(2k+1)
+    const R series =
+        R(1) / x + R(0.5) * f +
+        f / x * (R(1.0 / 6) -
+                 f * (R(1.0 / 30) -
+                      f * (R(1.0 / 42) - f * (R(1.0 / 30) - f * (R(5.0 / 66) - f * (R(691.0 / 2730) - f * R(7.0 / 6)))))));
+    return result + sign * (rec + series);
+  }
+};
+
+// ---- unary: classification (1 / 0 in the input dtype; integers are finite, never NaN) ----
+struct is_nan {
+  template <typename T> ISTX static T Map(T a) { return math::isNan(a) ? T(1) : T(0); }
+};
+struct is_inf {
+  template <typename T> ISTX static T Map(T a) {
+    if constexpr (std::is_floating_point_v<T>) return (a == T(INFINITY) || a == T(-INFINITY)) ? T(1) : T(0);
+    else return T(0);
+  }
+};
+struct is_finite {
+  template <typename T> ISTX static T Map(T a) {
+    if constexpr (std::is_floating_point_v<T>) return (a - a == T(0)) ? T(1) : T(0);  // NaN, inf fail
+    else return T(1);
+  }
+};
+
 // ---- unary: trigonometry ----
 IST_UNARY_REAL(sin, math::sin(x))
 IST_UNARY_REAL(sin_grad, math::cos(x))
@@ -342,6 +470,8 @@ IST_BINARY_LOGIC(maximum_grad, a >= b)
 IST_BINARY_LOGIC(maximum_rgrad, a < b)
 IST_BINARY_LOGIC(minimum_grad, a <= b)
 IST_BINARY_LOGIC(minimum_rgrad, a > b)
+// arctan2(y, x): the angle of the point (x, y), in (-pi, pi].
+IST_BINARY_REAL(arctan2, math::atan2(x, y))
 IST_BINARY_REAL(hypot, math::hypot(x, y))
 IST_BINARY_REAL(hypot_grad, x / math::hypot(x, y))
 IST_BINARY_REAL(hypot_rgrad, y / math::hypot(x, y))

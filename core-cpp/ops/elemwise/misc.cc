@@ -1,5 +1,5 @@
 // Registrations of the elementwise ops with their own params, inputs or shortcuts: _copy,
-// BlockGrad, clip, where, Cast, _copyto, hard_sigmoid, add_n, smooth_l1.
+// BlockGrad, clip, where, Cast, _copyto, hard_sigmoid, add_n, smooth_l1, _cast_like.
 #include "ops/elemwise/compute.h"
 #include "ops/elemwise/register.h"
 
@@ -28,7 +28,7 @@ IST_REGISTER_ELEMWISE_OP(clip, ())
     .inputs({"data"})
     .params<ClipParam>()
     .inferShape(inferSameShapes)
-    .inferType(inferSameDTypes)
+    .inferType(restrictedTypes(inferSameDTypes, kNumericTypes, "data"))
     .inplace(0, 0)
     .compute(Context::kCPU, clipCompute<cpu>);
 
@@ -63,7 +63,7 @@ IST_REGISTER_ELEMWISE_OP(hard_sigmoid, ())
     .inputs({"data"})
     .params<HardSigmoidParam>()
     .inferShape(inferSameShapes)
-    .inferType(inferSameDTypes)
+    .inferType(restrictedTypes(inferSameDTypes, kFloatTypes, "data"))
     .inplace(0, 0)
     .compute(Context::kCPU, hardSigmoidCompute<cpu>);
 
@@ -72,7 +72,7 @@ IST_REGISTER_ELEMWISE_OP(add_n, ("ElementWiseSum"))
     .variadic("args", "num_args")
     .params<AddNParam>()
     .inferShape(inferSameShapes)
-    .inferType(inferSameDTypes)
+    .inferType(restrictedTypes(inferSameDTypes, kNumericTypes, "args"))
     .inplace(0, 0)
     .compute(Context::kCPU, addNCompute<cpu>);
 
@@ -82,9 +82,28 @@ IST_REGISTER_ELEMWISE_OP(smooth_l1, ())
     .inputs({"data"})
     .params<ScalarParam>()
     .inferShape(inferSameShapes)
-    .inferType(inferSameDTypes)
+    .inferType(restrictedTypes(inferSameDTypes, kFloatTypes, "data"))
     .inplace(0, 0)
     .compute(Context::kCPU, scalarCompute<cpu, smooth_l1, false, kFloatTypes>);
+
+// Gradients of dtype-changing ops (Cast, norm's out_dtype, cumsum's dtype) cast back to the
+// forward input's dtype, known only when the gradient graph runs: hence a cast "like" an array.
+IST_REGISTER_ELEMWISE_OP(_cast_like, ())
+    .describe("Casts data to the dtype of `like` (the shape stays data's).")
+    .inputs({"data", "like"})
+    .inferShape([](const NodeAttrs&, std::vector<Shape>& in, std::vector<Shape>& out) {
+      if (shapeRankKnown(in[0])) out[0] = in[0];
+      else if (shapeRankKnown(out[0])) in[0] = out[0];
+    })
+    .inferType([](const NodeAttrs& attrs, std::vector<int>& in, std::vector<int>& out) {
+      if (in[1] == -1) return;
+      IST_CHECK(out[0] == -1 || out[0] == in[1], opName(attrs), "output",
+                "dtype " << dtypeName(DType(out[0])) << " differs from like's "
+                         << dtypeName(DType(in[1])));
+      out[0] = in[1];
+    })
+    .inplace(0, 0)
+    .compute(Context::kCPU, castCompute<cpu>);
 
 }  // namespace elem
 }  // namespace ist

@@ -47,7 +47,22 @@
   X(rcbrt, reciprocal_cube_root, Numeric, "Returns element-wise 1/cbrt(x).", ())            \
   X(softsign, softsign, Numeric, "Computes softsign x / (1 + abs(x)) element-wise.", ())     \
   X(logical_not, logical_not, All, "Returns the logical NOT of the input: 1 where 0.", ())   \
-  X(erf, erf, Numeric, "Returns element-wise gauss error function of the input.", ())
+  X(erf, erf, Numeric, "Returns element-wise gauss error function of the input.", ())      \
+  X(erfinv, erfinv, Numeric,                                                                 \
+    "Returns element-wise inverse gauss error function of the input (+-inf at +-1, NaN "      \
+    "outside [-1, 1]).", ())                                                                 \
+  X(gamma, gamma, Numeric, "Returns element-wise gamma function of the input.", ())          \
+  X(gammaln, gammaln, Numeric,                                                               \
+    "Returns element-wise log of the absolute value of the gamma function of the input.", ())\
+  X(_digamma, digamma, Numeric,                                                              \
+    "Returns element-wise digamma (the derivative of gammaln); used by their gradients.", ())\
+  X(_trigamma, trigamma, Numeric,                                                            \
+    "Returns element-wise trigamma (the derivative of digamma); used by their gradients.", ())\
+  X(isnan, is_nan, All, "Returns 1 where the input is NaN, else 0, in the input's dtype.", ())\
+  X(isinf, is_inf, All,                                                                      \
+    "Returns 1 where the input is +inf or -inf, else 0, in the input's dtype.", ())          \
+  X(isfinite, is_finite, All,                                                                \
+    "Returns 1 where the input is neither infinite nor NaN, else 0, in the input's dtype.", ())
 
 // Same-shape binary ops (inputs lhs, rhs).
 #define IST_ELEMWISE_BINARY_OPS(X)                                                             \
@@ -93,7 +108,10 @@
   X(broadcast_lesser_equal, le, All, "1 where lhs <= rhs (broadcasting), else 0.", ())        \
   X(broadcast_logical_and, logical_and, All, "Logical AND with broadcasting (1 / 0).", ())    \
   X(broadcast_logical_or, logical_or, All, "Logical OR with broadcasting (1 / 0).", ())       \
-  X(broadcast_logical_xor, logical_xor, All, "Logical XOR with broadcasting (1 / 0).", ())
+  X(broadcast_logical_xor, logical_xor, All, "Logical XOR with broadcasting (1 / 0).", ())    \
+  X(arctan2, arctan2, Float,                                                                 \
+    "Element-wise arc tangent of lhs/rhs choosing the quadrant (NumPy's arctan2), with "       \
+    "broadcasting.", ("_npi_arctan2"))
 
 // Array-with-scalar ops (input data; params scalar, is_int).
 #define IST_SCALAR_OPS(X)                                                                      \
@@ -130,7 +148,11 @@
   X(_logical_or_scalar, logical_or, false, Numeric, "Logical OR with a scalar (1 / 0).",     \
     ("_LogicalOrScalar"))                                                                      \
   X(_logical_xor_scalar, logical_xor, false, Numeric, "Logical XOR with a scalar (1 / 0).",  \
-    ("_LogicalXorScalar"))
+    ("_LogicalXorScalar"))                                                                     \
+  X(_arctan2_scalar, arctan2, false, Float, "Element-wise arctan2(x, scalar).",              \
+    ("_npi_arctan2_scalar"))                                                                   \
+  X(_rarctan2_scalar, arctan2, true, Float, "Element-wise arctan2(scalar, x).",              \
+    ("_npi_rarctan2_scalar"))
 
 // Ops with their own registration in misc.cc, and the compute each uses (Dev: the device type).
 #define IST_ELEMWISE_MISC_OPS(X)                                     \
@@ -142,4 +164,5 @@
   X(_copyto, castCompute<Dev>)                                       \
   X(hard_sigmoid, hardSigmoidCompute<Dev>)                           \
   X(add_n, addNCompute<Dev>)                                         \
-  X(smooth_l1, (scalarCompute<Dev, smooth_l1, false, kFloatTypes>))
+  X(smooth_l1, (scalarCompute<Dev, smooth_l1, false, kFloatTypes>)) \
+  X(_cast_like, castCompute<Dev>)

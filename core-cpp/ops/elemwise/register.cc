@@ -2,6 +2,7 @@
 #include "ops/elemwise/register.h"
 #include "ops/elemwise/elemwise_params.h"
 #include "ops/elemwise/infer.h"
+#include "base/error.h"
 
 namespace ist {
 namespace elem {
@@ -52,6 +53,24 @@ Op& addScalarOp(const char* name, std::initializer_list<const char*> aliases, co
       .inferType(inferScalarDType)
       .inplace(0, 0)
       .compute(Context::kCPU, cpu);
+}
+
+FInferType restrictedTypes(FInferType base, int typeSet, std::string arg) {
+  if (typeSet == 0) return base;  // kAllTypes
+  const bool floatOnly = typeSet == 2;  // kFloatTypes (else kNumericTypes: all but bool)
+  return [base, floatOnly, arg](const NodeAttrs& attrs, std::vector<int>& in, std::vector<int>& out) {
+    base(attrs, in, out);
+    if (out[0] == -1) return;
+    const DType t = DType(out[0]);
+    const bool ok = floatOnly ? dtypeIsFloat(t) : t != DType::kBool;
+    IST_CHECK(ok, opName(attrs), arg,
+              "dtype " << dtypeName(t) << " is not supported by this operator (it takes "
+                       << (floatOnly ? "floating-point" : "numeric, not bool") << " arrays)");
+  };
+}
+
+Op& restrictDTypes(Op& op, int typeSet) {
+  return op.inferType(restrictedTypes(op.inferTypeFn, typeSet, op.inputNames.empty() ? "data" : op.inputNames[0]));
 }
 
 }  // namespace elem

@@ -29,6 +29,13 @@ Op& addBinaryOp(const char* name, std::initializer_list<const char*> aliases, co
 Op& addScalarOp(const char* name, std::initializer_list<const char*> aliases, const char* doc,
                 ComputeFn cpu);
 
+// Makes type inference reject the dtypes the op's compute lacks (typeSet: TypeSet of compute.h;
+// kAllTypes adds nothing), so a bool or integer input fails when the op is called, naming the op,
+// instead of when its result is read.
+Op& restrictDTypes(Op& op, int typeSet);
+// The same check around an inference rule; `arg` is the input named in the error.
+FInferType restrictedTypes(FInferType base, int typeSet, std::string arg);
+
 // Called by the .cu: OpRegistry::addCompute for the GPU.
 void attachGpuCompute(const std::string& name, FCompute fn);
 

@@ -354,14 +354,16 @@ IST_REGISTER_OP(zeros_like)
     .inputs({"data"})
     .inferShape(inferSameShape)
     .inferType(inferSameType)
-    .compute(Context::kCPU, constantCompute<0>);
+    .compute(Context::kCPU, constantCompute<0>)
+    .zeroGradient();
 
 IST_REGISTER_OP(ones_like)
     .describe("Returns an array of ones with the same shape and dtype as the input.")
     .inputs({"data"})
     .inferShape(inferSameShape)
     .inferType(inferSameType)
-    .compute(Context::kCPU, constantCompute<1>);
+    .compute(Context::kCPU, constantCompute<1>)
+    .zeroGradient();
 
 IST_REGISTER_OP(_npi_full_like)
     .describe("Returns an array filled with fill_value, with the shape (and by default the dtype) "
@@ -370,7 +372,8 @@ IST_REGISTER_OP(_npi_full_like)
     .params<FullLikeParam>()
     .inferShape(inferSameShape)
     .inferType(fullLikeType)
-    .compute(Context::kCPU, fullLikeCompute);
+    .compute(Context::kCPU, fullLikeCompute)
+    .zeroGradient();
 
 }  // namespace
 }  // namespace ist

@@ -1,9 +1,13 @@
 // Joining arrays: Concat (concat) along an existing axis, stack along a new one. Each input is
-// one strided copy into its slab of the output (rows of `inner` contiguous elements).
+// one strided copy into its slab of the output (rows of `inner` contiguous elements). Gradients:
+// Concat's is _backward_Concat (the slabs copied back out), stack's is SliceChannel with
+// squeeze_axis.
 #include <climits>
 #include <string>
 #include "base/error.h"
+#include "graph/node.h"
 #include "op/registry.h"
+#include "op/backward_errors.h"
 #include "ops/matrix/strided_copy.h"
 
 namespace ist {
@@ -93,7 +97,71 @@ IST_REGISTER_OP(Concat)
     .params<ConcatParam>()
     .inferShape(concatShape)
     .inferType(sameTypeAll)
-    .compute(Context::kCPU, concatCompute);
+    .compute(Context::kCPU, concatCompute)
+    .gradient([](const NodePtr& n, const std::vector<NodeEntry>& og) {
+      std::vector<NodeEntry> ins{og[0]};
+      ins.insert(ins.end(), n->inputs.begin(), n->inputs.end());
+      NodePtr b = makeNode("_backward_Concat", ins,
+                           {{"dim", std::to_string(n->attrs.get<ConcatParam>().dim)}});
+      std::vector<NodeEntry> g;
+      for (uint32_t k = 0; k < n->inputs.size(); ++k) g.push_back(NodeEntry{b, k});
+      return g;
+    });
+
+// ---- _backward_Concat: (out_grad, data...) -> one gradient per data, each its slab of out_grad ----
+
+void concatBackwardShape(const NodeAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
+  std::vector<Shape> data(in.begin() + 1, in.end()), o(1);
+  concatShape(attrs, data, o);
+  if (!shapeIsKnown(o[0])) return;
+  if (shapeIsKnown(in[0]))
+    IST_CHECK(in[0] == o[0], "_backward_Concat", "out_grad",
+              "out_grad has shape " << shapeString(in[0]) << " but the inputs " << shapesString(data)
+                                    << " concatenate to " << shapeString(o[0]));
+  for (size_t k = 0; k < data.size(); ++k) out[k] = data[k];
+}
+
+void concatBackwardType(const NodeAttrs& attrs, std::vector<int>& in, std::vector<int>& out) {
+  std::vector<int> all(in), o(1, -1);
+  sameTypeAll(attrs, all, o);
+  if (o[0] < 0) return;
+  for (auto& t : in) t = o[0];
+  for (auto& t : out) t = o[0];
+}
+
+void concatBackwardCompute(const NodeAttrs& attrs, const OpContext&, const std::vector<TBlob>& in,
+                           const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
+  const Shape& os = in[0].shape;
+  const int axis =
+      normalizeAxis(attrs.get<ConcatParam>().dim, static_cast<int>(os.size()), "Concat", "dim");
+  int64_t outer = 1, inner = 1;
+  for (int i = 0; i < axis; ++i) outer *= os[i];
+  for (size_t i = axis + 1; i < os.size(); ++i) inner *= os[i];
+  const int64_t es = static_cast<int64_t>(dtypeSize(in[0].dtype));
+  int64_t offset = 0;
+  for (size_t k = 0; k < out.size(); ++k) {
+    const int64_t rows = out[k].shape[axis];
+    const char* src = static_cast<const char*>(in[0].dptr) + offset * inner * es;
+    copyStrided(in[0].dtype, Shape{outer, rows * inner}, out[k].dptr, {rows * inner, 1}, src,
+                {os[axis] * inner, 1}, req[k], "_backward_Concat");
+    offset += rows;
+  }
+}
+
+IST_REGISTER_OP(_backward_Concat)
+    .describe("Gradient of Concat: splits out_grad into one slab per concatenated input.")
+    .inputs({"out_grad"})
+    .variadic("data", "num_args")
+    .numOutputs([](const NodeAttrs& attrs) { return attrs.get<ConcatParam>().num_args; })
+    .params<ConcatParam>()
+    .inferShape(namedShape("_backward_Concat", concatBackwardShape))
+    .inferType(concatBackwardType)
+    .compute(Context::kCPU, namedCompute("_backward_Concat", concatBackwardCompute))
+    .gradient([](const NodePtr& n, const std::vector<NodeEntry>& g) {
+      std::vector<NodeEntry> r(n->inputs.size());
+      r[0] = makeEntry("Concat", g, {{"dim", std::to_string(n->attrs.get<ConcatParam>().dim)}});
+      return r;
+    });
 
 // ---- stack ----
 
@@ -142,7 +210,17 @@ IST_REGISTER_OP(stack)
     .params<StackParam>()
     .inferShape(stackShape)
     .inferType(sameTypeAll)
-    .compute(Context::kCPU, stackCompute);
+    .compute(Context::kCPU, stackCompute)
+    .gradient([](const NodePtr& n, const std::vector<NodeEntry>& og) {
+      const auto& p = n->attrs.get<StackParam>();
+      NodePtr b = makeNode("SliceChannel", {og[0]},
+                           {{"axis", std::to_string(p.axis)},
+                            {"num_outputs", std::to_string(n->inputs.size())},
+                            {"squeeze_axis", "True"}});
+      std::vector<NodeEntry> g;
+      for (uint32_t k = 0; k < n->inputs.size(); ++k) g.push_back(NodeEntry{b, k});
+      return g;
+    });
 
 }  // namespace
 }  // namespace ist

@@ -1,8 +1,12 @@
-// dot and batch_dot: matrix products on the blocked GEMM (kernels/cpu/gemm.h), MXNet 1.x shapes.
+// dot and batch_dot: matrix products on the blocked GEMM (kernels/cpu/gemm.h), MXNet 1.x shapes,
+// and their gradients (_backward_dot, _backward_batch_dot).
+#include <cstring>
 #include <string>
 #include "base/error.h"
+#include "graph/node.h"
 #include "kernels/cpu/gemm.h"
 #include "op/registry.h"
+#include "op/backward_errors.h"
 
 namespace ist {
 namespace {
@@ -177,6 +181,122 @@ void batchDotCompute(const NodeAttrs& attrs, const OpContext&, const std::vector
                    g.M * g.N, "batch_dot");
 }
 
+// ---- gradients ----
+//
+// Both products are bilinear, C = f(A, B). Their backward op returns the adjoints
+// (f_A*(og; B), f_B*(og; A)). It is bilinear too, so for incoming gradients (gA, gB) of its two
+// outputs: d og = f(gA, B) + f(A, gB); only the second output depends on A, and
+// <gB, f_B*(og; A)> = <A, f_A*(og; gB)>, so dA = _backward(og, ., gB)[0]; likewise
+// dB = _backward(og, gA, .)[1]. Every order of derivative is again dot / _backward_dot.
+
+// The two adjoint GEMMs of one (batched) product op(A) . op(B) = og, on the stored layouts.
+void dotBackwardGemm(DType dt, const DotParam& p, int64_t batch, int64_t M, int64_t N, int64_t K,
+                     const void* og, const void* A, const void* B, void* dA, void* dB, OpReq reqA,
+                     OpReq reqB, const char* op) {
+  const bool ta = p.transpose_a, tb = p.transpose_b;
+  // Stored A is (ta ? K x M : M x K), stored B is (tb ? N x K : K x N), og is M x N.
+  const int64_t lda = ta ? M : K, ldb = tb ? K : N, ldo = N;
+  const int64_t sA = M * K, sB = K * N, sO = M * N;
+  auto run = [&](bool tx, bool ty, int64_t m, int64_t n, int64_t k, const void* X, int64_t ldx,
+                 int64_t sx, const void* Y, int64_t ldy, int64_t sy, void* Z, int64_t ldz,
+                 int64_t sz, OpReq req) {
+    if (req == OpReq::kNull) return;
+    const double beta = req == OpReq::kAddTo ? 1.0 : 0.0;
+    if (batch == 1) gemmDType(dt, tx, ty, m, n, k, 1.0, X, ldx, Y, ldy, beta, Z, ldz, op);
+    else gemmBatchedDType(dt, batch, tx, ty, m, n, k, 1.0, X, ldx, sx, Y, ldy, sy, beta, Z, ldz, sz, op);
+  };
+  if (!ta) {
+    // dA (M x K) = og . op(B)^T
+    if (!tb) run(false, true, M, K, N, og, ldo, sO, B, ldb, sB, dA, K, sA, reqA);
+    else run(false, false, M, K, N, og, ldo, sO, B, ldb, sB, dA, K, sA, reqA);
+  } else {
+    // dA (K x M) = op(B) . og^T
+    if (!tb) run(false, true, K, M, N, B, ldb, sB, og, ldo, sO, dA, M, sA, reqA);
+    else run(true, true, K, M, N, B, ldb, sB, og, ldo, sO, dA, M, sA, reqA);
+  }
+  if (!tb) {
+    // dB (K x N) = op(A)^T . og
+    if (!ta) run(true, false, K, N, M, A, lda, sA, og, ldo, sO, dB, N, sB, reqB);
+    else run(false, false, K, N, M, A, lda, sA, og, ldo, sO, dB, N, sB, reqB);
+  } else {
+    // dB (N x K) = og^T . op(A)
+    if (!ta) run(true, false, N, K, M, og, ldo, sO, A, lda, sA, dB, K, sB, reqB);
+    else run(true, true, N, K, M, og, ldo, sO, A, lda, sA, dB, K, sB, reqB);
+  }
+}
+
+// Zeroes an output the GEMMs will not touch (K == 0 leaves dA/dB empty anyway; M or N == 0
+// means the gradients are all zero).
+void zeroIfWrite(const TBlob& b, OpReq req) {
+  if (req == OpReq::kWriteTo || req == OpReq::kWriteInplace)
+    std::memset(b.dptr, 0, static_cast<size_t>(b.size()) * dtypeSize(b.dtype));
+}
+
+// Inputs: out_grad, lhs, rhs; outputs: lhs_grad, rhs_grad.
+void dotBackwardShape(const NodeAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
+  if (!shapeIsKnown(in[1]) || !shapeIsKnown(in[2])) return;
+  Shape o;
+  if (attrs.op->name == "_backward_dot") dotGeometry(in[1], in[2], attrs.get<DotParam>(), &o);
+  else batchGeometry(in[1], in[2], attrs.get<DotParam>(), &o);
+  if (shapeIsKnown(in[0]))
+    IST_CHECK(in[0] == o, attrs.op->name, "out_grad",
+              "out_grad has shape " << shapeString(in[0]) << " but the product of "
+                                    << shapeString(in[1]) << " and " << shapeString(in[2])
+                                    << " has shape " << shapeString(o));
+  out[0] = in[1];
+  out[1] = in[2];
+}
+
+void dotBackwardType(const NodeAttrs& attrs, std::vector<int>& in, std::vector<int>& out) {
+  std::vector<int> ab{in[1], in[2]}, o{in[0]};
+  matmulType(attrs, ab, o);
+  out[0] = out[1] = ab[0];
+}
+
+void dotBackwardCompute(const NodeAttrs& attrs, const OpContext&, const std::vector<TBlob>& in,
+                        const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
+  const auto& p = attrs.get<DotParam>();
+  const bool batched = attrs.op->name == "_backward_batch_dot";
+  const char* op = batched ? "batch_dot" : "dot";
+  int64_t batch = 1, M, N, K;
+  if (batched) {
+    const BatchGeometry g = batchGeometry(in[1].shape, in[2].shape, p, nullptr);
+    batch = g.batch; M = g.M; N = g.N; K = g.K;
+  } else {
+    const DotGeometry g = dotGeometry(in[1].shape, in[2].shape, p, nullptr);
+    M = g.M; N = g.N; K = g.K;
+  }
+  if (batch * M * N == 0) {
+    zeroIfWrite(out[0], req[0]);
+    zeroIfWrite(out[1], req[1]);
+    return;
+  }
+  if (K == 0) return;
+  dotBackwardGemm(in[0].dtype, p, batch, M, N, K, in[0].dptr, in[1].dptr, in[2].dptr, out[0].dptr,
+                  out[1].dptr, req[0], req[1], op);
+}
+
+// The forward op's gradient: one _backward_<op> node with two outputs.
+FGradient productGradient(const std::string& backwardOp) {
+  return [backwardOp](const NodePtr& n, const std::vector<NodeEntry>& og) {
+    NodePtr b = makeNode(backwardOp, {og[0], n->inputs[0], n->inputs[1]}, n->attrs.dict);
+    return std::vector<NodeEntry>{NodeEntry{b, 0}, NodeEntry{b, 1}};
+  };
+}
+
+// The backward op's gradient (see the comment above): inputs (og, A, B), incoming (gA, gB).
+FGradient productBackwardGradient(const std::string& forwardOp, const std::string& backwardOp) {
+  return [forwardOp, backwardOp](const NodePtr& n, const std::vector<NodeEntry>& g) {
+    const NodeEntry &og = n->inputs[0], &a = n->inputs[1], &b = n->inputs[2];
+    const AttrDict& d = n->attrs.dict;
+    NodeEntry dOg = makeEntry("elemwise_add", {makeEntry(forwardOp, {g[0], b}, d),
+                                               makeEntry(forwardOp, {a, g[1]}, d)});
+    NodeEntry dA{makeNode(backwardOp, {og, a, g[1]}, d), 0};
+    NodeEntry dB{makeNode(backwardOp, {og, g[0], b}, d), 1};
+    return std::vector<NodeEntry>{dOg, dA, dB};
+  };
+}
+
 IST_REGISTER_OP(dot)
     .describe(
         "Dot product of two arrays. 1-D . 1-D gives the inner product (shape (1,)); 2-D . 2-D the "
@@ -187,7 +307,8 @@ IST_REGISTER_OP(dot)
     .params<DotParam>()
     .inferShape(dotShape)
     .inferType(matmulType)
-    .compute(Context::kCPU, dotCompute);
+    .compute(Context::kCPU, dotCompute)
+    .gradient(productGradient("_backward_dot"));
 
 IST_REGISTER_OP(batch_dot)
     .describe(
@@ -197,7 +318,28 @@ IST_REGISTER_OP(batch_dot)
     .params<DotParam>()
     .inferShape(batchDotShape)
     .inferType(matmulType)
-    .compute(Context::kCPU, batchDotCompute);
+    .compute(Context::kCPU, batchDotCompute)
+    .gradient(productGradient("_backward_batch_dot"));
+
+IST_REGISTER_OP(_backward_dot)
+    .describe("Gradient of dot: (out_grad, lhs, rhs) -> (lhs_grad, rhs_grad).")
+    .inputs({"out_grad", "lhs", "rhs"})
+    .outputs({"lhs_grad", "rhs_grad"})
+    .params<DotParam>()
+    .inferShape(namedShape("_backward_dot", dotBackwardShape))
+    .inferType(dotBackwardType)
+    .compute(Context::kCPU, namedCompute("_backward_dot", dotBackwardCompute))
+    .gradient(productBackwardGradient("dot", "_backward_dot"));
+
+IST_REGISTER_OP(_backward_batch_dot)
+    .describe("Gradient of batch_dot: (out_grad, lhs, rhs) -> (lhs_grad, rhs_grad).")
+    .inputs({"out_grad", "lhs", "rhs"})
+    .outputs({"lhs_grad", "rhs_grad"})
+    .params<DotParam>()
+    .inferShape(namedShape("_backward_batch_dot", dotBackwardShape))
+    .inferType(dotBackwardType)
+    .compute(Context::kCPU, namedCompute("_backward_batch_dot", dotBackwardCompute))
+    .gradient(productBackwardGradient("batch_dot", "_backward_batch_dot"));
 
 }  // namespace
 }  // namespace ist

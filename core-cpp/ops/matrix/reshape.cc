@@ -1,15 +1,24 @@
-// Shape-only ops over contiguous data: Reshape (reshape), Flatten (flatten), expand_dims, squeeze.
-// The output holds the input's elements in the same order, so compute is one (parallel) copy, or
-// nothing when the runtime gave the output the input's memory.
+// Shape-only ops over contiguous data: Reshape (reshape), Flatten (flatten), expand_dims, squeeze,
+// reshape_like; and shape_array / size_array. The output holds the input's elements in the same
+// order, so compute is one (parallel) copy, or nothing when the runtime gave the output the
+// input's memory; every gradient is the output gradient reshaped like the input (reshape_like).
 #include <optional>
 #include <string>
 #include "base/error.h"
+#include "graph/node.h"
 #include "ndarray/ndarray.h"
 #include "op/registry.h"
 #include "ops/matrix/strided_copy.h"
 
 namespace ist {
 namespace {
+
+// d data = reshape_like(og, data), for every op here whose input 0 is the data.
+std::vector<NodeEntry> reshapeGradient(const NodePtr& n, const std::vector<NodeEntry>& og) {
+  std::vector<NodeEntry> g(n->inputs.size());
+  g[0] = makeEntry("reshape_like", {og[0], n->inputs[0]});
+  return g;
+}
 
 void sameDataCompute(const NodeAttrs& attrs, const OpContext&, const std::vector<TBlob>& in,
                      const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
@@ -94,7 +103,8 @@ IST_REGISTER_OP(Reshape)
     .inferShape(reshapeShape)
     .inferType(inferSameType)
     .inplace(0, 0)
-    .compute(Context::kCPU, sameDataCompute);
+    .compute(Context::kCPU, sameDataCompute)
+    .gradient(reshapeGradient);
 
 // ---- Flatten ----
 
@@ -117,7 +127,8 @@ IST_REGISTER_OP(Flatten)
     .inferShape(flattenShape)
     .inferType(inferSameType)
     .inplace(0, 0)
-    .compute(Context::kCPU, sameDataCompute);
+    .compute(Context::kCPU, sameDataCompute)
+    .gradient(reshapeGradient);
 
 // ---- expand_dims ----
 
@@ -147,7 +158,8 @@ IST_REGISTER_OP(expand_dims)
     .inferShape(expandDimsShape)
     .inferType(inferSameType)
     .inplace(0, 0)
-    .compute(Context::kCPU, sameDataCompute);
+    .compute(Context::kCPU, sameDataCompute)
+    .gradient(reshapeGradient);
 
 // ---- squeeze ----
 
@@ -195,7 +207,129 @@ IST_REGISTER_OP(squeeze)
     .inferShape(squeezeShape)
     .inferType(inferSameType)
     .inplace(0, 0)
-    .compute(Context::kCPU, sameDataCompute);
+    .compute(Context::kCPU, sameDataCompute)
+    .gradient(reshapeGradient);
+
+// ---- reshape_like ----
+
+struct ReshapeLikeParam {
+  std::optional<int> lhs_begin, lhs_end, rhs_begin, rhs_end;
+  static void declare(ParamDecl<ReshapeLikeParam>& d) {
+    d.field("lhs_begin", &ReshapeLikeParam::lhs_begin)
+        .setDefault(std::nullopt)
+        .doc("Defaults to 0. The beginning index along which the lhs dimensions are to be "
+             "reshaped. Supports negative indices.");
+    d.field("lhs_end", &ReshapeLikeParam::lhs_end)
+        .setDefault(std::nullopt)
+        .doc("Defaults to None. The ending index along which the lhs dimensions are to be used for "
+             "reshaping. Supports negative indices.");
+    d.field("rhs_begin", &ReshapeLikeParam::rhs_begin)
+        .setDefault(std::nullopt)
+        .doc("Defaults to 0. The beginning index along which the rhs dimensions are to be used for "
+             "reshaping. Supports negative indices.");
+    d.field("rhs_end", &ReshapeLikeParam::rhs_end)
+        .setDefault(std::nullopt)
+        .doc("Defaults to None. The ending index along which the rhs dimensions are to be used for "
+             "reshaping. Supports negative indices.");
+  }
+};
+
+// [begin, end) of one side, negative values counted from the end. MXNet needs begin < end; an
+// empty range is allowed here so that 0-d arrays (no dims at all) can be reshaped like others.
+void likeRange(const Shape& s, const std::optional<int>& begin, const std::optional<int>& end,
+               const char* side, int* b, int* e) {
+  const char* op = "reshape_like";
+  const int nd = static_cast<int>(s.size());
+  const std::string bName = std::string(side) + "_begin", eName = std::string(side) + "_end";
+  *b = begin ? *begin : 0;
+  if (*b < 0) *b += nd;
+  *e = end ? *end : nd;
+  if (*e < 0) *e += nd;
+  IST_CHECK(*b >= 0 && *b <= nd, op, bName.c_str(),
+            bName << "=" << (begin ? *begin : 0) << " is out of range for " << side << " shape "
+                  << shapeString(s));
+  IST_CHECK(*e >= *b && *e <= nd, op, eName.c_str(),
+            eName << "=" << (end ? std::to_string(*end) : std::string("None"))
+                  << " is out of range (or before " << bName << ") for " << side << " shape "
+                  << shapeString(s));
+}
+
+void reshapeLikeShape(const NodeAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
+  if (!shapeIsKnown(in[0]) || !shapeIsKnown(in[1])) return;
+  const auto& p = attrs.get<ReshapeLikeParam>();
+  int lb, le, rb, re;
+  likeRange(in[0], p.lhs_begin, p.lhs_end, "lhs", &lb, &le);
+  likeRange(in[1], p.rhs_begin, p.rhs_end, "rhs", &rb, &re);
+  Shape o(in[0].begin(), in[0].begin() + lb);
+  o.insert(o.end(), in[1].begin() + rb, in[1].begin() + re);
+  o.insert(o.end(), in[0].begin() + le, in[0].end());
+  IST_CHECK(shapeSize(o) == shapeSize(in[0]), "reshape_like", "rhs",
+            "cannot reshape lhs " << shapeString(in[0]) << " (" << shapeSize(in[0])
+                                  << " elements) like rhs " << shapeString(in[1]) << " into "
+                                  << shapeString(o) << " (" << shapeSize(o) << " elements)");
+  out[0] = o;
+}
+
+void lhsType(const NodeAttrs&, std::vector<int>& in, std::vector<int>& out) {
+  if (in[0] >= 0) out[0] = in[0];
+  else if (out[0] >= 0) in[0] = out[0];
+}
+
+IST_REGISTER_OP(reshape_like)
+    .describe("Reshapes lhs to the shape of rhs, or replaces lhs's dims [lhs_begin, lhs_end) by "
+              "rhs's dims [rhs_begin, rhs_end); the number of elements must stay the same.\n\n"
+              "Example: x of shape (30, 7), y of shape (15, 2, 4): reshape_like(x, y, lhs_begin=0, "
+              "lhs_end=1, rhs_begin=0, rhs_end=2) has shape (15, 2, 7).")
+    .inputs({"lhs", "rhs"})
+    .params<ReshapeLikeParam>()
+    .inferShape(reshapeLikeShape)
+    .inferType(lhsType)
+    .inplace(0, 0)
+    .compute(Context::kCPU, sameDataCompute)
+    .gradient(reshapeGradient);
+
+// ---- shape_array / size_array ----
+
+void int64Type(const NodeAttrs&, std::vector<int>&, std::vector<int>& out) {
+  out[0] = static_cast<int>(DType::kInt64);
+}
+
+void shapeArrayCompute(const NodeAttrs& attrs, const OpContext&, const std::vector<TBlob>& in,
+                       const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
+  if (req[0] == OpReq::kNull) return;
+  const bool size = attrs.op->name == "size_array";
+  int64_t* o = out[0].data<int64_t>();
+  const Shape& s = in[0].shape;
+  const bool add = req[0] == OpReq::kAddTo;
+  if (size) {
+    o[0] = (add ? o[0] : 0) + shapeSize(s);
+    return;
+  }
+  for (size_t i = 0; i < s.size(); ++i) o[i] = (add ? o[i] : 0) + s[i];
+}
+
+IST_REGISTER_OP(shape_array)
+    .describe("Returns a 1-D int64 array containing the shape of data.\n\n"
+              "Example: shape_array([[1, 2, 3, 4], [5, 6, 7, 8]]) = [2, 4]")
+    .inputs({"data"})
+    .inferShape([](const NodeAttrs&, std::vector<Shape>& in, std::vector<Shape>& out) {
+      if (!shapeRankKnown(in[0])) return;
+      out[0] = Shape{static_cast<int64_t>(in[0].size())};
+    })
+    .inferType(int64Type)
+    .compute(Context::kCPU, shapeArrayCompute)
+    .zeroGradient();
+
+IST_REGISTER_OP(size_array)
+    .describe("Returns a 1-D int64 array of one element: the number of elements of data.\n\n"
+              "Example: size_array([[1, 2, 3, 4], [5, 6, 7, 8]]) = [8]")
+    .inputs({"data"})
+    .inferShape([](const NodeAttrs&, std::vector<Shape>&, std::vector<Shape>& out) {
+      out[0] = Shape{1};
+    })
+    .inferType(int64Type)
+    .compute(Context::kCPU, shapeArrayCompute)
+    .zeroGradient();
 
 }  // namespace
 }  // namespace ist

@@ -1,6 +1,8 @@
-// reverse (flip): the input read backwards (negative strides) along the chosen axes.
+// reverse (flip): the input read backwards (negative strides) along the chosen axes. It is its
+// own inverse, so the gradient reverses the output gradient.
 #include <string>
 #include "base/error.h"
+#include "graph/node.h"
 #include "op/registry.h"
 #include "ops/matrix/strided_copy.h"
 
@@ -57,7 +59,10 @@ IST_REGISTER_OP(reverse)
     .params<ReverseParam>()
     .inferShape(reverseShape)
     .inferType(inferSameType)
-    .compute(Context::kCPU, reverseCompute);
+    .compute(Context::kCPU, reverseCompute)
+    .gradient([](const NodePtr& n, const std::vector<NodeEntry>& og) {
+      return std::vector<NodeEntry>{makeEntry("reverse", {og[0]}, n->attrs.dict)};
+    });
 
 }  // namespace
 }  // namespace ist

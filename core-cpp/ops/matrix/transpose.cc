@@ -1,7 +1,9 @@
-// Axis permutations: transpose, SwapAxis (swapaxes), depth_to_space, space_to_depth.
+// Axis permutations: transpose, SwapAxis (swapaxes), depth_to_space, space_to_depth. Each
+// gradient is the inverse permutation of the output gradient.
 #include <algorithm>
 #include <string>
 #include "base/error.h"
+#include "graph/node.h"
 #include "op/registry.h"
 #include "ops/matrix/strided_copy.h"
 
@@ -70,7 +72,17 @@ IST_REGISTER_OP(transpose)
     .params<TransposeParam>()
     .inferShape(transposeShape)
     .inferType(inferSameType)
-    .compute(Context::kCPU, transposeCompute);
+    .compute(Context::kCPU, transposeCompute)
+    .gradient([](const NodePtr& n, const std::vector<NodeEntry>& og) {
+      const Shape& axes = n->attrs.get<TransposeParam>().axes;
+      if (axes.empty()) return std::vector<NodeEntry>{makeEntry("transpose", {og[0]})};
+      // Inverse permutation; axes has one entry per dim, so its length is the rank.
+      const int nd = static_cast<int>(axes.size());
+      Shape inv(nd);
+      for (int i = 0; i < nd; ++i) inv[normalizeAxis(axes[i], nd, "transpose", "axes")] = i;
+      return std::vector<NodeEntry>{
+          makeEntry("transpose", {og[0]}, {{"axes", paramparse::Codec<Shape>::format(inv)}})};
+    });
 
 // ---- SwapAxis ----
 
@@ -113,7 +125,10 @@ IST_REGISTER_OP(SwapAxis)
     .params<SwapAxisParam>()
     .inferShape(swapAxisShape)
     .inferType(inferSameType)
-    .compute(Context::kCPU, swapAxisCompute);
+    .compute(Context::kCPU, swapAxisCompute)
+    .gradient([](const NodePtr& n, const std::vector<NodeEntry>& og) {
+      return std::vector<NodeEntry>{makeEntry("SwapAxis", {og[0]}, n->attrs.dict)};
+    });
 
 // ---- depth_to_space / space_to_depth ----
 
@@ -183,7 +198,10 @@ IST_REGISTER_OP(depth_to_space)
     .params<BlockSizeParam>()
     .inferShape(depthToSpaceShape)
     .inferType(inferSameType)
-    .compute(Context::kCPU, depthToSpaceCompute);
+    .compute(Context::kCPU, depthToSpaceCompute)
+    .gradient([](const NodePtr& n, const std::vector<NodeEntry>& og) {
+      return std::vector<NodeEntry>{makeEntry("space_to_depth", {og[0]}, n->attrs.dict)};
+    });
 
 IST_REGISTER_OP(space_to_depth)
     .describe("Moves blocks of height and width into the depth (channel) dimension.")
@@ -191,7 +209,10 @@ IST_REGISTER_OP(space_to_depth)
     .params<BlockSizeParam>()
     .inferShape(spaceToDepthShape)
     .inferType(inferSameType)
-    .compute(Context::kCPU, spaceToDepthCompute);
+    .compute(Context::kCPU, spaceToDepthCompute)
+    .gradient([](const NodePtr& n, const std::vector<NodeEntry>& og) {
+      return std::vector<NodeEntry>{makeEntry("depth_to_space", {og[0]}, n->attrs.dict)};
+    });
 
 }  // namespace
 }  // namespace ist

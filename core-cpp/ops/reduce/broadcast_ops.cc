@@ -2,6 +2,7 @@
 // broadcast_like, which repeat an array along its size-1 axes (MXNet 1.x shape rules).
 #include <cstring>
 #include <vector>
+#include "ops/reduce/broadcast_kernel.h"
 #include "ops/reduce/reduce_axes.h"
 #include "ops/reduce/reduce_kernel.h"
 
@@ -38,56 +39,13 @@ struct BroadcastLikeParam {
   }
 };
 
-// Copies x (shape `in`, same rank as `out`, 1 on broadcast axes) into every position of out.
-template <typename T>
-void broadcastInto(const T* x, const Shape& in, const Shape& outShape, T* out, OpReq req) {
-  // Compact: drop size-1 output dims, merge neighbours that are both broadcast or both copied.
-  std::vector<int64_t> dims, istr;
-  std::vector<int64_t> inStrides = shapeStrides(in);
-  for (size_t i = 0; i < outShape.size(); ++i) {
-    if (outShape[i] == 1) continue;
-    int64_t s = in[i] == 1 ? 0 : inStrides[i];
-    if (!dims.empty() && (istr.back() == 0) == (s == 0)) {
-      dims.back() *= outShape[i];
-      istr.back() = s;  // inner stride of the merged pair
-    } else {
-      dims.push_back(outShape[i]);
-      istr.push_back(s);
-    }
-  }
-  const int64_t numOut = shapeSize(outShape);
-  if (numOut == 0) return;
-  const int64_t L = dims.empty() ? 1 : dims.back();
-  const bool copyRow = !dims.empty() && istr.back() != 0;
-  reduce::Walker rows;
-  for (size_t k = 0; k + 1 < dims.size(); ++k) {
-    rows.dims.push_back(dims[k]);
-    rows.strides.push_back(istr[k]);
-  }
-  parallelFor(numOut / L, L, [&](int64_t r0, int64_t r1) {
-    reduce::Walker w = rows;
-    w.seek(r0);
-    for (int64_t r = r0; r < r1; ++r, w.next()) {
-      const T* src = x + w.off;
-      T* dst = out + r * L;
-      if (req == OpReq::kAddTo) {
-        for (int64_t i = 0; i < L; ++i) reduce::storeOut(dst, i, static_cast<reduce::CT<T>>(src[copyRow ? i : 0]), req);
-      } else if (copyRow) {
-        std::memcpy(dst, src, static_cast<size_t>(L) * sizeof(T));
-      } else {
-        std::fill(dst, dst + L, *src);
-      }
-    }
-  });
-}
-
 void broadcastCompute(const NodeAttrs& attrs, const OpContext&, const std::vector<TBlob>& in,
                       const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
   if (req[0] == OpReq::kNull) return;
   const char* op = attrs.op ? attrs.op->name.c_str() : "broadcast_to";
   const TBlob& x = in[0];
   IST_TYPE_SWITCH_ALL(x.dtype, DT, op,
-                      broadcastInto(x.data<DT>(), x.shape, out[0].shape, out[0].data<DT>(), req[0]));
+                      reduce::broadcastInto(x.data<DT>(), x.shape, out[0].shape, out[0].data<DT>(), req[0]));
 }
 
 void broadcastToShape(const NodeAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {

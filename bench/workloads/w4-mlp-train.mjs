@@ -1,0 +1,93 @@
+// W4: one training step of an MLP 784-512-512-10 (ReLU, softmax cross-entropy) on a batch of 128:
+// forward, backward through autograd, and a plain SGD update of the six parameters.
+
+export const id = 'W4';
+export const title = 'MLP train step';
+
+const B = 128, sizes = [784, 512, 512, 10];
+const flops = 3 * 2 * B * (784 * 512 + 512 * 512 + 512 * 10);  // forward + two backward GEMMs per layer
+
+export const cases = [{
+  id: 'W4',
+  label: `MLP 784-512-512-10 b${B} step`,
+  params: {},
+  timing: { warmup: 3, reps: 30, budgetMs: 20000 },
+  units: [
+    { name: 'ms', of: (ms) => ms },
+    { name: 'GFLOP/s', of: (ms) => flops / (ms * 1e6) },
+  ],
+}];
+
+export const targets = [
+  { case: 'W4', ratio: ['torch', 'iso-native'], atLeast: 1 / 1.5, text: 'native MLP step within 1.5x of PyTorch' },
+  { case: 'W4', ratio: ['tfjs-wasm', 'iso-wasm-1t'], atLeast: 1.0, text: 'wasm-single MLP step >= tfjs-backend-wasm' },
+];
+
+const lr = 0.01;
+
+export const impl = {
+  async isotensor({ mx }) {
+    const { nd, autograd } = mx;
+    const params = [];
+    for (let i = 0; i < 3; i++) {
+      const w = nd.random.normal({ scale: Math.sqrt(2 / sizes[i]), shape: [sizes[i + 1], sizes[i]] });
+      const b = nd.zeros([sizes[i + 1]]);
+      w.attachGrad();
+      b.attachGrad();
+      params.push(w, b);
+    }
+    const x = nd.random.uniform({ shape: [B, 784] });
+    const label = nd.array(Array.from({ length: B }, (_, i) => i % 10));
+    const step = () => mx.scope(() => {
+      const loss = autograd.record(() => {
+        let h = x;
+        for (let i = 0; i < 3; i++) {
+          h = nd.FullyConnected(h, params[2 * i], params[2 * i + 1], { numHidden: sizes[i + 1] });
+          if (i < 2) h = nd.relu(h);
+        }
+        return nd.softmax_cross_entropy(h, label);
+      });
+      loss.backward();
+      for (const p of params) nd.elemwise_sub(p, nd._mul_scalar(p.grad, { scalar: lr }), { out: p });
+      return loss;
+    });
+    // The loss must fall on a fixed batch: a broken gradient would not.
+    const first = step().asScalar();
+    for (let i = 0; i < 5; i++) step();
+    const later = step().asScalar();
+    if (!(later < first)) throw new Error(`MLP check: loss ${first} -> ${later} did not decrease`);
+    return {
+      call() {
+        step().dispose();
+        mx.waitAll();
+      },
+      dispose() { params.forEach((p) => p.dispose()); x.dispose(); label.dispose(); },
+    };
+  },
+
+  async tfjs({ tf }) {
+    const vars = [];
+    for (let i = 0; i < 3; i++) {
+      vars.push(tf.variable(tf.randomNormal([sizes[i], sizes[i + 1]], 0, Math.sqrt(2 / sizes[i]))));
+      vars.push(tf.variable(tf.zeros([sizes[i + 1]])));
+    }
+    const x = tf.randomUniform([B, 784]);
+    const labels = tf.oneHot(tf.tensor1d(Array.from({ length: B }, (_, i) => i % 10), 'int32'), 10);
+    const opt = tf.train.sgd(lr);
+    return {
+      call() {
+        tf.tidy(() => {
+          opt.minimize(() => {
+            let h = x;
+            for (let i = 0; i < 3; i++) {
+              h = tf.add(tf.matMul(h, vars[2 * i]), vars[2 * i + 1]);
+              if (i < 2) h = tf.relu(h);
+            }
+            return tf.losses.softmaxCrossEntropy(labels, h, undefined, undefined, tf.Reduction.SUM);
+          }, false, vars);
+        });
+      },
+      dispose() { vars.forEach((v) => v.dispose()); x.dispose(); labels.dispose(); opt.dispose(); },
+    };
+  },
+};

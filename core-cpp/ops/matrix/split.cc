@@ -1,0 +1,98 @@
+// SliceChannel (split): splits an array into num_outputs equal parts along an axis, each a strided
+// copy of its slab; the gradient joins the output gradients again (Concat, or stack when the
+// axis was squeezed).
+#include <climits>
+#include <string>
+#include "base/error.h"
+#include "graph/node.h"
+#include "op/registry.h"
+#include "ops/matrix/strided_copy.h"
+
+namespace ist {
+namespace {
+
+struct SliceChannelParam {
+  int num_outputs = 1;
+  int axis = 1;
+  bool squeeze_axis = false;
+  static void declare(ParamDecl<SliceChannelParam>& d) {
+    d.field("num_outputs", &SliceChannelParam::num_outputs)
+        .range(1, INT_MAX)
+        .doc("Number of splits. Note that this should evenly divide the length of the `axis`.");
+    d.field("axis", &SliceChannelParam::axis).setDefault(1).doc("Axis along which to split.");
+    d.field("squeeze_axis", &SliceChannelParam::squeeze_axis)
+        .setDefault(false)
+        .doc("If true, removes the split axis (of length 1) from the shapes of the outputs; only "
+             "allowed when input.shape[axis] == num_outputs.");
+  }
+};
+
+void splitShape(const NodeAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
+  const char* op = "SliceChannel";
+  if (!shapeIsKnown(in[0])) return;
+  const auto& p = attrs.get<SliceChannelParam>();
+  const Shape& s = in[0];
+  IST_CHECK(!s.empty(), op, "data", "cannot split a 0-d array (shape ())");
+  const int axis = normalizeAxis(p.axis, static_cast<int>(s.size()), op, "axis");
+  IST_CHECK(s[axis] % p.num_outputs == 0, op, "num_outputs",
+            "num_outputs=" << p.num_outputs << " does not evenly divide the length " << s[axis]
+                           << " of axis " << axis << " of shape " << shapeString(s));
+  Shape o = s;
+  o[axis] = s[axis] / p.num_outputs;
+  if (p.squeeze_axis) {
+    IST_CHECK(o[axis] == 1, op, "squeeze_axis",
+              "squeeze_axis needs input.shape[axis] == num_outputs, got length " << s[axis]
+                  << " of axis " << axis << " of shape " << shapeString(s) << " and num_outputs="
+                  << p.num_outputs);
+    o.erase(o.begin() + axis);
+  }
+  for (auto& x : out) x = o;
+}
+
+void splitType(const NodeAttrs&, std::vector<int>& in, std::vector<int>& out) {
+  int t = in[0];
+  for (int v : out)
+    if (t < 0) t = v;
+  if (t < 0) return;
+  in[0] = t;
+  for (auto& v : out) v = t;
+}
+
+void splitCompute(const NodeAttrs& attrs, const OpContext&, const std::vector<TBlob>& in,
+                  const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
+  const auto& p = attrs.get<SliceChannelParam>();
+  const Shape& s = in[0].shape;
+  const int axis = normalizeAxis(p.axis, static_cast<int>(s.size()), "SliceChannel", "axis");
+  int64_t outer = 1, inner = 1;
+  for (int i = 0; i < axis; ++i) outer *= s[i];
+  for (size_t i = axis + 1; i < s.size(); ++i) inner *= s[i];
+  const int64_t rows = s[axis] / p.num_outputs;
+  const int64_t es = static_cast<int64_t>(dtypeSize(in[0].dtype));
+  for (size_t k = 0; k < out.size(); ++k) {
+    const char* src = static_cast<const char*>(in[0].dptr) + static_cast<int64_t>(k) * rows * inner * es;
+    copyStrided(in[0].dtype, Shape{outer, rows * inner}, out[k].dptr, {rows * inner, 1}, src,
+                {s[axis] * inner, 1}, req[k], "SliceChannel");
+  }
+}
+
+IST_REGISTER_OP(SliceChannel)
+    .alias("split")
+    .describe("Splits an array along `axis` into num_outputs equal parts (num_outputs outputs); "
+              "with squeeze_axis the split axis, then of length 1, is removed.\n\n"
+              "Example: x of shape (3, 2): split(x, num_outputs=3, axis=0) gives three arrays of "
+              "shape (1, 2); with squeeze_axis=1, three of shape (2,).")
+    .inputs({"data"})
+    .numOutputs([](const NodeAttrs& attrs) { return attrs.get<SliceChannelParam>().num_outputs; })
+    .params<SliceChannelParam>()
+    .inferShape(splitShape)
+    .inferType(splitType)
+    .compute(Context::kCPU, splitCompute)
+    .gradient([](const NodePtr& n, const std::vector<NodeEntry>& og) {
+      const auto& p = n->attrs.get<SliceChannelParam>();
+      if (p.squeeze_axis)
+        return std::vector<NodeEntry>{makeEntry("stack", og, {{"axis", std::to_string(p.axis)}})};
+      return std::vector<NodeEntry>{makeEntry("Concat", og, {{"dim", std::to_string(p.axis)}})};
+    });
+
+}  // namespace
+}  // namespace ist

@@ -1,0 +1,121 @@
+// Activation: relu, sigmoid, tanh, softrelu, softsign (MXNet's act_type), element-wise.
+// The gradient is composed from element-wise ops, so higher-order gradients come for free.
+#include <cmath>
+#include "engine/parallel_for.h"
+#include "graph/node.h"
+#include "ops/nn/layer_util.h"
+
+namespace ist {
+namespace {
+
+struct ActivationParam {
+  std::string act_type;
+  static void declare(ParamDecl<ActivationParam>& d) {
+    d.field("act_type", &ActivationParam::act_type)
+        .values({"relu", "sigmoid", "tanh", "softrelu", "softsign"})
+        .doc("Activation function to be applied.");
+  }
+};
+
+enum class Act { kRelu, kSigmoid, kTanh, kSoftRelu, kSoftSign };
+
+Act actOf(const std::string& s) {
+  if (s == "relu") return Act::kRelu;
+  if (s == "sigmoid") return Act::kSigmoid;
+  if (s == "tanh") return Act::kTanh;
+  if (s == "softrelu") return Act::kSoftRelu;
+  return Act::kSoftSign;
+}
+
+template <Act A, typename C> inline C activate(C a) {
+  if constexpr (A == Act::kRelu) {
+    return !(a <= C(0)) ? a : C(0);  // NaN propagates, as in MXNet
+  } else if constexpr (A == Act::kSigmoid) {
+    return C(1) / (C(1) + std::exp(-a));
+  } else if constexpr (A == Act::kTanh) {
+    return std::tanh(a);
+  } else if constexpr (A == Act::kSoftRelu) {
+    return a > C(20) ? a : std::log1p(std::exp(a));  // exact in float above 20
+  } else {
+    return a / (C(1) + std::fabs(a));
+  }
+}
+
+// One loop per act_type and dtype, so each inner loop is branch-free.
+template <Act A, typename T> void activateAll(const T* x, T* y, int64_t n, bool add) {
+  using C = typename ComputeType<T>::type;
+  parallelFor(n, A == Act::kRelu ? 1 : 16, [&](int64_t b, int64_t e) {
+    if (add) {
+      for (int64_t i = b; i < e; ++i) y[i] = T(C(y[i]) + activate<A, C>(C(x[i])));
+    } else {
+      for (int64_t i = b; i < e; ++i) y[i] = T(activate<A, C>(C(x[i])));
+    }
+  });
+}
+
+void activationType(const NodeAttrs& attrs, std::vector<int>& in, std::vector<int>& out) {
+  int t = in[0] >= 0 ? in[0] : out[0];
+  if (t < 0) return;
+  nn::requireFloat(t, "Activation", "data");
+  in[0] = out[0] = t;
+}
+
+void activationCompute(const NodeAttrs& attrs, const OpContext&, const std::vector<TBlob>& in,
+                       const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
+  if (req[0] == OpReq::kNull) return;
+  const int64_t n = in[0].size();
+  const bool add = req[0] == OpReq::kAddTo;
+  IST_TYPE_SWITCH_FLOAT(in[0].dtype, T, "Activation", {
+    const T* x = in[0].data<T>();
+    T* y = out[0].data<T>();
+    switch (actOf(attrs.get<ActivationParam>().act_type)) {
+      case Act::kRelu: activateAll<Act::kRelu>(x, y, n, add); break;
+      case Act::kSigmoid: activateAll<Act::kSigmoid>(x, y, n, add); break;
+      case Act::kTanh: activateAll<Act::kTanh>(x, y, n, add); break;
+      case Act::kSoftRelu: activateAll<Act::kSoftRelu>(x, y, n, add); break;
+      case Act::kSoftSign: activateAll<Act::kSoftSign>(x, y, n, add); break;
+    }
+  });
+}
+
+const AttrDict kZero{{"scalar", "0"}, {"is_int", "False"}};
+const AttrDict kOne{{"scalar", "1"}, {"is_int", "False"}};
+
+// d(out)/d(data) times the head gradient, from the forward output (or input for softrelu, softsign).
+std::vector<NodeEntry> activationGradient(const NodePtr& n, const std::vector<NodeEntry>& og) {
+  const NodeEntry x = n->inputs[0], y{n, 0};
+  NodeEntry local;
+  switch (actOf(n->attrs.get<ActivationParam>().act_type)) {
+    case Act::kRelu:
+      local = makeEntry("_greater_scalar", {y}, kZero);
+      break;
+    case Act::kSigmoid:  // y (1 - y)
+      local = makeEntry("elemwise_mul", {y, makeEntry("_rminus_scalar", {y}, kOne)});
+      break;
+    case Act::kTanh:  // 1 - y^2
+      local = makeEntry("_rminus_scalar", {makeEntry("square", {y})}, kOne);
+      break;
+    case Act::kSoftRelu:  // sigmoid(x)
+      local = makeEntry("sigmoid", {x});
+      break;
+    case Act::kSoftSign:  // 1 / (1 + |x|)^2
+      return {makeEntry("elemwise_div",
+                        {og[0], makeEntry("square", {makeEntry("_plus_scalar", {makeEntry("abs", {x})}, kOne)})})};
+  }
+  return {makeEntry("elemwise_mul", {og[0], local})};
+}
+
+IST_REGISTER_OP(Activation)
+    .alias("_npx_activation")
+    .describe("Applies an activation function element-wise to the input: relu max(x, 0), sigmoid "
+              "1 / (1 + exp(-x)), tanh, softrelu log(1 + exp(x)), softsign x / (1 + |x|).")
+    .inputs({"data"})
+    .params<ActivationParam>()
+    .inferShape(inferSameShape)
+    .inferType(activationType)
+    .inplace(0, 0)
+    .compute(Context::kCPU, activationCompute)
+    .gradient(activationGradient);
+
+}  // namespace
+}  // namespace ist

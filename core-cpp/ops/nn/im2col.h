@@ -1,0 +1,126 @@
+// im2col / col2im over 1-, 2- and 3-D images (held as 3-D, see conv::Geom), for the GEMM
+// formulation of Convolution and Deconvolution.
+//
+// The column matrix of a C-channel image has C * kSize rows (channel-major, then kernel offsets
+// kd, kh, kw) and outSize columns (window positions od, oh, ow):
+//   col[(c, kd, kh, kw), (od, oh, ow)] = img[c, od*s0 - p0 + kd*d0, oh*s1 - p1 + kh*d1, ow*s2 - p2 + kw*d2]
+// with zeros where the index falls in the padding. Rows are filled with runs of contiguous copies
+// (the innermost axis is split once into its padded head, valid middle and padded tail).
+#pragma once
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include "engine/parallel_for.h"
+#include "ops/nn/conv_common.h"
+
+namespace ist {
+namespace conv {
+
+// The window positions [lo, hi) along one axis whose tap at kernel offset `koff` (already times
+// the dilation) lands inside [0, in).
+inline void validRange(int64_t in, int64_t out, int64_t s, int64_t p, int64_t koff, int64_t* lo, int64_t* hi) {
+  *lo = std::min(out, std::max<int64_t>(0, ceilDiv(p - koff, s)));
+  *hi = std::max(*lo, std::min(out, ceilDiv(in + p - koff, s)));
+}
+
+// Fills rows [rowBegin, rowEnd) of the column matrix of `img` (channels implied by the rows).
+template <typename T>
+void im2colRows(const T* img, const Geom& g, int64_t rowBegin, int64_t rowEnd, T* col) {
+  const int64_t K = g.kSize(), inSz = g.inSize(), outSz = g.outSize();
+  for (int64_t r = rowBegin; r < rowEnd; ++r) {
+    const int64_t c = r / K, kk = r % K;
+    const int64_t kw = kk % g.k[2], kh = (kk / g.k[2]) % g.k[1], kd = kk / (g.k[2] * g.k[1]);
+    const T* src = img + c * inSz;
+    T* dst = col + r * outSz;
+    int64_t wlo, whi;
+    validRange(g.in[2], g.out[2], g.s[2], g.p[2], kw * g.d[2], &wlo, &whi);
+    const int64_t w0 = kw * g.d[2] - g.p[2];
+    for (int64_t od = 0; od < g.out[0]; ++od) {
+      const int64_t id = od * g.s[0] - g.p[0] + kd * g.d[0];
+      for (int64_t oh = 0; oh < g.out[1]; ++oh, dst += g.out[2]) {
+        const int64_t ih = oh * g.s[1] - g.p[1] + kh * g.d[1];
+        if (id < 0 || id >= g.in[0] || ih < 0 || ih >= g.in[1]) {
+          std::fill(dst, dst + g.out[2], T(0));
+          continue;
+        }
+        const T* row = src + (id * g.in[1] + ih) * g.in[2];
+        std::fill(dst, dst + wlo, T(0));
+        if (g.s[2] == 1) {
+          if (whi > wlo) std::memcpy(dst + wlo, row + wlo + w0, static_cast<size_t>(whi - wlo) * sizeof(T));
+        } else {
+          for (int64_t ow = wlo; ow < whi; ++ow) dst[ow] = row[ow * g.s[2] + w0];
+        }
+        std::fill(dst + whi, dst + g.out[2], T(0));
+      }
+    }
+  }
+}
+
+// The whole column matrix of a `channels`-channel image, rows split over threads when `parallel`.
+template <typename T>
+void im2col(const T* img, int64_t channels, const Geom& g, T* col, bool parallel = true) {
+  if (!parallel) return im2colRows(img, g, 0, channels * g.kSize(), col);
+  parallelFor(channels * g.kSize(), g.outSize(),
+              [&](int64_t b, int64_t e) { im2colRows(img, g, b, e, col); });
+}
+
+// The adjoint of im2col for channels [cb, ce): img[c, ...] += every column entry that im2col read
+// from it. `img` must be initialised (zeros for a plain scatter).
+template <typename T>
+void col2imChannels(const T* col, int64_t cb, int64_t ce, const Geom& g, T* img) {
+  const int64_t K = g.kSize(), inSz = g.inSize(), outSz = g.outSize();
+  for (int64_t c = cb; c < ce; ++c) {
+    T* dstImg = img + c * inSz;
+    for (int64_t kk = 0; kk < K; ++kk) {
+      const int64_t kw = kk % g.k[2], kh = (kk / g.k[2]) % g.k[1], kd = kk / (g.k[2] * g.k[1]);
+      const T* src = col + (c * K + kk) * outSz;
+      int64_t wlo, whi;
+      validRange(g.in[2], g.out[2], g.s[2], g.p[2], kw * g.d[2], &wlo, &whi);
+      const int64_t w0 = kw * g.d[2] - g.p[2];
+      for (int64_t od = 0; od < g.out[0]; ++od) {
+        const int64_t id = od * g.s[0] - g.p[0] + kd * g.d[0];
+        for (int64_t oh = 0; oh < g.out[1]; ++oh, src += g.out[2]) {
+          const int64_t ih = oh * g.s[1] - g.p[1] + kh * g.d[1];
+          if (id < 0 || id >= g.in[0] || ih < 0 || ih >= g.in[1] || whi <= wlo) continue;
+          T* row = dstImg + (id * g.in[1] + ih) * g.in[2];
+          if (g.s[2] == 1) {
+            T* r = row + w0;
+            for (int64_t ow = wlo; ow < whi; ++ow) r[ow] += src[ow];
+          } else {
+            for (int64_t ow = wlo; ow < whi; ++ow) row[ow * g.s[2] + w0] += src[ow];
+          }
+        }
+      }
+    }
+  }
+}
+
+// col2im over all channels; channels go to different threads when `parallel` (a channel's rows
+// all write into that channel only).
+template <typename T>
+void col2im(const T* col, int64_t channels, const Geom& g, T* img, bool parallel = true) {
+  if (!parallel) return col2imChannels(col, 0, channels, g, img);
+  parallelFor(channels, g.kSize() * g.outSize(),
+              [&](int64_t cb, int64_t ce) { col2imChannels(col, cb, ce, g, img); });
+}
+
+// Runs body(n, scratch, parallelInside) for every image n in [0, N). With at least as many images
+// as threads, images go to different threads, each chunk with its own `scratchBytes` of scratch,
+// and body must run its kernels single-threaded (parallelInside false); otherwise images run in
+// order and body's kernels use the threads. Either way every image computes the same arithmetic.
+template <typename F>
+void forEachImage(int64_t N, size_t scratchBytes, int64_t costPerImage, F&& body) {
+  const int threads = parallelThreads();
+  if (N > 1 && threads > 1 && N >= threads) {
+    parallelFor(N, costPerImage, [&](int64_t b, int64_t e) {
+      Workspace ws(scratchBytes);
+      for (int64_t n = b; n < e; ++n) body(n, ws.as<void>(), false);
+    });
+    return;
+  }
+  Workspace ws(scratchBytes);
+  for (int64_t n = 0; n < N; ++n) body(n, ws.as<void>(), true);
+}
+
+}  // namespace conv
+}  // namespace ist

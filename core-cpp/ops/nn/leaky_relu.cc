@@ -1,0 +1,330 @@
+// LeakyReLU: the leaky, prelu, rrelu, elu, selu and gelu activations, and _backward_LeakyReLU.
+#include <cmath>
+#include "engine/parallel_for.h"
+#include "graph/node.h"
+#include "kernels/philox.h"
+#include "ops/nn/layer_util.h"
+
+namespace ist {
+namespace {
+
+constexpr double kSeluAlpha = 1.6732632423543772848170429916717;
+constexpr double kSeluLambda = 1.0507009873554804934193349852946;
+constexpr double kInvSqrt2 = 0.70710678118654752440084436210485;
+constexpr double kInvSqrt2Pi = 0.39894228040143267793994605993438;
+
+struct LeakyReLUParam {
+  std::string act_type;
+  float slope, lower_bound, upper_bound;
+  static void declare(ParamDecl<LeakyReLUParam>& d) {
+    d.field("act_type", &LeakyReLUParam::act_type)
+        .setDefault("leaky")
+        .values({"rrelu", "leaky", "prelu", "elu", "selu", "gelu"})
+        .doc("Activation function to be applied.");
+    d.field("slope", &LeakyReLUParam::slope).setDefault(0.25f)
+        .doc("Init slope for the activation. (For leaky and elu only)");
+    d.field("lower_bound", &LeakyReLUParam::lower_bound).setDefault(0.125f)
+        .doc("Lower bound of random slope. (For rrelu only)");
+    d.field("upper_bound", &LeakyReLUParam::upper_bound).setDefault(0.334f)
+        .doc("Upper bound of random slope. (For rrelu only)");
+  }
+};
+
+enum class Kind { kLeaky, kPReLU, kRReLU, kELU, kSELU, kGELU };
+
+Kind kindOf(const std::string& s) {
+  if (s == "prelu") return Kind::kPReLU;
+  if (s == "rrelu") return Kind::kRReLU;
+  if (s == "elu") return Kind::kELU;
+  if (s == "selu") return Kind::kSELU;
+  if (s == "gelu") return Kind::kGELU;
+  return Kind::kLeaky;
+}
+
+// How gamma broadcasts over data (MXNet's expand_shape): gamma's trailing dims align with data's
+// dims 1 and 0 only. Returns gamma's extent along data dims 0 and 1 (1: broadcast).
+struct GammaLayout {
+  int64_t g0 = 1, g1 = 1;
+};
+GammaLayout gammaLayout(const Shape& gamma, const Shape& data, const char* op) {
+  GammaLayout r;
+  int s = static_cast<int>(gamma.size()) - 1;
+  for (int i = static_cast<int>(data.size()) - 1; i >= 0; --i) {
+    if (s >= 0 && i <= 1 && (data[i] == gamma[s] || gamma[s] == 1)) {
+      (i == 0 ? r.g0 : r.g1) = gamma[s];
+      --s;
+    }
+  }
+  IST_CHECK(s == -1, op, "gamma",
+            "cannot broadcast gamma of shape " << shapeString(gamma) << " to data of shape " << shapeString(data)
+                                               << " (gamma matches data's axis 1, or axes 0 and 1)");
+  return r;
+}
+
+// Data seen as (d0, d1, inner) with gamma index (i0 % g0) * g1 + (i1 % g1).
+struct PReLUPlan {
+  int64_t d0 = 1, d1 = 1, inner = 1;
+  GammaLayout g;
+  int64_t gammaIndex(int64_t block) const {  // block = i0 * d1 + i1
+    const int64_t i0 = block / d1, i1 = block % d1;
+    return (g.g0 == 1 ? 0 : i0) * g.g1 + (g.g1 == 1 ? 0 : i1);
+  }
+};
+PReLUPlan preluPlan(const Shape& data, const Shape& gamma, const char* op) {
+  PReLUPlan p;
+  p.g = gammaLayout(gamma, data, op);
+  p.d0 = data.empty() ? 1 : data[0];
+  p.d1 = data.size() > 1 ? data[1] : 1;
+  for (size_t i = 2; i < data.size(); ++i) p.inner *= data[i];
+  return p;
+}
+
+void checkOptional(const NodeAttrs& attrs, Kind k, const char* op) {
+  const int extra = nn::optionalInputs(attrs);
+  if (k == Kind::kPReLU) {
+    IST_CHECK(extra == 1, op, "gamma",
+              "act_type 'prelu' takes inputs (data, gamma); got " << 1 + extra << " input(s)");
+  } else {
+    IST_CHECK(extra == 0, op, "gamma",
+              "only act_type 'prelu' takes a gamma input; act_type '" << attrs.get<LeakyReLUParam>().act_type
+                                                                       << "' takes data alone");
+  }
+}
+
+void leakyShape(const NodeAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
+  const Kind k = kindOf(attrs.get<LeakyReLUParam>().act_type);
+  checkOptional(attrs, k, "LeakyReLU");
+  if (!shapeIsKnown(in[0])) return;
+  if (k == Kind::kPReLU) {
+    IST_CHECK(!in[0].empty(), "LeakyReLU", "data", "prelu needs data of rank >= 1, got shape ()");
+    if (!shapeRankKnown(in[1])) in[1] = Shape{in[0].size() > 1 ? in[0][1] : in[0][0]};
+    if (shapeIsKnown(in[1])) gammaLayout(in[1], in[0], "LeakyReLU");
+  }
+  for (auto& o : out) o = in[0];
+}
+
+void leakyType(const NodeAttrs& attrs, std::vector<int>& in, std::vector<int>& out) {
+  int t = nn::unifyFloat(in, {"data", "gamma"}, "LeakyReLU");
+  if (t < 0) t = out[0];
+  if (t < 0) return;
+  for (auto& o : out) o = t;
+}
+
+template <Kind K, typename C> inline C leakyValue(C x, C slope) {
+  if constexpr (K == Kind::kELU) {
+    return x > C(0) ? x : C(slope * std::expm1(x));
+  } else if constexpr (K == Kind::kSELU) {
+    return C(kSeluLambda) * (x > C(0) ? x : C(kSeluAlpha * std::expm1(x)));
+  } else if constexpr (K == Kind::kGELU) {
+    return C(0.5) * x * (C(1) + std::erf(x * C(kInvSqrt2)));
+  } else {
+    return x > C(0) ? x : x * slope;
+  }
+}
+
+// d(out)/d(x) from the input (rrelu: `slope` is the element's drawn slope).
+template <Kind K, typename C> inline C leakyDerivative(C x, C slope) {
+  if constexpr (K == Kind::kELU) {
+    return x > C(0) ? C(1) : slope * std::exp(x);
+  } else if constexpr (K == Kind::kSELU) {
+    return C(kSeluLambda) * (x > C(0) ? C(1) : C(kSeluAlpha) * std::exp(x));
+  } else if constexpr (K == Kind::kGELU) {
+    return C(0.5) * (C(1) + std::erf(x * C(kInvSqrt2))) + x * C(kInvSqrt2Pi) * std::exp(C(-0.5) * x * x);
+  } else {
+    return x > C(0) ? C(1) : slope;
+  }
+}
+
+// The element-wise kinds (not prelu / rrelu): one branch-free loop per kind.
+template <Kind K, typename T> void leakyAll(const T* x, T* y, int64_t n, float slope, bool add) {
+  using C = typename ComputeType<T>::type;
+  const C s = C(slope);
+  parallelFor(n, K == Kind::kLeaky ? 1 : 20, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      const C v = leakyValue<K, C>(C(x[i]), s);
+      y[i] = add ? T(C(y[i]) + v) : T(v);
+    }
+  });
+}
+
+template <Kind K, typename T>
+void leakyGradAll(const T* gy, const T* x, const T* mask, T* gx, int64_t n, float slope, OpReq req) {
+  using C = typename ComputeType<T>::type;
+  const C s = C(slope);
+  parallelFor(n, K == Kind::kLeaky ? 2 : 24, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      const C d = leakyDerivative<K, C>(C(x[i]), mask ? C(mask[i]) : s);
+      nn::put(gx + i, double(C(gy[i]) * d), req);
+    }
+  });
+}
+
+void leakyCompute(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
+                  const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
+  const auto& p = attrs.get<LeakyReLUParam>();
+  const Kind k = kindOf(p.act_type);
+  const int64_t n = in[0].size();
+  if (n == 0) return;
+  const bool add = req[0] == OpReq::kAddTo;
+  IST_TYPE_SWITCH_FLOAT(in[0].dtype, T, "LeakyReLU", {
+    using C = typename ComputeType<T>::type;
+    const T* x = in[0].data<T>();
+    T* y = out[0].data<T>();
+    auto write = [&](int64_t i, C v) { y[i] = add ? T(C(y[i]) + v) : T(v); };
+    if (k == Kind::kPReLU) {
+      const PReLUPlan plan = preluPlan(in[0].shape, in[1].shape, "LeakyReLU");
+      const T* g = in[1].data<T>();
+      parallelFor(plan.d0 * plan.d1, plan.inner * 2, [&](int64_t b, int64_t e) {
+        for (int64_t blk = b; blk < e; ++blk) {
+          const C slope = C(g[plan.gammaIndex(blk)]);
+          for (int64_t j = blk * plan.inner, end = j + plan.inner; j < end; ++j) {
+            const C v = C(x[j]);
+            write(j, v > C(0) ? v : v * slope);
+          }
+        }
+      });
+    } else if (k == Kind::kRReLU) {
+      // Training draws one slope per element in [lower, upper); inference uses their mean.
+      T* mask = out[1].data<T>();
+      const C lo = C(p.lower_bound), span = C(p.upper_bound - p.lower_bound);
+      const bool train = ctx.isTrain;
+      const C mid = C((p.lower_bound + p.upper_bound) / 2.0f);
+      parallelFor(n, 20, [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) {
+          C s = mid;
+          if (train) {
+            PhiloxStream rs(ctx.rngKey, ctx.rngCounter + static_cast<uint64_t>(i));
+            s = lo + span * C(rs.uniformFloat());
+          }
+          mask[i] = T(s);
+          const C v = C(x[i]);
+          write(i, v > C(0) ? v : v * C(mask[i]));
+        }
+      });
+    } else if (k == Kind::kELU) {
+      leakyAll<Kind::kELU>(x, y, n, p.slope, add);
+    } else if (k == Kind::kSELU) {
+      leakyAll<Kind::kSELU>(x, y, n, p.slope, add);
+    } else if (k == Kind::kGELU) {
+      leakyAll<Kind::kGELU>(x, y, n, p.slope, add);
+    } else {
+      leakyAll<Kind::kLeaky>(x, y, n, p.slope, add);
+    }
+  });
+}
+
+// _backward_LeakyReLU inputs: ograd, data, then gamma (prelu) or mask (rrelu).
+// Outputs: data gradient, and gamma's for prelu. Derivatives use the input, so they are exact
+// for every slope (MXNet derives some from the output).
+void leakyBackwardShape(const NodeAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
+  const char* op = "_backward_LeakyReLU";
+  const Kind k = kindOf(attrs.get<LeakyReLUParam>().act_type);
+  const bool prelu = k == Kind::kPReLU, rrelu = k == Kind::kRReLU;
+  nn::expectOptional(attrs, 2, prelu || rrelu ? 1 : 0,
+                     prelu ? "ograd, data, gamma" : (rrelu ? "ograd, data, mask" : "ograd, data"), op);
+  if (!shapeIsKnown(in[1])) return;
+  nn::expectShape(in[0], in[1], op, "ograd");
+  if (rrelu) nn::expectShape(in[2], in[1], op, "mask");
+  if (prelu) {
+    IST_CHECK(!in[1].empty(), op, "data", "prelu needs data of rank >= 1, got shape ()");
+    if (shapeIsKnown(in[2])) gammaLayout(in[2], in[1], op);
+    out[1] = in[2];
+  }
+  out[0] = in[1];
+}
+
+void leakyBackwardType(const NodeAttrs&, std::vector<int>& in, std::vector<int>& out) {
+  const int t = nn::unifyFloat(in, {"ograd", "data", "gamma"}, "_backward_LeakyReLU");
+  if (t >= 0)
+    for (auto& o : out) o = t;
+}
+
+void leakyBackwardCompute(const NodeAttrs& attrs, const OpContext&, const std::vector<TBlob>& in,
+                          const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
+  const auto& p = attrs.get<LeakyReLUParam>();
+  const Kind k = kindOf(p.act_type);
+  const int64_t n = in[1].size();
+  IST_TYPE_SWITCH_FLOAT(in[1].dtype, T, "_backward_LeakyReLU", {
+    using C = typename ComputeType<T>::type;
+    const T* gy = in[0].data<T>();
+    const T* x = in[1].data<T>();
+    T* gx = out[0].data<T>();
+    if (k == Kind::kPReLU) {
+      const PReLUPlan plan = preluPlan(in[1].shape, in[2].shape, "_backward_LeakyReLU");
+      const T* g = in[2].data<T>();
+      const int64_t blocks = plan.d0 * plan.d1;
+      std::vector<double> partial(static_cast<size_t>(blocks), 0.0);
+      parallelFor(blocks, plan.inner * 3, [&](int64_t b, int64_t e) {
+        for (int64_t blk = b; blk < e; ++blk) {
+          const C slope = C(g[plan.gammaIndex(blk)]);
+          double acc = 0;
+          for (int64_t j = blk * plan.inner, end = j + plan.inner; j < end; ++j) {
+            const C v = C(x[j]), d = C(gy[j]);
+            if (req[0] != OpReq::kNull) nn::put(gx + j, v > C(0) ? d : d * slope, req[0]);
+            if (!(v > C(0))) acc += double(d) * double(v);
+          }
+          partial[static_cast<size_t>(blk)] = acc;
+        }
+      });
+      if (out.size() > 1 && req[1] != OpReq::kNull) {
+        const int64_t ng = in[2].size();
+        std::vector<double> gg(static_cast<size_t>(ng), 0.0);
+        for (int64_t blk = 0; blk < blocks; ++blk) gg[static_cast<size_t>(plan.gammaIndex(blk))] += partial[blk];
+        T* gout = out[1].data<T>();
+        for (int64_t j = 0; j < ng; ++j) nn::put(gout + j, gg[static_cast<size_t>(j)], req[1]);
+      }
+      return;
+    }
+    if (req[0] == OpReq::kNull) return;
+    switch (k) {
+      case Kind::kRReLU: leakyGradAll<Kind::kRReLU>(gy, x, in[2].data<T>(), gx, n, p.slope, req[0]); break;
+      case Kind::kELU: leakyGradAll<Kind::kELU>(gy, x, static_cast<const T*>(nullptr), gx, n, p.slope, req[0]); break;
+      case Kind::kSELU: leakyGradAll<Kind::kSELU>(gy, x, static_cast<const T*>(nullptr), gx, n, p.slope, req[0]); break;
+      case Kind::kGELU: leakyGradAll<Kind::kGELU>(gy, x, static_cast<const T*>(nullptr), gx, n, p.slope, req[0]); break;
+      default: leakyGradAll<Kind::kLeaky>(gy, x, static_cast<const T*>(nullptr), gx, n, p.slope, req[0]); break;
+    }
+  });
+}
+
+std::vector<NodeEntry> leakyGradient(const NodePtr& n, const std::vector<NodeEntry>& og) {
+  const Kind k = kindOf(n->attrs.get<LeakyReLUParam>().act_type);
+  AttrDict attrs = n->attrs.dict;
+  attrs.erase(nn::kOptionalCount);
+  std::vector<NodeEntry> ins{og[0], n->inputs[0]};
+  if (k == Kind::kPReLU) ins.push_back(n->inputs[1]);
+  if (k == Kind::kRReLU) ins.push_back(NodeEntry{n, 1});
+  NodePtr b = makeNode("_backward_LeakyReLU", ins, attrs);
+  if (k == Kind::kPReLU) return {NodeEntry{b, 0}, NodeEntry{b, 1}};
+  return {NodeEntry{b, 0}};
+}
+
+IST_REGISTER_OP(LeakyReLU)
+    .alias("_npx_leaky_relu")
+    .describe("Applies a leaky rectified linear unit variant element-wise: leaky x > 0 ? x : slope * x; "
+              "prelu the same with a learned slope `gamma` (shape (C,) along axis 1, or broadcastable "
+              "over axes 0 and 1); rrelu a slope drawn uniformly from [lower_bound, upper_bound) per "
+              "element in training and their mean in inference; elu x > 0 ? x : slope * (exp(x) - 1); "
+              "selu lambda * (x > 0 ? x : alpha * (exp(x) - 1)); gelu 0.5 x (1 + erf(x / sqrt(2))).")
+    .inputs({"data"})
+    .variadic("gamma", nn::kOptionalCount)
+    .params<LeakyReLUParam>()
+    .numOutputs([](const NodeAttrs& a) { return kindOf(a.get<LeakyReLUParam>().act_type) == Kind::kRReLU ? 2 : 1; })
+    .numVisibleOutputs([](const NodeAttrs&) { return 1; })
+    .inferShape(leakyShape)
+    .inferType(leakyType)
+    .setRandom()
+    .compute(Context::kCPU, leakyCompute)
+    .gradient(leakyGradient);
+
+IST_REGISTER_OP(_backward_LeakyReLU)
+    .describe("Gradient of LeakyReLU.")
+    .inputs({"ograd", "data"})
+    .variadic("extra", nn::kOptionalCount)
+    .params<LeakyReLUParam>()
+    .numOutputs([](const NodeAttrs& a) { return kindOf(a.get<LeakyReLUParam>().act_type) == Kind::kPReLU ? 2 : 1; })
+    .inferShape(leakyBackwardShape)
+    .inferType(leakyBackwardType)
+    .compute(Context::kCPU, leakyBackwardCompute);
+
+}  // namespace
+}  // namespace ist

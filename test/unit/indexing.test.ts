@@ -1,0 +1,191 @@
+// Shape and indexing ops added with the gradients work: Pad (pad), SliceChannel (split), pick,
+// gather_nd, scatter_nd, _scatter_set_nd, one_hot, ravel_multi_index, unravel_index, diag,
+// shape_array, size_array, reshape_like, _take_along_axis.
+//
+// Forward expectations come from test/fixtures/indexing.json, written by
+// test/fixtures/gen_indexing.py with NumPy (run the script to regenerate it). The rest checks the
+// aliases and API forms, errors found while computing (indices out of bounds), dtypes, and that
+// the library keeps working after an error.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as mx from 'isotensor';
+import { announceBackend } from '../helpers/backend';
+
+const { nd } = mx;
+type Arr = any;
+const ops = nd as unknown as Record<string, (...args: unknown[]) => Arr>;
+
+interface FixtureArray { shape: number[]; dtype: string; data: number[] }
+interface Case { name: string; op: string; inputs: FixtureArray[]; params: Record<string, unknown>; expected: FixtureArray[] }
+interface ErrorCase {
+  name: string;
+  op: string;
+  inputs: { shape: number[]; dtype: string }[];
+  params: Record<string, unknown>;
+  match: string[];
+}
+
+const fixtures = JSON.parse(
+  readFileSync(fileURLToPath(new URL('../fixtures/indexing.json', import.meta.url)), 'utf8'),
+) as { cases: Case[]; errors: ErrorCase[] };
+
+beforeAll(async () => {
+  await mx.ready();
+  announceBackend('indexing');
+});
+
+const fromFixture = (a: FixtureArray): Arr => nd.array(a.data, { shape: a.shape, dtype: a.dtype });
+const values = (x: Arr): number[] => Array.from(x.dataSync() as ArrayLike<number | bigint>, Number);
+
+function callOp(op: string, inputs: Arr[], params: Record<string, unknown>): Arr {
+  const fn = ops[op];
+  expect(typeof fn, `nd.${op} should be a function`).toBe('function');
+  return Object.keys(params).length ? fn(...inputs, params) : fn(...inputs);
+}
+
+function expectArray(x: Arr, shape: number[], dtype: string, data: number[]): void {
+  expect(x.shape).toEqual(shape);
+  expect(x.dtype).toBe(dtype);
+  expect(values(x)).toEqual(data);
+}
+
+/** Runs fn (reading its result) and returns the IsotensorError's message. */
+function errorOf(fn: () => Arr): string {
+  try {
+    const r = fn();
+    (Array.isArray(r) ? r : [r]).forEach((a: Arr) => a.dataSync());
+  } catch (e) {
+    expect(e).toBeInstanceOf(mx.IsotensorError);
+    return (e as Error).message;
+  }
+  expect.fail('the call should have thrown');
+}
+
+describe('indexing ops against NumPy (test/fixtures/indexing.json)', () => {
+  for (const c of fixtures.cases) {
+    it(`${c.name} (${c.op})`, () => {
+      const out = callOp(c.op, c.inputs.map(fromFixture), c.params);
+      const outs = Array.isArray(out) ? out : [out];
+      expect(outs.length).toBe(c.expected.length);
+      c.expected.forEach((e, i) => expectArray(outs[i], e.shape, e.dtype, e.data));
+    });
+  }
+});
+
+describe('error messages name the op, the argument and the shapes', () => {
+  for (const c of fixtures.errors) {
+    it(c.name, () => {
+      const inputs = c.inputs.map((s) => nd.zeros(s.shape, { dtype: s.dtype }));
+      const message = errorOf(() => callOp(c.op, inputs, c.params));
+      for (const m of c.match) expect(message).toContain(m);
+    });
+  }
+
+  it('reports indices out of bounds found while computing, and keeps working', () => {
+    const data = nd.array([[1, 2], [3, 4]]);
+    let m = errorOf(() => nd.gather_nd(data, nd.array([[0, 2]], { dtype: 'int32' })));
+    expect(m).toMatch(/gather_nd.*indices.*index 2.*out of bounds.*\(2,2\)/);
+    m = errorOf(() => nd.scatter_nd(nd.array([1]), nd.array([[-3]]), { shape: [2] }));
+    expect(m).toMatch(/scatter_nd.*indices.*-3.*out of bounds/);
+    m = errorOf(() => nd.ravel_multi_index(nd.array([[1, 7], [0, 1]]), { shape: [2, 6] }));
+    expect(m).toMatch(/ravel_multi_index.*data.*7.*out of bounds.*\(2,6\)/);
+    m = errorOf(() => nd.unravel_index(nd.array([3, 12]), { shape: [3, 4] }));
+    expect(m).toMatch(/unravel_index.*data.*12.*out of bounds.*\(3,4\)/);
+    m = errorOf(() => nd.unravel_index(nd.array([-1]), { shape: [-1, 4] }));
+    expect(m).toMatch(/unravel_index.*-1.*out of bounds/);
+    m = errorOf(() => nd._take_along_axis(data, nd.array([[0], [5]], { dtype: 'int64' }), { axis: 1 }));
+    expect(m).toMatch(/_take_along_axis.*indices.*out of bounds/);
+    // The library still works, and the failed arrays' successors compute normally.
+    expect(values(nd.gather_nd(data, nd.array([[1], [0]])))).toEqual([3]);
+  });
+
+  it('rejects bool indices', () => {
+    const m = errorOf(() => nd.pick(nd.ones([2, 2]), nd.array([1, 0], { dtype: 'bool' })));
+    expect(m).toMatch(/pick.*index.*bool/);
+    expect(errorOf(() => nd.one_hot(nd.array([true], { dtype: 'bool' }), { depth: 2 }))).toMatch(/one_hot.*indices/);
+  });
+});
+
+describe('API forms and aliases', () => {
+  it('nd.pad and nd.Pad agree; mode defaults to constant', () => {
+    const x = nd.array([[1, 2], [3, 4]]);
+    const a = nd.pad(x, { mode: 'edge', padWidth: [0, 0, 1, 1] });
+    expectArray(a, [2, 4], 'float32', [1, 1, 2, 2, 3, 3, 4, 4]);
+    expectArray(nd.Pad(x, { padWidth: [1, 0, 0, 0] }), [3, 2], 'float32', [0, 0, 1, 2, 3, 4]);
+  });
+
+  it('nd.split returns one array per output and keeps the dtype', () => {
+    const parts = nd.split(nd.arange(0, 6, 1, { dtype: 'int32' }).reshape([3, 2]), { numOutputs: 3, axis: 0 });
+    expect(Array.isArray(parts)).toBe(true);
+    expect(parts.length).toBe(3);
+    parts.forEach((p: Arr, i: number) => expectArray(p, [1, 2], 'int32', [2 * i, 2 * i + 1]));
+  });
+
+  it('split of a view with an offset reads the right elements', () => {
+    const base = nd.arange(0, 12).reshape([3, 4]);
+    const row = base.at(1);
+    const [a, b] = nd.split(row, { numOutputs: 2, axis: 0 });
+    expect(values(a)).toEqual([4, 5]);
+    expect(values(b)).toEqual([6, 7]);
+  });
+
+  it('pick and one_hot round-trip: pick(one_hot(i), i) is all on_value', () => {
+    const idx = nd.array([2, 0, 1], { dtype: 'int64' });
+    const oh = nd.one_hot(idx, { depth: 3, onValue: 5, dtype: 'float64' });
+    expectArray(nd.pick(oh, idx, { axis: 1 }), [3], 'float64', [5, 5, 5]);
+  });
+
+  it('ravel_multi_index inverts unravel_index', () => {
+    const flat = nd.array([0, 7, 23, 59], { dtype: 'int32' });
+    const multi = nd.unravel_index(flat, { shape: [3, 4, 5] });
+    expect(multi.shape).toEqual([3, 4]);
+    expectArray(nd.ravel_multi_index(multi, { shape: [3, 4, 5] }), [4], 'int32', [0, 7, 23, 59]);
+  });
+
+  it('gather_nd and scatter_nd are inverse on distinct indices, for several dtypes', () => {
+    for (const dtype of ['float32', 'float64', 'int32', 'uint8', 'float16']) {
+      const data = nd.array([[1, 2, 3], [4, 5, 6]], { dtype });
+      const idx = nd.array([[1, 0], [2, 0]], { dtype: 'int32' });
+      const g = nd.gather_nd(data, idx);
+      expectArray(g, [2], dtype, [6, 1]);
+      expectArray(nd.scatter_nd(g, idx, { shape: [2, 3] }), [2, 3], dtype, [1, 0, 0, 0, 0, 6]);
+    }
+  });
+
+  it('_scatter_set_nd keeps lhs elsewhere and leaves lhs itself unchanged', () => {
+    const lhs = nd.array([1, 2, 3, 4]);
+    const out = nd._scatter_set_nd(lhs, nd.array([9, 8]), nd.array([[3, 0]]), { shape: [4] });
+    expect(values(out)).toEqual([8, 2, 3, 9]);
+    expect(values(lhs)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('diag keeps bool and bfloat16 storage', () => {
+    expectArray(nd.diag(nd.array([[true, false], [false, true]], { dtype: 'bool' })), [2], 'bool', [1, 1]);
+    const d = nd.diag(nd.array([1.5, -2], { dtype: 'bfloat16' }));
+    expectArray(d, [2, 2], 'bfloat16', [1.5, 0, 0, -2]);
+  });
+
+  it('reshape_like takes any dtype for the shape source and keeps lhs dtype', () => {
+    const y = nd.reshape_like(nd.arange(0, 6, 1, { dtype: 'int64' }), nd.zeros([3, 2], { dtype: 'bool' }));
+    expectArray(y, [3, 2], 'int64', [0, 1, 2, 3, 4, 5]);
+  });
+
+  it('shape_array and size_array of float16 and int arrays are int64', () => {
+    expectArray(nd.shape_array(nd.zeros([4, 0, 2], { dtype: 'float16' })), [3], 'int64', [4, 0, 2]);
+    expectArray(nd.size_array(nd.zeros([4, 3], { dtype: 'uint8' })), [1], 'int64', [12]);
+  });
+
+  it('one_hot out dtypes', () => {
+    for (const dtype of ['float32', 'float64', 'float16', 'uint8', 'int8', 'int32', 'int64']) {
+      expectArray(nd.one_hot(nd.array([1, 3]), { depth: 2, dtype }), [2, 2], dtype, [0, 1, 0, 0]);
+    }
+  });
+
+  it('Pad of bool and uint8 data, constant values cast to the dtype', () => {
+    expectArray(nd.Pad(nd.array([true], { dtype: 'bool' }), { padWidth: [1, 1], constantValue: 0 }),
+                [3], 'bool', [0, 1, 0]);
+    expectArray(nd.Pad(nd.array([7], { dtype: 'uint8' }), { padWidth: [0, 2], constantValue: 255 }),
+                [3], 'uint8', [7, 255, 255]);
+  });
+});

@@ -1,0 +1,452 @@
+// Convolution-family NN ops through the public API: FullyConnected, Convolution, Deconvolution,
+// Pooling and UpSampling — forward values and gradients against PyTorch, finite differences, and
+// bad input.
+//
+// test/fixtures/nn_conv.json comes from test/fixtures/gen_nn_conv.py (PyTorch, float64 references;
+// rerun it to regenerate). Each case is checked forward and, when it carries a head gradient,
+// backward through autograd. The rest: finite-difference gradient checks (float64, small shapes)
+// for every op, larger convolutions against a plain JS loop (the threaded im2col/GEMM paths), views
+// with offsets, empty batches, a chain of ops, and error messages naming op, argument and shapes.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as mx from 'isotensor';
+import { announceBackend } from '../helpers/backend';
+import { checkGrad, pseudoRandom, randomArray } from '../helpers/gradcheck';
+
+const { nd, autograd } = mx;
+type Arr = any; // an NDArray; kept loose so the spec does not depend on the .d.ts details
+const ops = nd as unknown as Record<string, (...args: unknown[]) => Arr>;
+
+interface FixtureArray { shape: number[]; dtype: string; data: number[] }
+interface Case {
+  name: string;
+  op: string;
+  dtype: string;
+  inputs: FixtureArray[];
+  params: Record<string, unknown>;
+  expected: FixtureArray[];
+  headGrad?: FixtureArray;
+  grads?: FixtureArray[];
+  tol: number;
+}
+interface ErrorCase {
+  name: string;
+  op: string;
+  inputs: { shape: number[]; dtype: string }[];
+  params: Record<string, unknown>;
+  match: string[];
+}
+
+const fixtures = JSON.parse(
+  readFileSync(fileURLToPath(new URL('../fixtures/nn_conv.json', import.meta.url)), 'utf8'),
+) as { cases: Case[]; errors: ErrorCase[] };
+
+beforeAll(async () => {
+  await mx.ready();
+  announceBackend('nn-conv');
+});
+
+// ---- helpers ----
+
+const fromFixture = (a: FixtureArray): Arr => nd.array(a.data, { shape: a.shape, dtype: a.dtype });
+const values = (x: Arr): number[] => Array.from(x.dataSync() as ArrayLike<number>, Number);
+
+function callOp(op: string, inputs: Arr[], params: Record<string, unknown>): Arr {
+  const fn = ops[op];
+  expect(typeof fn, `nd.${op} should be a function`).toBe('function');
+  return fn(...inputs, params);
+}
+
+/** Shape, dtype and values within a relative+absolute tolerance. */
+function expectClose(x: Arr, want: FixtureArray, tol: number, what: string): void {
+  expect(x.shape, `${what}: shape`).toEqual(want.shape);
+  expect(x.dtype, `${what}: dtype`).toBe(want.dtype);
+  const got = values(x);
+  let worst = 0;
+  let at = -1;
+  for (let i = 0; i < got.length; ++i) {
+    const err = Math.abs(got[i]! - want.data[i]!) / (1 + Math.abs(want.data[i]!));
+    if (!(err <= worst)) {
+      worst = err;
+      at = i;
+    }
+  }
+  expect(worst, `${what}: worst error at ${at} (got ${got[at]}, want ${want.data[at]})`).toBeLessThanOrEqual(tol);
+}
+
+/** Runs the op under autograd and returns the output plus each input's gradient for `head`. */
+function forwardBackward(op: string, inputs: Arr[], params: Record<string, unknown>, head: Arr): { out: Arr; grads: Arr[] } {
+  for (const x of inputs) x.attachGrad();
+  const out = autograd.record(() => callOp(op, inputs, params));
+  out.backward(head);
+  return { out, grads: inputs.map((x) => x.grad) };
+}
+
+/** Plain-loop 2-D convolution (NCHW, groups, stride, pad, dilation) in float64 for larger checks. */
+function refConv2d(x: number[], xs: number[], w: number[], ws: number[], b: number[] | null,
+                   o: { stride: number[]; pad: number[]; dilate: number[]; groups: number }): { data: number[]; shape: number[] } {
+  const [N, C, H, W] = xs as [number, number, number, number];
+  const [F, Cg, KH, KW] = ws as [number, number, number, number];
+  const G = o.groups, Fg = F / G;
+  const OH = Math.floor((H + 2 * o.pad[0]! - (o.dilate[0]! * (KH - 1) + 1)) / o.stride[0]!) + 1;
+  const OW = Math.floor((W + 2 * o.pad[1]! - (o.dilate[1]! * (KW - 1) + 1)) / o.stride[1]!) + 1;
+  const out = new Array<number>(N * F * OH * OW).fill(0);
+  for (let n = 0; n < N; ++n)
+    for (let f = 0; f < F; ++f) {
+      const g = Math.floor(f / Fg);
+      for (let oh = 0; oh < OH; ++oh)
+        for (let ow = 0; ow < OW; ++ow) {
+          let acc = b ? b[f]! : 0;
+          for (let c = 0; c < Cg; ++c)
+            for (let kh = 0; kh < KH; ++kh) {
+              const ih = oh * o.stride[0]! - o.pad[0]! + kh * o.dilate[0]!;
+              if (ih < 0 || ih >= H) continue;
+              for (let kw = 0; kw < KW; ++kw) {
+                const iw = ow * o.stride[1]! - o.pad[1]! + kw * o.dilate[1]!;
+                if (iw < 0 || iw >= W) continue;
+                acc += x[((n * C + g * Cg + c) * H + ih) * W + iw]! * w[((f * Cg + c) * KH + kh) * KW + kw]!;
+              }
+            }
+          out[((n * F + f) * OH + oh) * OW + ow] = acc;
+        }
+    }
+  return { data: out, shape: [N, F, OH, OW] };
+}
+
+// ---- fixtures: forward and gradients vs PyTorch ----
+
+describe('PyTorch references', () => {
+  for (const c of fixtures.cases) {
+    it(`${c.op}: ${c.name}`, () => {
+      mx.scope(() => {
+        const inputs = c.inputs.map(fromFixture);
+        if (!c.headGrad) {
+          expectClose(callOp(c.op, inputs, c.params), c.expected[0]!, c.tol, 'output');
+          return;
+        }
+        const { out, grads } = forwardBackward(c.op, inputs, c.params, fromFixture(c.headGrad));
+        expectClose(out, c.expected[0]!, c.tol, 'output');
+        c.grads!.forEach((g, i) => expectClose(grads[i], g, c.tol, `gradient of input ${i}`));
+      });
+    });
+  }
+});
+
+// ---- finite differences (float64) ----
+
+describe('finite-difference gradients', () => {
+  const r = (shape: number[], seed: number, scale = 1, shift = 0): Arr => randomArray(shape, seed, scale, shift);
+
+  it('FullyConnected (flatten, flatten=false, no_bias)', () => {
+    checkGrad('FullyConnected', [r([2, 3, 2], 1), r([3, 6], 2), r([3], 3)], { numHidden: 3 });
+    checkGrad('FullyConnected', [r([2, 2, 3], 4), r([2, 3], 5), r([2], 6)], { numHidden: 2, flatten: false });
+    checkGrad('FullyConnected', [r([3, 4], 7), r([2, 4], 8)], { numHidden: 2, noBias: true });
+  });
+
+  it('Convolution 2-D (stride, pad, dilation, groups, 1x1)', () => {
+    checkGrad('Convolution', [r([2, 2, 5, 5], 11), r([2, 2, 3, 3], 12), r([2], 13)],
+              { kernel: [3, 3], numFilter: 2, stride: [2, 1], pad: [1, 1] });
+    checkGrad('Convolution', [r([1, 4, 5, 5], 14), r([2, 2, 2, 2], 15)],
+              { kernel: [2, 2], numFilter: 2, numGroup: 2, dilate: [2, 1], noBias: true });
+    checkGrad('Convolution', [r([2, 3, 2, 3], 16), r([2, 3, 1, 1], 17), r([2], 18)], { kernel: [1, 1], numFilter: 2 });
+  });
+
+  it('Convolution 1-D and 3-D', () => {
+    checkGrad('Convolution', [r([2, 2, 7], 21), r([3, 2, 3], 22), r([3], 23)],
+              { kernel: [3], numFilter: 3, stride: [2], pad: [1], dilate: [2] });
+    checkGrad('Convolution', [r([1, 2, 3, 4, 3], 24), r([2, 2, 2, 2, 2], 25), r([2], 26)],
+              { kernel: [2, 2, 2], numFilter: 2, stride: [1, 2, 1], pad: [1, 0, 0] });
+  });
+
+  it('Deconvolution 2-D (stride, pad, adj, groups, bias), 1-D, 3-D and target_shape', () => {
+    checkGrad('Deconvolution', [r([1, 2, 3, 3], 31), r([2, 2, 3, 3], 32), r([2], 33)],
+              { kernel: [3, 3], numFilter: 2, stride: [2, 2], pad: [1, 1], adj: [1, 0], noBias: false });
+    checkGrad('Deconvolution', [r([1, 4, 2, 3], 34), r([4, 1, 2, 2], 35)],
+              { kernel: [2, 2], numFilter: 2, numGroup: 2, dilate: [2, 1] });
+    checkGrad('Deconvolution', [r([2, 2, 4], 36), r([2, 3, 3], 37)], { kernel: [3], numFilter: 3, stride: [2] });
+    checkGrad('Deconvolution', [r([1, 1, 2, 2, 3], 38), r([1, 2, 2, 2, 2], 39)],
+              { kernel: [2, 2, 2], numFilter: 2, stride: [2, 1, 1], pad: [0, 1, 0] });
+    checkGrad('Deconvolution', [r([1, 2, 3, 3], 40), r([2, 1, 4, 4], 41)],
+              { kernel: [4, 4], numFilter: 1, stride: [2, 2], targetShape: [7, 6] });
+  });
+
+  it('Pooling max, avg, sum, lp, full/same conventions, global, channel-last', () => {
+    // Values from pseudoRandom are distinct, so max windows have a unique winner.
+    const x = r([2, 2, 5, 5], 51);
+    checkGrad('Pooling', [x], { kernel: [3, 3], stride: [2, 2], pad: [1, 1] });
+    checkGrad('Pooling', [x], { kernel: [3, 3], stride: [2, 2], pad: [1, 1], poolType: 'avg', countIncludePad: false });
+    checkGrad('Pooling', [x], { kernel: [2, 2], stride: [2, 2], poolType: 'avg', poolingConvention: 'full' });
+    checkGrad('Pooling', [x], { kernel: [2, 3], stride: [1, 2], poolType: 'sum' });
+    checkGrad('Pooling', [r([1, 2, 4, 4], 52, 0.4, 0.6)], { kernel: [2, 2], stride: [1, 1], poolType: 'lp', pValue: 2 });
+    checkGrad('Pooling', [r([1, 1, 4, 4], 53, 0.4, 0.6)], { kernel: [3, 3], pad: [1, 1], poolType: 'lp', pValue: 3 });
+    checkGrad('Pooling', [x], { globalPool: true, poolType: 'max' });
+    checkGrad('Pooling', [r([2, 2, 7], 54)], { kernel: [3], stride: [2], poolingConvention: 'same', poolType: 'avg' });
+    checkGrad('Pooling', [r([1, 2, 3, 4, 3], 55)], { kernel: [2, 2, 2], stride: [1, 2, 1] });
+    checkGrad('Pooling', [r([1, 4, 4, 3], 56)], { kernel: [2, 2], stride: [2, 1], layout: 'NHWC', poolType: 'avg' });
+  });
+
+  it('UpSampling nearest (concat, sum) and bilinear', () => {
+    checkGrad('UpSampling', [r([1, 2, 2, 3], 61)], { scale: 2, sampleType: 'nearest' });
+    checkGrad('UpSampling', [r([1, 2, 2, 2], 62), r([1, 1, 1, 1], 63)], { scale: 2, sampleType: 'nearest' });
+    checkGrad('UpSampling', [r([1, 1, 2, 2], 64), r([1, 1, 4, 4], 65)],
+              { scale: 2, sampleType: 'nearest', multiInputMode: 'sum' });
+    checkGrad('UpSampling', [r([1, 2, 2, 3], 66), r([2, 1, 4, 4], 67)], { scale: 2, sampleType: 'bilinear', numFilter: 2 });
+  });
+});
+
+// ---- larger shapes, views, empty batches, API forms ----
+
+describe('Convolution at larger sizes', () => {
+  const cases = [
+    { xs: [2, 16, 20, 18], ws: [24, 16, 3, 3], stride: [1, 1], pad: [1, 1], dilate: [1, 1], groups: 1 },
+    { xs: [1, 12, 17, 17], ws: [12, 3, 3, 3], stride: [2, 2], pad: [1, 1], dilate: [1, 1], groups: 4 },
+    { xs: [3, 32, 9, 9], ws: [40, 32, 1, 1], stride: [1, 1], pad: [0, 0], dilate: [1, 1], groups: 1 },
+    { xs: [1, 8, 15, 15], ws: [8, 8, 3, 3], stride: [1, 1], pad: [2, 2], dilate: [2, 2], groups: 1 },
+  ];
+  for (const c of cases) {
+    it(`data ${JSON.stringify(c.xs)} weight ${JSON.stringify(c.ws)} stride ${c.stride} pad ${c.pad} dilate ${c.dilate} groups ${c.groups}`, () => {
+      mx.scope(() => {
+        const n = (s: number[]): number => s.reduce((a, b) => a * b, 1);
+        const xd = pseudoRandom(n(c.xs), 7), wd = pseudoRandom(n(c.ws), 8), bd = pseudoRandom(c.ws[0]!, 9);
+        const want = refConv2d(xd, c.xs, wd, c.ws, bd, c);
+        for (const dtype of ['float32', 'float64']) {
+          const y = nd.Convolution(nd.array(xd, { shape: c.xs, dtype }), nd.array(wd, { shape: c.ws, dtype }),
+                                   nd.array(bd, { dtype }),
+                                   { kernel: c.ws.slice(2), numFilter: c.ws[0]!, stride: c.stride, pad: c.pad,
+                                     dilate: c.dilate, numGroup: c.groups });
+          expectClose(y, { shape: want.shape, dtype, data: want.data }, dtype === 'float32' ? 1e-4 : 1e-10, dtype);
+        }
+      });
+    });
+  }
+});
+
+describe('gradients and pooling at larger sizes', () => {
+  it('Convolution: d data equals Deconvolution of the head gradient; d weight matches a JS loop', () => {
+    mx.scope(() => {
+      const xs = [2, 16, 11, 9], ws = [24, 8, 3, 3];
+      const p = { kernel: [3, 3], numFilter: 24, numGroup: 2, stride: [2, 2], pad: [1, 1], noBias: true };
+      const x = randomArray(xs, 101, 1, 0, 'float32');
+      const w = randomArray(ws, 102, 1, 0, 'float32');
+      x.attachGrad();
+      w.attachGrad();
+      const y = autograd.record(() => nd.Convolution(x, w, p));
+      const g = randomArray(y.shape, 103, 1, 0, 'float32');
+      y.backward(g);
+      // The data gradient of a strided convolution is the transposed convolution (target_shape
+      // restores the input size the stride rounded away).
+      const dx = nd.Deconvolution(g, w, { kernel: [3, 3], numFilter: 16, numGroup: 2, stride: [2, 2], pad: [1, 1],
+                                          adj: [0, 0], targetShape: [11, 9] });
+      expectClose(x.grad, { shape: xs, dtype: 'float32', data: values(dx) }, 1e-5, 'd data');
+      const [N, C, H, W] = xs as [number, number, number, number];
+      const [OH, OW] = [y.shape[2], y.shape[3]];
+      const xd = values(x), gd = values(g), Cg = 8, Fg = 12;
+      const want: number[] = [];
+      for (let f = 0; f < 24; ++f)
+        for (let c = 0; c < Cg; ++c)
+          for (let kh = 0; kh < 3; ++kh)
+            for (let kw = 0; kw < 3; ++kw) {
+              let acc = 0;
+              const ci = Math.floor(f / Fg) * Cg + c;
+              for (let n = 0; n < N; ++n)
+                for (let oh = 0; oh < OH; ++oh)
+                  for (let ow = 0; ow < OW; ++ow) {
+                    const ih = oh * 2 - 1 + kh, iw = ow * 2 - 1 + kw;
+                    if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+                    acc += gd[((n * 24 + f) * OH + oh) * OW + ow]! * xd[((n * C + ci) * H + ih) * W + iw]!;
+                  }
+              want.push(acc);
+            }
+      expectClose(w.grad, { shape: ws, dtype: 'float32', data: want }, 1e-4, 'd weight');
+    });
+  });
+
+  it('global and long-row pooling (max, avg, sum) against a JS loop', () => {
+    mx.scope(() => {
+      const shape = [2, 3, 5, 45];
+      const xd = pseudoRandom(2 * 3 * 5 * 45, 111);
+      const x = nd.array(xd, { shape, dtype: 'float64' });
+      const plane = 5 * 45;
+      const planes = [...Array(6).keys()].map((i) => xd.slice(i * plane, (i + 1) * plane));
+      const sum = (a: number[]): number => a.reduce((s, v) => s + v, 0);
+      const want = {
+        max: planes.map((p) => Math.max(...p)),
+        avg: planes.map((p) => sum(p) / plane),
+        sum: planes.map(sum),
+      };
+      for (const poolType of ['max', 'avg', 'sum'] as const) {
+        const y = nd.Pooling(x, { globalPool: true, poolType });
+        expectClose(y, { shape: [2, 3, 1, 1], dtype: 'float64', data: want[poolType] }, 1e-12, poolType);
+      }
+      // A 1 x 40 window sliding along rows of 45.
+      const y = nd.Pooling(x, { kernel: [1, 40], stride: [1, 5], poolType: 'max' });
+      expect(y.shape).toEqual([2, 3, 5, 2]);
+      const got = values(y);
+      for (let r = 0; r < 30; ++r)
+        for (let o = 0; o < 2; ++o)
+          expect(got[r * 2 + o]).toBe(Math.max(...xd.slice(r * 45 + o * 5, r * 45 + o * 5 + 40)));
+    });
+  });
+});
+
+describe('API forms and edge cases', () => {
+  it('works on a view with an offset (slice of the batch)', () => {
+    mx.scope(() => {
+      const x = randomArray([4, 2, 5, 5], 71, 1, 0, 'float32');
+      const w = randomArray([3, 2, 3, 3], 72, 1, 0, 'float32');
+      const p = { kernel: [3, 3], numFilter: 3, pad: [1, 1], noBias: true };
+      const whole = values(nd.Convolution(x, w, p));
+      const part = nd.Convolution(x.slice(1, 3), w, p);
+      expect(part.shape).toEqual([2, 3, 5, 5]);
+      const per = 3 * 25;
+      const got = values(part);
+      whole.slice(per, 3 * per).forEach((v, i) => expect(got[i]).toBeCloseTo(v, 5));
+      const pooled = values(nd.Pooling(x.slice(2, 3), { kernel: [2, 2], stride: [2, 2] }));
+      const pooledAll = values(nd.Pooling(x, { kernel: [2, 2], stride: [2, 2] }));
+      expect(pooled).toEqual(pooledAll.slice(2 * 2 * 4, 3 * 2 * 4));
+    });
+  });
+
+  it('handles an empty batch', () => {
+    mx.scope(() => {
+      const x = nd.zeros([0, 2, 4, 4]);
+      const w = nd.ones([3, 2, 3, 3]);
+      const b = nd.ones([3]);
+      expect(nd.Convolution(x, w, b, { kernel: [3, 3], numFilter: 3 }).shape).toEqual([0, 3, 2, 2]);
+      expect(nd.Deconvolution(x, nd.ones([2, 3, 3, 3]), { kernel: [3, 3], numFilter: 3 }).shape).toEqual([0, 3, 6, 6]);
+      expect(nd.Pooling(x, { kernel: [2, 2] }).shape).toEqual([0, 2, 3, 3]);
+      expect(nd.UpSampling(x, { scale: 2, sampleType: 'nearest' }).shape).toEqual([0, 2, 8, 8]);
+      expect(nd.FullyConnected(nd.zeros([0, 5]), nd.ones([2, 5]), nd.ones([2]), { numHidden: 2 }).shape).toEqual([0, 2]);
+      // Weight gradients of an empty batch are zeros.
+      w.attachGrad();
+      const y = autograd.record(() => nd.Convolution(x, w, b, { kernel: [3, 3], numFilter: 3 }));
+      y.backward();
+      expect(values(w.grad).every((v) => v === 0)).toBe(true);
+    });
+  });
+
+  it('keeps float16/bfloat16 storage and accumulates in float32', () => {
+    mx.scope(() => {
+      for (const dtype of ['float16', 'bfloat16']) {
+        const x = nd.ones([1, 2, 4, 4], { dtype });
+        const w = nd.ones([3, 2, 3, 3], { dtype });
+        const y = nd.Convolution(x, w, { kernel: [3, 3], numFilter: 3, noBias: true, pad: [1, 1] });
+        expect(y.dtype).toBe(dtype);
+        expect(values(y).slice(0, 4)).toEqual([8, 12, 12, 8]);
+        const p = nd.Pooling(x, { kernel: [2, 2], poolType: 'avg' });
+        expect(p.dtype).toBe(dtype);
+        expect(values(p).every((v) => v === 1)).toBe(true);
+        x.attachGrad();
+        autograd.record(() => nd.Pooling(x, { kernel: [2, 2], poolType: 'sum' })).backward();
+        expect(x.grad!.dtype).toBe(dtype);
+        expect(values(x.grad).slice(0, 4)).toEqual([1, 2, 2, 1]);
+      }
+    });
+  });
+
+  it('writes into a given output array', () => {
+    mx.scope(() => {
+      const x = nd.ones([2, 3]);
+      const out = nd.zeros([2, 4]);
+      const r = nd.FullyConnected(x, nd.ones([4, 3]), nd.ones([4]), { numHidden: 4, out });
+      expect(r).toBe(out);
+      expect(values(out)).toEqual(new Array(8).fill(4));
+    });
+  });
+
+  it('accumulates gradients with gradReq add', () => {
+    mx.scope(() => {
+      const x = randomArray([1, 1, 4, 4], 81, 1, 0, 'float32');
+      const w = nd.ones([1, 1, 2, 2]);
+      w.attachGrad({ gradReq: 'add' });
+      for (let i = 0; i < 2; ++i) {
+        autograd.record(() => nd.Convolution(x, w, { kernel: [2, 2], numFilter: 1, noBias: true })).backward();
+      }
+      const xd = values(x);
+      const tap = (dy: number, dx: number): number => {
+        let s = 0;
+        for (let i = 0; i < 3; ++i) for (let j = 0; j < 3; ++j) s += xd[(i + dy) * 4 + j + dx]!;
+        return s;
+      };
+      const g = values(w.grad);
+      [tap(0, 0), tap(0, 1), tap(1, 0), tap(1, 1)].forEach((t, i) => expect(g[i]).toBeCloseTo(2 * t, 4));
+    });
+  });
+
+  it('differentiates a chain Convolution -> Pooling -> FullyConnected', () => {
+    mx.scope(() => {
+      const x = randomArray([2, 2, 6, 6], 91);
+      const w1 = randomArray([3, 2, 3, 3], 92);
+      const b1 = randomArray([3], 93);
+      const w2 = randomArray([4, 27], 94);
+      const net = (xx: Arr, ww: Arr): Arr => {
+        const c = nd.Convolution(xx, ww, b1, { kernel: [3, 3], numFilter: 3, pad: [1, 1] });
+        const p = nd.Pooling(c, { kernel: [2, 2], stride: [2, 2], poolType: 'avg' });
+        return nd.FullyConnected(p, w2, { numHidden: 4, noBias: true }).sum();
+      };
+      w1.attachGrad();
+      autograd.record(() => net(x, w1)).backward();
+      const g = values(w1.grad);
+      const base = values(w1);
+      const eps = 1e-6;
+      for (const e of [0, 7, 20, 53]) {
+        const at = (d: number): number => mx.scope(() => {
+          const p = base.slice();
+          p[e] = p[e]! + d;
+          return values(net(x, nd.array(p, { shape: [3, 2, 3, 3], dtype: 'float64' })))[0]!;
+        });
+        expect(g[e]).toBeCloseTo((at(eps) - at(-eps)) / (2 * eps), 5);
+      }
+    });
+  });
+
+  it('UpSampling bilinear with bilinear-interpolation weights reproduces constant images', () => {
+    mx.scope(() => {
+      // MXNet's Bilinear initializer: w[i] = (1 - |x / f - c|) (1 - |y / f - c|).
+      const scale = 2, k = 4, f = Math.ceil(k / 2), c = (2 * f - 1 - (f % 2)) / (2 * f);
+      const wd: number[] = [];
+      for (let i = 0; i < k * k; ++i) {
+        const xx = i % k, yy = Math.floor(i / k) % k;
+        wd.push((1 - Math.abs(xx / f - c)) * (1 - Math.abs(yy / f - c)));
+      }
+      const x = nd.full([1, 1, 4, 4], 3);
+      const y = nd.UpSampling(x, nd.array(wd, { shape: [1, 1, k, k] }),
+                              { scale, sampleType: 'bilinear', numFilter: 1 });
+      expect(y.shape).toEqual([1, 1, 8, 8]);
+      // Interior pixels (away from the zero padding) interpolate a constant exactly.
+      const v = values(y);
+      for (let i = 1; i < 7; ++i) for (let j = 1; j < 7; ++j) expect(v[i * 8 + j]).toBeCloseTo(3, 5);
+    });
+  });
+});
+
+// ---- bad input ----
+
+describe('bad input', () => {
+  for (const e of fixtures.errors) {
+    it(`${e.op}: ${e.name}`, () => {
+      mx.scope(() => {
+        const inputs = e.inputs.map((s) => nd.zeros(s.shape, { dtype: s.dtype }));
+        let err: unknown = null;
+        try {
+          callOp(e.op, inputs, e.params);
+        } catch (x) {
+          err = x;
+        }
+        expect(err, 'should throw').toBeInstanceOf(mx.IsotensorError);
+        const msg = (err as Error).message;
+        for (const m of e.match) expect(msg).toContain(m);
+      });
+    });
+  }
+
+  it('keeps working after errors', () => {
+    mx.scope(() => {
+      expect(() => nd.Convolution(nd.ones([1, 1, 2, 2]), nd.ones([1, 1, 3, 3]), nd.ones([1]),
+                                  { kernel: [3, 3], numFilter: 1 })).toThrow(mx.IsotensorError);
+      const y = nd.Convolution(nd.ones([1, 1, 3, 3]), nd.ones([1, 1, 3, 3]), nd.ones([1]), { kernel: [3, 3], numFilter: 1 });
+      expect(values(y)).toEqual([10]);
+    });
+  });
+});

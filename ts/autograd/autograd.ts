@@ -1,0 +1,178 @@
+// mx.autograd: recording scopes, variables and backward, over the core's tape (core-cpp/autograd/).
+// SPDX-License-Identifier: Apache-2.0
+import { backend as getBackend } from '../backend/runtime.js';
+import type { Backend } from '../backend/backend.js';
+import { IsotensorError } from '../base/error.js';
+import { gradReqCode, NDArray, type GradReq } from '../ndarray/ndarray.js';
+
+/** Restores the previous recording/training state; returned by record() etc. without a function. */
+export interface AutogradScope {
+  exit(): void;
+  [Symbol.dispose](): void;
+}
+
+function enter(recording: boolean | null, training: boolean | null): AutogradScope {
+  const b = getBackend();
+  const prevRec = recording === null ? null : b.setRecording(recording);
+  const prevTrain = training === null ? null : b.setTraining(training);
+  let done = false;
+  const exit = (): void => {
+    if (done) return;
+    done = true;
+    if (prevRec !== null) b.setRecording(prevRec);
+    if (prevTrain !== null) b.setTraining(prevTrain);
+  };
+  return { exit, [Symbol.dispose]: exit };
+}
+
+// Runs fn inside a scope; a Promise-returning fn keeps the scope until it settles (do not run
+// other autograd work concurrently: the state is global, like MXNet's per-thread state).
+function within<T>(scope: AutogradScope, fn: () => T): T {
+  let result: T;
+  try {
+    result = fn();
+  } catch (e) {
+    scope.exit();
+    throw e;
+  }
+  if (result instanceof Promise) {
+    return result.finally(() => scope.exit()) as T;
+  }
+  scope.exit();
+  return result;
+}
+
+/**
+ * Records the ops run by fn so backward() can differentiate them (train mode by default).
+ * Without fn, returns a scope: `using _ = autograd.record();` (or call `.exit()`).
+ * @example const loss = autograd.record(() => net.forward(x).sum()); loss.backward();
+ */
+export function record<T>(fn: () => T, opts?: { trainMode?: boolean }): T;
+export function record(opts?: { trainMode?: boolean }): AutogradScope;
+export function record<T>(a?: (() => T) | { trainMode?: boolean }, b?: { trainMode?: boolean }): T | AutogradScope {
+  const opts = (typeof a === 'function' ? b : a) ?? {};
+  const scope = enter(true, opts.trainMode ?? true);
+  return typeof a === 'function' ? within(scope, a) : scope;
+}
+
+/** Stops recording inside fn (train mode unchanged unless given). */
+export function pause<T>(fn: () => T, opts?: { trainMode?: boolean }): T;
+export function pause(opts?: { trainMode?: boolean }): AutogradScope;
+export function pause<T>(a?: (() => T) | { trainMode?: boolean }, b?: { trainMode?: boolean }): T | AutogradScope {
+  const opts = (typeof a === 'function' ? b : a) ?? {};
+  const scope = enter(false, opts.trainMode ?? false);
+  return typeof a === 'function' ? within(scope, a) : scope;
+}
+
+/** Runs fn in training mode (Dropout drops, BatchNorm uses batch statistics). */
+export function trainMode<T>(fn: () => T): T;
+export function trainMode(): AutogradScope;
+export function trainMode<T>(fn?: () => T): T | AutogradScope {
+  const scope = enter(null, true);
+  return fn ? within(scope, fn) : scope;
+}
+
+/** Runs fn in inference mode. */
+export function predictMode<T>(fn: () => T): T;
+export function predictMode(): AutogradScope;
+export function predictMode<T>(fn?: () => T): T | AutogradScope {
+  const scope = enter(null, false);
+  return fn ? within(scope, fn) : scope;
+}
+
+export function isRecording(): boolean {
+  return getBackend().isRecording();
+}
+
+export function isTraining(): boolean {
+  return getBackend().isTraining();
+}
+
+/** Switches recording on or off; returns the previous state (MXNet set_recording). */
+export function setRecording(on: boolean): boolean {
+  return getBackend().setRecording(on);
+}
+
+/** Switches training mode; returns the previous state (MXNet set_training). */
+export function setTraining(on: boolean): boolean {
+  return getBackend().setTraining(on);
+}
+
+function sameBackend(arrays: readonly NDArray[], fn: string): Backend {
+  const b = getBackend();
+  for (const a of arrays) {
+    if (!(a instanceof NDArray)) throw new IsotensorError(`${fn}: expected NDArrays, got ${typeof a}`);
+    if (a.backend !== b) throw new IsotensorError(`${fn}: an array belongs to another backend`);
+  }
+  return b;
+}
+
+function asList(x: NDArray | readonly NDArray[], fn: string): NDArray[] {
+  const list = x instanceof NDArray ? [x] : [...x];
+  if (list.length === 0) throw new IsotensorError(`${fn}: no arrays given`);
+  return list;
+}
+
+/**
+ * Attaches gradient buffers to variables (MXNet mark_variables): `gradients[i]` receives the
+ * gradient of `variables[i]` per gradReqs (one value for all, or one each).
+ */
+export function markVariables(variables: NDArray | readonly NDArray[], gradients: NDArray | readonly NDArray[],
+                              gradReqs: GradReq | readonly GradReq[] = 'write'): void {
+  const vars = asList(variables, 'markVariables');
+  const grads = asList(gradients, 'markVariables');
+  if (grads.length !== vars.length) {
+    throw new IsotensorError(`markVariables: ${vars.length} variables but ${grads.length} gradients`);
+  }
+  const reqs = typeof gradReqs === 'string' ? vars.map(() => gradReqs) : [...gradReqs];
+  if (reqs.length !== vars.length) {
+    throw new IsotensorError(`markVariables: ${vars.length} variables but ${reqs.length} gradReqs`);
+  }
+  const b = sameBackend([...vars, ...grads], 'markVariables');
+  b.markVariables(vars.map((v) => v.handle), reqs.map((r) => gradReqCode(r, 'markVariables')),
+                  grads.map((g) => g.handle));
+  vars.forEach((v, i) => v.setGradBuffer(grads[i]!));
+}
+
+function headGradHandles(heads: NDArray[], headGrads: NDArray | readonly (NDArray | null)[] | null | undefined,
+                         fn: string): number[] | null {
+  if (headGrads === null || headGrads === undefined) return null;
+  const list = headGrads instanceof NDArray ? [headGrads] : [...headGrads];
+  if (list.length !== heads.length) {
+    throw new IsotensorError(`${fn}: ${heads.length} heads but ${list.length} headGrads`);
+  }
+  return list.map((g) => (g === null ? 0 : g.handle));
+}
+
+/**
+ * Back-propagates from heads into the variables' gradient buffers.
+ * @example autograd.backward([loss1, loss2]);
+ */
+export function backward(heads: NDArray | readonly NDArray[],
+                         headGrads: NDArray | readonly (NDArray | null)[] | null = null,
+                         opts: { retainGraph?: boolean; trainMode?: boolean } = {}): void {
+  const hs = asList(heads, 'backward');
+  const b = sameBackend(hs, 'backward');
+  b.backward(hs.map((h) => h.handle), headGradHandles(hs, headGrads, 'backward'), [], opts.retainGraph ?? false,
+             false, opts.trainMode ?? true);
+}
+
+/**
+ * Gradients of heads with respect to variables, returned as new arrays (the variables' `grad`
+ * buffers are untouched). createGraph records the computation, for higher-order gradients.
+ * @example const [dx] = autograd.grad(y, [x], { createGraph: true }); dx.backward();
+ */
+export function grad(heads: NDArray | readonly NDArray[], variables: NDArray | readonly NDArray[],
+                     opts: { headGrads?: NDArray | readonly (NDArray | null)[] | null; retainGraph?: boolean;
+                             createGraph?: boolean; trainMode?: boolean } = {}): NDArray[] {
+  const hs = asList(heads, 'grad');
+  const vs = asList(variables, 'grad');
+  const b = sameBackend([...hs, ...vs], 'grad');
+  const createGraph = opts.createGraph ?? false;
+  const out = b.backward(hs.map((h) => h.handle), headGradHandles(hs, opts.headGrads, 'grad'),
+                         vs.map((v) => v.handle), opts.retainGraph ?? createGraph, createGraph,
+                         opts.trainMode ?? true);
+  return out.map((h) => new NDArray(h, b));
+}
+
+export { Function } from './function.js';
