@@ -88,7 +88,7 @@ def w4_mlp_train(torch, p):
         if i < 2:
             layers.append(torch.nn.ReLU())
     net = torch.nn.Sequential(*layers)
-    opt = torch.optim.SGD(net.parameters(), lr=0.01)
+    opt = torch.optim.SGD(net.parameters(), lr=1e-4)
     x = torch.rand(128, 784)
     label = torch.arange(128) % 10
     loss_fn = torch.nn.CrossEntropyLoss(reduction="sum")

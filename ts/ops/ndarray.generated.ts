@@ -121,6 +121,36 @@ export function BatchNorm(...args: unknown[]): NDArray | NDArray[] {
 }
 export { BatchNorm as _npx_batch_norm };
 
+/** Options of {@link BilinearSampler}. */
+export interface BilinearSamplerOptions {
+  /**
+   * whether to turn cudnn off (accepted for MXNet compatibility; there is no cuDNN path)
+   * Default: `None`
+   * (MXNet: `cudnn_off`, boolean or None)
+   */
+  cudnnOff?: boolean | null;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_BilinearSampler: OpSpec = { name: 'BilinearSampler', inputs: 2 };
+
+/**
+ * Applies bilinear sampling to an input feature map (the sampler of Spatial Transformer Networks). data (batch, C, H, W), grid (batch, 2, H_out, W_out) holding normalized source coordinates (x in channel 0, y in channel 1, -1 and 1 the centres of the border pixels); output (batch, C, H_out, W_out) = the bilinear blend of the four pixels around (x, y), with pixels outside the input read as 0. Matches torch grid_sample(align_corners=True, padding_mode='zeros') on a grid moved to channel-last.
+ *
+ * MXNet operator `BilinearSampler`.
+ * @param data input `data`
+ * @param grid input `grid`
+ * @example
+ * ```ts
+ * const y = nd.BilinearSampler(data, grid);
+ * ```
+ */
+export function BilinearSampler(data: NDArray, grid: NDArray, opts?: BilinearSamplerOptions): NDArray;
+export function BilinearSampler(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_BilinearSampler, args);
+}
+
 /** Options of {@link BlockGrad}. */
 export interface BlockGradOptions {
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -144,6 +174,52 @@ export function BlockGrad(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S_BlockGrad, args);
 }
 export { BlockGrad as stop_gradient, BlockGrad as stopGradient };
+
+/** Options of {@link CTCLoss}. */
+export interface CTCLossOptions {
+  /**
+   * Whether the data lenghts are decided by `data_lengths`. If false, the lengths are equal to the max sequence length.
+   * Default: `False`
+   * (MXNet: `use_data_lengths`, boolean)
+   */
+  useDataLengths?: boolean;
+  /**
+   * Whether the label lenghts are decided by `label_lengths`, or derived from `padding_mask`. If false, the lengths are derived from the first occurrence of the value of `padding_mask`. The value of `padding_mask` is ``0`` when first CTC label is reserved for blank, and ``-1`` when last label is reserved for blank. See `blank_label`.
+   * Default: `False`
+   * (MXNet: `use_label_lengths`, boolean)
+   */
+  useLabelLengths?: boolean;
+  /**
+   * Set the label that is reserved for blank label.If "first", 0-th label is reserved, and label values for tokens in the vocabulary are between ``1`` and ``alphabet_size-1``, and the padding mask is ``-1``. If "last", last label value ``alphabet_size-1`` is reserved for blank label instead, and label values for tokens in the vocabulary are between ``0`` and ``alphabet_size-2``, and the padding mask is ``0``.
+   * Default: `first`
+   * (MXNet: `blank_label`, {'first', 'last'})
+   */
+  blankLabel?: 'first' | 'last';
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray | NDArray[];
+}
+
+const S_CTCLoss: OpSpec = { name: 'CTCLoss', inputs: 2, variadic: '__num_optional_inputs__' };
+
+/**
+ * Connectionist Temporal Classification loss. data (sequence_length, batch_size, alphabet_size) holds activations before softmax; label (batch_size, label_length) the target token indices, padded with 0 (blank_label='first': channel 0 is the blank, tokens are 1..alphabet_size-1) or -1 (blank_label='last': channel alphabet_size-1 is the blank, tokens are 0..alphabet_size-2). Optional inputs data_lengths and label_lengths (batch_size,) with use_data_lengths / use_label_lengths give each sequence's length. Output (batch_size,): -log p(label | data). A label that cannot be aligned within its sequence gives loss 0 and no gradient.
+ *
+ * MXNet operator `CTCLoss` (aliases: ctc_loss, _contrib_CTCLoss, _contrib_ctc_loss).
+ * @param data input `data`
+ * @param label input `label`
+ * @param lengths the `lengths` inputs (any number)
+ * @example
+ * ```ts
+ * const y = nd.CTCLoss(data, label, a, b);
+ * ```
+ */
+export function CTCLoss(data: NDArray, label: NDArray, ...args: [...lengths: NDArray[], opts: CTCLossOptions]): NDArray;
+export function CTCLoss(data: NDArray, label: NDArray, ...lengths: NDArray[]): NDArray;
+export function CTCLoss(data: NDArray, label: NDArray, lengths: readonly NDArray[], opts?: CTCLossOptions): NDArray;
+export function CTCLoss(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_CTCLoss, args);
+}
+export { CTCLoss as ctc_loss, CTCLoss as _contrib_CTCLoss, CTCLoss as _contrib_ctc_loss, CTCLoss as ctcLoss };
 
 /** Options of {@link Cast}. */
 export interface CastOptions {
@@ -557,6 +633,40 @@ export function FullyConnected(data: NDArray, weight: NDArray | null, ...args: [
 export function FullyConnected(data: NDArray, weight: NDArray | null, bias: readonly NDArray[], opts: FullyConnectedOptions): NDArray;
 export function FullyConnected(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S_FullyConnected, args);
+}
+
+/** Options of {@link GridGenerator}. */
+export interface GridGeneratorOptions {
+  /**
+   * The type of transformation. For `affine`, input data should be an affine matrix of size (batch, 6). For `warp`, input data should be an optical flow of size (batch, 2, h, w).
+   * (MXNet: `transform_type`, {'affine', 'warp'})
+   */
+  transformType: 'affine' | 'warp';
+  /**
+   * Specifies the output shape (H, W). This is required if transformation type is `affine`. If transformation type is `warp`, this parameter is ignored.
+   * Default: `(0, 0)`
+   * (MXNet: `target_shape`, Shape)
+   */
+  targetShape?: number | readonly number[];
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_GridGenerator: OpSpec = { name: 'GridGenerator', inputs: 1 };
+
+/**
+ * Generates a sampling grid for BilinearSampler. transform_type='affine': data (batch, 6) holds 2x3 matrices A; output (batch, 2, H, W) with target_shape (H, W) is A . (x, y, 1) over the target pixels' normalized coordinates x = -1 + 2 w / (W - 1), y = -1 + 2 h / (H - 1). transform_type='warp': data is an optical flow (batch, 2, H, W) in pixels; the output is (flow + (w, h)) / ((W - 1) / 2, (H - 1) / 2) - 1. Channel 0 holds x, channel 1 holds y.
+ *
+ * MXNet operator `GridGenerator`.
+ * @param data input `data`
+ * @example
+ * ```ts
+ * const y = nd.GridGenerator(data, { transformType: 'affine' });
+ * ```
+ */
+export function GridGenerator(data: NDArray, opts: GridGeneratorOptions): NDArray;
+export function GridGenerator(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_GridGenerator, args);
 }
 
 /** Options of {@link GroupNorm}. */
@@ -1066,6 +1176,132 @@ export function Pooling(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S_Pooling, args);
 }
 
+/** Options of {@link RNN}. */
+export interface RNNOptions {
+  /**
+   * size of the state for each layer
+   * (MXNet: `state_size`, int)
+   */
+  stateSize: number;
+  /**
+   * number of stacked layers
+   * (MXNet: `num_layers`, int)
+   */
+  numLayers: number;
+  /**
+   * whether to use bidirectional recurrent layers
+   * Default: `False`
+   * (MXNet: `bidirectional`, boolean)
+   */
+  bidirectional?: boolean;
+  /**
+   * the type of RNN to compute
+   * (MXNet: `mode`, {'rnn_relu', 'rnn_tanh', 'lstm', 'gru'})
+   */
+  mode: 'rnn_relu' | 'rnn_tanh' | 'lstm' | 'gru';
+  /**
+   * drop rate of the dropout on the outputs of each RNN layer, except the last layer.
+   * Default: `0`
+   * (MXNet: `p`, float)
+   */
+  p?: number;
+  /**
+   * Whether to have the states as symbol outputs.
+   * Default: `False`
+   * (MXNet: `state_outputs`, boolean)
+   */
+  stateOutputs?: boolean;
+  /**
+   * size of project size (LSTM projection; MXNet runs it only with cuDNN, and it is rejected here)
+   * Default: `None`
+   * (MXNet: `projection_size`, int or None)
+   */
+  projectionSize?: number | null;
+  /**
+   * Minimum clip value of LSTM states. This option must be used together with lstm_state_clip_max.
+   * Default: `None`
+   * (MXNet: `lstm_state_clip_min`, double or None)
+   */
+  lstmStateClipMin?: number | null;
+  /**
+   * Maximum clip value of LSTM states. This option must be used together with lstm_state_clip_min.
+   * Default: `None`
+   * (MXNet: `lstm_state_clip_max`, double or None)
+   */
+  lstmStateClipMax?: number | null;
+  /**
+   * Whether to stop NaN from propagating in state by clipping it to min/max. If clipping range is not specified, this option is ignored.
+   * Default: `False`
+   * (MXNet: `lstm_state_clip_nan`, boolean)
+   */
+  lstmStateClipNan?: boolean;
+  /**
+   * If set to true, this layer takes in an extra input parameter `sequence_length` to specify variable length sequence
+   * Default: `False`
+   * (MXNet: `use_sequence_length`, boolean)
+   */
+  useSequenceLength?: boolean;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray | NDArray[];
+}
+
+const S_RNN: OpSpec = { name: 'RNN', inputs: 3, variadic: '__num_optional_inputs__' };
+
+/**
+ * Applies recurrent layers to input data. Currently, vanilla RNN, LSTM and GRU are implemented, with both multi-layer and bidirectional support. data is (sequence length, batch, input size) (layout TNC); parameters is every layer's weights and biases packed in one vector (MXNet's/cuDNN's order: for each layer and direction W_i2h (G*state_size, in) then W_h2h (G*state_size, state_size), gates LSTM i,f,g,o / GRU r,z,n; then for each layer and direction b_i2h then b_h2h); state is the initial hidden state (num_layers * directions, batch, state_size). Pass state_cell after state for LSTM, then sequence_length (batch,) when use_sequence_length is set (steps past a sequence's length keep its state and output zeros). Vanilla RNN: h_t = act(W_ih x_t + b_ih + W_hh h_(t-1) + b_hh) with act relu or tanh. LSTM: i, f, o = sigmoid(...), g = tanh(...), c_t = f * c_(t-1) + i * g (clipped to [lstm_state_clip_min, lstm_state_clip_max] when set), h_t = o * tanh(c_t). GRU (cuDNN's form): r, z = sigmoid(...), n = tanh(W_in x_t + b_in + r * (W_hn h_(t-1) + b_hn)), h_t = (1 - z) * n + z * h_(t-1). Returns the output (sequence length, batch, directions * state_size) and, with state_outputs, the final hidden state (and cell state for LSTM). In training, dropout with rate p applies between layers.
+ *
+ * MXNet operator `RNN` (aliases: _npx_rnn).
+ * @param data input `data`
+ * @param parameters input `parameters`
+ * @param state input `state`
+ * @param extra the `extra` inputs (any number)
+ * @example
+ * ```ts
+ * const y = nd.RNN(data, parameters, state, a, b, { stateSize: 1, numLayers: 1, mode: 'rnn_relu' });
+ * ```
+ */
+export function RNN(data: NDArray, parameters: NDArray, state: NDArray, ...args: [...extra: NDArray[], opts: RNNOptions]): NDArray | NDArray[];
+export function RNN(data: NDArray, parameters: NDArray, state: NDArray, extra: readonly NDArray[], opts: RNNOptions): NDArray | NDArray[];
+export function RNN(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_RNN, args);
+}
+export { RNN as _npx_rnn };
+
+/** Options of {@link ROIPooling}. */
+export interface ROIPoolingOptions {
+  /**
+   * ROI pooling output shape (h,w)
+   * (MXNet: `pooled_size`, Shape)
+   */
+  pooledSize: number | readonly number[];
+  /**
+   * Ratio of input feature map height (or w) to raw image height (or w). Equals the reciprocal of total stride in convolutional layers
+   * (MXNet: `spatial_scale`, float)
+   */
+  spatialScale: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray | NDArray[];
+}
+
+const S_ROIPooling: OpSpec = { name: 'ROIPooling', inputs: 2 };
+
+/**
+ * Performs region of interest (ROI) max pooling: for each row [batch_index, x1, y1, x2, y2] of rois (corners in image pixels, scaled by spatial_scale and rounded), the region of data (batch, channel, H, W) is split into pooled_size (h, w) bins and each bin is max pooled, giving (num_rois, channel, h, w). Empty bins and invalid batch indices give 0.
+ *
+ * MXNet operator `ROIPooling` (aliases: _npx_roi_pooling).
+ * @param data input `data`
+ * @param rois input `rois`
+ * @example
+ * ```ts
+ * const y = nd.ROIPooling(data, rois, { pooledSize: [2, 3], spatialScale: 1 });
+ * ```
+ */
+export function ROIPooling(data: NDArray, rois: NDArray, opts: ROIPoolingOptions): NDArray | NDArray[];
+export function ROIPooling(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_ROIPooling, args);
+}
+export { ROIPooling as _npx_roi_pooling };
+
 /** Options of {@link Reshape}. */
 export interface ReshapeOptions {
   /**
@@ -1258,6 +1494,52 @@ export function SoftmaxOutput(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S_SoftmaxOutput, args);
 }
 export { SoftmaxOutput as Softmax };
+
+/** Options of {@link SpatialTransformer}. */
+export interface SpatialTransformerOptions {
+  /**
+   * output shape(h, w) of spatial transformer: (y, x)
+   * Default: `(0, 0)`
+   * (MXNet: `target_shape`, Shape)
+   */
+  targetShape?: number | readonly number[];
+  /**
+   * transformation type
+   * (MXNet: `transform_type`, {'affine'})
+   */
+  transformType: 'affine';
+  /**
+   * sampling type
+   * (MXNet: `sampler_type`, {'bilinear'})
+   */
+  samplerType: 'bilinear';
+  /**
+   * whether to turn cudnn off (accepted for MXNet compatibility; there is no cuDNN path)
+   * Default: `None`
+   * (MXNet: `cudnn_off`, boolean or None)
+   */
+  cudnnOff?: boolean | null;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_SpatialTransformer: OpSpec = { name: 'SpatialTransformer', inputs: 2 };
+
+/**
+ * Applies a spatial transformer to an input feature map: data (batch, C, H, W) is sampled bilinearly (outside pixels read as 0) at the affine grid of loc (batch, 6), giving (batch, C, target_shape[0], target_shape[1]); the same as BilinearSampler(data, GridGenerator(loc, 'affine', target_shape)).
+ *
+ * MXNet operator `SpatialTransformer`.
+ * @param data input `data`
+ * @param loc input `loc`
+ * @example
+ * ```ts
+ * const y = nd.SpatialTransformer(data, loc, { transformType: 'affine', samplerType: 'bilinear' });
+ * ```
+ */
+export function SpatialTransformer(data: NDArray, loc: NDArray, opts: SpatialTransformerOptions): NDArray;
+export function SpatialTransformer(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_SpatialTransformer, args);
+}
 
 /** Options of {@link SwapAxis}. */
 export interface SwapAxisOptions {
@@ -3594,6 +3876,184 @@ export function _random_gamma_like(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S__random_gamma_like, args);
 }
 
+/** Options of {@link _random_generalized_negative_binomial}. */
+export interface RandomGeneralizedNegativeBinomialOptions {
+  /**
+   * Mean of the negative binomial distribution.
+   * Default: `1`
+   * (MXNet: `mu`, float)
+   */
+  mu?: number;
+  /**
+   * Alpha (dispersion) parameter of the negative binomial distribution.
+   * Default: `1`
+   * (MXNet: `alpha`, float)
+   */
+  alpha?: number;
+  /**
+   * Shape of the output.
+   * Default: `()`
+   * (MXNet: `shape`, Shape)
+   */
+  shape?: number | readonly number[];
+  /**
+   * Context of output, in format [cpu|gpu](n). Only used for imperative calls.
+   * (MXNet: `ctx`, string)
+   */
+  ctx?: Context | string;
+  /**
+   * DType of the output in case this can't be inferred. Defaults to float32 if not defined (dtype=None).
+   * Default: `None`
+   * (MXNet: `dtype`, {'None', 'float32', 'float64', 'float16', 'bfloat16'})
+   */
+  dtype?: 'float32' | 'float64' | 'float16' | 'bfloat16' | null;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__random_generalized_negative_binomial: OpSpec = { name: '_random_generalized_negative_binomial', inputs: 0, creation: true };
+
+/**
+ * Draws samples from a generalized negative binomial distribution with mean mu and dispersion alpha (= 1 / k, k the failure limit generalized to real numbers): variance mu + alpha mu^2; alpha = 0 is Poisson(mu). Samples are returned as floats.
+ *
+ * Example: generalized_negative_binomial(mu=2.0, alpha=0.3, shape=(2,2))
+ *
+ * MXNet operator `_random_generalized_negative_binomial` (aliases: random_generalized_negative_binomial).
+ * @example
+ * ```ts
+ * const y = nd._random_generalized_negative_binomial({ shape: [2, 3] });
+ * ```
+ */
+export function _random_generalized_negative_binomial(opts?: RandomGeneralizedNegativeBinomialOptions): NDArray;
+export function _random_generalized_negative_binomial(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__random_generalized_negative_binomial, args);
+}
+export { _random_generalized_negative_binomial as random_generalized_negative_binomial, _random_generalized_negative_binomial as randomGeneralizedNegativeBinomial };
+
+/** Options of {@link _random_generalized_negative_binomial_like}. */
+export interface RandomGeneralizedNegativeBinomialLikeOptions {
+  /**
+   * Mean of the negative binomial distribution.
+   * Default: `1`
+   * (MXNet: `mu`, float)
+   */
+  mu?: number;
+  /**
+   * Alpha (dispersion) parameter of the negative binomial distribution.
+   * Default: `1`
+   * (MXNet: `alpha`, float)
+   */
+  alpha?: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__random_generalized_negative_binomial_like: OpSpec = { name: '_random_generalized_negative_binomial_like', inputs: 1 };
+
+/**
+ * Draws generalized negative binomial samples (mu, alpha) with the shape and dtype of the input.
+ *
+ * MXNet operator `_random_generalized_negative_binomial_like`.
+ * @param data input `data`
+ * @example
+ * ```ts
+ * const y = nd._random_generalized_negative_binomial_like(data);
+ * ```
+ */
+export function _random_generalized_negative_binomial_like(data: NDArray, opts?: RandomGeneralizedNegativeBinomialLikeOptions): NDArray;
+export function _random_generalized_negative_binomial_like(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__random_generalized_negative_binomial_like, args);
+}
+
+/** Options of {@link _random_negative_binomial}. */
+export interface RandomNegativeBinomialOptions {
+  /**
+   * Limit of unsuccessful experiments.
+   * Default: `1`
+   * (MXNet: `k`, int)
+   */
+  k?: number;
+  /**
+   * Failure probability in each experiment.
+   * Default: `1`
+   * (MXNet: `p`, float)
+   */
+  p?: number;
+  /**
+   * Shape of the output.
+   * Default: `()`
+   * (MXNet: `shape`, Shape)
+   */
+  shape?: number | readonly number[];
+  /**
+   * Context of output, in format [cpu|gpu](n). Only used for imperative calls.
+   * (MXNet: `ctx`, string)
+   */
+  ctx?: Context | string;
+  /**
+   * DType of the output in case this can't be inferred. Defaults to float32 if not defined (dtype=None).
+   * Default: `None`
+   * (MXNet: `dtype`, {'None', 'float32', 'float64', 'float16', 'bfloat16'})
+   */
+  dtype?: 'float32' | 'float64' | 'float16' | 'bfloat16' | null;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__random_negative_binomial: OpSpec = { name: '_random_negative_binomial', inputs: 0, creation: true };
+
+/**
+ * Draws samples from a negative binomial distribution with parameters k (limit of unsuccessful experiments) and p (failure probability in each experiment): the number of failures before the k-th success when each trial succeeds with probability p, mean k (1 - p) / p. Samples are returned as floats.
+ *
+ * Example: negative_binomial(k=3, p=0.4, shape=(2,2))
+ *
+ * MXNet operator `_random_negative_binomial` (aliases: random_negative_binomial).
+ * @example
+ * ```ts
+ * const y = nd._random_negative_binomial({ shape: [2, 3] });
+ * ```
+ */
+export function _random_negative_binomial(opts?: RandomNegativeBinomialOptions): NDArray;
+export function _random_negative_binomial(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__random_negative_binomial, args);
+}
+export { _random_negative_binomial as random_negative_binomial, _random_negative_binomial as randomNegativeBinomial };
+
+/** Options of {@link _random_negative_binomial_like}. */
+export interface RandomNegativeBinomialLikeOptions {
+  /**
+   * Limit of unsuccessful experiments.
+   * Default: `1`
+   * (MXNet: `k`, int)
+   */
+  k?: number;
+  /**
+   * Failure probability in each experiment.
+   * Default: `1`
+   * (MXNet: `p`, float)
+   */
+  p?: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__random_negative_binomial_like: OpSpec = { name: '_random_negative_binomial_like', inputs: 1 };
+
+/**
+ * Draws negative binomial samples (k, p) with the shape and dtype of the input.
+ *
+ * MXNet operator `_random_negative_binomial_like`.
+ * @param data input `data`
+ * @example
+ * ```ts
+ * const y = nd._random_negative_binomial_like(data);
+ * ```
+ */
+export function _random_negative_binomial_like(data: NDArray, opts?: RandomNegativeBinomialLikeOptions): NDArray;
+export function _random_negative_binomial_like(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__random_negative_binomial_like, args);
+}
+
 /** Options of {@link _random_normal}. */
 export interface RandomNormalOptions {
   /**
@@ -4205,6 +4665,124 @@ export function _sample_gamma(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S__sample_gamma, args);
 }
 export { _sample_gamma as sample_gamma, _sample_gamma as sampleGamma };
+
+/** Options of {@link _sample_generalized_negative_binomial}. */
+export interface SampleGeneralizedNegativeBinomialOptions {
+  /**
+   * Shape to be sampled from each random distribution.
+   * Default: `()`
+   * (MXNet: `shape`, Shape)
+   */
+  shape?: number | readonly number[];
+  /**
+   * DType of the output in case this can't be inferred. Defaults to float32 if not defined (dtype=None).
+   * Default: `None`
+   * (MXNet: `dtype`, {'None', 'float16', 'bfloat16', 'float32', 'float64'})
+   */
+  dtype?: 'float16' | 'bfloat16' | 'float32' | 'float64' | null;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__sample_generalized_negative_binomial: OpSpec = { name: '_sample_generalized_negative_binomial', inputs: 2 };
+
+/**
+ * Draws `shape` generalized negative binomial samples for each element of mu (mean) and alpha (dispersion); output shape mu.shape + shape. Negative parameters give NaN.
+ *
+ * MXNet operator `_sample_generalized_negative_binomial` (aliases: sample_generalized_negative_binomial).
+ * @param mu input `mu`
+ * @param alpha input `alpha`
+ * @example
+ * ```ts
+ * const y = nd._sample_generalized_negative_binomial(mu, alpha);
+ * ```
+ */
+export function _sample_generalized_negative_binomial(mu: NDArray, alpha: NDArray, opts?: SampleGeneralizedNegativeBinomialOptions): NDArray;
+export function _sample_generalized_negative_binomial(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__sample_generalized_negative_binomial, args);
+}
+export { _sample_generalized_negative_binomial as sample_generalized_negative_binomial, _sample_generalized_negative_binomial as sampleGeneralizedNegativeBinomial };
+
+/** Options of {@link _sample_multinomial}. */
+export interface SampleMultinomialOptions {
+  /**
+   * Shape to be sampled from each random distribution.
+   * Default: `()`
+   * (MXNet: `shape`, Shape)
+   */
+  shape?: number | readonly number[];
+  /**
+   * Whether to also return the log probability of sampled result. This is usually used for differentiating through stochastic variables, e.g. in reinforcement learning.
+   * Default: `False`
+   * (MXNet: `get_prob`, boolean)
+   */
+  getProb?: boolean;
+  /**
+   * DType of the output in case this can't be inferred.
+   * Default: `int32`
+   * (MXNet: `dtype`, {'uint8', 'int32', 'float16', 'float32', 'float64'})
+   */
+  dtype?: 'uint8' | 'int32' | 'float16' | 'float32' | 'float64';
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray | NDArray[];
+}
+
+const S__sample_multinomial: OpSpec = { name: '_sample_multinomial', inputs: 1 };
+
+/**
+ * Concurrent sampling from multiple multinomial (categorical) distributions. data (..., k) holds probabilities over k categories on its last axis (rows are normalized by their sum when drawing); `shape` samples are drawn from each row, giving data.shape[:-1] + shape (shape, or (1,), for 1-D data). With get_prob=True a second output holds the log of each sampled category's probability, through which the gradient flows back to data (REINFORCE-style).
+ *
+ * Example: sample_multinomial([[0, 0.1, 0.2, 0.3, 0.4], [0.4, 0.3, 0.2, 0.1, 0]], shape=(2,))
+ *
+ * MXNet operator `_sample_multinomial` (aliases: sample_multinomial).
+ * @param data input `data`
+ * @example
+ * ```ts
+ * const y = nd._sample_multinomial(data);
+ * ```
+ */
+export function _sample_multinomial(data: NDArray, opts?: SampleMultinomialOptions): NDArray | NDArray[];
+export function _sample_multinomial(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__sample_multinomial, args);
+}
+export { _sample_multinomial as sample_multinomial, _sample_multinomial as sampleMultinomial };
+
+/** Options of {@link _sample_negative_binomial}. */
+export interface SampleNegativeBinomialOptions {
+  /**
+   * Shape to be sampled from each random distribution.
+   * Default: `()`
+   * (MXNet: `shape`, Shape)
+   */
+  shape?: number | readonly number[];
+  /**
+   * DType of the output in case this can't be inferred. Defaults to float32 if not defined (dtype=None).
+   * Default: `None`
+   * (MXNet: `dtype`, {'None', 'float16', 'bfloat16', 'float32', 'float64'})
+   */
+  dtype?: 'float16' | 'bfloat16' | 'float32' | 'float64' | null;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__sample_negative_binomial: OpSpec = { name: '_sample_negative_binomial', inputs: 2 };
+
+/**
+ * Draws `shape` negative binomial samples for each element of k (failure limit) and p (failure probability); output shape k.shape + shape. Invalid parameters (k < 0, p outside (0, 1]) give NaN.
+ *
+ * MXNet operator `_sample_negative_binomial` (aliases: sample_negative_binomial).
+ * @param k input `k`
+ * @param p input `p`
+ * @example
+ * ```ts
+ * const y = nd._sample_negative_binomial(k, p);
+ * ```
+ */
+export function _sample_negative_binomial(k: NDArray, p: NDArray, opts?: SampleNegativeBinomialOptions): NDArray;
+export function _sample_negative_binomial(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__sample_negative_binomial, args);
+}
+export { _sample_negative_binomial as sample_negative_binomial, _sample_negative_binomial as sampleNegativeBinomial };
 
 /** Options of {@link _sample_normal}. */
 export interface SampleNormalOptions {

@@ -1,0 +1,394 @@
+// CPU kernels of the fused RNN op (ops/nn/rnn.cc): the packed parameter and reserve layouts, the
+// forward pass over layers, directions and time steps, and back-propagation through time.
+//
+// Every time step's input projection is one GEMM over all T*N rows; the recurrence runs one
+// (N x H) * (H x G*H) GEMM per step; the weight gradients are one GEMM each over all steps.
+#pragma once
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include "engine/parallel_for.h"
+#include "kernels/cpu/gemm.h"
+#include "kernels/philox.h"
+#include "storage/storage.h"
+
+namespace ist {
+namespace rnn {
+
+enum class Mode { kRnnRelu, kRnnTanh, kLstm, kGru };
+
+// Sizes of one call and where things live in the parameter and reserve vectors.
+//
+// Parameters (MXNet's and cuDNN's order): every weight first — for each layer l, for each direction
+// d: W_i2h (G*H, in_l) then W_h2h (G*H, H), rows gate-major (LSTM i, f, g, o; GRU r, z, n) — then
+// every bias in the same (l, d) order: b_i2h (G*H) then b_h2h (G*H). in_0 is the input size, in_l
+// for l > 0 is D*H (both directions of the layer below).
+//
+// Reserve (the hidden output kept for the gradient), per layer l: the layer output y_l (T, N, D*H);
+// per direction the step values (T, N, S*H) — LSTM: gates i, f, g, o after their activations and
+// the cell c (S = 5); GRU: r, z, n and W_hn h + b_hn (S = 4); vanilla RNN: nothing (y_l is enough);
+// then, below the top layer, the dropout mask applied to y_l (T, N, D*H), all ones without dropout.
+struct Dims {
+  Mode mode = Mode::kLstm;
+  int64_t T = 0, N = 0, I = 0, H = 0, L = 1, D = 1;
+
+  int64_t G() const { return mode == Mode::kLstm ? 4 : mode == Mode::kGru ? 3 : 1; }
+  int64_t GH() const { return G() * H; }
+  int64_t S() const { return mode == Mode::kLstm ? 5 : mode == Mode::kGru ? 4 : 0; }
+  int64_t inSize(int64_t l) const { return l == 0 ? I : D * H; }
+
+  // Parameters.
+  int64_t weightsOf(int64_t l) const { return GH() * (inSize(l) + H); }  // one direction
+  int64_t weightTotal() const {
+    int64_t s = 0;
+    for (int64_t l = 0; l < L; ++l) s += D * weightsOf(l);
+    return s;
+  }
+  int64_t paramSize() const { return weightTotal() + L * D * 2 * GH(); }
+  int64_t wih(int64_t l, int64_t d) const {
+    int64_t s = 0;
+    for (int64_t k = 0; k < l; ++k) s += D * weightsOf(k);
+    return s + d * weightsOf(l);
+  }
+  int64_t whh(int64_t l, int64_t d) const { return wih(l, d) + GH() * inSize(l); }
+  int64_t bih(int64_t l, int64_t d) const { return weightTotal() + (l * D + d) * 2 * GH(); }
+  int64_t bhh(int64_t l, int64_t d) const { return bih(l, d) + GH(); }
+
+  // Reserve.
+  int64_t outSize() const { return T * N * D * H; }  // one layer's output
+  int64_t layerReserve(int64_t l) const { return outSize() * (l + 1 < L ? 2 : 1) + D * T * N * S() * H; }
+  int64_t reserveSize() const {
+    int64_t s = 0;
+    for (int64_t l = 0; l < L; ++l) s += layerReserve(l);
+    return s;
+  }
+  int64_t resY(int64_t l) const {
+    int64_t s = 0;
+    for (int64_t k = 0; k < l; ++k) s += layerReserve(k);
+    return s;
+  }
+  int64_t resSteps(int64_t l, int64_t d) const { return resY(l) + outSize() + d * T * N * S() * H; }
+  int64_t resMask(int64_t l) const { return resY(l) + outSize() + D * T * N * S() * H; }
+};
+
+struct Options {
+  bool clip = false;  // LSTM cell clipping to [clipLo, clipHi]
+  double clipLo = 0, clipHi = 0;
+  bool clipNan = false;  // NaN cells become clipLo instead of propagating
+  bool dropout = false;  // between layers (training with p > 0)
+  double p = 0;
+  uint64_t rngKey = 0, rngCounter = 0;
+};
+
+// Scratch memory from the CPU pool, released on scope exit.
+template <typename C>
+class Buffer {
+ public:
+  explicit Buffer(int64_t n) : bytes_(std::max<size_t>(static_cast<size_t>(std::max<int64_t>(n, 0)) * sizeof(C), 1)) {
+    ptr_ = static_cast<C*>(Storage::alloc(Context::cpu(), bytes_));
+  }
+  ~Buffer() { Storage::free(Context::cpu(), ptr_, bytes_); }
+  Buffer(const Buffer&) = delete;
+  Buffer& operator=(const Buffer&) = delete;
+  C* get() const { return ptr_; }
+
+ private:
+  size_t bytes_;
+  C* ptr_;
+};
+
+// C = op(A) op(B) + beta C (beta 0 or 1), tolerating empty dimensions.
+template <typename C>
+void mm(bool ta, bool tb, int64_t M, int64_t Nc, int64_t K, const C* A, int64_t lda, const C* B, int64_t ldb,
+        double beta, C* Cm, int64_t ldc) {
+  if (M <= 0 || Nc <= 0) return;
+  if (K <= 0) {
+    if (beta == 0)
+      for (int64_t i = 0; i < M; ++i) std::fill(Cm + i * ldc, Cm + i * ldc + Nc, C(0));
+    return;
+  }
+  gemm<C>(ta, tb, M, Nc, K, 1.0, A, lda, B, ldb, beta, Cm, ldc);
+}
+
+template <typename C> inline C sigmoid(C v) { return C(1) / (C(1) + std::exp(-v)); }
+
+template <typename C> inline C clipCell(C v, const Options& o) {
+  if (!o.clip) return v;
+  if (std::isnan(v)) return o.clipNan ? C(o.clipLo) : v;
+  return std::min(std::max(v, C(o.clipLo)), C(o.clipHi));
+}
+
+// A saved cell value at a clip bound passes no gradient to the unclipped cell.
+template <typename C> inline bool cellClipped(C v, const Options& o) {
+  return o.clip && !(v > C(o.clipLo) && v < C(o.clipHi));
+}
+
+// Dropout mask of layer boundary l: element e of the whole mask region uses word e % 4 of the
+// Philox block of counter rngCounter + e / 4 (as Dropout does), kept elements scaled by 1 / (1 - p).
+template <typename C>
+void fillMask(C* mask, int64_t n, int64_t base, const Options& o) {
+  if (!o.dropout) {
+    std::fill(mask, mask + n, C(1));
+    return;
+  }
+  const double keep = 1.0 - o.p;
+  const C scale = C(1.0 / keep);
+  parallelFor(n, 10, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      const uint64_t g = static_cast<uint64_t>(base + i);
+      const uint64_t c = o.rngCounter + g / 4;
+      const PhiloxBlock blk = philox4x32_10(static_cast<uint32_t>(c), static_cast<uint32_t>(c >> 32), 0, 0,
+                                            static_cast<uint32_t>(o.rngKey), static_cast<uint32_t>(o.rngKey >> 32));
+      mask[i] = static_cast<double>(philoxUniformFloat(blk.w[g % 4])) < keep ? scale : C(0);
+    }
+  });
+}
+
+inline bool validStep(const int64_t* lens, int64_t t, int64_t n) { return !lens || t < lens[n]; }
+
+// Forward pass. x (T, N, I), w (paramSize), hx/cx (L*D, N, H) (cx LSTM only), lens (N) or null.
+// Writes y (T, N, D*H), hy/cy (L*D, N, H) when non-null, and the whole reserve rs. With lengths,
+// steps at or past a sequence's length leave its state unchanged and output zeros (cuDNN's
+// padded layout): the reverse direction starts at the sequence's last valid step.
+template <typename C>
+void forward(const Dims& dm, const Options& o, const C* x, const C* w, const C* hx, const C* cx, const int64_t* lens,
+             C* y, C* hy, C* cy, C* rs) {
+  const int64_t T = dm.T, N = dm.N, H = dm.H, D = dm.D, GH = dm.GH(), S = dm.S(), TN = T * N, DH = D * H;
+  const bool lstm = dm.mode == Mode::kLstm, gru = dm.mode == Mode::kGru, relu = dm.mode == Mode::kRnnRelu;
+  Buffer<C> xpB(TN * GH), hpB(N * GH), hB(N * H), cB(N * H), xnB(dm.L > 1 ? TN * DH : 0);
+  C *xp = xpB.get(), *hp = hpB.get(), *h = hB.get(), *c = cB.get();
+  const C* xl = x;
+  for (int64_t l = 0; l < dm.L; ++l) {
+    const int64_t in = dm.inSize(l);
+    C* yl = rs + dm.resY(l);
+    for (int64_t d = 0; d < D; ++d) {
+      const C* Wih = w + dm.wih(l, d);
+      const C* Whh = w + dm.whh(l, d);
+      const C* bih = w + dm.bih(l, d);
+      const C* bhh = w + dm.bhh(l, d);
+      C* st = rs + dm.resSteps(l, d);
+      mm<C>(false, true, TN, GH, in, xl, in, Wih, in, 0.0, xp, GH);
+      // Both biases fold into the projection, except GRU's b_hn, which sits inside r * (...).
+      const int64_t foldH = gru ? 2 * H : GH;
+      parallelFor(TN, GH, [&](int64_t b, int64_t e) {
+        for (int64_t r = b; r < e; ++r) {
+          C* row = xp + r * GH;
+          for (int64_t k = 0; k < GH; ++k) row[k] += bih[k] + (k < foldH ? bhh[k] : C(0));
+        }
+      });
+      const int64_t sIdx = l * D + d;
+      std::copy(hx + sIdx * N * H, hx + (sIdx + 1) * N * H, h);
+      if (lstm) std::copy(cx + sIdx * N * H, cx + (sIdx + 1) * N * H, c);
+      for (int64_t s = 0; s < T; ++s) {
+        const int64_t t = d == 0 ? s : T - 1 - s;
+        mm<C>(false, true, N, GH, H, h, H, Whh, H, 0.0, hp, GH);
+        parallelFor(N, GH * 8, [&](int64_t b, int64_t e) {
+          for (int64_t n = b; n < e; ++n) {
+            C* yrow = yl + (t * N + n) * DH + d * H;
+            C* srow = st + (t * N + n) * S * H;
+            if (!validStep(lens, t, n)) {
+              std::fill(yrow, yrow + H, C(0));
+              std::fill(srow, srow + S * H, C(0));
+              continue;
+            }
+            const C* xr = xp + (t * N + n) * GH;
+            const C* hr = hp + n * GH;
+            C* hn = h + n * H;
+            C* cn = c + n * H;
+            for (int64_t j = 0; j < H; ++j) {
+              C hv;
+              if (lstm) {
+                const C i = sigmoid(xr[j] + hr[j]);
+                const C f = sigmoid(xr[H + j] + hr[H + j]);
+                const C g = std::tanh(xr[2 * H + j] + hr[2 * H + j]);
+                const C og = sigmoid(xr[3 * H + j] + hr[3 * H + j]);
+                const C cv = clipCell(f * cn[j] + i * g, o);
+                hv = og * std::tanh(cv);
+                srow[j] = i;
+                srow[H + j] = f;
+                srow[2 * H + j] = g;
+                srow[3 * H + j] = og;
+                srow[4 * H + j] = cv;
+                cn[j] = cv;
+              } else if (gru) {
+                const C r = sigmoid(xr[j] + hr[j]);
+                const C z = sigmoid(xr[H + j] + hr[H + j]);
+                const C a = hr[2 * H + j] + bhh[2 * H + j];
+                const C nv = std::tanh(xr[2 * H + j] + r * a);
+                hv = (C(1) - z) * nv + z * hn[j];
+                srow[j] = r;
+                srow[H + j] = z;
+                srow[2 * H + j] = nv;
+                srow[3 * H + j] = a;
+              } else {
+                const C pre = xr[j] + hr[j];
+                hv = relu ? (pre > C(0) ? pre : C(0)) : std::tanh(pre);
+              }
+              hn[j] = hv;
+              yrow[j] = hv;
+            }
+          }
+        });
+      }
+      if (hy) std::copy(h, h + N * H, hy + sIdx * N * H);
+      if (cy && lstm) std::copy(c, c + N * H, cy + sIdx * N * H);
+    }
+    if (l + 1 < dm.L) {
+      C* mask = rs + dm.resMask(l);
+      const int64_t M = dm.outSize();
+      fillMask(mask, M, l * M, o);
+      C* xn = xnB.get();
+      parallelFor(M, 1, [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) xn[i] = yl[i] * mask[i];
+      });
+      xl = xn;
+    }
+  }
+  const C* top = rs + dm.resY(dm.L - 1);
+  std::copy(top, top + dm.outSize(), y);
+}
+
+// Back-propagation through time. Inputs as forward plus its reserve rs and the output gradients
+// dy (T, N, D*H), dhy/dcy (L*D, N, H) or null (zero). dw must hold zeros on entry; dx, dhx and dcx
+// (LSTM) are overwritten.
+template <typename C>
+void backward(const Dims& dm, const Options& o, const C* x, const C* w, const C* hx, const C* cx, const int64_t* lens,
+              const C* rs, const C* dy, const C* dhy, const C* dcy, C* dx, C* dw, C* dhx, C* dcx) {
+  const int64_t T = dm.T, N = dm.N, H = dm.H, D = dm.D, GH = dm.GH(), S = dm.S(), TN = T * N, DH = D * H;
+  const bool lstm = dm.mode == Mode::kLstm, gru = dm.mode == Mode::kGru, relu = dm.mode == Mode::kRnnRelu;
+  const bool stacked = dm.L > 1;
+  Buffer<C> dylB(TN * DH), dxlB(stacked ? TN * DH : 0), xinB(stacked ? TN * DH : 0), gxB(TN * GH),
+      ghB(gru ? TN * GH : 0), hprevB(TN * H), dhB(N * H), dcB(N * H), tmpB(N * H), directB(gru ? N * H : 0);
+  C *dyl = dylB.get(), *gx = gxB.get(), *gh = gru ? ghB.get() : gx, *hprev = hprevB.get();
+  C *dh = dhB.get(), *dc = dcB.get(), *tmp = tmpB.get(), *direct = directB.get();
+  std::copy(dy, dy + dm.outSize(), dyl);
+
+  for (int64_t l = dm.L - 1; l >= 0; --l) {
+    const int64_t in = dm.inSize(l);
+    const C* xl = x;
+    if (l > 0) {  // the layer's input: the output below after its dropout mask
+      const C* yb = rs + dm.resY(l - 1);
+      const C* mask = rs + dm.resMask(l - 1);
+      C* xin = xinB.get();
+      parallelFor(dm.outSize(), 1, [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) xin[i] = yb[i] * mask[i];
+      });
+      xl = xin;
+    }
+    C* dX = l == 0 ? dx : dxlB.get();
+    const C* yl = rs + dm.resY(l);
+    for (int64_t d = 0; d < D; ++d) {
+      const C* Wih = w + dm.wih(l, d);
+      const C* Whh = w + dm.whh(l, d);
+      const C* st = rs + dm.resSteps(l, d);
+      const int64_t sIdx = l * D + d;
+      const C* h0 = hx + sIdx * N * H;
+      const C* c0 = lstm ? cx + sIdx * N * H : nullptr;
+      if (dhy) std::copy(dhy + sIdx * N * H, dhy + (sIdx + 1) * N * H, dh);
+      else std::fill(dh, dh + N * H, C(0));
+      if (lstm && dcy) std::copy(dcy + sIdx * N * H, dcy + (sIdx + 1) * N * H, dc);
+      else std::fill(dc, dc + N * H, C(0));
+
+      for (int64_t s = T - 1; s >= 0; --s) {
+        const int64_t t = d == 0 ? s : T - 1 - s;
+        const int64_t tp = d == 0 ? t - 1 : t + 1;  // the step processed before t
+        parallelFor(N, GH * 12, [&](int64_t b, int64_t e) {
+          for (int64_t n = b; n < e; ++n) {
+            const bool valid = validStep(lens, t, n);
+            const bool prevValid = s > 0 && validStep(lens, tp, n);
+            const int64_t row = t * N + n;
+            C* hpa = hprev + row * H;
+            C* grx = gx + row * GH;
+            C* grh = gh + row * GH;
+            if (!valid) {  // the state passed through unchanged: no parameter gradient
+              std::fill(hpa, hpa + H, C(0));
+              std::fill(grx, grx + GH, C(0));
+              if (gru) std::fill(grh, grh + GH, C(0));
+              continue;
+            }
+            const C* hpr = prevValid ? yl + (tp * N + n) * DH + d * H : h0 + n * H;
+            std::copy(hpr, hpr + H, hpa);
+            const C* dyr = dyl + row * DH + d * H;
+            const C* srow = st + row * S * H;
+            C* dhn = dh + n * H;
+            C* dcn = dc + n * H;
+            if (lstm) {
+              const C* cprev = prevValid ? st + (tp * N + n) * S * H + 4 * H : c0 + n * H;
+              for (int64_t j = 0; j < H; ++j) {
+                const C i = srow[j], f = srow[H + j], g = srow[2 * H + j], og = srow[3 * H + j];
+                const C cv = srow[4 * H + j];
+                const C dhv = dhn[j] + dyr[j];
+                const C tc = std::tanh(cv);
+                C dcv = dcn[j] + dhv * og * (C(1) - tc * tc);
+                if (cellClipped(cv, o)) dcv = C(0);
+                grx[j] = dcv * g * i * (C(1) - i);
+                grx[H + j] = dcv * cprev[j] * f * (C(1) - f);
+                grx[2 * H + j] = dcv * i * (C(1) - g * g);
+                grx[3 * H + j] = dhv * tc * og * (C(1) - og);
+                dcn[j] = dcv * f;
+              }
+            } else if (gru) {
+              C* dir = direct + n * H;
+              for (int64_t j = 0; j < H; ++j) {
+                const C r = srow[j], z = srow[H + j], nv = srow[2 * H + j], a = srow[3 * H + j];
+                const C dhv = dhn[j] + dyr[j];
+                const C dn = dhv * (C(1) - z) * (C(1) - nv * nv);
+                const C dz = dhv * (hpa[j] - nv) * z * (C(1) - z);
+                const C dr = dn * a * r * (C(1) - r);
+                grx[j] = grh[j] = dr;
+                grx[H + j] = grh[H + j] = dz;
+                grx[2 * H + j] = dn;
+                grh[2 * H + j] = dn * r;
+                dir[j] = dhv * z;
+              }
+            } else {
+              const C* hrow = yl + row * DH + d * H;
+              for (int64_t j = 0; j < H; ++j) {
+                const C dhv = dhn[j] + dyr[j];
+                grx[j] = relu ? (hrow[j] > C(0) ? dhv : C(0)) : dhv * (C(1) - hrow[j] * hrow[j]);
+              }
+            }
+          }
+        });
+        mm<C>(false, false, N, H, GH, gh + t * N * GH, GH, Whh, H, 0.0, tmp, H);
+        parallelFor(N, H, [&](int64_t b, int64_t e) {
+          for (int64_t n = b; n < e; ++n) {
+            if (!validStep(lens, t, n)) continue;
+            for (int64_t j = 0; j < H; ++j) dh[n * H + j] = tmp[n * H + j] + (gru ? direct[n * H + j] : C(0));
+          }
+        });
+      }
+      std::copy(dh, dh + N * H, dhx + sIdx * N * H);
+      if (lstm) std::copy(dc, dc + N * H, dcx + sIdx * N * H);
+
+      mm<C>(true, false, GH, in, TN, gx, GH, xl, in, 1.0, dw + dm.wih(l, d), in);
+      mm<C>(true, false, GH, H, TN, gh, GH, hprev, H, 1.0, dw + dm.whh(l, d), H);
+      C* dbih = dw + dm.bih(l, d);
+      C* dbhh = dw + dm.bhh(l, d);
+      parallelFor(GH, TN, [&](int64_t b, int64_t e) {
+        for (int64_t k = b; k < e; ++k) {
+          C sx = 0, sh = 0;
+          for (int64_t r = 0; r < TN; ++r) {
+            sx += gx[r * GH + k];
+            sh += gh[r * GH + k];
+          }
+          dbih[k] += sx;
+          dbhh[k] += sh;
+        }
+      });
+      mm<C>(false, false, TN, in, GH, gx, GH, Wih, in, d == 0 ? 0.0 : 1.0, dX, in);
+    }
+    if (l > 0) {  // through the dropout mask to the output of the layer below
+      const C* mask = rs + dm.resMask(l - 1);
+      const C* dxl = dxlB.get();
+      parallelFor(dm.outSize(), 1, [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) dyl[i] = dxl[i] * mask[i];
+      });
+    }
+  }
+}
+
+}  // namespace rnn
+}  // namespace ist
