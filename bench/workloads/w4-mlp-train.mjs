@@ -67,9 +67,8 @@ export const impl = {
   },
 
   async tfjs({ tf }) {
-    // tfjs-core registers no gradients by itself (the @tensorflow/tfjs umbrella package does, and its
-    // ESM gradient files do not load in Node without a bundler).
-    if (!tf.getGradient('Sum')) throw new Error('tfjs-core without @tensorflow/tfjs has no registered gradients');
+    // bench/peers/tfjs-wasm.mjs registers tfjs's gradients (tfjs-core alone has none).
+    if (!tf.getGradient('Sum')) throw new Error('tfjs gradients are not registered (see bench/peers/tfjs-wasm.mjs)');
     const vars = [];
     for (let i = 0; i < 3; i++) {
       vars.push(tf.variable(tf.randomNormal([sizes[i], sizes[i + 1]], 0, Math.sqrt(2 / sizes[i]))));
