@@ -1,4 +1,4 @@
-// Random numbers: mx.random.seed and nd.random.{uniform, normal, randint, shuffle} (Philox in the core).
+// Random numbers: mx.random.seed and nd.random.* samplers (MXNet's mx.nd.random; Philox in the core).
 // SPDX-License-Identifier: Apache-2.0
 import { backend, checkContext, numGpus } from '../backend/runtime.js';
 import { toContext, type Context } from '../base/context.js';
@@ -113,3 +113,99 @@ export function randint(low: number | RandintOptions, high?: number, shape?: num
 export function shuffle(data: NDArray, opts: { out?: NDArray } = {}): NDArray {
   return invoke1('_shuffle', [data], null, opts.out ?? null);
 }
+
+/**
+ * Samples from N(loc, scale²) with the shape given as leading arguments (MXNet's randn).
+ * @example nd.random.randn(2, 3); nd.random.randn(2, 3, { loc: 1, scale: 0.5 })
+ */
+export function randn(...args: Array<number | NormalOptions>): NDArray {
+  const last = args[args.length - 1];
+  const o: NormalOptions = typeof last === 'object' ? last : {};
+  const dims = args.filter((a): a is number => typeof a === 'number');
+  return normal({ ...o, shape: dims.length > 0 ? dims : o.shape });
+}
+
+// Samplers with scalar parameters (`_random_<op>`) or one array per parameter (`_sample_<op>`,
+// `shape` draws per element), as MXNet's mx.nd.random functions dispatch.
+function twoParam(name: string, keys: [string, string?], a: number | NDArray, b: number | NDArray | undefined,
+                  shape: number | readonly number[] | undefined, opts: SampleOptions,
+                  defaultDType: DType = 'float32'): NDArray {
+  if (a instanceof NDArray) {
+    const inputs = [a];
+    if (keys[1] !== undefined) {
+      if (!(b instanceof NDArray)) {
+        throw new IsotensorError(`nd.random.${name}: ${keys[0]} is an NDArray, so ${keys[1]} must be one too`);
+      }
+      inputs.push(b);
+    }
+    return sampleFrom(`_sample_${name}`, inputs, { ...opts, shape: shape ?? opts.shape });
+  }
+  const params: Record<string, number | undefined> = { [keys[0]]: a };
+  if (keys[1] !== undefined) {
+    if (b instanceof NDArray) throw new IsotensorError(`nd.random.${name}: ${keys[0]} is a number, so ${keys[1]} must be one too`);
+    params[keys[1]] = b;
+  }
+  return sample(`_random_${name}`, params, { ...opts, shape: shape ?? opts.shape }, defaultDType);
+}
+
+/**
+ * Exponential samples with mean `scale` (an NDArray scale draws `shape` per element).
+ * @example nd.random.exponential(2, [3])
+ */
+export function exponential(scale: number | NDArray = 1, shape?: number | readonly number[],
+                            opts: SampleOptions = {}): NDArray {
+  // MXNet's op takes the rate: lam = 1 / scale.
+  if (!(scale instanceof NDArray)) return twoParam('exponential', ['lam'], 1 / scale, undefined, shape, opts);
+  const lam = invoke1('_rdiv_scalar', [scale], { scalar: 1 });
+  try {
+    return twoParam('exponential', ['lam'], lam, undefined, shape, opts);
+  } finally {
+    lam.dispose();  // the engine keeps the storage until the sampler has read it
+  }
+}
+
+/** Gamma samples with shape `alpha` and scale `beta`. @example nd.random.gamma(2, 1, [4]) */
+export function gamma(alpha: number | NDArray = 1, beta: number | NDArray = 1, shape?: number | readonly number[],
+                      opts: SampleOptions = {}): NDArray {
+  return twoParam('gamma', ['alpha', 'beta'], alpha, beta, shape, opts);
+}
+
+/** Poisson samples with rate `lam` (float32 counts, as MXNet). @example nd.random.poisson(3, [5]) */
+export function poisson(lam: number | NDArray = 1, shape?: number | readonly number[], opts: SampleOptions = {}): NDArray {
+  return twoParam('poisson', ['lam'], lam, undefined, shape, opts);
+}
+
+/**
+ * Negative binomial samples: failures before `k` successes with success probability `p`.
+ * @example nd.random.negativeBinomial(5, 0.5, [4])
+ */
+export function negativeBinomial(k: number | NDArray = 1, p: number | NDArray = 1,
+                                 shape?: number | readonly number[], opts: SampleOptions = {}): NDArray {
+  return twoParam('negative_binomial', ['k', 'p'], k, p, shape, opts);
+}
+
+/**
+ * Generalized negative binomial samples with mean `mu` and dispersion `alpha`.
+ * @example nd.random.generalizedNegativeBinomial(2, 0.3, [4])
+ */
+export function generalizedNegativeBinomial(mu: number | NDArray = 1, alpha: number | NDArray = 1,
+                                            shape?: number | readonly number[], opts: SampleOptions = {}): NDArray {
+  return twoParam('generalized_negative_binomial', ['mu', 'alpha'], mu, alpha, shape, opts);
+}
+
+/**
+ * Category indices drawn from each row of probabilities `data` (last axis); `shape` draws per row.
+ * With getProb, also the log-probability of each draw (differentiable w.r.t. data).
+ * @example nd.random.multinomial(nd.array([0.2, 0.8]), { shape: [3] })
+ */
+export function multinomial(data: NDArray, opts: { shape?: number | readonly number[]; getProb?: boolean;
+                                                   dtype?: DType | string; out?: NDArray | NDArray[] } = {}): NDArray | NDArray[] {
+  const r = invoke('_sample_multinomial', [data], {
+    shape: opts.shape === undefined ? undefined : toShape(opts.shape, 'multinomial'),
+    get_prob: opts.getProb ?? false,
+    dtype: opts.dtype === undefined ? undefined : normalizeDType(opts.dtype, 'multinomial'),
+  }, opts.out ?? null);
+  return opts.getProb === true ? r : r[0]!;
+}
+
+export { generalizedNegativeBinomial as generalized_negative_binomial, negativeBinomial as negative_binomial };
