@@ -53,6 +53,14 @@ Context pickContext(const Op& op, const std::vector<NDArray>& inputs, const Attr
   return Context::cpu();
 }
 
+// "data, weight, bias..." for input-count errors.
+std::string inputNameList(const Op& op) {
+  std::string names;
+  for (auto& n : op.inputNames) names += (names.empty() ? "" : ", ") + n;
+  if (!op.variadicInput.empty()) names += (names.empty() ? "" : ", ") + op.variadicInput + "...";
+  return names;
+}
+
 }  // namespace
 
 bool isTraining() { return gTraining; }
@@ -104,10 +112,9 @@ std::vector<NDArray> invokeOp(const Op& op, const std::vector<NDArray>& inputs, 
 
   AttrDict dict = attrsIn;
   if (!op.variadicInput.empty() && !dict.count(op.variadicCount)) {
-    std::string names;
-    for (auto& n : op.inputNames) names += (names.empty() ? "" : ", ") + n;
     IST_CHECK(inputs.size() >= op.inputNames.size(), op.name, "inputs",
-              "expected at least " << op.inputNames.size() << " input(s) (" << names << "), got " << inputs.size());
+              "expected at least " << op.inputNames.size() << " input(s) (" << inputNameList(op) << "), got "
+                                   << inputs.size());
     dict[op.variadicCount] = std::to_string(inputs.size() - op.inputNames.size());
   }
   Context ctx = pickContext(op, inputs, dict, givenOutputs);
@@ -121,10 +128,7 @@ std::vector<NDArray> invokeOp(const Op& op, const std::vector<NDArray>& inputs, 
 
   int nIn = op.numInputs(attrs);
   if (static_cast<int>(inputs.size()) != nIn) {
-    std::string names;
-    for (auto& n : op.inputNames) names += (names.empty() ? "" : ", ") + n;
-    if (!op.variadicInput.empty()) names += (names.empty() ? "" : ", ") + op.variadicInput + "...";
-    throwError(op.name, "inputs", "expected " + std::to_string(nIn) + " input(s) (" + names + "), got " +
+    throwError(op.name, "inputs", "expected " + std::to_string(nIn) + " input(s) (" + inputNameList(op) + "), got " +
                                       std::to_string(inputs.size()));
   }
   int nOut = op.numOutputs(attrs);

@@ -251,16 +251,9 @@ void deconvBackwardCompute(const NodeAttrs& attrs, const OpContext&, const std::
 
 void deconvBackwardShape(const NodeAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
   const auto& p = attrs.get<DeconvolutionParam>();
-  // Check data and weight as the forward op does, then the output gradient against its output.
   std::vector<Shape> fin{in[1], in[2]};
   if (!p.no_bias) fin.push_back(Shape{p.num_filter});
-  std::vector<Shape> fout{unknownShape()};
-  namedShape("_backward_Deconvolution", deconvShape)(attrs, fin, fout);
-  if (shapeIsKnown(fout[0]) && shapeIsKnown(in[0])) {
-    IST_CHECK(in[0] == fout[0], "_backward_Deconvolution", "ograd",
-              "shape " << shapeString(in[0]) << " differs from the output shape " << shapeString(fout[0])
-                       << " of data " << shapeString(in[1]) << " and weight " << shapeString(in[2]));
-  }
+  checkAgainstForward("_backward_Deconvolution", deconvShape, attrs, {in[0]}, fin);
   out[0] = in[1];
   out[1] = in[2];
   if (!p.no_bias) out[2] = Shape{p.num_filter};
@@ -271,8 +264,7 @@ void deconvBackwardType(const NodeAttrs&, std::vector<int>& in, std::vector<int>
 }
 
 std::vector<NodeEntry> deconvGradient(const NodePtr& n, const std::vector<NodeEntry>& og) {
-  AttrDict attrs = n->attrs.dict;
-  attrs.erase(nn::kOptionalCount);
+  AttrDict attrs = nn::backwardAttrs(n->attrs);
   NodePtr b = makeNode("_backward_Deconvolution", {og[0], n->inputs[0], n->inputs[1]}, attrs);
   if (n->attrs.get<DeconvolutionParam>().no_bias) return {NodeEntry{b, 0}, NodeEntry{b, 1}};
   return {NodeEntry{b, 0}, NodeEntry{b, 1}, NodeEntry{b, 2}};

@@ -132,8 +132,7 @@ void fcBackwardType(const NodeAttrs&, std::vector<int>& in, std::vector<int>& ou
 }
 
 std::vector<NodeEntry> fcGradient(const NodePtr& n, const std::vector<NodeEntry>& og) {
-  AttrDict attrs = n->attrs.dict;
-  attrs.erase(nn::kOptionalCount);
+  AttrDict attrs = nn::backwardAttrs(n->attrs);
   NodePtr b = makeNode("_backward_FullyConnected", {og[0], n->inputs[0], n->inputs[1]}, attrs);
   if (n->attrs.get<FullyConnectedParam>().no_bias) return {NodeEntry{b, 0}, NodeEntry{b, 1}};
   return {NodeEntry{b, 0}, NodeEntry{b, 1}, NodeEntry{b, 2}};

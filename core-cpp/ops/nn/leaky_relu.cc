@@ -288,8 +288,7 @@ void leakyBackwardCompute(const NodeAttrs& attrs, const OpContext&, const std::v
 
 std::vector<NodeEntry> leakyGradient(const NodePtr& n, const std::vector<NodeEntry>& og) {
   const Kind k = kindOf(n->attrs.get<LeakyReLUParam>().act_type);
-  AttrDict attrs = n->attrs.dict;
-  attrs.erase(nn::kOptionalCount);
+  AttrDict attrs = nn::backwardAttrs(n->attrs);
   std::vector<NodeEntry> ins{og[0], n->inputs[0]};
   if (k == Kind::kPReLU) ins.push_back(n->inputs[1]);
   if (k == Kind::kRReLU) ins.push_back(NodeEntry{n, 1});

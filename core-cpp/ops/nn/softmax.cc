@@ -232,8 +232,7 @@ void softmaxBackwardCompute(const NodeAttrs& attrs, const OpContext&, const std:
 template <const Flavor& FL>
 std::vector<NodeEntry> softmaxGradient(const NodePtr& n, const std::vector<NodeEntry>& og) {
   const auto& p = n->attrs.get<SoftmaxParam>();
-  AttrDict attrs = n->attrs.dict;
-  attrs.erase(nn::kOptionalCount);
+  AttrDict attrs = nn::backwardAttrs(n->attrs);
   std::vector<NodeEntry> ins{og[0], NodeEntry{n, 0}};
   if (p.hasDType()) ins.push_back(n->inputs[0]);
   if (p.useLength()) ins.push_back(n->inputs[1]);
