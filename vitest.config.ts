@@ -9,7 +9,7 @@ export default defineConfig({
   resolve: { alias: { isotensor: bundle } },
   test: {
     include: ['test/unit/**/*.test.ts'],
-    setupFiles: ['test/helpers/op-coverage.ts'],
+    setupFiles: ['test/helpers/test-context.ts', 'test/helpers/op-coverage.ts'],
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -3,7 +3,10 @@
 // bench/results/latest.json and bench/results/latest.md.
 //
 //   node bench/run.mjs [--quick] [--rounds 3] [--only W1,W6] [--columns iso-native,torch] [--out FILE.json]
+//   node bench/run.mjs --only W1,W3,W5 --columns iso-gpu,torch-cuda,iso-native,torch    (GPU machine)
 //
+// Only the selected columns' libraries are loaded (each in its own child), so a machine without
+// bench/node_modules can still run the isotensor and PyTorch columns.
 // Numbers are the median wall time of one call (see bench/lib/timing.mjs); ratio columns are
 // peer_time / isotensor_time, so > 1 means isotensor is faster.
 
@@ -20,12 +23,18 @@ import { renderMarkdown, renderText } from './lib/table.mjs';
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const cores = os.cpus().length;
 
+// The PyTorch columns' interpreter: ISOTENSOR_BENCH_PYTHON (or the older BENCH_PYTHON), else the venv
+// bench/setup.sh builds (BENCH_VENV, default /tmp/ref) when it exists, else `python3` from PATH
+// (a GPU machine has its CUDA PyTorch there and no venv).
 function pythonPath() {
-  if (process.env.BENCH_PYTHON) return process.env.BENCH_PYTHON;
-  return existsSync('/tmp/ref/bin/python') ? '/tmp/ref/bin/python' : 'python3';
+  const env = process.env.ISOTENSOR_BENCH_PYTHON || process.env.BENCH_PYTHON;
+  if (env) return env;
+  const venvPython = path.join(process.env.BENCH_VENV || '/tmp/ref', 'bin/python');
+  return existsSync(venvPython) ? venvPython : 'python3';
 }
 
-// One column = one process. `group` is only for reading the table: isotensor | wasm peers | native peers.
+// One column = one process. `group` is only for reading the table: isotensor | wasm peers | native peers | gpu.
+// The gpu columns print `skip` (with the reason) where no GPU is visible.
 const COLUMNS = [
   { id: 'iso-wasm-mt', group: 'isotensor', peer: 'isotensor', args: ['--backend', 'wasm', '--flavour', 'threads'] },
   { id: 'iso-wasm-1t', group: 'isotensor', peer: 'isotensor', args: ['--backend', 'wasm', '--flavour', 'single'] },
@@ -35,6 +44,8 @@ const COLUMNS = [
   { id: 'tfjs-wasm', group: 'wasm', peer: 'tfjs-wasm', args: [] },
   { id: `ortnode-${cores}t`, alias: 'ortnode', group: 'native', peer: 'ort-node', args: ['--threads', String(cores)] },
   { id: `torch-${cores}t`, alias: 'torch', group: 'native', peer: 'torch', python: true, args: ['--threads', String(cores)] },
+  { id: 'iso-gpu', group: 'gpu', peer: 'isotensor', args: ['--backend', 'native', '--device', 'gpu'] },
+  { id: 'torch-cuda', group: 'gpu', peer: 'torch', python: true, args: ['--threads', String(cores), '--device', 'cuda'] },
 ];
 
 // Ratio columns: [peer, isotensor] by column id or alias; the pairs the issue names.
@@ -45,6 +56,7 @@ const RATIOS = [
   { id: 'tfjs/mt', of: ['tfjs-wasm', 'iso-wasm-mt'] },
   { id: 'ortnode/nat', of: ['ortnode', 'iso-native'] },
   { id: 'torch/nat', of: ['torch', 'iso-native'] },
+  { id: 'torchcuda/gpu', of: ['torch-cuda', 'iso-gpu'] },
 ];
 
 const columnById = (key) => COLUMNS.find((c) => c.id === key || c.alias === key);
@@ -154,18 +166,20 @@ async function main() {
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 ? [...wantedCols].reverse() : wantedCols;
     for (const col of order) {
+      if (runs[col.id].some((c) => c.skipped)) continue; // a missing peer stays missing; do not retry it every round
       console.error(`[bench] ${col.id}${rounds > 1 ? ` (round ${r + 1}/${rounds})` : ''} ...`);
       const c = await runColumn(col, cases, !!args.quick);
       runs[col.id].push(c);
       if (c.skipped || c.error) console.error(`[bench] ${col.id}: ${c.skipped ? 'skipped' : 'ERROR'}: ${c.skipped ?? c.error}`);
-      if (c.skipped) break; // a missing peer stays missing; do not retry it every round
     }
   }
   const columns = Object.fromEntries(wantedCols.map((col) => [col.id, mergeRounds(runs[col.id], cases)]));
 
   const rows = cases.map((c) => ({
     case: c.id, workload: c.workload.id, label: c.label, params: c.params, units: c.units,
-    cells: Object.fromEntries(wantedCols.map((col) => [col.id, columns[col.id].results?.[c.id] ?? null])),
+    // A column that could not run at all (no GPU, peer not installed) shows `skip` in every cell; its reason is in the notes.
+    cells: Object.fromEntries(wantedCols.map((col) => [col.id, columns[col.id].results?.[c.id]
+      ?? (columns[col.id].skipped ? { skipped: columns[col.id].skipped } : null)])),
     ratios: ratiosFor(c.id, columns),
   }));
   const targets = checkTargets(workloads, columns, rows);

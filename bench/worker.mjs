@@ -2,6 +2,7 @@
 //
 //   node bench/worker.mjs --peer isotensor --backend wasm --flavour threads --cases W1a,W1b [--quick]
 //   node bench/worker.mjs --peer ort-web --threads 2 --cases W6
+//   node bench/worker.mjs --peer isotensor --backend native --device gpu --cases W5b
 //
 // Each column gets a fresh process because isotensor cannot switch backends after ready(), and so
 // that thread pools and heaps of one library never share a process with another's.
@@ -22,7 +23,7 @@ async function main() {
   let loaded;
   try {
     loaded = await peer.load({ threads: args.threads && Number(args.threads), backend: args.backend,
-      flavour: args.flavour });
+      flavour: args.flavour, device: args.device });
   } catch (e) {
     if (e instanceof SkipError) return emit({ skipped: e.message, results: {} });
     throw e;

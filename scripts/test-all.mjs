@@ -1,14 +1,26 @@
 // Runs the unit specs once per backend (wasm threads, wasm single, native) and prints one closing line
-// "N passed, N failed" summed over the three runs; exits 1 if anything failed or nothing ran.
+// "N passed, N failed" summed over the runs; exits 1 if anything failed or nothing ran. When the addon
+// has CUDA, a fourth native run swaps in the GPU kernels' CPU twins (ISOTENSOR_GPU_KERNELS_ON_CPU=1,
+// op/device_compute.h) so the GPU code paths' logic is checked without a GPU.
 // Extra arguments go to vitest (e.g. a file filter).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 
 const runs = [
   { name: 'wasm-threads', env: { ISOTENSOR_BACKEND: 'wasm', ISOTENSOR_WASM_FLAVOUR: 'threads' } },
   { name: 'wasm-single', env: { ISOTENSOR_BACKEND: 'wasm', ISOTENSOR_WASM_FLAVOUR: 'single' } },
   { name: 'native', env: { ISOTENSOR_BACKEND: 'native' } },
 ];
+try {
+  const addon = createRequire(import.meta.url)('../bindings/build/isotensor.node');
+  if (JSON.parse(addon.runtimeInfo()).cuda) {
+    runs.push({ name: 'native-gpu-twins', env: { ISOTENSOR_BACKEND: 'native', ISOTENSOR_GPU_KERNELS_ON_CPU: '1',
+                                                 ISOTENSOR_COVERAGE_RUN: 'native-gpu-twins' } });
+  }
+} catch {
+  // no addon: the native run reports that itself
+}
 const outDir = 'build/test';
 mkdirSync(outDir, { recursive: true });
 const total = { passed: 0, failed: 0, skipped: 0 };

@@ -7,7 +7,7 @@ export { numGpus, ready, runtimeInfo, setBackend, waitAll, waitAllAsync } from '
 export type { RuntimeInfo } from './backend/runtime.js';
 export * as engine from './backend/engine.js';
 export type { BackendName } from './backend/backend.js';
-export { Context, cpu, currentContext, gpu, withContext } from './base/context.js';
+export { Context, cpu, currentContext, gpu, setDefaultContext, withContext } from './base/context.js';
 export type { DeviceType } from './base/context.js';
 export { IsotensorError } from './base/error.js';
 export type { DataArray, DataArrayMap, DType, NumberArray, NumberDType, TypedArray } from './base/dtype.js';

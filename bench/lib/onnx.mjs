@@ -7,15 +7,31 @@
 const ELEM_TYPE = { float32: 1, uint8: 2, int8: 3, int32: 6, int64: 7, float16: 10, float64: 11 };
 const ATTR_TYPE = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, FLOATS: 6, INTS: 7 };
 
+// Bytes are kept as a list of chunks: small fields collect in `cur`, large payloads (initializer data,
+// nested messages) are referenced, not copied, until finish() concatenates once. A ResNet's 47 MB of
+// weights then cost one copy instead of a byte-by-byte push per nesting level.
 class Writer {
-  constructor() { this.bytes = []; }
+  constructor() { this.chunks = []; this.cur = []; this.length = 0; }
+  flush() {
+    if (this.cur.length) { this.chunks.push(Uint8Array.from(this.cur)); this.cur = []; }
+  }
+  byte(b) { this.cur.push(b); this.length++; }
+  bytes(u8) {
+    if (u8.length < 256) {
+      for (let i = 0; i < u8.length; i++) this.cur.push(u8[i]);
+    } else {
+      this.flush();
+      this.chunks.push(u8);
+    }
+    this.length += u8.length;
+  }
   varint(v) {
     let n = BigInt.asUintN(64, BigInt(v));
     do {
       let b = Number(n & 0x7fn);
       n >>= 7n;
       if (n !== 0n) b |= 0x80;
-      this.bytes.push(b);
+      this.byte(b);
     } while (n !== 0n);
     return this;
   }
@@ -25,21 +41,32 @@ class Writer {
     const b = new Uint8Array(4);
     new DataView(b.buffer).setFloat32(0, v, true);
     this.tag(field, 5);
-    this.bytes.push(...b);
+    this.bytes(b);
     return this;
   }
   raw(field, u8) {
     this.tag(field, 2).varint(u8.length);
-    for (let i = 0; i < u8.length; i++) this.bytes.push(u8[i]);
+    this.bytes(u8);
     return this;
   }
   string(field, s) { return this.raw(field, new TextEncoder().encode(s)); }
   message(field, build) {
     const w = new Writer();
     build(w);
-    return this.raw(field, Uint8Array.from(w.bytes));
+    w.flush();
+    this.tag(field, 2).varint(w.length);
+    this.flush();
+    for (const c of w.chunks) this.chunks.push(c);
+    this.length += w.length;
+    return this;
   }
-  finish() { return Uint8Array.from(this.bytes); }
+  finish() {
+    this.flush();
+    const out = new Uint8Array(this.length);
+    let at = 0;
+    for (const c of this.chunks) { out.set(c, at); at += c.length; }
+    return out;
+  }
 }
 
 // ValueInfoProto: name + TypeProto.tensor_type{elem_type, shape{dim{dim_value | dim_param}}}.

@@ -1,4 +1,6 @@
-// The isotensor columns: the built bundle dist/index.mjs on one backend (wasm threads|single, or native).
+// The isotensor columns: the built bundle dist/index.mjs on one backend (wasm threads|single, or native),
+// with every array on one device: cpu, or gpu(0) for the iso-gpu column (native addon built with CUDA).
+// The workloads get that context as `lib.ctx` and end each timed call with bench/lib/sync.mjs.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -8,8 +10,10 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 
 export const kind = 'isotensor';
 
-/** @param {{backend: 'wasm'|'native', flavour?: 'threads'|'single'}} opts */
-export async function load({ backend = 'wasm', flavour = 'threads' } = {}) {
+/** @param {{backend: 'wasm'|'native', flavour?: 'threads'|'single', device?: 'cpu'|'gpu'}} opts */
+export async function load({ backend = 'wasm', flavour = 'threads', device = 'cpu' } = {}) {
+  if (device !== 'cpu' && device !== 'gpu') throw new Error(`--device ${device}: expected cpu or gpu`);
+  if (device === 'gpu' && backend !== 'native') throw new SkipError('the gpu column needs --backend native');
   const bundle = `${root}dist/index.mjs`;
   if (!existsSync(bundle)) throw new SkipError('dist/index.mjs missing (run `make` first)');
   if (backend === 'native' && !existsSync(`${root}bindings/build/isotensor.node`)) {
@@ -21,10 +25,15 @@ export async function load({ backend = 'wasm', flavour = 'threads' } = {}) {
   const mx = await import(bundle);
   await mx.setBackend(backend);
   await mx.ready();
+  const runtime = mx.runtimeInfo();
+  if (device === 'gpu' && !(mx.numGpus() > 0)) {
+    throw new SkipError(`no GPU visible (mx.numGpus() = ${mx.numGpus()}; addon built with CUDA: ${runtime.cuda})`);
+  }
+  const ctx = device === 'gpu' ? mx.gpu(0) : mx.cpu();
   const version = JSON.parse(readFileSync(`${root}package.json`, 'utf8')).version;
   return {
-    lib: { mx },
+    lib: { mx, ctx },
     info: { name: 'isotensor', version, backend, flavour: backend === 'wasm' ? flavour : undefined,
-      runtime: mx.runtimeInfo() },
+      ctx: ctx.toString(), runtime },
   };
 }

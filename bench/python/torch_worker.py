@@ -1,8 +1,14 @@
-"""The PyTorch (CPU) column of the isotensor benchmark: runs the cases bench/run.mjs passes and prints one JSON line.
+"""The PyTorch columns of the isotensor benchmark (torch on the CPU, torch-cuda on GPU 0): runs the cases
+bench/run.mjs passes and prints one JSON line.
 
-    python bench/python/torch_worker.py --cases '[{"id": "W1a", "workload": "W1", "params": {...}, "timing": {...}}]' [--quick]
+    python bench/python/torch_worker.py --cases '[{"id": "W1a", "workload": "W1", "params": {...}, "timing": {...}}]' \
+        [--quick] [--threads N] [--device cpu|cuda]
 
-A workload is one function in WORKLOADS returning (call, dispose); the timing rules mirror bench/lib/timing.mjs.
+A workload is one function in WORKLOADS, (torch, params, device) -> call; the timing rules mirror
+bench/lib/timing.mjs. On CUDA every timed repetition ends with torch.cuda.synchronize(), so the median is
+the wall time of one call with its result computed (kernels are launched asynchronously), and TF32 is
+off for matmul and cuDNN so float32 is compared with float32. Without a visible CUDA device the column
+reports `skipped` with the reason.
 """
 import argparse
 import json
@@ -32,6 +38,14 @@ def measure(call, warmup=2, reps=10, minReps=3, budgetMs=20000):
             "mean": sum(times) / len(times), "n": len(times)}
 
 
+def synchronized(call, sync):
+    """On CUDA a repetition ends when the device has finished the kernels the call launched."""
+    def timed():
+        call()
+        sync()
+    return timed
+
+
 def quick_options(opts, quick):
     if not quick:
         return opts
@@ -40,27 +54,27 @@ def quick_options(opts, quick):
             "budgetMs": min(opts.get("budgetMs", 20000), 5000)}
 
 
-def w1_gemm(torch, p):
-    a = torch.rand(p["M"], p["K"])
-    b = torch.rand(p["K"], p["N"])
+def w1_gemm(torch, p, dev):
+    a = torch.rand(p["M"], p["K"], device=dev)
+    b = torch.rand(p["K"], p["N"], device=dev)
 
     def call():
-        torch.mm(a, b)  # CPU ops are synchronous: the result exists when mm returns
+        torch.mm(a, b)  # CPU ops are synchronous; on CUDA measure() synchronizes after the call
     return call
 
 
-def w2_add_relu(torch, p):
-    a = torch.rand(p["n"]) * 2 - 1
-    b = torch.rand(p["n"]) * 2 - 1
+def w2_add_relu(torch, p, dev):
+    a = torch.rand(p["n"], device=dev) * 2 - 1
+    b = torch.rand(p["n"], device=dev) * 2 - 1
 
     def call():
         torch.relu(torch.add(a, b))
     return call
 
 
-def w6_tiny_adds(torch, p):
-    x0 = torch.tensor([1.0, 2.0, 3.0, 4.0])
-    b = torch.tensor([0.5, 0.25, 0.125, 0.0625])
+def w6_tiny_adds(torch, p, dev):
+    x0 = torch.tensor([1.0, 2.0, 3.0, 4.0], device=dev)
+    b = torch.tensor([0.5, 0.25, 0.125, 0.0625], device=dev)
     count = p["count"]
 
     def call():
@@ -70,27 +84,27 @@ def w6_tiny_adds(torch, p):
     return call
 
 
-def w3_conv(torch, p):
+def w3_conv(torch, p, dev):
     n = p["N"]
-    conv = torch.nn.Conv2d(64, 64, 3, padding=1)
-    x = torch.rand(n, 64, 56, 56)
+    conv = torch.nn.Conv2d(64, 64, 3, padding=1).to(dev)
+    x = torch.rand(n, 64, 56, 56, device=dev)
 
     def call():
         conv(x)
     return call
 
 
-def w4_mlp_train(torch, p):
+def w4_mlp_train(torch, p, dev):
     sizes = [784, 512, 512, 10]
     layers = []
     for i in range(3):
         layers.append(torch.nn.Linear(sizes[i], sizes[i + 1]))
         if i < 2:
             layers.append(torch.nn.ReLU())
-    net = torch.nn.Sequential(*layers)
+    net = torch.nn.Sequential(*layers).to(dev)
     opt = torch.optim.SGD(net.parameters(), lr=1e-4)
-    x = torch.rand(128, 784)
-    label = torch.arange(128) % 10
+    x = torch.rand(128, 784, device=dev)
+    label = torch.arange(128, device=dev) % 10
     loss_fn = torch.nn.CrossEntropyLoss(reduction="sum")
 
     def call():
@@ -102,7 +116,89 @@ def w4_mlp_train(torch, p):
     return call
 
 
-WORKLOADS = {"W1": w1_gemm, "W2": w2_add_relu, "W3": w3_conv, "W4": w4_mlp_train, "W6": w6_tiny_adds}
+def resnet18(torch):
+    """ResNet-18 v1 (torchvision's layout, written out here: the local torchvision wheel does not import).
+
+    Weights and BatchNorm statistics are random, with the ranges bench/workloads/w5-resnet18.mjs uses
+    (seeded: torch.manual_seed(0)); inference runs the moving statistics (model.eval()).
+    """
+    nn = torch.nn
+
+    def conv(cin, cout, k, stride):
+        return nn.Conv2d(cin, cout, k, stride=stride, padding=k // 2, bias=False)
+
+    class BasicBlock(nn.Module):
+        def __init__(self, cin, cout, stride):
+            super().__init__()
+            self.conv1 = conv(cin, cout, 3, stride)
+            self.bn1 = nn.BatchNorm2d(cout)
+            self.conv2 = conv(cout, cout, 3, 1)
+            self.bn2 = nn.BatchNorm2d(cout)
+            self.relu = nn.ReLU(inplace=True)
+            self.downsample = (nn.Sequential(conv(cin, cout, 1, stride), nn.BatchNorm2d(cout))
+                               if stride != 1 or cin != cout else None)
+
+        def forward(self, x):
+            out = self.relu(self.bn1(self.conv1(x)))
+            out = self.bn2(self.conv2(out))
+            identity = x if self.downsample is None else self.downsample(x)
+            return self.relu(out + identity)
+
+    class ResNet18(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = conv(3, 64, 7, 2)
+            self.bn1 = nn.BatchNorm2d(64)
+            self.relu = nn.ReLU(inplace=True)
+            self.maxpool = nn.MaxPool2d(3, stride=2, padding=1)
+            layers, cin = [], 64
+            for i, cout in enumerate([64, 128, 256, 512]):
+                stride = 1 if i == 0 else 2
+                layers.append(nn.Sequential(BasicBlock(cin, cout, stride), BasicBlock(cout, cout, 1)))
+                cin = cout
+            self.layer1, self.layer2, self.layer3, self.layer4 = layers
+            self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
+            self.fc = nn.Linear(512, 1000)
+
+        def forward(self, x):
+            x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
+            x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
+            return self.fc(torch.flatten(self.avgpool(x), 1))
+
+    torch.manual_seed(0)
+    model = ResNet18()
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, (nn.Conv2d, nn.Linear)):
+                fan_in = m.weight[0].numel()
+                bound = (3.0 / fan_in) ** 0.5  # variance 1 / fan_in, as the isotensor weights
+                m.weight.uniform_(-bound, bound)
+                if m.bias is not None:
+                    m.bias.uniform_(-0.1, 0.1)
+            elif isinstance(m, nn.BatchNorm2d):
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.uniform_(-0.1, 0.1)
+                m.running_mean.uniform_(-0.1, 0.1)
+                m.running_var.uniform_(0.5, 1.5)
+    return model.eval()
+
+
+def w5_resnet18(torch, p, dev):
+    model = resnet18(torch).to(dev)
+    x = torch.rand(p["N"], 3, 224, 224, device=dev) * 2 - 1
+    with torch.no_grad():
+        y = model(x)
+    if tuple(y.shape) != (p["N"], 1000) or not bool(torch.isfinite(y).all()):
+        raise RuntimeError(f"ResNet-18 check: output {tuple(y.shape)}, finite {bool(torch.isfinite(y).all())}")
+
+    def call():
+        with torch.no_grad():
+            model(x)
+    return call
+
+
+WORKLOADS = {"W1": w1_gemm, "W2": w2_add_relu, "W3": w3_conv, "W4": w4_mlp_train, "W5": w5_resnet18,
+             "W6": w6_tiny_adds}
 
 
 def main():
@@ -110,6 +206,7 @@ def main():
     ap.add_argument("--cases", required=True)
     ap.add_argument("--threads", type=int, default=os.cpu_count())
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     args = ap.parse_args()
     try:
         import torch
@@ -118,8 +215,23 @@ def main():
         return
     torch.set_num_threads(args.threads)
     info = {"name": "torch", "version": torch.__version__, "threads": torch.get_num_threads(),
-            "mkl": torch.backends.mkl.is_available(), "mkldnn": torch.backends.mkldnn.is_available(),
+            "device": args.device, "mkl": torch.backends.mkl.is_available(),
+            "mkldnn": torch.backends.mkldnn.is_available(),
             "cpu_capability": torch.backends.cpu.get_cpu_capability()}
+    sync = None
+    if args.device == "cuda":
+        if not torch.cuda.is_available():
+            emit({"skipped": f"no CUDA device visible to torch {torch.__version__} "
+                             f"(torch.cuda.is_available() is False; built with CUDA {torch.version.cuda})",
+                  "results": {}})
+            return
+        # float32 against float32: no TF32 tensor-core shortcut in matmul or cuDNN convolutions.
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cudnn.benchmark = False
+        sync = torch.cuda.synchronize
+        info.update({"cuda": torch.version.cuda, "gpu": torch.cuda.get_device_name(0),
+                     "cudnn": torch.backends.cudnn.version(), "allow_tf32": False, "cudnn_benchmark": False})
     results = {}
     with torch.no_grad():  # W4 re-enables gradients for its own step
         for c in json.loads(args.cases):
@@ -128,9 +240,16 @@ def main():
                 results[c["id"]] = {"skipped": f"no torch implementation of {c['workload']}"}
                 continue
             try:
-                results[c["id"]] = measure(build(torch, c["params"]), **quick_options(c["timing"], args.quick))
+                call = build(torch, c["params"], args.device)
+                if sync is not None:
+                    sync()  # the builder's own work (inputs, check) is not timed
+                    call = synchronized(call, sync)
+                results[c["id"]] = measure(call, **quick_options(c["timing"], args.quick))
             except Exception as e:  # one failing case must not lose the others
                 results[c["id"]] = {"error": repr(e)}
+            finally:
+                if sync is not None:
+                    torch.cuda.empty_cache()
     emit({"info": info, "results": results})
 
 

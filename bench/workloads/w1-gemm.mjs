@@ -1,6 +1,7 @@
 // W1: float32 matrix multiply C = A·B, one call per timed repetition.
 
 import { randomFloat32 } from '../lib/data.mjs';
+import { finish } from '../lib/sync.mjs';
 
 export const id = 'W1';
 export const title = 'GEMM float32';
@@ -45,19 +46,20 @@ function checkProduct(a, b, c, M, K, N) {
 }
 
 // Each implementation returns { call, dispose }: `call` computes one product and returns once
-// the result exists (isotensor: after waitAll; tfjs-wasm kernels run synchronously; onnxruntime
+// the result exists (isotensor: after waitAll, plus a one-element read-back on a GPU, see
+// bench/lib/sync.mjs; the arrays live on `ctx`, cpu unless the iso-gpu column; tfjs-wasm kernels run synchronously; onnxruntime
 // resolves run() with the output copied out).
 export const impl = {
-  async isotensor({ mx }, { M, K, N }) {
-    const a = mx.nd.random.uniform({ shape: [M, K] });
-    const b = mx.nd.random.uniform({ shape: [K, N] });
+  async isotensor({ mx, ctx = mx.cpu() }, { M, K, N }) {
+    const a = mx.nd.random.uniform({ shape: [M, K], ctx });
+    const b = mx.nd.random.uniform({ shape: [K, N], ctx });
     const c = mx.nd.dot(a, b);
     checkProduct(a.dataSync(), b.dataSync(), c.dataSync(), M, K, N);
     c.dispose();
     return {
       call() {
         const c = mx.nd.dot(a, b);
-        mx.waitAll();
+        finish(mx, c);
         c.dispose();
       },
       dispose() { a.dispose(); b.dispose(); },

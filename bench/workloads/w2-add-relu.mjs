@@ -1,6 +1,7 @@
 // W2: the memory-bound elementwise chain relu(a + b) on 16M float32 values.
 
 import { randomFloat32 } from '../lib/data.mjs';
+import { finish } from '../lib/sync.mjs';
 
 export const id = 'W2';
 export const title = 'relu(a+b) float32';
@@ -42,9 +43,9 @@ function checkAddRelu(a, b, y) {
 }
 
 export const impl = {
-  async isotensor({ mx }, { n }) {
-    const a = mx.nd.random.uniform({ low: -1, high: 1, shape: [n] });
-    const b = mx.nd.random.uniform({ low: -1, high: 1, shape: [n] });
+  async isotensor({ mx, ctx = mx.cpu() }, { n }) {
+    const a = mx.nd.random.uniform({ low: -1, high: 1, shape: [n], ctx });
+    const b = mx.nd.random.uniform({ low: -1, high: 1, shape: [n], ctx });
     const s0 = a.add(b);
     const y0 = s0.relu();
     checkAddRelu(a.dataSync(), b.dataSync(), y0.dataSync());
@@ -54,7 +55,7 @@ export const impl = {
       call() {
         const s = a.add(b);
         const y = s.relu();
-        mx.waitAll();
+        finish(mx, y);
         s.dispose();
         y.dispose();
       },

@@ -1,6 +1,7 @@
 // W3: 2-D convolution forward, 64 -> 64 channels, 3x3 kernel, pad 1, on 56x56 maps (ResNet's first stage).
 
 import { randomFloat32 } from '../lib/data.mjs';
+import { finish } from '../lib/sync.mjs';
 
 export const id = 'W3';
 export const title = 'Conv2D 64->64 3x3 float32';
@@ -60,11 +61,11 @@ function checkConv(x, w, b, y, N) {
 }
 
 export const impl = {
-  async isotensor({ mx }, { N }) {
+  async isotensor({ mx, ctx = mx.cpu() }, { N }) {
     const { nd } = mx;
-    const x = nd.random.uniform({ shape: [N, C, H, W] });
-    const w = nd.random.uniform({ low: -0.1, high: 0.1, shape: [F, C, K, K] });
-    const b = nd.random.uniform({ shape: [F] });
+    const x = nd.random.uniform({ shape: [N, C, H, W], ctx });
+    const w = nd.random.uniform({ low: -0.1, high: 0.1, shape: [F, C, K, K], ctx });
+    const b = nd.random.uniform({ shape: [F], ctx });
     const opts = { kernel: [K, K], pad: [1, 1], numFilter: F };
     const y = nd.Convolution(x, w, b, opts);
     checkConv(x.dataSync(), w.dataSync(), b.dataSync(), y.dataSync(), N);
@@ -72,7 +73,7 @@ export const impl = {
     return {
       call() {
         const y = nd.Convolution(x, w, b, opts);
-        mx.waitAll();
+        finish(mx, y);
         y.dispose();
       },
       dispose() { x.dispose(); w.dispose(); b.dispose(); },

@@ -1,6 +1,8 @@
 // W4: one training step of an MLP 784-512-512-10 (ReLU, softmax cross-entropy) on a batch of 128:
 // forward, backward through autograd, and a plain SGD update of the six parameters.
 
+import { finish } from '../lib/sync.mjs';
+
 export const id = 'W4';
 export const title = 'MLP train step';
 
@@ -27,18 +29,18 @@ export const targets = [
 const lr = 1e-4;
 
 export const impl = {
-  async isotensor({ mx }) {
+  async isotensor({ mx, ctx = mx.cpu() }) {
     const { nd, autograd } = mx;
     const params = [];
     for (let i = 0; i < 3; i++) {
-      const w = nd.random.normal({ scale: Math.sqrt(2 / sizes[i]), shape: [sizes[i + 1], sizes[i]] });
-      const b = nd.zeros([sizes[i + 1]]);
+      const w = nd.random.normal({ scale: Math.sqrt(2 / sizes[i]), shape: [sizes[i + 1], sizes[i]], ctx });
+      const b = nd.zeros([sizes[i + 1]], { ctx });
       w.attachGrad();
       b.attachGrad();
       params.push(w, b);
     }
-    const x = nd.random.uniform({ shape: [B, 784] });
-    const label = nd.array(Array.from({ length: B }, (_, i) => i % 10));
+    const x = nd.random.uniform({ shape: [B, 784], ctx });
+    const label = nd.array(Array.from({ length: B }, (_, i) => i % 10), { ctx });
     const step = () => mx.scope(() => {
       const loss = autograd.record(() => {
         let h = x;
@@ -59,8 +61,9 @@ export const impl = {
     if (!(later < first)) throw new Error(`MLP check: loss ${first} -> ${later} did not decrease`);
     return {
       call() {
-        step().dispose();
-        mx.waitAll();
+        const loss = step();
+        finish(mx, loss);
+        loss.dispose();
       },
       dispose() { params.forEach((p) => p.dispose()); x.dispose(); label.dispose(); },
     };

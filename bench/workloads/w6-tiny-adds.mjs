@@ -1,5 +1,7 @@
 // W6: dispatch overhead: 10,000 chained adds on shape [4] (x = x + b), timed until the last result exists.
 
+import { finish } from '../lib/sync.mjs';
+
 export const id = 'W6';
 export const title = 'tiny adds (dispatch overhead)';
 
@@ -40,9 +42,9 @@ function checkChain(got, count) {
 }
 
 export const impl = {
-  async isotensor({ mx }, { count }) {
-    const x0 = mx.nd.array(X0);
-    const b = mx.nd.array(B);
+  async isotensor({ mx, ctx = mx.cpu() }, { count }) {
+    const x0 = mx.nd.array(X0, { ctx });
+    const b = mx.nd.array(B, { ctx });
     // Each intermediate is disposed as soon as the next add is queued, as an app would.
     const chain = () => {
       let x = x0;
@@ -59,7 +61,7 @@ export const impl = {
     return {
       call() {
         const x = chain();
-        mx.waitAll();
+        finish(mx, x);
         x.dispose();
       },
       dispose() { x0.dispose(); b.dispose(); },

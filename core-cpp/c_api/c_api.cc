@@ -121,7 +121,10 @@ int ist_num_gpus(int* out) {
 }
 
 int ist_wait_all(void) {
-  return guard([] { Engine::get()->waitForAll(); });
+  return guard([] {
+    Engine::get()->waitForAll();
+    gpuSynchronizeAll();
+  });
 }
 
 int ist_wait_all_signal(int32_t* flag) {

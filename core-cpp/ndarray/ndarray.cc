@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cstring>
 #include "base/error.h"
+#include "base/gpu_info.h"
 #include "engine/engine_impl.h"
 #include "storage/storage.h"
 
@@ -77,9 +78,15 @@ NDArray NDArray::at(int64_t index) const {
   return r;
 }
 
-void NDArray::waitToRead() const { Engine::get()->waitForVar(var()); }
+void NDArray::waitToRead() const {
+  Engine::get()->waitForVar(var());
+  if (ctx().isGPU()) gpuSynchronize(ctx().devId);
+}
 
-void NDArray::waitToWrite() const { engineImpl()->waitForVarWrite(var()); }
+void NDArray::waitToWrite() const {
+  engineImpl()->waitForVarWrite(var());
+  if (ctx().isGPU()) gpuSynchronize(ctx().devId);
+}
 
 void NDArray::syncCopyFromCPU(const void* src, size_t n) const {
   IST_CHECK(n == nbytes(), "copy_from_cpu", "data",

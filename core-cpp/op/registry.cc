@@ -4,7 +4,13 @@
 #include <tuple>
 #include <unordered_map>
 #include "base/error.h"
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include "base/gpu_info.h"
 #include "graph/node.h"
+#include "op/device_compute.h"
+#include "op/host_staging.h"
 
 namespace ist {
 
@@ -180,10 +186,13 @@ std::string OpRegistry::listJSON() {
     r += ",\"devices\":[";
     bool firstDev = true;
     for (auto& kv : op->computeFns) {
+      if (kv.first != Context::kCPU && kv.first != Context::kGPU) continue;
       r += std::string(firstDev ? "" : ",") + (kv.first == Context::kGPU ? "\"gpu\"" : "\"cpu\"");
       firstDev = false;
     }
-    r += "]}";
+    r += "],\"gpuPath\":" + jsonString(gpuPath(*op));
+    r += ",\"gpuKernelOnCpu\":" + std::string(op->computeFns.count(kGpuKernelOnCpu) ? "true" : "false");
+    r += "}";
   }
   return r + "]";
 }
@@ -214,8 +223,41 @@ NodeAttrs Op::parseAttrs(const AttrDict& dict) const {
 }
 
 const FCompute* Op::computeFor(int devType) const {
+  if (devType == Context::kCPU && gpuKernelsOnCpu()) {
+    auto twin = computeFns.find(kGpuKernelOnCpu);
+    if (twin != computeFns.end()) return &twin->second;
+  }
   auto it = computeFns.find(devType);
-  return it == computeFns.end() ? nullptr : &it->second;
+  if (it != computeFns.end()) return &it->second;
+  if (devType != Context::kGPU || !builtWithCuda()) return nullptr;
+  auto cpuIt = computeFns.find(Context::kCPU);
+  if (cpuIt == computeFns.end()) return nullptr;
+  // Built once per op; map nodes never move, so the pointer stays valid.
+  static std::mutex mu;
+  static std::map<const Op*, FCompute> staged;
+  std::lock_guard<std::mutex> lk(mu);
+  auto st = staged.find(this);
+  if (st == staged.end()) st = staged.emplace(this, makeHostStagedCompute(*this, cpuIt->second)).first;
+  return &st->second;
+}
+
+bool gpuKernelsOnCpu() {
+  static const bool on = [] {
+    const char* v = std::getenv("ISOTENSOR_GPU_KERNELS_ON_CPU");
+    return v && *v && std::string(v) != "0";
+  }();
+  return on;
+}
+
+void attachDeviceComputes(const std::string& name, FCompute gpuFn, FCompute cpuTwin) {
+  OpRegistry::addCompute(name, Context::kGPU, std::move(gpuFn));
+  OpRegistry::addCompute(name, kGpuKernelOnCpu, std::move(cpuTwin));
+}
+
+const char* gpuPath(const Op& op) {
+  if (!builtWithCuda()) return "none";
+  if (op.computeFns.count(Context::kGPU)) return "kernel";
+  return op.computeFns.count(Context::kCPU) ? "staged" : "none";
 }
 
 void inferSameShape(const NodeAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {

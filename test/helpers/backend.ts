@@ -7,6 +7,11 @@ export function backendName(): string {
   return info.backend === 'wasm' ? `wasm-${info.wasmFlavour}` : info.backend;
 }
 
+/** The default context the specs expect: 'cpu(0)', or ISOTENSOR_TEST_CONTEXT when the suite runs on a GPU. */
+export function here(): string {
+  return process.env.ISOTENSOR_TEST_CONTEXT ?? 'cpu(0)';
+}
+
 /** Logs the backend of this run (call in beforeAll after mx.ready()). */
 export function announceBackend(spec: string): void {
   const info = mx.runtimeInfo();

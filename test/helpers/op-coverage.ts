@@ -44,7 +44,7 @@ afterAll(() => {
   if (forward.size === 0 || !specPath) return;
   let dir: string;
   try {
-    dir = `build/test/coverage/${backendName()}`;
+    dir = `build/test/coverage/${process.env.ISOTENSOR_COVERAGE_RUN || backendName()}`;
   } catch {
     return;
   }

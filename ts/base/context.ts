@@ -78,10 +78,22 @@ export function gpu(deviceId = 0): Context {
 }
 
 const stack: Context[] = [];
+let baseContext: Context | undefined;
 
 /** The default context of new arrays: `cpu(0)` unless inside `withContext`. @example mx.currentContext() // cpu(0) */
 export function currentContext(): Context {
-  return stack.length > 0 ? stack[stack.length - 1]! : cpu(0);
+  return stack.length > 0 ? stack[stack.length - 1]! : (baseContext ?? cpu(0));
+}
+
+/**
+ * Sets the context used outside every `withContext` (MXNet's `mx.Context.default_ctx = ...`);
+ * returns the previous one. The device is checked when the first array is made on it.
+ * @example mx.setDefaultContext(mx.gpu(0)); nd.ones([2]).context // gpu(0)
+ */
+export function setDefaultContext(ctx: Context | string): Context {
+  const prev = baseContext ?? cpu(0);
+  baseContext = toContext(ctx);
+  return prev;
 }
 
 /**

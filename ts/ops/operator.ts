@@ -29,8 +29,16 @@ export interface OperatorInfo {
   random: boolean;
   /** Has a registered gradient (autograd and Symbol backward can differentiate it). */
   differentiable: boolean;
-  /** Devices with an implementation, e.g. ['cpu', 'gpu']. */
+  /** Devices with their own kernel, e.g. ['cpu', 'gpu']. */
   devices: string[];
+  /**
+   * How the op runs on a GPU: 'kernel' (a CUDA kernel), 'staged' (its CPU kernel, with the data
+   * copied through host memory), or 'none' (this build has no CUDA: the WASM backend, or an
+   * addon built without nvcc).
+   */
+  gpuPath: 'kernel' | 'staged' | 'none';
+  /** Its GPU kernel is device-generic code that the CPU test runs check too (ISOTENSOR_GPU_KERNELS_ON_CPU). */
+  gpuKernelOnCpu: boolean;
 }
 
 const cache = new WeakMap<Backend, OperatorInfo[]>();

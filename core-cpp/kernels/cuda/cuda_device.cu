@@ -8,6 +8,7 @@
 #include <string>
 #include "base/error.h"
 #include "base/gpu_info.h"
+#include "kernels/cuda/blas_info.h"
 #include "engine/engine_impl.h"
 #include "ndarray/ndarray.h"
 #include "storage/storage.h"
@@ -47,20 +48,36 @@ void cudaRelease(int dev, void* p) {
 }
 
 void cudaCopy(void* dst, const void* src, size_t bytes, int kind, int dev, void* /*stream*/) {
-  static const cudaMemcpyKind kinds[] = {cudaMemcpyHostToDevice, cudaMemcpyDeviceToHost, cudaMemcpyDeviceToDevice};
+  // Device to device uses cudaMemcpyDefault: with unified addressing it also copies between GPUs.
+  static const cudaMemcpyKind kinds[] = {cudaMemcpyHostToDevice, cudaMemcpyDeviceToHost, cudaMemcpyDefault};
   checkCuda(cudaSetDevice(dev), "copyto", dev);
   checkCuda(cudaMemcpy(dst, src, bytes, kinds[kind]), "copyto", dev);
 }
 
 const char* cudaLibraries() {
-  // cuBLAS/cuDNN are loaded with dlopen by the GPU GEMM/convolution kernels when they exist.
-  return "\"cublas\":false,\"cudnn\":false";
+  // cuBLAS is loaded with dlopen by the GPU GEMM when it exists (only probed where a GPU is).
+  static std::string json;
+  json = blasLibrariesJSON(cudaDeviceCount() > 0) + ",\"cudnn\":false";
+  return json.c_str();
 }
 
 // Each GPU worker thread binds its device once; kernels then use the default stream (null).
 void* bindGpuWorker(int dev) {
   cudaSetDevice(dev);
+  // TempSpace uses cudaMallocAsync: keep freed blocks in the device's pool instead of returning
+  // them to the driver at every synchronisation.
+  cudaMemPool_t pool;
+  if (cudaDeviceGetDefaultMemPool(&pool, dev) == cudaSuccess) {
+    uint64_t keep = UINT64_MAX;
+    cudaMemPoolSetAttribute(pool, cudaMemPoolAttrReleaseThreshold, &keep);
+  }
+  cudaGetLastError();
   return nullptr;
+}
+
+void cudaSynchronize(int dev) {
+  checkCuda(cudaSetDevice(dev), "waitall", dev);
+  checkCuda(cudaDeviceSynchronize(), "waitall", dev);
 }
 
 struct CudaModule {
@@ -68,6 +85,7 @@ struct CudaModule {
     GpuInfo info;
     info.count = cudaDeviceCount;
     info.libraries = cudaLibraries;
+    info.synchronize = cudaSynchronize;
     setGpuInfo(info);
     setGpuAllocator(DeviceAllocator{cudaAlloc, cudaRelease});
     setDeviceCopier(DeviceCopier{cudaCopy});

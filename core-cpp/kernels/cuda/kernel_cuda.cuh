@@ -1,13 +1,13 @@
 // The CUDA launcher: Kernel<OP, gpu>::launch(stream, n, args...) runs OP::Map(i, args...) for
-// i in [0, n) in a grid-stride loop of 256-thread blocks; plus the GPU sides of DeviceKernel
-// and TempSpace (ops/elemwise/maps.h), so compute templates written for any Dev run here.
+// i in [0, n) in a grid-stride loop of 256-thread blocks; plus the GPU sides of kernels/device.h
+// (DeviceKernel, TempSpace, DeviceMem, DeviceBlas), so compute templates written for any Dev run here.
 #pragma once
 #include <cuda_runtime.h>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include "base/error.h"
-#include "kernels/kernel.h"
+#include "kernels/device.h"
 
 namespace ist {
 
@@ -42,10 +42,6 @@ struct Kernel<OP, gpu> {
   }
 };
 
-// Declared (with the CPU versions) in ops/elemwise/maps.h.
-template <typename M, typename Dev> struct DeviceKernel;
-template <typename Dev> class TempSpace;
-
 template <typename M>
 struct DeviceKernel<M, gpu> {
   template <typename... Args>
@@ -65,10 +61,35 @@ class TempSpace<gpu> {
   TempSpace(const TempSpace&) = delete;
   TempSpace& operator=(const TempSpace&) = delete;
   void* get() const { return ptr_; }
+  template <typename T> T* as() const { return static_cast<T*>(ptr_); }
 
  private:
   cudaStream_t stream_;
   void* ptr_ = nullptr;
+};
+
+template <>
+struct DeviceMem<gpu> {
+  static void zero(void* stream, void* dst, size_t bytes) {
+    if (bytes) cudaCheck(cudaMemsetAsync(dst, 0, bytes, static_cast<cudaStream_t>(stream)), "cudaMemsetAsync");
+  }
+  static void copy(void* stream, void* dst, const void* src, size_t bytes) {
+    if (bytes && dst != src)
+      cudaCheck(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, static_cast<cudaStream_t>(stream)),
+                "cudaMemcpyAsync");
+  }
+  static void toHost(void* stream, void* hostDst, const void* src, size_t bytes) {
+    if (!bytes) return;
+    cudaStream_t s = static_cast<cudaStream_t>(stream);
+    cudaCheck(cudaMemcpyAsync(hostDst, src, bytes, cudaMemcpyDeviceToHost, s), "cudaMemcpyAsync");
+    cudaCheck(cudaStreamSynchronize(s), "cudaStreamSynchronize");
+  }
+};
+
+// cuBLAS (loaded with dlopen) when present, else the project's tiled kernels: kernels/cuda/blas.cu.
+template <>
+struct DeviceBlas<gpu> {
+  static void gemm(void* stream, const GemmArgs& g, const char* op);
 };
 
 }  // namespace ist

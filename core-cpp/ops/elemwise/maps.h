@@ -11,45 +11,11 @@
 #include "base/dtype.h"
 #include "base/macros.h"
 #include "engine/parallel_for.h"
-#include "kernels/kernel.h"
+#include "kernels/device.h"
 #include "ops/elemwise/convert.h"
 #include "ops/elemwise/functors.h"
 
 namespace ist {
-
-// Device-generic launch and scratch memory. GPU specialisations: kernels/cuda/kernel_cuda.cuh.
-template <typename M, typename Dev> struct DeviceKernel;
-template <typename Dev> class TempSpace;
-
-// Vectorise without interleaving or unrolling: elementwise loops are memory-bound, and this
-// keeps each instance small (it roughly halves the WASM code of this family).
-#if defined(__clang__)
-#define IST_VECTOR_LOOP _Pragma("clang loop interleave_count(1) unroll(disable)")
-#else
-#define IST_VECTOR_LOOP
-#endif
-
-// Kernel<M, cpu>::launchCost with the loop above.
-template <typename M>
-struct DeviceKernel<M, cpu> {
-  template <typename... Args>
-  static void launch(void* /*stream*/, int64_t n, int64_t costPerItem, Args... args) {
-    if (n <= 0) return;
-    parallelFor(n, costPerItem, [&](int64_t begin, int64_t end) {
-      IST_VECTOR_LOOP for (int64_t i = begin; i < end; ++i) M::Map(i, args...);
-    });
-  }
-};
-
-template <>
-class TempSpace<cpu> {
- public:
-  TempSpace(void* /*stream*/, size_t bytes) : buf_(new unsigned char[bytes ? bytes : 1]) {}
-  void* get() const { return buf_.get(); }
-
- private:
-  std::unique_ptr<unsigned char[]> buf_;
-};
 
 namespace elem {
 

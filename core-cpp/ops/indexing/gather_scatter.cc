@@ -13,64 +13,14 @@
 #include "graph/node.h"
 #include "op/registry.h"
 #include "op/backward_errors.h"
+#include "ops/indexing/gather_scatter_device.h"
 
 namespace ist {
 namespace {
 
-// The addressed array (data for gathers, the output for scatters) and the indices, split into
-// N columns of M coordinates, each selecting K contiguous elements.
-struct NdGeometry {
-  int64_t M = 0, N = 1, K = 1;
-  Shape sliceShape;  // shape of the addressed array minus its first M dims
-};
-
-// Checks indices against the addressed shape and returns the geometry and the value shape
-// (Y..., addressed[M:]) that a gather produces / a scatter consumes.
-NdGeometry ndGeometry(const Shape& addressed, const Shape& indices, const char* op, Shape* values) {
-  IST_CHECK(!indices.empty(), op, "indices",
-            "indices must have at least 1 dim (M, ...), got shape () for data shape "
-                << shapeString(addressed));
-  NdGeometry g;
-  g.M = indices[0];
-  IST_CHECK(g.M <= static_cast<int64_t>(addressed.size()), op, "indices",
-            "indices of shape " << shapeString(indices) << " address " << g.M << " dims but the "
-                                << (std::string(op) == "gather_nd" ? "data" : "output") << " shape "
-                                << shapeString(addressed) << " has only " << addressed.size());
-  for (size_t i = 1; i < indices.size(); ++i) g.N *= indices[i];
-  g.sliceShape.assign(addressed.begin() + g.M, addressed.end());
-  g.K = shapeSize(g.sliceShape);
-  if (values) {
-    values->assign(indices.begin() + 1, indices.end());
-    values->insert(values->end(), g.sliceShape.begin(), g.sliceShape.end());
-  }
-  return g;
-}
-
-// Element offsets (in the addressed array) of the N selected slices.
-std::vector<int64_t> sliceOffsets(const TBlob& idx, const Shape& addressed, const NdGeometry& g,
-                                  const char* op) {
-  const std::vector<int64_t> st = shapeStrides(addressed);
-  std::vector<int64_t> off(static_cast<size_t>(g.N), 0);
-  IST_TYPE_SWITCH_NUMERIC(idx.dtype, T, op, {
-    using C = typename ComputeType<T>::type;
-    const T* p = idx.data<T>();
-    for (int64_t j = 0; j < g.M; ++j) {
-      const int64_t dim = addressed[j];
-      for (int64_t i = 0; i < g.N; ++i) {
-        const double x = static_cast<double>(static_cast<C>(p[j * g.N + i]));
-        IST_CHECK(std::isfinite(x), op, "indices",
-                  "indices[" << j << ", " << i << "] is not finite");
-        int64_t k = static_cast<int64_t>(x);
-        IST_CHECK(k >= -dim && k < dim, op, "indices",
-                  "index " << k << " at indices[" << j << ", " << i << "] is out of bounds for dim "
-                           << j << " of size " << dim << " (shape " << shapeString(addressed) << ")");
-        if (k < 0) k += dim;
-        off[static_cast<size_t>(i)] += k * st[j];
-      }
-    }
-  });
-  return off;
-}
+using gsnd::NdGeometry;
+using gsnd::ndGeometry;
+using gsnd::sliceOffsets;
 
 template <typename T> inline void assign(T& d, T v, bool add) {
   using C = typename ComputeType<T>::type;
@@ -180,12 +130,7 @@ IST_REGISTER_OP(_backward_gather_nd)
 
 // ---- scatter_nd / _scatter_set_nd ----
 
-struct ScatterNDParam {
-  Shape shape;
-  static void declare(ParamDecl<ScatterNDParam>& d) {
-    d.field("shape", &ScatterNDParam::shape).doc("Shape of output.");
-  }
-};
+using gsnd::ScatterNDParam;
 
 // data must have shape (Y..., shape[M:]) for indices (M, Y...).
 void checkScatter(const Shape& data, const Shape& indices, const Shape& shape, const char* op,

@@ -8,29 +8,12 @@
 #include "base/error.h"
 #include "engine/parallel_for.h"
 #include "op/registry.h"
+#include "ops/indexing/one_hot_device.h"
 
 namespace ist {
 namespace {
 
-struct OneHotParam {
-  int64_t depth = 0;
-  double on_value = 1.0;
-  double off_value = 0.0;
-  std::string dtype;
-  static void declare(ParamDecl<OneHotParam>& d) {
-    d.field("depth", &OneHotParam::depth).doc("Depth of the one hot dimension.");
-    d.field("on_value", &OneHotParam::on_value)
-        .setDefault(1.0)
-        .doc("The value assigned to the locations represented by indices.");
-    d.field("off_value", &OneHotParam::off_value)
-        .setDefault(0.0)
-        .doc("The value assigned to the locations not represented by indices.");
-    d.field("dtype", &OneHotParam::dtype)
-        .setDefault("float32")
-        .values({"float32", "float64", "float16", "bfloat16", "uint8", "int8", "int32", "int64"})
-        .doc("DType of the output");
-  }
-};
+using onehotdev::OneHotParam;
 
 template <typename O> O castValue(double v) { return O(static_cast<typename ComputeType<O>::type>(v)); }
 

@@ -9,49 +9,14 @@
 #include "graph/node.h"
 #include "op/registry.h"
 #include "op/backward_errors.h"
+#include "ops/indexing/pick_device.h"
 
 namespace ist {
 namespace {
 
-struct PickParam {
-  std::optional<int> axis;
-  bool keepdims = false;
-  std::string mode;
-  static void declare(ParamDecl<PickParam>& d) {
-    d.field("axis", &PickParam::axis)
-        .setDefault(std::optional<int>(-1))
-        .doc("int or None. The axis to picking the elements. Negative values means indexing from "
-             "right to left. None (the flattened input) is not supported, as in MXNet 1.x.");
-    d.field("keepdims", &PickParam::keepdims)
-        .setDefault(false)
-        .doc("If true, the axis where we pick the elements is left in the result as dimension "
-             "with size one.");
-    d.field("mode", &PickParam::mode)
-        .setDefault("clip")
-        .values({"wrap", "clip"})
-        .doc("Specify how out-of-bound indices behave. \"clip\" means clip to the range: indices "
-             "past either end address the first or last element. \"wrap\" means to wrap around.");
-  }
-};
-
-// data seen as (outer, n, inner) around the picked axis.
-struct PickGeometry {
-  int axis;
-  int64_t outer = 1, n = 1, inner = 1;
-};
-
-PickGeometry pickGeometry(const Shape& s, const PickParam& p) {
-  const char* op = "pick";
-  IST_CHECK(p.axis.has_value(), op, "axis",
-            "axis=None is not supported by pick; give an axis (data shape " << shapeString(s) << ")");
-  IST_CHECK(!s.empty(), op, "data", "cannot pick from a 0-d array (shape ())");
-  PickGeometry g;
-  g.axis = normalizeAxis(*p.axis, static_cast<int>(s.size()), op, "axis");
-  for (int i = 0; i < g.axis; ++i) g.outer *= s[i];
-  g.n = s[g.axis];
-  for (size_t i = g.axis + 1; i < s.size(); ++i) g.inner *= s[i];
-  return g;
-}
+using pickdev::PickParam;
+using pickdev::PickGeometry;
+using pickdev::pickGeometry;
 
 // The output shape; checks the index shape (data's shape without the axis, or with it as 1).
 Shape pickShapeOf(const Shape& data, const Shape& index, const PickParam& p) {

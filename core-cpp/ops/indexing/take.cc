@@ -8,21 +8,12 @@
 #include "graph/node.h"
 #include "op/registry.h"
 #include "op/backward_errors.h"
+#include "ops/indexing/take_device.h"
 
 namespace ist {
 namespace {
 
-struct TakeParam {
-  int axis;
-  std::string mode;
-  static void declare(ParamDecl<TakeParam>& d) {
-    d.field("axis", &TakeParam::axis).setDefault(0).doc("The axis of input array to be taken.");
-    d.field("mode", &TakeParam::mode)
-        .setDefault("clip")
-        .values({"clip", "wrap", "raise"})
-        .doc("How out-of-bound indices behave: clip to the range, wrap around, or raise an error.");
-  }
-};
+using takedev::TakeParam;
 
 void takeShape(const NodeAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
   const auto& p = attrs.get<TakeParam>();

@@ -6,110 +6,17 @@
 #include <limits>
 #include "kernels/cpu/kernel_cpu.h"
 #include "op/registry.h"
+#include "ops/init/init_device.h"
 
 namespace ist {
 namespace {
 
-const std::vector<std::string> kAllDTypes = {"float32", "float64", "float16", "bfloat16", "uint8",
-                                             "int8",    "int16",   "uint16",  "int32",    "uint32",
-                                             "int64",   "uint64",  "bool"};
-const std::vector<std::string> kNumericDTypes = {"float32", "float64", "float16", "bfloat16",
-                                                 "uint8",   "int8",    "int16",   "uint16",
-                                                 "int32",   "uint32",  "int64",   "uint64"};
-
-const char* kCtxDoc = "Context of output, in format [cpu|gpu](n). Only used for imperative calls.";
-
-// Declares the `ctx` and `dtype` fields every creation op has.
-template <typename P>
-void declareCtxDType(ParamDecl<P>& d, const std::vector<std::string>& dtypes) {
-  d.field("ctx", &P::ctx).setDefault("").doc(kCtxDoc);
-  d.field("dtype", &P::dtype).setDefault("float32").values(dtypes).doc("Target data type.");
-}
-
-struct InitParam {
-  Shape shape;
-  std::string ctx, dtype;
-  static void declare(ParamDecl<InitParam>& d) {
-    d.field("shape", &InitParam::shape).setDefault(Shape{}).doc("The shape of the output");
-    declareCtxDType(d, kAllDTypes);
-  }
-};
-
-struct FullParam {
-  Shape shape;
-  std::string ctx, dtype;
-  double value = 0;
-  static void declare(ParamDecl<FullParam>& d) {
-    d.field("shape", &FullParam::shape).setDefault(Shape{}).doc("The shape of the output");
-    declareCtxDType(d, kAllDTypes);
-    d.field("value", &FullParam::value).doc("Value with which to fill newly created tensor");
-  }
-};
-
-struct RangeParam {
-  double start = 0;
-  std::optional<double> stop;
-  double step = 1;
-  int repeat = 1;
-  bool infer_range = false;
-  std::string ctx, dtype;
-  static void declare(ParamDecl<RangeParam>& d) {
-    d.field("start", &RangeParam::start)
-        .doc("Start of interval. The interval includes this value (it is the stop when stop is None).");
-    d.field("stop", &RangeParam::stop)
-        .setDefault(std::nullopt)
-        .doc("End of interval. The interval does not include this value.");
-    d.field("step", &RangeParam::step).setDefault(1.0).doc("Spacing between values.");
-    d.field("repeat", &RangeParam::repeat)
-        .setDefault(1)
-        .doc("The repeating time of all elements, e.g. repeat=3 gives a, a, a, b, b, b, ...");
-    d.field("infer_range", &RangeParam::infer_range)
-        .setDefault(false)
-        .doc("When True, infer the stop position from start, step, repeat and the output shape.");
-    declareCtxDType(d, kNumericDTypes);
-  }
-};
-
-struct LinspaceParam {
-  double start = 0, stop = 0;
-  int num = 0;
-  bool endpoint = true;
-  std::string ctx, dtype;
-  static void declare(ParamDecl<LinspaceParam>& d) {
-    d.field("start", &LinspaceParam::start).doc("The starting value of the sequence.");
-    d.field("stop", &LinspaceParam::stop).doc("The ending value of the sequence.");
-    d.field("num", &LinspaceParam::num).doc("Number of samples to generate. Must be non-negative.");
-    d.field("endpoint", &LinspaceParam::endpoint)
-        .setDefault(true)
-        .doc("If True, stop is the last sample. Otherwise, it is not included.");
-    declareCtxDType(d, kNumericDTypes);
-  }
-};
-
-struct EyeParam {
-  int64_t N = 0, M = 0, k = 0;
-  std::string ctx, dtype;
-  static void declare(ParamDecl<EyeParam>& d) {
-    d.field("N", &EyeParam::N).doc("Number of rows in the output.");
-    d.field("M", &EyeParam::M).setDefault(int64_t(0)).doc("Number of columns in the output. If 0, defaults to N");
-    d.field("k", &EyeParam::k)
-        .setDefault(int64_t(0))
-        .doc("Index of the diagonal: 0 is the main diagonal, positive values are above it, negative below.");
-    declareCtxDType(d, kAllDTypes);
-  }
-};
-
-struct FullLikeParam {
-  double fill_value = 0;
-  std::string ctx, dtype;
-  static void declare(ParamDecl<FullLikeParam>& d) {
-    d.field("fill_value", &FullLikeParam::fill_value).doc("Value with which to fill newly created tensor");
-    d.field("ctx", &FullLikeParam::ctx).setDefault("").doc(kCtxDoc);
-    std::vector<std::string> dtypes = kAllDTypes;
-    dtypes.insert(dtypes.begin(), "None");
-    d.field("dtype", &FullLikeParam::dtype).setDefault("None").values(dtypes).doc("Target data type (default: the input's).");
-  }
-};
+using init::InitParam;
+using init::FullParam;
+using init::RangeParam;
+using init::LinspaceParam;
+using init::EyeParam;
+using init::FullLikeParam;
 
 const char* opName(const NodeAttrs& attrs) { return attrs.op ? attrs.op->name.c_str() : "init"; }
 
@@ -139,21 +46,9 @@ void initType(const NodeAttrs& attrs, std::vector<int>&, std::vector<int>& out) 
 
 // --- fills ---
 
-template <typename T> inline T fromDouble(double v) {
-  if constexpr (std::is_same_v<T, half_t> || std::is_same_v<T, bf16_t>) return T(static_cast<float>(v));
-  else if constexpr (std::is_same_v<T, bool>) return v != 0;
-  else return static_cast<T>(v);
-}
-
-struct FillKernel {
-  template <typename T> ISTX static void Map(int64_t i, T* out, T v) { out[i] = v; }
-};
-struct AddFillKernel {
-  template <typename T> ISTX static void Map(int64_t i, T* out, T v) {
-    using C = typename ComputeType<T>::type;
-    out[i] = T(static_cast<C>(static_cast<C>(out[i]) + static_cast<C>(v)));
-  }
-};
+using init::fromDouble;
+using init::FillKernel;
+using init::AddFillKernel;
 
 void fillBlob(const TBlob& out, OpReq req, double value, const char* op) {
   if (req == OpReq::kNull || out.size() == 0) return;
@@ -184,12 +79,7 @@ void fullLikeCompute(const NodeAttrs& attrs, const OpContext&, const std::vector
 
 // --- arange ---
 
-// MXNet's rule: stop None (and no infer_range) means the range is [0, start).
-void rangeBounds(const RangeParam& p, double* start, std::optional<double>* stop) {
-  *start = p.start;
-  *stop = p.stop;
-  if (!p.infer_range && !p.stop) { *stop = p.start; *start = 0; }
-}
+using init::rangeBounds;
 
 void rangeShape(const NodeAttrs& attrs, std::vector<Shape>&, std::vector<Shape>& out) {
   const auto& p = attrs.get<RangeParam>();
@@ -209,16 +99,7 @@ void rangeShape(const NodeAttrs& attrs, std::vector<Shape>&, std::vector<Shape>&
   out[0] = Shape{static_cast<int64_t>(n)};
 }
 
-struct RangeKernel {
-  // The arithmetic runs in the output's compute type, like MXNet's range kernel.
-  template <typename T>
-  ISTX static void Map(int64_t i, T* out, typename ComputeType<T>::type start,
-                       typename ComputeType<T>::type step, int64_t repeat, OpReq req) {
-    using C = typename ComputeType<T>::type;
-    C v = start + static_cast<C>(i / repeat) * step;
-    out[i] = req == OpReq::kAddTo ? T(static_cast<C>(static_cast<C>(out[i]) + v)) : T(v);
-  }
-};
+using init::RangeKernel;
 
 void rangeCompute(const NodeAttrs& attrs, const OpContext&, const std::vector<TBlob>&,
                   const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
@@ -246,15 +127,7 @@ void linspaceShape(const NodeAttrs& attrs, std::vector<Shape>&, std::vector<Shap
   out[0] = Shape{p.num};
 }
 
-struct LinspaceKernel {
-  template <typename T>
-  ISTX static void Map(int64_t i, T* out, double start, double step, OpReq req) {
-    using C = typename ComputeType<T>::type;
-    double v = start + step * static_cast<double>(i);
-    out[i] = req == OpReq::kAddTo ? T(static_cast<C>(static_cast<double>(static_cast<C>(out[i])) + v))
-                                  : T(static_cast<C>(v));
-  }
-};
+using init::LinspaceKernel;
 
 void linspaceCompute(const NodeAttrs& attrs, const OpContext&, const std::vector<TBlob>&,
                      const std::vector<OpReq>& req, const std::vector<TBlob>& out) {

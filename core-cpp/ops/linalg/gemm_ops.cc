@@ -1,6 +1,7 @@
 // _linalg_gemm / _linalg_gemm2 (aliases linalg_gemm, linalg_gemm2): batched matrix products with
 // MXNet's `axis` (row axis) layout, on the SIMD GEMM; gradients composed of gemm2 itself.
 #include <string>
+#include "ops/linalg/gemm_ops_device.h"
 #include "ops/linalg/la_common.h"
 
 namespace ist {
@@ -8,66 +9,9 @@ namespace {
 
 using la::MatView;
 
-// Where the matrices of an operand live. The columns are the last axis, the rows axis `axis`;
-// the axes before `axis` (outer) and between it and the last (inner) index the batch, so matrix
-// b = (o, k) starts at o * rows * inner * cols + k * cols, with row stride inner * cols.
-struct Layout {
-  int64_t outer = 1, inner = 1;
-  int64_t batch() const { return outer * inner; }
-  int64_t offset(int64_t b, int64_t rows, int64_t cols) const {
-    return (b / inner) * rows * inner * cols + (b % inner) * cols;
-  }
-};
-
-struct GemmGeometry {
-  int axis = 0;
-  int64_t M = 0, N = 0, K = 0;     // op(A) is M x K, op(B) is K x N
-  int64_t rA, cA, rB, cB;          // stored matrix dims
-  Layout layout;
-  Shape out;
-};
-
-// MXNet's LaMatrixMultMacOpShape: A and B of equal rank >= 2, equal on every axis but the row
-// axis and the last; op(A) . op(B) must chain.
-GemmGeometry gemmGeometry(const char* op, const Shape& a, const Shape& b, bool tA, bool tB,
-                          int axisParam) {
-  la::checkMatrices(op, "A", a, false);
-  la::checkMatrices(op, "B", b, false);
-  IST_CHECK(a.size() == b.size(), op, "B",
-            "A and B must have the same rank, got shapes " << shapeString(a) << " and "
-                                                           << shapeString(b));
-  const int ndim = static_cast<int>(a.size());
-  const int axis = axisParam < 0 ? ndim + axisParam : axisParam;
-  IST_CHECK(axis >= 0 && axis < ndim - 1, op, "axis",
-            "row axis " << axisParam << " is out of range for inputs of rank " << ndim
-                        << " (it must name an axis before the last one); shapes " << shapeString(a)
-                        << " and " << shapeString(b));
-  GemmGeometry g;
-  g.axis = axis;
-  for (int i = 0; i < ndim - 1; ++i)
-    if (i != axis)
-      IST_CHECK(a[i] == b[i], op, "B",
-                "shapes " << shapeString(a) << " and " << shapeString(b)
-                          << " must be equal except on the row axis " << axis
-                          << " and the last axis (they differ on axis " << i << ")");
-  g.rA = a[axis]; g.cA = a[ndim - 1];
-  g.rB = b[axis]; g.cB = b[ndim - 1];
-  g.M = tA ? g.cA : g.rA;
-  g.K = tA ? g.rA : g.cA;
-  const int64_t kB = tB ? g.cB : g.rB;
-  g.N = tB ? g.rB : g.cB;
-  IST_CHECK(g.K == kB, op, "B",
-            "incompatible matrix dimensions for multiplication: op(A) is " << g.M << " x " << g.K
-                << ", op(B) is " << kB << " x " << g.N << " (shapes " << shapeString(a) << " and "
-                << shapeString(b) << ", transpose_a=" << la::boolAttr(tA)
-                << ", transpose_b=" << la::boolAttr(tB) << ")");
-  for (int i = 0; i < axis; ++i) g.layout.outer *= a[i];
-  for (int i = axis + 1; i < ndim - 1; ++i) g.layout.inner *= a[i];
-  g.out = a;
-  g.out[axis] = g.M;
-  g.out[ndim - 1] = g.N;
-  return g;
-}
+using gemmdev::Layout;
+using gemmdev::GemmGeometry;
+using gemmdev::gemmGeometry;
 
 template <typename P>
 void gemmShape(const NodeAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {

@@ -9,6 +9,7 @@
 #include "op/registry.h"
 #include "op/backward_errors.h"
 #include "ops/matrix/strided_copy.h"
+#include "ops/matrix/concat_device.h"
 
 namespace ist {
 namespace {
@@ -40,16 +41,7 @@ void sameTypeAll(const NodeAttrs& attrs, std::vector<int>& in, std::vector<int>&
 
 // ---- Concat ----
 
-struct ConcatParam {
-  int num_args = 1;
-  int dim = 1;
-  static void declare(ParamDecl<ConcatParam>& d) {
-    d.field("num_args", &ConcatParam::num_args)
-        .range(1, INT_MAX)
-        .doc("Number of inputs to be concatenated.");
-    d.field("dim", &ConcatParam::dim).setDefault(1).doc("the dimension to be concated.");
-  }
-};
+using mat::ConcatParam;
 
 void concatShape(const NodeAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
   const char* op = "Concat";
@@ -165,16 +157,7 @@ IST_REGISTER_OP(_backward_Concat)
 
 // ---- stack ----
 
-struct StackParam {
-  int axis = 0;
-  int num_args = 1;
-  static void declare(ParamDecl<StackParam>& d) {
-    d.field("axis", &StackParam::axis)
-        .setDefault(0)
-        .doc("The axis in the result array along which the input arrays are stacked.");
-    d.field("num_args", &StackParam::num_args).range(1, INT_MAX).doc("Number of inputs to be stacked.");
-  }
-};
+using mat::StackParam;
 
 void stackShape(const NodeAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
   const char* op = "stack";

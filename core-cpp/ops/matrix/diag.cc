@@ -10,61 +10,14 @@
 #include "op/registry.h"
 #include "op/backward_errors.h"
 #include "ops/matrix/strided_copy.h"
+#include "ops/matrix/diag_device.h"
 
 namespace ist {
 namespace {
 
-struct DiagParam {
-  int k = 0;
-  int axis1 = 0;
-  int axis2 = 1;
-  static void declare(ParamDecl<DiagParam>& d) {
-    d.field("k", &DiagParam::k)
-        .setDefault(0)
-        .doc("Diagonal in question. The default is 0. Use k>0 for diagonals above the main "
-             "diagonal, and k<0 for diagonals below the main diagonal. If input has shape (S0 S1) "
-             "k must be between -S0 and S1");
-    d.field("axis1", &DiagParam::axis1)
-        .setDefault(0)
-        .doc("The first axis of the sub-arrays of interest. Ignored when the input is a 1-D array.");
-    d.field("axis2", &DiagParam::axis2)
-        .setDefault(1)
-        .doc("The second axis of the sub-arrays of interest. Ignored when the input is a 1-D array.");
-  }
-};
-
-// The diagonal of an N-d array (N >= 2) as a strided view: the output shape (other dims, then
-// the diagonal), the element strides of that view over the input, and its start offset.
-struct DiagView {
-  Shape shape;
-  std::vector<int64_t> strides;
-  int64_t offset = 0;
-};
-
-DiagView diagView(const Shape& s, const DiagParam& p, const char* op) {
-  const int nd = static_cast<int>(s.size());
-  int a1 = normalizeAxis(p.axis1, nd, op, "axis1");
-  int a2 = normalizeAxis(p.axis2, nd, op, "axis2");
-  IST_CHECK(a1 != a2, op, "axis2",
-            "axis1 and axis2 both refer to axis " << a1 << " of shape " << shapeString(s));
-  const int64_t k = p.k;
-  const int64_t rows = s[a1] - std::max<int64_t>(0, -k), cols = s[a2] - std::max<int64_t>(0, k);
-  const int64_t len = std::min(rows, cols);
-  IST_CHECK(len >= 0, op, "k",
-            "diagonal k=" << k << " does not exist in the (" << s[a1] << ", " << s[a2]
-                          << ") planes of shape " << shapeString(s));
-  const std::vector<int64_t> st = shapeStrides(s);
-  DiagView v;
-  for (int i = 0; i < nd; ++i) {
-    if (i == a1 || i == a2) continue;
-    v.shape.push_back(s[i]);
-    v.strides.push_back(st[i]);
-  }
-  v.shape.push_back(len);
-  v.strides.push_back(st[a1] + st[a2]);
-  v.offset = std::max<int64_t>(0, -k) * st[a1] + std::max<int64_t>(0, k) * st[a2];
-  return v;
-}
+using mat::DiagParam;
+using mat::DiagView;
+using mat::diagView;
 
 Shape diagShapeOf(const Shape& s, const DiagParam& p, const char* op) {
   IST_CHECK(!s.empty(), op, "data", "needs an array of 1 or more dims, got shape ()");
@@ -83,11 +36,7 @@ char* at(const TBlob& b, int64_t offset) {
   return static_cast<char*>(b.dptr) + offset * static_cast<int64_t>(dtypeSize(b.dtype));
 }
 
-// The k-th diagonal of an n x n matrix: start offset and stride.
-void matrixDiagonal(int64_t n, int k, int64_t* offset, int64_t* stride) {
-  *offset = k >= 0 ? k : -static_cast<int64_t>(k) * n;
-  *stride = n + 1;
-}
+using mat::matrixDiagonal;
 
 // vector (length m) <-> k-th diagonal of the n x n matrix `mat`, in the direction `toMatrix`.
 void vectorDiagonalCopy(const TBlob& vec, const TBlob& mat, int k, bool toMatrix, OpReq req,

@@ -5,29 +5,13 @@
 #include "graph/node.h"
 #include "op/registry.h"
 #include "ops/matrix/strided_copy.h"
+#include "ops/matrix/reverse_device.h"
 
 namespace ist {
 namespace {
 
-struct ReverseParam {
-  Shape axis;
-  static void declare(ParamDecl<ReverseParam>& d) {
-    d.field("axis", &ReverseParam::axis).doc("The axis (or axes) along which to reverse elements.");
-  }
-};
-
-std::vector<bool> reversedAxes(const Shape& s, const Shape& axes) {
-  const int nd = static_cast<int>(s.size());
-  std::vector<bool> rev(nd, false);
-  for (int64_t a : axes) {
-    const int ax = normalizeAxis(a, nd, "reverse", "axis");
-    IST_CHECK(!rev[ax], "reverse", "axis",
-              "axis " << ax << " is listed twice in " << shapeString(axes) << " (shape "
-                      << shapeString(s) << ")");
-    rev[ax] = true;
-  }
-  return rev;
-}
+using mat::ReverseParam;
+using mat::reversedAxes;
 
 void reverseShape(const NodeAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
   if (!shapeIsKnown(in[0])) return;

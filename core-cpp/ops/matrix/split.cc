@@ -7,25 +7,12 @@
 #include "graph/node.h"
 #include "op/registry.h"
 #include "ops/matrix/strided_copy.h"
+#include "ops/matrix/split_device.h"
 
 namespace ist {
 namespace {
 
-struct SliceChannelParam {
-  int num_outputs = 1;
-  int axis = 1;
-  bool squeeze_axis = false;
-  static void declare(ParamDecl<SliceChannelParam>& d) {
-    d.field("num_outputs", &SliceChannelParam::num_outputs)
-        .range(1, INT_MAX)
-        .doc("Number of splits. Note that this should evenly divide the length of the `axis`.");
-    d.field("axis", &SliceChannelParam::axis).setDefault(1).doc("Axis along which to split.");
-    d.field("squeeze_axis", &SliceChannelParam::squeeze_axis)
-        .setDefault(false)
-        .doc("If true, removes the split axis (of length 1) from the shapes of the outputs; only "
-             "allowed when input.shape[axis] == num_outputs.");
-  }
-};
+using mat::SliceChannelParam;
 
 void splitShape(const NodeAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
   const char* op = "SliceChannel";

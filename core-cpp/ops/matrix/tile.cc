@@ -10,6 +10,7 @@
 #include "op/registry.h"
 #include "op/backward_errors.h"
 #include "ops/matrix/strided_copy.h"
+#include "ops/matrix/tile_device.h"
 #include "ops/reduce/reduce_kernel.h"
 
 namespace ist {
@@ -50,24 +51,8 @@ FGradient toForward(const std::string& forwardOp) {
 
 // ---- tile ----
 
-struct TileParam {
-  Shape reps;
-  static void declare(ParamDecl<TileParam>& d) {
-    d.field("reps", &TileParam::reps)
-        .doc("The number of times to repeat the array along each axis. With d = len(reps), the "
-             "result has max(d, a.ndim) dims: a is promoted by prepending axes of size 1, or reps "
-             "by prepending 1s.");
-  }
-};
-
-// Input and reps aligned to the same rank (both padded with leading 1s).
-void tileAligned(const Shape& s, const Shape& reps, Shape* in, Shape* r) {
-  const size_t nd = std::max(s.size(), reps.size());
-  in->assign(nd - s.size(), 1);
-  in->insert(in->end(), s.begin(), s.end());
-  r->assign(nd - reps.size(), 1);
-  r->insert(r->end(), reps.begin(), reps.end());
-}
+using mat::TileParam;
+using mat::tileAligned;
 
 void tileShape(const NodeAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
   if (!shapeIsKnown(in[0])) return;
@@ -138,35 +123,8 @@ IST_REGISTER_OP(_backward_tile)
 
 // ---- repeat ----
 
-struct RepeatParam {
-  int repeats = 1;
-  std::optional<int> axis;
-  static void declare(ParamDecl<RepeatParam>& d) {
-    d.field("repeats", &RepeatParam::repeats).doc("The number of repetitions for each element.");
-    d.field("axis", &RepeatParam::axis)
-        .setDefault(std::nullopt)
-        .doc("The axis along which to repeat values (negative counts from the end). By default the "
-             "input is flattened and a flat array returned.");
-  }
-};
-
-// The input as (outer, n, inner) around the repeated axis (the flattened array when axis is None).
-void repeatGeometry(const Shape& s, const RepeatParam& p, int64_t* outer, int64_t* n, int64_t* inner,
-                    int* axisOut) {
-  IST_CHECK(p.repeats >= 0, "repeat", "repeats", "repeats cannot be negative, got " << p.repeats);
-  *outer = 1;
-  *inner = 1;
-  if (!p.axis) {
-    *n = shapeSize(s);
-    *axisOut = -1;
-    return;
-  }
-  const int axis = normalizeAxis(*p.axis, static_cast<int>(s.size()), "repeat", "axis");
-  for (int i = 0; i < axis; ++i) *outer *= s[i];
-  for (size_t i = axis + 1; i < s.size(); ++i) *inner *= s[i];
-  *n = s[axis];
-  *axisOut = axis;
-}
+using mat::RepeatParam;
+using mat::repeatGeometry;
 
 void repeatShape(const NodeAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
   if (!shapeIsKnown(in[0])) return;

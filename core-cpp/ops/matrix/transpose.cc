@@ -6,6 +6,7 @@
 #include "graph/node.h"
 #include "op/registry.h"
 #include "ops/matrix/strided_copy.h"
+#include "ops/matrix/transpose_device.h"
 
 namespace ist {
 namespace {
@@ -21,36 +22,8 @@ void permuteCopy(const TBlob& in, const TBlob& out, const std::vector<int>& perm
 
 // ---- transpose ----
 
-struct TransposeParam {
-  Shape axes;
-  static void declare(ParamDecl<TransposeParam>& d) {
-    d.field("axes", &TransposeParam::axes)
-        .setDefault(Shape{})
-        .doc("Target axis order. By default the axes are reversed.");
-  }
-};
-
-std::vector<int> transposePerm(const Shape& in, const Shape& axes) {
-  const int nd = static_cast<int>(in.size());
-  std::vector<int> perm(nd);
-  if (axes.empty()) {
-    for (int i = 0; i < nd; ++i) perm[i] = nd - 1 - i;
-    return perm;
-  }
-  IST_CHECK(static_cast<int>(axes.size()) == nd, "transpose", "axes",
-            "axes " << shapeString(axes) << " do not match the " << nd << " dims of shape "
-                    << shapeString(in));
-  std::vector<bool> seen(nd, false);
-  for (int i = 0; i < nd; ++i) {
-    int a = normalizeAxis(axes[i], nd, "transpose", "axes");
-    IST_CHECK(!seen[a], "transpose", "axes",
-              "axes " << shapeString(axes) << " repeat axis " << a << " (shape " << shapeString(in)
-                      << ")");
-    seen[a] = true;
-    perm[i] = a;
-  }
-  return perm;
-}
+using mat::TransposeParam;
+using mat::transposePerm;
 
 void transposeShape(const NodeAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
   if (!shapeIsKnown(in[0])) return;
@@ -86,24 +59,8 @@ IST_REGISTER_OP(transpose)
 
 // ---- SwapAxis ----
 
-struct SwapAxisParam {
-  int dim1 = 0, dim2 = 0;
-  static void declare(ParamDecl<SwapAxisParam>& d) {
-    d.field("dim1", &SwapAxisParam::dim1).setDefault(0).doc("the first axis to be swapped.");
-    d.field("dim2", &SwapAxisParam::dim2).setDefault(0).doc("the second axis to be swapped.");
-  }
-};
-
-std::vector<int> swapPerm(const Shape& in, const SwapAxisParam& p) {
-  const int nd = static_cast<int>(in.size());
-  IST_CHECK(nd > 0, "SwapAxis", "data", "cannot swap axes of a 0-d array");
-  const int a = normalizeAxis(p.dim1, nd, "SwapAxis", "dim1");
-  const int b = normalizeAxis(p.dim2, nd, "SwapAxis", "dim2");
-  std::vector<int> perm(nd);
-  for (int i = 0; i < nd; ++i) perm[i] = i;
-  std::swap(perm[a], perm[b]);
-  return perm;
-}
+using mat::SwapAxisParam;
+using mat::swapPerm;
 
 void swapAxisShape(const NodeAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
   if (!shapeIsKnown(in[0])) return;
@@ -132,14 +89,7 @@ IST_REGISTER_OP(SwapAxis)
 
 // ---- depth_to_space / space_to_depth ----
 
-struct BlockSizeParam {
-  int block_size = 1;
-  static void declare(ParamDecl<BlockSizeParam>& d) {
-    d.field("block_size", &BlockSizeParam::block_size)
-        .range(1, 1 << 30)
-        .doc("Blocks of [block_size, block_size] are moved.");
-  }
-};
+using mat::BlockSizeParam;
 
 // (N, C, H, W) -> (N, C / b^2, H * b, W * b): the input read as (N, b, b, C/b^2, H, W) and
 // permuted to (N, C/b^2, H, b, W, b).

@@ -3,29 +3,15 @@
 #include <cmath>
 #include "engine/parallel_for.h"
 #include "graph/node.h"
+#include "ops/nn/activation_device.h"
 #include "ops/nn/layer_util.h"
 
 namespace ist {
 namespace {
 
-struct ActivationParam {
-  std::string act_type;
-  static void declare(ParamDecl<ActivationParam>& d) {
-    d.field("act_type", &ActivationParam::act_type)
-        .values({"relu", "sigmoid", "tanh", "softrelu", "softsign"})
-        .doc("Activation function to be applied.");
-  }
-};
-
-enum class Act { kRelu, kSigmoid, kTanh, kSoftRelu, kSoftSign };
-
-Act actOf(const std::string& s) {
-  if (s == "relu") return Act::kRelu;
-  if (s == "sigmoid") return Act::kSigmoid;
-  if (s == "tanh") return Act::kTanh;
-  if (s == "softrelu") return Act::kSoftRelu;
-  return Act::kSoftSign;
-}
+using actdev::Act;
+using actdev::ActivationParam;
+using actdev::actOf;
 
 template <Act A, typename C> inline C activate(C a) {
   if constexpr (A == Act::kRelu) {

@@ -9,39 +9,11 @@
 #include "engine/parallel_for.h"
 #include "graph/node.h"
 #include "ops/nn/layer_util.h"
+#include "ops/nn/norm_params.h"
 
 namespace ist {
 namespace {
 
-struct BatchNormParam {
-  double eps;
-  float momentum;
-  bool fix_gamma, use_global_stats, output_mean_var;
-  int axis;
-  bool cudnn_off;
-  std::optional<float> min_calib_range, max_calib_range;
-  static void declare(ParamDecl<BatchNormParam>& d) {
-    d.field("eps", &BatchNormParam::eps).setDefault(1e-3)
-        .doc("Epsilon to prevent div 0. Must be no less than CUDNN_BN_MIN_EPSILON defined in cudnn.h when "
-             "using cudnn (usually 1e-5)");
-    d.field("momentum", &BatchNormParam::momentum).setDefault(0.9f).doc("Momentum for moving average");
-    d.field("fix_gamma", &BatchNormParam::fix_gamma).setDefault(true).doc("Fix gamma while training");
-    d.field("use_global_stats", &BatchNormParam::use_global_stats).setDefault(false)
-        .doc("Whether use global moving statistics instead of local batch-norm. This will force change "
-             "batch-norm into a scale shift operator.");
-    d.field("output_mean_var", &BatchNormParam::output_mean_var).setDefault(false)
-        .doc("Output the mean and inverse std ");
-    d.field("axis", &BatchNormParam::axis).setDefault(1).doc("Specify which shape axis the channel is specified");
-    d.field("cudnn_off", &BatchNormParam::cudnn_off).setDefault(false)
-        .doc("Do not select CUDNN operator, if available");
-    d.field("min_calib_range", &BatchNormParam::min_calib_range).setDefault(std::nullopt)
-        .doc("The minimum scalar value in the form of float32 obtained through calibration (used by "
-             "quantized batch norm; ignored here).");
-    d.field("max_calib_range", &BatchNormParam::max_calib_range).setDefault(std::nullopt)
-        .doc("The maximum scalar value in the form of float32 obtained through calibration (used by "
-             "quantized batch norm; ignored here).");
-  }
-};
 
 const std::vector<std::string> kInputNames{"data", "gamma", "beta", "moving_mean", "moving_var"};
 

@@ -6,114 +6,12 @@
 #include "op/backward_errors.h"
 #include "ops/nn/conv_common.h"
 #include "ops/nn/im2col.h"
+#include "ops/nn/deconvolution_params.h"
 
 namespace ist {
 namespace {
 
-constexpr const char* kOp = "Deconvolution";
-
-struct DeconvolutionParam {
-  Shape kernel, stride, dilate, pad, adj, target_shape;
-  int num_filter = 0;
-  int num_group = 1;
-  int64_t workspace = 512;
-  bool no_bias = true;
-  std::string cudnn_tune;
-  bool cudnn_off = false;
-  std::string layout;
-  static void declare(ParamDecl<DeconvolutionParam>& d) {
-    d.field("kernel", &DeconvolutionParam::kernel)
-        .doc("Deconvolution kernel size: (w,), (h, w) or (d, h, w). This is same as the kernel size used for "
-             "the corresponding convolution.");
-    d.field("stride", &DeconvolutionParam::stride).setDefault(Shape{})
-        .doc("The stride used for the corresponding convolution: (w,), (h, w) or (d, h, w). Defaults to 1 "
-             "for each dimension.");
-    d.field("dilate", &DeconvolutionParam::dilate).setDefault(Shape{})
-        .doc("Dilation factor for each dimension of the input: (w,), (h, w) or (d, h, w). Defaults to 1 for "
-             "each dimension.");
-    d.field("pad", &DeconvolutionParam::pad).setDefault(Shape{})
-        .doc("The amount of implicit zero padding added during convolution for each dimension of the "
-             "input: (w,), (h, w) or (d, h, w). If `target_shape` is set, `pad` is ignored and a padding "
-             "that generates the target shape is used. Defaults to no padding.");
-    d.field("adj", &DeconvolutionParam::adj).setDefault(Shape{})
-        .doc("Adjustment for output shape: (w,), (h, w) or (d, h, w). If `target_shape` is set, `adj` is "
-             "ignored and computed accordingly.");
-    d.field("target_shape", &DeconvolutionParam::target_shape).setDefault(Shape{})
-        .doc("Shape of the output tensor: (w,), (h, w) or (d, h, w).");
-    d.field("num_filter", &DeconvolutionParam::num_filter).range(1, 2147483647).doc("Number of output filters.");
-    d.field("num_group", &DeconvolutionParam::num_group).setDefault(1).range(1, 2147483647)
-        .doc("Number of groups partition.");
-    d.field("workspace", &DeconvolutionParam::workspace).setDefault(int64_t(512)).range(0, 9.0e18)
-        .doc("Maximum temporary workspace allowed (MB); accepted for MXNet compatibility and ignored.");
-    d.field("no_bias", &DeconvolutionParam::no_bias).setDefault(true).doc("Whether to disable bias parameter.");
-    d.field("cudnn_tune", &DeconvolutionParam::cudnn_tune).setDefault("None")
-        .values({"None", "fastest", "limited_workspace", "off"})
-        .doc("Whether to pick convolution algorithm by running performance test (cuDNN only; ignored).");
-    d.field("cudnn_off", &DeconvolutionParam::cudnn_off).setDefault(false).doc("Turn off cudnn for this layer (ignored).");
-    d.field("layout", &DeconvolutionParam::layout).setDefault("None")
-        .values({"None", "NCDHW", "NCHW", "NCW", "NDHWC", "NHWC"})
-        .doc("Set layout for input, output and weight. Empty for default layout, NCW for 1d, NCHW for 2d and "
-             "NCDHW for 3d. NHWC and NDHWC are only supported on GPU.");
-  }
-};
-
-// Parameters with defaults filled in; pad/adj as used (derived from target_shape when it is set).
-struct DeconvSpec {
-  Shape kernel, stride, dilate, pad, adj;
-  bool hasTarget = false;
-};
-
-DeconvSpec specNoData(const DeconvolutionParam& p, const char* op) {
-  IST_CHECK(p.kernel.size() >= 1 && p.kernel.size() <= 3, op, "kernel",
-            "must have 1, 2 or 3 entries (1-D, 2-D or 3-D deconvolution), got " << shapeString(p.kernel));
-  DeconvSpec s;
-  s.kernel = p.kernel;
-  conv::checkAtLeast(s.kernel, 1, op, "kernel");
-  s.stride = conv::expandTuple(p.stride, p.kernel, 1, op, "stride");
-  conv::checkAtLeast(s.stride, 1, op, "stride");
-  s.dilate = conv::expandTuple(p.dilate, p.kernel, 1, op, "dilate");
-  conv::checkAtLeast(s.dilate, 1, op, "dilate");
-  s.pad = conv::expandTuple(p.pad, p.kernel, 0, op, "pad");
-  conv::checkAtLeast(s.pad, 0, op, "pad");
-  s.adj = conv::expandTuple(p.adj, p.kernel, 0, op, "adj");
-  conv::checkAtLeast(s.adj, 0, op, "adj");
-  if (!p.target_shape.empty()) {
-    conv::expandTuple(p.target_shape, p.kernel, 0, op, "target_shape");
-    conv::checkAtLeast(p.target_shape, 0, op, "target_shape");
-    for (int64_t t : p.target_shape) s.hasTarget |= t != 0;
-  }
-  conv::checkChannelFirstLayout(p.layout, p.kernel.size(), op);
-  IST_CHECK(p.num_filter % p.num_group == 0, op, "num_group",
-            "num_filter " << p.num_filter << " is not divisible by num_group " << p.num_group);
-  return s;
-}
-
-// With target_shape: MXNet's InferPad (the total trim split as evenly as possible, the odd unit
-// going to adj). Then checks adj < stride and computes the output shape of data shape `d`.
-Shape deconvOutShape(const DeconvolutionParam& p, DeconvSpec& s, const Shape& d, const char* op) {
-  Shape o{d[0], p.num_filter};
-  for (size_t i = 0; i < s.kernel.size(); ++i) {
-    const int64_t dk = conv::dilatedKernel(s.kernel[i], s.dilate[i]);
-    const int64_t full = s.stride[i] * (d[2 + i] - 1) + dk;
-    if (s.hasTarget) {
-      IST_CHECK(full >= p.target_shape[i], op, "target_shape",
-                "target_shape " << shapeString(p.target_shape) << " is too big for data of shape " << shapeString(d)
-                                << " (at most " << full << " along spatial axis " << i << ")");
-      const int64_t trim = full - p.target_shape[i];
-      s.adj[i] = trim % 2;
-      s.pad[i] = (trim + 1) / 2;
-    }
-    IST_CHECK(s.adj[i] < s.stride[i], op, "adj",
-              "adj " << shapeString(s.adj) << " must be smaller than stride " << shapeString(s.stride)
-                     << (s.hasTarget ? " (adj derived from target_shape " + shapeString(p.target_shape) + ")" : ""));
-    const int64_t len = full - 2 * s.pad[i] + s.adj[i];
-    IST_CHECK(len >= 0, op, "pad",
-              "pad " << shapeString(s.pad) << " leaves no output for data of shape " << shapeString(d)
-                     << " and kernel " << shapeString(s.kernel));
-    o.push_back(len);
-  }
-  return o;
-}
+using namespace deconvolution_detail;
 
 void deconvShape(const NodeAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
   const auto& p = attrs.get<DeconvolutionParam>();
@@ -138,31 +36,6 @@ void deconvShape(const NodeAttrs& attrs, std::vector<Shape>& in, std::vector<Sha
 
 void deconvType(const NodeAttrs&, std::vector<int>& in, std::vector<int>& out) {
   conv::inferFloatTypes(in, out, {"data", "weight", "bias"}, kOp);
-}
-
-// Sizes of one call; the geometry sweeps the output y (the "image") with windows at the input's
-// positions (the columns), exactly the convolution that maps y back to x.
-struct Dims {
-  int64_t N, C, F, G, Cg, Fg, K, IS, OS;
-  conv::Geom g;
-};
-
-Dims dimsOf(const DeconvolutionParam& p, const Shape& x, const Shape& y) {
-  DeconvSpec s = specNoData(p, kOp);
-  deconvOutShape(p, s, x, kOp);  // fills pad/adj from target_shape
-  Dims d;
-  d.g = conv::makeGeom(Shape(y.begin() + 2, y.end()), Shape(x.begin() + 2, x.end()), s.kernel, s.stride,
-                       s.dilate, s.pad);
-  d.N = x[0];
-  d.C = x[1];
-  d.F = p.num_filter;
-  d.G = p.num_group;
-  d.Cg = d.C / d.G;
-  d.Fg = d.F / d.G;
-  d.K = d.g.kSize();
-  d.IS = d.g.outSize();  // input positions = column count
-  d.OS = d.g.inSize();   // output image size
-  return d;
 }
 
 template <typename T>

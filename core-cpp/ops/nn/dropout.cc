@@ -5,34 +5,14 @@
 #include "engine/parallel_for.h"
 #include "graph/node.h"
 #include "kernels/philox.h"
+#include "ops/nn/dropout_device.h"
 #include "ops/nn/layer_util.h"
 
 namespace ist {
 namespace {
 
-struct DropoutParam {
-  float p;
-  std::string mode;
-  Shape axes;
-  std::optional<bool> cudnn_off;
-  static void declare(ParamDecl<DropoutParam>& d) {
-    d.field("p", &DropoutParam::p).setDefault(0.5f).range(0, 1)
-        .doc("Fraction of the input that gets dropped out during training time.");
-    d.field("mode", &DropoutParam::mode)
-        .setDefault("training")
-        .values({"training", "always"})
-        .doc("Whether to only turn on dropout during training or to also turn on for inference.");
-    d.field("axes", &DropoutParam::axes).setDefault(Shape{}).doc("Axes for variational dropout kernel.");
-    d.field("cudnn_off", &DropoutParam::cudnn_off).setDefault(false)
-        .doc("Whether to turn off cudnn in dropout operator. This option is ignored if axes is specified.");
-  }
-};
-
-Shape maskShape(const DropoutParam& p, const Shape& d) {
-  Shape m = d;
-  for (int64_t a : p.axes) m[nn::checkAxis(a, d, "Dropout", "axes")] = 1;
-  return m;
-}
+using dropdev::DropoutParam;
+using dropdev::maskShape;
 
 void dropoutShape(const NodeAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
   if (!shapeIsKnown(in[0])) return;

@@ -6,27 +6,13 @@
 #include <type_traits>
 #include "engine/parallel_for.h"
 #include "graph/node.h"
+#include "ops/nn/embedding_device.h"
 #include "ops/nn/layer_util.h"
 
 namespace ist {
 namespace {
 
-struct EmbeddingParam {
-  int64_t input_dim, output_dim;
-  std::string dtype;
-  bool sparse_grad;
-  static void declare(ParamDecl<EmbeddingParam>& d) {
-    d.field("input_dim", &EmbeddingParam::input_dim).range(1, 9.2e18).doc("Vocabulary size of the input indices.");
-    d.field("output_dim", &EmbeddingParam::output_dim).range(1, 9.2e18).doc("Dimension of the embedding vectors.");
-    d.field("dtype", &EmbeddingParam::dtype)
-        .setDefault("float32")
-        .values({"float32", "float64", "float16", "bfloat16", "uint8", "int8", "int32", "int64"})
-        .doc("Data type of weight.");
-    d.field("sparse_grad", &EmbeddingParam::sparse_grad).setDefault(false)
-        .doc("Compute row sparse gradient in the backward calculation. If set to True, the grad's storage "
-             "type is row_sparse (accepted; the gradient here is always dense).");
-  }
-};
+using embdev::EmbeddingParam;
 
 void embeddingShape(const NodeAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
   const char* op = "Embedding";

@@ -4,32 +4,15 @@
 #include "graph/node.h"
 #include "op/backward_errors.h"
 #include "ops/nn/conv_common.h"
+#include "ops/nn/fully_connected_device.h"
 
 namespace ist {
 namespace {
 
 constexpr const char* kOp = "FullyConnected";
 
-struct FullyConnectedParam {
-  int num_hidden = 0;
-  bool no_bias = false;
-  bool flatten = true;
-  static void declare(ParamDecl<FullyConnectedParam>& d) {
-    d.field("num_hidden", &FullyConnectedParam::num_hidden).range(1, 2147483647)
-        .doc("Number of hidden nodes of the output.");
-    d.field("no_bias", &FullyConnectedParam::no_bias).setDefault(false).doc("Whether to disable bias parameter.");
-    d.field("flatten", &FullyConnectedParam::flatten).setDefault(true)
-        .doc("Whether to collapse all but the first axis of the input data tensor.");
-  }
-};
-
-// data (rank >= 1) seen as a (rows, cols) matrix.
-void matrixOf(const Shape& d, bool flatten, int64_t* rows, int64_t* cols) {
-  const size_t split = flatten ? 1 : d.size() - 1;
-  *rows = 1;
-  *cols = 1;
-  for (size_t i = 0; i < d.size(); ++i) (i < split ? *rows : *cols) *= d[i];
-}
+using fcdev::FullyConnectedParam;
+using fcdev::matrixOf;
 
 void fcShape(const NodeAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
   const auto& p = attrs.get<FullyConnectedParam>();

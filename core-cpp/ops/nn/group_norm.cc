@@ -1,22 +1,12 @@
 // GroupNorm: splits the channels into num_groups groups and normalizes each (sample, group) over its
 // channels and spatial axes; gamma and beta are per group, shape (num_groups,), as in MXNet 1.9.
 #include "graph/node.h"
+#include "ops/nn/norm_params.h"
 #include "ops/nn/norm_rows.h"
 
 namespace ist {
 namespace {
 
-struct GroupNormParam {
-  int num_groups;
-  float eps;
-  bool output_mean_var;
-  static void declare(ParamDecl<GroupNormParam>& d) {
-    d.field("num_groups", &GroupNormParam::num_groups).setDefault(1).doc("Total number of groups.");
-    d.field("eps", &GroupNormParam::eps).setDefault(1e-5f).doc("An `epsilon` parameter to prevent division by 0.");
-    d.field("output_mean_var", &GroupNormParam::output_mean_var).setDefault(false)
-        .doc("Output the mean and std calculated along the given axis.");
-  }
-};
 
 void groupNormShape(const NodeAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
   const char* op = nn::opName(attrs, "GroupNorm");  // also checks _backward_GroupNorm

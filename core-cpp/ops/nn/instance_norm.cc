@@ -1,18 +1,12 @@
 // InstanceNorm: normalizes each (sample, channel) over the spatial axes, with per-channel gamma and
 // beta; the mean and variance (N, C) are hidden outputs kept for _backward_InstanceNorm.
 #include "graph/node.h"
+#include "ops/nn/norm_params.h"
 #include "ops/nn/norm_rows.h"
 
 namespace ist {
 namespace {
 
-struct InstanceNormParam {
-  float eps;
-  static void declare(ParamDecl<InstanceNormParam>& d) {
-    d.field("eps", &InstanceNormParam::eps).setDefault(1e-3f)
-        .doc("An `epsilon` parameter to prevent division by 0.");
-  }
-};
 
 void instanceNormShape(const NodeAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
   const char* op = nn::opName(attrs, "InstanceNorm");  // also checks _backward_InstanceNorm

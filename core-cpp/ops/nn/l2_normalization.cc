@@ -4,40 +4,12 @@
 #include "engine/parallel_for.h"
 #include "graph/node.h"
 #include "ops/nn/layer_util.h"
+#include "ops/nn/norm_params.h"
 
 namespace ist {
 namespace {
 
-struct L2NormalizationParam {
-  float eps;
-  std::string mode;
-  static void declare(ParamDecl<L2NormalizationParam>& d) {
-    d.field("eps", &L2NormalizationParam::eps).setDefault(1e-10f).doc("A small constant for numerical stability.");
-    d.field("mode", &L2NormalizationParam::mode)
-        .setDefault("instance")
-        .values({"instance", "spatial", "channel"})
-        .doc("Specify the dimension along which to compute L2 norm.");
-  }
-};
 
-// The groups normalized together: (outer, n, inner) with the sum running over n.
-// instance: (N, rest, 1); channel: (N, C, spatial); spatial: (N * C, spatial, 1).
-nn::AxisSplit groupsOf(const std::string& mode, const Shape& d) {
-  nn::AxisSplit s;
-  const int64_t total = shapeSize(d);
-  if (mode == "instance") {
-    s.outer = d[0];
-    s.n = d[0] == 0 ? 0 : total / d[0];
-  } else if (mode == "channel") {
-    s.outer = d[0];
-    s.n = d[1];
-    s.inner = d[0] * d[1] == 0 ? 0 : total / (d[0] * d[1]);
-  } else {
-    s.outer = d[0] * d[1];
-    s.n = s.outer == 0 ? 0 : total / s.outer;
-  }
-  return s;
-}
 
 void l2Shape(const NodeAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
   const char* op = nn::opName(attrs, "L2Normalization");  // also checks _backward_L2Normalization

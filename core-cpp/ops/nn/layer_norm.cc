@@ -1,24 +1,12 @@
 // LayerNorm: normalizes along `axis` with per-position gamma and beta; mean and std are extra
 // outputs (visible with output_mean_var), kept for _backward_LayerNorm.
 #include "graph/node.h"
+#include "ops/nn/norm_params.h"
 #include "ops/nn/norm_rows.h"
 
 namespace ist {
 namespace {
 
-struct LayerNormParam {
-  int axis;
-  float eps;
-  bool output_mean_var;
-  static void declare(ParamDecl<LayerNormParam>& d) {
-    d.field("axis", &LayerNormParam::axis).setDefault(-1)
-        .doc("The axis to perform layer normalization. Usually, this should be be axis of the channel "
-             "dimension. Negative values means indexing from right to left.");
-    d.field("eps", &LayerNormParam::eps).setDefault(1e-5f).doc("An `epsilon` parameter to prevent division by 0.");
-    d.field("output_mean_var", &LayerNormParam::output_mean_var).setDefault(false)
-        .doc("Output the mean and std calculated along the given axis.");
-  }
-};
 
 void layerNormShape(const NodeAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
   const char* op = nn::opName(attrs, "LayerNorm");  // also checks _backward_LayerNorm

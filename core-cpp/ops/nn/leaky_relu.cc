@@ -4,80 +4,22 @@
 #include "graph/node.h"
 #include "kernels/philox.h"
 #include "ops/nn/layer_util.h"
+#include "ops/nn/leaky_relu_device.h"
 
 namespace ist {
 namespace {
 
-constexpr double kSeluAlpha = 1.6732632423543772848170429916717;
-constexpr double kSeluLambda = 1.0507009873554804934193349852946;
-constexpr double kInvSqrt2 = 0.70710678118654752440084436210485;
-constexpr double kInvSqrt2Pi = 0.39894228040143267793994605993438;
-
-struct LeakyReLUParam {
-  std::string act_type;
-  float slope, lower_bound, upper_bound;
-  static void declare(ParamDecl<LeakyReLUParam>& d) {
-    d.field("act_type", &LeakyReLUParam::act_type)
-        .setDefault("leaky")
-        .values({"rrelu", "leaky", "prelu", "elu", "selu", "gelu"})
-        .doc("Activation function to be applied.");
-    d.field("slope", &LeakyReLUParam::slope).setDefault(0.25f)
-        .doc("Init slope for the activation. (For leaky and elu only)");
-    d.field("lower_bound", &LeakyReLUParam::lower_bound).setDefault(0.125f)
-        .doc("Lower bound of random slope. (For rrelu only)");
-    d.field("upper_bound", &LeakyReLUParam::upper_bound).setDefault(0.334f)
-        .doc("Upper bound of random slope. (For rrelu only)");
-  }
-};
-
-enum class Kind { kLeaky, kPReLU, kRReLU, kELU, kSELU, kGELU };
-
-Kind kindOf(const std::string& s) {
-  if (s == "prelu") return Kind::kPReLU;
-  if (s == "rrelu") return Kind::kRReLU;
-  if (s == "elu") return Kind::kELU;
-  if (s == "selu") return Kind::kSELU;
-  if (s == "gelu") return Kind::kGELU;
-  return Kind::kLeaky;
-}
-
-// How gamma broadcasts over data (MXNet's expand_shape): gamma's trailing dims align with data's
-// dims 1 and 0 only. Returns gamma's extent along data dims 0 and 1 (1: broadcast).
-struct GammaLayout {
-  int64_t g0 = 1, g1 = 1;
-};
-GammaLayout gammaLayout(const Shape& gamma, const Shape& data, const char* op) {
-  GammaLayout r;
-  int s = static_cast<int>(gamma.size()) - 1;
-  for (int i = static_cast<int>(data.size()) - 1; i >= 0; --i) {
-    if (s >= 0 && i <= 1 && (data[i] == gamma[s] || gamma[s] == 1)) {
-      (i == 0 ? r.g0 : r.g1) = gamma[s];
-      --s;
-    }
-  }
-  IST_CHECK(s == -1, op, "gamma",
-            "cannot broadcast gamma of shape " << shapeString(gamma) << " to data of shape " << shapeString(data)
-                                               << " (gamma matches data's axis 1, or axes 0 and 1)");
-  return r;
-}
-
-// Data seen as (d0, d1, inner) with gamma index (i0 % g0) * g1 + (i1 % g1).
-struct PReLUPlan {
-  int64_t d0 = 1, d1 = 1, inner = 1;
-  GammaLayout g;
-  int64_t gammaIndex(int64_t block) const {  // block = i0 * d1 + i1
-    const int64_t i0 = block / d1, i1 = block % d1;
-    return (g.g0 == 1 ? 0 : i0) * g.g1 + (g.g1 == 1 ? 0 : i1);
-  }
-};
-PReLUPlan preluPlan(const Shape& data, const Shape& gamma, const char* op) {
-  PReLUPlan p;
-  p.g = gammaLayout(gamma, data, op);
-  p.d0 = data.empty() ? 1 : data[0];
-  p.d1 = data.size() > 1 ? data[1] : 1;
-  for (size_t i = 2; i < data.size(); ++i) p.inner *= data[i];
-  return p;
-}
+using lreludev::kSeluAlpha;
+using lreludev::kSeluLambda;
+using lreludev::kInvSqrt2;
+using lreludev::kInvSqrt2Pi;
+using lreludev::LeakyReLUParam;
+using lreludev::Kind;
+using lreludev::kindOf;
+using lreludev::GammaLayout;
+using lreludev::gammaLayout;
+using lreludev::PReLUPlan;
+using lreludev::preluPlan;
 
 void checkOptional(const NodeAttrs& attrs, Kind k, const char* op) {
   const int extra = nn::optionalInputs(attrs);

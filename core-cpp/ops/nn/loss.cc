@@ -6,29 +6,14 @@
 #include "engine/parallel_for.h"
 #include "graph/node.h"
 #include "ops/nn/layer_util.h"
+#include "ops/nn/loss_device.h"
 
 namespace ist {
 namespace {
 
 // ---- MakeLoss ----
 
-struct MakeLossParam {
-  float grad_scale, valid_thresh;
-  std::string normalization;
-  static void declare(ParamDecl<MakeLossParam>& d) {
-    d.field("grad_scale", &MakeLossParam::grad_scale).setDefault(1.0f)
-        .doc("Gradient scale as a supplement to unary and binary operators");
-    d.field("valid_thresh", &MakeLossParam::valid_thresh).setDefault(0.0f)
-        .doc("clip each element in the array to 0 when it is less than ``valid_thresh``. This is used when "
-             "``normalization`` is set to ``'valid'``.");
-    d.field("normalization", &MakeLossParam::normalization)
-        .setDefault("null")
-        .values({"null", "batch", "valid"})
-        .doc("If this is set to null, the output gradient will not be normalized. If this is set to batch, the "
-             "output gradient will be divided by the batch size. If this is set to valid, the output gradient "
-             "will be divided by the number of valid input elements.");
-  }
-};
+using lossdev::MakeLossParam;
 
 void sameNumericType(const char* op, std::vector<int>& in, std::vector<int>& out) {
   if (in[0] < 0) return;

@@ -5,24 +5,14 @@
 #include "engine/parallel_for.h"
 #include "graph/node.h"
 #include "ops/nn/layer_util.h"
+#include "ops/nn/regression_output_device.h"
 
 namespace ist {
 namespace {
 
-struct RegressionOutputParam {
-  float grad_scale;
-  static void declare(ParamDecl<RegressionOutputParam>& d) {
-    d.field("grad_scale", &RegressionOutputParam::grad_scale).setDefault(1.0f)
-        .doc("Scale the gradient by a float factor");
-  }
-};
-
-enum class Reg { kLinear, kLogistic, kMAE };
-
-template <Reg R> constexpr const char* regName() {
-  return R == Reg::kLinear ? "LinearRegressionOutput"
-                           : (R == Reg::kLogistic ? "LogisticRegressionOutput" : "MAERegressionOutput");
-}
+using regdev::RegressionOutputParam;
+using regdev::Reg;
+using regdev::regName;
 
 // The label has the data's first dimension and size; unknown, it is (n,) for data (n, 1), else data's shape.
 template <Reg R>

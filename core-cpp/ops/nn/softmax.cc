@@ -7,41 +7,16 @@
 #include "engine/parallel_for.h"
 #include "graph/node.h"
 #include "ops/nn/layer_util.h"
+#include "ops/nn/softmax_device.h"
 
 namespace ist {
 namespace {
 
-struct SoftmaxParam {
-  int axis;
-  std::optional<double> temperature;
-  std::string dtype;
-  std::optional<bool> use_length;
-  static void declare(ParamDecl<SoftmaxParam>& d) {
-    d.field("axis", &SoftmaxParam::axis).setDefault(-1).doc("The axis along which to compute softmax.");
-    d.field("temperature", &SoftmaxParam::temperature).setDefault(std::nullopt)
-        .doc("Temperature parameter in softmax");
-    d.field("dtype", &SoftmaxParam::dtype)
-        .setDefault("None")
-        .values({"None", "float16", "float32", "float64"})
-        .doc("DType of the output in case this can't be inferred. Defaults to the same as input's "
-             "dtype if not defined (dtype=None).");
-    d.field("use_length", &SoftmaxParam::use_length).setDefault(false)
-        .doc("Whether to use the length input as a mask over the data input.");
-  }
-  bool useLength() const { return use_length.value_or(false); }
-  bool hasDType() const { return dtype != "None"; }
-  double temp() const { return temperature.value_or(1.0); }
-};
-
-// Which of the three forward ops (and their backward ops) a registration is.
-struct Flavor {
-  const char* name;
-  bool log;
-  bool negate;
-};
-constexpr Flavor kSoftmax{"softmax", false, false};
-constexpr Flavor kLogSoftmax{"log_softmax", true, false};
-constexpr Flavor kSoftmin{"softmin", false, true};
+using smdev::SoftmaxParam;
+using smdev::Flavor;
+using smdev::kSoftmax;
+using smdev::kLogSoftmax;
+using smdev::kSoftmin;
 
 // Rows of `n` elements, `inner` apart, enumerated as r = o * inner + i (the order of the
 // length array, which is data's shape without the axis).
@@ -273,22 +248,8 @@ IST_REGISTER_SOFTMAX(softmin, kSoftmin, ,
 
 // ---- SoftmaxActivation ----
 
-struct SoftmaxActivationParam {
-  std::string mode;
-  static void declare(ParamDecl<SoftmaxActivationParam>& d) {
-    d.field("mode", &SoftmaxActivationParam::mode)
-        .setDefault("instance")
-        .values({"instance", "channel"})
-        .doc("Specifies how to compute the softmax. If set to ``instance``, it computes softmax for each "
-             "instance. If set to ``channel``, It computes cross channel softmax for each position of each "
-             "instance.");
-  }
-};
-
-// instance: over the last axis (MXNet flattens to 2-D, rows = all leading axes); channel: axis 1.
-int activationAxis(const NodeAttrs& attrs, const Shape& s) {
-  return attrs.get<SoftmaxActivationParam>().mode == "channel" ? 1 : static_cast<int>(s.size()) - 1;
-}
+using smdev::SoftmaxActivationParam;
+using smdev::activationAxis;
 
 void softmaxActivationShape(const NodeAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
   if (!shapeIsKnown(in[0])) return;

@@ -5,62 +5,14 @@
 #include "engine/parallel_for.h"
 #include "graph/node.h"
 #include "ops/nn/layer_util.h"
+#include "ops/nn/softmax_output_device.h"
 
 namespace ist {
 namespace {
 
-struct SoftmaxOutputParam {
-  float grad_scale, ignore_label;
-  bool multi_output, use_ignore, preserve_shape;
-  std::string normalization;
-  bool out_grad;
-  float smooth_alpha;
-  static void declare(ParamDecl<SoftmaxOutputParam>& d) {
-    d.field("grad_scale", &SoftmaxOutputParam::grad_scale).setDefault(1.0f)
-        .doc("Scales the gradient by a float factor.");
-    d.field("ignore_label", &SoftmaxOutputParam::ignore_label).setDefault(-1.0f)
-        .doc("The instances whose `labels` == `ignore_label` will be ignored during backward, if "
-             "`use_ignore` is set to ``true``).");
-    d.field("multi_output", &SoftmaxOutputParam::multi_output).setDefault(false)
-        .doc("If set to ``true``, the softmax function will be computed along axis ``1``. This is applied "
-             "when the shape of input array differs from the shape of label array.");
-    d.field("use_ignore", &SoftmaxOutputParam::use_ignore).setDefault(false)
-        .doc("If set to ``true``, the `ignore_label` value will not contribute to the backward gradient.");
-    d.field("preserve_shape", &SoftmaxOutputParam::preserve_shape).setDefault(false)
-        .doc("If set to ``true``, the softmax function will be computed along the last axis (``-1``).");
-    d.field("normalization", &SoftmaxOutputParam::normalization)
-        .setDefault("null")
-        .values({"null", "batch", "valid"})
-        .doc("Normalizes the gradient.");
-    d.field("out_grad", &SoftmaxOutputParam::out_grad).setDefault(false)
-        .doc("Multiplies gradient with output gradient element-wise.");
-    d.field("smooth_alpha", &SoftmaxOutputParam::smooth_alpha).setDefault(0.0f).range(0.0, 1.0)
-        .doc("Constant for computing a label smoothed version of cross-entropy for the backwards pass. "
-             "This constant gets subtracted from the one-hot encoding of the gold label and distributed "
-             "uniformly to all other labels.");
-  }
-};
-
-// The data seen as (rows, k, inner): softmax runs over k, `inner` apart.
-struct Layout {
-  int64_t rows = 1, k = 1, inner = 1;
-};
-Layout layoutOf(const SoftmaxOutputParam& p, const Shape& d) {
-  Layout l;
-  const int64_t total = shapeSize(d);
-  if (p.multi_output) {  // (n, k, rest)
-    l.rows = d[0];
-    l.k = d[1];
-    l.inner = l.rows * l.k == 0 ? 0 : total / (l.rows * l.k);
-  } else if (p.preserve_shape || d.size() <= 1) {  // (prod(leading), last)
-    l.k = d.empty() ? 1 : d.back();
-    l.rows = l.k == 0 ? 0 : total / l.k;
-  } else {  // (n, prod(rest))
-    l.rows = d[0];
-    l.k = l.rows == 0 ? 0 : total / l.rows;
-  }
-  return l;
-}
+using smodev::SoftmaxOutputParam;
+using smodev::Layout;
+using smodev::layoutOf;
 
 // Shared with _backward_SoftmaxOutput (inputs data or output, then label).
 void softmaxOutputShape(const NodeAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {

@@ -7,23 +7,12 @@
 #include "kernels/cpu/kernel_cpu.h"
 #include "op/registry.h"
 #include "ops/random/samplers.h"
+#include "ops/random/multisample_device.h"
 
 namespace ist {
 namespace {
 
-struct MultiSampleParam {
-  Shape shape;
-  std::string dtype;
-  static void declare(ParamDecl<MultiSampleParam>& d) {
-    d.field("shape", &MultiSampleParam::shape)
-        .setDefault(Shape{})
-        .doc("Shape to be sampled from each random distribution.");
-    d.field("dtype", &MultiSampleParam::dtype)
-        .setDefault("None")
-        .values({"None", "float16", "bfloat16", "float32", "float64"})
-        .doc("DType of the output in case this can't be inferred. Defaults to float32 if not defined (dtype=None).");
-  }
-};
+using rnd::MultiSampleParam;
 
 const char* opName(const NodeAttrs& attrs) { return attrs.op ? attrs.op->name.c_str() : "_sample"; }
 
@@ -68,35 +57,12 @@ std::vector<double> paramsAsDouble(const TBlob& b, const char* op) {
   return v;
 }
 
-// Builds the sampler for one parameter element.
-struct MakeUniform {
-  static sampler::Uniform at(const double* a, const double* b, int64_t p) {
-    return {static_cast<float>(a[p]), static_cast<float>(b[p])};
-  }
-};
-struct MakeNormal {
-  static sampler::Normal at(const double* a, const double* b, int64_t p) { return {a[p], b[p]}; }
-};
-struct MakeGamma {
-  static sampler::Gamma at(const double* a, const double* b, int64_t p) { return {a[p], b[p]}; }
-};
-struct MakeExponential {
-  static sampler::Exponential at(const double* a, const double*, int64_t p) { return {a[p]}; }
-};
-struct MakePoisson {
-  static sampler::Poisson at(const double* a, const double*, int64_t p) { return {a[p]}; }
-};
-
-template <typename Make> struct MultiSampleKernel {
-  template <typename T>
-  static void Map(int64_t i, T* out, const double* a, const double* b, int64_t perParam, uint64_t key,
-                  uint64_t counter, OpReq req) {
-    PhiloxStream st(key, counter + static_cast<uint64_t>(i));
-    T v = Make::at(a, b, i / perParam).template draw<T>(st);
-    using C = typename ComputeType<T>::type;
-    out[i] = req == OpReq::kAddTo ? T(static_cast<C>(static_cast<C>(out[i]) + static_cast<C>(v))) : v;
-  }
-};
+using rnd::MakeUniform;
+using rnd::MakeNormal;
+using rnd::MakeGamma;
+using rnd::MakeExponential;
+using rnd::MakePoisson;
+using rnd::MultiSampleKernel;
 
 template <typename Make>
 void multiCompute(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,

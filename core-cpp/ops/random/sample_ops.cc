@@ -7,120 +7,23 @@
 #include "kernels/cpu/kernel_cpu.h"
 #include "op/registry.h"
 #include "ops/random/samplers.h"
+#include "ops/random/sample_device.h"
 
 namespace ist {
 namespace {
 
-const std::vector<std::string> kFloatDTypes = {"None", "float32", "float64", "float16", "bfloat16"};
-const char* kCtxDoc = "Context of output, in format [cpu|gpu](n). Only used for imperative calls.";
-
-// The fields every no-input sampler has after its distribution parameters.
-template <typename P>
-void declareOutput(ParamDecl<P>& d, const std::vector<std::string>& dtypes, const char* dtypeDoc) {
-  d.field("shape", &P::shape).setDefault(Shape{}).doc("Shape of the output.");
-  d.field("ctx", &P::ctx).setDefault("").doc(kCtxDoc);
-  d.field("dtype", &P::dtype).setDefault("None").values(dtypes).doc(dtypeDoc);
-}
-const char* kFloatDTypeDoc = "DType of the output in case this can't be inferred. Defaults to float32 if not defined (dtype=None).";
-
-// Distribution parameters (shared by the op and its *_like form) and their checks.
-struct UniformDist {
-  float low = 0, high = 1;
-  template <typename P> static void declare(ParamDecl<P>& d) {
-    d.template field<float>("low", &P::low).setDefault(0.0f).doc("Lower bound of the distribution.");
-    d.template field<float>("high", &P::high).setDefault(1.0f).doc("Upper bound of the distribution.");
-  }
-  void validate(const char* op) const {
-    IST_CHECK(high >= low, op, "high", "high (" << high << ") must be >= low (" << low << ")");
-  }
-  sampler::Uniform sampler() const { return {low, high}; }
-};
-
-struct NormalDist {
-  float loc = 0, scale = 1;
-  template <typename P> static void declare(ParamDecl<P>& d) {
-    d.template field<float>("loc", &P::loc).setDefault(0.0f).doc("Mean of the distribution.");
-    d.template field<float>("scale", &P::scale).setDefault(1.0f).doc("Standard deviation of the distribution.");
-  }
-  void validate(const char* op) const {
-    IST_CHECK(scale >= 0, op, "scale", "scale must be non-negative, got " << scale);
-  }
-  sampler::Normal sampler() const { return {loc, scale}; }
-};
-
-struct GammaDist {
-  float alpha = 1, beta = 1;
-  template <typename P> static void declare(ParamDecl<P>& d) {
-    d.template field<float>("alpha", &P::alpha).setDefault(1.0f).doc("Alpha parameter (shape) of the gamma distribution.");
-    d.template field<float>("beta", &P::beta).setDefault(1.0f).doc("Beta parameter (scale) of the gamma distribution.");
-  }
-  void validate(const char* op) const {
-    IST_CHECK(alpha > 0, op, "alpha", "alpha must be positive, got " << alpha);
-    IST_CHECK(beta > 0, op, "beta", "beta must be positive, got " << beta);
-  }
-  sampler::Gamma sampler() const { return {alpha, beta}; }
-};
-
-struct ExponentialDist {
-  float lam = 1;
-  template <typename P> static void declare(ParamDecl<P>& d) {
-    d.template field<float>("lam", &P::lam).setDefault(1.0f).doc("Lambda parameter (rate) of the exponential distribution.");
-  }
-  void validate(const char* op) const { IST_CHECK(lam > 0, op, "lam", "lam must be positive, got " << lam); }
-  sampler::Exponential sampler() const { return {lam}; }
-};
-
-struct PoissonDist {
-  float lam = 1;
-  template <typename P> static void declare(ParamDecl<P>& d) {
-    d.template field<float>("lam", &P::lam).setDefault(1.0f).doc("Lambda parameter (rate) of the Poisson distribution.");
-  }
-  void validate(const char* op) const {
-    IST_CHECK(lam >= 0 && std::isfinite(lam), op, "lam", "lam must be finite and non-negative, got " << lam);
-  }
-  sampler::Poisson sampler() const { return {lam}; }
-};
-
-// The op's parameters: the distribution's, then shape/ctx/dtype.
-template <typename Dist> struct SampleParam : Dist {
-  Shape shape;
-  std::string ctx, dtype;
-  static void declare(ParamDecl<SampleParam>& d) {
-    Dist::template declare<SampleParam>(d);
-    declareOutput(d, kFloatDTypes, kFloatDTypeDoc);
-  }
-};
-template <typename Dist> struct SampleLikeParam : Dist {
-  static void declare(ParamDecl<SampleLikeParam>& d) { Dist::template declare<SampleLikeParam>(d); }
-};
-
-struct RandIntParam {
-  int64_t low = 0, high = 0;
-  Shape shape;
-  std::string ctx, dtype;
-  static void declare(ParamDecl<RandIntParam>& d) {
-    d.field("low", &RandIntParam::low).doc("Lower bound of the distribution.");
-    d.field("high", &RandIntParam::high).doc("Upper bound of the distribution (excluded).");
-    declareOutput(d, {"None", "int32", "int64"},
-                  "DType of the output in case this can't be inferred. Defaults to int32 if not defined (dtype=None).");
-  }
-};
+using rnd::UniformDist;
+using rnd::NormalDist;
+using rnd::GammaDist;
+using rnd::ExponentialDist;
+using rnd::PoissonDist;
+using rnd::SampleParam;
+using rnd::SampleLikeParam;
+using rnd::RandIntParam;
 
 const char* opName(const NodeAttrs& attrs) { return attrs.op ? attrs.op->name.c_str() : "random"; }
 
-template <typename S> struct SampleKernel {
-  template <typename T>
-  ISTX static void Map(int64_t i, T* out, uint64_t key, uint64_t counter, S s, OpReq req) {
-    PhiloxStream st(key, counter + static_cast<uint64_t>(i));
-    T v = s.template draw<T>(st);
-    if (req == OpReq::kAddTo) {
-      using C = typename ComputeType<T>::type;
-      out[i] = T(static_cast<C>(static_cast<C>(out[i]) + static_cast<C>(v)));
-    } else {
-      out[i] = v;
-    }
-  }
-};
+using rnd::SampleKernel;
 
 // --- inference ---
 

@@ -6,42 +6,13 @@
 #include <vector>
 #include "ops/elemwise/convert.h"
 #include "ops/reduce/reduce_axes.h"
+#include "ops/reduce/reduce_params.h"
 #include "ops/reduce/reduce_kernel.h"
 
 namespace ist {
 namespace {
 
-struct CumsumParam {
-  std::optional<int> axis;
-  std::string dtype;
-  static void declare(ParamDecl<CumsumParam>& d) {
-    d.field("axis", &CumsumParam::axis).setDefault(std::nullopt)
-        .doc("Axis along which the cumulative sum is computed. The default (None) is to compute "
-             "the cumsum over the flattened array.");
-    d.field("dtype", &CumsumParam::dtype).setDefault("None")
-        .values({"None", "float16", "bfloat16", "float32", "float64", "uint8", "int8", "int16", "uint16",
-                 "int32", "uint32", "int64", "uint64"})
-        .doc("Type of the returned array and of the accumulator. The default (None) is the input's "
-             "dtype (int64 for bool).");
-  }
-};
 
-// The scanned array viewed as [outer, R, inner], R along the axis (the whole array for None).
-struct ScanView {
-  int64_t outer = 1, R = 1, inner = 1;
-};
-ScanView scanView(const Shape& s, const std::optional<int>& axis, const char* op) {
-  ScanView v;
-  if (!axis) {
-    v.R = shapeSize(s);
-    return v;
-  }
-  const int a = checkReduceAxis(*axis, s, op);
-  for (int i = 0; i < a; ++i) v.outer *= s[i];
-  v.R = s[a];
-  for (size_t i = a + 1; i < s.size(); ++i) v.inner *= s[i];
-  return v;
-}
 
 // Scans acc in place along R (forward: prefix sums; reverse: suffix sums).
 template <typename Acc>
@@ -125,14 +96,6 @@ IST_REGISTER_OP(cumsum)
     .inferType(cumsumType)
     .compute(Context::kCPU, cumsumCompute);
 
-// _backward_cumsum(ograd, data): the suffix sums of ograd along axis, in data's shape and dtype.
-struct BackwardCumsumParam {
-  std::optional<int> axis;
-  static void declare(ParamDecl<BackwardCumsumParam>& d) {
-    d.field("axis", &BackwardCumsumParam::axis).setDefault(std::nullopt)
-        .doc("The forward cumsum's axis (None: the flattened array).");
-  }
-};
 
 void backwardCumsumShape(const NodeAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
   const auto& p = attrs.get<BackwardCumsumParam>();

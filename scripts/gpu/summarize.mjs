@@ -1,0 +1,35 @@
+// Summarises a scripts/gpu/suite.sh run from the files in its output folder: test counts and
+// failures per vitest run, the LeNet lines, and the benchmark table.
+import { existsSync, readFileSync } from 'node:fs';
+
+const dir = process.argv[2] ?? '/tmp/gpu-out';
+const read = (f) => (existsSync(`${dir}/${f}`) ? readFileSync(`${dir}/${f}`, 'utf8') : null);
+
+function vitest(file, title) {
+  const text = read(file);
+  if (!text) return console.log(`${title}: no report (${file} missing)`);
+  const r = JSON.parse(text);
+  const failures = [];
+  for (const f of r.testResults ?? []) {
+    const spec = f.name.replace(/^.*test\/unit\//, '');
+    const failedTests = (f.assertionResults ?? []).filter((t) => t.status === 'failed');
+    if (f.status === 'failed' && failedTests.length === 0) failures.push(`${spec}: ${String(f.message).split('\n')[0].slice(0, 200)}`);
+    for (const t of failedTests) {
+      failures.push(`${spec} > ${t.fullName.slice(0, 120)}: ${String(t.failureMessages?.[0] ?? '').split('\n')[0].slice(0, 200)}`);
+    }
+  }
+  console.log(`${title}: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`);
+  failures.slice(0, 80).forEach((l) => console.log(`  FAIL ${l}`));
+  if (failures.length > 80) console.log(`  ... ${failures.length - 80} more`);
+}
+
+vitest('gpu-spec.json', 'gpu spec (cuBLAS)');
+vitest('nocublas.json', 'gpu spec (own GEMM kernels)');
+vitest('suite-gpu.json', 'whole suite, default context gpu(0)');
+const lenet = read('lenet.log');
+if (lenet) console.log(`LeNet/MNIST:\n${lenet.trim()}`);
+const dense = read('dense.log');
+if (dense) console.log(`dense-family check:\n${dense.trim().split('\n').filter((l) => /^(cases|big|DIFF|ERR)/.test(l)).slice(0, 30).join('\n')}`);
+const bench = read('bench-gpu.md');
+if (bench) console.log(bench.trim());
+else if (read('bench-gpu.log')) console.log(read('bench-gpu.log').trim().split('\n').slice(-30).join('\n'));

@@ -1,0 +1,239 @@
+// The GPU backend against the CPU: copies, operators (GPU kernels and host-staged ones), gradients,
+// Philox streams, errors raised by kernels, and memory. Runs where a CUDA GPU is visible; elsewhere
+// it prints why it skips. (scripts/gpu-suite.sh also re-runs the whole suite with gpu(0) as default.)
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as mx from 'isotensor';
+import { announceBackend, backendName } from '../helpers/backend';
+import { pseudoRandom } from '../helpers/gradcheck';
+
+const { nd, autograd } = mx;
+type Arr = any;
+
+let hasGpu = false;
+beforeAll(async () => {
+  await mx.ready();
+  announceBackend('gpu');
+  hasGpu = mx.numGpus() > 0;
+});
+
+const gpuCount = (): number => mx.numGpus();
+const reason = (): string => {
+  const info = mx.runtimeInfo();
+  return info.backend === 'wasm' ? `backend ${backendName()} has no GPU contexts`
+    : !info.cuda ? 'the native addon was built without CUDA (no nvcc at build time)'
+    : 'no CUDA device is visible on this machine';
+};
+
+/** Runs `body` on a GPU; without one, logs the reason once per test and passes nothing off as tested. */
+function onGpu(name: string, body: (g: mx.Context) => void, timeout?: number): void {
+  it(name, (ctx) => {
+    if (!hasGpu) {
+      console.log(`gpu: skipped "${name}": ${reason()}`);
+      ctx.skip();
+      return;
+    }
+    body(mx.gpu(0));
+  }, timeout);
+}
+
+function rand(shape: number[], seed: number, scale = 1, dtype = 'float32', ctx: mx.Context = mx.cpu()): Arr {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const v = pseudoRandom(n, seed).map((x) => x * scale);
+  return nd.array(v, { dtype, ctx }).reshape(shape);
+}
+
+/** max |a - b| over max(max |b|, floor): the floor keeps mathematically-zero results (a conv bias
+ * before BatchNorm has a zero gradient) from turning rounding noise into a large relative error. */
+function maxRelErr(a: ArrayLike<number>, b: ArrayLike<number>, floor = 1e-6): number {
+  let num = 0, den = 0;
+  for (let i = 0; i < a.length; i++) {
+    if (Number.isNaN(a[i]) !== Number.isNaN(b[i])) return Infinity;
+    if (Number.isNaN(a[i])) continue;
+    num = Math.max(num, Math.abs(Number(a[i]) - Number(b[i])));
+    den = Math.max(den, Math.abs(Number(b[i])));
+  }
+  return num / Math.max(den, floor);
+}
+
+function values(a: Arr): number[] {
+  return Array.from(a.dataSync() as ArrayLike<number>, Number);
+}
+
+// Case inputs live on cpu(0) explicitly: the suite also runs with gpu(0) as the default context.
+const onCpu = { ctx: mx.cpu() };
+const TOL: Record<string, number> = { float64: 1e-10, float32: 2e-5, float16: 2e-3, bfloat16: 2e-2 };
+
+/** Runs op on CPU and on `g` with the same inputs; every output must agree within the dtype's tolerance. */
+function sameOnGpu(g: mx.Context, op: string, inputs: Arr[], params: Record<string, unknown> = {}, tol?: number): void {
+  const onCpu = mx.operator.invoke(op, inputs, params as never);
+  const onDev = mx.operator.invoke(op, inputs.map((x) => x.copyto(g)), params as never);
+  expect(onDev.length).toBe(onCpu.length);
+  for (let i = 0; i < onCpu.length; i++) {
+    expect(onDev[i].context.equals(g), `${op} output ${i} context`).toBe(true);
+    expect(onDev[i].shape).toEqual(onCpu[i].shape);
+    const t = tol ?? TOL[onCpu[i].dtype] ?? 0;
+    const err = maxRelErr(values(onDev[i]), values(onCpu[i]));
+    expect(err, `${op} output ${i} (${onCpu[i].dtype}) differs from CPU by ${err}`).toBeLessThanOrEqual(t);
+  }
+}
+
+describe('gpu contexts', () => {
+  onGpu('reports the device and the libraries found', () => {
+    const info = mx.runtimeInfo();
+    expect(info.cuda).toBe(true);
+    expect(info.numGpus).toBe(gpuCount());
+    console.log(`gpu: ${gpuCount()} device(s); cuBLAS ${info.cublas ? `loaded from ${String(info.cublasPath)}` : 'not found (own GEMM kernels)'}`);
+  });
+
+  onGpu('copies every dtype to the GPU and back unchanged', (g) => {
+    for (const dtype of ['float32', 'float64', 'float16', 'bfloat16', 'int8', 'uint8', 'int32', 'int64', 'bool']) {
+      const src = nd.array([0, 1, 2, 3, 4, 5, 6, 7].map((x) => (dtype === 'bool' ? x % 2 : x)), { dtype, ...onCpu }).reshape([2, 4]);
+      const d = src.copyto(g);
+      expect(d.context.equals(g)).toBe(true);
+      expect(d.dtype).toBe(dtype);
+      const d2 = d.copyto(g);  // device to device
+      expect(values(d2.asInContext(mx.cpu()))).toEqual(values(src));
+    }
+  });
+
+  onGpu('keeps the memory of a GPU training loop flat', (g) => {
+    const w = rand([64, 32], 3, 0.1, 'float32', g);
+    w.attachGrad();
+    const x = rand([16, 32], 4, 1, 'float32', g);
+    const step = (): void => {
+      autograd.record(() => nd.sum(nd.relu(nd.dot(x, w, { transpose_b: true })))).backward();
+      w.isub(w.grad.mul(0.01));
+    };
+    for (let i = 0; i < 20; i++) mx.scope(step);
+    mx.waitAll();
+    const before = mx.memoryInfo(g).liveBytes;
+    for (let i = 0; i < 300; i++) mx.scope(step);
+    mx.waitAll();
+    expect(mx.memoryInfo(g).liveBytes).toBeLessThanOrEqual(before);
+  });
+});
+
+describe('operators on the GPU agree with the CPU', () => {
+  // [op, inputs(seed-based), params]: GPU kernels and host-staged ops alike.
+  const cases: Array<[string, () => Arr[], Record<string, unknown>]> = [
+    ['elemwise_add', () => [rand([3, 5], 1), rand([3, 5], 2)], {}],
+    ['broadcast_mul', () => [rand([3, 1, 4], 1), rand([1, 5, 4], 2)], {}],
+    ['exp', () => [rand([100], 1)], {}],
+    ['sum', () => [rand([4, 50, 3], 1)], { axis: 1 }],
+    ['sum', () => [rand([10000], 1)], {}],
+    ['mean', () => [rand([6, 7, 8], 1)], { axis: '(0,2)', keepdims: true }],
+    ['max', () => [rand([6, 7, 8], 1)], { axis: 2 }],
+    ['argmax', () => [rand([6, 7], 1)], { axis: 1 }],
+    ['norm', () => [rand([6, 7], 1)], { ord: 2, axis: 1 }],
+    ['dot', () => [rand([33, 65], 1), rand([65, 17], 2)], {}],
+    ['dot', () => [rand([65, 33], 1), rand([17, 65], 2)], { transpose_a: true, transpose_b: true }],
+    ['dot', () => [rand([20, 30], 1, 1, 'float64'), rand([30, 10], 2, 1, 'float64')], {}],
+    ['dot', () => [rand([16, 32], 1, 1, 'float16'), rand([32, 8], 2, 1, 'float16')], {}],
+    ['batch_dot', () => [rand([4, 5, 6], 1), rand([4, 6, 7], 2)], {}],
+    ['FullyConnected', () => [rand([8, 20], 1), rand([10, 20], 2), rand([10], 3)], { num_hidden: 10 }],
+    ['Convolution', () => [rand([2, 3, 9, 9], 1), rand([4, 3, 3, 3], 2), rand([4], 3)],
+      { kernel: '(3,3)', num_filter: 4, pad: '(1,1)', stride: '(2,2)' }],
+    ['Convolution', () => [rand([2, 4, 7, 7], 1), rand([6, 2, 3, 3], 2), rand([6], 3)],
+      { kernel: '(3,3)', num_filter: 6, num_group: 2, dilate: '(2,2)' }],
+    ['Deconvolution', () => [rand([2, 3, 5, 5], 1), rand([3, 4, 3, 3], 2)],
+      { kernel: '(3,3)', num_filter: 4, stride: '(2,2)', no_bias: true }],
+    ['Pooling', () => [rand([2, 3, 8, 8], 1)], { kernel: '(2,2)', stride: '(2,2)', pool_type: 'max' }],
+    ['Pooling', () => [rand([2, 3, 7, 7], 1)], { kernel: '(3,3)', stride: '(2,2)', pool_type: 'avg', pooling_convention: 'full' }],
+    ['Pooling', () => [rand([2, 3, 7, 7], 1)], { global_pool: true, kernel: '(1,1)', pool_type: 'avg' }],
+    ['Activation', () => [rand([50], 1)], { act_type: 'tanh' }],
+    ['LeakyReLU', () => [rand([50], 1)], { act_type: 'elu', slope: 0.3 }],
+    ['softmax', () => [rand([5, 40], 1, 5)], { axis: -1 }],
+    ['log_softmax', () => [rand([5, 40, 3], 1, 5)], { axis: 1 }],
+    ['BatchNorm', () => [rand([4, 3, 5, 5], 1), rand([3], 2), rand([3], 3), nd.zeros([3], onCpu), nd.ones([3], onCpu)], { fix_gamma: false }],
+    ['LayerNorm', () => [rand([6, 20], 1), rand([20], 2), rand([20], 3)], {}],
+    ['transpose', () => [rand([3, 4, 5], 1)], { axes: '(2,0,1)' }],
+    ['Concat', () => [rand([2, 3], 1), rand([2, 4], 2)], { num_args: 2, dim: 1 }],
+    ['slice', () => [rand([6, 7], 1)], { begin: '(1,2)', end: '(5,7)', step: '(2,1)' }],
+    ['take', () => [rand([10, 4], 1), nd.array([3, 0, 9, 9], onCpu)], {}],
+    ['Embedding', () => [nd.array([[1, 2], [0, 7]], onCpu), rand([8, 5], 2)], { input_dim: 8, output_dim: 5 }],
+    ['one_hot', () => [nd.array([1, 0, 3], onCpu)], { depth: 4 }],
+    ['SoftmaxOutput', () => [rand([4, 6], 1), nd.array([1, 0, 5, 2], onCpu)], {}],
+    ['topk', () => [rand([5, 9], 1)], { k: 3, ret_typ: 'both' }],
+    ['sort', () => [rand([5, 9], 1)], { axis: 1 }],
+    ['cumsum', () => [rand([5, 9], 1)], { axis: 1 }],
+    ['_linalg_potrf', () => [nd.array([[4, 2], [2, 3]], onCpu)], {}],
+    ['RNN', () => [rand([3, 2, 4], 1), rand([4 * (4 * 5 + 5 * 5 + 2 * 5)], 2, 0.3), nd.zeros([1, 2, 5], onCpu), nd.zeros([1, 2, 5], onCpu)],
+      { mode: 'lstm', state_size: 5, num_layers: 1 }],
+    ['UpSampling', () => [rand([1, 2, 3, 3], 1)], { scale: 2, sample_type: 'nearest', num_args: 1 }],
+    ['Pad', () => [rand([1, 2, 3, 3], 1)], { mode: 'reflect', pad_width: '(0,0,0,0,1,1,2,2)' }],
+  ];
+  for (const [op, make, params] of cases) {
+    onGpu(`${op} ${JSON.stringify(params)}`, (g) => mx.scope(() => sameOnGpu(g, op, make(), params)));
+  }
+
+  onGpu('draws the same random numbers as the CPU for the same seed', (g) => {
+    for (const [draw, shape] of [
+      [(c: mx.Context) => nd.random.uniform({ low: -1, high: 2, shape: [1000], ctx: c }), [1000]],
+      [(c: mx.Context) => nd.random.normal({ loc: 1, scale: 2, shape: [999], ctx: c }), [999]],
+    ] as const) {
+      mx.random.seed(42);
+      const a = values(draw(mx.cpu()));
+      mx.random.seed(42);
+      const b = values(draw(g));
+      expect(b.length).toBe(shape[0]);
+      expect(maxRelErr(b, a)).toBeLessThan(1e-5);
+    }
+    mx.random.seed(7);
+    const x = nd.ones([2000], onCpu);
+    const m1 = values(autograd.trainMode(() => nd.Dropout(x, { p: 0.3 })));
+    mx.random.seed(7);
+    const m2 = values(autograd.trainMode(() => nd.Dropout(x.copyto(g), { p: 0.3 })));
+    expect(m2).toEqual(m1);
+  });
+});
+
+describe('gradients on the GPU', () => {
+  function grads(ctx: mx.Context, build: (p: Arr[]) => Arr, params: Arr[]): number[][] {
+    const ps = params.map((p) => p.copyto(ctx));
+    for (const p of ps) p.attachGrad();
+    autograd.record(() => build(ps)).backward();
+    return ps.map((p) => values(p.grad));
+  }
+  const nets: Array<[string, (p: Arr[]) => Arr, () => Arr[]]> = [
+    ['MLP (FullyConnected, relu, softmax cross-entropy)', (p) => {
+      const h = nd.relu(nd.FullyConnected(p[0], p[1], p[2], { num_hidden: 16 }));
+      const o = nd.FullyConnected(h, p[3], p[4], { num_hidden: 4 });
+      return nd.sum(nd.softmax_cross_entropy(o, nd.array([0, 1, 2, 3, 1, 0], { ctx: p[0].context })));
+    }, () => [rand([6, 10], 1), rand([16, 10], 2, 0.3), rand([16], 3, 0.1), rand([4, 16], 4, 0.3), rand([4], 5, 0.1)]],
+    ['CNN (Convolution, BatchNorm, Pooling, FullyConnected)', (p) => {
+      const c = nd.Convolution(p[0], p[1], p[2], { kernel: [3, 3], num_filter: 4, pad: [1, 1] });
+      const b = autograd.trainMode(() => nd.BatchNorm(c, p[3], p[4], nd.zeros([4], { ctx: c.context }),
+                                                     nd.ones([4], { ctx: c.context }), { fix_gamma: false }));
+      const q = nd.Pooling(nd.relu(b), { kernel: [2, 2], stride: [2, 2], pool_type: 'max' });
+      return nd.sum(nd.square(nd.FullyConnected(q, p[5], { num_hidden: 3, no_bias: true })));
+    }, () => [rand([2, 3, 6, 6], 1), rand([4, 3, 3, 3], 2, 0.3), rand([4], 3, 0.1), rand([4], 4, 0.5), rand([4], 5, 0.1),
+      rand([3, 36], 6, 0.2)]],
+  ];
+  for (const [name, build, make] of nets) {
+    onGpu(name, (g) => {
+      const params = make();
+      const onCpu = grads(mx.cpu(), build, params);
+      const onDev = grads(g, build, params);
+      for (let i = 0; i < onCpu.length; i++) {
+        expect(maxRelErr(onDev[i]!, onCpu[i]!, 1e-3), `${name}: gradient of parameter ${i}`).toBeLessThan(1e-4);
+      }
+    });
+  }
+});
+
+describe('errors raised on the GPU', () => {
+  onGpu('an out-of-range index in a GPU kernel surfaces as IsotensorError at the next read', (g) => {
+    const data = nd.array([[1, 2], [3, 4]], { ctx: g });
+    expect(() => nd.take(data, nd.array([0, 5], { ctx: g }), { mode: 'raise' }).dataSync()).toThrow(mx.IsotensorError);
+    expect(values(nd.take(data, nd.array([1], { ctx: g })))).toEqual([3, 4]);  // still works
+  });
+
+  onGpu('mixing cpu and gpu inputs names the op and both contexts', (g) => {
+    expect(() => nd.elemwise_add(nd.ones([2], { ctx: g }), nd.ones([2], onCpu))).toThrow(/elemwise_add.*(gpu\(0\)|cpu\(0\))/);
+  });
+
+  onGpu('a device that does not exist is a clear error', () => {
+    const n = gpuCount();
+    expect(() => nd.ones([2], { ctx: mx.gpu(n) })).toThrow(new RegExp(`gpu\\(${n}\\) is not available`));
+  });
+});
