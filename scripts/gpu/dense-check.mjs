@@ -1,5 +1,6 @@
 // GPU-vs-CPU check of the dense, softmax, dropout, embedding and loss ops (every dtype, param
-// combination and gradient request), then large cases timed and spot-checked. Prints
+// combination and gradient request), then large cases timed (their times include building the inputs
+// from JS, so read them as upper bounds) and spot-checked. Prints
 // "cases N mismatches M"; run on a GPU machine: ISOTENSOR_BACKEND=native node scripts/gpu/dense-check.mjs
 import * as mx from '../../dist/index.mjs';
 import { writeFileSync } from 'node:fs';

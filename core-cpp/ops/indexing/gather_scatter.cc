@@ -146,10 +146,10 @@ void checkScatter(const Shape& data, const Shape& indices, const Shape& shape, c
 void scatterCompute(const NodeAttrs& attrs, const OpContext&, const std::vector<TBlob>& in,
                     const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
   if (req[0] == OpReq::kNull) return;
-  const bool setOp = attrs.op->name == "_scatter_set_nd";
-  const char* op = setOp ? "_scatter_set_nd" : "scatter_nd";
-  const TBlob& values = setOp ? in[1] : in[0];
-  const TBlob& idx = setOp ? in[2] : in[1];
+  const gsnd::ScatterInputs si = gsnd::scatterInputs(attrs, in);
+  const bool setOp = si.setOp;
+  const char* op = si.op;
+  const TBlob &values = si.values, &idx = si.idx;
   // kAddTo adds the scattered array (zeros or lhs with the updates) to the output.
   std::vector<char> tmp;
   TBlob dst = out[0];

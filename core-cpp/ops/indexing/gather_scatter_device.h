@@ -210,14 +210,27 @@ void gatherComputeDev(const NodeAttrs&, const OpContext& ctx, const std::vector<
   });
 }
 
+// scatter_nd (data, indices) and _scatter_set_nd (lhs, rhs, indices): the values and indices
+// inputs (shared with gather_scatter.cc).
+struct ScatterInputs {
+  bool setOp;
+  const char* op;
+  const TBlob& values;
+  const TBlob& idx;
+};
+inline ScatterInputs scatterInputs(const NodeAttrs& attrs, const std::vector<TBlob>& in) {
+  const bool setOp = attrs.op->name == "_scatter_set_nd";
+  return {setOp, setOp ? "_scatter_set_nd" : "scatter_nd", setOp ? in[1] : in[0], setOp ? in[2] : in[1]};
+}
+
 template <typename Dev>
 void scatterComputeDev(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
                        const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
   if (req[0] == OpReq::kNull) return;
-  const bool setOp = attrs.op->name == "_scatter_set_nd";
-  const char* op = setOp ? "_scatter_set_nd" : "scatter_nd";
-  const TBlob& values = setOp ? in[1] : in[0];
-  const TBlob& idx = setOp ? in[2] : in[1];
+  const ScatterInputs si = scatterInputs(attrs, in);
+  const bool setOp = si.setOp;
+  const char* op = si.op;
+  const TBlob &values = si.values, &idx = si.idx;
   void* stream = ctx.run.stream;
   const size_t bytes = static_cast<size_t>(out[0].size()) * dtypeSize(out[0].dtype);
   TempSpace<Dev> tmp(stream, req[0] == OpReq::kAddTo ? bytes : 0);

@@ -11,6 +11,7 @@
 #include <vector>
 #include "base/error.h"
 #include "kernels/device.h"
+#include "kernels/device_util.h"
 #include "op/registry.h"
 
 namespace ist {
@@ -92,6 +93,12 @@ struct LinspaceParam {
   }
 };
 
+// linspace's step: (stop - start) over the gaps between the num points.
+inline double linspaceStep(const LinspaceParam& p) {
+  int steps = p.endpoint ? p.num - 1 : p.num;
+  return steps > 0 ? (p.stop - p.start) / steps : 0.0;
+}
+
 struct EyeParam {
   int64_t N = 0, M = 0, k = 0;
   std::string ctx, dtype;
@@ -122,43 +129,18 @@ struct FullLikeParam {
 // and double -> integer conversions of out-of-range values, undefined in C++, saturate on CUDA but
 // follow x86-64's cvttsd2si on the CPU (32-bit conversion then narrowing for types up to int32,
 // 64-bit for uint32/int64, the 2^63 split for uint64; out of range or NaN gives the "integer
-// indefinite" INT_MIN). On the host these are the plain operators and static_cast.
-template <typename C> ISTX C hostAdd(C a, C b) {
-#if defined(__CUDA_ARCH__)
-  if constexpr (std::is_same_v<C, double>) return __dadd_rn(a, b);
-  else if constexpr (std::is_same_v<C, float>) return __fadd_rn(a, b);
-  else return a + b;
-#else
-  return a + b;
-#endif
-}
-template <typename C> ISTX C hostMul(C a, C b) {
-#if defined(__CUDA_ARCH__)
-  if constexpr (std::is_same_v<C, double>) return __dmul_rn(a, b);
-  else if constexpr (std::is_same_v<C, float>) return __fmul_rn(a, b);
-  else return a * b;
-#else
-  return a * b;
-#endif
-}
-#if defined(__CUDA_ARCH__)
-ISTX int32_t x86Cvt32(double v) {
-  return (v > -2147483649.0 && v < 2147483648.0) ? static_cast<int32_t>(v) : INT32_MIN;
-}
-ISTX int64_t x86Cvt64(double v) {
-  return (v >= -9223372036854775808.0 && v < 9223372036854775808.0) ? static_cast<int64_t>(v) : INT64_MIN;
-}
-#endif
+// indefinite" INT_MIN). On the host these are the plain operators and static_cast (hostAdd,
+// hostMul, truncInt and truncInt64 are in kernels/device_util.h).
 template <typename To> ISTX To hostCast(double v) {
 #if defined(__CUDA_ARCH__)
   if constexpr (std::is_integral_v<To> && !std::is_same_v<To, bool>) {
     if constexpr (std::is_same_v<To, uint64_t>) {
-      if (!(v >= 9223372036854775808.0)) return static_cast<uint64_t>(x86Cvt64(v));
-      return static_cast<uint64_t>(x86Cvt64(v - 9223372036854775808.0)) ^ (uint64_t(1) << 63);
+      if (!(v >= 9223372036854775808.0)) return static_cast<uint64_t>(truncInt64(v));
+      return static_cast<uint64_t>(truncInt64(v - 9223372036854775808.0)) ^ (uint64_t(1) << 63);
     } else if constexpr (sizeof(To) == 8 || std::is_same_v<To, uint32_t>) {
-      return static_cast<To>(x86Cvt64(v));
+      return static_cast<To>(truncInt64(v));
     } else {
-      return static_cast<To>(x86Cvt32(v));
+      return static_cast<To>(truncInt(v));
     }
   } else {
     return static_cast<To>(v);
@@ -189,6 +171,14 @@ inline void rangeBounds(const RangeParam& p, double* start, std::optional<double
   *start = p.start;
   *stop = p.stop;
   if (!p.infer_range && !p.stop) { *stop = p.start; *start = 0; }
+}
+
+// _arange's start and step in compute type C. Integer outputs go through int64 so negative
+// starts/steps wrap the same on every target.
+template <typename C>
+inline void rangeStartStep(double start, double step, C* s, C* st) {
+  if constexpr (std::is_floating_point_v<C>) { *s = static_cast<C>(start); *st = static_cast<C>(step); }
+  else { *s = static_cast<C>(static_cast<int64_t>(start)); *st = static_cast<C>(static_cast<int64_t>(step)); }
 }
 
 struct RangeKernel {
@@ -244,9 +234,11 @@ void fullLikeComputeDev(const NodeAttrs& attrs, const OpContext& ctx, const std:
   fillBlobDev<Dev>(ctx, out[0], req[0], attrs.get<FullLikeParam>().fill_value, "_npi_full_like");
 }
 
-template <typename Dev>
-void rangeComputeDev(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>&,
-                     const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
+// _arange's compute, shared with init_ops.cc: launch(n, out, start, step, repeat, req) runs
+// RangeKernel on the device.
+template <typename Launch>
+void rangeComputeWith(const NodeAttrs& attrs, const std::vector<OpReq>& req, const std::vector<TBlob>& out,
+                      const Launch& launch) {
   if (req[0] == OpReq::kNull) return;
   const auto& p = attrs.get<RangeParam>();
   double start;
@@ -255,10 +247,16 @@ void rangeComputeDev(const NodeAttrs& attrs, const OpContext& ctx, const std::ve
   IST_TYPE_SWITCH_NUMERIC(out[0].dtype, DT, "_arange", {
     using C = typename ComputeType<DT>::type;
     C s, st;
-    if constexpr (std::is_floating_point_v<C>) { s = static_cast<C>(start); st = static_cast<C>(p.step); }
-    else { s = static_cast<C>(static_cast<int64_t>(start)); st = static_cast<C>(static_cast<int64_t>(p.step)); }
-    DeviceKernel<RangeKernel, Dev>::launch(ctx.run.stream, out[0].size(), 1, out[0].data<DT>(), s, st,
-                                           static_cast<int64_t>(p.repeat), req[0]);
+    rangeStartStep(start, p.step, &s, &st);
+    launch(out[0].size(), out[0].data<DT>(), s, st, static_cast<int64_t>(p.repeat), req[0]);
+  });
+}
+
+template <typename Dev>
+void rangeComputeDev(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>&,
+                     const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
+  rangeComputeWith(attrs, req, out, [&](int64_t n, auto* y, auto s, auto st, int64_t repeat, OpReq r) {
+    DeviceKernel<RangeKernel, Dev>::launch(ctx.run.stream, n, 1, y, s, st, repeat, r);
   });
 }
 
@@ -267,8 +265,7 @@ void linspaceComputeDev(const NodeAttrs& attrs, const OpContext& ctx, const std:
                         const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
   if (req[0] == OpReq::kNull) return;
   const auto& p = attrs.get<LinspaceParam>();
-  int steps = p.endpoint ? p.num - 1 : p.num;
-  double step = steps > 0 ? (p.stop - p.start) / steps : 0.0;
+  const double step = linspaceStep(p);
   IST_TYPE_SWITCH_NUMERIC(out[0].dtype, DT, "_linspace",
                           DeviceKernel<LinspaceKernel, Dev>::launch(ctx.run.stream, out[0].size(), 1,
                                                                     out[0].data<DT>(), p.start, step, req[0]));

@@ -103,18 +103,8 @@ using init::RangeKernel;
 
 void rangeCompute(const NodeAttrs& attrs, const OpContext&, const std::vector<TBlob>&,
                   const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
-  if (req[0] == OpReq::kNull) return;
-  const auto& p = attrs.get<RangeParam>();
-  double start;
-  std::optional<double> stop;
-  rangeBounds(p, &start, &stop);
-  IST_TYPE_SWITCH_NUMERIC(out[0].dtype, DT, "_arange", {
-    using C = typename ComputeType<DT>::type;
-    // Integer outputs: go through int64 so negative starts/steps wrap the same on every target.
-    C s, st;
-    if constexpr (std::is_floating_point_v<C>) { s = static_cast<C>(start); st = static_cast<C>(p.step); }
-    else { s = static_cast<C>(static_cast<int64_t>(start)); st = static_cast<C>(static_cast<int64_t>(p.step)); }
-    Kernel<RangeKernel, cpu>::launch(out[0].size(), out[0].data<DT>(), s, st, static_cast<int64_t>(p.repeat), req[0]);
+  init::rangeComputeWith(attrs, req, out, [](int64_t n, auto* y, auto s, auto st, int64_t repeat, OpReq r) {
+    Kernel<RangeKernel, cpu>::launch(n, y, s, st, repeat, r);
   });
 }
 
@@ -133,8 +123,7 @@ void linspaceCompute(const NodeAttrs& attrs, const OpContext&, const std::vector
                      const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
   if (req[0] == OpReq::kNull) return;
   const auto& p = attrs.get<LinspaceParam>();
-  int steps = p.endpoint ? p.num - 1 : p.num;
-  double step = steps > 0 ? (p.stop - p.start) / steps : 0.0;
+  const double step = init::linspaceStep(p);
   IST_TYPE_SWITCH_NUMERIC(out[0].dtype, DT, "_linspace",
                           Kernel<LinspaceKernel, cpu>::launch(out[0].size(), out[0].data<DT>(), p.start, step, req[0]));
 }

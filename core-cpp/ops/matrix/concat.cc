@@ -14,16 +14,6 @@
 namespace ist {
 namespace {
 
-// Copies input k, seen as (outer, rows, inner), into output columns [offset, offset + rows) of the
-// output seen as (outer, total, inner).
-void copySlab(const TBlob& src, const TBlob& out, int64_t outer, int64_t rows, int64_t inner,
-              int64_t total, int64_t offset, OpReq req, const char* op) {
-  const int64_t es = static_cast<int64_t>(dtypeSize(out.dtype));
-  char* dst = static_cast<char*>(out.dptr) + offset * inner * es;
-  copyStrided(out.dtype, Shape{outer, rows * inner}, dst, {total * inner, 1}, src.dptr,
-              {rows * inner, 1}, req, op);
-}
-
 void sameTypeAll(const NodeAttrs& attrs, std::vector<int>& in, std::vector<int>& out) {
   const char* op = attrs.op ? attrs.op->name.c_str() : "Concat";
   int t = -1;
@@ -68,18 +58,7 @@ void concatShape(const NodeAttrs& attrs, std::vector<Shape>& in, std::vector<Sha
 
 void concatCompute(const NodeAttrs& attrs, const OpContext&, const std::vector<TBlob>& in,
                    const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
-  if (req[0] == OpReq::kNull) return;
-  const Shape& os = out[0].shape;
-  const int axis =
-      normalizeAxis(attrs.get<ConcatParam>().dim, static_cast<int>(os.size()), "Concat", "dim");
-  int64_t outer = 1, inner = 1;
-  for (int i = 0; i < axis; ++i) outer *= os[i];
-  for (size_t i = axis + 1; i < os.size(); ++i) inner *= os[i];
-  int64_t offset = 0;
-  for (const TBlob& b : in) {
-    copySlab(b, out[0], outer, b.shape[axis], inner, os[axis], offset, req[0], "Concat");
-    offset += b.shape[axis];
-  }
+  mat::concatComputeWith(mat::HostCopy{}, attrs, in, req, out);
 }
 
 IST_REGISTER_OP(Concat)
@@ -123,21 +102,7 @@ void concatBackwardType(const NodeAttrs& attrs, std::vector<int>& in, std::vecto
 
 void concatBackwardCompute(const NodeAttrs& attrs, const OpContext&, const std::vector<TBlob>& in,
                            const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
-  const Shape& os = in[0].shape;
-  const int axis =
-      normalizeAxis(attrs.get<ConcatParam>().dim, static_cast<int>(os.size()), "Concat", "dim");
-  int64_t outer = 1, inner = 1;
-  for (int i = 0; i < axis; ++i) outer *= os[i];
-  for (size_t i = axis + 1; i < os.size(); ++i) inner *= os[i];
-  const int64_t es = static_cast<int64_t>(dtypeSize(in[0].dtype));
-  int64_t offset = 0;
-  for (size_t k = 0; k < out.size(); ++k) {
-    const int64_t rows = out[k].shape[axis];
-    const char* src = static_cast<const char*>(in[0].dptr) + offset * inner * es;
-    copyStrided(in[0].dtype, Shape{outer, rows * inner}, out[k].dptr, {rows * inner, 1}, src,
-                {os[axis] * inner, 1}, req[k], "_backward_Concat");
-    offset += rows;
-  }
+  mat::concatBackwardComputeWith(mat::HostCopy{}, attrs, in, req, out);
 }
 
 IST_REGISTER_OP(_backward_Concat)
@@ -176,15 +141,7 @@ void stackShape(const NodeAttrs& attrs, std::vector<Shape>& in, std::vector<Shap
 
 void stackCompute(const NodeAttrs& attrs, const OpContext&, const std::vector<TBlob>& in,
                   const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
-  if (req[0] == OpReq::kNull) return;
-  const Shape& os = out[0].shape;
-  const int axis =
-      normalizeAxis(attrs.get<StackParam>().axis, static_cast<int>(os.size()), "stack", "axis");
-  int64_t outer = 1, inner = 1;
-  for (int i = 0; i < axis; ++i) outer *= os[i];
-  for (size_t i = axis + 1; i < os.size(); ++i) inner *= os[i];
-  const int64_t n = static_cast<int64_t>(in.size());
-  for (int64_t k = 0; k < n; ++k) copySlab(in[k], out[0], outer, 1, inner, n, k, req[0], "stack");
+  mat::stackComputeWith(mat::HostCopy{}, attrs, in, req, out);
 }
 
 IST_REGISTER_OP(stack)

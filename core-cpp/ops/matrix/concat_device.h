@@ -33,63 +33,74 @@ struct StackParam {
   }
 };
 
+// The computes below, shared by concat.cc (copy = copyStrided) and the device-generic twins (copy =
+// copyStridedDev<Dev>): copy(dtype, shape, dst, dstStrides, src, srcStrides, req, op).
+
 // Input seen as (outer, rows, inner) into output columns [offset, offset + rows) of (outer, total, inner).
-template <typename Dev>
-void copySlabDev(const OpContext& ctx, const TBlob& src, const TBlob& out, int64_t outer, int64_t rows,
-                 int64_t inner, int64_t total, int64_t offset, OpReq req, const char* op) {
+template <typename Copy>
+void copySlabWith(const Copy& copy, const TBlob& src, const TBlob& out, int64_t outer, int64_t rows,
+                  int64_t inner, int64_t total, int64_t offset, OpReq req, const char* op) {
   char* dst = byteAt(out.dptr, offset * inner, out.dtype);
-  copyStridedDev<Dev>(ctx, out.dtype, Shape{outer, rows * inner}, dst, {total * inner, 1}, src.dptr,
-                      {rows * inner, 1}, req, op);
+  copy(out.dtype, Shape{outer, rows * inner}, dst, {total * inner, 1}, src.dptr, {rows * inner, 1}, req,
+       op);
+}
+
+template <typename Copy>
+void concatComputeWith(const Copy& copy, const NodeAttrs& attrs, const std::vector<TBlob>& in,
+                       const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
+  if (req[0] == OpReq::kNull) return;
+  const Shape& os = out[0].shape;
+  int64_t outer, inner;
+  const int axis = splitAtAxis(os, attrs.get<ConcatParam>().dim, "Concat", "dim", outer, inner);
+  int64_t offset = 0;
+  for (const TBlob& b : in) {
+    copySlabWith(copy, b, out[0], outer, b.shape[axis], inner, os[axis], offset, req[0], "Concat");
+    offset += b.shape[axis];
+  }
+}
+
+template <typename Copy>
+void concatBackwardComputeWith(const Copy& copy, const NodeAttrs& attrs, const std::vector<TBlob>& in,
+                               const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
+  const Shape& os = in[0].shape;
+  int64_t outer, inner;
+  const int axis = splitAtAxis(os, attrs.get<ConcatParam>().dim, "Concat", "dim", outer, inner);
+  int64_t offset = 0;
+  for (size_t k = 0; k < out.size(); ++k) {
+    const int64_t rows = out[k].shape[axis];
+    const char* src = byteAt(static_cast<const void*>(in[0].dptr), offset * inner, in[0].dtype);
+    copy(in[0].dtype, Shape{outer, rows * inner}, out[k].dptr, {rows * inner, 1}, src,
+         {os[axis] * inner, 1}, req[k], "_backward_Concat");
+    offset += rows;
+  }
+}
+
+template <typename Copy>
+void stackComputeWith(const Copy& copy, const NodeAttrs& attrs, const std::vector<TBlob>& in,
+                      const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
+  if (req[0] == OpReq::kNull) return;
+  int64_t outer, inner;
+  splitAtAxis(out[0].shape, attrs.get<StackParam>().axis, "stack", "axis", outer, inner);
+  const int64_t n = static_cast<int64_t>(in.size());
+  for (int64_t k = 0; k < n; ++k) copySlabWith(copy, in[k], out[0], outer, 1, inner, n, k, req[0], "stack");
 }
 
 template <typename Dev>
 void concatComputeDev(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
                       const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
-  if (req[0] == OpReq::kNull) return;
-  const Shape& os = out[0].shape;
-  const int axis =
-      normalizeAxis(attrs.get<ConcatParam>().dim, static_cast<int>(os.size()), "Concat", "dim");
-  int64_t outer = 1, inner = 1;
-  for (int i = 0; i < axis; ++i) outer *= os[i];
-  for (size_t i = axis + 1; i < os.size(); ++i) inner *= os[i];
-  int64_t offset = 0;
-  for (const TBlob& b : in) {
-    copySlabDev<Dev>(ctx, b, out[0], outer, b.shape[axis], inner, os[axis], offset, req[0], "Concat");
-    offset += b.shape[axis];
-  }
+  concatComputeWith(DevCopy<Dev>{ctx}, attrs, in, req, out);
 }
 
 template <typename Dev>
 void concatBackwardComputeDev(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
                               const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
-  const Shape& os = in[0].shape;
-  const int axis =
-      normalizeAxis(attrs.get<ConcatParam>().dim, static_cast<int>(os.size()), "Concat", "dim");
-  int64_t outer = 1, inner = 1;
-  for (int i = 0; i < axis; ++i) outer *= os[i];
-  for (size_t i = axis + 1; i < os.size(); ++i) inner *= os[i];
-  int64_t offset = 0;
-  for (size_t k = 0; k < out.size(); ++k) {
-    const int64_t rows = out[k].shape[axis];
-    const char* src = byteAt(static_cast<const void*>(in[0].dptr), offset * inner, in[0].dtype);
-    copyStridedDev<Dev>(ctx, in[0].dtype, Shape{outer, rows * inner}, out[k].dptr, {rows * inner, 1},
-                        src, {os[axis] * inner, 1}, req[k], "_backward_Concat");
-    offset += rows;
-  }
+  concatBackwardComputeWith(DevCopy<Dev>{ctx}, attrs, in, req, out);
 }
 
 template <typename Dev>
 void stackComputeDev(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
                      const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
-  if (req[0] == OpReq::kNull) return;
-  const Shape& os = out[0].shape;
-  const int axis =
-      normalizeAxis(attrs.get<StackParam>().axis, static_cast<int>(os.size()), "stack", "axis");
-  int64_t outer = 1, inner = 1;
-  for (int i = 0; i < axis; ++i) outer *= os[i];
-  for (size_t i = axis + 1; i < os.size(); ++i) inner *= os[i];
-  const int64_t n = static_cast<int64_t>(in.size());
-  for (int64_t k = 0; k < n; ++k) copySlabDev<Dev>(ctx, in[k], out[0], outer, 1, inner, n, k, req[0], "stack");
+  stackComputeWith(DevCopy<Dev>{ctx}, attrs, in, req, out);
 }
 
 }  // namespace mat

@@ -5,6 +5,7 @@
 #include <vector>
 #include "base/dtype.h"
 #include "kernels/cuda/kernel_cuda.cuh"
+#include "kernels/device_util.h"
 #include "op/device_compute.h"
 #include "op/registry.h"
 #include "ops/matrix/transpose_device.h"
@@ -12,18 +13,6 @@
 namespace ist {
 namespace depth_to_space_detail {
 namespace {
-
-template <typename T>
-ISTX void putValue(T& dst, T v, bool add) {
-  if (!add) {
-    dst = v;
-  } else if constexpr (std::is_same_v<T, bool>) {
-    dst = dst || v;
-  } else {
-    using C = typename ComputeType<T>::type;
-    dst = T(C(dst) + C(v));
-  }
-}
 
 // (N, C, H, W) -> (N, C / b^2, H * b, W * b): out[n, c, h*b + bh, w*b + bw] = in[n, (bh*b + bw) * C/b^2 + c, h, w].
 struct DepthToSpaceMap {

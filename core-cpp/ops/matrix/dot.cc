@@ -82,14 +82,10 @@ void batchDotCompute(const NodeAttrs& attrs, const OpContext&, const std::vector
 // <gB, f_B*(og; A)> = <A, f_A*(og; gB)>, so dA = _backward(og, ., gB)[0]; likewise
 // dB = _backward(og, gA, .)[1]. Every order of derivative is again dot / _backward_dot.
 
-// The two adjoint GEMMs of one (batched) product op(A) . op(B) = og, on the stored layouts.
+// The two adjoint GEMMs of one (batched) product op(A) . op(B) = og (dotdev::dotBackwardPlan).
 void dotBackwardGemm(DType dt, const DotParam& p, int64_t batch, int64_t M, int64_t N, int64_t K,
                      const void* og, const void* A, const void* B, void* dA, void* dB, OpReq reqA,
                      OpReq reqB, const char* op) {
-  const bool ta = p.transpose_a, tb = p.transpose_b;
-  // Stored A is (ta ? K x M : M x K), stored B is (tb ? N x K : K x N), og is M x N.
-  const int64_t lda = ta ? M : K, ldb = tb ? K : N, ldo = N;
-  const int64_t sA = M * K, sB = K * N, sO = M * N;
   auto run = [&](bool tx, bool ty, int64_t m, int64_t n, int64_t k, const void* X, int64_t ldx,
                  int64_t sx, const void* Y, int64_t ldy, int64_t sy, void* Z, int64_t ldz,
                  int64_t sz, OpReq req) {
@@ -98,28 +94,9 @@ void dotBackwardGemm(DType dt, const DotParam& p, int64_t batch, int64_t M, int6
     if (batch == 1) gemmDType(dt, tx, ty, m, n, k, 1.0, X, ldx, Y, ldy, beta, Z, ldz, op);
     else gemmBatchedDType(dt, batch, tx, ty, m, n, k, 1.0, X, ldx, sx, Y, ldy, sy, beta, Z, ldz, sz, op);
   };
-  if (!ta) {
-    // dA (M x K) = og . op(B)^T
-    if (!tb) run(false, true, M, K, N, og, ldo, sO, B, ldb, sB, dA, K, sA, reqA);
-    else run(false, false, M, K, N, og, ldo, sO, B, ldb, sB, dA, K, sA, reqA);
-  } else {
-    // dA (K x M) = op(B) . og^T
-    if (!tb) run(false, true, K, M, N, B, ldb, sB, og, ldo, sO, dA, M, sA, reqA);
-    else run(true, true, K, M, N, B, ldb, sB, og, ldo, sO, dA, M, sA, reqA);
-  }
-  if (!tb) {
-    // dB (K x N) = op(A)^T . og
-    if (!ta) run(true, false, K, N, M, A, lda, sA, og, ldo, sO, dB, N, sB, reqB);
-    else run(false, false, K, N, M, A, lda, sA, og, ldo, sO, dB, N, sB, reqB);
-  } else {
-    // dB (N x K) = og^T . op(A)
-    if (!ta) run(true, false, N, K, M, og, ldo, sO, A, lda, sA, dB, K, sB, reqB);
-    else run(true, true, N, K, M, og, ldo, sO, A, lda, sA, dB, K, sB, reqB);
-  }
+  dotdev::dotBackwardPlan(p, M, N, K, og, A, B, dA, dB, reqA, reqB, run);
 }
 
-// Zeroes an output the GEMMs will not touch (K == 0 leaves dA/dB empty anyway; M or N == 0
-// means the gradients are all zero).
 void zeroIfWrite(const TBlob& b, OpReq req) {
   if (req == OpReq::kWriteTo || req == OpReq::kWriteInplace)
     std::memset(b.dptr, 0, static_cast<size_t>(b.size()) * dtypeSize(b.dtype));
@@ -148,25 +125,8 @@ void dotBackwardType(const NodeAttrs& attrs, std::vector<int>& in, std::vector<i
 
 void dotBackwardCompute(const NodeAttrs& attrs, const OpContext&, const std::vector<TBlob>& in,
                         const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
-  const auto& p = attrs.get<DotParam>();
-  const bool batched = attrs.op->name == "_backward_batch_dot";
-  const char* op = batched ? "batch_dot" : "dot";
-  int64_t batch = 1, M, N, K;
-  if (batched) {
-    const BatchGeometry g = batchGeometry(in[1].shape, in[2].shape, p, nullptr);
-    batch = g.batch; M = g.M; N = g.N; K = g.K;
-  } else {
-    const DotGeometry g = dotGeometry(in[1].shape, in[2].shape, p, nullptr);
-    M = g.M; N = g.N; K = g.K;
-  }
-  if (batch * M * N == 0) {
-    zeroIfWrite(out[0], req[0]);
-    zeroIfWrite(out[1], req[1]);
-    return;
-  }
-  if (K == 0) return;
-  dotBackwardGemm(in[0].dtype, p, batch, M, N, K, in[0].dptr, in[1].dptr, in[2].dptr, out[0].dptr,
-                  out[1].dptr, req[0], req[1], op);
+  dotdev::dotBackwardWith(attrs, attrs.op->name == "_backward_batch_dot", in, req, out, zeroIfWrite,
+                          dotBackwardGemm);
 }
 
 // The forward op's gradient: one _backward_<op> node with two outputs.

@@ -173,14 +173,68 @@ void batchDotForwardDev(const NodeAttrs& attrs, const OpContext& ctx, const std:
   dnd::gemmDev<Dev>(ctx, a, "batch_dot");
 }
 
-// The two adjoint GEMMs of one (batched) product op(A) . op(B) = og (see dot.cc's dotBackwardGemm).
+// The two adjoint GEMMs of one (batched) product op(A) . op(B) = og, on the stored layouts, shared
+// by dot.cc and the device twins: each is run(tx, ty, m, n, k, X, ldx, sx, Y, ldy, sy, Z, ldz, sz, req)
+// (Z = op(X) . op(Y), strides sx/sy/sz between batch items).
+template <typename Run>
+void dotBackwardPlan(const DotParam& p, int64_t M, int64_t N, int64_t K, const void* og, const void* A,
+                     const void* B, void* dA, void* dB, OpReq reqA, OpReq reqB, const Run& run) {
+  const bool ta = p.transpose_a, tb = p.transpose_b;
+  // Stored A is (ta ? K x M : M x K), stored B is (tb ? N x K : K x N), og is M x N.
+  const int64_t lda = ta ? M : K, ldb = tb ? K : N, ldo = N;
+  const int64_t sA = M * K, sB = K * N, sO = M * N;
+  if (!ta) {
+    // dA (M x K) = og . op(B)^T
+    if (!tb) run(false, true, M, K, N, og, ldo, sO, B, ldb, sB, dA, K, sA, reqA);
+    else run(false, false, M, K, N, og, ldo, sO, B, ldb, sB, dA, K, sA, reqA);
+  } else {
+    // dA (K x M) = op(B) . og^T
+    if (!tb) run(false, true, K, M, N, B, ldb, sB, og, ldo, sO, dA, M, sA, reqA);
+    else run(true, true, K, M, N, B, ldb, sB, og, ldo, sO, dA, M, sA, reqA);
+  }
+  if (!tb) {
+    // dB (K x N) = op(A)^T . og
+    if (!ta) run(true, false, K, N, M, A, lda, sA, og, ldo, sO, dB, N, sB, reqB);
+    else run(false, false, K, N, M, A, lda, sA, og, ldo, sO, dB, N, sB, reqB);
+  } else {
+    // dB (N x K) = og^T . op(A)
+    if (!ta) run(true, false, N, K, M, og, ldo, sO, A, lda, sA, dB, K, sB, reqB);
+    else run(true, true, N, K, M, og, ldo, sO, A, lda, sA, dB, K, sB, reqB);
+  }
+}
+
+// The backward ops' compute, shared by dot.cc and the device twins. Inputs: out_grad, lhs, rhs;
+// outputs: lhs_grad, rhs_grad. zeroIfWrite(blob, req) clears an output the GEMMs will not touch;
+// gemm(dtype, p, batch, M, N, K, og, A, B, dA, dB, reqA, reqB, op) runs the two adjoint GEMMs.
+template <typename Zero, typename Gemm>
+void dotBackwardWith(const NodeAttrs& attrs, bool batched, const std::vector<TBlob>& in,
+                     const std::vector<OpReq>& req, const std::vector<TBlob>& out, const Zero& zeroIfWrite,
+                     const Gemm& gemm) {
+  const auto& p = attrs.get<DotParam>();
+  const char* op = batched ? "batch_dot" : "dot";
+  int64_t batch = 1, M, N, K;
+  if (batched) {
+    const BatchGeometry g = batchGeometry(in[1].shape, in[2].shape, p, nullptr);
+    batch = g.batch; M = g.M; N = g.N; K = g.K;
+  } else {
+    const DotGeometry g = dotGeometry(in[1].shape, in[2].shape, p, nullptr);
+    M = g.M; N = g.N; K = g.K;
+  }
+  // M or N == 0: the gradients are all zero; K == 0 leaves dA/dB empty anyway.
+  if (batch * M * N == 0) {
+    zeroIfWrite(out[0], req[0]);
+    zeroIfWrite(out[1], req[1]);
+    return;
+  }
+  if (K == 0) return;
+  gemm(in[0].dtype, p, batch, M, N, K, in[0].dptr, in[1].dptr, in[2].dptr, out[0].dptr, out[1].dptr, req[0],
+       req[1], op);
+}
+
 template <typename Dev>
 void dotBackwardGemmDev(const OpContext& ctx, DType dt, const DotParam& p, int64_t batch, int64_t M, int64_t N,
                         int64_t K, const void* og, const void* A, const void* B, void* dA, void* dB, OpReq reqA,
                         OpReq reqB, const char* op) {
-  const bool ta = p.transpose_a, tb = p.transpose_b;
-  const int64_t lda = ta ? M : K, ldb = tb ? K : N, ldo = N;
-  const int64_t sA = M * K, sB = K * N, sO = M * N;
   auto run = [&](bool tx, bool ty, int64_t m, int64_t n, int64_t k, const void* X, int64_t ldx, int64_t sx,
                  const void* Y, int64_t ldy, int64_t sy, void* Z, int64_t ldz, int64_t sz, OpReq req) {
     if (req == OpReq::kNull) return;
@@ -195,49 +249,22 @@ void dotBackwardGemmDev(const OpContext& ctx, DType dt, const DotParam& p, int64
     a.batch = batch;
     dnd::gemmDev<Dev>(ctx, a, op);
   };
-  if (!ta) {
-    if (!tb) run(false, true, M, K, N, og, ldo, sO, B, ldb, sB, dA, K, sA, reqA);
-    else run(false, false, M, K, N, og, ldo, sO, B, ldb, sB, dA, K, sA, reqA);
-  } else {
-    if (!tb) run(false, true, K, M, N, B, ldb, sB, og, ldo, sO, dA, M, sA, reqA);
-    else run(true, true, K, M, N, B, ldb, sB, og, ldo, sO, dA, M, sA, reqA);
-  }
-  if (!tb) {
-    if (!ta) run(true, false, K, N, M, A, lda, sA, og, ldo, sO, dB, N, sB, reqB);
-    else run(false, false, K, N, M, A, lda, sA, og, ldo, sO, dB, N, sB, reqB);
-  } else {
-    if (!ta) run(true, false, N, K, M, og, ldo, sO, A, lda, sA, dB, K, sB, reqB);
-    else run(true, true, N, K, M, og, ldo, sO, A, lda, sA, dB, K, sB, reqB);
-  }
-}
-
-template <typename Dev>
-void zeroIfWriteDev(const OpContext& ctx, const TBlob& b, OpReq req) {
-  if (req == OpReq::kWriteTo || req == OpReq::kWriteInplace) dnd::zeroBlob<Dev>(ctx, b);
+  dotBackwardPlan(p, M, N, K, og, A, B, dA, dB, reqA, reqB, run);
 }
 
 // Inputs: out_grad, lhs, rhs; outputs: lhs_grad, rhs_grad (attached to both backward ops).
 template <typename Dev, bool kBatched>
 void dotBackwardDev(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
                     const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
-  const auto& p = attrs.get<DotParam>();
-  const char* op = kBatched ? "batch_dot" : "dot";
-  int64_t batch = 1, M, N, K;
-  if (kBatched) {
-    const BatchGeometry g = batchGeometry(in[1].shape, in[2].shape, p, nullptr);
-    batch = g.batch; M = g.M; N = g.N; K = g.K;
-  } else {
-    const DotGeometry g = dotGeometry(in[1].shape, in[2].shape, p, nullptr);
-    M = g.M; N = g.N; K = g.K;
-  }
-  if (batch * M * N == 0) {
-    zeroIfWriteDev<Dev>(ctx, out[0], req[0]);
-    zeroIfWriteDev<Dev>(ctx, out[1], req[1]);
-    return;
-  }
-  if (K == 0) return;
-  dotBackwardGemmDev<Dev>(ctx, in[0].dtype, p, batch, M, N, K, in[0].dptr, in[1].dptr, in[2].dptr, out[0].dptr,
-                          out[1].dptr, req[0], req[1], op);
+  dotBackwardWith(
+      attrs, kBatched, in, req, out,
+      [&](const TBlob& b, OpReq r) {
+        if (r == OpReq::kWriteTo || r == OpReq::kWriteInplace) dnd::zeroBlob<Dev>(ctx, b);
+      },
+      [&](DType dt, const DotParam& p, int64_t batch, int64_t M, int64_t N, int64_t K, const void* og,
+          const void* A, const void* B, void* dA, void* dB, OpReq reqA, OpReq reqB, const char* op) {
+        dotBackwardGemmDev<Dev>(ctx, dt, p, batch, M, N, K, og, A, B, dA, dB, reqA, reqB, op);
+      });
 }
 
 }  // namespace dotdev

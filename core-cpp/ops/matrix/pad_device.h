@@ -11,6 +11,7 @@
 #include "base/dtype.h"
 #include "base/error.h"
 #include "kernels/device.h"
+#include "kernels/device_util.h"
 #include "op/host_staging.h"
 #include "op/registry.h"
 #include "ops/matrix/pad_params.h"
@@ -78,18 +79,6 @@ ISTX int64_t padSource(const PadGeom& g, int d, int64_t c) {
   return i;
 }
 
-template <typename T>
-ISTX void padPut(T& dst, T v, bool add) {
-  if (!add) {
-    dst = v;
-  } else if constexpr (std::is_same_v<T, bool>) {
-    dst = dst || v;
-  } else {
-    using C = typename ComputeType<T>::type;
-    dst = T(C(dst) + C(v));
-  }
-}
-
 struct PadForwardMap {
   template <typename T>
   ISTX static void Map(int64_t i, T* y, const T* x, PadGeom g, T fill, bool add) {
@@ -102,7 +91,7 @@ struct PadForwardMap {
       if (s < 0) constant = true;
       else src += s * g.is[d];
     }
-    padPut(y[i], constant ? fill : x[src], add);
+    putValue(y[i], constant ? fill : x[src], add);
   }
 };
 
@@ -184,7 +173,7 @@ struct PadBackwardMap {
         if (d < 0) break;
       }
     }
-    padPut(dx[i], T(C(acc)), add);
+    putValue(dx[i], T(C(acc)), add);
   }
 };
 

@@ -9,6 +9,7 @@
 #include "ndarray/ndarray.h"
 #include "op/registry.h"
 #include "ops/matrix/strided_copy.h"
+#include "ops/matrix/reshape_device.h"
 
 namespace ist {
 namespace {
@@ -296,16 +297,7 @@ void int64Type(const NodeAttrs&, std::vector<int>&, std::vector<int>& out) {
 
 void shapeArrayCompute(const NodeAttrs& attrs, const OpContext&, const std::vector<TBlob>& in,
                        const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
-  if (req[0] == OpReq::kNull) return;
-  const bool size = attrs.op->name == "size_array";
-  int64_t* o = out[0].data<int64_t>();
-  const Shape& s = in[0].shape;
-  const bool add = req[0] == OpReq::kAddTo;
-  if (size) {
-    o[0] = (add ? o[0] : 0) + shapeSize(s);
-    return;
-  }
-  for (size_t i = 0; i < s.size(); ++i) o[i] = (add ? o[i] : 0) + s[i];
+  mat::shapeArrayWith(attrs, in, req, out, [](int64_t* o, int64_t v, bool add) { *o = (add ? *o : 0) + v; });
 }
 
 IST_REGISTER_OP(shape_array)

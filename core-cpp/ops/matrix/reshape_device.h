@@ -22,19 +22,28 @@ struct SetInt64Map {
   ISTX static void Map(int64_t, int64_t* o, int64_t v, bool add) { *o = (add ? *o : 0) + v; }
 };
 
-template <typename Dev>
-void shapeArrayComputeDev(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
-                          const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
+// Shared by reshape.cc and the device twins: set(o, v, add) writes (or adds) v into o.
+template <typename Set>
+void shapeArrayWith(const NodeAttrs& attrs, const std::vector<TBlob>& in, const std::vector<OpReq>& req,
+                    const std::vector<TBlob>& out, const Set& set) {
   if (req[0] == OpReq::kNull) return;
   const bool size = attrs.op->name == "size_array";
   int64_t* o = out[0].data<int64_t>();
   const Shape& s = in[0].shape;
   const bool add = req[0] == OpReq::kAddTo;
   if (size) {
-    DeviceKernel<SetInt64Map, Dev>::launch(ctx.run.stream, 1, 1, o, shapeSize(s), add);
+    set(o, shapeSize(s), add);
     return;
   }
-  for (size_t i = 0; i < s.size(); ++i) DeviceKernel<SetInt64Map, Dev>::launch(ctx.run.stream, 1, 1, o + i, s[i], add);
+  for (size_t i = 0; i < s.size(); ++i) set(o + i, s[i], add);
+}
+
+template <typename Dev>
+void shapeArrayComputeDev(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
+                          const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
+  shapeArrayWith(attrs, in, req, out, [&](int64_t* o, int64_t v, bool add) {
+    DeviceKernel<SetInt64Map, Dev>::launch(ctx.run.stream, 1, 1, o, v, add);
+  });
 }
 
 }  // namespace mat

@@ -23,16 +23,8 @@ void reverseCompute(const NodeAttrs& attrs, const OpContext&, const std::vector<
                     const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
   const Shape& s = in[0].shape;
   if (shapeSize(s) == 0) return;
-  const std::vector<bool> rev = reversedAxes(s, attrs.get<ReverseParam>().axis);
-  std::vector<int64_t> src = contiguousStrides(s);
-  int64_t start = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (!rev[i]) continue;
-    start += (s[i] - 1) * src[i];
-    src[i] = -src[i];
-  }
-  const char* base =
-      static_cast<const char*>(in[0].dptr) + start * static_cast<int64_t>(dtypeSize(in[0].dtype));
+  std::vector<int64_t> src;
+  const char* base = mat::reverseSource(in[0], attrs.get<ReverseParam>().axis, &src);
   copyStrided(in[0].dtype, s, out[0].dptr, contiguousStrides(s), base, src, req[0], "reverse");
 }
 

@@ -30,20 +30,27 @@ inline std::vector<bool> reversedAxes(const Shape& s, const Shape& axes) {
   return rev;
 }
 
+// x read backwards along `axes`: the address of its first element read, and the source strides.
+inline const char* reverseSource(const TBlob& x, const Shape& axes, std::vector<int64_t>* src) {
+  const Shape& s = x.shape;
+  const std::vector<bool> rev = reversedAxes(s, axes);
+  *src = contiguousStrides(s);
+  int64_t start = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (!rev[i]) continue;
+    start += (s[i] - 1) * (*src)[i];
+    (*src)[i] = -(*src)[i];
+  }
+  return byteAt(static_cast<const void*>(x.dptr), start, x.dtype);
+}
+
 template <typename Dev>
 void reverseComputeDev(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
                        const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
   const Shape& s = in[0].shape;
   if (shapeSize(s) == 0) return;
-  const std::vector<bool> rev = reversedAxes(s, attrs.get<ReverseParam>().axis);
-  std::vector<int64_t> src = contiguousStrides(s);
-  int64_t start = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (!rev[i]) continue;
-    start += (s[i] - 1) * src[i];
-    src[i] = -src[i];
-  }
-  const char* base = byteAt(static_cast<const void*>(in[0].dptr), start, in[0].dtype);
+  std::vector<int64_t> src;
+  const char* base = reverseSource(in[0], attrs.get<ReverseParam>().axis, &src);
   copyStridedDev<Dev>(ctx, in[0].dtype, s, out[0].dptr, contiguousStrides(s), base, src, req[0], "reverse");
 }
 

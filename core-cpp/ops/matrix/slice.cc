@@ -22,16 +22,10 @@ using mat::SliceView;
 
 // out = in[view], every dim.
 void sliceCopy(const TBlob& in, const TBlob& out, const SliceView& v, OpReq req, const char* op) {
-  const std::vector<int64_t> is = contiguousStrides(in.shape);
-  int64_t offset = 0;
-  std::vector<int64_t> src(is.size());
-  for (size_t i = 0; i < is.size(); ++i) {
-    offset += v.begin[i] * is[i];
-    src[i] = v.step[i] * is[i];
-  }
+  std::vector<int64_t> src;
+  const int64_t offset = mat::viewStrides(in.shape, v, &src);
   if (shapeSize(v.shape) == 0) return;
-  const char* base =
-      static_cast<const char*>(in.dptr) + offset * static_cast<int64_t>(dtypeSize(in.dtype));
+  const char* base = mat::byteAt(static_cast<const void*>(in.dptr), offset, in.dtype);
   copyStrided(in.dtype, v.shape, out.dptr, contiguousStrides(v.shape), base, src, req, op);
 }
 
@@ -41,14 +35,9 @@ void sliceScatter(const TBlob& og, const TBlob& grad, const SliceView& v, OpReq 
   if (req != OpReq::kAddTo)
     std::memset(grad.dptr, 0, static_cast<size_t>(grad.size()) * dtypeSize(grad.dtype));
   if (shapeSize(v.shape) == 0) return;
-  const std::vector<int64_t> gs = contiguousStrides(grad.shape);
-  int64_t offset = 0;
-  std::vector<int64_t> dst(gs.size());
-  for (size_t i = 0; i < gs.size(); ++i) {
-    offset += v.begin[i] * gs[i];
-    dst[i] = v.step[i] * gs[i];
-  }
-  char* base = static_cast<char*>(grad.dptr) + offset * static_cast<int64_t>(dtypeSize(grad.dtype));
+  std::vector<int64_t> dst;
+  const int64_t offset = mat::viewStrides(grad.shape, v, &dst);
+  char* base = mat::byteAt(grad.dptr, offset, grad.dtype);
   copyStrided(grad.dtype, v.shape, base, dst, og.dptr, contiguousStrides(v.shape),
               req == OpReq::kAddTo ? OpReq::kAddTo : OpReq::kWriteTo, op);
 }

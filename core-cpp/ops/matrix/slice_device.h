@@ -207,17 +207,25 @@ inline SliceView sliceLikeView(const Shape& s, const Shape& like, const SliceLik
   return v;
 }
 
+// The view in a contiguous array of shape `full`: its element strides, and the offset (returned)
+// of its first element.
+inline int64_t viewStrides(const Shape& full, const SliceView& v, std::vector<int64_t>* strides) {
+  const std::vector<int64_t> fs = contiguousStrides(full);
+  int64_t offset = 0;
+  strides->assign(fs.size(), 0);
+  for (size_t i = 0; i < fs.size(); ++i) {
+    offset += v.begin[i] * fs[i];
+    (*strides)[i] = v.step[i] * fs[i];
+  }
+  return offset;
+}
+
 // out = in[view], every dim.
 template <typename Dev>
 void sliceCopyDev(const OpContext& ctx, const TBlob& in, const TBlob& out, const SliceView& v, OpReq req,
                   const char* op) {
-  const std::vector<int64_t> is = contiguousStrides(in.shape);
-  int64_t offset = 0;
-  std::vector<int64_t> src(is.size());
-  for (size_t i = 0; i < is.size(); ++i) {
-    offset += v.begin[i] * is[i];
-    src[i] = v.step[i] * is[i];
-  }
+  std::vector<int64_t> src;
+  const int64_t offset = viewStrides(in.shape, v, &src);
   if (shapeSize(v.shape) == 0) return;
   const char* base = byteAt(static_cast<const void*>(in.dptr), offset, in.dtype);
   copyStridedDev<Dev>(ctx, in.dtype, v.shape, out.dptr, contiguousStrides(v.shape), base, src, req, op);
@@ -231,13 +239,8 @@ void sliceScatterDev(const OpContext& ctx, const TBlob& og, const TBlob& grad, c
   if (req != OpReq::kAddTo)
     DeviceMem<Dev>::zero(ctx.run.stream, grad.dptr, static_cast<size_t>(grad.size()) * dtypeSize(grad.dtype));
   if (shapeSize(v.shape) == 0) return;
-  const std::vector<int64_t> gs = contiguousStrides(grad.shape);
-  int64_t offset = 0;
-  std::vector<int64_t> dst(gs.size());
-  for (size_t i = 0; i < gs.size(); ++i) {
-    offset += v.begin[i] * gs[i];
-    dst[i] = v.step[i] * gs[i];
-  }
+  std::vector<int64_t> dst;
+  const int64_t offset = viewStrides(grad.shape, v, &dst);
   char* base = byteAt(grad.dptr, offset, grad.dtype);
   copyStridedDev<Dev>(ctx, grad.dtype, v.shape, base, dst, og.dptr, contiguousStrides(v.shape),
                       req == OpReq::kAddTo ? OpReq::kAddTo : OpReq::kWriteTo, op);

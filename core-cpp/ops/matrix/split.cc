@@ -47,19 +47,7 @@ void splitType(const NodeAttrs&, std::vector<int>& in, std::vector<int>& out) {
 
 void splitCompute(const NodeAttrs& attrs, const OpContext&, const std::vector<TBlob>& in,
                   const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
-  const auto& p = attrs.get<SliceChannelParam>();
-  const Shape& s = in[0].shape;
-  const int axis = normalizeAxis(p.axis, static_cast<int>(s.size()), "SliceChannel", "axis");
-  int64_t outer = 1, inner = 1;
-  for (int i = 0; i < axis; ++i) outer *= s[i];
-  for (size_t i = axis + 1; i < s.size(); ++i) inner *= s[i];
-  const int64_t rows = s[axis] / p.num_outputs;
-  const int64_t es = static_cast<int64_t>(dtypeSize(in[0].dtype));
-  for (size_t k = 0; k < out.size(); ++k) {
-    const char* src = static_cast<const char*>(in[0].dptr) + static_cast<int64_t>(k) * rows * inner * es;
-    copyStrided(in[0].dtype, Shape{outer, rows * inner}, out[k].dptr, {rows * inner, 1}, src,
-                {s[axis] * inner, 1}, req[k], "SliceChannel");
-  }
+  mat::splitComputeWith(mat::HostCopy{}, attrs, in, req, out);
 }
 
 IST_REGISTER_OP(SliceChannel)

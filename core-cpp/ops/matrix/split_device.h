@@ -27,22 +27,27 @@ struct SliceChannelParam {
   }
 };
 
-template <typename Dev>
-void splitComputeDev(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
-                     const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
+// Shared by split.cc (copy = HostCopy) and the device twins (copy = DevCopy<Dev>).
+template <typename Copy>
+void splitComputeWith(const Copy& copy, const NodeAttrs& attrs, const std::vector<TBlob>& in,
+                      const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
   const auto& p = attrs.get<SliceChannelParam>();
   const Shape& s = in[0].shape;
-  const int axis = normalizeAxis(p.axis, static_cast<int>(s.size()), "SliceChannel", "axis");
-  int64_t outer = 1, inner = 1;
-  for (int i = 0; i < axis; ++i) outer *= s[i];
-  for (size_t i = axis + 1; i < s.size(); ++i) inner *= s[i];
+  int64_t outer, inner;
+  const int axis = splitAtAxis(s, p.axis, "SliceChannel", "axis", outer, inner);
   const int64_t rows = s[axis] / p.num_outputs;
   for (size_t k = 0; k < out.size(); ++k) {
     const char* src = byteAt(static_cast<const void*>(in[0].dptr), static_cast<int64_t>(k) * rows * inner,
                              in[0].dtype);
-    copyStridedDev<Dev>(ctx, in[0].dtype, Shape{outer, rows * inner}, out[k].dptr, {rows * inner, 1}, src,
-                        {s[axis] * inner, 1}, req[k], "SliceChannel");
+    copy(in[0].dtype, Shape{outer, rows * inner}, out[k].dptr, {rows * inner, 1}, src,
+         {s[axis] * inner, 1}, req[k], "SliceChannel");
   }
+}
+
+template <typename Dev>
+void splitComputeDev(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
+                     const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
+  splitComputeWith(DevCopy<Dev>{ctx}, attrs, in, req, out);
 }
 
 }  // namespace mat

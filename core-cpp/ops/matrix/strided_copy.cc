@@ -5,6 +5,7 @@
 #include <cstring>
 #include "base/error.h"
 #include "engine/parallel_for.h"
+#include "ops/matrix/strided_copy_device.h"
 
 namespace ist {
 
@@ -15,28 +16,10 @@ struct Plan {
   std::vector<int64_t> shape, dst, src;
 };
 
-// Returns false when the copy is empty.
+// Returns false when the copy is empty (strided_copy_device.h's simplifyCopy, shared with the twins).
 bool simplify(const Shape& shape, const std::vector<int64_t>& ds, const std::vector<int64_t>& ss,
               Plan& p) {
-  for (int64_t d : shape)
-    if (d == 0) return false;
-  // Walk inner to outer, merging a dim into the current innermost group when both sides step
-  // over it exactly as they would over one longer dim.
-  std::vector<int64_t> rs, rd, rsrc;  // reversed (inner first)
-  for (int i = static_cast<int>(shape.size()) - 1; i >= 0; --i) {
-    if (shape[i] == 1) continue;
-    if (!rs.empty() && ds[i] == rd.back() * rs.back() && ss[i] == rsrc.back() * rs.back()) {
-      rs.back() *= shape[i];
-      continue;
-    }
-    rs.push_back(shape[i]);
-    rd.push_back(ds[i]);
-    rsrc.push_back(ss[i]);
-  }
-  p.shape.assign(rs.rbegin(), rs.rend());
-  p.dst.assign(rd.rbegin(), rd.rend());
-  p.src.assign(rsrc.rbegin(), rsrc.rend());
-  return true;
+  return mat::simplifyCopy(shape, ds, ss, &p.shape, &p.dst, &p.src);
 }
 
 // Walks the multi-index of the dims in `dims` (outer to inner) starting at linear index `start`,

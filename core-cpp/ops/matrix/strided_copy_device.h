@@ -12,6 +12,7 @@
 #include "base/shape.h"
 #include "kernels/device.h"
 #include "op/registry.h"
+#include "ops/matrix/strided_copy.h"
 
 namespace ist {
 namespace mat {
@@ -46,7 +47,7 @@ struct StridedCopyMap {
   }
 };
 
-// Same simplification as strided_copy.cc: size-1 dims dropped, dims merged where both sides step
+// The simplification of copyStrided and copyStridedDev: size-1 dims dropped, dims merged where both sides step
 // over them as over one longer dim. Returns false for an empty copy.
 inline bool simplifyCopy(const Shape& shape, const std::vector<int64_t>& ds,
                          const std::vector<int64_t>& ss, std::vector<int64_t>* oShape,
@@ -152,6 +153,34 @@ inline char* byteAt(void* p, int64_t elems, DType t) {
 }
 inline const char* byteAt(const void* p, int64_t elems, DType t) {
   return static_cast<const char*>(p) + elems * static_cast<int64_t>(dtypeSize(t));
+}
+
+// copyStrided and copyStridedDev<Dev> as callables of one signature, for host-side plans shared by a
+// .cc compute and its device twin: copy(dtype, shape, dst, dstStrides, src, srcStrides, req, op).
+struct HostCopy {
+  void operator()(DType dtype, const Shape& shape, void* dst, const std::vector<int64_t>& dstStrides,
+                  const void* src, const std::vector<int64_t>& srcStrides, OpReq req, const char* op) const {
+    copyStrided(dtype, shape, dst, dstStrides, src, srcStrides, req, op);
+  }
+};
+template <typename Dev>
+struct DevCopy {
+  const OpContext& ctx;
+  void operator()(DType dtype, const Shape& shape, void* dst, const std::vector<int64_t>& dstStrides,
+                  const void* src, const std::vector<int64_t>& srcStrides, OpReq req, const char* op) const {
+    copyStridedDev<Dev>(ctx, dtype, shape, dst, dstStrides, src, srcStrides, req, op);
+  }
+};
+
+// Shape s seen as (outer, s[axis], inner) around the normalized `dim`; returns the axis.
+inline int splitAtAxis(const Shape& s, int dim, const char* op, const char* arg, int64_t& outer,
+                       int64_t& inner) {
+  const int axis = normalizeAxis(dim, static_cast<int>(s.size()), op, arg);
+  outer = 1;
+  inner = 1;
+  for (int i = 0; i < axis; ++i) outer *= s[i];
+  for (size_t i = axis + 1; i < s.size(); ++i) inner *= s[i];
+  return axis;
 }
 
 // ---- view sum: out (the kept dims, row-major) = x (contiguous, shape `view`) summed over `mask` ----

@@ -68,18 +68,9 @@ void tileShape(const NodeAttrs& attrs, std::vector<Shape>& in, std::vector<Shape
 
 void tileCompute(const NodeAttrs& attrs, const OpContext&, const std::vector<TBlob>& in,
                  const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
-  Shape a, r;
-  tileAligned(in[0].shape, attrs.get<TileParam>().reps, &a, &r);
-  // Output viewed as (r0, a0, r1, a1, ...): stride 0 over each r_i, the input's stride over a_i.
-  const std::vector<int64_t> as = contiguousStrides(a);
   Shape view;
   std::vector<int64_t> src;
-  for (size_t i = 0; i < a.size(); ++i) {
-    view.push_back(r[i]);
-    src.push_back(0);
-    view.push_back(a[i]);
-    src.push_back(as[i]);
-  }
+  mat::tileCopyView(in[0].shape, attrs.get<TileParam>().reps, &view, &src);
   copyStrided(in[0].dtype, view, out[0].dptr, contiguousStrides(view), in[0].dptr, src, req[0], "tile");
 }
 
@@ -107,16 +98,9 @@ IST_REGISTER_OP(_backward_tile)
     .compute(Context::kCPU,
              namedCompute("_backward_tile", [](const NodeAttrs& attrs, const OpContext&, const std::vector<TBlob>& in,
                 const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
-               Shape a, r;
-               tileAligned(in[1].shape, attrs.get<TileParam>().reps, &a, &r);
                Shape view;
                std::vector<bool> mask;
-               for (size_t i = 0; i < a.size(); ++i) {
-                 view.push_back(r[i]);
-                 mask.push_back(true);
-                 view.push_back(a[i]);
-                 mask.push_back(false);
-               }
+               mat::tileSumView(in[1].shape, attrs.get<TileParam>().reps, &view, &mask);
                sumView(in[0], out[0], view, mask, req[0], "_backward_tile");
              }))
     .gradient(toForward("tile"));
@@ -143,14 +127,9 @@ void repeatShape(const NodeAttrs& attrs, std::vector<Shape>& in, std::vector<Sha
 
 void repeatCompute(const NodeAttrs& attrs, const OpContext&, const std::vector<TBlob>& in,
                    const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
-  const auto& p = attrs.get<RepeatParam>();
-  int64_t outer, n, inner;
-  int axis;
-  repeatGeometry(in[0].shape, p, &outer, &n, &inner, &axis);
-  // Output viewed as (outer, n, repeats, inner); the source does not move over `repeats`.
-  const Shape view{outer, n, static_cast<int64_t>(p.repeats), inner};
-  copyStrided(in[0].dtype, view, out[0].dptr, contiguousStrides(view), in[0].dptr,
-              {n * inner, inner, 0, 1}, req[0], "repeat");
+  std::vector<int64_t> src;
+  const Shape view = mat::repeatView(in[0].shape, attrs.get<RepeatParam>(), &src);
+  copyStrided(in[0].dtype, view, out[0].dptr, contiguousStrides(view), in[0].dptr, src, req[0], "repeat");
 }
 
 IST_REGISTER_OP(repeat)
@@ -179,11 +158,7 @@ IST_REGISTER_OP(_backward_repeat)
     .compute(Context::kCPU,
              namedCompute("_backward_repeat", [](const NodeAttrs& attrs, const OpContext&, const std::vector<TBlob>& in,
                 const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
-               const auto& p = attrs.get<RepeatParam>();
-               int64_t outer, n, inner;
-               int axis;
-               repeatGeometry(in[1].shape, p, &outer, &n, &inner, &axis);
-               sumView(in[0], out[0], Shape{outer, n, static_cast<int64_t>(p.repeats), inner},
+               sumView(in[0], out[0], mat::repeatView(in[1].shape, attrs.get<RepeatParam>(), nullptr),
                        {false, false, true, false}, req[0], "_backward_repeat");
              }))
     .gradient(toForward("repeat"));

@@ -31,6 +31,31 @@ inline void tileAligned(const Shape& s, const Shape& reps, Shape* in, Shape* r) 
   r->insert(r->end(), reps.begin(), reps.end());
 }
 
+// tile's output viewed as (r0, a0, r1, a1, ...): stride 0 over each r_i, the input's stride over a_i.
+inline void tileCopyView(const Shape& s, const Shape& reps, Shape* view, std::vector<int64_t>* src) {
+  Shape a, r;
+  tileAligned(s, reps, &a, &r);
+  const std::vector<int64_t> as = contiguousStrides(a);
+  for (size_t i = 0; i < a.size(); ++i) {
+    view->push_back(r[i]);
+    src->push_back(0);
+    view->push_back(a[i]);
+    src->push_back(as[i]);
+  }
+}
+
+// The same view for tile's gradient, with the repetition dims (summed over) marked in mask.
+inline void tileSumView(const Shape& s, const Shape& reps, Shape* view, std::vector<bool>* mask) {
+  Shape a, r;
+  tileAligned(s, reps, &a, &r);
+  for (size_t i = 0; i < a.size(); ++i) {
+    view->push_back(r[i]);
+    mask->push_back(true);
+    view->push_back(a[i]);
+    mask->push_back(false);
+  }
+}
+
 struct RepeatParam {
   int repeats = 1;
   std::optional<int> axis;
@@ -61,20 +86,22 @@ inline void repeatGeometry(const Shape& s, const RepeatParam& p, int64_t* outer,
   *axisOut = axis;
 }
 
+// repeat's output viewed as (outer, n, repeats, inner) around the repeated axis; src gets the
+// input's strides over it (it does not move over `repeats`).
+inline Shape repeatView(const Shape& s, const RepeatParam& p, std::vector<int64_t>* src) {
+  int64_t outer, n, inner;
+  int axis;
+  repeatGeometry(s, p, &outer, &n, &inner, &axis);
+  if (src) *src = {n * inner, inner, 0, 1};
+  return Shape{outer, n, static_cast<int64_t>(p.repeats), inner};
+}
+
 template <typename Dev>
 void tileComputeDev(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
                     const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
-  Shape a, r;
-  tileAligned(in[0].shape, attrs.get<TileParam>().reps, &a, &r);
-  const std::vector<int64_t> as = contiguousStrides(a);
   Shape view;
   std::vector<int64_t> src;
-  for (size_t i = 0; i < a.size(); ++i) {
-    view.push_back(r[i]);
-    src.push_back(0);
-    view.push_back(a[i]);
-    src.push_back(as[i]);
-  }
+  tileCopyView(in[0].shape, attrs.get<TileParam>().reps, &view, &src);
   copyStridedDev<Dev>(ctx, in[0].dtype, view, out[0].dptr, contiguousStrides(view), in[0].dptr, src, req[0],
                       "tile");
 }
@@ -82,39 +109,25 @@ void tileComputeDev(const NodeAttrs& attrs, const OpContext& ctx, const std::vec
 template <typename Dev>
 void tileBackwardComputeDev(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
                             const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
-  Shape a, r;
-  tileAligned(in[1].shape, attrs.get<TileParam>().reps, &a, &r);
   Shape view;
   std::vector<bool> mask;
-  for (size_t i = 0; i < a.size(); ++i) {
-    view.push_back(r[i]);
-    mask.push_back(true);
-    view.push_back(a[i]);
-    mask.push_back(false);
-  }
+  tileSumView(in[1].shape, attrs.get<TileParam>().reps, &view, &mask);
   sumViewDev<Dev>(ctx, in[0], out[0], view, mask, req[0], "_backward_tile");
 }
 
 template <typename Dev>
 void repeatComputeDev(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
                       const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
-  const auto& p = attrs.get<RepeatParam>();
-  int64_t outer, n, inner;
-  int axis;
-  repeatGeometry(in[0].shape, p, &outer, &n, &inner, &axis);
-  const Shape view{outer, n, static_cast<int64_t>(p.repeats), inner};
-  copyStridedDev<Dev>(ctx, in[0].dtype, view, out[0].dptr, contiguousStrides(view), in[0].dptr,
-                      {n * inner, inner, 0, 1}, req[0], "repeat");
+  std::vector<int64_t> src;
+  const Shape view = repeatView(in[0].shape, attrs.get<RepeatParam>(), &src);
+  copyStridedDev<Dev>(ctx, in[0].dtype, view, out[0].dptr, contiguousStrides(view), in[0].dptr, src, req[0],
+                      "repeat");
 }
 
 template <typename Dev>
 void repeatBackwardComputeDev(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
                               const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
-  const auto& p = attrs.get<RepeatParam>();
-  int64_t outer, n, inner;
-  int axis;
-  repeatGeometry(in[1].shape, p, &outer, &n, &inner, &axis);
-  sumViewDev<Dev>(ctx, in[0], out[0], Shape{outer, n, static_cast<int64_t>(p.repeats), inner},
+  sumViewDev<Dev>(ctx, in[0], out[0], repeatView(in[1].shape, attrs.get<RepeatParam>(), nullptr),
                   {false, false, true, false}, req[0], "_backward_repeat");
 }
 

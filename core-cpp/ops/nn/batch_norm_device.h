@@ -22,7 +22,7 @@ struct BNForwardMap {
                        const double* beta, const double* mean, const double* invstd, bool fixGamma, OpReq req) {
     const int64_t c = (i / inner) % C;
     const double scale = invstd[c] * (fixGamma ? 1.0 : gamma[c]), shift = beta[c], mu = mean[c];
-    dput(y + i, (dload(x[i]) - mu) * scale + shift, req);
+    dput(y + i, (ldd(x[i]) - mu) * scale + shift, req);
   }
 };
 
@@ -33,7 +33,7 @@ struct FillMap {
 // moving = moving * momentum + batch * (1 - momentum), in place.
 struct BNMovingMap {
   template <typename T> ISTX static void Map(int64_t c, T* moving, const double* batch, float momentum) {
-    moving[c] = dstore<T>(dload(moving[c]) * momentum + batch[c] * (1.0 - momentum));
+    moving[c] = std_<T>(ldd(moving[c]) * momentum + batch[c] * (1.0 - momentum));
   }
 };
 
@@ -105,7 +105,7 @@ template <typename T> struct LoadCenteredProd {
   const T* og;
   const double* center;
   ISTX double operator()(int64_t off, int64_t o, int64_t) const {
-    return (dload(x[off]) - center[o]) * dload(og[off]);
+    return (ldd(x[off]) - center[o]) * ldd(og[off]);
   }
 };
 
@@ -124,9 +124,9 @@ struct BNBackwardMap {
     const double mu = mean[c], is = invstd[c], w = fixGamma ? 1.0 : gamma[c];
     if (full) {
       const double k = dot[c] * is * is / m, gm = sumG[c] / m;
-      dput(gx + i, (dload(gy[i]) - gm - (dload(x[i]) - mu) * k) * is * w, req);
+      dput(gx + i, (ldd(gy[i]) - gm - (ldd(x[i]) - mu) * k) * is * w, req);
     } else {
-      dput(gx + i, dload(gy[i]) * is * w, req);
+      dput(gx + i, ldd(gy[i]) * is * w, req);
     }
   }
 };

@@ -94,6 +94,62 @@ inline void checkChannelFirstLayout(const std::string& layout, size_t nd, const 
             "layout " << layout << " does not match a " << nd << "-D kernel (expected " << defaultLayout(nd) << ")");
 }
 
+// ---- shared by Convolution and Deconvolution's parameters (convolution_params.h,
+// deconvolution_params.h) ----
+
+// The window parameters with defaults filled in and checked: kernel (1 to 3 entries, each >= 1),
+// stride and dilate (default 1, >= 1), pad (default 0, >= 0). `what` names the op in messages
+// ("convolution" or "deconvolution").
+struct WindowSpec {
+  Shape kernel, stride, dilate, pad;
+};
+inline WindowSpec windowSpec(const Shape& kernel, const Shape& stride, const Shape& dilate, const Shape& pad,
+                             const char* op, const char* what) {
+  IST_CHECK(kernel.size() >= 1 && kernel.size() <= 3, op, "kernel",
+            "must have 1, 2 or 3 entries (1-D, 2-D or 3-D " << what << "), got " << shapeString(kernel));
+  WindowSpec s;
+  s.kernel = kernel;
+  checkAtLeast(s.kernel, 1, op, "kernel");
+  s.stride = expandTuple(stride, kernel, 1, op, "stride");
+  checkAtLeast(s.stride, 1, op, "stride");
+  s.dilate = expandTuple(dilate, kernel, 1, op, "dilate");
+  checkAtLeast(s.dilate, 1, op, "dilate");
+  s.pad = expandTuple(pad, kernel, 0, op, "pad");
+  checkAtLeast(s.pad, 0, op, "pad");
+  return s;
+}
+
+// The layout, and num_filter divisible by num_group.
+inline void checkLayoutAndGroups(const std::string& layout, size_t nd, int numFilter, int numGroup,
+                                 const char* op) {
+  checkChannelFirstLayout(layout, nd, op);
+  IST_CHECK(numFilter % numGroup == 0, op, "num_group",
+            "num_filter " << numFilter << " is not divisible by num_group " << numGroup);
+}
+
+// Sizes of one call: N images of C channels, F filters, G groups (Cg, Fg per group), K window
+// elements, IS / OS positions of the input / output, and the im2col geometry.
+struct Dims {
+  int64_t N, C, F, G, Cg, Fg, K, IS, OS;
+  Geom g;
+};
+// From data shape x and the geometry; transposed (Deconvolution): the geometry sweeps the output
+// (its "image") with windows at the input's positions (its columns).
+inline Dims dimsOf(const Shape& x, int64_t numFilter, int64_t numGroup, const Geom& g, bool transposed) {
+  Dims d;
+  d.g = g;
+  d.N = x[0];
+  d.C = x[1];
+  d.F = numFilter;
+  d.G = numGroup;
+  d.Cg = d.C / d.G;
+  d.Fg = d.F / d.G;
+  d.K = d.g.kSize();
+  d.IS = transposed ? d.g.outSize() : d.g.inSize();
+  d.OS = transposed ? d.g.inSize() : d.g.outSize();
+  return d;
+}
+
 // Scratch memory from the CPU pool (cached, 64-byte aligned), released on scope exit.
 class Workspace {
  public:

@@ -50,21 +50,9 @@ struct ConvSpec {
 };
 
 inline ConvSpec convSpec(const ConvolutionParam& p, const char* op) {
-  IST_CHECK(p.kernel.size() >= 1 && p.kernel.size() <= 3, op, "kernel",
-            "must have 1, 2 or 3 entries (1-D, 2-D or 3-D convolution), got " << shapeString(p.kernel));
-  ConvSpec s;
-  s.kernel = p.kernel;
-  conv::checkAtLeast(s.kernel, 1, op, "kernel");
-  s.stride = conv::expandTuple(p.stride, p.kernel, 1, op, "stride");
-  conv::checkAtLeast(s.stride, 1, op, "stride");
-  s.dilate = conv::expandTuple(p.dilate, p.kernel, 1, op, "dilate");
-  conv::checkAtLeast(s.dilate, 1, op, "dilate");
-  s.pad = conv::expandTuple(p.pad, p.kernel, 0, op, "pad");
-  conv::checkAtLeast(s.pad, 0, op, "pad");
-  conv::checkChannelFirstLayout(p.layout, p.kernel.size(), op);
-  IST_CHECK(p.num_filter % p.num_group == 0, op, "num_group",
-            "num_filter " << p.num_filter << " is not divisible by num_group " << p.num_group);
-  return s;
+  const conv::WindowSpec w = conv::windowSpec(p.kernel, p.stride, p.dilate, p.pad, op, "convolution");
+  conv::checkLayoutAndGroups(p.layout, p.kernel.size(), p.num_filter, p.num_group, op);
+  return ConvSpec{w.kernel, w.stride, w.dilate, w.pad};
 }
 
 // Output shape for data shape `d` (rank and channels already checked).
@@ -82,26 +70,14 @@ inline Shape convOutShape(const ConvolutionParam& p, const ConvSpec& s, const Sh
   return o;
 }
 
-struct Dims {
-  int64_t N, C, F, G, Cg, Fg, K, IS, OS;
-  conv::Geom g;
-};
+using conv::Dims;
 
 inline Dims dimsOf(const ConvolutionParam& p, const Shape& x, const Shape& y) {
   const ConvSpec s = convSpec(p, kOp);
-  Dims d;
-  d.g = conv::makeGeom(Shape(x.begin() + 2, x.end()), Shape(y.begin() + 2, y.end()), s.kernel, s.stride,
-                       s.dilate, s.pad);
-  d.N = x[0];
-  d.C = x[1];
-  d.F = p.num_filter;
-  d.G = p.num_group;
-  d.Cg = d.C / d.G;
-  d.Fg = d.F / d.G;
-  d.K = d.g.kSize();
-  d.IS = d.g.inSize();
-  d.OS = d.g.outSize();
-  return d;
+  return conv::dimsOf(x, p.num_filter, p.num_group,
+                      conv::makeGeom(Shape(x.begin() + 2, x.end()), Shape(y.begin() + 2, y.end()), s.kernel,
+                                     s.stride, s.dilate, s.pad),
+                      false);
 }
 
 }  // namespace convolution_detail

@@ -22,19 +22,13 @@ void forwardDev(const OpContext& ctx, const DeconvolutionParam& p, const std::ve
   const bool direct = d.g.pointwise();
   const bool add = req == OpReq::kAddTo;
   const int64_t perImage = direct ? 0 : d.F * d.K * d.IS;
-  const int64_t chunk = conv::imagesPerChunk<T>(d.N, perImage);
-  TempSpace<Dev> ws(ctx.run.stream, static_cast<size_t>(direct ? 0 : chunk * perImage) * sizeof(T));
-  for (int64_t n0 = 0; n0 < d.N; n0 += chunk) {
-    const int64_t nb = std::min(chunk, d.N - n0);
-    T* yn = y + n0 * d.F * d.OS;
-    T* target = direct ? yn : ws.template as<T>();
-    const int64_t tImg = direct ? d.F * d.OS : perImage;
+  conv::col2imChunks<Dev, T>(ctx, g, direct, d.N, d.F, d.F * d.OS, perImage, y, add,
+                             [&](int64_t n0, int64_t nb, T* target, int64_t tImg, double beta) {
     // columns of group g = W_g^T x[n, g]: W_g is (Cg, Fg*K), x[n, g] is (Cg, IS).
     conv::gemmImagesGroups<Dev, T>(ctx, kOp, nb, d.G, true, false, FK, d.IS, d.Cg, w, FK, 0, d.Cg * FK,
-                                   x + n0 * d.C * d.IS, d.IS, d.C * d.IS, d.Cg * d.IS, direct && add ? 1.0 : 0.0,
-                                   target, d.IS, tImg, FK * d.IS);
-    if (!direct) conv::col2imDev<Dev, T>(ctx, target, nb, d.F, g, yn, add);
-  }
+                                   x + n0 * d.C * d.IS, d.IS, d.C * d.IS, d.Cg * d.IS, beta, target, d.IS, tImg,
+                                   FK * d.IS);
+  });
   if (!p.no_bias) conv::addBiasDev<Dev, T>(ctx, y, in[2].data<T>(), d.N, d.F, d.OS);
 }
 
@@ -43,9 +37,8 @@ void deconvComputeDev(const NodeAttrs& attrs, const OpContext& ctx, const std::v
                       const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
   if (req[0] == OpReq::kNull) return;
   const auto& p = attrs.get<DeconvolutionParam>();
-  conv::runWidenedDev<Dev>(ctx, kOp, in, req, out, [&](const std::vector<TBlob>& i, const std::vector<TBlob>& o) {
-    if (i[0].dtype == DType::kFloat32) forwardDev<Dev, float>(ctx, p, i, req[0], o[0]);
-    else forwardDev<Dev, double>(ctx, p, i, req[0], o[0]);
+  conv::runFloatDev<Dev>(ctx, kOp, in, req, out, [&](auto t, const std::vector<TBlob>& i, const std::vector<TBlob>& o) {
+    forwardDev<Dev, decltype(t)>(ctx, p, i, req[0], o[0]);
   });
 }
 
@@ -69,17 +62,8 @@ void backwardDev(const OpContext& ctx, const DeconvolutionParam& p, const std::v
   if (wantW && firstW && d.N == 0) DeviceMem<Dev>::zero(stream, dw, static_cast<size_t>(out[1].size()) * sizeof(T));
   if (wantX || wantW) {
     const int64_t perImage = direct ? 0 : d.F * d.K * d.IS;
-    const int64_t chunk = conv::imagesPerChunk<T>(d.N, perImage);
-    TempSpace<Dev> ws(stream, static_cast<size_t>(direct ? 0 : chunk * perImage) * sizeof(T));
-    for (int64_t n0 = 0; n0 < d.N; n0 += chunk) {
-      const int64_t nb = std::min(chunk, d.N - n0);
-      const T* col = og + n0 * d.F * d.OS;
-      int64_t colImg = d.F * d.OS;
-      if (!direct) {
-        conv::im2colDev<Dev, T>(ctx, col, nb, d.F, g, ws.template as<T>());
-        col = ws.template as<T>();
-        colImg = perImage;
-      }
+    conv::im2colChunks<Dev, T>(ctx, g, direct, d.N, d.F, d.F * d.OS, perImage, og,
+                               [&](int64_t n0, int64_t nb, const T* col, int64_t colImg) {
       if (wantX)  // d x[n, g] (Cg x IS) = W_g (Cg x FK) col[n, g] (FK x IS)
         conv::gemmImagesGroups<Dev, T>(ctx, op, nb, d.G, false, false, d.Cg, d.IS, FK, w, FK, 0, d.Cg * FK, col, d.IS,
                                        colImg, FK * d.IS, req[0] == OpReq::kAddTo ? 1.0 : 0.0,
@@ -92,7 +76,7 @@ void backwardDev(const OpContext& ctx, const DeconvolutionParam& p, const std::v
           firstW = false;
         }
       }
-    }
+    });
   }
   if (!p.no_bias) conv::biasGradDev<Dev, T>(ctx, og, out[2].data<T>(), d.N, d.F, d.OS, req[2]);
 }
@@ -101,11 +85,10 @@ template <typename Dev>
 void deconvBackwardComputeDev(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
                               const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
   const auto& p = attrs.get<DeconvolutionParam>();
-  conv::runWidenedDev<Dev>(ctx, "_backward_Deconvolution", in, req, out,
-                           [&](const std::vector<TBlob>& i, const std::vector<TBlob>& o) {
-                             if (i[0].dtype == DType::kFloat32) backwardDev<Dev, float>(ctx, p, i, req, o);
-                             else backwardDev<Dev, double>(ctx, p, i, req, o);
-                           });
+  conv::runFloatDev<Dev>(ctx, "_backward_Deconvolution", in, req, out,
+                         [&](auto t, const std::vector<TBlob>& i, const std::vector<TBlob>& o) {
+                           backwardDev<Dev, decltype(t)>(ctx, p, i, req, o);
+                         });
 }
 
 }  // namespace deconvolution_detail

@@ -61,17 +61,12 @@ struct DeconvSpec {
 };
 
 inline DeconvSpec specNoData(const DeconvolutionParam& p, const char* op) {
-  IST_CHECK(p.kernel.size() >= 1 && p.kernel.size() <= 3, op, "kernel",
-            "must have 1, 2 or 3 entries (1-D, 2-D or 3-D deconvolution), got " << shapeString(p.kernel));
+  const conv::WindowSpec w = conv::windowSpec(p.kernel, p.stride, p.dilate, p.pad, op, "deconvolution");
   DeconvSpec s;
-  s.kernel = p.kernel;
-  conv::checkAtLeast(s.kernel, 1, op, "kernel");
-  s.stride = conv::expandTuple(p.stride, p.kernel, 1, op, "stride");
-  conv::checkAtLeast(s.stride, 1, op, "stride");
-  s.dilate = conv::expandTuple(p.dilate, p.kernel, 1, op, "dilate");
-  conv::checkAtLeast(s.dilate, 1, op, "dilate");
-  s.pad = conv::expandTuple(p.pad, p.kernel, 0, op, "pad");
-  conv::checkAtLeast(s.pad, 0, op, "pad");
+  s.kernel = w.kernel;
+  s.stride = w.stride;
+  s.dilate = w.dilate;
+  s.pad = w.pad;
   s.adj = conv::expandTuple(p.adj, p.kernel, 0, op, "adj");
   conv::checkAtLeast(s.adj, 0, op, "adj");
   if (!p.target_shape.empty()) {
@@ -79,9 +74,7 @@ inline DeconvSpec specNoData(const DeconvolutionParam& p, const char* op) {
     conv::checkAtLeast(p.target_shape, 0, op, "target_shape");
     for (int64_t t : p.target_shape) s.hasTarget |= t != 0;
   }
-  conv::checkChannelFirstLayout(p.layout, p.kernel.size(), op);
-  IST_CHECK(p.num_filter % p.num_group == 0, op, "num_group",
-            "num_filter " << p.num_filter << " is not divisible by num_group " << p.num_group);
+  conv::checkLayoutAndGroups(p.layout, p.kernel.size(), p.num_filter, p.num_group, op);
   return s;
 }
 
@@ -112,29 +105,17 @@ inline Shape deconvOutShape(const DeconvolutionParam& p, DeconvSpec& s, const Sh
   return o;
 }
 
-// Sizes of one call; the geometry sweeps the output y (the "image") with windows at the input's
-// positions (the columns), exactly the convolution that maps y back to x.
-struct Dims {
-  int64_t N, C, F, G, Cg, Fg, K, IS, OS;
-  conv::Geom g;
-};
+// The geometry sweeps the output y (the "image") with windows at the input's positions (the
+// columns), exactly the convolution that maps y back to x.
+using conv::Dims;
 
 inline Dims dimsOf(const DeconvolutionParam& p, const Shape& x, const Shape& y) {
   DeconvSpec s = specNoData(p, kOp);
   deconvOutShape(p, s, x, kOp);  // fills pad/adj from target_shape
-  Dims d;
-  d.g = conv::makeGeom(Shape(y.begin() + 2, y.end()), Shape(x.begin() + 2, x.end()), s.kernel, s.stride,
-                       s.dilate, s.pad);
-  d.N = x[0];
-  d.C = x[1];
-  d.F = p.num_filter;
-  d.G = p.num_group;
-  d.Cg = d.C / d.G;
-  d.Fg = d.F / d.G;
-  d.K = d.g.kSize();
-  d.IS = d.g.outSize();  // input positions = column count
-  d.OS = d.g.inSize();   // output image size
-  return d;
+  return conv::dimsOf(x, p.num_filter, p.num_group,
+                      conv::makeGeom(Shape(y.begin() + 2, y.end()), Shape(x.begin() + 2, x.end()), s.kernel,
+                                     s.stride, s.dilate, s.pad),
+                      true);
 }
 
 }  // namespace deconvolution_detail

@@ -9,6 +9,7 @@
 #include "base/error.h"
 #include "base/macros.h"
 #include "kernels/device.h"
+#include "kernels/device_util.h"
 #include "ndarray/tblob.h"
 #include "op/registry.h"
 #include "ops/elemwise/functors.h"
@@ -18,34 +19,12 @@ namespace dnd {
 
 template <typename T> using CT = typename ComputeType<T>::type;
 
-// nn::load / nn::store / nn::put, usable on both devices.
-template <typename T> ISTX double ldd(const T& v) { return static_cast<double>(static_cast<CT<T>>(v)); }
-template <typename T> ISTX T std_(double v) { return static_cast<T>(static_cast<CT<T>>(v)); }
-template <typename T> ISTX void putd(T* p, double v, bool add) {
-  *p = add ? std_<T>(ldd(*p) + v) : std_<T>(v);
-}
-
-// Float-to-integer conversions as the CPU kernels get them on x86 (cvttsd2si): NaN and values out
-// of range give the most negative integer. CUDA would saturate instead, so conversions of
-// unchecked user values (labels, indices) go through these to agree with the CPU.
-ISTX int64_t truncInt64(double x) {
-  return (x >= -9223372036854775808.0 && x < 9223372036854775808.0) ? static_cast<int64_t>(x)
-                                                                      : static_cast<int64_t>(-9223372036854775807LL - 1);
-}
-ISTX int truncInt(double x) {
-  return (x > -2147483649.0 && x < 2147483648.0) ? static_cast<int>(x) : static_cast<int>(-2147483647 - 1);
-}
-
-// a * b rounded on its own: nvcc would otherwise fuse `c + a * b` into one FMA, whose rounding
-// differs from the CPU's. For values that must agree bit for bit (rrelu's drawn slopes).
-template <typename C> ISTX C mulRounded(C a, C b) {
-#if defined(__CUDA_ARCH__)
-  if constexpr (std::is_same_v<C, float>) return __fmul_rn(a, b);
-  else return __dmul_rn(a, b);
-#else
-  return a * b;
-#endif
-}
+// The scalar helpers of kernels/device_util.h, as dnd:: names.
+using ist::ldd;
+using ist::putd;
+using ist::std_;
+using ist::truncInt;
+using ist::truncInt64;
 
 // out[i] = double(in[i]) (through the compute type, as nn::readAsDouble).
 struct ToDoubleMap {

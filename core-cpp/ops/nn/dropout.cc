@@ -50,14 +50,14 @@ void dropoutCompute(const NodeAttrs& attrs, const OpContext& ctx, const std::vec
   const auto& p = attrs.get<DropoutParam>();
   const int64_t n = in[0].size(), nm = out[1].size();
   if (n == 0) return;
-  const bool active = (ctx.isTrain || p.mode == "always") && p.p > 0;
+  const bool active = dropdev::dropoutActive(ctx, p);
   const bool same = nm == n;
   IST_TYPE_SWITCH_FLOAT(in[0].dtype, T, "Dropout", {
     using C = typename ComputeType<T>::type;
     const T* x = in[0].data<T>();
     T* y = out[0].data<T>();
     T* mask = out[1].data<T>();
-    const double keep = 1.0 - static_cast<double>(p.p);
+    const double keep = dropdev::keepProbability(p);
     const C scale = keep > 0 ? C(1.0 / keep) : C(0);
     // Mask element i uses word i % 4 of the Philox block of counter rngCounter + i / 4: one block
     // per four elements, the same on every backend and thread count.

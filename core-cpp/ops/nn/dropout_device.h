@@ -61,6 +61,13 @@ struct MaskDrawMap {
   }
 };
 
+// Shared with dropout.cc: whether this call drops (training, or mode "always", and p > 0), and the
+// probability of keeping an element.
+inline bool dropoutActive(const OpContext& ctx, const DropoutParam& p) {
+  return (ctx.isTrain || p.mode == "always") && p.p > 0;
+}
+inline double keepProbability(const DropoutParam& p) { return 1.0 - static_cast<double>(p.p); }
+
 struct CopyPutMap {
   template <typename T> ISTX static void Map(int64_t i, T* y, const T* x, bool add) {
     dnd::putd(y + i, dnd::ldd(x[i]), add);
@@ -131,7 +138,7 @@ void dropoutDev(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<
   const auto& p = attrs.get<DropoutParam>();
   const int64_t n = in[0].size(), nm = out[1].size();
   if (n == 0) return;
-  const bool active = (ctx.isTrain || p.mode == "always") && p.p > 0;
+  const bool active = dropoutActive(ctx, p);
   const bool same = nm == n;
   void* s = ctx.run.stream;
   IST_TYPE_SWITCH_FLOAT(in[0].dtype, T, "Dropout", {
@@ -139,7 +146,7 @@ void dropoutDev(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<
     const T* x = in[0].data<T>();
     T* y = out[0].data<T>();
     T* mask = out[1].data<T>();
-    const double keep = 1.0 - static_cast<double>(p.p);
+    const double keep = keepProbability(p);
     const C scale = keep > 0 ? C(1.0 / keep) : C(0);
     if (!active) {
       DeviceKernel<MaskFillMap, Dev>::launch(s, nm, 1, mask);

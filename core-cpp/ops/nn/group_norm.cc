@@ -30,23 +30,11 @@ void groupNormType(const NodeAttrs&, std::vector<int>& in, std::vector<int>& out
   if (t >= 0) out[0] = out[1] = out[2] = t;
 }
 
-// Rows are (sample, group) pairs: contiguous blocks of (C / groups) * spatial elements.
-nn::RowPlan planOf(const NodeAttrs& attrs, const Shape& d) {
-  const int64_t g = attrs.get<GroupNormParam>().num_groups;
-  nn::RowPlan p;
-  p.s.outer = d[0] * g;
-  p.s.n = p.s.outer == 0 ? 0 : shapeSize(d) / p.s.outer;
-  p.s.inner = 1;
-  p.perPosition = false;
-  p.groups = g;
-  return p;
-}
-
 void groupNormCompute(const NodeAttrs& attrs, const OpContext&, const std::vector<TBlob>& in,
                       const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
   // Empty data still writes the (possibly non-empty) statistics outputs.
   IST_TYPE_SWITCH_FLOAT(in[0].dtype, T, "GroupNorm", {
-    nn::normRowsForward<T>(planOf(attrs, in[0].shape), in[0].data<T>(), in[1].data<T>(), in[2].data<T>(),
+    nn::normRowsForward<T>(nn::groupPlan(attrs, in[0].shape), in[0].data<T>(), in[1].data<T>(), in[2].data<T>(),
                            out[0].data<T>(), out[1].data<T>(), out[2].data<T>(), attrs.get<GroupNormParam>().eps,
                            false, req[0]);
   });
@@ -56,7 +44,7 @@ void groupNormCompute(const NodeAttrs& attrs, const OpContext&, const std::vecto
 void groupNormBackward(const NodeAttrs& attrs, const OpContext&, const std::vector<TBlob>& in,
                        const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
   IST_TYPE_SWITCH_FLOAT(in[1].dtype, T, "_backward_GroupNorm", {
-    nn::normRowsBackward<T>(planOf(attrs, in[1].shape), in[0].data<T>(), in[1].data<T>(), in[2].data<T>(),
+    nn::normRowsBackward<T>(nn::groupPlan(attrs, in[1].shape), in[0].data<T>(), in[1].data<T>(), in[2].data<T>(),
                             in[3].data<T>(), in[4].data<T>(), attrs.get<GroupNormParam>().eps, false,
                             out[0].data<T>(), out[1].data<T>(), out[2].data<T>(), in[2].size(), req);
   });

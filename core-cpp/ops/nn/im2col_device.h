@@ -18,59 +18,22 @@
 #include "ndarray/tblob.h"
 #include "op/registry.h"
 #include "ops/nn/conv_common.h"
+#include "ops/nn/dense_device_util.h"
 
 namespace ist {
 namespace conv {
 
-// ---- float16/bfloat16 widening (the device form of runWidened in conv_common.h) ---------------
+// float16/bfloat16 widening, the device form of runWidened in conv_common.h (dense_device_util.h).
+using dnd::runWidenedDev;
 
-struct WidenMap {
-  template <typename S>
-  ISTX static void Map(int64_t i, float* dst, const S* src) { dst[i] = static_cast<float>(src[i]); }
-};
-struct NarrowMap {
-  template <typename D>
-  ISTX static void Map(int64_t i, D* dst, const float* src) { dst[i] = D(src[i]); }
-};
-
-// Runs fn(inputs, outputs) on float32/float64 blobs; float16/bfloat16 ones are widened to float32
-// scratch copies first and the outputs narrowed back (kAddTo outputs start from their values), as
-// the CPU computes do.
+// runWidenedDev, then fn(T(), inputs, outputs) with T the blobs' type (float or double).
 template <typename Dev, typename Fn>
-void runWidenedDev(const OpContext& ctx, const char* op, const std::vector<TBlob>& in,
-                   const std::vector<OpReq>& req, const std::vector<TBlob>& out, Fn&& fn) {
-  const DType t = in[0].dtype;
-  if (t == DType::kFloat32 || t == DType::kFloat64) {
-    fn(in, out);
-    return;
-  }
-  if (t != DType::kFloat16 && t != DType::kBFloat16) throwUnsupportedDType(t, op);
-  void* stream = ctx.run.stream;
-  std::vector<std::unique_ptr<TempSpace<Dev>>> keep;
-  auto widen = [&](const TBlob& b, bool copy) {
-    keep.push_back(std::make_unique<TempSpace<Dev>>(stream, static_cast<size_t>(b.size()) * sizeof(float)));
-    TBlob w = b;
-    w.dtype = DType::kFloat32;
-    w.dptr = keep.back()->get();
-    if (copy) {
-      if (t == DType::kFloat16)
-        DeviceKernel<WidenMap, Dev>::launch(stream, b.size(), 1, w.data<float>(), b.data<half_t>());
-      else
-        DeviceKernel<WidenMap, Dev>::launch(stream, b.size(), 1, w.data<float>(), b.data<bf16_t>());
-    }
-    return w;
-  };
-  std::vector<TBlob> win, wout;
-  for (auto& b : in) win.push_back(widen(b, true));
-  for (size_t i = 0; i < out.size(); ++i) wout.push_back(widen(out[i], req[i] == OpReq::kAddTo));
-  fn(win, wout);
-  for (size_t i = 0; i < out.size(); ++i) {
-    if (req[i] == OpReq::kNull) continue;
-    if (t == DType::kFloat16)
-      DeviceKernel<NarrowMap, Dev>::launch(stream, out[i].size(), 1, out[i].data<half_t>(), wout[i].data<float>());
-    else
-      DeviceKernel<NarrowMap, Dev>::launch(stream, out[i].size(), 1, out[i].data<bf16_t>(), wout[i].data<float>());
-  }
+void runFloatDev(const OpContext& ctx, const char* op, const std::vector<TBlob>& in, const std::vector<OpReq>& req,
+                 const std::vector<TBlob>& out, const Fn& fn) {
+  runWidenedDev<Dev>(ctx, op, in, req, out, [&](const std::vector<TBlob>& i, const std::vector<TBlob>& o) {
+    if (i[0].dtype == DType::kFloat32) fn(float(), i, o);
+    else fn(double(), i, o);
+  });
 }
 
 // ---- geometry --------------------------------------------------------------------------------
@@ -171,6 +134,47 @@ int64_t imagesPerChunk(int64_t N, int64_t perImage) {
   if (perImage <= 0) return std::max<int64_t>(N, 1);
   const int64_t per = perImage * static_cast<int64_t>(sizeof(T));
   return std::max<int64_t>(1, std::min<int64_t>(N, kBudgetBytes / per));
+}
+
+// The two chunked passes Convolution and Deconvolution share (direct: pointwise, no scratch).
+// Images [0, N) go in chunks whose column matrices (perImage elements each) fit the budget.
+
+// body(n0, nb, col, colImg) gets the chunk's columns of src (ch channels, srcImg elements an image):
+// im2col into scratch, or the images themselves when direct.
+template <typename Dev, typename T, typename Body>
+void im2colChunks(const OpContext& ctx, const DevGeom& g, bool direct, int64_t N, int64_t ch, int64_t srcImg,
+                  int64_t perImage, const T* src, const Body& body) {
+  const int64_t chunk = imagesPerChunk<T>(N, perImage);
+  TempSpace<Dev> ws(ctx.run.stream, static_cast<size_t>(direct ? 0 : chunk * perImage) * sizeof(T));
+  for (int64_t n0 = 0; n0 < N; n0 += chunk) {
+    const int64_t nb = std::min(chunk, N - n0);
+    const T* col = src + n0 * srcImg;
+    int64_t colImg = srcImg;
+    if (!direct) {
+      im2colDev<Dev, T>(ctx, col, nb, ch, g, ws.template as<T>());
+      col = ws.template as<T>();
+      colImg = perImage;
+    }
+    body(n0, nb, col, colImg);
+  }
+}
+
+// gemm(n0, nb, target, tImg, beta) writes the chunk's columns into target (scratch, or dst itself
+// when direct, beta then adding for `add`); col2im then writes (or adds) them into dst (ch
+// channels, dstImg elements an image).
+template <typename Dev, typename T, typename Gemm>
+void col2imChunks(const OpContext& ctx, const DevGeom& g, bool direct, int64_t N, int64_t ch, int64_t dstImg,
+                  int64_t perImage, T* dst, bool add, const Gemm& gemm) {
+  const int64_t chunk = imagesPerChunk<T>(N, perImage);
+  TempSpace<Dev> ws(ctx.run.stream, static_cast<size_t>(direct ? 0 : chunk * perImage) * sizeof(T));
+  for (int64_t n0 = 0; n0 < N; n0 += chunk) {
+    const int64_t nb = std::min(chunk, N - n0);
+    T* dn = dst + n0 * dstImg;
+    T* target = direct ? dn : ws.template as<T>();
+    const int64_t tImg = direct ? dstImg : perImage;
+    gemm(n0, nb, target, tImg, direct && add ? 1.0 : 0.0);
+    if (!direct) col2imDev<Dev, T>(ctx, target, nb, ch, g, dn, add);
+  }
 }
 
 // ---- GEMM ------------------------------------------------------------------------------------

@@ -25,22 +25,11 @@ void instanceNormType(const NodeAttrs&, std::vector<int>& in, std::vector<int>& 
   if (t >= 0) out[0] = out[1] = out[2] = t;
 }
 
-// Rows are (sample, channel) pairs of the spatial size; gamma is per channel (row % C).
-nn::RowPlan planOf(const Shape& d) {
-  nn::RowPlan p;
-  p.s.outer = d[0] * d[1];
-  p.s.n = d[0] * d[1] == 0 ? 0 : shapeSize(d) / (d[0] * d[1]);
-  p.s.inner = 1;
-  p.perPosition = false;
-  p.groups = d[1];
-  return p;
-}
-
 void instanceNormCompute(const NodeAttrs& attrs, const OpContext&, const std::vector<TBlob>& in,
                          const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
   // Empty data still writes the (possibly non-empty) statistics outputs.
   IST_TYPE_SWITCH_FLOAT(in[0].dtype, T, "InstanceNorm", {
-    nn::normRowsForward<T>(planOf(in[0].shape), in[0].data<T>(), in[1].data<T>(), in[2].data<T>(),
+    nn::normRowsForward<T>(nn::instancePlan(in[0].shape), in[0].data<T>(), in[1].data<T>(), in[2].data<T>(),
                            out[0].data<T>(), out[1].data<T>(), out[2].data<T>(),
                            attrs.get<InstanceNormParam>().eps, true, req[0]);
   });
@@ -50,7 +39,7 @@ void instanceNormCompute(const NodeAttrs& attrs, const OpContext&, const std::ve
 void instanceNormBackward(const NodeAttrs& attrs, const OpContext&, const std::vector<TBlob>& in,
                           const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
   IST_TYPE_SWITCH_FLOAT(in[1].dtype, T, "_backward_InstanceNorm", {
-    nn::normRowsBackward<T>(planOf(in[1].shape), in[0].data<T>(), in[1].data<T>(), in[2].data<T>(),
+    nn::normRowsBackward<T>(nn::instancePlan(in[1].shape), in[0].data<T>(), in[1].data<T>(), in[2].data<T>(),
                             in[3].data<T>(), in[4].data<T>(), attrs.get<InstanceNormParam>().eps, true,
                             out[0].data<T>(), out[1].data<T>(), out[2].data<T>(), in[2].size(), req);
   });

@@ -12,14 +12,14 @@ struct L2NormMap {
   template <typename T> ISTX static void Map(int64_t r, double* sq, T* norm, double eps) {
     const double nv = ::sqrt(sq[r] + eps);
     sq[r] = nv;
-    norm[r] = dstore<T>(nv);
+    norm[r] = std_<T>(nv);
   }
 };
 
 struct L2ForwardMap {
   template <typename T>
   ISTX static void Map(int64_t i, const RowGeom& g, const T* x, const double* nv, T* y, OpReq req) {
-    dput(y + i, dload(x[i]) / nv[g.rowOf(i)], req);
+    dput(y + i, ldd(x[i]) / nv[g.rowOf(i)], req);
   }
 };
 
@@ -28,7 +28,7 @@ struct L2BackwardMap {
   ISTX static void Map(int64_t i, const RowGeom& g, const T* gy, const T* y, const T* norm, const double* dot, T* gx,
                        OpReq req) {
     const int64_t r = g.rowOf(i);
-    dput(gx + i, (dload(gy[i]) - dload(y[i]) * dot[r]) / dload(norm[r]), req);
+    dput(gx + i, (ldd(gy[i]) - ldd(y[i]) * dot[r]) / ldd(norm[r]), req);
   }
 };
 

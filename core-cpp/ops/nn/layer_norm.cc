@@ -26,16 +26,10 @@ void layerNormType(const NodeAttrs&, std::vector<int>& in, std::vector<int>& out
   if (t >= 0) out[0] = out[1] = out[2] = t;
 }
 
-nn::RowPlan planOf(const NodeAttrs& attrs, const Shape& d) {
-  nn::RowPlan p;
-  p.s = nn::splitAt(d, nn::checkAxis(attrs.get<LayerNormParam>().axis, d, "LayerNorm"));
-  return p;
-}
-
 void layerNormCompute(const NodeAttrs& attrs, const OpContext&, const std::vector<TBlob>& in,
                       const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
   // Empty data still writes the (possibly non-empty) statistics outputs.
-  const nn::RowPlan p = planOf(attrs, in[0].shape);
+  const nn::RowPlan p = nn::layerPlan(attrs, in[0].shape);
   IST_TYPE_SWITCH_FLOAT(in[0].dtype, T, "LayerNorm", {
     nn::normRowsForward<T>(p, in[0].data<T>(), in[1].data<T>(), in[2].data<T>(), out[0].data<T>(),
                            out[1].data<T>(), out[2].data<T>(), attrs.get<LayerNormParam>().eps, false, req[0]);
@@ -45,7 +39,7 @@ void layerNormCompute(const NodeAttrs& attrs, const OpContext&, const std::vecto
 // _backward_LayerNorm inputs: ograd, data, gamma, mean, std. Outputs: d(data), d(gamma), d(beta).
 void layerNormBackward(const NodeAttrs& attrs, const OpContext&, const std::vector<TBlob>& in,
                        const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
-  const nn::RowPlan p = planOf(attrs, in[1].shape);
+  const nn::RowPlan p = nn::layerPlan(attrs, in[1].shape);
   IST_TYPE_SWITCH_FLOAT(in[1].dtype, T, "_backward_LayerNorm", {
     nn::normRowsBackward<T>(p, in[0].data<T>(), in[1].data<T>(), in[2].data<T>(), in[3].data<T>(),
                             in[4].data<T>(), attrs.get<LayerNormParam>().eps, false, out[0].data<T>(),

@@ -9,10 +9,6 @@
 namespace ist {
 namespace {
 
-using lreludev::kSeluAlpha;
-using lreludev::kSeluLambda;
-using lreludev::kInvSqrt2;
-using lreludev::kInvSqrt2Pi;
 using lreludev::LeakyReLUParam;
 using lreludev::Kind;
 using lreludev::kindOf;
@@ -20,6 +16,8 @@ using lreludev::GammaLayout;
 using lreludev::gammaLayout;
 using lreludev::PReLUPlan;
 using lreludev::preluPlan;
+using lreludev::leakyValue;
+using lreludev::leakyDerivative;
 
 void checkOptional(const NodeAttrs& attrs, Kind k, const char* op) {
   const int extra = nn::optionalInputs(attrs);
@@ -50,31 +48,6 @@ void leakyType(const NodeAttrs& attrs, std::vector<int>& in, std::vector<int>& o
   if (t < 0) t = out[0];
   if (t < 0) return;
   for (auto& o : out) o = t;
-}
-
-template <Kind K, typename C> inline C leakyValue(C x, C slope) {
-  if constexpr (K == Kind::kELU) {
-    return x > C(0) ? x : C(slope * std::expm1(x));
-  } else if constexpr (K == Kind::kSELU) {
-    return C(kSeluLambda) * (x > C(0) ? x : C(kSeluAlpha * std::expm1(x)));
-  } else if constexpr (K == Kind::kGELU) {
-    return C(0.5) * x * (C(1) + std::erf(x * C(kInvSqrt2)));
-  } else {
-    return x > C(0) ? x : x * slope;
-  }
-}
-
-// d(out)/d(x) from the input (rrelu: `slope` is the element's drawn slope).
-template <Kind K, typename C> inline C leakyDerivative(C x, C slope) {
-  if constexpr (K == Kind::kELU) {
-    return x > C(0) ? C(1) : slope * std::exp(x);
-  } else if constexpr (K == Kind::kSELU) {
-    return C(kSeluLambda) * (x > C(0) ? C(1) : C(kSeluAlpha) * std::exp(x));
-  } else if constexpr (K == Kind::kGELU) {
-    return C(0.5) * (C(1) + std::erf(x * C(kInvSqrt2))) + x * C(kInvSqrt2Pi) * std::exp(C(-0.5) * x * x);
-  } else {
-    return x > C(0) ? C(1) : slope;
-  }
 }
 
 // The element-wise kinds (not prelu / rrelu): one branch-free loop per kind.

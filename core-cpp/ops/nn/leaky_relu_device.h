@@ -86,7 +86,9 @@ inline PReLUPlan preluPlan(const Shape& data, const Shape& gamma, const char* op
   return p;
 }
 
-template <Kind K, typename C> ISTX C leakyValueDev(C x, C slope) {
+// The activation and d(out)/d(x) from the input (rrelu: `slope` is the element's drawn slope),
+// shared by leaky_relu.cc and the device kernels.
+template <Kind K, typename C> ISTX C leakyValue(C x, C slope) {
   if constexpr (K == Kind::kELU) {
     return x > C(0) ? x : C(slope * math::expm1(x));
   } else if constexpr (K == Kind::kSELU) {
@@ -98,7 +100,7 @@ template <Kind K, typename C> ISTX C leakyValueDev(C x, C slope) {
   }
 }
 
-template <Kind K, typename C> ISTX C leakyDerivativeDev(C x, C slope) {
+template <Kind K, typename C> ISTX C leakyDerivative(C x, C slope) {
   if constexpr (K == Kind::kELU) {
     return x > C(0) ? C(1) : slope * math::exp(x);
   } else if constexpr (K == Kind::kSELU) {
@@ -115,7 +117,7 @@ template <Kind K>
 struct LeakyMap {
   template <typename T> ISTX static void Map(int64_t i, T* y, const T* x, float slope, bool add) {
     using C = dnd::CT<T>;
-    const C v = leakyValueDev<K, C>(C(x[i]), C(slope));
+    const C v = leakyValue<K, C>(C(x[i]), C(slope));
     y[i] = add ? T(C(y[i]) + v) : T(v);
   }
 };
@@ -139,7 +141,7 @@ struct RReLUMap {
     C s = mid;
     if (train) {
       PhiloxStream rs(key, counter + static_cast<uint64_t>(i));
-      s = lo + dnd::mulRounded(span, C(rs.uniformFloat()));
+      s = lo + hostMul(span, C(rs.uniformFloat()));
     }
     mask[i] = T(s);
     if (!writeY) return;
@@ -191,7 +193,7 @@ struct LeakyGradMap {
   template <typename T>
   ISTX static void Map(int64_t i, T* gx, const T* gy, const T* x, const T* mask, float slope, bool add) {
     using C = dnd::CT<T>;
-    const C d = leakyDerivativeDev<K, C>(C(x[i]), mask ? C(mask[i]) : C(slope));
+    const C d = leakyDerivative<K, C>(C(x[i]), mask ? C(mask[i]) : C(slope));
     dnd::putd(gx + i, double(C(gy[i]) * d), add);
   }
 };

@@ -7,6 +7,7 @@
 #include <vector>
 #include "engine/parallel_for.h"
 #include "ops/nn/layer_util.h"
+#include "ops/nn/norm_params.h"
 
 namespace ist {
 namespace nn {
@@ -19,6 +20,35 @@ struct RowPlan {
   int64_t base(int64_t r) const { return (r / s.inner) * s.n * s.inner + r % s.inner; }
   int64_t affine(int64_t r, int64_t j) const { return perPosition ? j : r % groups; }
 };
+
+// The row plans of LayerNorm (rows around `axis`), InstanceNorm and GroupNorm, shared by their .cc
+// computes and the device twins (norm_rows_device.h).
+inline RowPlan layerPlan(const NodeAttrs& attrs, const Shape& d) {
+  RowPlan p;
+  p.s = splitAt(d, checkAxis(attrs.get<LayerNormParam>().axis, d, "LayerNorm"));
+  return p;
+}
+// Rows are (sample, channel) pairs of the spatial size; gamma is per channel (row % C).
+inline RowPlan instancePlan(const Shape& d) {
+  RowPlan p;
+  p.s.outer = d[0] * d[1];
+  p.s.n = d[0] * d[1] == 0 ? 0 : shapeSize(d) / (d[0] * d[1]);
+  p.s.inner = 1;
+  p.perPosition = false;
+  p.groups = d[1];
+  return p;
+}
+// Rows are (sample, group) pairs: contiguous blocks of (C / groups) * spatial elements.
+inline RowPlan groupPlan(const NodeAttrs& attrs, const Shape& d) {
+  const int64_t g = attrs.get<GroupNormParam>().num_groups;
+  RowPlan p;
+  p.s.outer = d[0] * g;
+  p.s.n = p.s.outer == 0 ? 0 : shapeSize(d) / p.s.outer;
+  p.s.inner = 1;
+  p.perPosition = false;
+  p.groups = g;
+  return p;
+}
 
 // Forward: out, and per-row mean and (std, or var when storeVar) in row order.
 template <typename T>

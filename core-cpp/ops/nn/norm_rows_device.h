@@ -7,6 +7,7 @@
 #include <cmath>
 #include <vector>
 #include "kernels/device.h"
+#include "kernels/device_util.h"
 #include "ops/nn/layer_util.h"
 #include "ops/nn/norm_params.h"
 #include "ops/nn/norm_rows.h"
@@ -17,12 +18,8 @@ namespace ndev {
 
 template <typename T> using CT = typename ComputeType<T>::type;
 
-// nn::load / store / put of layer_util.h, callable on the device.
-template <typename T> ISTX double dload(const T& v) { return static_cast<double>(static_cast<CT<T>>(v)); }
-template <typename T> ISTX T dstore(double v) { return static_cast<T>(static_cast<CT<T>>(v)); }
-template <typename T> ISTX void dput(T* p, double v, OpReq req) {
-  *p = req == OpReq::kAddTo ? dstore<T>(dload(*p) + v) : dstore<T>(v);
-}
+// nn::put of layer_util.h with a request, callable on the device (kernels/device_util.h's putd).
+template <typename T> ISTX void dput(T* p, double v, OpReq req) { putd(p, v, req == OpReq::kAddTo); }
 
 // Sum of doubles (the loaders produce the terms).
 struct DSum {
@@ -34,21 +31,21 @@ struct DSum {
 
 template <typename T> struct LoadX {
   const T* x;
-  ISTX double operator()(int64_t off, int64_t, int64_t) const { return dload(x[off]); }
+  ISTX double operator()(int64_t off, int64_t, int64_t) const { return ldd(x[off]); }
 };
 // (x - center[o])^2
 template <typename T> struct LoadCenteredSq {
   const T* x;
   const double* center;
   ISTX double operator()(int64_t off, int64_t o, int64_t) const {
-    const double d = dload(x[off]) - center[o];
+    const double d = ldd(x[off]) - center[o];
     return d * d;
   }
 };
 template <typename T> struct LoadSq {
   const T* x;
   ISTX double operator()(int64_t off, int64_t, int64_t) const {
-    const double v = dload(x[off]);
+    const double v = ldd(x[off]);
     return v * v;
   }
 };
@@ -56,7 +53,7 @@ template <typename T> struct LoadSq {
 template <typename T> struct LoadProd {
   const T* a;
   const T* b;
-  ISTX double operator()(int64_t off, int64_t, int64_t) const { return dload(a[off]) * dload(b[off]); }
+  ISTX double operator()(int64_t off, int64_t, int64_t) const { return ldd(a[off]) * ldd(b[off]); }
 };
 
 // p[o] = div > 0 ? v / div : 0 (div 1 stores the plain value).
@@ -73,7 +70,7 @@ template <typename T> struct StorePut {
 };
 
 struct ToDoubleMap {
-  template <typename T> ISTX static void Map(int64_t i, const T* src, double* dst) { dst[i] = dload(src[i]); }
+  template <typename T> ISTX static void Map(int64_t i, const T* src, double* dst) { dst[i] = ldd(src[i]); }
 };
 struct FromDoubleMap {
   template <typename T> ISTX static void Map(int64_t i, const double* src, T* dst, OpReq req) {
@@ -114,8 +111,8 @@ struct RowStatsMap {
                        bool storeVar) {
     const double sd = ::sqrt(var[r] + eps);
     inv[r] = 1.0 / sd;
-    mean[r] = dstore<T>(mu[r]);
-    dev[r] = dstore<T>(storeVar ? var[r] : sd);
+    mean[r] = std_<T>(mu[r]);
+    dev[r] = std_<T>(storeVar ? var[r] : sd);
   }
 };
 
@@ -124,7 +121,7 @@ struct RowsForwardMap {
   ISTX static void Map(int64_t i, const RowGeom& g, const T* x, const T* gamma, const T* beta, const double* mu,
                        const double* inv, T* out, OpReq req) {
     const int64_t r = g.rowOf(i), a = g.affine(r, g.posOf(i));
-    dput(out + i, (dload(x[i]) - mu[r]) * inv[r] * dload(gamma[a]) + dload(beta[a]), req);
+    dput(out + i, (ldd(x[i]) - mu[r]) * inv[r] * ldd(gamma[a]) + ldd(beta[a]), req);
   }
 };
 
@@ -153,9 +150,9 @@ void normRowsForward(const OpContext& ctx, const nn::RowPlan& p, const T* x, con
 struct RowBackStatsMap {
   template <typename T>
   ISTX static void Map(int64_t r, const T* mean, const T* dev, double* mu, double* inv, double eps, bool storedVar) {
-    const double d = dload(dev[r]);
+    const double d = ldd(dev[r]);
     const double sd = storedVar ? ::sqrt(d + eps) : d;
-    mu[r] = dload(mean[r]);
+    mu[r] = ldd(mean[r]);
     inv[r] = 1.0 / sd;
   }
 };
@@ -169,15 +166,15 @@ template <typename T, int kKind> struct RowBackLoad {
   const double* mu;
   const double* inv;
   ISTX double operator()(int64_t off, int64_t, int64_t) const {
-    const double gv = dload(og[off]);
+    const double gv = ldd(og[off]);
     if constexpr (kKind == 3) {
       return gv;
     } else {
       const int64_t r = g.rowOf(off);
-      if constexpr (kKind == 0) return gv * dload(gamma[g.affine(r, g.posOf(off))]);
-      const double xh = (dload(x[off]) - mu[r]) * inv[r];
+      if constexpr (kKind == 0) return gv * ldd(gamma[g.affine(r, g.posOf(off))]);
+      const double xh = (ldd(x[off]) - mu[r]) * inv[r];
       if constexpr (kKind == 2) return gv * xh;
-      return gv * dload(gamma[g.affine(r, g.posOf(off))]) * xh;
+      return gv * ldd(gamma[g.affine(r, g.posOf(off))]) * xh;
     }
   }
 };
@@ -189,8 +186,8 @@ struct RowsBackwardMap {
     const int64_t r = g.rowOf(i);
     const double nn_ = static_cast<double>(g.n);
     const double mD = sumD[r] / nn_, mDX = sumDX[r] / nn_;
-    const double xh = (dload(x[i]) - mu[r]) * inv[r];
-    const double dxh = dload(og[i]) * dload(gamma[g.affine(r, g.posOf(i))]);
+    const double xh = (ldd(x[i]) - mu[r]) * inv[r];
+    const double dxh = ldd(og[i]) * ldd(gamma[g.affine(r, g.posOf(i))]);
     dput(dx + i, (dxh - mD - xh * mDX) * inv[r], req);
   }
 };
@@ -234,32 +231,11 @@ void normRowsBackward(const OpContext& ctx, const nn::RowPlan& p, const T* og, c
                                                req[0]);
 }
 
-// --- LayerNorm / InstanceNorm / GroupNorm (the .cc files' planOf, repeated) ---
+// --- LayerNorm / InstanceNorm / GroupNorm (row plans in norm_rows.h) ---
 
-inline nn::RowPlan layerPlan(const NodeAttrs& attrs, const Shape& d) {
-  nn::RowPlan p;
-  p.s = nn::splitAt(d, nn::checkAxis(attrs.get<LayerNormParam>().axis, d, "LayerNorm"));
-  return p;
-}
-inline nn::RowPlan instancePlan(const Shape& d) {
-  nn::RowPlan p;
-  p.s.outer = d[0] * d[1];
-  p.s.n = d[0] * d[1] == 0 ? 0 : shapeSize(d) / (d[0] * d[1]);
-  p.s.inner = 1;
-  p.perPosition = false;
-  p.groups = d[1];
-  return p;
-}
-inline nn::RowPlan groupPlan(const NodeAttrs& attrs, const Shape& d) {
-  const int64_t g = attrs.get<GroupNormParam>().num_groups;
-  nn::RowPlan p;
-  p.s.outer = d[0] * g;
-  p.s.n = p.s.outer == 0 ? 0 : shapeSize(d) / p.s.outer;
-  p.s.inner = 1;
-  p.perPosition = false;
-  p.groups = g;
-  return p;
-}
+using nn::groupPlan;
+using nn::instancePlan;
+using nn::layerPlan;
 
 template <typename Dev>
 void layerNormCompute(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,

@@ -67,36 +67,6 @@ struct Window {
 template <typename C> inline C powP(C v, int p) { return p == 1 ? v : p == 2 ? v * v : v * v * v; }
 template <typename C> inline C rootP(C v, int p) { return p == 1 ? v : p == 2 ? std::sqrt(v) : std::cbrt(v); }
 
-// Max and sum of n elements `st` apart. Long unit-stride rows (global pooling) run eight
-// independent lanes, which the compiler vectorises (a single accumulator is a serial dependency
-// chain); max keeps the sequential rule: NaN never wins.
-template <typename T> inline T rowMax(const T* p, int64_t n, int64_t st, T r) {
-  if (st != 1 || n < 32) {
-    for (int64_t i = 0; i < n; ++i) r = p[i * st] > r ? p[i * st] : r;
-    return r;
-  }
-  T lane[8] = {r, r, r, r, r, r, r, r};
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (int l = 0; l < 8; ++l) lane[l] = p[i + l] > lane[l] ? p[i + l] : lane[l];
-  for (; i < n; ++i) r = p[i] > r ? p[i] : r;
-  for (int l = 0; l < 8; ++l) r = lane[l] > r ? lane[l] : r;
-  return r;
-}
-template <typename T> inline T rowSum(const T* p, int64_t n, int64_t st) {
-  T r = 0;
-  if (st != 1 || n < 32) {
-    for (int64_t i = 0; i < n; ++i) r += p[i * st];
-    return r;
-  }
-  T lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (int l = 0; l < 8; ++l) lane[l] += p[i + l];
-  for (; i < n; ++i) r += p[i];
-  return r + ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
-}
-
 // Runs body(n, c, outIndexStrided, window) for every output element of planes [b, e).
 struct Sweep {
   int64_t in[3] = {1, 1, 1}, out[3] = {1, 1, 1}, k[3] = {1, 1, 1}, s[3] = {1, 1, 1}, p[3] = {0, 0, 0};

@@ -108,36 +108,6 @@ ISTX int64_t poolWindow(const PoolGeom& g, const int64_t* o, int64_t* lo, int64_
 ISTX float rootP(float v, int p) { return p == 1 ? v : p == 2 ? ::sqrtf(v) : ::cbrtf(v); }
 ISTX double rootP(double v, int p) { return p == 1 ? v : p == 2 ? ::sqrt(v) : ::cbrt(v); }
 
-// pooling.cc's rowMax / rowSum, same arithmetic: long unit-stride rows run eight lanes.
-template <typename T>
-ISTX T rowMaxDev(const T* p, int64_t n, int64_t st, T r) {
-  if (st != 1 || n < 32) {
-    for (int64_t i = 0; i < n; ++i) r = p[i * st] > r ? p[i * st] : r;
-    return r;
-  }
-  T lane[8] = {r, r, r, r, r, r, r, r};
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (int l = 0; l < 8; ++l) lane[l] = p[i + l] > lane[l] ? p[i + l] : lane[l];
-  for (; i < n; ++i) r = p[i] > r ? p[i] : r;
-  for (int l = 0; l < 8; ++l) r = lane[l] > r ? lane[l] : r;
-  return r;
-}
-template <typename T>
-ISTX T rowSumDev(const T* p, int64_t n, int64_t st) {
-  T r = 0;
-  if (st != 1 || n < 32) {
-    for (int64_t i = 0; i < n; ++i) r += p[i * st];
-    return r;
-  }
-  T lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (int l = 0; l < 8; ++l) lane[l] += p[i + l];
-  for (; i < n; ++i) r += p[i];
-  return r + ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
-}
-
 struct PoolForwardMap {
   template <typename T>
   ISTX static void Map(int64_t i, T* y, const T* x, PoolGeom g, bool add) {
@@ -151,14 +121,14 @@ struct PoolForwardMap {
       r = std::numeric_limits<T>::lowest();
       for (int64_t a = lo[0]; a < hi[0]; ++a)
         for (int64_t b = lo[1]; b < hi[1]; ++b)
-          r = rowMaxDev(xp + a * g.xsp[0] + b * g.xsp[1] + lo[2] * g.xsp[2], len, g.xsp[2], r);
+          r = rowMax(xp + a * g.xsp[0] + b * g.xsp[1] + lo[2] * g.xsp[2], len, g.xsp[2], r);
     } else {
       T acc = 0;
       for (int64_t a = lo[0]; a < hi[0]; ++a)
         for (int64_t b = lo[1]; b < hi[1]; ++b) {
           const T* row = xp + a * g.xsp[0] + b * g.xsp[1] + lo[2] * g.xsp[2];
           if (g.pv == 1) {
-            acc += rowSumDev(row, len, g.xsp[2]);
+            acc += rowSum(row, len, g.xsp[2]);
           } else {
             for (int64_t c = 0; c < len; ++c) {
               const T v = row[c * g.xsp[2]];
@@ -265,11 +235,9 @@ void poolComputeDev(const NodeAttrs& attrs, const OpContext& ctx, const std::vec
                     const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
   if (req[0] == OpReq::kNull) return;
   const Plan pl = makePlan(attrs.get<PoolingParam>(), in[0].shape, kOp);
-  conv::runWidenedDev<Dev>(ctx, kOp, in, req, out, [&](const std::vector<TBlob>& i, const std::vector<TBlob>& o) {
-    if (i[0].dtype == DType::kFloat32)
-      forwardDev<Dev, float>(ctx, pl, i[0].data<float>(), o[0].data<float>(), o[0].size(), req[0]);
-    else
-      forwardDev<Dev, double>(ctx, pl, i[0].data<double>(), o[0].data<double>(), o[0].size(), req[0]);
+  conv::runFloatDev<Dev>(ctx, kOp, in, req, out, [&](auto t, const std::vector<TBlob>& i, const std::vector<TBlob>& o) {
+    using T = decltype(t);
+    forwardDev<Dev, T>(ctx, pl, i[0].data<T>(), o[0].data<T>(), o[0].size(), req[0]);
   });
 }
 
@@ -279,17 +247,12 @@ void poolBackwardComputeDev(const NodeAttrs& attrs, const OpContext& ctx, const 
                             const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
   if (req[0] == OpReq::kNull) return;
   const Plan pl = makePlan(attrs.get<PoolingParam>(), in[1].shape, "_backward_Pooling");
-  conv::runWidenedDev<Dev>(ctx, "_backward_Pooling", in, req, out,
-                           [&](const std::vector<TBlob>& i, const std::vector<TBlob>& o) {
-                             if (i[0].dtype == DType::kFloat32)
-                               backwardDev<Dev, float>(ctx, pl, i[0].data<float>(), i[1].data<float>(),
-                                                       i[2].data<float>(), o[0].data<float>(), i[0].size(),
-                                                       o[0].size(), req[0]);
-                             else
-                               backwardDev<Dev, double>(ctx, pl, i[0].data<double>(), i[1].data<double>(),
-                                                        i[2].data<double>(), o[0].data<double>(), i[0].size(),
-                                                        o[0].size(), req[0]);
-                           });
+  conv::runFloatDev<Dev>(ctx, "_backward_Pooling", in, req, out,
+                         [&](auto t, const std::vector<TBlob>& i, const std::vector<TBlob>& o) {
+                           using T = decltype(t);
+                           backwardDev<Dev, T>(ctx, pl, i[0].data<T>(), i[1].data<T>(), i[2].data<T>(),
+                                               o[0].data<T>(), i[0].size(), o[0].size(), req[0]);
+                         });
 }
 
 }  // namespace pooling_detail

@@ -3,6 +3,7 @@
 #pragma once
 #include <optional>
 #include <string>
+#include "base/macros.h"
 #include "ops/nn/conv_common.h"
 
 namespace ist {
@@ -118,6 +119,39 @@ inline Plan makePlan(const PoolingParam& prm, const Shape& d, const char* op) {
     else pl.out.push_back(1 + span / pl.stride[i]);
   }
   return pl;
+}
+
+// Max and sum of n elements `st` apart. Long unit-stride rows (global pooling) run eight
+// independent lanes, which the compiler vectorises (a single accumulator is a serial dependency
+// chain); max keeps the sequential rule: NaN never wins. Shared by pooling.cc and the device
+// kernels (pooling_device.h).
+template <typename T>
+ISTX T rowMax(const T* p, int64_t n, int64_t st, T r) {
+  if (st != 1 || n < 32) {
+    for (int64_t i = 0; i < n; ++i) r = p[i * st] > r ? p[i * st] : r;
+    return r;
+  }
+  T lane[8] = {r, r, r, r, r, r, r, r};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int l = 0; l < 8; ++l) lane[l] = p[i + l] > lane[l] ? p[i + l] : lane[l];
+  for (; i < n; ++i) r = p[i] > r ? p[i] : r;
+  for (int l = 0; l < 8; ++l) r = lane[l] > r ? lane[l] : r;
+  return r;
+}
+template <typename T>
+ISTX T rowSum(const T* p, int64_t n, int64_t st) {
+  T r = 0;
+  if (st != 1 || n < 32) {
+    for (int64_t i = 0; i < n; ++i) r += p[i * st];
+    return r;
+  }
+  T lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int l = 0; l < 8; ++l) lane[l] += p[i + l];
+  for (; i < n; ++i) r += p[i];
+  return r + ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
 }
 
 }  // namespace pooling_detail

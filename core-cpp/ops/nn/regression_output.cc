@@ -67,8 +67,7 @@ void regressionBackward(const NodeAttrs& attrs, const OpContext&, const std::vec
   if (req[0] == OpReq::kNull || out[0].size() == 0) return;
   const TBlob &label = in[0], &y = in[1];
   const char* op = regName<R>();
-  const double perSample = static_cast<double>(label.size()) / static_cast<double>(label.shape[0]);
-  const double scale = attrs.get<RegressionOutputParam>().grad_scale / perSample;
+  const double scale = regdev::regGradScale(attrs, label);
   const int64_t n = y.size();
   IST_TYPE_SWITCH_FLOAT(y.dtype, T, op, {
     const T* yp = y.data<T>();

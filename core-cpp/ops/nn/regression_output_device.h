@@ -56,6 +56,12 @@ void regressionDev(const NodeAttrs&, const OpContext& ctx, const std::vector<TBl
   });
 }
 
+// The gradient's scale: grad_scale over the labels per sample (shared with regression_output.cc).
+inline double regGradScale(const NodeAttrs& attrs, const TBlob& label) {
+  const double perSample = static_cast<double>(label.size()) / static_cast<double>(label.shape[0]);
+  return attrs.get<RegressionOutputParam>().grad_scale / perSample;
+}
+
 // _backward_*_reg_out inputs: label, output. Output: the data gradient.
 template <typename Dev, Reg R>
 void regressionBackwardDev(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
@@ -63,8 +69,7 @@ void regressionBackwardDev(const NodeAttrs& attrs, const OpContext& ctx, const s
   if (req[0] == OpReq::kNull || out[0].size() == 0) return;
   const TBlob &label = in[0], &y = in[1];
   const char* op = regName<R>();
-  const double perSample = static_cast<double>(label.size()) / static_cast<double>(label.shape[0]);
-  const double scale = attrs.get<RegressionOutputParam>().grad_scale / perSample;
+  const double scale = regGradScale(attrs, label);
   const int64_t n = y.size();
   void* s = ctx.run.stream;
   TempSpace<Dev> lab(s, static_cast<size_t>(label.size()) * sizeof(double));

@@ -108,21 +108,13 @@ void softmaxOutputBackward(const NodeAttrs& attrs, const OpContext&, const std::
     const int ignore = static_cast<int>(p.ignore_label);
     // Labels per row position: (rows, inner) for multi_output, one per row otherwise.
     const int64_t nLabels = label.size();
-    int64_t valid = nLabels;
-    if (p.normalization == "batch") {
-      valid = p.multi_output ? l.rows : nLabels;
-    } else if (p.normalization == "valid") {
+    const smodev::SmoWeights w = smodev::smoWeights(p, l, nLabels, [&] {
+      int64_t ignored = 0;
       for (int64_t i = 0; i < nLabels; ++i)
-        if (static_cast<int>(nn::readAsDouble(label, i, op)) == ignore) --valid;
-      valid = valid == 0 ? 1 : valid;
-    } else {
-      valid = 1;
-    }
-    double scale = p.grad_scale / static_cast<double>(valid);
-    if (p.multi_output && p.normalization != "valid") scale /= static_cast<double>(l.inner);
-    // MXNet's multi_output path has no label smoothing.
-    const double alpha = p.multi_output ? 0.0 : p.smooth_alpha;
-    const double other = l.k > 1 ? alpha / static_cast<double>(l.k - 1) : 0.0;
+        if (static_cast<int>(nn::readAsDouble(label, i, op)) == ignore) ++ignored;
+      return ignored;
+    });
+    const double scale = w.scale, alpha = w.alpha, other = w.other;
     parallelFor(l.rows * l.inner, l.k * 4, [&](int64_t b, int64_t e) {
       for (int64_t r = b; r < e; ++r) {
         const int64_t base = (r / l.inner) * l.k * l.inner + r % l.inner;

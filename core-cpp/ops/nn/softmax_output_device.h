@@ -65,6 +65,32 @@ inline Layout layoutOf(const SoftmaxOutputParam& p, const Shape& d) {
   return l;
 }
 
+// The gradient's weights, shared by softmax_output.cc and the device twin: scale is grad_scale
+// over the normalization count (countIgnored(), the labels equal to ignore_label, is asked for
+// only under "valid"); alpha is label smoothing's (MXNet's multi_output path has none) and other
+// the weight each other class gets.
+struct SmoWeights {
+  double scale, alpha, other;
+};
+template <typename CountIgnored>
+inline SmoWeights smoWeights(const SoftmaxOutputParam& p, const Layout& l, int64_t nLabels,
+                             const CountIgnored& countIgnored) {
+  int64_t valid = nLabels;
+  if (p.normalization == "batch") {
+    valid = p.multi_output ? l.rows : nLabels;
+  } else if (p.normalization == "valid") {
+    valid -= countIgnored();
+    valid = valid == 0 ? 1 : valid;
+  } else {
+    valid = 1;
+  }
+  double scale = p.grad_scale / static_cast<double>(valid);
+  if (p.multi_output && p.normalization != "valid") scale /= static_cast<double>(l.inner);
+  const double alpha = p.multi_output ? 0.0 : p.smooth_alpha;
+  const double other = l.k > 1 ? alpha / static_cast<double>(l.k - 1) : 0.0;
+  return {scale, alpha, other};
+}
+
 // Element e of data laid out as (rows, k, inner): its softmax row r and position j along it.
 struct SmoGeom {
   int64_t k, inner;
@@ -178,24 +204,15 @@ void softmaxOutputBackwardDev(const NodeAttrs& attrs, const OpContext& ctx, cons
     }
     const Layout l = layoutOf(p, y.shape);
     const int ignore = static_cast<int>(p.ignore_label);
-    int64_t valid = nLabels;
-    if (p.normalization == "batch") {
-      valid = p.multi_output ? l.rows : nLabels;
-    } else if (p.normalization == "valid") {
+    const SmoWeights w = smoWeights(p, l, nLabels, [&] {
       double* count = labels + nLabels;
       DeviceMem<Dev>::zero(s, count, sizeof(double));
       DeviceKernel<CountIgnoredMap, Dev>::launch(s, nLabels, 2, count, static_cast<const double*>(labels), ignore);
       double ignored = 0;
       DeviceMem<Dev>::toHost(s, &ignored, count, sizeof(double));
-      valid -= static_cast<int64_t>(ignored);
-      valid = valid == 0 ? 1 : valid;
-    } else {
-      valid = 1;
-    }
-    double scale = p.grad_scale / static_cast<double>(valid);
-    if (p.multi_output && p.normalization != "valid") scale /= static_cast<double>(l.inner);
-    const double alpha = p.multi_output ? 0.0 : p.smooth_alpha;
-    const double other = l.k > 1 ? alpha / static_cast<double>(l.k - 1) : 0.0;
+      return static_cast<int64_t>(ignored);
+    });
+    const double scale = w.scale, alpha = w.alpha, other = w.other;
     DeviceKernel<SmoGradMap, Dev>::launch(s, total, 4, out[0].data<T>(), y.data<T>(), gy.data<T>(),
                                           static_cast<const double*>(labels), SmoGeom{l.k, l.inner}, scale, alpha,
                                           other, p.use_ignore, ignore, p.out_grad, add);

@@ -97,9 +97,8 @@ void upComputeDev(const NodeAttrs& attrs, const OpContext& ctx, const std::vecto
     (*fn)(deconv.parseAttrs(deconvAttrs(p)), ctx, in, req, out);
     return;
   }
-  conv::runWidenedDev<Dev>(ctx, kOp, in, req, out, [&](const std::vector<TBlob>& i, const std::vector<TBlob>& o) {
-    if (i[0].dtype == DType::kFloat32) nearestForwardDev<Dev, float>(ctx, p, i, req[0], o[0]);
-    else nearestForwardDev<Dev, double>(ctx, p, i, req[0], o[0]);
+  conv::runFloatDev<Dev>(ctx, kOp, in, req, out, [&](auto t, const std::vector<TBlob>& i, const std::vector<TBlob>& o) {
+    nearestForwardDev<Dev, decltype(t)>(ctx, p, i, req[0], o[0]);
   });
 }
 
@@ -107,11 +106,10 @@ template <typename Dev>
 void upBackwardComputeDev(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
                           const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
   const auto& p = attrs.get<UpSamplingParam>();
-  conv::runWidenedDev<Dev>(ctx, "_backward_UpSampling", in, req, out,
-                           [&](const std::vector<TBlob>& i, const std::vector<TBlob>& o) {
-                             if (i[0].dtype == DType::kFloat32) nearestBackwardDev<Dev, float>(ctx, p, i, req, o);
-                             else nearestBackwardDev<Dev, double>(ctx, p, i, req, o);
-                           });
+  conv::runFloatDev<Dev>(ctx, "_backward_UpSampling", in, req, out,
+                         [&](auto t, const std::vector<TBlob>& i, const std::vector<TBlob>& o) {
+                           nearestBackwardDev<Dev, decltype(t)>(ctx, p, i, req, o);
+                         });
 }
 
 }  // namespace upsampling_detail

@@ -40,9 +40,7 @@ void sumLikeCompute(const NodeAttrs&, const OpContext&, const std::vector<TBlob>
   if (req[0] == OpReq::kNull) return;
   const TBlob& x = in[0];
   const Shape& l = in[1].shape;
-  const size_t lead = x.shape.size() - l.size();
-  std::vector<bool> mask(x.shape.size());
-  for (size_t i = 0; i < mask.size(); ++i) mask[i] = i < lead || l[i - lead] == 1;
+  const std::vector<bool> mask = sumLikeMask(x.shape, l);
   IST_TYPE_SWITCH_NUMERIC(x.dtype, DT, "_reduce_sum_like", {
     reduce::reduceAxes<reduce::SumR<DT>>(x.data<DT>(), x.shape, mask, out[0].data<DT>(), req[0]);
   });
@@ -84,13 +82,8 @@ void broadcastReducedCompute(const NodeAttrs& attrs, const OpContext&, const std
   if (req[0] == OpReq::kNull || out[0].size() == 0) return;
   const Shape& l = in[1].shape;
   const std::vector<bool> mask = reducedMask(attrs, l);
-  Shape kept = l;
-  int64_t folded = 1;
-  for (size_t i = 0; i < l.size(); ++i) {
-    if (!mask[i]) continue;
-    folded *= l[i];
-    kept[i] = 1;
-  }
+  int64_t folded;
+  const Shape kept = foldedShape(l, mask, &folded);
   const TBlob& x = in[0];
   IST_TYPE_SWITCH_NUMERIC(x.dtype, DT, "_broadcast_reduced", {
     const DT* src = x.data<DT>();

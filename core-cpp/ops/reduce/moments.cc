@@ -41,9 +41,7 @@ void momentsCompute(const NodeAttrs& attrs, const OpContext&, const std::vector<
   const std::vector<bool> mask = momentsMask(x.shape, p.axes);
   const int64_t numOut = out[0].size(), n = x.size();
   if (numOut == 0) return;
-  Shape kept = x.shape;
-  for (size_t i = 0; i < kept.size(); ++i)
-    if (mask[i]) kept[i] = 1;
+  const Shape kept = keptShape(x.shape, mask);
   std::vector<double> mean(static_cast<size_t>(numOut)), var(static_cast<size_t>(numOut));
   IST_TYPE_SWITCH_FLOAT(x.dtype, DT, "moments", {
     const DT* src = x.data<DT>();

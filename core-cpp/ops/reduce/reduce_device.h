@@ -513,32 +513,15 @@ void normCompute(const NodeAttrs& attrs, const OpContext& ctx, const std::vector
 
 // --- argmax / argmin / argmax_channel ---
 
-inline void checkSearchableDev(const Shape& in, const std::optional<int>& axis, const char* op) {
-  if (axis && !in.empty()) {
-    int a = checkReduceAxis(*axis, in, op);
-    int64_t others = 1;
-    for (size_t i = 0; i < in.size(); ++i) others *= static_cast<int>(i) == a ? 1 : in[i];
-    IST_CHECK(in[a] > 0 || others == 0, op, "axis",
-              "cannot search along axis " << *axis << " of size 0 (input shape " << shapeString(in) << ")");
-  } else {
-    IST_CHECK(shapeSize(in) > 0, op, "data", "cannot search an empty array of shape " << shapeString(in));
-  }
-}
-
 template <typename Dev, bool kMax>
 void searchDev(const NodeAttrs& attrs, const OpContext& ctx, const std::optional<int>& axis,
                const std::vector<TBlob>& in, const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
   const char* op = opNameOf(attrs, "argmax");
   if (req[0] == OpReq::kNull) return;
   const TBlob& x = in[0];
-  checkSearchableDev(x.shape, axis, op);
-  int64_t outer = 1, R = x.size(), inner = 1;
-  if (axis && !x.shape.empty()) {
-    const int a = checkReduceAxis(*axis, x.shape, op);
-    for (int i = 0; i < a; ++i) outer *= x.shape[i];
-    R = x.shape[a];
-    for (size_t i = a + 1; i < x.shape.size(); ++i) inner *= x.shape[i];
-  }
+  checkSearchable(x.shape, axis, op);
+  int64_t outer, R, inner;
+  searchGeometry(x.shape, x.size(), axis, op, &outer, &R, &inner);
   if (outer * inner == 0) return;
   const RGeom g = makeRGeom(Shape{outer, R, inner}, {false, true, false}, op);
   IST_TYPE_SWITCH_NUMERIC(x.dtype, DT, op, {
@@ -578,9 +561,7 @@ void sumLikeCompute(const NodeAttrs&, const OpContext& ctx, const std::vector<TB
   if (req[0] == OpReq::kNull) return;
   const TBlob& x = in[0];
   const Shape& l = in[1].shape;
-  const size_t lead = x.shape.size() - l.size();
-  std::vector<bool> mask(x.shape.size());
-  for (size_t i = 0; i < mask.size(); ++i) mask[i] = i < lead || l[i - lead] == 1;
+  const std::vector<bool> mask = sumLikeMask(x.shape, l);
   IST_TYPE_SWITCH_NUMERIC(x.dtype, DT, "_reduce_sum_like", {
     reduceInto<Dev, SumR<DT>>(ctx, x.data<DT>(), x.shape, mask, out[0].data<DT>(), req[0], "_reduce_sum_like");
   });
@@ -601,13 +582,8 @@ void broadcastReducedCompute(const NodeAttrs& attrs, const OpContext& ctx, const
   const auto& p = attrs.get<BroadcastReducedParam>();
   const Shape& l = in[1].shape;
   const std::vector<bool> mask = reduceMask(l, p.axis, p.exclude, op);
-  Shape kept = l;
-  int64_t folded = 1;
-  for (size_t i = 0; i < l.size(); ++i) {
-    if (!mask[i]) continue;
-    folded *= l[i];
-    kept[i] = 1;
-  }
+  int64_t folded;
+  const Shape kept = foldedShape(l, mask, &folded);
   const TBlob& x = in[0];
   IST_TYPE_SWITCH_NUMERIC(x.dtype, DT, op, {
     const DT* src = x.data<DT>();
@@ -640,9 +616,7 @@ void momentsCompute(const NodeAttrs& attrs, const OpContext& ctx, const std::vec
   const std::vector<bool> mask = momentsMask(x.shape, p.axes);
   const int64_t numOut = out[0].size(), n = x.size();
   if (numOut == 0) return;
-  Shape kept = x.shape;
-  for (size_t i = 0; i < kept.size(); ++i)
-    if (mask[i]) kept[i] = 1;
+  const Shape kept = keptShape(x.shape, mask);
   void* s = ctx.run.stream;
   TempSpace<Dev> meanT(s, size_t(numOut) * sizeof(double)), varT(s, size_t(numOut) * sizeof(double));
   double* mean = meanT.template as<double>();

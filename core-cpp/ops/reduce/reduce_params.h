@@ -93,4 +93,63 @@ struct BackwardCumsumParam {
   }
 };
 
+// ---- host-side plans shared by the CPU computes and the device twins (reduce_device.h) ----
+
+// x's shape with the masked (reduced) dims set to 1.
+inline Shape keptShape(const Shape& x, const std::vector<bool>& mask) {
+  Shape kept = x;
+  for (size_t i = 0; i < kept.size(); ++i)
+    if (mask[i]) kept[i] = 1;
+  return kept;
+}
+
+// _broadcast_reduced: like's shape with the masked dims set to 1, and how many elements each
+// output folded (the product of the masked dims).
+inline Shape foldedShape(const Shape& l, const std::vector<bool>& mask, int64_t* folded) {
+  Shape kept = l;
+  *folded = 1;
+  for (size_t i = 0; i < l.size(); ++i) {
+    if (!mask[i]) continue;
+    *folded *= l[i];
+    kept[i] = 1;
+  }
+  return kept;
+}
+
+// _reduce_sum_like: the dims of x (shape xs) along which `like` (shape l) was broadcast: leading
+// dims like lacks, and its size-1 dims.
+inline std::vector<bool> sumLikeMask(const Shape& xs, const Shape& l) {
+  const size_t lead = xs.size() - l.size();
+  std::vector<bool> mask(xs.size());
+  for (size_t i = 0; i < mask.size(); ++i) mask[i] = i < lead || l[i - lead] == 1;
+  return mask;
+}
+
+// argmax / argmin: the searched axis must not be empty (unless the output is), nor the whole array.
+inline void checkSearchable(const Shape& in, const std::optional<int>& axis, const char* op) {
+  if (axis && !in.empty()) {
+    int a = checkReduceAxis(*axis, in, op);
+    int64_t others = 1;
+    for (size_t i = 0; i < in.size(); ++i) others *= static_cast<int>(i) == a ? 1 : in[i];
+    IST_CHECK(in[a] > 0 || others == 0, op, "axis",
+              "cannot search along axis " << *axis << " of size 0 (input shape " << shapeString(in) << ")");
+  } else {
+    IST_CHECK(shapeSize(in) > 0, op, "data", "cannot search an empty array of shape " << shapeString(in));
+  }
+}
+
+// The searched array as (outer, R, inner) around the axis (the whole array as R without one).
+inline void searchGeometry(const Shape& s, int64_t size, const std::optional<int>& axis, const char* op,
+                           int64_t* outer, int64_t* R, int64_t* inner) {
+  *outer = 1;
+  *R = size;
+  *inner = 1;
+  if (axis && !s.empty()) {
+    const int a = checkReduceAxis(*axis, s, op);
+    for (int i = 0; i < a; ++i) *outer *= s[i];
+    *R = s[a];
+    for (size_t i = a + 1; i < s.size(); ++i) *inner *= s[i];
+  }
+}
+
 }  // namespace ist

@@ -7,6 +7,7 @@
 #include <vector>
 #include "ops/reduce/reduce_axes.h"
 #include "ops/reduce/reduce_kernel.h"
+#include "ops/reduce/reduce_params.h"
 
 namespace ist {
 namespace {
@@ -76,17 +77,6 @@ Shape searchShape(const Shape& in, const std::optional<int>& axis, bool keepdims
   return out;
 }
 
-void checkSearchable(const Shape& in, const std::optional<int>& axis, const char* op) {
-  if (axis && !in.empty()) {
-    int a = checkReduceAxis(*axis, in, op);
-    int64_t others = 1;
-    for (size_t i = 0; i < in.size(); ++i) others *= static_cast<int>(i) == a ? 1 : in[i];
-    IST_CHECK(in[a] > 0 || others == 0, op, "axis",
-              "cannot search along axis " << *axis << " of size 0 (input shape " << shapeString(in) << ")");
-  } else {
-    IST_CHECK(shapeSize(in) > 0, op, "data", "cannot search an empty array of shape " << shapeString(in));
-  }
-}
 
 template <bool kMax>
 void searchCompute(const NodeAttrs& attrs, const std::optional<int>& axis, const std::vector<TBlob>& in,
@@ -95,15 +85,8 @@ void searchCompute(const NodeAttrs& attrs, const std::optional<int>& axis, const
   if (req[0] == OpReq::kNull) return;
   const TBlob& x = in[0];
   checkSearchable(x.shape, axis, op);
-  int64_t outer = 1, R = x.size(), inner = 1;
-  if (axis && !x.shape.empty()) {
-    int a = checkReduceAxis(*axis, x.shape, op);
-    outer = 1;
-    for (int i = 0; i < a; ++i) outer *= x.shape[i];
-    R = x.shape[a];
-    inner = 1;
-    for (size_t i = a + 1; i < x.shape.size(); ++i) inner *= x.shape[i];
-  }
+  int64_t outer, R, inner;
+  searchGeometry(x.shape, x.size(), axis, op, &outer, &R, &inner);
   if (outer * inner == 0) return;
   IST_TYPE_SWITCH_NUMERIC(x.dtype, DT, op, searchAxis<kMax>(x.data<DT>(), outer, R, inner, out[0].data<DT>(), req[0]));
 }
