@@ -33,7 +33,7 @@ if [[ $STEPS == *lenet* ]]; then
   stamp "lenet done"
 fi
 if [[ $STEPS == *bench* ]]; then
-  timeout ${BENCH_TIMEOUT:-90} node bench/run.mjs --quick --only W1,W3,W5 --columns iso-gpu,torch-cuda --out "$OUT/bench-gpu.json" \
+  timeout ${BENCH_TIMEOUT:-90} node bench/run.mjs --quick --only ${BENCH_ONLY:-W1,W3,W5} --columns iso-gpu,torch-cuda --out "$OUT/bench-gpu.json" \
     > "$OUT/bench-gpu.log" 2>&1
   stamp "bench done"
 fi

@@ -61,20 +61,24 @@ inline DevGeom devGeom(const Geom& g) {
 }
 
 // col[i] for i over (image*channel, kernel offset, window position) of consecutive images.
+// Index arithmetic in I: int32_t when every index fits (the divisions dominate this kernel on a
+// GPU, and 32-bit ones cost a fraction of 64-bit ones), int64_t otherwise.
+template <typename I>
 struct Im2colMap {
   template <typename T>
-  ISTX static void Map(int64_t i, T* col, const T* img, DevGeom g) {
-    const int64_t o = i % g.outSz, r = i / g.outSz;
-    const int64_t kk = r % g.K, nc = r / g.K;
-    const int64_t ow = o % g.out[2], oh = (o / g.out[2]) % g.out[1], od = o / (g.out[2] * g.out[1]);
-    const int64_t kw = kk % g.k[2], kh = (kk / g.k[2]) % g.k[1], kd = kk / (g.k[2] * g.k[1]);
-    const int64_t id = od * g.s[0] - g.p[0] + kd * g.d[0];
-    const int64_t ih = oh * g.s[1] - g.p[1] + kh * g.d[1];
-    const int64_t iw = ow * g.s[2] - g.p[2] + kw * g.d[2];
+  ISTX static void Map(int64_t idx, T* col, const T* img, DevGeom g) {
+    const I i = I(idx), outSz = I(g.outSz), K = I(g.K);
+    const I o = i % outSz, r = i / outSz;
+    const I kk = r % K, nc = r / K;
+    const I ow = o % I(g.out[2]), oh = (o / I(g.out[2])) % I(g.out[1]), od = o / (I(g.out[2]) * I(g.out[1]));
+    const I kw = kk % I(g.k[2]), kh = (kk / I(g.k[2])) % I(g.k[1]), kd = kk / (I(g.k[2]) * I(g.k[1]));
+    const I id = od * I(g.s[0]) - I(g.p[0]) + kd * I(g.d[0]);
+    const I ih = oh * I(g.s[1]) - I(g.p[1]) + kh * I(g.d[1]);
+    const I iw = ow * I(g.s[2]) - I(g.p[2]) + kw * I(g.d[2]);
     T v = T(0);
-    if (id >= 0 && id < g.in[0] && ih >= 0 && ih < g.in[1] && iw >= 0 && iw < g.in[2])
-      v = img[nc * g.inSz + (id * g.in[1] + ih) * g.in[2] + iw];
-    col[i] = v;
+    if (id >= 0 && id < I(g.in[0]) && ih >= 0 && ih < I(g.in[1]) && iw >= 0 && iw < I(g.in[2]))
+      v = img[nc * I(g.inSz) + (id * I(g.in[1]) + ih) * I(g.in[2]) + iw];
+    col[idx] = v;
   }
 };
 
@@ -117,7 +121,14 @@ struct Col2imGatherMap {
 
 template <typename Dev, typename T>
 void im2colDev(const OpContext& ctx, const T* img, int64_t images, int64_t channels, const DevGeom& g, T* col) {
-  DeviceKernel<Im2colMap, Dev>::launch(ctx.run.stream, images * channels * g.K * g.outSz, 4, col, img, g);
+  const int64_t n = images * channels * g.K * g.outSz;
+  // Every index the map forms (column entries, image offsets incl. padding overhang) stays below these.
+  const int64_t maxIndex = std::max(n, images * channels * g.inSz + g.inSz);
+  if (maxIndex < (int64_t(1) << 31)) {
+    DeviceKernel<Im2colMap<int32_t>, Dev>::launch(ctx.run.stream, n, 4, col, img, g);
+  } else {
+    DeviceKernel<Im2colMap<int64_t>, Dev>::launch(ctx.run.stream, n, 4, col, img, g);
+  }
 }
 
 // img (=|+=) col2im(col) for `images` consecutive images of `channels` channels.
