@@ -18,3 +18,7 @@ export * as nd from './ndarray/nd.js';
 export * as random from './ndarray/random.js';
 export * as autograd from './autograd/autograd.js';
 export * as operator from './ops/operator.js';
+/* ---- optimizer ---- */
+export * as optimizer from './optimizer/index.js';
+export * as lr_scheduler from './lr_scheduler/index.js';
+export * as lrScheduler from './lr_scheduler/index.js';

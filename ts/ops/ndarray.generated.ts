@@ -1697,6 +1697,73 @@ export function _CustomFunctionBackward(...args: unknown[]): NDArray | NDArray[]
   return callOp(S__CustomFunctionBackward, args);
 }
 
+/** Options of {@link _adamw_update}. */
+export interface AdamwUpdateOptions {
+  /**
+   * Learning rate of the Adam step (multiplied by eta).
+   * (MXNet: `lr`, float)
+   */
+  lr: number;
+  /**
+   * Decay of the first-moment estimate.
+   * Default: `0.8999999761581421`
+   * (MXNet: `beta1`, float)
+   */
+  beta1?: number;
+  /**
+   * Decay of the second-moment estimate.
+   * Default: `0.9990000128746033`
+   * (MXNet: `beta2`, float)
+   */
+  beta2?: number;
+  /**
+   * Added to sqrt(var) in the denominator.
+   * Default: `9.99999993922529e-09`
+   * (MXNet: `epsilon`, float)
+   */
+  epsilon?: number;
+  /**
+   * Decoupled weight decay: eta * wd * weight is subtracted, apart from the Adam step.
+   * Default: `0`
+   * (MXNet: `wd`, float)
+   */
+  wd?: number;
+  /**
+   * Schedule multiplier of the whole step (decay included).
+   * (MXNet: `eta`, float)
+   */
+  eta: number;
+  /**
+   * Clips the rescaled gradient to [-clip_gradient, clip_gradient]; negative: no clipping.
+   * Default: `-1`
+   * (MXNet: `clip_gradient`, float)
+   */
+  clipGradient?: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__adamw_update: OpSpec = { name: '_adamw_update', inputs: 5 };
+
+/**
+ * AdamW step (decoupled weight decay): g = clip(rescale_grad*grad); the moments update as in adam_update; weight -= eta * (lr * mean / (sqrt(var) + epsilon) + wd * weight). rescale_grad is a one-element float32 array; when it is 0, NaN or infinite the step is skipped.
+ *
+ * MXNet operator `_adamw_update`.
+ * @param weight input `weight`
+ * @param grad input `grad`
+ * @param mean input `mean`
+ * @param input input `var`
+ * @param rescale_grad input `rescale_grad`
+ * @example
+ * ```ts
+ * const y = nd._adamw_update(weight, grad, mean, x, rescale_grad, { lr: 1, eta: 1 });
+ * ```
+ */
+export function _adamw_update(weight: NDArray, grad: NDArray, mean: NDArray, input3: NDArray, rescale_grad: NDArray, opts: AdamwUpdateOptions): NDArray;
+export function _adamw_update(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__adamw_update, args);
+}
+
 /** Options of {@link _arange}. */
 export interface ArangeOpOptions {
   /**
@@ -3442,6 +3509,74 @@ export function _mod_scalar(...args: unknown[]): NDArray | NDArray[] {
 }
 export { _mod_scalar as _ModScalar };
 
+/** Options of {@link _mp_adamw_update}. */
+export interface MpAdamwUpdateOptions {
+  /**
+   * Learning rate of the Adam step (multiplied by eta).
+   * (MXNet: `lr`, float)
+   */
+  lr: number;
+  /**
+   * Decay of the first-moment estimate.
+   * Default: `0.8999999761581421`
+   * (MXNet: `beta1`, float)
+   */
+  beta1?: number;
+  /**
+   * Decay of the second-moment estimate.
+   * Default: `0.9990000128746033`
+   * (MXNet: `beta2`, float)
+   */
+  beta2?: number;
+  /**
+   * Added to sqrt(var) in the denominator.
+   * Default: `9.99999993922529e-09`
+   * (MXNet: `epsilon`, float)
+   */
+  epsilon?: number;
+  /**
+   * Decoupled weight decay: eta * wd * weight is subtracted, apart from the Adam step.
+   * Default: `0`
+   * (MXNet: `wd`, float)
+   */
+  wd?: number;
+  /**
+   * Schedule multiplier of the whole step (decay included).
+   * (MXNet: `eta`, float)
+   */
+  eta: number;
+  /**
+   * Clips the rescaled gradient to [-clip_gradient, clip_gradient]; negative: no clipping.
+   * Default: `-1`
+   * (MXNet: `clip_gradient`, float)
+   */
+  clipGradient?: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__mp_adamw_update: OpSpec = { name: '_mp_adamw_update', inputs: 6 };
+
+/**
+ * Multi-precision _adamw_update: mean, var and the master copy weight32 are float32 and updated in place; the output gets the new weight in the weight's dtype.
+ *
+ * MXNet operator `_mp_adamw_update`.
+ * @param weight input `weight`
+ * @param grad input `grad`
+ * @param mean input `mean`
+ * @param input input `var`
+ * @param weight32 input `weight32`
+ * @param rescale_grad input `rescale_grad`
+ * @example
+ * ```ts
+ * const y = nd._mp_adamw_update(weight, grad, mean, x, weight32, rescale_grad, { lr: 1, eta: 1 });
+ * ```
+ */
+export function _mp_adamw_update(weight: NDArray, grad: NDArray, mean: NDArray, input3: NDArray, weight32: NDArray, rescale_grad: NDArray, opts: MpAdamwUpdateOptions): NDArray;
+export function _mp_adamw_update(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__mp_adamw_update, args);
+}
+
 /** Options of {@link _mul_scalar}. */
 export interface MulScalarOptions {
   /**
@@ -5097,6 +5232,198 @@ export function abs(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S_abs, args);
 }
 
+/** Options of {@link adadelta_update}. */
+export interface AdadeltaUpdateOptions {
+  /**
+   * Learning rate (scales the AdaDelta step).
+   * Default: `1`
+   * (MXNet: `lr`, float)
+   */
+  lr?: number;
+  /**
+   * Decay of the running means of squared gradients and squared steps.
+   * Default: `0.8999999761581421`
+   * (MXNet: `rho`, float)
+   */
+  rho?: number;
+  /**
+   * Added inside both square roots.
+   * Default: `9.999999747378752e-06`
+   * (MXNet: `epsilon`, float)
+   */
+  epsilon?: number;
+  /**
+   * Weight decay: an L2 penalty on the weights, scaled by the learning rate.
+   * Default: `0`
+   * (MXNet: `wd`, float)
+   */
+  wd?: number;
+  /**
+   * Multiplies the gradient before anything else (often 1 / batch_size).
+   * Default: `1`
+   * (MXNet: `rescale_grad`, float)
+   */
+  rescaleGrad?: number;
+  /**
+   * Clips the rescaled gradient to [-clip_gradient, clip_gradient]; negative: no clipping.
+   * Default: `-1`
+   * (MXNet: `clip_gradient`, float)
+   */
+  clipGradient?: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_adadelta_update: OpSpec = { name: 'adadelta_update', inputs: 4 };
+
+/**
+ * AdaDelta step: g = clip(rescale_grad*grad) + wd*weight; acc_g = rho*acc_g + (1-rho)*g^2; d = sqrt(acc_delta + epsilon) / sqrt(acc_g + epsilon) * g; acc_delta = rho*acc_delta + (1-rho)*d^2; weight -= lr * d (acc_g and acc_delta updated in place).
+ *
+ * MXNet operator `adadelta_update`.
+ * @param weight input `weight`
+ * @param grad input `grad`
+ * @param acc_g input `acc_g`
+ * @param acc_delta input `acc_delta`
+ * @example
+ * ```ts
+ * const y = nd.adadelta_update(weight, grad, acc_g, acc_delta);
+ * ```
+ */
+export function adadelta_update(weight: NDArray, grad: NDArray, acc_g: NDArray, acc_delta: NDArray, opts?: AdadeltaUpdateOptions): NDArray;
+export function adadelta_update(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_adadelta_update, args);
+}
+export { adadelta_update as adadeltaUpdate };
+
+/** Options of {@link adagrad_update}. */
+export interface AdagradUpdateOptions {
+  /**
+   * Learning rate.
+   * (MXNet: `lr`, float)
+   */
+  lr: number;
+  /**
+   * Added to the history inside the square root.
+   * Default: `1.0000000116860974e-07`
+   * (MXNet: `epsilon`, float)
+   */
+  epsilon?: number;
+  /**
+   * Weight decay: an L2 penalty on the weights, scaled by the learning rate.
+   * Default: `0`
+   * (MXNet: `wd`, float)
+   */
+  wd?: number;
+  /**
+   * Multiplies the gradient before anything else (often 1 / batch_size).
+   * Default: `1`
+   * (MXNet: `rescale_grad`, float)
+   */
+  rescaleGrad?: number;
+  /**
+   * Clips the rescaled gradient to [-clip_gradient, clip_gradient]; negative: no clipping.
+   * Default: `-1`
+   * (MXNet: `clip_gradient`, float)
+   */
+  clipGradient?: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_adagrad_update: OpSpec = { name: 'adagrad_update', inputs: 3 };
+
+/**
+ * AdaGrad step: g = clip(rescale_grad*grad); history += g^2; weight -= lr * (g / sqrt(history + epsilon) + wd*weight) (history updated in place).
+ *
+ * MXNet operator `adagrad_update` (aliases: _sparse_adagrad_update).
+ * @param weight input `weight`
+ * @param grad input `grad`
+ * @param history input `history`
+ * @example
+ * ```ts
+ * const y = nd.adagrad_update(weight, grad, history, { lr: 1 });
+ * ```
+ */
+export function adagrad_update(weight: NDArray, grad: NDArray, history: NDArray, opts: AdagradUpdateOptions): NDArray;
+export function adagrad_update(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_adagrad_update, args);
+}
+export { adagrad_update as _sparse_adagrad_update, adagrad_update as adagradUpdate };
+
+/** Options of {@link adam_update}. */
+export interface AdamUpdateOptions {
+  /**
+   * Learning rate (bias corrections are folded in by the caller).
+   * (MXNet: `lr`, float)
+   */
+  lr: number;
+  /**
+   * Decay of the first-moment estimate.
+   * Default: `0.8999999761581421`
+   * (MXNet: `beta1`, float)
+   */
+  beta1?: number;
+  /**
+   * Decay of the second-moment estimate.
+   * Default: `0.9990000128746033`
+   * (MXNet: `beta2`, float)
+   */
+  beta2?: number;
+  /**
+   * Added to sqrt(var) in the denominator.
+   * Default: `9.99999993922529e-09`
+   * (MXNet: `epsilon`, float)
+   */
+  epsilon?: number;
+  /**
+   * Weight decay: an L2 penalty on the weights, scaled by the learning rate.
+   * Default: `0`
+   * (MXNet: `wd`, float)
+   */
+  wd?: number;
+  /**
+   * Multiplies the gradient before anything else (often 1 / batch_size).
+   * Default: `1`
+   * (MXNet: `rescale_grad`, float)
+   */
+  rescaleGrad?: number;
+  /**
+   * Clips the rescaled gradient to [-clip_gradient, clip_gradient]; negative: no clipping.
+   * Default: `-1`
+   * (MXNet: `clip_gradient`, float)
+   */
+  clipGradient?: number;
+  /**
+   * Row-sparse lazy updates in MXNet; every array here is dense, so it has no effect.
+   * Default: `True`
+   * (MXNet: `lazy_update`, boolean)
+   */
+  lazyUpdate?: boolean;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_adam_update: OpSpec = { name: 'adam_update', inputs: 4 };
+
+/**
+ * Adam step: g = clip(rescale_grad*grad + wd*weight); mean = beta1*mean + (1-beta1)*g; var = beta2*var + (1-beta2)*g^2; weight -= lr * mean / (sqrt(var) + epsilon). Bias correction is folded into lr by the caller (mean and var updated in place).
+ *
+ * MXNet operator `adam_update`.
+ * @param weight input `weight`
+ * @param grad input `grad`
+ * @param mean input `mean`
+ * @param input input `var`
+ * @example
+ * ```ts
+ * const y = nd.adam_update(weight, grad, mean, x, { lr: 1 });
+ * ```
+ */
+export function adam_update(weight: NDArray, grad: NDArray, mean: NDArray, input3: NDArray, opts: AdamUpdateOptions): NDArray;
+export function adam_update(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_adam_update, args);
+}
+export { adam_update as adamUpdate };
+
 /** Options of {@link add_n}. */
 export interface AddNOptions {
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -6597,6 +6924,68 @@ export function floor(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S_floor, args);
 }
 
+/** Options of {@link ftrl_update}. */
+export interface FtrlUpdateOptions {
+  /**
+   * Learning rate.
+   * (MXNet: `lr`, float)
+   */
+  lr: number;
+  /**
+   * L1 regularisation strength.
+   * Default: `0.009999999776482582`
+   * (MXNet: `lamda1`, float)
+   */
+  lamda1?: number;
+  /**
+   * Per-coordinate learning-rate offset.
+   * Default: `1`
+   * (MXNet: `beta`, float)
+   */
+  beta?: number;
+  /**
+   * Weight decay: an L2 penalty on the weights, scaled by the learning rate.
+   * Default: `0`
+   * (MXNet: `wd`, float)
+   */
+  wd?: number;
+  /**
+   * Multiplies the gradient before anything else (often 1 / batch_size).
+   * Default: `1`
+   * (MXNet: `rescale_grad`, float)
+   */
+  rescaleGrad?: number;
+  /**
+   * Clips the rescaled gradient to [-clip_gradient, clip_gradient]; negative: no clipping.
+   * Default: `-1`
+   * (MXNet: `clip_gradient`, float)
+   */
+  clipGradient?: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_ftrl_update: OpSpec = { name: 'ftrl_update', inputs: 4 };
+
+/**
+ * FTRL-proximal step: with g = clip(rescale_grad*grad), z += g - (sqrt(n + g^2) - sqrt(n)) * weight / lr and n += g^2; weight = (sign(z)*lamda1 - z) / ((beta + sqrt(n)) / lr + wd) where |z| > lamda1, else 0 (z and n updated in place).
+ *
+ * MXNet operator `ftrl_update`.
+ * @param weight input `weight`
+ * @param grad input `grad`
+ * @param z input `z`
+ * @param n input `n`
+ * @example
+ * ```ts
+ * const y = nd.ftrl_update(weight, grad, z, n, { lr: 1 });
+ * ```
+ */
+export function ftrl_update(weight: NDArray, grad: NDArray, z: NDArray, n: NDArray, opts: FtrlUpdateOptions): NDArray;
+export function ftrl_update(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_ftrl_update, args);
+}
+export { ftrl_update as ftrlUpdate };
+
 /** Options of {@link gamma}. */
 export interface GammaOptions {
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -6800,6 +7189,123 @@ export function khatri_rao(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S_khatri_rao, args);
 }
 export { khatri_rao as khatriRao };
+
+/** Options of {@link lamb_update_phase1}. */
+export interface LambUpdatePhase1Options {
+  /**
+   * Decay of the first-moment estimate.
+   * Default: `0.8999999761581421`
+   * (MXNet: `beta1`, float)
+   */
+  beta1?: number;
+  /**
+   * Decay of the second-moment estimate.
+   * Default: `0.9990000128746033`
+   * (MXNet: `beta2`, float)
+   */
+  beta2?: number;
+  /**
+   * Added to sqrt(var) in the denominator.
+   * Default: `9.999999974752427e-07`
+   * (MXNet: `epsilon`, float)
+   */
+  epsilon?: number;
+  /**
+   * This weight's update count (1 at the first step).
+   * (MXNet: `t`, int)
+   */
+  t: number;
+  /**
+   * Divide the moments by 1 - beta^t.
+   * Default: `True`
+   * (MXNet: `bias_correction`, boolean)
+   */
+  biasCorrection?: boolean;
+  /**
+   * Weight decay added to the direction: g += wd * weight.
+   * (MXNet: `wd`, float)
+   */
+  wd: number;
+  /**
+   * Multiplies the gradient before anything else (often 1 / batch_size).
+   * Default: `1`
+   * (MXNet: `rescale_grad`, float)
+   */
+  rescaleGrad?: number;
+  /**
+   * Clips the rescaled gradient to [-clip_gradient, clip_gradient]; negative: no clipping.
+   * Default: `-1`
+   * (MXNet: `clip_gradient`, float)
+   */
+  clipGradient?: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_lamb_update_phase1: OpSpec = { name: 'lamb_update_phase1', inputs: 4 };
+
+/**
+ * LAMB, phase 1: updates mean and var in place as Adam does (g = clip(rescale_grad*grad)) and returns the direction mean^ / (sqrt(var^) + epsilon) + wd*weight, with bias-corrected moments when bias_correction. Phase 2 takes it with the norms of weight and direction.
+ *
+ * MXNet operator `lamb_update_phase1`.
+ * @param weight input `weight`
+ * @param grad input `grad`
+ * @param mean input `mean`
+ * @param input input `var`
+ * @example
+ * ```ts
+ * const y = nd.lamb_update_phase1(weight, grad, mean, x, { t: 1, wd: 1 });
+ * ```
+ */
+export function lamb_update_phase1(weight: NDArray, grad: NDArray, mean: NDArray, input3: NDArray, opts: LambUpdatePhase1Options): NDArray;
+export function lamb_update_phase1(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_lamb_update_phase1, args);
+}
+export { lamb_update_phase1 as lambUpdatePhase1 };
+
+/** Options of {@link lamb_update_phase2}. */
+export interface LambUpdatePhase2Options {
+  /**
+   * Learning rate.
+   * (MXNet: `lr`, float)
+   */
+  lr: number;
+  /**
+   * Lower limit of the weight norm r1; negative: none.
+   * Default: `-1`
+   * (MXNet: `lower_bound`, float)
+   */
+  lowerBound?: number;
+  /**
+   * Upper limit of the weight norm r1; negative: none.
+   * Default: `-1`
+   * (MXNet: `upper_bound`, float)
+   */
+  upperBound?: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_lamb_update_phase2: OpSpec = { name: 'lamb_update_phase2', inputs: 4 };
+
+/**
+ * LAMB, phase 2: weight -= lr * (r1 / r2) * g, where r1 = ||weight|| (clamped to [lower_bound, upper_bound] when those are >= 0) and r2 = ||g|| are one-element arrays; the ratio is 1 when either norm is 0.
+ *
+ * MXNet operator `lamb_update_phase2`.
+ * @param weight input `weight`
+ * @param g input `g`
+ * @param r1 input `r1`
+ * @param r2 input `r2`
+ * @example
+ * ```ts
+ * const y = nd.lamb_update_phase2(weight, g, r1, r2, { lr: 1 });
+ * ```
+ */
+export function lamb_update_phase2(weight: NDArray, g: NDArray, r1: NDArray, r2: NDArray, opts: LambUpdatePhase2Options): NDArray;
+export function lamb_update_phase2(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_lamb_update_phase2, args);
+}
+export { lamb_update_phase2 as lambUpdatePhase2 };
 
 /** Options of {@link log}. */
 export interface LogOptions {
@@ -7153,6 +7659,365 @@ export function moments(data: NDArray, opts?: MomentsOptions): NDArray[];
 export function moments(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S_moments, args);
 }
+
+/** Options of {@link mp_lamb_update_phase1}. */
+export interface MpLambUpdatePhase1Options {
+  /**
+   * Decay of the first-moment estimate.
+   * Default: `0.8999999761581421`
+   * (MXNet: `beta1`, float)
+   */
+  beta1?: number;
+  /**
+   * Decay of the second-moment estimate.
+   * Default: `0.9990000128746033`
+   * (MXNet: `beta2`, float)
+   */
+  beta2?: number;
+  /**
+   * Added to sqrt(var) in the denominator.
+   * Default: `9.999999974752427e-07`
+   * (MXNet: `epsilon`, float)
+   */
+  epsilon?: number;
+  /**
+   * This weight's update count (1 at the first step).
+   * (MXNet: `t`, int)
+   */
+  t: number;
+  /**
+   * Divide the moments by 1 - beta^t.
+   * Default: `True`
+   * (MXNet: `bias_correction`, boolean)
+   */
+  biasCorrection?: boolean;
+  /**
+   * Weight decay added to the direction: g += wd * weight.
+   * (MXNet: `wd`, float)
+   */
+  wd: number;
+  /**
+   * Multiplies the gradient before anything else (often 1 / batch_size).
+   * Default: `1`
+   * (MXNet: `rescale_grad`, float)
+   */
+  rescaleGrad?: number;
+  /**
+   * Clips the rescaled gradient to [-clip_gradient, clip_gradient]; negative: no clipping.
+   * Default: `-1`
+   * (MXNet: `clip_gradient`, float)
+   */
+  clipGradient?: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_mp_lamb_update_phase1: OpSpec = { name: 'mp_lamb_update_phase1', inputs: 5 };
+
+/**
+ * Multi-precision lamb_update_phase1: mean, var and the master copy weight32 are float32; returns the float32 direction.
+ *
+ * MXNet operator `mp_lamb_update_phase1`.
+ * @param weight input `weight`
+ * @param grad input `grad`
+ * @param mean input `mean`
+ * @param input input `var`
+ * @param weight32 input `weight32`
+ * @example
+ * ```ts
+ * const y = nd.mp_lamb_update_phase1(weight, grad, mean, x, weight32, { t: 1, wd: 1 });
+ * ```
+ */
+export function mp_lamb_update_phase1(weight: NDArray, grad: NDArray, mean: NDArray, input3: NDArray, weight32: NDArray, opts: MpLambUpdatePhase1Options): NDArray;
+export function mp_lamb_update_phase1(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_mp_lamb_update_phase1, args);
+}
+export { mp_lamb_update_phase1 as mpLambUpdatePhase1 };
+
+/** Options of {@link mp_lamb_update_phase2}. */
+export interface MpLambUpdatePhase2Options {
+  /**
+   * Learning rate.
+   * (MXNet: `lr`, float)
+   */
+  lr: number;
+  /**
+   * Lower limit of the weight norm r1; negative: none.
+   * Default: `-1`
+   * (MXNet: `lower_bound`, float)
+   */
+  lowerBound?: number;
+  /**
+   * Upper limit of the weight norm r1; negative: none.
+   * Default: `-1`
+   * (MXNet: `upper_bound`, float)
+   */
+  upperBound?: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_mp_lamb_update_phase2: OpSpec = { name: 'mp_lamb_update_phase2', inputs: 5 };
+
+/**
+ * Multi-precision lamb_update_phase2: the step is taken on the float32 master copy weight32 (updated in place); g, r1 and r2 are float32.
+ *
+ * MXNet operator `mp_lamb_update_phase2`.
+ * @param weight input `weight`
+ * @param g input `g`
+ * @param r1 input `r1`
+ * @param r2 input `r2`
+ * @param weight32 input `weight32`
+ * @example
+ * ```ts
+ * const y = nd.mp_lamb_update_phase2(weight, g, r1, r2, weight32, { lr: 1 });
+ * ```
+ */
+export function mp_lamb_update_phase2(weight: NDArray, g: NDArray, r1: NDArray, r2: NDArray, weight32: NDArray, opts: MpLambUpdatePhase2Options): NDArray;
+export function mp_lamb_update_phase2(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_mp_lamb_update_phase2, args);
+}
+export { mp_lamb_update_phase2 as mpLambUpdatePhase2 };
+
+/** Options of {@link mp_nag_mom_update}. */
+export interface MpNagMomUpdateOptions {
+  /**
+   * Learning rate.
+   * (MXNet: `lr`, float)
+   */
+  lr: number;
+  /**
+   * Decay of the momentum state at each step.
+   * Default: `0`
+   * (MXNet: `momentum`, float)
+   */
+  momentum?: number;
+  /**
+   * Weight decay: an L2 penalty on the weights, scaled by the learning rate.
+   * Default: `0`
+   * (MXNet: `wd`, float)
+   */
+  wd?: number;
+  /**
+   * Multiplies the gradient before anything else (often 1 / batch_size).
+   * Default: `1`
+   * (MXNet: `rescale_grad`, float)
+   */
+  rescaleGrad?: number;
+  /**
+   * Clips the rescaled gradient to [-clip_gradient, clip_gradient]; negative: no clipping.
+   * Default: `-1`
+   * (MXNet: `clip_gradient`, float)
+   */
+  clipGradient?: number;
+  /**
+   * Row-sparse lazy updates in MXNet; every array here is dense, so it has no effect.
+   * Default: `True`
+   * (MXNet: `lazy_update`, boolean)
+   */
+  lazyUpdate?: boolean;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_mp_nag_mom_update: OpSpec = { name: 'mp_nag_mom_update', inputs: 4 };
+
+/**
+ * Multi-precision nag_mom_update: momentum and master copy weight32 are float32 and updated in place; the output gets the new weight in the weight's dtype.
+ *
+ * MXNet operator `mp_nag_mom_update`.
+ * @param weight input `weight`
+ * @param grad input `grad`
+ * @param mom input `mom`
+ * @param weight32 input `weight32`
+ * @example
+ * ```ts
+ * const y = nd.mp_nag_mom_update(weight, grad, mom, weight32, { lr: 1 });
+ * ```
+ */
+export function mp_nag_mom_update(weight: NDArray, grad: NDArray, mom: NDArray, weight32: NDArray, opts: MpNagMomUpdateOptions): NDArray;
+export function mp_nag_mom_update(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_mp_nag_mom_update, args);
+}
+export { mp_nag_mom_update as mpNagMomUpdate };
+
+/** Options of {@link mp_sgd_mom_update}. */
+export interface MpSgdMomUpdateOptions {
+  /**
+   * Learning rate.
+   * (MXNet: `lr`, float)
+   */
+  lr: number;
+  /**
+   * Decay of the momentum state at each step.
+   * Default: `0`
+   * (MXNet: `momentum`, float)
+   */
+  momentum?: number;
+  /**
+   * Weight decay: an L2 penalty on the weights, scaled by the learning rate.
+   * Default: `0`
+   * (MXNet: `wd`, float)
+   */
+  wd?: number;
+  /**
+   * Multiplies the gradient before anything else (often 1 / batch_size).
+   * Default: `1`
+   * (MXNet: `rescale_grad`, float)
+   */
+  rescaleGrad?: number;
+  /**
+   * Clips the rescaled gradient to [-clip_gradient, clip_gradient]; negative: no clipping.
+   * Default: `-1`
+   * (MXNet: `clip_gradient`, float)
+   */
+  clipGradient?: number;
+  /**
+   * Row-sparse lazy updates in MXNet; every array here is dense, so it has no effect.
+   * Default: `True`
+   * (MXNet: `lazy_update`, boolean)
+   */
+  lazyUpdate?: boolean;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_mp_sgd_mom_update: OpSpec = { name: 'mp_sgd_mom_update', inputs: 4 };
+
+/**
+ * Multi-precision sgd_mom_update: momentum and master copy weight32 are float32 and updated in place; the output gets the new weight in the weight's dtype.
+ *
+ * MXNet operator `mp_sgd_mom_update`.
+ * @param weight input `weight`
+ * @param grad input `grad`
+ * @param mom input `mom`
+ * @param weight32 input `weight32`
+ * @example
+ * ```ts
+ * const y = nd.mp_sgd_mom_update(weight, grad, mom, weight32, { lr: 1 });
+ * ```
+ */
+export function mp_sgd_mom_update(weight: NDArray, grad: NDArray, mom: NDArray, weight32: NDArray, opts: MpSgdMomUpdateOptions): NDArray;
+export function mp_sgd_mom_update(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_mp_sgd_mom_update, args);
+}
+export { mp_sgd_mom_update as mpSgdMomUpdate };
+
+/** Options of {@link mp_sgd_update}. */
+export interface MpSgdUpdateOptions {
+  /**
+   * Learning rate.
+   * (MXNet: `lr`, float)
+   */
+  lr: number;
+  /**
+   * Weight decay: an L2 penalty on the weights, scaled by the learning rate.
+   * Default: `0`
+   * (MXNet: `wd`, float)
+   */
+  wd?: number;
+  /**
+   * Multiplies the gradient before anything else (often 1 / batch_size).
+   * Default: `1`
+   * (MXNet: `rescale_grad`, float)
+   */
+  rescaleGrad?: number;
+  /**
+   * Clips the rescaled gradient to [-clip_gradient, clip_gradient]; negative: no clipping.
+   * Default: `-1`
+   * (MXNet: `clip_gradient`, float)
+   */
+  clipGradient?: number;
+  /**
+   * Row-sparse lazy updates in MXNet; every array here is dense, so it has no effect.
+   * Default: `True`
+   * (MXNet: `lazy_update`, boolean)
+   */
+  lazyUpdate?: boolean;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_mp_sgd_update: OpSpec = { name: 'mp_sgd_update', inputs: 3 };
+
+/**
+ * Multi-precision sgd_update: the step is taken on the float32 master copy weight32 (updated in place) and its value cast to the weight's dtype (e.g. float16).
+ *
+ * MXNet operator `mp_sgd_update`.
+ * @param weight input `weight`
+ * @param grad input `grad`
+ * @param weight32 input `weight32`
+ * @example
+ * ```ts
+ * const y = nd.mp_sgd_update(weight, grad, weight32, { lr: 1 });
+ * ```
+ */
+export function mp_sgd_update(weight: NDArray, grad: NDArray, weight32: NDArray, opts: MpSgdUpdateOptions): NDArray;
+export function mp_sgd_update(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_mp_sgd_update, args);
+}
+export { mp_sgd_update as mpSgdUpdate };
+
+/** Options of {@link nag_mom_update}. */
+export interface NagMomUpdateOptions {
+  /**
+   * Learning rate.
+   * (MXNet: `lr`, float)
+   */
+  lr: number;
+  /**
+   * Decay of the momentum state at each step.
+   * Default: `0`
+   * (MXNet: `momentum`, float)
+   */
+  momentum?: number;
+  /**
+   * Weight decay: an L2 penalty on the weights, scaled by the learning rate.
+   * Default: `0`
+   * (MXNet: `wd`, float)
+   */
+  wd?: number;
+  /**
+   * Multiplies the gradient before anything else (often 1 / batch_size).
+   * Default: `1`
+   * (MXNet: `rescale_grad`, float)
+   */
+  rescaleGrad?: number;
+  /**
+   * Clips the rescaled gradient to [-clip_gradient, clip_gradient]; negative: no clipping.
+   * Default: `-1`
+   * (MXNet: `clip_gradient`, float)
+   */
+  clipGradient?: number;
+  /**
+   * Row-sparse lazy updates in MXNet; every array here is dense, so it has no effect.
+   * Default: `True`
+   * (MXNet: `lazy_update`, boolean)
+   */
+  lazyUpdate?: boolean;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_nag_mom_update: OpSpec = { name: 'nag_mom_update', inputs: 3 };
+
+/**
+ * Nesterov momentum step: with g = clip(rescale_grad*grad) + wd*weight, mom = momentum*mom - lr*g and weight += momentum*mom - lr*g (mom updated in place).
+ *
+ * MXNet operator `nag_mom_update`.
+ * @param weight input `weight`
+ * @param grad input `grad`
+ * @param mom input `mom`
+ * @example
+ * ```ts
+ * const y = nd.nag_mom_update(weight, grad, mom, { lr: 1 });
+ * ```
+ */
+export function nag_mom_update(weight: NDArray, grad: NDArray, mom: NDArray, opts: NagMomUpdateOptions): NDArray;
+export function nag_mom_update(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_nag_mom_update, args);
+}
+export { nag_mom_update as nagMomUpdate };
 
 /** Options of {@link nanprod}. */
 export interface NanprodOptions {
@@ -7693,6 +8558,148 @@ export function rint(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S_rint, args);
 }
 
+/** Options of {@link rmsprop_update}. */
+export interface RmspropUpdateOptions {
+  /**
+   * Learning rate.
+   * (MXNet: `lr`, float)
+   */
+  lr: number;
+  /**
+   * Decay of the running mean of squared gradients.
+   * Default: `0.949999988079071`
+   * (MXNet: `gamma1`, float)
+   */
+  gamma1?: number;
+  /**
+   * Added inside the square root.
+   * Default: `9.99999993922529e-09`
+   * (MXNet: `epsilon`, float)
+   */
+  epsilon?: number;
+  /**
+   * Weight decay: an L2 penalty on the weights, scaled by the learning rate.
+   * Default: `0`
+   * (MXNet: `wd`, float)
+   */
+  wd?: number;
+  /**
+   * Multiplies the gradient before anything else (often 1 / batch_size).
+   * Default: `1`
+   * (MXNet: `rescale_grad`, float)
+   */
+  rescaleGrad?: number;
+  /**
+   * Clips the rescaled gradient to [-clip_gradient, clip_gradient]; negative: no clipping.
+   * Default: `-1`
+   * (MXNet: `clip_gradient`, float)
+   */
+  clipGradient?: number;
+  /**
+   * Clips the updated weights to [-clip_weights, clip_weights]; negative: no clipping.
+   * Default: `-1`
+   * (MXNet: `clip_weights`, float)
+   */
+  clipWeights?: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_rmsprop_update: OpSpec = { name: 'rmsprop_update', inputs: 3 };
+
+/**
+ * RMSProp step (Tieleman & Hinton): g = clip(rescale_grad*grad + wd*weight); n = (1-gamma1)*g^2 + gamma1*n; weight -= lr * g / sqrt(n + epsilon), then clipped to +-clip_weights when that is >= 0 (n updated in place).
+ *
+ * MXNet operator `rmsprop_update`.
+ * @param weight input `weight`
+ * @param grad input `grad`
+ * @param n input `n`
+ * @example
+ * ```ts
+ * const y = nd.rmsprop_update(weight, grad, n, { lr: 1 });
+ * ```
+ */
+export function rmsprop_update(weight: NDArray, grad: NDArray, n: NDArray, opts: RmspropUpdateOptions): NDArray;
+export function rmsprop_update(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_rmsprop_update, args);
+}
+export { rmsprop_update as rmspropUpdate };
+
+/** Options of {@link rmspropalex_update}. */
+export interface RmspropalexUpdateOptions {
+  /**
+   * Learning rate.
+   * (MXNet: `lr`, float)
+   */
+  lr: number;
+  /**
+   * Decay of the running means of the gradient and its square.
+   * Default: `0.949999988079071`
+   * (MXNet: `gamma1`, float)
+   */
+  gamma1?: number;
+  /**
+   * Momentum of the step.
+   * Default: `0.8999999761581421`
+   * (MXNet: `gamma2`, float)
+   */
+  gamma2?: number;
+  /**
+   * Added inside the square root.
+   * Default: `9.99999993922529e-09`
+   * (MXNet: `epsilon`, float)
+   */
+  epsilon?: number;
+  /**
+   * Weight decay: an L2 penalty on the weights, scaled by the learning rate.
+   * Default: `0`
+   * (MXNet: `wd`, float)
+   */
+  wd?: number;
+  /**
+   * Multiplies the gradient before anything else (often 1 / batch_size).
+   * Default: `1`
+   * (MXNet: `rescale_grad`, float)
+   */
+  rescaleGrad?: number;
+  /**
+   * Clips the rescaled gradient to [-clip_gradient, clip_gradient]; negative: no clipping.
+   * Default: `-1`
+   * (MXNet: `clip_gradient`, float)
+   */
+  clipGradient?: number;
+  /**
+   * Clips the updated weights to [-clip_weights, clip_weights]; negative: no clipping.
+   * Default: `-1`
+   * (MXNet: `clip_weights`, float)
+   */
+  clipWeights?: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_rmspropalex_update: OpSpec = { name: 'rmspropalex_update', inputs: 5 };
+
+/**
+ * Centered RMSProp step (Graves 2013): n and g hold running means of g'^2 and g' (g' = clip(rescale_grad*grad + wd*weight)); delta = gamma2*delta - lr*g' / sqrt(n - g^2 + epsilon); weight += delta (n, g, delta updated in place).
+ *
+ * MXNet operator `rmspropalex_update`.
+ * @param weight input `weight`
+ * @param grad input `grad`
+ * @param n input `n`
+ * @param g input `g`
+ * @param delta input `delta`
+ * @example
+ * ```ts
+ * const y = nd.rmspropalex_update(weight, grad, n, g, delta, { lr: 1 });
+ * ```
+ */
+export function rmspropalex_update(weight: NDArray, grad: NDArray, n: NDArray, g: NDArray, delta: NDArray, opts: RmspropalexUpdateOptions): NDArray;
+export function rmspropalex_update(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_rmspropalex_update, args);
+}
+export { rmspropalex_update as rmspropalexUpdate };
+
 /** Options of {@link round}. */
 export interface RoundOptions {
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -7771,6 +8778,123 @@ export function scatter_nd(...args: unknown[]): NDArray | NDArray[] {
 }
 export { scatter_nd as scatterNd };
 
+/** Options of {@link sgd_mom_update}. */
+export interface SgdMomUpdateOptions {
+  /**
+   * Learning rate.
+   * (MXNet: `lr`, float)
+   */
+  lr: number;
+  /**
+   * Decay of the momentum state at each step.
+   * Default: `0`
+   * (MXNet: `momentum`, float)
+   */
+  momentum?: number;
+  /**
+   * Weight decay: an L2 penalty on the weights, scaled by the learning rate.
+   * Default: `0`
+   * (MXNet: `wd`, float)
+   */
+  wd?: number;
+  /**
+   * Multiplies the gradient before anything else (often 1 / batch_size).
+   * Default: `1`
+   * (MXNet: `rescale_grad`, float)
+   */
+  rescaleGrad?: number;
+  /**
+   * Clips the rescaled gradient to [-clip_gradient, clip_gradient]; negative: no clipping.
+   * Default: `-1`
+   * (MXNet: `clip_gradient`, float)
+   */
+  clipGradient?: number;
+  /**
+   * Row-sparse lazy updates in MXNet; every array here is dense, so it has no effect.
+   * Default: `True`
+   * (MXNet: `lazy_update`, boolean)
+   */
+  lazyUpdate?: boolean;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_sgd_mom_update: OpSpec = { name: 'sgd_mom_update', inputs: 3 };
+
+/**
+ * SGD step with momentum: mom = momentum*mom - lr*wd*weight - lr*clip(rescale_grad*grad); weight += mom. The momentum state (the third input) is updated in place.
+ *
+ * MXNet operator `sgd_mom_update`.
+ * @param weight input `weight`
+ * @param grad input `grad`
+ * @param mom input `mom`
+ * @example
+ * ```ts
+ * const y = nd.sgd_mom_update(weight, grad, mom, { lr: 1 });
+ * ```
+ */
+export function sgd_mom_update(weight: NDArray, grad: NDArray, mom: NDArray, opts: SgdMomUpdateOptions): NDArray;
+export function sgd_mom_update(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_sgd_mom_update, args);
+}
+export { sgd_mom_update as sgdMomUpdate };
+
+/** Options of {@link sgd_update}. */
+export interface SgdUpdateOptions {
+  /**
+   * Learning rate.
+   * (MXNet: `lr`, float)
+   */
+  lr: number;
+  /**
+   * Weight decay: an L2 penalty on the weights, scaled by the learning rate.
+   * Default: `0`
+   * (MXNet: `wd`, float)
+   */
+  wd?: number;
+  /**
+   * Multiplies the gradient before anything else (often 1 / batch_size).
+   * Default: `1`
+   * (MXNet: `rescale_grad`, float)
+   */
+  rescaleGrad?: number;
+  /**
+   * Clips the rescaled gradient to [-clip_gradient, clip_gradient]; negative: no clipping.
+   * Default: `-1`
+   * (MXNet: `clip_gradient`, float)
+   */
+  clipGradient?: number;
+  /**
+   * Row-sparse lazy updates in MXNet; every array here is dense, so it has no effect.
+   * Default: `True`
+   * (MXNet: `lazy_update`, boolean)
+   */
+  lazyUpdate?: boolean;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_sgd_update: OpSpec = { name: 'sgd_update', inputs: 2 };
+
+/**
+ * SGD step: weight = (1 - lr*wd) * weight - lr * clip(rescale_grad * grad, clip_gradient).
+ *
+ * Pass the weight as `out` to update it in place.
+ *
+ * MXNet operator `sgd_update`.
+ * @param weight input `weight`
+ * @param grad input `grad`
+ * @example
+ * ```ts
+ * const y = nd.sgd_update(weight, grad, { lr: 1 });
+ * ```
+ */
+export function sgd_update(weight: NDArray, grad: NDArray, opts: SgdUpdateOptions): NDArray;
+export function sgd_update(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_sgd_update, args);
+}
+export { sgd_update as sgdUpdate };
+
 /** Options of {@link shape_array}. */
 export interface ShapeArrayOptions {
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -7842,6 +8966,121 @@ export function sign(data: NDArray, opts?: SignOptions): NDArray;
 export function sign(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S_sign, args);
 }
+
+/** Options of {@link signsgd_update}. */
+export interface SignsgdUpdateOptions {
+  /**
+   * Learning rate.
+   * (MXNet: `lr`, float)
+   */
+  lr: number;
+  /**
+   * Weight decay: an L2 penalty on the weights, scaled by the learning rate.
+   * Default: `0`
+   * (MXNet: `wd`, float)
+   */
+  wd?: number;
+  /**
+   * Multiplies the gradient before anything else (often 1 / batch_size).
+   * Default: `1`
+   * (MXNet: `rescale_grad`, float)
+   */
+  rescaleGrad?: number;
+  /**
+   * Clips the rescaled gradient to [-clip_gradient, clip_gradient]; negative: no clipping.
+   * Default: `-1`
+   * (MXNet: `clip_gradient`, float)
+   */
+  clipGradient?: number;
+  /**
+   * Row-sparse lazy updates in MXNet; every array here is dense, so it has no effect.
+   * Default: `True`
+   * (MXNet: `lazy_update`, boolean)
+   */
+  lazyUpdate?: boolean;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_signsgd_update: OpSpec = { name: 'signsgd_update', inputs: 2 };
+
+/**
+ * signSGD step: weight = (1 - lr*wd) * weight - lr * sign(grad) (rescale_grad and clip_gradient cannot change a sign, so they have no effect).
+ *
+ * MXNet operator `signsgd_update`.
+ * @param weight input `weight`
+ * @param grad input `grad`
+ * @example
+ * ```ts
+ * const y = nd.signsgd_update(weight, grad, { lr: 1 });
+ * ```
+ */
+export function signsgd_update(weight: NDArray, grad: NDArray, opts: SignsgdUpdateOptions): NDArray;
+export function signsgd_update(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_signsgd_update, args);
+}
+export { signsgd_update as signsgdUpdate };
+
+/** Options of {@link signum_update}. */
+export interface SignumUpdateOptions {
+  /**
+   * Learning rate.
+   * (MXNet: `lr`, float)
+   */
+  lr: number;
+  /**
+   * Decay of the momentum state at each step.
+   * Default: `0`
+   * (MXNet: `momentum`, float)
+   */
+  momentum?: number;
+  /**
+   * Weight decay: an L2 penalty on the weights, scaled by the learning rate.
+   * Default: `0`
+   * (MXNet: `wd`, float)
+   */
+  wd?: number;
+  /**
+   * Multiplies the gradient before anything else (often 1 / batch_size).
+   * Default: `1`
+   * (MXNet: `rescale_grad`, float)
+   */
+  rescaleGrad?: number;
+  /**
+   * Clips the rescaled gradient to [-clip_gradient, clip_gradient]; negative: no clipping.
+   * Default: `-1`
+   * (MXNet: `clip_gradient`, float)
+   */
+  clipGradient?: number;
+  /**
+   * Decoupled weight decay (Loshchilov & Hutter): weight *= 1 - lr * wd_lh.
+   * Default: `0`
+   * (MXNet: `wd_lh`, float)
+   */
+  wdLh?: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_signum_update: OpSpec = { name: 'signum_update', inputs: 3 };
+
+/**
+ * Signum step: mom = momentum*mom - (1-momentum)*(wd*weight + clip(rescale_grad*grad)); weight = (1 - lr*wd_lh) * weight + lr * sign(mom) (mom updated in place).
+ *
+ * MXNet operator `signum_update`.
+ * @param weight input `weight`
+ * @param grad input `grad`
+ * @param mom input `mom`
+ * @example
+ * ```ts
+ * const y = nd.signum_update(weight, grad, mom, { lr: 1 });
+ * ```
+ */
+export function signum_update(weight: NDArray, grad: NDArray, mom: NDArray, opts: SignumUpdateOptions): NDArray;
+export function signum_update(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_signum_update, args);
+}
+export { signum_update as signumUpdate };
 
 /** Options of {@link sin}. */
 export interface SinOptions {

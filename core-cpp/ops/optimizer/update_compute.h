@@ -1,0 +1,208 @@
+// Computes of the fused optimizer updates, written once for Dev = cpu and Dev = gpu: each one
+// picks the weight's dtype and launches its Map (update_kernels.h) over the flattened arrays.
+// The .cc files register the cpu instantiations (the CPU and WASM kernels themselves); optimizer.cu
+// attaches the gpu ones. Inputs follow MXNet's order (weight, grad, states..., [weight32]).
+#pragma once
+#include <cmath>
+#include <type_traits>
+#include <vector>
+#include "base/dtype.h"
+#include "kernels/device.h"
+#include "op/registry.h"
+#include "ops/optimizer/params.h"
+#include "ops/optimizer/update_kernels.h"
+
+namespace ist {
+namespace optim {
+
+inline const char* nameOf(const NodeAttrs& a) { return a.op ? a.op->name.c_str() : "optimizer update"; }
+inline int reqInt(const std::vector<OpReq>& req) { return static_cast<int>(req[0]); }
+constexpr int64_t kCost = 12;  // rough scalar operations per element, for the CPU's parallelFor
+template <typename T> using CT = typename ComputeType<T>::type;
+inline float* noMaster() { return nullptr; }
+
+// sgd_update (MP = false) and mp_sgd_update (MP = true: inputs weight, grad, weight32).
+template <typename Dev, bool MP>
+void sgdUpdate(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
+               const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
+  const auto& p = attrs.get<SGDParam>();
+  IST_TYPE_SWITCH_FLOAT(in[0].dtype, T, nameOf(attrs), {
+    using C = CT<T>;
+    DeviceKernel<SgdMap, Dev>::launch(ctx.run.stream, in[0].size(), kCost, out[0].data<T>(), in[0].data<T>(),
+                                      in[1].data<T>(), MP ? in[2].data<float>() : noMaster(), C(p.lr), C(p.wd),
+                                      C(p.rescale_grad), C(p.clip_gradient), reqInt(req));
+  });
+}
+
+// sgd_mom_update / nag_mom_update (MP = false: weight, grad, mom) and their mp_ forms
+// (weight, grad, mom float32, weight32).
+template <typename Dev, typename M, bool MP>
+void momUpdate(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
+               const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
+  const auto& p = attrs.get<SGDMomParam>();
+  IST_TYPE_SWITCH_FLOAT(in[0].dtype, T, nameOf(attrs), {
+    using C = CT<T>;
+    using S = std::conditional_t<MP, float, T>;
+    DeviceKernel<M, Dev>::launch(ctx.run.stream, in[0].size(), kCost, out[0].data<T>(), in[0].data<T>(),
+                                 in[1].data<T>(), in[2].data<S>(), MP ? in[3].data<float>() : noMaster(),
+                                 C(p.lr), C(p.momentum), C(p.wd), C(p.rescale_grad), C(p.clip_gradient),
+                                 reqInt(req));
+  });
+}
+
+template <typename Dev>
+void signSgdUpdate(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
+                   const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
+  const auto& p = attrs.get<SGDParam>();
+  IST_TYPE_SWITCH_FLOAT(in[0].dtype, T, nameOf(attrs), {
+    using C = CT<T>;
+    DeviceKernel<SignSgdMap, Dev>::launch(ctx.run.stream, in[0].size(), kCost, out[0].data<T>(),
+                                          in[0].data<T>(), in[1].data<T>(), C(p.lr), C(p.wd), reqInt(req));
+  });
+}
+
+template <typename Dev>
+void signumUpdate(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
+                  const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
+  const auto& p = attrs.get<SignumParam>();
+  IST_TYPE_SWITCH_FLOAT(in[0].dtype, T, nameOf(attrs), {
+    using C = CT<T>;
+    DeviceKernel<SignumMap, Dev>::launch(ctx.run.stream, in[0].size(), kCost, out[0].data<T>(), in[0].data<T>(),
+                                         in[1].data<T>(), in[2].data<T>(), C(p.lr), C(p.momentum), C(p.wd),
+                                         C(p.rescale_grad), C(p.clip_gradient), C(p.wd_lh), reqInt(req));
+  });
+}
+
+template <typename Dev>
+void adamUpdate(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
+                const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
+  const auto& p = attrs.get<AdamParam>();
+  IST_TYPE_SWITCH_FLOAT(in[0].dtype, T, nameOf(attrs), {
+    using C = CT<T>;
+    DeviceKernel<AdamMap, Dev>::launch(ctx.run.stream, in[0].size(), kCost, out[0].data<T>(), in[0].data<T>(),
+                                       in[1].data<T>(), in[2].data<T>(), in[3].data<T>(), C(p.lr), C(p.beta1),
+                                       C(p.beta2), C(p.epsilon), C(p.wd), C(p.rescale_grad),
+                                       C(p.clip_gradient), reqInt(req));
+  });
+}
+
+// _adamw_update (weight, grad, mean, var, rescale_grad) and _mp_adamw_update (weight, grad,
+// mean, var, weight32, rescale_grad). rescale_grad stays on the device: the Map reads it.
+template <typename Dev, bool MP>
+void adamWUpdate(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
+                 const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
+  const auto& p = attrs.get<AdamWParam>();
+  const float* rescale = in[MP ? 5 : 4].data<float>();
+  IST_TYPE_SWITCH_FLOAT(in[0].dtype, T, nameOf(attrs), {
+    using C = CT<T>;
+    using S = std::conditional_t<MP, float, T>;
+    DeviceKernel<AdamWMap, Dev>::launch(ctx.run.stream, in[0].size(), kCost, out[0].data<T>(), in[0].data<T>(),
+                                        in[1].data<T>(), in[2].data<S>(), in[3].data<S>(),
+                                        MP ? in[4].data<float>() : noMaster(), rescale, C(p.lr), C(p.beta1),
+                                        C(p.beta2), C(p.epsilon), C(p.wd), C(p.eta), C(p.clip_gradient),
+                                        reqInt(req));
+  });
+}
+
+template <typename Dev>
+void rmspropUpdate(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
+                   const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
+  const auto& p = attrs.get<RMSPropParam>();
+  IST_TYPE_SWITCH_FLOAT(in[0].dtype, T, nameOf(attrs), {
+    using C = CT<T>;
+    DeviceKernel<RmsPropMap, Dev>::launch(ctx.run.stream, in[0].size(), kCost, out[0].data<T>(),
+                                          in[0].data<T>(), in[1].data<T>(), in[2].data<T>(), C(p.lr),
+                                          C(p.gamma1), C(p.epsilon), C(p.wd), C(p.rescale_grad),
+                                          C(p.clip_gradient), C(p.clip_weights), reqInt(req));
+  });
+}
+
+template <typename Dev>
+void rmspropAlexUpdate(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
+                       const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
+  const auto& p = attrs.get<RMSPropAlexParam>();
+  IST_TYPE_SWITCH_FLOAT(in[0].dtype, T, nameOf(attrs), {
+    using C = CT<T>;
+    DeviceKernel<RmsPropAlexMap, Dev>::launch(ctx.run.stream, in[0].size(), kCost, out[0].data<T>(),
+                                              in[0].data<T>(), in[1].data<T>(), in[2].data<T>(), in[3].data<T>(),
+                                              in[4].data<T>(), C(p.lr), C(p.gamma1), C(p.gamma2), C(p.epsilon),
+                                              C(p.wd), C(p.rescale_grad), C(p.clip_gradient), C(p.clip_weights),
+                                              reqInt(req));
+  });
+}
+
+template <typename Dev>
+void ftrlUpdate(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
+                const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
+  const auto& p = attrs.get<FtrlParam>();
+  IST_TYPE_SWITCH_FLOAT(in[0].dtype, T, nameOf(attrs), {
+    using C = CT<T>;
+    DeviceKernel<FtrlMap, Dev>::launch(ctx.run.stream, in[0].size(), kCost, out[0].data<T>(), in[0].data<T>(),
+                                       in[1].data<T>(), in[2].data<T>(), in[3].data<T>(), C(p.lr), C(p.lamda1),
+                                       C(p.beta), C(p.wd), C(p.rescale_grad), C(p.clip_gradient), reqInt(req));
+  });
+}
+
+template <typename Dev>
+void adagradUpdate(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
+                   const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
+  const auto& p = attrs.get<AdagradParam>();
+  IST_TYPE_SWITCH_FLOAT(in[0].dtype, T, nameOf(attrs), {
+    using C = CT<T>;
+    DeviceKernel<AdagradMap, Dev>::launch(ctx.run.stream, in[0].size(), kCost, out[0].data<T>(),
+                                          in[0].data<T>(), in[1].data<T>(), in[2].data<T>(), C(p.lr),
+                                          C(p.epsilon), C(p.wd), C(p.rescale_grad), C(p.clip_gradient),
+                                          reqInt(req));
+  });
+}
+
+template <typename Dev>
+void adadeltaUpdate(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
+                    const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
+  const auto& p = attrs.get<AdadeltaParam>();
+  IST_TYPE_SWITCH_FLOAT(in[0].dtype, T, nameOf(attrs), {
+    using C = CT<T>;
+    DeviceKernel<AdadeltaMap, Dev>::launch(ctx.run.stream, in[0].size(), kCost, out[0].data<T>(),
+                                           in[0].data<T>(), in[1].data<T>(), in[2].data<T>(), in[3].data<T>(),
+                                           C(p.lr), C(p.rho), C(p.epsilon), C(p.wd), C(p.rescale_grad),
+                                           C(p.clip_gradient), reqInt(req));
+  });
+}
+
+// lamb_update_phase1 (weight, grad, mean, var -> g) and mp_lamb_update_phase1 (weight, grad,
+// mean, var, weight32 -> float32 g).
+template <typename Dev, bool MP>
+void lambPhase1(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
+                const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
+  const auto& p = attrs.get<LambPhase1Param>();
+  const double corr1 = p.bias_correction ? 1.0 - std::pow(double(p.beta1), p.t) : 1.0;
+  const double corr2 = p.bias_correction ? 1.0 - std::pow(double(p.beta2), p.t) : 1.0;
+  IST_TYPE_SWITCH_FLOAT(in[0].dtype, T, nameOf(attrs), {
+    using C = CT<T>;
+    using S = std::conditional_t<MP, float, T>;
+    const float* w32 = MP ? in[4].data<float>() : nullptr;
+    DeviceKernel<LambPhase1Map, Dev>::launch(ctx.run.stream, in[0].size(), kCost, out[0].data<S>(),
+                                             in[0].data<T>(), in[1].data<T>(), in[2].data<S>(), in[3].data<S>(),
+                                             w32, C(p.beta1), C(p.beta2), C(p.epsilon), C(p.wd),
+                                             C(p.rescale_grad), C(p.clip_gradient), C(corr1), C(corr2),
+                                             reqInt(req));
+  });
+}
+
+// lamb_update_phase2 (weight, g, r1, r2) and mp_lamb_update_phase2 (weight, g, r1, r2, weight32).
+template <typename Dev, bool MP>
+void lambPhase2(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
+                const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
+  const auto& p = attrs.get<LambPhase2Param>();
+  IST_TYPE_SWITCH_FLOAT(in[0].dtype, T, nameOf(attrs), {
+    using C = CT<T>;
+    using G = std::conditional_t<MP, float, T>;
+    DeviceKernel<LambPhase2Map, Dev>::launch(ctx.run.stream, in[0].size(), kCost, out[0].data<T>(),
+                                             in[0].data<T>(), in[1].data<G>(), in[2].data<G>(), in[3].data<G>(),
+                                             MP ? in[4].data<float>() : noMaster(), C(p.lr), C(p.lower_bound),
+                                             C(p.upper_bound), reqInt(req));
+  });
+}
+
+}  // namespace optim
+}  // namespace ist
