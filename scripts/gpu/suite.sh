@@ -3,7 +3,9 @@
 # (scripts/gpu/pack.sh), then runs in this order: the GPU spec, LeNet/MNIST on GPU and CPU,
 # benchmarks W1 W3 W5 against PyTorch CUDA, the whole unit suite with gpu(0) as the default
 # context, the dense-family GPU-vs-CPU check, and the GPU spec again on the project's own GEMM
-# kernels (no cuBLAS). Each step has a time limit so the whole run fits a short lease.
+# kernels (no cuBLAS). Optional steps: probe (where cuBLAS/cuDNN live), nocudnn (the isotensor
+# bench column again on the own convolution kernels, ISOTENSOR_NO_CUDNN=1, for before/after).
+# Each step has a time limit so the whole run fits a short lease.
 # Logs and JSON go to $OUT; the last lines printed are the summary.
 set -u
 OUT=${OUT:-/tmp/gpu-out}
@@ -21,6 +23,13 @@ stamp "node $(node --version); $(nvidia-smi --query-gpu=name,driver_version,memo
 export ISOTENSOR_BACKEND=native
 vt() { timeout 40 node node_modules/vitest/vitest.mjs run --reporter=dot --reporter=json "$@"; }
 STEPS=${STEPS:-spec,lenet,bench,suite,dense,nocublas}
+SPECS=$(sed 's|^|test/unit/|' "$C/test-files.txt" 2>/dev/null)
+if [[ $STEPS == *probe* ]]; then
+  { find / -xdev \( -name 'libcudnn*.so*' -o -name 'libcublas.so*' \) 2>/dev/null | head -20
+    python3 -c 'import torch; print("torch", torch.__version__, "cudnn", torch.backends.cudnn.version())' 2>&1 | tail -1
+  } > "$OUT/probe.log"
+  stamp "probe: $(grep -c . "$OUT/probe.log") lines"
+fi
 if [[ $STEPS == *spec* ]]; then
   vt test/unit/gpu.test.ts --outputFile.json="$OUT/gpu-spec.json" > /tmp/gpu-spec.log 2>&1
   grep -E "^gpu:" /tmp/gpu-spec.log | sort -u | head -5
@@ -37,9 +46,14 @@ if [[ $STEPS == *bench* ]]; then
     > "$OUT/bench-gpu.log" 2>&1
   stamp "bench done"
 fi
+if [[ $STEPS == *nocudnn* ]]; then
+  ISOTENSOR_NO_CUDNN=1 timeout ${BENCH_TIMEOUT:-90} node bench/run.mjs --quick --only ${NOCUDNN_ONLY:-W3,W5} --columns iso-gpu \
+    --out "$OUT/bench-gpu-nocudnn.json" > "$OUT/bench-gpu-nocudnn.log" 2>&1
+  stamp "bench without cuDNN done"
+fi
 if [[ $STEPS == *suite* ]]; then
   ISOTENSOR_TEST_CONTEXT='gpu(0)' timeout ${SUITE_TIMEOUT:-120} node node_modules/vitest/vitest.mjs run --reporter=json \
-    --outputFile.json="$OUT/suite-gpu.json" > /tmp/suite-gpu.log 2>&1 || tail -5 /tmp/suite-gpu.log
+    --outputFile.json="$OUT/suite-gpu.json" $SPECS > /tmp/suite-gpu.log 2>&1 || tail -5 /tmp/suite-gpu.log
   stamp "suite on gpu(0) done"
 fi
 if [[ $STEPS == *dense* ]]; then

@@ -23,7 +23,9 @@ function vitest(file, title) {
   if (failures.length > 80) console.log(`  ... ${failures.length - 80} more`);
 }
 
-vitest('gpu-spec.json', 'gpu spec (cuBLAS)');
+const probe = read('probe.log');
+if (probe) console.log(`libraries on the machine:\n${probe.trim()}`);
+vitest('gpu-spec.json', 'gpu spec (cuBLAS, cuDNN)');
 vitest('nocublas.json', 'gpu spec (own GEMM kernels)');
 vitest('suite-gpu.json', 'whole suite, default context gpu(0)');
 const lenet = read('lenet.log');
@@ -33,3 +35,5 @@ if (dense) console.log(`dense-family check:\n${dense.trim().split('\n').filter((
 const bench = read('bench-gpu.md');
 if (bench) console.log(bench.trim());
 else if (read('bench-gpu.log')) console.log(read('bench-gpu.log').trim().split('\n').slice(-30).join('\n'));
+const before = read('bench-gpu-nocudnn.md') ?? read('bench-gpu-nocudnn.log');
+if (before) console.log(`without cuDNN (ISOTENSOR_NO_CUDNN=1):\n${before.trim().split('\n').slice(-20).join('\n')}`);

@@ -82,7 +82,8 @@ describe('gpu contexts', () => {
     const info = mx.runtimeInfo();
     expect(info.cuda).toBe(true);
     expect(info.numGpus).toBe(gpuCount());
-    console.log(`gpu: ${gpuCount()} device(s); cuBLAS ${info.cublas ? `loaded from ${String(info.cublasPath)}` : 'not found (own GEMM kernels)'}`);
+    console.log(`gpu: ${gpuCount()} device(s); cuBLAS ${info.cublas ? `loaded from ${String(info.cublasPath)}` : 'not found (own GEMM kernels)'}; ` +
+      `cuDNN ${info.cudnn ? `${String(info.cudnnVersion)} loaded from ${String(info.cudnnPath)}` : 'not found (own convolution kernels)'}`);
   });
 
   onGpu('copies every dtype to the GPU and back unchanged', (g) => {
@@ -219,6 +220,66 @@ describe('gradients on the GPU', () => {
       }
     });
   }
+});
+
+// Convolutions run through cuDNN where it is found (cudnn_off: true forces the own im2col + GEMM
+// kernels): forward, data, weight and bias gradients of both against the CPU, across geometries.
+describe('convolutions on the GPU (cuDNN and own kernels) agree with the CPU', () => {
+  type ConvCase = [string, 'Convolution' | 'Deconvolution', number[], number[], Record<string, unknown>, string?];
+  const cases: ConvCase[] = [
+    ['2-D 3x3 pad 1', 'Convolution', [2, 5, 9, 9], [6, 5, 3, 3], { kernel: [3, 3], num_filter: 6, pad: [1, 1] }],
+    ['2-D stride 2, dilate 2, groups 2', 'Convolution', [3, 4, 11, 10], [6, 2, 3, 3],
+      { kernel: [3, 3], num_filter: 6, stride: [2, 2], dilate: [2, 2], num_group: 2 }],
+    ['2-D 1x1', 'Convolution', [2, 8, 5, 5], [4, 8, 1, 1], { kernel: [1, 1], num_filter: 4 }],
+    ['2-D rectangular kernel, uneven stride', 'Convolution', [2, 3, 10, 7], [5, 3, 3, 2],
+      { kernel: [3, 2], num_filter: 5, stride: [3, 1], pad: [2, 0] }],
+    ['1-D', 'Convolution', [3, 4, 17], [6, 4, 5], { kernel: [5], num_filter: 6, pad: [2], stride: [2] }],
+    ['3-D', 'Convolution', [2, 3, 5, 6, 7], [4, 3, 3, 3, 3], { kernel: [3, 3, 3], num_filter: 4, pad: [1, 1, 1] }],
+    ['depthwise', 'Convolution', [2, 6, 8, 8], [6, 1, 3, 3], { kernel: [3, 3], num_filter: 6, num_group: 6, pad: [1, 1] }],
+    ['float64', 'Convolution', [2, 3, 6, 6], [4, 3, 3, 3], { kernel: [3, 3], num_filter: 4 }, 'float64'],
+    ['deconv stride 2 adj 1', 'Deconvolution', [2, 3, 5, 5], [3, 4, 3, 3],
+      { kernel: [3, 3], num_filter: 4, stride: [2, 2], pad: [1, 1], adj: [1, 1], no_bias: false }],
+    ['deconv groups, 1-D', 'Deconvolution', [2, 4, 9], [4, 3, 4], { kernel: [4], num_filter: 6, num_group: 2, stride: [2], no_bias: false }],
+  ];
+  function run(ctx: mx.Context, op: string, inputs: Arr[], params: Record<string, unknown>, add: boolean): number[][] {
+    const ps = inputs.map((p) => p.copyto(ctx));
+    for (const p of ps) p.attachGrad({ gradReq: add ? 'add' : 'write' });
+    const call = (): Arr => (nd as Record<string, any>)[op](...ps, params);
+    const head = rand(call().shape, 99, 1, ps[0].dtype, ctx);
+    let out: Arr = null;
+    for (let k = 0; k < (add ? 2 : 1); k++) {
+      autograd.record(() => { out = call(); return out; }).backward(head);
+    }
+    return [values(out), ...ps.map((p) => values(p.grad))];
+  }
+  // auto: whichever ran faster on the first call; cudnn_tune 'off': cuDNN's first suggestion, no
+  // timing (cuDNN forced); cudnn_off: the own kernels.
+  const modes: Array<[string, Record<string, unknown>]> = [['', {}], [' (cuDNN)', { cudnn_tune: 'off' }], [' (own kernels)', { cudnn_off: true }]];
+  for (const [name, op, xShape, wShape, params, dtype = 'float32'] of cases) {
+    for (const [modeName, mode] of modes) {
+      for (const add of mode.cudnn_off ? [false] : [false, true]) {
+        onGpu(`${op} ${name}${modeName}${add ? ', gradients accumulated' : ''}`, (g) => mx.scope(() => {
+          const channels = (params.num_filter as number);
+          const noBias = params.no_bias === true || (op === 'Deconvolution' && params.no_bias === undefined);
+          const inputs = [rand(xShape, 1, 1, dtype), rand(wShape, 2, 0.3, dtype), ...(noBias ? [] : [rand([channels], 3, 0.1, dtype)])];
+          const p = { ...params, no_bias: noBias, ...mode };
+          const want = run(mx.cpu(), op, inputs, p, add);
+          const got = run(g, op, inputs, p, add);
+          const tol = dtype === 'float64' ? 1e-10 : 2e-5;
+          for (let i = 0; i < want.length; i++) {
+            const err = maxRelErr(got[i]!, want[i]!, 1e-3);
+            expect(err, `${name}: ${i === 0 ? 'output' : `gradient of input ${i - 1}`} differs by ${err}`).toBeLessThanOrEqual(tol);
+          }
+        }));
+      }
+    }
+  }
+
+  onGpu('BatchNorm inference with moving statistics (fused kernel) matches the CPU', (g) => mx.scope(() => {
+    const inputs = [rand([4, 6, 7, 5], 1), rand([6], 2), rand([6], 3), rand([6], 4, 0.5), nd.abs(rand([6], 5)).add(0.5)];
+    for (const fix_gamma of [true, false]) sameOnGpu(g, 'BatchNorm', inputs, { fix_gamma, eps: 1e-3 });
+    sameOnGpu(g, 'BatchNorm', inputs, { fix_gamma: false, use_global_stats: true, axis: 1 });
+  }));
 });
 
 describe('errors raised on the GPU', () => {

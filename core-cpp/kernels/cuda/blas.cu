@@ -7,7 +7,6 @@
 // float32 runs in full float32 (no TF32), as PyTorch's default and the CPU do; float16/bfloat16 go
 // through tensor cores with float32 accumulation; integer types use a 64-bit accumulator.
 #include <dlfcn.h>
-#include <glob.h>
 #include <library_types.h>
 #include <climits>
 #include <cstdlib>
@@ -18,6 +17,7 @@
 #include "base/half.h"
 #include "kernels/cuda/blas_info.h"
 #include "kernels/cuda/kernel_cuda.cuh"
+#include "kernels/cuda/library_paths.h"
 
 namespace ist {
 namespace {
@@ -49,53 +49,13 @@ struct Cublas {
 
 void* openLibrary(const std::string& path) {
   // cuBLAS needs cuBLASLt from its own folder; wheels may not carry an RPATH that finds it.
-  auto slash = path.rfind('/');
-  if (slash != std::string::npos) {
-    std::string dir = path.substr(0, slash + 1);
-    for (const char* lt : {"libcublasLt.so.13", "libcublasLt.so.12", "libcublasLt.so"})
-      if (dlopen((dir + lt).c_str(), RTLD_NOW | RTLD_GLOBAL)) break;
-  }
+  preloadCompanions(path, {"libcublasLt.so.13", "libcublasLt.so.12", "libcublasLt.so"});
   return dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
 }
 
-std::vector<std::string> globAll(const std::string& pattern) {
-  std::vector<std::string> r;
-  glob_t g;
-  if (glob(pattern.c_str(), 0, nullptr, &g) == 0)
-    for (size_t i = 0; i < g.gl_pathc; ++i) r.push_back(g.gl_pathv[i]);
-  globfree(&g);
-  return r;
-}
-
 std::vector<std::string> candidatePaths() {
-  std::vector<std::string> c;
-  if (const char* p = std::getenv("ISOTENSOR_CUBLAS")) c.push_back(p);
-  const char* names[] = {"libcublas.so.13", "libcublas.so.12", "libcublas.so"};
-  for (const char* n : names) c.push_back(n);  // standard paths and LD_LIBRARY_PATH
-  std::vector<std::string> dirs;
-  if (const char* h = std::getenv("CUDA_HOME")) dirs.push_back(std::string(h) + "/lib64");
-  dirs.push_back("/usr/local/cuda/lib64");
-  dirs.push_back("/usr/local/cuda/targets/x86_64-linux/lib");
-  std::vector<std::string> sitePatterns = {"/usr/lib/python3*/site-packages", "/usr/lib/python3/dist-packages",
-                                           "/usr/local/lib/python3*/dist-packages", "/usr/local/lib/python3*/site-packages",
-                                           "/opt/*/.venv/lib/python3*/site-packages", "/opt/conda/lib/python3*/site-packages",
-                                           "/opt/*/lib/python3*/site-packages"};
-  if (const char* v = std::getenv("VIRTUAL_ENV")) sitePatterns.push_back(std::string(v) + "/lib/python3*/site-packages");
-  if (const char* h = std::getenv("HOME")) sitePatterns.push_back(std::string(h) + "/.local/lib/python3*/site-packages");
-  if (const char* pp = std::getenv("PYTHONPATH")) {
-    std::string s = pp;
-    for (size_t b = 0, e; b <= s.size(); b = e + 1) {
-      e = s.find(':', b);
-      if (e == std::string::npos) e = s.size();
-      if (e > b) sitePatterns.push_back(s.substr(b, e - b));
-    }
-  }
-  for (auto& sp : sitePatterns)
-    for (auto& site : globAll(sp))
-      for (const char* sub : {"/nvidia/cublas/lib", "/nvidia/cu13/lib", "/nvidia/cu12/lib"}) dirs.push_back(site + sub);
-  for (auto& d : dirs)
-    for (const char* n : names) c.push_back(d + "/" + n);
-  return c;
+  return nvidiaLibraryCandidates("ISOTENSOR_CUBLAS", {"libcublas.so.13", "libcublas.so.12", "libcublas.so"},
+                                 {"/nvidia/cublas/lib", "/nvidia/cu13/lib", "/nvidia/cu12/lib"});
 }
 
 Cublas& cublas() {
@@ -313,12 +273,7 @@ void DeviceBlas<gpu>::gemm(void* stream, const GemmArgs& g, const char* op) {
 std::string blasLibrariesJSON(bool probe) {
   if (!probe) return "\"cublas\":false";
   Cublas& lib = cublas();
-  std::string path;
-  for (char ch : lib.path) {
-    if (ch == '"' || ch == '\\') path += '\\';
-    path += ch;
-  }
-  return std::string("\"cublas\":") + (lib.loaded ? "true" : "false") + ",\"cublasPath\":\"" + path + "\"";
+  return std::string("\"cublas\":") + (lib.loaded ? "true" : "false") + ",\"cublasPath\":\"" + jsonEscaped(lib.path) + "\"";
 }
 
 }  // namespace ist

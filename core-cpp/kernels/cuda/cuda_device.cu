@@ -9,6 +9,7 @@
 #include "base/error.h"
 #include "base/gpu_info.h"
 #include "kernels/cuda/blas_info.h"
+#include "kernels/cuda/cudnn.h"
 #include "engine/engine_impl.h"
 #include "ndarray/ndarray.h"
 #include "storage/storage.h"
@@ -55,9 +56,10 @@ void cudaCopy(void* dst, const void* src, size_t bytes, int kind, int dev, void*
 }
 
 const char* cudaLibraries() {
-  // cuBLAS is loaded with dlopen by the GPU GEMM when it exists (only probed where a GPU is).
+  // cuBLAS and cuDNN are loaded with dlopen when they exist (only probed where a GPU is).
   static std::string json;
-  json = blasLibrariesJSON(cudaDeviceCount() > 0) + ",\"cudnn\":false";
+  const bool probe = cudaDeviceCount() > 0;
+  json = blasLibrariesJSON(probe) + "," + cudnn::librariesJSON(probe);
   return json.c_str();
 }
 

@@ -26,6 +26,33 @@ struct BNForwardMap {
   }
 };
 
+// Inference with statistics of x's dtype: per channel, the affine map y = x * scale + shift and the
+// hidden outputs' values (mean, invstd), from gamma, beta and the moving statistics in one pass.
+struct BNInferStatsMap {
+  template <typename T>
+  ISTX static void Map(int64_t c, const T* gamma, const T* beta, const T* movMean, const T* movVar, double eps,
+                       bool fixGamma, double* scale, double* shift, double* mean, double* invstd) {
+    const double v = ldd(movVar[c]);
+    const double is = (v == 0 && eps == 0) ? 0.0 : 1.0 / ::sqrt(v + eps);
+    const double sc = is * (fixGamma ? 1.0 : ldd(gamma[c]));
+    mean[c] = ldd(movMean[c]);
+    invstd[c] = is;
+    scale[c] = sc;
+    shift[c] = ldd(beta[c]) - mean[c] * sc;
+  }
+};
+
+// y = x * scale[c] + shift[c]; the channel index in 32-bit arithmetic when every index fits
+// (64-bit division dominates this memory-bound kernel on a GPU).
+struct BNAffineMap {
+  template <typename T>
+  ISTX static void Map(int64_t i, const T* x, T* y, int64_t C, int64_t inner, bool narrow, const double* scale,
+                       const double* shift, OpReq req) {
+    const int64_t c = narrow ? int64_t((uint32_t(i) / uint32_t(inner)) % uint32_t(C)) : (i / inner) % C;
+    dput(y + i, ldd(x[i]) * scale[c] + shift[c], req);
+  }
+};
+
 struct FillMap {
   template <typename T> ISTX static void Map(int64_t i, T* dst, double v, OpReq req) { dput(dst + i, v, req); }
 };
@@ -56,25 +83,40 @@ void batchNormCompute(const NodeAttrs& attrs, const OpContext& ctx, const std::v
   double* mean = beta + C;
   double* var = mean + C;
   double* invstd = var + C;
-  toDoubles<Dev>(ctx, in[1], gamma, op);
-  toDoubles<Dev>(ctx, in[2], beta, op);
-  IST_TYPE_SWITCH_FLOAT(in[0].dtype, T, op, {
-    const T* x = in[0].data<T>();
-    if (batchStats) {
-      const rdev::RGeom g = rdev::makeRGeom(Shape{L.outer, C, L.inner}, {true, false, true}, op);
-      rdev::mapReduce<Dev, DSum>(ctx, g, LoadX<T>{x}, StoreDiv{mean, double(m)});
-      rdev::mapReduce<Dev, DSum>(ctx, g, LoadCenteredSq<T>{x, mean}, StoreDiv{var, double(m)});
-    } else {
-      toDoubles<Dev>(ctx, in[3], mean, op);
-      toDoubles<Dev>(ctx, in[4], var, op);
-    }
-    DeviceKernel<BNInvStdMap, Dev>::launch(s, C, 4, static_cast<const double*>(var), invstd, p.eps);
-    if (req[0] != OpReq::kNull)
-      DeviceKernel<BNForwardMap, Dev>::launch(s, in[0].size(), 4, x, out[0].data<T>(), C, L.inner,
-                                              static_cast<const double*>(gamma), static_cast<const double*>(beta),
-                                              static_cast<const double*>(mean), static_cast<const double*>(invstd),
-                                              p.fix_gamma, req[0]);
-  });
+  bool sameTypes = true;
+  for (int k = 1; k < 5; ++k) sameTypes = sameTypes && in[k].dtype == in[0].dtype;
+  if (!batchStats && sameTypes) {
+    IST_TYPE_SWITCH_FLOAT(in[0].dtype, T, op, {
+      // gamma and beta's slots hold scale and shift here.
+      DeviceKernel<BNInferStatsMap, Dev>::launch(s, C, 8, in[1].data<T>(), in[2].data<T>(), in[3].data<T>(),
+                                                 in[4].data<T>(), static_cast<double>(p.eps), p.fix_gamma, gamma,
+                                                 beta, mean, invstd);
+      if (req[0] != OpReq::kNull)
+        DeviceKernel<BNAffineMap, Dev>::launch(s, in[0].size(), 2, in[0].data<T>(), out[0].data<T>(), C, L.inner,
+                                               in[0].size() <= INT32_MAX, static_cast<const double*>(gamma),
+                                               static_cast<const double*>(beta), req[0]);
+    });
+  } else {
+    toDoubles<Dev>(ctx, in[1], gamma, op);
+    toDoubles<Dev>(ctx, in[2], beta, op);
+    IST_TYPE_SWITCH_FLOAT(in[0].dtype, T, op, {
+      const T* x = in[0].data<T>();
+      if (batchStats) {
+        const rdev::RGeom g = rdev::makeRGeom(Shape{L.outer, C, L.inner}, {true, false, true}, op);
+        rdev::mapReduce<Dev, DSum>(ctx, g, LoadX<T>{x}, StoreDiv{mean, double(m)});
+        rdev::mapReduce<Dev, DSum>(ctx, g, LoadCenteredSq<T>{x, mean}, StoreDiv{var, double(m)});
+      } else {
+        toDoubles<Dev>(ctx, in[3], mean, op);
+        toDoubles<Dev>(ctx, in[4], var, op);
+      }
+      DeviceKernel<BNInvStdMap, Dev>::launch(s, C, 4, static_cast<const double*>(var), invstd, p.eps);
+      if (req[0] != OpReq::kNull)
+        DeviceKernel<BNForwardMap, Dev>::launch(s, in[0].size(), 4, x, out[0].data<T>(), C, L.inner,
+                                                static_cast<const double*>(gamma), static_cast<const double*>(beta),
+                                                static_cast<const double*>(mean), static_cast<const double*>(invstd),
+                                                p.fix_gamma, req[0]);
+    });
+  }
   fromDoubles<Dev>(ctx, out[1], mean, req[1], op);
   fromDoubles<Dev>(ctx, out[2], invstd, req[2], op);
   if (req[3] != OpReq::kNull) {
