@@ -6,7 +6,8 @@ import esbuild from 'rollup-plugin-esbuild';
 import dts from 'rollup-plugin-dts';
 
 const builtins = new Set(builtinModules);
-const external = (id) => id.startsWith('node:') || builtins.has(id);
+// Runtime dependencies stay imports (mx.viz loads @viz-js/viz lazily, only when a picture is rendered).
+const external = (id) => id.startsWith('node:') || builtins.has(id) || id.startsWith('@viz-js/');
 
 export default [
   {

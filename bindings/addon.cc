@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <cstring>
+#include <memory>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -545,6 +547,291 @@ Napi::Value Load(const Napi::CallbackInfo& info) {
   return result;
 }
 
+/* ---- symbol ---- */
+
+Napi::Value SymbolResult(Napi::Env env, int rc, IstSymbolHandle out) {
+  if (rc != 0) return fail(env);
+  return fromHandle(env, out);
+}
+
+Napi::Value SymbolString(Napi::Env env, int rc, const char* s) {
+  if (rc != 0) return fail(env);
+  return Napi::String::New(env, s);
+}
+
+Napi::Value SymbolVariable(const Napi::CallbackInfo& info) {
+  std::string name = info[0].As<Napi::String>().Utf8Value();
+  IstSymbolHandle out = nullptr;
+  int rc = ist_symbol_create_variable(name.c_str(), &out);
+  return SymbolResult(info.Env(), rc, out);
+}
+
+Napi::Value SymbolAtomic(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string op = info[0].As<Napi::String>().Utf8Value();
+  std::vector<std::string> keys, vals;
+  if (!toStrings(info[1], &keys) || !toStrings(info[2], &vals) || keys.size() != vals.size())
+    return typeError(env, "symbolAtomic", "keys and vals must be string arrays of one length");
+  std::vector<const char*> k = cStrings(keys), v = cStrings(vals);
+  IstSymbolHandle out = nullptr;
+  int rc = ist_symbol_create_atomic(op.c_str(), static_cast<int>(k.size()), k.data(), v.data(), &out);
+  return SymbolResult(env, rc, out);
+}
+
+Napi::Value SymbolCompose(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  bool hasName = !info[1].IsNull() && !info[1].IsUndefined();
+  std::string name = hasName ? info[1].As<Napi::String>().Utf8Value() : std::string();
+  std::vector<IstNDArrayHandle> args;
+  std::vector<std::string> keys;
+  if (!toHandles(info[2], &args)) return typeError(env, "symbolCompose", "args must be an array of handles");
+  bool named = !info[3].IsNull() && !info[3].IsUndefined();
+  if (named && (!toStrings(info[3], &keys) || keys.size() != args.size()))
+    return typeError(env, "symbolCompose", "keys must be null or one string per argument");
+  std::vector<const char*> k = cStrings(keys);
+  if (ist_symbol_compose(toHandle(info[0]), hasName ? name.c_str() : nullptr, static_cast<int>(args.size()),
+                         named ? k.data() : nullptr, args.data()) != 0)
+    return fail(env);
+  return env.Undefined();
+}
+
+Napi::Value SymbolFree(const Napi::CallbackInfo& info) {
+  if (ist_symbol_free(toHandle(info[0])) != 0) return fail(info.Env());
+  return info.Env().Undefined();
+}
+
+Napi::Value SymbolCopy(const Napi::CallbackInfo& info) {
+  IstSymbolHandle out = nullptr;
+  int rc = ist_symbol_copy(toHandle(info[0]), &out);
+  return SymbolResult(info.Env(), rc, out);
+}
+
+Napi::Value SymbolGroup(const Napi::CallbackInfo& info) {
+  std::vector<IstNDArrayHandle> syms;
+  if (!toHandles(info[0], &syms)) return typeError(info.Env(), "symbolGroup", "expects an array of handles");
+  IstSymbolHandle out = nullptr;
+  int rc = ist_symbol_group(static_cast<int>(syms.size()), syms.data(), &out);
+  return SymbolResult(info.Env(), rc, out);
+}
+
+Napi::Value SymbolNumOutputs(const Napi::CallbackInfo& info) {
+  int n = 0;
+  if (ist_symbol_num_outputs(toHandle(info[0]), &n) != 0) return fail(info.Env());
+  return Napi::Number::New(info.Env(), n);
+}
+
+Napi::Value SymbolGetOutput(const Napi::CallbackInfo& info) {
+  IstSymbolHandle out = nullptr;
+  int rc = ist_symbol_get_output(toHandle(info[0]), toInt(info[1]), &out);
+  return SymbolResult(info.Env(), rc, out);
+}
+
+Napi::Value SymbolInternals(const Napi::CallbackInfo& info) {
+  IstSymbolHandle out = nullptr;
+  int rc = ist_symbol_get_internals(toHandle(info[0]), &out);
+  return SymbolResult(info.Env(), rc, out);
+}
+
+Napi::Value SymbolChildren(const Napi::CallbackInfo& info) {
+  IstSymbolHandle out = nullptr;
+  int rc = ist_symbol_get_children(toHandle(info[0]), &out);
+  return SymbolResult(info.Env(), rc, out);
+}
+
+Napi::Value SymbolList(const Napi::CallbackInfo& info) {
+  const char* json = nullptr;
+  int rc = ist_symbol_list(toHandle(info[0]), toInt(info[1]), &json);
+  return SymbolString(info.Env(), rc, json);
+}
+
+Napi::Value SymbolGetAttr(const Napi::CallbackInfo& info) {
+  std::string key = info[1].As<Napi::String>().Utf8Value();
+  const char* out = nullptr;
+  int success = 0;
+  if (ist_symbol_get_attr(toHandle(info[0]), key.c_str(), &out, &success) != 0) return fail(info.Env());
+  if (!success) return info.Env().Null();
+  return Napi::String::New(info.Env(), out);
+}
+
+Napi::Value SymbolSetAttr(const Napi::CallbackInfo& info) {
+  std::string key = info[1].As<Napi::String>().Utf8Value(), value = info[2].As<Napi::String>().Utf8Value();
+  if (ist_symbol_set_attr(toHandle(info[0]), key.c_str(), value.c_str()) != 0) return fail(info.Env());
+  return info.Env().Undefined();
+}
+
+Napi::Value SymbolListAttr(const Napi::CallbackInfo& info) {
+  const char* json = nullptr;
+  int rc = ist_symbol_list_attr(toHandle(info[0]), info[1].ToBoolean().Value() ? 1 : 0, &json);
+  return SymbolString(info.Env(), rc, json);
+}
+
+Napi::Value SymbolToJSON(const Napi::CallbackInfo& info) {
+  const char* json = nullptr;
+  int rc = ist_symbol_to_json(toHandle(info[0]), &json);
+  return SymbolString(info.Env(), rc, json);
+}
+
+Napi::Value SymbolFromJSON(const Napi::CallbackInfo& info) {
+  std::string json = info[0].As<Napi::String>().Utf8Value();
+  IstSymbolHandle out = nullptr;
+  int rc = ist_symbol_from_json(json.c_str(), &out);
+  return SymbolResult(info.Env(), rc, out);
+}
+
+/* ---- executor ---- */
+
+// Shapes of inferShape: an array of number arrays, flattened into MXNet's CSR form.
+bool toShapeList(const Napi::Value& v, std::vector<int>* indPtr, std::vector<int64_t>* data) {
+  if (!v.IsArray()) return false;
+  Napi::Array a = v.As<Napi::Array>();
+  indPtr->assign(1, 0);
+  for (uint32_t i = 0; i < a.Length(); ++i) {
+    std::vector<int64_t> s;
+    if (!toShape(a.Get(i), &s)) return false;
+    data->insert(data->end(), s.begin(), s.end());
+    indPtr->push_back(static_cast<int>(data->size()));
+  }
+  return true;
+}
+
+Napi::Value SymbolInferShape(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  bool named = !info[1].IsNull() && !info[1].IsUndefined();
+  std::vector<std::string> keys;
+  std::vector<int> indPtr;
+  std::vector<int64_t> data;
+  if ((named && !toStrings(info[1], &keys)) || !toShapeList(info[2], &indPtr, &data) ||
+      (named && keys.size() + 1 != indPtr.size()))
+    return typeError(env, "symbolInferShape", "expects (symbol, keys or null, shapes, partial)");
+  std::vector<const char*> k = cStrings(keys);
+  const char* json = nullptr;
+  int rc = ist_symbol_infer_shape(toHandle(info[0]), static_cast<int>(indPtr.size() - 1), named ? k.data() : nullptr,
+                                  indPtr.data(), data.data(), info[3].ToBoolean().Value() ? 1 : 0, &json);
+  if (rc != 0) return fail(env);
+  return Napi::String::New(env, json);
+}
+
+Napi::Value SymbolInferType(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  bool named = !info[1].IsNull() && !info[1].IsUndefined();
+  std::vector<std::string> keys;
+  std::vector<int64_t> types;
+  if ((named && !toStrings(info[1], &keys)) || !toShape(info[2], &types) || (named && keys.size() != types.size()))
+    return typeError(env, "symbolInferType", "expects (symbol, keys or null, dtype flags, partial)");
+  std::vector<const char*> k = cStrings(keys);
+  std::vector<int> t(types.begin(), types.end());
+  const char* json = nullptr;
+  int rc = ist_symbol_infer_type(toHandle(info[0]), static_cast<int>(t.size()), named ? k.data() : nullptr, t.data(),
+                                 info[3].ToBoolean().Value() ? 1 : 0, &json);
+  if (rc != 0) return fail(env);
+  return Napi::String::New(env, json);
+}
+
+// (symbol, devType, devId, args, grads (0 = none), reqs, aux, groupNames, groupDevTypes, groupDevIds, flags)
+Napi::Value ExecutorBind(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::vector<IstNDArrayHandle> args, grads, aux;
+  std::vector<int64_t> reqs, groupTypes, groupIds;
+  std::vector<std::string> groups;
+  if (!toHandles(info[3], &args) || !toHandles(info[4], &grads) || !toShape(info[5], &reqs) ||
+      !toHandles(info[6], &aux) || !toStrings(info[7], &groups) || !toShape(info[8], &groupTypes) ||
+      !toShape(info[9], &groupIds) || grads.size() != args.size() || reqs.size() != args.size() ||
+      groupTypes.size() != groups.size() || groupIds.size() != groups.size())
+    return typeError(env, "executorBind", "expects (symbol, devType, devId, args, grads, reqs, aux, groups, "
+                                          "groupDevTypes, groupDevIds, flags) with matching lengths");
+  std::vector<int> r(reqs.begin(), reqs.end()), gt(groupTypes.begin(), groupTypes.end()),
+      gi(groupIds.begin(), groupIds.end());
+  std::vector<const char*> g = cStrings(groups);
+  IstExecutorHandle out = nullptr;
+  if (ist_executor_bind(toHandle(info[0]), toInt(info[1]), toInt(info[2]), static_cast<int>(args.size()), args.data(),
+                        grads.data(), r.data(), static_cast<int>(aux.size()), aux.data(), static_cast<int>(g.size()),
+                        g.data(), gt.data(), gi.data(), toInt(info[10]), &out) != 0)
+    return fail(env);
+  reportMemory(env);
+  return fromHandle(env, out);
+}
+
+// Monitor callbacks by executor handle; called on the JS thread that runs forward/backward.
+struct MonitorHook {
+  napi_env env;
+  Napi::FunctionReference fn;
+};
+std::unordered_map<void*, std::unique_ptr<MonitorHook>> gMonitorHooks;
+
+void CallMonitor(const char* name, IstNDArrayHandle value, void* user) {
+  MonitorHook* hook = static_cast<MonitorHook*>(user);
+  Napi::Env env(hook->env);
+  Napi::HandleScope scope(env);
+  if (env.IsExceptionPending()) {  // an earlier call threw: forward() rethrows it when it returns
+    ist_ndarray_free(value);
+    return;
+  }
+  hook->fn.Call({Napi::String::New(env, name), fromHandle(env, value)});
+}
+
+Napi::Value ExecutorSetMonitor(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  void* exec = toHandle(info[0]);
+  if (!info[1].IsFunction()) {
+    if (ist_executor_set_monitor(exec, nullptr, nullptr, 0) != 0) return fail(env);
+    gMonitorHooks.erase(exec);
+    return env.Undefined();
+  }
+  auto hook = std::make_unique<MonitorHook>();
+  hook->env = env;
+  hook->fn = Napi::Persistent(info[1].As<Napi::Function>());
+  if (ist_executor_set_monitor(exec, CallMonitor, hook.get(), info[2].ToBoolean().Value() ? 1 : 0) != 0)
+    return fail(env);
+  gMonitorHooks[exec] = std::move(hook);
+  return env.Undefined();
+}
+
+Napi::Value ExecutorFree(const Napi::CallbackInfo& info) {
+  void* exec = toHandle(info[0]);
+  if (ist_executor_free(exec) != 0) return fail(info.Env());
+  gMonitorHooks.erase(exec);
+  reportMemory(info.Env());
+  return info.Env().Undefined();
+}
+
+Napi::Value ExecutorForward(const Napi::CallbackInfo& info) {
+  if (ist_executor_forward(toHandle(info[0]), info[1].ToBoolean().Value() ? 1 : 0) != 0) return fail(info.Env());
+  return info.Env().Undefined();
+}
+
+Napi::Value ExecutorBackward(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::vector<IstNDArrayHandle> grads;
+  bool has = !info[1].IsNull() && !info[1].IsUndefined();
+  if (has && !toHandles(info[1], &grads)) return typeError(env, "executorBackward", "outGrads must be null or handles");
+  if (ist_executor_backward(toHandle(info[0]), static_cast<int>(grads.size()), has ? grads.data() : nullptr,
+                            info[2].ToBoolean().Value() ? 1 : 0) != 0)
+    return fail(env);
+  return env.Undefined();
+}
+
+Napi::Value ExecutorOutputs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::vector<IstNDArrayHandle>& out = data(env)->outputs;
+  int n = 0;
+  if (ist_executor_outputs(toHandle(info[0]), static_cast<int>(out.size()), &n, out.data()) != 0) return fail(env);
+  Napi::Array a = Napi::Array::New(env, n);
+  for (int i = 0; i < n; ++i) a.Set(static_cast<uint32_t>(i), fromHandle(env, out[i]));
+  return a;
+}
+
+Napi::Value ExecutorPlanStats(const Napi::CallbackInfo& info) {
+  int64_t s[5] = {0, 0, 0, 0, 0};
+  if (ist_executor_plan_stats(toHandle(info[0]), s) != 0) return fail(info.Env());
+  return toJSArray(info.Env(), s, 5);
+}
+
+Napi::Value ExecutorPlanJSON(const Napi::CallbackInfo& info) {
+  const char* json = nullptr;
+  if (ist_executor_plan_json(toHandle(info[0]), &json) != 0) return fail(info.Env());
+  return Napi::String::New(info.Env(), json);
+}
+
 Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData(new AddonData());
   const struct { const char* name; Napi::Function::Callback fn; } table[] = {
@@ -565,6 +852,19 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
       {"detach", Detach},             {"gradOf", GradOf},           {"autogradKind", AutogradKind},
       {"setCustomBackward", SetCustomBackward}, {"recordCustom", RecordCustom},
       {"takeReleasedCustom", TakeReleasedCustom},
+      /* ---- symbol ---- */
+      {"symbolVariable", SymbolVariable}, {"symbolAtomic", SymbolAtomic}, {"symbolCompose", SymbolCompose},
+      {"symbolFree", SymbolFree},         {"symbolCopy", SymbolCopy},     {"symbolGroup", SymbolGroup},
+      {"symbolNumOutputs", SymbolNumOutputs}, {"symbolGetOutput", SymbolGetOutput},
+      {"symbolInternals", SymbolInternals},   {"symbolChildren", SymbolChildren},
+      {"symbolList", SymbolList},         {"symbolGetAttr", SymbolGetAttr}, {"symbolSetAttr", SymbolSetAttr},
+      {"symbolListAttr", SymbolListAttr}, {"symbolToJSON", SymbolToJSON}, {"symbolFromJSON", SymbolFromJSON},
+      /* ---- executor ---- */
+      {"symbolInferShape", SymbolInferShape}, {"symbolInferType", SymbolInferType},
+      {"executorBind", ExecutorBind},         {"executorFree", ExecutorFree},
+      {"executorForward", ExecutorForward},   {"executorBackward", ExecutorBackward},
+      {"executorOutputs", ExecutorOutputs},   {"executorPlanStats", ExecutorPlanStats},
+      {"executorPlanJSON", ExecutorPlanJSON}, {"executorSetMonitor", ExecutorSetMonitor},
   };
   for (const auto& e : table) exports.Set(e.name, Napi::Function::New(env, e.fn, e.name));
   return exports;

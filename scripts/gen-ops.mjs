@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Generates ts/ops/ndarray.generated.ts (the nd.<op> functions) from the C++ operator registry.
+// Generates ts/ops/ndarray.generated.ts (the nd.<op> functions) and ts/ops/symbol.generated.ts (the sym.<op>
+// functions) from the C++ operator registry.
 // SPDX-License-Identifier: Apache-2.0
 //
 // The registry comes from ist_op_list_json(): the native addon's opListJSON() when
@@ -9,7 +10,7 @@
 //     outputs: string[], params: [{ name, type, default, required, doc }], creation, random }
 // (optional: dynamicOutputs: true when the output count depends on params).
 //
-// Usage: node scripts/gen-ops.mjs [--json registry.json] [--out file.ts] [--dump registry.json]
+// Usage: node scripts/gen-ops.mjs [--json registry.json] [--out file.ts] [--sym-out file.ts] [--dump registry.json]
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, relative, resolve } from 'node:path';
@@ -143,6 +144,7 @@ function generate(ops, handWritten) {
     for (const a of op.aliases ?? []) registryNames.add(a);
   }
   const canExport = (n) => isIdent(n) && !handWritten.has(n) && !emitted.has(n);
+  const records = [];  // what the sym.<op> generation reuses
 
   out.push(BANNER);
   out.push('// SPDX-License-Identifier: Apache-2.0');
@@ -264,7 +266,97 @@ function generate(ops, handWritten) {
     }
     for (const a of aliasNames) emitted.add(a);
     if (aliasNames.length > 0) out.push(`export { ${aliasNames.map((a) => `${fnName} as ${a}`).join(', ')} };`);
+    records.push({ op, fnName, iface, aliasNames, anyRequired });
     out.push('');
+  }
+  return { text: out.join('\n'), count, exported: emitted.size, records };
+}
+
+// ---- sym.<op> functions ----
+
+// Inputs MXNet lists only for some params (the registry counts them with a hidden attribute).
+const OPTIONAL_INPUTS = {
+  FullyConnected: ['bias'], Convolution: ['bias'], Deconvolution: ['bias'], LeakyReLU: ['gamma'],
+  softmax: ['length'], log_softmax: ['length'], softmin: ['length'],
+  CTCLoss: ['data_lengths', 'label_lengths'], RNN: ['state_cell', 'sequence_length'],
+};
+
+/** The names symbol/index.ts exports by hand (they win over generated ones). */
+function handWrittenSymbolNames() {
+  const src = readFileSync(resolve(root, 'ts/symbol/index.ts'), 'utf8');
+  const names = new Set();
+  for (const m of src.matchAll(/export\s+(?:type\s+)?\{([^}]*)\}\s*from/g)) {
+    for (const part of m[1].split(',')) {
+      const t = part.trim().replace(/^type\s+/, '');
+      if (t === '') continue;
+      const as = /\bas\s+(\w+)$/.exec(t);
+      names.add(as ? as[1] : t);
+    }
+  }
+  return names;
+}
+
+function generateSymbols(records, handWritten) {
+  const out = [];
+  out.push(BANNER);
+  out.push('// SPDX-License-Identifier: Apache-2.0');
+  out.push('//');
+  out.push('// One function per registered operator (and alias), as MXNet\'s mx.sym.<op>: input Symbols positionally');
+  out.push('// and/or by name in the options object, with the params (camelCase), `name` and `attr`. A node');
+  out.push('// without a name is named after the function called (`_Plus` → `_plus0`) by the current NameManager.');
+  out.push('/* eslint-disable */');
+  out.push("import type * as O from './ndarray.generated.js';");
+  out.push("import { callSymbolOp, type Symbol, type SymbolCommonOptions, type SymbolOpSpec } from '../symbol/symbol.js';");
+  out.push('');
+  out.push('/** Options of a sym.<op> function: the op\'s params, input Symbols by name, `name` and `attr`. */');
+  out.push("export type SymbolOpOptions<T, I extends string> = Omit<T, 'out' | 'ctx'> & { [K in I]?: Symbol } & SymbolCommonOptions;");
+  out.push('/** A sym.<op> function with required params. */');
+  out.push('export interface SymbolOpFn<T, I extends string> {');
+  out.push('  (opts: SymbolOpOptions<T, I>): Symbol;');
+  out.push('  (...args: [...inputs: Array<Symbol | readonly Symbol[]>, opts: SymbolOpOptions<T, I>]): Symbol;');
+  out.push('}');
+  out.push('/** A sym.<op> function whose params all have defaults. */');
+  out.push('export interface SymbolOpFnOpt<T, I extends string> extends SymbolOpFn<T, I> {');
+  out.push('  (...inputs: Array<Symbol | readonly Symbol[]>): Symbol;');
+  out.push('}');
+  out.push('');
+  out.push('function op(spec: SymbolOpSpec, hint: string): (...args: unknown[]) => Symbol {');
+  out.push('  return (...args: unknown[]) => callSymbolOp(spec, hint, args);');
+  out.push('}');
+  out.push('');
+  const emitted = new Set();
+  let count = 0;
+  for (const r of records) {
+    const { op, fnName, iface, aliasNames, anyRequired } = r;
+    const variadic = op.variadic ?? null;
+    const realCount = variadic && variadic.count !== '__num_optional_inputs__' ? variadic.count : null;
+    const inputs = realCount ? [...(op.inputs ?? [])] : [...(op.inputs ?? []), ...(OPTIONAL_INPUTS[op.name] ?? [])];
+    const names = new Set();
+    for (const i of inputs) {
+      if (isIdent(i)) names.add(i);
+      if (isIdent(toCamel(i))) names.add(toCamel(i));
+    }
+    const inputType = names.size > 0 ? [...names].map((n) => `'${n}'`).join(' | ') : 'never';
+    const fnType = `${anyRequired ? 'SymbolOpFn' : 'SymbolOpFnOpt'}<O.${iface}, ${inputType}>`;
+    const specName = 'S_' + op.name.replace(/[^A-Za-z0-9_$]/g, '_');
+    const spec = [`name: '${op.name}'`];
+    if (realCount) spec.push(`variadic: '${realCount}'`);
+    out.push(`const ${specName}: SymbolOpSpec = { ${spec.join(', ')} };`);
+    const firstLine = String(op.doc ?? '').split('\n')[0].replace(/\*\//g, '*\\/').trim();
+    const inputDoc = inputs.length > 0 ? ` Inputs: ${inputs.join(', ')}.` : realCount ? ' Inputs: any number, positionally.' : '';
+    const exported = [];
+    for (const n of [fnName, ...aliasNames]) {
+      if (!isIdent(n) || handWritten.has(n) || emitted.has(n)) continue;
+      // MXNet's automatic name comes from the function called: its name lower-cased (camelCase
+      // aliases stand for their snake_case spelling).
+      const mxName = n === fnName ? op.name : (op.aliases ?? []).includes(n) ? n : toSnake(n);
+      out.push(`/** ${firstLine || `The ${op.name} operator.`} MXNet operator \`${op.name}\`.${inputDoc} */`);
+      out.push(`export const ${n}: ${fnType} = /* @__PURE__ */ op(${specName}, '${mxName.toLowerCase()}') as ${fnType};`);
+      emitted.add(n);
+      exported.push(n);
+    }
+    out.push('');
+    if (exported.length > 0) count++;
   }
   return { text: out.join('\n'), count, exported: emitted.size };
 }
@@ -283,10 +375,17 @@ const ops = JSON.parse(json);
 if (!Array.isArray(ops)) throw new Error('gen-ops: the registry JSON is not an array');
 const dump = arg('--dump');
 if (dump !== undefined) writeFileSync(dump, JSON.stringify(ops, null, 2) + '\n');
-const { text, count, exported } = generate(ops, handWrittenNames());
+const { text, count, exported, records } = generate(ops, handWrittenNames());
 const outPath = resolve(root, arg('--out') ?? 'ts/ops/ndarray.generated.ts');
 mkdirSync(dirname(outPath), { recursive: true });
 const previous = existsSync(outPath) ? readFileSync(outPath, 'utf8') : '';
 if (previous !== text + '\n') writeFileSync(outPath, text + '\n');
 console.log(`gen-ops: ${count} ops (${exported} exported names) from ${source} → ${relative(root, outPath)}` +
             (previous === text + '\n' ? ' (unchanged)' : ''));
+
+const symOut = generateSymbols(records, handWrittenSymbolNames());
+const symPath = resolve(root, arg('--sym-out') ?? 'ts/ops/symbol.generated.ts');
+const symPrevious = existsSync(symPath) ? readFileSync(symPath, 'utf8') : '';
+if (symPrevious !== symOut.text + '\n') writeFileSync(symPath, symOut.text + '\n');
+console.log(`gen-ops: ${symOut.count} symbol ops (${symOut.exported} exported names) → ${relative(root, symPath)}` +
+            (symPrevious === symOut.text + '\n' ? ' (unchanged)' : ''));

@@ -18,7 +18,25 @@ export * as nd from './ndarray/nd.js';
 export * as random from './ndarray/random.js';
 export * as autograd from './autograd/autograd.js';
 export * as operator from './ops/operator.js';
+/* ---- symbol ---- */
+export * as sym from './symbol/index.js';
+export * as symbol from './symbol/index.js';
+export { Symbol } from './symbol/symbol.js';
+export * as name from './symbol/name.js';
+export { AttrScope } from './symbol/name.js';
+export * as model from './model/checkpoint.js';
 /* ---- optimizer ---- */
 export * as optimizer from './optimizer/index.js';
 export * as lr_scheduler from './lr_scheduler/index.js';
 export * as lrScheduler from './lr_scheduler/index.js';
+/* ---- executor ---- (importing it also installs Symbol.inferShape/inferType/bind/simpleBind) */
+export { Executor } from './symbol/executor.js';
+export type { BindOptions, ForwardOptions, PlanStats, SimpleBindOptions } from './symbol/executor.js';
+/* ---- module api (io, metric, callback, init, viz, mod) ---- */
+export * as io from './io/io.js';
+export * as metric from './metric/metric.js';
+export * as callback from './callback/callback.js';
+export * as init from './init/init.js';
+export * as initializer from './init/init.js';
+export * as viz from './viz/viz.js';
+export * as mod from './module/mod.js';

@@ -9,6 +9,7 @@
 #include "autograd/autograd.h"
 #include "autograd/custom_function.h"
 #include "base/error.h"
+#include "c_api/c_api_common.h"
 #include "base/gpu_info.h"
 #include "engine/engine.h"
 #include "engine/engine_impl.h"
@@ -86,6 +87,9 @@ std::string simdDescription() {
 }
 
 }  // namespace
+
+// Other c_api_*.cc files report their failures through this (c_api/c_api_common.h).
+void ist::capiSetLastError(const std::string& message) { tLastError = message; }
 
 extern "C" {
 

@@ -9,6 +9,10 @@
 export type Handle = number;
 /** An operator handle (a pointer value). */
 export type OpHandle = number;
+/** A symbol handle (a pointer value). */
+export type SymbolHandle = number;
+/** An executor handle (a pointer value). */
+export type ExecutorHandle = number;
 
 export type BackendName = 'native' | 'wasm';
 
@@ -88,4 +92,58 @@ export interface Backend {
   recordCustom(id: number, inputs: readonly Handle[], outputs: readonly Handle[]): void;
   /** Ids of custom functions whose recorded node is gone (the caller may forget them). */
   takeReleasedCustom(): number[];
+
+  /* ---- symbol ---- (handles to graphs; ts/symbol/symbol.ts owns them) */
+  symbolVariable(name: string): SymbolHandle;
+  /** An op symbol without inputs yet; params are MXNet attribute strings. */
+  symbolAtomic(op: string, keys: readonly string[], vals: readonly string[]): SymbolHandle;
+  /** Composes in place: keys null = positional args, else args[i] is input keys[i]. */
+  symbolCompose(h: SymbolHandle, name: string | null, args: readonly SymbolHandle[], keys: readonly string[] | null): void;
+  symbolFree(h: SymbolHandle): void;
+  symbolCopy(h: SymbolHandle): SymbolHandle;
+  symbolGroup(hs: readonly SymbolHandle[]): SymbolHandle;
+  symbolNumOutputs(h: SymbolHandle): number;
+  symbolGetOutput(h: SymbolHandle, index: number): SymbolHandle;
+  symbolInternals(h: SymbolHandle): SymbolHandle;
+  symbolChildren(h: SymbolHandle): SymbolHandle;
+  /** JSON array of names. which: 0 arguments, 1 outputs, 2 aux states, 3 all inputs. */
+  symbolList(h: SymbolHandle, which: number): string;
+  /** The head's attribute, or null (also for groups). Key "name": the name. */
+  symbolGetAttr(h: SymbolHandle, key: string): string | null;
+  symbolSetAttr(h: SymbolHandle, key: string, value: string): void;
+  /** JSON: {key: value} of the head, or (recursive) {node: {key: value}}. */
+  symbolListAttr(h: SymbolHandle, recursive: boolean): string;
+  symbolToJSON(h: SymbolHandle): string;
+  symbolFromJSON(json: string): SymbolHandle;
+
+  /* ---- executor ---- (graph inference and bound executors; ts/symbol/executor.ts owns them) */
+  /**
+   * Shape inference as JSON {arg_names, arg_shapes, out_names, out_shapes, aux_names, aux_shapes,
+   * complete} (unknown dims 0, unknown shapes null). keys null: shapes of the first arguments in order.
+   */
+  symbolInferShape(h: SymbolHandle, keys: readonly string[] | null, shapes: readonly (readonly number[])[],
+                   partial: boolean): string;
+  /** dtype inference (flags, -1 unknown) as JSON {arg_names, arg_types, out_names, ...}. */
+  symbolInferType(h: SymbolHandle, keys: readonly string[] | null, dtypes: readonly number[], partial: boolean): string;
+  /**
+   * Binds: args per listArguments, grads per argument (0 = none), reqs 0 null / 1 write / 3 add,
+   * aux per listAuxiliaryStates, ctx groups, flags bit 0 = no memory planning.
+   */
+  executorBind(sym: SymbolHandle, devType: number, devId: number, args: readonly Handle[], grads: readonly Handle[],
+               reqs: readonly number[], aux: readonly Handle[], groupNames: readonly string[],
+               groupDevTypes: readonly number[], groupDevIds: readonly number[], flags: number): ExecutorHandle;
+  executorFree(h: ExecutorHandle): void;
+  executorForward(h: ExecutorHandle, isTrain: boolean): void;
+  /** outGrads: null, or one handle per output (0 = ones). */
+  executorBackward(h: ExecutorHandle, outGrads: readonly Handle[] | null, isTrain: boolean): void;
+  /** New handles on the output arrays. */
+  executorOutputs(h: ExecutorHandle): Handle[];
+  /** [planned bytes, naive bytes, in-place entries, reused entries, buffers]. */
+  executorPlanStats(h: ExecutorHandle): number[];
+  executorPlanJSON(h: ExecutorHandle): string;
+  /**
+   * Calls fn(name, new handle the callee owns) for each node output as it is pushed (inputs too
+   * with monitorAll); null removes it. A throw from fn is rethrown by the forward/backward call.
+   */
+  executorSetMonitor(h: ExecutorHandle, fn: ((name: string, h: Handle) => void) | null, monitorAll: boolean): void;
 }

@@ -1,7 +1,7 @@
 // The native Node addon as a Backend: a thin pass-through that turns thrown Errors into IsotensorErrors.
 // SPDX-License-Identifier: Apache-2.0
 import { toIsotensorError } from '../base/error.js';
-import type { Backend, Handle, OpHandle } from './backend.js';
+import type { Backend, ExecutorHandle, Handle, OpHandle, SymbolHandle } from './backend.js';
 import type { NativeAddon } from './native_loader.js';
 
 /** Backend over bindings/build/isotensor.node. @internal */
@@ -108,4 +108,109 @@ export class NativeBackend implements Backend {
     try { this.a.recordCustom(id, inputs as Handle[], outputs as Handle[]); } catch (e) { throw toIsotensorError(e); }
   }
   takeReleasedCustom(): number[] { try { return this.a.takeReleasedCustom(); } catch (e) { throw toIsotensorError(e); } }
+
+  /* ---- symbol ---- */
+  private get sa(): SymbolAddon { return this.a as unknown as SymbolAddon; }
+  symbolVariable(name: string): SymbolHandle {
+    try { return this.sa.symbolVariable(name); } catch (e) { throw toIsotensorError(e); }
+  }
+  symbolAtomic(op: string, keys: readonly string[], vals: readonly string[]): SymbolHandle {
+    try { return this.sa.symbolAtomic(op, keys, vals); } catch (e) { throw toIsotensorError(e); }
+  }
+  symbolCompose(h: SymbolHandle, name: string | null, args: readonly SymbolHandle[], keys: readonly string[] | null): void {
+    try { this.sa.symbolCompose(h, name, args, keys); } catch (e) { throw toIsotensorError(e); }
+  }
+  symbolFree(h: SymbolHandle): void { try { this.sa.symbolFree(h); } catch (e) { throw toIsotensorError(e); } }
+  symbolCopy(h: SymbolHandle): SymbolHandle { try { return this.sa.symbolCopy(h); } catch (e) { throw toIsotensorError(e); } }
+  symbolGroup(hs: readonly SymbolHandle[]): SymbolHandle {
+    try { return this.sa.symbolGroup(hs); } catch (e) { throw toIsotensorError(e); }
+  }
+  symbolNumOutputs(h: SymbolHandle): number { try { return this.sa.symbolNumOutputs(h); } catch (e) { throw toIsotensorError(e); } }
+  symbolGetOutput(h: SymbolHandle, index: number): SymbolHandle {
+    try { return this.sa.symbolGetOutput(h, index); } catch (e) { throw toIsotensorError(e); }
+  }
+  symbolInternals(h: SymbolHandle): SymbolHandle { try { return this.sa.symbolInternals(h); } catch (e) { throw toIsotensorError(e); } }
+  symbolChildren(h: SymbolHandle): SymbolHandle { try { return this.sa.symbolChildren(h); } catch (e) { throw toIsotensorError(e); } }
+  symbolList(h: SymbolHandle, which: number): string { try { return this.sa.symbolList(h, which); } catch (e) { throw toIsotensorError(e); } }
+  symbolGetAttr(h: SymbolHandle, key: string): string | null {
+    try { return this.sa.symbolGetAttr(h, key); } catch (e) { throw toIsotensorError(e); }
+  }
+  symbolSetAttr(h: SymbolHandle, key: string, value: string): void {
+    try { this.sa.symbolSetAttr(h, key, value); } catch (e) { throw toIsotensorError(e); }
+  }
+  symbolListAttr(h: SymbolHandle, recursive: boolean): string {
+    try { return this.sa.symbolListAttr(h, recursive); } catch (e) { throw toIsotensorError(e); }
+  }
+  symbolToJSON(h: SymbolHandle): string { try { return this.sa.symbolToJSON(h); } catch (e) { throw toIsotensorError(e); } }
+  symbolFromJSON(json: string): SymbolHandle { try { return this.sa.symbolFromJSON(json); } catch (e) { throw toIsotensorError(e); } }
+
+  /* ---- executor ---- */
+  private get xa(): ExecutorAddon { return this.a as unknown as ExecutorAddon; }
+  symbolInferShape(h: SymbolHandle, keys: readonly string[] | null, shapes: readonly (readonly number[])[],
+                   partial: boolean): string {
+    try { return this.xa.symbolInferShape(h, keys, shapes, partial); } catch (e) { throw toIsotensorError(e); }
+  }
+  symbolInferType(h: SymbolHandle, keys: readonly string[] | null, dtypes: readonly number[], partial: boolean): string {
+    try { return this.xa.symbolInferType(h, keys, dtypes, partial); } catch (e) { throw toIsotensorError(e); }
+  }
+  executorBind(sym: SymbolHandle, devType: number, devId: number, args: readonly Handle[], grads: readonly Handle[],
+               reqs: readonly number[], aux: readonly Handle[], groupNames: readonly string[],
+               groupDevTypes: readonly number[], groupDevIds: readonly number[], flags: number): ExecutorHandle {
+    try {
+      return this.xa.executorBind(sym, devType, devId, args, grads, reqs, aux, groupNames, groupDevTypes, groupDevIds,
+                                  flags);
+    } catch (e) { throw toIsotensorError(e); }
+  }
+  executorFree(h: ExecutorHandle): void { try { this.xa.executorFree(h); } catch (e) { throw toIsotensorError(e); } }
+  executorForward(h: ExecutorHandle, isTrain: boolean): void {
+    try { this.xa.executorForward(h, isTrain); } catch (e) { throw toIsotensorError(e); }
+  }
+  executorBackward(h: ExecutorHandle, outGrads: readonly Handle[] | null, isTrain: boolean): void {
+    try { this.xa.executorBackward(h, outGrads, isTrain); } catch (e) { throw toIsotensorError(e); }
+  }
+  executorOutputs(h: ExecutorHandle): Handle[] { try { return this.xa.executorOutputs(h); } catch (e) { throw toIsotensorError(e); } }
+  executorPlanStats(h: ExecutorHandle): number[] {
+    try { return this.xa.executorPlanStats(h); } catch (e) { throw toIsotensorError(e); }
+  }
+  executorPlanJSON(h: ExecutorHandle): string { try { return this.xa.executorPlanJSON(h); } catch (e) { throw toIsotensorError(e); } }
+  executorSetMonitor(h: ExecutorHandle, fn: ((name: string, h: Handle) => void) | null, monitorAll: boolean): void {
+    try { this.xa.executorSetMonitor(h, fn, monitorAll); } catch (e) { throw toIsotensorError(e); }
+  }
+}
+
+/* ---- symbol ---- the addon's symbol functions (bindings/addon.cc), named as in Backend. */
+interface SymbolAddon {
+  symbolVariable(name: string): SymbolHandle;
+  symbolAtomic(op: string, keys: readonly string[], vals: readonly string[]): SymbolHandle;
+  symbolCompose(h: SymbolHandle, name: string | null, args: readonly SymbolHandle[], keys: readonly string[] | null): void;
+  symbolFree(h: SymbolHandle): void;
+  symbolCopy(h: SymbolHandle): SymbolHandle;
+  symbolGroup(hs: readonly SymbolHandle[]): SymbolHandle;
+  symbolNumOutputs(h: SymbolHandle): number;
+  symbolGetOutput(h: SymbolHandle, index: number): SymbolHandle;
+  symbolInternals(h: SymbolHandle): SymbolHandle;
+  symbolChildren(h: SymbolHandle): SymbolHandle;
+  symbolList(h: SymbolHandle, which: number): string;
+  symbolGetAttr(h: SymbolHandle, key: string): string | null;
+  symbolSetAttr(h: SymbolHandle, key: string, value: string): void;
+  symbolListAttr(h: SymbolHandle, recursive: boolean): string;
+  symbolToJSON(h: SymbolHandle): string;
+  symbolFromJSON(json: string): SymbolHandle;
+}
+
+/* ---- executor ---- the addon's executor functions (bindings/addon.cc), named as in Backend. */
+interface ExecutorAddon {
+  symbolInferShape(h: SymbolHandle, keys: readonly string[] | null, shapes: readonly (readonly number[])[],
+                   partial: boolean): string;
+  symbolInferType(h: SymbolHandle, keys: readonly string[] | null, dtypes: readonly number[], partial: boolean): string;
+  executorBind(sym: SymbolHandle, devType: number, devId: number, args: readonly Handle[], grads: readonly Handle[],
+               reqs: readonly number[], aux: readonly Handle[], groupNames: readonly string[],
+               groupDevTypes: readonly number[], groupDevIds: readonly number[], flags: number): ExecutorHandle;
+  executorFree(h: ExecutorHandle): void;
+  executorForward(h: ExecutorHandle, isTrain: boolean): void;
+  executorBackward(h: ExecutorHandle, outGrads: readonly Handle[] | null, isTrain: boolean): void;
+  executorOutputs(h: ExecutorHandle): Handle[];
+  executorPlanStats(h: ExecutorHandle): number[];
+  executorPlanJSON(h: ExecutorHandle): string;
+  executorSetMonitor(h: ExecutorHandle, fn: ((name: string, h: Handle) => void) | null, monitorAll: boolean): void;
 }

@@ -7,7 +7,7 @@
 // re-created from heap() after every call that can allocate. int64 values travel as (lo, hi)
 // int32 pairs: in memory always, and as arguments unless the build uses WASM_BIGINT.
 import { IsotensorError } from '../base/error.js';
-import type { Backend, Handle, OpHandle } from './backend.js';
+import type { Backend, ExecutorHandle, Handle, OpHandle, SymbolHandle } from './backend.js';
 import type { LoadedWasm } from './wasm_loader.js';
 
 type WasmFn = (...args: Array<number | bigint>) => number;
@@ -598,5 +598,303 @@ export class WasmBackend implements Backend {
     const out: number[] = [];
     for (let i = 0; i < n; i++) out.push(this.i32[(p >>> 2) + 1 + i]!);
     return out;
+  }
+
+  /* ---- symbol ---- C functions bound on first use (this section keeps to itself). */
+  private symFns = new Map<string, WasmFn>();
+  private sf(name: string): WasmFn {
+    let f = this.symFns.get(name);
+    if (f === undefined) {
+      const raw = this.m.asm?.['ist_symbol_' + name] ?? this.m['_ist_symbol_' + name];
+      if (typeof raw !== 'function') throw new IsotensorError(`the WebAssembly module does not export ist_symbol_${name}`);
+      f = raw as WasmFn;
+      this.symFns.set(name, f);
+    }
+    return f;
+  }
+
+  /** Writes strings after `base` (pointer table first); returns the table's address. */
+  private symStrings(strs: readonly string[], base: number): number {
+    let pStr = base + 4 * strs.length;
+    for (let i = 0; i < strs.length; i++) {
+      this.u32[(base >>> 2) + i] = pStr;
+      pStr += this.writeString(strs[i]!, pStr);
+    }
+    return base;
+  }
+
+  /** Bytes symStrings may write, rounded up so what follows stays 4-byte aligned. */
+  private symStringBytes(strs: readonly string[]): number {
+    let n = 4 * strs.length;
+    for (const s of strs) n += 3 * s.length + 1;
+    return (n + 3) & ~3;
+  }
+
+  /** Calls f(...args, out) with a handle out-parameter. */
+  private symHandleOut(f: WasmFn, ...args: number[]): SymbolHandle {
+    const p = this.ensureScratch(4);
+    this.check(f(...args, p));
+    this.views();
+    return this.u32[p >>> 2]!;
+  }
+
+  private symStringOut(f: WasmFn, ...args: number[]): string {
+    const p = this.ensureScratch(4);
+    this.check(f(...args, p));
+    this.views();
+    return this.readCString(this.u32[p >>> 2]!);
+  }
+
+  symbolVariable(name: string): SymbolHandle {
+    const p = this.ensureScratch(4 + 3 * name.length + 1);
+    this.writeString(name, p + 4);
+    this.check(this.sf('create_variable')(p + 4, p));
+    this.views();
+    return this.u32[p >>> 2]!;
+  }
+
+  symbolAtomic(op: string, keys: readonly string[], vals: readonly string[]): SymbolHandle {
+    const p = this.ensureScratch(8 + 3 * op.length + 1 + this.symStringBytes(keys) + this.symStringBytes(vals));
+    const pKeys = p + 4;
+    const pVals = pKeys + this.symStringBytes(keys);
+    const pOp = pVals + this.symStringBytes(vals);
+    this.symStrings(keys, pKeys);
+    this.symStrings(vals, pVals);
+    this.writeString(op, pOp);
+    this.check(this.sf('create_atomic')(pOp, keys.length, pKeys, pVals, p));
+    this.views();
+    return this.u32[p >>> 2]!;
+  }
+
+  symbolCompose(h: SymbolHandle, name: string | null, args: readonly SymbolHandle[], keys: readonly string[] | null): void {
+    const nameBytes = name === null ? 0 : 3 * name.length + 1;
+    const keyBytes = keys === null ? 0 : this.symStringBytes(keys);
+    const p = this.ensureScratch(4 * args.length + keyBytes + nameBytes + 4);
+    for (let i = 0; i < args.length; i++) this.u32[(p >>> 2) + i] = args[i]!;
+    const pKeys = p + 4 * args.length;
+    if (keys !== null) this.symStrings(keys, pKeys);
+    const pName = pKeys + keyBytes;
+    if (name !== null) this.writeString(name, pName);
+    this.check(this.sf('compose')(h, name === null ? 0 : pName, args.length, keys === null ? 0 : pKeys, p));
+  }
+
+  symbolFree(h: SymbolHandle): void { this.check(this.sf('free')(h)); }
+  symbolCopy(h: SymbolHandle): SymbolHandle { return this.symHandleOut(this.sf('copy'), h); }
+
+  symbolGroup(hs: readonly SymbolHandle[]): SymbolHandle {
+    const p = this.ensureScratch(4 * hs.length + 4);
+    for (let i = 0; i < hs.length; i++) this.u32[(p >>> 2) + 1 + i] = hs[i]!;
+    this.check(this.sf('group')(hs.length, p + 4, p));
+    this.views();
+    return this.u32[p >>> 2]!;
+  }
+
+  symbolNumOutputs(h: SymbolHandle): number { return this.intOut(this.sf('num_outputs'), h); }
+  symbolGetOutput(h: SymbolHandle, index: number): SymbolHandle { return this.symHandleOut(this.sf('get_output'), h, index); }
+  symbolInternals(h: SymbolHandle): SymbolHandle { return this.symHandleOut(this.sf('get_internals'), h); }
+  symbolChildren(h: SymbolHandle): SymbolHandle { return this.symHandleOut(this.sf('get_children'), h); }
+  symbolList(h: SymbolHandle, which: number): string { return this.symStringOut(this.sf('list'), h, which); }
+
+  symbolGetAttr(h: SymbolHandle, key: string): string | null {
+    const p = this.ensureScratch(8 + 3 * key.length + 1);
+    this.writeString(key, p + 8);
+    this.check(this.sf('get_attr')(h, p + 8, p, p + 4));
+    this.views();
+    if (this.i32[(p + 4) >>> 2] === 0) return null;
+    return this.readCString(this.u32[p >>> 2]!);
+  }
+
+  symbolSetAttr(h: SymbolHandle, key: string, value: string): void {
+    const p = this.ensureScratch(3 * key.length + 3 * value.length + 2);
+    const pVal = p + this.writeString(key, p);
+    this.writeString(value, pVal);
+    this.check(this.sf('set_attr')(h, p, pVal));
+  }
+
+  symbolListAttr(h: SymbolHandle, recursive: boolean): string {
+    return this.symStringOut(this.sf('list_attr'), h, recursive ? 1 : 0);
+  }
+
+  symbolToJSON(h: SymbolHandle): string { return this.symStringOut(this.sf('to_json'), h); }
+
+  symbolFromJSON(json: string): SymbolHandle {
+    const bytes = this.m.lengthBytesUTF8(json) + 1;
+    const data = this.malloc(bytes);
+    this.m.stringToUTF8(json, data, bytes);
+    const p = this.ensureScratch(4);
+    const rc = this.sf('from_json')(data, p);
+    this.m._free(data);
+    this.check(rc);
+    this.views();
+    return this.u32[p >>> 2]!;
+  }
+
+  /* ---- executor ---- C functions bound on first use (this section keeps to itself). */
+  private execFns = new Map<string, WasmFn>();
+  private monitors = new Map<number, (name: string, h: Handle) => void>();
+  private monitorError: unknown = null;
+  private xf(name: string): WasmFn {
+    let f = this.execFns.get(name);
+    if (f === undefined) {
+      const raw = this.m.asm?.[name] ?? this.m['_' + name];
+      if (typeof raw !== 'function') throw new IsotensorError(`the WebAssembly module does not export ${name}`);
+      f = raw as WasmFn;
+      this.execFns.set(name, f);
+    }
+    return f;
+  }
+
+  /** Writes a table of string pointers at `base` followed by the strings; returns the end. */
+  private xStrings(strs: readonly string[], base: number): number {
+    let pStr = base + 4 * strs.length;
+    for (let i = 0; i < strs.length; i++) {
+      this.u32[(base >>> 2) + i] = pStr;
+      pStr += this.writeString(strs[i]!, pStr);
+    }
+    return pStr;
+  }
+
+  private xStringBytes(strs: readonly string[] | null): number {
+    if (strs === null) return 0;
+    let n = 4 * strs.length;
+    for (const s of strs) n += 3 * s.length + 1;
+    return n;
+  }
+
+  /** Rethrows an error the monitor callback raised during the last forward/backward. */
+  private checkMonitor(rc: number): void {
+    const err = this.monitorError;
+    this.monitorError = null;
+    this.check(rc);
+    if (err !== null) throw err;
+  }
+
+  symbolInferShape(h: SymbolHandle, keys: readonly string[] | null, shapes: readonly (readonly number[])[],
+                   partial: boolean): string {
+    const n = shapes.length;
+    let total = 0;
+    for (const sh of shapes) total += sh.length;
+    const pInd = 8;
+    const pData = (pInd + 4 * (n + 1) + 7) & ~7;
+    const pKeys = pData + 8 * total;
+    const p = this.ensureScratch(pKeys + this.xStringBytes(keys) + 8);
+    let k = 0;
+    this.i32[(p + pInd) >>> 2] = 0;
+    for (let i = 0; i < n; i++) {
+      for (const d of shapes[i]!) this.writeI64(p + pData + 8 * k++, d);
+      this.i32[((p + pInd) >>> 2) + i + 1] = k;
+    }
+    if (keys !== null) this.xStrings(keys, p + pKeys);
+    this.check(this.xf('ist_symbol_infer_shape')(h, n, keys === null ? 0 : p + pKeys, p + pInd, p + pData,
+                                                 partial ? 1 : 0, p));
+    this.views();
+    return this.readCString(this.u32[p >>> 2]!);
+  }
+
+  symbolInferType(h: SymbolHandle, keys: readonly string[] | null, dtypes: readonly number[], partial: boolean): string {
+    const n = dtypes.length;
+    const p = this.ensureScratch(8 + 4 * n + this.xStringBytes(keys));
+    for (let i = 0; i < n; i++) this.i32[((p + 8) >>> 2) + i] = dtypes[i]!;
+    const pKeys = p + 8 + 4 * n;
+    if (keys !== null) this.xStrings(keys, pKeys);
+    this.check(this.xf('ist_symbol_infer_type')(h, n, keys === null ? 0 : pKeys, p + 8, partial ? 1 : 0, p));
+    this.views();
+    return this.readCString(this.u32[p >>> 2]!);
+  }
+
+  executorBind(sym: SymbolHandle, devType: number, devId: number, args: readonly Handle[], grads: readonly Handle[],
+               reqs: readonly number[], aux: readonly Handle[], groupNames: readonly string[],
+               groupDevTypes: readonly number[], groupDevIds: readonly number[], flags: number): ExecutorHandle {
+    const n = args.length;
+    const g = groupNames.length;
+    const pArgs = 8;
+    const pGrads = pArgs + 4 * n;
+    const pReqs = pGrads + 4 * n;
+    const pAux = pReqs + 4 * n;
+    const pTypes = pAux + 4 * aux.length;
+    const pIds = pTypes + 4 * g;
+    const pNames = pIds + 4 * g;
+    const p = this.ensureScratch(pNames + this.xStringBytes(groupNames) + 8);
+    const u32 = this.u32;
+    for (let i = 0; i < n; i++) {
+      u32[((p + pArgs) >>> 2) + i] = args[i]!;
+      u32[((p + pGrads) >>> 2) + i] = grads[i]!;
+      this.i32[((p + pReqs) >>> 2) + i] = reqs[i]!;
+    }
+    for (let i = 0; i < aux.length; i++) u32[((p + pAux) >>> 2) + i] = aux[i]!;
+    for (let i = 0; i < g; i++) {
+      this.i32[((p + pTypes) >>> 2) + i] = groupDevTypes[i]!;
+      this.i32[((p + pIds) >>> 2) + i] = groupDevIds[i]!;
+    }
+    this.xStrings(groupNames, p + pNames);
+    this.check(this.xf('ist_executor_bind')(sym, devType, devId, n, p + pArgs, p + pGrads, p + pReqs, aux.length,
+                                            p + pAux, g, p + pNames, p + pTypes, p + pIds, flags, p));
+    this.views();
+    return this.u32[p >>> 2]!;
+  }
+
+  executorFree(h: ExecutorHandle): void {
+    this.monitors.delete(h);
+    this.check(this.xf('ist_executor_free')(h));
+  }
+
+  executorForward(h: ExecutorHandle, isTrain: boolean): void {
+    this.checkMonitor(this.xf('ist_executor_forward')(h, isTrain ? 1 : 0));
+  }
+
+  executorBackward(h: ExecutorHandle, outGrads: readonly Handle[] | null, isTrain: boolean): void {
+    const n = outGrads === null ? 0 : outGrads.length;
+    const p = this.ensureScratch(4 * n + 4);
+    for (let i = 0; i < n; i++) this.u32[(p >>> 2) + i] = outGrads![i]!;
+    this.checkMonitor(this.xf('ist_executor_backward')(h, n, outGrads === null ? 0 : p, isTrain ? 1 : 0));
+  }
+
+  executorOutputs(h: ExecutorHandle): Handle[] {
+    const p = this.ensureScratch(4 + 4 * MAX_OUTPUTS);
+    this.check(this.xf('ist_executor_outputs')(h, MAX_OUTPUTS, p, p + 4));
+    this.views();
+    const n = this.i32[p >>> 2]!;
+    const out: Handle[] = [];
+    for (let i = 0; i < n; i++) out.push(this.u32[((p + 4) >>> 2) + i]!);
+    return out;
+  }
+
+  executorPlanStats(h: ExecutorHandle): number[] {
+    const p = this.ensureScratch(40);
+    this.check(this.xf('ist_executor_plan_stats')(h, p));
+    this.views();
+    const out: number[] = [];
+    for (let i = 0; i < 5; i++) out.push(this.readI64(p + 8 * i));
+    return out;
+  }
+
+  executorPlanJSON(h: ExecutorHandle): string {
+    const p = this.ensureScratch(4);
+    this.check(this.xf('ist_executor_plan_json')(h, p));
+    this.views();
+    return this.readCString(this.u32[p >>> 2]!);
+  }
+
+  executorSetMonitor(h: ExecutorHandle, fn: ((name: string, h: Handle) => void) | null, monitorAll: boolean): void {
+    // Called from inside forward/backward (core-cpp/c_api): must not throw into the wasm frames.
+    this.m.istExecutorMonitor ??= (user: number, pName: number, value: number): void => {
+      const cb = this.monitors.get(user >>> 0);
+      if (cb === undefined || this.monitorError !== null) {
+        this.fFree(value);
+        return;
+      }
+      try {
+        cb(this.readCString(pName), value >>> 0);
+      } catch (e) {
+        this.monitorError = e;
+      }
+    };
+    if (fn === null) {
+      this.monitors.delete(h);
+      this.check(this.xf('ist_executor_set_monitor')(h, 0, 0, 0));
+      return;
+    }
+    this.monitors.set(h, fn);
+    this.check(this.xf('ist_executor_set_monitor')(h, 0, h, monitorAll ? 1 : 0));
   }
 }

@@ -148,6 +148,88 @@ IST_API int ist_ndarray_load(const uint8_t* buf, size_t len, int* out_num_arrays
                              IstNDArrayHandle** out_arrays, int* out_num_keys,
                              const char*** out_keys);
 
+/* ---- symbol ---- */
+/* A symbol handle points to an ist::Symbol (its output entries); graphs are shared between
+ * handles, which ist_symbol_free drops one by one. Strings and JSON returned stay valid until
+ * the next symbol call on this thread. Lists come back as JSON arrays of strings. */
+typedef void* IstSymbolHandle;
+IST_API int ist_symbol_create_variable(const char* name, IstSymbolHandle* out);
+/* An op node without inputs yet (MXNet's CreateAtomicSymbol); params are MXNet attribute strings,
+ * hidden keys ("lr_mult", "__init__", ...) included. Inputs come with ist_symbol_compose. */
+IST_API int ist_symbol_create_atomic(const char* op, int num_params, const char** keys, const char** vals,
+                                     IstSymbolHandle* out);
+/* MXNet's Symbol::Compose, in place: keys NULL = positional args; else args[i] is input keys[i]
+ * (an empty or NULL key: positional, before the named ones).
+ * An op symbol without inputs gets them (missing ones become variables "<name>_<input>"); a
+ * composed symbol has its free variables of those names replaced. name may be NULL (""). */
+IST_API int ist_symbol_compose(IstSymbolHandle sym, const char* name, int num_args, const char** keys,
+                               const IstSymbolHandle* args);
+IST_API int ist_symbol_free(IstSymbolHandle sym);
+IST_API int ist_symbol_copy(IstSymbolHandle sym, IstSymbolHandle* out);
+IST_API int ist_symbol_group(int num, const IstSymbolHandle* syms, IstSymbolHandle* out);
+IST_API int ist_symbol_num_outputs(IstSymbolHandle sym, int* out);
+IST_API int ist_symbol_get_output(IstSymbolHandle sym, int index, IstSymbolHandle* out);
+IST_API int ist_symbol_get_internals(IstSymbolHandle sym, IstSymbolHandle* out);
+IST_API int ist_symbol_get_children(IstSymbolHandle sym, IstSymbolHandle* out);
+/* which: 0 arguments, 1 outputs, 2 auxiliary states, 3 all inputs (arguments and aux, graph order). */
+IST_API int ist_symbol_list(IstSymbolHandle sym, int which, const char** out_json);
+/* *success 0 when absent (or a group's name). */
+IST_API int ist_symbol_get_name(IstSymbolHandle sym, const char** out, int* success);
+IST_API int ist_symbol_get_attr(IstSymbolHandle sym, const char* key, const char** out, int* success);
+IST_API int ist_symbol_set_attr(IstSymbolHandle sym, const char* key, const char* value);
+/* recursive 0: the head node's {key: value}; 1: {node name: {key: value}} over the whole graph. */
+IST_API int ist_symbol_list_attr(IstSymbolHandle sym, int recursive, const char** out_json);
+/* MXNet 1.9's JSON, byte for byte; from_json reads every MXNet version's files. */
+IST_API int ist_symbol_to_json(IstSymbolHandle sym, const char** out_json);
+IST_API int ist_symbol_from_json(const char* json, IstSymbolHandle* out);
+
+/* ---- executor ---- */
+/* An executor handle points to an ist::GraphExecutor: a symbol bound to arrays, with its forward and
+ * gradient graph, memory plan and every internal array allocated at bind. JSON returned stays valid
+ * until the next executor call on this thread. */
+typedef void* IstExecutorHandle;
+/* Shape inference. keys[i] names an argument or auxiliary state (keys NULL: the first num arguments
+ * in order) whose shape is shape_data[ind_ptr[i] .. ind_ptr[i+1]) (a 0 dim, or an empty shape, is
+ * unknown). partial 0 fails unless everything is decided. *out_json: {"arg_names", "arg_shapes",
+ * "out_names", "out_shapes", "aux_names", "aux_shapes", "complete"}; unknown dims 0, unknown shapes
+ * null. A conflict fails naming the node, op, argument and both shapes. */
+IST_API int ist_symbol_infer_shape(IstSymbolHandle sym, int num, const char** keys, const int* ind_ptr,
+                                   const int64_t* shape_data, int partial, const char** out_json);
+/* The same for dtype flags (-1 unknown): "arg_types", "out_types", "aux_types". */
+IST_API int ist_symbol_infer_type(IstSymbolHandle sym, int num, const char** keys, const int* dtypes,
+                                  int partial, const char** out_json);
+/* args: num_args arrays in list-arguments order; arg_grads: NULL or one per argument (NULL where
+ * grad_reqs[i] is 0); grad_reqs: NULL (all 0) or 0 null, 1 write, 3 add per argument; aux: one per
+ * auxiliary state. Groups: nodes whose "__ctx_group__" is group_names[i] run on that context.
+ * flags: bit 0 turns memory planning off (also ISOTENSOR_NO_MEMORY_PLAN=1). */
+IST_API int ist_executor_bind(IstSymbolHandle sym, int dev_type, int dev_id, int num_args,
+                              const IstNDArrayHandle* args, const IstNDArrayHandle* arg_grads,
+                              const int* grad_reqs, int num_aux, const IstNDArrayHandle* aux,
+                              int num_groups, const char** group_names, const int* group_dev_types,
+                              const int* group_dev_ids, int flags, IstExecutorHandle* out);
+IST_API int ist_executor_free(IstExecutorHandle h);
+/* Pushes every forward node (returns at once, like ops). */
+IST_API int ist_executor_forward(IstExecutorHandle h, int is_train);
+/* out_grads: NULL, or num (one per output) handles, NULL entries meaning ones. */
+IST_API int ist_executor_backward(IstExecutorHandle h, int num, const IstNDArrayHandle* out_grads,
+                                  int is_train);
+/* New handles on the output arrays (the same storage on every call). */
+IST_API int ist_executor_outputs(IstExecutorHandle h, int capacity, int* num, IstNDArrayHandle* out);
+/* out[0] planned bytes, out[1] naive (one buffer per entry) bytes, out[2] entries placed in place,
+ * out[3] entries reusing a freed buffer, out[4] storage buffers. */
+IST_API int ist_executor_plan_stats(IstExecutorHandle h, int64_t* out);
+/* The plan per entry: {"planned_bytes", ..., "entries": [{node, op, output, backward, shape, dtype,
+ * storage, inplace_of}]}. */
+IST_API int ist_executor_plan_json(IstExecutorHandle h, const char** out_json);
+/* The monitor: called on the calling thread as each node is pushed, once per node output, with
+ * its name ("fc1_output") and a new handle the callee owns (the value is ready once read).
+ * monitor_all also reports each node's inputs first. fn NULL and user NULL removes it. In
+ * WebAssembly pass fn NULL and a nonzero user: calls go to Module.istExecutorMonitor(user,
+ * name_ptr, handle). */
+typedef void (*IstExecutorMonitorFn)(const char* name, IstNDArrayHandle value, void* user);
+IST_API int ist_executor_set_monitor(IstExecutorHandle h, IstExecutorMonitorFn fn, void* user,
+                                     int monitor_all);
+
 #ifdef __cplusplus
 }
 #endif

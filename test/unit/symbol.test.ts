@@ -1,0 +1,429 @@
+// mx.sym through the public API: the seeds' Symbol examples, naming, composition, introspection, attributes.
+//
+// Expected values are the seeds' printed outputs (../shared/seeds/python-overview.md "Symbolic and
+// Automatic Differentiation", symbol-api-part2.txt) and MXNet 1.9's behaviour as its own tests show
+// it (tests/python/unittest/test_symbol.py, test_attr.py). Names come from a fresh NameManager per
+// test so the automatic counters do not depend on test order.
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as mx from 'isotensor';
+import { announceBackend } from '../helpers/backend';
+
+const { sym } = mx;
+type Sym = any; // a Symbol; kept loose so the spec does not depend on the .d.ts details
+const fresh = <T>(fn: () => T): T => new mx.name.NameManager().run(fn);
+const throwsIso = (fn: () => unknown, ...parts: string[]): void => {
+  let err: unknown = null;
+  try {
+    fn();
+  } catch (e) {
+    err = e;
+  }
+  expect(err).toBeInstanceOf(mx.IsotensorError);
+  for (const p of parts) expect((err as Error).message).toContain(p);
+};
+
+beforeAll(async () => {
+  await mx.ready();
+  announceBackend('symbol');
+});
+
+describe('seed: python-overview "Symbolic and Automatic Differentiation"', () => {
+  it('basic composition: a two layer perceptron and its arguments', () => {
+    let net: Sym = sym.Variable('data');
+    net = sym.FullyConnected({ data: net, name: 'fc1', numHidden: 128 });
+    net = sym.Activation({ data: net, name: 'relu1', actType: 'relu' });
+    net = sym.FullyConnected({ data: net, name: 'fc2', numHidden: 64 });
+    net = sym.SoftmaxOutput({ data: net, name: 'out' });
+    expect(net).toBeInstanceOf(mx.Symbol);
+    expect(net.listArguments()).toEqual(['data', 'fc1_weight', 'fc1_bias', 'fc2_weight', 'fc2_bias', 'out_label']);
+  });
+
+  it('naming an automatically generated argument explicitly', () => {
+    let net: Sym = sym.Variable('data');
+    const w = sym.Variable('myweight');
+    net = sym.FullyConnected({ data: net, weight: w, name: 'fc1', numHidden: 128 });
+    expect(net.listArguments()).toEqual(['data', 'myweight', 'fc1_bias']);
+  });
+
+  it('an elementwise add feeding a fully connected layer', () => {
+    const lhs = sym.Variable('data1');
+    const rhs = sym.Variable('data2');
+    const net = sym.FullyConnected({ data: lhs.add(rhs), name: 'fc1', numHidden: 128 });
+    expect(net.listArguments()).toEqual(['data1', 'data2', 'fc1_weight', 'fc1_bias']);
+  });
+
+  it('composition: net(data=net2, name=compose) replaces the argument data', () => {
+    let net: Sym = sym.Variable('data');
+    net = sym.FullyConnected({ data: net, name: 'fc1', numHidden: 128 });
+    let net2: Sym = sym.Variable('data2');
+    net2 = sym.FullyConnected({ data: net2, name: 'net2', numHidden: 128 });
+    const composed = net.call({ data: net2 }, { name: 'compose' });
+    // The seed's printed output (a named composition prefixes the composed graph's own names).
+    expect(composed.listArguments()).toEqual(['data2', 'net2_weight', 'net2_bias', 'compose_fc1_weight', 'compose_fc1_bias']);
+    expect(composed.name).toBe('compose');
+    expect(composed.listOutputs()).toEqual(['compose_output']);
+    // The original is untouched.
+    expect(net.listArguments()).toEqual(['data', 'fc1_weight', 'fc1_bias']);
+    expect(net.name).toBe('fc1');
+  });
+
+  it('argument shape inference', () => {
+    let net: Sym = sym.Variable('data');
+    net = sym.FullyConnected({ data: net, name: 'fc1', numHidden: 10 });
+    const { argShapes, outShapes, auxShapes } = net.inferShape({ data: [100, 100] });
+    const args: string[] = net.listArguments();
+    expect(Object.fromEntries(args.map((a, i) => [a, argShapes[i]]))).toEqual({
+      data: [100, 100], fc1_weight: [10, 100], fc1_bias: [10],
+    });
+    expect(outShapes).toEqual([[100, 10]]);
+    expect(auxShapes).toEqual([]);
+  });
+
+  it('C = A * B is a symbol over A and B', () => {
+    const A = sym.Variable('A');
+    const B = sym.Variable('B');
+    const C = A.mul(B);
+    expect(C.listArguments()).toEqual(['A', 'B']);
+    expect(C.toJSON()).toContain('"op": "elemwise_mul"');
+  });
+});
+
+describe('seed: symbol-api-part2 (E = (A*B) + (C*D))', () => {
+  it('symbols, their names, arguments and internals', () => {
+    fresh(() => {
+      const a = sym.Variable('A');
+      const b = sym.Variable('B');
+      const c = sym.Variable('C');
+      const d = sym.Variable('D');
+      a.add(b).dispose(); // the seed's session had made one sum before: e is _plus1
+      const e = a.mul(b).add(c.mul(d));
+      expect([a, b, c, d].map(String)).toEqual(['<Symbol A>', '<Symbol B>', '<Symbol C>', '<Symbol D>']);
+      expect(String(e)).toBe('<Symbol _plus1>');
+      expect(e).toBeInstanceOf(mx.Symbol);
+      expect(e.listArguments()).toEqual(['A', 'B', 'C', 'D']);
+      expect(e.listOutputs()).toEqual(['_plus1_output']);
+      expect(e.getInternals().listOutputs()).toEqual(['A', 'B', '_mul0_output', 'C', 'D', '_mul1_output', '_plus1_output']);
+    });
+  });
+});
+
+describe('automatic names and name scopes', () => {
+  it('counters per lower-cased op name, as MXNet numbers them', () => {
+    fresh(() => {
+      const x = sym.Variable('x');
+      const f0 = sym.FullyConnected(x, { numHidden: 4 });
+      const a0 = sym.Activation(f0, { actType: 'relu' });
+      const f1 = sym.FullyConnected(a0, { numHidden: 4 });
+      const a1 = sym.Activation({ data: f1, actType: 'tanh' });
+      expect([f0.name, a0.name, f1.name, a1.name]).toEqual(['fullyconnected0', 'activation0', 'fullyconnected1', 'activation1']);
+      expect(a1.listArguments()).toEqual(['x', 'fullyconnected0_weight', 'fullyconnected0_bias',
+                                          'fullyconnected1_weight', 'fullyconnected1_bias']);
+    });
+  });
+
+  it('operators on symbols use MXNet\'s ops and names', () => {
+    fresh(() => {
+      const x = sym.Variable('x');
+      const y = sym.Variable('y');
+      const cases: Array<[Sym, string, string]> = [
+        [x.add(y), '_plus0', 'elemwise_add'], [x.sub(y), '_minus0', 'elemwise_sub'],
+        [x.mul(y), '_mul0', 'elemwise_mul'], [x.div(y), '_div0', 'elemwise_div'],
+        [x.mod(y), '_mod0', '_mod'], [x.pow(y), '_power0', '_power'],
+        [x.add(2), '_plusscalar0', '_plus_scalar'], [x.sub(2), '_minusscalar0', '_minus_scalar'],
+        [x.rsub(2), '_rminusscalar0', '_rminus_scalar'], [x.mul(2), '_mulscalar0', '_mul_scalar'],
+        [x.div(2), '_divscalar0', '_div_scalar'], [x.rdiv(2), '_rdivscalar0', '_rdiv_scalar'],
+        [x.mod(2), '_modscalar0', '_mod_scalar'], [x.rmod(2), '_rmodscalar0', '_rmod_scalar'],
+        [x.pow(2), '_powerscalar0', '_power_scalar'], [x.rpow(2), '_rpower_scalar0', '_rpower_scalar'],
+        [x.eq(y), '_equal0', '_equal'], [x.ne(y), '_not_equal0', '_not_equal'],
+        [x.gt(y), '_greater0', '_greater'], [x.ge(y), '_greater_equal0', '_greater_equal'],
+        [x.lt(y), '_lesser0', '_lesser'], [x.le(y), '_lesser_equal0', '_lesser_equal'],
+        [x.eq(1), '_equal_scalar0', '_equal_scalar'], [x.lt(1), '_lesser_scalar0', '_lesser_scalar'],
+        [x.abs(), 'abs0', 'abs'],
+      ];
+      for (const [s, name, op] of cases) {
+        expect(s.name).toBe(name);
+        expect(s.toJSON()).toContain(`"op": "${op}"`);
+      }
+      // -x is x * -1.0 (MXNet's __neg__), a second scalar multiply.
+      const n = x.neg();
+      expect(n.name).toBe('_mulscalar1');
+      expect(n.toJSON()).toContain('"attrs": {"scalar": "-1.0"}');
+      expect(x.mul(0.5).toJSON()).toContain('"scalar": "0.5"');
+      expect(x.add(1e-5).toJSON()).toContain('"scalar": "1e-05"');
+    });
+  });
+
+  it('the function called names the node: aliases and variadic ops', () => {
+    fresh(() => {
+      const a = sym.Variable('a');
+      const b = sym.Variable('b');
+      expect(sym._Plus(a, b).name).toBe('_plus0');
+      expect(sym.elemwise_add(a, b).name).toBe('elemwise_add0');
+      const cat = sym.Concat(a, b, { dim: 0 });
+      expect(cat.name).toBe('concat0');
+      expect(cat.listArguments()).toEqual(['a', 'b']);
+      expect(cat.toJSON()).toContain('"num_args": "2"');
+      const sum = sym.add_n([a, b, a]);
+      expect(sum.name).toBe('add_n0');
+      expect(sum.listArguments()).toEqual(['a', 'b']);
+      expect(sym.ElementWiseSum(a, b).name).toBe('elementwisesum0');
+      // A variadic op left without inputs gets MXNet's arg0, arg1, ... variables.
+      expect(sym.Concat({ numArgs: 2, dim: 1, name: 'c' } as any).listArguments()).toEqual(['c_arg0', 'c_arg1']);
+    });
+  });
+
+  it('mx.name.Prefix and nested NameManagers', () => {
+    const data = sym.Variable('data');
+    const net = new mx.name.Prefix('mynet_').run(() => sym.FullyConnected(data, { numHidden: 10, name: 'fc1' }));
+    expect(net.listArguments()).toEqual(['data', 'mynet_fc1_weight', 'mynet_fc1_bias']);
+    const names = new mx.name.Prefix('net_').run(() => {
+      const f = sym.FullyConnected(data, { numHidden: 2 });
+      return [f.name, sym.Activation(f, { actType: 'relu' }).name];
+    });
+    expect(names).toEqual(['net_fullyconnected0', 'net_activation0']);
+    const m = new mx.name.NameManager();
+    {
+      using _s = m.enter();
+      expect(mx.name.NameManager.current).toBe(m);
+      expect(sym.Activation(data, { actType: 'relu' }).name).toBe('activation0');
+    }
+    expect(mx.name.NameManager.current).not.toBe(m);
+    expect(m.get(null, 'activation')).toBe('activation1');
+    expect(m.get('given', 'activation')).toBe('given');
+  });
+});
+
+describe('introspection', () => {
+  it('internals, get by name, and arguments of an inner output', () => {
+    const data = sym.Variable('data');
+    const oldfc = sym.FullyConnected({ data, name: 'fc1', numHidden: 10 });
+    const net1 = sym.FullyConnected({ data: oldfc, name: 'fc2', numHidden: 100 });
+    expect(net1.listArguments()).toEqual(['data', 'fc1_weight', 'fc1_bias', 'fc2_weight', 'fc2_bias']);
+    const internals = net1.getInternals();
+    expect(internals.name).toBeNull();
+    expect(internals.listOutputs()).toEqual(['data', 'fc1_weight', 'fc1_bias', 'fc1_output', 'fc2_weight',
+                                             'fc2_bias', 'fc2_output']);
+    const fc1 = internals.get('fc1_output');
+    expect(fc1.listArguments()).toEqual(oldfc.listArguments());
+    expect(internals.at(3).name).toBe('fc1');
+    expect(internals.at(-1).name).toBe('fc2');
+    expect(internals.length).toBe(7);
+    throwsIso(() => internals.get('nope'), 'nope');
+    throwsIso(() => internals.at(7), 'out of range');
+  });
+
+  it('children, as in MXNet\'s test_symbol_children', () => {
+    const data = sym.Variable('data');
+    const oldfc = sym.FullyConnected({ data, name: 'fc1', numHidden: 10 });
+    const net1: Sym = sym.FullyConnected({ data: oldfc, name: 'fc2', numHidden: 100 });
+    expect(net1.getChildren().listOutputs()).toEqual(['fc1_output', 'fc2_weight', 'fc2_bias']);
+    expect(net1.getChildren().length).toBe(3);
+    expect(net1.getChildren().getChildren().listOutputs()).toEqual(['data', 'fc1_weight', 'fc1_bias']);
+    expect(net1.getChildren().get('fc2_weight').listArguments()).toEqual(['fc2_weight']);
+    expect(net1.getChildren().get('fc2_weight').getChildren()).toBeNull();
+
+    const sliced: Sym = sym.SliceChannel(sym.Variable('data'), { numOutputs: 3, name: 'slice' });
+    expect(sliced.listOutputs()).toEqual(['slice_output0', 'slice_output1', 'slice_output2']);
+    const concat: Sym = sym.Concat(...sliced);
+    expect(concat.getChildren().listOutputs()).toEqual(['slice_output0', 'slice_output1', 'slice_output2']);
+    expect(sliced.getChildren().listOutputs()).toEqual(['data']);
+    const a = sym.Variable('data');
+    const twice: Sym = a.add(a);
+    expect([...twice.getChildren()].map((c: Sym) => c.name)).toEqual(['data', 'data']);
+  });
+
+  it('groups: outputs, names and iteration', () => {
+    const a = sym.Variable('a');
+    const b = sym.Variable('b');
+    const g = sym.Group([a, b, a.add(b)]);
+    expect(g.listOutputs().slice(0, 2)).toEqual(['a', 'b']);
+    expect(g.name).toBeNull();
+    expect(String(sym.Group([a, b]))).toBe('<Symbol group [a, b]>');
+    expect([...g].map((s: Sym) => s.listArguments())).toEqual([['a'], ['b'], ['a', 'b']]);
+    expect(g.listArguments()).toEqual(['a', 'b']);
+    throwsIso(() => sym.Group([]), 'Group');
+  });
+
+  it('auxiliary states and inputs (BatchNorm)', () => {
+    const data = sym.Variable('data');
+    const weight = sym.Variable('fc1_weight');
+    const fc1 = sym.FullyConnected({ data, weight, name: 'fc1', numHidden: 128 });
+    const fc2 = sym.BatchNorm(fc1, { name: 'batchnorm0' });
+    expect(fc2.listAuxiliaryStates()).toEqual(['batchnorm0_moving_mean', 'batchnorm0_moving_var']);
+    expect(fc2.listArguments()).toEqual(['data', 'fc1_weight', 'fc1_bias', 'batchnorm0_gamma', 'batchnorm0_beta']);
+    expect(fc2.listInputs()).toEqual(['data', 'fc1_weight', 'fc1_bias', 'batchnorm0_gamma', 'batchnorm0_beta',
+                                      'batchnorm0_moving_mean', 'batchnorm0_moving_var']);
+    expect(fc2.listOutputs()).toEqual(['batchnorm0_output']);
+    expect(fc2.getInternals().listOutputs().at(-1)).toBe('batchnorm0_output');
+    const withStats = sym.BatchNorm(data, { name: 'bn', outputMeanVar: true });
+    expect(withStats.listOutputs()).toEqual(['bn_output', 'bn_mean', 'bn_var']);
+    expect(sym.BatchNorm(data).listAuxiliaryStates().length).toBe(2);
+    expect(data.add(data).listAuxiliaryStates()).toEqual([]);
+  });
+
+  it('optional inputs follow the params (no_bias, prelu gamma, use_length)', () => {
+    const x = sym.Variable('x');
+    expect(sym.FullyConnected(x, { numHidden: 2, noBias: true, name: 'f' }).listArguments()).toEqual(['x', 'f_weight']);
+    expect(sym.Convolution(x, { kernel: [3, 3], numFilter: 2, name: 'c' }).listArguments())
+      .toEqual(['x', 'c_weight', 'c_bias']);
+    expect(sym.Deconvolution(x, { kernel: [3, 3], numFilter: 2, name: 'd' }).listArguments()).toEqual(['x', 'd_weight']);
+    expect(sym.LeakyReLU(x, { actType: 'prelu', name: 'p' }).listArguments()).toEqual(['x', 'p_gamma']);
+    expect(sym.LeakyReLU(x, { name: 'l' }).listArguments()).toEqual(['x']);
+    expect(sym.softmax(x, { useLength: true, name: 's' }).listArguments()).toEqual(['x', 's_length']);
+    expect(sym.RNN(x, { mode: 'lstm', stateSize: 4, numLayers: 1, name: 'r' }).listArguments())
+      .toEqual(['x', 'r_parameters', 'r_state', 'r_state_cell']);
+    // The PReLU gamma variable gets MXNet's initializer hint.
+    expect(sym.LeakyReLU(x, { actType: 'prelu', name: 'p' }).attrDict()['p_gamma']?.['__init__'])
+      .toBe('["Constant", {"value": 0.25}]');
+  });
+});
+
+describe('composition', () => {
+  it('MXNet\'s test_symbol_compose (names prefixed by the composition, as the seed shows), grouped with its argument', () => {
+    fresh(() => {
+      const data = sym.Variable('data');
+      let net1: Sym = sym.FullyConnected({ data, name: 'fc1', numHidden: 10 });
+      net1 = sym.FullyConnected({ data: net1, name: 'fc2', numHidden: 100 });
+      let net2: Sym = sym.FullyConnected({ name: 'fc3', numHidden: 10 });
+      expect(net2.listArguments()).toEqual(['fc3_data', 'fc3_weight', 'fc3_bias']);
+      net2 = sym.Activation({ data: net2, actType: 'relu' });
+      net2 = sym.FullyConnected({ data: net2, name: 'fc4', numHidden: 20 });
+      const composed = net2.call({ fc3_data: net1 }, { name: 'composed' });
+      expect(composed.listArguments()).toEqual(['data', 'fc1_weight', 'fc1_bias', 'fc2_weight', 'fc2_bias',
+                                                'composed_fc3_weight', 'composed_fc3_bias', 'composed_fc4_weight',
+                                                'composed_fc4_bias']);
+      const multiOut = sym.Group([composed, net1]);
+      expect(multiOut.listOutputs().length).toBe(2);
+      expect(multiOut.length).toBe(2);
+    });
+  });
+
+  it('replacing auto-created inputs by name, and MXNet\'s unnamed head', () => {
+    const fc = sym.FullyConnected({ numHidden: 3, name: 'fc' });
+    const x = sym.Variable('x');
+    expect(fc.call({ fc_data: x }, { name: 'fc' }).listArguments()).toEqual(['x', 'fc_weight', 'fc_bias']);
+    // As in MXNet, a composed symbol takes no positional inputs.
+    throwsIso(() => fc.call([x]), 'FullyConnected', 'by name only');
+    const net = sym.Activation({ data: sym.Variable('data'), actType: 'relu', name: 'act' });
+    const anon = net.call({ data: x });
+    expect(anon.listArguments()).toEqual(['x']);
+    expect(anon.name).toBe(''); // MXNet renames the head to the (missing) name
+    expect(anon.listOutputs()).toEqual(['output']);
+  });
+
+  it('copies are independent', () => {
+    const data = sym.Variable('data');
+    const net = sym.FullyConnected({ data, name: 'fc', numHidden: 2 });
+    const c = net.copy();
+    expect(c.toJSON()).toBe(net.toJSON());
+    c.setAttr({ name: 'renamed' });
+    expect(c.name).toBe('renamed');
+    expect(net.name).toBe('fc');
+  });
+
+  it('bad compositions are IsotensorErrors naming the op and argument', () => {
+    const x = sym.Variable('x');
+    const y = sym.Variable('y');
+    throwsIso(() => sym.FullyConnected({ data: x, numHidden: 3, foo: y } as any), 'FullyConnected', 'foo');
+    throwsIso(() => sym.FullyConnected(x, { data: y, numHidden: 3 } as any), 'FullyConnected', 'data', 'twice');
+    throwsIso(() => sym.FullyConnected({ data: x } as any), 'FullyConnected', 'num_hidden');
+    throwsIso(() => sym.FullyConnected({ data: x, numHidden: 3, bogusParam: 1 } as any), 'FullyConnected', 'bogus_param');
+    throwsIso(() => sym.Activation({ data: x, actType: 'nope' } as any), 'Activation', 'act_type');
+    throwsIso(() => sym.Activation({ data: sym.Group([x, y]), actType: 'relu' }), 'Activation', 'data', 'group');
+    throwsIso(() => sym.Activation(x, y, { actType: 'relu' }), 'Activation', 'at most 1');
+    const net = sym.Activation({ data: x, actType: 'relu' });
+    throwsIso(() => net.call({ nothere: y }), 'nothere', 'x');
+    throwsIso(() => x.call({ x: y }), 'variable cannot be composed');
+    throwsIso(() => sym.Concat(x, y, { dim: 0, data: x } as any), 'Concat', 'not both');
+    throwsIso(() => sym.Variable('v', { foo: 1 } as any), 'foo', 'double underscores');
+  });
+});
+
+describe('attributes', () => {
+  it('Variable options become MXNet\'s hidden attributes', () => {
+    const v = sym.Variable('w', {
+      shape: [3, 4], dtype: 'float16', lrMult: 2, wdMult: 0.5, init: '["zero", {}]', attr: { mood: 'angry' },
+      __extra__: 'yes',
+    });
+    expect(v.listAttr()).toEqual({
+      __dtype__: '2', __extra__: 'yes', __init__: '["zero", {}]', __lr_mult__: '2', lr_mult: '2',
+      __shape__: '(3, 4)', __wd_mult__: '0.5', wd_mult: '0.5', mood: 'angry',
+    });
+    expect(v.attr('mood')).toBe('angry');
+    expect(v.attr('lr_mult')).toBe('2');
+    expect(v.attr('__lr_mult__')).toBe('2');
+    expect(v.attr('missing')).toBeNull();
+    expect(sym.var('s', { shape: [7] }).attr('__shape__')).toBe('(7,)');
+    expect(sym.var('i', { init: { dumps: () => '["xavier", {}]' } }).attr('__init__')).toBe('["xavier", {}]');
+    expect(sym.var('r', { stype: 'row_sparse' }).attr('__storage_type__')).toBe('1');
+  });
+
+  it('attr_dict over the graph, as MXNet\'s docstring example', () => {
+    const a = sym.Variable('a', { attr: { a1: 'a2' } });
+    const b = sym.Variable('b', { attr: { b1: 'b2' } });
+    const c = a.add(b);
+    expect(c.attrDict()).toEqual({ a: { a1: 'a2' }, b: { b1: 'b2' } });
+    expect(c.listAttr()).toEqual({});
+    const fc = sym.FullyConnected({ data: a, numHidden: 3, name: 'fc' });
+    expect(fc.listAttr()).toEqual({ num_hidden: '3' });
+    // MXNet copies the op's attributes onto the variables it creates for missing inputs.
+    expect(fc.attrDict()).toEqual({ a: { a1: 'a2' }, fc_weight: { num_hidden: '3' }, fc_bias: { num_hidden: '3' },
+                                    fc: { num_hidden: '3' } });
+  });
+
+  it('AttrScope (MXNet\'s test_attr_basic and test_operator)', () => {
+    const [data, gdata] = new mx.AttrScope({ group: '4', data: 'great' }).run(() => [
+      sym.Variable('data', { attr: { dtype: 'data', group: '1', force_mirroring: 'True' }, lrMult: 1 }),
+      sym.Variable('data2'),
+    ]);
+    expect(gdata.attr('group')).toBe('4');
+    expect(data.attr('group')).toBe('1');
+    expect(data.attr('lr_mult')).toBe('1');
+    expect(data.attr('__lr_mult__')).toBe('1');
+    expect(data.attr('force_mirroring')).toBe('True');
+    expect(data.attr('__force_mirroring__')).toBe('True');
+    const x = sym.Variable('x');
+    const fc2 = new mx.AttrScope({ __group__: '4', __data__: 'great' }).run(() => {
+      const fc1 = sym.Activation(x, { actType: 'relu' });
+      return new mx.AttrScope({ __init_bias__: '0.0' }).run(() => sym.FullyConnected(fc1, { numHidden: 10, name: 'fc2' }));
+    });
+    expect(fc2.attr('__data__')).toBe('great');
+    expect(fc2.attr('__init_bias__')).toBe('0.0');
+    // ctx_group given to an op becomes __ctx_group__.
+    const placed = new mx.AttrScope({ ctx_group: 'dev1' }).run(() => sym.Activation(x, { actType: 'relu' }));
+    expect(placed.attr('__ctx_group__')).toBe('dev1');
+    expect(placed.attr('ctx_group')).toBe('dev1');
+    expect(mx.AttrScope.current.get()).toEqual({});
+  });
+
+  it('setAttr: names, hidden keys and their deprecated spellings', () => {
+    const v = sym.Variable('v');
+    v.setAttr({ lr_mult: '3', note: 'x' });
+    expect(v.listAttr()).toEqual({ __lr_mult__: '3', lr_mult: '3', note: 'x' });
+    throwsIso(() => v.setAttr({ weight_lr_mult: '1' }), 'weight_lr_mult', 'deprecated');
+    throwsIso(() => v.setAttr({ n: 3 as any }), 'must be a string');
+    const g = sym.Group([v, sym.Variable('w')]);
+    throwsIso(() => g.setAttr({ a: 'b' }), 'grouped');
+    expect(g.attr('a')).toBeNull();
+    const fc = sym.FullyConnected({ data: v, numHidden: 2, name: 'fc' });
+    throwsIso(() => fc.setAttr({ num_hidden: 'many' }), 'FullyConnected', 'num_hidden');
+    throwsIso(() => sym.FullyConnected({ data: v, numHidden: 2, attr: { weight_lr_mult: '2' } }), 'weight_lr_mult');
+  });
+});
+
+describe('lifetime', () => {
+  it('dispose frees the handle; the graph lives on in other symbols', () => {
+    const x = sym.Variable('x');
+    const y = sym.Activation(x, { actType: 'relu', name: 'r' });
+    x.dispose();
+    expect(x.isDisposed).toBe(true);
+    x.dispose(); // twice is fine
+    throwsIso(() => x.listArguments(), 'disposed');
+    expect(y.listArguments()).toEqual(['x']);
+    {
+      using z = sym.Variable('z');
+      expect(z.name).toBe('z');
+    }
+    for (let i = 0; i < 2000; i++) sym.Variable(`t${i}`).add(1).dispose();
+  });
+});

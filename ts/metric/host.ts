@@ -1,0 +1,118 @@
+// Host-side views of NDArrays for the metrics: values as float64 plus shape, and the few array helpers they need.
+// SPDX-License-Identifier: Apache-2.0
+import { IsotensorError } from '../base/error.js';
+import { NDArray } from '../ndarray/ndarray.js';
+
+/** An array's values on the host (float64, row-major) with its shape. */
+export interface HostArray {
+  v: Float64Array;
+  shape: number[];
+}
+
+// Values read ahead without blocking (withHostValues), so metrics work where dataSync() may not
+// block (a browser's main thread with threaded WebAssembly).
+const readAhead = new Map<NDArray, ArrayLike<number | bigint>>();
+
+/**
+ * Reads the arrays asynchronously, then runs fn with those values standing in for dataSync().
+ * @internal (EvalMetric.updateAsync, Module.fit/score)
+ */
+export async function withHostValues<T>(arrays: readonly NDArray[], fn: () => T): Promise<T> {
+  const uniq = [...new Set(arrays.filter((a) => a instanceof NDArray))];
+  const vals = await Promise.all(uniq.map((a) => a.data<never>() as Promise<ArrayLike<number | bigint>>));
+  uniq.forEach((a, i) => readAhead.set(a, vals[i]!));
+  try {
+    return fn();
+  } finally {
+    for (const a of uniq) readAhead.delete(a);
+  }
+}
+
+/** Reads an NDArray into float64 (blocking, unless withHostValues read it ahead). */
+export function toHost(x: NDArray, what = 'metric'): HostArray {
+  if (!(x instanceof NDArray)) throw new IsotensorError(`${what}: expected an NDArray, got ${x === null ? 'null' : typeof x}`);
+  const d = readAhead.get(x) ?? x.dataSync<never>() as ArrayLike<number | bigint>;
+  const v = new Float64Array(d.length);
+  for (let i = 0; i < d.length; i++) v[i] = Number(d[i]);
+  return { v, shape: [...x.shape] };
+}
+
+/** numpy's astype('int32') of a float: truncation toward zero (wrapping like a C cast). */
+export function toInt32(x: number): number {
+  return Number.isFinite(x) ? Math.trunc(x) | 0 : -2147483648;
+}
+
+/** Index of the maximum along `axis` (first one on ties), as numpy.argmax. */
+export function argmaxAxis(a: HostArray, axis: number): HostArray {
+  const nd = a.shape.length;
+  const ax = axis < 0 ? axis + nd : axis;
+  if (ax < 0 || ax >= nd) throw new IsotensorError(`metric: argmax axis ${axis} is out of range for shape [${a.shape.join(', ')}]`);
+  const n = a.shape[ax]!;
+  const outer = a.shape.slice(0, ax).reduce((p, d) => p * d, 1);
+  const inner = a.shape.slice(ax + 1).reduce((p, d) => p * d, 1);
+  const out = new Float64Array(outer * inner);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      let best = 0, bv = -Infinity, found = false;
+      for (let k = 0; k < n; k++) {
+        const x = a.v[(o * n + k) * inner + i]!;
+        if (!found || x > bv || (Number.isNaN(x) && !Number.isNaN(bv))) {
+          best = k; bv = x; found = true;
+          if (Number.isNaN(x)) break;  // numpy: the first NaN wins
+        }
+      }
+      out[o * inner + i] = best;
+    }
+  }
+  return { v: out, shape: [...a.shape.slice(0, ax), ...a.shape.slice(ax + 1)] };
+}
+
+/** numpy broadcasting of two shapes (throws like numpy when they do not broadcast). */
+export function broadcastShapes(a: readonly number[], b: readonly number[], what: string): number[] {
+  const n = Math.max(a.length, b.length);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const x = a[a.length - n + i] ?? 1, y = b[b.length - n + i] ?? 1;
+    if (x !== y && x !== 1 && y !== 1) {
+      throw new IsotensorError(`${what}: shapes [${a.join(', ')}] and [${b.join(', ')}] do not broadcast`);
+    }
+    out.push(x === 1 ? y : x);
+  }
+  return out;
+}
+
+/** Applies f elementwise over the broadcast of a and b. */
+export function broadcastMap(a: HostArray, b: HostArray, f: (x: number, y: number) => number, what: string): HostArray {
+  const shape = broadcastShapes(a.shape, b.shape, what);
+  const n = shape.length;
+  const size = shape.reduce((p, d) => p * d, 1);
+  const strides = (s: number[]) => {
+    const st = new Array<number>(n).fill(0);
+    let acc = 1;
+    for (let i = s.length - 1; i >= 0; i--) {
+      st[n - s.length + i] = s[i] === 1 ? 0 : acc;
+      acc *= s[i]!;
+    }
+    return st;
+  };
+  const sa = strides(a.shape), sb = strides(b.shape);
+  const out = new Float64Array(size);
+  const idx = new Array<number>(n).fill(0);
+  for (let k = 0; k < size; k++) {
+    let ia = 0, ib = 0;
+    for (let d = 0; d < n; d++) { ia += idx[d]! * sa[d]!; ib += idx[d]! * sb[d]!; }
+    out[k] = f(a.v[ia]!, b.v[ib]!);
+    for (let d = n - 1; d >= 0; d--) {
+      if (++idx[d]! < shape[d]!) break;
+      idx[d] = 0;
+    }
+  }
+  return { v: out, shape };
+}
+
+/** Mean of all values. */
+export function mean(v: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += v[i]!;
+  return s / v.length;
+}

@@ -1,0 +1,138 @@
+// Automatic symbol naming (MXNet's name.py) and attribute scopes (attribute.py): NameManager, Prefix, AttrScope.
+// SPDX-License-Identifier: Apache-2.0
+//
+// Python enters these with `with`; here `scope.run(fn)` (or `using s = scope.enter()`) makes the
+// scope current while fn runs. Names come from one counter per lower-cased op name:
+// `fullyconnected0`, `fullyconnected1`, `_plus0` ...
+import { IsotensorError } from '../base/error.js';
+
+/**
+ * Gives every symbol created without a `name` a unique one from its op: `hint` + a counter per hint.
+ * @example
+ * ```ts
+ * new mx.name.NameManager().run(() => sym.FullyConnected({ data, numHidden: 10 }).name) // 'fullyconnected0'
+ * ```
+ */
+export class NameManager {
+  private counter = new Map<string, number>();
+  private previous: NameManager | null = null;
+
+  /** The name a new symbol gets: `name` when given, else `hint` followed by the hint's count. */
+  get(name: string | null | undefined, hint: string): string {
+    if (name) return name;
+    const n = this.counter.get(hint) ?? 0;
+    this.counter.set(hint, n + 1);
+    return `${hint}${n}`;
+  }
+
+  /** Makes this manager current until `exit()` (or the end of a `using` block). */
+  enter(): this {
+    if (this.previous !== null) throw new IsotensorError('this NameManager is already entered');
+    this.previous = currentName;
+    currentName = this;
+    return this;
+  }
+
+  exit(): void {
+    if (this.previous === null) throw new IsotensorError('this NameManager was not entered');
+    currentName = this.previous;
+    this.previous = null;
+  }
+
+  [globalThis.Symbol.dispose](): void {
+    this.exit();
+  }
+
+  /** Runs fn with this manager current. */
+  run<T>(fn: () => T): T {
+    this.enter();
+    try {
+      return fn();
+    } finally {
+      this.exit();
+    }
+  }
+
+  /** The manager symbols are named by now. */
+  static get current(): NameManager {
+    return currentName;
+  }
+}
+
+/**
+ * A NameManager that puts `prefix` before every name, given or generated.
+ * @example
+ * ```ts
+ * new mx.name.Prefix('mynet_').run(() => sym.FullyConnected({ data, numHidden: 10, name: 'fc1' })).listArguments()
+ * // ['data', 'mynet_fc1_weight', 'mynet_fc1_bias']
+ * ```
+ */
+export class Prefix extends NameManager {
+  constructor(private readonly prefix: string) {
+    super();
+  }
+
+  override get(name: string | null | undefined, hint: string): string {
+    return this.prefix + super.get(name, hint);
+  }
+}
+
+let currentName: NameManager = new NameManager();
+
+/**
+ * Attributes added to every symbol created while the scope is current (MXNet's AttrScope), e.g.
+ * `__ctx_group__` for model parallelism. Values must be strings; nested scopes merge.
+ * @example
+ * ```ts
+ * new mx.AttrScope({ ctx_group: 'dev1' }).run(() => sym.Variable('x')).attr('ctx_group') // 'dev1'
+ * ```
+ */
+export class AttrScope {
+  private attrs: Record<string, string>;
+  private previous: AttrScope | null = null;
+
+  constructor(attrs: Record<string, string> = {}) {
+    for (const [k, v] of Object.entries(attrs)) {
+      if (typeof v !== 'string') throw new IsotensorError(`AttrScope: attribute '${k}' must be a string`);
+    }
+    this.attrs = { ...attrs };
+  }
+
+  /** The scope's attributes overlaid with `attr` (the ones given at creation win). */
+  get(attr?: Record<string, string> | null): Record<string, string> {
+    return { ...this.attrs, ...(attr ?? {}) };
+  }
+
+  enter(): this {
+    if (this.previous !== null) throw new IsotensorError('this AttrScope is already entered');
+    this.previous = currentAttr;
+    this.attrs = { ...currentAttr.attrs, ...this.attrs };
+    currentAttr = this;
+    return this;
+  }
+
+  exit(): void {
+    if (this.previous === null) throw new IsotensorError('this AttrScope was not entered');
+    currentAttr = this.previous;
+    this.previous = null;
+  }
+
+  [globalThis.Symbol.dispose](): void {
+    this.exit();
+  }
+
+  run<T>(fn: () => T): T {
+    this.enter();
+    try {
+      return fn();
+    } finally {
+      this.exit();
+    }
+  }
+
+  static get current(): AttrScope {
+    return currentAttr;
+  }
+}
+
+let currentAttr: AttrScope = new AttrScope();
