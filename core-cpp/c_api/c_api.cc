@@ -34,19 +34,6 @@ thread_local std::vector<IstNDArrayHandle> tLoadedArrays;
 thread_local std::vector<std::string> tLoadedKeys;
 thread_local std::vector<const char*> tLoadedKeyPtrs;
 
-template <typename F>
-int guard(F&& f) {
-  try {
-    f();
-    return 0;
-  } catch (const std::exception& e) {
-    tLastError = e.what();
-  } catch (...) {
-    tLastError = "unknown error";
-  }
-  return -1;
-}
-
 NDArray& arr(IstNDArrayHandle h) {
   if (h == nullptr) throwError("ndarray", "handle", "null array handle");
   return *static_cast<NDArray*>(h);
@@ -96,11 +83,11 @@ extern "C" {
 const char* ist_get_last_error(void) { return tLastError.c_str(); }
 
 int ist_init(int num_threads, int engine_kind) {
-  return guard([&] { Engine::init(num_threads, engine_kind); });
+  return capiGuard([&] { Engine::init(num_threads, engine_kind); });
 }
 
 int ist_runtime_info(const char** out_json) {
-  return guard([&] {
+  return capiGuard([&] {
     Engine* e = Engine::get();
     std::string j = "{";
 #if defined(__EMSCRIPTEN__)
@@ -121,11 +108,11 @@ int ist_runtime_info(const char** out_json) {
 }
 
 int ist_num_gpus(int* out) {
-  return guard([&] { *out = numGpus(); });
+  return capiGuard([&] { *out = numGpus(); });
 }
 
 int ist_wait_all(void) {
-  return guard([] {
+  return capiGuard([] {
     Engine::get()->waitForAll();
     gpuSynchronizeAll();
   });
@@ -134,22 +121,22 @@ int ist_wait_all(void) {
 int ist_wait_all_signal(int32_t* flag) {
   // onIdle fires when nothing is pending and, unlike waitForAll, leaves recorded
   // errors for the next ist_wait_all to raise.
-  return guard([&] { engineImpl()->onIdle([flag] { wakeFlag(flag); }); });
+  return capiGuard([&] { engineImpl()->onIdle([flag] { wakeFlag(flag); }); });
 }
 
 int ist_engine_set_trace(int on) {
-  return guard([&] { Engine::setTrace(on != 0); });
+  return capiGuard([&] { Engine::setTrace(on != 0); });
 }
 
 int ist_engine_take_trace(const char** out_json) {
-  return guard([&] {
+  return capiGuard([&] {
     tJSON = Engine::takeTraceJSON();
     *out_json = tJSON.c_str();
   });
 }
 
 int ist_random_seed(int32_t seed, int dev_type, int dev_id) {
-  return guard([&] {
+  return capiGuard([&] {
     IST_CHECK(dev_type == Context::kCPU || dev_type == Context::kGPU, "random.seed", "ctx",
               "unknown device type " << dev_type);
     seedRandom(Context{dev_type, dev_id}, static_cast<uint32_t>(seed));
@@ -157,7 +144,7 @@ int ist_random_seed(int32_t seed, int dev_type, int dev_id) {
 }
 
 int ist_memory_info(int dev_type, int dev_id, int64_t* out) {
-  return guard([&] {
+  return capiGuard([&] {
     MemoryStats s = Storage::stats(Context{dev_type, dev_id});
     out[0] = s.liveBytes;
     out[1] = s.peakBytes;
@@ -167,12 +154,12 @@ int ist_memory_info(int dev_type, int dev_id, int64_t* out) {
 }
 
 int ist_memory_release(int dev_type, int dev_id) {
-  return guard([&] { Storage::releasePooled(Context{dev_type, dev_id}); });
+  return capiGuard([&] { Storage::releasePooled(Context{dev_type, dev_id}); });
 }
 
 int ist_ndarray_create(const int64_t* shape, int ndim, int dtype, int dev_type, int dev_id,
                        IstNDArrayHandle* out) {
-  return guard([&] {
+  return capiGuard([&] {
     IST_CHECK(ndim >= 0 && ndim <= 32, "ndarray", "shape", "rank " << ndim << " is out of range [0, 32]");
     IST_CHECK(dtypeIsValid(dtype), "ndarray", "dtype", "unknown dtype flag " << dtype);
     Shape s(shape, shape + ndim);
@@ -181,11 +168,11 @@ int ist_ndarray_create(const int64_t* shape, int ndim, int dtype, int dev_type, 
 }
 
 int ist_ndarray_free(IstNDArrayHandle h) {
-  return guard([&] { delete static_cast<NDArray*>(h); });
+  return capiGuard([&] { delete static_cast<NDArray*>(h); });
 }
 
 int ist_ndarray_get_shape(IstNDArrayHandle h, int* out_ndim, const int64_t** out_shape) {
-  return guard([&] {
+  return capiGuard([&] {
     const NDArray& a = arr(h);
     *out_ndim = a.ndim();
     *out_shape = a.shape().data();
@@ -193,34 +180,34 @@ int ist_ndarray_get_shape(IstNDArrayHandle h, int* out_ndim, const int64_t** out
 }
 
 int ist_ndarray_get_dtype(IstNDArrayHandle h, int* out_dtype) {
-  return guard([&] { *out_dtype = static_cast<int>(arr(h).dtype()); });
+  return capiGuard([&] { *out_dtype = static_cast<int>(arr(h).dtype()); });
 }
 
 int ist_ndarray_get_context(IstNDArrayHandle h, int* out_dev_type, int* out_dev_id) {
-  return guard([&] {
+  return capiGuard([&] {
     *out_dev_type = arr(h).ctx().devType;
     *out_dev_id = arr(h).ctx().devId;
   });
 }
 
 int ist_ndarray_sync_copy_from_cpu(IstNDArrayHandle h, const void* data, size_t nbytes) {
-  return guard([&] { arr(h).syncCopyFromCPU(data, nbytes); });
+  return capiGuard([&] { arr(h).syncCopyFromCPU(data, nbytes); });
 }
 
 int ist_ndarray_sync_copy_to_cpu(IstNDArrayHandle h, void* data, size_t nbytes) {
-  return guard([&] { arr(h).syncCopyToCPU(data, nbytes); });
+  return capiGuard([&] { arr(h).syncCopyToCPU(data, nbytes); });
 }
 
 int ist_ndarray_wait_to_read(IstNDArrayHandle h) {
-  return guard([&] { arr(h).waitToRead(); });
+  return capiGuard([&] { arr(h).waitToRead(); });
 }
 
 int ist_ndarray_wait_to_write(IstNDArrayHandle h) {
-  return guard([&] { arr(h).waitToWrite(); });
+  return capiGuard([&] { arr(h).waitToWrite(); });
 }
 
 int ist_ndarray_read_signal(IstNDArrayHandle h, int32_t* flag) {
-  return guard([&] {
+  return capiGuard([&] {
     const NDArray& a = arr(h);
     NDArray keep = a;
     Engine::get()->pushSync([flag, keep](RunContext) { wakeFlag(flag); }, a.ctx(), {a.var()}, {}, "read_signal",
@@ -229,7 +216,7 @@ int ist_ndarray_read_signal(IstNDArrayHandle h, int32_t* flag) {
 }
 
 int ist_ndarray_read_callback(IstNDArrayHandle h, void (*cb)(void*), void* arg) {
-  return guard([&] {
+  return capiGuard([&] {
     const NDArray& a = arr(h);
     NDArray keep = a;
     Engine::get()->pushSync([cb, arg, keep](RunContext) { cb(arg); }, a.ctx(), {a.var()}, {}, "read_callback",
@@ -238,7 +225,7 @@ int ist_ndarray_read_callback(IstNDArrayHandle h, void (*cb)(void*), void* arg) 
 }
 
 int ist_ndarray_reshape(IstNDArrayHandle h, const int64_t* shape, int ndim, IstNDArrayHandle* out) {
-  return guard([&] {
+  return capiGuard([&] {
     IST_CHECK(ndim >= 0 && ndim <= 32, "reshape", "shape", "rank " << ndim << " is out of range [0, 32]");
     const NDArray& a = arr(h);
     NDArray v = a.reshape(Shape(shape, shape + ndim));
@@ -248,7 +235,7 @@ int ist_ndarray_reshape(IstNDArrayHandle h, const int64_t* shape, int ndim, IstN
 }
 
 int ist_ndarray_slice(IstNDArrayHandle h, int64_t begin, int64_t end, IstNDArrayHandle* out) {
-  return guard([&] {
+  return capiGuard([&] {
     const NDArray& a = arr(h);
     NDArray v = a.slice(begin, end);
     autograd::recordView("slice_axis",
@@ -258,7 +245,7 @@ int ist_ndarray_slice(IstNDArrayHandle h, int64_t begin, int64_t end, IstNDArray
 }
 
 int ist_ndarray_at(IstNDArrayHandle h, int64_t index, IstNDArrayHandle* out) {
-  return guard([&] {
+  return capiGuard([&] {
     const NDArray& a = arr(h);
     NDArray v = a.at(index);
     if (autograd::shouldRecord({a})) {
@@ -275,29 +262,29 @@ int ist_ndarray_at(IstNDArrayHandle h, int64_t index, IstNDArrayHandle* out) {
 /* ---- autograd ---- */
 
 int ist_autograd_set_recording(int on, int* prev) {
-  return guard([&] {
+  return capiGuard([&] {
     bool p = autograd::setRecording(on != 0);
     if (prev) *prev = p;
   });
 }
 
 int ist_autograd_set_training(int on, int* prev) {
-  return guard([&] {
+  return capiGuard([&] {
     bool p = autograd::setTraining(on != 0);
     if (prev) *prev = p;
   });
 }
 
 int ist_autograd_is_recording(int* out) {
-  return guard([&] { *out = autograd::isRecording(); });
+  return capiGuard([&] { *out = autograd::isRecording(); });
 }
 
 int ist_autograd_is_training(int* out) {
-  return guard([&] { *out = autograd::isTraining(); });
+  return capiGuard([&] { *out = autograd::isTraining(); });
 }
 
 int ist_autograd_mark_variables(int num, const IstNDArrayHandle* vars, const int* reqs, const IstNDArrayHandle* grads) {
-  return guard([&] {
+  return capiGuard([&] {
     std::vector<NDArray*> v;
     std::vector<OpReq> r;
     std::vector<NDArray> g;
@@ -315,7 +302,7 @@ int ist_autograd_mark_variables(int num, const IstNDArrayHandle* vars, const int
 int ist_autograd_backward(int num_heads, const IstNDArrayHandle* heads, const IstNDArrayHandle* head_grads,
                           int num_vars, const IstNDArrayHandle* vars, int retain_graph, int create_graph,
                           int is_train, IstNDArrayHandle* out_grads) {
-  return guard([&] {
+  return capiGuard([&] {
     std::vector<NDArray> h, hg, v;
     for (int i = 0; i < num_heads; ++i) {
       h.push_back(arr(heads[i]));
@@ -364,7 +351,7 @@ const bool kWasmHookInstalled = [] {
 
 int ist_autograd_record_custom(int id, int num_inputs, const IstNDArrayHandle* inputs, int num_outputs,
                                const IstNDArrayHandle* outputs) {
-  return guard([&] {
+  return capiGuard([&] {
     std::vector<NDArray> in, out;
     for (int i = 0; i < num_inputs; ++i) in.push_back(arr(inputs[i]));
     for (int i = 0; i < num_outputs; ++i) out.push_back(arr(outputs[i]));
@@ -375,11 +362,11 @@ int ist_autograd_record_custom(int id, int num_inputs, const IstNDArrayHandle* i
 }
 
 int ist_autograd_set_custom_backward(IstCustomBackwardFn fn) {
-  return guard([&] { autograd::setCustomBackwardHook(fn ? adaptHook(fn) : autograd::CustomBackwardHook()); });
+  return capiGuard([&] { autograd::setCustomBackwardHook(fn ? adaptHook(fn) : autograd::CustomBackwardHook()); });
 }
 
 int ist_autograd_take_released_custom(int capacity, int* ids, int* count) {
-  return guard([&] {
+  return capiGuard([&] {
     static thread_local std::vector<int> pending;
     std::vector<int> fresh = autograd::takeReleasedCustom();
     pending.insert(pending.end(), fresh.begin(), fresh.end());
@@ -391,25 +378,25 @@ int ist_autograd_take_released_custom(int capacity, int* ids, int* count) {
 }
 
 int ist_ndarray_detach(IstNDArrayHandle h, IstNDArrayHandle* out) {
-  return guard([&] { *out = new NDArray(arr(h).detach()); });
+  return capiGuard([&] { *out = new NDArray(arr(h).detach()); });
 }
 
 int ist_ndarray_get_grad(IstNDArrayHandle h, IstNDArrayHandle* out) {
-  return guard([&] {
+  return capiGuard([&] {
     NDArray g = autograd::gradOf(arr(h));
     *out = g.isNone() ? nullptr : new NDArray(g);
   });
 }
 
 int ist_ndarray_autograd_kind(IstNDArrayHandle h, int* out) {
-  return guard([&] {
+  return capiGuard([&] {
     const NDArray& a = arr(h);
     *out = !a.agNode() ? 0 : a.agNode()->isVariable() ? 1 : 2;
   });
 }
 
 int ist_ndarray_data_ptr(IstNDArrayHandle h, void** out) {
-  return guard([&] {
+  return capiGuard([&] {
     const NDArray& a = arr(h);
     IST_CHECK(!a.ctx().isGPU(), "data_ptr", "ctx", "array is on " << a.ctx().str() << ", not on the host");
     a.waitToRead();
@@ -418,22 +405,22 @@ int ist_ndarray_data_ptr(IstNDArrayHandle h, void** out) {
 }
 
 int ist_ndarray_same_storage(IstNDArrayHandle a, IstNDArrayHandle b, int* out) {
-  return guard([&] { *out = arr(a).sameStorage(arr(b)) ? 1 : 0; });
+  return capiGuard([&] { *out = arr(a).sameStorage(arr(b)) ? 1 : 0; });
 }
 
 int ist_op_get(const char* name, IstOpHandle* out) {
-  return guard([&] { *out = &OpRegistry::get(name); });
+  return capiGuard([&] { *out = &OpRegistry::get(name); });
 }
 
 int ist_op_list_json(const char** out_json) {
-  return guard([&] {
+  return capiGuard([&] {
     tJSON = OpRegistry::listJSON();
     *out_json = tJSON.c_str();
   });
 }
 
 int ist_op_call_counts_json(const char** out_json) {
-  return guard([&] {
+  return capiGuard([&] {
     tJSON = OpRegistry::callCountsJSON();
     *out_json = tJSON.c_str();
   });
@@ -442,7 +429,7 @@ int ist_op_call_counts_json(const char** out_json) {
 int ist_imperative_invoke(IstOpHandle op, int num_inputs, const IstNDArrayHandle* inputs, int* num_outputs,
                           IstNDArrayHandle* outputs, int out_capacity, int num_params, const char** keys,
                           const char** vals) {
-  return guard([&] {
+  return capiGuard([&] {
     if (op == nullptr) throwError("invoke", "op", "null operator handle");
     const Op& o = *static_cast<const Op*>(op);
     std::vector<NDArray> in;
@@ -474,7 +461,7 @@ int ist_imperative_invoke(IstOpHandle op, int num_inputs, const IstNDArrayHandle
 
 int ist_ndarray_save(int num_arrays, const IstNDArrayHandle* arrays, const char** keys, uint8_t** out_buf,
                      size_t* out_len) {
-  return guard([&] {
+  return capiGuard([&] {
     std::vector<NDArray> list;
     std::vector<std::string> names;
     for (int i = 0; i < num_arrays; ++i) {
@@ -497,7 +484,7 @@ int ist_buffer_free(uint8_t* buf) {
 
 int ist_ndarray_load(const uint8_t* buf, size_t len, int* out_num_arrays, IstNDArrayHandle** out_arrays,
                      int* out_num_keys, const char*** out_keys) {
-  return guard([&] {
+  return capiGuard([&] {
     std::vector<NDArray> list;
     std::vector<std::string> names;
     loadNDArrayList(buf, len, &list, &names);

@@ -3,6 +3,7 @@
 #include <string>
 #include <unordered_map>
 #include <vector>
+#include "base/json.h"
 #include "base/error.h"
 #include "c_api/c_api_common.h"
 #include "graph/executor.h"
@@ -26,26 +27,12 @@ GraphExecutor& execOf(IstExecutorHandle h) {
   return *static_cast<GraphExecutor*>(h);
 }
 
-void appendJSONString(std::string& out, const std::string& s) {
-  out += '"';
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      out += ' ';
-    } else {
-      out += c;
-    }
-  }
-  out += '"';
-}
 
 void appendNames(std::string& out, const char* key, const std::vector<std::string>& names) {
   out += std::string("\"") + key + "\":[";
   for (size_t i = 0; i < names.size(); ++i) {
     if (i) out += ',';
-    appendJSONString(out, names[i]);
+    appendJsonString(out, names[i]);
   }
   out += ']';
 }
@@ -84,6 +71,20 @@ struct InferSetup {
   std::vector<NodePtr> args, aux;
   std::vector<std::string> argNames, auxNames, outNames;
 };
+
+// {"arg_names", "arg_<kind>", "out_names", "out_<kind>", "aux_names", "aux_<kind>", "complete"}.
+template <typename V, typename AppendValues>
+std::string inferResultJSON(const InferSetup& st, const std::string& kind, const V& args, const V& outs, const V& aux,
+                            bool complete, AppendValues appendValues) {
+  std::string j = "{";
+  appendNames(j, "arg_names", st.argNames);
+  appendValues(j += ',', ("arg_" + kind).c_str(), args);
+  appendNames(j += ',', "out_names", st.outNames);
+  appendValues(j += ',', ("out_" + kind).c_str(), outs);
+  appendNames(j += ',', "aux_names", st.auxNames);
+  appendValues(j += ',', ("aux_" + kind).c_str(), aux);
+  return j + ",\"complete\":" + (complete ? "true" : "false") + "}";
+}
 
 InferSetup setupInference(const Symbol& s) {
   IST_CHECK(!s.outputs.empty(), "infer_shape", "symbol", "the symbol has no outputs");
@@ -202,21 +203,8 @@ int ist_symbol_infer_shape(IstSymbolHandle sym, int num, const char** keys, cons
       }
       throwIncomplete("infer_shape", "shapes", names, values, st.g.attr<std::string>("shape_error"));
     }
-    std::string& j = tExecString;
-    j = "{";
-    appendNames(j, "arg_names", st.argNames);
-    j += ',';
-    appendShapes(j, "arg_shapes", argShapes);
-    j += ',';
-    appendNames(j, "out_names", st.outNames);
-    j += ',';
-    appendShapes(j, "out_shapes", outShapes);
-    j += ',';
-    appendNames(j, "aux_names", st.auxNames);
-    j += ',';
-    appendShapes(j, "aux_shapes", auxShapes);
-    j += std::string(",\"complete\":") + (complete ? "true" : "false") + "}";
-    *out_json = j.c_str();
+    tExecString = inferResultJSON(st, "shapes", argShapes, outShapes, auxShapes, complete, appendShapes);
+    *out_json = tExecString.c_str();
   });
 }
 
@@ -244,21 +232,8 @@ int ist_symbol_infer_type(IstSymbolHandle sym, int num, const char** keys, const
       if (names.empty()) { names.push_back("an internal node"); values.push_back("?"); }
       throwIncomplete("infer_type", "dtypes", names, values, st.g.attr<std::string>("dtype_error"));
     }
-    std::string& j = tExecString;
-    j = "{";
-    appendNames(j, "arg_names", st.argNames);
-    j += ',';
-    appendTypes(j, "arg_types", argTypes);
-    j += ',';
-    appendNames(j, "out_names", st.outNames);
-    j += ',';
-    appendTypes(j, "out_types", outTypes);
-    j += ',';
-    appendNames(j, "aux_names", st.auxNames);
-    j += ',';
-    appendTypes(j, "aux_types", auxTypes);
-    j += std::string(",\"complete\":") + (complete ? "true" : "false") + "}";
-    *out_json = j.c_str();
+    tExecString = inferResultJSON(st, "types", argTypes, outTypes, auxTypes, complete, appendTypes);
+    *out_json = tExecString.c_str();
   });
 }
 

@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <string>
 #include <vector>
+#include "base/json.h"
 #include "base/error.h"
 #include "c_api/c_api_common.h"
 #include "graph/symbol.h"
@@ -19,33 +20,12 @@ Symbol& sym(IstSymbolHandle h) {
   return *static_cast<Symbol*>(h);
 }
 
-void jsonString(std::string& out, const std::string& s) {
-  out += '"';
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          snprintf(buf, sizeof(buf), "\\u%04x", c);
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
-}
 
 const char* jsonList(const std::vector<std::string>& v) {
   tSymbolString = "[";
   for (size_t i = 0; i < v.size(); ++i) {
     if (i) tSymbolString += ',';
-    jsonString(tSymbolString, v[i]);
+    appendJsonString(tSymbolString, v[i]);
   }
   tSymbolString += ']';
   return tSymbolString.c_str();
@@ -162,9 +142,9 @@ int ist_symbol_list_attr(IstSymbolHandle s, int recursive, const char** out_json
       for (const auto& kv : sym(s).listAttr()) {
         if (!first) r += ',';
         first = false;
-        jsonString(r, kv.first);
+        appendJsonString(r, kv.first);
         r += ':';
-        jsonString(r, kv.second);
+        appendJsonString(r, kv.second);
       }
     } else {
       // Grouped per node name, nodes in graph order (MXNet's attr_dict()).
@@ -181,13 +161,13 @@ int ist_symbol_list_attr(IstSymbolHandle s, int recursive, const char** out_json
       }
       for (size_t i = 0; i < byNode.size(); ++i) {
         if (i) r += ',';
-        jsonString(r, byNode[i].first);
+        appendJsonString(r, byNode[i].first);
         r += ":{";
         for (size_t j = 0; j < byNode[i].second.size(); ++j) {
           if (j) r += ',';
-          jsonString(r, byNode[i].second[j].first);
+          appendJsonString(r, byNode[i].second[j].first);
           r += ':';
-          jsonString(r, byNode[i].second[j].second);
+          appendJsonString(r, byNode[i].second[j].second);
         }
         r += '}';
       }

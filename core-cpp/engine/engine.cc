@@ -11,6 +11,7 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include "base/json.h"
 #include "engine/engine.h"
 #include "engine/engine_impl.h"
 #include "engine/thread_pool.h"
@@ -121,22 +122,6 @@ void recordTrace(const char* name, int64_t startNs, int64_t endNs) {
   TraceEvent ev{name ? name : "", currentThreadIndex(), startNs, endNs};
   std::lock_guard<std::mutex> lk(traceMu());
   traceEvents().push_back(std::move(ev));
-}
-void appendJsonString(std::string& out, const std::string& s) {
-  out += '"';
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  out += '"';
 }
 }  // namespace
 

@@ -1,4 +1,5 @@
 // The operator registry: lookup by name or alias, and the JSON dump that drives code generation.
+#include "base/json.h"
 #include "op/registry.h"
 #include <algorithm>
 #include <tuple>
@@ -27,27 +28,6 @@ RegistryState& state() {
   return *s;
 }
 
-std::string jsonEscape(const std::string& s) {
-  std::string r;
-  for (char c : s) {
-    switch (c) {
-      case '"': r += "\\\""; break;
-      case '\\': r += "\\\\"; break;
-      case '\n': r += "\\n"; break;
-      case '\t': r += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          snprintf(buf, sizeof(buf), "\\u%04x", c);
-          r += buf;
-        } else {
-          r += c;
-        }
-    }
-  }
-  return r;
-}
-std::string jsonString(const std::string& s) { return "\"" + jsonEscape(s) + "\""; }
 std::string jsonStringList(const std::vector<std::string>& v) {
   std::string r = "[";
   for (size_t i = 0; i < v.size(); ++i) r += (i ? "," : "") + jsonString(v[i]);

@@ -166,16 +166,4 @@ export function checkSecondOrder(name: string, f: (x: Arr) => Arr, x0: Arr,
   });
 }
 
-/** Asserts fn throws an IsotensorError whose message matches every pattern. */
-export function expectError(fn: () => unknown, ...patterns: RegExp[]): void {
-  let err: unknown = null;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err, 'expected an IsotensorError, nothing was thrown').not.toBeNull();
-  expect(err).toBeInstanceOf(mx.IsotensorError);
-  const msg = String((err as Error).message);
-  for (const p of patterns) expect(msg).toMatch(p);
-}
+export { expectError } from './errors';

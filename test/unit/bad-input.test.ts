@@ -3,26 +3,10 @@
 // library must keep computing correct values afterwards.
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as mx from 'isotensor';
+import { expectError } from '../helpers/errors';
 
 const { nd } = mx;
 beforeAll(() => mx.ready());
-
-/** Runs `fn`, expects an IsotensorError whose message matches every pattern, returns the message. */
-function expectError(fn: () => unknown, ...patterns: RegExp[]): string {
-  let err: unknown = null;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err, 'expected an IsotensorError, nothing was thrown').not.toBeNull();
-  expect(err).toBeInstanceOf(mx.IsotensorError);
-  expect(err).toBeInstanceOf(Error);
-  const msg = String((err as Error).message);
-  expect(msg.length).toBeGreaterThan(10);
-  for (const p of patterns) expect(msg).toMatch(p);
-  return msg;
-}
 
 /** A small computation touching several op families; checks its values. */
 function stillWorks(): void {

@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as mx from 'isotensor';
 import { announceBackend } from '../helpers/backend';
 import { pseudoRandom } from '../helpers/gradcheck';
+import { expectError } from '../helpers/errors';
 
 const { nd, autograd } = mx;
 const sym: any = mx.sym; // Symbol graphs are built loosely typed here, as in the seeds
@@ -37,16 +38,6 @@ function close(got: number[], want: number[], tol: number): void {
   let worst = 0;
   got.forEach((v, i) => { worst = Math.max(worst, Math.abs(v - want[i]!) / (1 + Math.abs(want[i]!))); });
   expect(worst).toBeLessThanOrEqual(tol);
-}
-function expectError(fn: () => unknown, parts: string[]): void {
-  let err: unknown = null;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err).toBeInstanceOf(mx.IsotensorError);
-  for (const p of parts) expect((err as Error).message).toContain(p);
 }
 
 function mlpSym(): Sym {
@@ -446,7 +437,7 @@ describe('executor API', () => {
     close(vals(ex.outputs[0]), vals(ref.outputs[0]), 1e-6);
     ex.forward({ data: new Float32Array(pseudoRandom(24, 9)) });
     close(vals(ex.outputs[0]), vals(ref.outputs[0]), 1e-6);
-    expectError(() => ex.forward({ date: data2 }), ["'date'", 'data']);
+    expectError(() => ex.forward({ date: data2 }), "'date'", 'data');
     expectError(() => ex.forward({ data: nd.zeros([2, 6]) }), ['data', '(2,6)', '(4,6)']);
     ex.dispose();
     ref.dispose();
@@ -471,7 +462,7 @@ describe('executor API', () => {
     expect(String(ex)).toBe('<Executor fc_output @cpu(0)>');
     ex.dispose();
     expect(ex.isDisposed).toBe(true);
-    expectError(() => ex.forward(), ['disposed']);
+    expectError(() => ex.forward(), 'disposed');
   });
 
   it('reshape shares parameters and gives the outputs of a fresh bind', () => {
@@ -566,7 +557,7 @@ describe('executor API', () => {
       close(vals(ex.gradDict[name]), vals(ref.gradDict[name]), 1e-6);
     }
     // Without group2ctx the arrays must all be on the bind context.
-    expectError(() => net.bind(mx.cpu(0), args), ['fc2_weight', 'cpu(1)', 'cpu(0)']);
+    expectError(() => net.bind(mx.cpu(0), args), 'fc2_weight', 'cpu(1)', 'cpu(0)');
     ex.dispose();
     ref.dispose();
   });
@@ -629,22 +620,21 @@ describe('bad input', () => {
                 ['FullyConnected', 'weight', '(5,7)', '(5,6)', "'fc1'"]);
     const missing = ok();
     delete missing.fc2_bias;
-    expectError(() => net.bind(mx.cpu(), missing), ['fc2_bias', 'missing']);
-    expectError(() => net.bind(mx.cpu(), Object.values(ok()).slice(0, 4)), ['expected 5', 'data', 'fc2_bias', 'got 4']);
+    expectError(() => net.bind(mx.cpu(), missing), 'fc2_bias', 'missing');
+    expectError(() => net.bind(mx.cpu(), Object.values(ok()).slice(0, 4)), 'expected 5', 'data', 'fc2_bias', 'got 4');
     expectError(() => net.bind(mx.cpu(), { ...ok(), extra: nd.zeros([1]) }), ["'extra'"]);
     expectError(() => net.bind(mx.cpu(), ok(), { argsGrad: { fc1_weight: nd.zeros([6, 5]) } }),
                 ['fc1_weight', '(6,5)', '(5,6)']);
     expectError(() => net.bind(mx.cpu(), ok(), { argsGrad: { fc1_weight: nd.zeros([5, 6]) }, gradReq: 'sometimes' as Arr }),
                 ['gradReq', 'sometimes']);
-    expectError(() => net.bind(mx.cpu(), ok(), { argsGrad: {}, gradReq: { fc1_weight: 'write' } }),
-                ['fc1_weight', 'no gradient array']);
+    expectError(() => net.bind(mx.cpu(), ok(), { argsGrad: {}, gradReq: { fc1_weight: 'write' } }), 'fc1_weight', 'no gradient array');
     expectError(() => net.simpleBind(mx.cpu(), { data: [4, 7], fc1_weight: [5, 6] }), ['weight', '(5,6)', '(5,7)']);
     const bn = sym.BatchNorm({ data: sym.Variable('data'), name: 'bn' });
     expectError(() => bn.bind(mx.cpu(), { data: nd.zeros([2, 3]), bn_gamma: nd.zeros([3]), bn_beta: nd.zeros([3]) }),
                 ['auxStates', 'bn_moving_mean']);
     // A symbol whose shapes cannot all be decided.
     const free = sym.Variable('a').add(sym.Variable('b'));
-    expectError(() => free.simpleBind(mx.cpu(), {}), ['a', 'b']);
+    expectError(() => free.simpleBind(mx.cpu(), {}), 'a', 'b');
     const ex = net.bind(mx.cpu(), ok(), { argsGrad: { fc1_weight: nd.zeros([5, 6]) } });
     expectError(() => ex.backward(nd.zeros([4, 4])), ['head gradient', '(4,4)', '(4,3)']);
     expectError(() => ex.backward([nd.zeros([4, 3]), nd.zeros([4, 3])]), ['expected 1', 'got 2']);

@@ -10,22 +10,13 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as mx from 'isotensor';
 import { announceBackend } from '../helpers/backend';
+import { expectError } from '../helpers/errors';
+import { fresh } from '../helpers/symbol';
 
 const { sym, nd } = mx;
 type Sym = any; // a Symbol; kept loose so the spec does not depend on the .d.ts details
 const FIXTURES = fileURLToPath(new URL('../fixtures/symbol/', import.meta.url));
 const fixture = (name: string): string => readFileSync(join(FIXTURES, name), 'utf8');
-const fresh = <T>(fn: () => T): T => new mx.name.NameManager().run(fn);
-const throwsIso = (fn: () => unknown, ...parts: string[]): void => {
-  let err: unknown = null;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err).toBeInstanceOf(mx.IsotensorError);
-  for (const p of parts) expect((err as Error).message).toContain(p);
-};
 const tmp = mkdtempSync(join(tmpdir(), 'ist-symbol-'));
 
 beforeAll(async () => {
@@ -235,36 +226,36 @@ describe('bad JSON is an IsotensorError naming what is wrong', () => {
     JSON.stringify({ nodes, arg_nodes: argNodes, heads, attrs: { mxnet_version: ['int', 10901] } });
 
   it('unknown operator', () => {
-    throwsIso(() => sym.fromJSON(graph([node('null', 'x'), node('NoSuchOp', 'bad', [[0, 0, 0]])], [[1, 0, 0]])),
+    expectError(() => sym.fromJSON(graph([node('null', 'x'), node('NoSuchOp', 'bad', [[0, 0, 0]])], [[1, 0, 0]])),
               'NoSuchOp', 'bad');
   });
   it('malformed or truncated JSON', () => {
-    throwsIso(() => sym.fromJSON('{"nodes": [{"op": "null", "name": "x", "inputs": []}'), 'malformed JSON');
-    throwsIso(() => sym.fromJSON(''), 'malformed JSON');
-    throwsIso(() => sym.fromJSON('[1, 2]'), 'nodes');
-    throwsIso(() => sym.fromJSON('{"nodes": [], "arg_nodes": []}'), 'heads');
-    throwsIso(() => sym.fromJSON(fixture('mlp-symbol.json').slice(0, 500)), 'malformed JSON');
-    throwsIso(() => sym.fromJSON('{"nodes": [], "arg_nodes": [], "heads": [], "extra": 1}'), 'extra');
+    expectError(() => sym.fromJSON('{"nodes": [{"op": "null", "name": "x", "inputs": []}'), 'malformed JSON');
+    expectError(() => sym.fromJSON(''), 'malformed JSON');
+    expectError(() => sym.fromJSON('[1, 2]'), 'nodes');
+    expectError(() => sym.fromJSON('{"nodes": [], "arg_nodes": []}'), 'heads');
+    expectError(() => sym.fromJSON(fixture('mlp-symbol.json').slice(0, 500)), 'malformed JSON');
+    expectError(() => sym.fromJSON('{"nodes": [], "arg_nodes": [], "heads": [], "extra": 1}'), 'extra');
   });
   it('cycles and forward references', () => {
-    throwsIso(() => sym.fromJSON(graph([node('null', 'x'), node('relu', 'a', [[2, 0, 0]]), node('relu', 'b', [[1, 0, 0]])],
+    expectError(() => sym.fromJSON(graph([node('null', 'x'), node('relu', 'a', [[2, 0, 0]]), node('relu', 'b', [[1, 0, 0]])],
                                        [[2, 0, 0]])), 'topological', "'a'");
-    throwsIso(() => sym.fromJSON(graph([node('null', 'x'), node('relu', 'self', [[1, 0, 0]])], [[1, 0, 0]])), "'self'");
+    expectError(() => sym.fromJSON(graph([node('null', 'x'), node('relu', 'self', [[1, 0, 0]])], [[1, 0, 0]])), "'self'");
   });
   it('wrong inputs, outputs and params', () => {
-    throwsIso(() => sym.fromJSON(graph([node('null', 'x'), node('FullyConnected', 'fc', [[0, 0, 0]], { attrs: { num_hidden: '2' } })],
+    expectError(() => sym.fromJSON(graph([node('null', 'x'), node('FullyConnected', 'fc', [[0, 0, 0]], { attrs: { num_hidden: '2' } })],
                                        [[1, 0, 0]])), 'FullyConnected', "'fc'", 'data, weight, bias');
-    throwsIso(() => sym.fromJSON(graph([node('null', 'x'), node('relu', 'r', [[0, 1, 0]])], [[1, 0, 0]])), "'r'", 'output 1');
-    throwsIso(() => sym.fromJSON(graph([node('null', 'x'), node('relu', 'r', [[0, 0, 0]])], [[1, 3, 0]])), 'heads[0]', 'output 3');
-    throwsIso(() => sym.fromJSON(graph([node('null', 'x'), node('Activation', 'act', [[0, 0, 0]], { attrs: { act_type: 'nope' } })],
+    expectError(() => sym.fromJSON(graph([node('null', 'x'), node('relu', 'r', [[0, 1, 0]])], [[1, 0, 0]])), "'r'", 'output 1');
+    expectError(() => sym.fromJSON(graph([node('null', 'x'), node('relu', 'r', [[0, 0, 0]])], [[1, 3, 0]])), 'heads[0]', 'output 3');
+    expectError(() => sym.fromJSON(graph([node('null', 'x'), node('Activation', 'act', [[0, 0, 0]], { attrs: { act_type: 'nope' } })],
                                        [[1, 0, 0]])), 'Activation', 'act_type', "'act'");
-    throwsIso(() => sym.fromJSON(graph([node('null', 'x'), node('Activation', 'act', [[0, 0, 0]], { attrs: { act_type: 1 } })],
+    expectError(() => sym.fromJSON(graph([node('null', 'x'), node('Activation', 'act', [[0, 0, 0]], { attrs: { act_type: 1 } })],
                                        [[1, 0, 0]])), 'act_type', 'strings');
-    throwsIso(() => sym.fromJSON(graph([node('null', 'x'), node('relu', 'r', [[0, 0, 0]])], [[1, 0, 0]], [1])),
+    expectError(() => sym.fromJSON(graph([node('null', 'x'), node('relu', 'r', [[0, 0, 0]])], [[1, 0, 0]], [1])),
               'arg_nodes', 'not a variable');
-    throwsIso(() => sym.fromJSON(graph([node('null', 'x'), node('relu', 'r', [[0]])], [[1, 0, 0]])), 'inputs[0]');
-    throwsIso(() => sym.fromJSON(graph([node('null', 'x', [], { colour: 'red' })], [[0, 0, 0]])), 'colour');
-    throwsIso(() => sym.fromJSON(graph([node('null', 'x', [[0, 0, 0]])], [[0, 0, 0]])), 'x');
+    expectError(() => sym.fromJSON(graph([node('null', 'x'), node('relu', 'r', [[0]])], [[1, 0, 0]])), 'inputs[0]');
+    expectError(() => sym.fromJSON(graph([node('null', 'x', [], { colour: 'red' })], [[0, 0, 0]])), 'colour');
+    expectError(() => sym.fromJSON(graph([node('null', 'x', [[0, 0, 0]])], [[0, 0, 0]])), 'x');
   });
 });
 
@@ -298,7 +289,7 @@ describe('mx.model checkpoints', () => {
   });
 
   it('bad checkpoints', async () => {
-    throwsIso(() => mx.model.paramsFileName('p', -1), 'epoch');
+    expectError(() => mx.model.paramsFileName('p', -1), 'epoch');
     expect(mx.model.paramsFileName('p', 7)).toBe('p-0007.params');
     writeFileSync(join(tmp, 'bad-symbol.json'), '{"nodes": [');
     nd.saveSync(join(tmp, 'bad-0000.params'), { 'arg:w': nd.ones([1]) });

@@ -7,20 +7,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as mx from 'isotensor';
 import { announceBackend } from '../helpers/backend';
+import { expectError } from '../helpers/errors';
+import { fresh } from '../helpers/symbol';
 
 const { sym } = mx;
 type Sym = any; // a Symbol; kept loose so the spec does not depend on the .d.ts details
-const fresh = <T>(fn: () => T): T => new mx.name.NameManager().run(fn);
-const throwsIso = (fn: () => unknown, ...parts: string[]): void => {
-  let err: unknown = null;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err).toBeInstanceOf(mx.IsotensorError);
-  for (const p of parts) expect((err as Error).message).toContain(p);
-};
 
 beforeAll(async () => {
   await mx.ready();
@@ -208,8 +199,8 @@ describe('introspection', () => {
     expect(internals.at(3).name).toBe('fc1');
     expect(internals.at(-1).name).toBe('fc2');
     expect(internals.length).toBe(7);
-    throwsIso(() => internals.get('nope'), 'nope');
-    throwsIso(() => internals.at(7), 'out of range');
+    expectError(() => internals.get('nope'), 'nope');
+    expectError(() => internals.at(7), 'out of range');
   });
 
   it('children, as in MXNet\'s test_symbol_children', () => {
@@ -241,7 +232,7 @@ describe('introspection', () => {
     expect(String(sym.Group([a, b]))).toBe('<Symbol group [a, b]>');
     expect([...g].map((s: Sym) => s.listArguments())).toEqual([['a'], ['b'], ['a', 'b']]);
     expect(g.listArguments()).toEqual(['a', 'b']);
-    throwsIso(() => sym.Group([]), 'Group');
+    expectError(() => sym.Group([]), 'Group');
   });
 
   it('auxiliary states and inputs (BatchNorm)', () => {
@@ -303,7 +294,7 @@ describe('composition', () => {
     const x = sym.Variable('x');
     expect(fc.call({ fc_data: x }, { name: 'fc' }).listArguments()).toEqual(['x', 'fc_weight', 'fc_bias']);
     // As in MXNet, a composed symbol takes no positional inputs.
-    throwsIso(() => fc.call([x]), 'FullyConnected', 'by name only');
+    expectError(() => fc.call([x]), 'FullyConnected', 'by name only');
     const net = sym.Activation({ data: sym.Variable('data'), actType: 'relu', name: 'act' });
     const anon = net.call({ data: x });
     expect(anon.listArguments()).toEqual(['x']);
@@ -324,18 +315,18 @@ describe('composition', () => {
   it('bad compositions are IsotensorErrors naming the op and argument', () => {
     const x = sym.Variable('x');
     const y = sym.Variable('y');
-    throwsIso(() => sym.FullyConnected({ data: x, numHidden: 3, foo: y } as any), 'FullyConnected', 'foo');
-    throwsIso(() => sym.FullyConnected(x, { data: y, numHidden: 3 } as any), 'FullyConnected', 'data', 'twice');
-    throwsIso(() => sym.FullyConnected({ data: x } as any), 'FullyConnected', 'num_hidden');
-    throwsIso(() => sym.FullyConnected({ data: x, numHidden: 3, bogusParam: 1 } as any), 'FullyConnected', 'bogus_param');
-    throwsIso(() => sym.Activation({ data: x, actType: 'nope' } as any), 'Activation', 'act_type');
-    throwsIso(() => sym.Activation({ data: sym.Group([x, y]), actType: 'relu' }), 'Activation', 'data', 'group');
-    throwsIso(() => sym.Activation(x, y, { actType: 'relu' }), 'Activation', 'at most 1');
+    expectError(() => sym.FullyConnected({ data: x, numHidden: 3, foo: y } as any), 'FullyConnected', 'foo');
+    expectError(() => sym.FullyConnected(x, { data: y, numHidden: 3 } as any), 'FullyConnected', 'data', 'twice');
+    expectError(() => sym.FullyConnected({ data: x } as any), 'FullyConnected', 'num_hidden');
+    expectError(() => sym.FullyConnected({ data: x, numHidden: 3, bogusParam: 1 } as any), 'FullyConnected', 'bogus_param');
+    expectError(() => sym.Activation({ data: x, actType: 'nope' } as any), 'Activation', 'act_type');
+    expectError(() => sym.Activation({ data: sym.Group([x, y]), actType: 'relu' }), 'Activation', 'data', 'group');
+    expectError(() => sym.Activation(x, y, { actType: 'relu' }), 'Activation', 'at most 1');
     const net = sym.Activation({ data: x, actType: 'relu' });
-    throwsIso(() => net.call({ nothere: y }), 'nothere', 'x');
-    throwsIso(() => x.call({ x: y }), 'variable cannot be composed');
-    throwsIso(() => sym.Concat(x, y, { dim: 0, data: x } as any), 'Concat', 'not both');
-    throwsIso(() => sym.Variable('v', { foo: 1 } as any), 'foo', 'double underscores');
+    expectError(() => net.call({ nothere: y }), 'nothere', 'x');
+    expectError(() => x.call({ x: y }), 'variable cannot be composed');
+    expectError(() => sym.Concat(x, y, { dim: 0, data: x } as any), 'Concat', 'not both');
+    expectError(() => sym.Variable('v', { foo: 1 } as any), 'foo', 'double underscores');
   });
 });
 
@@ -400,14 +391,14 @@ describe('attributes', () => {
     const v = sym.Variable('v');
     v.setAttr({ lr_mult: '3', note: 'x' });
     expect(v.listAttr()).toEqual({ __lr_mult__: '3', lr_mult: '3', note: 'x' });
-    throwsIso(() => v.setAttr({ weight_lr_mult: '1' }), 'weight_lr_mult', 'deprecated');
-    throwsIso(() => v.setAttr({ n: 3 as any }), 'must be a string');
+    expectError(() => v.setAttr({ weight_lr_mult: '1' }), 'weight_lr_mult', 'deprecated');
+    expectError(() => v.setAttr({ n: 3 as any }), 'must be a string');
     const g = sym.Group([v, sym.Variable('w')]);
-    throwsIso(() => g.setAttr({ a: 'b' }), 'grouped');
+    expectError(() => g.setAttr({ a: 'b' }), 'grouped');
     expect(g.attr('a')).toBeNull();
     const fc = sym.FullyConnected({ data: v, numHidden: 2, name: 'fc' });
-    throwsIso(() => fc.setAttr({ num_hidden: 'many' }), 'FullyConnected', 'num_hidden');
-    throwsIso(() => sym.FullyConnected({ data: v, numHidden: 2, attr: { weight_lr_mult: '2' } }), 'weight_lr_mult');
+    expectError(() => fc.setAttr({ num_hidden: 'many' }), 'FullyConnected', 'num_hidden');
+    expectError(() => sym.FullyConnected({ data: v, numHidden: 2, attr: { weight_lr_mult: '2' } }), 'weight_lr_mult');
   });
 });
 
@@ -418,7 +409,7 @@ describe('lifetime', () => {
     x.dispose();
     expect(x.isDisposed).toBe(true);
     x.dispose(); // twice is fine
-    throwsIso(() => x.listArguments(), 'disposed');
+    expectError(() => x.listArguments(), 'disposed');
     expect(y.listArguments()).toEqual(['x']);
     {
       using z = sym.Variable('z');

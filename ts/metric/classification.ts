@@ -170,33 +170,32 @@ export interface BinaryMetricOptions extends MetricOptions {
   average?: 'macro' | 'micro';
 }
 
-/**
- * F1 score of a binary classifier (class 1 positive); predictions are (batch, 2) scores.
- * @example new mx.metric.F1({ average: 'micro' })
- */
-export class F1 extends EvalMetric {
-  static readonly metricName: string = 'F1';
+/** F1 and MCC: a score over running binary counts, averaged per batch ('macro') or over all ('micro'). */
+abstract class BinaryScoreMetric extends EvalMetric {
   readonly average: 'macro' | 'micro';
   readonly metrics: BinaryClassificationStats = new BinaryClassificationStats();
 
-  constructor(opts: BinaryMetricOptions = {}) {
-    super('f1', opts, { average: opts.average ?? 'macro' });
+  constructor(name: string, opts: BinaryMetricOptions) {
+    super(name, opts, { average: opts.average ?? 'macro' });
     this.average = opts.average ?? 'macro';
   }
+
+  /** The score from the counts since the last local reset, or (global) since the last reset. */
+  protected abstract score(m: BinaryClassificationStats, global: boolean): number;
 
   update(labels: NDArray | readonly NDArray[], preds: NDArray | readonly NDArray[]): void {
     const [ls, ps] = checkLabelShapes(labels, preds);
     ls.forEach((l, i) => this.metrics.updateBinaryStats(l, ps[i]!, this.name));
     const m = this.metrics;
     if (this.average === 'macro') {
-      this.sumMetric += m.fscore;
-      this.globalSumMetric += m.globalFscore;
+      this.sumMetric += this.score(m, false);
+      this.globalSumMetric += this.score(m, true);
       this.numInst += 1;
       this.globalNumInst += 1;
       m.resetStats();
     } else {
-      this.sumMetric = m.fscore * m.totalExamples;
-      this.globalSumMetric = m.globalFscore * m.globalTotalExamples;
+      this.sumMetric = this.score(m, false) * m.totalExamples;
+      this.globalSumMetric = this.score(m, true) * m.globalTotalExamples;
       this.numInst = m.totalExamples;
       this.globalNumInst = m.globalTotalExamples;
     }
@@ -214,45 +213,34 @@ export class F1 extends EvalMetric {
 }
 
 /**
+ * F1 score of a binary classifier (class 1 positive); predictions are (batch, 2) scores.
+ * @example new mx.metric.F1({ average: 'micro' })
+ */
+export class F1 extends BinaryScoreMetric {
+  static readonly metricName: string = 'F1';
+
+  constructor(opts: BinaryMetricOptions = {}) {
+    super('f1', opts);
+  }
+
+  protected score(m: BinaryClassificationStats, global: boolean): number {
+    return global ? m.globalFscore : m.fscore;
+  }
+}
+
+/**
  * Matthews correlation coefficient of a binary classifier; predictions are (batch, 2) scores.
  * @example new mx.metric.MCC({ average: 'micro' })
  */
-export class MCC extends EvalMetric {
+export class MCC extends BinaryScoreMetric {
   static readonly metricName: string = 'MCC';
-  readonly average: 'macro' | 'micro';
-  readonly metrics: BinaryClassificationStats = new BinaryClassificationStats();
 
   constructor(opts: BinaryMetricOptions = {}) {
-    super('mcc', opts, { average: opts.average ?? 'macro' });
-    this.average = opts.average ?? 'macro';
+    super('mcc', opts);
   }
 
-  update(labels: NDArray | readonly NDArray[], preds: NDArray | readonly NDArray[]): void {
-    const [ls, ps] = checkLabelShapes(labels, preds);
-    ls.forEach((l, i) => this.metrics.updateBinaryStats(l, ps[i]!, this.name));
-    const m = this.metrics;
-    if (this.average === 'macro') {
-      this.sumMetric += m.matthewscc();
-      this.globalSumMetric += m.matthewscc(true);
-      this.numInst += 1;
-      this.globalNumInst += 1;
-      m.resetStats();
-    } else {
-      this.sumMetric = m.matthewscc() * m.totalExamples;
-      this.globalSumMetric = m.matthewscc(true) * m.globalTotalExamples;
-      this.numInst = m.totalExamples;
-      this.globalNumInst = m.globalTotalExamples;
-    }
-  }
-
-  reset(): void {
-    super.reset();
-    this.metrics?.resetStats();
-  }
-
-  resetLocal(): void {
-    super.resetLocal();
-    this.metrics.localResetStats();
+  protected score(m: BinaryClassificationStats, global: boolean): number {
+    return m.matthewscc(global);
   }
 }
 

@@ -6,6 +6,46 @@
 // `fullyconnected0`, `fullyconnected1`, `_plus0` ...
 import { IsotensorError } from '../base/error.js';
 
+/** What NameManager and AttrScope share: one current instance, entered like Python's `with`. */
+abstract class Scope<S extends Scope<S>> {
+  private previous: S | null = null;
+
+  protected abstract readonly kind: string;
+  protected abstract current(): S;
+  protected abstract makeCurrent(s: S): void;
+  /** Called when entering, with the scope being replaced. */
+  protected onEnter(_outer: S): void {}
+
+  /** Makes this scope current until `exit()` (or the end of a `using` block). */
+  enter(): this {
+    if (this.previous !== null) throw new IsotensorError(`this ${this.kind} is already entered`);
+    this.previous = this.current();
+    this.onEnter(this.previous);
+    this.makeCurrent(this as unknown as S);
+    return this;
+  }
+
+  exit(): void {
+    if (this.previous === null) throw new IsotensorError(`this ${this.kind} was not entered`);
+    this.makeCurrent(this.previous);
+    this.previous = null;
+  }
+
+  [globalThis.Symbol.dispose](): void {
+    this.exit();
+  }
+
+  /** Runs fn with this scope current. */
+  run<T>(fn: () => T): T {
+    this.enter();
+    try {
+      return fn();
+    } finally {
+      this.exit();
+    }
+  }
+}
+
 /**
  * Gives every symbol created without a `name` a unique one from its op: `hint` + a counter per hint.
  * @example
@@ -13,9 +53,8 @@ import { IsotensorError } from '../base/error.js';
  * new mx.name.NameManager().run(() => sym.FullyConnected({ data, numHidden: 10 }).name) // 'fullyconnected0'
  * ```
  */
-export class NameManager {
+export class NameManager extends Scope<NameManager> {
   private counter = new Map<string, number>();
-  private previous: NameManager | null = null;
 
   /** The name a new symbol gets: `name` when given, else `hint` followed by the hint's count. */
   get(name: string | null | undefined, hint: string): string {
@@ -25,33 +64,9 @@ export class NameManager {
     return `${hint}${n}`;
   }
 
-  /** Makes this manager current until `exit()` (or the end of a `using` block). */
-  enter(): this {
-    if (this.previous !== null) throw new IsotensorError('this NameManager is already entered');
-    this.previous = currentName;
-    currentName = this;
-    return this;
-  }
-
-  exit(): void {
-    if (this.previous === null) throw new IsotensorError('this NameManager was not entered');
-    currentName = this.previous;
-    this.previous = null;
-  }
-
-  [globalThis.Symbol.dispose](): void {
-    this.exit();
-  }
-
-  /** Runs fn with this manager current. */
-  run<T>(fn: () => T): T {
-    this.enter();
-    try {
-      return fn();
-    } finally {
-      this.exit();
-    }
-  }
+  protected readonly kind = 'NameManager';
+  protected current(): NameManager { return currentName; }
+  protected makeCurrent(s: NameManager): void { currentName = s; }
 
   /** The manager symbols are named by now. */
   static get current(): NameManager {
@@ -87,11 +102,11 @@ let currentName: NameManager = new NameManager();
  * new mx.AttrScope({ ctx_group: 'dev1' }).run(() => sym.Variable('x')).attr('ctx_group') // 'dev1'
  * ```
  */
-export class AttrScope {
+export class AttrScope extends Scope<AttrScope> {
   private attrs: Record<string, string>;
-  private previous: AttrScope | null = null;
 
   constructor(attrs: Record<string, string> = {}) {
+    super();
     for (const [k, v] of Object.entries(attrs)) {
       if (typeof v !== 'string') throw new IsotensorError(`AttrScope: attribute '${k}' must be a string`);
     }
@@ -103,31 +118,11 @@ export class AttrScope {
     return { ...this.attrs, ...(attr ?? {}) };
   }
 
-  enter(): this {
-    if (this.previous !== null) throw new IsotensorError('this AttrScope is already entered');
-    this.previous = currentAttr;
-    this.attrs = { ...currentAttr.attrs, ...this.attrs };
-    currentAttr = this;
-    return this;
-  }
-
-  exit(): void {
-    if (this.previous === null) throw new IsotensorError('this AttrScope was not entered');
-    currentAttr = this.previous;
-    this.previous = null;
-  }
-
-  [globalThis.Symbol.dispose](): void {
-    this.exit();
-  }
-
-  run<T>(fn: () => T): T {
-    this.enter();
-    try {
-      return fn();
-    } finally {
-      this.exit();
-    }
+  protected readonly kind = 'AttrScope';
+  protected current(): AttrScope { return currentAttr; }
+  protected makeCurrent(s: AttrScope): void { currentAttr = s; }
+  protected override onEnter(outer: AttrScope): void {
+    this.attrs = { ...outer.attrs, ...this.attrs };  // nested scopes merge, the inner one wins
   }
 
   static get current(): AttrScope {

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <string>
 #include <vector>
+#include "base/json.h"
 #include "base/error.h"
 #include "base/half.h"
 #include "kernels/cuda/blas_info.h"
@@ -273,7 +274,7 @@ void DeviceBlas<gpu>::gemm(void* stream, const GemmArgs& g, const char* op) {
 std::string blasLibrariesJSON(bool probe) {
   if (!probe) return "\"cublas\":false";
   Cublas& lib = cublas();
-  return std::string("\"cublas\":") + (lib.loaded ? "true" : "false") + ",\"cublasPath\":\"" + jsonEscaped(lib.path) + "\"";
+  return std::string("\"cublas\":") + (lib.loaded ? "true" : "false") + ",\"cublasPath\":" + jsonString(lib.path);
 }
 
 }  // namespace ist

@@ -18,6 +18,7 @@
 #include <memory>
 #include <mutex>
 #include <vector>
+#include "base/json.h"
 #include "base/error.h"
 #include "kernels/cuda/cudnn.h"
 #include "kernels/cuda/kernel_cuda.cuh"
@@ -407,8 +408,8 @@ void convBackwardFilter(void* stream, DType dtype, const ConvShape& s, const Con
 std::string librariesJSON(bool probe) {
   if (!probe) return "\"cudnn\":false";
   Library& lib = library();
-  return std::string("\"cudnn\":") + (lib.loaded ? "true" : "false") + ",\"cudnnPath\":\"" + jsonEscaped(lib.path) +
-         "\",\"cudnnVersion\":" + std::to_string(lib.version);
+  return std::string("\"cudnn\":") + (lib.loaded ? "true" : "false") + ",\"cudnnPath\":" + jsonString(lib.path) +
+         ",\"cudnnVersion\":" + std::to_string(lib.version);
 }
 
 }  // namespace cudnn

@@ -57,13 +57,5 @@ void preloadCompanions(const std::string& path, const std::vector<std::string>& 
   for (auto& lib : companions) dlopen((dir + lib).c_str(), RTLD_NOW | RTLD_GLOBAL);
 }
 
-std::string jsonEscaped(const std::string& s) {
-  std::string r;
-  for (char ch : s) {
-    if (ch == '"' || ch == '\\') r += '\\';
-    r += ch;
-  }
-  return r;
-}
 
 }  // namespace ist

@@ -15,7 +15,4 @@ std::vector<std::string> nvidiaLibraryCandidates(const char* envVar, const std::
 // `path` loads by name, which a wheel's folder may not put on the search path).
 void preloadCompanions(const std::string& path, const std::vector<std::string>& companions);
 
-// `s` with '"' and '\\' escaped, for a JSON string.
-std::string jsonEscaped(const std::string& s);
-
 }  // namespace ist
