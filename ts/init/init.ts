@@ -5,3 +5,4 @@ export type { InitializerLike } from './initializer.js';
 export { Bilinear, Constant, LSTMBias, MSRAPrelu, Normal, One, Uniform, Xavier, Zero } from './initializers.js';
 export type { MSRAPreluOptions, XavierOptions } from './initializers.js';
 export { Load, Mixed } from './composite.js';
+export { Orthogonal } from './orthogonal.js';

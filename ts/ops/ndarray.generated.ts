@@ -267,7 +267,7 @@ const S_Concat: OpSpec = { name: 'Concat', inputs: 0, variadic: 'num_args' };
 /**
  * Joins input arrays along the existing axis `dim`; all other dims must match.
  *
- * MXNet operator `Concat` (aliases: concat).
+ * MXNet operator `Concat` (aliases: concat, _rnn_param_concat).
  * @param data the `data` inputs (any number)
  * @example
  * ```ts
@@ -280,7 +280,7 @@ export function Concat(data: readonly NDArray[], opts?: ConcatOptions): NDArray;
 export function Concat(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S_Concat, args);
 }
-export { Concat as concat };
+export { Concat as concat, Concat as _rnn_param_concat };
 
 /** Options of {@link Convolution}. */
 export interface ConvolutionOptions {

@@ -71,6 +71,8 @@ const S_Concat: SymbolOpSpec = { name: 'Concat', variadic: 'num_args' };
 export const Concat: SymbolOpFnOpt<O.ConcatOptions, never> = /* @__PURE__ */ op(S_Concat, 'concat') as SymbolOpFnOpt<O.ConcatOptions, never>;
 /** Joins input arrays along the existing axis `dim`; all other dims must match. MXNet operator `Concat`. Inputs: any number, positionally. */
 export const concat: SymbolOpFnOpt<O.ConcatOptions, never> = /* @__PURE__ */ op(S_Concat, 'concat') as SymbolOpFnOpt<O.ConcatOptions, never>;
+/** Joins input arrays along the existing axis `dim`; all other dims must match. MXNet operator `Concat`. Inputs: any number, positionally. */
+export const _rnn_param_concat: SymbolOpFnOpt<O.ConcatOptions, never> = /* @__PURE__ */ op(S_Concat, '_rnn_param_concat') as SymbolOpFnOpt<O.ConcatOptions, never>;
 
 const S_Convolution: SymbolOpSpec = { name: 'Convolution' };
 /** Compute N-D convolution on (N+2)-D input (NCW, NCHW or NCDHW). With data of shape (batch, channel, *in), weight (num_filter, channel / num_group, *kernel) and bias (num_filter,), out[n, f] = sum over the filter's channel group and kernel window of weight * data + bias[f]; each spatial output size is floor((in + 2 * pad - dilate * (kernel - 1) - 1) / stride) + 1. num_group > 1 splits channels and filters into independent groups. Pass bias as the third input unless no_bias is set. MXNet operator `Convolution`. Inputs: data, weight, bias. */

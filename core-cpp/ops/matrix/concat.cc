@@ -63,6 +63,7 @@ void concatCompute(const NodeAttrs& attrs, const OpContext&, const std::vector<T
 
 IST_REGISTER_OP(Concat)
     .alias("concat")
+    .alias("_rnn_param_concat")  // what MXNet 1.9 exports for fused RNN layers' parameter vectors
     .describe("Joins input arrays along the existing axis `dim`; all other dims must match.")
     .variadic("data", "num_args")
     .params<ConcatParam>()
