@@ -1,28 +1,18 @@
 // gluon.Block / HybridBlock imperatively: MXNet's automatic names and name scopes, children and parameters,
 // Dense and Conv2D against PyTorch, deferred initialization, summary, save/load (MXNet's .params names), errors.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as mx from 'isotensor';
-import { announceBackend } from '../helpers/backend';
+import { fresh, gluonSpec, host, maxDiff } from '../helpers/gluon-spec';
 
 const { nd, gluon, autograd } = mx;
 const { nn } = gluon;
 type Arr = any;
-const host = (a: Arr): number[] => Array.from(a.dataSync() as Float32Array);
-const maxDiff = (a: number[], b: number[]) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
 const ref = JSON.parse(readFileSync(new URL('../fixtures/gluon/gluon.json', import.meta.url), 'utf8'));
 const fixture = (f: string) => new URL(`../fixtures/gluon/${f}`, import.meta.url).pathname;
 const flat = (v: unknown): number[] => (Array.isArray(v) ? v.flatMap(flat) : [v as number]);
-const fresh = <T>(fn: () => T): T => new mx.name.NameManager().run(fn);
-const dir = mkdtempSync(join(tmpdir(), 'ist-gluon-block-'));
-
-beforeAll(async () => {
-  await mx.ready();
-  announceBackend('gluon-block');
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = gluonSpec('gluon-block', 'ist-gluon-block-');
 
 function mlp(): Arr {
   const net = new nn.HybridSequential();

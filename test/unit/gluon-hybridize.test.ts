@@ -1,25 +1,15 @@
 // hybridize(): the traced graph run by the Symbol executor as one autograd node gives the imperative outputs
 // and gradients (MLP, LeNet, auxiliary states); executors are cached per signature; export + SymbolBlock.imports.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as mx from 'isotensor';
-import { announceBackend } from '../helpers/backend';
+import { fresh, gluonSpec, host, maxDiff } from '../helpers/gluon-spec';
 
 const { nd, gluon, autograd } = mx;
 const { nn } = gluon;
 type Arr = any;
-const host = (a: Arr): number[] => Array.from(a.dataSync() as Float32Array);
-const maxDiff = (a: number[], b: number[]) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
-const fresh = <T>(fn: () => T): T => new mx.name.NameManager().run(fn);
-const dir = mkdtempSync(join(tmpdir(), 'ist-gluon-hyb-'));
-
-beforeAll(async () => {
-  await mx.ready();
-  announceBackend('gluon-hybridize');
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = gluonSpec('gluon-hybridize', 'ist-gluon-hyb-');
 
 function mlp(): Arr {
   const net = new nn.HybridSequential();

@@ -1,13 +1,12 @@
 // gluon.modelZoo.vision: every model's parameter names and shapes equal MXNet 1.9's (a table generated from MXNet's own
 // definitions), output shapes and `classes`, hybridized == imperative, pretrained weights from a local file (and an http URL).
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as mx from 'isotensor';
-import { announceBackend } from '../helpers/backend';
+import { fresh, gluonSpec, host, maxDiff } from '../helpers/gluon-spec';
 import { expectError } from '../helpers/errors';
 import { pseudoRandom } from '../helpers/gradcheck';
 
@@ -18,10 +17,7 @@ interface Entry { prefix: string; input: number[]; output: number[]; params: [st
 // Written by test/fixtures/model_zoo/gen_model_zoo_names.py, which runs MXNet's model-zoo files.
 const table: Record<string, Entry> = JSON.parse(
   readFileSync(new URL('../fixtures/model_zoo/model_zoo_names.json', import.meta.url), 'utf8'));
-const host = (a: Arr): number[] => Array.from(a.dataSync() as Float32Array);
-const maxDiff = (a: number[], b: number[]) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
-const fresh = <T>(fn: () => T): T => new mx.name.NameManager().run(fn);
-const dir = mkdtempSync(join(tmpdir(), 'ist-model-zoo-'));
+const dir = gluonSpec('gluon-model-zoo', 'ist-model-zoo-');
 const namesShapes = (net: Arr): [string, number[]][] =>
   [...net.collectParams().values()].map((p: Arr) => [p.name, [...p.shape]]);
 const input = (shape: number[], seed = 3): Arr =>
@@ -36,12 +32,6 @@ function release(net: Arr): void {
     if (p.gradReq !== 'null') for (const g of p.listGrad()) g.dispose();
   }
 }
-
-beforeAll(async () => {
-  await mx.ready();
-  announceBackend('gluon-model-zoo');
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("every model has MXNet's parameter names and shapes", () => {
   it('the table covers getModel and nothing else (plus lenet, which MXNet\'s zoo does not have)', () => {

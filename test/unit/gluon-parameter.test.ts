@@ -1,22 +1,13 @@
 // gluon.Parameter / Constant / ParameterDict: shapes and deferred initialization, initializer precedence (mx.init,
 // Orthogonal), gradReq, multi-context data and gradients, errors, save/load with MXNet's rules.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as mx from 'isotensor';
-import { announceBackend } from '../helpers/backend';
+import { gluonSpec, host } from '../helpers/gluon-spec';
 
 const { nd, gluon, autograd } = mx;
 type Arr = any;
-const host = (a: Arr): number[] => Array.from(a.dataSync() as Float32Array);
-const dir = mkdtempSync(join(tmpdir(), 'ist-gluon-param-'));
-
-beforeAll(async () => {
-  await mx.ready();
-  announceBackend('gluon-parameter');
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = gluonSpec('gluon-parameter', 'ist-gluon-param-');
 
 describe('Parameter', () => {
   it('initializes data and a zero gradient; backward writes the gradient', () => {

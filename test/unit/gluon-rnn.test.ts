@@ -3,12 +3,11 @@
 // hybridized; MXNet's parameter names, saved names and begin states; traced into symbols; bad input.
 //
 // test/fixtures/gluon-layers/rnn.json comes from test/fixtures/gluon-layers/gen_gluon_layers.py.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as mx from 'isotensor';
-import { announceBackend } from '../helpers/backend';
+import { fresh, gluonSpec } from '../helpers/gluon-spec';
 import { expectError } from '../helpers/errors';
 import { expectClose, fromFixture, type FixtureArray } from '../helpers/gluon-fixtures';
 
@@ -42,14 +41,7 @@ interface RnnCase {
 
 const fixtures = JSON.parse(readFileSync(new URL('../fixtures/gluon-layers/rnn.json', import.meta.url), 'utf8')) as
   { cases: RnnCase[] };
-const fresh = <T>(fn: () => T): T => new mx.name.NameManager().run(fn);
-const dir = mkdtempSync(join(tmpdir(), 'ist-gluon-rnn-'));
-
-beforeAll(async () => {
-  await mx.ready();
-  announceBackend('gluon-rnn');
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = gluonSpec('gluon-rnn', 'ist-gluon-rnn-');
 
 /** The model of a case and a lookup of its parameters by the fixture's names. */
 function build(c: RnnCase): { net: Arr; param: (name: string) => Arr } {

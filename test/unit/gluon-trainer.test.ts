@@ -1,23 +1,19 @@
 // gluon.Trainer and gluon.utils: SGD against its formula, lr/wd multipliers, multi-context data parallelism through
 // a KVStore (== one-context training on the whole batch), states, the seed's Gluon loop, memory over 2,000 steps,
 // and >= 95 % on the UCI digits.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { gunzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import * as mx from 'isotensor';
-import { announceBackend } from '../helpers/backend';
+import { fresh, gluonSpec, host, maxDiff } from '../helpers/gluon-spec';
 
 const { nd, gluon, autograd } = mx;
 const { nn } = gluon;
 type Arr = any;
-const host = (a: Arr): number[] => Array.from(a.dataSync() as Float32Array);
-const maxDiff = (a: number[], b: number[]) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
-const fresh = <T>(fn: () => T): T => new mx.name.NameManager().run(fn);
-const dir = mkdtempSync(join(tmpdir(), 'ist-gluon-trainer-'));
+const dir = gluonSpec('gluon-trainer', 'ist-gluon-trainer-');
 const tick = () => new Promise((r) => setImmediate(r));
 
 // A full collection (and the finalizers it triggers) before measuring: JS frees arrays nobody disposed then.
@@ -31,12 +27,6 @@ async function settledMemory(): Promise<mx.MemoryInfo> {
   mx.waitAll();
   return mx.memoryInfo();
 }
-
-beforeAll(async () => {
-  await mx.ready();
-  announceBackend('gluon-trainer');
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function dense(w: number[][], b: number[]): Arr {
   const d = new nn.Dense(w.length, { inUnits: w[0]!.length });

@@ -12,13 +12,13 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as mx from 'isotensor';
 import { announceBackend } from '../helpers/backend';
+import { expectClose, fromFixture, type FixtureArray } from '../helpers/gluon-fixtures';
 import { checkGrad, pseudoRandom, randomArray } from '../helpers/gradcheck';
 
 const { nd, autograd } = mx;
 type Arr = any; // an NDArray; kept loose so the spec does not depend on the .d.ts details
 const ops = nd as unknown as Record<string, (...args: unknown[]) => Arr>;
 
-interface FixtureArray { shape: number[]; dtype: string; data: number[] }
 interface Case {
   name: string;
   op: string;
@@ -49,30 +49,12 @@ beforeAll(async () => {
 
 // ---- helpers ----
 
-const fromFixture = (a: FixtureArray): Arr => nd.array(a.data, { shape: a.shape, dtype: a.dtype });
 const values = (x: Arr): number[] => Array.from(x.dataSync() as ArrayLike<number>, Number);
 
 function callOp(op: string, inputs: Arr[], params: Record<string, unknown>): Arr {
   const fn = ops[op];
   expect(typeof fn, `nd.${op} should be a function`).toBe('function');
   return fn(...inputs, params);
-}
-
-/** Shape, dtype and values within a relative+absolute tolerance. */
-function expectClose(x: Arr, want: FixtureArray, tol: number, what: string): void {
-  expect(x.shape, `${what}: shape`).toEqual(want.shape);
-  expect(x.dtype, `${what}: dtype`).toBe(want.dtype);
-  const got = values(x);
-  let worst = 0;
-  let at = -1;
-  for (let i = 0; i < got.length; ++i) {
-    const err = Math.abs(got[i]! - want.data[i]!) / (1 + Math.abs(want.data[i]!));
-    if (!(err <= worst)) {
-      worst = err;
-      at = i;
-    }
-  }
-  expect(worst, `${what}: worst error at ${at} (got ${got[at]}, want ${want.data[at]})`).toBeLessThanOrEqual(tol);
 }
 
 /** Runs the op under autograd and returns the output plus each input's gradient for `head`. */

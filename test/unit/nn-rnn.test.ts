@@ -9,13 +9,13 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as mx from 'isotensor';
 import { announceBackend } from '../helpers/backend';
+import { expectClose, fromFixture, type FixtureArray } from '../helpers/gluon-fixtures';
 import { checkGrad, pseudoRandom, randomArray } from '../helpers/gradcheck';
 
 const { nd, autograd } = mx;
 type Arr = any; // an NDArray; kept loose so the spec does not depend on the .d.ts details
 type Params = Record<string, unknown>;
 
-interface FixtureArray { shape: number[]; dtype: string; data: number[] }
 interface Case {
   name: string;
   dtype: string;
@@ -40,7 +40,6 @@ beforeAll(async () => {
 // ---- helpers ----
 
 const GATES: Record<string, number> = { rnn_relu: 1, rnn_tanh: 1, lstm: 4, gru: 3 };
-const fromFixture = (a: FixtureArray): Arr => nd.array(a.data, { shape: a.shape, dtype: a.dtype });
 const values = (x: Arr): number[] => Array.from(x.dataSync() as ArrayLike<number>, Number);
 const size = (s: number[]): number => s.reduce((a, b) => a * b, 1);
 
@@ -55,22 +54,6 @@ function paramSize(mode: string, I: number, H: number, L: number, D: number): nu
 function rnn(inputs: Arr[], params: Params): Arr[] {
   const r = nd.RNN(...inputs, params);
   return Array.isArray(r) ? r : [r];
-}
-
-function expectClose(x: Arr, want: FixtureArray, tol: number, what: string): void {
-  expect(x.shape, `${what}: shape`).toEqual(want.shape);
-  expect(x.dtype, `${what}: dtype`).toBe(want.dtype);
-  const got = values(x);
-  let worst = 0;
-  let at = -1;
-  for (let i = 0; i < got.length; ++i) {
-    const err = Math.abs(got[i]! - want.data[i]!) / (1 + Math.abs(want.data[i]!));
-    if (!(err <= worst)) {
-      worst = err;
-      at = i;
-    }
-  }
-  expect(worst, `${what}: worst error at ${at} (got ${got[at]}, want ${want.data[at]})`).toBeLessThanOrEqual(tol);
 }
 
 const near = (x: Arr, want: number[], shape: number[], tol: number, what: string): void =>

@@ -29,6 +29,11 @@ export class Loss extends HybridBlock {
     this.batchAxis = opts.batchAxis ?? 0;
   }
 
+  /** The loss times sampleWeight and weight, averaged over every axis but batchAxis: one value per sample. */
+  protected perSample(F: F, loss: Tensor, sampleWeight: Tensor | null | undefined, weight = this.weight): Tensor {
+    return F.mean(applyWeighting(F, loss, weight, sampleWeight), { axis: this.batchAxis, exclude: true });
+  }
+
   override toString(): string {
     return `${this.className}(batch_axis=${this.batchAxis}, w=${this.weight === null ? 'None' : this.weight})`;
   }
@@ -82,7 +87,7 @@ export class SoftmaxCrossEntropyLoss extends Loss {
     const loss = this.sparseLabel
       ? F.pick(logp, label, { axis: this.axis, keepdims: true }).neg()
       : F.sum(logp.mul(reshapeLike(F, label, logp)), { axis: this.axis, keepdims: true }).neg();
-    return F.mean(applyWeighting(F, loss, this.weight, sampleWeight), { axis: this.batchAxis, exclude: true });
+    return this.perSample(F, loss, sampleWeight);
   }
 }
 
@@ -91,9 +96,9 @@ export const SoftmaxCELoss = SoftmaxCrossEntropyLoss;
 
 /* ---- helper F: the other losses ---- */
 
-/** The mean over every axis but batchAxis: one value per sample. */
-function batchMean(F: F, loss: Tensor, batchAxis: number): Tensor {
-  return F.mean(loss, { axis: batchAxis, exclude: true });
+/** max(0, margin - pred * label): the hinge of HingeLoss and SquaredHingeLoss. */
+function hinge(F: F, pred: Tensor, label: Tensor, margin: number): Tensor {
+  return F.relu(F._rminus_scalar(pred.mul(reshapeLike(F, label, pred)), { scalar: margin }));
 }
 
 /** log(1 + exp(-|x|)) + max(x, 0) - x * z: the stable sigmoid cross-entropy of logits x and targets z. */
@@ -112,7 +117,7 @@ export class L2Loss extends Loss {
 
   override hybridForward(F: F, pred: Tensor, label: Tensor, sampleWeight: Tensor | undefined, _p: unknown): Tensor {
     const loss = F.square(reshapeLike(F, label, pred).sub(pred));
-    return batchMean(F, applyWeighting(F, loss, (this.weight ?? 1) / 2, sampleWeight), this.batchAxis);
+    return this.perSample(F, loss, sampleWeight, (this.weight ?? 1) / 2);
   }
 }
 
@@ -124,7 +129,7 @@ export class L1Loss extends Loss {
 
   override hybridForward(F: F, pred: Tensor, label: Tensor, sampleWeight: Tensor | undefined, _p: unknown): Tensor {
     const loss = F.abs(reshapeLike(F, label, pred).sub(pred));
-    return batchMean(F, applyWeighting(F, loss, this.weight, sampleWeight), this.batchAxis);
+    return this.perSample(F, loss, sampleWeight);
   }
 }
 
@@ -167,7 +172,7 @@ export class SigmoidBinaryCrossEntropyLoss extends Loss {
       const neg = F.log(pred.neg().add(1 + eps)).mul(z.neg().add(1));
       loss = (hasPos ? F.broadcast_mul(pos, posWeight) : pos).add(neg).neg();
     }
-    return batchMean(F, applyWeighting(F, loss, this.weight, sampleWeight), this.batchAxis);
+    return this.perSample(F, loss, sampleWeight);
   }
 }
 
@@ -219,7 +224,7 @@ export class HuberLoss extends Loss {
     const d = F.abs(reshapeLike(F, label, pred).sub(pred));
     const loss = F.where(F._greater_scalar(d, { scalar: this.rho }), d.sub(0.5 * this.rho),
                          F.square(d).mul(0.5 / this.rho));
-    return batchMean(F, applyWeighting(F, loss, this.weight, sampleWeight), this.batchAxis);
+    return this.perSample(F, loss, sampleWeight);
   }
 }
 
@@ -239,8 +244,7 @@ export class HingeLoss extends Loss {
   }
 
   override hybridForward(F: F, pred: Tensor, label: Tensor, sampleWeight: Tensor | undefined, _p: unknown): Tensor {
-    const loss = F.relu(F._rminus_scalar(pred.mul(reshapeLike(F, label, pred)), { scalar: this.margin }));
-    return batchMean(F, applyWeighting(F, loss, this.weight, sampleWeight), this.batchAxis);
+    return this.perSample(F, hinge(F, pred, label, this.margin), sampleWeight);
   }
 }
 
@@ -254,8 +258,7 @@ export class SquaredHingeLoss extends Loss {
   }
 
   override hybridForward(F: F, pred: Tensor, label: Tensor, sampleWeight: Tensor | undefined, _p: unknown): Tensor {
-    const loss = F.square(F.relu(F._rminus_scalar(pred.mul(reshapeLike(F, label, pred)), { scalar: this.margin })));
-    return batchMean(F, applyWeighting(F, loss, this.weight, sampleWeight), this.batchAxis);
+    return this.perSample(F, F.square(hinge(F, pred, label, this.margin)), sampleWeight);
   }
 }
 
@@ -280,7 +283,7 @@ export class LogisticLoss extends Loss {
   override hybridForward(F: F, pred: Tensor, label: Tensor, sampleWeight: Tensor | undefined, _p: unknown): Tensor {
     let z = reshapeLike(F, label, pred);
     if (this.labelFormat === 'signed') z = z.add(1).div(2);
-    return batchMean(F, applyWeighting(F, sigmoidCE(F, pred, z), this.weight, sampleWeight), this.batchAxis);
+    return this.perSample(F, sigmoidCE(F, pred, z), sampleWeight);
   }
 }
 

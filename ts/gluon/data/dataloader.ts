@@ -17,7 +17,7 @@ import { Dataset, SimpleDataset } from './dataset.js';
 import { NotTransferable } from './describe.js';
 import { batchifyHost, type BatchHint, type HostBatch } from './host/batchify_host.js';
 import { buildHostDataset, type DatasetDesc, type HostDataset } from './host/dataset_desc.js';
-import type { WorkerJob } from './host/protocol.js';
+import type { WorkerJob, WorkerResult } from './host/protocol.js';
 import { activeBatchRng, HostRng, withBatchRng } from './host/rng.js';
 import type { TransformDesc } from './host/transform_desc.js';
 import { BatchSampler, checkLastBatch, RandomSampler, SequentialSampler, type LastBatch } from './sampler.js';
@@ -397,14 +397,18 @@ class Epoch {
     return this.yieldBatch(this.loader._buildHere(b.indices, this.seed, b.batch));
   }
 
-  nextSync(): IteratorResult<any> {
+  /** The start of a step: the next batch a worker owes (prefetch topped up), or the step's result when none does. */
+  private nextPending(): { pool: WorkerPool; p: Pending } | IteratorResult<any> {
     if (this.done) return { done: true, value: undefined };
     this.releaseLast();
     if (this.pool === null) return this.nextHere();
     this.fill();
     const p = this.pending.shift();
-    if (p === undefined) return this.finish();
-    const r = this.pool.waitSync(p.worker, p.id, this.loader.timeout * 1000);
+    return p === undefined ? this.finish() : { pool: this.pool, p };
+  }
+
+  /** The end of a step: the worker's batch, or (it failed) that batch built here after falling back. */
+  private settle(p: Pending, r: WorkerResult): IteratorResult<any> {
     if (!r.ok) {
       this.here.push({ indices: p.indices, batch: p.batch });
       this.fallBack(r.error);
@@ -413,20 +417,16 @@ class Epoch {
     return this.yieldBatch(this.loader._fromWorker(r.value));
   }
 
+  nextSync(): IteratorResult<any> {
+    const next = this.nextPending();
+    if (!('pool' in next)) return next;
+    return this.settle(next.p, next.pool.waitSync(next.p.worker, next.p.id, this.loader.timeout * 1000));
+  }
+
   async nextAsync(): Promise<IteratorResult<any>> {
-    if (this.done) return { done: true, value: undefined };
-    this.releaseLast();
-    if (this.pool === null) return this.nextHere();
-    this.fill();
-    const p = this.pending.shift();
-    if (p === undefined) return this.finish();
-    const r = await this.pool.waitAsync(p.worker, p.id, this.loader.timeout * 1000);
-    if (!r.ok) {
-      this.here.push({ indices: p.indices, batch: p.batch });
-      this.fallBack(r.error);
-      return this.nextHere();
-    }
-    return this.yieldBatch(this.loader._fromWorker(r.value));
+    const next = this.nextPending();
+    if (!('pool' in next)) return next;
+    return this.settle(next.p, await next.pool.waitAsync(next.p.worker, next.p.id, this.loader.timeout * 1000));
   }
 
   /** The loop ended early (break/return/throw): forget prefetched batches; the current one stays the caller's. */

@@ -225,6 +225,39 @@ function mapping(cell: { i2h_weight: Parameter }, hidden: number): string {
   return `${s[1] ? s[1] : 'None'} -> ${s[0] ?? hidden}`;
 }
 
+/**
+ * Base of RNNCell, LSTMCell and GRUCell: `gates` blocks of hiddenSize units projected from the input (i2h)
+ * and from the hidden state (h2h), and a hidden state of shape (batch, hiddenSize).
+ */
+abstract class GatedCell extends RecurrentCell {
+  readonly hiddenSize: number;
+  i2h_weight: Parameter;
+  h2h_weight: Parameter;
+  i2h_bias: Parameter;
+  h2h_bias: Parameter;
+
+  constructor(hiddenSize: number, protected readonly gates: number, opts: CellOptions) {
+    super(opts);
+    this.hiddenSize = hiddenSize;
+    [this.i2h_weight, this.h2h_weight, this.i2h_bias, this.h2h_bias] = cellParams(this, hiddenSize, gates, opts);
+  }
+
+  override stateInfo(batchSize = 0): StateInfo[] {
+    return [{ shape: [batchSize, this.hiddenSize], __layout__: 'NC' }];
+  }
+
+  /** The step's i2h and h2h projections of x and h (gates * hiddenSize units each). */
+  protected projections(F: F, x: Tensor, h: Tensor, p: CellParams): [Tensor, Tensor] {
+    const numHidden = this.gates * this.hiddenSize;
+    return [F.FullyConnected(x, p.i2h_weight, p.i2h_bias, { numHidden, ...this.stepName(x, 'i2h') }),
+            F.FullyConnected(h, p.h2h_weight, p.h2h_bias, { numHidden, ...this.stepName(x, 'h2h') })];
+  }
+
+  override toString(): string {
+    return `${this.className}(${mapping(this, this.gates * this.hiddenSize)})`;
+  }
+}
+
 /** Options of RNNCell. */
 export interface RNNCellOptions extends CellOptions {
   /** 'tanh' (default), 'relu', 'sigmoid', 'softsign', a LeakyReLU, a Block or a function. */
@@ -235,32 +268,20 @@ export interface RNNCellOptions extends CellOptions {
  * Elman RNN cell: h' = act(W_i2h x + b_i2h + W_h2h h + b_h2h).
  * @example const cell = new gluon.rnn.RNNCell(10); cell.initialize(); const [out, [h]] = cell.forward(x, [h0]);
  */
-export class RNNCell extends RecurrentCell {
-  readonly hiddenSize: number;
+export class RNNCell extends GatedCell {
   readonly act: CellActivation;
-  i2h_weight: Parameter;
-  h2h_weight: Parameter;
-  i2h_bias: Parameter;
-  h2h_bias: Parameter;
 
   constructor(hiddenSize: number, opts: RNNCellOptions = {}) {
-    super(opts);
-    this.hiddenSize = hiddenSize;
+    super(hiddenSize, 1, opts);
     this.act = opts.activation ?? 'tanh';
-    [this.i2h_weight, this.h2h_weight, this.i2h_bias, this.h2h_bias] = cellParams(this, hiddenSize, 1, opts);
   }
 
   protected override alias(): string {
     return 'rnn';
   }
 
-  override stateInfo(batchSize = 0): StateInfo[] {
-    return [{ shape: [batchSize, this.hiddenSize], __layout__: 'NC' }];
-  }
-
   override hybridForward(F: F, x: Tensor, h: Tensor, p: CellParams): Tensor[] {
-    const i2h = F.FullyConnected(x, p.i2h_weight, p.i2h_bias, { numHidden: this.hiddenSize, ...this.stepName(x, 'i2h') });
-    const h2h = F.FullyConnected(h, p.h2h_weight, p.h2h_bias, { numHidden: this.hiddenSize, ...this.stepName(x, 'h2h') });
+    const [i2h, h2h] = this.projections(F, x, h, p);
     const out = this.activation(F, F.elemwise_add(i2h, h2h), this.act);
     return [out, out];
   }
@@ -283,21 +304,14 @@ export interface LSTMCellOptions extends CellOptions {
  * States [h, c].
  * @example const cell = new gluon.rnn.LSTMCell(10); cell.initialize(); const [h, [h1, c1]] = cell.forward(x, cell.beginState(2));
  */
-export class LSTMCell extends RecurrentCell {
-  readonly hiddenSize: number;
+export class LSTMCell extends GatedCell {
   readonly act: CellActivation;
   readonly recurrentAct: CellActivation;
-  i2h_weight: Parameter;
-  h2h_weight: Parameter;
-  i2h_bias: Parameter;
-  h2h_bias: Parameter;
 
   constructor(hiddenSize: number, opts: LSTMCellOptions = {}) {
-    super(opts);
-    this.hiddenSize = hiddenSize;
+    super(hiddenSize, 4, opts);
     this.act = opts.activation ?? 'tanh';
     this.recurrentAct = opts.recurrentActivation ?? 'sigmoid';
-    [this.i2h_weight, this.h2h_weight, this.i2h_bias, this.h2h_bias] = cellParams(this, hiddenSize, 4, opts);
   }
 
   protected override alias(): string {
@@ -305,13 +319,11 @@ export class LSTMCell extends RecurrentCell {
   }
 
   override stateInfo(batchSize = 0): StateInfo[] {
-    return [{ shape: [batchSize, this.hiddenSize], __layout__: 'NC' }, { shape: [batchSize, this.hiddenSize], __layout__: 'NC' }];
+    return [...super.stateInfo(batchSize), ...super.stateInfo(batchSize)]; // h and c
   }
 
   override hybridForward(F: F, x: Tensor, h: Tensor, c: Tensor, p: CellParams): Tensor[] {
-    const H = this.hiddenSize;
-    const i2h = F.FullyConnected(x, p.i2h_weight, p.i2h_bias, { numHidden: 4 * H, ...this.stepName(x, 'i2h') });
-    const h2h = F.FullyConnected(h, p.h2h_weight, p.h2h_bias, { numHidden: 4 * H, ...this.stepName(x, 'h2h') });
+    const [i2h, h2h] = this.projections(F, x, h, p);
     const gates = outputList(F.SliceChannel(F.elemwise_add(i2h, h2h), { numOutputs: 4, ...this.stepName(x, 'slice') }), 4);
     const inGate = this.activation(F, gates[0], this.recurrentAct);
     const forgetGate = this.activation(F, gates[1], this.recurrentAct);
@@ -321,10 +333,6 @@ export class LSTMCell extends RecurrentCell {
     const nextH = F.elemwise_mul(outGate, this.activation(F, nextC, this.act));
     return [nextH, nextH, nextC];
   }
-
-  override toString(): string {
-    return `${this.className}(${mapping(this, 4 * this.hiddenSize)})`;
-  }
 }
 
 /**
@@ -332,31 +340,17 @@ export class LSTMCell extends RecurrentCell {
  * h' = (1 - z) * n + z * h.
  * @example const cell = new gluon.rnn.GRUCell(10);
  */
-export class GRUCell extends RecurrentCell {
-  readonly hiddenSize: number;
-  i2h_weight: Parameter;
-  h2h_weight: Parameter;
-  i2h_bias: Parameter;
-  h2h_bias: Parameter;
-
+export class GRUCell extends GatedCell {
   constructor(hiddenSize: number, opts: CellOptions = {}) {
-    super(opts);
-    this.hiddenSize = hiddenSize;
-    [this.i2h_weight, this.h2h_weight, this.i2h_bias, this.h2h_bias] = cellParams(this, hiddenSize, 3, opts);
+    super(hiddenSize, 3, opts);
   }
 
   protected override alias(): string {
     return 'gru';
   }
 
-  override stateInfo(batchSize = 0): StateInfo[] {
-    return [{ shape: [batchSize, this.hiddenSize], __layout__: 'NC' }];
-  }
-
   override hybridForward(F: F, x: Tensor, h: Tensor, p: CellParams): Tensor[] {
-    const H = this.hiddenSize;
-    const i2h = F.FullyConnected(x, p.i2h_weight, p.i2h_bias, { numHidden: 3 * H, ...this.stepName(x, 'i2h') });
-    const h2h = F.FullyConnected(h, p.h2h_weight, p.h2h_bias, { numHidden: 3 * H, ...this.stepName(x, 'h2h') });
+    const [i2h, h2h] = this.projections(F, x, h, p);
     const [ir, iz, inn] = outputList(F.SliceChannel(i2h, { numOutputs: 3, ...this.stepName(x, 'i2h_slice') }), 3);
     const [hr, hz, hn] = outputList(F.SliceChannel(h2h, { numOutputs: 3, ...this.stepName(x, 'h2h_slice') }), 3);
     const reset = F.Activation(F.elemwise_add(ir, hr), { actType: 'sigmoid' });
@@ -364,10 +358,6 @@ export class GRUCell extends RecurrentCell {
     const cand = F.Activation(F.elemwise_add(inn, F.elemwise_mul(reset, hn)), { actType: 'tanh' });
     const next = F.elemwise_add(F.elemwise_mul(F._rminus_scalar(update, { scalar: 1 }), cand), F.elemwise_mul(update, h));
     return [next, next];
-  }
-
-  override toString(): string {
-    return `${this.className}(${mapping(this, 3 * this.hiddenSize)})`;
   }
 }
 

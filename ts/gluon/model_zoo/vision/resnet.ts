@@ -17,6 +17,33 @@ function conv3x3(channels: number, stride: number, inChannels: number): Conv2D {
   return new Conv2D(channels, 3, { strides: stride, padding: 1, useBias: false, inChannels });
 }
 
+/** The 1x1 strided convolution that brings the shortcut to the block's output shape. */
+function projection(channels: number, stride: number, inChannels: number): Conv2D {
+  return new Conv2D(channels, 1, { strides: stride, useBias: false, inChannels });
+}
+
+/** A v1 block's forward: relu(body(x) + shortcut(x)), the sum taken in the block's own operand order. */
+function v1Forward(F: F, block: { body: HybridSequential; downsample: HybridSequential | null }, x: Tensor,
+                   residualFirst: boolean): Tensor {
+  const out = block.body.forward(x);
+  const residual = block.downsample !== null ? block.downsample.forward(x) : x;
+  return F.Activation(residualFirst ? F.elemwise_add(residual, out) : F.elemwise_add(out, residual), { actType: 'relu' });
+}
+
+/**
+ * A v2 block's forward: each (bn, conv) pair applied as conv(relu(bn(x))), the shortcut taken after the first
+ * BN-ReLU, and the identity sum at the end.
+ */
+function v2Forward(F: F, layers: [BatchNorm, Conv2D][], downsample: Conv2D | null, x: Tensor): Tensor {
+  let residual = x;
+  layers.forEach(([bn, conv], i) => {
+    x = F.Activation(bn.forward(x), { actType: 'relu' });
+    if (i === 0 && downsample !== null) residual = downsample.forward(x);
+    x = conv.forward(x);
+  });
+  return F.elemwise_add(x, residual);
+}
+
 /** A residual block class: (channels, stride, downsample, inChannels, opts). */
 export type ResidualBlockClass = new (channels: number, stride: number, downsample: boolean, inChannels: number,
                                       opts?: BlockOptions) => HybridBlock;
@@ -32,15 +59,12 @@ export class BasicBlockV1 extends HybridBlock {
     this.body.add(conv3x3(channels, stride, inChannels), new BatchNorm(), new Activation('relu'),
                   conv3x3(channels, 1, channels), new BatchNorm());
     this.downsample = downsample
-      ? new HybridSequential({ prefix: '' }).add(
-        new Conv2D(channels, 1, { strides: stride, useBias: false, inChannels }), new BatchNorm())
+      ? new HybridSequential({ prefix: '' }).add(projection(channels, stride, inChannels), new BatchNorm())
       : null;
   }
 
   override hybridForward(F: F, x: Tensor, _p: unknown): Tensor {
-    const out = this.body.forward(x);
-    const residual = this.downsample !== null ? this.downsample.forward(x) : x;
-    return F.Activation(F.elemwise_add(residual, out), { actType: 'relu' });
+    return v1Forward(F, this, x, true);
   }
 }
 
@@ -58,15 +82,12 @@ export class BottleneckV1 extends HybridBlock {
                   conv3x3(mid, 1, mid), new BatchNorm(), new Activation('relu'),
                   new Conv2D(channels, 1, { strides: 1 }), new BatchNorm());
     this.downsample = downsample
-      ? new HybridSequential({ prefix: '' }).add(
-        new Conv2D(channels, 1, { strides: stride, useBias: false, inChannels }), new BatchNorm())
+      ? new HybridSequential({ prefix: '' }).add(projection(channels, stride, inChannels), new BatchNorm())
       : null;
   }
 
   override hybridForward(F: F, x: Tensor, _p: unknown): Tensor {
-    const out = this.body.forward(x);
-    const residual = this.downsample !== null ? this.downsample.forward(x) : x;
-    return F.Activation(F.elemwise_add(out, residual), { actType: 'relu' });
+    return v1Forward(F, this, x, false);
   }
 }
 
@@ -84,17 +105,11 @@ export class BasicBlockV2 extends HybridBlock {
     this.conv1 = conv3x3(channels, stride, inChannels);
     this.bn2 = new BatchNorm();
     this.conv2 = conv3x3(channels, 1, channels);
-    this.downsample = downsample ? new Conv2D(channels, 1, { strides: stride, useBias: false, inChannels }) : null;
+    this.downsample = downsample ? projection(channels, stride, inChannels) : null;
   }
 
   override hybridForward(F: F, x: Tensor, _p: unknown): Tensor {
-    let residual = x;
-    x = F.Activation(this.bn1.forward(x), { actType: 'relu' });
-    if (this.downsample !== null) residual = this.downsample.forward(x);
-    x = this.conv1.forward(x);
-    x = F.Activation(this.bn2.forward(x), { actType: 'relu' });
-    x = this.conv2.forward(x);
-    return F.elemwise_add(x, residual);
+    return v2Forward(F, [[this.bn1, this.conv1], [this.bn2, this.conv2]], this.downsample, x);
   }
 }
 
@@ -117,19 +132,11 @@ export class BottleneckV2 extends HybridBlock {
     this.conv2 = conv3x3(mid, stride, mid);
     this.bn3 = new BatchNorm();
     this.conv3 = new Conv2D(channels, 1, { strides: 1, useBias: false });
-    this.downsample = downsample ? new Conv2D(channels, 1, { strides: stride, useBias: false, inChannels }) : null;
+    this.downsample = downsample ? projection(channels, stride, inChannels) : null;
   }
 
   override hybridForward(F: F, x: Tensor, _p: unknown): Tensor {
-    let residual = x;
-    x = F.Activation(this.bn1.forward(x), { actType: 'relu' });
-    if (this.downsample !== null) residual = this.downsample.forward(x);
-    x = this.conv1.forward(x);
-    x = F.Activation(this.bn2.forward(x), { actType: 'relu' });
-    x = this.conv2.forward(x);
-    x = F.Activation(this.bn3.forward(x), { actType: 'relu' });
-    x = this.conv3.forward(x);
-    return F.elemwise_add(x, residual);
+    return v2Forward(F, [[this.bn1, this.conv1], [this.bn2, this.conv2], [this.bn3, this.conv3]], this.downsample, x);
   }
 }
 
