@@ -21,12 +21,12 @@ describe('engine ordering', () => {
   });
 
   it('runs the seed example: a += 1; b *= 3 (b is a); c *= 3 on a copy', () => {
-    const n = 1 << 21;
+    const n = 1 << 23;  // ops of several ms: longer than a scheduler slice, so a loaded machine still overlaps them
     const info = mx.runtimeInfo();
     const parallel = info.engine === 'threaded' && info.threads > 1;
     // Overlap is a scheduling outcome, so a loaded machine gets a few tries; values must hold every time.
     let overlapped = false;
-    for (let attempt = 0; attempt < 20 && !overlapped; ++attempt) {
+    for (let attempt = 0; attempt < 30 && !overlapped; ++attempt) {
       mx.scope(() => {
         const a = nd.ones([n]);
         const b = a;
