@@ -33,7 +33,7 @@ function pythonPath() {
   return existsSync(venvPython) ? venvPython : 'python3';
 }
 
-// One column = one process. `group` is only for reading the table: isotensor | wasm peers | native peers | gpu.
+// One column = one process. `group` is only for reading the table: isotensor | wasm (and JS) peers | native peers | gpu.
 // The gpu columns print `skip` (with the reason) where no GPU is visible.
 const COLUMNS = [
   { id: 'iso-wasm-mt', group: 'isotensor', peer: 'isotensor', args: ['--backend', 'wasm', '--flavour', 'threads'] },
@@ -42,10 +42,15 @@ const COLUMNS = [
   { id: `ortweb-${cores}t`, alias: 'ortweb-mt', group: 'wasm', peer: 'ort-web', args: ['--threads', String(cores)] },
   { id: 'ortweb-1t', group: 'wasm', peer: 'ort-web', args: ['--threads', '1'] },
   { id: 'tfjs-wasm', group: 'wasm', peer: 'tfjs-wasm', args: [] },
+  { id: 'tfjs-cpu', group: 'wasm', peer: 'tfjs-cpu', args: [] },
   { id: `ortnode-${cores}t`, alias: 'ortnode', group: 'native', peer: 'ort-node', args: ['--threads', String(cores)] },
   { id: `torch-${cores}t`, alias: 'torch', group: 'native', peer: 'torch', python: true, args: ['--threads', String(cores)] },
   { id: 'iso-gpu', group: 'gpu', peer: 'isotensor', args: ['--backend', 'native', '--device', 'gpu'] },
   { id: 'torch-cuda', group: 'gpu', peer: 'torch', python: true, args: ['--threads', String(cores), '--device', 'cuda'] },
+  // Thread for thread, for a loaded machine where multi-threaded columns wait on busy cores (PyTorch's
+  // OpenMP regions especially): only run when named in --columns.
+  { id: 'iso-native-1t', group: 'isotensor', peer: 'isotensor', args: ['--backend', 'native'], env: { ISOTENSOR_NUM_THREADS: '1' }, optional: true },
+  { id: 'torch-1t', group: 'native', peer: 'torch', python: true, args: ['--threads', '1'], optional: true },
 ];
 
 // Ratio columns: [peer, isotensor] by column id or alias; the pairs the issue names.
@@ -54,17 +59,32 @@ const RATIOS = [
   { id: 'ortweb/1t', of: ['ortweb-1t', 'iso-wasm-1t'] },
   { id: 'tfjs/1t', of: ['tfjs-wasm', 'iso-wasm-1t'] },
   { id: 'tfjs/mt', of: ['tfjs-wasm', 'iso-wasm-mt'] },
+  { id: 'tfjscpu/1t', of: ['tfjs-cpu', 'iso-wasm-1t'] },
   { id: 'ortnode/nat', of: ['ortnode', 'iso-native'] },
   { id: 'torch/nat', of: ['torch', 'iso-native'] },
   { id: 'torchcuda/gpu', of: ['torch-cuda', 'iso-gpu'] },
+  { id: 'torch1t/nat1t', of: ['torch-1t', 'iso-native-1t'] },
 ];
 
 const columnById = (key) => COLUMNS.find((c) => c.id === key || c.alias === key);
 
-function runChild(cmd, argv, label) {
+// A case with `peersFrom: 'W4'` differs from that case only on the isotensor side (e.g. the same MLP step
+// through Gluon, imperative or hybridized): the peers run the source case once and its cells stand in
+// for this case's row, ratios and targets.
+const peerCaseId = (col, c) => (col.peer !== 'isotensor' && c.peersFrom ? c.peersFrom : c.id);
+const cellOf = (columns, col, c) => columns[col.id]?.results?.[peerCaseId(col, c)];
+
+/** The cases one column runs: for a peer, each `peersFrom` case replaced by its source (once). */
+function columnCases(col, cases, allCases) {
+  const ids = [...new Set(cases.map((c) => peerCaseId(col, c)))];
+  return ids.map((id) => cases.find((c) => c.id === id) ?? allCases.find((c) => c.id === id));
+}
+
+function runChild(cmd, argv, label, env) {
   return new Promise((resolve) => {
     const t0 = performance.now();
-    const child = spawn(cmd, argv, { cwd: path.dirname(benchDir), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, argv, { cwd: path.dirname(benchDir), stdio: ['ignore', 'pipe', 'pipe'],
+      env: env ? { ...process.env, ...env } : process.env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => { stdout += d; });
@@ -81,15 +101,15 @@ function runChild(cmd, argv, label) {
 }
 
 async function runColumn(col, cases, quick) {
-  const ids = cases.map((c) => c.id);
+  const ids = cases.map((c) => c.id);  // exact case ids (bench/worker.mjs matches them exactly)
   const common = [...col.args, ...(quick ? ['--quick'] : [])];
   const load0 = os.loadavg()[0];
   let out;
   if (col.python) {
     const payload = cases.map((c) => ({ id: c.id, workload: c.workload.id, params: c.params, timing: c.timing }));
-    out = await runChild(pythonPath(), [path.join(benchDir, 'python/torch_worker.py'), '--cases', JSON.stringify(payload), ...common], col.id);
+    out = await runChild(pythonPath(), [path.join(benchDir, 'python/torch_worker.py'), '--cases', JSON.stringify(payload), ...common], col.id, col.env);
   } else {
-    out = await runChild(process.execPath, [path.join(benchDir, 'worker.mjs'), '--peer', col.peer, '--cases', ids.join(','), ...common], col.id);
+    out = await runChild(process.execPath, [path.join(benchDir, 'worker.mjs'), '--peer', col.peer, '--cases', ids.join(','), ...common], col.id, col.env);
   }
   return { ...out, loadavgBefore: load0, loadavgAfter: os.loadavg()[0] };
 }
@@ -114,31 +134,32 @@ function mergeRounds(list, cases) {
   };
 }
 
-function ratiosFor(caseId, columns) {
+function ratiosFor(c, columns) {
   const out = {};
   for (const r of RATIOS) {
     const [peerCol, isoCol] = r.of.map(columnById);
-    const peer = columns[peerCol.id]?.results?.[caseId]?.median;
-    const iso = columns[isoCol.id]?.results?.[caseId]?.median;
+    const peer = cellOf(columns, peerCol, c)?.median;
+    const iso = cellOf(columns, isoCol, c)?.median;
     out[r.id] = peer && iso ? peer / iso : null;
   }
   return out;
 }
 
-function checkTargets(workloads, columns, rows) {
+function checkTargets(workloads, columns, rows, cases) {
   const out = [];
   for (const w of workloads) {
     for (const t of w.targets ?? []) {
       const row = rows.find((r) => r.case === t.case);
       if (!row) continue;
+      const c = cases.find((x) => x.id === t.case);
       let value = null;
       if (t.ratio) {
         const [peerCol, isoCol] = t.ratio.map(columnById);
-        const peer = columns[peerCol.id]?.results?.[t.case]?.median;
-        const iso = columns[isoCol.id]?.results?.[t.case]?.median;
+        const peer = cellOf(columns, peerCol, c)?.median;
+        const iso = cellOf(columns, isoCol, c)?.median;
         value = peer && iso ? peer / iso : null;
       } else {
-        const ms = columns[columnById(t.column).id]?.results?.[t.case]?.median;
+        const ms = cellOf(columns, columnById(t.column), c)?.median;
         value = ms == null ? null : row.units[0].of(ms);
       }
       const met = value == null ? null : (t.atLeast != null ? value >= t.atLeast : value <= t.atMost);
@@ -152,8 +173,9 @@ async function main() {
   const args = parseArgs(process.argv.slice(2), ['quick']);
   const workloads = await loadWorkloads();
   const cases = selectCases(workloads, args.only);
+  const allCases = selectCases(workloads, '');
   if (!cases.length) throw new Error(`--only ${args.only}: no such workload or case`);
-  const wantedCols = args.columns ? args.columns.split(',').map((s) => columnById(s.trim())) : COLUMNS;
+  const wantedCols = args.columns ? args.columns.split(',').map((s) => columnById(s.trim())) : COLUMNS.filter((c) => !c.optional);
   if (wantedCols.some((c) => !c)) throw new Error(`--columns ${args.columns}: unknown column`);
 
   const load = os.loadavg()[0];
@@ -168,21 +190,21 @@ async function main() {
     for (const col of order) {
       if (runs[col.id].some((c) => c.skipped)) continue; // a missing peer stays missing; do not retry it every round
       console.error(`[bench] ${col.id}${rounds > 1 ? ` (round ${r + 1}/${rounds})` : ''} ...`);
-      const c = await runColumn(col, cases, !!args.quick);
+      const c = await runColumn(col, columnCases(col, cases, allCases), !!args.quick);
       runs[col.id].push(c);
       if (c.skipped || c.error) console.error(`[bench] ${col.id}: ${c.skipped ? 'skipped' : 'ERROR'}: ${c.skipped ?? c.error}`);
     }
   }
-  const columns = Object.fromEntries(wantedCols.map((col) => [col.id, mergeRounds(runs[col.id], cases)]));
+  const columns = Object.fromEntries(wantedCols.map((col) => [col.id, mergeRounds(runs[col.id], columnCases(col, cases, allCases))]));
 
   const rows = cases.map((c) => ({
     case: c.id, workload: c.workload.id, label: c.label, params: c.params, units: c.units,
     // A column that could not run at all (no GPU, peer not installed) shows `skip` in every cell; its reason is in the notes.
-    cells: Object.fromEntries(wantedCols.map((col) => [col.id, columns[col.id].results?.[c.id]
+    cells: Object.fromEntries(wantedCols.map((col) => [col.id, cellOf(columns, col, c)
       ?? (columns[col.id].skipped ? { skipped: columns[col.id].skipped } : null)])),
-    ratios: ratiosFor(c.id, columns),
+    ratios: ratiosFor(c, columns),
   }));
-  const targets = checkTargets(workloads, columns, rows);
+  const targets = checkTargets(workloads, columns, rows, cases);
 
   const meta = {
     date: new Date().toISOString(), quick: !!args.quick, rounds, node: process.version,

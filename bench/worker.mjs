@@ -19,7 +19,12 @@ const emit = (obj) => process.stdout.write(`\n${RESULT_TAG}${JSON.stringify(obj)
 
 async function main() {
   const peer = await import(`./peers/${args.peer}.mjs`);
-  const cases = selectCases(await loadWorkloads(), args.cases ?? '');
+  // Exact case ids (what bench/run.mjs passes) select only those cases; other tokens select as --only does.
+  const all = selectCases(await loadWorkloads(), '');
+  const cases = !args.cases ? all : args.cases.split(',').map((s) => s.trim()).filter(Boolean).flatMap((tok) => {
+    const exact = all.filter((c) => c.id === tok);
+    return exact.length ? exact : all.filter((c) => c.workload.id.toUpperCase() === tok.toUpperCase() || c.id.toUpperCase() === tok.toUpperCase());
+  });
   let loaded;
   try {
     loaded = await peer.load({ threads: args.threads && Number(args.threads), backend: args.backend,

@@ -11,10 +11,10 @@ import { packageInfo } from '../lib/pkg.mjs';
 export const kind = 'tfjs';
 
 // tfjs-core registers no gradients by itself (the @tensorflow/tfjs umbrella package, not installed,
-// does), and its ESM gradient files use extensionless imports Node cannot load. W4 trains, so the
+// does), and its ESM gradient files use extensionless imports Node cannot load. W4 and W7 train, so the
 // registration module is bundled once with the project's esbuild. The bundle's copy of tfjs
 // internals registers into the same global registries as the loaded tfjs-core.
-async function registerGradients(pkgDir) {
+export async function registerGradients(pkgDir) {
   const out = path.join(os.tmpdir(), 'isotensor-bench-tfjs-gradients.mjs');
   if (!existsSync(out)) {
     const root = fileURLToPath(new URL('../../', import.meta.url));

@@ -116,6 +116,35 @@ def w4_mlp_train(torch, p, dev):
     return call
 
 
+def w7_lenet_epoch(torch, p, dev):
+    """LeNet, 64 batches of 64 synthetic 28x28 images, SGD momentum 0.9 lr 0.05 (bench/workloads/w7-lenet-epoch.mjs)."""
+    nn = torch.nn
+    torch.manual_seed(0)
+    net = nn.Sequential(
+        nn.Conv2d(1, 20, 5), nn.ReLU(), nn.MaxPool2d(2, 2),
+        nn.Conv2d(20, 50, 5), nn.ReLU(), nn.MaxPool2d(2, 2),
+        nn.Flatten(), nn.Linear(800, 500), nn.ReLU(), nn.Linear(500, 10)).to(dev)
+    opt = torch.optim.SGD(net.parameters(), lr=0.05, momentum=0.9)
+    loss_fn = nn.CrossEntropyLoss()
+    data = []
+    for b in range(64):
+        y = (torch.arange(64) * 7 + b * 3) % 10
+        x = torch.rand(64, 1, 28, 28) * 0.3
+        for i in range(64):
+            r = 2 + 2 * int(y[i])
+            x[i, 0, r:r + 3, 4:24] += 1
+        data.append((x.to(dev), y.to(dev)))
+
+    def call():
+        with torch.enable_grad():
+            for x, y in data:
+                opt.zero_grad()
+                loss = loss_fn(net(x), y)
+                loss.backward()
+                opt.step()
+    return call
+
+
 def resnet18(torch):
     """ResNet-18 v1 (torchvision's layout, written out here: the local torchvision wheel does not import).
 
@@ -198,7 +227,7 @@ def w5_resnet18(torch, p, dev):
 
 
 WORKLOADS = {"W1": w1_gemm, "W2": w2_add_relu, "W3": w3_conv, "W4": w4_mlp_train, "W5": w5_resnet18,
-             "W6": w6_tiny_adds}
+             "W6": w6_tiny_adds, "W7": w7_lenet_epoch}
 
 
 def main():
