@@ -196,29 +196,28 @@ export interface PolySchedulerOptions extends LRSchedulerOptions {
 }
 
 /**
- * After warmup: finalLr + (baseLr - finalLr) * (1 - (n - warmupSteps) / (maxUpdate - warmupSteps))^pwr,
- * then finalLr from maxUpdate on.
- * @example new mx.lr_scheduler.PolyScheduler({ maxUpdate: 100, baseLr: 0.1, pwr: 1 })
+ * Poly and Cosine: after warmup the rate falls from baseLr to finalLr at maxUpdate along
+ * `decay(t)` (1 at t = 0, 0 at t = 1), then stays at finalLr.
  */
-export class PolyScheduler extends LRScheduler {
+abstract class DecayToFinalScheduler extends LRScheduler {
   maxUpdate: number;
-  power: number;
   finalLr: number;
   baseLrOrig: number;
   maxSteps: number;
 
-  constructor(maxUpdate: number | PolySchedulerOptions, opts: Partial<PolySchedulerOptions> = {}) {
-    const o = camelKeys(typeof maxUpdate === 'number' ? { ...opts, maxUpdate } : maxUpdate);
+  constructor(who: string, o: LRSchedulerOptions & { maxUpdate: number; finalLr?: number }) {
     super(o);
     this.maxUpdate = num(o.maxUpdate, NaN);
     if (!Number.isInteger(this.maxUpdate) || this.maxUpdate < 1) {
-      throw new IsotensorError(`PolyScheduler: maxUpdate must be a positive integer, got ${o.maxUpdate}`);
+      throw new IsotensorError(`${who}: maxUpdate must be a positive integer, got ${o.maxUpdate}`);
     }
-    this.power = num(o.pwr, 2);
     this.finalLr = num(o.finalLr, 0);
     this.baseLrOrig = this._baseLr;
     this.maxSteps = this.maxUpdate - this.warmupSteps;
   }
+
+  /** The share of (baseLr - finalLr) left at fraction t of the decay. */
+  protected abstract decay(t: number): number;
 
   override set baseLr(lr: number) {
     super.baseLr = lr;
@@ -233,9 +232,28 @@ export class PolyScheduler extends LRScheduler {
     if (numUpdate < this.warmupSteps) return this.getWarmupLr(numUpdate);
     if (numUpdate <= this.maxUpdate) {
       this._baseLr = this.finalLr + (this.baseLrOrig - this.finalLr) *
-        Math.pow(1 - (numUpdate - this.warmupSteps) / this.maxSteps, this.power);
+        this.decay((numUpdate - this.warmupSteps) / this.maxSteps);
     }
     return this._baseLr;
+  }
+}
+
+/**
+ * After warmup: finalLr + (baseLr - finalLr) * (1 - (n - warmupSteps) / (maxUpdate - warmupSteps))^pwr,
+ * then finalLr from maxUpdate on.
+ * @example new mx.lr_scheduler.PolyScheduler({ maxUpdate: 100, baseLr: 0.1, pwr: 1 })
+ */
+export class PolyScheduler extends DecayToFinalScheduler {
+  power: number;
+
+  constructor(maxUpdate: number | PolySchedulerOptions, opts: Partial<PolySchedulerOptions> = {}) {
+    const o = camelKeys(typeof maxUpdate === 'number' ? { ...opts, maxUpdate } : maxUpdate);
+    super('PolyScheduler', o);
+    this.power = num(o.pwr, 2);
+  }
+
+  protected decay(t: number): number {
+    return Math.pow(1 - t, this.power);
   }
 }
 
@@ -252,40 +270,14 @@ export interface CosineSchedulerOptions extends LRSchedulerOptions {
  * then finalLr from maxUpdate on.
  * @example new mx.lr_scheduler.CosineScheduler({ maxUpdate: 1000, baseLr: 0.1, warmupSteps: 100 })
  */
-export class CosineScheduler extends LRScheduler {
-  maxUpdate: number;
-  finalLr: number;
-  baseLrOrig: number;
-  maxSteps: number;
-
+export class CosineScheduler extends DecayToFinalScheduler {
   constructor(maxUpdate: number | CosineSchedulerOptions, opts: Partial<CosineSchedulerOptions> = {}) {
     const o = camelKeys(typeof maxUpdate === 'number' ? { ...opts, maxUpdate } : maxUpdate);
-    super(o);
-    this.maxUpdate = num(o.maxUpdate, NaN);
-    if (!Number.isInteger(this.maxUpdate) || this.maxUpdate < 1) {
-      throw new IsotensorError(`CosineScheduler: maxUpdate must be a positive integer, got ${o.maxUpdate}`);
-    }
-    this.finalLr = num(o.finalLr, 0);
-    this.baseLrOrig = this._baseLr;
-    this.maxSteps = this.maxUpdate - this.warmupSteps;
+    super('CosineScheduler', o);
   }
 
-  override set baseLr(lr: number) {
-    super.baseLr = lr;
-    this.baseLrOrig = lr;
-  }
-
-  override get baseLr(): number {
-    return this._baseLr;
-  }
-
-  override call(numUpdate: number): number {
-    if (numUpdate < this.warmupSteps) return this.getWarmupLr(numUpdate);
-    if (numUpdate <= this.maxUpdate) {
-      this._baseLr = this.finalLr + (this.baseLrOrig - this.finalLr) *
-        (1 + Math.cos(Math.PI * (numUpdate - this.warmupSteps) / this.maxSteps)) / 2;
-    }
-    return this._baseLr;
+  protected decay(t: number): number {
+    return (1 + Math.cos(Math.PI * t)) / 2;
   }
 }
 
