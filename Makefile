@@ -27,25 +27,23 @@ CORE_CU := $(sort $(shell find core-cpp -name '*.cu'))
 BIND_CC := $(sort $(wildcard bindings/*.cc))
 INCLUDES := -Icore-cpp -Icore-cpp/include
 
-# ---- native addon ----
+# ---- native addon (flags shared with the package's install step: bindings/build-flags.json) ----
+addon_flags = $(shell node -p "require('./bindings/build-flags.json').$(1).join(' ')")
 NVCC := $(if $(NO_CUDA),,$(shell command -v nvcc 2>/dev/null))
 CXX := g++
 NATIVE_OBJ := build/native/obj
-NATIVE_DEFS := $(if $(NVCC),-DIST_WITH_CUDA=1)
-NATIVE_CXXFLAGS := -std=c++17 -O3 -fPIC -fvisibility=hidden -pthread $(INCLUDES) $(NATIVE_DEFS)
-ADDON_CXXFLAGS := -Inode_modules/node-addon-api -Inode_modules/node-api-headers/include \
-  -DNAPI_VERSION=8 -DNAPI_DISABLE_CPP_EXCEPTIONS -DNODE_ADDON_API_DISABLE_DEPRECATED
-AVX2_FLAGS := -mavx2 -mfma
-AVX512_FLAGS := -mavx512f -mavx512bw -mavx512dq -mavx512vl -mfma
+NATIVE_DEFS := $(if $(NVCC),$(call addon_flags,cudaDefines))
+NATIVE_CXXFLAGS := $(call addon_flags,cxxflags) $(INCLUDES) $(NATIVE_DEFS)
+ADDON_CXXFLAGS := -Inode_modules/node-addon-api -Inode_modules/node-api-headers/include $(call addon_flags,addonDefines)
+AVX2_FLAGS := $(call addon_flags,avx2)
+AVX512_FLAGS := $(call addon_flags,avx512)
 ifneq ($(NVCC),)
 CUDA_HOME ?= $(if $(wildcard /usr/local/cuda/lib64/libcudart_static.a),/usr/local/cuda,$(patsubst %/bin/nvcc,%,$(NVCC)))
 NATIVE_CXXFLAGS += -I$(CUDA_HOME)/include
 # sm_80 (A100, and binary-compatible 8.x), sm_90 (H100/H200), compute_90 PTX for newer GPUs to JIT.
-CUDA_ARCH ?= -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90 \
-  -gencode arch=compute_90,code=compute_90
-NVCCFLAGS := -std=c++17 -O3 --expt-relaxed-constexpr -Xcompiler -fPIC,-fvisibility=hidden,-pthread \
-  $(INCLUDES) $(NATIVE_DEFS) $(CUDA_ARCH)
-CUDA_LIBS := -L$(CUDA_HOME)/lib64 -lcudart_static -ldl -lrt
+CUDA_ARCH ?= $(call addon_flags,cudaArch)
+NVCCFLAGS := $(call addon_flags,nvccflags) $(INCLUDES) $(NATIVE_DEFS) $(CUDA_ARCH)
+CUDA_LIBS := -L$(CUDA_HOME)/lib64 $(call addon_flags,cudaLibs)
 NATIVE_CU_OBJS := $(patsubst %.cu,$(NATIVE_OBJ)/%.cu.o,$(CORE_CU))
 endif
 NATIVE_CC_OBJS := $(patsubst %.cc,$(NATIVE_OBJ)/%.o,$(CORE_CC) $(BIND_CC))
@@ -153,6 +151,7 @@ dev: deps
 
 # ---- runs ----
 test: all
+	@bash scripts/ensure-toolchain.sh --browser
 	@node scripts/test-all.mjs $(TEST_ARGS)
 # Runs the unit specs (which record operator coverage), then writes docs/OPERATORS.md.
 ops-report: all

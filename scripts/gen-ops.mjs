@@ -123,7 +123,8 @@ function tsType(typeStr, name) {
 }
 
 function docLines(text, indent = ' * ') {
-  const clean = String(text ?? '').replace(/\*\//g, '*\\/').replace(/\r/g, '').trimEnd();
+  // "](" would make Markdown (and TypeDoc) read "[cpu|gpu](n)" as a link to a file called n.
+  const clean = String(text ?? '').replace(/\*\//g, '*\\/').replace(/\]\(/g, ']\\(').replace(/\r/g, '').trimEnd();
   if (clean === '') return [];
   return clean.split('\n').map((l) => (indent + l).trimEnd());
 }
@@ -190,9 +191,9 @@ function generate(ops, handWritten) {
       const req = p.required === true;
       anyRequired ||= req;
       const doc = [];
-      if (p.doc) doc.push(...docLines(p.doc, '   * '));
-      if (!req && p.default !== undefined && p.default !== '') doc.push(`   * Default: \`${String(p.default).replace(/`/g, "'")}\``);
+      if (p.doc) doc.push(...docLines(p.doc, '   * '), '   *');
       doc.push(`   * (MXNet: \`${p.name}\`, ${String(p.type ?? '').replace(/\*\//g, '*\\/')})`);
+      if (!req && p.default !== undefined && p.default !== '') doc.push(`   * @defaultValue \`${String(p.default).replace(/`/g, "'")}\``);
       fields.push('  /**', ...doc, '   */');
       fields.push(`  ${propName(camel)}${req ? '' : '?'}: ${tsType(p.type, p.name)};`);
     }
@@ -219,11 +220,11 @@ function generate(ops, handWritten) {
     // Doc comment.
     const doc = ['/**', ...docLines(op.doc || `The ${op.name} operator.`)];
     doc.push(' *', ` * MXNet operator \`${op.name}\`${(op.aliases ?? []).length ? ` (aliases: ${op.aliases.join(', ')})` : ''}.`);
-    for (const i of inputs) doc.push(` * @param ${isIdent(i) ? i : 'input'} input \`${i}\``);
+    inputs.forEach((i, k) => doc.push(` * @param ${isIdent(i) ? i : `input${k}`} input \`${i}\``));
     if (variadic) doc.push(` * @param ${isIdent(variadic.input) ? variadic.input : 'inputs'} the \`${variadic.input}\` inputs (any number)`);
     const req = params.filter((p) => p.required === true);
     const exArgs = [...inputs.map((i) => (isIdent(i) ? i : 'x'))];
-    if (variadic) exArgs.push('a', 'b');
+    if (variadic) exArgs.push(...(variadic.count === '__num_optional_inputs__' ? [isIdent(variadic.input) ? variadic.input : 'x'] : ['a', 'b']));
     const reqOpts = req.map((p) => `${propName(toCamel(p.name))}: ${exampleValue(p)}`);
     if (op.creation && reqOpts.length === 0 && params.some((p) => p.name === 'shape')) reqOpts.push('shape: [2, 3]');
     if (reqOpts.length > 0) exArgs.push(`{ ${reqOpts.join(', ')} }`);
@@ -241,7 +242,7 @@ function generate(ops, handWritten) {
       const fixed = typedInputs.join(', ');
       const pre = fixed === '' ? '' : fixed + ', ';
       const vname = isIdent(variadic.input) ? variadic.input : 'inputs';
-      sigs.push(`${pre}...args: [...${vname}: NDArray[], opts: ${iface}]`);
+      sigs.push(`${pre}...${vname}: [...${vname}: NDArray[], opts: ${iface}]`);
       if (!anyRequired) sigs.push(`${pre}...${vname}: NDArray[]`);
       sigs.push(`${pre}${vname}: readonly NDArray[], ${optsParam}`);
     } else {

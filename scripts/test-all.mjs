@@ -1,8 +1,8 @@
 // Runs the unit specs once per backend (wasm threads, wasm single, native) and prints one closing line
 // "N passed, N failed" summed over the runs; exits 1 if anything failed or nothing ran. When the addon
 // has CUDA, a fourth native run swaps in the GPU kernels' CPU twins (ISOTENSOR_GPU_KERNELS_ON_CPU=1,
-// op/device_compute.h) so the GPU code paths' logic is checked without a GPU.
-// Extra arguments go to vitest (e.g. a file filter).
+// op/device_compute.h) so the GPU code paths' logic is checked without a GPU. Then the package and
+// runtime suites (SUITES below). Extra arguments go to vitest (e.g. a file filter) and skip the suites.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -58,6 +58,29 @@ if (process.argv.length <= 2) {
   const r = spawnSync('node', ['scripts/ops-report.mjs', '--check'], { stdio: 'inherit' });
   if (r.status === 0) total.passed += 1; else total.failed += 1;
   lines.push(`operator coverage: ${r.status === 0 ? 'passed' : 'failed'}`);
+}
+
+// The package and the other runtimes (each script prints "N passed, N failed" last): the npm tarball installed
+// without a compiler, the shared specs in Chromium (page and worker, with and without cross-origin
+// isolation), the browser digit demo, and Deno, Bun and workerd. All run the WebAssembly backend by nature.
+const SUITES = [
+  { name: 'package', script: 'test/dist/run.mjs' },
+  { name: 'browser', script: 'test/browser/run.mjs' },
+  { name: 'browser-digits', script: 'test/browser-digits/run.mjs' },
+  { name: 'runtimes', script: 'test/runtimes/run.mjs' },
+];
+if (process.argv.length <= 2) {
+  for (const suite of SUITES) {
+    console.log(`\n=== ${suite.name}: node ${suite.script} ===`);
+    const r = spawnSync('node', [suite.script], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8',
+                                                   timeout: 15 * 60_000 });
+    process.stdout.write(r.stdout ?? '');
+    const m = /(\d+) passed, (\d+) failed\s*$/.exec(r.stdout ?? '');
+    let passed = m ? Number(m[1]) : 0, failed = m ? Number(m[2]) : 0;
+    if (r.status !== 0 && failed === 0) failed = 1;  // crashed, timed out or printed no summary
+    total.passed += passed; total.failed += failed;
+    lines.push(`${suite.name}: ${passed} passed, ${failed} failed`);
+  }
 }
 
 console.log('\n' + lines.join('\n'));

@@ -3,8 +3,8 @@
 //
 // MXNet's programming model for JavaScript: NDArray on an async dependency engine, run by a C++
 // core compiled to WebAssembly and to a native Node addon (CPU, CUDA). `await mx.ready()` first.
-export { numGpus, ready, runtimeInfo, setBackend, waitAll, waitAllAsync } from './backend/runtime.js';
-export type { RuntimeInfo } from './backend/runtime.js';
+export { configureWasm, numGpus, ready, runtimeInfo, setBackend, waitAll, waitAllAsync } from './backend/runtime.js';
+export type { RuntimeInfo, WasmOptions } from './backend/runtime.js';
 export * as engine from './backend/engine.js';
 export type { BackendName } from './backend/backend.js';
 export { Context, cpu, currentContext, gpu, setDefaultContext, withContext } from './base/context.js';

@@ -11,7 +11,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const DIGITS_FILE = join(here, '../../test/fixtures/module/digits.csv.gz');
 
 /** A fixed permutation of 0..n-1 from a small LCG: the same split on every machine and backend. */
-function permutation(n, seed) {
+export function permutation(n, seed) {
   const p = Array.from({ length: n }, (_, i) => i);
   let s = seed >>> 0;
   for (let i = n - 1; i > 0; i--) {

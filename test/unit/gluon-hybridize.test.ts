@@ -326,4 +326,24 @@ describe('export and SymbolBlock', () => {
     expect(host(blk.forward(nd.ones([1, 4])))).toEqual([5, 5, 5]);
     expect(() => gluon.SymbolBlock.imports(symFile, ['nope'])).toThrow(/input 'nope' is not an argument/);
   });
+
+  it('importsAsync takes the graph as a path, JSON text or Symbol and the parameters as a path, bytes or arrays', async () => {
+    const net = fresh(lenet);
+    net.initialize({ init: new mx.init.Xavier() });
+    net.hybridize();
+    const x = nd.random.uniform({ shape: [2, 1, 16, 16] });
+    const y = host(net.forward(x));
+    const [symFile, paramFile] = net.export(join(dir, 'lenet-async'), 0);
+    const text = readFileSync(symFile, 'utf8');
+    const bytes = new Uint8Array(readFileSync(paramFile));
+    const fromFiles = await gluon.SymbolBlock.importsAsync(symFile, 'data', paramFile);
+    const fromBytes = await gluon.SymbolBlock.importsAsync(text, ['data'], bytes);
+    const fromArrays = await gluon.SymbolBlock.importsAsync(mx.sym.fromJSON(text), 'data', nd.deserialize(bytes));
+    const fromUrl = await gluon.SymbolBlock.importsAsync(new URL(`file://${symFile}`), 'data', bytes.buffer);
+    for (const sb of [fromFiles, fromBytes, fromArrays, fromUrl]) expect(maxDiff(host(sb.forward(x)), y)).toBeLessThan(1e-6);
+    await expect(gluon.SymbolBlock.importsAsync(text, 'data', nd.serialize([nd.ones([1])])))
+      .rejects.toThrow(/importsAsync: the parameters hold an unnamed list of arrays/);
+    await expect(gluon.SymbolBlock.importsAsync('s3://bucket/x-symbol.json', 'data'))
+      .rejects.toThrow(/sym.load: s3:\/\/ URLs are not supported/);
+  });
 });

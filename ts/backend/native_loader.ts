@@ -2,6 +2,7 @@
 // wrapped 1:1 by bindings/addon.cc. Handles and op handles are JS numbers holding the pointer value;
 // every function throws an Error whose message is the core's ist_get_last_error() on failure.
 // SPDX-License-Identifier: Apache-2.0
+import { nodeBuiltin } from '../base/node_builtin.js';
 
 export interface NativeAddon {
   init(numThreads: number, engineKind: number): void;
@@ -56,13 +57,28 @@ const CANDIDATES = ['../bindings/build/isotensor.node', '../../bindings/build/is
 
 let reason = '';
 
+// Where the package's install step says why it did not build the addon (scripts/install-native.mjs).
+const INSTALL_STATUS = ['../bindings/build/install-status.json', '../../bindings/build/install-status.json'];
+
 // A require() relative to this file without a static `import 'node:module'`, which would break the same
-// bundle in browsers: process.getBuiltinModule (Node >= 20.16), or the CJS bundle's own require.
+// bundle in browsers; or the CJS bundle's own require.
 function nodeRequire(): NodeRequire | null {
-  const p = (globalThis as { process?: { getBuiltinModule?: (id: string) => any } }).process;
-  const mod = p?.getBuiltinModule?.('node:module');
+  const mod = nodeBuiltin<typeof import('node:module')>('node:module');
   if (mod?.createRequire) return mod.createRequire(import.meta.url) as NodeRequire;
   return typeof require === 'function' ? require : null;
+}
+
+/** The install step's account of the addon (e.g. 'no C++ compiler found'), or ''. */
+function installNote(req: NodeRequire): string {
+  for (const rel of INSTALL_STATUS) {
+    try {
+      const status = req(rel) as { built?: boolean; reason?: string };
+      if (status && status.built === false && status.reason) return status.reason;
+    } catch {
+      // not there: a development checkout (`make native` builds the addon)
+    }
+  }
+  return '';
 }
 
 /** Why the last loadNative() returned null ('' when it loaded). */
@@ -107,7 +123,9 @@ export function loadNative(): NativeAddon | null {
       errors.push(`${path}: ${(e as Error).message}`);
     }
   }
+  const note = errors.length > 0 ? '' : installNote(req);
   reason = errors.length > 0 ? `the native addon failed to load (${errors.join('; ')})`
-                             : 'bindings/build/isotensor.node was not found (run `make native`)';
+         : note !== '' ? `the native addon was not built when the package was installed: ${note}`
+         : 'bindings/build/isotensor.node was not found (run `make native`)';
   return null;
 }

@@ -6,7 +6,7 @@ import type { Backend, BackendName } from './backend.js';
 import { NativeBackend } from './native.js';
 import { loadNative, nativeLoadError, type NativeAddon } from './native_loader.js';
 import { WasmBackend } from './wasm.js';
-import { loadWasm } from './wasm_loader.js';
+import { loadWasm, type LoadWasmOptions } from './wasm_loader.js';
 
 /** What `mx.runtimeInfo()` reports: the backend plus the core's own report (keys camelCased). */
 export interface RuntimeInfo {
@@ -22,8 +22,13 @@ export interface RuntimeInfo {
   cudnn: boolean;
   mpi: boolean;
   nccl: boolean;
+  /** Why the native addon is not available ('' when it loads): e.g. not built at install, or not Node. */
+  nativeUnavailable: string;
   [key: string]: unknown;
 }
+
+/** Where and how the WebAssembly backend finds its files (see `mx.configureWasm`). */
+export type WasmOptions = LoadWasmOptions;
 
 let requested: BackendName | null = null;
 let active: Backend | null = null;
@@ -31,10 +36,16 @@ const loaded = new Map<BackendName, Backend>();
 let pending: { name: BackendName; promise: Promise<void> } | null = null;
 let nativeProbe: { addon: NativeAddon | null; reason: string } | null = null;
 const infoCache = new WeakMap<Backend, RuntimeInfo>();
+let wasmOptions: WasmOptions = {};
 
 function env(name: string): string | undefined {
   const p = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
-  const v = p?.env?.[name];
+  let v: string | undefined;
+  try {
+    v = p?.env?.[name];
+  } catch {
+    return undefined;  // Deno without --allow-env
+  }
   return v === undefined || v === '' ? undefined : v;
 }
 
@@ -85,9 +96,24 @@ async function loadWasmBackend(): Promise<Backend> {
   if (f !== 'threads' && f !== 'single' && f !== 'auto') {
     throw new IsotensorError(`ISOTENSOR_WASM_FLAVOUR: unknown flavour '${f}' (expected 'threads', 'single' or 'auto')`);
   }
-  const b = new WasmBackend(await loadWasm({ flavour: f }));
+  const b = new WasmBackend(await loadWasm({ ...wasmOptions, flavour: wasmOptions.flavour ?? f }));
   loaded.set('wasm', b);
   return b;
+}
+
+/**
+ * Tells the WebAssembly backend where its files are, before it loads: `baseUrl` (a folder serving
+ * isotensor-{simd,threads}.{mjs,wasm}), a `flavour`, engine `threads`, or the files themselves — the glue's
+ * `factory` and the compiled `module` (or `wasmBinary` bytes) — for runtimes that import them statically
+ * (Workers: the package's `workerd` entry does this for you).
+ * @example mx.configureWasm({ baseUrl: '/static/isotensor/' }); await mx.ready();
+ */
+export function configureWasm(options: WasmOptions): void {
+  if (loaded.has('wasm') || (pending !== null && pending.name === 'wasm')) {
+    throw new IsotensorError('mx.configureWasm: the WebAssembly backend is already loaded (or loading); ' +
+                             'call it before mx.ready() or mx.setBackend()');
+  }
+  wasmOptions = { ...options };
 }
 
 /**
@@ -174,6 +200,7 @@ function infoOf(b: Backend): RuntimeInfo {
     info = {
       engine: '', threads: 1, simd: false, cuda: false, numGpus: 0, cublas: false, cudnn: false, mpi: false,
       nccl: false, ...r, backend: b.name, wasmFlavour: b.flavour,
+      nativeUnavailable: b.name === 'native' ? '' : nativeAddon().reason,
     } as RuntimeInfo;
     infoCache.set(b, info);
   }

@@ -4,6 +4,8 @@
 // Files (built by `make wasm`): wasm/dist/isotensor-threads.{mjs,wasm,worker.js} (SIMD128 + pthreads)
 // and wasm/dist/isotensor-simd.{mjs,wasm} (SIMD128, single thread, web-only glue that runs everywhere).
 
+import { fileUrlToPath, nodeBuiltin } from '../base/node_builtin.js';
+
 export type WasmFlavour = 'threads' | 'single';
 
 export interface LoadedWasm {
@@ -30,6 +32,15 @@ export interface LoadWasmOptions {
   baseUrl?: string | URL;
   /** Engine threads of the threads flavour; default min(cores, 8). The pthread pool holds 2 more. */
   threads?: number;
+  /**
+   * The emscripten factory of the chosen flavour (the default export of isotensor-simd.mjs or
+   * isotensor-threads.mjs), for runtimes that cannot import a module by URL (Workers: import it statically).
+   */
+  factory?: (moduleArgs: Record<string, unknown>) => Promise<any>;
+  /** The compiled .wasm of that flavour, for runtimes that forbid compiling bytes (workerd imports it). */
+  module?: WebAssembly.Module;
+  /** The .wasm bytes of that flavour, instead of reading them from `baseUrl`. */
+  wasmBinary?: ArrayBuffer | Uint8Array;
 }
 
 const GLUE: Record<WasmFlavour, string> = { threads: 'isotensor-threads.mjs', single: 'isotensor-simd.mjs' };
@@ -40,8 +51,6 @@ const g = globalThis as any;
 const isDeno = typeof g.Deno !== 'undefined';
 const isNode = !isDeno && typeof process !== 'undefined' && !!process.versions?.node;
 
-// Hidden from bundlers: these modules exist only in Node-like runtimes.
-const importNode = (specifier: string): Promise<any> => import(/* @vite-ignore */ specifier);
 
 function envFlavour(): string | undefined {
   try {
@@ -81,27 +90,28 @@ function candidateDirs(baseUrl?: string | URL): URL[] {
     const s = String(baseUrl);
     const withSlash = s.endsWith('/') ? s : s + '/';
     if (/^[a-z][a-z0-9+.-]*:/i.test(withSlash) && !/^[a-z]:[\\/]/i.test(withSlash)) return [new URL(withSlash)];
+    // Pages and workers: a path ('/static/isotensor/') is relative to the document, not a file.
+    const here = (g.location as { href?: string } | undefined)?.href;
+    if (!isNode && !isDeno && here !== undefined) return [new URL(withSlash, here)];
     return [new URL('file://' + (withSlash.startsWith('/') ? '' : '/') + withSlash.replace(/\\/g, '/'))];
   }
   return [new URL('../wasm/dist/', import.meta.url), new URL('../../wasm/dist/', import.meta.url)];
 }
 
-async function pickDir(flavour: WasmFlavour, dirs: URL[]): Promise<URL> {
-  if (!isNode && !isDeno) return dirs[0];
-  const { existsSync } = await importNode('node:fs');
-  const { fileURLToPath } = await importNode('node:url');
+/** The first folder that holds the flavour's files (only local folders can be probed cheaply). */
+function pickDir(flavour: WasmFlavour, dirs: URL[]): URL {
+  const fs = nodeBuiltin<typeof import('node:fs')>('node:fs');
+  if (fs === null) return dirs[0];
   for (const d of dirs) {
-    if (d.protocol === 'file:' && existsSync(fileURLToPath(new URL(GLUE[flavour], d)))) return d;
+    if (d.protocol === 'file:' && fs.existsSync(fileUrlToPath(new URL(GLUE[flavour], d)))) return d;
   }
   return dirs[0];
 }
 
 async function readBytes(url: URL): Promise<Uint8Array> {
-  if (url.protocol === 'file:' && (isNode || isDeno)) {
-    // Node 20's fetch cannot read file: URLs.
-    const { readFile } = await importNode('node:fs/promises');
-    return new Uint8Array(await readFile(url));
-  }
+  const fs = url.protocol === 'file:' ? nodeBuiltin<typeof import('node:fs/promises')>('node:fs/promises') : null;
+  // Node 20's fetch cannot read file: URLs.
+  if (fs !== null) return new Uint8Array(await fs.readFile(url));
   const res = await fetch(url);
   if (!res.ok) throw new Error(`isotensor: cannot fetch ${url.href}: HTTP ${res.status}`);
   return new Uint8Array(await res.arrayBuffer());
@@ -110,16 +120,15 @@ async function readBytes(url: URL): Promise<Uint8Array> {
 // The 3.1.6 ES-module glue still uses CommonJS names in its Node branch (threads flavour only: the single
 // glue is web-only), while its factory runs. Only in Node, so browsers are untouched; the returned function
 // removes what was added. (The glue itself leaves globalThis.Worker = worker_threads.Worker behind.)
-async function installNodeShim(dir: URL): Promise<() => void> {
-  const { createRequire } = await importNode('node:module');
-  const { fileURLToPath } = await importNode('node:url');
+function installNodeShim(dir: URL): () => void {
+  const { createRequire } = nodeBuiltin<typeof import('node:module')>('node:module')!;
   const added: string[] = [];
   if (g.require === undefined) {
     g.require = createRequire(new URL(GLUE.threads, dir));
     added.push('require');
   }
   if (g.__dirname === undefined) {
-    g.__dirname = fileURLToPath(dir).replace(/[\\/]$/, '');
+    g.__dirname = fileUrlToPath(dir).replace(/[\\/]$/, '');
     added.push('__dirname');
   }
   return () => { for (const k of added) delete g[k]; };
@@ -160,23 +169,50 @@ function makeHold(): () => () => void {
   };
 }
 
+/** The wasm of the flavour: what the caller gave (a compiled module or bytes), else the file's bytes. */
+function wasmSource(opts: LoadWasmOptions, url: () => URL): Promise<Record<string, unknown>> {
+  const { module } = opts;
+  if (module !== undefined) {
+    // Instantiating a compiled module is allowed where compiling bytes is not (workerd).
+    return Promise.resolve({
+      instantiateWasm(imports: WebAssembly.Imports, done: (i: WebAssembly.Instance, m: WebAssembly.Module) => void) {
+        WebAssembly.instantiate(module, imports).then((instance) => done(instance, module));
+        return {};
+      },
+    });
+  }
+  if (opts.wasmBinary !== undefined) return Promise.resolve({ wasmBinary: opts.wasmBinary });
+  return readBytes(url()).then((wasmBinary) => ({ wasmBinary }));
+}
+
 async function instantiate(flavour: WasmFlavour, opts: LoadWasmOptions): Promise<LoadedWasm> {
-  const dir = await pickDir(flavour, candidateDirs(opts.baseUrl));
-  const glueUrl = new URL(GLUE[flavour], dir);
-  const removeShim = flavour === 'threads' && isNode ? await installNodeShim(dir) : () => {};
-  const [{ default: factory }, wasmBinary] = await Promise.all([
-    import(/* @vite-ignore */ glueUrl.href),
-    readBytes(new URL(BINARY[flavour], dir)),
+  // A caller-supplied factory comes with its files: no folder is searched, and no module is imported by URL.
+  const given = opts.factory !== undefined;
+  const dir = given && opts.baseUrl === undefined ? null : pickDir(flavour, candidateDirs(opts.baseUrl));
+  const at = (file: string): URL => {
+    if (dir === null) throw new Error(`isotensor: ${file} is needed but no baseUrl was given`);
+    return new URL(file, dir);
+  };
+  const removeShim = flavour === 'threads' && isNode && dir !== null ? installNodeShim(dir) : () => {};
+  const [factory, source] = await Promise.all([
+    given ? opts.factory! : import(/* @vite-ignore */ /* webpackIgnore: true */ at(GLUE[flavour]).href)
+      .then((m: { default: NonNullable<LoadWasmOptions['factory']> }) => m.default),
+    wasmSource(opts, () => at(BINARY[flavour])),
   ]);
   // Node's worker_threads wants a file path, not a file: URL.
-  const toPath = isNode && dir.protocol === 'file:' ? (await importNode('node:url')).fileURLToPath : null;
+  const local = isNode && dir?.protocol === 'file:';
   const moduleArgs: Record<string, unknown> = {
-    wasmBinary,
-    locateFile: (path: string) => (toPath ? toPath(new URL(path, dir)) : new URL(path, dir).href),
-    mainScriptUrlOrBlob: glueUrl.href,
+    ...source,
     // emscripten's getenv() does not see process.env; it reads Module.ENV, filled before main starts.
     preRun: [(m: any) => { if (m.ENV) Object.assign(m.ENV, isotensorEnv()); }],
   };
+  if (dir !== null) {
+    moduleArgs.locateFile = (path: string) => (local ? fileUrlToPath(new URL(path, dir)) : new URL(path, dir).href);
+    moduleArgs.mainScriptUrlOrBlob = new URL(GLUE[flavour], dir).href;
+  } else {
+    // The 3.1.6 glue would otherwise build new URL(file, import.meta.url), which Workers may not allow.
+    moduleArgs.locateFile = (path: string) => path;
+  }
   if (opts.threads && opts.threads > 0) moduleArgs.istThreads = opts.threads | 0;
   let M: any;
   try {
@@ -200,6 +236,10 @@ export async function loadWasm(opts: LoadWasmOptions = {}): Promise<LoadedWasm> 
   let wanted = opts.flavour ?? 'auto';
   const fromEnv = envFlavour();
   if (wanted === 'auto' && (fromEnv === 'threads' || fromEnv === 'single')) wanted = fromEnv;
+  // Files handed over by the caller are one flavour's: the single one unless it says otherwise.
+  if (wanted === 'auto' && (opts.factory !== undefined || opts.module !== undefined || opts.wasmBinary !== undefined)) {
+    wanted = 'single';
+  }
   if (wanted !== 'auto') return instantiate(wanted, opts);
   const why = threadsUnavailable();
   if (why) return { ...(await instantiate('single', opts)), reason: why };

@@ -3,11 +3,18 @@
 import type { Context } from '../base/context.js';
 import { IsotensorError } from '../base/error.js';
 import { NDArray } from '../ndarray/ndarray.js';
-import { Group, loadSync, Symbol, Variable } from '../symbol/symbol.js';
+import { load as ndLoad, type ByteSource } from '../ndarray/io.js';
+import { fromJSON, Group, load, loadSync, Symbol, Variable } from '../symbol/symbol.js';
 import { HybridBlock, inferParamShapes, type Tensor } from './block.js';
 import { CachedOp, type CachedGraph } from './cached_op.js';
 import type { Parameter } from './parameter.js';
 import { ParameterDict } from './parameter.js';
+
+function isArrayDict(v: unknown): v is Record<string, NDArray> {
+  if (v === null || typeof v !== 'object' || ArrayBuffer.isView(v) || v instanceof ArrayBuffer) return false;
+  const values = Object.values(v);
+  return values.length > 0 && values.every((x) => x instanceof NDArray);
+}
 
 function commonPrefix(names: readonly string[]): string {
   if (names.length === 0) return '';
@@ -43,6 +50,35 @@ export class SymbolBlock extends HybridBlock {
     const ret = new SymbolBlock(sym, inputs);
     if (paramFile) {
       ret.collectParams().load(paramFile, ctx ?? null, { ...opts, castDtype: true, dtypeSource: 'saved' });
+    }
+    return ret;
+  }
+
+  /**
+   * imports() for every runtime: the graph as a path or URL (fetched in browsers and Workers), its JSON
+   * text, or a Symbol; the parameters as a path or URL, bytes (Uint8Array/ArrayBuffer/Response), or
+   * arrays by name.
+   * @example const net = await gluon.SymbolBlock.importsAsync('/model/lenet-symbol.json', 'data', '/model/lenet-0000.params');
+   */
+  static async importsAsync(symbol: string | URL | Symbol, inputNames: string | readonly string[],
+                            params?: string | URL | ByteSource | Record<string, NDArray> | null,
+                            ctx?: Context | string | readonly (Context | string)[] | null,
+                            opts: { allowMissing?: boolean; ignoreExtra?: boolean } = {}): Promise<SymbolBlock> {
+    const graph = symbol instanceof Symbol ? symbol
+      : typeof symbol === 'string' && symbol.trimStart().startsWith('{') ? fromJSON(symbol) : await load(symbol);
+    const names = typeof inputNames === 'string' ? [inputNames] : [...inputNames];
+    const withParams = params !== undefined && params !== null;
+    const ret = new SymbolBlock(graph, names.map((n) => (withParams ? Variable(n) : Variable(n, { dtype: 'float32' }))));
+    if (withParams) {
+      const given = isArrayDict(params);
+      const arrays = given ? params : await ndLoad<Record<string, NDArray>>(params);
+      try {
+        if (Array.isArray(arrays)) throw new IsotensorError('SymbolBlock.importsAsync: the parameters hold an unnamed list of arrays');
+        ret.collectParams().load(arrays, ctx ?? null, { ...opts, castDtype: true, dtypeSource: 'saved' });
+      } finally {
+        // The parameters hold copies: what was read here is freed now, not at garbage collection.
+        if (!given) for (const a of Object.values(arrays)) a.dispose();
+      }
     }
     return ret;
   }

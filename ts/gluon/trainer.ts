@@ -7,6 +7,7 @@
 // MXNet. Every step runs inside mx.scope so the optimizer's temporaries are freed.
 import type { Context } from '../base/context.js';
 import { IsotensorError } from '../base/error.js';
+import { nodeFs } from '../base/node_builtin.js';
 import { scope } from '../ndarray/lifetime.js';
 import { create as createKV, KVStore } from '../kvstore/index.js';
 import { create as createOptimizer, Optimizer } from '../optimizer/optimizer.js';
@@ -22,12 +23,6 @@ export interface TrainerOptions {
   updateOnKvstore?: boolean | null;
 }
 
-function nodeFs(): typeof import('node:fs') {
-  const p = (globalThis as { process?: { getBuiltinModule?: (m: string) => unknown } }).process;
-  const fs = p?.getBuiltinModule?.('node:fs') as typeof import('node:fs') | undefined;
-  if (fs === undefined) throw new IsotensorError('Trainer.saveStates/loadStates need Node (process.getBuiltinModule)');
-  return fs;
-}
 
 /**
  * Updates parameters with an optimizer after backward.
@@ -257,11 +252,11 @@ export class Trainer {
 
   /** Saves the optimizer states to a file (Node). */
   saveStates(path: string): void {
-    nodeFs().writeFileSync(path, this.getStates());
+    nodeFs('Trainer.saveStates', 'elsewhere use getStates()').writeFileSync(path, this.getStates());
   }
 
   /** Loads optimizer states saved by saveStates (Node). */
   loadStates(path: string): void {
-    this.setStates(new Uint8Array(nodeFs().readFileSync(path)));
+    this.setStates(new Uint8Array(nodeFs('Trainer.loadStates', 'elsewhere use setStates(bytes)').readFileSync(path)));
   }
 }

@@ -10,6 +10,7 @@
 import { cpu, type Context } from '../base/context.js';
 import { bytesPerElement } from '../base/dtype.js';
 import { IsotensorError } from '../base/error.js';
+import { nodeFs } from '../base/node_builtin.js';
 import { isRecording, setRecording } from '../autograd/autograd.js';
 import { array, ones, zerosLike } from '../ndarray/creation.js';
 import { invoke, invoke1 } from '../ndarray/invoke.js';
@@ -87,13 +88,8 @@ function unrecorded<T>(fn: () => T): T {
   }
 }
 
-async function nodeFs(what: string): Promise<typeof import('node:fs/promises')> {
-  try {
-    return await import('node:fs/promises');
-  } catch (e) {
-    throw new IsotensorError(`KVStore.${what}: files need Node; elsewhere use getOptimizerStates()/` +
-                             'setOptimizerStates(bytes)', { cause: e });
-  }
+function fsPromises(what: string): typeof import('node:fs/promises') {
+  return nodeFs(`KVStore.${what}`, 'elsewhere use getOptimizerStates()/setOptimizerStates(bytes)').promises;
 }
 
 /**
@@ -332,7 +328,7 @@ export class KVStore {
    */
   async saveOptimizerStates(fname: string, dumpOptimizer = false): Promise<void> {
     const bytes = this.getOptimizerStates(dumpOptimizer);
-    await (await nodeFs('saveOptimizerStates')).writeFile(fname, bytes);
+    await fsPromises('saveOptimizerStates').writeFile(fname, bytes);
   }
 
   /**
@@ -341,7 +337,7 @@ export class KVStore {
    */
   async loadOptimizerStates(fname: string): Promise<void> {
     const u = this.needOptimizer('loadOptimizerStates');
-    const bytes = new Uint8Array(await (await nodeFs('loadOptimizerStates')).readFile(fname));
+    const bytes = new Uint8Array(await fsPromises('loadOptimizerStates').readFile(fname));
     u.setStates(bytes);
   }
 

@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import { Context, cpu, currentContext, toContext } from '../base/context.js';
 import { IsotensorError } from '../base/error.js';
+import { nodeFs } from '../base/node_builtin.js';
 import { consoleLogger, warn, type Logger } from '../callback/logger.js';
 import { InitDesc } from '../init/initializer.js';
 import { Uniform } from '../init/initializers.js';
@@ -96,12 +97,8 @@ function toContexts(c: ModuleOptions['context']): Context[] {
   return list.map((x) => (x instanceof Context ? x : toContext(x)));
 }
 
-async function nodeFs(): Promise<typeof import('node:fs/promises')> {
-  try {
-    return await import('node:fs/promises');
-  } catch (e) {
-    throw new IsotensorError('Module: saving and loading files needs Node', { cause: e });
-  }
+function fsPromises(): typeof import('node:fs/promises') {
+  return nodeFs('Module: saving and loading files').promises;
 }
 
 /**
@@ -181,7 +178,7 @@ export class Module extends BaseModule {
     mod.paramsInitialized = true;
     if (loadOptimizerStates) {
       // Read now (file access is asynchronous); initOptimizer applies them.
-      const fs = await nodeFs();
+      const fs = fsPromises();
       mod._preloadOptStates = new Uint8Array(await fs.readFile(`${prefix}-${String(epoch).padStart(4, '0')}.states`));
     }
     return mod;
@@ -545,14 +542,14 @@ export class Module extends BaseModule {
   /** Writes the optimizer states (mx.optimizer.Updater.getStates bytes). */
   async saveOptimizerStates(fname: string): Promise<void> {
     if (!this.optimizerInitialized) throw new IsotensorError('Module.saveOptimizerStates: call initOptimizer() first');
-    const fs = await nodeFs();
+    const fs = fsPromises();
     await fs.writeFile(fname, this._updater!.getStates());
   }
 
   /** Reads optimizer states written by saveOptimizerStates. */
   async loadOptimizerStates(fname: string): Promise<void> {
     if (!this.optimizerInitialized) throw new IsotensorError('Module.loadOptimizerStates: call initOptimizer() first');
-    const fs = await nodeFs();
+    const fs = fsPromises();
     this._updater!.setStates(new Uint8Array(await fs.readFile(fname)));
   }
 

@@ -2,7 +2,13 @@
 // SPDX-License-Identifier: Apache-2.0
 import { assertCanBlock, backend } from '../backend/runtime.js';
 import { IsotensorError } from '../base/error.js';
+import { nodeFs } from '../base/node_builtin.js';
+import { localPath, readBytes } from '../base/read_source.js';
 import { NDArray } from './ndarray.js';
+
+// What to do instead when a URL scheme cannot be read or written here.
+const LOAD_HINT = 'read the bytes with your storage client and pass them to nd.load() or nd.deserialize()';
+const SAVE_HINT = 'write the bytes of nd.serialize(data) with your storage client';
 
 /** What save/serialize take and load/deserialize give: a list, or a name → array dict. */
 export type NDArrayCollection = NDArray[] | Record<string, NDArray>;
@@ -10,30 +16,8 @@ export type NDArrayCollection = NDArray[] | Record<string, NDArray>;
 /** Byte sources nd.load reads. */
 export type ByteSource = Uint8Array | ArrayBuffer | ArrayBufferView | Response;
 
-interface NodeFs {
-  readFileSync(path: string): Uint8Array;
-  writeFileSync(path: string, data: Uint8Array): void;
-  promises: { readFile(path: string): Promise<Uint8Array>; writeFile(path: string, data: Uint8Array): Promise<void> };
-}
-
-/** Node's fs without a static import (so browser bundles stay clean); null elsewhere. */
-function nodeFs(): NodeFs | null {
-  type NodeProcess = { getBuiltinModule?: (id: string) => unknown; versions?: { node?: string } };
-  const p = (globalThis as { process?: NodeProcess }).process;
-  if (p?.versions?.node === undefined) return null;
-  if (typeof p.getBuiltinModule === 'function') return p.getBuiltinModule('node:fs') as NodeFs;
-  const req = (globalThis as { require?: (id: string) => unknown }).require;
-  if (typeof req === 'function') return req('node:fs') as NodeFs;
-  return null;
-}
-
-function requireFs(what: string): NodeFs {
-  const fs = nodeFs();
-  if (fs === null) {
-    throw new IsotensorError(`${what} needs Node's file system; in browsers and other runtimes use ` +
-                             'nd.serialize(data) → Uint8Array and nd.deserialize(bytes)');
-  }
-  return fs;
+function requireFs(what: string): typeof import('node:fs') {
+  return nodeFs(what, 'in browsers and other runtimes use nd.serialize(data) → Uint8Array and nd.deserialize(bytes)');
 }
 
 function splitCollection(data: NDArrayCollection | NDArray, what: string): { arrays: NDArray[]; keys: string[] | null } {
@@ -109,7 +93,7 @@ export function deserialize<T extends NDArrayCollection = NDArrayCollection>(
  * @example await nd.save('mydata.bin', [a, b]); await nd.save('mydata.bin', { a, b });
  */
 export async function save(path: string | URL, data: NDArrayCollection | NDArray): Promise<void> {
-  const p = localPath(path, 'nd.save');
+  const p = localPath(path, 'nd.save', SAVE_HINT);
   const fs = requireFs('nd.save');
   await fs.promises.writeFile(p, await serializeAsync(data));
 }
@@ -119,53 +103,20 @@ export async function save(path: string | URL, data: NDArrayCollection | NDArray
  * @example nd.saveSync('mydata.bin', [a, b]);
  */
 export function saveSync(path: string | URL, data: NDArrayCollection | NDArray): void {
-  const p = localPath(path, 'nd.saveSync');
+  const p = localPath(path, 'nd.saveSync', SAVE_HINT);
   const fs = requireFs('nd.saveSync');
   fs.writeFileSync(p, serialize(data));
 }
 
 async function readSource(src: string | URL | ByteSource): Promise<Uint8Array> {
-  if (typeof src === 'string' || src instanceof URL) {
-    const s = src.toString();
-    if (/^https?:\/\//i.test(s)) {
-      const r = await fetch(s);
-      if (!r.ok) throw new IsotensorError(`nd.load: GET ${s} failed: ${r.status} ${r.statusText}`);
-      return new Uint8Array(await r.arrayBuffer());
-    }
-    const fs = nodeFs();
-    if (fs === null) {
-      const r = await fetch(s); // relative URLs in browsers
-      if (!r.ok) throw new IsotensorError(`nd.load: fetching ${s} failed: ${r.status} ${r.statusText}`);
-      return new Uint8Array(await r.arrayBuffer());
-    }
-    return fs.promises.readFile(localPath(s, 'nd.load'));
-  }
+  if (typeof src === 'string' || src instanceof URL) return readBytes(src, 'nd.load', LOAD_HINT);
   if (typeof (src as Response).arrayBuffer === 'function' && !(src instanceof ArrayBuffer) && !ArrayBuffer.isView(src)) {
     return new Uint8Array(await (src as Response).arrayBuffer());
   }
   return toBytes(src as Uint8Array | ArrayBuffer | ArrayBufferView);
 }
 
-/** A file system path from a path or file:// URL; other URL schemes (s3://, hdfs://) are refused. */
-function localPath(path: string | URL, what: string): string {
-  const s = path.toString();
-  if (s.startsWith('file:')) return filePath(s);
-  const scheme = /^([a-z][a-z0-9+.-]+):\/\//i.exec(s);
-  if (scheme !== null) {
-    const reading = what.startsWith('nd.load');
-    throw new IsotensorError(`${what}: ${scheme[1]}:// URLs are not supported (paths, file:// and, for loading, ` +
-                             `http(s):// only); ${reading ? 'read the bytes with your storage client and pass them ' +
-                             'to nd.load() or nd.deserialize()' : 'write the bytes of nd.serialize(data) with your ' +
-                             'storage client'}`);
-  }
-  return s;
-}
 
-function filePath(url: string): string {
-  const p = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const urlMod = p?.getBuiltinModule?.('node:url') as { fileURLToPath(u: string): string } | undefined;
-  return urlMod !== undefined ? urlMod.fileURLToPath(url) : decodeURIComponent(new URL(url).pathname);
-}
 
 /**
  * Reads arrays saved by nd.save or MXNet: from a Node path, a file:// or http(s):// URL, bytes
@@ -182,7 +133,7 @@ export async function load<T extends NDArrayCollection = NDArrayCollection>(
  * @example const c = nd.loadSync<Record<string, NDArray>>('mydata.bin');
  */
 export function loadSync<T extends NDArrayCollection = NDArrayCollection>(path: string | URL): T {
-  const p = localPath(path, 'nd.loadSync');
+  const p = localPath(path, 'nd.loadSync', LOAD_HINT);
   const fs = requireFs('nd.loadSync');
   return deserialize<T>(fs.readFileSync(p));
 }

@@ -222,6 +222,7 @@ export class NDArray {
 
   /** The value of a one-element array. @example nd.full([1], 3).asScalar() // 3 */
   asScalar(): number {
+    assertCanBlock(this._b, 'asScalar()', 'await x.scalar()');
     return this.scalarOf(this.dataSync<DType>());
   }
 

@@ -14,6 +14,7 @@ import type { NDArray } from '../ndarray/ndarray.js';
 export interface ActivationOptions {
   /**
    * Activation function to be applied.
+   *
    * (MXNet: `act_type`, {'relu', 'sigmoid', 'tanh', 'softrelu', 'softsign'})
    */
   actType: 'relu' | 'sigmoid' | 'tanh' | 'softrelu' | 'softsign';
@@ -43,56 +44,65 @@ export { Activation as _npx_activation };
 export interface BatchNormOptions {
   /**
    * Epsilon to prevent div 0. Must be no less than CUDNN_BN_MIN_EPSILON defined in cudnn.h when using cudnn (usually 1e-5)
-   * Default: `0.001`
+   *
    * (MXNet: `eps`, double)
+   * @defaultValue `0.001`
    */
   eps?: number;
   /**
    * Momentum for moving average
-   * Default: `0.8999999761581421`
+   *
    * (MXNet: `momentum`, float)
+   * @defaultValue `0.8999999761581421`
    */
   momentum?: number;
   /**
    * Fix gamma while training
-   * Default: `True`
+   *
    * (MXNet: `fix_gamma`, boolean)
+   * @defaultValue `True`
    */
   fixGamma?: boolean;
   /**
    * Whether use global moving statistics instead of local batch-norm. This will force change batch-norm into a scale shift operator.
-   * Default: `False`
+   *
    * (MXNet: `use_global_stats`, boolean)
+   * @defaultValue `False`
    */
   useGlobalStats?: boolean;
   /**
    * Output the mean and inverse std
-   * Default: `False`
+   *
    * (MXNet: `output_mean_var`, boolean)
+   * @defaultValue `False`
    */
   outputMeanVar?: boolean;
   /**
    * Specify which shape axis the channel is specified
-   * Default: `1`
+   *
    * (MXNet: `axis`, int)
+   * @defaultValue `1`
    */
   axis?: number;
   /**
    * Do not select CUDNN operator, if available
-   * Default: `False`
+   *
    * (MXNet: `cudnn_off`, boolean)
+   * @defaultValue `False`
    */
   cudnnOff?: boolean;
   /**
    * The minimum scalar value in the form of float32 obtained through calibration (used by quantized batch norm; ignored here).
-   * Default: `None`
+   *
    * (MXNet: `min_calib_range`, float or None)
+   * @defaultValue `None`
    */
   minCalibRange?: number | null;
   /**
    * The maximum scalar value in the form of float32 obtained through calibration (used by quantized batch norm; ignored here).
-   * Default: `None`
+   *
    * (MXNet: `max_calib_range`, float or None)
+   * @defaultValue `None`
    */
   maxCalibRange?: number | null;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -125,8 +135,9 @@ export { BatchNorm as _npx_batch_norm };
 export interface BilinearSamplerOptions {
   /**
    * whether to turn cudnn off (accepted for MXNet compatibility; there is no cuDNN path)
-   * Default: `None`
+   *
    * (MXNet: `cudnn_off`, boolean or None)
+   * @defaultValue `None`
    */
   cudnnOff?: boolean | null;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -179,20 +190,23 @@ export { BlockGrad as stop_gradient, BlockGrad as stopGradient };
 export interface CTCLossOptions {
   /**
    * Whether the data lenghts are decided by `data_lengths`. If false, the lengths are equal to the max sequence length.
-   * Default: `False`
+   *
    * (MXNet: `use_data_lengths`, boolean)
+   * @defaultValue `False`
    */
   useDataLengths?: boolean;
   /**
    * Whether the label lenghts are decided by `label_lengths`, or derived from `padding_mask`. If false, the lengths are derived from the first occurrence of the value of `padding_mask`. The value of `padding_mask` is ``0`` when first CTC label is reserved for blank, and ``-1`` when last label is reserved for blank. See `blank_label`.
-   * Default: `False`
+   *
    * (MXNet: `use_label_lengths`, boolean)
+   * @defaultValue `False`
    */
   useLabelLengths?: boolean;
   /**
    * Set the label that is reserved for blank label.If "first", 0-th label is reserved, and label values for tokens in the vocabulary are between ``1`` and ``alphabet_size-1``, and the padding mask is ``-1``. If "last", last label value ``alphabet_size-1`` is reserved for blank label instead, and label values for tokens in the vocabulary are between ``0`` and ``alphabet_size-2``, and the padding mask is ``0``.
-   * Default: `first`
+   *
    * (MXNet: `blank_label`, {'first', 'last'})
+   * @defaultValue `first`
    */
   blankLabel?: 'first' | 'last';
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -210,10 +224,10 @@ const S_CTCLoss: OpSpec = { name: 'CTCLoss', inputs: 2, variadic: '__num_optiona
  * @param lengths the `lengths` inputs (any number)
  * @example
  * ```ts
- * const y = nd.CTCLoss(data, label, a, b);
+ * const y = nd.CTCLoss(data, label, lengths);
  * ```
  */
-export function CTCLoss(data: NDArray, label: NDArray, ...args: [...lengths: NDArray[], opts: CTCLossOptions]): NDArray;
+export function CTCLoss(data: NDArray, label: NDArray, ...lengths: [...lengths: NDArray[], opts: CTCLossOptions]): NDArray;
 export function CTCLoss(data: NDArray, label: NDArray, ...lengths: NDArray[]): NDArray;
 export function CTCLoss(data: NDArray, label: NDArray, lengths: readonly NDArray[], opts?: CTCLossOptions): NDArray;
 export function CTCLoss(...args: unknown[]): NDArray | NDArray[] {
@@ -225,6 +239,7 @@ export { CTCLoss as ctc_loss, CTCLoss as _contrib_CTCLoss, CTCLoss as _contrib_c
 export interface CastOptions {
   /**
    * Output data type.
+   *
    * (MXNet: `dtype`, {'float32', 'float64', 'float16', 'bfloat16', 'uint8', 'int8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64', 'bool'})
    */
   dtype: 'float32' | 'float64' | 'float16' | 'bfloat16' | 'uint8' | 'int8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'uint64' | 'bool';
@@ -254,8 +269,9 @@ export { Cast as cast };
 export interface ConcatOptions {
   /**
    * the dimension to be concated.
-   * Default: `1`
+   *
    * (MXNet: `dim`, int)
+   * @defaultValue `1`
    */
   dim?: number;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -274,7 +290,7 @@ const S_Concat: OpSpec = { name: 'Concat', inputs: 0, variadic: 'num_args' };
  * const y = nd.Concat(a, b);
  * ```
  */
-export function Concat(...args: [...data: NDArray[], opts: ConcatOptions]): NDArray;
+export function Concat(...data: [...data: NDArray[], opts: ConcatOptions]): NDArray;
 export function Concat(...data: NDArray[]): NDArray;
 export function Concat(data: readonly NDArray[], opts?: ConcatOptions): NDArray;
 export function Concat(...args: unknown[]): NDArray | NDArray[] {
@@ -286,66 +302,77 @@ export { Concat as concat, Concat as _rnn_param_concat };
 export interface ConvolutionOptions {
   /**
    * Convolution kernel size: (w,), (h, w) or (d, h, w).
+   *
    * (MXNet: `kernel`, Shape)
    */
   kernel: number | readonly number[];
   /**
    * Convolution stride: (w,), (h, w) or (d, h, w). Defaults to 1 for each dimension.
-   * Default: `()`
+   *
    * (MXNet: `stride`, Shape)
+   * @defaultValue `()`
    */
   stride?: number | readonly number[];
   /**
    * Convolution dilate: (w,), (h, w) or (d, h, w). Defaults to 1 for each dimension.
-   * Default: `()`
+   *
    * (MXNet: `dilate`, Shape)
+   * @defaultValue `()`
    */
   dilate?: number | readonly number[];
   /**
    * Zero pad for convolution: (w,), (h, w) or (d, h, w). Defaults to no padding.
-   * Default: `()`
+   *
    * (MXNet: `pad`, Shape)
+   * @defaultValue `()`
    */
   pad?: number | readonly number[];
   /**
    * Convolution filter (channel) number.
+   *
    * (MXNet: `num_filter`, int)
    */
   numFilter: number;
   /**
    * Number of group partitions.
-   * Default: `1`
+   *
    * (MXNet: `num_group`, int)
+   * @defaultValue `1`
    */
   numGroup?: number;
   /**
    * Maximum temporary workspace allowed (MB); accepted for MXNet compatibility and ignored.
-   * Default: `1024`
+   *
    * (MXNet: `workspace`, long)
+   * @defaultValue `1024`
    */
   workspace?: number;
   /**
    * Whether to disable bias parameter.
-   * Default: `False`
+   *
    * (MXNet: `no_bias`, boolean)
+   * @defaultValue `False`
    */
   noBias?: boolean;
   /**
    * Whether to pick convolution algo by running performance test (cuDNN only; ignored).
-   * Default: `None`
+   *
    * (MXNet: `cudnn_tune`, {'None', 'fastest', 'limited_workspace', 'off'})
+   * @defaultValue `None`
    */
   cudnnTune?: 'fastest' | 'limited_workspace' | 'off' | null;
   /**
    * Turn off cudnn for this layer (ignored).
-   * Default: `False`
+   *
    * (MXNet: `cudnn_off`, boolean)
+   * @defaultValue `False`
    */
   cudnnOff?: boolean;
   /**
    * Set layout for input, output and weight. Empty for default layout: NCW for 1d, NCHW for 2d and NCDHW for 3d. NHWC and NDHWC are only supported on GPU.
-   * Default: `None`
+   *
    * (MXNet: `layout`, {'None', 'NCDHW', 'NCHW', 'NCW', 'NDHWC', 'NHWC'})
+   * @defaultValue `None`
    */
   layout?: 'NCDHW' | 'NCHW' | 'NCW' | 'NDHWC' | 'NHWC' | null;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -363,10 +390,10 @@ const S_Convolution: OpSpec = { name: 'Convolution', inputs: 2, variadic: '__num
  * @param bias the `bias` inputs (any number)
  * @example
  * ```ts
- * const y = nd.Convolution(data, weight, a, b, { kernel: [2, 3], numFilter: 1 });
+ * const y = nd.Convolution(data, weight, bias, { kernel: [2, 3], numFilter: 1 });
  * ```
  */
-export function Convolution(data: NDArray, weight: NDArray | null, ...args: [...bias: NDArray[], opts: ConvolutionOptions]): NDArray;
+export function Convolution(data: NDArray, weight: NDArray | null, ...bias: [...bias: NDArray[], opts: ConvolutionOptions]): NDArray;
 export function Convolution(data: NDArray, weight: NDArray | null, bias: readonly NDArray[], opts: ConvolutionOptions): NDArray;
 export function Convolution(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S_Convolution, args);
@@ -376,78 +403,91 @@ export function Convolution(...args: unknown[]): NDArray | NDArray[] {
 export interface DeconvolutionOptions {
   /**
    * Deconvolution kernel size: (w,), (h, w) or (d, h, w). This is same as the kernel size used for the corresponding convolution.
+   *
    * (MXNet: `kernel`, Shape)
    */
   kernel: number | readonly number[];
   /**
    * The stride used for the corresponding convolution: (w,), (h, w) or (d, h, w). Defaults to 1 for each dimension.
-   * Default: `()`
+   *
    * (MXNet: `stride`, Shape)
+   * @defaultValue `()`
    */
   stride?: number | readonly number[];
   /**
    * Dilation factor for each dimension of the input: (w,), (h, w) or (d, h, w). Defaults to 1 for each dimension.
-   * Default: `()`
+   *
    * (MXNet: `dilate`, Shape)
+   * @defaultValue `()`
    */
   dilate?: number | readonly number[];
   /**
    * The amount of implicit zero padding added during convolution for each dimension of the input: (w,), (h, w) or (d, h, w). If `target_shape` is set, `pad` is ignored and a padding that generates the target shape is used. Defaults to no padding.
-   * Default: `()`
+   *
    * (MXNet: `pad`, Shape)
+   * @defaultValue `()`
    */
   pad?: number | readonly number[];
   /**
    * Adjustment for output shape: (w,), (h, w) or (d, h, w). If `target_shape` is set, `adj` is ignored and computed accordingly.
-   * Default: `()`
+   *
    * (MXNet: `adj`, Shape)
+   * @defaultValue `()`
    */
   adj?: number | readonly number[];
   /**
    * Shape of the output tensor: (w,), (h, w) or (d, h, w).
-   * Default: `()`
+   *
    * (MXNet: `target_shape`, Shape)
+   * @defaultValue `()`
    */
   targetShape?: number | readonly number[];
   /**
    * Number of output filters.
+   *
    * (MXNet: `num_filter`, int)
    */
   numFilter: number;
   /**
    * Number of groups partition.
-   * Default: `1`
+   *
    * (MXNet: `num_group`, int)
+   * @defaultValue `1`
    */
   numGroup?: number;
   /**
    * Maximum temporary workspace allowed (MB); accepted for MXNet compatibility and ignored.
-   * Default: `512`
+   *
    * (MXNet: `workspace`, long)
+   * @defaultValue `512`
    */
   workspace?: number;
   /**
    * Whether to disable bias parameter.
-   * Default: `True`
+   *
    * (MXNet: `no_bias`, boolean)
+   * @defaultValue `True`
    */
   noBias?: boolean;
   /**
    * Whether to pick convolution algorithm by running performance test (cuDNN only; ignored).
-   * Default: `None`
+   *
    * (MXNet: `cudnn_tune`, {'None', 'fastest', 'limited_workspace', 'off'})
+   * @defaultValue `None`
    */
   cudnnTune?: 'fastest' | 'limited_workspace' | 'off' | null;
   /**
    * Turn off cudnn for this layer (ignored).
-   * Default: `False`
+   *
    * (MXNet: `cudnn_off`, boolean)
+   * @defaultValue `False`
    */
   cudnnOff?: boolean;
   /**
    * Set layout for input, output and weight. Empty for default layout, NCW for 1d, NCHW for 2d and NCDHW for 3d. NHWC and NDHWC are only supported on GPU.
-   * Default: `None`
+   *
    * (MXNet: `layout`, {'None', 'NCDHW', 'NCHW', 'NCW', 'NDHWC', 'NHWC'})
+   * @defaultValue `None`
    */
   layout?: 'NCDHW' | 'NCHW' | 'NCW' | 'NDHWC' | 'NHWC' | null;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -465,10 +505,10 @@ const S_Deconvolution: OpSpec = { name: 'Deconvolution', inputs: 2, variadic: '_
  * @param bias the `bias` inputs (any number)
  * @example
  * ```ts
- * const y = nd.Deconvolution(data, weight, a, b, { kernel: [2, 3], numFilter: 1 });
+ * const y = nd.Deconvolution(data, weight, bias, { kernel: [2, 3], numFilter: 1 });
  * ```
  */
-export function Deconvolution(data: NDArray, weight: NDArray | null, ...args: [...bias: NDArray[], opts: DeconvolutionOptions]): NDArray;
+export function Deconvolution(data: NDArray, weight: NDArray | null, ...bias: [...bias: NDArray[], opts: DeconvolutionOptions]): NDArray;
 export function Deconvolution(data: NDArray, weight: NDArray | null, bias: readonly NDArray[], opts: DeconvolutionOptions): NDArray;
 export function Deconvolution(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S_Deconvolution, args);
@@ -478,26 +518,30 @@ export function Deconvolution(...args: unknown[]): NDArray | NDArray[] {
 export interface DropoutOptions {
   /**
    * Fraction of the input that gets dropped out during training time.
-   * Default: `0.5`
+   *
    * (MXNet: `p`, float)
+   * @defaultValue `0.5`
    */
   p?: number;
   /**
    * Whether to only turn on dropout during training or to also turn on for inference.
-   * Default: `training`
+   *
    * (MXNet: `mode`, {'training', 'always'})
+   * @defaultValue `training`
    */
   mode?: 'training' | 'always';
   /**
    * Axes for variational dropout kernel.
-   * Default: `()`
+   *
    * (MXNet: `axes`, Shape)
+   * @defaultValue `()`
    */
   axes?: number | readonly number[];
   /**
    * Whether to turn off cudnn in dropout operator. This option is ignored if axes is specified.
-   * Default: `False`
+   *
    * (MXNet: `cudnn_off`, boolean or None)
+   * @defaultValue `False`
    */
   cudnnOff?: boolean | null;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -526,24 +570,28 @@ export { Dropout as _npx_dropout };
 export interface EmbeddingOptions {
   /**
    * Vocabulary size of the input indices.
+   *
    * (MXNet: `input_dim`, long)
    */
   inputDim: number;
   /**
    * Dimension of the embedding vectors.
+   *
    * (MXNet: `output_dim`, long)
    */
   outputDim: number;
   /**
    * Data type of weight.
-   * Default: `float32`
+   *
    * (MXNet: `dtype`, {'float32', 'float64', 'float16', 'bfloat16', 'uint8', 'int8', 'int32', 'int64'})
+   * @defaultValue `float32`
    */
   dtype?: 'float32' | 'float64' | 'float16' | 'bfloat16' | 'uint8' | 'int8' | 'int32' | 'int64';
   /**
    * Compute row sparse gradient in the backward calculation. If set to True, the grad's storage type is row_sparse (accepted; the gradient here is always dense).
-   * Default: `False`
+   *
    * (MXNet: `sparse_grad`, boolean)
+   * @defaultValue `False`
    */
   sparseGrad?: boolean;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -596,19 +644,22 @@ export function Flatten(...args: unknown[]): NDArray | NDArray[] {
 export interface FullyConnectedOptions {
   /**
    * Number of hidden nodes of the output.
+   *
    * (MXNet: `num_hidden`, int)
    */
   numHidden: number;
   /**
    * Whether to disable bias parameter.
-   * Default: `False`
+   *
    * (MXNet: `no_bias`, boolean)
+   * @defaultValue `False`
    */
   noBias?: boolean;
   /**
    * Whether to collapse all but the first axis of the input data tensor.
-   * Default: `True`
+   *
    * (MXNet: `flatten`, boolean)
+   * @defaultValue `True`
    */
   flatten?: boolean;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -626,10 +677,10 @@ const S_FullyConnected: OpSpec = { name: 'FullyConnected', inputs: 2, variadic: 
  * @param bias the `bias` inputs (any number)
  * @example
  * ```ts
- * const y = nd.FullyConnected(data, weight, a, b, { numHidden: 1 });
+ * const y = nd.FullyConnected(data, weight, bias, { numHidden: 1 });
  * ```
  */
-export function FullyConnected(data: NDArray, weight: NDArray | null, ...args: [...bias: NDArray[], opts: FullyConnectedOptions]): NDArray;
+export function FullyConnected(data: NDArray, weight: NDArray | null, ...bias: [...bias: NDArray[], opts: FullyConnectedOptions]): NDArray;
 export function FullyConnected(data: NDArray, weight: NDArray | null, bias: readonly NDArray[], opts: FullyConnectedOptions): NDArray;
 export function FullyConnected(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S_FullyConnected, args);
@@ -639,13 +690,15 @@ export function FullyConnected(...args: unknown[]): NDArray | NDArray[] {
 export interface GridGeneratorOptions {
   /**
    * The type of transformation. For `affine`, input data should be an affine matrix of size (batch, 6). For `warp`, input data should be an optical flow of size (batch, 2, h, w).
+   *
    * (MXNet: `transform_type`, {'affine', 'warp'})
    */
   transformType: 'affine' | 'warp';
   /**
    * Specifies the output shape (H, W). This is required if transformation type is `affine`. If transformation type is `warp`, this parameter is ignored.
-   * Default: `(0, 0)`
+   *
    * (MXNet: `target_shape`, Shape)
+   * @defaultValue `(0, 0)`
    */
   targetShape?: number | readonly number[];
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -673,20 +726,23 @@ export function GridGenerator(...args: unknown[]): NDArray | NDArray[] {
 export interface GroupNormOptions {
   /**
    * Total number of groups.
-   * Default: `1`
+   *
    * (MXNet: `num_groups`, int)
+   * @defaultValue `1`
    */
   numGroups?: number;
   /**
    * An `epsilon` parameter to prevent division by 0.
-   * Default: `9.999999747378752e-06`
+   *
    * (MXNet: `eps`, float)
+   * @defaultValue `9.999999747378752e-06`
    */
   eps?: number;
   /**
    * Output the mean and std calculated along the given axis.
-   * Default: `False`
+   *
    * (MXNet: `output_mean_var`, boolean)
+   * @defaultValue `False`
    */
   outputMeanVar?: boolean;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -716,8 +772,9 @@ export function GroupNorm(...args: unknown[]): NDArray | NDArray[] {
 export interface InstanceNormOptions {
   /**
    * An `epsilon` parameter to prevent division by 0.
-   * Default: `0.0010000000474974513`
+   *
    * (MXNet: `eps`, float)
+   * @defaultValue `0.0010000000474974513`
    */
   eps?: number;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -747,14 +804,16 @@ export function InstanceNorm(...args: unknown[]): NDArray | NDArray[] {
 export interface L2NormalizationOptions {
   /**
    * A small constant for numerical stability.
-   * Default: `1.000000013351432e-10`
+   *
    * (MXNet: `eps`, float)
+   * @defaultValue `1.000000013351432e-10`
    */
   eps?: number;
   /**
    * Specify the dimension along which to compute L2 norm.
-   * Default: `instance`
+   *
    * (MXNet: `mode`, {'instance', 'spatial', 'channel'})
+   * @defaultValue `instance`
    */
   mode?: 'instance' | 'spatial' | 'channel';
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -782,24 +841,28 @@ export function L2Normalization(...args: unknown[]): NDArray | NDArray[] {
 export interface LRNOptions {
   /**
    * The variance scaling parameter alpha in the LRN expression.
-   * Default: `9.999999747378752e-05`
+   *
    * (MXNet: `alpha`, float)
+   * @defaultValue `9.999999747378752e-05`
    */
   alpha?: number;
   /**
    * The power parameter beta in the LRN expression.
-   * Default: `0.75`
+   *
    * (MXNet: `beta`, float)
+   * @defaultValue `0.75`
    */
   beta?: number;
   /**
    * The parameter k in the LRN expression.
-   * Default: `2`
+   *
    * (MXNet: `knorm`, float)
+   * @defaultValue `2`
    */
   knorm?: number;
   /**
    * normalization window width in elements.
+   *
    * (MXNet: `nsize`, int)
    */
   nsize: number;
@@ -828,20 +891,23 @@ export function LRN(...args: unknown[]): NDArray | NDArray[] {
 export interface LayerNormOptions {
   /**
    * The axis to perform layer normalization. Usually, this should be be axis of the channel dimension. Negative values means indexing from right to left.
-   * Default: `-1`
+   *
    * (MXNet: `axis`, int)
+   * @defaultValue `-1`
    */
   axis?: number;
   /**
    * An `epsilon` parameter to prevent division by 0.
-   * Default: `9.999999747378752e-06`
+   *
    * (MXNet: `eps`, float)
+   * @defaultValue `9.999999747378752e-06`
    */
   eps?: number;
   /**
    * Output the mean and std calculated along the given axis.
-   * Default: `False`
+   *
    * (MXNet: `output_mean_var`, boolean)
+   * @defaultValue `False`
    */
   outputMeanVar?: boolean;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -872,26 +938,30 @@ export { LayerNorm as _npx_layer_norm };
 export interface LeakyReLUOptions {
   /**
    * Activation function to be applied.
-   * Default: `leaky`
+   *
    * (MXNet: `act_type`, {'rrelu', 'leaky', 'prelu', 'elu', 'selu', 'gelu'})
+   * @defaultValue `leaky`
    */
   actType?: 'rrelu' | 'leaky' | 'prelu' | 'elu' | 'selu' | 'gelu';
   /**
    * Init slope for the activation. (For leaky and elu only)
-   * Default: `0.25`
+   *
    * (MXNet: `slope`, float)
+   * @defaultValue `0.25`
    */
   slope?: number;
   /**
    * Lower bound of random slope. (For rrelu only)
-   * Default: `0.125`
+   *
    * (MXNet: `lower_bound`, float)
+   * @defaultValue `0.125`
    */
   lowerBound?: number;
   /**
    * Upper bound of random slope. (For rrelu only)
-   * Default: `0.33399999141693115`
+   *
    * (MXNet: `upper_bound`, float)
+   * @defaultValue `0.33399999141693115`
    */
   upperBound?: number;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -908,10 +978,10 @@ const S_LeakyReLU: OpSpec = { name: 'LeakyReLU', inputs: 1, variadic: '__num_opt
  * @param gamma the `gamma` inputs (any number)
  * @example
  * ```ts
- * const y = nd.LeakyReLU(data, a, b);
+ * const y = nd.LeakyReLU(data, gamma);
  * ```
  */
-export function LeakyReLU(data: NDArray, ...args: [...gamma: NDArray[], opts: LeakyReLUOptions]): NDArray;
+export function LeakyReLU(data: NDArray, ...gamma: [...gamma: NDArray[], opts: LeakyReLUOptions]): NDArray;
 export function LeakyReLU(data: NDArray, ...gamma: NDArray[]): NDArray;
 export function LeakyReLU(data: NDArray, gamma: readonly NDArray[], opts?: LeakyReLUOptions): NDArray;
 export function LeakyReLU(...args: unknown[]): NDArray | NDArray[] {
@@ -923,8 +993,9 @@ export { LeakyReLU as _npx_leaky_relu };
 export interface LinearRegressionOutputOptions {
   /**
    * Scale the gradient by a float factor
-   * Default: `1`
+   *
    * (MXNet: `grad_scale`, float)
+   * @defaultValue `1`
    */
   gradScale?: number;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -953,8 +1024,9 @@ export function LinearRegressionOutput(...args: unknown[]): NDArray | NDArray[] 
 export interface LogisticRegressionOutputOptions {
   /**
    * Scale the gradient by a float factor
-   * Default: `1`
+   *
    * (MXNet: `grad_scale`, float)
+   * @defaultValue `1`
    */
   gradScale?: number;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -983,8 +1055,9 @@ export function LogisticRegressionOutput(...args: unknown[]): NDArray | NDArray[
 export interface MAERegressionOutputOptions {
   /**
    * Scale the gradient by a float factor
-   * Default: `1`
+   *
    * (MXNet: `grad_scale`, float)
+   * @defaultValue `1`
    */
   gradScale?: number;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -1013,20 +1086,23 @@ export function MAERegressionOutput(...args: unknown[]): NDArray | NDArray[] {
 export interface MakeLossOptions {
   /**
    * Gradient scale as a supplement to unary and binary operators
-   * Default: `1`
+   *
    * (MXNet: `grad_scale`, float)
+   * @defaultValue `1`
    */
   gradScale?: number;
   /**
    * clip each element in the array to 0 when it is less than ``valid_thresh``. This is used when ``normalization`` is set to ``'valid'``.
-   * Default: `0`
+   *
    * (MXNet: `valid_thresh`, float)
+   * @defaultValue `0`
    */
   validThresh?: number;
   /**
    * If this is set to null, the output gradient will not be normalized. If this is set to batch, the output gradient will be divided by the batch size. If this is set to valid, the output gradient will be divided by the number of valid input elements.
-   * Default: `null`
+   *
    * (MXNet: `normalization`, {'null', 'batch', 'valid'})
+   * @defaultValue `null`
    */
   normalization?: 'null' | 'batch' | 'valid';
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -1054,19 +1130,22 @@ export function MakeLoss(...args: unknown[]): NDArray | NDArray[] {
 export interface PadOptions {
   /**
    * Padding type to use. "constant" pads with `constant_value`, "edge" pads using the edge values of the input array, "reflect" pads by reflecting values with respect to the edges (NumPy's reflect: the edge itself is not repeated).
-   * Default: `constant`
+   *
    * (MXNet: `mode`, {'constant', 'edge', 'reflect'})
+   * @defaultValue `constant`
    */
   mode?: 'constant' | 'edge' | 'reflect';
   /**
    * Widths of the padding regions applied to the edges of each axis, in the format (before_1, after_1, ..., before_N, after_N): length 2*N for an N-d array. This is numpy.pad's pad_width, flattened. Any rank and any axis may be padded.
+   *
    * (MXNet: `pad_width`, Shape)
    */
   padWidth: number | readonly number[];
   /**
    * The value used for padding when `mode` is "constant".
-   * Default: `0`
+   *
    * (MXNet: `constant_value`, double)
+   * @defaultValue `0`
    */
   constantValue?: number;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -1097,62 +1176,72 @@ export { Pad as pad };
 export interface PoolingOptions {
   /**
    * Pooling kernel size: (y, x) or (d, y, x).
-   * Default: `()`
+   *
    * (MXNet: `kernel`, Shape)
+   * @defaultValue `()`
    */
   kernel?: number | readonly number[];
   /**
    * Pooling type to be applied.
-   * Default: `max`
+   *
    * (MXNet: `pool_type`, {'avg', 'lp', 'max', 'sum'})
+   * @defaultValue `max`
    */
   poolType?: 'avg' | 'lp' | 'max' | 'sum';
   /**
    * Ignore kernel size, do global pooling based on current input feature map.
-   * Default: `False`
+   *
    * (MXNet: `global_pool`, boolean)
+   * @defaultValue `False`
    */
   globalPool?: boolean;
   /**
    * Turn off cudnn pooling and use MXNet pooling operator (ignored).
-   * Default: `False`
+   *
    * (MXNet: `cudnn_off`, boolean)
+   * @defaultValue `False`
    */
   cudnnOff?: boolean;
   /**
    * Pooling convention to be applied: valid floor((in + 2 pad - kernel) / stride) + 1 outputs, full ceil(...) + 1, same ceil(in / stride) (windows clipped at the end; pad must be 0).
-   * Default: `valid`
+   *
    * (MXNet: `pooling_convention`, {'full', 'same', 'valid'})
+   * @defaultValue `valid`
    */
   poolingConvention?: 'full' | 'same' | 'valid';
   /**
    * Stride: for pooling (y, x) or (d, y, x). Defaults to 1 for each dimension.
-   * Default: `()`
+   *
    * (MXNet: `stride`, Shape)
+   * @defaultValue `()`
    */
   stride?: number | readonly number[];
   /**
    * Pad for pooling: (y, x) or (d, y, x). Defaults to no padding.
-   * Default: `()`
+   *
    * (MXNet: `pad`, Shape)
+   * @defaultValue `()`
    */
   pad?: number | readonly number[];
   /**
    * Value of p for Lp pooling, can be 1, 2 or 3, required for Lp Pooling.
-   * Default: `None`
+   *
    * (MXNet: `p_value`, int or None)
+   * @defaultValue `None`
    */
   pValue?: number | null;
   /**
    * Only used for AvgPool, specify whether to count padding elements for average calculation. For example, with a 5*5 kernel on a 3*3 corner of a image, the sum of the 9 valid elements will be divided by 25 if this is set to true, or it will be divided by 9 if this is set to false. Defaults to true.
-   * Default: `None`
+   *
    * (MXNet: `count_include_pad`, boolean or None)
+   * @defaultValue `None`
    */
   countIncludePad?: boolean | null;
   /**
    * Set layout for input and output. Empty for default layout: NCW for 1d, NCHW for 2d and NCDHW for 3d.
-   * Default: `None`
+   *
    * (MXNet: `layout`, {'None', 'NCDHW', 'NCHW', 'NCW', 'NDHWC', 'NHWC', 'NWC'})
+   * @defaultValue `None`
    */
   layout?: 'NCDHW' | 'NCHW' | 'NCW' | 'NDHWC' | 'NHWC' | 'NWC' | null;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -1180,65 +1269,76 @@ export function Pooling(...args: unknown[]): NDArray | NDArray[] {
 export interface RNNOptions {
   /**
    * size of the state for each layer
+   *
    * (MXNet: `state_size`, int)
    */
   stateSize: number;
   /**
    * number of stacked layers
+   *
    * (MXNet: `num_layers`, int)
    */
   numLayers: number;
   /**
    * whether to use bidirectional recurrent layers
-   * Default: `False`
+   *
    * (MXNet: `bidirectional`, boolean)
+   * @defaultValue `False`
    */
   bidirectional?: boolean;
   /**
    * the type of RNN to compute
+   *
    * (MXNet: `mode`, {'rnn_relu', 'rnn_tanh', 'lstm', 'gru'})
    */
   mode: 'rnn_relu' | 'rnn_tanh' | 'lstm' | 'gru';
   /**
    * drop rate of the dropout on the outputs of each RNN layer, except the last layer.
-   * Default: `0`
+   *
    * (MXNet: `p`, float)
+   * @defaultValue `0`
    */
   p?: number;
   /**
    * Whether to have the states as symbol outputs.
-   * Default: `False`
+   *
    * (MXNet: `state_outputs`, boolean)
+   * @defaultValue `False`
    */
   stateOutputs?: boolean;
   /**
    * size of project size (LSTM projection; MXNet runs it only with cuDNN, and it is rejected here)
-   * Default: `None`
+   *
    * (MXNet: `projection_size`, int or None)
+   * @defaultValue `None`
    */
   projectionSize?: number | null;
   /**
    * Minimum clip value of LSTM states. This option must be used together with lstm_state_clip_max.
-   * Default: `None`
+   *
    * (MXNet: `lstm_state_clip_min`, double or None)
+   * @defaultValue `None`
    */
   lstmStateClipMin?: number | null;
   /**
    * Maximum clip value of LSTM states. This option must be used together with lstm_state_clip_min.
-   * Default: `None`
+   *
    * (MXNet: `lstm_state_clip_max`, double or None)
+   * @defaultValue `None`
    */
   lstmStateClipMax?: number | null;
   /**
    * Whether to stop NaN from propagating in state by clipping it to min/max. If clipping range is not specified, this option is ignored.
-   * Default: `False`
+   *
    * (MXNet: `lstm_state_clip_nan`, boolean)
+   * @defaultValue `False`
    */
   lstmStateClipNan?: boolean;
   /**
    * If set to true, this layer takes in an extra input parameter `sequence_length` to specify variable length sequence
-   * Default: `False`
+   *
    * (MXNet: `use_sequence_length`, boolean)
+   * @defaultValue `False`
    */
   useSequenceLength?: boolean;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -1257,10 +1357,10 @@ const S_RNN: OpSpec = { name: 'RNN', inputs: 3, variadic: '__num_optional_inputs
  * @param extra the `extra` inputs (any number)
  * @example
  * ```ts
- * const y = nd.RNN(data, parameters, state, a, b, { stateSize: 1, numLayers: 1, mode: 'rnn_relu' });
+ * const y = nd.RNN(data, parameters, state, extra, { stateSize: 1, numLayers: 1, mode: 'rnn_relu' });
  * ```
  */
-export function RNN(data: NDArray, parameters: NDArray, state: NDArray, ...args: [...extra: NDArray[], opts: RNNOptions]): NDArray | NDArray[];
+export function RNN(data: NDArray, parameters: NDArray, state: NDArray, ...extra: [...extra: NDArray[], opts: RNNOptions]): NDArray | NDArray[];
 export function RNN(data: NDArray, parameters: NDArray, state: NDArray, extra: readonly NDArray[], opts: RNNOptions): NDArray | NDArray[];
 export function RNN(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S_RNN, args);
@@ -1271,11 +1371,13 @@ export { RNN as _npx_rnn };
 export interface ROIPoolingOptions {
   /**
    * ROI pooling output shape (h,w)
+   *
    * (MXNet: `pooled_size`, Shape)
    */
   pooledSize: number | readonly number[];
   /**
    * Ratio of input feature map height (or w) to raw image height (or w). Equals the reciprocal of total stride in convolutional layers
+   *
    * (MXNet: `spatial_scale`, float)
    */
   spatialScale: number;
@@ -1306,26 +1408,30 @@ export { ROIPooling as _npx_roi_pooling };
 export interface ReshapeOptions {
   /**
    * The target shape. Codes: 0 copies the input dim, -1 infers one dim, -2 copies all remaining dims, -3 merges two input dims, -4 splits one input dim into the next two codes (one may be -1).
-   * Default: `()`
+   *
    * (MXNet: `shape`, Shape)
+   * @defaultValue `()`
    */
   shape?: number | readonly number[];
   /**
    * If true then the special values are inferred from right to left.
-   * Default: `False`
+   *
    * (MXNet: `reverse`, boolean)
+   * @defaultValue `False`
    */
   reverse?: boolean;
   /**
    * (Deprecated! Use `shape` instead.) Target new shape; one dim may be 0, to be inferred.
-   * Default: `()`
+   *
    * (MXNet: `target_shape`, Shape)
+   * @defaultValue `()`
    */
   targetShape?: number | readonly number[];
   /**
    * (Deprecated! Use `shape` instead.) Keep the first input dim; target_shape[0] is ignored.
-   * Default: `False`
+   *
    * (MXNet: `keep_highest`, boolean)
+   * @defaultValue `False`
    */
   keepHighest?: boolean;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -1354,19 +1460,22 @@ export { Reshape as reshape };
 export interface SliceChannelOptions {
   /**
    * Number of splits. Note that this should evenly divide the length of the `axis`.
+   *
    * (MXNet: `num_outputs`, int)
    */
   numOutputs: number;
   /**
    * Axis along which to split.
-   * Default: `1`
+   *
    * (MXNet: `axis`, int)
+   * @defaultValue `1`
    */
   axis?: number;
   /**
    * If true, removes the split axis (of length 1) from the shapes of the outputs; only allowed when input.shape[axis] == num_outputs.
-   * Default: `False`
+   *
    * (MXNet: `squeeze_axis`, boolean)
+   * @defaultValue `False`
    */
   squeezeAxis?: boolean;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -1397,8 +1506,9 @@ export { SliceChannel as split };
 export interface SoftmaxActivationOptions {
   /**
    * Specifies how to compute the softmax. If set to ``instance``, it computes softmax for each instance. If set to ``channel``, It computes cross channel softmax for each position of each instance.
-   * Default: `instance`
+   *
    * (MXNet: `mode`, {'instance', 'channel'})
+   * @defaultValue `instance`
    */
   mode?: 'instance' | 'channel';
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -1426,50 +1536,58 @@ export function SoftmaxActivation(...args: unknown[]): NDArray | NDArray[] {
 export interface SoftmaxOutputOptions {
   /**
    * Scales the gradient by a float factor.
-   * Default: `1`
+   *
    * (MXNet: `grad_scale`, float)
+   * @defaultValue `1`
    */
   gradScale?: number;
   /**
    * The instances whose `labels` == `ignore_label` will be ignored during backward, if `use_ignore` is set to ``true``).
-   * Default: `-1`
+   *
    * (MXNet: `ignore_label`, float)
+   * @defaultValue `-1`
    */
   ignoreLabel?: number;
   /**
    * If set to ``true``, the softmax function will be computed along axis ``1``. This is applied when the shape of input array differs from the shape of label array.
-   * Default: `False`
+   *
    * (MXNet: `multi_output`, boolean)
+   * @defaultValue `False`
    */
   multiOutput?: boolean;
   /**
    * If set to ``true``, the `ignore_label` value will not contribute to the backward gradient.
-   * Default: `False`
+   *
    * (MXNet: `use_ignore`, boolean)
+   * @defaultValue `False`
    */
   useIgnore?: boolean;
   /**
    * If set to ``true``, the softmax function will be computed along the last axis (``-1``).
-   * Default: `False`
+   *
    * (MXNet: `preserve_shape`, boolean)
+   * @defaultValue `False`
    */
   preserveShape?: boolean;
   /**
    * Normalizes the gradient.
-   * Default: `null`
+   *
    * (MXNet: `normalization`, {'null', 'batch', 'valid'})
+   * @defaultValue `null`
    */
   normalization?: 'null' | 'batch' | 'valid';
   /**
    * Multiplies gradient with output gradient element-wise.
-   * Default: `False`
+   *
    * (MXNet: `out_grad`, boolean)
+   * @defaultValue `False`
    */
   outGrad?: boolean;
   /**
    * Constant for computing a label smoothed version of cross-entropy for the backwards pass. This constant gets subtracted from the one-hot encoding of the gold label and distributed uniformly to all other labels.
-   * Default: `0`
+   *
    * (MXNet: `smooth_alpha`, float)
+   * @defaultValue `0`
    */
   smoothAlpha?: number;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -1499,24 +1617,28 @@ export { SoftmaxOutput as Softmax };
 export interface SpatialTransformerOptions {
   /**
    * output shape(h, w) of spatial transformer: (y, x)
-   * Default: `(0, 0)`
+   *
    * (MXNet: `target_shape`, Shape)
+   * @defaultValue `(0, 0)`
    */
   targetShape?: number | readonly number[];
   /**
    * transformation type
+   *
    * (MXNet: `transform_type`, {'affine'})
    */
   transformType: 'affine';
   /**
    * sampling type
+   *
    * (MXNet: `sampler_type`, {'bilinear'})
    */
   samplerType: 'bilinear';
   /**
    * whether to turn cudnn off (accepted for MXNet compatibility; there is no cuDNN path)
-   * Default: `None`
+   *
    * (MXNet: `cudnn_off`, boolean or None)
+   * @defaultValue `None`
    */
   cudnnOff?: boolean | null;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -1545,14 +1667,16 @@ export function SpatialTransformer(...args: unknown[]): NDArray | NDArray[] {
 export interface SwapAxisOptions {
   /**
    * the first axis to be swapped.
-   * Default: `0`
+   *
    * (MXNet: `dim1`, int)
+   * @defaultValue `0`
    */
   dim1?: number;
   /**
    * the second axis to be swapped.
-   * Default: `0`
+   *
    * (MXNet: `dim2`, int)
+   * @defaultValue `0`
    */
   dim2?: number;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -1581,30 +1705,35 @@ export { SwapAxis as swapaxes };
 export interface UpSamplingOptions {
   /**
    * Up sampling scale.
+   *
    * (MXNet: `scale`, int)
    */
   scale: number;
   /**
    * Input filter. Only used by bilinear sample_type. Since bilinear upsampling uses deconvolution, num_filters is set to the number of channels.
-   * Default: `0`
+   *
    * (MXNet: `num_filter`, int)
+   * @defaultValue `0`
    */
   numFilter?: number;
   /**
    * upsampling method
+   *
    * (MXNet: `sample_type`, {'bilinear', 'nearest'})
    */
   sampleType: 'bilinear' | 'nearest';
   /**
    * How to handle multiple input. concat means concatenate upsampled images along the channel dimension. sum means add all images together, only available for nearest neighbor upsampling.
-   * Default: `concat`
+   *
    * (MXNet: `multi_input_mode`, {'concat', 'sum'})
+   * @defaultValue `concat`
    */
   multiInputMode?: 'concat' | 'sum';
   /**
    * Tmp workspace for deconvolution (MB); ignored.
-   * Default: `512`
+   *
    * (MXNet: `workspace`, long)
+   * @defaultValue `512`
    */
   workspace?: number;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -1623,7 +1752,7 @@ const S_UpSampling: OpSpec = { name: 'UpSampling', inputs: 0, variadic: 'num_arg
  * const y = nd.UpSampling(a, b, { scale: 1, sampleType: 'bilinear' });
  * ```
  */
-export function UpSampling(...args: [...data: NDArray[], opts: UpSamplingOptions]): NDArray;
+export function UpSampling(...data: [...data: NDArray[], opts: UpSamplingOptions]): NDArray;
 export function UpSampling(data: readonly NDArray[], opts: UpSamplingOptions): NDArray;
 export function UpSampling(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S_UpSampling, args);
@@ -1633,11 +1762,13 @@ export function UpSampling(...args: unknown[]): NDArray | NDArray[] {
 export interface CustomFunctionOptions {
   /**
    * Number of outputs.
+   *
    * (MXNet: `num_outputs`, int)
    */
   numOutputs: number;
   /**
    * Host-side function id.
+   *
    * (MXNet: `id`, int)
    */
   id: number;
@@ -1657,7 +1788,7 @@ const S__CustomFunction: OpSpec = { name: '_CustomFunction', inputs: 0, variadic
  * const y = nd._CustomFunction(a, b, { numOutputs: 1, id: 1 });
  * ```
  */
-export function _CustomFunction(...args: [...data: NDArray[], opts: CustomFunctionOptions]): NDArray[];
+export function _CustomFunction(...data: [...data: NDArray[], opts: CustomFunctionOptions]): NDArray[];
 export function _CustomFunction(data: readonly NDArray[], opts: CustomFunctionOptions): NDArray[];
 export function _CustomFunction(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S__CustomFunction, args);
@@ -1667,11 +1798,13 @@ export function _CustomFunction(...args: unknown[]): NDArray | NDArray[] {
 export interface CustomFunctionBackwardOptions {
   /**
    * Inputs of the function.
+   *
    * (MXNet: `num_inputs`, int)
    */
   numInputs: number;
   /**
    * Host-side function id.
+   *
    * (MXNet: `id`, int)
    */
   id: number;
@@ -1691,7 +1824,7 @@ const S__CustomFunctionBackward: OpSpec = { name: '_CustomFunctionBackward', inp
  * const y = nd._CustomFunctionBackward(a, b, { numInputs: 1, id: 1 });
  * ```
  */
-export function _CustomFunctionBackward(...args: [...ograds: NDArray[], opts: CustomFunctionBackwardOptions]): NDArray | NDArray[];
+export function _CustomFunctionBackward(...ograds: [...ograds: NDArray[], opts: CustomFunctionBackwardOptions]): NDArray | NDArray[];
 export function _CustomFunctionBackward(ograds: readonly NDArray[], opts: CustomFunctionBackwardOptions): NDArray | NDArray[];
 export function _CustomFunctionBackward(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S__CustomFunctionBackward, args);
@@ -1701,42 +1834,49 @@ export function _CustomFunctionBackward(...args: unknown[]): NDArray | NDArray[]
 export interface AdamwUpdateOptions {
   /**
    * Learning rate of the Adam step (multiplied by eta).
+   *
    * (MXNet: `lr`, float)
    */
   lr: number;
   /**
    * Decay of the first-moment estimate.
-   * Default: `0.8999999761581421`
+   *
    * (MXNet: `beta1`, float)
+   * @defaultValue `0.8999999761581421`
    */
   beta1?: number;
   /**
    * Decay of the second-moment estimate.
-   * Default: `0.9990000128746033`
+   *
    * (MXNet: `beta2`, float)
+   * @defaultValue `0.9990000128746033`
    */
   beta2?: number;
   /**
    * Added to sqrt(var) in the denominator.
-   * Default: `9.99999993922529e-09`
+   *
    * (MXNet: `epsilon`, float)
+   * @defaultValue `9.99999993922529e-09`
    */
   epsilon?: number;
   /**
    * Decoupled weight decay: eta * wd * weight is subtracted, apart from the Adam step.
-   * Default: `0`
+   *
    * (MXNet: `wd`, float)
+   * @defaultValue `0`
    */
   wd?: number;
   /**
    * Schedule multiplier of the whole step (decay included).
+   *
    * (MXNet: `eta`, float)
    */
   eta: number;
   /**
    * Clips the rescaled gradient to [-clip_gradient, clip_gradient]; negative: no clipping.
-   * Default: `-1`
+   *
    * (MXNet: `clip_gradient`, float)
+   * @defaultValue `-1`
    */
   clipGradient?: number;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -1752,7 +1892,7 @@ const S__adamw_update: OpSpec = { name: '_adamw_update', inputs: 5 };
  * @param weight input `weight`
  * @param grad input `grad`
  * @param mean input `mean`
- * @param input input `var`
+ * @param input3 input `var`
  * @param rescale_grad input `rescale_grad`
  * @example
  * ```ts
@@ -1768,42 +1908,49 @@ export function _adamw_update(...args: unknown[]): NDArray | NDArray[] {
 export interface ArangeOpOptions {
   /**
    * Start of interval. The interval includes this value (it is the stop when stop is None).
+   *
    * (MXNet: `start`, double)
    */
   start: number;
   /**
    * End of interval. The interval does not include this value.
-   * Default: `None`
+   *
    * (MXNet: `stop`, double or None)
+   * @defaultValue `None`
    */
   stop?: number | null;
   /**
    * Spacing between values.
-   * Default: `1`
+   *
    * (MXNet: `step`, double)
+   * @defaultValue `1`
    */
   step?: number;
   /**
    * The repeating time of all elements, e.g. repeat=3 gives a, a, a, b, b, b, ...
-   * Default: `1`
+   *
    * (MXNet: `repeat`, int)
+   * @defaultValue `1`
    */
   repeat?: number;
   /**
    * When True, infer the stop position from start, step, repeat and the output shape.
-   * Default: `False`
+   *
    * (MXNet: `infer_range`, boolean)
+   * @defaultValue `False`
    */
   inferRange?: boolean;
   /**
-   * Context of output, in format [cpu|gpu](n). Only used for imperative calls.
+   * Context of output, in format [cpu|gpu]\(n). Only used for imperative calls.
+   *
    * (MXNet: `ctx`, string)
    */
   ctx?: Context | string;
   /**
    * Target data type.
-   * Default: `float32`
+   *
    * (MXNet: `dtype`, {'float32', 'float64', 'float16', 'bfloat16', 'uint8', 'int8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64'})
+   * @defaultValue `float32`
    */
   dtype?: 'float32' | 'float64' | 'float16' | 'bfloat16' | 'uint8' | 'int8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'uint64';
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -1832,14 +1979,16 @@ export function _arange(...args: unknown[]): NDArray | NDArray[] {
 export interface Arctan2ScalarOptions {
   /**
    * Scalar input value
-   * Default: `1`
+   *
    * (MXNet: `scalar`, double)
+   * @defaultValue `1`
    */
   scalar?: number;
   /**
    * Indicate whether scalar input is int type
-   * Default: `True`
+   *
    * (MXNet: `is_int`, boolean)
+   * @defaultValue `True`
    */
   isInt?: boolean;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -1868,26 +2017,30 @@ export { _arctan2_scalar as _npi_arctan2_scalar };
 export interface BroadcastReducedOptions {
   /**
    * The axes the forward reduction folded (None: all).
-   * Default: `None`
+   *
    * (MXNet: `axis`, Shape or None)
+   * @defaultValue `None`
    */
   axis?: number | readonly number[] | null;
   /**
    * Whether the forward reduction kept the folded axes as size 1.
-   * Default: `False`
+   *
    * (MXNet: `keepdims`, boolean)
+   * @defaultValue `False`
    */
   keepdims?: boolean;
   /**
    * Whether the forward reduction folded the axes NOT in axis.
-   * Default: `False`
+   *
    * (MXNet: `exclude`, boolean)
+   * @defaultValue `False`
    */
   exclude?: boolean;
   /**
    * Divide by the number of folded elements (the gradient of mean).
-   * Default: `False`
+   *
    * (MXNet: `normalize`, boolean)
+   * @defaultValue `False`
    */
   normalize?: boolean;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -2010,14 +2163,16 @@ export function _digamma(...args: unknown[]): NDArray | NDArray[] {
 export interface DivScalarOptions {
   /**
    * Scalar input value
-   * Default: `1`
+   *
    * (MXNet: `scalar`, double)
+   * @defaultValue `1`
    */
   scalar?: number;
   /**
    * Indicate whether scalar input is int type
-   * Default: `True`
+   *
    * (MXNet: `is_int`, boolean)
+   * @defaultValue `True`
    */
   isInt?: boolean;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -2071,14 +2226,16 @@ export { _equal as _Equal };
 export interface EqualScalarOptions {
   /**
    * Scalar input value
-   * Default: `1`
+   *
    * (MXNet: `scalar`, double)
+   * @defaultValue `1`
    */
   scalar?: number;
   /**
    * Indicate whether scalar input is int type
-   * Default: `True`
+   *
    * (MXNet: `is_int`, boolean)
+   * @defaultValue `True`
    */
   isInt?: boolean;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -2107,30 +2264,35 @@ export { _equal_scalar as _EqualScalar };
 export interface EyeOpOptions {
   /**
    * Number of rows in the output.
+   *
    * (MXNet: `N`, long)
    */
   N: number;
   /**
    * Number of columns in the output. If 0, defaults to N
-   * Default: `0`
+   *
    * (MXNet: `M`, long)
+   * @defaultValue `0`
    */
   M?: number;
   /**
    * Index of the diagonal: 0 is the main diagonal, positive values are above it, negative below.
-   * Default: `0`
+   *
    * (MXNet: `k`, long)
+   * @defaultValue `0`
    */
   k?: number;
   /**
-   * Context of output, in format [cpu|gpu](n). Only used for imperative calls.
+   * Context of output, in format [cpu|gpu]\(n). Only used for imperative calls.
+   *
    * (MXNet: `ctx`, string)
    */
   ctx?: Context | string;
   /**
    * Target data type.
-   * Default: `float32`
+   *
    * (MXNet: `dtype`, {'float32', 'float64', 'float16', 'bfloat16', 'uint8', 'int8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64', 'bool'})
+   * @defaultValue `float32`
    */
   dtype?: 'float32' | 'float64' | 'float16' | 'bfloat16' | 'uint8' | 'int8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'uint64' | 'bool';
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -2157,23 +2319,27 @@ export function _eye(...args: unknown[]): NDArray | NDArray[] {
 export interface FullOptions {
   /**
    * The shape of the output
-   * Default: `()`
+   *
    * (MXNet: `shape`, Shape)
+   * @defaultValue `()`
    */
   shape?: number | readonly number[];
   /**
-   * Context of output, in format [cpu|gpu](n). Only used for imperative calls.
+   * Context of output, in format [cpu|gpu]\(n). Only used for imperative calls.
+   *
    * (MXNet: `ctx`, string)
    */
   ctx?: Context | string;
   /**
    * Target data type.
-   * Default: `float32`
+   *
    * (MXNet: `dtype`, {'float32', 'float64', 'float16', 'bfloat16', 'uint8', 'int8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64', 'bool'})
+   * @defaultValue `float32`
    */
   dtype?: 'float32' | 'float64' | 'float16' | 'bfloat16' | 'uint8' | 'int8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'uint64' | 'bool';
   /**
    * Value with which to fill newly created tensor
+   *
    * (MXNet: `value`, double)
    */
   value: number;
@@ -2251,14 +2417,16 @@ export { _greater_equal as _Greater_Equal };
 export interface GreaterEqualScalarOptions {
   /**
    * Scalar input value
-   * Default: `1`
+   *
    * (MXNet: `scalar`, double)
+   * @defaultValue `1`
    */
   scalar?: number;
   /**
    * Indicate whether scalar input is int type
-   * Default: `True`
+   *
    * (MXNet: `is_int`, boolean)
+   * @defaultValue `True`
    */
   isInt?: boolean;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -2287,14 +2455,16 @@ export { _greater_equal_scalar as _GreaterEqualScalar };
 export interface GreaterScalarOptions {
   /**
    * Scalar input value
-   * Default: `1`
+   *
    * (MXNet: `scalar`, double)
+   * @defaultValue `1`
    */
   scalar?: number;
   /**
    * Indicate whether scalar input is int type
-   * Default: `True`
+   *
    * (MXNet: `is_int`, boolean)
+   * @defaultValue `True`
    */
   isInt?: boolean;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -2348,14 +2518,16 @@ export { _hypot as _Hypot };
 export interface HypotScalarOptions {
   /**
    * Scalar input value
-   * Default: `1`
+   *
    * (MXNet: `scalar`, double)
+   * @defaultValue `1`
    */
   scalar?: number;
   /**
    * Indicate whether scalar input is int type
-   * Default: `True`
+   *
    * (MXNet: `is_int`, boolean)
+   * @defaultValue `True`
    */
   isInt?: boolean;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -2434,14 +2606,16 @@ export { _lesser_equal as _Lesser_Equal };
 export interface LesserEqualScalarOptions {
   /**
    * Scalar input value
-   * Default: `1`
+   *
    * (MXNet: `scalar`, double)
+   * @defaultValue `1`
    */
   scalar?: number;
   /**
    * Indicate whether scalar input is int type
-   * Default: `True`
+   *
    * (MXNet: `is_int`, boolean)
+   * @defaultValue `True`
    */
   isInt?: boolean;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -2470,14 +2644,16 @@ export { _lesser_equal_scalar as _LesserEqualScalar };
 export interface LesserScalarOptions {
   /**
    * Scalar input value
-   * Default: `1`
+   *
    * (MXNet: `scalar`, double)
+   * @defaultValue `1`
    */
   scalar?: number;
   /**
    * Indicate whether scalar input is int type
-   * Default: `True`
+   *
    * (MXNet: `is_int`, boolean)
+   * @defaultValue `True`
    */
   isInt?: boolean;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -2530,8 +2706,9 @@ export { _linalg_det as linalg_det, _linalg_det as linalgDet };
 export interface LinalgExtractdiagOptions {
   /**
    * Offset of the diagonal versus the main diagonal. 0 corresponds to the main diagonal, a negative/positive value to diagonals below/above the main diagonal.
-   * Default: `0`
+   *
    * (MXNet: `offset`, int)
+   * @defaultValue `0`
    */
   offset?: number;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -2560,14 +2737,16 @@ export { _linalg_extractdiag as linalg_extractdiag, _linalg_extractdiag as linal
 export interface LinalgExtracttrianOptions {
   /**
    * Offset of the diagonal versus the main diagonal. 0 corresponds to the main diagonal, a negative/positive value to diagonals below/above the main diagonal.
-   * Default: `0`
+   *
    * (MXNet: `offset`, int)
+   * @defaultValue `0`
    */
   offset?: number;
   /**
    * Refer to the lower triangular matrix if lower=true, refer to the upper otherwise. Only relevant when offset=0
-   * Default: `True`
+   *
    * (MXNet: `lower`, boolean)
+   * @defaultValue `True`
    */
   lower?: boolean;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -2596,32 +2775,37 @@ export { _linalg_extracttrian as linalg_extracttrian, _linalg_extracttrian as li
 export interface LinalgGemmOptions {
   /**
    * Multiply with transposed of first input (A).
-   * Default: `False`
+   *
    * (MXNet: `transpose_a`, boolean)
+   * @defaultValue `False`
    */
   transposeA?: boolean;
   /**
    * Multiply with transposed of second input (B).
-   * Default: `False`
+   *
    * (MXNet: `transpose_b`, boolean)
+   * @defaultValue `False`
    */
   transposeB?: boolean;
   /**
    * Scalar factor multiplied with A*B.
-   * Default: `1`
+   *
    * (MXNet: `alpha`, double)
+   * @defaultValue `1`
    */
   alpha?: number;
   /**
    * Scalar factor multiplied with C.
-   * Default: `1`
+   *
    * (MXNet: `beta`, double)
+   * @defaultValue `1`
    */
   beta?: number;
   /**
    * Axis corresponding to the matrix rows.
-   * Default: `-2`
+   *
    * (MXNet: `axis`, int)
+   * @defaultValue `-2`
    */
   axis?: number;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -2652,26 +2836,30 @@ export { _linalg_gemm as linalg_gemm, _linalg_gemm as linalgGemm };
 export interface LinalgGemm2Options {
   /**
    * Multiply with transposed of first input (A).
-   * Default: `False`
+   *
    * (MXNet: `transpose_a`, boolean)
+   * @defaultValue `False`
    */
   transposeA?: boolean;
   /**
    * Multiply with transposed of second input (B).
-   * Default: `False`
+   *
    * (MXNet: `transpose_b`, boolean)
+   * @defaultValue `False`
    */
   transposeB?: boolean;
   /**
    * Scalar factor multiplied with A*B.
-   * Default: `1`
+   *
    * (MXNet: `alpha`, double)
+   * @defaultValue `1`
    */
   alpha?: number;
   /**
    * Axis corresponding to the matrix row indices.
-   * Default: `-2`
+   *
    * (MXNet: `axis`, int)
+   * @defaultValue `-2`
    */
   axis?: number;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -2749,8 +2937,9 @@ export { _linalg_logdet as linalg_logdet, _linalg_logdet as linalgLogdet };
 export interface LinalgMakediagOptions {
   /**
    * Offset of the diagonal versus the main diagonal. 0 corresponds to the main diagonal, a negative/positive value to diagonals below/above the main diagonal.
-   * Default: `0`
+   *
    * (MXNet: `offset`, int)
+   * @defaultValue `0`
    */
   offset?: number;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -2779,14 +2968,16 @@ export { _linalg_makediag as linalg_makediag, _linalg_makediag as linalgMakediag
 export interface LinalgMaketrianOptions {
   /**
    * Offset of the diagonal versus the main diagonal. 0 corresponds to the main diagonal, a negative/positive value to diagonals below/above the main diagonal.
-   * Default: `0`
+   *
    * (MXNet: `offset`, int)
+   * @defaultValue `0`
    */
   offset?: number;
   /**
    * Refer to the lower triangular matrix if lower=true, refer to the upper otherwise. Only relevant when offset=0
-   * Default: `True`
+   *
    * (MXNet: `lower`, boolean)
+   * @defaultValue `True`
    */
   lower?: boolean;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -2815,8 +3006,9 @@ export { _linalg_maketrian as linalg_maketrian, _linalg_maketrian as linalgMaket
 export interface LinalgPotrfOptions {
   /**
    * True if the triangular matrix is lower triangular, false if it is upper triangular.
-   * Default: `True`
+   *
    * (MXNet: `lower`, boolean)
+   * @defaultValue `True`
    */
   lower?: boolean;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -2845,8 +3037,9 @@ export { _linalg_potrf as linalg_potrf, _linalg_potrf as linalgPotrf };
 export interface LinalgPotriOptions {
   /**
    * True if the triangular matrix is lower triangular, false if it is upper triangular.
-   * Default: `True`
+   *
    * (MXNet: `lower`, boolean)
+   * @defaultValue `True`
    */
   lower?: boolean;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -2923,14 +3116,16 @@ export { _linalg_sumlogdiag as linalg_sumlogdiag, _linalg_sumlogdiag as linalgSu
 export interface LinalgSyrkOptions {
   /**
    * Use transpose of input matrix.
-   * Default: `False`
+   *
    * (MXNet: `transpose`, boolean)
+   * @defaultValue `False`
    */
   transpose?: boolean;
   /**
    * Scalar factor to be applied to the result.
-   * Default: `1`
+   *
    * (MXNet: `alpha`, double)
+   * @defaultValue `1`
    */
   alpha?: number;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -2959,26 +3154,30 @@ export { _linalg_syrk as linalg_syrk, _linalg_syrk as linalgSyrk };
 export interface LinalgTrmmOptions {
   /**
    * Use transposed of the triangular matrix
-   * Default: `False`
+   *
    * (MXNet: `transpose`, boolean)
+   * @defaultValue `False`
    */
   transpose?: boolean;
   /**
    * Multiply triangular matrix from the right to non-triangular one.
-   * Default: `False`
+   *
    * (MXNet: `rightside`, boolean)
+   * @defaultValue `False`
    */
   rightside?: boolean;
   /**
    * True if the triangular matrix is lower triangular, false if it is upper triangular.
-   * Default: `True`
+   *
    * (MXNet: `lower`, boolean)
+   * @defaultValue `True`
    */
   lower?: boolean;
   /**
    * Scalar factor to be applied to the result.
-   * Default: `1`
+   *
    * (MXNet: `alpha`, double)
+   * @defaultValue `1`
    */
   alpha?: number;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -3008,26 +3207,30 @@ export { _linalg_trmm as linalg_trmm, _linalg_trmm as linalgTrmm };
 export interface LinalgTrsmOptions {
   /**
    * Use transposed of the triangular matrix
-   * Default: `False`
+   *
    * (MXNet: `transpose`, boolean)
+   * @defaultValue `False`
    */
   transpose?: boolean;
   /**
    * Multiply triangular matrix from the right to non-triangular one.
-   * Default: `False`
+   *
    * (MXNet: `rightside`, boolean)
+   * @defaultValue `False`
    */
   rightside?: boolean;
   /**
    * True if the triangular matrix is lower triangular, false if it is upper triangular.
-   * Default: `True`
+   *
    * (MXNet: `lower`, boolean)
+   * @defaultValue `True`
    */
   lower?: boolean;
   /**
    * Scalar factor to be applied to the result.
-   * Default: `1`
+   *
    * (MXNet: `alpha`, double)
+   * @defaultValue `1`
    */
   alpha?: number;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -3057,34 +3260,40 @@ export { _linalg_trsm as linalg_trsm, _linalg_trsm as linalgTrsm };
 export interface LinspaceOptions {
   /**
    * The starting value of the sequence.
+   *
    * (MXNet: `start`, double)
    */
   start: number;
   /**
    * The ending value of the sequence.
+   *
    * (MXNet: `stop`, double)
    */
   stop: number;
   /**
    * Number of samples to generate. Must be non-negative.
+   *
    * (MXNet: `num`, int)
    */
   num: number;
   /**
    * If True, stop is the last sample. Otherwise, it is not included.
-   * Default: `True`
+   *
    * (MXNet: `endpoint`, boolean)
+   * @defaultValue `True`
    */
   endpoint?: boolean;
   /**
-   * Context of output, in format [cpu|gpu](n). Only used for imperative calls.
+   * Context of output, in format [cpu|gpu]\(n). Only used for imperative calls.
+   *
    * (MXNet: `ctx`, string)
    */
   ctx?: Context | string;
   /**
    * Target data type.
-   * Default: `float32`
+   *
    * (MXNet: `dtype`, {'float32', 'float64', 'float16', 'bfloat16', 'uint8', 'int8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64'})
+   * @defaultValue `float32`
    */
   dtype?: 'float32' | 'float64' | 'float16' | 'bfloat16' | 'uint8' | 'int8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'uint64';
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -3136,14 +3345,16 @@ export { _logical_and as _Logical_And };
 export interface LogicalAndScalarOptions {
   /**
    * Scalar input value
-   * Default: `1`
+   *
    * (MXNet: `scalar`, double)
+   * @defaultValue `1`
    */
   scalar?: number;
   /**
    * Indicate whether scalar input is int type
-   * Default: `True`
+   *
    * (MXNet: `is_int`, boolean)
+   * @defaultValue `True`
    */
   isInt?: boolean;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -3197,14 +3408,16 @@ export { _logical_or as _Logical_Or };
 export interface LogicalOrScalarOptions {
   /**
    * Scalar input value
-   * Default: `1`
+   *
    * (MXNet: `scalar`, double)
+   * @defaultValue `1`
    */
   scalar?: number;
   /**
    * Indicate whether scalar input is int type
-   * Default: `True`
+   *
    * (MXNet: `is_int`, boolean)
+   * @defaultValue `True`
    */
   isInt?: boolean;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -3258,14 +3471,16 @@ export { _logical_xor as _Logical_Xor };
 export interface LogicalXorScalarOptions {
   /**
    * Scalar input value
-   * Default: `1`
+   *
    * (MXNet: `scalar`, double)
+   * @defaultValue `1`
    */
   scalar?: number;
   /**
    * Indicate whether scalar input is int type
-   * Default: `True`
+   *
    * (MXNet: `is_int`, boolean)
+   * @defaultValue `True`
    */
   isInt?: boolean;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -3319,14 +3534,16 @@ export { _maximum as _Maximum };
 export interface MaximumScalarOptions {
   /**
    * Scalar input value
-   * Default: `1`
+   *
    * (MXNet: `scalar`, double)
+   * @defaultValue `1`
    */
   scalar?: number;
   /**
    * Indicate whether scalar input is int type
-   * Default: `True`
+   *
    * (MXNet: `is_int`, boolean)
+   * @defaultValue `True`
    */
   isInt?: boolean;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -3380,14 +3597,16 @@ export { _minimum as _Minimum };
 export interface MinimumScalarOptions {
   /**
    * Scalar input value
-   * Default: `1`
+   *
    * (MXNet: `scalar`, double)
+   * @defaultValue `1`
    */
   scalar?: number;
   /**
    * Indicate whether scalar input is int type
-   * Default: `True`
+   *
    * (MXNet: `is_int`, boolean)
+   * @defaultValue `True`
    */
   isInt?: boolean;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -3416,14 +3635,16 @@ export { _minimum_scalar as _MinimumScalar };
 export interface MinusScalarOptions {
   /**
    * Scalar input value
-   * Default: `1`
+   *
    * (MXNet: `scalar`, double)
+   * @defaultValue `1`
    */
   scalar?: number;
   /**
    * Indicate whether scalar input is int type
-   * Default: `True`
+   *
    * (MXNet: `is_int`, boolean)
+   * @defaultValue `True`
    */
   isInt?: boolean;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -3477,14 +3698,16 @@ export { _mod as _Mod };
 export interface ModScalarOptions {
   /**
    * Scalar input value
-   * Default: `1`
+   *
    * (MXNet: `scalar`, double)
+   * @defaultValue `1`
    */
   scalar?: number;
   /**
    * Indicate whether scalar input is int type
-   * Default: `True`
+   *
    * (MXNet: `is_int`, boolean)
+   * @defaultValue `True`
    */
   isInt?: boolean;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -3513,42 +3736,49 @@ export { _mod_scalar as _ModScalar };
 export interface MpAdamwUpdateOptions {
   /**
    * Learning rate of the Adam step (multiplied by eta).
+   *
    * (MXNet: `lr`, float)
    */
   lr: number;
   /**
    * Decay of the first-moment estimate.
-   * Default: `0.8999999761581421`
+   *
    * (MXNet: `beta1`, float)
+   * @defaultValue `0.8999999761581421`
    */
   beta1?: number;
   /**
    * Decay of the second-moment estimate.
-   * Default: `0.9990000128746033`
+   *
    * (MXNet: `beta2`, float)
+   * @defaultValue `0.9990000128746033`
    */
   beta2?: number;
   /**
    * Added to sqrt(var) in the denominator.
-   * Default: `9.99999993922529e-09`
+   *
    * (MXNet: `epsilon`, float)
+   * @defaultValue `9.99999993922529e-09`
    */
   epsilon?: number;
   /**
    * Decoupled weight decay: eta * wd * weight is subtracted, apart from the Adam step.
-   * Default: `0`
+   *
    * (MXNet: `wd`, float)
+   * @defaultValue `0`
    */
   wd?: number;
   /**
    * Schedule multiplier of the whole step (decay included).
+   *
    * (MXNet: `eta`, float)
    */
   eta: number;
   /**
    * Clips the rescaled gradient to [-clip_gradient, clip_gradient]; negative: no clipping.
-   * Default: `-1`
+   *
    * (MXNet: `clip_gradient`, float)
+   * @defaultValue `-1`
    */
   clipGradient?: number;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -3564,7 +3794,7 @@ const S__mp_adamw_update: OpSpec = { name: '_mp_adamw_update', inputs: 6 };
  * @param weight input `weight`
  * @param grad input `grad`
  * @param mean input `mean`
- * @param input input `var`
+ * @param input3 input `var`
  * @param weight32 input `weight32`
  * @param rescale_grad input `rescale_grad`
  * @example
@@ -3581,14 +3811,16 @@ export function _mp_adamw_update(...args: unknown[]): NDArray | NDArray[] {
 export interface MulScalarOptions {
   /**
    * Scalar input value
-   * Default: `1`
+   *
    * (MXNet: `scalar`, double)
+   * @defaultValue `1`
    */
   scalar?: number;
   /**
    * Indicate whether scalar input is int type
-   * Default: `True`
+   *
    * (MXNet: `is_int`, boolean)
+   * @defaultValue `True`
    */
   isInt?: boolean;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -3642,14 +3874,16 @@ export { _not_equal as _Not_Equal };
 export interface NotEqualScalarOptions {
   /**
    * Scalar input value
-   * Default: `1`
+   *
    * (MXNet: `scalar`, double)
+   * @defaultValue `1`
    */
   scalar?: number;
   /**
    * Indicate whether scalar input is int type
-   * Default: `True`
+   *
    * (MXNet: `is_int`, boolean)
+   * @defaultValue `True`
    */
   isInt?: boolean;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -3678,18 +3912,21 @@ export { _not_equal_scalar as _NotEqualScalar };
 export interface NpiFullLikeOptions {
   /**
    * Value with which to fill newly created tensor
+   *
    * (MXNet: `fill_value`, double)
    */
   fillValue: number;
   /**
-   * Context of output, in format [cpu|gpu](n). Only used for imperative calls.
+   * Context of output, in format [cpu|gpu]\(n). Only used for imperative calls.
+   *
    * (MXNet: `ctx`, string)
    */
   ctx?: Context | string;
   /**
    * Target data type (default: the input's).
-   * Default: `None`
+   *
    * (MXNet: `dtype`, {'None', 'float32', 'float64', 'float16', 'bfloat16', 'uint8', 'int8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64', 'bool'})
+   * @defaultValue `None`
    */
   dtype?: 'float32' | 'float64' | 'float16' | 'bfloat16' | 'uint8' | 'int8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'uint64' | 'bool' | null;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -3717,19 +3954,22 @@ export function _npi_full_like(...args: unknown[]): NDArray | NDArray[] {
 export interface OnesOptions {
   /**
    * The shape of the output
-   * Default: `()`
+   *
    * (MXNet: `shape`, Shape)
+   * @defaultValue `()`
    */
   shape?: number | readonly number[];
   /**
-   * Context of output, in format [cpu|gpu](n). Only used for imperative calls.
+   * Context of output, in format [cpu|gpu]\(n). Only used for imperative calls.
+   *
    * (MXNet: `ctx`, string)
    */
   ctx?: Context | string;
   /**
    * Target data type.
-   * Default: `float32`
+   *
    * (MXNet: `dtype`, {'float32', 'float64', 'float16', 'bfloat16', 'uint8', 'int8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64', 'bool'})
+   * @defaultValue `float32`
    */
   dtype?: 'float32' | 'float64' | 'float16' | 'bfloat16' | 'uint8' | 'int8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'uint64' | 'bool';
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -3756,14 +3996,16 @@ export function _ones(...args: unknown[]): NDArray | NDArray[] {
 export interface PlusScalarOptions {
   /**
    * Scalar input value
-   * Default: `1`
+   *
    * (MXNet: `scalar`, double)
+   * @defaultValue `1`
    */
   scalar?: number;
   /**
    * Indicate whether scalar input is int type
-   * Default: `True`
+   *
    * (MXNet: `is_int`, boolean)
+   * @defaultValue `True`
    */
   isInt?: boolean;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -3817,14 +4059,16 @@ export { _power as _Power };
 export interface PowerScalarOptions {
   /**
    * Scalar input value
-   * Default: `1`
+   *
    * (MXNet: `scalar`, double)
+   * @defaultValue `1`
    */
   scalar?: number;
   /**
    * Indicate whether scalar input is int type
-   * Default: `True`
+   *
    * (MXNet: `is_int`, boolean)
+   * @defaultValue `True`
    */
   isInt?: boolean;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -3853,25 +4097,29 @@ export { _power_scalar as _PowerScalar };
 export interface RandomExponentialOptions {
   /**
    * Lambda parameter (rate) of the exponential distribution.
-   * Default: `1`
+   *
    * (MXNet: `lam`, float)
+   * @defaultValue `1`
    */
   lam?: number;
   /**
    * Shape of the output.
-   * Default: `()`
+   *
    * (MXNet: `shape`, Shape)
+   * @defaultValue `()`
    */
   shape?: number | readonly number[];
   /**
-   * Context of output, in format [cpu|gpu](n). Only used for imperative calls.
+   * Context of output, in format [cpu|gpu]\(n). Only used for imperative calls.
+   *
    * (MXNet: `ctx`, string)
    */
   ctx?: Context | string;
   /**
    * DType of the output in case this can't be inferred. Defaults to float32 if not defined (dtype=None).
-   * Default: `None`
+   *
    * (MXNet: `dtype`, {'None', 'float32', 'float64', 'float16', 'bfloat16'})
+   * @defaultValue `None`
    */
   dtype?: 'float32' | 'float64' | 'float16' | 'bfloat16' | null;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -3899,8 +4147,9 @@ export { _random_exponential as random_exponential, _random_exponential as rando
 export interface RandomExponentialLikeOptions {
   /**
    * Lambda parameter (rate) of the exponential distribution.
-   * Default: `1`
+   *
    * (MXNet: `lam`, float)
+   * @defaultValue `1`
    */
   lam?: number;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -3928,31 +4177,36 @@ export function _random_exponential_like(...args: unknown[]): NDArray | NDArray[
 export interface RandomGammaOptions {
   /**
    * Alpha parameter (shape) of the gamma distribution.
-   * Default: `1`
+   *
    * (MXNet: `alpha`, float)
+   * @defaultValue `1`
    */
   alpha?: number;
   /**
    * Beta parameter (scale) of the gamma distribution.
-   * Default: `1`
+   *
    * (MXNet: `beta`, float)
+   * @defaultValue `1`
    */
   beta?: number;
   /**
    * Shape of the output.
-   * Default: `()`
+   *
    * (MXNet: `shape`, Shape)
+   * @defaultValue `()`
    */
   shape?: number | readonly number[];
   /**
-   * Context of output, in format [cpu|gpu](n). Only used for imperative calls.
+   * Context of output, in format [cpu|gpu]\(n). Only used for imperative calls.
+   *
    * (MXNet: `ctx`, string)
    */
   ctx?: Context | string;
   /**
    * DType of the output in case this can't be inferred. Defaults to float32 if not defined (dtype=None).
-   * Default: `None`
+   *
    * (MXNet: `dtype`, {'None', 'float32', 'float64', 'float16', 'bfloat16'})
+   * @defaultValue `None`
    */
   dtype?: 'float32' | 'float64' | 'float16' | 'bfloat16' | null;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -3980,14 +4234,16 @@ export { _random_gamma as random_gamma, _random_gamma as randomGamma };
 export interface RandomGammaLikeOptions {
   /**
    * Alpha parameter (shape) of the gamma distribution.
-   * Default: `1`
+   *
    * (MXNet: `alpha`, float)
+   * @defaultValue `1`
    */
   alpha?: number;
   /**
    * Beta parameter (scale) of the gamma distribution.
-   * Default: `1`
+   *
    * (MXNet: `beta`, float)
+   * @defaultValue `1`
    */
   beta?: number;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -4015,31 +4271,36 @@ export function _random_gamma_like(...args: unknown[]): NDArray | NDArray[] {
 export interface RandomGeneralizedNegativeBinomialOptions {
   /**
    * Mean of the negative binomial distribution.
-   * Default: `1`
+   *
    * (MXNet: `mu`, float)
+   * @defaultValue `1`
    */
   mu?: number;
   /**
    * Alpha (dispersion) parameter of the negative binomial distribution.
-   * Default: `1`
+   *
    * (MXNet: `alpha`, float)
+   * @defaultValue `1`
    */
   alpha?: number;
   /**
    * Shape of the output.
-   * Default: `()`
+   *
    * (MXNet: `shape`, Shape)
+   * @defaultValue `()`
    */
   shape?: number | readonly number[];
   /**
-   * Context of output, in format [cpu|gpu](n). Only used for imperative calls.
+   * Context of output, in format [cpu|gpu]\(n). Only used for imperative calls.
+   *
    * (MXNet: `ctx`, string)
    */
   ctx?: Context | string;
   /**
    * DType of the output in case this can't be inferred. Defaults to float32 if not defined (dtype=None).
-   * Default: `None`
+   *
    * (MXNet: `dtype`, {'None', 'float32', 'float64', 'float16', 'bfloat16'})
+   * @defaultValue `None`
    */
   dtype?: 'float32' | 'float64' | 'float16' | 'bfloat16' | null;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -4069,14 +4330,16 @@ export { _random_generalized_negative_binomial as random_generalized_negative_bi
 export interface RandomGeneralizedNegativeBinomialLikeOptions {
   /**
    * Mean of the negative binomial distribution.
-   * Default: `1`
+   *
    * (MXNet: `mu`, float)
+   * @defaultValue `1`
    */
   mu?: number;
   /**
    * Alpha (dispersion) parameter of the negative binomial distribution.
-   * Default: `1`
+   *
    * (MXNet: `alpha`, float)
+   * @defaultValue `1`
    */
   alpha?: number;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -4104,31 +4367,36 @@ export function _random_generalized_negative_binomial_like(...args: unknown[]): 
 export interface RandomNegativeBinomialOptions {
   /**
    * Limit of unsuccessful experiments.
-   * Default: `1`
+   *
    * (MXNet: `k`, int)
+   * @defaultValue `1`
    */
   k?: number;
   /**
    * Failure probability in each experiment.
-   * Default: `1`
+   *
    * (MXNet: `p`, float)
+   * @defaultValue `1`
    */
   p?: number;
   /**
    * Shape of the output.
-   * Default: `()`
+   *
    * (MXNet: `shape`, Shape)
+   * @defaultValue `()`
    */
   shape?: number | readonly number[];
   /**
-   * Context of output, in format [cpu|gpu](n). Only used for imperative calls.
+   * Context of output, in format [cpu|gpu]\(n). Only used for imperative calls.
+   *
    * (MXNet: `ctx`, string)
    */
   ctx?: Context | string;
   /**
    * DType of the output in case this can't be inferred. Defaults to float32 if not defined (dtype=None).
-   * Default: `None`
+   *
    * (MXNet: `dtype`, {'None', 'float32', 'float64', 'float16', 'bfloat16'})
+   * @defaultValue `None`
    */
   dtype?: 'float32' | 'float64' | 'float16' | 'bfloat16' | null;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -4158,14 +4426,16 @@ export { _random_negative_binomial as random_negative_binomial, _random_negative
 export interface RandomNegativeBinomialLikeOptions {
   /**
    * Limit of unsuccessful experiments.
-   * Default: `1`
+   *
    * (MXNet: `k`, int)
+   * @defaultValue `1`
    */
   k?: number;
   /**
    * Failure probability in each experiment.
-   * Default: `1`
+   *
    * (MXNet: `p`, float)
+   * @defaultValue `1`
    */
   p?: number;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -4193,31 +4463,36 @@ export function _random_negative_binomial_like(...args: unknown[]): NDArray | ND
 export interface RandomNormalOptions {
   /**
    * Mean of the distribution.
-   * Default: `0`
+   *
    * (MXNet: `loc`, float)
+   * @defaultValue `0`
    */
   loc?: number;
   /**
    * Standard deviation of the distribution.
-   * Default: `1`
+   *
    * (MXNet: `scale`, float)
+   * @defaultValue `1`
    */
   scale?: number;
   /**
    * Shape of the output.
-   * Default: `()`
+   *
    * (MXNet: `shape`, Shape)
+   * @defaultValue `()`
    */
   shape?: number | readonly number[];
   /**
-   * Context of output, in format [cpu|gpu](n). Only used for imperative calls.
+   * Context of output, in format [cpu|gpu]\(n). Only used for imperative calls.
+   *
    * (MXNet: `ctx`, string)
    */
   ctx?: Context | string;
   /**
    * DType of the output in case this can't be inferred. Defaults to float32 if not defined (dtype=None).
-   * Default: `None`
+   *
    * (MXNet: `dtype`, {'None', 'float32', 'float64', 'float16', 'bfloat16'})
+   * @defaultValue `None`
    */
   dtype?: 'float32' | 'float64' | 'float16' | 'bfloat16' | null;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -4245,14 +4520,16 @@ export { _random_normal as normal, _random_normal as random_normal, _random_norm
 export interface RandomNormalLikeOptions {
   /**
    * Mean of the distribution.
-   * Default: `0`
+   *
    * (MXNet: `loc`, float)
+   * @defaultValue `0`
    */
   loc?: number;
   /**
    * Standard deviation of the distribution.
-   * Default: `1`
+   *
    * (MXNet: `scale`, float)
+   * @defaultValue `1`
    */
   scale?: number;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -4280,25 +4557,29 @@ export function _random_normal_like(...args: unknown[]): NDArray | NDArray[] {
 export interface RandomPoissonOptions {
   /**
    * Lambda parameter (rate) of the Poisson distribution.
-   * Default: `1`
+   *
    * (MXNet: `lam`, float)
+   * @defaultValue `1`
    */
   lam?: number;
   /**
    * Shape of the output.
-   * Default: `()`
+   *
    * (MXNet: `shape`, Shape)
+   * @defaultValue `()`
    */
   shape?: number | readonly number[];
   /**
-   * Context of output, in format [cpu|gpu](n). Only used for imperative calls.
+   * Context of output, in format [cpu|gpu]\(n). Only used for imperative calls.
+   *
    * (MXNet: `ctx`, string)
    */
   ctx?: Context | string;
   /**
    * DType of the output in case this can't be inferred. Defaults to float32 if not defined (dtype=None).
-   * Default: `None`
+   *
    * (MXNet: `dtype`, {'None', 'float32', 'float64', 'float16', 'bfloat16'})
+   * @defaultValue `None`
    */
   dtype?: 'float32' | 'float64' | 'float16' | 'bfloat16' | null;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -4326,8 +4607,9 @@ export { _random_poisson as random_poisson, _random_poisson as randomPoisson };
 export interface RandomPoissonLikeOptions {
   /**
    * Lambda parameter (rate) of the Poisson distribution.
-   * Default: `1`
+   *
    * (MXNet: `lam`, float)
+   * @defaultValue `1`
    */
   lam?: number;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -4355,29 +4637,34 @@ export function _random_poisson_like(...args: unknown[]): NDArray | NDArray[] {
 export interface RandomRandintOptions {
   /**
    * Lower bound of the distribution.
+   *
    * (MXNet: `low`, long)
    */
   low: number;
   /**
    * Upper bound of the distribution (excluded).
+   *
    * (MXNet: `high`, long)
    */
   high: number;
   /**
    * Shape of the output.
-   * Default: `()`
+   *
    * (MXNet: `shape`, Shape)
+   * @defaultValue `()`
    */
   shape?: number | readonly number[];
   /**
-   * Context of output, in format [cpu|gpu](n). Only used for imperative calls.
+   * Context of output, in format [cpu|gpu]\(n). Only used for imperative calls.
+   *
    * (MXNet: `ctx`, string)
    */
   ctx?: Context | string;
   /**
    * DType of the output in case this can't be inferred. Defaults to int32 if not defined (dtype=None).
-   * Default: `None`
+   *
    * (MXNet: `dtype`, {'None', 'int32', 'int64'})
+   * @defaultValue `None`
    */
   dtype?: 'int32' | 'int64' | null;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -4407,31 +4694,36 @@ export { _random_randint as random_randint, _random_randint as randomRandint };
 export interface RandomUniformOptions {
   /**
    * Lower bound of the distribution.
-   * Default: `0`
+   *
    * (MXNet: `low`, float)
+   * @defaultValue `0`
    */
   low?: number;
   /**
    * Upper bound of the distribution.
-   * Default: `1`
+   *
    * (MXNet: `high`, float)
+   * @defaultValue `1`
    */
   high?: number;
   /**
    * Shape of the output.
-   * Default: `()`
+   *
    * (MXNet: `shape`, Shape)
+   * @defaultValue `()`
    */
   shape?: number | readonly number[];
   /**
-   * Context of output, in format [cpu|gpu](n). Only used for imperative calls.
+   * Context of output, in format [cpu|gpu]\(n). Only used for imperative calls.
+   *
    * (MXNet: `ctx`, string)
    */
   ctx?: Context | string;
   /**
    * DType of the output in case this can't be inferred. Defaults to float32 if not defined (dtype=None).
-   * Default: `None`
+   *
    * (MXNet: `dtype`, {'None', 'float32', 'float64', 'float16', 'bfloat16'})
+   * @defaultValue `None`
    */
   dtype?: 'float32' | 'float64' | 'float16' | 'bfloat16' | null;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -4461,14 +4753,16 @@ export { _random_uniform as uniform, _random_uniform as random_uniform, _random_
 export interface RandomUniformLikeOptions {
   /**
    * Lower bound of the distribution.
-   * Default: `0`
+   *
    * (MXNet: `low`, float)
+   * @defaultValue `0`
    */
   low?: number;
   /**
    * Upper bound of the distribution.
-   * Default: `1`
+   *
    * (MXNet: `high`, float)
+   * @defaultValue `1`
    */
   high?: number;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -4496,14 +4790,16 @@ export function _random_uniform_like(...args: unknown[]): NDArray | NDArray[] {
 export interface Rarctan2ScalarOptions {
   /**
    * Scalar input value
-   * Default: `1`
+   *
    * (MXNet: `scalar`, double)
+   * @defaultValue `1`
    */
   scalar?: number;
   /**
    * Indicate whether scalar input is int type
-   * Default: `True`
+   *
    * (MXNet: `is_int`, boolean)
+   * @defaultValue `True`
    */
   isInt?: boolean;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -4532,8 +4828,9 @@ export { _rarctan2_scalar as _npi_rarctan2_scalar };
 export interface RavelMultiIndexOptions {
   /**
    * Shape of the array into which the multi-indices apply; the leading dimension may be -1 (unspecified).
-   * Default: `()`
+   *
    * (MXNet: `shape`, Shape)
+   * @defaultValue `()`
    */
   shape?: number | readonly number[];
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -4564,14 +4861,16 @@ export { _ravel_multi_index as ravel_multi_index, _ravel_multi_index as ravelMul
 export interface RdivScalarOptions {
   /**
    * Scalar input value
-   * Default: `1`
+   *
    * (MXNet: `scalar`, double)
+   * @defaultValue `1`
    */
   scalar?: number;
   /**
    * Indicate whether scalar input is int type
-   * Default: `True`
+   *
    * (MXNet: `is_int`, boolean)
+   * @defaultValue `True`
    */
   isInt?: boolean;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -4624,14 +4923,16 @@ export function _reduce_sum_like(...args: unknown[]): NDArray | NDArray[] {
 export interface RminusScalarOptions {
   /**
    * Scalar input value
-   * Default: `1`
+   *
    * (MXNet: `scalar`, double)
+   * @defaultValue `1`
    */
   scalar?: number;
   /**
    * Indicate whether scalar input is int type
-   * Default: `True`
+   *
    * (MXNet: `is_int`, boolean)
+   * @defaultValue `True`
    */
   isInt?: boolean;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -4660,14 +4961,16 @@ export { _rminus_scalar as _RMinusScalar };
 export interface RmodScalarOptions {
   /**
    * Scalar input value
-   * Default: `1`
+   *
    * (MXNet: `scalar`, double)
+   * @defaultValue `1`
    */
   scalar?: number;
   /**
    * Indicate whether scalar input is int type
-   * Default: `True`
+   *
    * (MXNet: `is_int`, boolean)
+   * @defaultValue `True`
    */
   isInt?: boolean;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -4696,14 +4999,16 @@ export { _rmod_scalar as _RModScalar };
 export interface RpowerScalarOptions {
   /**
    * Scalar input value
-   * Default: `1`
+   *
    * (MXNet: `scalar`, double)
+   * @defaultValue `1`
    */
   scalar?: number;
   /**
    * Indicate whether scalar input is int type
-   * Default: `True`
+   *
    * (MXNet: `is_int`, boolean)
+   * @defaultValue `True`
    */
   isInt?: boolean;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -4732,14 +5037,16 @@ export { _rpower_scalar as _RPowerScalar };
 export interface SampleExponentialOptions {
   /**
    * Shape to be sampled from each random distribution.
-   * Default: `()`
+   *
    * (MXNet: `shape`, Shape)
+   * @defaultValue `()`
    */
   shape?: number | readonly number[];
   /**
    * DType of the output in case this can't be inferred. Defaults to float32 if not defined (dtype=None).
-   * Default: `None`
+   *
    * (MXNet: `dtype`, {'None', 'float16', 'bfloat16', 'float32', 'float64'})
+   * @defaultValue `None`
    */
   dtype?: 'float16' | 'bfloat16' | 'float32' | 'float64' | null;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -4768,14 +5075,16 @@ export { _sample_exponential as sample_exponential, _sample_exponential as sampl
 export interface SampleGammaOptions {
   /**
    * Shape to be sampled from each random distribution.
-   * Default: `()`
+   *
    * (MXNet: `shape`, Shape)
+   * @defaultValue `()`
    */
   shape?: number | readonly number[];
   /**
    * DType of the output in case this can't be inferred. Defaults to float32 if not defined (dtype=None).
-   * Default: `None`
+   *
    * (MXNet: `dtype`, {'None', 'float16', 'bfloat16', 'float32', 'float64'})
+   * @defaultValue `None`
    */
   dtype?: 'float16' | 'bfloat16' | 'float32' | 'float64' | null;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -4805,14 +5114,16 @@ export { _sample_gamma as sample_gamma, _sample_gamma as sampleGamma };
 export interface SampleGeneralizedNegativeBinomialOptions {
   /**
    * Shape to be sampled from each random distribution.
-   * Default: `()`
+   *
    * (MXNet: `shape`, Shape)
+   * @defaultValue `()`
    */
   shape?: number | readonly number[];
   /**
    * DType of the output in case this can't be inferred. Defaults to float32 if not defined (dtype=None).
-   * Default: `None`
+   *
    * (MXNet: `dtype`, {'None', 'float16', 'bfloat16', 'float32', 'float64'})
+   * @defaultValue `None`
    */
   dtype?: 'float16' | 'bfloat16' | 'float32' | 'float64' | null;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -4842,20 +5153,23 @@ export { _sample_generalized_negative_binomial as sample_generalized_negative_bi
 export interface SampleMultinomialOptions {
   /**
    * Shape to be sampled from each random distribution.
-   * Default: `()`
+   *
    * (MXNet: `shape`, Shape)
+   * @defaultValue `()`
    */
   shape?: number | readonly number[];
   /**
    * Whether to also return the log probability of sampled result. This is usually used for differentiating through stochastic variables, e.g. in reinforcement learning.
-   * Default: `False`
+   *
    * (MXNet: `get_prob`, boolean)
+   * @defaultValue `False`
    */
   getProb?: boolean;
   /**
    * DType of the output in case this can't be inferred.
-   * Default: `int32`
+   *
    * (MXNet: `dtype`, {'uint8', 'int32', 'float16', 'float32', 'float64'})
+   * @defaultValue `int32`
    */
   dtype?: 'uint8' | 'int32' | 'float16' | 'float32' | 'float64';
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -4886,14 +5200,16 @@ export { _sample_multinomial as sample_multinomial, _sample_multinomial as sampl
 export interface SampleNegativeBinomialOptions {
   /**
    * Shape to be sampled from each random distribution.
-   * Default: `()`
+   *
    * (MXNet: `shape`, Shape)
+   * @defaultValue `()`
    */
   shape?: number | readonly number[];
   /**
    * DType of the output in case this can't be inferred. Defaults to float32 if not defined (dtype=None).
-   * Default: `None`
+   *
    * (MXNet: `dtype`, {'None', 'float16', 'bfloat16', 'float32', 'float64'})
+   * @defaultValue `None`
    */
   dtype?: 'float16' | 'bfloat16' | 'float32' | 'float64' | null;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -4923,14 +5239,16 @@ export { _sample_negative_binomial as sample_negative_binomial, _sample_negative
 export interface SampleNormalOptions {
   /**
    * Shape to be sampled from each random distribution.
-   * Default: `()`
+   *
    * (MXNet: `shape`, Shape)
+   * @defaultValue `()`
    */
   shape?: number | readonly number[];
   /**
    * DType of the output in case this can't be inferred. Defaults to float32 if not defined (dtype=None).
-   * Default: `None`
+   *
    * (MXNet: `dtype`, {'None', 'float16', 'bfloat16', 'float32', 'float64'})
+   * @defaultValue `None`
    */
   dtype?: 'float16' | 'bfloat16' | 'float32' | 'float64' | null;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -4960,14 +5278,16 @@ export { _sample_normal as sample_normal, _sample_normal as sampleNormal };
 export interface SamplePoissonOptions {
   /**
    * Shape to be sampled from each random distribution.
-   * Default: `()`
+   *
    * (MXNet: `shape`, Shape)
+   * @defaultValue `()`
    */
   shape?: number | readonly number[];
   /**
    * DType of the output in case this can't be inferred. Defaults to float32 if not defined (dtype=None).
-   * Default: `None`
+   *
    * (MXNet: `dtype`, {'None', 'float16', 'bfloat16', 'float32', 'float64'})
+   * @defaultValue `None`
    */
   dtype?: 'float16' | 'bfloat16' | 'float32' | 'float64' | null;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -4996,14 +5316,16 @@ export { _sample_poisson as sample_poisson, _sample_poisson as samplePoisson };
 export interface SampleUniformOptions {
   /**
    * Shape to be sampled from each random distribution.
-   * Default: `()`
+   *
    * (MXNet: `shape`, Shape)
+   * @defaultValue `()`
    */
   shape?: number | readonly number[];
   /**
    * DType of the output in case this can't be inferred. Defaults to float32 if not defined (dtype=None).
-   * Default: `None`
+   *
    * (MXNet: `dtype`, {'None', 'float16', 'bfloat16', 'float32', 'float64'})
+   * @defaultValue `None`
    */
   dtype?: 'float16' | 'bfloat16' | 'float32' | 'float64' | null;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -5033,6 +5355,7 @@ export { _sample_uniform as sample_uniform, _sample_uniform as sampleUniform };
 export interface ScatterSetNdOptions {
   /**
    * Shape of output.
+   *
    * (MXNet: `shape`, Shape)
    */
   shape: number | readonly number[];
@@ -5089,8 +5412,9 @@ export { _shuffle as shuffle };
 export interface TakeAlongAxisOptions {
   /**
    * The axis to take values along; None takes from the flattened data.
-   * Default: `-1`
+   *
    * (MXNet: `axis`, int or None)
+   * @defaultValue `-1`
    */
   axis?: number | null;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -5142,8 +5466,9 @@ export function _trigamma(...args: unknown[]): NDArray | NDArray[] {
 export interface UnravelIndexOptions {
   /**
    * Shape of the array into which the multi-indices apply; the leading dimension may be -1 (unspecified).
-   * Default: `()`
+   *
    * (MXNet: `shape`, Shape)
+   * @defaultValue `()`
    */
   shape?: number | readonly number[];
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -5174,19 +5499,22 @@ export { _unravel_index as unravel_index, _unravel_index as unravelIndex };
 export interface ZerosOptions {
   /**
    * The shape of the output
-   * Default: `()`
+   *
    * (MXNet: `shape`, Shape)
+   * @defaultValue `()`
    */
   shape?: number | readonly number[];
   /**
-   * Context of output, in format [cpu|gpu](n). Only used for imperative calls.
+   * Context of output, in format [cpu|gpu]\(n). Only used for imperative calls.
+   *
    * (MXNet: `ctx`, string)
    */
   ctx?: Context | string;
   /**
    * Target data type.
-   * Default: `float32`
+   *
    * (MXNet: `dtype`, {'float32', 'float64', 'float16', 'bfloat16', 'uint8', 'int8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64', 'bool'})
+   * @defaultValue `float32`
    */
   dtype?: 'float32' | 'float64' | 'float16' | 'bfloat16' | 'uint8' | 'int8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'uint64' | 'bool';
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -5236,38 +5564,44 @@ export function abs(...args: unknown[]): NDArray | NDArray[] {
 export interface AdadeltaUpdateOptions {
   /**
    * Learning rate (scales the AdaDelta step).
-   * Default: `1`
+   *
    * (MXNet: `lr`, float)
+   * @defaultValue `1`
    */
   lr?: number;
   /**
    * Decay of the running means of squared gradients and squared steps.
-   * Default: `0.8999999761581421`
+   *
    * (MXNet: `rho`, float)
+   * @defaultValue `0.8999999761581421`
    */
   rho?: number;
   /**
    * Added inside both square roots.
-   * Default: `9.999999747378752e-06`
+   *
    * (MXNet: `epsilon`, float)
+   * @defaultValue `9.999999747378752e-06`
    */
   epsilon?: number;
   /**
    * Weight decay: an L2 penalty on the weights, scaled by the learning rate.
-   * Default: `0`
+   *
    * (MXNet: `wd`, float)
+   * @defaultValue `0`
    */
   wd?: number;
   /**
    * Multiplies the gradient before anything else (often 1 / batch_size).
-   * Default: `1`
+   *
    * (MXNet: `rescale_grad`, float)
+   * @defaultValue `1`
    */
   rescaleGrad?: number;
   /**
    * Clips the rescaled gradient to [-clip_gradient, clip_gradient]; negative: no clipping.
-   * Default: `-1`
+   *
    * (MXNet: `clip_gradient`, float)
+   * @defaultValue `-1`
    */
   clipGradient?: number;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -5299,31 +5633,36 @@ export { adadelta_update as adadeltaUpdate };
 export interface AdagradUpdateOptions {
   /**
    * Learning rate.
+   *
    * (MXNet: `lr`, float)
    */
   lr: number;
   /**
    * Added to the history inside the square root.
-   * Default: `1.0000000116860974e-07`
+   *
    * (MXNet: `epsilon`, float)
+   * @defaultValue `1.0000000116860974e-07`
    */
   epsilon?: number;
   /**
    * Weight decay: an L2 penalty on the weights, scaled by the learning rate.
-   * Default: `0`
+   *
    * (MXNet: `wd`, float)
+   * @defaultValue `0`
    */
   wd?: number;
   /**
    * Multiplies the gradient before anything else (often 1 / batch_size).
-   * Default: `1`
+   *
    * (MXNet: `rescale_grad`, float)
+   * @defaultValue `1`
    */
   rescaleGrad?: number;
   /**
    * Clips the rescaled gradient to [-clip_gradient, clip_gradient]; negative: no clipping.
-   * Default: `-1`
+   *
    * (MXNet: `clip_gradient`, float)
+   * @defaultValue `-1`
    */
   clipGradient?: number;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -5354,49 +5693,57 @@ export { adagrad_update as _sparse_adagrad_update, adagrad_update as adagradUpda
 export interface AdamUpdateOptions {
   /**
    * Learning rate (bias corrections are folded in by the caller).
+   *
    * (MXNet: `lr`, float)
    */
   lr: number;
   /**
    * Decay of the first-moment estimate.
-   * Default: `0.8999999761581421`
+   *
    * (MXNet: `beta1`, float)
+   * @defaultValue `0.8999999761581421`
    */
   beta1?: number;
   /**
    * Decay of the second-moment estimate.
-   * Default: `0.9990000128746033`
+   *
    * (MXNet: `beta2`, float)
+   * @defaultValue `0.9990000128746033`
    */
   beta2?: number;
   /**
    * Added to sqrt(var) in the denominator.
-   * Default: `9.99999993922529e-09`
+   *
    * (MXNet: `epsilon`, float)
+   * @defaultValue `9.99999993922529e-09`
    */
   epsilon?: number;
   /**
    * Weight decay: an L2 penalty on the weights, scaled by the learning rate.
-   * Default: `0`
+   *
    * (MXNet: `wd`, float)
+   * @defaultValue `0`
    */
   wd?: number;
   /**
    * Multiplies the gradient before anything else (often 1 / batch_size).
-   * Default: `1`
+   *
    * (MXNet: `rescale_grad`, float)
+   * @defaultValue `1`
    */
   rescaleGrad?: number;
   /**
    * Clips the rescaled gradient to [-clip_gradient, clip_gradient]; negative: no clipping.
-   * Default: `-1`
+   *
    * (MXNet: `clip_gradient`, float)
+   * @defaultValue `-1`
    */
   clipGradient?: number;
   /**
    * Row-sparse lazy updates in MXNet; every array here is dense, so it has no effect.
-   * Default: `True`
+   *
    * (MXNet: `lazy_update`, boolean)
+   * @defaultValue `True`
    */
   lazyUpdate?: boolean;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -5412,7 +5759,7 @@ const S_adam_update: OpSpec = { name: 'adam_update', inputs: 4 };
  * @param weight input `weight`
  * @param grad input `grad`
  * @param mean input `mean`
- * @param input input `var`
+ * @param input3 input `var`
  * @example
  * ```ts
  * const y = nd.adam_update(weight, grad, mean, x, { lr: 1 });
@@ -5617,14 +5964,16 @@ export function arctanh(...args: unknown[]): NDArray | NDArray[] {
 export interface ArgmaxOptions {
   /**
    * The axis along which to search; None searches the flattened array. Negative values count from the last axis.
-   * Default: `None`
+   *
    * (MXNet: `axis`, int or None)
+   * @defaultValue `None`
    */
   axis?: number | null;
   /**
    * If true, the reduced axis stays in the result as a dimension of size one.
-   * Default: `False`
+   *
    * (MXNet: `keepdims`, boolean)
+   * @defaultValue `False`
    */
   keepdims?: boolean;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -5680,14 +6029,16 @@ export { argmax_channel as argmaxChannel };
 export interface ArgminOptions {
   /**
    * The axis along which to search; None searches the flattened array. Negative values count from the last axis.
-   * Default: `None`
+   *
    * (MXNet: `axis`, int or None)
+   * @defaultValue `None`
    */
   axis?: number | null;
   /**
    * If true, the reduced axis stays in the result as a dimension of size one.
-   * Default: `False`
+   *
    * (MXNet: `keepdims`, boolean)
+   * @defaultValue `False`
    */
   keepdims?: boolean;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -5717,20 +6068,23 @@ export function argmin(...args: unknown[]): NDArray | NDArray[] {
 export interface ArgsortOptions {
   /**
    * Axis along which to sort the input tensor. If not given, the flattened array is used. Default is -1.
-   * Default: `-1`
+   *
    * (MXNet: `axis`, int or None)
+   * @defaultValue `-1`
    */
   axis?: number | null;
   /**
    * Whether to sort in ascending or descending order.
-   * Default: `True`
+   *
    * (MXNet: `is_ascend`, boolean)
+   * @defaultValue `True`
    */
   isAscend?: boolean;
   /**
    * DType of the output indices. An error is raised if the selected data type cannot precisely represent the indices.
-   * Default: `float32`
+   *
    * (MXNet: `dtype`, {'uint8', 'int32', 'int64', 'float16', 'float32', 'float64'})
+   * @defaultValue `float32`
    */
   dtype?: 'uint8' | 'int32' | 'int64' | 'float16' | 'float32' | 'float64';
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -5760,20 +6114,23 @@ export function argsort(...args: unknown[]): NDArray | NDArray[] {
 export interface BatchDotOptions {
   /**
    * If true then transpose the first input before dot.
-   * Default: `False`
+   *
    * (MXNet: `transpose_a`, boolean)
+   * @defaultValue `False`
    */
   transposeA?: boolean;
   /**
    * If true then transpose the second input before dot.
-   * Default: `False`
+   *
    * (MXNet: `transpose_b`, boolean)
+   * @defaultValue `False`
    */
   transposeB?: boolean;
   /**
    * Storage type of the output (accepted for MXNet compatibility; outputs are dense).
-   * Default: `None`
+   *
    * (MXNet: `forward_stype`, {'None', 'default', 'csr', 'row_sparse'})
+   * @defaultValue `None`
    */
   forwardStype?: 'default' | 'csr' | 'row_sparse' | null;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -5828,14 +6185,16 @@ export { broadcast_add as broadcast_plus, broadcast_add as broadcastAdd, broadca
 export interface BroadcastAxisOptions {
   /**
    * The axes to broadcast along.
-   * Default: `()`
+   *
    * (MXNet: `axis`, Shape)
+   * @defaultValue `()`
    */
   axis?: number | readonly number[];
   /**
    * Target sizes of those axes.
-   * Default: `()`
+   *
    * (MXNet: `size`, Shape)
+   * @defaultValue `()`
    */
   size?: number | readonly number[];
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -6041,14 +6400,16 @@ export { broadcast_lesser_equal as broadcastLesserEqual };
 export interface BroadcastLikeOptions {
   /**
    * Axes of lhs to broadcast (None: all, shapes aligned).
-   * Default: `None`
+   *
    * (MXNet: `lhs_axes`, Shape or None)
+   * @defaultValue `None`
    */
   lhsAxes?: number | readonly number[] | null;
   /**
    * Axes of rhs whose sizes lhs_axes take.
-   * Default: `None`
+   *
    * (MXNet: `rhs_axes`, Shape or None)
+   * @defaultValue `None`
    */
   rhsAxes?: number | readonly number[] | null;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -6330,8 +6691,9 @@ export { broadcast_sub as broadcast_minus, broadcast_sub as broadcastSub, broadc
 export interface BroadcastToOptions {
   /**
    * The shape of the desired array; a 0 keeps the input's size on that axis, so broadcast_to(x, shape=(10,0,0)) equals broadcast_axis(x, axis=0, size=10).
-   * Default: `()`
+   *
    * (MXNet: `shape`, Shape)
+   * @defaultValue `()`
    */
   shape?: number | readonly number[];
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -6408,11 +6770,13 @@ export function ceil(...args: unknown[]): NDArray | NDArray[] {
 export interface ClipOptions {
   /**
    * Minimum value
+   *
    * (MXNet: `a_min`, double)
    */
   aMin: number;
   /**
    * Maximum value
+   *
    * (MXNet: `a_max`, double)
    */
   aMax: number;
@@ -6487,14 +6851,16 @@ export function cosh(...args: unknown[]): NDArray | NDArray[] {
 export interface CumsumOptions {
   /**
    * Axis along which the cumulative sum is computed. The default (None) is to compute the cumsum over the flattened array.
-   * Default: `None`
+   *
    * (MXNet: `axis`, int or None)
+   * @defaultValue `None`
    */
   axis?: number | null;
   /**
    * Type of the returned array and of the accumulator. The default (None) is the input's dtype (int64 for bool).
-   * Default: `None`
+   *
    * (MXNet: `dtype`, {'None', 'float16', 'bfloat16', 'float32', 'float64', 'uint8', 'int8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64'})
+   * @defaultValue `None`
    */
   dtype?: 'float16' | 'bfloat16' | 'float32' | 'float64' | 'uint8' | 'int8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'uint64' | null;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -6548,6 +6914,7 @@ export function degrees(...args: unknown[]): NDArray | NDArray[] {
 export interface DepthToSpaceOptions {
   /**
    * Blocks of [block_size, block_size] are moved.
+   *
    * (MXNet: `block_size`, int)
    */
   blockSize: number;
@@ -6577,20 +6944,23 @@ export { depth_to_space as depthToSpace };
 export interface DiagOptions {
   /**
    * Diagonal in question. The default is 0. Use k>0 for diagonals above the main diagonal, and k<0 for diagonals below the main diagonal. If input has shape (S0 S1) k must be between -S0 and S1
-   * Default: `0`
+   *
    * (MXNet: `k`, int)
+   * @defaultValue `0`
    */
   k?: number;
   /**
    * The first axis of the sub-arrays of interest. Ignored when the input is a 1-D array.
-   * Default: `0`
+   *
    * (MXNet: `axis1`, int)
+   * @defaultValue `0`
    */
   axis1?: number;
   /**
    * The second axis of the sub-arrays of interest. Ignored when the input is a 1-D array.
-   * Default: `1`
+   *
    * (MXNet: `axis2`, int)
+   * @defaultValue `1`
    */
   axis2?: number;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -6620,20 +6990,23 @@ export function diag(...args: unknown[]): NDArray | NDArray[] {
 export interface DotOptions {
   /**
    * If true then transpose the first input before dot.
-   * Default: `False`
+   *
    * (MXNet: `transpose_a`, boolean)
+   * @defaultValue `False`
    */
   transposeA?: boolean;
   /**
    * If true then transpose the second input before dot.
-   * Default: `False`
+   *
    * (MXNet: `transpose_b`, boolean)
+   * @defaultValue `False`
    */
   transposeB?: boolean;
   /**
    * Storage type of the output (accepted for MXNet compatibility; outputs are dense).
-   * Default: `None`
+   *
    * (MXNet: `forward_stype`, {'None', 'default', 'csr', 'row_sparse'})
+   * @defaultValue `None`
    */
   forwardStype?: 'default' | 'csr' | 'row_sparse' | null;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -6831,6 +7204,7 @@ export function exp(...args: unknown[]): NDArray | NDArray[] {
 export interface ExpandDimsOptions {
   /**
    * Position where the new axis is inserted; for an input of ndim dims the range is [-ndim-1, ndim].
+   *
    * (MXNet: `axis`, int)
    */
   axis: number;
@@ -6928,37 +7302,43 @@ export function floor(...args: unknown[]): NDArray | NDArray[] {
 export interface FtrlUpdateOptions {
   /**
    * Learning rate.
+   *
    * (MXNet: `lr`, float)
    */
   lr: number;
   /**
    * L1 regularisation strength.
-   * Default: `0.009999999776482582`
+   *
    * (MXNet: `lamda1`, float)
+   * @defaultValue `0.009999999776482582`
    */
   lamda1?: number;
   /**
    * Per-coordinate learning-rate offset.
-   * Default: `1`
+   *
    * (MXNet: `beta`, float)
+   * @defaultValue `1`
    */
   beta?: number;
   /**
    * Weight decay: an L2 penalty on the weights, scaled by the learning rate.
-   * Default: `0`
+   *
    * (MXNet: `wd`, float)
+   * @defaultValue `0`
    */
   wd?: number;
   /**
    * Multiplies the gradient before anything else (often 1 / batch_size).
-   * Default: `1`
+   *
    * (MXNet: `rescale_grad`, float)
+   * @defaultValue `1`
    */
   rescaleGrad?: number;
   /**
    * Clips the rescaled gradient to [-clip_gradient, clip_gradient]; negative: no clipping.
-   * Default: `-1`
+   *
    * (MXNet: `clip_gradient`, float)
+   * @defaultValue `-1`
    */
   clipGradient?: number;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -7063,14 +7443,16 @@ export { gather_nd as gatherNd };
 export interface HardSigmoidOptions {
   /**
    * Slope of hard sigmoid
-   * Default: `0.20000000298023224`
+   *
    * (MXNet: `alpha`, float)
+   * @defaultValue `0.20000000298023224`
    */
   alpha?: number;
   /**
    * Bias of hard sigmoid.
-   * Default: `0.5`
+   *
    * (MXNet: `beta`, float)
+   * @defaultValue `0.5`
    */
   beta?: number;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -7194,48 +7576,56 @@ export { khatri_rao as khatriRao };
 export interface LambUpdatePhase1Options {
   /**
    * Decay of the first-moment estimate.
-   * Default: `0.8999999761581421`
+   *
    * (MXNet: `beta1`, float)
+   * @defaultValue `0.8999999761581421`
    */
   beta1?: number;
   /**
    * Decay of the second-moment estimate.
-   * Default: `0.9990000128746033`
+   *
    * (MXNet: `beta2`, float)
+   * @defaultValue `0.9990000128746033`
    */
   beta2?: number;
   /**
    * Added to sqrt(var) in the denominator.
-   * Default: `9.999999974752427e-07`
+   *
    * (MXNet: `epsilon`, float)
+   * @defaultValue `9.999999974752427e-07`
    */
   epsilon?: number;
   /**
    * This weight's update count (1 at the first step).
+   *
    * (MXNet: `t`, int)
    */
   t: number;
   /**
    * Divide the moments by 1 - beta^t.
-   * Default: `True`
+   *
    * (MXNet: `bias_correction`, boolean)
+   * @defaultValue `True`
    */
   biasCorrection?: boolean;
   /**
    * Weight decay added to the direction: g += wd * weight.
+   *
    * (MXNet: `wd`, float)
    */
   wd: number;
   /**
    * Multiplies the gradient before anything else (often 1 / batch_size).
-   * Default: `1`
+   *
    * (MXNet: `rescale_grad`, float)
+   * @defaultValue `1`
    */
   rescaleGrad?: number;
   /**
    * Clips the rescaled gradient to [-clip_gradient, clip_gradient]; negative: no clipping.
-   * Default: `-1`
+   *
    * (MXNet: `clip_gradient`, float)
+   * @defaultValue `-1`
    */
   clipGradient?: number;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -7251,7 +7641,7 @@ const S_lamb_update_phase1: OpSpec = { name: 'lamb_update_phase1', inputs: 4 };
  * @param weight input `weight`
  * @param grad input `grad`
  * @param mean input `mean`
- * @param input input `var`
+ * @param input3 input `var`
  * @example
  * ```ts
  * const y = nd.lamb_update_phase1(weight, grad, mean, x, { t: 1, wd: 1 });
@@ -7267,19 +7657,22 @@ export { lamb_update_phase1 as lambUpdatePhase1 };
 export interface LambUpdatePhase2Options {
   /**
    * Learning rate.
+   *
    * (MXNet: `lr`, float)
    */
   lr: number;
   /**
    * Lower limit of the weight norm r1; negative: none.
-   * Default: `-1`
+   *
    * (MXNet: `lower_bound`, float)
+   * @defaultValue `-1`
    */
   lowerBound?: number;
   /**
    * Upper limit of the weight norm r1; negative: none.
-   * Default: `-1`
+   *
    * (MXNet: `upper_bound`, float)
+   * @defaultValue `-1`
    */
   upperBound?: number;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -7403,26 +7796,30 @@ export function log2(...args: unknown[]): NDArray | NDArray[] {
 export interface LogSoftmaxOptions {
   /**
    * The axis along which to compute softmax.
-   * Default: `-1`
+   *
    * (MXNet: `axis`, int)
+   * @defaultValue `-1`
    */
   axis?: number;
   /**
    * Temperature parameter in softmax
-   * Default: `None`
+   *
    * (MXNet: `temperature`, double or None)
+   * @defaultValue `None`
    */
   temperature?: number | null;
   /**
    * DType of the output in case this can't be inferred. Defaults to the same as input's dtype if not defined (dtype=None).
-   * Default: `None`
+   *
    * (MXNet: `dtype`, {'None', 'float16', 'float32', 'float64'})
+   * @defaultValue `None`
    */
   dtype?: 'float16' | 'float32' | 'float64' | null;
   /**
    * Whether to use the length input as a mask over the data input.
-   * Default: `False`
+   *
    * (MXNet: `use_length`, boolean or None)
+   * @defaultValue `False`
    */
   useLength?: boolean | null;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -7439,10 +7836,10 @@ const S_log_softmax: OpSpec = { name: 'log_softmax', inputs: 1, variadic: '__num
  * @param length the `length` inputs (any number)
  * @example
  * ```ts
- * const y = nd.log_softmax(data, a, b);
+ * const y = nd.log_softmax(data, length);
  * ```
  */
-export function log_softmax(data: NDArray, ...args: [...length: NDArray[], opts: LogSoftmaxOptions]): NDArray;
+export function log_softmax(data: NDArray, ...length: [...length: NDArray[], opts: LogSoftmaxOptions]): NDArray;
 export function log_softmax(data: NDArray, ...length: NDArray[]): NDArray;
 export function log_softmax(data: NDArray, length: readonly NDArray[], opts?: LogSoftmaxOptions): NDArray;
 export function log_softmax(...args: unknown[]): NDArray | NDArray[] {
@@ -7502,20 +7899,23 @@ export { make_loss as makeLoss };
 export interface MaxOptions {
   /**
    * The axis or axes along which to reduce. None or () reduces over all elements into an array of shape (1,). Negative values count from the last axis.
-   * Default: `None`
+   *
    * (MXNet: `axis`, Shape or None)
+   * @defaultValue `None`
    */
   axis?: number | readonly number[] | null;
   /**
    * If true, the reduced axes stay in the result as dimensions of size one.
-   * Default: `False`
+   *
    * (MXNet: `keepdims`, boolean)
+   * @defaultValue `False`
    */
   keepdims?: boolean;
   /**
    * Whether to reduce over the axes that are NOT in axis instead.
-   * Default: `False`
+   *
    * (MXNet: `exclude`, boolean)
+   * @defaultValue `False`
    */
   exclude?: boolean;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -7544,20 +7944,23 @@ export { max as max_axis, max as maxAxis };
 export interface MeanOptions {
   /**
    * The axis or axes along which to reduce. None or () reduces over all elements into an array of shape (1,). Negative values count from the last axis.
-   * Default: `None`
+   *
    * (MXNet: `axis`, Shape or None)
+   * @defaultValue `None`
    */
   axis?: number | readonly number[] | null;
   /**
    * If true, the reduced axes stay in the result as dimensions of size one.
-   * Default: `False`
+   *
    * (MXNet: `keepdims`, boolean)
+   * @defaultValue `False`
    */
   keepdims?: boolean;
   /**
    * Whether to reduce over the axes that are NOT in axis instead.
-   * Default: `False`
+   *
    * (MXNet: `exclude`, boolean)
+   * @defaultValue `False`
    */
   exclude?: boolean;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -7585,20 +7988,23 @@ export function mean(...args: unknown[]): NDArray | NDArray[] {
 export interface MinOptions {
   /**
    * The axis or axes along which to reduce. None or () reduces over all elements into an array of shape (1,). Negative values count from the last axis.
-   * Default: `None`
+   *
    * (MXNet: `axis`, Shape or None)
+   * @defaultValue `None`
    */
   axis?: number | readonly number[] | null;
   /**
    * If true, the reduced axes stay in the result as dimensions of size one.
-   * Default: `False`
+   *
    * (MXNet: `keepdims`, boolean)
+   * @defaultValue `False`
    */
   keepdims?: boolean;
   /**
    * Whether to reduce over the axes that are NOT in axis instead.
-   * Default: `False`
+   *
    * (MXNet: `exclude`, boolean)
+   * @defaultValue `False`
    */
   exclude?: boolean;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -7627,14 +8033,16 @@ export { min as min_axis, min as minAxis };
 export interface MomentsOptions {
   /**
    * Array of ints. Axes along which to compute the moments (None: all).
-   * Default: `None`
+   *
    * (MXNet: `axes`, Shape or None)
+   * @defaultValue `None`
    */
   axes?: number | readonly number[] | null;
   /**
    * Produce moments with the same dimensionality as the input.
-   * Default: `False`
+   *
    * (MXNet: `keepdims`, boolean)
+   * @defaultValue `False`
    */
   keepdims?: boolean;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -7664,48 +8072,56 @@ export function moments(...args: unknown[]): NDArray | NDArray[] {
 export interface MpLambUpdatePhase1Options {
   /**
    * Decay of the first-moment estimate.
-   * Default: `0.8999999761581421`
+   *
    * (MXNet: `beta1`, float)
+   * @defaultValue `0.8999999761581421`
    */
   beta1?: number;
   /**
    * Decay of the second-moment estimate.
-   * Default: `0.9990000128746033`
+   *
    * (MXNet: `beta2`, float)
+   * @defaultValue `0.9990000128746033`
    */
   beta2?: number;
   /**
    * Added to sqrt(var) in the denominator.
-   * Default: `9.999999974752427e-07`
+   *
    * (MXNet: `epsilon`, float)
+   * @defaultValue `9.999999974752427e-07`
    */
   epsilon?: number;
   /**
    * This weight's update count (1 at the first step).
+   *
    * (MXNet: `t`, int)
    */
   t: number;
   /**
    * Divide the moments by 1 - beta^t.
-   * Default: `True`
+   *
    * (MXNet: `bias_correction`, boolean)
+   * @defaultValue `True`
    */
   biasCorrection?: boolean;
   /**
    * Weight decay added to the direction: g += wd * weight.
+   *
    * (MXNet: `wd`, float)
    */
   wd: number;
   /**
    * Multiplies the gradient before anything else (often 1 / batch_size).
-   * Default: `1`
+   *
    * (MXNet: `rescale_grad`, float)
+   * @defaultValue `1`
    */
   rescaleGrad?: number;
   /**
    * Clips the rescaled gradient to [-clip_gradient, clip_gradient]; negative: no clipping.
-   * Default: `-1`
+   *
    * (MXNet: `clip_gradient`, float)
+   * @defaultValue `-1`
    */
   clipGradient?: number;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -7721,7 +8137,7 @@ const S_mp_lamb_update_phase1: OpSpec = { name: 'mp_lamb_update_phase1', inputs:
  * @param weight input `weight`
  * @param grad input `grad`
  * @param mean input `mean`
- * @param input input `var`
+ * @param input3 input `var`
  * @param weight32 input `weight32`
  * @example
  * ```ts
@@ -7738,19 +8154,22 @@ export { mp_lamb_update_phase1 as mpLambUpdatePhase1 };
 export interface MpLambUpdatePhase2Options {
   /**
    * Learning rate.
+   *
    * (MXNet: `lr`, float)
    */
   lr: number;
   /**
    * Lower limit of the weight norm r1; negative: none.
-   * Default: `-1`
+   *
    * (MXNet: `lower_bound`, float)
+   * @defaultValue `-1`
    */
   lowerBound?: number;
   /**
    * Upper limit of the weight norm r1; negative: none.
-   * Default: `-1`
+   *
    * (MXNet: `upper_bound`, float)
+   * @defaultValue `-1`
    */
   upperBound?: number;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -7783,37 +8202,43 @@ export { mp_lamb_update_phase2 as mpLambUpdatePhase2 };
 export interface MpNagMomUpdateOptions {
   /**
    * Learning rate.
+   *
    * (MXNet: `lr`, float)
    */
   lr: number;
   /**
    * Decay of the momentum state at each step.
-   * Default: `0`
+   *
    * (MXNet: `momentum`, float)
+   * @defaultValue `0`
    */
   momentum?: number;
   /**
    * Weight decay: an L2 penalty on the weights, scaled by the learning rate.
-   * Default: `0`
+   *
    * (MXNet: `wd`, float)
+   * @defaultValue `0`
    */
   wd?: number;
   /**
    * Multiplies the gradient before anything else (often 1 / batch_size).
-   * Default: `1`
+   *
    * (MXNet: `rescale_grad`, float)
+   * @defaultValue `1`
    */
   rescaleGrad?: number;
   /**
    * Clips the rescaled gradient to [-clip_gradient, clip_gradient]; negative: no clipping.
-   * Default: `-1`
+   *
    * (MXNet: `clip_gradient`, float)
+   * @defaultValue `-1`
    */
   clipGradient?: number;
   /**
    * Row-sparse lazy updates in MXNet; every array here is dense, so it has no effect.
-   * Default: `True`
+   *
    * (MXNet: `lazy_update`, boolean)
+   * @defaultValue `True`
    */
   lazyUpdate?: boolean;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -7845,37 +8270,43 @@ export { mp_nag_mom_update as mpNagMomUpdate };
 export interface MpSgdMomUpdateOptions {
   /**
    * Learning rate.
+   *
    * (MXNet: `lr`, float)
    */
   lr: number;
   /**
    * Decay of the momentum state at each step.
-   * Default: `0`
+   *
    * (MXNet: `momentum`, float)
+   * @defaultValue `0`
    */
   momentum?: number;
   /**
    * Weight decay: an L2 penalty on the weights, scaled by the learning rate.
-   * Default: `0`
+   *
    * (MXNet: `wd`, float)
+   * @defaultValue `0`
    */
   wd?: number;
   /**
    * Multiplies the gradient before anything else (often 1 / batch_size).
-   * Default: `1`
+   *
    * (MXNet: `rescale_grad`, float)
+   * @defaultValue `1`
    */
   rescaleGrad?: number;
   /**
    * Clips the rescaled gradient to [-clip_gradient, clip_gradient]; negative: no clipping.
-   * Default: `-1`
+   *
    * (MXNet: `clip_gradient`, float)
+   * @defaultValue `-1`
    */
   clipGradient?: number;
   /**
    * Row-sparse lazy updates in MXNet; every array here is dense, so it has no effect.
-   * Default: `True`
+   *
    * (MXNet: `lazy_update`, boolean)
+   * @defaultValue `True`
    */
   lazyUpdate?: boolean;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -7907,31 +8338,36 @@ export { mp_sgd_mom_update as mpSgdMomUpdate };
 export interface MpSgdUpdateOptions {
   /**
    * Learning rate.
+   *
    * (MXNet: `lr`, float)
    */
   lr: number;
   /**
    * Weight decay: an L2 penalty on the weights, scaled by the learning rate.
-   * Default: `0`
+   *
    * (MXNet: `wd`, float)
+   * @defaultValue `0`
    */
   wd?: number;
   /**
    * Multiplies the gradient before anything else (often 1 / batch_size).
-   * Default: `1`
+   *
    * (MXNet: `rescale_grad`, float)
+   * @defaultValue `1`
    */
   rescaleGrad?: number;
   /**
    * Clips the rescaled gradient to [-clip_gradient, clip_gradient]; negative: no clipping.
-   * Default: `-1`
+   *
    * (MXNet: `clip_gradient`, float)
+   * @defaultValue `-1`
    */
   clipGradient?: number;
   /**
    * Row-sparse lazy updates in MXNet; every array here is dense, so it has no effect.
-   * Default: `True`
+   *
    * (MXNet: `lazy_update`, boolean)
+   * @defaultValue `True`
    */
   lazyUpdate?: boolean;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -7962,37 +8398,43 @@ export { mp_sgd_update as mpSgdUpdate };
 export interface NagMomUpdateOptions {
   /**
    * Learning rate.
+   *
    * (MXNet: `lr`, float)
    */
   lr: number;
   /**
    * Decay of the momentum state at each step.
-   * Default: `0`
+   *
    * (MXNet: `momentum`, float)
+   * @defaultValue `0`
    */
   momentum?: number;
   /**
    * Weight decay: an L2 penalty on the weights, scaled by the learning rate.
-   * Default: `0`
+   *
    * (MXNet: `wd`, float)
+   * @defaultValue `0`
    */
   wd?: number;
   /**
    * Multiplies the gradient before anything else (often 1 / batch_size).
-   * Default: `1`
+   *
    * (MXNet: `rescale_grad`, float)
+   * @defaultValue `1`
    */
   rescaleGrad?: number;
   /**
    * Clips the rescaled gradient to [-clip_gradient, clip_gradient]; negative: no clipping.
-   * Default: `-1`
+   *
    * (MXNet: `clip_gradient`, float)
+   * @defaultValue `-1`
    */
   clipGradient?: number;
   /**
    * Row-sparse lazy updates in MXNet; every array here is dense, so it has no effect.
-   * Default: `True`
+   *
    * (MXNet: `lazy_update`, boolean)
+   * @defaultValue `True`
    */
   lazyUpdate?: boolean;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -8023,20 +8465,23 @@ export { nag_mom_update as nagMomUpdate };
 export interface NanprodOptions {
   /**
    * The axis or axes along which to reduce. None or () reduces over all elements into an array of shape (1,). Negative values count from the last axis.
-   * Default: `None`
+   *
    * (MXNet: `axis`, Shape or None)
+   * @defaultValue `None`
    */
   axis?: number | readonly number[] | null;
   /**
    * If true, the reduced axes stay in the result as dimensions of size one.
-   * Default: `False`
+   *
    * (MXNet: `keepdims`, boolean)
+   * @defaultValue `False`
    */
   keepdims?: boolean;
   /**
    * Whether to reduce over the axes that are NOT in axis instead.
-   * Default: `False`
+   *
    * (MXNet: `exclude`, boolean)
+   * @defaultValue `False`
    */
   exclude?: boolean;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -8064,20 +8509,23 @@ export function nanprod(...args: unknown[]): NDArray | NDArray[] {
 export interface NansumOptions {
   /**
    * The axis or axes along which to reduce. None or () reduces over all elements into an array of shape (1,). Negative values count from the last axis.
-   * Default: `None`
+   *
    * (MXNet: `axis`, Shape or None)
+   * @defaultValue `None`
    */
   axis?: number | readonly number[] | null;
   /**
    * If true, the reduced axes stay in the result as dimensions of size one.
-   * Default: `False`
+   *
    * (MXNet: `keepdims`, boolean)
+   * @defaultValue `False`
    */
   keepdims?: boolean;
   /**
    * Whether to reduce over the axes that are NOT in axis instead.
-   * Default: `False`
+   *
    * (MXNet: `exclude`, boolean)
+   * @defaultValue `False`
    */
   exclude?: boolean;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -8128,26 +8576,30 @@ export function negative(...args: unknown[]): NDArray | NDArray[] {
 export interface NormOpOptions {
   /**
    * Order of the norm: 1 or 2.
-   * Default: `2`
+   *
    * (MXNet: `ord`, int)
+   * @defaultValue `2`
    */
   ord?: number;
   /**
    * The axis or axes along which to compute the norm; None or () means all elements.
-   * Default: `None`
+   *
    * (MXNet: `axis`, Shape or None)
+   * @defaultValue `None`
    */
   axis?: number | readonly number[] | null;
   /**
    * The data type of the output (default: the input's).
-   * Default: `None`
+   *
    * (MXNet: `out_dtype`, {'None', 'float16', 'bfloat16', 'float32', 'float64', 'int64', 'int32', 'int8'})
+   * @defaultValue `None`
    */
   outDtype?: 'float16' | 'bfloat16' | 'float32' | 'float64' | 'int64' | 'int32' | 'int8' | null;
   /**
    * If true, the reduced axes stay in the result as dimensions of size one.
-   * Default: `False`
+   *
    * (MXNet: `keepdims`, boolean)
+   * @defaultValue `False`
    */
   keepdims?: boolean;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -8177,25 +8629,29 @@ export function norm(...args: unknown[]): NDArray | NDArray[] {
 export interface OneHotOptions {
   /**
    * Depth of the one hot dimension.
+   *
    * (MXNet: `depth`, long)
    */
   depth: number;
   /**
    * The value assigned to the locations represented by indices.
-   * Default: `1`
+   *
    * (MXNet: `on_value`, double)
+   * @defaultValue `1`
    */
   onValue?: number;
   /**
    * The value assigned to the locations not represented by indices.
-   * Default: `0`
+   *
    * (MXNet: `off_value`, double)
+   * @defaultValue `0`
    */
   offValue?: number;
   /**
    * DType of the output
-   * Default: `float32`
+   *
    * (MXNet: `dtype`, {'float32', 'float64', 'float16', 'bfloat16', 'uint8', 'int8', 'int32', 'int64'})
+   * @defaultValue `float32`
    */
   dtype?: 'float32' | 'float64' | 'float16' | 'bfloat16' | 'uint8' | 'int8' | 'int32' | 'int64';
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -8249,20 +8705,23 @@ export function ones_like(...args: unknown[]): NDArray | NDArray[] {
 export interface PickOptions {
   /**
    * int or None. The axis to picking the elements. Negative values means indexing from right to left. None (the flattened input) is not supported, as in MXNet 1.x.
-   * Default: `-1`
+   *
    * (MXNet: `axis`, int or None)
+   * @defaultValue `-1`
    */
   axis?: number | null;
   /**
    * If true, the axis where we pick the elements is left in the result as dimension with size one.
-   * Default: `False`
+   *
    * (MXNet: `keepdims`, boolean)
+   * @defaultValue `False`
    */
   keepdims?: boolean;
   /**
    * Specify how out-of-bound indices behave. "clip" means clip to the range: indices past either end address the first or last element. "wrap" means to wrap around.
-   * Default: `clip`
+   *
    * (MXNet: `mode`, {'wrap', 'clip'})
+   * @defaultValue `clip`
    */
   mode?: 'wrap' | 'clip';
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -8293,20 +8752,23 @@ export function pick(...args: unknown[]): NDArray | NDArray[] {
 export interface ProdOptions {
   /**
    * The axis or axes along which to reduce. None or () reduces over all elements into an array of shape (1,). Negative values count from the last axis.
-   * Default: `None`
+   *
    * (MXNet: `axis`, Shape or None)
+   * @defaultValue `None`
    */
   axis?: number | readonly number[] | null;
   /**
    * If true, the reduced axes stay in the result as dimensions of size one.
-   * Default: `False`
+   *
    * (MXNet: `keepdims`, boolean)
+   * @defaultValue `False`
    */
   keepdims?: boolean;
   /**
    * Whether to reduce over the axes that are NOT in axis instead.
-   * Default: `False`
+   *
    * (MXNet: `exclude`, boolean)
+   * @defaultValue `False`
    */
   exclude?: boolean;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -8426,13 +8888,15 @@ export function relu(...args: unknown[]): NDArray | NDArray[] {
 export interface RepeatOptions {
   /**
    * The number of repetitions for each element.
+   *
    * (MXNet: `repeats`, int)
    */
   repeats: number;
   /**
    * The axis along which to repeat values (negative counts from the end). By default the input is flattened and a flat array returned.
-   * Default: `None`
+   *
    * (MXNet: `axis`, int or None)
+   * @defaultValue `None`
    */
   axis?: number | null;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -8460,26 +8924,30 @@ export function repeat(...args: unknown[]): NDArray | NDArray[] {
 export interface ReshapeLikeOptions {
   /**
    * Defaults to 0. The beginning index along which the lhs dimensions are to be reshaped. Supports negative indices.
-   * Default: `None`
+   *
    * (MXNet: `lhs_begin`, int or None)
+   * @defaultValue `None`
    */
   lhsBegin?: number | null;
   /**
    * Defaults to None. The ending index along which the lhs dimensions are to be used for reshaping. Supports negative indices.
-   * Default: `None`
+   *
    * (MXNet: `lhs_end`, int or None)
+   * @defaultValue `None`
    */
   lhsEnd?: number | null;
   /**
    * Defaults to 0. The beginning index along which the rhs dimensions are to be used for reshaping. Supports negative indices.
-   * Default: `None`
+   *
    * (MXNet: `rhs_begin`, int or None)
+   * @defaultValue `None`
    */
   rhsBegin?: number | null;
   /**
    * Defaults to None. The ending index along which the rhs dimensions are to be used for reshaping. Supports negative indices.
-   * Default: `None`
+   *
    * (MXNet: `rhs_end`, int or None)
+   * @defaultValue `None`
    */
   rhsEnd?: number | null;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -8511,6 +8979,7 @@ export { reshape_like as reshapeLike };
 export interface ReverseOptions {
   /**
    * The axis (or axes) along which to reverse elements.
+   *
    * (MXNet: `axis`, Shape)
    */
   axis: number | readonly number[];
@@ -8562,43 +9031,50 @@ export function rint(...args: unknown[]): NDArray | NDArray[] {
 export interface RmspropUpdateOptions {
   /**
    * Learning rate.
+   *
    * (MXNet: `lr`, float)
    */
   lr: number;
   /**
    * Decay of the running mean of squared gradients.
-   * Default: `0.949999988079071`
+   *
    * (MXNet: `gamma1`, float)
+   * @defaultValue `0.949999988079071`
    */
   gamma1?: number;
   /**
    * Added inside the square root.
-   * Default: `9.99999993922529e-09`
+   *
    * (MXNet: `epsilon`, float)
+   * @defaultValue `9.99999993922529e-09`
    */
   epsilon?: number;
   /**
    * Weight decay: an L2 penalty on the weights, scaled by the learning rate.
-   * Default: `0`
+   *
    * (MXNet: `wd`, float)
+   * @defaultValue `0`
    */
   wd?: number;
   /**
    * Multiplies the gradient before anything else (often 1 / batch_size).
-   * Default: `1`
+   *
    * (MXNet: `rescale_grad`, float)
+   * @defaultValue `1`
    */
   rescaleGrad?: number;
   /**
    * Clips the rescaled gradient to [-clip_gradient, clip_gradient]; negative: no clipping.
-   * Default: `-1`
+   *
    * (MXNet: `clip_gradient`, float)
+   * @defaultValue `-1`
    */
   clipGradient?: number;
   /**
    * Clips the updated weights to [-clip_weights, clip_weights]; negative: no clipping.
-   * Default: `-1`
+   *
    * (MXNet: `clip_weights`, float)
+   * @defaultValue `-1`
    */
   clipWeights?: number;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -8629,49 +9105,57 @@ export { rmsprop_update as rmspropUpdate };
 export interface RmspropalexUpdateOptions {
   /**
    * Learning rate.
+   *
    * (MXNet: `lr`, float)
    */
   lr: number;
   /**
    * Decay of the running means of the gradient and its square.
-   * Default: `0.949999988079071`
+   *
    * (MXNet: `gamma1`, float)
+   * @defaultValue `0.949999988079071`
    */
   gamma1?: number;
   /**
    * Momentum of the step.
-   * Default: `0.8999999761581421`
+   *
    * (MXNet: `gamma2`, float)
+   * @defaultValue `0.8999999761581421`
    */
   gamma2?: number;
   /**
    * Added inside the square root.
-   * Default: `9.99999993922529e-09`
+   *
    * (MXNet: `epsilon`, float)
+   * @defaultValue `9.99999993922529e-09`
    */
   epsilon?: number;
   /**
    * Weight decay: an L2 penalty on the weights, scaled by the learning rate.
-   * Default: `0`
+   *
    * (MXNet: `wd`, float)
+   * @defaultValue `0`
    */
   wd?: number;
   /**
    * Multiplies the gradient before anything else (often 1 / batch_size).
-   * Default: `1`
+   *
    * (MXNet: `rescale_grad`, float)
+   * @defaultValue `1`
    */
   rescaleGrad?: number;
   /**
    * Clips the rescaled gradient to [-clip_gradient, clip_gradient]; negative: no clipping.
-   * Default: `-1`
+   *
    * (MXNet: `clip_gradient`, float)
+   * @defaultValue `-1`
    */
   clipGradient?: number;
   /**
    * Clips the updated weights to [-clip_weights, clip_weights]; negative: no clipping.
-   * Default: `-1`
+   *
    * (MXNet: `clip_weights`, float)
+   * @defaultValue `-1`
    */
   clipWeights?: number;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -8750,6 +9234,7 @@ export function rsqrt(...args: unknown[]): NDArray | NDArray[] {
 export interface ScatterNdOptions {
   /**
    * Shape of output.
+   *
    * (MXNet: `shape`, Shape)
    */
   shape: number | readonly number[];
@@ -8782,37 +9267,43 @@ export { scatter_nd as scatterNd };
 export interface SgdMomUpdateOptions {
   /**
    * Learning rate.
+   *
    * (MXNet: `lr`, float)
    */
   lr: number;
   /**
    * Decay of the momentum state at each step.
-   * Default: `0`
+   *
    * (MXNet: `momentum`, float)
+   * @defaultValue `0`
    */
   momentum?: number;
   /**
    * Weight decay: an L2 penalty on the weights, scaled by the learning rate.
-   * Default: `0`
+   *
    * (MXNet: `wd`, float)
+   * @defaultValue `0`
    */
   wd?: number;
   /**
    * Multiplies the gradient before anything else (often 1 / batch_size).
-   * Default: `1`
+   *
    * (MXNet: `rescale_grad`, float)
+   * @defaultValue `1`
    */
   rescaleGrad?: number;
   /**
    * Clips the rescaled gradient to [-clip_gradient, clip_gradient]; negative: no clipping.
-   * Default: `-1`
+   *
    * (MXNet: `clip_gradient`, float)
+   * @defaultValue `-1`
    */
   clipGradient?: number;
   /**
    * Row-sparse lazy updates in MXNet; every array here is dense, so it has no effect.
-   * Default: `True`
+   *
    * (MXNet: `lazy_update`, boolean)
+   * @defaultValue `True`
    */
   lazyUpdate?: boolean;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -8843,31 +9334,36 @@ export { sgd_mom_update as sgdMomUpdate };
 export interface SgdUpdateOptions {
   /**
    * Learning rate.
+   *
    * (MXNet: `lr`, float)
    */
   lr: number;
   /**
    * Weight decay: an L2 penalty on the weights, scaled by the learning rate.
-   * Default: `0`
+   *
    * (MXNet: `wd`, float)
+   * @defaultValue `0`
    */
   wd?: number;
   /**
    * Multiplies the gradient before anything else (often 1 / batch_size).
-   * Default: `1`
+   *
    * (MXNet: `rescale_grad`, float)
+   * @defaultValue `1`
    */
   rescaleGrad?: number;
   /**
    * Clips the rescaled gradient to [-clip_gradient, clip_gradient]; negative: no clipping.
-   * Default: `-1`
+   *
    * (MXNet: `clip_gradient`, float)
+   * @defaultValue `-1`
    */
   clipGradient?: number;
   /**
    * Row-sparse lazy updates in MXNet; every array here is dense, so it has no effect.
-   * Default: `True`
+   *
    * (MXNet: `lazy_update`, boolean)
+   * @defaultValue `True`
    */
   lazyUpdate?: boolean;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -8971,31 +9467,36 @@ export function sign(...args: unknown[]): NDArray | NDArray[] {
 export interface SignsgdUpdateOptions {
   /**
    * Learning rate.
+   *
    * (MXNet: `lr`, float)
    */
   lr: number;
   /**
    * Weight decay: an L2 penalty on the weights, scaled by the learning rate.
-   * Default: `0`
+   *
    * (MXNet: `wd`, float)
+   * @defaultValue `0`
    */
   wd?: number;
   /**
    * Multiplies the gradient before anything else (often 1 / batch_size).
-   * Default: `1`
+   *
    * (MXNet: `rescale_grad`, float)
+   * @defaultValue `1`
    */
   rescaleGrad?: number;
   /**
    * Clips the rescaled gradient to [-clip_gradient, clip_gradient]; negative: no clipping.
-   * Default: `-1`
+   *
    * (MXNet: `clip_gradient`, float)
+   * @defaultValue `-1`
    */
   clipGradient?: number;
   /**
    * Row-sparse lazy updates in MXNet; every array here is dense, so it has no effect.
-   * Default: `True`
+   *
    * (MXNet: `lazy_update`, boolean)
+   * @defaultValue `True`
    */
   lazyUpdate?: boolean;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -9025,37 +9526,43 @@ export { signsgd_update as signsgdUpdate };
 export interface SignumUpdateOptions {
   /**
    * Learning rate.
+   *
    * (MXNet: `lr`, float)
    */
   lr: number;
   /**
    * Decay of the momentum state at each step.
-   * Default: `0`
+   *
    * (MXNet: `momentum`, float)
+   * @defaultValue `0`
    */
   momentum?: number;
   /**
    * Weight decay: an L2 penalty on the weights, scaled by the learning rate.
-   * Default: `0`
+   *
    * (MXNet: `wd`, float)
+   * @defaultValue `0`
    */
   wd?: number;
   /**
    * Multiplies the gradient before anything else (often 1 / batch_size).
-   * Default: `1`
+   *
    * (MXNet: `rescale_grad`, float)
+   * @defaultValue `1`
    */
   rescaleGrad?: number;
   /**
    * Clips the rescaled gradient to [-clip_gradient, clip_gradient]; negative: no clipping.
-   * Default: `-1`
+   *
    * (MXNet: `clip_gradient`, float)
+   * @defaultValue `-1`
    */
   clipGradient?: number;
   /**
    * Decoupled weight decay (Loshchilov & Hutter): weight *= 1 - lr * wd_lh.
-   * Default: `0`
+   *
    * (MXNet: `wd_lh`, float)
+   * @defaultValue `0`
    */
   wdLh?: number;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -9158,18 +9665,21 @@ export { size_array as sizeArray };
 export interface SliceOptions {
   /**
    * Starting indices for the slice, per axis from the first (negative counts from the end; None is the start in the step's direction).
+   *
    * (MXNet: `begin`, tuple of (int or None))
    */
   begin: number | readonly (number | null)[];
   /**
    * Ending indices (exclusive) for the slice (negative counts from the end; None is the end in the step's direction).
+   *
    * (MXNet: `end`, tuple of (int or None))
    */
   end: number | readonly (number | null)[];
   /**
    * Step for each sliced axis (default 1; negative walks backwards; never 0).
-   * Default: `()`
+   *
    * (MXNet: `step`, tuple of (int or None))
+   * @defaultValue `()`
    */
   step?: number | readonly (number | null)[];
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -9198,16 +9708,19 @@ export { slice as crop };
 export interface SliceAxisOptions {
   /**
    * Axis along which to be sliced; negative counts from the end.
+   *
    * (MXNet: `axis`, int)
    */
   axis: number;
   /**
    * The beginning index along the axis (negative counts from the end).
+   *
    * (MXNet: `begin`, long)
    */
   begin: number;
   /**
    * The ending index along the axis, exclusive (negative counts from the end; None is the axis length).
+   *
    * (MXNet: `end`, long or None)
    */
   end: number | null;
@@ -9237,8 +9750,9 @@ export { slice_axis as sliceAxis };
 export interface SliceLikeOptions {
   /**
    * Axes to slice to shape_like's sizes (all axes when empty, which needs equal ranks).
-   * Default: `()`
+   *
    * (MXNet: `axes`, Shape)
+   * @defaultValue `()`
    */
   axes?: number | readonly number[];
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -9268,14 +9782,16 @@ export { slice_like as sliceLike };
 export interface SmoothL1Options {
   /**
    * Scalar input value
-   * Default: `1`
+   *
    * (MXNet: `scalar`, double)
+   * @defaultValue `1`
    */
   scalar?: number;
   /**
    * Indicate whether scalar input is int type
-   * Default: `True`
+   *
    * (MXNet: `is_int`, boolean)
+   * @defaultValue `True`
    */
   isInt?: boolean;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -9304,26 +9820,30 @@ export { smooth_l1 as smoothL1 };
 export interface SoftmaxOptions {
   /**
    * The axis along which to compute softmax.
-   * Default: `-1`
+   *
    * (MXNet: `axis`, int)
+   * @defaultValue `-1`
    */
   axis?: number;
   /**
    * Temperature parameter in softmax
-   * Default: `None`
+   *
    * (MXNet: `temperature`, double or None)
+   * @defaultValue `None`
    */
   temperature?: number | null;
   /**
    * DType of the output in case this can't be inferred. Defaults to the same as input's dtype if not defined (dtype=None).
-   * Default: `None`
+   *
    * (MXNet: `dtype`, {'None', 'float16', 'float32', 'float64'})
+   * @defaultValue `None`
    */
   dtype?: 'float16' | 'float32' | 'float64' | null;
   /**
    * Whether to use the length input as a mask over the data input.
-   * Default: `False`
+   *
    * (MXNet: `use_length`, boolean or None)
+   * @defaultValue `False`
    */
   useLength?: boolean | null;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -9340,10 +9860,10 @@ const S_softmax: OpSpec = { name: 'softmax', inputs: 1, variadic: '__num_optiona
  * @param length the `length` inputs (any number)
  * @example
  * ```ts
- * const y = nd.softmax(data, a, b);
+ * const y = nd.softmax(data, length);
  * ```
  */
-export function softmax(data: NDArray, ...args: [...length: NDArray[], opts: SoftmaxOptions]): NDArray;
+export function softmax(data: NDArray, ...length: [...length: NDArray[], opts: SoftmaxOptions]): NDArray;
 export function softmax(data: NDArray, ...length: NDArray[]): NDArray;
 export function softmax(data: NDArray, length: readonly NDArray[], opts?: SoftmaxOptions): NDArray;
 export function softmax(...args: unknown[]): NDArray | NDArray[] {
@@ -9380,26 +9900,30 @@ export { softmax_cross_entropy as softmaxCrossEntropy };
 export interface SoftminOptions {
   /**
    * The axis along which to compute softmax.
-   * Default: `-1`
+   *
    * (MXNet: `axis`, int)
+   * @defaultValue `-1`
    */
   axis?: number;
   /**
    * Temperature parameter in softmax
-   * Default: `None`
+   *
    * (MXNet: `temperature`, double or None)
+   * @defaultValue `None`
    */
   temperature?: number | null;
   /**
    * DType of the output in case this can't be inferred. Defaults to the same as input's dtype if not defined (dtype=None).
-   * Default: `None`
+   *
    * (MXNet: `dtype`, {'None', 'float16', 'float32', 'float64'})
+   * @defaultValue `None`
    */
   dtype?: 'float16' | 'float32' | 'float64' | null;
   /**
    * Whether to use the length input as a mask over the data input.
-   * Default: `False`
+   *
    * (MXNet: `use_length`, boolean or None)
+   * @defaultValue `False`
    */
   useLength?: boolean | null;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -9416,10 +9940,10 @@ const S_softmin: OpSpec = { name: 'softmin', inputs: 1, variadic: '__num_optiona
  * @param length the `length` inputs (any number)
  * @example
  * ```ts
- * const y = nd.softmin(data, a, b);
+ * const y = nd.softmin(data, length);
  * ```
  */
-export function softmin(data: NDArray, ...args: [...length: NDArray[], opts: SoftminOptions]): NDArray;
+export function softmin(data: NDArray, ...length: [...length: NDArray[], opts: SoftminOptions]): NDArray;
 export function softmin(data: NDArray, ...length: NDArray[]): NDArray;
 export function softmin(data: NDArray, length: readonly NDArray[], opts?: SoftminOptions): NDArray;
 export function softmin(...args: unknown[]): NDArray | NDArray[] {
@@ -9453,14 +9977,16 @@ export function softsign(...args: unknown[]): NDArray | NDArray[] {
 export interface SortOpOptions {
   /**
    * Axis along which to sort the input tensor. If not given, the flattened array is used. Default is -1.
-   * Default: `-1`
+   *
    * (MXNet: `axis`, int or None)
+   * @defaultValue `-1`
    */
   axis?: number | null;
   /**
    * Whether to sort in ascending or descending order.
-   * Default: `True`
+   *
    * (MXNet: `is_ascend`, boolean)
+   * @defaultValue `True`
    */
   isAscend?: boolean;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -9490,6 +10016,7 @@ export function sort(...args: unknown[]): NDArray | NDArray[] {
 export interface SpaceToDepthOptions {
   /**
    * Blocks of [block_size, block_size] are moved.
+   *
    * (MXNet: `block_size`, int)
    */
   blockSize: number;
@@ -9565,8 +10092,9 @@ export function square(...args: unknown[]): NDArray | NDArray[] {
 export interface SqueezeOptions {
   /**
    * Axes of size 1 to remove (all of them when None); selecting an axis whose size is not 1 is an error.
-   * Default: `None`
+   *
    * (MXNet: `axis`, Shape or None)
+   * @defaultValue `None`
    */
   axis?: number | readonly number[] | null;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -9594,8 +10122,9 @@ export function squeeze(...args: unknown[]): NDArray | NDArray[] {
 export interface StackOptions {
   /**
    * The axis in the result array along which the input arrays are stacked.
-   * Default: `0`
+   *
    * (MXNet: `axis`, int)
+   * @defaultValue `0`
    */
   axis?: number;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -9614,7 +10143,7 @@ const S_stack: OpSpec = { name: 'stack', inputs: 0, variadic: 'num_args' };
  * const y = nd.stack(a, b);
  * ```
  */
-export function stack(...args: [...data: NDArray[], opts: StackOptions]): NDArray;
+export function stack(...data: [...data: NDArray[], opts: StackOptions]): NDArray;
 export function stack(...data: NDArray[]): NDArray;
 export function stack(data: readonly NDArray[], opts?: StackOptions): NDArray;
 export function stack(...args: unknown[]): NDArray | NDArray[] {
@@ -9625,20 +10154,23 @@ export function stack(...args: unknown[]): NDArray | NDArray[] {
 export interface SumOptions {
   /**
    * The axis or axes along which to reduce. None or () reduces over all elements into an array of shape (1,). Negative values count from the last axis.
-   * Default: `None`
+   *
    * (MXNet: `axis`, Shape or None)
+   * @defaultValue `None`
    */
   axis?: number | readonly number[] | null;
   /**
    * If true, the reduced axes stay in the result as dimensions of size one.
-   * Default: `False`
+   *
    * (MXNet: `keepdims`, boolean)
+   * @defaultValue `False`
    */
   keepdims?: boolean;
   /**
    * Whether to reduce over the axes that are NOT in axis instead.
-   * Default: `False`
+   *
    * (MXNet: `exclude`, boolean)
+   * @defaultValue `False`
    */
   exclude?: boolean;
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -9669,14 +10201,16 @@ export { sum as sum_axis, sum as sumAxis };
 export interface TakeOptions {
   /**
    * The axis of input array to be taken.
-   * Default: `0`
+   *
    * (MXNet: `axis`, int)
+   * @defaultValue `0`
    */
   axis?: number;
   /**
    * How out-of-bound indices behave: clip to the range, wrap around, or raise an error.
-   * Default: `clip`
+   *
    * (MXNet: `mode`, {'clip', 'wrap', 'raise'})
+   * @defaultValue `clip`
    */
   mode?: 'clip' | 'wrap' | 'raise';
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -9751,6 +10285,7 @@ export function tanh(...args: unknown[]): NDArray | NDArray[] {
 export interface TileOptions {
   /**
    * The number of times to repeat the array along each axis. With d = len(reps), the result has max(d, a.ndim) dims: a is promoted by prepending axes of size 1, or reps by prepending 1s.
+   *
    * (MXNet: `reps`, Shape)
    */
   reps: number | readonly number[];
@@ -9779,32 +10314,37 @@ export function tile(...args: unknown[]): NDArray | NDArray[] {
 export interface TopkOpOptions {
   /**
    * Axis along which to choose the top k indices. If not given, the flattened array is used. Default is -1.
-   * Default: `-1`
+   *
    * (MXNet: `axis`, int or None)
+   * @defaultValue `-1`
    */
   axis?: number | null;
   /**
    * Number of top elements to select, should be always smaller than or equal to the element number in the given axis. A global sort is performed if set k < 1.
-   * Default: `1`
+   *
    * (MXNet: `k`, int)
+   * @defaultValue `1`
    */
   k?: number;
   /**
    * The return type. "value" means to return the top k values, "indices" means to return the indices of the top k values, "mask" means to return a mask array containing 0 and 1 (1 marks the top k values), "both" means to return a list of both values and indices of top k elements.
-   * Default: `indices`
+   *
    * (MXNet: `ret_typ`, {'value', 'indices', 'mask', 'both'})
+   * @defaultValue `indices`
    */
   retTyp?: 'value' | 'indices' | 'mask' | 'both';
   /**
    * Whether to choose k largest or k smallest elements. Top K largest elements will be chosen if set to false.
-   * Default: `False`
+   *
    * (MXNet: `is_ascend`, boolean)
+   * @defaultValue `False`
    */
   isAscend?: boolean;
   /**
    * DType of the output indices when ret_typ is "indices" or "both". An error is raised if the selected data type cannot precisely represent the indices.
-   * Default: `float32`
+   *
    * (MXNet: `dtype`, {'uint8', 'int32', 'int64', 'float16', 'float32', 'float64'})
+   * @defaultValue `float32`
    */
   dtype?: 'uint8' | 'int32' | 'int64' | 'float16' | 'float32' | 'float64';
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -9834,8 +10374,9 @@ export function topk(...args: unknown[]): NDArray | NDArray[] {
 export interface TransposeOptions {
   /**
    * Target axis order. By default the axes are reversed.
-   * Default: `()`
+   *
    * (MXNet: `axes`, Shape)
+   * @defaultValue `()`
    */
   axes?: number | readonly number[];
   /** Array(s) that receive the result in place (MXNet `out=`). */

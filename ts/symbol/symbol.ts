@@ -9,6 +9,8 @@ import { backend } from '../backend/runtime.js';
 import type { Context } from '../base/context.js';
 import { DTYPE_FLAGS, normalizeDType, type DType } from '../base/dtype.js';
 import { IsotensorError } from '../base/error.js';
+import { nodeFs } from '../base/node_builtin.js';
+import { readText } from '../base/read_source.js';
 import { formatAttr, formatNumber, toSnake, type AttrValue } from '../ndarray/attrs.js';
 import { printSummary, type SummaryOptions } from '../viz/summary.js';
 import type { BindOptions, Executor, SimpleBindOptions } from './executor.js';
@@ -299,13 +301,12 @@ export class Symbol {
 
   /** Writes toJSON() to a file (Node). */
   async save(path: string | URL): Promise<void> {
-    const fs = await import('node:fs/promises');
-    await fs.writeFile(path, this.toJSON());
+    await nodeFs('Symbol.save', 'elsewhere use toJSON()').promises.writeFile(path, this.toJSON());
   }
 
   /** save() that blocks (Node). */
   saveSync(path: string | URL): void {
-    nodeFs().writeFileSync(path, this.toJSON());
+    nodeFs('Symbol.saveSync', 'elsewhere use toJSON()').writeFileSync(path, this.toJSON());
   }
 
   // ---- inference and executors (ts/symbol/infer.ts, executor.ts) ----
@@ -366,12 +367,6 @@ export class Symbol {
   le(other: Symbol | number): Symbol { return binary(this, other, '_lesser_equal', '_lesser_equal_scalar'); }
 }
 
-function nodeFs(): typeof import('node:fs') {
-  const req = (globalThis as { process?: { getBuiltinModule?: (m: string) => unknown } }).process?.getBuiltinModule;
-  const fs = req?.('node:fs') as typeof import('node:fs') | undefined;
-  if (fs === undefined) throw new IsotensorError('synchronous file access needs Node (process.getBuiltinModule)');
-  return fs;
-}
 
 /**
  * A number as Python's str() writes it, which is what MXNet's front end stores in symbol attributes:
@@ -579,14 +574,13 @@ export function fromJSON(json: string): Symbol {
   return new Symbol(b.symbolFromJSON(json), b);
 }
 
-/** Loads a `-symbol.json` file (Node path or file:// URL). */
+/** Loads a `-symbol.json` file: a Node path, a file:// or http(s):// URL (relative URLs in browsers). */
 export async function load(path: string | URL): Promise<Symbol> {
-  const fs = await import('node:fs/promises');
-  return fromJSON(await fs.readFile(path, 'utf8'));
+  return fromJSON(await readText(path, 'sym.load', 'fetch the text yourself and pass it to sym.fromJSON(text)'));
 }
 
 /** load() that blocks (Node). */
 export function loadSync(path: string | URL): Symbol {
-  return fromJSON(nodeFs().readFileSync(path, 'utf8'));
+  return fromJSON(nodeFs('sym.loadSync', 'elsewhere use sym.fromJSON(text)').readFileSync(path, 'utf8'));
 }
 

@@ -1,6 +1,7 @@
 // Digraph: DOT source written as Python's graphviz package writes it (MXNet's plot_network returns one), rendered by @viz-js/viz.
 // SPDX-License-Identifier: Apache-2.0
 import { IsotensorError } from '../base/error.js';
+import { nodeFs } from '../base/node_builtin.js';
 
 const ID = /^([a-zA-Z_][a-zA-Z0-9_]*|-?(\.[0-9]+|[0-9]+(\.[0-9]*)?))$/;
 const KEYWORDS = new Set(['node', 'edge', 'graph', 'digraph', 'subgraph', 'strict']);
@@ -96,8 +97,7 @@ export class Digraph {
   /** Writes the rendered graph to `path` (Node), in `format` (default: the graph's). Returns the path. */
   async render(path: string, format: string = this.format): Promise<string> {
     const text = await this.pipe(format);
-    const fs = await import('node:fs/promises');
-    await fs.writeFile(path, text);
+    await nodeFs('Digraph.render', 'elsewhere use toSVG() or source').promises.writeFile(path, text);
     return path;
   }
 }

@@ -6,6 +6,7 @@
 // loops work) or with one (Atomics.waitAsync: `for await`). Workers are unref()ed while idle, so
 // they never keep a process alive. Browsers: results arrive as messages, only `for await` can wait.
 import { IsotensorError } from '../../base/error.js';
+import { nodeBuiltin } from '../../base/node_builtin.js';
 import type { WorkerInit, WorkerJob, WorkerResult } from './host/protocol.js';
 import { WORKER_SOURCE } from './host/worker_source.generated.js';
 
@@ -27,10 +28,9 @@ interface Slot {
   error: string;
 }
 
+// Deno's worker_threads cannot run the worker source as Node does; its DataLoader runs in the main thread.
 function nodeWorkerThreads(): any {
-  const p = (globalThis as { process?: { getBuiltinModule?: (id: string) => any; versions?: { node?: string } } }).process;
-  if (!p?.versions?.node || typeof (globalThis as { Deno?: unknown }).Deno !== 'undefined') return null;
-  return p.getBuiltinModule?.('node:worker_threads') ?? null;
+  return typeof (globalThis as { Deno?: unknown }).Deno !== 'undefined' ? null : nodeBuiltin('node:worker_threads');
 }
 
 /** Why this runtime cannot start data workers, or '' when it can. */

@@ -11,6 +11,7 @@
 // or without the network's prefix as MXNet's older save_params wrote them).
 import type { Context } from '../../base/context.js';
 import { IsotensorError } from '../../base/error.js';
+import { nodeFs } from '../../base/node_builtin.js';
 import { load, loadSync, type NDArrayCollection } from '../../ndarray/io.js';
 import type { NDArray } from '../../ndarray/ndarray.js';
 import type { Block } from '../block.js';
@@ -32,15 +33,6 @@ export interface PretrainedOptions {
 
 const isHttp = (s: string): boolean => /^https?:\/\//i.test(s);
 
-function nodeFs(what: string): typeof import('node:fs') {
-  const p = (globalThis as { process?: { getBuiltinModule?: (m: string) => unknown } }).process;
-  const fs = p?.getBuiltinModule?.('node:fs') as typeof import('node:fs') | undefined;
-  if (fs === undefined) {
-    throw new IsotensorError(`${what}: looking into a 'root' directory needs Node; elsewhere give 'path' (a URL) to ` +
-                             'vision.getModelAsync');
-  }
-  return fs;
-}
 
 function noSource(model: string): IsotensorError {
   return new IsotensorError(`${model}: pretrained: true needs the weights' location: pass { path: 'file.params' } ` +
@@ -68,7 +60,7 @@ export function locateWeights(model: string, opts: PretrainedOptions, remoteOk: 
     refuseRemote(r);
     return `${r.replace(/\/+$/, '')}/${model}.params`;
   }
-  const fs = nodeFs(model);
+  const fs = nodeFs(`${model}: looking into a 'root' directory`, "elsewhere give 'path' (a URL) to vision.getModelAsync");
   const dir = r.startsWith('file:') ? new URL(r) : r;
   let files: string[];
   try {

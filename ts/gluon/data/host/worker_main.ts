@@ -4,6 +4,7 @@
 // Bundled on its own into worker_source.generated.ts (scripts/gen-data-worker.mjs) and started from
 // that text, so a worker never loads isotensor's backend: it reads host data, runs transforms and
 // returns typed arrays (transferred, not copied).
+import { nodeBuiltin } from '../../../base/node_builtin.js';
 import { batchBuffers, batchifyHost, type BatchHint, type HostBatch } from './batchify_host.js';
 import { buildHostDataset, type HostDataset } from './dataset_desc.js';
 import { isHostTensor } from './host_tensor.js';
@@ -62,11 +63,8 @@ function run(job: WorkerJob): { result: WorkerResult; transfer: ArrayBuffer[] } 
   }
 }
 
-// Node >= 20.16 (package.json's engines) has process.getBuiltinModule; no require() in this bundle.
 function nodeWorkerThreads(): any {
-  const p = (globalThis as { process?: { getBuiltinModule?: (id: string) => any; versions?: { node?: string } } }).process;
-  if (!p?.versions?.node) return null;
-  return p.getBuiltinModule?.('node:worker_threads') ?? null;
+  return nodeBuiltin('node:worker_threads');
 }
 
 function start(): void {

@@ -5,6 +5,7 @@
 // label)` applies to both. Nothing is downloaded at run time: the files must be in `root` (Node),
 // or be passed as bytes, or (any runtime) fetched by `await MNIST.load({ url })`.
 import { IsotensorError } from '../../../base/error.js';
+import { nodeBuiltin } from '../../../base/node_builtin.js';
 import { array } from '../../../ndarray/creation.js';
 import { keep } from '../../../ndarray/lifetime.js';
 import type { NDArray } from '../../../ndarray/ndarray.js';
@@ -41,15 +42,10 @@ const FILES = {
   test: ['t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'],
 } as const;
 
-type NodeProcess = { getBuiltinModule?: (id: string) => any; env?: Record<string, string | undefined>; versions?: { node?: string } };
-
-function nodeModule(id: string): any {
-  const p = (globalThis as { process?: NodeProcess }).process;
-  return p?.versions?.node ? p.getBuiltinModule?.(id) ?? null : null;
-}
+type NodeProcess = { env?: Record<string, string | undefined> };
 
 function gunzipSync(b: Uint8Array, name: string): Uint8Array {
-  const zlib = nodeModule('node:zlib');
+  const zlib = nodeBuiltin('node:zlib');
   if (zlib === null) {
     throw new IsotensorError(`${name} is gzipped and this runtime has no synchronous gunzip: use \`await MNIST.load(...)\`, ` +
                              'or pass the uncompressed bytes');
@@ -58,7 +54,7 @@ function gunzipSync(b: Uint8Array, name: string): Uint8Array {
 }
 
 async function gunzipAsync(b: Uint8Array): Promise<Uint8Array> {
-  const zlib = nodeModule('node:zlib');
+  const zlib = nodeBuiltin('node:zlib');
   if (zlib !== null) return new Uint8Array(zlib.gunzipSync(b));
   const DS = (globalThis as { DecompressionStream?: new (f: string) => unknown }).DecompressionStream;
   if (DS === undefined) throw new IsotensorError('MNIST.load: this runtime has no DecompressionStream to gunzip the files');
@@ -68,7 +64,7 @@ async function gunzipAsync(b: Uint8Array): Promise<Uint8Array> {
 
 function defaultRoot(folder: string): string {
   const p = (globalThis as { process?: NodeProcess }).process;
-  const os = nodeModule('node:os'), path = nodeModule('node:path');
+  const os = nodeBuiltin('node:os'), path = nodeBuiltin('node:path');
   if (os === null || path === null) return '';
   const home = p?.env?.MXNET_HOME || path.join(os.homedir(), '.mxnet');
   return path.join(home, 'datasets', folder);
@@ -76,7 +72,7 @@ function defaultRoot(folder: string): string {
 
 /** Reads `name` or `name.gz` (or the `name.idx…` spelling some mirrors use) from a folder. */
 function readFromRoot(root: string, name: string, what: string): Uint8Array {
-  const fs = nodeModule('node:fs'), path = nodeModule('node:path');
+  const fs = nodeBuiltin('node:fs'), path = nodeBuiltin('node:path');
   if (fs === null || path === null) {
     throw new IsotensorError(`${what}: reading a folder needs Node's fs; pass \`images\`/\`labels\` bytes or use \`await ${what}.load({ url })\``);
   }

@@ -1,0 +1,3 @@
+// The index entry for Workers runtimes: the wasm comes in as a static module import (see backend/edge_wasm.ts).
+import '../backend/edge_wasm.js';
+export * from '../index.js';
