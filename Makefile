@@ -7,6 +7,7 @@
 #   make native | wasm | ts | clean
 #   make dev        addon + TS bundle only (a quick loop for the native backend)
 #   make ops-report run the specs, then write docs/OPERATORS.md
+#   make docs       API reference (TypeDoc) of isotensor and isotensor/infer → build/docs/api/index.html
 #
 # Options: NO_CUDA=1 (CPU-only addon even when nvcc exists), JOBS=2 (parallel compiles),
 #          NICE="nice -n 10" (prefix of every compile), TEST_ARGS=... (extra vitest arguments).
@@ -61,7 +62,7 @@ WASM_SINGLE := wasm/dist/isotensor-simd.mjs
 TS_SRC := $(shell find ts -name '*.ts' 2>/dev/null)
 TS_OUT := dist/index.mjs
 
-.PHONY: all deps toolchain native wasm wasm-threads wasm-single ts dev test ops-report demo bench clean
+.PHONY: all deps toolchain native wasm wasm-threads wasm-single ts dev test ops-report demo bench docs clean
 all: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) $(ADDON) wasm-threads wasm-single
 	@$(MAKE) --no-print-directory $(TS_OUT)
@@ -168,6 +169,10 @@ demo: all
 bench: all
 	@bash bench/setup.sh
 	@nice node bench/run.mjs $(BENCH_ARGS)
+
+# The generated op wrappers are committed, so the docs need no build first.
+docs: deps
+	node scripts/make-docs.mjs
 
 clean:
 	rm -rf build dist bindings/build wasm/dist/*.mjs wasm/dist/*.wasm wasm/dist/*.js wasm/dist/package.json
