@@ -16,11 +16,18 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 #include "base/error.h"
 #include "base/shape.h"
 
 namespace ist {
+
+#ifndef IST_OP_DOCS
+#define IST_OP_DOCS 1
+#endif
+// Whether operator and parameter doc strings are kept (Op::describe, ParamDecl::Field::doc).
+inline constexpr bool kOpDocs = IST_OP_DOCS != 0;
 
 using AttrDict = std::map<std::string, std::string>;
 
@@ -108,7 +115,10 @@ class ParamDecl : public ParamSchema {
  public:
   class Field {
    public:
-    Field& doc(const std::string& d) { info_->doc = d; return *this; }
+    template <typename S> Field& doc(S&& d) {  // IST_OP_DOCS: see Op::describe
+      if constexpr (kOpDocs) info_->doc = std::forward<S>(d);
+      return *this;
+    }
     template <typename V> Field& setDefault(const V& v) {
       info_->required = false;
       info_->defaultValue = formatDefault(v);

@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 #include "base/context.h"
 #include "base/dtype.h"
@@ -92,7 +93,12 @@ class Op {
   void countCall(int dtype) const { callsByDType[dtype >= 0 && dtype < 16 ? dtype : 15].fetch_add(1, std::memory_order_relaxed); }
 
   // Builder methods, chained in registrations.
-  Op& describe(const std::string& d) { doc = d; return *this; }
+  // IST_OP_DOCS=0 (the WASM builds, wasm/flags.mk) leaves the doc strings out of the binary: they are
+  // ~0.7 MB of the .wasm, and the generated TypeScript wrappers already carry them (from the addon).
+  template <typename S> Op& describe(S&& d) {
+    if constexpr (kOpDocs) doc = std::forward<S>(d);
+    return *this;
+  }
   Op& alias(const std::string& a);
   Op& inputs(std::vector<std::string> names) { inputNames = std::move(names); return *this; }
   Op& variadic(const std::string& inputName, const std::string& countParam) {

@@ -169,20 +169,36 @@ function makeHold(): () => () => void {
   };
 }
 
+/** The compiled module from an http(s) URL, compiled while it downloads where the server allows it. */
+async function compileStreaming(url: URL): Promise<WebAssembly.Module> {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`isotensor: cannot fetch ${url.href}: HTTP ${res.status}`);
+  // Streaming needs the application/wasm type; browsers also keep the compiled code of streamed
+  // modules in their code cache, so later page loads skip most of the compile.
+  if (typeof WebAssembly.compileStreaming === 'function' &&
+      (res.headers.get('Content-Type') ?? '').startsWith('application/wasm')) {
+    return WebAssembly.compileStreaming(res);
+  }
+  return WebAssembly.compile(await res.arrayBuffer());
+}
+
 /** The wasm of the flavour: what the caller gave (a compiled module or bytes), else the file's bytes. */
-function wasmSource(opts: LoadWasmOptions, url: () => URL): Promise<Record<string, unknown>> {
-  const { module } = opts;
+async function wasmSource(opts: LoadWasmOptions, url: () => URL): Promise<Record<string, unknown>> {
+  let module = opts.module;
+  if (module === undefined && opts.wasmBinary === undefined && /^https?:$/.test(url().protocol)) {
+    module = await compileStreaming(url());
+  }
   if (module !== undefined) {
-    // Instantiating a compiled module is allowed where compiling bytes is not (workerd).
-    return Promise.resolve({
+    const compiled = module;
+    // Instantiating a compiled module is also what runtimes that forbid compiling bytes allow (workerd).
+    return {
       instantiateWasm(imports: WebAssembly.Imports, done: (i: WebAssembly.Instance, m: WebAssembly.Module) => void) {
-        WebAssembly.instantiate(module, imports).then((instance) => done(instance, module));
+        WebAssembly.instantiate(compiled, imports).then((instance) => done(instance, compiled));
         return {};
       },
-    });
+    };
   }
-  if (opts.wasmBinary !== undefined) return Promise.resolve({ wasmBinary: opts.wasmBinary });
-  return readBytes(url()).then((wasmBinary) => ({ wasmBinary }));
+  return { wasmBinary: opts.wasmBinary ?? await readBytes(url()) };
 }
 
 async function instantiate(flavour: WasmFlavour, opts: LoadWasmOptions): Promise<LoadedWasm> {

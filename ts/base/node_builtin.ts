@@ -7,11 +7,15 @@ import { IsotensorError } from './error.js';
 
 type BuiltinGetter = (id: string) => unknown;
 
-/** The built-in module `id` (e.g. 'node:fs'), or null outside Node-compatible runtimes. */
+/**
+ * The built-in module `id` (e.g. 'node:fs'), or null outside Node-compatible runtimes. Node older than
+ * 20.16 (below package.json's engines) still works through the CJS bundle's own require.
+ */
 export function nodeBuiltin<T = any>(id: string): T | null {
   const p = (globalThis as { process?: { getBuiltinModule?: BuiltinGetter; versions?: { node?: string } } }).process;
-  if (!p?.versions?.node || typeof p.getBuiltinModule !== 'function') return null;
-  return (p.getBuiltinModule(id) as T | undefined) ?? null;
+  if (!p?.versions?.node) return null;
+  if (typeof p.getBuiltinModule === 'function') return (p.getBuiltinModule(id) as T | undefined) ?? null;
+  return typeof require === 'function' ? (require(id) as T) : null;
 }
 
 /** Node's fs, or an IsotensorError saying that `purpose` needs it (and what to do instead, `hint`). */

@@ -1,0 +1,130 @@
+// Cold start: time from `import` to the first op result, each run in a fresh Node process
+// (bench/cold-start-child.mjs), for isotensor (wasm threads, wasm single, native) and the peers' equivalents
+// (onnxruntime-web session creation + first run, tfjs-wasm setBackend + first op, onnxruntime-node); then the
+// same in Chromium pages (bench/browser/cold-start-page.mjs), each run in a fresh browser context.
+// Prints the medians and ratios (peer / isotensor: > 1 means isotensor starts faster) and writes
+// bench/results/cold-start.{json,md}.
+//
+//   node bench/cold-start.mjs [--runs 7]
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+const benchDir = fileURLToPath(new URL('.', import.meta.url));
+const runsArg = process.argv.indexOf('--runs');
+const runs = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 7;
+
+const CASES = ['iso-wasm-mt', 'iso-wasm-1t', 'iso-native', 'ort-web', 'tfjs-wasm', 'ort-node'];
+const RATIOS = [['ort-web', 'iso-wasm-mt'], ['ort-web', 'iso-wasm-1t'], ['tfjs-wasm', 'iso-wasm-mt'],
+  ['tfjs-wasm', 'iso-wasm-1t'], ['ort-node', 'iso-native']];
+
+const median = (xs) => {
+  const s = [...xs].sort((x, y) => x - y);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+function measure(which) {
+  const samples = [];
+  // One untimed run first: the files are then in the OS cache for every timed run alike.
+  for (let i = 0; i <= runs; i++) {
+    const r = spawnSync(process.execPath, [`${benchDir}cold-start-child.mjs`, which], {
+      encoding: 'utf8', cwd: benchDir, timeout: 60_000,
+    });
+    if (r.status !== 0) return { error: (r.stderr || r.error?.message || `exit ${r.status}`).trim().split('\n').slice(-3).join(' ') };
+    if (i > 0) samples.push(JSON.parse(r.stdout.trim().split('\n').pop()));
+  }
+  return {
+    importMs: median(samples.map((s) => s.importMs)),
+    firstResultMs: median(samples.map((s) => s.firstResultMs)),
+    sinceProcessStartMs: median(samples.map((s) => s.sinceProcessStartMs)),
+    runs: samples.length,
+  };
+}
+
+const results = {};
+for (const c of CASES) {
+  process.stdout.write(`cold start ${c} … `);
+  results[c] = measure(c);
+  console.log(results[c].error ? `skip (${results[c].error})` : `${results[c].firstResultMs.toFixed(0)} ms`);
+}
+
+// The same in Chromium: each run a fresh browser context (empty caches), the page served with COOP/COEP for
+// the threads flavour and without for the rest. Skipped, with the reason, where Chromium or the peers are absent.
+const BROWSER_CASES = [
+  { id: 'browser iso-wasm-mt', page: 'isotensor', isolated: true },
+  { id: 'browser iso-wasm-1t', page: 'isotensor', isolated: false },
+  { id: 'browser ort-web', page: 'ort-web', isolated: false },
+  { id: 'browser tfjs-wasm', page: 'tfjs-wasm', isolated: false },
+];
+RATIOS.push(['browser ort-web', 'browser iso-wasm-mt'], ['browser ort-web', 'browser iso-wasm-1t'],
+  ['browser tfjs-wasm', 'browser iso-wasm-mt'], ['browser tfjs-wasm', 'browser iso-wasm-1t']);
+CASES.push(...BROWSER_CASES.map((c) => c.id));
+await measureBrowser();
+
+async function measureBrowser() {
+  let chromium, startServers;
+  try {
+    ({ chromium } = await import('playwright-core'));
+    ({ startServers } = await import('../test/browser/server.mjs'));
+  } catch (e) {
+    for (const c of BROWSER_CASES) results[c.id] = { error: `playwright-core unavailable: ${e.message}` };
+    return;
+  }
+  let browser, servers;
+  try {
+    browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium' });
+    servers = await startServers();
+    for (const c of BROWSER_CASES) {
+      process.stdout.write(`cold start ${c.id} … `);
+      const origin = (c.isolated ? servers.isolated : servers.plain).origin;
+      const samples = [];
+      try {
+        for (let i = 0; i <= runs; i++) {
+          const context = await browser.newContext();
+          try {
+            const page = await context.newPage();
+            await page.goto(`${origin}/bench/browser/cold-start.html`);
+            await page.waitForFunction(() => globalThis.pageReady === true, null, { timeout: 30_000 });
+            const r = await page.evaluate((which) => globalThis.coldStart(which), c.page);
+            if (i > 0) samples.push(r.firstResultMs);
+          } finally {
+            await context.close();
+          }
+        }
+        results[c.id] = { firstResultMs: median(samples), runs: samples.length };
+        console.log(`${results[c.id].firstResultMs.toFixed(0)} ms`);
+      } catch (e) {
+        results[c.id] = { error: e.message.split('\n')[0] };
+        console.log(`skip (${results[c.id].error})`);
+      }
+    }
+  } catch (e) {
+    for (const c of BROWSER_CASES) results[c.id] ??= { error: `Chromium unavailable: ${e.message.split('\n')[0]}` };
+  } finally {
+    await browser?.close();
+    await servers?.close();
+  }
+}
+
+const fmt = (v) => (v === undefined ? '–' : v.toFixed(0));
+const lines = ['| case | import (ms) | import → first result (ms) | process start → first result (ms) |', '|---|---|---|---|'];
+for (const c of CASES) {
+  const r = results[c];
+  lines.push(r.error ? `| ${c} | skip: ${r.error} | | |` : `| ${c} | ${fmt(r.importMs)} | ${fmt(r.firstResultMs)} | ${fmt(r.sinceProcessStartMs)} |`);
+  // (browser rows: the page's time from the start of the import; no process start to report)
+}
+lines.push('', '| ratio (peer / isotensor, import → first result) | value |', '|---|---|');
+const ratios = {};
+for (const [peer, iso] of RATIOS) {
+  const p = results[peer], i = results[iso];
+  if (p.error || i.error) continue;
+  ratios[`${peer}/${iso}`] = p.firstResultMs / i.firstResultMs;
+  lines.push(`| ${peer} / ${iso} | ${(p.firstResultMs / i.firstResultMs).toFixed(2)} |`);
+}
+const md = lines.join('\n');
+console.log('\n' + md);
+mkdirSync(`${benchDir}results`, { recursive: true });
+const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version };
+writeFileSync(`${benchDir}results/cold-start.json`, JSON.stringify({ date: new Date().toISOString(), machine, runs, results, ratios }, null, 2) + '\n');
+writeFileSync(`${benchDir}results/cold-start.md`, `Cold start, Node ${process.version}, ${machine.cpus} cores, median of ${runs} fresh processes\n\n${md}\n`);
