@@ -1,14 +1,17 @@
 // Cold start: time from `import` to the first op result, each run in a fresh Node process
 // (bench/cold-start-child.mjs), for isotensor (wasm threads, wasm single, native) and the peers' equivalents
 // (onnxruntime-web session creation + first run, tfjs-wasm setBackend + first op, onnxruntime-node); then the
-// same in Chromium pages (bench/browser/cold-start-page.mjs), each run in a fresh browser context.
+// same in Chromium pages (bench/browser/cold-start-page.mjs), each run in a fresh browser context; and workerd
+// (bench/workerd/), process spawn -> first answer, next to a worker without the library.
 // Prints the medians and ratios (peer / isotensor: > 1 means isotensor starts faster) and writes
 // bench/results/cold-start.{json,md}.
 //
 //   node bench/cold-start.mjs [--runs 7]
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const benchDir = fileURLToPath(new URL('.', import.meta.url));
@@ -61,6 +64,77 @@ RATIOS.push(['browser ort-web', 'browser iso-wasm-mt'], ['browser ort-web', 'bro
   ['browser tfjs-wasm', 'browser iso-wasm-mt'], ['browser tfjs-wasm', 'browser iso-wasm-1t']);
 CASES.push(...BROWSER_CASES.map((c) => c.id));
 await measureBrowser();
+
+// workerd (the Workers runtime, from npm): process spawn -> first HTTP answer, for a worker that initialises
+// isotensor/infer and computes on its first request, and for a baseline worker with no library. The peers
+// have no Workers build that imports its wasm as a module, so this row has no ratio.
+const WORKERD_CASES = [{ id: 'workerd baseline (no library)', config: 'baseline.capnp' },
+  { id: 'workerd iso-wasm-1t', config: 'config.capnp' }];
+CASES.push(...WORKERD_CASES.map((c) => c.id));
+await measureWorkerd();
+
+async function measureWorkerd() {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const bin = `${root}node_modules/.bin/workerd`;
+  if (!existsSync(bin) || !existsSync(`${root}dist/infer.edge.mjs`)) {
+    for (const c of WORKERD_CASES) results[c.id] = { error: 'node_modules/.bin/workerd or dist/infer.edge.mjs missing' };
+    return;
+  }
+  const dir = mkdtempSync(join(os.tmpdir(), 'isotensor-workerd-bench-'));
+  try {
+    for (const f of readdirSync(`${benchDir}workerd`)) copyFileSync(`${benchDir}workerd/${f}`, join(dir, f));
+    mkdirSync(join(dir, 'node_modules'));
+    symlinkSync(root, join(dir, 'node_modules/isotensor'), 'dir');
+    for (const c of WORKERD_CASES) {
+      process.stdout.write(`cold start ${c.id} … `);
+      const samples = [];
+      try {
+        for (let i = 0; i <= runs; i++) {
+          const ms = await workerdFirstAnswer(bin, dir, c.config);
+          if (i > 0) samples.push(ms);
+        }
+        results[c.id] = { firstResultMs: median(samples), runs: samples.length };
+        console.log(`${results[c.id].firstResultMs.toFixed(0)} ms`);
+      } catch (e) {
+        results[c.id] = { error: e.message.split('\n')[0] };
+        console.log(`skip (${results[c.id].error})`);
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Spawns workerd on a free port and polls until the first good answer; returns the milliseconds since spawn. */
+async function workerdFirstAnswer(bin, dir, config) {
+  const port = await new Promise((ok, fail) => {
+    const srv = net.createServer().once('error', fail).listen(0, '127.0.0.1', () => {
+      const { port: p } = srv.address();
+      srv.close(() => ok(p));
+    });
+  });
+  const t0 = performance.now();
+  const child = spawn(bin, ['serve', config, '-s', `http=127.0.0.1:${port}`], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  try {
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`workerd exited ${child.exitCode}: ${stderr}`);
+      if (performance.now() - t0 > 15_000) throw new Error(`workerd did not answer in 15 s: ${stderr}`);
+      try {
+        const r = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(5000) });
+        const body = await r.json();
+        if (!r.ok || body.length !== 16 || body[15] !== 7.5) throw new Error(`wrong answer ${r.status}: ${JSON.stringify(body)}`);
+        return performance.now() - t0;
+      } catch (e) {
+        if (/wrong answer/.test(e.message)) throw e;
+        await new Promise((r) => setTimeout(r, 2));  // not listening yet
+      }
+    }
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
 
 async function measureBrowser() {
   let chromium, startServers;

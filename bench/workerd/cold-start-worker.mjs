@@ -1,0 +1,14 @@
+// The workerd cold-start worker: on its first request it initialises isotensor (the Workers build of
+// isotensor/infer) and answers relu(a + b) on 16 floats (bench/cold-start.mjs times spawn -> first answer).
+import * as mx from 'isotensor/infer';
+
+const a = Float32Array.from({ length: 16 }, (_, i) => i - 8);
+const b = Float32Array.from({ length: 16 }, () => 0.5);
+
+export default {
+  async fetch() {
+    await mx.ready();
+    const y = mx.nd.relu(mx.nd.array(a).add(mx.nd.array(b)));
+    return Response.json(Array.from(await y.data()));
+  },
+};
