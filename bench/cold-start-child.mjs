@@ -7,12 +7,10 @@
 // it once; tfjs sets its wasm backend and runs the two ops. The files come from the local packages, never
 // the network.
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { a, b, checkResult, onnxGraph } from './lib/cold_start_case.mjs';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const which = process.argv[2];
-const a = Float32Array.from({ length: 16 }, (_, i) => i - 8);
-const b = Float32Array.from({ length: 16 }, () => 0.5);
-const want = Array.from(a, (v, i) => Math.max(0, v + b[i]));
 
 async function isotensor(backend, flavour) {
   process.env.ISOTENSOR_BACKEND = backend;
@@ -27,12 +25,7 @@ async function isotensor(backend, flavour) {
 
 async function ortGraph(ort, provider, t0, t1) {
   const { encodeModel } = await import('./lib/onnx.mjs');
-  const model = encodeModel({
-    nodes: [{ op: 'Add', inputs: ['a', 'b'], outputs: ['s'] }, { op: 'Relu', inputs: ['s'], outputs: ['y'] }],
-    inputs: [{ name: 'a', shape: [16] }, { name: 'b', shape: [16] }],
-    outputs: [{ name: 'y', shape: [16] }],
-  });
-  const session = await ort.InferenceSession.create(model, { executionProviders: [provider] });
+  const session = await ort.InferenceSession.create(encodeModel(onnxGraph), { executionProviders: [provider] });
   const r = await session.run({ a: new ort.Tensor('float32', a, [16]), b: new ort.Tensor('float32', b, [16]) });
   return { t0, t1, out: r.y.data };
 }
@@ -77,8 +70,10 @@ if (!run) {
 }
 const { t0, t1, out } = await run();
 const t2 = performance.now();
-if (Array.from(out).some((v, i) => Math.abs(v - want[i]) > 1e-6)) {
-  console.error(`cold-start-child: ${which} computed a wrong result: ${Array.from(out)}`);
+try {
+  checkResult(which, out);
+} catch (e) {
+  console.error(`cold-start-child: ${e.message}`);
   process.exit(1);
 }
 console.log(JSON.stringify({ importMs: t1 - t0, firstResultMs: t2 - t0, sinceProcessStartMs: t2 }));

@@ -13,6 +13,7 @@ import net from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { checkResult } from './lib/cold_start_case.mjs';
 
 const benchDir = fileURLToPath(new URL('.', import.meta.url));
 const runsArg = process.argv.indexOf('--runs');
@@ -27,30 +28,42 @@ const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-function measure(which) {
+const results = {};
+
+/** `once()`'s results over `runs` timed runs, after one untimed run that warms the OS file cache. */
+async function timedRuns(once) {
   const samples = [];
-  // One untimed run first: the files are then in the OS cache for every timed run alike.
   for (let i = 0; i <= runs; i++) {
-    const r = spawnSync(process.execPath, [`${benchDir}cold-start-child.mjs`, which], {
-      encoding: 'utf8', cwd: benchDir, timeout: 60_000,
-    });
-    if (r.status !== 0) return { error: (r.stderr || r.error?.message || `exit ${r.status}`).trim().split('\n').slice(-3).join(' ') };
-    if (i > 0) samples.push(JSON.parse(r.stdout.trim().split('\n').pop()));
+    const r = await once();
+    if (i > 0) samples.push(r);
   }
-  return {
-    importMs: median(samples.map((s) => s.importMs)),
-    firstResultMs: median(samples.map((s) => s.firstResultMs)),
-    sinceProcessStartMs: median(samples.map((s) => s.sinceProcessStartMs)),
-    runs: samples.length,
-  };
+  return samples;
 }
 
-const results = {};
-for (const c of CASES) {
-  process.stdout.write(`cold start ${c} … `);
-  results[c] = measure(c);
-  console.log(results[c].error ? `skip (${results[c].error})` : `${results[c].firstResultMs.toFixed(0)} ms`);
+/** Times case `id`: `once()` resolves to one run's fields (ms); results[id] gets each field's median or an error. */
+async function measureCase(id, once) {
+  process.stdout.write(`cold start ${id} … `);
+  try {
+    const samples = await timedRuns(once);
+    results[id] = { runs: samples.length };
+    for (const k of Object.keys(samples[0])) results[id][k] = median(samples.map((x) => x[k]));
+    console.log(`${results[id].firstResultMs.toFixed(0)} ms`);
+  } catch (e) {
+    results[id] = { error: e.message.trim().split('\n').slice(-3).join(' ') };
+    console.log(`skip (${results[id].error})`);
+  }
 }
+
+/** One Node cold start in a fresh process: { importMs, firstResultMs, sinceProcessStartMs }. */
+async function nodeColdStart(which) {
+  const r = spawnSync(process.execPath, [`${benchDir}cold-start-child.mjs`, which], {
+    encoding: 'utf8', cwd: benchDir, timeout: 60_000,
+  });
+  if (r.status !== 0) throw new Error(r.stderr || r.error?.message || `exit ${r.status}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop());
+}
+
+for (const c of CASES) await measureCase(c, () => nodeColdStart(c));
 
 // The same in Chromium: each run a fresh browser context (empty caches), the page served with COOP/COEP for
 // the threads flavour and without for the rest. Skipped, with the reason, where Chromium or the peers are absent.
@@ -83,22 +96,11 @@ async function measureWorkerd() {
   const dir = mkdtempSync(join(os.tmpdir(), 'isotensor-workerd-bench-'));
   try {
     for (const f of readdirSync(`${benchDir}workerd`)) copyFileSync(`${benchDir}workerd/${f}`, join(dir, f));
+    copyFileSync(`${benchDir}lib/cold_start_case.mjs`, join(dir, 'cold_start_case.mjs'));
     mkdirSync(join(dir, 'node_modules'));
     symlinkSync(root, join(dir, 'node_modules/isotensor'), 'dir');
     for (const c of WORKERD_CASES) {
-      process.stdout.write(`cold start ${c.id} … `);
-      const samples = [];
-      try {
-        for (let i = 0; i <= runs; i++) {
-          const ms = await workerdFirstAnswer(bin, dir, c.config);
-          if (i > 0) samples.push(ms);
-        }
-        results[c.id] = { firstResultMs: median(samples), runs: samples.length };
-        console.log(`${results[c.id].firstResultMs.toFixed(0)} ms`);
-      } catch (e) {
-        results[c.id] = { error: e.message.split('\n')[0] };
-        console.log(`skip (${results[c.id].error})`);
-      }
+      await measureCase(c.id, async () => ({ firstResultMs: await workerdFirstAnswer(bin, dir, c.config) }));
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -123,12 +125,15 @@ async function workerdFirstAnswer(bin, dir, config) {
       if (performance.now() - t0 > 15_000) throw new Error(`workerd did not answer in 15 s: ${stderr}`);
       try {
         const r = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(5000) });
-        const body = await r.json();
-        if (!r.ok || body.length !== 16 || body[15] !== 7.5) throw new Error(`wrong answer ${r.status}: ${JSON.stringify(body)}`);
+        if (!r.ok) throw new Error(`workerd answered ${r.status}: ${await r.text()}`);
+        checkResult(`workerd (${config})`, await r.json());
         return performance.now() - t0;
       } catch (e) {
-        if (/wrong answer/.test(e.message)) throw e;
-        await new Promise((r) => setTimeout(r, 2));  // not listening yet
+        if (e instanceof TypeError || e.name === 'TimeoutError') {  // not listening yet
+          await new Promise((r) => setTimeout(r, 2));
+          continue;
+        }
+        throw e;
       }
     }
   } finally {
@@ -150,28 +155,19 @@ async function measureBrowser() {
     browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium' });
     servers = await startServers();
     for (const c of BROWSER_CASES) {
-      process.stdout.write(`cold start ${c.id} … `);
       const origin = (c.isolated ? servers.isolated : servers.plain).origin;
-      const samples = [];
-      try {
-        for (let i = 0; i <= runs; i++) {
-          const context = await browser.newContext();
-          try {
-            const page = await context.newPage();
-            await page.goto(`${origin}/bench/browser/cold-start.html`);
-            await page.waitForFunction(() => globalThis.pageReady === true, null, { timeout: 30_000 });
-            const r = await page.evaluate((which) => globalThis.coldStart(which), c.page);
-            if (i > 0) samples.push(r.firstResultMs);
-          } finally {
-            await context.close();
-          }
+      await measureCase(c.id, async () => {
+        const context = await browser.newContext();
+        try {
+          const page = await context.newPage();
+          await page.goto(`${origin}/bench/browser/cold-start.html`);
+          await page.waitForFunction(() => globalThis.pageReady === true, null, { timeout: 30_000 });
+          const r = await page.evaluate((which) => globalThis.coldStart(which), c.page);
+          return { firstResultMs: r.firstResultMs };
+        } finally {
+          await context.close();
         }
-        results[c.id] = { firstResultMs: median(samples), runs: samples.length };
-        console.log(`${results[c.id].firstResultMs.toFixed(0)} ms`);
-      } catch (e) {
-        results[c.id] = { error: e.message.split('\n')[0] };
-        console.log(`skip (${results[c.id].error})`);
-      }
+      });
     }
   } catch (e) {
     for (const c of BROWSER_CASES) results[c.id] ??= { error: `Chromium unavailable: ${e.message.split('\n')[0]}` };

@@ -3,12 +3,12 @@
 // npm tarball. Prints a table and writes bench/results/sizes.{json,md}.
 //
 //   node bench/sizes.mjs        (after `make`; the peers come from bench/node_modules)
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import { packTarball } from '../scripts/pack-tarball.mjs';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const peers = join(root, 'bench/node_modules');
@@ -48,7 +48,7 @@ for (const row of ROWS) {
 // The npm tarball (what `npm install` downloads) and its unpacked size.
 const packDir = join(tmpdir(), `isotensor-sizes-${process.pid}`);
 mkdirSync(packDir, { recursive: true });
-const pack = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', packDir], { cwd: root, encoding: 'utf8' }))[0];
+const pack = packTarball(packDir);
 rmSync(packDir, { recursive: true, force: true });
 
 const lines = ['| configuration | raw | gzip -9 | brotli 9 |', '|---|---|---|---|'];

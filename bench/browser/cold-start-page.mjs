@@ -1,9 +1,8 @@
 // Cold start in a browser page: import the library, initialise it, compute relu(a + b) on 16 floats and read the
 // result — isotensor (browser bundle), onnxruntime-web (ESM build, wasm EP, 1 thread) and tfjs-backend-wasm
 // (UMD builds, as a page without a bundler loads them). Files come from this server (bench/node_modules).
-const a = Float32Array.from({ length: 16 }, (_, i) => i - 8);
-const b = Float32Array.from({ length: 16 }, () => 0.5);
-const want = Array.from(a, (v, i) => Math.max(0, v + b[i]));
+import { a, b, checkResult, onnxGraph } from '/bench/lib/cold_start_case.mjs';
+
 const peers = '/bench/node_modules';
 
 function script(src) {
@@ -28,12 +27,7 @@ const cases = {
     ort.env.wasm.wasmPaths = `${peers}/onnxruntime-web/dist/`;
     ort.env.wasm.numThreads = 1;
     const { encodeModel } = await import('/bench/lib/onnx.mjs');
-    const model = encodeModel({
-      nodes: [{ op: 'Add', inputs: ['a', 'b'], outputs: ['s'] }, { op: 'Relu', inputs: ['s'], outputs: ['y'] }],
-      inputs: [{ name: 'a', shape: [16] }, { name: 'b', shape: [16] }],
-      outputs: [{ name: 'y', shape: [16] }],
-    });
-    const session = await ort.InferenceSession.create(model, { executionProviders: ['wasm'] });
+    const session = await ort.InferenceSession.create(encodeModel(onnxGraph), { executionProviders: ['wasm'] });
     const r = await session.run({ a: new ort.Tensor('float32', a, [16]), b: new ort.Tensor('float32', b, [16]) });
     return { out: r.y.data };
   },
@@ -53,8 +47,7 @@ globalThis.coldStart = async (which) => {
   const t0 = performance.now();
   const { out, flavour } = await cases[which]();
   const firstResultMs = performance.now() - t0;
-  const wrong = Array.from(out).some((v, i) => Math.abs(v - want[i]) > 1e-6);
-  if (wrong) throw new Error(`${which} computed a wrong result: ${Array.from(out)}`);
+  checkResult(which, out);
   return { firstResultMs, flavour: flavour ?? null, crossOriginIsolated: globalThis.crossOriginIsolated };
 };
 globalThis.pageReady = true;

@@ -7,6 +7,7 @@ const config :Workerd.Config = (
 );
 
 const baseline :Workerd.Worker = (
-  modules = [ (name = "worker.mjs", esModule = embed "baseline-worker.mjs") ],
+  modules = [ (name = "worker.mjs", esModule = embed "baseline-worker.mjs"),
+              (name = "cold_start_case.mjs", esModule = embed "cold_start_case.mjs") ],
   compatibilityDate = "2025-01-01",
 );

@@ -1,9 +1,7 @@
 // The workerd cold-start worker: on its first request it initialises isotensor (the Workers build of
 // isotensor/infer) and answers relu(a + b) on 16 floats (bench/cold-start.mjs times spawn -> first answer).
 import * as mx from 'isotensor/infer';
-
-const a = Float32Array.from({ length: 16 }, (_, i) => i - 8);
-const b = Float32Array.from({ length: 16 }, () => 0.5);
+import { a, b } from './cold_start_case.mjs';
 
 export default {
   async fetch() {

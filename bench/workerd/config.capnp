@@ -1,6 +1,6 @@
-# workerd config of the cold-start benchmark's isotensor worker (bench/cold-start.mjs copies this folder and links
-# the package as node_modules/isotensor in a temporary folder). Module names follow the package's paths, as in
-# examples/edge-worker/config.capnp.
+# workerd config of the cold-start benchmark's isotensor worker (bench/cold-start.mjs copies this folder and
+# bench/lib/cold_start_case.mjs into a temporary folder and links the package there as node_modules/isotensor).
+# Module names follow the package's paths, as in examples/edge-worker/config.capnp.
 using Workerd = import "/workerd/workerd.capnp";
 
 const config :Workerd.Config = (
@@ -11,6 +11,7 @@ const config :Workerd.Config = (
 const iso :Workerd.Worker = (
   modules = [
     (name = "worker.mjs", esModule = embed "cold-start-worker.mjs"),
+    (name = "cold_start_case.mjs", esModule = embed "cold_start_case.mjs"),
     (name = "isotensor/infer", esModule = "export * from '/node_modules/isotensor/dist/infer.edge.mjs';"),
     (name = "node_modules/isotensor/dist/infer.edge.mjs", esModule = embed "node_modules/isotensor/dist/infer.edge.mjs"),
     (name = "node_modules/isotensor/wasm/dist/isotensor-simd.mjs",

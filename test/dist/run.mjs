@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { packTarball } from '../../scripts/pack-tarball.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'isotensor-dist-'));
@@ -52,9 +53,8 @@ function runIn(dir, file, code, env = {}, args = []) {
 console.log('package (npm pack → install without a compiler)');
 const packDir = join(work, 'pack');
 mkdirSync(packDir);
-const packOut = execFileSync('npm', ['pack', '--json', '--pack-destination', packDir], { cwd: root, encoding: 'utf8' });
-const packed = JSON.parse(packOut)[0];
-const tarball = join(packDir, packed.filename);
+const packed = packTarball(packDir);
+const { tarball } = packed;
 const consumer = join(work, 'consumer');
 mkdirSync(consumer);
 writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));

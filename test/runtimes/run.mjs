@@ -8,10 +8,11 @@
 // for workerd, process spawn → first answer), then, as its last line, `N passed, N failed`; exits 1 on failure.
 // --keep leaves the temp folder (its path is printed) for poking at by hand.
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { packTarball } from '../../scripts/pack-tarball.mjs';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const bin = (name) => join(repo, 'node_modules/.bin', name);
@@ -64,10 +65,11 @@ function marker(out, name) {
 const dir = mkdtempSync(join(tmpdir(), 'isotensor-runtimes-'));
 const cleanup = () => { if (!keep) rmSync(dir, { recursive: true, force: true }); };
 process.once('SIGINT', () => { cleanup(); process.exit(130); });
-const pack = spawnSync('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: repo, encoding: 'utf8', timeout: 60_000 });
-const tarball = readdirSync(dir).find((f) => f.endsWith('.tgz'));
-if (pack.status !== 0 || !tarball) {
-  console.error(`npm pack failed:\n${pack.stderr}`);
+let tarball;
+try {
+  tarball = packTarball(dir).filename;
+} catch (e) {
+  console.error(e.message);
   console.log('0 passed, 1 failed');
   cleanup();
   process.exit(1);

@@ -1,6 +1,7 @@
 // Runtime: picks and loads the backend (native addon or WebAssembly), and the engine-wide calls.
 // SPDX-License-Identifier: Apache-2.0
 import { Context } from '../base/context.js';
+import { envVar } from '../base/env.js';
 import { IsotensorError, toIsotensorError } from '../base/error.js';
 import type { Backend, BackendName } from './backend.js';
 import { NativeBackend } from './native.js';
@@ -38,16 +39,6 @@ let nativeProbe: { addon: NativeAddon | null; reason: string } | null = null;
 const infoCache = new WeakMap<Backend, RuntimeInfo>();
 let wasmOptions: WasmOptions = {};
 
-function env(name: string): string | undefined {
-  const p = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
-  let v: string | undefined;
-  try {
-    v = p?.env?.[name];
-  } catch {
-    return undefined;  // Deno without --allow-env
-  }
-  return v === undefined || v === '' ? undefined : v;
-}
 
 function nativeAddon(): { addon: NativeAddon | null; reason: string } {
   if (nativeProbe === null) {
@@ -70,7 +61,7 @@ function checkName(name: string, source: string): BackendName {
 
 function chosenName(): BackendName {
   if (requested !== null) return requested;
-  const e = env('ISOTENSOR_BACKEND');
+  const e = envVar('ISOTENSOR_BACKEND');
   if (e !== undefined) return checkName(e, 'ISOTENSOR_BACKEND');
   return nativeAddon().addon !== null ? 'native' : 'wasm';
 }
@@ -83,7 +74,7 @@ function loadNativeBackend(): Backend {
     throw new IsotensorError(`the native backend is not available: ${reason}. Build it with \`make native\`, ` +
                              "or use the WebAssembly backend (mx.setBackend('wasm') or ISOTENSOR_BACKEND=wasm)");
   }
-  const threads = Number(env('ISOTENSOR_NUM_THREADS') ?? 0) | 0;
+  const threads = Number(envVar('ISOTENSOR_NUM_THREADS') ?? 0) | 0;
   const b = new NativeBackend(addon, threads);
   loaded.set('native', b);
   return b;
@@ -92,7 +83,7 @@ function loadNativeBackend(): Backend {
 async function loadWasmBackend(): Promise<Backend> {
   const have = loaded.get('wasm');
   if (have !== undefined) return have;
-  const f = env('ISOTENSOR_WASM_FLAVOUR') ?? 'auto';
+  const f = envVar('ISOTENSOR_WASM_FLAVOUR') ?? 'auto';
   if (f !== 'threads' && f !== 'single' && f !== 'auto') {
     throw new IsotensorError(`ISOTENSOR_WASM_FLAVOUR: unknown flavour '${f}' (expected 'threads', 'single' or 'auto')`);
   }

@@ -4,7 +4,9 @@
 // Files (built by `make wasm`): wasm/dist/isotensor-threads.{mjs,wasm,worker.js} (SIMD128 + pthreads)
 // and wasm/dist/isotensor-simd.{mjs,wasm} (SIMD128, single thread, web-only glue that runs everywhere).
 
+import { envVar, envVars } from '../base/env.js';
 import { fileUrlToPath, nodeBuiltin } from '../base/node_builtin.js';
+import { readBytes } from '../base/read_source.js';
 
 export type WasmFlavour = 'threads' | 'single';
 
@@ -51,27 +53,6 @@ const g = globalThis as any;
 const isDeno = typeof g.Deno !== 'undefined';
 const isNode = !isDeno && typeof process !== 'undefined' && !!process.versions?.node;
 
-
-function envFlavour(): string | undefined {
-  try {
-    return typeof process !== 'undefined' ? process.env?.ISOTENSOR_WASM_FLAVOUR : undefined;
-  } catch {
-    return undefined;  // Deno without --allow-env
-  }
-}
-
-/** The ISOTENSOR_* variables of process.env (e.g. ISOTENSOR_ENGINE), which the core reads with getenv(). */
-function isotensorEnv(): Record<string, string> {
-  const vars: Record<string, string> = {};
-  try {
-    const env = typeof process !== 'undefined' ? process.env : undefined;
-    for (const [k, v] of Object.entries(env ?? {})) if (k.startsWith('ISOTENSOR_') && v !== undefined) vars[k] = v;
-  } catch {
-    // Deno without --allow-env: no variables
-  }
-  return vars;
-}
-
 /** Why the threads flavour cannot run here, or '' when it can. */
 function threadsUnavailable(): string {
   if (typeof SharedArrayBuffer === 'undefined') {
@@ -108,14 +89,6 @@ function pickDir(flavour: WasmFlavour, dirs: URL[]): URL {
   return dirs[0];
 }
 
-async function readBytes(url: URL): Promise<Uint8Array> {
-  const fs = url.protocol === 'file:' ? nodeBuiltin<typeof import('node:fs/promises')>('node:fs/promises') : null;
-  // Node 20's fetch cannot read file: URLs.
-  if (fs !== null) return new Uint8Array(await fs.readFile(url));
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(`isotensor: cannot fetch ${url.href}: HTTP ${res.status}`);
-  return new Uint8Array(await res.arrayBuffer());
-}
 
 // The 3.1.6 ES-module glue still uses CommonJS names in its Node branch (threads flavour only: the single
 // glue is web-only), while its factory runs. Only in Node, so browsers are untouched; the returned function
@@ -198,7 +171,7 @@ async function wasmSource(opts: LoadWasmOptions, url: () => URL): Promise<Record
       },
     };
   }
-  return { wasmBinary: opts.wasmBinary ?? await readBytes(url()) };
+  return { wasmBinary: opts.wasmBinary ?? await readBytes(url(), 'loading the WebAssembly core', 'pass mx.configureWasm a baseUrl served over http(s), or the bytes as wasmBinary') };
 }
 
 async function instantiate(flavour: WasmFlavour, opts: LoadWasmOptions): Promise<LoadedWasm> {
@@ -219,8 +192,9 @@ async function instantiate(flavour: WasmFlavour, opts: LoadWasmOptions): Promise
   const local = isNode && dir?.protocol === 'file:';
   const moduleArgs: Record<string, unknown> = {
     ...source,
-    // emscripten's getenv() does not see process.env; it reads Module.ENV, filled before main starts.
-    preRun: [(m: any) => { if (m.ENV) Object.assign(m.ENV, isotensorEnv()); }],
+    // emscripten's getenv() does not see process.env; it reads Module.ENV, filled before main starts
+    // with the ISOTENSOR_* variables (e.g. ISOTENSOR_ENGINE).
+    preRun: [(m: any) => { if (m.ENV) Object.assign(m.ENV, envVars('ISOTENSOR_')); }],
   };
   if (dir !== null) {
     moduleArgs.locateFile = (path: string) => (local ? fileUrlToPath(new URL(path, dir)) : new URL(path, dir).href);
@@ -250,7 +224,7 @@ async function instantiate(flavour: WasmFlavour, opts: LoadWasmOptions): Promise
 /** Loads the core compiled to WebAssembly. ISOTENSOR_WASM_FLAVOUR=threads|single overrides 'auto'. */
 export async function loadWasm(opts: LoadWasmOptions = {}): Promise<LoadedWasm> {
   let wanted = opts.flavour ?? 'auto';
-  const fromEnv = envFlavour();
+  const fromEnv = envVar('ISOTENSOR_WASM_FLAVOUR');
   if (wanted === 'auto' && (fromEnv === 'threads' || fromEnv === 'single')) wanted = fromEnv;
   // Files handed over by the caller are one flavour's: the single one unless it says otherwise.
   if (wanted === 'auto' && (opts.factory !== undefined || opts.module !== undefined || opts.wasmBinary !== undefined)) {

@@ -10,6 +10,11 @@ import { CachedOp, type CachedGraph } from './cached_op.js';
 import type { Parameter } from './parameter.js';
 import { ParameterDict } from './parameter.js';
 
+/** Options of SymbolBlock.imports / importsAsync (as ParameterDict.load's). */
+type ImportOptions = { allowMissing?: boolean; ignoreExtra?: boolean };
+/** Where imported parameters go (default cpu). */
+type ImportContext = Context | string | readonly (Context | string)[] | null | undefined;
+
 function isArrayDict(v: unknown): v is Record<string, NDArray> {
   if (v === null || typeof v !== 'object' || ArrayBuffer.isView(v) || v instanceof ArrayBuffer) return false;
   const values = Object.values(v);
@@ -42,15 +47,10 @@ export class SymbolBlock extends HybridBlock {
    * or MXNet's Module checkpoints: `arg:`/`aux:` names), taking the file's dtypes.
    */
   static imports(symbolFile: string, inputNames: string | readonly string[], paramFile?: string | null,
-                 ctx?: Context | string | readonly (Context | string)[] | null,
-                 opts: { allowMissing?: boolean; ignoreExtra?: boolean } = {}): SymbolBlock {
-    const sym = loadSync(symbolFile);
-    const names = typeof inputNames === 'string' ? [inputNames] : [...inputNames];
-    const inputs = names.map((n) => (paramFile ? Variable(n) : Variable(n, { dtype: 'float32' })));
-    const ret = new SymbolBlock(sym, inputs);
-    if (paramFile) {
-      ret.collectParams().load(paramFile, ctx ?? null, { ...opts, castDtype: true, dtypeSource: 'saved' });
-    }
+                 ctx?: ImportContext,
+                 opts: ImportOptions = {}): SymbolBlock {
+    const ret = SymbolBlock.over(loadSync(symbolFile), inputNames, !!paramFile);
+    if (paramFile) ret.loadSaved(paramFile, ctx, opts);
     return ret;
   }
 
@@ -62,25 +62,35 @@ export class SymbolBlock extends HybridBlock {
    */
   static async importsAsync(symbol: string | URL | Symbol, inputNames: string | readonly string[],
                             params?: string | URL | ByteSource | Record<string, NDArray> | null,
-                            ctx?: Context | string | readonly (Context | string)[] | null,
-                            opts: { allowMissing?: boolean; ignoreExtra?: boolean } = {}): Promise<SymbolBlock> {
+                            ctx?: ImportContext,
+                            opts: ImportOptions = {}): Promise<SymbolBlock> {
     const graph = symbol instanceof Symbol ? symbol
       : typeof symbol === 'string' && symbol.trimStart().startsWith('{') ? fromJSON(symbol) : await load(symbol);
-    const names = typeof inputNames === 'string' ? [inputNames] : [...inputNames];
     const withParams = params !== undefined && params !== null;
-    const ret = new SymbolBlock(graph, names.map((n) => (withParams ? Variable(n) : Variable(n, { dtype: 'float32' }))));
+    const ret = SymbolBlock.over(graph, inputNames, withParams);
     if (withParams) {
       const given = isArrayDict(params);
       const arrays = given ? params : await ndLoad<Record<string, NDArray>>(params);
       try {
         if (Array.isArray(arrays)) throw new IsotensorError('SymbolBlock.importsAsync: the parameters hold an unnamed list of arrays');
-        ret.collectParams().load(arrays, ctx ?? null, { ...opts, castDtype: true, dtypeSource: 'saved' });
+        ret.loadSaved(arrays, ctx, opts);
       } finally {
         // The parameters hold copies: what was read here is freed now, not at garbage collection.
         if (!given) for (const a of Object.values(arrays)) a.dispose();
       }
     }
     return ret;
+  }
+
+  /** The block of imports/importsAsync: without saved parameters the inputs are float32 (MXNet's rule). */
+  private static over(graph: Symbol, inputNames: string | readonly string[], withParams: boolean): SymbolBlock {
+    const names = typeof inputNames === 'string' ? [inputNames] : [...inputNames];
+    return new SymbolBlock(graph, names.map((n) => (withParams ? Variable(n) : Variable(n, { dtype: 'float32' }))));
+  }
+
+  /** Loads saved parameters (a file or arrays by name), taking the saved dtypes. */
+  private loadSaved(params: string | Record<string, NDArray>, ctx: ImportContext, opts: ImportOptions): void {
+    this.collectParams().load(params, ctx ?? null, { ...opts, castDtype: true, dtypeSource: 'saved' });
   }
 
   constructor(outputs: Symbol | readonly Symbol[], inputs: Symbol | readonly Symbol[], params: ParameterDict | null = null) {

@@ -5,6 +5,7 @@
 // label)` applies to both. Nothing is downloaded at run time: the files must be in `root` (Node),
 // or be passed as bytes, or (any runtime) fetched by `await MNIST.load({ url })`.
 import { IsotensorError } from '../../../base/error.js';
+import { envVar } from '../../../base/env.js';
 import { nodeBuiltin } from '../../../base/node_builtin.js';
 import { array } from '../../../ndarray/creation.js';
 import { keep } from '../../../ndarray/lifetime.js';
@@ -42,8 +43,6 @@ const FILES = {
   test: ['t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'],
 } as const;
 
-type NodeProcess = { env?: Record<string, string | undefined> };
-
 function gunzipSync(b: Uint8Array, name: string): Uint8Array {
   const zlib = nodeBuiltin('node:zlib');
   if (zlib === null) {
@@ -63,10 +62,9 @@ async function gunzipAsync(b: Uint8Array): Promise<Uint8Array> {
 }
 
 function defaultRoot(folder: string): string {
-  const p = (globalThis as { process?: NodeProcess }).process;
   const os = nodeBuiltin('node:os'), path = nodeBuiltin('node:path');
   if (os === null || path === null) return '';
-  const home = p?.env?.MXNET_HOME || path.join(os.homedir(), '.mxnet');
+  const home = envVar('MXNET_HOME') ?? path.join(os.homedir(), '.mxnet');
   return path.join(home, 'datasets', folder);
 }
 
