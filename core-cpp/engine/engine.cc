@@ -30,6 +30,7 @@ namespace ist {
 namespace {
 std::atomic<int64_t> gLiveVars{0};
 std::atomic<GpuWorkerInit> gGpuInit{nullptr};
+std::atomic<const GpuOpTimer*> gGpuOpTimer{nullptr};
 }  // namespace
 
 Var::Var() { gLiveVars.fetch_add(1, std::memory_order_relaxed); }
@@ -38,6 +39,8 @@ int64_t liveVarCount() { return gLiveVars.load(std::memory_order_relaxed); }
 
 void setGpuWorkerInit(void* (*init)(int devId)) { gGpuInit.store(init); }
 GpuWorkerInit gpuWorkerInit() { return gGpuInit.load(); }
+void setGpuOpTimer(const GpuOpTimer* timer) { gGpuOpTimer.store(timer); }
+const GpuOpTimer* gpuOpTimer() { return gGpuOpTimer.load(std::memory_order_relaxed); }
 
 void collectDeps(const VarHandle* constVars, size_t numConst, const VarHandle* mutableVars,
                  size_t numMutable, OpBlock* op, std::vector<VarDep>& deps) {
@@ -165,6 +168,8 @@ void runOp(SyncFn& fn, const RunContext& rc, const char* name, const VarDep* dep
   if (!err) {
     const bool tracing = gTraceOn.load(std::memory_order_relaxed) && !(flags & kNoTrace);
     const int64_t t0 = tracing ? nowNs() : 0;
+    const GpuOpTimer* timer = rc.ctx.isGPU() && !(flags & kNoTrace) ? gpuOpTimer() : nullptr;
+    void* timing = timer ? timer->begin(rc.ctx.devId, rc.stream) : nullptr;
     try {
       fn(rc);
     } catch (...) {
@@ -173,6 +178,7 @@ void runOp(SyncFn& fn, const RunContext& rc, const char* name, const VarDep* dep
       errors.add(err);
     }
     if (tracing) recordTrace(name, t0, nowNs());
+    if (timing) timer->end(timing, name);
   }
   for (size_t i = 0; i < n; ++i) {
     if (!(deps[i].mode & kDepWrite)) continue;

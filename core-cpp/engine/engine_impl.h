@@ -37,6 +37,14 @@ int64_t liveVarCount();
 // cudaSetDevice + stream creation); the result becomes RunContext::stream for that device.
 // The naive engine calls it once per device on the first pushing thread.
 void setGpuWorkerInit(void* (*init)(int devId));
+// Per-op device timing (the CUDA module installs it under ISOTENSOR_GPU_PROFILE): begin runs on
+// the GPU worker before an op's function, end after it, bracketing the kernels the op queued.
+struct GpuOpTimer {
+  void* (*begin)(int devId, void* stream) = nullptr;
+  void (*end)(void* token, const char* opName) = nullptr;
+};
+// Installs the timer (a static object that outlives the engine).
+void setGpuOpTimer(const GpuOpTimer* timer);
 
 // Index of the calling thread in traces: 0 for threads the engine does not own, 1..N for
 // pool workers, N+1+devId for GPU workers.

@@ -63,6 +63,9 @@ constexpr unsigned kRunInline = 4u;
 using GpuWorkerInit = void* (*)(int devId);
 GpuWorkerInit gpuWorkerInit();
 
+struct GpuOpTimer;
+const GpuOpTimer* gpuOpTimer();  // setGpuOpTimer's timer (engine_impl.h); null when none
+
 class ThreadPool;
 // The pool a threaded engine runs its CPU ops on (the process pool when it is the process engine).
 ThreadPool* threadedEnginePool(EngineBase* engine);

@@ -187,3 +187,79 @@ describe('ordering errors name the op, the argument and the shape', () => {
       for (const m of e.match) expect((err as Error).message).toContain(m);
     });
 });
+
+describe('orders equal a stable sort in every dtype (NaN, ties, odd lengths, strided rows)', () => {
+  const dtypes: mx.DType[] = ['float32', 'float64', 'float16', 'bfloat16', 'int8', 'uint8', 'int16', 'uint16', 'int32',
+    'uint32', 'int64', 'uint64'];
+  const isFloat = (d: string) => d.startsWith('float') || d === 'bfloat16';
+  // Eleven distinct values, so every row has ties; floats get a NaN every 7th element and a -0.
+  const gen = (n: number, d: string) => Array.from({ length: n }, (_, i) => {
+    if (isFloat(d) && i % 7 === 3) return NaN;
+    if (isFloat(d) && i % 13 === 6) return -0;
+    return ((i * 37) % 11) - (d.startsWith('u') ? 0 : 5) + (isFloat(d) ? 0.25 : 0);
+  });
+  // The order of the kernels: NaN above every number, ties (NaNs too) in input order both ways.
+  const stableOrder = (row: number[], ascend: boolean): number[] =>
+    row.map((_, i) => i).sort((a, b) => {
+      const va = row[a]!, vb = row[b]!, na = Number.isNaN(va), nb = Number.isNaN(vb);
+      if (na || nb) return na === nb ? 0 : (na === ascend ? 1 : -1);
+      return va === vb ? 0 : (va < vb) === ascend ? -1 : 1;
+    });
+  // [shape, axis]: odd row lengths (padded inside the GPU kernels), rows strided along axis 0,
+  // the flattened array, one-element rows.
+  const layouts: Array<[number[], number | null]> = [[[3, 37], -1], [[37, 3], 0], [[5, 7], null], [[33], 0], [[4, 1], 1]];
+
+  it.each(dtypes.map((d) => [d]))('%s', (dtype) => {
+    for (const [shape, axis] of layouts) {
+      mx.scope(() => {
+        const x = nd.array(gen(shape.reduce((p, q) => p * q, 1), dtype), { shape, dtype });
+        const xs = flat(x);  // the values as stored in the dtype
+        const ax = axis === null ? -1 : axis < 0 ? axis + shape.length : axis;
+        const n = axis === null ? xs.length : shape[ax]!;
+        const inner = axis === null ? 1 : shape.slice(ax + 1).reduce((p, q) => p * q, 1);
+        const rows = xs.length / n, k = Math.min(5, n);
+        const where = `${dtype} ${JSON.stringify(shape)} axis ${axis}`;
+        for (const isAscend of [true, false]) {
+          const sorted = flat(nd.sort(x, { axis, isAscend }));
+          const order = flat(nd.argsort(x, { axis, isAscend, dtype: 'int32' }));
+          const [tv, ti] = nd.topk(x, { axis, k, isAscend, retTyp: 'both', dtype: 'int64' }) as mx.NDArray[];
+          const topV = flat(tv!), topI = flat(ti!);
+          const mask = nd.topk(x, { axis, k, isAscend, retTyp: 'mask' });
+          expect(mask.dtype).toBe(dtype);
+          const maskV = flat(mask);
+          const wantMask = new Array<number>(xs.length).fill(0);
+          for (let r = 0; r < rows; r++) {
+            const o = Math.floor(r / inner), i = r % inner;
+            const at = (j: number, len: number) => (o * len + j) * inner + i;
+            const row = Array.from({ length: n }, (_, j) => xs[at(j, n)]!);
+            const want = stableOrder(row, isAscend);
+            const what = `${where} ascend ${isAscend} row ${r}`;
+            expect(want.map((_, j) => order[at(j, n)]), `argsort ${what}`).toEqual(want);
+            expectSame(want.map((_, j) => sorted[at(j, n)]!), want.map((j) => row[j]!), `sort ${what}`);
+            expect(want.slice(0, k).map((_, j) => topI[at(j, k)]), `topk indices ${what}`).toEqual(want.slice(0, k));
+            expectSame(want.slice(0, k).map((_, j) => topV[at(j, k)]!), want.slice(0, k).map((j) => row[j]!), `topk values ${what}`);
+            want.slice(0, k).forEach((j) => { wantMask[at(j, n)] = 1; });
+          }
+          expect(maskV, `topk mask ${where} ascend ${isAscend}`).toEqual(wantMask);
+        }
+      });
+    }
+  });
+});
+
+describe('gradients of sort and topk accumulate with gradReq add', () => {
+  it('adds the scattered head gradient on every backward', () => {
+    const data = [[3, 1, 2, 1, 5], [0, 4, 4, -1, 2]];
+    const head = [[1, 2, 3, 4, 5], [10, 20, 30, 40, 50]];
+    mx.scope(() => {
+      const x = nd.array(data);
+      x.attachGrad({ gradReq: 'add' });
+      for (let i = 0; i < 2; i++) mx.autograd.record(() => nd.sort(x)).backward(nd.array(head));
+      // Rows sorted stably: [1(1), 1(3), 2(2), 3(0), 5(4)] and [-1(3), 0(0), 2(4), 4(1), 4(2)].
+      expect(x.grad!.toArraySync()).toEqual([[8, 2, 6, 4, 10], [40, 80, 100, 20, 60]]);
+      // Top 1 along axis 0 (inner > 1): row 0 in columns 0, 3 and 4, row 1 in columns 1 and 2.
+      mx.autograd.record(() => nd.topk(x, { axis: 0, k: 1, retTyp: 'value' })).backward(nd.array([[7, 7, 7, 7, 7]]));
+      expect(x.grad!.toArraySync()).toEqual([[15, 2, 6, 11, 17], [40, 87, 107, 20, 60]]);
+    });
+  });
+});

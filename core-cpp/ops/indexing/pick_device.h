@@ -9,6 +9,7 @@
 #include "base/shape.h"
 #include "op/params.h"
 #include "op/registry.h"
+#include "ops/indexing/index_scratch_device.h"
 #include "ops/nn/dense_device_util.h"
 
 namespace ist {
@@ -77,18 +78,7 @@ struct PickResolveMap {
 };
 
 template <typename Dev>
-struct PickIndices {
-  TempSpace<Dev> mem;
-  int64_t m;
-  PickIndices(void* s, int64_t m_) : mem(s, static_cast<size_t>(m_) * 17 + 16), m(m_) {}
-  int64_t* k() const { return mem.template as<int64_t>(); }
-  double* idx() const { return reinterpret_cast<double*>(k() + m); }
-  double* errors() const { return idx() + m; }
-  int8_t* bad() const { return reinterpret_cast<int8_t*>(errors() + 1); }
-};
-
-template <typename Dev>
-const int64_t* resolveIndicesDev(const OpContext& ctx, PickIndices<Dev>& r, const TBlob& idx, int64_t n,
+const int64_t* resolveIndicesDev(const OpContext& ctx, IndexScratch<Dev>& r, const TBlob& idx, int64_t n,
                                  const PickParam& p) {
   void* s = ctx.run.stream;
   const int64_t m = idx.size();
@@ -135,7 +125,7 @@ void pickDev(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBl
   const auto& p = attrs.get<PickParam>();
   const PickGeometry g = pickGeometry(in[0].shape, p);
   void* s = ctx.run.stream;
-  PickIndices<Dev> r(s, in[1].size());
+  IndexScratch<Dev> r(s, in[1].size());
   const int64_t* k = resolveIndicesDev<Dev>(ctx, r, in[1], g.n, p);
   IST_TYPE_SWITCH_NUMERIC(in[0].dtype, T, "pick", {
     DeviceKernel<PickMap, Dev>::launch(s, g.outer * g.inner, 1, out[0].data<T>(), in[0].data<T>(), k, g,
@@ -153,7 +143,7 @@ void pickBackwardDev(const NodeAttrs& attrs, const OpContext& ctx, const std::ve
   const auto& p = attrs.get<PickParam>();
   const PickGeometry g = pickGeometry(in[2].shape, p);
   void* s = ctx.run.stream;
-  PickIndices<Dev> r(s, in[1].size());
+  IndexScratch<Dev> r(s, in[1].size());
   const int64_t* k = resolveIndicesDev<Dev>(ctx, r, in[1], g.n, p);
   IST_TYPE_SWITCH_NUMERIC(out[0].dtype, T, "_backward_pick", {
     DeviceKernel<PickBackwardMap, Dev>::launch(s, g.outer * g.inner, 1, out[0].data<T>(), in[0].data<T>(), k, g);

@@ -4,6 +4,7 @@
 // Included only from .cu files (ops/nn/normalization.cu).
 #pragma once
 #include <vector>
+#include "kernels/channel_index.h"
 #include "ops/nn/norm_rows_device.h"
 
 namespace ist {
@@ -18,9 +19,9 @@ struct BNInvStdMap {
 
 struct BNForwardMap {
   template <typename T>
-  ISTX static void Map(int64_t i, const T* x, T* y, int64_t C, int64_t inner, const double* gamma,
+  ISTX static void Map(int64_t i, const T* x, T* y, ChannelIndex channel, const double* gamma,
                        const double* beta, const double* mean, const double* invstd, bool fixGamma, OpReq req) {
-    const int64_t c = (i / inner) % C;
+    const int64_t c = channel(i);
     const double scale = invstd[c] * (fixGamma ? 1.0 : gamma[c]), shift = beta[c], mu = mean[c];
     dput(y + i, (ldd(x[i]) - mu) * scale + shift, req);
   }
@@ -42,14 +43,16 @@ struct BNInferStatsMap {
   }
 };
 
-// y = x * scale[c] + shift[c]; the channel index in 32-bit arithmetic when every index fits
-// (64-bit division dominates this memory-bound kernel on a GPU).
+// y = x * scale[c] + shift[c] in x's compute type: float math for float32 and the 16-bit floats
+// (GPUs run double at 1/2 to 1/64 of the float rate), and no integer division (ChannelIndex).
 struct BNAffineMap {
   template <typename T>
-  ISTX static void Map(int64_t i, const T* x, T* y, int64_t C, int64_t inner, bool narrow, const double* scale,
-                       const double* shift, OpReq req) {
-    const int64_t c = narrow ? int64_t((uint32_t(i) / uint32_t(inner)) % uint32_t(C)) : (i / inner) % C;
-    dput(y + i, ldd(x[i]) * scale[c] + shift[c], req);
+  ISTX static void Map(int64_t i, const T* x, T* y, ChannelIndex channel, const double* scale, const double* shift,
+                       OpReq req) {
+    using C = typename ComputeType<T>::type;
+    const int64_t c = channel(i);
+    const C v = static_cast<C>(x[i]) * static_cast<C>(scale[c]) + static_cast<C>(shift[c]);
+    y[i] = req == OpReq::kAddTo ? static_cast<T>(static_cast<C>(y[i]) + v) : static_cast<T>(v);
   }
 };
 
@@ -92,9 +95,9 @@ void batchNormCompute(const NodeAttrs& attrs, const OpContext& ctx, const std::v
                                                  in[4].data<T>(), static_cast<double>(p.eps), p.fix_gamma, gamma,
                                                  beta, mean, invstd);
       if (req[0] != OpReq::kNull)
-        DeviceKernel<BNAffineMap, Dev>::launch(s, in[0].size(), 2, in[0].data<T>(), out[0].data<T>(), C, L.inner,
-                                               in[0].size() <= INT32_MAX, static_cast<const double*>(gamma),
-                                               static_cast<const double*>(beta), req[0]);
+        DeviceKernel<BNAffineMap, Dev>::launch(s, in[0].size(), 2, in[0].data<T>(), out[0].data<T>(),
+                                               ChannelIndex(in[0].size(), C, L.inner),
+                                               static_cast<const double*>(gamma), static_cast<const double*>(beta), req[0]);
     });
   } else {
     toDoubles<Dev>(ctx, in[1], gamma, op);
@@ -111,7 +114,7 @@ void batchNormCompute(const NodeAttrs& attrs, const OpContext& ctx, const std::v
       }
       DeviceKernel<BNInvStdMap, Dev>::launch(s, C, 4, static_cast<const double*>(var), invstd, p.eps);
       if (req[0] != OpReq::kNull)
-        DeviceKernel<BNForwardMap, Dev>::launch(s, in[0].size(), 4, x, out[0].data<T>(), C, L.inner,
+        DeviceKernel<BNForwardMap, Dev>::launch(s, in[0].size(), 4, x, out[0].data<T>(), ChannelIndex(in[0].size(), C, L.inner),
                                                 static_cast<const double*>(gamma), static_cast<const double*>(beta),
                                                 static_cast<const double*>(mean), static_cast<const double*>(invstd),
                                                 p.fix_gamma, req[0]);
@@ -159,10 +162,10 @@ struct BNGammaGradMap {
 
 struct BNBackwardMap {
   template <typename T>
-  ISTX static void Map(int64_t i, const T* gy, const T* x, T* gx, int64_t C, int64_t inner, const double* gamma,
+  ISTX static void Map(int64_t i, const T* gy, const T* x, T* gx, ChannelIndex channel, const double* gamma,
                        const double* mean, const double* invstd, const double* sumG, const double* dot, bool fixGamma,
                        bool full, double m, OpReq req) {
-    const int64_t c = (i / inner) % C;
+    const int64_t c = channel(i);
     const double mu = mean[c], is = invstd[c], w = fixGamma ? 1.0 : gamma[c];
     if (full) {
       const double k = dot[c] * is * is / m, gm = sumG[c] / m;
@@ -205,7 +208,7 @@ void batchNormBackward(const NodeAttrs& attrs, const OpContext& ctx, const std::
     rdev::mapReduce<Dev, DSum>(ctx, g, LoadX<T>{gy}, StoreDiv{sumG, 1.0});
     rdev::mapReduce<Dev, DSum>(ctx, g, LoadCenteredProd<T>{x, gy, mean}, StoreDiv{dot, 1.0});
     if (req[0] != OpReq::kNull)
-      DeviceKernel<BNBackwardMap, Dev>::launch(s, in[1].size(), 8, gy, x, out[0].data<T>(), C, L.inner,
+      DeviceKernel<BNBackwardMap, Dev>::launch(s, in[1].size(), 8, gy, x, out[0].data<T>(), ChannelIndex(in[1].size(), C, L.inner),
                                                static_cast<const double*>(gamma), static_cast<const double*>(mean),
                                                static_cast<const double*>(invstd), static_cast<const double*>(sumG),
                                                static_cast<const double*>(dot), p.fix_gamma, batchStats && m > 0,

@@ -14,6 +14,7 @@
 #include <vector>
 #include "base/dtype.h"
 #include "base/error.h"
+#include "kernels/channel_index.h"
 #include "kernels/device.h"
 #include "ndarray/tblob.h"
 #include "op/registry.h"
@@ -243,14 +244,14 @@ void gemmImagesGroups(const OpContext& ctx, const char* op, int64_t images, int6
 // out[n, c, :] += bias[c] over `inner` elements per (n, c).
 struct AddBiasMap {
   template <typename T>
-  ISTX static void Map(int64_t i, T* out, const T* bias, int64_t c, int64_t inner) {
-    out[i] += bias[(i / inner) % c];
+  ISTX static void Map(int64_t i, T* out, const T* bias, ChannelIndex channel) {
+    out[i] += bias[channel(i)];
   }
 };
 
 template <typename Dev, typename T>
 void addBiasDev(const OpContext& ctx, T* out, const T* bias, int64_t n, int64_t c, int64_t inner) {
-  DeviceKernel<AddBiasMap, Dev>::launch(ctx.run.stream, n * c * inner, 1, out, bias, c, inner);
+  DeviceKernel<AddBiasMap, Dev>::launch(ctx.run.stream, n * c * inner, 1, out, bias, ChannelIndex(n * c * inner, c, inner));
 }
 
 // Partial sums of the bias gradient: part[ch * parts + q] = sum over chunk q of the n * inner

@@ -20,45 +20,6 @@ namespace ist {
 namespace ordering {
 namespace {
 
-struct AlongAxisParam {
-  std::optional<int> axis;
-  static void declare(ParamDecl<AlongAxisParam>& d) {
-    d.field("axis", &AlongAxisParam::axis)
-        .setDefault(std::optional<int>(-1))
-        .doc("The axis to take values along; None takes from the flattened data.");
-  }
-};
-
-// data as (outer, n, inner) and indices as (outer, m, inner) around the axis; flat: one row.
-struct AlongGeometry {
-  bool flat = false;
-  int axis = 0;
-  int64_t outer = 1, n = 1, m = 1, inner = 1;
-};
-
-AlongGeometry alongGeometry(const Shape& data, const Shape& idx, const AlongAxisParam& p,
-                            const char* op) {
-  AlongGeometry g;
-  if (!p.axis || data.empty()) {
-    g.flat = true;
-    g.n = shapeSize(data);
-    g.m = shapeSize(idx);
-    return g;
-  }
-  const int nd = static_cast<int>(data.size());
-  g.axis = normalizeAxis(*p.axis, nd, op, "axis");
-  bool ok = idx.size() == data.size();
-  for (int i = 0; ok && i < nd; ++i) ok = i == g.axis || idx[i] == data[i];
-  IST_CHECK(ok, op, "indices",
-            "indices of shape " << shapeString(idx) << " must match data of shape "
-                                << shapeString(data) << " outside axis " << g.axis);
-  for (int i = 0; i < g.axis; ++i) g.outer *= data[i];
-  for (int i = g.axis + 1; i < nd; ++i) g.inner *= data[i];
-  g.n = data[g.axis];
-  g.m = idx[g.axis];
-  return g;
-}
-
 // Index positions resolved into [0, n): negative counts from the end, others are errors.
 std::vector<int64_t> resolve(const TBlob& idx, int64_t n, const char* op) {
   std::vector<int64_t> r(static_cast<size_t>(idx.size()));

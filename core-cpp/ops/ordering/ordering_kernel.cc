@@ -1,6 +1,7 @@
-// Row sorting for sort/argsort/topk. The comparison is a total order (NaN largest, equal keys by
-// position), so std::sort and std::partial_sort both give exactly the stable order NumPy's
-// kind='stable' gives, and every backend and thread count agrees.
+// Row sorting for sort/argsort/topk on the CPU (GPUs and their CPU twins: ordering_device.h).
+// The comparison is a total order (NaN largest, equal keys by position), so std::sort and
+// std::partial_sort both give exactly the stable order NumPy's kind='stable' gives, and every
+// backend and thread count agrees.
 #include "ops/ordering/ordering_kernel.h"
 #include <algorithm>
 #include <cmath>
@@ -8,6 +9,7 @@
 #include <type_traits>
 #include <vector>
 #include "engine/parallel_for.h"
+#include "ops/ordering/ordering_compare.h"
 
 namespace ist {
 namespace ordering {
@@ -20,29 +22,12 @@ template <typename C, typename P> struct Item {
   P pos;
 };
 
-// Strict "a comes first": NaN ranks above every number (last ascending, first descending) and
-// ties, NaNs included, keep their input order in both directions.
+// Strict "a comes first", by the shared total order (ordering_compare.h).
 template <bool kAscend, typename C, typename P> struct Before {
   bool operator()(const Item<C, P>& a, const Item<C, P>& b) const {
-    if constexpr (std::is_floating_point_v<C>) {
-      const bool an = a.key != a.key, bn = b.key != b.key;
-      if (an || bn) return an == bn ? a.pos < b.pos : (kAscend ? bn : an);
-    }
-    if (a.key != b.key) return kAscend ? a.key < b.key : b.key < a.key;
-    return a.pos < b.pos;
+    return orderBefore<kAscend, C, P>(a.key, a.pos, b.key, b.pos);
   }
 };
-
-// Writes v (or adds it, for kAddTo); integer sums wrap instead of overflowing.
-template <typename T, typename C> inline T assignOrAdd(T old, C v, bool add) {
-  if (!add) return T(v);
-  if constexpr (std::is_integral_v<C>) {
-    using U = std::make_unsigned_t<C>;
-    return T(static_cast<C>(static_cast<U>(static_cast<C>(old)) + static_cast<U>(v)));
-  } else {
-    return T(static_cast<C>(old) + v);
-  }
-}
 
 // Index outputs may have any numeric dtype; one writer per dtype, picked once per call, keeps
 // the kernel's instances to one per input dtype.

@@ -1,4 +1,5 @@
-// Parameters of MXNet's ordering ops (sort, argsort, topk) and the plan one call follows.
+// Parameters of MXNet's ordering ops (sort, argsort, topk) and the plan one call follows; the
+// parameter and geometry of _take_along_axis, which their gradients use.
 //
 // MXNet 1.x semantics: `axis` is an int or None (None sorts the flattened array and gives a 1-d
 // result); argsort and topk write indices in the `dtype` param's type (float32 by default);
@@ -99,6 +100,26 @@ struct OrderPlan {
   int64_t outer = 1, n = 1, inner = 1;
   int64_t k = 0;
 };
+
+// _take_along_axis and its adjoint, which the gradients of sort and topk are built from.
+struct AlongAxisParam {
+  std::optional<int> axis;
+  static void declare(ParamDecl<AlongAxisParam>& d) {
+    d.field("axis", &AlongAxisParam::axis)
+        .setDefault(std::optional<int>(-1))
+        .doc("The axis to take values along; None takes from the flattened data.");
+  }
+};
+
+// data as (outer, n, inner) and indices as (outer, m, inner) around the axis; flat: one row.
+struct AlongGeometry {
+  bool flat = false;
+  int axis = 0;
+  int64_t outer = 1, n = 1, m = 1, inner = 1;
+};
+
+// Checks that indices match data outside the axis; throws IsotensorError naming op.
+AlongGeometry alongGeometry(const Shape& data, const Shape& idx, const AlongAxisParam& p, const char* op);
 
 // Validates axis and k (k < 1 means the whole row) against the input shape; throws
 // IsotensorError naming op, the argument and the shape.

@@ -1,4 +1,5 @@
-// Resolves axis, k and the index dtype of one sort/argsort/topk call against its input shape.
+// Resolves axis, k and the index dtype of one sort/argsort/topk call against its input shape, and
+// the geometry of one _take_along_axis call.
 #include <cstdint>
 #include "base/error.h"
 #include "ops/ordering/ordering_params.h"
@@ -67,6 +68,28 @@ DType indexDType(const std::string& name, const OrderPlan& plan, const Shape& in
             name << " cannot represent the indices of " << plan.n << " elements exactly (input shape "
                  << shapeString(in) << ")");
   return t;
+}
+
+AlongGeometry alongGeometry(const Shape& data, const Shape& idx, const AlongAxisParam& p, const char* op) {
+  AlongGeometry g;
+  if (!p.axis || data.empty()) {
+    g.flat = true;
+    g.n = shapeSize(data);
+    g.m = shapeSize(idx);
+    return g;
+  }
+  const int nd = static_cast<int>(data.size());
+  g.axis = normalizeAxis(*p.axis, nd, op, "axis");
+  bool ok = idx.size() == data.size();
+  for (int i = 0; ok && i < nd; ++i) ok = i == g.axis || idx[i] == data[i];
+  IST_CHECK(ok, op, "indices",
+            "indices of shape " << shapeString(idx) << " must match data of shape "
+                                << shapeString(data) << " outside axis " << g.axis);
+  for (int i = 0; i < g.axis; ++i) g.outer *= data[i];
+  for (int i = g.axis + 1; i < nd; ++i) g.inner *= data[i];
+  g.n = data[g.axis];
+  g.m = idx[g.axis];
+  return g;
 }
 
 void checkSortableDType(int dtype, const char* op) {

@@ -40,16 +40,7 @@ void topkCompute(const NodeAttrs& attrs, const OpContext&, const std::vector<TBl
                  const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
   const auto& p = attrs.get<TopKParam>();
   const OrderPlan plan = makePlan(in[0].shape, p.axis, p.k, "topk");
-  OrderOutputs o;
-  switch (retTypOf(p)) {
-    case RetTyp::kValue: o.values = &out[0]; o.valuesReq = req[0]; break;
-    case RetTyp::kIndices: o.indices = &out[0]; o.indicesReq = req[0]; break;
-    case RetTyp::kMask: o.mask = &out[0]; o.maskReq = req[0]; break;
-    case RetTyp::kBoth:
-      o.values = &out[0]; o.valuesReq = req[0];
-      o.indices = &out[1]; o.indicesReq = req[1];
-      break;
-  }
+  const OrderOutputs o = topkOutputs(p, req, out);
   runOrdering(in[0], plan, p.is_ascend, o, "topk");
 }
 
