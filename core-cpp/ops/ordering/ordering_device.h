@@ -153,8 +153,9 @@ void runOrderingDev(const OpContext& ctx, const TBlob& x, const OrderPlan& plan,
   if (out.maskReq == OpReq::kNull) out.mask = nullptr;
   if (!out.values && !out.indices && !out.mask) return;
   IST_TYPE_SWITCH_NUMERIC(x.dtype, T, op, {
-    // 32-bit positions whenever the padded row's positions fit (as the CPU kernel's items).
-    if (plan.n <= static_cast<int64_t>(UINT32_MAX)) orderRowsDev<Dev, T, uint32_t>(ctx.run.stream, x, plan, ascend, out, op);
+    // 32-bit positions whenever the padded row's positions fit: a row of n <= 2^31 pads to at
+    // most 2^31 items (the CPU kernel, which does not pad, can go up to 2^32 - 1).
+    if (plan.n <= (int64_t{1} << 31)) orderRowsDev<Dev, T, uint32_t>(ctx.run.stream, x, plan, ascend, out, op);
     else orderRowsDev<Dev, T, int64_t>(ctx.run.stream, x, plan, ascend, out, op);
   });
 }
