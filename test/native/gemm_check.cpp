@@ -8,7 +8,7 @@
 //   g++ $F test/native/gemm_check.cpp $K/gemm.cc $K/cpu_features.cc core-cpp/engine/thread_pool.cc \
 //     core-cpp/base/base.cc /tmp/gemm.avx2.o /tmp/gemm.avx512.o -o /tmp/gemm_check
 //   /tmp/gemm_check [--quick] [--no-bench | --bench-only] [--threads N] [--isa generic|avx2|avx512]
-//                   [--shape M K N]... [--seconds S]
+//                   [--shape M K N]... [--seconds S] [--trans-a] [--trans-b]
 //   (ISOTENSOR_CPU_ISA=generic|avx2 also caps the ISA the correctness run uses.)
 // WASM (single thread, SIMD128; acorn on NODE_PATH for -O1 and above):
 //   em++ -O3 -msimd128 -std=c++17 -fexceptions -Icore-cpp -Icore-cpp/include test/native/gemm_check.cpp \
@@ -147,6 +147,10 @@ static void correctness(bool quick) {
       checkCase<float>("f32", tA, tB, 301, 2111, 517, 1.0, 0.0, 3, 2e-6, rng);
       checkCase<float>("f32", tA, tB, 1, 777, 1031, 1.0, 0.5, 0, 2e-6, rng);
       checkCase<float>("f32", tA, tB, 555, 1, 1031, 2.0, 0.0, 1, 2e-6, rng);
+      // Tall and narrow: a last column panel narrower than the tile, K blocked in two.
+      checkCase<float>("f32", tA, tB, 515, 5, 300, 1.0, -0.75, 2, 2e-6, rng);
+      checkCase<float>("f32", tA, tB, 515, 49, 300, 0.5, 0.0, 1, 2e-6, rng);
+      checkCase<double>("f64", tA, tB, 515, 49, 300, 1.0, 1.0, 0, 1e-14, rng);
       checkCase<double>("f64", tA, tB, 133, 259, 300, 1.0, 0.5, 2, 1e-14, rng);
       checkCase<double>("f64", tA, tB, 1, 33, 17, 1.0, 0.0, 0, 1e-14, rng);
       checkCase<half_t>("f16", tA, tB, 37, 41, 43, 1.0, 0.0, 1, 2e-3, rng);
@@ -154,7 +158,7 @@ static void correctness(bool quick) {
       checkCase<int32_t>("i32", tA, tB, 29, 31, 37, 1.0, 1.0, 1, 0, rng);
       checkCase<uint8_t>("u8", tA, tB, 9, 10, 11, 1.0, 0.0, 0, 0, rng);
       checkCase<float>("f32 K=0", tA, tB, 5, 6, 0, 1.0, 0.5, 1, 0, rng);
-      cases += 10;
+      cases += 13;
     }
   // batched vs. one by one
   {
@@ -219,11 +223,14 @@ int main(int argc, char** argv) {
   double seconds = 1.0;
   std::vector<CpuIsa> isas;
   std::vector<std::vector<int64_t>> shapes;
+  bool benchTA = false, benchTB = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--quick") quick = true;
     else if (a == "--bench-only") benchOnly = true;
     else if (a == "--no-bench") noBench = true;
+    else if (a == "--trans-a") benchTA = true;
+    else if (a == "--trans-b") benchTB = true;
     else if (a == "--threads" && i + 1 < argc) onlyThreads = std::atoi(argv[++i]);
     else if (a == "--seconds" && i + 1 < argc) seconds = std::atof(argv[++i]);
     else if (a == "--shape" && i + 3 < argc) {
@@ -262,7 +269,7 @@ int main(int argc, char** argv) {
     setThreads(threads);
     for (CpuIsa isa : isas)
       for (auto& s : shapes) {
-        double g = bench(isa, false, false, s[0], s[1], s[2], seconds);
+        double g = bench(isa, benchTA, benchTB, s[0], s[1], s[2], seconds);
         std::printf("threads=%d %-16s M,K,N=%lld,%lld,%lld: %.1f GFLOP/s\n", threads,
                     gemmKernelName(isa), (long long)s[0], (long long)s[1], (long long)s[2], g);
         std::fflush(stdout);

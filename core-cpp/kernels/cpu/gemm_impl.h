@@ -9,8 +9,10 @@
 //                                  which keeps an MR x NR tile of C in registers.
 // Packing reads A and B through their transposes, so the kernel only ever sees one layout, and
 // pads edge panels with zeros, so it always computes whole tiles (edge tiles are written through
-// a small buffer). Threads take disjoint rectangles of C; K is never split, so each element of C
-// is accumulated in the same order however many threads run.
+// a small buffer). The last column panel is only as many vectors wide as its columns need: with
+// 48-wide tiles a 49-column product (a 7x7 convolution map) would otherwise do 96 columns of work.
+// Threads take disjoint rectangles of C; K is never split, so each element of C is accumulated in
+// the same order however many threads run.
 #pragma once
 #include <algorithm>
 #include <cstdint>
@@ -122,6 +124,20 @@ struct Driver {
   using Kernel = MicroKernel<T, W, MR, NV>;
   static constexpr int NR = Kernel::NR;
 
+  // Width in columns of a packed B panel holding `cols` columns: whole vectors, at most NR.
+  static int panelWidth(int64_t cols) {
+    return static_cast<int>(std::min<int64_t>(NV, ceilDiv(cols, W)) * W);
+  }
+
+  // The micro-kernel with nv (1..NV) vectors per row, for a panel of width nv * W.
+  template <int NVk = NV>
+  static void tile(int nv, int64_t kc, const T* a, const T* b, T* c, int64_t ldc, T alpha, T beta, int mr, int nr) {
+    if constexpr (NVk > 1) {
+      if (nv < NVk) return tile<NVk - 1>(nv, kc, a, b, c, ldc, alpha, beta, mr, nr);
+    }
+    MicroKernel<T, W, MR, NVk>::tile(kc, a, b, c, ldc, alpha, beta, mr, nr);
+  }
+
   // out[panel][k][MR] for rows i0 .. i0+mc of op(A), k in p0 .. p0+kc; rows past mc are zero.
   static void packA(const Args<T>& g, int64_t i0, int64_t mc, int64_t p0, int64_t kc, T* out) {
     for (int64_t ir = 0; ir < mc; ir += MR) {
@@ -152,26 +168,28 @@ struct Driver {
     }
   }
 
-  // out[panel][k][NR] for columns j0 .. j0+nc of op(B), k in p0 .. p0+kc; columns past nc are zero.
+  // out[panel][k][width] for columns j0 .. j0+nc of op(B), k in p0 .. p0+kc; every panel is NR
+  // wide except the last, which is panelWidth(its columns) wide; columns past nc are zero.
   static void packB(const Args<T>& g, int64_t p0, int64_t kc, int64_t j0, int64_t nc, T* out) {
     for (int64_t jr = 0; jr < nc; jr += NR) {
       const int cols = static_cast<int>(std::min<int64_t>(NR, nc - jr));
+      const int width = panelWidth(cols);
       T* dst = out + jr * kc;
-      if (!g.transB) {  // B is K x N: each k gives NR contiguous values
+      if (!g.transB) {  // B is K x N: each k gives `width` contiguous values
         const T* src = g.B + p0 * g.ldb + (j0 + jr);
-        for (int64_t k = 0; k < kc; ++k, src += g.ldb, dst += NR) {
-          if (cols == NR) {
-            std::memcpy(dst, src, sizeof(T) * NR);
+        for (int64_t k = 0; k < kc; ++k, src += g.ldb, dst += width) {
+          if (cols == width) {
+            std::memcpy(dst, src, sizeof(T) * width);
           } else {
-            for (int j = 0; j < NR; ++j) dst[j] = j < cols ? src[j] : T(0);
+            for (int j = 0; j < width; ++j) dst[j] = j < cols ? src[j] : T(0);
           }
         }
-      } else {  // B is N x K: column j of op(B) is row j of B; read each row once, scatter by NR
-        if (cols < NR) std::memset(dst, 0, sizeof(T) * NR * kc);
+      } else {  // B is N x K: column j of op(B) is row j of B; read each row once, scatter by width
+        if (cols < width) std::memset(dst, 0, sizeof(T) * width * kc);
         for (int j = 0; j < cols; ++j) {
           const T* src = g.B + (j0 + jr + j) * g.ldb + p0;
           T* d = dst + j;
-          for (int64_t k = 0; k < kc; ++k) d[k * NR] = src[k];
+          for (int64_t k = 0; k < kc; ++k) d[k * width] = src[k];
         }
       }
     }
@@ -199,11 +217,16 @@ struct Driver {
           packA(g, i0 + ic, mc, pc, kc, packedA);
           for (int64_t jr = 0; jr < nc; jr += NR) {
             const int nr = static_cast<int>(std::min<int64_t>(NR, nc - jr));
+            const int nv = panelWidth(nr) / W;
             const T* bp = packedB + jr * kc;
-            T* cCol = g.C + (i0 + ic) * g.ldc + (j0 + jc + jr);
             for (int64_t ir = 0; ir < mc; ir += MR) {
               const int mr = static_cast<int>(std::min<int64_t>(MR, mc - ir));
-              Kernel::tile(kc, packedA + ir * kc, bp, cCol + ir * g.ldc, g.ldc, alpha, beta, mr, nr);
+              T* c = g.C + (i0 + ic + ir) * g.ldc + (j0 + jc + jr);
+              if (nv == NV) {
+                Kernel::tile(kc, packedA + ir * kc, bp, c, g.ldc, alpha, beta, mr, nr);
+              } else {
+                tile(nv, kc, packedA + ir * kc, bp, c, g.ldc, alpha, beta, mr, nr);
+              }
             }
           }
         }
