@@ -185,6 +185,11 @@ describe('Convolution at larger sizes', () => {
     { xs: [1, 12, 17, 17], ws: [12, 3, 3, 3], stride: [2, 2], pad: [1, 1], dilate: [1, 1], groups: 4 },
     { xs: [3, 32, 9, 9], ws: [40, 32, 1, 1], stride: [1, 1], pad: [0, 0], dilate: [1, 1], groups: 1 },
     { xs: [1, 8, 15, 15], ws: [8, 8, 3, 3], stride: [1, 1], pad: [2, 2], dilate: [2, 2], groups: 1 },
+    // 3x3 stride 1 in float32 runs as Winograd F(2x2, 3x3): odd output sizes (partial edge tiles),
+    // pad 0 and 2, channel counts that are not multiples of 4, small maps batched together.
+    { xs: [5, 8, 7, 7], ws: [9, 8, 3, 3], stride: [1, 1], pad: [1, 1], dilate: [1, 1], groups: 1 },
+    { xs: [3, 10, 13, 6], ws: [8, 10, 3, 3], stride: [1, 1], pad: [0, 0], dilate: [1, 1], groups: 1 },
+    { xs: [2, 9, 9, 12], ws: [16, 9, 3, 3], stride: [1, 1], pad: [2, 2], dilate: [1, 1], groups: 1 },
   ];
   for (const c of cases) {
     it(`data ${JSON.stringify(c.xs)} weight ${JSON.stringify(c.ws)} stride ${c.stride} pad ${c.pad} dilate ${c.dilate} groups ${c.groups}`, () => {

@@ -1,12 +1,15 @@
 // Convolution (1-D, 2-D, 3-D; strides, dilation, padding, groups) on the CPU as im2col + GEMM,
 // with its gradient as the hidden op _backward_Convolution (col2im for the data gradient).
-// A 1x1 kernel with stride 1 and no padding skips im2col: the image is already the column matrix.
+// A 1x1 kernel with stride 1 and no padding skips im2col: the image is already the column matrix;
+// float32 3x3 stride-1 convolutions run as Winograd F(2x2, 3x3) (winograd.h).
+#include <type_traits>
 #include "kernels/cpu/gemm.h"
 #include "graph/node.h"
 #include "op/backward_errors.h"
 #include "ops/nn/conv_common.h"
 #include "ops/nn/im2col.h"
 #include "ops/nn/convolution_params.h"
+#include "ops/nn/winograd.h"
 
 namespace ist {
 namespace {
@@ -47,6 +50,13 @@ void forward(const ConvolutionParam& p, const std::vector<TBlob>& in, OpReq req,
   const int64_t CK = d.Cg * d.K;
   const bool direct = d.g.pointwise();
   const double beta = req == OpReq::kAddTo ? 1.0 : 0.0;
+  if constexpr (std::is_same<T, float>::value) {
+    if (winograd::applies(d)) {
+      winograd::forward(x, w, y, d, beta);
+      if (!p.no_bias) conv::addBias(y, in[2].data<T>(), d.N, d.F, d.OS);
+      return;
+    }
+  }
   const size_t colBytes = direct ? 0 : static_cast<size_t>(d.C * d.K * d.OS) * sizeof(T);
   conv::forEachImage(d.N, colBytes, 2 * d.F * CK * d.OS, [&](int64_t n, void* scratch, bool par) {
     const T* xn = x + n * d.C * d.IS;

@@ -1,0 +1,281 @@
+// Winograd F(2x2, 3x3) convolution: the CPU fast path for float32 3x3 convolutions, stride 1.
+//
+// Each 2x2 output tile comes from a 4x4 input tile: Y = A^T [ sum_c (G g_fc G^T) .* (B^T d_c B) ] A.
+// With U = G g G^T (per filter and channel) and V = B^T d B (per channel and tile) laid out as
+// 16 planes (one per position of the 4x4 transformed tile), the sum over channels is 16 GEMMs
+// M[xi] (F x tiles) = U[xi] (F x C) . V[xi] (C x tiles): 16 multiply-adds per 4 outputs instead of
+// 36, 2.25x fewer than im2col. The transforms only add, subtract and halve, so float32 results stay
+// within a few ulps of the direct sum (tests compare against the float64 im2col path).
+// Images are processed in groups whose tiles share the GEMMs, so small maps (7x7) still give the
+// GEMMs enough columns.
+#pragma once
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+#include "engine/parallel_for.h"
+#include "kernels/cpu/gemm.h"
+#include "kernels/cpu/simd.h"
+#include "ops/nn/conv_common.h"
+
+namespace ist {
+namespace winograd {
+
+constexpr int kPlanes = 16;  // positions of a 4x4 transformed tile
+// The transforms' vectors: 4 floats (SIMD128 in WASM, SSE in the native generic build). Written
+// with explicit vectors because the many output streams defeat the compilers' alias analysis.
+using V4 = simd::Vec<float, 4>::unaligned;
+inline V4 ld4(const float* p) { return simd::loadu<V4>(p); }
+inline void st4(float* p, V4 v) { simd::storeu<V4>(p, v); }
+
+struct Tiling {
+  int64_t H, W, OH, OW, pH, pW;  // input, output, padding
+  int64_t TH, TW;                // tiles down and across
+  int64_t tiles() const { return TH * TW; }
+};
+
+// ISOTENSOR_CONV_WINOGRAD: "0" never (im2col for every convolution), "1" for every geometry it
+// supports, unset: where it is faster (applies() below). For benchmarks and comparisons.
+inline int mode() {
+  static const int m = [] {
+    const char* v = std::getenv("ISOTENSOR_CONV_WINOGRAD");
+    return v && v[0] == '0' ? 0 : v && v[0] == '1' ? 1 : 2;
+  }();
+  return m;
+}
+
+// Applies to float32 2-D convolutions with a 3x3 kernel, stride 1, no dilation, one group, and
+// enough channels and tiles for the GEMMs to pay for the transforms.
+inline bool applies(const conv::Dims& d) {
+  const conv::Geom& g = d.g;
+  if (mode() == 0 || g.nd != 2 || d.G != 1) return false;
+  if (g.k[1] != 3 || g.k[2] != 3 || g.s[1] != 1 || g.s[2] != 1 || g.d[1] != 1 || g.d[2] != 1) return false;
+  if (g.p[1] > 2 || g.p[2] > 2) return false;
+  if (mode() == 1) return true;
+  const int64_t tiles = ((g.out[1] + 1) / 2) * ((g.out[2] + 1) / 2);
+  return d.C >= 8 && d.F >= 8 && d.N * tiles >= 32;
+}
+
+inline Tiling tilingOf(const conv::Geom& g) {
+  Tiling t;
+  t.H = g.in[1];
+  t.W = g.in[2];
+  t.OH = g.out[1];
+  t.OW = g.out[2];
+  t.pH = g.p[1];
+  t.pW = g.p[2];
+  t.TH = (t.OH + 1) / 2;
+  t.TW = (t.OW + 1) / 2;
+  return t;
+}
+
+// U[xi][f][c] = (G g G^T)[xi] with G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1], for filters [fb, fe).
+// Four channels at a time: their 3x3 kernels are gathered into vectors (lane = channel), so every
+// store writes four consecutive channels of one plane.
+template <typename Vec>
+inline void transformKernel(const Vec g[9], Vec u[16]) {
+  const Vec half = simd::splat<Vec>(0.5f);
+  Vec t[4][3];  // G g
+  for (int j = 0; j < 3; ++j) {
+    const Vec g0 = g[j], g1 = g[3 + j], g2 = g[6 + j];
+    t[0][j] = g0;
+    t[1][j] = half * (g0 + g1 + g2);
+    t[2][j] = half * (g0 - g1 + g2);
+    t[3][j] = g2;
+  }
+  for (int i = 0; i < 4; ++i) {  // (G g) G^T
+    const Vec a0 = t[i][0], a1 = t[i][1], a2 = t[i][2];
+    u[i * 4 + 0] = a0;
+    u[i * 4 + 1] = half * (a0 + a1 + a2);
+    u[i * 4 + 2] = half * (a0 - a1 + a2);
+    u[i * 4 + 3] = a2;
+  }
+}
+
+inline void transformWeights(const float* w, int64_t F, int64_t C, int64_t fb, int64_t fe, float* U) {
+  const int64_t plane = F * C;
+  using S = simd::Vec<float, 1>::type;
+  for (int64_t f = fb; f < fe; ++f) {
+    const float* wf = w + f * C * 9;
+    float* uf = U + f * C;
+    int64_t c = 0;
+    for (; c + 4 <= C; c += 4) {
+      simd::Vec<float, 4>::type g[9], u[16];  // locals: the aligned vector type
+      for (int k = 0; k < 9; ++k) g[k] = simd::Vec<float, 4>::type{wf[c * 9 + k], wf[(c + 1) * 9 + k], wf[(c + 2) * 9 + k], wf[(c + 3) * 9 + k]};
+      transformKernel(g, u);
+      for (int k = 0; k < 16; ++k) st4(uf + k * plane + c, u[k]);
+    }
+    for (; c < C; ++c) {
+      S g[9], u[16];
+      for (int k = 0; k < 9; ++k) g[k] = S{wf[c * 9 + k]};
+      transformKernel(g, u);
+      for (int k = 0; k < 16; ++k) uf[k * plane + c] = u[k][0];
+    }
+  }
+}
+
+// V[xi][c][col0 + t] = (B^T d B)[xi] for every tile t of channel plane `img`, with
+// B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]. Tile tw covers padded columns 2tw .. 2tw+3, so
+// each padded input row is split into its even and odd columns first: then both halves of the
+// transform are loops over contiguous arrays, which vectorise.
+inline void transformInput(const float* img, const Tiling& t, float* V, int64_t planeStride, int64_t col0,
+                           float* scratch /* 8 * (TW + 1) floats */) {
+  const int64_t HW = t.TW + 1;  // even (or odd) columns the tiles read
+  float* ev[4];
+  float* od[4];
+  for (int i = 0; i < 4; ++i) {
+    ev[i] = scratch + (2 * i) * HW;
+    od[i] = scratch + (2 * i + 1) * HW;
+  }
+  for (int64_t th = 0; th < t.TH; ++th) {
+    // The four input rows of this tile row, from padded column 0 (input column -pW), split.
+    for (int i = 0; i < 4; ++i) {
+      const int64_t ih = th * 2 - t.pH + i;
+      if (ih < 0 || ih >= t.H) {
+        std::memset(ev[i], 0, sizeof(float) * HW);
+        std::memset(od[i], 0, sizeof(float) * HW);
+        continue;
+      }
+      const float* in = img + ih * t.W;
+      for (int64_t x = 0; x < HW; ++x) {
+        const int64_t c0 = 2 * x - t.pW, c1 = c0 + 1;
+        ev[i][x] = c0 >= 0 && c0 < t.W ? in[c0] : 0.f;
+        od[i][x] = c1 >= 0 && c1 < t.W ? in[c1] : 0.f;
+      }
+    }
+    float* out = V + col0 + th * t.TW;
+    for (int i = 0; i < 4; ++i) {
+      // Row i of B^T d, at the even and odd columns: r = d0 - d2, d1 + d2, d2 - d1, d1 - d3.
+      const int a = i == 0 ? 0 : 1, b = i == 0 ? 2 : i == 3 ? 3 : 2;
+      const float sa = i == 2 ? -1.f : 1.f, sb = i == 1 ? 1.f : i == 2 ? 1.f : -1.f;
+      float re[64 + 1], ro[64 + 1];
+      float* o0 = out + (i * 4 + 0) * planeStride;
+      float* o1 = out + (i * 4 + 1) * planeStride;
+      float* o2 = out + (i * 4 + 2) * planeStride;
+      float* o3 = out + (i * 4 + 3) * planeStride;
+      for (int64_t x0 = 0; x0 < t.TW; x0 += 64) {  // in chunks, so the combined rows live on the stack
+        const int64_t n = std::min<int64_t>(64, t.TW - x0);
+        for (int64_t x = 0; x <= n; ++x) {
+          re[x] = sa * ev[a][x0 + x] + sb * ev[b][x0 + x];
+          ro[x] = sa * od[a][x0 + x] + sb * od[b][x0 + x];
+        }
+        // (B^T d) B over columns 2tw .. 2tw+3 = re[tw], ro[tw], re[tw+1], ro[tw+1].
+        int64_t x = 0;
+        for (; x + 4 <= n; x += 4) {
+          const V4 e0 = ld4(re + x), e1 = ld4(re + x + 1), q0 = ld4(ro + x), q1 = ld4(ro + x + 1);
+          st4(o0 + x0 + x, e0 - e1);
+          st4(o1 + x0 + x, q0 + e1);
+          st4(o2 + x0 + x, e1 - q0);
+          st4(o3 + x0 + x, q0 - q1);
+        }
+        for (; x < n; ++x) {
+          o0[x0 + x] = re[x] - re[x + 1];
+          o1[x0 + x] = ro[x] + re[x + 1];
+          o2[x0 + x] = re[x + 1] - ro[x];
+          o3[x0 + x] = ro[x] - ro[x + 1];
+        }
+      }
+    }
+  }
+}
+
+// y (OH x OW) = A^T m A for every tile, m[xi] = M[xi * planeStride + col0 + t], with
+// A^T = [1 1 1 0; 0 1 -1 -1]; beta != 0 adds beta * y. Tile rows are computed as four contiguous
+// arrays (the 2x2 outputs of every tile) and then interleaved into the two output rows.
+inline void transformOutput(const float* M, int64_t planeStride, int64_t col0, const Tiling& t, float* y,
+                            float beta, float* scratch /* 4 * TW floats */) {
+  float* q[4] = {scratch, scratch + t.TW, scratch + 2 * t.TW, scratch + 3 * t.TW};
+  for (int64_t th = 0; th < t.TH; ++th) {
+    const float* m = M + col0 + th * t.TW;
+    const float* v[16];
+    for (int k = 0; k < 16; ++k) v[k] = m + k * planeStride;
+    int64_t tw = 0;
+    for (; tw + 4 <= t.TW; tw += 4) {
+      V4 a[2][4];
+      for (int j = 0; j < 4; ++j) {
+        const V4 m0 = ld4(v[j] + tw), m1 = ld4(v[4 + j] + tw), m2 = ld4(v[8 + j] + tw), m3 = ld4(v[12 + j] + tw);
+        a[0][j] = m0 + m1 + m2;
+        a[1][j] = m1 - m2 - m3;
+      }
+      st4(q[0] + tw, a[0][0] + a[0][1] + a[0][2]);
+      st4(q[1] + tw, a[0][1] - a[0][2] - a[0][3]);
+      st4(q[2] + tw, a[1][0] + a[1][1] + a[1][2]);
+      st4(q[3] + tw, a[1][1] - a[1][2] - a[1][3]);
+    }
+    for (; tw < t.TW; ++tw) {
+      float a[2][4];
+      for (int j = 0; j < 4; ++j) {
+        a[0][j] = v[j][tw] + v[4 + j][tw] + v[8 + j][tw];
+        a[1][j] = v[4 + j][tw] - v[8 + j][tw] - v[12 + j][tw];
+      }
+      q[0][tw] = a[0][0] + a[0][1] + a[0][2];
+      q[1][tw] = a[0][1] - a[0][2] - a[0][3];
+      q[2][tw] = a[1][0] + a[1][1] + a[1][2];
+      q[3][tw] = a[1][1] - a[1][2] - a[1][3];
+    }
+    for (int r = 0; r < 2 && th * 2 + r < t.OH; ++r) {
+      float* yr = y + (th * 2 + r) * t.OW;
+      const float* qe = q[2 * r];
+      const float* qo = q[2 * r + 1];
+      const int64_t pairs = t.OW / 2;
+      if (beta == 0.f) {
+        for (int64_t x = 0; x < pairs; ++x) {
+          yr[2 * x] = qe[x];
+          yr[2 * x + 1] = qo[x];
+        }
+        if (t.OW & 1) yr[t.OW - 1] = qe[pairs];
+      } else {
+        for (int64_t x = 0; x < pairs; ++x) {
+          yr[2 * x] = qe[x] + beta * yr[2 * x];
+          yr[2 * x + 1] = qo[x] + beta * yr[2 * x + 1];
+        }
+        if (t.OW & 1) yr[t.OW - 1] = qe[pairs] + beta * yr[t.OW - 1];
+      }
+    }
+  }
+}
+
+// y[n] = conv3x3(x[n], w) (+ beta * y) for all N images; x is N x C x H x W, w is F x C x 3 x 3.
+inline void forward(const float* x, const float* w, float* y, const conv::Dims& d, double beta) {
+  const Tiling t = tilingOf(d.g);
+  const int64_t C = d.C, F = d.F, T = t.tiles();
+  // Images per group: the V and M planes of a group stay within ~8 MB, at least one image.
+  const int64_t perImage = kPlanes * (C + F) * T * static_cast<int64_t>(sizeof(float));
+  const int64_t group = std::max<int64_t>(1, std::min<int64_t>(d.N, (int64_t(8) << 20) / perImage));
+  conv::Workspace uws(sizeof(float) * kPlanes * F * C);
+  float* U = uws.as<float>();
+  parallelFor(F, C * 60, [&](int64_t fb, int64_t fe) { transformWeights(w, F, C, fb, fe, U); });
+  conv::Workspace vws(static_cast<size_t>(perImage * group));
+  float* V = vws.as<float>();
+  float* M = V + kPlanes * C * T * group;
+  for (int64_t n0 = 0; n0 < d.N; n0 += group) {
+    const int64_t gn = std::min(group, d.N - n0), cols = gn * T;
+    const int64_t vPlane = C * cols, mPlane = F * cols;
+    parallelFor(gn * C, d.g.inSize() * 4, [&](int64_t b, int64_t e) {
+      std::vector<float> rows(static_cast<size_t>(8 * (t.TW + 1)));
+      for (int64_t i = b; i < e; ++i) {
+        const int64_t n = i / C, c = i % C;
+        transformInput(x + ((n0 + n) * C + c) * d.IS, t, V + c * cols, vPlane, n * T, rows.data());
+      }
+    });
+    // The 16 GEMMs, each on one thread: every element of M is summed in the same order at any
+    // thread count.
+    parallelFor(kPlanes, 2 * F * C * cols, [&](int64_t b, int64_t e) {
+      for (int64_t xi = b; xi < e; ++xi)
+        gemm<float>(false, false, F, cols, C, 1.0, U + xi * F * C, C, V + xi * vPlane, cols, 0.0, M + xi * mPlane,
+                    cols, false);
+    });
+    parallelFor(gn * F, T * 40, [&](int64_t b, int64_t e) {
+      std::vector<float> rows(static_cast<size_t>(4 * t.TW));
+      for (int64_t i = b; i < e; ++i) {
+        const int64_t n = i / F, f = i % F;
+        transformOutput(M + f * cols, mPlane, n * T, t, y + ((n0 + n) * F + f) * d.OS, static_cast<float>(beta),
+                        rows.data());
+      }
+    });
+  }
+}
+
+}  // namespace winograd
+}  // namespace ist
