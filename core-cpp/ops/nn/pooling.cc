@@ -8,6 +8,7 @@
 #include "op/backward_errors.h"
 #include <cmath>
 #include <limits>
+#include <vector>
 #include "graph/node.h"
 #include "ops/nn/conv_common.h"
 #include "ops/nn/pooling_params.h"
@@ -104,40 +105,73 @@ void forward(const Plan& pl, const T* x, T* y, OpReq req) {
   const Strides xs = stridesOf(pl, sw.in), ys = stridesOf(pl, sw.out);
   const int64_t outSz = sw.out[0] * sw.out[1] * sw.out[2], kSz = sw.k[0] * sw.k[1] * sw.k[2];
   const bool add = req == OpReq::kAddTo;
+  // Max pooling over unit-stride rows: the outputs [owLo, owHi) of a row, whose windows lie inside
+  // the row, are computed together, input row by input row and kernel column by kernel column
+  // (the order of the per-output loop, so results are bitwise the same); edge outputs go through
+  // the per-output loop.
+  const bool rowwise = pl.kind == Kind::kMax && xs.sp[2] == 1 && ys.sp[2] == 1;
+  const int64_t owLo = std::min(sw.out[2], conv::ceilDiv(sw.p[2], sw.s[2]));
+  const int64_t owHi = std::max(owLo, std::min(sw.out[2], sw.in[2] + sw.p[2] - sw.k[2] >= 0
+                                                             ? (sw.in[2] + sw.p[2] - sw.k[2]) / sw.s[2] + 1 : 0));
   parallelFor(pl.N * pl.C, outSz * kSz, [&](int64_t b, int64_t e) {
+    std::vector<C> rowOut(rowwise ? static_cast<size_t>(sw.out[2]) : 0);
     for (int64_t plane = b; plane < e; ++plane) {
       const int64_t n = plane / pl.C, c = plane % pl.C;
       const T* xp = x + n * xs.n + c * xs.c;
       T* yp = y + n * ys.n + c * ys.c;
-      for (int64_t od = 0; od < sw.out[0]; ++od)
-        for (int64_t oh = 0; oh < sw.out[1]; ++oh)
-          for (int64_t ow = 0; ow < sw.out[2]; ++ow) {
-            const Window w = sw.window(od, oh, ow, pl.countPad);
-            C r;
-            const int64_t len = std::max<int64_t>(w.hi[2] - w.lo[2], 0);
-            if (pl.kind == Kind::kMax) {
-              r = std::numeric_limits<C>::lowest();
-              for (int64_t i = w.lo[0]; i < w.hi[0]; ++i)
-                for (int64_t j = w.lo[1]; j < w.hi[1]; ++j)
-                  r = rowMax(xp + i * xs.sp[0] + j * xs.sp[1] + w.lo[2] * xs.sp[2], len, xs.sp[2], r);
-            } else {
-              C acc = 0;
-              for (int64_t i = w.lo[0]; i < w.hi[0]; ++i)
-                for (int64_t j = w.lo[1]; j < w.hi[1]; ++j) {
-                  const T* row = xp + i * xs.sp[0] + j * xs.sp[1] + w.lo[2] * xs.sp[2];
-                  if (pl.p == 1) {
-                    acc += rowSum(row, len, xs.sp[2]);
-                  } else {
-                    for (int64_t k = 0; k < len; ++k) acc += powP<C>(row[k * xs.sp[2]], pl.p);
-                  }
-                }
-              if (pl.kind == Kind::kAvg) r = w.size > 0 ? acc / C(w.size) : C(0);
-              else if (pl.kind == Kind::kLp) r = rootP(acc, pl.p);
-              else r = acc;
+      auto one = [&](int64_t od, int64_t oh, int64_t ow) {
+        const Window w = sw.window(od, oh, ow, pl.countPad);
+        C r;
+        const int64_t len = std::max<int64_t>(w.hi[2] - w.lo[2], 0);
+        if (pl.kind == Kind::kMax) {
+          r = std::numeric_limits<C>::lowest();
+          for (int64_t i = w.lo[0]; i < w.hi[0]; ++i)
+            for (int64_t j = w.lo[1]; j < w.hi[1]; ++j)
+              r = rowMax(xp + i * xs.sp[0] + j * xs.sp[1] + w.lo[2] * xs.sp[2], len, xs.sp[2], r);
+        } else {
+          C acc = 0;
+          for (int64_t i = w.lo[0]; i < w.hi[0]; ++i)
+            for (int64_t j = w.lo[1]; j < w.hi[1]; ++j) {
+              const T* row = xp + i * xs.sp[0] + j * xs.sp[1] + w.lo[2] * xs.sp[2];
+              if (pl.p == 1) {
+                acc += rowSum(row, len, xs.sp[2]);
+              } else {
+                for (int64_t k = 0; k < len; ++k) acc += powP<C>(row[k * xs.sp[2]], pl.p);
+              }
             }
-            T* dst = yp + od * ys.sp[0] + oh * ys.sp[1] + ow * ys.sp[2];
-            *dst = add ? *dst + r : r;
+          if (pl.kind == Kind::kAvg) r = w.size > 0 ? acc / C(w.size) : C(0);
+          else if (pl.kind == Kind::kLp) r = rootP(acc, pl.p);
+          else r = acc;
+        }
+        T* dst = yp + od * ys.sp[0] + oh * ys.sp[1] + ow * ys.sp[2];
+        *dst = add ? *dst + r : r;
+      };
+      for (int64_t od = 0; od < sw.out[0]; ++od)
+        for (int64_t oh = 0; oh < sw.out[1]; ++oh) {
+          if (!rowwise || owLo >= owHi) {
+            for (int64_t ow = 0; ow < sw.out[2]; ++ow) one(od, oh, ow);
+            continue;
           }
+          for (int64_t ow = 0; ow < owLo; ++ow) one(od, oh, ow);
+          for (int64_t ow = owHi; ow < sw.out[2]; ++ow) one(od, oh, ow);
+          const Window w = sw.window(od, oh, owLo, pl.countPad);
+          C* r = rowOut.data();
+          std::fill(r + owLo, r + owHi, std::numeric_limits<C>::lowest());
+          const int64_t st = sw.s[2];
+          for (int64_t i = w.lo[0]; i < w.hi[0]; ++i)
+            for (int64_t j = w.lo[1]; j < w.hi[1]; ++j) {
+              const T* row = xp + i * xs.sp[0] + j * xs.sp[1] - sw.p[2];
+              for (int64_t kw = 0; kw < sw.k[2]; ++kw) {
+                const T* src = row + kw;
+                for (int64_t ow = owLo; ow < owHi; ++ow) {
+                  const C v = src[ow * st];
+                  r[ow] = v > r[ow] ? v : r[ow];
+                }
+              }
+            }
+          T* dst = yp + od * ys.sp[0] + oh * ys.sp[1];
+          for (int64_t ow = owLo; ow < owHi; ++ow) dst[ow] = add ? dst[ow] + r[ow] : r[ow];
+        }
     }
   });
 }
