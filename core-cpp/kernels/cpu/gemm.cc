@@ -208,6 +208,19 @@ void gemmBatched(int64_t batch, bool transA, bool transB, int64_t M, int64_t N, 
   }
 }
 
+template <typename T>
+void gemmFromSource(bool transA, int64_t M, int64_t N, int64_t K, double alpha, const T* A, int64_t lda,
+                    const GemmBSource<T>& source, double beta, T* C, int64_t ldc, bool parallel) {
+  static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>, "float32 and float64 only");
+  gemm_detail::Args<T> g{transA, false, M, N, K, T(alpha), A, lda, nullptr, 0, T(beta), C, ldc};
+  g.bSource = &source;
+  gemm_detail::runOnIsa(cpuIsa(), g, parallel);
+}
+template void gemmFromSource<float>(bool, int64_t, int64_t, int64_t, double, const float*, int64_t,
+                                    const GemmBSource<float>&, double, float*, int64_t, bool);
+template void gemmFromSource<double>(bool, int64_t, int64_t, int64_t, double, const double*, int64_t,
+                                     const GemmBSource<double>&, double, double*, int64_t, bool);
+
 #define IST_GEMM_INSTANTIATE(T)                                                                   \
   template void gemm<T>(bool, bool, int64_t, int64_t, int64_t, double, const T*, int64_t,         \
                         const T*, int64_t, double, T*, int64_t, bool);                            \

@@ -35,6 +35,21 @@ void gemmBatchedDType(DType dtype, int64_t batch, bool transA, bool transB, int6
                       const void* B, int64_t ldb, int64_t strideB, double beta, void* C, int64_t ldc,
                       int64_t strideC, const char* op);
 
+// op(B) produced on demand instead of stored (the convolution's column matrix, made from the image
+// while the GEMM packs it). fill(ctx, k0, kc, j0, cols, width, dst) writes rows k0 .. k0+kc and
+// columns j0 .. j0+cols of op(B) into dst, row-major with `width` (>= cols) columns, zeros in
+// columns cols .. width. It is called from several threads at once on disjoint blocks.
+template <typename T>
+struct GemmBSource {
+  void (*fill)(const void* ctx, int64_t k0, int64_t kc, int64_t j0, int64_t cols, int width, T* dst);
+  const void* ctx;
+};
+
+// C = alpha * op(A) * B + beta * C with B (K x N) from `source` (float32 and float64; M, N, K > 0).
+template <typename T>
+void gemmFromSource(bool transA, int64_t M, int64_t N, int64_t K, double alpha, const T* A, int64_t lda,
+                    const GemmBSource<T>& source, double beta, T* C, int64_t ldc, bool parallel = true);
+
 // For benchmarks and tests: float32 GEMM on an explicit ISA (must be supported, see cpuSupports),
 // and a description of the kernel an ISA uses, e.g. "avx2 6x16".
 void sgemmOnIsa(CpuIsa isa, bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha,

@@ -19,6 +19,7 @@
 #include <cstring>
 #include <vector>
 #include "engine/parallel_for.h"
+#include "kernels/cpu/gemm.h"
 #include "kernels/cpu/simd.h"
 
 namespace ist {
@@ -36,6 +37,7 @@ struct Args {
   T beta;
   T* C;
   int64_t ldc;
+  const GemmBSource<T>* bSource = nullptr;  // when set, op(B) comes from it (B, ldb, transB unused)
 };
 
 // Cache blocking, in elements: MC rows of A and KC of K fill a good part of L2, KC x NC of B of L3.
@@ -175,7 +177,9 @@ struct Driver {
       const int cols = static_cast<int>(std::min<int64_t>(NR, nc - jr));
       const int width = panelWidth(cols);
       T* dst = out + jr * kc;
-      if (!g.transB) {  // B is K x N: each k gives `width` contiguous values
+      if (g.bSource) {
+        g.bSource->fill(g.bSource->ctx, p0, kc, j0 + jr, cols, width, dst);
+      } else if (!g.transB) {  // B is K x N: each k gives `width` contiguous values
         const T* src = g.B + p0 * g.ldb + (j0 + jr);
         for (int64_t k = 0; k < kc; ++k, src += g.ldb, dst += width) {
           if (cols == width) {
@@ -346,8 +350,9 @@ struct Gemv {
     else body(0, chunks);
   }
 
-  // Handles g when M == 1 or N == 1; returns false otherwise.
+  // Handles g when M == 1 or N == 1; returns false otherwise (and for a B source: the driver packs it).
   static bool run(const Args<T>& g, bool parallel) {
+    if (g.bSource) return false;
     if (g.M == 1) {  // C row = x . op(B), x = row 0 of op(A)
       const int64_t incx = g.transA ? g.lda : 1;
       if (!g.transB) {

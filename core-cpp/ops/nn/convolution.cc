@@ -57,10 +57,33 @@ void forward(const ConvolutionParam& p, const std::vector<TBlob>& in, OpReq req,
       return;
     }
   }
-  const size_t colBytes = direct ? 0 : static_cast<size_t>(d.C * d.K * d.OS) * sizeof(T);
+  // The column matrix is made block by block while the GEMM packs it (im2colBlock), unless the
+  // product is a matrix-vector one (the GEMV reads a stored matrix).
+  const bool fromImage = !direct && d.Fg > 1 && d.OS > 1;
+  const size_t colBytes = direct || fromImage ? 0 : static_cast<size_t>(d.C * d.K * d.OS) * sizeof(T);
+  const std::vector<conv::ColRow> colRows = fromImage ? conv::colRows(d.g, d.Cg) : std::vector<conv::ColRow>();
   conv::forEachImage(d.N, colBytes, 2 * d.F * CK * d.OS, [&](int64_t n, void* scratch, bool par) {
     const T* xn = x + n * d.C * d.IS;
     const T* col = xn;
+    if (fromImage) {
+      struct Ctx {
+        const T* img;
+        const conv::Geom* g;
+        const conv::ColRow* rows;
+      };
+      T* yn = y + n * d.F * d.OS;
+      for (int64_t gi = 0; gi < d.G; ++gi) {
+        const Ctx ctx{xn + gi * d.Cg * d.IS, &d.g, colRows.data()};
+        const GemmBSource<T> src{[](const void* c, int64_t k0, int64_t kc, int64_t j0, int64_t cols, int width, T* dst) {
+                                   const Ctx* cx = static_cast<const Ctx*>(c);
+                                   conv::im2colBlock(cx->img, *cx->g, cx->rows, k0, kc, j0, cols, width, dst);
+                                 },
+                                 &ctx};
+        gemmFromSource<T>(false, d.Fg, d.OS, CK, 1.0, w + gi * d.Fg * CK, CK, src, beta, yn + gi * d.Fg * d.OS, d.OS,
+                          par);
+      }
+      return;
+    }
     if (!direct) {
       conv::im2col(xn, d.C, d.g, static_cast<T*>(scratch), par);
       col = static_cast<T*>(scratch);

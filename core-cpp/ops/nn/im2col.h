@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <vector>
 #include "engine/parallel_for.h"
 #include "ops/nn/conv_common.h"
 
@@ -54,6 +55,80 @@ void im2colRows(const T* img, const Geom& g, int64_t rowBegin, int64_t rowEnd, T
       }
     }
   }
+}
+
+// What one row of the column matrix reads: channel c at kernel offset (kd, kh, kw), as the offsets
+// im2colBlock needs, computed once per convolution instead of once per packed block.
+struct ColRow {
+  int64_t plane;          // c * inSize
+  int64_t dOff, hOff;     // kd * d0 - p0, kh * d1 - p1
+  int64_t w0, wlo, whi;   // input column = ow * s2 + w0; valid ow in [wlo, whi)
+};
+
+inline std::vector<ColRow> colRows(const Geom& g, int64_t channels) {
+  const int64_t K = g.kSize();
+  std::vector<ColRow> rows(static_cast<size_t>(channels * K));
+  for (int64_t r = 0; r < channels * K; ++r) {
+    const int64_t c = r / K, kk = r % K;
+    const int64_t kw = kk % g.k[2], kh = (kk / g.k[2]) % g.k[1], kd = kk / (g.k[2] * g.k[1]);
+    ColRow& row = rows[static_cast<size_t>(r)];
+    row.plane = c * g.inSize();
+    row.dOff = kd * g.d[0] - g.p[0];
+    row.hOff = kh * g.d[1] - g.p[1];
+    row.w0 = kw * g.d[2] - g.p[2];
+    validRange(g.in[2], g.out[2], g.s[2], g.p[2], kw * g.d[2], &row.wlo, &row.whi);
+  }
+  return rows;
+}
+
+// Rows [k0, k0 + kc) and columns [j0, j0 + cols) of the column matrix, written row-major with
+// `width` columns (zeros past cols): the block a GEMM packs, made straight from the image so the
+// whole matrix is never stored (gemmFromSource). The columns split into segments along ow, one per
+// output row they touch.
+template <typename T>
+void im2colBlock(const T* img, const Geom& g, const ColRow* rows, int64_t k0, int64_t kc, int64_t j0, int64_t cols,
+                 int width, T* dst) {
+  struct Segment {
+    int64_t at, len, ow, od, oh;
+  };
+  constexpr int kMaxSegments = 64;  // per pass; a GEMM panel (<= 48 columns) needs one pass
+  Segment seg[kMaxSegments];
+  const int64_t rowLen = g.out[2];
+  for (int64_t done = 0; done < cols;) {
+    int ns = 0;
+    for (int64_t j = j0 + done; done < cols && ns < kMaxSegments;) {
+      const int64_t ow = j % rowLen, len = std::min(cols - done, rowLen - ow);
+      seg[ns++] = Segment{done, len, ow, j / (g.out[1] * rowLen), (j / rowLen) % g.out[1]};
+      done += len;
+      j += len;
+    }
+    T* d = dst;
+    for (int64_t r = k0; r < k0 + kc; ++r, d += width) {
+      const ColRow& cr = rows[r];
+      const T* src = img + cr.plane;
+      for (int si = 0; si < ns; ++si) {
+        const Segment& sg = seg[si];
+        T* out = d + sg.at;
+        const int64_t id = sg.od * g.s[0] + cr.dOff, ih = sg.oh * g.s[1] + cr.hOff;
+        if (id < 0 || id >= g.in[0] || ih < 0 || ih >= g.in[1]) {
+          std::fill(out, out + sg.len, T(0));
+          continue;
+        }
+        const T* row = src + (id * g.in[1] + ih) * g.in[2];
+        const int64_t end = sg.ow + sg.len;
+        const int64_t lo = std::min(std::max(cr.wlo, sg.ow), end), hi = std::max(lo, std::min(cr.whi, end));
+        std::fill(out, out + (lo - sg.ow), T(0));
+        if (g.s[2] == 1) {
+          if (hi > lo) std::memcpy(out + (lo - sg.ow), row + lo + cr.w0, static_cast<size_t>(hi - lo) * sizeof(T));
+        } else {
+          for (int64_t x = lo; x < hi; ++x) out[x - sg.ow] = row[x * g.s[2] + cr.w0];
+        }
+        std::fill(out + (hi - sg.ow), out + sg.len, T(0));
+      }
+    }
+  }
+  if (cols < width)
+    for (int64_t r = 0; r < kc; ++r) std::fill(dst + r * width + cols, dst + (r + 1) * width, T(0));
 }
 
 // The whole column matrix of a `channels`-channel image, rows split over threads when `parallel`.
