@@ -11,7 +11,7 @@ import { packageInfo } from '../lib/pkg.mjs';
 export const kind = 'tfjs';
 
 // tfjs-core registers no gradients by itself (the @tensorflow/tfjs umbrella package, not installed,
-// does), and its ESM gradient files use extensionless imports Node cannot load. W4 and W7 train, so the
+// does), and its ESM gradient files use extensionless imports Node cannot load. W4, W7 and W8 train, so the
 // registration module is bundled once with the project's esbuild. The bundle's copy of tfjs
 // internals registers into the same global registries as the loaded tfjs-core.
 export async function registerGradients(pkgDir) {

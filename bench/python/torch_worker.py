@@ -116,8 +116,30 @@ def w4_mlp_train(torch, p, dev):
     return call
 
 
-def w7_lenet_epoch(torch, p, dev):
-    """LeNet, 64 batches of 64 synthetic 28x28 images, SGD momentum 0.9 lr 0.05 (bench/workloads/w7-lenet-epoch.mjs)."""
+def w7_lstm(torch, p, dev):
+    """One LSTM training step without an optimizer (bench/workloads/w7-lstm.mjs): nn.LSTM(I, H, num_layers=L),
+    input (T, B, I) uniform in [-1, 1), zero initial states, loss = sum of the outputs, backward into fresh
+    gradients of every weight (set to None before each step, as isotensor's gradients are written, not summed)."""
+    T, B, I, H, L = p["T"], p["B"], p["I"], p["H"], p["L"]
+    torch.manual_seed(0)
+    lstm = torch.nn.LSTM(I, H, num_layers=L).to(dev)  # weights uniform in +-1/sqrt(H), as the other peers
+    x = torch.rand(T, B, I, device=dev) * 2 - 1
+    params = list(lstm.parameters())
+
+    def call():
+        with torch.enable_grad():
+            for q in params:
+                q.grad = None
+            out, _ = lstm(x)
+            out.sum().backward()
+    call()
+    if any(q.grad is None or not bool(torch.isfinite(q.grad).all()) for q in params):
+        raise RuntimeError("LSTM check: a gradient is missing or not finite")
+    return call
+
+
+def w8_lenet_epoch(torch, p, dev):
+    """LeNet, 64 batches of 64 synthetic 28x28 images, SGD momentum 0.9 lr 0.05 (bench/workloads/w8-lenet-epoch.mjs)."""
     nn = torch.nn
     torch.manual_seed(0)
     net = nn.Sequential(
@@ -227,7 +249,7 @@ def w5_resnet18(torch, p, dev):
 
 
 WORKLOADS = {"W1": w1_gemm, "W2": w2_add_relu, "W3": w3_conv, "W4": w4_mlp_train, "W5": w5_resnet18,
-             "W6": w6_tiny_adds, "W7": w7_lenet_epoch}
+             "W6": w6_tiny_adds, "W7": w7_lstm, "W8": w8_lenet_epoch}
 
 
 def main():
@@ -262,7 +284,7 @@ def main():
         info.update({"cuda": torch.version.cuda, "gpu": torch.cuda.get_device_name(0),
                      "cudnn": torch.backends.cudnn.version(), "allow_tf32": False, "cudnn_benchmark": False})
     results = {}
-    with torch.no_grad():  # W4 re-enables gradients for its own step
+    with torch.no_grad():  # the training workloads (W4, W7, W8) re-enable gradients for their own step
         for c in json.loads(args.cases):
             build = WORKLOADS.get(c["workload"])
             if build is None:

@@ -1,11 +1,11 @@
-// W7: one training "epoch" of LeNet on synthetic 28x28 digits through each library's usual training API:
+// W8: one training "epoch" of LeNet on synthetic 28x28 digits through each library's usual training API:
 // 64 batches of 64 (4,096 images), each step forward, softmax cross-entropy (mean over the batch),
 // backward, SGD with momentum 0.9 (lr 0.05, no weight decay). The epoch is the timed call.
 //
 // LeNet = Conv(20, 5x5) + ReLU - MaxPool(2) - Conv(50, 5x5) + ReLU - MaxPool(2) - Dense(500) + ReLU - Dense(10).
 // isotensor: gluon.modelZoo.vision.lenet() with gluon.Trainer('sgd', momentum 0.9) and
-// SoftmaxCrossEntropyLoss, imperative (W7) or hybridized, net and loss (W7h); the peers run the same
-// model once (W7) and are shown in both rows (`peersFrom`): PyTorch eager nn.Sequential + optim.SGD,
+// SoftmaxCrossEntropyLoss, imperative (W8) or hybridized, net and loss (W8h); the peers run the same
+// model once (W8) and are shown in both rows (`peersFrom`): PyTorch eager nn.Sequential + optim.SGD,
 // tfjs ops (conv2d NHWC, maxPool, matMul) + tf.train.momentum, on tfjs-backend-wasm and tfjs-backend-cpu.
 //
 // The images are learnable (a class-dependent bright band plus noise), so a broken gradient shows:
@@ -14,7 +14,7 @@
 import { randomFloat32 } from '../lib/data.mjs';
 import { finish } from '../lib/sync.mjs';
 
-export const id = 'W7';
+export const id = 'W8';
 export const title = 'LeNet training epoch (Gluon)';
 
 const B = 64, NB = 64, LR = 0.05, MOMENTUM = 0.9;
@@ -33,14 +33,14 @@ const units = [
 const timing = { warmup: 1, reps: 5, minReps: 1, budgetMs: 30000 };
 
 export const cases = [
-  { id: 'W7', label: `LeNet epoch ${NB}x b${B}, Gluon imperative`, params: { hybridize: false }, timing, units },
-  { id: 'W7h', label: 'same, Gluon hybridized', params: { hybridize: true }, timing, units, peersFrom: 'W7' },
+  { id: 'W8', label: `LeNet epoch ${NB}x b${B}, Gluon imperative`, params: { hybridize: false }, timing, units },
+  { id: 'W8h', label: 'same, Gluon hybridized', params: { hybridize: true }, timing, units, peersFrom: 'W8' },
 ];
 
 export const targets = [
-  { case: 'W7h', ratio: ['torch', 'iso-native'], atLeast: 1.0, text: 'Gluon hybridized native LeNet epoch >= PyTorch CPU' },
-  { case: 'W7h', ratio: ['tfjs-wasm', 'iso-wasm-1t'], atLeast: 1.2, text: 'Gluon hybridized wasm-single LeNet epoch >= 1.2x tfjs-backend-wasm' },
-  { case: 'W7h', ratio: ['tfjs-wasm', 'iso-wasm-mt'], atLeast: 1.2, text: 'Gluon hybridized wasm-threads LeNet epoch >= 1.2x tfjs-backend-wasm' },
+  { case: 'W8h', ratio: ['torch', 'iso-native'], atLeast: 1.0, text: 'Gluon hybridized native LeNet epoch >= PyTorch CPU' },
+  { case: 'W8h', ratio: ['tfjs-wasm', 'iso-wasm-1t'], atLeast: 1.2, text: 'Gluon hybridized wasm-single LeNet epoch >= 1.2x tfjs-backend-wasm' },
+  { case: 'W8h', ratio: ['tfjs-wasm', 'iso-wasm-mt'], atLeast: 1.2, text: 'Gluon hybridized wasm-threads LeNet epoch >= 1.2x tfjs-backend-wasm' },
 ];
 
 /** Batch b: images [B*784] (NCHW with C = 1, the same bytes as NHWC) and labels. */
