@@ -188,9 +188,21 @@ struct Driver {
             for (int j = 0; j < width; ++j) dst[j] = j < cols ? src[j] : T(0);
           }
         }
-      } else {  // B is N x K: column j of op(B) is row j of B; read each row once, scatter by width
+      } else {  // B is N x K: column j of op(B) is row j of B
         if (cols < width) std::memset(dst, 0, sizeof(T) * width * kc);
-        for (int j = 0; j < cols; ++j) {
+        // Eight rows of B at a time, so each k writes eight adjacent values of the panel row
+        // (one row at a time wrote every value to a different cache line).
+        int j = 0;
+        for (; j + 8 <= cols; j += 8) {
+          const T* src[8];
+          for (int u = 0; u < 8; ++u) src[u] = g.B + (j0 + jr + j + u) * g.ldb + p0;
+          T* d = dst + j;
+          for (int64_t k = 0; k < kc; ++k, d += width) {
+#pragma GCC unroll 8
+            for (int u = 0; u < 8; ++u) d[u] = src[u][k];
+          }
+        }
+        for (; j < cols; ++j) {
           const T* src = g.B + (j0 + jr + j) * g.ldb + p0;
           T* d = dst + j;
           for (int64_t k = 0; k < kc; ++k) d[k * width] = src[k];
