@@ -10,7 +10,9 @@
 #include <cstring>
 #include <memory>
 #include "engine/parallel_for.h"
+#include <type_traits>
 #include "kernels/cpu/gemm.h"
+#include "kernels/cpu/vec_math.h"
 #include "kernels/philox.h"
 #include "storage/storage.h"
 
@@ -197,6 +199,26 @@ void forward(const Dims& dm, const Options& o, const C* x, const C* w, const C* 
             const C* hr = hp + n * GH;
             C* hn = h + n * H;
             C* cn = c + n * H;
+            if constexpr (std::is_same<C, float>::value) {
+              if (lstm) {  // float32 LSTM: the gates' sigmoid and tanh over whole rows, vectorised
+                for (int64_t k = 0; k < 4 * H; ++k) srow[k] = xr[k] + hr[k];
+                vmath::sigmoidArray(srow, srow, 2 * H);
+                vmath::tanhArray(srow + 2 * H, srow + 2 * H, H);
+                vmath::sigmoidArray(srow + 3 * H, srow + 3 * H, H);
+                for (int64_t j = 0; j < H; ++j) {
+                  const C cv = clipCell(srow[H + j] * cn[j] + srow[j] * srow[2 * H + j], o);
+                  srow[4 * H + j] = cv;
+                  cn[j] = cv;
+                }
+                vmath::tanhArray(srow + 4 * H, yrow, H);
+                for (int64_t j = 0; j < H; ++j) {
+                  const C hv = srow[3 * H + j] * yrow[j];
+                  hn[j] = hv;
+                  yrow[j] = hv;
+                }
+                continue;
+              }
+            }
             for (int64_t j = 0; j < H; ++j) {
               C hv;
               if (lstm) {
@@ -316,11 +338,18 @@ void backward(const Dims& dm, const Options& o, const C* x, const C* w, const C*
             C* dcn = dc + n * H;
             if (lstm) {
               const C* cprev = prevValid ? st + (tp * N + n) * S * H + 4 * H : c0 + n * H;
+              // tanh of the saved cell, vectorised for float32 into this row's input-gradient slots
+              // for the data (grx[0, H) is written only after tanhCell[j] is read).
+              C* tanhCell = nullptr;
+              if constexpr (std::is_same<C, float>::value) {
+                tanhCell = grx;
+                vmath::tanhArray(srow + 4 * H, tanhCell, H);
+              }
               for (int64_t j = 0; j < H; ++j) {
                 const C i = srow[j], f = srow[H + j], g = srow[2 * H + j], og = srow[3 * H + j];
                 const C cv = srow[4 * H + j];
                 const C dhv = dhn[j] + dyr[j];
-                const C tc = std::tanh(cv);
+                const C tc = tanhCell ? tanhCell[j] : std::tanh(cv);
                 C dcv = dcn[j] + dhv * og * (C(1) - tc * tc);
                 if (cellClipped(cv, o)) dcv = C(0);
                 grx[j] = dcv * g * i * (C(1) - i);
