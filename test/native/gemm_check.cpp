@@ -160,6 +160,27 @@ static void correctness(bool quick) {
       checkCase<float>("f32 K=0", tA, tB, 5, 6, 0, 1.0, 0.5, 1, 0, rng);
       cases += 13;
     }
+  // a prepacked B (gemmPackB + gemmPackedB) gives the same bits as gemm()
+  for (bool tA : {false, true})
+    for (bool tB : {false, true})
+      for (auto mnk : {std::vector<int64_t>{32, 1024, 256}, {7, 49, 300}, {65, 17, 531}, {2, 3, 1}}) {
+        const int64_t M = mnk[0], N = mnk[1], K = mnk[2];
+        std::vector<float> A(M * K), B(K * N), C1(M * N), C2(M * N), P(gemmPackedBSize(K, N));
+        fillRandom(A, rng);
+        fillRandom(B, rng);
+        fillRandom(C1, rng);
+        C2 = C1;
+        const int64_t lda = tA ? M : K, ldb = tB ? K : N;
+        gemm<float>(tA, tB, M, N, K, 0.5, A.data(), lda, B.data(), ldb, 1.0, C1.data(), N, true);
+        gemmPackB<float>(tB, K, N, B.data(), ldb, P.data());
+        gemmPackedB<float>(tA, M, N, K, 0.5, A.data(), lda, P.data(), 1.0, C2.data(), N, true);
+        if (std::memcmp(C1.data(), C2.data(), C1.size() * 4)) {
+          ++gFailures;
+          std::printf("FAIL packed B differs: tA=%d tB=%d M=%lld N=%lld K=%lld\n", tA, tB, (long long)M,
+                      (long long)N, (long long)K);
+        }
+        ++cases;
+      }
   // batched vs. one by one
   {
     const int64_t batch = 7, M = 19, N = 23, K = 29;

@@ -221,6 +221,35 @@ template void gemmFromSource<float>(bool, int64_t, int64_t, int64_t, double, con
 template void gemmFromSource<double>(bool, int64_t, int64_t, int64_t, double, const double*, int64_t,
                                      const GemmBSource<double>&, double, double*, int64_t, bool);
 
+namespace {
+// The panels start at the first 64-byte boundary of the caller's buffer (the kernel's aligned loads).
+template <typename T> T* alignedPanels(T* p) {
+  return reinterpret_cast<T*>((reinterpret_cast<uintptr_t>(p) + 63) & ~uintptr_t(63));
+}
+}  // namespace
+
+template <typename T>
+void gemmPackB(bool transB, int64_t K, int64_t N, const T* B, int64_t ldb, T* packed) {
+  static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>, "float32 and float64 only");
+  gemm_detail::Args<T> g{false, transB, 1, N, K, T(1), nullptr, 0, B, ldb, T(0), nullptr, 0};
+  g.packOut = alignedPanels(packed);
+  gemm_detail::runOnIsa(cpuIsa(), g, false);
+}
+
+template <typename T>
+void gemmPackedB(bool transA, int64_t M, int64_t N, int64_t K, double alpha, const T* A, int64_t lda, const T* packed,
+                 double beta, T* C, int64_t ldc, bool parallel) {
+  gemm_detail::Args<T> g{transA, false, M, N, K, T(alpha), A, lda, nullptr, 0, T(beta), C, ldc};
+  g.packedB = alignedPanels(const_cast<T*>(packed));
+  gemm_detail::runOnIsa(cpuIsa(), g, parallel);
+}
+template void gemmPackB<float>(bool, int64_t, int64_t, const float*, int64_t, float*);
+template void gemmPackB<double>(bool, int64_t, int64_t, const double*, int64_t, double*);
+template void gemmPackedB<float>(bool, int64_t, int64_t, int64_t, double, const float*, int64_t, const float*, double,
+                                 float*, int64_t, bool);
+template void gemmPackedB<double>(bool, int64_t, int64_t, int64_t, double, const double*, int64_t, const double*,
+                                  double, double*, int64_t, bool);
+
 #define IST_GEMM_INSTANTIATE(T)                                                                   \
   template void gemm<T>(bool, bool, int64_t, int64_t, int64_t, double, const T*, int64_t,         \
                         const T*, int64_t, double, T*, int64_t, bool);                            \

@@ -50,6 +50,18 @@ template <typename T>
 void gemmFromSource(bool transA, int64_t M, int64_t N, int64_t K, double alpha, const T* A, int64_t lda,
                     const GemmBSource<T>& source, double beta, T* C, int64_t ldc, bool parallel = true);
 
+// A B operand used by many products (a recurrent weight, once per time step) packed once:
+// gemmPackB writes op(B) (K x N) in the kernel's panel layout into `packed`, which must hold
+// gemmPackedBSize(K, N) elements; gemmPackedB then computes C = alpha * op(A) * op(B) + beta * C
+// from it. Same results as gemm(). float32 and float64; M, N, K > 0; same process (the layout
+// belongs to the CPU's kernel). Any alignment of `packed`: both align it up to 64 bytes.
+inline int64_t gemmPackedBSize(int64_t K, int64_t N) { return K * (N + 16) + 16; }  // + 64-byte alignment
+template <typename T>
+void gemmPackB(bool transB, int64_t K, int64_t N, const T* B, int64_t ldb, T* packed);
+template <typename T>
+void gemmPackedB(bool transA, int64_t M, int64_t N, int64_t K, double alpha, const T* A, int64_t lda, const T* packed,
+                 double beta, T* C, int64_t ldc, bool parallel = true);
+
 // For benchmarks and tests: float32 GEMM on an explicit ISA (must be supported, see cpuSupports),
 // and a description of the kernel an ISA uses, e.g. "avx2 6x16".
 void sgemmOnIsa(CpuIsa isa, bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha,

@@ -38,6 +38,11 @@ struct Args {
   T* C;
   int64_t ldc;
   const GemmBSource<T>* bSource = nullptr;  // when set, op(B) comes from it (B, ldb, transB unused)
+  // Whole-K panels of op(B) made by an earlier call with packOut (gemmPackB): panel j (a multiple
+  // of NR) is K x width at packedB + j * K. When set, B is not packed again.
+  const T* packedB = nullptr;
+  // Only pack op(B) into packOut in that layout (M, A and C unused).
+  T* packOut = nullptr;
 };
 
 // Cache blocking, in elements: MC rows of A and KC of K fill a good part of L2, KC x NC of B of L3.
@@ -211,6 +216,14 @@ struct Driver {
     }
   }
 
+  // op(B) as whole-K panels into g.packOut (see Args::packedB).
+  static void packWhole(const Args<T>& g) {
+    for (int64_t j = 0; j < g.N; j += NR) {
+      const int64_t cols = std::min<int64_t>(NR, g.N - j);
+      packB(g, 0, g.K, j, cols, g.packOut + j * g.K);
+    }
+  }
+
   // C[i0:i1, j0:j1] on this thread.
   static void serial(const Args<T>& g, const Blocking& bl, int64_t i0, int64_t i1, int64_t j0,
                      int64_t j1) {
@@ -227,14 +240,14 @@ struct Driver {
         const int64_t kc = std::min(kcStep, g.K - pc);
         const T beta = pc == 0 ? g.beta : T(1);
         const T alpha = g.alpha;
-        packB(g, pc, kc, j0 + jc, nc, packedB);
+        if (!g.packedB) packB(g, pc, kc, j0 + jc, nc, packedB);
         for (int64_t ic = 0; ic < m; ic += mcStep) {
           const int64_t mc = std::min(mcStep, m - ic);
           packA(g, i0 + ic, mc, pc, kc, packedA);
           for (int64_t jr = 0; jr < nc; jr += NR) {
             const int nr = static_cast<int>(std::min<int64_t>(NR, nc - jr));
             const int nv = panelWidth(nr) / W;
-            const T* bp = packedB + jr * kc;
+            const T* bp = g.packedB ? g.packedB + (j0 + jc + jr) * g.K + pc * (nv * W) : packedB + jr * kc;
             for (int64_t ir = 0; ir < mc; ir += MR) {
               const int mr = static_cast<int>(std::min<int64_t>(MR, mc - ir));
               T* c = g.C + (i0 + ic + ir) * g.ldc + (j0 + jc + jr);
@@ -253,6 +266,7 @@ struct Driver {
   // Splits C into about parallelThreads() rectangles of whole MR x NR tiles, as square as the
   // shape allows (each rectangle re-packs its own rows of A and columns of B).
   static void run(const Args<T>& g, const Blocking& bl, bool parallel) {
+    if (g.packOut) return packWhole(g);
     const double flops = 2.0 * double(g.M) * double(g.N) * double(g.K);
     const int threads = parallel && flops >= 4e6 ? parallelThreads() : 1;
     if (threads <= 1) {
@@ -364,7 +378,7 @@ struct Gemv {
 
   // Handles g when M == 1 or N == 1; returns false otherwise (and for a B source: the driver packs it).
   static bool run(const Args<T>& g, bool parallel) {
-    if (g.bSource) return false;
+    if (g.bSource || g.packedB || g.packOut) return false;
     if (g.M == 1) {  // C row = x . op(B), x = row 0 of op(A)
       const int64_t incx = g.transA ? g.lda : 1;
       if (!g.transB) {

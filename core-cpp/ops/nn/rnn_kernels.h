@@ -114,6 +114,29 @@ void mm(bool ta, bool tb, int64_t M, int64_t Nc, int64_t K, const C* A, int64_t 
   gemm<C>(ta, tb, M, Nc, K, 1.0, A, lda, B, ldb, beta, Cm, ldc);
 }
 
+// A recurrent weight, packed once for the GEMM of every time step (gemmPackB): op(B) is K x N.
+template <typename C>
+class StepWeight {
+ public:
+  StepWeight(bool trans, int64_t K, int64_t N, const C* B, int64_t ldb)
+      : K_(K), N_(N), packed_(K > 0 && N > 0 ? gemmPackedBSize(K, N) : 0) {
+    if (K > 0 && N > 0) gemmPackB<C>(trans, K, N, B, ldb, packed_.get());
+  }
+  // C = op(A) . this (beta 0), A is M x K with leading dimension lda.
+  void times(int64_t M, const C* A, int64_t lda, C* out, int64_t ldc) const {
+    if (M <= 0 || N_ <= 0) return;
+    if (K_ <= 0) {
+      for (int64_t i = 0; i < M; ++i) std::fill(out + i * ldc, out + i * ldc + N_, C(0));
+      return;
+    }
+    gemmPackedB<C>(false, M, N_, K_, 1.0, A, lda, packed_.get(), 0.0, out, ldc);
+  }
+
+ private:
+  int64_t K_, N_;
+  Buffer<C> packed_;
+};
+
 template <typename C> inline C sigmoid(C v) { return C(1) / (C(1) + std::exp(-v)); }
 
 template <typename C> inline C clipCell(C v, const Options& o) {
@@ -183,9 +206,10 @@ void forward(const Dims& dm, const Options& o, const C* x, const C* w, const C* 
       const int64_t sIdx = l * D + d;
       std::copy(hx + sIdx * N * H, hx + (sIdx + 1) * N * H, h);
       if (lstm) std::copy(cx + sIdx * N * H, cx + (sIdx + 1) * N * H, c);
+      const StepWeight<C> whhT(true, H, GH, Whh, H);  // h . Whh^T at every step
       for (int64_t s = 0; s < T; ++s) {
         const int64_t t = d == 0 ? s : T - 1 - s;
-        mm<C>(false, true, N, GH, H, h, H, Whh, H, 0.0, hp, GH);
+        whhT.times(N, h, H, hp, GH);
         parallelFor(N, GH * 8, [&](int64_t b, int64_t e) {
           for (int64_t n = b; n < e; ++n) {
             C* yrow = yl + (t * N + n) * DH + d * H;
@@ -313,6 +337,7 @@ void backward(const Dims& dm, const Options& o, const C* x, const C* w, const C*
       if (lstm && dcy) std::copy(dcy + sIdx * N * H, dcy + (sIdx + 1) * N * H, dc);
       else std::fill(dc, dc + N * H, C(0));
 
+      const StepWeight<C> whh(false, GH, H, Whh, H);  // gh_t . Whh at every step
       for (int64_t s = T - 1; s >= 0; --s) {
         const int64_t t = d == 0 ? s : T - 1 - s;
         const int64_t tp = d == 0 ? t - 1 : t + 1;  // the step processed before t
@@ -381,7 +406,7 @@ void backward(const Dims& dm, const Options& o, const C* x, const C* w, const C*
             }
           }
         });
-        mm<C>(false, false, N, H, GH, gh + t * N * GH, GH, Whh, H, 0.0, tmp, H);
+        whh.times(N, gh + t * N * GH, GH, tmp, H);
         parallelFor(N, H, [&](int64_t b, int64_t e) {
           for (int64_t n = b; n < e; ++n) {
             if (!validStep(lens, t, n)) continue;
