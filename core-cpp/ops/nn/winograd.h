@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <vector>
 #include "engine/parallel_for.h"
 #include "kernels/cpu/gemm.h"
@@ -236,7 +237,43 @@ inline void transformOutput(const float* M, int64_t planeStride, int64_t col0, c
   }
 }
 
+// Images [n0, n0 + gn) as one group: their tiles side by side in V and M (the 16 GEMMs get gn * T
+// columns). `parallel`: each phase split over the threads; otherwise all on this thread.
+inline void forwardGroup(const float* x, const float* U, float* y, const conv::Dims& d, const Tiling& t, double beta,
+                         int64_t n0, int64_t gn, float* V, float* M, bool parallel) {
+  const int64_t C = d.C, F = d.F, T = t.tiles(), cols = gn * T;
+  const int64_t vPlane = C * cols, mPlane = F * cols;
+  auto range = [&](int64_t n, int64_t cost, const std::function<void(int64_t, int64_t)>& fn) {
+    if (parallel) parallelFor(n, cost, fn);
+    else fn(0, n);
+  };
+  range(gn * C, d.g.inSize() * 4, [&](int64_t b, int64_t e) {
+    std::vector<float> rows(static_cast<size_t>(8 * (t.TW + 1)));
+    for (int64_t i = b; i < e; ++i) {
+      const int64_t n = i / C, c = i % C;
+      transformInput(x + ((n0 + n) * C + c) * d.IS, t, V + c * cols, vPlane, n * T, rows.data());
+    }
+  });
+  // The 16 GEMMs, each on one thread: every element of M is summed over the channels in the same
+  // order whatever the grouping and the thread count.
+  range(kPlanes, 2 * F * C * cols, [&](int64_t b, int64_t e) {
+    for (int64_t xi = b; xi < e; ++xi)
+      gemm<float>(false, false, F, cols, C, 1.0, U + xi * F * C, C, V + xi * vPlane, cols, 0.0, M + xi * mPlane, cols,
+                  false);
+  });
+  range(gn * F, T * 40, [&](int64_t b, int64_t e) {
+    std::vector<float> rows(static_cast<size_t>(4 * t.TW));
+    for (int64_t i = b; i < e; ++i) {
+      const int64_t n = i / F, f = i % F;
+      transformOutput(M + f * cols, mPlane, n * T, t, y + ((n0 + n) * F + f) * d.OS, static_cast<float>(beta),
+                      rows.data());
+    }
+  });
+}
+
 // y[n] = conv3x3(x[n], w) (+ beta * y) for all N images; x is N x C x H x W, w is F x C x 3 x 3.
+// With at least as many images as threads, each thread takes whole images (no synchronisation
+// between phases); otherwise the images go in order and every phase uses all threads.
 inline void forward(const float* x, const float* w, float* y, const conv::Dims& d, double beta) {
   const Tiling t = tilingOf(d.g);
   const int64_t C = d.C, F = d.F, T = t.tiles();
@@ -246,34 +283,24 @@ inline void forward(const float* x, const float* w, float* y, const conv::Dims& 
   conv::Workspace uws(sizeof(float) * kPlanes * F * C);
   float* U = uws.as<float>();
   parallelFor(F, C * 60, [&](int64_t fb, int64_t fe) { transformWeights(w, F, C, fb, fe, U); });
-  conv::Workspace vws(static_cast<size_t>(perImage * group));
-  float* V = vws.as<float>();
-  float* M = V + kPlanes * C * T * group;
+  const int threads = parallelThreads();
+  if (threads > 1 && d.N >= threads) {
+    parallelFor(d.N, 2 * F * C * 16 * T, [&](int64_t b, int64_t e) {
+      const int64_t g = std::min(group, e - b);
+      conv::Workspace ws(static_cast<size_t>(perImage * g));
+      float* V = ws.as<float>();
+      for (int64_t n0 = b; n0 < e; n0 += g) {
+        const int64_t gn = std::min(g, e - n0);
+        forwardGroup(x, U, y, d, t, beta, n0, gn, V, V + kPlanes * C * T * gn, false);
+      }
+    });
+    return;
+  }
+  conv::Workspace ws(static_cast<size_t>(perImage * group));
+  float* V = ws.as<float>();
   for (int64_t n0 = 0; n0 < d.N; n0 += group) {
-    const int64_t gn = std::min(group, d.N - n0), cols = gn * T;
-    const int64_t vPlane = C * cols, mPlane = F * cols;
-    parallelFor(gn * C, d.g.inSize() * 4, [&](int64_t b, int64_t e) {
-      std::vector<float> rows(static_cast<size_t>(8 * (t.TW + 1)));
-      for (int64_t i = b; i < e; ++i) {
-        const int64_t n = i / C, c = i % C;
-        transformInput(x + ((n0 + n) * C + c) * d.IS, t, V + c * cols, vPlane, n * T, rows.data());
-      }
-    });
-    // The 16 GEMMs, each on one thread: every element of M is summed in the same order at any
-    // thread count.
-    parallelFor(kPlanes, 2 * F * C * cols, [&](int64_t b, int64_t e) {
-      for (int64_t xi = b; xi < e; ++xi)
-        gemm<float>(false, false, F, cols, C, 1.0, U + xi * F * C, C, V + xi * vPlane, cols, 0.0, M + xi * mPlane,
-                    cols, false);
-    });
-    parallelFor(gn * F, T * 40, [&](int64_t b, int64_t e) {
-      std::vector<float> rows(static_cast<size_t>(4 * t.TW));
-      for (int64_t i = b; i < e; ++i) {
-        const int64_t n = i / F, f = i % F;
-        transformOutput(M + f * cols, mPlane, n * T, t, y + ((n0 + n) * F + f) * d.OS, static_cast<float>(beta),
-                        rows.data());
-      }
-    });
+    const int64_t gn = std::min(group, d.N - n0);
+    forwardGroup(x, U, y, d, t, beta, n0, gn, V, V + kPlanes * C * T * gn, true);
   }
 }
 
