@@ -1,6 +1,7 @@
 // Imperative execution of registered ops: attribute parsing, inference, allocation, engine push.
 #include "op/imperative.h"
 #include <map>
+#include <memory>
 #include <mutex>
 #include "autograd/autograd.h"
 #include "base/error.h"
@@ -110,21 +111,29 @@ std::vector<NDArray> invokeOp(const Op& op, const std::vector<NDArray>& inputs, 
     return result;
   }
 
-  AttrDict dict = attrsIn;
-  if (!op.variadicInput.empty() && !dict.count(op.variadicCount)) {
+  // The attributes are copied only when this call adds or removes one (most calls do neither).
+  AttrDict edited;
+  const AttrDict* dict = &attrsIn;
+  if (!op.variadicInput.empty() && !attrsIn.count(op.variadicCount)) {
     IST_CHECK(inputs.size() >= op.inputNames.size(), op.name, "inputs",
               "expected at least " << op.inputNames.size() << " input(s) (" << inputNameList(op) << "), got "
                                    << inputs.size());
-    dict[op.variadicCount] = std::to_string(inputs.size() - op.inputNames.size());
+    edited = attrsIn;
+    edited[op.variadicCount] = std::to_string(inputs.size() - op.inputNames.size());
+    dict = &edited;
   }
-  Context ctx = pickContext(op, inputs, dict, givenOutputs);
+  Context ctx = pickContext(op, inputs, *dict, givenOutputs);
   // ctx is the runtime's placement attribute; ops that don't declare it must not see it.
-  if (op.creation) {
+  if (op.creation && dict->count("ctx")) {
     bool declaresCtx = false;
     for (auto& f : op.schema->fields()) declaresCtx |= f.name == "ctx";
-    if (!declaresCtx) dict.erase("ctx");
+    if (!declaresCtx) {
+      if (dict != &edited) edited = attrsIn;
+      edited.erase("ctx");
+      dict = &edited;
+    }
   }
-  NodeAttrs attrs = op.parseAttrs(dict);
+  NodeAttrs attrs = op.parseAttrs(*dict);
 
   int nIn = op.numInputs(attrs);
   if (static_cast<int>(inputs.size()) != nIn) {
@@ -216,29 +225,38 @@ std::vector<NDArray> invokeOp(const Op& op, const std::vector<NDArray>& inputs, 
     for (auto& w : writes) written |= inputs[j].var() == w;
     if (!written) reads.push_back(inputs[j].var());
   }
-  std::string opName = op.name;
-  const FCompute* compute = fn;
+  // What the engine runs, in one shared block: the closure holds only the pointer, which fits in
+  // std::function's own storage (a capture of each vector would allocate and copy every one).
+  struct Job {
+    NodeAttrs attrs;
+    OpContext octx;
+    std::vector<NDArray> inputs, outputs;
+    std::vector<OpReq> req;
+    const FCompute* compute;
+    const Op* op;
+  };
+  auto job = std::make_shared<Job>(Job{std::move(attrs), octx, inputs, std::move(outputs), std::move(req), fn, &op});
   Engine::get()->pushSync(
-      [attrs, octx, inputs, outputs, req, compute, opName](RunContext rc) {
+      [job](RunContext rc) {
         std::vector<TBlob> inBlobs, outBlobs;
-        inBlobs.reserve(inputs.size());
-        outBlobs.reserve(outputs.size());
-        for (auto& a : inputs) inBlobs.push_back(a.blob());
-        for (auto& o : outputs) outBlobs.push_back(o.blob());
-        OpContext c = octx;
+        inBlobs.reserve(job->inputs.size());
+        outBlobs.reserve(job->outputs.size());
+        for (auto& a : job->inputs) inBlobs.push_back(a.blob());
+        for (auto& o : job->outputs) outBlobs.push_back(o.blob());
+        OpContext c = job->octx;
         c.run = rc;
         try {
-          (*compute)(attrs, c, inBlobs, req, outBlobs);
+          (*job->compute)(job->attrs, c, inBlobs, job->req, outBlobs);
         } catch (const std::exception& e) {
-          rethrowWithContext(opName, describeInputs(inputs), e);
+          rethrowWithContext(job->op->name, describeInputs(job->inputs), e);
         }
       },
       ctx, reads, writes, op.name.c_str());
 
   for (auto& p : copyBack) copyFromTo(p.first, p.second);
-  std::vector<NDArray> result = outputs;
+  std::vector<NDArray> result = job->outputs;
   for (size_t i = 0; i < givenOutputs.size(); ++i) result[i] = givenOutputs[i];
-  if (autograd::shouldRecord(inputs)) autograd::recordOp(attrs, inputs, result);
+  if (autograd::shouldRecord(inputs)) autograd::recordOp(job->attrs, inputs, result);
   return result;
 }
 
