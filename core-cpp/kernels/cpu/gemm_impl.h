@@ -233,29 +233,26 @@ struct Driver {
     const int64_t mcStep = balancedStep(m, bl.MC, MR);
     const int64_t ncStep = balancedStep(n, bl.NC, NR);
     T* packedA = static_cast<T*>(scratch(0, sizeof(T) * mcStep * kcStep));
-    T* packedB = static_cast<T*>(scratch(1, sizeof(T) * ncStep * kcStep));
+    // B blocks are packed here unless the whole op(B) was packed beforehand (g.packedB).
+    T* bBlock = g.packedB ? nullptr : static_cast<T*>(scratch(1, sizeof(T) * ncStep * kcStep));
     for (int64_t jc = 0; jc < n; jc += ncStep) {
       const int64_t nc = std::min(ncStep, n - jc);
       for (int64_t pc = 0; pc < g.K; pc += kcStep) {
         const int64_t kc = std::min(kcStep, g.K - pc);
         const T beta = pc == 0 ? g.beta : T(1);
         const T alpha = g.alpha;
-        if (!g.packedB) packB(g, pc, kc, j0 + jc, nc, packedB);
+        if (bBlock) packB(g, pc, kc, j0 + jc, nc, bBlock);
         for (int64_t ic = 0; ic < m; ic += mcStep) {
           const int64_t mc = std::min(mcStep, m - ic);
           packA(g, i0 + ic, mc, pc, kc, packedA);
           for (int64_t jr = 0; jr < nc; jr += NR) {
             const int nr = static_cast<int>(std::min<int64_t>(NR, nc - jr));
-            const int nv = panelWidth(nr) / W;
-            const T* bp = g.packedB ? g.packedB + (j0 + jc + jr) * g.K + pc * (nv * W) : packedB + jr * kc;
+            const int width = panelWidth(nr);
+            const T* bp = bBlock ? bBlock + jr * kc : g.packedB + (j0 + jc + jr) * g.K + pc * width;
             for (int64_t ir = 0; ir < mc; ir += MR) {
               const int mr = static_cast<int>(std::min<int64_t>(MR, mc - ir));
-              T* c = g.C + (i0 + ic + ir) * g.ldc + (j0 + jc + jr);
-              if (nv == NV) {
-                Kernel::tile(kc, packedA + ir * kc, bp, c, g.ldc, alpha, beta, mr, nr);
-              } else {
-                tile(nv, kc, packedA + ir * kc, bp, c, g.ldc, alpha, beta, mr, nr);
-              }
+              tile(width / W, kc, packedA + ir * kc, bp, g.C + (i0 + ic + ir) * g.ldc + (j0 + jc + jr), g.ldc, alpha,
+                   beta, mr, nr);
             }
           }
         }
@@ -376,7 +373,8 @@ struct Gemv {
     else body(0, chunks);
   }
 
-  // Handles g when M == 1 or N == 1; returns false otherwise (and for a B source: the driver packs it).
+  // Handles g when M == 1 or N == 1; returns false otherwise, and whenever op(B) is not a plain
+  // stored matrix (a source, prepacked panels, or a pack-only call: those are the driver's).
   static bool run(const Args<T>& g, bool parallel) {
     if (g.bSource || g.packedB || g.packOut) return false;
     if (g.M == 1) {  // C row = x . op(B), x = row 0 of op(A)
