@@ -24,39 +24,6 @@ inline void validRange(int64_t in, int64_t out, int64_t s, int64_t p, int64_t ko
   *hi = std::max(*lo, std::min(out, ceilDiv(in + p - koff, s)));
 }
 
-// Fills rows [rowBegin, rowEnd) of the column matrix of `img` (channels implied by the rows).
-template <typename T>
-void im2colRows(const T* img, const Geom& g, int64_t rowBegin, int64_t rowEnd, T* col) {
-  const int64_t K = g.kSize(), inSz = g.inSize(), outSz = g.outSize();
-  for (int64_t r = rowBegin; r < rowEnd; ++r) {
-    const int64_t c = r / K, kk = r % K;
-    const int64_t kw = kk % g.k[2], kh = (kk / g.k[2]) % g.k[1], kd = kk / (g.k[2] * g.k[1]);
-    const T* src = img + c * inSz;
-    T* dst = col + r * outSz;
-    int64_t wlo, whi;
-    validRange(g.in[2], g.out[2], g.s[2], g.p[2], kw * g.d[2], &wlo, &whi);
-    const int64_t w0 = kw * g.d[2] - g.p[2];
-    for (int64_t od = 0; od < g.out[0]; ++od) {
-      const int64_t id = od * g.s[0] - g.p[0] + kd * g.d[0];
-      for (int64_t oh = 0; oh < g.out[1]; ++oh, dst += g.out[2]) {
-        const int64_t ih = oh * g.s[1] - g.p[1] + kh * g.d[1];
-        if (id < 0 || id >= g.in[0] || ih < 0 || ih >= g.in[1]) {
-          std::fill(dst, dst + g.out[2], T(0));
-          continue;
-        }
-        const T* row = src + (id * g.in[1] + ih) * g.in[2];
-        std::fill(dst, dst + wlo, T(0));
-        if (g.s[2] == 1) {
-          if (whi > wlo) std::memcpy(dst + wlo, row + wlo + w0, static_cast<size_t>(whi - wlo) * sizeof(T));
-        } else {
-          for (int64_t ow = wlo; ow < whi; ++ow) dst[ow] = row[ow * g.s[2] + w0];
-        }
-        std::fill(dst + whi, dst + g.out[2], T(0));
-      }
-    }
-  }
-}
-
 // What one row of the column matrix reads: channel c at kernel offset (kd, kh, kw), as the offsets
 // im2colBlock needs, computed once per convolution instead of once per packed block.
 struct ColRow {
@@ -82,16 +49,16 @@ inline std::vector<ColRow> colRows(const Geom& g, int64_t channels) {
 }
 
 // Rows [k0, k0 + kc) and columns [j0, j0 + cols) of the column matrix, written row-major with
-// `width` columns (zeros past cols): the block a GEMM packs, made straight from the image so the
-// whole matrix is never stored (gemmFromSource). The columns split into segments along ow, one per
-// output row they touch.
+// `width` columns (zeros past cols): the whole matrix (im2col below), or the block a GEMM packs,
+// made straight from the image so the whole matrix is never stored (gemmFromSource). The columns
+// split into segments along ow, one per output row they touch.
 template <typename T>
 void im2colBlock(const T* img, const Geom& g, const ColRow* rows, int64_t k0, int64_t kc, int64_t j0, int64_t cols,
-                 int width, T* dst) {
+                 int64_t width, T* dst) {
   struct Segment {
     int64_t at, len, ow, od, oh;
   };
-  constexpr int kMaxSegments = 64;  // per pass; a GEMM panel (<= 48 columns) needs one pass
+  constexpr int kMaxSegments = 64;  // per pass over the rows; a GEMM panel (<= 48 columns) needs one
   Segment seg[kMaxSegments];
   const int64_t rowLen = g.out[2];
   for (int64_t done = 0; done < cols;) {
@@ -134,9 +101,11 @@ void im2colBlock(const T* img, const Geom& g, const ColRow* rows, int64_t k0, in
 // The whole column matrix of a `channels`-channel image, rows split over threads when `parallel`.
 template <typename T>
 void im2col(const T* img, int64_t channels, const Geom& g, T* col, bool parallel = true) {
-  if (!parallel) return im2colRows(img, g, 0, channels * g.kSize(), col);
-  parallelFor(channels * g.kSize(), g.outSize(),
-              [&](int64_t b, int64_t e) { im2colRows(img, g, b, e, col); });
+  const std::vector<ColRow> rows = colRows(g, channels);
+  const int64_t outSz = g.outSize();
+  auto fill = [&](int64_t b, int64_t e) { im2colBlock(img, g, rows.data(), b, e - b, 0, outSz, outSz, col + b * outSz); };
+  if (!parallel) return fill(0, channels * g.kSize());
+  parallelFor(channels * g.kSize(), outSz, fill);
 }
 
 // The adjoint of im2col for channels [cb, ce): img[c, ...] += every column entry that im2col read
