@@ -10,7 +10,6 @@
 #include <cstring>
 #include <memory>
 #include "engine/parallel_for.h"
-#include <type_traits>
 #include "kernels/cpu/gemm.h"
 #include "kernels/cpu/vec_math.h"
 #include "kernels/philox.h"
@@ -122,13 +121,9 @@ class StepWeight {
       : K_(K), N_(N), packed_(K > 0 && N > 0 ? gemmPackedBSize(K, N) : 0) {
     if (K > 0 && N > 0) gemmPackB<C>(trans, K, N, B, ldb, packed_.get());
   }
-  // C = op(A) . this (beta 0), A is M x K with leading dimension lda.
+  // C = op(A) . this (beta 0), A is M x K with leading dimension lda (empty shapes as mm does).
   void times(int64_t M, const C* A, int64_t lda, C* out, int64_t ldc) const {
-    if (M <= 0 || N_ <= 0) return;
-    if (K_ <= 0) {
-      for (int64_t i = 0; i < M; ++i) std::fill(out + i * ldc, out + i * ldc + N_, C(0));
-      return;
-    }
+    if (M <= 0 || N_ <= 0 || K_ <= 0) return mm<C>(false, false, M, N_, K_, A, lda, nullptr, 0, 0.0, out, ldc);
     gemmPackedB<C>(false, M, N_, K_, 1.0, A, lda, packed_.get(), 0.0, out, ldc);
   }
 
@@ -138,6 +133,17 @@ class StepWeight {
 };
 
 template <typename C> inline C sigmoid(C v) { return C(1) / (C(1) + std::exp(-v)); }
+
+// The LSTM's gate nonlinearities over a row, y may be x: float32 vectorised (vec_math.h, within
+// 3 ulp), other types through <cmath>.
+template <typename C> inline void sigmoidRow(const C* x, C* y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) y[i] = sigmoid(x[i]);
+}
+template <> inline void sigmoidRow<float>(const float* x, float* y, int64_t n) { vmath::sigmoidArray(x, y, n); }
+template <typename C> inline void tanhRow(const C* x, C* y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) y[i] = std::tanh(x[i]);
+}
+template <> inline void tanhRow<float>(const float* x, float* y, int64_t n) { vmath::tanhArray(x, y, n); }
 
 template <typename C> inline C clipCell(C v, const Options& o) {
   if (!o.clip) return v;
@@ -223,42 +229,27 @@ void forward(const Dims& dm, const Options& o, const C* x, const C* w, const C* 
             const C* hr = hp + n * GH;
             C* hn = h + n * H;
             C* cn = c + n * H;
-            if constexpr (std::is_same<C, float>::value) {
-              if (lstm) {  // float32 LSTM: the gates' sigmoid and tanh over whole rows, vectorised
-                for (int64_t k = 0; k < 4 * H; ++k) srow[k] = xr[k] + hr[k];
-                vmath::sigmoidArray(srow, srow, 2 * H);
-                vmath::tanhArray(srow + 2 * H, srow + 2 * H, H);
-                vmath::sigmoidArray(srow + 3 * H, srow + 3 * H, H);
-                for (int64_t j = 0; j < H; ++j) {
-                  const C cv = clipCell(srow[H + j] * cn[j] + srow[j] * srow[2 * H + j], o);
-                  srow[4 * H + j] = cv;
-                  cn[j] = cv;
-                }
-                vmath::tanhArray(srow + 4 * H, yrow, H);
-                for (int64_t j = 0; j < H; ++j) {
-                  const C hv = srow[3 * H + j] * yrow[j];
-                  hn[j] = hv;
-                  yrow[j] = hv;
-                }
-                continue;
+            if (lstm) {  // gates i, f, g, o and the cell into the saved row, each nonlinearity over a whole row
+              for (int64_t k = 0; k < 4 * H; ++k) srow[k] = xr[k] + hr[k];
+              sigmoidRow(srow, srow, 2 * H);
+              tanhRow(srow + 2 * H, srow + 2 * H, H);
+              sigmoidRow(srow + 3 * H, srow + 3 * H, H);
+              for (int64_t j = 0; j < H; ++j) {
+                const C cv = clipCell(srow[H + j] * cn[j] + srow[j] * srow[2 * H + j], o);
+                srow[4 * H + j] = cv;
+                cn[j] = cv;
               }
+              tanhRow(srow + 4 * H, yrow, H);  // tanh(c), then h = o * tanh(c) in place
+              for (int64_t j = 0; j < H; ++j) {
+                const C hv = srow[3 * H + j] * yrow[j];
+                hn[j] = hv;
+                yrow[j] = hv;
+              }
+              continue;
             }
             for (int64_t j = 0; j < H; ++j) {
               C hv;
-              if (lstm) {
-                const C i = sigmoid(xr[j] + hr[j]);
-                const C f = sigmoid(xr[H + j] + hr[H + j]);
-                const C g = std::tanh(xr[2 * H + j] + hr[2 * H + j]);
-                const C og = sigmoid(xr[3 * H + j] + hr[3 * H + j]);
-                const C cv = clipCell(f * cn[j] + i * g, o);
-                hv = og * std::tanh(cv);
-                srow[j] = i;
-                srow[H + j] = f;
-                srow[2 * H + j] = g;
-                srow[3 * H + j] = og;
-                srow[4 * H + j] = cv;
-                cn[j] = cv;
-              } else if (gru) {
+              if (gru) {
                 const C r = sigmoid(xr[j] + hr[j]);
                 const C z = sigmoid(xr[H + j] + hr[H + j]);
                 const C a = hr[2 * H + j] + bhh[2 * H + j];
@@ -363,18 +354,15 @@ void backward(const Dims& dm, const Options& o, const C* x, const C* w, const C*
             C* dcn = dc + n * H;
             if (lstm) {
               const C* cprev = prevValid ? st + (tp * N + n) * S * H + 4 * H : c0 + n * H;
-              // tanh of the saved cell, vectorised for float32 into this row's input-gradient slots
-              // for the data (grx[0, H) is written only after tanhCell[j] is read).
-              C* tanhCell = nullptr;
-              if constexpr (std::is_same<C, float>::value) {
-                tanhCell = grx;
-                vmath::tanhArray(srow + 4 * H, tanhCell, H);
-              }
+              // tanh of the saved cell, into this row's input-gradient slots for the data (grx[j]
+              // is written only after tanhCell[j] is read).
+              C* tanhCell = grx;
+              tanhRow(srow + 4 * H, tanhCell, H);
               for (int64_t j = 0; j < H; ++j) {
                 const C i = srow[j], f = srow[H + j], g = srow[2 * H + j], og = srow[3 * H + j];
                 const C cv = srow[4 * H + j];
                 const C dhv = dhn[j] + dyr[j];
-                const C tc = tanhCell ? tanhCell[j] : std::tanh(cv);
+                const C tc = tanhCell[j];
                 C dcv = dcn[j] + dhv * og * (C(1) - tc * tc);
                 if (cellClipped(cv, o)) dcv = C(0);
                 grx[j] = dcv * g * i * (C(1) - i);
