@@ -184,6 +184,19 @@ function randomInput(mx, ctx) {
   return mx.nd.random.uniform({ low: -1, high: 1, shape: [T, B, I], ctx });
 }
 
+/** The timed call of both isotensor cases: `run` on one fixed random input; `owned` is disposed with it. */
+function timedStep(mx, ctx, run, owned) {
+  const x = randomInput(mx, ctx);
+  return {
+    call() {
+      const out = run(x);
+      finish(mx, out);
+      out.dispose();
+    },
+    dispose() { [...owned, x].forEach((a) => a.dispose()); },
+  };
+}
+
 /** W7g: gluon.rnn.LSTM, imperative. */
 async function gluonStep({ mx, ctx }) {
   const { autograd, gluon } = mx;
@@ -206,15 +219,7 @@ async function gluonStep({ mx, ctx }) {
     return out;
   });
   checkAgainstReference(mx, run, () => flat(order.map((p) => p.data())), () => flat(order.map((p) => p.grad())), ctx, 'gluon.rnn.LSTM');
-  const x = randomInput(mx, ctx);
-  return {
-    call() {
-      const out = run(x);
-      finish(mx, out);
-      out.dispose();
-    },
-    dispose() { x.dispose(); },
-  };
+  return timedStep(mx, ctx, run, []);
 }
 
 export const impl = {
@@ -234,15 +239,7 @@ export const impl = {
       return out;
     });
     checkAgainstReference(mx, run, () => w.dataSync(), () => w.grad.dataSync(), ctx, 'nd.RNN LSTM');
-    const x = randomInput(mx, ctx);
-    return {
-      call() {
-        const out = run(x);
-        finish(mx, out);
-        out.dispose();
-      },
-      dispose() { [w, h0, c0, x].forEach((a) => a.dispose()); },
-    };
+    return timedStep(mx, ctx, run, [w, h0, c0]);
   },
 
   async tfjs({ tf }) {
