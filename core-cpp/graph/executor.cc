@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <unordered_set>
 #include "base/error.h"
+#include "graph/fuse_elemwise.h"
 #include "graph/infer_graph.h"
 #include "graph/symbol.h"
 #include "op/imperative.h"
@@ -31,6 +32,9 @@ struct GraphExecutor::NodeRun {
   std::vector<std::string> outNames, inNames;  // monitor names
   Context ctx;
   bool crossDevice = false;  // a copy between devices (in[0] -> out[0]) instead of the op's compute
+  // A fused element-wise group (in: its external inputs, out: the root's output) instead of op.
+  std::shared_ptr<const ElemwiseProgram> program;
+  std::vector<const Op*> fusedOps;  // the group's ops, for the per-op call counts
 };
 
 namespace {
@@ -406,10 +410,25 @@ GraphExecutor::GraphExecutor(const Symbol& sym, Context ctx, const std::vector<N
   for (auto& o : sym.outputs) ++readers[full.entryId(o)];
   for (auto& ge : gradEntries)
     if (ge) ++readers[full.entryId(ge)];
+  // Element-wise groups, per section (a group never spans forward and backward).
+  std::vector<int> groupOfRoot(full.nodes.size(), -1);
+  std::vector<bool> fusedMember(full.nodes.size(), false);
+  std::vector<ElemwiseGroup> groups;
+  if (opt.fuseElemwise && elemwiseFusionEnabledByEnv()) {
+    const uint32_t numNodes = static_cast<uint32_t>(full.nodes.size()), numFwd = static_cast<uint32_t>(numForwardNodes_);
+    groups = findElemwiseGroups(full, 0, numFwd, readers, nodeCtx);
+    for (auto& grp : findElemwiseGroups(full, numFwd, numNodes, readers, nodeCtx)) groups.push_back(std::move(grp));
+    for (size_t k = 0; k < groups.size(); ++k) {
+      groupOfRoot[groups[k].nodes.back()] = static_cast<int>(k);
+      for (uint32_t nid : groups[k].nodes) fusedMember[nid] = true;
+    }
+  }
   for (uint32_t nid = 0; nid < full.nodes.size(); ++nid) {
     const Node& n = *full.nodes[nid];
     if (n.isVariable()) continue;
     auto& runs = nid < numForwardNodes_ ? forwardRuns_ : backwardRuns_;
+    auto& fusedRuns = nid < numForwardNodes_ ? fusedForwardRuns_ : fusedBackwardRuns_;
+    const size_t runsBefore = runs.size();
     std::vector<NDArray> in, out;
     for (auto& x : n.inputs) {
       IST_CHECK(x.node != nullptr, n.attrs.op->name, "inputs", "node '" << n.name << "' has a null input");
@@ -439,6 +458,27 @@ GraphExecutor::GraphExecutor(const Symbol& sym, Context ctx, const std::vector<N
                      "node '" + n.name + "' (" + n.attrs.op->name + ")");
     for (uint32_t o = 0; o < nOut; ++o) r->outNames.push_back(entryName(n, o));
     for (size_t i = 0; i < n.inputs.size(); ++i) r->inNames.push_back(n.name + "_" + inputName(n, i));
+    // Cross-device copies made above go to both lists; a group member runs only as its group.
+    for (size_t k = runsBefore; k < runs.size(); ++k) fusedRuns.push_back(runs[k]);
+    if (!fusedMember[nid]) fusedRuns.push_back(r);
+    if (groupOfRoot[nid] >= 0) {
+      const ElemwiseGroup& grp = groups[groupOfRoot[nid]];
+      std::vector<NDArray> gin;
+      for (uint32_t e : grp.inputs) gin.push_back(entryArrays_[e]);
+      std::string names;
+      std::vector<std::string> nodeNames;
+      for (uint32_t m : grp.nodes) {
+        nodeNames.push_back(full.nodes[m]->name);
+        names += (names.empty() ? "'" : ", '") + full.nodes[m]->name + "'";
+      }
+      auto f = makeRun(*n.attrs.op, n.attrs, std::move(gin), r->outArrays, {OpReq::kWriteTo}, nodeCtx[nid],
+                       "nodes " + names + " (fused element-wise)");
+      f->program = std::make_shared<ElemwiseProgram>(grp.program);
+      for (uint32_t m : grp.nodes) f->fusedOps.push_back(full.nodes[m]->attrs.op);
+      f->outNames = r->outNames;
+      fusedRuns.push_back(std::move(f));
+      fusedNames_.push_back(std::move(nodeNames));
+    }
     runs.push_back(std::move(r));
   }
   const Op& onesLike = OpRegistry::get("ones_like");
@@ -482,6 +522,18 @@ void GraphExecutor::push(const std::shared_ptr<NodeRun>& r, bool isTrain) {
                             r->writes, "_copyto");
     return;
   }
+  if (r->program) {
+    for (const Op* op : r->fusedOps) op->countCall(r->countDType);
+    std::shared_ptr<const NodeRun> keep = r;
+    Engine::get()->pushSync(
+        [keep](RunContext) {
+          std::vector<const void*> in;
+          for (const TBlob& b : keep->in) in.push_back(b.dptr);
+          runElemwiseProgram(*keep->program, keep->out[0].size(), in, keep->out[0].dptr);
+        },
+        r->ctx, r->reads, r->writes, "FusedElemwise");
+    return;
+  }
   OpContext octx;
   octx.isTrain = isTrain;
   if (r->op->random) reserveRandom(r->ctx, r->randomCount, &octx.rngKey, &octx.rngCounter);
@@ -514,7 +566,7 @@ void GraphExecutor::monitorRun(const NodeRun& r, bool inputs) {
 }
 
 void GraphExecutor::forward(bool isTrain) {
-  for (auto& r : forwardRuns_) {
+  for (auto& r : monitor_ ? forwardRuns_ : fusedForwardRuns_) {
     if (monitor_ && monitorAll_) monitorRun(*r, true);
     push(r, isTrain);
     if (monitor_) monitorRun(*r, false);
@@ -541,7 +593,7 @@ void GraphExecutor::backward(const std::vector<NDArray>& outGrads, bool isTrain)
       headGradIsOnes_[k] = true;
     }
   }
-  for (auto& r : backwardRuns_) {
+  for (auto& r : monitor_ ? backwardRuns_ : fusedBackwardRuns_) {
     if (monitor_ && monitorAll_) monitorRun(*r, true);
     push(r, isTrain);
     if (monitor_) monitorRun(*r, false);
@@ -572,6 +624,12 @@ std::string GraphExecutor::planJSON() const {
          << ",\"storage\":" << plan_.storage[e] << ",\"inplace_of\":" << plan_.inplaceOf[e] << "}";
       first = false;
     }
+  }
+  os << "],\"fused\":[";
+  for (size_t k = 0; k < fusedNames_.size(); ++k) {
+    os << (k ? ",[" : "[");
+    for (size_t i = 0; i < fusedNames_[k].size(); ++i) os << (i ? "," : "") << jsonStr(fusedNames_[k][i]);
+    os << "]";
   }
   os << "]}";
   return os.str();

@@ -19,6 +19,9 @@ struct ExecutorOptions {
   // Nodes whose "__ctx_group__" attribute names a group run on that group's context; arrays
   // crossing contexts are copied by inserted _copyto nodes.
   std::map<std::string, Context> group2ctx;
+  // Element-wise fusion (graph/fuse_elemwise.h); also off when ISOTENSOR_FUSE_ELEMWISE=0. While a
+  // monitor is set the unfused runs are pushed, so every node's output is there to report.
+  bool fuseElemwise = true;
 };
 
 // Called for each output of each node as it is pushed (the value is ready once read): name is
@@ -48,7 +51,8 @@ class GraphExecutor {
 
   const MemoryPlan& memoryPlan() const { return plan_; }
   // {"planned_bytes", "naive_bytes", "inplace", "reused", "slots", "entries": [{node, op, output,
-  // shape, dtype, storage, inplace_of}]}: for tests and debugging.
+  // shape, dtype, storage, inplace_of}], "fused": [[node names of one element-wise group]]}: for
+  // tests and debugging.
   std::string planJSON() const;
 
   struct NodeRun;  // one node prepared for pushing (executor.cc)
@@ -64,6 +68,9 @@ class GraphExecutor {
   std::vector<NDArray> slots_;
   std::vector<NDArray> entryArrays_;  // per entry
   std::vector<std::shared_ptr<NodeRun>> forwardRuns_, backwardRuns_;
+  // The same with each element-wise group as one run (pushed unless a monitor is set).
+  std::vector<std::shared_ptr<NodeRun>> fusedForwardRuns_, fusedBackwardRuns_;
+  std::vector<std::vector<std::string>> fusedNames_;  // node names of each group, for planJSON
   // Head gradients (one per output; none when the gradient graph does not read it).
   std::vector<NDArray> headGrads_;
   std::vector<std::shared_ptr<NodeRun>> headOnes_;

@@ -58,6 +58,21 @@ using FInferType = std::function<void(const NodeAttrs&, std::vector<int>& in, st
 using FCompute = std::function<void(const NodeAttrs&, const OpContext&, const std::vector<TBlob>& in,
                                     const std::vector<OpReq>& req, const std::vector<TBlob>& out)>;
 using FNumIO = std::function<int(const NodeAttrs&)>;
+
+// An element-wise op's CPU row function for one dtype, for the executor's element-wise fusion
+// (graph/fuse_elemwise.h): out = f(in) or out = f(a, b) over n contiguous elements (binary rows
+// take element strides 0 or 1). A scalar op is the binary row with the scalar as a stride-0
+// operand (first when `reverse`). Running the rows block by block gives the bits of the op.
+struct ElemRow {
+  void (*unary)(int64_t n, void* out, const void* in) = nullptr;
+  void (*binary)(int64_t n, void* out, const void* a, int64_t sa, const void* b, int64_t sb) = nullptr;
+  bool hasScalar = false, reverse = false;
+  alignas(8) unsigned char scalar[8] = {};  // the scalar in the op's dtype
+  int64_t cost = 1;                         // rough ops per element (parallelFor's cost)
+};
+// Fills *row for these attributes and dtype (the inputs' and output's); false when the op does
+// not fuse with them (e.g. a dtype its compute rejects).
+using FElemRow = bool (*)(const NodeAttrs&, int dtype, ElemRow* row);
 // The gradient as a graph of registered ops (graph/node.h builds it): given the forward node and
 // one gradient entry per output, returns one entry per input (a null entry: no gradient flows).
 // Autograd and Symbol's backward pass both call it. The forward node's inputs and outputs
@@ -88,6 +103,7 @@ class Op {
   bool random = false;                     // reserves a Philox counter range per call
   bool creation = false;                   // takes ctx/dtype attributes instead of inputs
   FGradient gradientFn;                    // empty: not differentiable (backward through it fails)
+  FElemRow elemRowFn = nullptr;            // element-wise ops the executor may fuse (CPU)
   // Calls per dtype of the first input (or output), for the operator coverage report.
   mutable std::atomic<uint64_t> callsByDType[16] = {};
   void countCall(int dtype) const { callsByDType[dtype >= 0 && dtype < 16 ? dtype : 15].fetch_add(1, std::memory_order_relaxed); }
@@ -116,6 +132,7 @@ class Op {
   Op& setRandom() { random = true; return *this; }
   Op& setCreation() { creation = true; return *this; }
   Op& gradient(FGradient f) { gradientFn = std::move(f); return *this; }
+  Op& elemRow(FElemRow f) { elemRowFn = f; return *this; }
   // Differentiable with a zero gradient everywhere (comparisons, rounding, argmax...).
   Op& zeroGradient();
 

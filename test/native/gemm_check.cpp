@@ -181,6 +181,26 @@ static void correctness(bool quick) {
         }
         ++cases;
       }
+  // a last panel of a few columns (Driver::thinTile) gives the bits of the same columns computed
+  // inside a full-width panel: the first N columns of a 64-column product (N = 1 is the GEMV path)
+  for (int64_t N : {2, 3, 4, 49, 50, 51, 52}) {
+    const int64_t M = 77, K = 600, NW = 64;
+    std::vector<float> A(M * K), B(K * NW), C1(M * N), C2(M * NW);
+    fillRandom(A, rng);
+    fillRandom(B, rng);
+    std::vector<float> Bn(K * N);
+    for (int64_t k = 0; k < K; ++k)
+      for (int64_t j = 0; j < N; ++j) Bn[k * N + j] = B[k * NW + j];
+    gemm<float>(false, false, M, N, K, 1.0, A.data(), K, Bn.data(), N, 0.0, C1.data(), N, true);
+    gemm<float>(false, false, M, NW, K, 1.0, A.data(), K, B.data(), NW, 0.0, C2.data(), NW, true);
+    for (int64_t i = 0; i < M; ++i)
+      if (std::memcmp(C1.data() + i * N, C2.data() + i * NW, N * 4)) {
+        ++gFailures;
+        std::printf("FAIL thin panel differs: N=%lld row %lld\n", (long long)N, (long long)i);
+        break;
+      }
+    ++cases;
+  }
   // batched vs. one by one
   {
     const int64_t batch = 7, M = 19, N = 23, K = 29;

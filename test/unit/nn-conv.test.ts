@@ -186,10 +186,12 @@ describe('Convolution at larger sizes', () => {
     { xs: [3, 32, 9, 9], ws: [40, 32, 1, 1], stride: [1, 1], pad: [0, 0], dilate: [1, 1], groups: 1 },
     { xs: [1, 8, 15, 15], ws: [8, 8, 3, 3], stride: [1, 1], pad: [2, 2], dilate: [2, 2], groups: 1 },
     // 3x3 stride 1 in float32 runs as Winograd F(2x2, 3x3): odd output sizes (partial edge tiles),
-    // pad 0 and 2, channel counts that are not multiples of 4, small maps batched together.
-    { xs: [5, 8, 7, 7], ws: [9, 8, 3, 3], stride: [1, 1], pad: [1, 1], dilate: [1, 1], groups: 1 },
-    { xs: [3, 10, 13, 6], ws: [8, 10, 3, 3], stride: [1, 1], pad: [0, 0], dilate: [1, 1], groups: 1 },
-    { xs: [2, 9, 9, 12], ws: [16, 9, 3, 3], stride: [1, 1], pad: [2, 2], dilate: [1, 1], groups: 1 },
+    // pad 0 and 2, channel counts that are not multiples of 4, small maps batched together (each
+    // case has more than the 48 tiles of 2x2 outputs for which winograd::applies picks it, and the
+    // first two have fewer than 64 tiles per image: all images in one group).
+    { xs: [12, 8, 7, 7], ws: [9, 8, 3, 3], stride: [1, 1], pad: [1, 1], dilate: [1, 1], groups: 1 },
+    { xs: [11, 10, 13, 6], ws: [8, 10, 3, 3], stride: [1, 1], pad: [0, 0], dilate: [1, 1], groups: 1 },
+    { xs: [4, 9, 9, 12], ws: [16, 9, 3, 3], stride: [1, 1], pad: [2, 2], dilate: [1, 1], groups: 1 },
   ];
   for (const c of cases) {
     it(`data ${JSON.stringify(c.xs)} weight ${JSON.stringify(c.ws)} stride ${c.stride} pad ${c.pad} dilate ${c.dilate} groups ${c.groups}`, () => {

@@ -145,6 +145,44 @@ struct Driver {
     MicroKernel<T, W, MR, NVk>::tile(kc, a, b, c, ldc, alpha, beta, mr, nr);
   }
 
+  // A panel of at most kThin columns (N = 49 leaves one past 48) runs thinTile instead of a
+  // W-wide tile whose lanes past nr are wasted. Needs MR lanes to be one vector no wider than W.
+  static constexpr bool kHasThin = (MR & (MR - 1)) == 0 && MR <= W;
+  static constexpr int kThin = W >= 8 ? 4 : W / 2;
+
+  // c[0:mr, 0:NRt] = alpha * (a-panel . first NRt columns of a b-panel `width` wide) + beta * c:
+  // vectorised along the MR rows of the packed A panel (one load per k, B's values broadcast).
+  // The same multiply-adds in the same k order as tile(), so the bits do not depend on the path.
+  template <int NRt>
+  __attribute__((noinline)) static void thinTile(int64_t kc, const T* __restrict a, const T* __restrict b, int width,
+                                                 T* __restrict c, int64_t ldc, T alpha, T beta, int mr) {
+    using VM = typename simd::Vec<T, MR>::type;
+    VM acc[NRt];
+#pragma GCC unroll 4
+    for (int j = 0; j < NRt; ++j) acc[j] = VM{};
+    for (int64_t k = 0; k < kc; ++k, a += MR, b += width) {
+      const VM av = simd::loadu<VM>(a);
+#pragma GCC unroll 4
+      for (int j = 0; j < NRt; ++j) acc[j] = simd::fmadd(av, simd::splat<VM>(b[j]), acc[j]);
+    }
+    alignas(64) T buf[NRt][MR];
+#pragma GCC unroll 4
+    for (int j = 0; j < NRt; ++j) simd::storeu<VM>(buf[j], acc[j]);
+    for (int i = 0; i < mr; ++i) {
+      T* row = c + i * ldc;
+      for (int j = 0; j < NRt; ++j) row[j] = beta == T(0) ? alpha * buf[j][i] : alpha * buf[j][i] + beta * row[j];
+    }
+  }
+
+  static void thin(int nr, int64_t kc, const T* a, const T* b, int width, T* c, int64_t ldc, T alpha, T beta, int mr) {
+    switch (nr) {
+      case 1: return thinTile<1>(kc, a, b, width, c, ldc, alpha, beta, mr);
+      case 2: return thinTile<2>(kc, a, b, width, c, ldc, alpha, beta, mr);
+      case 3: return thinTile<3>(kc, a, b, width, c, ldc, alpha, beta, mr);
+      default: return thinTile<4>(kc, a, b, width, c, ldc, alpha, beta, mr);
+    }
+  }
+
   // out[panel][k][MR] for rows i0 .. i0+mc of op(A), k in p0 .. p0+kc; rows past mc are zero.
   static void packA(const Args<T>& g, int64_t i0, int64_t mc, int64_t p0, int64_t kc, T* out) {
     for (int64_t ir = 0; ir < mc; ir += MR) {
@@ -251,8 +289,14 @@ struct Driver {
             const T* bp = bBlock ? bBlock + jr * kc : g.packedB + (j0 + jc + jr) * g.K + pc * width;
             for (int64_t ir = 0; ir < mc; ir += MR) {
               const int mr = static_cast<int>(std::min<int64_t>(MR, mc - ir));
-              tile(width / W, kc, packedA + ir * kc, bp, g.C + (i0 + ic + ir) * g.ldc + (j0 + jc + jr), g.ldc, alpha,
-                   beta, mr, nr);
+              T* c = g.C + (i0 + ic + ir) * g.ldc + (j0 + jc + jr);
+              if constexpr (kHasThin) {
+                if (nr <= kThin) {
+                  thin(nr, kc, packedA + ir * kc, bp, width, c, g.ldc, alpha, beta, mr);
+                  continue;
+                }
+              }
+              tile(width / W, kc, packedA + ir * kc, bp, c, g.ldc, alpha, beta, mr, nr);
             }
           }
         }

@@ -4,6 +4,7 @@
 // kernels/cuda/elemwise.cu instantiates them with gpu (Kernel<Map, gpu> launches). kTypes picks
 // the dtypes an op accepts: kAllTypes (bool too), kNumericTypes, kFloatTypes.
 #pragma once
+#include <cstring>
 #include <limits>
 #include <memory>
 #include <type_traits>
@@ -315,6 +316,48 @@ void addNCompute(const NodeAttrs& attrs, const OpContext& ctx, const std::vector
     }
     for (; k < in.size(); ++k) launchUnary<Dev, identity, true>(ctx, n, o, in[k].data<T>());
   });
+}
+
+// ---- FElemRow (op/registry.h): the row functions the CPU computes above run, for fusion ----------
+
+inline bool inTypeSet(int kTypes, int dtype) {
+  if (dtype < 0) return false;
+  const DType t = DType(dtype);
+  return kTypes == kAllTypes ? true : kTypes == kNumericTypes ? t != DType::kBool : dtypeIsFloat(t);
+}
+
+template <typename OP, int kTypes>
+bool unaryElemRow(const NodeAttrs& attrs, int dtype, ElemRow* row) {
+  if (!inTypeSet(kTypes, dtype)) return false;
+  IST_ELEMWISE_TYPE_SWITCH(kTypes, DType(dtype), T, opName(attrs), { row->unary = &unaryRow<OP, false, T>; });
+  row->cost = CostOf<OP>::value;
+  return true;
+}
+
+template <typename OP, int kTypes>
+bool binaryElemRow(const NodeAttrs& attrs, int dtype, ElemRow* row) {
+  if (!inTypeSet(kTypes, dtype)) return false;
+  IST_ELEMWISE_TYPE_SWITCH(kTypes, DType(dtype), T, opName(attrs), { row->binary = &binaryRow<OP, false, T>; });
+  row->cost = CostOf<OP>::value;
+  return true;
+}
+
+// The scalar converted to the dtype as scalarCompute does; an input promoted to another dtype
+// (inferScalarDType) is not fusable, which the executor sees as differing dtypes.
+template <typename OP, bool Reverse, int kTypes>
+bool scalarElemRow(const NodeAttrs& attrs, int dtype, ElemRow* row) {
+  if (!inTypeSet(kTypes, dtype)) return false;
+  const double scalar = attrs.get<ScalarParam>().scalar;
+  IST_ELEMWISE_TYPE_SWITCH(kTypes, DType(dtype), T, opName(attrs), {
+    row->binary = &binaryRow<OP, false, T>;
+    const T s = convert<T>(scalar);
+    static_assert(sizeof(T) <= sizeof(row->scalar), "scalar slot too small");
+    std::memcpy(row->scalar, &s, sizeof(T));
+  });
+  row->hasScalar = true;
+  row->reverse = Reverse;
+  row->cost = CostOf<OP>::value;
+  return true;
 }
 
 }  // namespace elem

@@ -9,7 +9,8 @@ namespace elem {
 #define IST_REGISTER_SCALAR(name, functor, reverse, types, doc, aliases)                \
   static Op& IST_OP_CONCAT(ist_op_reg_, __COUNTER__) [[maybe_unused]] =                 \
       restrictDTypes(addScalarOp(#name, {IST_ELEMWISE_UNPAREN aliases}, doc,            \
-                  &scalarCompute<cpu, functor, reverse, k##types##Types>), k##types##Types);
+                  &scalarCompute<cpu, functor, reverse, k##types##Types>), k##types##Types) \
+          .elemRow(&scalarElemRow<functor, reverse, k##types##Types>);
 
 IST_SCALAR_OPS(IST_REGISTER_SCALAR)
 

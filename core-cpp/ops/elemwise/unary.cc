@@ -9,7 +9,8 @@ namespace elem {
 #define IST_REGISTER_UNARY(name, functor, types, doc, aliases)                          \
   static Op& IST_OP_CONCAT(ist_op_reg_, __COUNTER__) [[maybe_unused]] =                 \
       restrictDTypes(addUnaryOp(#name, {IST_ELEMWISE_UNPAREN aliases}, doc,             \
-                 &unaryCompute<cpu, functor, k##types##Types>), k##types##Types);
+                 &unaryCompute<cpu, functor, k##types##Types>), k##types##Types)            \
+          .elemRow(&unaryElemRow<functor, k##types##Types>);
 
 IST_ELEMWISE_UNARY_OPS(IST_REGISTER_UNARY)
 

@@ -27,16 +27,42 @@ template <Act A, typename C> inline C activate(C a) {
   }
 }
 
-// One loop per act_type and dtype, so each inner loop is branch-free.
+// One row per act_type and dtype, so each inner loop is branch-free. The rows are also the
+// executor's fused element-wise steps (activationElemRow).
+template <Act A, typename T> void activateRow(int64_t n, void* yv, const void* xv) {
+  using C = typename ComputeType<T>::type;
+  const T* x = static_cast<const T*>(xv);
+  T* y = static_cast<T*>(yv);
+  for (int64_t i = 0; i < n; ++i) y[i] = T(activate<A, C>(C(x[i])));
+}
+
+template <Act A> constexpr int64_t kActCost = A == Act::kRelu ? 1 : 16;
+
 template <Act A, typename T> void activateAll(const T* x, T* y, int64_t n, bool add) {
   using C = typename ComputeType<T>::type;
-  parallelFor(n, A == Act::kRelu ? 1 : 16, [&](int64_t b, int64_t e) {
+  parallelFor(n, kActCost<A>, [&](int64_t b, int64_t e) {
     if (add) {
       for (int64_t i = b; i < e; ++i) y[i] = T(C(y[i]) + activate<A, C>(C(x[i])));
     } else {
-      for (int64_t i = b; i < e; ++i) y[i] = T(activate<A, C>(C(x[i])));
+      activateRow<A, T>(e - b, y + b, x + b);
     }
   });
+}
+
+template <typename T> void activationRowFor(Act a, ElemRow* row) {
+  switch (a) {
+    case Act::kRelu: row->unary = &activateRow<Act::kRelu, T>; row->cost = kActCost<Act::kRelu>; break;
+    case Act::kSigmoid: row->unary = &activateRow<Act::kSigmoid, T>; row->cost = kActCost<Act::kSigmoid>; break;
+    case Act::kTanh: row->unary = &activateRow<Act::kTanh, T>; row->cost = kActCost<Act::kTanh>; break;
+    case Act::kSoftRelu: row->unary = &activateRow<Act::kSoftRelu, T>; row->cost = kActCost<Act::kSoftRelu>; break;
+    case Act::kSoftSign: row->unary = &activateRow<Act::kSoftSign, T>; row->cost = kActCost<Act::kSoftSign>; break;
+  }
+}
+
+bool activationElemRow(const NodeAttrs& attrs, int dtype, ElemRow* row) {
+  if (dtype < 0 || !dtypeIsFloat(DType(dtype))) return false;
+  IST_TYPE_SWITCH_FLOAT(DType(dtype), T, "Activation", { activationRowFor<T>(actOf(attrs.get<ActivationParam>().act_type), row); });
+  return true;
 }
 
 void activationType(const NodeAttrs& attrs, std::vector<int>& in, std::vector<int>& out) {
@@ -101,6 +127,7 @@ IST_REGISTER_OP(Activation)
     .inferType(activationType)
     .inplace(0, 0)
     .compute(Context::kCPU, activationCompute)
+    .elemRow(&activationElemRow)
     .gradient(activationGradient);
 
 }  // namespace
