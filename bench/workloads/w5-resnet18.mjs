@@ -63,17 +63,22 @@ const resnetCase = (caseId, N, reps) => ({
   ],
 });
 
+// W5as / W5bs: the same network as one Symbol bound by the executor (inference), where BatchNorm
+// (and relu) run as the convolution's epilogue and the residual add + relu as one element-wise pass
+// (graph/fuse_conv_bn.h, graph/fuse_elemwise.h); the peers' rows are W5a's / W5b's.
 export const cases = [
   { ...resnetCase('W5a', 1, 20), memory: { prepare: prepareMemory } },
+  { ...resnetCase('W5as', 1, 20), label: 'same, Symbol executor (fused)', params: { N: 1, symbolic: true }, peersFrom: 'W5a' },
   resnetCase('W5b', 16, 6),
+  { ...resnetCase('W5bs', 16, 6), label: 'same, Symbol executor (fused)', params: { N: 16, symbolic: true }, peersFrom: 'W5b' },
 ];
 
 // The issue's targets: isotensor's wasm threads build >= 1.2x onnxruntime-web (same thread count) and
 // tfjs-backend-wasm, the native addon >= 1.0x PyTorch and onnxruntime-node; batch 1 uses no more memory
 // than onnxruntime.
 export const targets = [
-  ...['W5a', 'W5b'].flatMap((c) => {
-    const what = `ResNet-18 batch ${c === 'W5a' ? 1 : 16}`;
+  ...['W5a', 'W5b', 'W5as', 'W5bs'].flatMap((c) => {
+    const what = `ResNet-18 batch ${c.startsWith('W5a') ? 1 : 16}${c.endsWith('s') ? ' (Symbol executor)' : ''}`;
     return [
       { case: c, ratio: ['ortweb-mt', 'iso-wasm-mt'], atLeast: 1.2, text: `wasm-threads ${what} >= 1.2x onnxruntime-web (same threads)` },
       { case: c, ratio: ['tfjs-wasm', 'iso-wasm-mt'], atLeast: 1.2, text: `wasm-threads ${what} >= 1.2x tfjs-backend-wasm` },
@@ -221,6 +226,42 @@ function forward(nd, P, x, hook) {
   return y;
 }
 
+/** The network of forward() as one Symbol: parameters named `<conv>_weight`, `<conv>_bn_*`, `fc_*`. */
+function buildSymbol(sym) {
+  const convBn = (x, c, relu) => {
+    const y = sym.BatchNorm({
+      data: sym.Convolution({ data: x, name: c.name, kernel: [c.k, c.k], stride: [c.s, c.s], pad: [c.p, c.p],
+        numFilter: c.cout, noBias: true }),
+      name: `${c.name}_bn`, eps: EPS, fixGamma: false });
+    return relu ? sym.relu({ data: y }) : y;
+  };
+  const x = sym.Variable('data');
+  let h = sym.Pooling({ data: convBn(x, ARCH.stem, true), kernel: [3, 3], stride: [2, 2], pad: [1, 1], poolType: 'max' });
+  for (const b of ARCH.blocks) {
+    const y = convBn(convBn(h, b.c1, true), b.c2, false);
+    const sc = b.down ? convBn(h, b.down, false) : h;
+    h = sym.relu({ data: sym.elemwise_add({ lhs: y, rhs: sc }) });
+  }
+  const g = sym.Pooling({ data: h, globalPool: true, poolType: 'avg', kernel: [1, 1] });
+  return sym.FullyConnected({ data: g, name: 'fc', numHidden: CLASSES });
+}
+
+/** Binds buildSymbol's network to the uploaded weights and the input x (inference). */
+function bindSymbol(mx, ctx, P, x) {
+  const net = buildSymbol(mx.sym);
+  const args = { data: x, fc_weight: P.fc.w, fc_bias: P.fc.b };
+  const aux = {};
+  for (const c of ARCH.convs) {
+    const bn = P[`${c.name}.bn`];
+    args[`${c.name}_weight`] = P[c.name].w;
+    args[`${c.name}_bn_gamma`] = bn.gamma;
+    args[`${c.name}_bn_beta`] = bn.beta;
+    aux[`${c.name}_bn_moving_mean`] = bn.mean;
+    aux[`${c.name}_bn_moving_var`] = bn.var;
+  }
+  return { net, ex: net.bind(ctx, args, { auxStates: aux }) };
+}
+
 // A wrong fast path must not look fast: every op of one forward pass is spot-checked against a float64
 // evaluation of that op on its actual (read-back) inputs, at the first, last and 30 scattered outputs.
 function makeChecker() {
@@ -318,7 +359,7 @@ async function prepareMemory(kind, lib) {
 }
 
 export const impl = {
-  async isotensor({ mx, ctx = mx.cpu() }, { N }) {
+  async isotensor({ mx, ctx = mx.cpu() }, { N, symbolic = false }) {
     const { nd } = mx;
     const { P, dispose } = uploadWeights(nd, ctx);
     const x = nd.array(inputData(N), { ctx, shape: [N, 3, IMG, IMG] });
@@ -328,6 +369,22 @@ export const impl = {
       + ARCH.blocks.length /* relu inside */ + 2 /* avgpool, fc */;
     if (checker.count() !== want || String(y0.shape) !== String([N, CLASSES])) {
       throw new Error(`ResNet-18 check: ${checker.count()} ops (want ${want}), output shape ${y0.shape}`);
+    }
+    if (symbolic) {
+      // The executor's output against the op-by-op one checked above (same kernels: equal bits expected).
+      const { net, ex } = bindSymbol(mx, ctx, P, x);
+      const got = ex.forward()[0].dataSync();
+      const ref = y0.dataSync();
+      y0.dispose();
+      for (let i = 0; i < ref.length; i++) {
+        if (!(Math.abs(got[i] - ref[i]) <= 1e-5 * (1 + Math.abs(ref[i])))) {
+          throw new Error(`ResNet-18 executor check: output[${i}] = ${got[i]}, op by op ${ref[i]}`);
+        }
+      }
+      return {
+        call() { finish(mx, ex.forward()[0]); },
+        dispose() { ex.dispose(); net.dispose(); x.dispose(); dispose(); },
+      };
     }
     y0.dispose();
     return {

@@ -11,10 +11,12 @@
 #include <unordered_map>
 #include <unordered_set>
 #include "base/error.h"
+#include "graph/fuse_conv_bn.h"
 #include "graph/fuse_elemwise.h"
 #include "graph/infer_graph.h"
 #include "graph/symbol.h"
 #include "op/imperative.h"
+#include "ops/nn/norm_params.h"
 
 namespace ist {
 
@@ -35,6 +37,15 @@ struct GraphExecutor::NodeRun {
   // A fused element-wise group (in: its external inputs, out: the root's output) instead of op.
   std::shared_ptr<const ElemwiseProgram> program;
   std::vector<const Op*> fusedOps;  // the group's ops, for the per-op call counts
+  // A Convolution -> BatchNorm (-> relu) group (in: data, weight, gamma, beta, moving mean and
+  // var; out: the last node's output), run fused unless BatchNorm needs batch statistics, when
+  // the members' own runs (`unfused`) are pushed instead.
+  struct ConvBN {
+    NodeAttrs conv, bn;
+    bool relu = false, globalStats = false;
+  };
+  std::shared_ptr<const ConvBN> convBN;
+  std::vector<std::shared_ptr<NodeRun>> unfused;
 };
 
 namespace {
@@ -373,6 +384,29 @@ GraphExecutor::GraphExecutor(const Symbol& sym, Context ctx, const std::vector<N
       if (!external[e]) pinned[e] = true;
     }
   }
+  // Readers of each entry (nodes, graph outputs, gradient results): for fusion, and gradient
+  // outputs nobody reads (e.g. d data when data takes no gradient) are not computed: their req is
+  // kNull (they keep a buffer in case an op writes regardless).
+  std::vector<uint32_t> readers(numEntries, 0);
+  for (auto& n : full.nodes)
+    for (auto& in : n->inputs)
+      if (in.node) ++readers[full.entryId(in)];
+  for (auto& o : sym.outputs) ++readers[full.entryId(o)];
+  for (auto& ge : gradEntries)
+    if (ge) ++readers[full.entryId(ge)];
+  // Convolution -> BatchNorm (-> relu) groups: their fused run reads the convolution's and the
+  // BatchNorm's inputs when the last node runs, so the plan keeps those alive until then.
+  const bool fuse = opt.fuseElemwise && elemwiseFusionEnabledByEnv();
+  std::vector<ConvBatchNormGroup> convBNCandidates;
+  std::vector<std::pair<uint32_t, uint32_t>> keepAlive;
+  if (fuse) {
+    convBNCandidates = findConvBatchNorm(full, static_cast<uint32_t>(numForwardNodes_), readers, nodeCtx);
+    for (const ConvBatchNormGroup& cb : convBNCandidates) {
+      const Node& bn = *full.nodes[cb.bn];
+      for (const NodeEntry& x : full.nodes[cb.conv]->inputs) keepAlive.emplace_back(full.entryId(x), cb.last());
+      for (size_t i = 1; i < bn.inputs.size(); ++i) keepAlive.emplace_back(full.entryId(bn.inputs[i]), cb.last());
+    }
+  }
   PlanOptions popt;
   popt.external = external;
   popt.pinned = pinned;
@@ -381,6 +415,7 @@ GraphExecutor::GraphExecutor(const Symbol& sym, Context ctx, const std::vector<N
   full.setAttr<std::vector<bool>>("plan_pinned", std::move(pinned));
   full.setAttr<bool>("plan_enabled", popt.enabled);
   full.setAttr<std::vector<int>>("plan_device", entryDevice);
+  full.setAttr<std::vector<std::pair<uint32_t, uint32_t>>>("plan_keep_alive", std::move(keepAlive));
   full = applyPasses(std::move(full), {"PlanMemory"});
   plan_ = full.attr<MemoryPlan>("memory_plan");
 
@@ -401,23 +436,31 @@ GraphExecutor::GraphExecutor(const Symbol& sym, Context ctx, const std::vector<N
 
   // ---- node runs ----
   std::map<std::pair<uint32_t, int>, NDArray> crossCopies;  // (entry, device) -> its copy there
-  // Gradient outputs nobody reads (e.g. d data when data takes no gradient) are not computed:
-  // their req is kNull (they keep a buffer in case an op writes regardless).
-  std::vector<uint32_t> readers(numEntries, 0);
-  for (auto& n : full.nodes)
-    for (auto& in : n->inputs)
-      if (in.node) ++readers[full.entryId(in)];
-  for (auto& o : sym.outputs) ++readers[full.entryId(o)];
-  for (auto& ge : gradEntries)
-    if (ge) ++readers[full.entryId(ge)];
   // Element-wise groups, per section (a group never spans forward and backward).
-  std::vector<int> groupOfRoot(full.nodes.size(), -1);
+  // Convolution -> BatchNorm (-> relu) groups first; element-wise groups among the other nodes.
+  std::vector<int> groupOfRoot(full.nodes.size(), -1), convBNOfLast(full.nodes.size(), -1);
   std::vector<bool> fusedMember(full.nodes.size(), false);
   std::vector<ElemwiseGroup> groups;
-  if (opt.fuseElemwise && elemwiseFusionEnabledByEnv()) {
+  std::vector<ConvBatchNormGroup> convBNs;
+  std::vector<std::shared_ptr<NodeRun>> memberRuns(full.nodes.size());
+  if (fuse) {
     const uint32_t numNodes = static_cast<uint32_t>(full.nodes.size()), numFwd = static_cast<uint32_t>(numForwardNodes_);
-    groups = findElemwiseGroups(full, 0, numFwd, readers, nodeCtx);
-    for (auto& grp : findElemwiseGroups(full, numFwd, numNodes, readers, nodeCtx)) groups.push_back(std::move(grp));
+    for (const ConvBatchNormGroup& cb : convBNCandidates) {
+      // The fused convolution writes the last node's output while reading its inputs: the plan
+      // kept those alive (keepAlive), and a caller's array bound to both is checked here.
+      const NDArray& out = entryArrays_[full.entryBase[cb.last()]];
+      bool aliased = false;
+      for (const Node* n : {full.nodes[cb.conv].get(), full.nodes[cb.bn].get()})
+        for (const NodeEntry& x : n->inputs) aliased = aliased || entryArrays_[full.entryId(x)].sameStorage(out);
+      if (aliased) continue;
+      convBNOfLast[cb.last()] = static_cast<int>(convBNs.size());
+      for (uint32_t m : {cb.conv, cb.bn}) fusedMember[m] = true;
+      if (cb.relu >= 0) fusedMember[cb.relu] = true;
+      convBNs.push_back(cb);
+    }
+    groups = findElemwiseGroups(full, 0, numFwd, readers, nodeCtx, fusedMember);
+    for (auto& grp : findElemwiseGroups(full, numFwd, numNodes, readers, nodeCtx, fusedMember))
+      groups.push_back(std::move(grp));
     for (size_t k = 0; k < groups.size(); ++k) {
       groupOfRoot[groups[k].nodes.back()] = static_cast<int>(k);
       for (uint32_t nid : groups[k].nodes) fusedMember[nid] = true;
@@ -479,6 +522,33 @@ GraphExecutor::GraphExecutor(const Symbol& sym, Context ctx, const std::vector<N
       fusedRuns.push_back(std::move(f));
       fusedNames_.push_back(std::move(nodeNames));
     }
+    memberRuns[nid] = r;
+    if (convBNOfLast[nid] >= 0) {
+      const ConvBatchNormGroup& cb = convBNs[convBNOfLast[nid]];
+      const Node& cn = *full.nodes[cb.conv];
+      const Node& bn = *full.nodes[cb.bn];
+      std::vector<NDArray> gin{entryArrays_[full.entryId(cn.inputs[0])], entryArrays_[full.entryId(cn.inputs[1])]};
+      for (size_t i = 1; i < 5; ++i) gin.push_back(entryArrays_[full.entryId(bn.inputs[i])]);
+      std::vector<std::string> nodeNames{cn.name, bn.name};
+      if (cb.relu >= 0) nodeNames.push_back(n.name);
+      std::string names;
+      for (const std::string& nm : nodeNames) names += (names.empty() ? "'" : ", '") + nm + "'";
+      auto f = makeRun(*cn.attrs.op, cn.attrs, std::move(gin), r->outArrays, {OpReq::kWriteTo}, nodeCtx[nid],
+                       "nodes " + names + " (convolution with batch norm)");
+      auto cbr = std::make_shared<NodeRun::ConvBN>();
+      cbr->conv = cn.attrs;
+      cbr->bn = bn.attrs;
+      cbr->relu = cb.relu >= 0;
+      cbr->globalStats = bn.attrs.get<BatchNormParam>().use_global_stats;
+      f->convBN = std::move(cbr);
+      f->fusedOps = {cn.attrs.op, bn.attrs.op};
+      if (cb.relu >= 0) f->fusedOps.push_back(n.attrs.op);
+      for (uint32_t m : {cb.conv, cb.bn}) f->unfused.push_back(memberRuns[m]);
+      if (cb.relu >= 0) f->unfused.push_back(r);
+      f->outNames = r->outNames;
+      fusedRuns.push_back(std::move(f));
+      fusedNames_.push_back(std::move(nodeNames));
+    }
     runs.push_back(std::move(r));
   }
   const Op& onesLike = OpRegistry::get("ones_like");
@@ -520,6 +590,25 @@ void GraphExecutor::push(const std::shared_ptr<NodeRun>& r, bool isTrain) {
     std::shared_ptr<const NodeRun> keep = r;
     Engine::get()->pushSync([keep](RunContext rc) { copyBytes(keep->out[0], keep->in[0], rc.stream); }, r->ctx, r->reads,
                             r->writes, "_copyto");
+    return;
+  }
+  if (r->convBN) {
+    if (isTrain && !r->convBN->globalStats) {  // batch statistics: BatchNorm runs on its own
+      for (auto& u : r->unfused) push(u, isTrain);
+      return;
+    }
+    for (const Op* op : r->fusedOps) op->countCall(r->countDType);
+    std::shared_ptr<const NodeRun> keep = r;
+    Engine::get()->pushSync(
+        [keep](RunContext) {
+          try {
+            runConvBatchNorm(keep->convBN->conv, keep->convBN->bn, keep->convBN->relu, keep->in, keep->out[0]);
+          } catch (const std::exception& e) {
+            throw IsotensorError(std::string(e.what()) + " [" + keep->label + "; inputs: " +
+                                 describeArrays(keep->inArrays) + "]");
+          }
+        },
+        r->ctx, r->reads, r->writes, "ConvolutionBatchNorm");
     return;
   }
   if (r->program) {

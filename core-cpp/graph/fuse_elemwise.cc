@@ -40,12 +40,12 @@ bool elemwiseFusionEnabledByEnv() {
 
 std::vector<ElemwiseGroup> findElemwiseGroups(const Graph& g, uint32_t begin, uint32_t end,
                                               const std::vector<uint32_t>& readers,
-                                              const std::vector<Context>& nodeCtx) {
+                                              const std::vector<Context>& nodeCtx, const std::vector<bool>& taken) {
   std::unordered_map<uint32_t, ElemRow> rows;
   std::unordered_map<uint32_t, std::vector<uint32_t>> members;  // root -> its group so far
   for (uint32_t nid = begin; nid < end; ++nid) {
     ElemRow row;
-    if (!fusableRow(g, nid, nodeCtx, &row)) continue;
+    if (taken[nid] || !fusableRow(g, nid, nodeCtx, &row)) continue;
     rows[nid] = row;
     std::vector<uint32_t> group;
     for (const NodeEntry& x : g.nodes[nid]->inputs) {

@@ -21,9 +21,10 @@ struct ElemwiseGroup {
 // output, every input and the output have one shape and dtype, the producer runs on the same
 // context, and its output has exactly one reader (readers[entry], counting graph outputs and
 // gradient results). Groups of one node are not returned.
+// Nodes with taken[nid] set (claimed by another fusion) are left out.
 std::vector<ElemwiseGroup> findElemwiseGroups(const Graph& g, uint32_t begin, uint32_t end,
                                               const std::vector<uint32_t>& readers,
-                                              const std::vector<Context>& nodeCtx);
+                                              const std::vector<Context>& nodeCtx, const std::vector<bool>& taken);
 
 // ISOTENSOR_FUSE_ELEMWISE=0 turns fusion off (for comparisons); on by default.
 bool elemwiseFusionEnabledByEnv();

@@ -67,6 +67,11 @@ MemoryPlan planMemory(const Graph& g, const PlanOptions& opt) {
   for (auto& n : g.nodes)
     for (auto& in : n->inputs)
       if (in.node) ++refs[g.entryId(in)];
+  std::vector<std::vector<uint32_t>> keptUntil(g.nodes.size());
+  for (auto& ka : opt.keepAlive) {
+    ++refs[ka.first];
+    keptUntil[ka.second].push_back(ka.first);
+  }
 
   std::vector<int> slotUsers;  // live entries per slot
   FreeLists freeSlots;
@@ -147,6 +152,8 @@ MemoryPlan planMemory(const Graph& g, const PlanOptions& opt) {
       const uint32_t ie = g.entryId(in);
       if (--refs[ie] == 0) releaseEntry(ie);
     }
+    for (uint32_t ie : keptUntil[nid])
+      if (--refs[ie] == 0) releaseEntry(ie);
     for (uint32_t o = 0; o < nOut; ++o)
       if (refs[base + o] == 0) releaseEntry(base + o);  // outputs nobody reads
   }
@@ -165,6 +172,8 @@ const bool kRegistered = [] {
     if (g.hasAttr("plan_pinned")) opt.pinned = g.attr<std::vector<bool>>("plan_pinned");
     if (g.hasAttr("plan_enabled")) opt.enabled = g.attr<bool>("plan_enabled");
     if (g.hasAttr("plan_device")) opt.device = g.attr<std::vector<int>>("plan_device");
+    if (g.hasAttr("plan_keep_alive"))
+      opt.keepAlive = g.attr<std::vector<std::pair<uint32_t, uint32_t>>>("plan_keep_alive");
     MemoryPlan plan = planMemory(g, opt);
     g.setAttr<MemoryPlan>("memory_plan", std::move(plan));
     return g;

@@ -2,6 +2,8 @@
 // slot, in place of a dying input where the op allows it, else reusing a freed slot (best fit).
 #pragma once
 #include <cstddef>
+#include <cstdint>
+#include <utility>
 #include <vector>
 #include "graph/pass.h"
 
@@ -26,6 +28,9 @@ struct PlanOptions {
   std::vector<bool> pinned;    // per entry: planned, but its buffer is never freed nor taken over in
                                // place (graph outputs, values backward reads)
   std::vector<int> device;     // per entry: device index (slots never span devices); empty: all 0
+  // (entry, node): the entry stays live until that node has run, as if the node read it (a fused
+  // run, pushed at its group's last node, reads the first node's inputs then).
+  std::vector<std::pair<uint32_t, uint32_t>> keepAlive;
   bool enabled = true;         // false: one slot per entry, no reuse, nothing in place (for comparison)
 };
 
@@ -36,6 +41,7 @@ MemoryPlan planMemory(const Graph& g, const PlanOptions& opt);
 bool memoryPlanningEnabledByEnv();
 
 // The "PlanMemory" pass reads attrs "plan_external", "plan_pinned" (std::vector<bool>), "plan_device"
-// (std::vector<int>) and "plan_enabled" (bool), all optional, and sets "memory_plan" (MemoryPlan).
+// (std::vector<int>), "plan_keep_alive" (std::vector<std::pair<uint32_t, uint32_t>>) and
+// "plan_enabled" (bool), all optional, and sets "memory_plan" (MemoryPlan).
 
 }  // namespace ist

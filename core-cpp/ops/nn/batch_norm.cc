@@ -9,6 +9,7 @@
 #include <type_traits>
 #include "engine/parallel_for.h"
 #include "graph/node.h"
+#include "ops/nn/channel_affine.h"
 #include "ops/nn/layer_util.h"
 #include "ops/nn/norm_params.h"
 
@@ -75,6 +76,9 @@ void normalizeRun(const T* x, T* y, int64_t n, T mu, T scale, T shift, bool addT
   }
 }
 
+// MXNet: zero variance with eps 0 gives invstd 0 rather than inf.
+inline double invStd(double var, double eps) { return (var == 0 && eps == 0) ? 0.0 : 1.0 / std::sqrt(var + eps); }
+
 void batchNormCompute(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
                       const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
   const char* op = "BatchNorm";
@@ -102,8 +106,7 @@ void batchNormCompute(const NodeAttrs& attrs, const OpContext& ctx, const std::v
           mean[c] = mu;
           var[c] = m > 0 ? sq / static_cast<double>(m) : 0.0;
         }
-        // MXNet: zero variance with eps 0 gives invstd 0 rather than inf.
-        invstd[c] = (var[c] == 0 && p.eps == 0) ? 0.0 : 1.0 / std::sqrt(var[c] + p.eps);
+        invstd[c] = invStd(var[c], p.eps);
         if (req[0] == OpReq::kNull) continue;
         const double scale = invstd[c] * (p.fix_gamma ? 1.0 : gamma[c]), shift = beta[c], mu = mean[c];
         if constexpr (std::is_same<T, float>::value || std::is_same<T, double>::value) {
@@ -233,4 +236,25 @@ IST_REGISTER_OP(_backward_BatchNorm)
     .compute(Context::kCPU, batchNormBackward);
 
 }  // namespace
+
+template <typename T>
+ChannelAffine<T> batchNormInferenceAffine(const BatchNormParam& p, const TBlob& gamma, const TBlob& beta,
+                                          const TBlob& mean, const TBlob& var) {
+  const char* op = "BatchNorm";
+  const std::vector<double> g = nn::toDoubles(gamma, op), b = nn::toDoubles(beta, op), m = nn::toDoubles(mean, op),
+                            v = nn::toDoubles(var, op);
+  ChannelAffine<T> a;
+  for (size_t c = 0; c < m.size(); ++c) {
+    // The same doubles as batchNormCompute, rounded to T as it passes them to normalizeRun.
+    a.mu.push_back(static_cast<T>(m[c]));
+    a.scale.push_back(static_cast<T>(invStd(v[c], p.eps) * (p.fix_gamma ? 1.0 : g[c])));
+    a.shift.push_back(static_cast<T>(b[c]));
+  }
+  return a;
+}
+template ChannelAffine<float> batchNormInferenceAffine<float>(const BatchNormParam&, const TBlob&, const TBlob&,
+                                                              const TBlob&, const TBlob&);
+template ChannelAffine<double> batchNormInferenceAffine<double>(const BatchNormParam&, const TBlob&, const TBlob&,
+                                                                const TBlob&, const TBlob&);
+
 }  // namespace ist

@@ -9,6 +9,7 @@
 #include "ops/nn/conv_common.h"
 #include "ops/nn/im2col.h"
 #include "ops/nn/convolution_params.h"
+#include "ops/nn/channel_affine.h"
 #include "ops/nn/winograd.h"
 
 namespace ist {
@@ -41,8 +42,10 @@ void convType(const NodeAttrs&, std::vector<int>& in, std::vector<int>& out) {
   conv::inferFloatTypes(in, out, {"data", "weight", "bias"}, kOp);
 }
 
+// With `affine` (a fused BatchNorm, no bias), each image's output gets it right after its GEMM.
 template <typename T>
-void forward(const ConvolutionParam& p, const std::vector<TBlob>& in, OpReq req, const TBlob& yb) {
+void forward(const ConvolutionParam& p, const std::vector<TBlob>& in, OpReq req, const TBlob& yb,
+             const ChannelAffine<T>* affine = nullptr) {
   const Dims d = dimsOf(p, in[0].shape, yb.shape);
   const T* x = in[0].data<T>();
   const T* w = in[1].data<T>();
@@ -52,7 +55,7 @@ void forward(const ConvolutionParam& p, const std::vector<TBlob>& in, OpReq req,
   const double beta = req == OpReq::kAddTo ? 1.0 : 0.0;
   if constexpr (std::is_same<T, float>::value) {
     if (winograd::applies(d)) {
-      winograd::forward(x, w, y, d, beta);
+      winograd::forward(x, w, y, d, beta, affine);
       if (!p.no_bias) conv::addBias(y, in[2].data<T>(), d.N, d.F, d.OS);
       return;
     }
@@ -62,6 +65,10 @@ void forward(const ConvolutionParam& p, const std::vector<TBlob>& in, OpReq req,
   const bool fromImage = !direct && d.Fg > 1 && d.OS > 1;
   const size_t colBytes = direct || fromImage ? 0 : static_cast<size_t>(d.C * d.K * d.OS) * sizeof(T);
   const std::vector<conv::ColRow> colRows = fromImage ? conv::colRows(d.g, d.Cg) : std::vector<conv::ColRow>();
+  auto finishImage = [&](T* yn) {
+    if (affine)
+      for (int64_t f = 0; f < d.F; ++f) affine->apply(yn + f * d.OS, f, d.OS);
+  };
   conv::forEachImage(d.N, colBytes, 2 * d.F * CK * d.OS, [&](int64_t n, void* scratch, bool par) {
     const T* xn = x + n * d.C * d.IS;
     const T* col = xn;
@@ -82,6 +89,7 @@ void forward(const ConvolutionParam& p, const std::vector<TBlob>& in, OpReq req,
         gemmFromSource<T>(false, d.Fg, d.OS, CK, 1.0, w + gi * d.Fg * CK, CK, src, beta, yn + gi * d.Fg * d.OS, d.OS,
                           par);
       }
+      finishImage(yn);
       return;
     }
     if (!direct) {
@@ -92,6 +100,7 @@ void forward(const ConvolutionParam& p, const std::vector<TBlob>& in, OpReq req,
     for (int64_t gi = 0; gi < d.G; ++gi)
       gemm<T>(false, false, d.Fg, d.OS, CK, 1.0, w + gi * d.Fg * CK, CK, col + gi * CK * d.OS, d.OS, beta,
               yn + gi * d.Fg * d.OS, d.OS, par);
+    finishImage(yn);
   });
   if (!p.no_bias) conv::addBias(y, in[2].data<T>(), d.N, d.F, d.OS);
 }
@@ -187,6 +196,20 @@ std::vector<NodeEntry> convGradient(const NodePtr& n, const std::vector<NodeEntr
   if (n->attrs.get<ConvolutionParam>().no_bias) return {NodeEntry{b, 0}, NodeEntry{b, 1}};
   return {NodeEntry{b, 0}, NodeEntry{b, 1}, NodeEntry{b, 2}};
 }
+
+}  // namespace
+
+template <typename T>
+void convolutionWithAffine(const NodeAttrs& conv, const TBlob& data, const TBlob& weight, const TBlob& y,
+                           const ChannelAffine<T>& affine) {
+  forward<T>(conv.get<ConvolutionParam>(), {data, weight}, OpReq::kWriteTo, y, &affine);
+}
+template void convolutionWithAffine<float>(const NodeAttrs&, const TBlob&, const TBlob&, const TBlob&,
+                                           const ChannelAffine<float>&);
+template void convolutionWithAffine<double>(const NodeAttrs&, const TBlob&, const TBlob&, const TBlob&,
+                                            const ChannelAffine<double>&);
+
+namespace {
 
 int numBiasOutputs(const NodeAttrs& a) { return a.get<ConvolutionParam>().no_bias ? 2 : 3; }
 

@@ -18,6 +18,7 @@
 #include "engine/parallel_for.h"
 #include "kernels/cpu/gemm.h"
 #include "kernels/cpu/simd.h"
+#include "ops/nn/channel_affine.h"
 #include "ops/nn/conv_common.h"
 
 namespace ist {
@@ -243,7 +244,7 @@ inline void transformOutput(const float* M, int64_t planeStride, int64_t col0, c
 // Images [n0, n0 + gn) as one group: their tiles side by side in V and M (the 16 GEMMs get gn * T
 // columns). `parallel`: each phase split over the threads; otherwise all on this thread.
 inline void forwardGroup(const float* x, const float* U, float* y, const conv::Dims& d, const Tiling& t, double beta,
-                         int64_t n0, int64_t gn, float* V, float* M, bool parallel) {
+                         int64_t n0, int64_t gn, float* V, float* M, bool parallel, const ChannelAffine<float>* affine) {
   const int64_t C = d.C, F = d.F, T = t.tiles(), cols = gn * T;
   const int64_t vPlane = C * cols, mPlane = F * cols;
   auto range = [&](int64_t n, int64_t cost, const std::function<void(int64_t, int64_t)>& fn) {
@@ -268,8 +269,9 @@ inline void forwardGroup(const float* x, const float* U, float* y, const conv::D
     std::vector<float> rows(static_cast<size_t>(4 * t.TW));
     for (int64_t i = b; i < e; ++i) {
       const int64_t n = i / F, f = i % F;
-      transformOutput(M + f * cols, mPlane, n * T, t, y + ((n0 + n) * F + f) * d.OS, static_cast<float>(beta),
-                      rows.data());
+      float* yf = y + ((n0 + n) * F + f) * d.OS;
+      transformOutput(M + f * cols, mPlane, n * T, t, yf, static_cast<float>(beta), rows.data());
+      if (affine) affine->apply(yf, f, d.OS);
     }
   });
 }
@@ -280,7 +282,9 @@ inline void forwardGroup(const float* x, const float* U, float* y, const conv::D
 // uses all threads. Small maps (7x7, 14x14) take the groups: per-thread images would each stream
 // the whole transformed kernel U through GEMMs of few columns (4x512x7x7 on 2 threads: 11.4 ms
 // per-thread images, 5.7 ms grouped; 16x512x7x7: 19.6 vs 17.8 ms).
-inline void forward(const float* x, const float* w, float* y, const conv::Dims& d, double beta) {
+// affine: a fused BatchNorm applied to each output plane as it is made (ops/nn/channel_affine.h).
+inline void forward(const float* x, const float* w, float* y, const conv::Dims& d, double beta,
+                    const ChannelAffine<float>* affine = nullptr) {
   const Tiling t = tilingOf(d.g);
   const int64_t C = d.C, F = d.F, T = t.tiles();
   // Images per group: the V and M planes of a group stay within ~8 MB, at least one image.
@@ -297,7 +301,7 @@ inline void forward(const float* x, const float* w, float* y, const conv::Dims& 
       float* V = ws.as<float>();
       for (int64_t n0 = b; n0 < e; n0 += g) {
         const int64_t gn = std::min(g, e - n0);
-        forwardGroup(x, U, y, d, t, beta, n0, gn, V, V + kPlanes * C * T * gn, false);
+        forwardGroup(x, U, y, d, t, beta, n0, gn, V, V + kPlanes * C * T * gn, false, affine);
       }
     });
     return;
@@ -306,7 +310,7 @@ inline void forward(const float* x, const float* w, float* y, const conv::Dims& 
   float* V = ws.as<float>();
   for (int64_t n0 = 0; n0 < d.N; n0 += group) {
     const int64_t gn = std::min(group, d.N - n0);
-    forwardGroup(x, U, y, d, t, beta, n0, gn, V, V + kPlanes * C * T * gn, true);
+    forwardGroup(x, U, y, d, t, beta, n0, gn, V, V + kPlanes * C * T * gn, true, affine);
   }
 }
 

@@ -1,7 +1,8 @@
-// Element-wise fusion in the executor (graph/fuse_elemwise.h): which nodes fuse, and that fused
-// runs give the bits of the unfused ones (each op's own kernel: imperative nd calls, and the same
-// executor with a monitor set, which pushes the unfused runs), forward and backward, on every
-// dtype family, sizes around the 1024-element block, shared and escaping intermediates.
+// The executor's fusions: element-wise trees (graph/fuse_elemwise.h) and Convolution -> BatchNorm
+// (-> relu) in inference (graph/fuse_conv_bn.h). Which nodes fuse, and that fused runs give the
+// bits of the unfused ones (each op's own kernel: imperative nd calls, and the same executor with a
+// monitor set, which pushes the unfused runs), forward and backward, on every dtype family, sizes
+// around the 1024-element block, shared and escaping intermediates, Winograd and im2col convolutions.
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as mx from 'isotensor';
 import { announceBackend, here } from '../helpers/backend';
@@ -13,6 +14,22 @@ type Arr = any;
 type Sym = any;
 
 const vals = (x: Arr): number[] => Array.from(x.dataSync() as ArrayLike<number>, Number);
+const unit = (v: number): number => (v + 1) / 2; // pseudoRandom's [-1, 1) to [0, 1)
+// With ISOTENSOR_GPU_KERNELS_ON_CPU the unfused Convolution and BatchNorm run their GPU kernels'
+// formulas (the twins), while a fused convolution runs the CPU kernels: equal within rounding there,
+// bit for bit everywhere else.
+const twins = !!process.env.ISOTENSOR_GPU_KERNELS_ON_CPU && process.env.ISOTENSOR_GPU_KERNELS_ON_CPU !== '0';
+function expectSameConv(got: number[] | number[][], want: number[] | number[][]): void {
+  if (!twins) {
+    expect(got).toEqual(want);
+    return;
+  }
+  const g = (got as unknown[]).flat(2) as number[], w = (want as unknown[]).flat(2) as number[];
+  expect(g.length).toBe(w.length);
+  let worst = 0;
+  g.forEach((v, i) => { worst = Math.max(worst, Math.abs(v - w[i]!) / (1 + Math.abs(w[i]!))); });
+  expect(worst).toBeLessThanOrEqual(1e-5);
+}
 const fusedGroups = (ex: any): string[][] => ex.planJSON().fused as string[][];
 
 function input(n: number, seed: number, dtype = 'float32', scale = 2): Arr {
@@ -30,7 +47,7 @@ function unfusedForward(ex: any): number[][] {
 
 beforeAll(async () => {
   await mx.ready();
-  announceBackend('fuse-elemwise');
+  announceBackend('executor-fusion');
 });
 
 describe('element-wise fusion in the executor', () => {
@@ -193,5 +210,115 @@ describe('element-wise fusion in the executor', () => {
     ex.dispose();
     av.dispose();
     bv.dispose();
+  });
+});
+
+describe('convolution + batch norm (+ relu) fusion in inference', () => {
+  const convCases = [
+    { name: 'Winograd 3x3', xs: [4, 8, 14, 14], f: 12, kernel: [3, 3], stride: [1, 1], pad: [1, 1], dtype: 'float32' },
+    { name: 'im2col 3x3 stride 2', xs: [2, 6, 11, 9], f: 10, kernel: [3, 3], stride: [2, 2], pad: [1, 1], dtype: 'float32' },
+    { name: 'pointwise 1x1', xs: [3, 16, 5, 7], f: 8, kernel: [1, 1], stride: [1, 1], pad: [0, 0], dtype: 'float32' },
+    { name: 'float64 3x3', xs: [2, 5, 9, 9], f: 7, kernel: [3, 3], stride: [1, 1], pad: [1, 1], dtype: 'float64' },
+  ];
+  const params = (c: typeof convCases[number]) => {
+    const C = c.xs[1]!;
+    const r = (n: number, seed: number, lo: number, hi: number) =>
+      nd.array(pseudoRandom(n, seed).map((v: number) => lo + (hi - lo) * unit(v)), { shape: [n], dtype: c.dtype });
+    return {
+      data: nd.array(pseudoRandom(c.xs.reduce((a, b) => a * b, 1), 41).map((v: number) => v - 0.5), { shape: c.xs, dtype: c.dtype }),
+      weight: nd.array(pseudoRandom(c.f * C * c.kernel[0]! * c.kernel[1]!, 42).map((v: number) => (v - 0.5) * 0.4),
+                       { shape: [c.f, C, ...c.kernel], dtype: c.dtype }),
+      gamma: r(c.f, 43, 0.5, 1.5), beta: r(c.f, 44, -0.5, 0.5), mean: r(c.f, 45, -0.2, 0.2), var: r(c.f, 46, 0.5, 2),
+    };
+  };
+  const convOpts = (c: typeof convCases[number]) => ({ kernel: c.kernel, stride: c.stride, pad: c.pad, numFilter: c.f, noBias: true });
+
+  for (const c of convCases) {
+    it(`${c.name} ${c.dtype}: conv, bn, relu run as one, bit for bit`, () => {
+      const net = sym.Activation({
+        data: sym.BatchNorm({ data: sym.Convolution({ data: sym.Variable('data'), name: 'conv', ...convOpts(c) }),
+                              name: 'bn', fixGamma: false, eps: 1e-5 }),
+        name: 'act', actType: 'relu' });
+      const p = params(c);
+      const ex = net.bind(here(), { data: p.data, conv_weight: p.weight, bn_gamma: p.gamma, bn_beta: p.beta },
+                          { auxStates: { bn_moving_mean: p.mean, bn_moving_var: p.var } });
+      expect(fusedGroups(ex)).toEqual([['conv', 'bn', 'act']]);
+      const got = vals(ex.forward()[0]);
+      expectSameConv(unfusedForward(ex)[0]!, got);
+      const want = nd.Activation(nd.BatchNorm(nd.Convolution(p.data, p.weight, convOpts(c)), p.gamma, p.beta, p.mean, p.var,
+                                              { fixGamma: false, eps: 1e-5, useGlobalStats: true }), { actType: 'relu' });
+      expectSameConv(got, vals(want));
+      expect(got.some((v) => v === 0) && got.some((v) => v > 0) && got.every(Number.isFinite)).toBe(true);
+      ex.dispose();
+      for (const a of [...Object.values(p), want]) a.dispose();
+    });
+  }
+
+  it('a ResNet block: conv+bn fused twice, the residual add and relu as one element-wise group', () => {
+    const c = convCases[0]!;
+    const x = sym.Variable('data');
+    const cb = (d: Sym, n: string) => sym.BatchNorm({ data: sym.Convolution({ data: d, name: `${n}_conv`, kernel: [3, 3], pad: [1, 1],
+      numFilter: 8, noBias: true }), name: `${n}_bn`, fixGamma: false });
+    const a = sym.relu({ data: cb(x, 'a'), name: 'a_relu' });
+    const y = sym.relu({ data: sym.elemwise_add({ lhs: cb(a, 'b'), rhs: x, name: 'add' }), name: 'out' });
+    const shapes = { data: [2, 8, 14, 14] };
+    const ex = y.simpleBind(here(), shapes, { gradReq: 'null' });
+    const p = params(c);
+    let seed = 60;
+    for (const [k, arr] of Object.entries({ ...ex.argDict, ...ex.auxDict }) as Array<[string, Arr]>) {
+      const n = arr.size;
+      const v = pseudoRandom(n, seed++).map((t: number) => (k.endsWith('var') ? 0.5 + unit(t) : k.endsWith('weight') ? (t - 0.5) * 0.4 : t - 0.5));
+      arr.set(nd.array(v, { shape: arr.shape }));
+    }
+    expect(fusedGroups(ex)).toEqual([['a_conv', 'a_bn', 'a_relu'], ['b_conv', 'b_bn'], ['add', 'out']]);
+    const got = vals(ex.forward()[0]);
+    expect(got.every(Number.isFinite) && got.some((v) => v > 0)).toBe(true);
+    expectSameConv(unfusedForward(ex)[0]!, got);
+    ex.dispose();
+    for (const v of Object.values(p)) v.dispose();
+  });
+
+  it('training forward (batch statistics) runs the unfused nodes: outputs and moving statistics as without fusion', () => {
+    const c = convCases[1]!;
+    const build = () => sym.Activation({
+      data: sym.BatchNorm({ data: sym.Convolution({ data: sym.Variable('data'), name: 'conv', ...convOpts(c) }), name: 'bn', fixGamma: false }),
+      name: 'act', actType: 'relu' });
+    const run = (monitor: boolean) => {
+      const p = params(c);
+      const ex = build().bind(here(), { data: p.data, conv_weight: p.weight, bn_gamma: p.gamma, bn_beta: p.beta },
+                              { auxStates: { bn_moving_mean: p.mean, bn_moving_var: p.var } });
+      if (monitor) ex.setMonitorCallback((_n: string, arr: Arr) => arr.dispose());
+      const out = vals(ex.forward({ isTrain: true })[0]);
+      const stats = [vals(p.mean), vals(p.var)];
+      const infer = vals(ex.forward()[0]);
+      ex.dispose();
+      for (const a of Object.values(p)) a.dispose();
+      return { out, stats, infer };
+    };
+    const fused = run(false);
+    const plain = run(true);
+    expect(fused.out).toEqual(plain.out);
+    expect(fused.stats).toEqual(plain.stats);
+    expectSameConv(fused.infer, plain.infer);
+  });
+
+  it('a convolution with bias, or a batch norm whose output has two readers, fuses only what is safe', () => {
+    const c = convCases[2]!;
+    const x = sym.Variable('data');
+    const biased = sym.BatchNorm({ data: sym.Convolution({ data: x, name: 'cb', kernel: [1, 1], numFilter: 8 }), name: 'bnb' });
+    const bn = sym.BatchNorm({ data: sym.Convolution({ data: x, name: 'cn', kernel: [1, 1], numFilter: 8, noBias: true }), name: 'bnn' });
+    const y = sym.Group([biased, sym.relu({ data: bn, name: 'r' }), bn.mul(2)]);
+    const ex = y.simpleBind(here(), { data: c.xs }, { gradReq: 'null' });
+    let seed = 80;
+    for (const arr of Object.values({ ...ex.argDict, ...ex.auxDict }) as Arr[]) {
+      arr.set(nd.array(pseudoRandom(arr.size, seed++).map((t: number) => 0.5 + unit(t)), { shape: arr.shape }));
+    }
+    const groups = fusedGroups(ex);
+    expect(groups).toContainEqual(['cn', 'bnn']);
+    expect(groups.some((g) => g.includes('cb') || g.includes('r'))).toBe(false);
+    const got = ex.forward().map(vals);
+    expect(got.every((o: number[]) => o.every(Number.isFinite))).toBe(true);
+    expectSameConv(unfusedForward(ex), got);
+    ex.dispose();
   });
 });

@@ -1,0 +1,74 @@
+// Finds Convolution -> BatchNorm (-> relu) chains and runs one as a convolution with an epilogue.
+#include "graph/fuse_conv_bn.h"
+#include "ops/nn/activation_device.h"
+#include "ops/nn/channel_affine.h"
+#include "ops/nn/convolution_params.h"
+
+namespace ist {
+
+namespace {
+
+bool isRelu(const Node& n) {
+  if (n.isVariable()) return false;
+  const std::string& op = n.attrs.op->name;
+  if (op == "relu") return true;
+  return op == "Activation" && n.attrs.get<actdev::ActivationParam>().act_type == "relu";
+}
+
+}  // namespace
+
+std::vector<ConvBatchNormGroup> findConvBatchNorm(const Graph& g, uint32_t end, const std::vector<uint32_t>& readers,
+                                                  const std::vector<Context>& nodeCtx) {
+  std::vector<ConvBatchNormGroup> groups;
+  // The node reading each entry, where it has exactly one reader among the nodes.
+  std::vector<int64_t> soleReader(g.numEntries(), -1);
+  for (uint32_t nid = 0; nid < g.nodes.size(); ++nid)
+    for (const NodeEntry& x : g.nodes[nid]->inputs)
+      if (x.node) soleReader[g.entryId(x)] = nid;
+  for (uint32_t bn = 0; bn < end; ++bn) {
+    const Node& b = *g.nodes[bn];
+    if (b.isVariable() || b.attrs.op->name != "BatchNorm" || nodeCtx[bn].isGPU()) continue;
+    if (b.attrs.get<BatchNormParam>().axis != 1 || !b.inputs[0].node) continue;
+    const uint32_t out = g.entryBase[bn];
+    const int dt = g.dtypes[out];
+    if (dt != static_cast<int>(DType::kFloat32) && dt != static_cast<int>(DType::kFloat64)) continue;
+    bool hiddenRead = false;
+    for (uint32_t e = out + 1; e < g.entryBase[bn + 1]; ++e) hiddenRead = hiddenRead || readers[e] != 0;
+    if (hiddenRead) continue;
+    const uint32_t conv = g.nodeId(b.inputs[0].node.get());
+    const Node& c = *g.nodes[conv];
+    if (c.isVariable() || c.attrs.op->name != "Convolution" || !(nodeCtx[conv] == nodeCtx[bn])) continue;
+    const auto& cp = c.attrs.get<convolution_detail::ConvolutionParam>();
+    const uint32_t convOut = g.entryId(b.inputs[0]);
+    if (!cp.no_bias || (!cp.layout.empty() && cp.layout != "None" && cp.layout.rfind("NC", 0) != 0)) continue;
+    if (readers[convOut] != 1 || g.dtypes[convOut] != dt) continue;
+    bool paramsBound = b.inputs.size() == 5;
+    for (size_t i = 1; paramsBound && i < 5; ++i) paramsBound = b.inputs[i].node != nullptr;
+    if (!paramsBound) continue;
+    ConvBatchNormGroup grp;
+    grp.conv = conv;
+    grp.bn = bn;
+    if (readers[out] == 1 && soleReader[out] >= 0 && static_cast<uint32_t>(soleReader[out]) < end) {
+      const uint32_t r = static_cast<uint32_t>(soleReader[out]);
+      if (isRelu(*g.nodes[r]) && nodeCtx[r] == nodeCtx[bn] && g.dtypes[g.entryBase[r]] == dt) grp.relu = r;
+    }
+    groups.push_back(grp);
+  }
+  return groups;
+}
+
+void runConvBatchNorm(const NodeAttrs& conv, const NodeAttrs& bn, bool relu, const std::vector<TBlob>& in,
+                      const TBlob& out) {
+  const BatchNormParam& p = bn.get<BatchNormParam>();
+  if (out.dtype == DType::kFloat32) {
+    ChannelAffine<float> a = batchNormInferenceAffine<float>(p, in[2], in[3], in[4], in[5]);
+    a.relu = relu;
+    convolutionWithAffine<float>(conv, in[0], in[1], out, a);
+  } else {
+    ChannelAffine<double> a = batchNormInferenceAffine<double>(p, in[2], in[3], in[4], in[5]);
+    a.relu = relu;
+    convolutionWithAffine<double>(conv, in[0], in[1], out, a);
+  }
+}
+
+}  // namespace ist

@@ -1,0 +1,42 @@
+// BatchNorm's inference arithmetic per channel, y = (y - mu) * scale + shift (then relu), as an
+// epilogue a convolution applies to each image's output while it is in cache (graph/fuse_conv_bn.h).
+#pragma once
+#include <cstdint>
+#include <vector>
+#include "ndarray/tblob.h"
+#include "ops/nn/norm_params.h"
+
+namespace ist {
+
+template <typename T>
+struct ChannelAffine {
+  std::vector<T> mu, scale, shift;  // per channel, in T as BatchNorm's float/double path uses them
+  bool relu = false;
+
+  // Channel c's run of n values: BatchNorm's normalizeRun, then Activation relu's formula (NaN kept).
+  void apply(T* y, int64_t c, int64_t n) const {
+    const T m = mu[c], s = scale[c], t = shift[c];
+    if (relu) {
+      for (int64_t i = 0; i < n; ++i) {
+        const T v = (y[i] - m) * s + t;
+        y[i] = !(v <= T(0)) ? v : T(0);
+      }
+    } else {
+      for (int64_t i = 0; i < n; ++i) y[i] = (y[i] - m) * s + t;
+    }
+  }
+};
+
+// The (mu, scale, shift) batchNormCompute uses with the moving statistics (inference or
+// use_global_stats), from its gamma, beta, moving_mean and moving_var inputs. T: float or double.
+template <typename T>
+ChannelAffine<T> batchNormInferenceAffine(const BatchNormParam& p, const TBlob& gamma, const TBlob& beta,
+                                          const TBlob& mean, const TBlob& var);
+
+// y = Convolution(x, w) then the affine, per image (data, weight: the convolution's inputs, no bias;
+// float32 or float64, NCHW). Defined in convolution.cc.
+template <typename T>
+void convolutionWithAffine(const NodeAttrs& conv, const TBlob& data, const TBlob& weight, const TBlob& y,
+                           const ChannelAffine<T>& affine);
+
+}  // namespace ist
