@@ -65,9 +65,14 @@ void forward(const ConvolutionParam& p, const std::vector<TBlob>& in, OpReq req,
   const bool fromImage = !direct && d.Fg > 1 && d.OS > 1;
   const size_t colBytes = direct || fromImage ? 0 : static_cast<size_t>(d.C * d.K * d.OS) * sizeof(T);
   const std::vector<conv::ColRow> colRows = fromImage ? conv::colRows(d.g, d.Cg) : std::vector<conv::ColRow>();
-  auto finishImage = [&](T* yn) {
-    if (affine)
-      for (int64_t f = 0; f < d.F; ++f) affine->apply(yn + f * d.OS, f, d.OS);
+  // (par: this image has the pool to itself, as its GEMM had.)
+  auto finishImage = [&](T* yn, bool par) {
+    if (!affine) return;
+    auto channels = [&](int64_t fb, int64_t fe) {
+      for (int64_t f = fb; f < fe; ++f) affine->apply(yn + f * d.OS, f, d.OS);
+    };
+    if (par) parallelFor(d.F, 2 * d.OS, channels);
+    else channels(0, d.F);
   };
   conv::forEachImage(d.N, colBytes, 2 * d.F * CK * d.OS, [&](int64_t n, void* scratch, bool par) {
     const T* xn = x + n * d.C * d.IS;
@@ -89,7 +94,7 @@ void forward(const ConvolutionParam& p, const std::vector<TBlob>& in, OpReq req,
         gemmFromSource<T>(false, d.Fg, d.OS, CK, 1.0, w + gi * d.Fg * CK, CK, src, beta, yn + gi * d.Fg * d.OS, d.OS,
                           par);
       }
-      finishImage(yn);
+      finishImage(yn, par);
       return;
     }
     if (!direct) {
@@ -100,7 +105,7 @@ void forward(const ConvolutionParam& p, const std::vector<TBlob>& in, OpReq req,
     for (int64_t gi = 0; gi < d.G; ++gi)
       gemm<T>(false, false, d.Fg, d.OS, CK, 1.0, w + gi * d.Fg * CK, CK, col + gi * CK * d.OS, d.OS, beta,
               yn + gi * d.Fg * d.OS, d.OS, par);
-    finishImage(yn);
+    finishImage(yn, par);
   });
   if (!p.no_bias) conv::addBias(y, in[2].data<T>(), d.N, d.F, d.OS);
 }
