@@ -322,3 +322,30 @@ describe('convolution + batch norm (+ relu) fusion in inference', () => {
     ex.dispose();
   });
 });
+
+describe('fusion in a hybridized model-zoo network', () => {
+  it('resnet18_v1 inference: every convolution carries its BatchNorm, every residual add its relu; same output', () => {
+    const net: any = mx.gluon.model_zoo.vision.getModel('resnet18_v1', { classes: 10 });
+    net.initialize({ init: new mx.init.Xavier() });
+    const x = nd.array(pseudoRandom(2 * 3 * 32 * 32, 91), { shape: [2, 3, 32, 32] });
+    const imperative = vals(net.forward(x));
+    net.hybridize();
+    const hybrid = vals(net.forward(x));
+    const exec = net.cachedOp().executors[0];
+    const plan = exec.planJSON();
+    const convs = plan.entries.filter((e: any) => e.op === 'Convolution').length;
+    const groups = plan.fused as string[][];
+    const opOf = new Map(plan.entries.map((e: any) => [e.node, e.op]));
+    const withConv = groups.filter((g) => opOf.get(g[0]) === 'Convolution');
+    expect(convs).toBe(20);
+    expect(withConv.length).toBe(convs);
+    expect(withConv.every((g) => opOf.get(g[1]) === 'BatchNorm')).toBe(true);
+    expect(groups.filter((g) => g.length === 2 && opOf.get(g[0]) !== 'Convolution').length).toBe(8);  // add + relu
+    const scale = imperative.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    let worst = 0;
+    hybrid.forEach((v, i) => { worst = Math.max(worst, Math.abs(v - imperative[i]!)); });
+    expect(worst).toBeLessThanOrEqual(1e-5 * Math.max(1, scale));
+    net.hybridize(false);
+    x.dispose();
+  });
+});
