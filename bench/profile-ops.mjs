@@ -32,8 +32,8 @@ for (const [name, f] of Object.entries(mx0.nd)) {
     mx0.waitAll();
     const dt = performance.now() - t0;
     let key = name;
-    if (name === 'Convolution' && a[2]) {
-      const o = a[2];
+    const o = a.at(-1);  // the options object comes last
+    if (name === 'Convolution' && o?.kernel) {
       key += ` ${o.kernel.join('x')}/${(o.stride ?? [1])[0]} ${a[0].shape.slice(1).join('x')} -> ${o.numFilter}`;
     }
     const e = times.get(key) ?? { n: 0, t: 0 };
