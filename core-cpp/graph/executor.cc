@@ -504,23 +504,30 @@ GraphExecutor::GraphExecutor(const Symbol& sym, Context ctx, const std::vector<N
     // Cross-device copies made above go to both lists; a group member runs only as its group.
     for (size_t k = runsBefore; k < runs.size(); ++k) fusedRuns.push_back(runs[k]);
     if (!fusedMember[nid]) fusedRuns.push_back(r);
+    // A run of the group `members` (node ids; the last is this node) reading `gin`, writing this
+    // node's output, pushed in the fused list in place of the members' runs.
+    auto fusedRun = [&](const Node& lead, std::vector<NDArray> gin, const std::vector<uint32_t>& members,
+                        const char* what) {
+      std::vector<std::string> names;
+      std::string quoted;
+      for (uint32_t m : members) {
+        names.push_back(full.nodes[m]->name);
+        quoted += (quoted.empty() ? "'" : ", '") + names.back() + "'";
+      }
+      auto f = makeRun(*lead.attrs.op, lead.attrs, std::move(gin), r->outArrays, {OpReq::kWriteTo}, nodeCtx[nid],
+                       "nodes " + quoted + " (" + what + ")");
+      for (uint32_t m : members) f->fusedOps.push_back(full.nodes[m]->attrs.op);
+      f->outNames = r->outNames;
+      fusedNames_.push_back(std::move(names));
+      fusedRuns.push_back(f);
+      return f;
+    };
     if (groupOfRoot[nid] >= 0) {
       const ElemwiseGroup& grp = groups[groupOfRoot[nid]];
       std::vector<NDArray> gin;
       for (uint32_t e : grp.inputs) gin.push_back(entryArrays_[e]);
-      std::string names;
-      std::vector<std::string> nodeNames;
-      for (uint32_t m : grp.nodes) {
-        nodeNames.push_back(full.nodes[m]->name);
-        names += (names.empty() ? "'" : ", '") + full.nodes[m]->name + "'";
-      }
-      auto f = makeRun(*n.attrs.op, n.attrs, std::move(gin), r->outArrays, {OpReq::kWriteTo}, nodeCtx[nid],
-                       "nodes " + names + " (fused element-wise)");
-      f->program = std::make_shared<ElemwiseProgram>(grp.program);
-      for (uint32_t m : grp.nodes) f->fusedOps.push_back(full.nodes[m]->attrs.op);
-      f->outNames = r->outNames;
-      fusedRuns.push_back(std::move(f));
-      fusedNames_.push_back(std::move(nodeNames));
+      fusedRun(n, std::move(gin), grp.nodes, "fused element-wise")->program =
+          std::make_shared<ElemwiseProgram>(grp.program);
     }
     memberRuns[nid] = r;
     if (convBNOfLast[nid] >= 0) {
@@ -529,25 +536,16 @@ GraphExecutor::GraphExecutor(const Symbol& sym, Context ctx, const std::vector<N
       const Node& bn = *full.nodes[cb.bn];
       std::vector<NDArray> gin{entryArrays_[full.entryId(cn.inputs[0])], entryArrays_[full.entryId(cn.inputs[1])]};
       for (size_t i = 1; i < 5; ++i) gin.push_back(entryArrays_[full.entryId(bn.inputs[i])]);
-      std::vector<std::string> nodeNames{cn.name, bn.name};
-      if (cb.relu >= 0) nodeNames.push_back(n.name);
-      std::string names;
-      for (const std::string& nm : nodeNames) names += (names.empty() ? "'" : ", '") + nm + "'";
-      auto f = makeRun(*cn.attrs.op, cn.attrs, std::move(gin), r->outArrays, {OpReq::kWriteTo}, nodeCtx[nid],
-                       "nodes " + names + " (convolution with batch norm)");
+      std::vector<uint32_t> members{cb.conv, cb.bn};
+      if (cb.relu >= 0) members.push_back(nid);
+      auto f = fusedRun(cn, std::move(gin), members, "convolution with batch norm");
       auto cbr = std::make_shared<NodeRun::ConvBN>();
       cbr->conv = cn.attrs;
       cbr->bn = bn.attrs;
       cbr->relu = cb.relu >= 0;
       cbr->globalStats = bn.attrs.get<BatchNormParam>().use_global_stats;
       f->convBN = std::move(cbr);
-      f->fusedOps = {cn.attrs.op, bn.attrs.op};
-      if (cb.relu >= 0) f->fusedOps.push_back(n.attrs.op);
-      for (uint32_t m : {cb.conv, cb.bn}) f->unfused.push_back(memberRuns[m]);
-      if (cb.relu >= 0) f->unfused.push_back(r);
-      f->outNames = r->outNames;
-      fusedRuns.push_back(std::move(f));
-      fusedNames_.push_back(std::move(nodeNames));
+      for (uint32_t m : members) f->unfused.push_back(m == nid ? r : memberRuns[m]);
     }
     runs.push_back(std::move(r));
   }
@@ -615,11 +613,7 @@ void GraphExecutor::push(const std::shared_ptr<NodeRun>& r, bool isTrain) {
     for (const Op* op : r->fusedOps) op->countCall(r->countDType);
     std::shared_ptr<const NodeRun> keep = r;
     Engine::get()->pushSync(
-        [keep](RunContext) {
-          std::vector<const void*> in;
-          for (const TBlob& b : keep->in) in.push_back(b.dptr);
-          runElemwiseProgram(*keep->program, keep->out[0].size(), in, keep->out[0].dptr);
-        },
+        [keep](RunContext) { runElemwiseProgram(*keep->program, keep->in, keep->out[0]); },
         r->ctx, r->reads, r->writes, "FusedElemwise");
     return;
   }

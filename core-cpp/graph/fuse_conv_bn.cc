@@ -57,18 +57,20 @@ std::vector<ConvBatchNormGroup> findConvBatchNorm(const Graph& g, uint32_t end, 
   return groups;
 }
 
+namespace {
+template <typename T>
+void convBatchNorm(const NodeAttrs& conv, const NodeAttrs& bn, bool relu, const std::vector<TBlob>& in,
+                   const TBlob& out) {
+  ChannelAffine<T> a = batchNormInferenceAffine<T>(bn.get<BatchNormParam>(), in[2], in[3], in[4], in[5]);
+  a.relu = relu;
+  convolutionWithAffine<T>(conv, in[0], in[1], out, a);
+}
+}  // namespace
+
 void runConvBatchNorm(const NodeAttrs& conv, const NodeAttrs& bn, bool relu, const std::vector<TBlob>& in,
                       const TBlob& out) {
-  const BatchNormParam& p = bn.get<BatchNormParam>();
-  if (out.dtype == DType::kFloat32) {
-    ChannelAffine<float> a = batchNormInferenceAffine<float>(p, in[2], in[3], in[4], in[5]);
-    a.relu = relu;
-    convolutionWithAffine<float>(conv, in[0], in[1], out, a);
-  } else {
-    ChannelAffine<double> a = batchNormInferenceAffine<double>(p, in[2], in[3], in[4], in[5]);
-    a.relu = relu;
-    convolutionWithAffine<double>(conv, in[0], in[1], out, a);
-  }
+  if (out.dtype == DType::kFloat32) convBatchNorm<float>(conv, bn, relu, in, out);
+  else convBatchNorm<double>(conv, bn, relu, in, out);
 }
 
 }  // namespace ist

@@ -11,12 +11,12 @@ namespace elem {
   static Op& IST_OP_CONCAT(ist_op_reg_, __COUNTER__) [[maybe_unused]] =                 \
       restrictDTypes(addBinaryOp(#name, {IST_ELEMWISE_UNPAREN aliases}, doc,            \
                   &binaryCompute<cpu, functor, k##types##Types>, false), k##types##Types)  \
-          .elemRow(&binaryElemRow<functor, k##types##Types>);
+          .elemRow(&opElemRow<functor, k##types##Types, true>);
 #define IST_REGISTER_BROADCAST(name, functor, types, doc, aliases)                      \
   static Op& IST_OP_CONCAT(ist_op_reg_, __COUNTER__) [[maybe_unused]] =                 \
       restrictDTypes(addBinaryOp(#name, {IST_ELEMWISE_UNPAREN aliases}, doc,            \
                   &binaryCompute<cpu, functor, k##types##Types>, true), k##types##Types)   \
-          .elemRow(&binaryElemRow<functor, k##types##Types>);
+          .elemRow(&opElemRow<functor, k##types##Types, true>);
 
 IST_ELEMWISE_BINARY_OPS(IST_REGISTER_BINARY)
 IST_BROADCAST_BINARY_OPS(IST_REGISTER_BROADCAST)

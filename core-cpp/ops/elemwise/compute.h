@@ -15,6 +15,7 @@
 #include "ops/elemwise/elemwise_params.h"
 #include "ops/elemwise/infer.h"
 #include "ops/elemwise/maps.h"
+#include "ops/elemwise/register.h"
 
 namespace ist {
 namespace elem {
@@ -320,24 +321,14 @@ void addNCompute(const NodeAttrs& attrs, const OpContext& ctx, const std::vector
 
 // ---- FElemRow (op/registry.h): the row functions the CPU computes above run, for fusion ----------
 
-inline bool inTypeSet(int kTypes, int dtype) {
-  if (dtype < 0) return false;
-  const DType t = DType(dtype);
-  return kTypes == kAllTypes ? true : kTypes == kNumericTypes ? t != DType::kBool : dtypeIsFloat(t);
-}
-
-template <typename OP, int kTypes>
-bool unaryElemRow(const NodeAttrs& attrs, int dtype, ElemRow* row) {
-  if (!inTypeSet(kTypes, dtype)) return false;
-  IST_ELEMWISE_TYPE_SWITCH(kTypes, DType(dtype), T, opName(attrs), { row->unary = &unaryRow<OP, false, T>; });
-  row->cost = CostOf<OP>::value;
-  return true;
-}
-
-template <typename OP, int kTypes>
-bool binaryElemRow(const NodeAttrs& attrs, int dtype, ElemRow* row) {
-  if (!inTypeSet(kTypes, dtype)) return false;
-  IST_ELEMWISE_TYPE_SWITCH(kTypes, DType(dtype), T, opName(attrs), { row->binary = &binaryRow<OP, false, T>; });
+// OP's row for dtype, unary or (Binary) binary; false for a dtype its compute rejects.
+template <typename OP, int kTypes, bool Binary>
+bool opElemRow(const NodeAttrs& attrs, int dtype, ElemRow* row) {
+  if (!typeSetAccepts(kTypes, dtype)) return false;
+  IST_ELEMWISE_TYPE_SWITCH(kTypes, DType(dtype), T, opName(attrs), {
+    if constexpr (Binary) row->binary = &binaryRow<OP, false, T>;
+    else row->unary = &unaryRow<OP, false, T>;
+  });
   row->cost = CostOf<OP>::value;
   return true;
 }
@@ -346,17 +337,15 @@ bool binaryElemRow(const NodeAttrs& attrs, int dtype, ElemRow* row) {
 // (inferScalarDType) is not fusable, which the executor sees as differing dtypes.
 template <typename OP, bool Reverse, int kTypes>
 bool scalarElemRow(const NodeAttrs& attrs, int dtype, ElemRow* row) {
-  if (!inTypeSet(kTypes, dtype)) return false;
+  if (!opElemRow<OP, kTypes, true>(attrs, dtype, row)) return false;
   const double scalar = attrs.get<ScalarParam>().scalar;
   IST_ELEMWISE_TYPE_SWITCH(kTypes, DType(dtype), T, opName(attrs), {
-    row->binary = &binaryRow<OP, false, T>;
     const T s = convert<T>(scalar);
     static_assert(sizeof(T) <= sizeof(row->scalar), "scalar slot too small");
     std::memcpy(row->scalar, &s, sizeof(T));
   });
   row->hasScalar = true;
   row->reverse = Reverse;
-  row->cost = CostOf<OP>::value;
   return true;
 }
 

@@ -11,7 +11,8 @@ namespace {
 constexpr int64_t kBlock = 1024;
 }  // namespace
 
-void runElemwiseProgram(const ElemwiseProgram& p, int64_t n, const std::vector<const void*>& in, void* out) {
+void runElemwiseProgram(const ElemwiseProgram& p, const std::vector<TBlob>& in, const TBlob& out) {
+  const int64_t n = out.size();
   if (n <= 0) return;
   const int64_t es = static_cast<int64_t>(p.elemSize);
   parallelFor(n, p.cost, [&](int64_t begin, int64_t end) {
@@ -21,10 +22,10 @@ void runElemwiseProgram(const ElemwiseProgram& p, int64_t n, const std::vector<c
     for (int64_t b0 = begin; b0 < end; b0 += kBlock) {
       const int64_t len = std::min(kBlock, end - b0);
       auto operand = [&](int k) -> const void* {
-        return k >= 0 ? static_cast<const char*>(in[k]) + b0 * es : temps + (-1 - k) * kBlock * es;
+        return k >= 0 ? static_cast<const char*>(in[k].dptr) + b0 * es : temps + (-1 - k) * kBlock * es;
       };
       for (const ElemwiseProgram::Step& s : p.steps) {
-        void* o = s.out < 0 ? static_cast<char*>(out) + b0 * es : temps + s.out * kBlock * es;
+        void* o = s.out < 0 ? static_cast<char*>(out.dptr) + b0 * es : temps + s.out * kBlock * es;
         if (s.row.unary) {
           s.row.unary(len, o, operand(s.a));
         } else if (!s.row.hasScalar) {

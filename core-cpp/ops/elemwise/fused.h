@@ -24,8 +24,8 @@ struct ElemwiseProgram {
   static int temp(int t) { return -1 - t; }
 };
 
-// out[0, n) = program(in[k][0, n)...), on the engine's pool. Every operand has n elements of one
-// dtype; out may be one of the inputs (each block reads its inputs before writing its output).
-void runElemwiseProgram(const ElemwiseProgram& p, int64_t n, const std::vector<const void*>& in, void* out);
+// out = program(in...), on the engine's pool. Every operand has out's size and dtype; out may be
+// one of the inputs (each block reads its inputs before writing its output).
+void runElemwiseProgram(const ElemwiseProgram& p, const std::vector<TBlob>& in, const TBlob& out);
 
 }  // namespace ist

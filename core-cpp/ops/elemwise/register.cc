@@ -55,15 +55,20 @@ Op& addScalarOp(const char* name, std::initializer_list<const char*> aliases, co
       .compute(Context::kCPU, cpu);
 }
 
+bool typeSetAccepts(int typeSet, int dtype) {
+  if (dtype < 0) return false;
+  const DType t = DType(dtype);
+  return typeSet == 0 ? true : typeSet == 1 ? t != DType::kBool : dtypeIsFloat(t);
+}
+
 FInferType restrictedTypes(FInferType base, int typeSet, std::string arg) {
   if (typeSet == 0) return base;  // kAllTypes
   const bool floatOnly = typeSet == 2;  // kFloatTypes (else kNumericTypes: all but bool)
-  return [base, floatOnly, arg](const NodeAttrs& attrs, std::vector<int>& in, std::vector<int>& out) {
+  return [base, typeSet, floatOnly, arg](const NodeAttrs& attrs, std::vector<int>& in, std::vector<int>& out) {
     base(attrs, in, out);
     if (out[0] == -1) return;
     const DType t = DType(out[0]);
-    const bool ok = floatOnly ? dtypeIsFloat(t) : t != DType::kBool;
-    IST_CHECK(ok, opName(attrs), arg,
+    IST_CHECK(typeSetAccepts(typeSet, out[0]), opName(attrs), arg,
               "dtype " << dtypeName(t) << " is not supported by this operator (it takes "
                        << (floatOnly ? "floating-point" : "numeric, not bool") << " arrays)");
   };

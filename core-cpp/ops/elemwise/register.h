@@ -29,6 +29,10 @@ Op& addBinaryOp(const char* name, std::initializer_list<const char*> aliases, co
 Op& addScalarOp(const char* name, std::initializer_list<const char*> aliases, const char* doc,
                 ComputeFn cpu);
 
+// Whether a TypeSet of compute.h (kAllTypes 0, kNumericTypes 1: all but bool, kFloatTypes 2) takes
+// the dtype (-1, unknown: no).
+bool typeSetAccepts(int typeSet, int dtype);
+
 // Makes type inference reject the dtypes the op's compute lacks (typeSet: TypeSet of compute.h;
 // kAllTypes adds nothing), so a bool or integer input fails when the op is called, naming the op,
 // instead of when its result is read.

@@ -10,7 +10,7 @@ namespace elem {
   static Op& IST_OP_CONCAT(ist_op_reg_, __COUNTER__) [[maybe_unused]] =                 \
       restrictDTypes(addUnaryOp(#name, {IST_ELEMWISE_UNPAREN aliases}, doc,             \
                  &unaryCompute<cpu, functor, k##types##Types>), k##types##Types)            \
-          .elemRow(&unaryElemRow<functor, k##types##Types>);
+          .elemRow(&opElemRow<functor, k##types##Types, false>);
 
 IST_ELEMWISE_UNARY_OPS(IST_REGISTER_UNARY)
 

@@ -1,6 +1,7 @@
 // Activation: relu, sigmoid, tanh, softrelu, softsign (MXNet's act_type), element-wise.
 // The gradient is composed from element-wise ops, so higher-order gradients come for free.
 #include <cmath>
+#include <type_traits>
 #include "engine/parallel_for.h"
 #include "graph/node.h"
 #include "ops/nn/activation_device.h"
@@ -49,19 +50,25 @@ template <Act A, typename T> void activateAll(const T* x, T* y, int64_t n, bool 
   });
 }
 
-template <typename T> void activationRowFor(Act a, ElemRow* row) {
+// Calls f(std::integral_constant<Act, A>) for the act_type a, so each A gets its own loops.
+template <typename F> void withAct(Act a, F&& f) {
   switch (a) {
-    case Act::kRelu: row->unary = &activateRow<Act::kRelu, T>; row->cost = kActCost<Act::kRelu>; break;
-    case Act::kSigmoid: row->unary = &activateRow<Act::kSigmoid, T>; row->cost = kActCost<Act::kSigmoid>; break;
-    case Act::kTanh: row->unary = &activateRow<Act::kTanh, T>; row->cost = kActCost<Act::kTanh>; break;
-    case Act::kSoftRelu: row->unary = &activateRow<Act::kSoftRelu, T>; row->cost = kActCost<Act::kSoftRelu>; break;
-    case Act::kSoftSign: row->unary = &activateRow<Act::kSoftSign, T>; row->cost = kActCost<Act::kSoftSign>; break;
+    case Act::kRelu: return f(std::integral_constant<Act, Act::kRelu>{});
+    case Act::kSigmoid: return f(std::integral_constant<Act, Act::kSigmoid>{});
+    case Act::kTanh: return f(std::integral_constant<Act, Act::kTanh>{});
+    case Act::kSoftRelu: return f(std::integral_constant<Act, Act::kSoftRelu>{});
+    case Act::kSoftSign: return f(std::integral_constant<Act, Act::kSoftSign>{});
   }
 }
 
 bool activationElemRow(const NodeAttrs& attrs, int dtype, ElemRow* row) {
   if (dtype < 0 || !dtypeIsFloat(DType(dtype))) return false;
-  IST_TYPE_SWITCH_FLOAT(DType(dtype), T, "Activation", { activationRowFor<T>(actOf(attrs.get<ActivationParam>().act_type), row); });
+  IST_TYPE_SWITCH_FLOAT(DType(dtype), T, "Activation", {
+    withAct(actOf(attrs.get<ActivationParam>().act_type), [&](auto a) {
+      row->unary = &activateRow<decltype(a)::value, T>;
+      row->cost = kActCost<decltype(a)::value>;
+    });
+  });
   return true;
 }
 
@@ -80,13 +87,8 @@ void activationCompute(const NodeAttrs& attrs, const OpContext&, const std::vect
   IST_TYPE_SWITCH_FLOAT(in[0].dtype, T, "Activation", {
     const T* x = in[0].data<T>();
     T* y = out[0].data<T>();
-    switch (actOf(attrs.get<ActivationParam>().act_type)) {
-      case Act::kRelu: activateAll<Act::kRelu>(x, y, n, add); break;
-      case Act::kSigmoid: activateAll<Act::kSigmoid>(x, y, n, add); break;
-      case Act::kTanh: activateAll<Act::kTanh>(x, y, n, add); break;
-      case Act::kSoftRelu: activateAll<Act::kSoftRelu>(x, y, n, add); break;
-      case Act::kSoftSign: activateAll<Act::kSoftSign>(x, y, n, add); break;
-    }
+    withAct(actOf(attrs.get<ActivationParam>().act_type),
+            [&](auto a) { activateAll<decltype(a)::value>(x, y, n, add); });
   });
 }
 

@@ -78,6 +78,10 @@ void normalizeRun(const T* x, T* y, int64_t n, T mu, T scale, T shift, bool addT
 
 // MXNet: zero variance with eps 0 gives invstd 0 rather than inf.
 inline double invStd(double var, double eps) { return (var == 0 && eps == 0) ? 0.0 : 1.0 / std::sqrt(var + eps); }
+// The factor normalised values are multiplied by (fix_gamma: gamma is 1).
+inline double normScale(const BatchNormParam& p, double invstd, double gamma) {
+  return invstd * (p.fix_gamma ? 1.0 : gamma);
+}
 
 void batchNormCompute(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
                       const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
@@ -108,7 +112,7 @@ void batchNormCompute(const NodeAttrs& attrs, const OpContext& ctx, const std::v
         }
         invstd[c] = invStd(var[c], p.eps);
         if (req[0] == OpReq::kNull) continue;
-        const double scale = invstd[c] * (p.fix_gamma ? 1.0 : gamma[c]), shift = beta[c], mu = mean[c];
+        const double scale = normScale(p, invstd[c], gamma[c]), shift = beta[c], mu = mean[c];
         if constexpr (std::is_same<T, float>::value || std::is_same<T, double>::value) {
           for (int64_t o = 0; o < L.outer; ++o) {
             const int64_t base = (o * L.c + ch) * L.inner;
@@ -247,7 +251,7 @@ ChannelAffine<T> batchNormInferenceAffine(const BatchNormParam& p, const TBlob& 
   for (size_t c = 0; c < m.size(); ++c) {
     // The same doubles as batchNormCompute, rounded to T as it passes them to normalizeRun.
     a.mu.push_back(static_cast<T>(m[c]));
-    a.scale.push_back(static_cast<T>(invStd(v[c], p.eps) * (p.fix_gamma ? 1.0 : g[c])));
+    a.scale.push_back(static_cast<T>(normScale(p, invStd(v[c], p.eps), g[c])));
     a.shift.push_back(static_cast<T>(b[c]));
   }
   return a;
