@@ -1,4 +1,5 @@
 // Implementations of the small base helpers: dtype names, shapes, contexts, errors.
+#include <stdexcept>
 #include <algorithm>
 #include <cstdio>
 #include "base/context.h"
@@ -49,6 +50,8 @@ DType dtypeFromName(const std::string& name, const char* op, const char* arg) {
 void throwUnsupportedDType(DType t, const char* op) {
   throwError(op, "dtype", std::string("dtype ") + dtypeName(t) + " is not supported by this operator");
 }
+
+int64_t& Shape::outOfRange() { throw std::out_of_range("Shape::at: index out of range"); }
 
 bool shapeIsKnown(const Shape& s) {
   if (!shapeRankKnown(s)) return false;
