@@ -17,11 +17,20 @@ namespace {
 
 constexpr int kCPU = 1;
 constexpr int kMaxOutputs = 4096;  // invoke's capacity for op-created outputs (split may make many)
+constexpr int64_t kReportBytes = 1 << 20;  // external-memory changes smaller than this wait for the next report
 
 // Per-environment state (one per main thread / worker_thread that loads the addon).
 struct AddonData {
   int64_t reportedBytes = 0;  // core live CPU bytes last reported to V8
   std::vector<IstNDArrayHandle> outputs = std::vector<IstNDArrayHandle>(kMaxOutputs);
+  // invoke's handle block (setInvokeBuffer): a Float64Array the backend registers once. A call
+  // reads its input and given-output handles from it and writes the result handles back, so it
+  // crosses N-API with numbers only (a JS array costs a property lookup per handle, and the
+  // result array an allocation). The reference keeps the buffer's memory alive and in place.
+  Napi::Reference<Napi::Float64Array> invokeRef;
+  double* invokeBuf = nullptr;
+  size_t invokeLen = 0;
+  std::vector<IstNDArrayHandle> inputs, given;  // reused: no allocation per call
 };
 
 AddonData* data(Napi::Env env) { return env.GetInstanceData<AddonData>(); }
@@ -42,7 +51,8 @@ void reportMemory(Napi::Env env) {
   if (ist_memory_info(kCPU, 0, info) != 0) return;
   AddonData* d = data(env);
   int64_t delta = info[0] - d->reportedBytes;
-  if (delta == 0) return;
+  // V8 only needs the pressure roughly; a report per tiny op costs more than the op.
+  if (delta > -kReportBytes && delta < kReportBytes) return;
   d->reportedBytes = info[0];
   Napi::MemoryManagement::AdjustExternalMemory(env, delta);
 }
@@ -354,26 +364,50 @@ Napi::Value OpCallCountsJSON(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), json);
 }
 
+Napi::Value SetInvokeBuffer(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
+    return typeError(env, "setInvokeBuffer", "expected a Float64Array");
+  Napi::Float64Array a = info[0].As<Napi::Float64Array>();
+  AddonData* d = data(env);
+  d->invokeRef = Napi::Persistent(a);
+  d->invokeBuf = a.Data();
+  d->invokeLen = a.ElementLength();
+  return env.Undefined();
+}
+
+// invoke(op, numInputs, numGiven, keys | null, vals | null) -> numOutputs. Handles in and out
+// through the buffer of setInvokeBuffer: inputs at [0, numInputs), given outputs after them; the
+// results (when numGiven is 0) are written from index numInputs on.
 Napi::Value Invoke(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  std::vector<IstNDArrayHandle> inputs, given;
+  AddonData* d = data(env);
+  const int64_t nIn = info[1].As<Napi::Number>().Int64Value();
+  const int64_t nGiven = info[2].As<Napi::Number>().Int64Value();
+  if (d->invokeBuf == nullptr || nIn < 0 || nGiven < 0 ||
+      static_cast<uint64_t>(nIn) + static_cast<uint64_t>(nGiven > 0 ? nGiven : kMaxOutputs) > d->invokeLen)
+    return typeError(env, "invoke", "the handle buffer is missing or too short for the call");
   std::vector<std::string> keys, vals;
-  if (!toHandles(info[1], &inputs)) return typeError(env, "invoke", "inputs must be an array of handles");
-  if (!info[2].IsNull() && !info[2].IsUndefined() && !toHandles(info[2], &given))
-    return typeError(env, "invoke", "outputs must be an array of handles or null");
-  if (!toStrings(info[3], &keys) || !toStrings(info[4], &vals) || keys.size() != vals.size())
-    return typeError(env, "invoke", "keys and vals must be string arrays of one length");
+  const bool noParams = info[3].IsNull() && info[4].IsNull();
+  if (!noParams && (!toStrings(info[3], &keys) || !toStrings(info[4], &vals) || keys.size() != vals.size()))
+    return typeError(env, "invoke", "keys and vals must be string arrays of one length (or both null)");
   std::vector<const char*> k = cStrings(keys), v = cStrings(vals);
-  int numOutputs = static_cast<int>(given.size());
-  IstNDArrayHandle* outputs = given.empty() ? data(env)->outputs.data() : given.data();
-  int capacity = given.empty() ? kMaxOutputs : numOutputs;
-  if (ist_imperative_invoke(toHandle(info[0]), static_cast<int>(inputs.size()), inputs.data(), &numOutputs,
-                            outputs, capacity, static_cast<int>(k.size()), k.data(), v.data()) != 0)
+  const double* buf = d->invokeBuf;
+  d->inputs.resize(nIn);
+  for (int64_t i = 0; i < nIn; ++i) d->inputs[i] = reinterpret_cast<IstNDArrayHandle>(static_cast<uintptr_t>(buf[i]));
+  d->given.resize(nGiven);
+  for (int64_t i = 0; i < nGiven; ++i)
+    d->given[i] = reinterpret_cast<IstNDArrayHandle>(static_cast<uintptr_t>(buf[nIn + i]));
+  int numOutputs = static_cast<int>(nGiven);
+  IstNDArrayHandle* outputs = nGiven == 0 ? d->outputs.data() : d->given.data();
+  int capacity = nGiven == 0 ? kMaxOutputs : numOutputs;
+  if (ist_imperative_invoke(toHandle(info[0]), static_cast<int>(nIn), d->inputs.data(), &numOutputs, outputs,
+                            capacity, static_cast<int>(k.size()), k.data(), v.data()) != 0)
     return fail(env);
   reportMemory(env);
-  Napi::Array result = Napi::Array::New(env, numOutputs);
-  for (int i = 0; i < numOutputs; ++i) result.Set(i, fromHandle(env, outputs[i]));
-  return result;
+  if (nGiven == 0 && static_cast<uint64_t>(nIn + numOutputs) <= d->invokeLen)
+    for (int i = 0; i < numOutputs; ++i) d->invokeBuf[nIn + i] = static_cast<double>(reinterpret_cast<uintptr_t>(outputs[i]));
+  return Napi::Number::New(env, numOutputs);
 }
 
 // ---- autograd ----
@@ -845,6 +879,7 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
       {"readAsync", ReadAsync}, {"reshape", Reshape},           {"slice", Slice},
       {"at", At},               {"sameStorage", SameStorage},
       {"opGet", OpGet},         {"opListJSON", OpListJSON},     {"invoke", Invoke},
+      {"setInvokeBuffer", SetInvokeBuffer},
       {"opCallCountsJSON", OpCallCountsJSON},
       {"save", Save},           {"load", Load},
       {"setRecording", SetRecording}, {"setTraining", SetTraining}, {"isRecording", IsRecording},

@@ -1,6 +1,7 @@
 // Autograd recording and backward, run imperatively through invokeOp.
 #include "autograd/autograd.h"
 #include <unordered_map>
+#include <unordered_set>
 #include "autograd/custom_function.h"
 #include "base/error.h"
 #include "graph/gradient.h"
@@ -152,6 +153,7 @@ std::vector<NDArray> backward(const std::vector<NDArray>& heads, const std::vect
 
   // Evaluate the new nodes in order; forward nodes and variables supply their kept values.
   std::unordered_map<const Node*, std::vector<NDArray>> computed;
+  std::vector<bool> writtenInPlace(targets.size(), false);  // gradient computed into the variable's buffer
   auto valueOf = [&](const NodeEntry& e) -> NDArray {
     auto it = computed.find(e.node.get());
     if (it != computed.end()) return it->second[e.index];
@@ -169,13 +171,60 @@ std::vector<NDArray> backward(const std::vector<NDArray>& heads, const std::vect
     std::vector<NodeEntry> roots;
     for (auto& g : grads)
       if (g) roots.push_back(g);
-    for (auto& n : topoSort(roots)) {
-      if (n->isVariable() || n->recorded) continue;
+    std::vector<NodePtr> order;  // the gradient graph's new nodes, inputs first
+    for (auto& n : topoSort(roots))
+      if (!n->isVariable() && !n->recorded) order.push_back(n);
+    // Readers of each new output: later new nodes and the gradient results.
+    std::unordered_map<const Node*, std::vector<int>> readers;
+    for (auto& n : order) readers[n.get()].assign(n->numOutputs(), 0);
+    auto countReader = [&](const NodeEntry& e) {
+      auto it = readers.find(e.node.get());
+      if (it != readers.end()) ++it->second[e.index];
+    };
+    for (auto& n : order)
+      for (auto& e : n->inputs) countReader(e);
+    for (auto& g : grads)
+      if (g) countReader(g);
+    // A gradient read by nothing else goes straight into its variable's buffer (write, not add),
+    // where it would otherwise be computed elsewhere and copied. Not with createGraph (the buffer
+    // would join the recorded graph) nor when the buffer is one of the recorded values (backward
+    // reads those, and the copy at the end kept them intact).
+    std::unordered_map<const Node*, std::vector<NDArray>> into;
+    if (vars.empty() && !createGraph) {
+      std::unordered_set<const void*> recordedChunks;
+      for (auto& n : topoSort(headEntries))
+        for (auto& v : n->values)
+          if (!v.isNone()) recordedChunks.insert(v.chunk().get());
+      for (size_t i = 0; i < targets.size(); ++i) {
+        const Node& v = *targets[i];
+        const NodeEntry& g = grads[i];
+        if (!g || v.gradReq != OpReq::kWriteTo || v.grad.isNone() || recordedChunks.count(v.grad.chunk().get()))
+          continue;
+        auto it = readers.find(g.node.get());  // new nodes only: never a variable
+        if (it == readers.end() || it->second[g.index] != 1 || isCustomBackward(*g.node->attrs.op)) continue;
+        std::vector<NDArray>& outs = into[g.node.get()];
+        outs.resize(it->second.size());
+        outs[g.index] = v.grad;
+        writtenInPlace[i] = true;
+      }
+    }
+    for (auto& n : order) {
       std::vector<NDArray> in;
       in.reserve(n->inputs.size());
       for (auto& e : n->inputs) in.push_back(valueOf(e));
-      computed[n.get()] = isCustomBackward(*n->attrs.op) ? runCustomBackward(n->attrs, in)
-                                                          : invokeOp(*n->attrs.op, in, n->attrs.dict);
+      if (isCustomBackward(*n->attrs.op)) {
+        computed[n.get()] = runCustomBackward(n->attrs, in);
+        continue;
+      }
+      // Outputs nobody reads (the gradient of an input that needs none) are not computed, as in
+      // the executor's backward (only where an op has several outputs to choose from).
+      const std::vector<int>& r = readers[n.get()];
+      std::vector<bool> unused(r.size(), false);
+      if (r.size() > 1)
+        for (size_t o = 0; o < r.size(); ++o) unused[o] = r[o] == 0;
+      auto it = into.find(n.get());
+      computed[n.get()] = invokeOp(*n->attrs.op, in, n->attrs.dict,
+                                   it != into.end() ? it->second : std::vector<NDArray>{}, unused);
     }
   }
 
@@ -183,6 +232,7 @@ std::vector<NDArray> backward(const std::vector<NDArray>& heads, const std::vect
   if (vars.empty()) {
     for (size_t i = 0; i < targets.size(); ++i) {
       Node& v = *targets[i];
+      if (writtenInPlace[i]) continue;
       if (grads[i]) {
         NDArray g = valueOf(grads[i]);
         if (v.gradReq == OpReq::kAddTo) {

@@ -37,6 +37,12 @@ class Engine {
   virtual void pushSync(SyncFn fn, Context ctx, const std::vector<VarHandle>& constVars,
                         const std::vector<VarHandle>& mutableVars, const char* opName,
                         bool runOnError = false) = 0;
+  // pushSync for an op on tiny arrays: the engine may run it on the calling thread when its vars
+  // are free at once, where handing it to a worker would cost more than the op itself.
+  virtual void pushSmall(SyncFn fn, Context ctx, const std::vector<VarHandle>& constVars,
+                         const std::vector<VarHandle>& mutableVars, const char* opName) {
+    pushSync(std::move(fn), ctx, constVars, mutableVars, opName);
+  }
   // Runs `deleter` as a write on `var` and then destroys the var.
   virtual void deleteVariable(SyncFn deleter, Context ctx, VarHandle var) = 0;
   // Blocks until every pushed write to var is done; rethrows an error stored on it.

@@ -119,8 +119,16 @@ class ThreadedEngine final : public EngineBase {
          mutableVars.size(), opName, runOnError ? kRunOnError : 0u, false);
   }
 
+  void pushSmall(SyncFn fn, Context ctx, const std::vector<VarHandle>& constVars,
+                 const std::vector<VarHandle>& mutableVars, const char* opName) override {
+    push(std::move(fn), ctx, constVars.data(), constVars.size(), mutableVars.data(), mutableVars.size(), opName,
+         ctx.isGPU() ? 0u : kRunIfReady, false);
+  }
+
   void deleteVariable(SyncFn deleter, Context ctx, VarHandle var) override {
-    push(std::move(deleter), ctx, nullptr, 0, &var, 1, "DeleteVariable", kRunOnError | kNoTrace, true);
+    // Freeing memory costs less than a hand-off: run it here when nothing still uses the var.
+    push(std::move(deleter), ctx, nullptr, 0, &var, 1, "DeleteVariable",
+         kRunOnError | kNoTrace | (ctx.isGPU() ? 0u : kRunIfReady), true);
   }
 
   void waitForVar(VarHandle var) override { waitVar(var, false); }
@@ -191,7 +199,10 @@ class ThreadedEngine final : public EngineBase {
         }
       }
     }
-    if (op->wait.fetch_sub(granted + 1, std::memory_order_acq_rel) == granted + 1) dispatch(op);
+    if (op->wait.fetch_sub(granted + 1, std::memory_order_acq_rel) != granted + 1) return;
+    // Granted everything at once: a small op runs here rather than paying a hand-off.
+    if ((flags & kRunIfReady) && granted == static_cast<int>(op->deps.size())) runChain(op);
+    else dispatch(op);
   }
 
   void dispatch(OpBlock* op) {

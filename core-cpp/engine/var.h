@@ -58,6 +58,9 @@ constexpr unsigned kNoTrace = 2u;
 // kRunInline: a trivial op (a waiter's signal) that runs on whichever thread makes it ready,
 // sparing a hand-off to a pool thread on the way to the waiting thread.
 constexpr unsigned kRunInline = 4u;
+// kRunIfReady: a small op (pushSmall) that runs on the pushing thread when the push grants all
+// its vars; otherwise it waits and runs on a worker like any op.
+constexpr unsigned kRunIfReady = 8u;
 
 // The hook set by setGpuWorkerInit (null when none).
 using GpuWorkerInit = void* (*)(int devId);

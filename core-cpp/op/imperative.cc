@@ -17,6 +17,9 @@ std::map<std::pair<int, int>, RandomStream>& randomStreams() {
   return *m;
 }
 thread_local bool gTraining = false;
+// Ops whose arrays hold at most this many elements in all are pushed as small (Engine::pushSmall):
+// their kernels take about as long as a hand-off to a worker thread.
+constexpr int64_t kSmallOpElements = 4096;
 
 std::string describeInputs(const std::vector<NDArray>& in) {
   std::string r;
@@ -53,6 +56,34 @@ Context pickContext(const Op& op, const std::vector<NDArray>& inputs, const Attr
   if (!outputs.empty()) return outputs[0].ctx();
   return Context::cpu();
 }
+
+// invokeOp's working vectors, kept between calls so a call allocates none of them. Calls nest
+// (the naive engine runs a kernel inside its push, and autograd or a custom op may invoke from
+// there), so each nesting depth has its own set.
+struct InvokeScratch {
+  std::vector<Shape> inShapes, outShapes;
+  std::vector<int> inTypes, outTypes;
+  std::vector<VarHandle> reads, writes;
+};
+// Leaked per thread on purpose, as the naive engine's deps: static destructors at exit may still run ops.
+thread_local std::vector<InvokeScratch*>* tScratch = nullptr;
+thread_local size_t tScratchDepth = 0;
+
+class ScratchFrame {
+ public:
+  ScratchFrame() {
+    if (!tScratch) tScratch = new std::vector<InvokeScratch*>;
+    if (tScratchDepth == tScratch->size()) tScratch->push_back(new InvokeScratch);
+    s_ = (*tScratch)[tScratchDepth++];
+  }
+  ~ScratchFrame() { --tScratchDepth; }
+  InvokeScratch& operator*() const { return *s_; }
+  ScratchFrame(const ScratchFrame&) = delete;
+  ScratchFrame& operator=(const ScratchFrame&) = delete;
+
+ private:
+  InvokeScratch* s_;
+};
 
 // "data, weight, bias..." for input-count errors.
 std::string inputNameList(const Op& op) {
@@ -97,7 +128,7 @@ void copyFromTo(const NDArray& src, const NDArray& dst) {
 }
 
 std::vector<NDArray> invokeOp(const Op& op, const std::vector<NDArray>& inputs, const AttrDict& attrsIn,
-                              const std::vector<NDArray>& givenOutputs) {
+                              const std::vector<NDArray>& givenOutputs, const std::vector<bool>& unused) {
   for (size_t i = 0; i < inputs.size(); ++i)
     IST_CHECK(!inputs[i].isNone(), op.name, i < op.inputNames.size() ? op.inputNames[i] : "data",
               "input " << i << " is an empty (none) array");
@@ -142,11 +173,19 @@ std::vector<NDArray> invokeOp(const Op& op, const std::vector<NDArray>& inputs, 
   }
   int nOut = op.numOutputs(attrs);
 
-  std::vector<Shape> inShapes, outShapes(nOut, unknownShape());
-  std::vector<int> inTypes, outTypes(nOut, -1);
-  for (auto& a : inputs) {
-    inShapes.push_back(a.shape());
-    inTypes.push_back(static_cast<int>(a.dtype()));
+  ScratchFrame frame;
+  InvokeScratch& scratch = *frame;
+  std::vector<Shape>& inShapes = scratch.inShapes;
+  std::vector<Shape>& outShapes = scratch.outShapes;
+  std::vector<int>& inTypes = scratch.inTypes;
+  std::vector<int>& outTypes = scratch.outTypes;
+  outShapes.assign(nOut, unknownShape());
+  outTypes.assign(nOut, -1);
+  inShapes.resize(inputs.size());
+  inTypes.resize(inputs.size());
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    inShapes[i] = inputs[i].shape();
+    inTypes[i] = static_cast<int>(inputs[i].dtype());
   }
   if (op.inferShapeFn) op.inferShapeFn(attrs, inShapes, outShapes);
   if (op.inferTypeFn) op.inferTypeFn(attrs, inTypes, outTypes);
@@ -162,6 +201,7 @@ std::vector<NDArray> invokeOp(const Op& op, const std::vector<NDArray>& inputs, 
   IST_CHECK(fn != nullptr, op.name, "ctx", "operator has no implementation for " << ctx.str());
 
   std::vector<NDArray> outputs;
+  outputs.reserve(nOut);
   std::vector<std::pair<NDArray, NDArray>> copyBack;  // (temporary, caller's array) for unsafe aliasing
   if (givenOutputs.empty()) {
     for (int i = 0; i < nOut; ++i) outputs.emplace_back(outShapes[i], static_cast<DType>(outTypes[i]), ctx);
@@ -172,7 +212,7 @@ std::vector<NDArray> invokeOp(const Op& op, const std::vector<NDArray>& inputs, 
     IST_CHECK(nGiven == nOut || nGiven == nVisible, op.name, "out",
               "expected " << nVisible << " output array(s), got " << nGiven);
     for (int i = 0; i < nOut; ++i) {
-      if (i >= nGiven) {
+      if (i >= nGiven || givenOutputs[i].isNone()) {
         outputs.emplace_back(outShapes[i], static_cast<DType>(outTypes[i]), ctx);
         continue;
       }
@@ -203,9 +243,14 @@ std::vector<NDArray> invokeOp(const Op& op, const std::vector<NDArray>& inputs, 
   }
 
   std::vector<OpReq> req(nOut, OpReq::kWriteTo);
-  for (int i = 0; i < nOut; ++i)
+  for (int i = 0; i < nOut; ++i) {
+    if (i < static_cast<int>(unused.size()) && unused[i]) {
+      req[i] = OpReq::kNull;
+      continue;
+    }
     for (auto& a : inputs)
       if (a.sameStorage(outputs[i])) req[i] = OpReq::kWriteInplace;
+  }
 
   OpContext octx;
   octx.isTrain = gTraining;
@@ -216,7 +261,10 @@ std::vector<NDArray> invokeOp(const Op& op, const std::vector<NDArray>& inputs, 
     reserveRandom(ctx, count, &octx.rngKey, &octx.rngCounter);
   }
 
-  std::vector<VarHandle> reads, writes;
+  std::vector<VarHandle>& reads = scratch.reads;
+  std::vector<VarHandle>& writes = scratch.writes;
+  reads.clear();
+  writes.clear();
   for (auto& o : outputs) writes.push_back(o.var());
   for (int m : op.mutableInputs)
     if (m < static_cast<int>(inputs.size())) writes.push_back(inputs[m].var());
@@ -236,26 +284,30 @@ std::vector<NDArray> invokeOp(const Op& op, const std::vector<NDArray>& inputs, 
     const Op* op;
   };
   auto job = std::make_shared<Job>(Job{std::move(attrs), octx, inputs, std::move(outputs), std::move(req), fn, &op});
-  Engine::get()->pushSync(
-      [job](RunContext rc) {
-        std::vector<TBlob> inBlobs, outBlobs;
-        inBlobs.reserve(job->inputs.size());
-        outBlobs.reserve(job->outputs.size());
-        for (auto& a : job->inputs) inBlobs.push_back(a.blob());
-        for (auto& o : job->outputs) outBlobs.push_back(o.blob());
-        OpContext c = job->octx;
-        c.run = rc;
-        try {
-          (*job->compute)(job->attrs, c, inBlobs, job->req, outBlobs);
-        } catch (const std::exception& e) {
-          rethrowWithContext(job->op->name, describeInputs(job->inputs), e);
-        }
-      },
-      ctx, reads, writes, op.name.c_str());
+  SyncFn run = [job](RunContext rc) {
+    std::vector<TBlob> inBlobs, outBlobs;
+    inBlobs.reserve(job->inputs.size());
+    outBlobs.reserve(job->outputs.size());
+    for (auto& a : job->inputs) inBlobs.push_back(a.blob());
+    for (auto& o : job->outputs) outBlobs.push_back(o.blob());
+    OpContext c = job->octx;
+    c.run = rc;
+    try {
+      (*job->compute)(job->attrs, c, inBlobs, job->req, outBlobs);
+    } catch (const std::exception& e) {
+      rethrowWithContext(job->op->name, describeInputs(job->inputs), e);
+    }
+  };
+  int64_t elements = 0;
+  for (auto& a : job->inputs) elements += a.size();
+  for (auto& o : job->outputs) elements += o.size();
+  if (elements <= kSmallOpElements) Engine::get()->pushSmall(std::move(run), ctx, reads, writes, op.name.c_str());
+  else Engine::get()->pushSync(std::move(run), ctx, reads, writes, op.name.c_str());
 
   for (auto& p : copyBack) copyFromTo(p.first, p.second);
   std::vector<NDArray> result = job->outputs;
-  for (size_t i = 0; i < givenOutputs.size(); ++i) result[i] = givenOutputs[i];
+  for (size_t i = 0; i < givenOutputs.size(); ++i)
+    if (!givenOutputs[i].isNone()) result[i] = givenOutputs[i];
   if (autograd::shouldRecord(inputs)) autograd::recordOp(job->attrs, inputs, result);
   return result;
 }

@@ -7,10 +7,13 @@
 namespace ist {
 
 // Runs `op` on `inputs`. If `outputs` is non-empty, results go there (shapes and dtypes
-// must match, e.g. `a += b`); otherwise new arrays are created and returned.
+// must match, e.g. `a += b`; a none entry is allocated as if not given); otherwise new arrays
+// are created and returned. `unused[i]` marks an output nobody will read: it is allocated but
+// the kernel is asked not to compute it (req kNull; autograd's backward passes this for the
+// gradients of inputs that need none).
 // Inference errors throw at once; compute errors surface at the next wait on the outputs.
 std::vector<NDArray> invokeOp(const Op& op, const std::vector<NDArray>& inputs, const AttrDict& attrs,
-                              const std::vector<NDArray>& outputs = {});
+                              const std::vector<NDArray>& outputs = {}, const std::vector<bool>& unused = {});
 
 // Pushes a copy of src into dst (any devices; shapes and dtypes must match).
 void copyFromTo(const NDArray& src, const NDArray& dst);

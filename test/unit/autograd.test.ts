@@ -121,6 +121,36 @@ describe('backward into attached gradients', () => {
     close(vals(y.grad), [1 - 10, 2 - 100]);
   });
 
+  it('writes layer gradients into the buffers, and skips the gradient of data that needs none', () => {
+    // FullyConnected's backward has three outputs; with x constant, d x is read by nothing.
+    const W = nd.array([[1, -2, 0.5], [0.25, 3, -1]]);
+    const b = nd.array([0.5, -0.5]);
+    W.attachGrad();
+    b.attachGrad();
+    for (const xs of [[[1, 2, 3], [-1, 0.5, 2]], [[0, 1, -1], [2, 2, 2]]]) {
+      const x = nd.array(xs);
+      autograd.record(() => nd.sum(nd.elemwise_mul(nd.FullyConnected(x, W, b, { numHidden: 2 }),
+                                                    nd.array([[1, 2], [3, 4]])))).backward();
+      // d/dW[h][k] = sum_n g[n][h] x[n][k] with g = [[1,2],[3,4]]; d/db[h] = sum_n g[n][h]
+      const g = [[1, 2], [3, 4]];
+      const dW = [0, 1].map((h) => [0, 1, 2].map((k) => g[0]![h]! * xs[0]![k]! + g[1]![h]! * xs[1]![k]!));
+      close(vals(W.grad), dW.flat());
+      close(vals(b.grad), [4, 6]);
+      x.dispose();
+    }
+  });
+
+  it('keeps a gradient buffer intact while backward still reads it as a recorded input', () => {
+    const w = nd.array([1, 2, 3]);
+    w.attachGrad();
+    w.grad.set(2);
+    // y = sum(w * c) with c = w.grad's current values: d y/d w = c, read while w.grad is written.
+    autograd.record(() => nd.sum(nd.elemwise_mul(w, w.grad))).backward();
+    expect(vals(w.grad)).toEqual([2, 2, 2]);
+    autograd.record(() => nd.sum(nd.elemwise_mul(w, nd.elemwise_mul(w.grad, w.grad)))).backward();
+    expect(vals(w.grad)).toEqual([4, 4, 4]);
+  });
+
   it('gives variables unreachable from the head a zero gradient', () => {
     const x = nd.array([1, 2]);
     const u = nd.array([7, 7]);

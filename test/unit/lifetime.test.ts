@@ -111,6 +111,22 @@ describe('mx.scope and mx.keep', () => {
     expect(() => mx.scope(async () => nd.ones([1]))).toThrow(/synchronous/);
   });
 
+  it('counts and frees arrays made faster than the finalizer is armed (batches of 256)', async () => {
+    const n0 = mx.memoryInfo().liveArrays;
+    const bytes0 = mx.memoryInfo().liveBytes;
+    const xs = Array.from({ length: 600 }, (_, i) => nd.full([4], i));
+    expect(mx.memoryInfo().liveArrays).toBe(n0 + 600);
+    for (let i = 0; i < 600; i += 2) xs[i]!.dispose();  // half before the finalizer is armed for the rest
+    await Promise.resolve();
+    expect(mx.memoryInfo().liveArrays).toBe(n0 + 300);
+    expect(Array.from(xs[599]!.dataSync() as Float32Array)).toEqual([599, 599, 599, 599]);
+    for (let i = 1; i < 600; i += 2) xs[i]!.dispose();
+    for (const x of xs) x.dispose();  // twice is a no-op
+    expect(mx.memoryInfo().liveArrays).toBe(n0);
+    mx.waitAll();
+    expect(mx.memoryInfo().liveBytes).toBe(bytes0);
+  });
+
   it('counts live NDArray objects in memoryInfo().liveArrays', () => {
     const n0 = mx.memoryInfo().liveArrays;
     const xs = [nd.ones([1]), nd.ones([2]), nd.ones([3])];

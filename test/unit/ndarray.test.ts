@@ -164,6 +164,23 @@ describe('writing', () => {
   });
 });
 
+describe('op calls of every size', () => {
+  it('passes 5,000 inputs and takes 1,000 outputs in one call', () => {
+    const parts = Array.from({ length: 5000 }, (_, i) => nd.full([1], i));
+    const all = nd.concat(parts, { dim: 0 });
+    expect(all.shape).toEqual([5000]);
+    const v = vals(all);
+    expect(v[0]).toBe(0);
+    expect(v[4999]).toBe(4999);
+    const pieces = nd.split(all.slice(0, 1000), { numOutputs: 1000, axis: 0 }) as mx.NDArray[];
+    expect(pieces.length).toBe(1000);
+    expect(vals(pieces[999]!)).toEqual([999]);
+    // A small call right after the large ones reads its own handles.
+    expect(vals(nd.elemwise_add(parts[3]!, parts[4]!))).toEqual([7]);
+    for (const x of [...parts, ...pieces, all]) x.dispose();
+  });
+});
+
 describe('dtypes', () => {
   const cases: Array<[mx.DType, number[], string]> = [
     ['float32', [1.5, -2, 3.25], 'Float32Array'],

@@ -4,18 +4,24 @@ import { toIsotensorError } from '../base/error.js';
 import type { Backend, ExecutorHandle, Handle, OpHandle, SymbolHandle } from './backend.js';
 import type { NativeAddon } from './native_loader.js';
 
+// Outputs an op may create in one call (the addon's kMaxOutputs: split may make many).
+const MAX_OUTPUTS = 4096;
+
 /** Backend over bindings/build/isotensor.node. @internal */
 export class NativeBackend implements Backend {
   readonly name = 'native' as const;
   readonly flavour = null;
   readonly canBlock = true;
   private readonly a: NativeAddon;
+  // invoke's handle block, shared with the addon (see its setInvokeBuffer).
+  private handleBuf = new Float64Array(2 * MAX_OUTPUTS);
 
   /** Wraps a loaded addon and starts its engine (threads: 0 = hardware concurrency). */
   constructor(addon: NativeAddon, numThreads = 0) {
     this.a = addon;
     try {
       addon.init(numThreads, 0);
+      addon.setInvokeBuffer(this.handleBuf);
     } catch (e) {
       throw toIsotensorError(e);
     }
@@ -71,11 +77,26 @@ export class NativeBackend implements Backend {
   opListJSON(): string { try { return this.a.opListJSON(); } catch (e) { throw toIsotensorError(e); } }
   invoke(op: OpHandle, inputs: readonly Handle[], outputs: readonly Handle[] | null,
          keys: readonly string[], vals: readonly string[]): Handle[] {
+    const nIn = inputs.length;
+    const nGiven = outputs !== null ? outputs.length : 0;
+    let buf = this.handleBuf;
+    if (nIn + Math.max(nGiven, MAX_OUTPUTS) > buf.length) {
+      buf = this.handleBuf = new Float64Array(2 * (nIn + Math.max(nGiven, MAX_OUTPUTS)));
+      this.a.setInvokeBuffer(buf);
+    }
+    for (let i = 0; i < nIn; i++) buf[i] = inputs[i]!;
+    for (let i = 0; i < nGiven; i++) buf[nIn + i] = outputs![i]!;
+    const noParams = keys.length === 0;
+    let nOut: number;
     try {
-      return this.a.invoke(op, inputs as number[], outputs as number[] | null, keys as string[], vals as string[]);
+      nOut = this.a.invoke(op, nIn, nGiven, noParams ? null : keys as string[], noParams ? null : vals as string[]);
     } catch (e) {
       throw toIsotensorError(e);
     }
+    if (nGiven > 0) return outputs as Handle[];
+    const res = new Array<Handle>(nOut);
+    for (let i = 0; i < nOut; i++) res[i] = buf[nIn + i]!;
+    return res;
   }
 
   save(handles: readonly Handle[], keys: readonly string[] | null): Uint8Array {

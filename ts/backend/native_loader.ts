@@ -34,7 +34,10 @@ export interface NativeAddon {
   opGet(name: string): number;
   opListJSON(): string;
   opCallCountsJSON(): string;
-  invoke(op: number, inputs: number[], outputs: number[] | null, keys: string[], vals: string[]): number[];
+  /** Registers invoke's handle block (kept alive and read/written in place by the addon). */
+  setInvokeBuffer(buf: Float64Array): void;
+  /** Inputs at buf[0, numInputs), given outputs after them; returns the output count, written from buf[numInputs]. */
+  invoke(op: number, numInputs: number, numGiven: number, keys: string[] | null, vals: string[] | null): number;
   save(handles: number[], keys: string[] | null): Uint8Array;
   load(bytes: Uint8Array): { arrays: number[]; keys: string[] };
   setRecording(on: boolean): boolean;

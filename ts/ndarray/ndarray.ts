@@ -104,6 +104,8 @@ export class NDArray {
   private _dtype: DType | null = null;
   private _ctx: Context | null = null;
   private _grad: NDArray | null = null;
+  /** @internal Lifetime bookkeeping (tracking.ts). */
+  _finalizable = false;
 
   /** @internal Wraps a core handle and takes ownership of it; create arrays with `nd.*`. */
   constructor(handle: Handle, b: Backend) {

@@ -6,6 +6,8 @@ import type { Backend, Handle } from '../backend/backend.js';
 export interface Tracked {
   dispose(): void;
   readonly isDisposed: boolean;
+  /** @internal Whether the finalizer is armed (set by this module only). */
+  _finalizable: boolean;
 }
 
 interface Held {
@@ -29,10 +31,35 @@ const registry: FinalizationRegistry<Held> | null = typeof FinalizationRegistry 
   })
   : null;
 
+// Most arrays are disposed in the same synchronous run of code that made them (a step's
+// temporaries), and registering plus unregistering one costs more than a tiny op's kernel. New
+// arrays wait here and are registered in batches, at the end of the current job or every
+// kBatch arrays, skipping those already disposed.
+const kBatch = 256;
+const unarmed: Array<{ obj: Tracked; h: Handle; b: Backend }> = [];
+let flushQueued = false;
+
+function armPending(): void {
+  flushQueued = false;
+  for (const p of unarmed) {
+    if (p.obj.isDisposed) continue;
+    p.obj._finalizable = true;
+    registry!.register(p.obj, { h: p.h, b: p.b }, p.obj);
+  }
+  unarmed.length = 0;
+}
+
 /** Registers a new array (counts it, adds it to the innermost scope, arms the finalizer). */
 export function track(obj: Tracked, h: Handle, b: Backend): void {
   live++;
-  registry?.register(obj, { h, b }, obj);
+  if (registry !== null) {
+    unarmed.push({ obj, h, b });
+    if (unarmed.length >= kBatch) armPending();
+    else if (!flushQueued) {
+      flushQueued = true;
+      queueMicrotask(armPending);
+    }
+  }
   const s = scopes[scopes.length - 1];
   if (s !== undefined) s.push(obj);
 }
@@ -40,7 +67,10 @@ export function track(obj: Tracked, h: Handle, b: Backend): void {
 /** Forgets an array that was disposed explicitly. */
 export function untrack(obj: Tracked): void {
   live--;
-  registry?.unregister(obj);
+  if (obj._finalizable) {
+    obj._finalizable = false;
+    registry!.unregister(obj);
+  }
 }
 
 /** Number of NDArray objects neither disposed nor collected. */

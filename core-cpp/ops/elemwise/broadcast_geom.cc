@@ -9,29 +9,37 @@ namespace elem {
 BroadcastGeom makeBroadcastGeom(const Shape& lhs, const Shape& rhs, const Shape& out,
                                 const char* op) {
   const size_t nd = out.size();
-  std::vector<int64_t> sizes;
-  std::vector<bool> lb, rb;  // lhs / rhs broadcast along the merged dim
+  // Merged dims, on the stack (this runs once per broadcast op call); n keeps counting past
+  // kMaxBroadcastDims for the error message.
+  int64_t sizes[kMaxBroadcastDims];
+  bool lb[kMaxBroadcastDims], rb[kMaxBroadcastDims];  // lhs / rhs broadcast along the merged dim
+  int n = 0;
+  bool lastL = false, lastR = false;
   for (size_t d = 0; d < nd; ++d) {
     const int64_t o = out[d];
     if (o == 1) continue;  // size-1 output dims carry no index
     const int64_t l = d < nd - lhs.size() ? 1 : lhs[d - (nd - lhs.size())];
     const int64_t r = d < nd - rhs.size() ? 1 : rhs[d - (nd - rhs.size())];
     const bool lbc = l == 1, rbc = r == 1;
-    if (!sizes.empty() && lb.back() == lbc && rb.back() == rbc) {
-      sizes.back() *= o;
+    if (n > 0 && lastL == lbc && lastR == rbc) {
+      if (n <= kMaxBroadcastDims) sizes[n - 1] *= o;
     } else {
-      sizes.push_back(o);
-      lb.push_back(lbc);
-      rb.push_back(rbc);
+      if (n < kMaxBroadcastDims) {
+        sizes[n] = o;
+        lb[n] = lbc;
+        rb[n] = rbc;
+      }
+      ++n;
+      lastL = lbc;
+      lastR = rbc;
     }
   }
   BroadcastGeom g;
-  if (sizes.empty()) return g;  // one element: shape {1}, strides {1, 1}
-  IST_CHECK(sizes.size() <= size_t(kMaxBroadcastDims), op, "rhs",
-            "broadcasting " << shapeString(lhs) << " with " << shapeString(rhs) << " needs "
-                            << sizes.size() << " alternating dims; at most " << kMaxBroadcastDims
-                            << " are supported");
-  g.ndim = int(sizes.size());
+  if (n == 0) return g;  // one element: shape {1}, strides {1, 1}
+  IST_CHECK(n <= kMaxBroadcastDims, op, "rhs",
+            "broadcasting " << shapeString(lhs) << " with " << shapeString(rhs) << " needs " << n
+                            << " alternating dims; at most " << kMaxBroadcastDims << " are supported");
+  g.ndim = n;
   int64_t accL = 1, accR = 1;
   for (int d = g.ndim - 1; d >= 0; --d) {
     g.shape[d] = sizes[d];
