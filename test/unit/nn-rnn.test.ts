@@ -348,6 +348,32 @@ describe('larger sizes (threaded GEMMs) against compositions of smaller calls', 
 
 // ---- API forms, empty inputs ----
 
+describe('gradients only where asked', () => {
+  // Backward skips the gradients nobody reads (req kNull: data and initial state without
+  // attachGrad); the parameter gradient must not change.
+  for (const [mode, dtype] of [['lstm', 'float32'], ['lstm', 'float64'], ['gru', 'float32'], ['rnn_tanh', 'float64']]) {
+    it(`${mode} ${dtype}: the same parameter gradient with and without data/state gradients`, () => {
+      mx.scope(() => {
+        const T = 6, N = 5, I = 7, H = 8, L = 2, D = 2;
+        const ins = makeInputs(mode!, T, N, I, H, L, D, 151, dtype, 0.3);
+        const params = { stateSize: H, numLayers: L, mode, bidirectional: true, stateOutputs: true };
+        const head = randomArray([T, N, D * H], 152, 1, 0, dtype);
+        const gradOfW = (all: boolean): number[] => {
+          const vars = ins.map((a: Arr) => a.copy());
+          vars.forEach((v: Arr, i: number) => { if (all || i === 1) v.attachGrad(); });
+          const outs = autograd.record(() => rnn(vars, params));
+          autograd.backward([outs[0]], [head]);
+          if (all) expect(values(vars[0].grad).some((v) => v !== 0)).toBe(true);
+          return values(vars[1].grad);
+        };
+        const full = gradOfW(true), only = gradOfW(false);
+        expect(only.length).toBe(full.length);
+        only.forEach((v, i) => expect(v).toBe(full[i]));
+      });
+    });
+  }
+});
+
 describe('API forms and empty inputs', () => {
   it('returns one array without state_outputs, three for lstm with them; _npx_rnn is the same op', () => {
     mx.scope(() => {

@@ -259,7 +259,9 @@ template <typename T>
 class Dst {
  public:
   using C = typename ComputeType<T>::type;
-  Dst(const TBlob& b, OpReq req, bool zero = false) : blob_(b), req_(req) {
+  // skipNull: a kNull output gets no buffer and get() is null (for kernels that skip it).
+  Dst(const TBlob& b, OpReq req, bool zero = false, bool skipNull = false) : blob_(b), req_(req) {
+    if (req == OpReq::kNull && skipNull) return;
     if constexpr (std::is_same_v<T, C>) {
       if (req != OpReq::kAddTo && req != OpReq::kNull) ptr_ = b.data<T>();
     }
@@ -396,8 +398,8 @@ void backwardTyped(const RNNParam& p, const BwdLayout& b, const rnn::Dims& dm, c
   SrcPtr<T> cx = p.lstm() ? std::make_unique<Src<T>>(in[b.cell]) : nullptr;
   SrcPtr<T> dhy = p.state_outputs ? std::make_unique<Src<T>>(in[b.ogState]) : nullptr;
   SrcPtr<T> dcy = p.state_outputs && p.lstm() ? std::make_unique<Src<T>>(in[b.ogCell]) : nullptr;
-  Dst<T> dx(out[0], req[0]), dw(out[1], req[1], /*zero=*/true), dhx(out[2], req[2]);
-  DstPtr<T> dcx = p.lstm() ? std::make_unique<Dst<T>>(out[3], req[3]) : nullptr;
+  Dst<T> dx(out[0], req[0], false, true), dw(out[1], req[1], /*zero=*/true), dhx(out[2], req[2], false, true);
+  DstPtr<T> dcx = p.lstm() ? std::make_unique<Dst<T>>(out[3], req[3], false, true) : nullptr;
   rnn::backward(dm, o, x.get(), w.get(), hx.get(), cx ? cx->get() : nullptr, lens, rs.get(), dy.get(),
                 dhy ? dhy->get() : nullptr, dcy ? dcy->get() : nullptr, dx.get(), dw.get(), dhx.get(),
                 dcx ? dcx->get() : nullptr);

@@ -289,7 +289,7 @@ void forward(const Dims& dm, const Options& o, const C* x, const C* w, const C* 
 
 // Back-propagation through time. Inputs as forward plus its reserve rs and the output gradients
 // dy (T, N, D*H), dhy/dcy (L*D, N, H) or null (zero). dw must hold zeros on entry; dx, dhx and dcx
-// (LSTM) are overwritten.
+// (LSTM) are overwritten; dx, dhx and dcx may be null (not computed).
 template <typename C>
 void backward(const Dims& dm, const Options& o, const C* x, const C* w, const C* hx, const C* cx, const int64_t* lens,
               const C* rs, const C* dy, const C* dhy, const C* dcy, C* dx, C* dw, C* dhx, C* dcx) {
@@ -402,25 +402,36 @@ void backward(const Dims& dm, const Options& o, const C* x, const C* w, const C*
           }
         });
       }
-      std::copy(dh, dh + N * H, dhx + sIdx * N * H);
-      if (lstm) std::copy(dc, dc + N * H, dcx + sIdx * N * H);
+      if (dhx) std::copy(dh, dh + N * H, dhx + sIdx * N * H);
+      if (lstm && dcx) std::copy(dc, dc + N * H, dcx + sIdx * N * H);
 
       mm<C>(true, false, GH, in, TN, gx, GH, xl, in, 1.0, dw + dm.wih(l, d), in);
       mm<C>(true, false, GH, H, TN, gh, GH, hprev, H, 1.0, dw + dm.whh(l, d), H);
       C* dbih = dw + dm.bih(l, d);
       C* dbhh = dw + dm.bhh(l, d);
-      parallelFor(GH, TN, [&](int64_t b, int64_t e) {
-        for (int64_t k = b; k < e; ++k) {
-          C sx = 0, sh = 0;
+      // Column sums over the TN rows, a block of columns per chunk walked row by row (contiguous
+      // and vectorisable; a column at a time strides a whole row per element).
+      constexpr int64_t kCols = 64;
+      parallelFor((GH + kCols - 1) / kCols, TN * kCols / 4, [&](int64_t b, int64_t e) {
+        for (int64_t blk = b; blk < e; ++blk) {
+          const int64_t k0 = blk * kCols, k1 = std::min(GH, k0 + kCols);
+          C sx[kCols] = {}, sh[kCols] = {};
           for (int64_t r = 0; r < TN; ++r) {
-            sx += gx[r * GH + k];
-            sh += gh[r * GH + k];
+            const C* xr = gx + r * GH;
+            const C* hr = gh + r * GH;
+            for (int64_t k = k0; k < k1; ++k) {
+              sx[k - k0] += xr[k];
+              sh[k - k0] += hr[k];
+            }
           }
-          dbih[k] += sx;
-          dbhh[k] += sh;
+          for (int64_t k = k0; k < k1; ++k) {
+            dbih[k] += sx[k - k0];
+            dbhh[k] += sh[k - k0];
+          }
         }
       });
-      mm<C>(false, false, TN, in, GH, gx, GH, Wih, in, d == 0 ? 0.0 : 1.0, dX, in);
+      // The input gradient of the first layer only when the caller wants it (dx null: req kNull).
+      if (dX) mm<C>(false, false, TN, in, GH, gx, GH, Wih, in, d == 0 ? 0.0 : 1.0, dX, in);
     }
     if (l > 0) {  // through the dropout mask to the output of the layer below
       const C* mask = rs + dm.resMask(l - 1);
