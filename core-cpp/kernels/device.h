@@ -24,23 +24,13 @@ template <typename Dev> class TempSpace;
 template <typename Dev> struct DeviceMem;
 template <typename Dev> struct DeviceBlas;
 
-// Vectorise without interleaving or unrolling: elementwise loops are memory-bound, and this
-// keeps each instance small (it roughly halves the WASM code of the elementwise family).
-#if defined(__clang__)
-#define IST_VECTOR_LOOP _Pragma("clang loop interleave_count(1) unroll(disable)")
-#else
-#define IST_VECTOR_LOOP
-#endif
-
 // costPerItem: rough scalar operations per Map call, so parallelFor splits only worthwhile work.
 template <typename M>
 struct DeviceKernel<M, cpu> {
   template <typename... Args>
   static void launch(void* /*stream*/, int64_t n, int64_t costPerItem, Args... args) {
     if (n <= 0) return;
-    parallelFor(n, costPerItem, [&](int64_t begin, int64_t end) {
-      IST_VECTOR_LOOP for (int64_t i = begin; i < end; ++i) M::Map(i, args...);
-    });
+    parallelFor(n, costPerItem, [&](int64_t begin, int64_t end) { mapRange<M>(begin, end, args...); });
   }
 };
 

@@ -14,9 +14,7 @@ struct Kernel<OP, cpu> {
   }
   template <typename... Args>
   static void launchCost(int64_t n, int64_t costPerItem, Args... args) {
-    parallelFor(n, costPerItem, [&](int64_t begin, int64_t end) {
-      for (int64_t i = begin; i < end; ++i) OP::Map(i, args...);
-    });
+    parallelFor(n, costPerItem, [&](int64_t begin, int64_t end) { mapRange<OP>(begin, end, args...); });
   }
 };
 
