@@ -57,9 +57,13 @@ void reportMemory(Napi::Env env) {
   Napi::MemoryManagement::AdjustExternalMemory(env, delta);
 }
 
-Napi::Number fromHandle(Napi::Env env, const void* h) {
-  return Napi::Number::New(env, static_cast<double>(reinterpret_cast<uintptr_t>(h)));
+// A handle in a slot of invoke's Float64Array, and as a JS number (pointers below 2^53 are exact in a double).
+IstNDArrayHandle handleFromSlot(double slot) {
+  return reinterpret_cast<IstNDArrayHandle>(static_cast<uintptr_t>(slot));
 }
+double slotFromHandle(const void* h) { return static_cast<double>(reinterpret_cast<uintptr_t>(h)); }
+
+Napi::Number fromHandle(Napi::Env env, const void* h) { return Napi::Number::New(env, slotFromHandle(h)); }
 
 void* toHandle(const Napi::Value& v) {
   return reinterpret_cast<void*>(static_cast<uintptr_t>(v.As<Napi::Number>().Int64Value()));
@@ -394,10 +398,9 @@ Napi::Value Invoke(const Napi::CallbackInfo& info) {
   std::vector<const char*> k = cStrings(keys), v = cStrings(vals);
   const double* buf = d->invokeBuf;
   d->inputs.resize(nIn);
-  for (int64_t i = 0; i < nIn; ++i) d->inputs[i] = reinterpret_cast<IstNDArrayHandle>(static_cast<uintptr_t>(buf[i]));
+  for (int64_t i = 0; i < nIn; ++i) d->inputs[i] = handleFromSlot(buf[i]);
   d->given.resize(nGiven);
-  for (int64_t i = 0; i < nGiven; ++i)
-    d->given[i] = reinterpret_cast<IstNDArrayHandle>(static_cast<uintptr_t>(buf[nIn + i]));
+  for (int64_t i = 0; i < nGiven; ++i) d->given[i] = handleFromSlot(buf[nIn + i]);
   int numOutputs = static_cast<int>(nGiven);
   IstNDArrayHandle* outputs = nGiven == 0 ? d->outputs.data() : d->given.data();
   int capacity = nGiven == 0 ? kMaxOutputs : numOutputs;
@@ -405,8 +408,9 @@ Napi::Value Invoke(const Napi::CallbackInfo& info) {
                             capacity, static_cast<int>(k.size()), k.data(), v.data()) != 0)
     return fail(env);
   reportMemory(env);
-  if (nGiven == 0 && static_cast<uint64_t>(nIn + numOutputs) <= d->invokeLen)
-    for (int i = 0; i < numOutputs; ++i) d->invokeBuf[nIn + i] = static_cast<double>(reinterpret_cast<uintptr_t>(outputs[i]));
+  // The entry check left room for kMaxOutputs results, and the call wrote at most capacity of them.
+  if (nGiven == 0)
+    for (int i = 0; i < numOutputs; ++i) d->invokeBuf[nIn + i] = slotFromHandle(outputs[i]);
   return Napi::Number::New(env, numOutputs);
 }
 

@@ -5,5 +5,5 @@ set -e
 cd "$(dirname "$0")/../.."
 OUT=${TMPDIR:-/tmp}/engine_selftest
 nice -n 10 g++ -std=c++17 -O2 -pthread -Wall -Wextra -Icore-cpp -Icore-cpp/include "$@" \
-  core-cpp/engine/engine_selftest.cpp core-cpp/engine/*.cc core-cpp/storage/*.cc core-cpp/base/base.cc -o "$OUT"
+  core-cpp/engine/engine_selftest.cpp core-cpp/engine/*.cc core-cpp/storage/*.cc core-cpp/base/base.cc core-cpp/base/json.cc -o "$OUT"
 "$OUT"

@@ -4,6 +4,7 @@
 // semantics of the threaded engine, so a failing op only surfaces at the next wait. Meant for one
 // pushing thread; ops may push (nested pushes run at once, depth-first).
 #include <vector>
+#include "base/nested_scratch.h"
 #include "engine/engine_impl.h"
 #include "engine/thread_pool.h"
 #include "engine/var.h"
@@ -43,22 +44,11 @@ class NaiveEngine final : public EngineBase {
   void run(SyncFn& fn, Context ctx, const VarHandle* constVars, size_t numConst,
            const VarHandle* mutableVars, size_t numMutable, const char* name, unsigned flags) {
     // One dep buffer per nesting level: an op's fn (or its captures' destructors) may push.
-    // Leaked per thread on purpose: static destructors at exit may still push deletes.
-    static thread_local std::vector<std::vector<VarDep>>* depStack = nullptr;
-    static thread_local size_t depth = 0;
-    if (!depStack) depStack = new std::vector<std::vector<VarDep>>;
-    if (depStack->size() <= depth) depStack->resize(depth + 1);
-    std::vector<VarDep>& deps = (*depStack)[depth];
-    collectDeps(constVars, numConst, mutableVars, numMutable, nullptr, deps);
-    // The buffer outlives nested pushes: growing depStack moves the inner vectors, keeping it.
-    const VarDep* d = deps.data();
-    const size_t n = deps.size();
+    NestedScratch<std::vector<VarDep>> deps;
+    collectDeps(constVars, numConst, mutableVars, numMutable, nullptr, *deps);
+    const VarDep* d = deps->data();
+    const size_t n = deps->size();
     RunContext rc{ctx, ctx.isGPU() ? gpuStream(ctx.devId) : nullptr};
-    struct DepthGuard {
-      size_t& depth;
-      explicit DepthGuard(size_t& d) : depth(d) { ++depth; }
-      ~DepthGuard() { --depth; }
-    } guard(depth);
     runOp(fn, rc, name, d, n, flags, errors_);
   }
 
