@@ -58,7 +58,7 @@ bool shapeIsKnown(const Shape& s) {
   for (int64_t d : s) if (d < 0) return false;
   return true;
 }
-int64_t shapeSize(const Shape& s) {
+int64_t shapeSize(const Shape& s) noexcept {
   int64_t n = 1;
   for (int64_t d : s) n *= d;
   return n;

@@ -37,11 +37,13 @@ class Shape {
   template <typename It, typename = typename std::iterator_traits<It>::iterator_category>
   Shape(It first, It last) : Shape() { assign(first, last); }
   Shape(const std::vector<int64_t>& v) : Shape() { assign(v.begin(), v.end()); }  // NOLINT: implicit by design
-  Shape(const Shape& o) : Shape() { assign(o.begin(), o.end()); }
+  // Copies are noexcept (a shape of more than 6 dims allocates; failing to is fatal): every op
+  // copies shapes, and in the WASM build a call that may throw costs a JS exception trampoline.
+  Shape(const Shape& o) noexcept : Shape() { assign(o.begin(), o.end()); }
   Shape(Shape&& o) noexcept : Shape() { take(o); }
   ~Shape() { release(); }
 
-  Shape& operator=(const Shape& o) {
+  Shape& operator=(const Shape& o) noexcept {
     if (this != &o) assign(o.begin(), o.end());
     return *this;
   }
@@ -203,7 +205,7 @@ inline Shape unknownShape() { return Shape{INT64_MIN}; }
 inline bool shapeRankKnown(const Shape& s) { return !(s.size() == 1 && s[0] == INT64_MIN); }
 bool shapeIsKnown(const Shape& s);
 
-int64_t shapeSize(const Shape& s);
+int64_t shapeSize(const Shape& s) noexcept;
 // "(2,3)" like MXNet prints; "()" for 0-d.
 std::string shapeString(const Shape& s);
 std::string shapesString(const std::vector<Shape>& shapes);

@@ -82,6 +82,10 @@ extern "C" {
 
 const char* ist_get_last_error(void) { return tLastError.c_str(); }
 
+#if defined(__EMSCRIPTEN__)
+int ist_heap_pages(void) { return static_cast<int>(__builtin_wasm_memory_size(0)); }
+#endif
+
 int ist_init(int num_threads, int engine_kind) {
   return capiGuard([&] { Engine::init(num_threads, engine_kind); });
 }

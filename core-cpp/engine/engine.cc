@@ -43,7 +43,7 @@ void setGpuOpTimer(const GpuOpTimer* timer) { gGpuOpTimer.store(timer); }
 const GpuOpTimer* gpuOpTimer() { return gGpuOpTimer.load(std::memory_order_relaxed); }
 
 void collectDeps(const VarHandle* constVars, size_t numConst, const VarHandle* mutableVars,
-                 size_t numMutable, OpBlock* op, std::vector<VarDep>& deps) {
+                 size_t numMutable, OpBlock* op, std::vector<VarDep>& deps) noexcept {
   deps.clear();
   if (numConst + numMutable <= 32) {  // the usual case: a linear scan beats hashing
     auto find = [&](Var* v) -> VarDep* {
@@ -157,7 +157,7 @@ std::string Engine::takeTraceJSON() {
 // ---------------------------------------------------------------- running one op
 
 void runOp(SyncFn& fn, const RunContext& rc, const char* name, const VarDep* deps, size_t n,
-           unsigned flags, ErrorList& errors) {
+           unsigned flags, ErrorList& errors) noexcept {
   ErrorRef err;
   if (!(flags & kRunOnError))
     for (size_t i = 0; i < n; ++i)
@@ -194,7 +194,6 @@ void runOp(SyncFn& fn, const RunContext& rc, const char* name, const VarDep* dep
 // ---------------------------------------------------------------- the process engine
 
 namespace {
-std::atomic<EngineBase*> gEngine{nullptr};
 
 int engineKindFromEnv() {
   const char* env = std::getenv("ISOTENSOR_ENGINE");
@@ -205,11 +204,11 @@ int engineKindFromEnv() {
 }
 }  // namespace
 
-Engine* Engine::get() {
-  EngineBase* e = gEngine.load(std::memory_order_acquire);
-  if (e) return e;
+std::atomic<Engine*> Engine::current_{nullptr};
+
+Engine* Engine::initDefault() {
   init(0, 0);
-  return gEngine.load(std::memory_order_acquire);
+  return current_.load(std::memory_order_acquire);
 }
 
 EngineBase* engineImpl() { return static_cast<EngineBase*>(Engine::get()); }
@@ -219,7 +218,7 @@ EngineBase* engineImpl() { return static_cast<EngineBase*>(Engine::get()); }
 void Engine::init(int numThreads, int kind) {
   static std::mutex* mu = new std::mutex;
   std::lock_guard<std::mutex> lk(*mu);
-  if (gEngine.load()) return;
+  if (current_.load()) return;
   if (numThreads <= 0) numThreads = static_cast<int>(std::thread::hardware_concurrency());
   numThreads = std::max(numThreads, 1);
 #if !IST_HAS_THREADS
@@ -239,7 +238,7 @@ void Engine::init(int numThreads, int kind) {
     pool = threadedEnginePool(engine);
   }
   setProcessPool(pool);
-  gEngine.store(engine, std::memory_order_release);  // never deleted (see the top of this file)
+  current_.store(engine, std::memory_order_release);  // never deleted (see the top of this file)
 }
 
 }  // namespace ist

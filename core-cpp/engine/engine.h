@@ -8,6 +8,7 @@
 // writes; later ops reading those vars are skipped and inherit the error, and
 // waitForVar() rethrows it as IsotensorError.
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <exception>
 #include <functional>
@@ -52,9 +53,20 @@ class Engine {
   virtual const char* kind() const = 0;
   virtual int numWorkers() const = 0;
 
-  // The process-wide engine. init() picks its kind and thread count once.
-  static Engine* get();
+  // The process-wide engine. init() picks its kind and thread count once. get() is inline and
+  // cannot throw once the engine exists: in the WASM build every call that may throw, made where
+  // destructors are pending, costs a round trip through a JS exception trampoline.
+  static Engine* get() {
+    Engine* e = current_.load(std::memory_order_acquire);
+    return e ? e : initDefault();
+  }
   static void init(int numThreads, int kind /*0 env, 1 threaded, 2 naive*/);
+
+ private:
+  static Engine* initDefault();
+  static std::atomic<Engine*> current_;  // set once by init, never deleted
+
+ public:
 
   // Tracing of op execution (for tests proving concurrency and for profiling).
   static void setTrace(bool on);

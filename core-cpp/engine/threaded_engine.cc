@@ -138,21 +138,25 @@ class ThreadedEngine final : public EngineBase {
     // A timed GPU call ends in waitAll a few microseconds after its kernels are queued: yield a
     // little before paying for a futex sleep and wake-up, as waitVar does.
     for (int i = 0; i < 100 && pending_.load(std::memory_order_acquire) != 0; ++i) std::this_thread::yield();
+    idleInterest_.fetch_add(1);  // before the check of pending_ in wait (see notifyIdle)
     {
       std::unique_lock<std::mutex> lk(idleMu_);
-      idleCv_.wait(lk, [&] { return pending_.load(std::memory_order_acquire) == 0; });
+      idleCv_.wait(lk, [&] { return pending_.load() == 0; });
     }
+    idleInterest_.fetch_sub(1);
     errors_.raiseFirstUnraised();
   }
 
   void onIdle(std::function<void()> fn) override {
+    idleInterest_.fetch_add(1);  // before the check of pending_ (see notifyIdle)
     {
       std::lock_guard<std::mutex> lk(idleMu_);
-      if (pending_.load(std::memory_order_acquire) != 0) {
-        idleFns_.push_back(std::move(fn));
+      if (pending_.load() != 0) {
+        idleFns_.push_back(std::move(fn));  // notifyIdle takes its interest back with it
         return;
       }
     }
+    idleInterest_.fetch_sub(1);
     fn();
   }
 
@@ -182,10 +186,10 @@ class ThreadedEngine final : public EngineBase {
     pending_.fetch_add(1, std::memory_order_relaxed);
     int granted = 0;
     {
-      std::lock_guard<std::mutex> order(pushMu_);
+      std::lock_guard<SpinLock> order(pushMu_);
       for (VarDep& d : op->deps) {
         Var* v = d.var;
-        std::lock_guard<std::mutex> lk(v->mu);
+        std::lock_guard<SpinLock> lk(v->mu);
         const bool write = d.mode & kDepWrite;
         if (!v->writer && !v->head && (!write || v->readers == 0)) {
           if (write) v->writer = true;
@@ -244,7 +248,7 @@ class ThreadedEngine final : public EngineBase {
       Var* v = d.var;
       granted.clear();
       {
-        std::lock_guard<std::mutex> lk(v->mu);
+        std::lock_guard<SpinLock> lk(v->mu);
         if (d.mode & kDepWrite) v->writer = false;
         else --v->readers;
         grantQueued(v, granted);
@@ -259,18 +263,23 @@ class ThreadedEngine final : public EngineBase {
     // The delete op was the var's last user (pushing to a deleted var is a caller bug).
     if (op->deletesVar) delete op->deps[0].var;
     freeOp(op);
-    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) notifyIdle();
+    if (pending_.fetch_sub(1) == 1 && idleInterest_.load() != 0) notifyIdle();
     for (OpBlock* o : inlineOps) runChain(o);
     return next;
   }
 
+  // Called when pending_ reached 0 while someone waits for idle or queued an onIdle function. Both
+  // raise idleInterest_ before they check pending_, and complete() lowers pending_ before it reads
+  // idleInterest_ (all sequentially consistent), so one of the two sides always sees the other:
+  // the common case of nobody waiting costs no lock.
   void notifyIdle() {
     std::vector<std::function<void()>> fns;
     {
       std::lock_guard<std::mutex> lk(idleMu_);
       idleCv_.notify_all();
-      if (pending_.load(std::memory_order_acquire) == 0) fns.swap(idleFns_);  // still idle?
+      if (pending_.load() == 0) fns.swap(idleFns_);  // still idle?
     }
+    if (!fns.empty()) idleInterest_.fetch_sub(static_cast<int>(fns.size()));
     for (auto& f : fns) f();
   }
 
@@ -278,7 +287,7 @@ class ThreadedEngine final : public EngineBase {
     bool idle;
     ErrorRef idleError;
     {
-      std::lock_guard<std::mutex> lk(var->mu);
+      std::lock_guard<SpinLock> lk(var->mu);
       idle = !var->writer && !var->head && (!forWrite || var->readers == 0);
       if (idle) idleError = var->error;  // no writer can hold the var while we hold mu
     }
@@ -314,7 +323,7 @@ class ThreadedEngine final : public EngineBase {
 
   OpBlock* allocOp() {
     {
-      std::lock_guard<std::mutex> lk(freeMu_);
+      std::lock_guard<SpinLock> lk(freeMu_);
       if (OpBlock* op = freeList_) {
         freeList_ = op->nextFree;
         --freeCount_;
@@ -329,7 +338,7 @@ class ThreadedEngine final : public EngineBase {
   void freeOp(OpBlock* op) {
     op->deps.clear();
     {
-      std::lock_guard<std::mutex> lk(freeMu_);
+      std::lock_guard<SpinLock> lk(freeMu_);
       if (freeCount_ < kMaxFreeOps) {
         op->nextFree = freeList_;
         freeList_ = op;
@@ -381,13 +390,14 @@ class ThreadedEngine final : public EngineBase {
   }
 
   std::unique_ptr<ThreadPool> pool_;
-  std::mutex pushMu_;
+  SpinLock pushMu_;
   std::atomic<int64_t> pending_{0};
   std::mutex idleMu_;
   std::condition_variable idleCv_;
   std::vector<std::function<void()>> idleFns_;
+  std::atomic<int> idleInterest_{0};  // waitForAll callers waiting plus idleFns_.size()
   ErrorList errors_;
-  std::mutex freeMu_;
+  SpinLock freeMu_;
   OpBlock* freeList_ = nullptr;
   int freeCount_ = 0;
   std::mutex gpuMu_;

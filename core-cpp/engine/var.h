@@ -8,6 +8,7 @@
 #include <vector>
 #include "engine/engine.h"
 #include "engine/engine_impl.h"
+#include "engine/spin_lock.h"
 
 namespace ist {
 
@@ -36,7 +37,7 @@ struct VarDep {
 // A var grants access in program order: any number of readers at once, one writer alone.
 // `error` is read by ops holding access to the var and written only by its writer.
 struct Var {
-  std::mutex mu;                 // guards the fields below except error
+  SpinLock mu;                   // guards the fields below except error
   VarDep* head = nullptr;        // ops waiting, FIFO
   VarDep* tail = nullptr;
   int readers = 0;               // ops granted read access and not done
@@ -47,9 +48,11 @@ struct Var {
 };
 
 // Fills deps with one entry per distinct var: mutable vars are writes, a const var also listed
-// as mutable adds kDepRead to its write, duplicates collapse.
+// as mutable adds kDepRead to its write, duplicates collapse. noexcept (as runOp): the engine's
+// per-op calls must not cost a JS exception trampoline each in the WASM build; running out of
+// memory for a few dep entries is fatal.
 void collectDeps(const VarHandle* constVars, size_t numConst, const VarHandle* mutableVars,
-                 size_t numMutable, OpBlock* op, std::vector<VarDep>& deps);
+                 size_t numMutable, OpBlock* op, std::vector<VarDep>& deps) noexcept;
 
 // Push flags. kRunOnError: pushSync's runOnError (run even when a var the op reads carries an
 // error; on success leave the errors of its written vars alone). kNoTrace: internal ops.
@@ -91,6 +94,6 @@ void raiseVarError(const ErrorRef& e);
 // reads carries an error (unless kRunOnError), records a thrown error in `errors`, then sets,
 // inherits or clears the errors of the vars the op writes. The caller holds access to all deps.
 void runOp(SyncFn& fn, const RunContext& rc, const char* name, const VarDep* deps, size_t n,
-           unsigned flags, ErrorList& errors);
+           unsigned flags, ErrorList& errors) noexcept;
 
 }  // namespace ist

@@ -5,6 +5,7 @@
 #include <mutex>
 #include "autograd/autograd.h"
 #include "base/error.h"
+#include "base/nested_scratch.h"
 
 namespace ist {
 
@@ -57,32 +58,15 @@ Context pickContext(const Op& op, const std::vector<NDArray>& inputs, const Attr
   return Context::cpu();
 }
 
-// invokeOp's working vectors, kept between calls so a call allocates none of them. Calls nest
-// (the naive engine runs a kernel inside its push, and autograd or a custom op may invoke from
-// there), so each nesting depth has its own set.
+// invokeOp's working vectors, one set per nesting depth (NestedScratch), so a call allocates none.
 struct InvokeScratch {
   std::vector<Shape> inShapes, outShapes;
   std::vector<int> inTypes, outTypes;
   std::vector<VarHandle> reads, writes;
 };
-// Leaked per thread on purpose, as the naive engine's deps: static destructors at exit may still run ops.
-thread_local std::vector<InvokeScratch*>* tScratch = nullptr;
-thread_local size_t tScratchDepth = 0;
-
-class ScratchFrame {
- public:
-  ScratchFrame() {
-    if (!tScratch) tScratch = new std::vector<InvokeScratch*>;
-    if (tScratchDepth == tScratch->size()) tScratch->push_back(new InvokeScratch);
-    s_ = (*tScratch)[tScratchDepth++];
-  }
-  ~ScratchFrame() { --tScratchDepth; }
-  InvokeScratch& operator*() const { return *s_; }
-  ScratchFrame(const ScratchFrame&) = delete;
-  ScratchFrame& operator=(const ScratchFrame&) = delete;
-
- private:
-  InvokeScratch* s_;
+// The TBlobs an op's kernel gets, likewise kept per thread and depth (the op may run on a worker).
+struct RunBlobs {
+  std::vector<TBlob> in, out;
 };
 
 // "data, weight, bias..." for input-count errors.
@@ -173,7 +157,7 @@ std::vector<NDArray> invokeOp(const Op& op, const std::vector<NDArray>& inputs, 
   }
   int nOut = op.numOutputs(attrs);
 
-  ScratchFrame frame;
+  NestedScratch<InvokeScratch> frame;
   InvokeScratch& scratch = *frame;
   std::vector<Shape>& inShapes = scratch.inShapes;
   std::vector<Shape>& outShapes = scratch.outShapes;
@@ -285,9 +269,11 @@ std::vector<NDArray> invokeOp(const Op& op, const std::vector<NDArray>& inputs, 
   };
   auto job = std::make_shared<Job>(Job{std::move(attrs), octx, inputs, std::move(outputs), std::move(req), fn, &op});
   SyncFn run = [job](RunContext rc) {
-    std::vector<TBlob> inBlobs, outBlobs;
-    inBlobs.reserve(job->inputs.size());
-    outBlobs.reserve(job->outputs.size());
+    NestedScratch<RunBlobs> blobs;  // the kernel may run another op here (a deeper set)
+    std::vector<TBlob>& inBlobs = blobs->in;
+    std::vector<TBlob>& outBlobs = blobs->out;
+    inBlobs.clear();
+    outBlobs.clear();
     for (auto& a : job->inputs) inBlobs.push_back(a.blob());
     for (auto& o : job->outputs) outBlobs.push_back(o.blob());
     OpContext c = job->octx;

@@ -69,6 +69,7 @@ export class WasmBackend implements Backend {
   private readonly fRandomSeed: WasmFn;
   private readonly fMemoryInfo: WasmFn;
   private readonly fMemoryRelease: WasmFn;
+  private readonly fHeapPages: WasmFn | null;
   private readonly fCreate: WasmFn;
   private readonly fFree: WasmFn;
   private readonly fGetShape: WasmFn;
@@ -126,6 +127,9 @@ export class WasmBackend implements Backend {
     this.fRandomSeed = fn('ist_random_seed');
     this.fMemoryInfo = fn('ist_memory_info');
     this.fMemoryRelease = fn('ist_memory_release');
+    // Threads: reading the shared memory's buffer is a runtime call (~40 ns) that checks for growth by
+    // any thread; the page count from wasm tells views() the same for less, twice per op call.
+    this.fHeapPages = loaded.flavour === 'threads' ? fn('ist_heap_pages') : null;
     this.fCreate = fn('ist_ndarray_create');
     this.fFree = fn('ist_ndarray_free');
     this.fGetShape = fn('ist_ndarray_get_shape');
@@ -167,6 +171,8 @@ export class WasmBackend implements Backend {
 
   /** Re-creates the heap views when memory grew. */
   private views(): void {
+    // Memory only grows: views of the same length are views of the current memory.
+    if (this.fHeapPages !== null && this.buffer !== null && this.fHeapPages() * 65536 === this.u8.byteLength) return;
     const b = this.heap();
     if (b !== this.buffer) {
       this.buffer = b;

@@ -49,6 +49,11 @@ IST_API int ist_random_seed(int32_t seed, int dev_type, int dev_id);
 IST_API int ist_memory_info(int dev_type, int dev_id, int64_t* out);
 /* Returns cached pooled memory of the device to the system. */
 IST_API int ist_memory_release(int dev_type, int dev_id);
+#if defined(__EMSCRIPTEN__)
+// The WASM heap's size in 64 KiB pages. The JS side re-creates its views of the heap when this
+// changed: cheaper than reading a shared memory's buffer (a new object check) on every call.
+IST_API int ist_heap_pages(void);
+#endif
 
 /* ---- NDArray ---- */
 IST_API int ist_ndarray_create(const int64_t* shape, int ndim, int dtype, int dev_type,

@@ -128,9 +128,21 @@ void inferWhereShape(const NodeAttrs& attrs, std::vector<Shape>& in, std::vector
 }
 
 void inferSameDTypes(const NodeAttrs& attrs, std::vector<int>& in, std::vector<int>& out) {
+  // The argument names are only made when the dtypes disagree: the usual call builds no strings.
   int t = -1;
-  for (size_t i = 0; i < in.size(); ++i) t = mergeDType(attrs, t, in[i], inputName(attrs, i));
-  for (int o : out) t = mergeDType(attrs, t, o, "output");
+  bool agree = true;
+  auto merge = [&](int x) {
+    if (x == -1) return;
+    if (t == -1) t = x;
+    else agree = agree && x == t;
+  };
+  for (int x : in) merge(x);
+  for (int o : out) merge(o);
+  if (!agree) {
+    t = -1;
+    for (size_t i = 0; i < in.size(); ++i) t = mergeDType(attrs, t, in[i], inputName(attrs, i));
+    for (int o : out) t = mergeDType(attrs, t, o, "output");
+  }
   for (auto& x : in) x = t;
   for (auto& o : out) o = t;
 }
