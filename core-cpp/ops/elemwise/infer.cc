@@ -18,6 +18,20 @@ std::string inputName(const NodeAttrs& attrs, size_t i) {
   return "input " + std::to_string(i);
 }
 
+// The argument a mismatch names: a fixed name, or input i of the op. The name is made only for the
+// error message: the merges below run on every op call.
+class ArgRef {
+ public:
+  ArgRef(const char* name) : name_(name) {}  // NOLINT: implicit, so a literal names the argument
+  static ArgRef input(size_t i) { return ArgRef(nullptr, i); }
+  std::string str(const NodeAttrs& attrs) const { return name_ ? std::string(name_) : inputName(attrs, input_); }
+
+ private:
+  ArgRef(const char* name, size_t i) : name_(name), input_(i) {}
+  const char* name_;
+  size_t input_ = 0;
+};
+
 // Merges a partial shape into another; false when they conflict.
 bool mergeShape(Shape& dst, const Shape& src) {
   if (!shapeRankKnown(src)) return true;
@@ -34,23 +48,23 @@ bool mergeShape(Shape& dst, const Shape& src) {
   return true;
 }
 
-void mergeOrThrow(const NodeAttrs& attrs, Shape& merged, const Shape& s, const std::string& arg) {
-  IST_CHECK(mergeShape(merged, s), opName(attrs), arg,
+void mergeOrThrow(const NodeAttrs& attrs, Shape& merged, const Shape& s, ArgRef arg) {
+  IST_CHECK(mergeShape(merged, s), opName(attrs), arg.str(attrs),
             "shapes " << shapeString(merged) << " and " << shapeString(s) << " differ");
 }
 
-void assignShape(const NodeAttrs& attrs, Shape& slot, const Shape& s, const std::string& arg) {
+void assignShape(const NodeAttrs& attrs, Shape& slot, const Shape& s, ArgRef arg) {
   Shape merged = slot;
-  IST_CHECK(mergeShape(merged, s), opName(attrs), arg,
+  IST_CHECK(mergeShape(merged, s), opName(attrs), arg.str(attrs),
             "shape " << shapeString(slot) << " does not match the inferred shape "
                      << shapeString(s));
   slot = merged;
 }
 
-int mergeDType(const NodeAttrs& attrs, int merged, int t, const std::string& arg) {
+int mergeDType(const NodeAttrs& attrs, int merged, int t, ArgRef arg) {
   if (t == -1) return merged;
   if (merged == -1) return t;
-  IST_CHECK(merged == t, opName(attrs), arg,
+  IST_CHECK(merged == t, opName(attrs), arg.str(attrs),
             "dtypes " << dtypeName(DType(merged)) << " and " << dtypeName(DType(t)) << " differ");
   return merged;
 }
@@ -71,7 +85,7 @@ const char* opName(const NodeAttrs& attrs) { return attrs.op ? attrs.op->name.c_
 
 void inferSameShapes(const NodeAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
   Shape merged = unknownShape();
-  for (size_t i = 0; i < in.size(); ++i) mergeOrThrow(attrs, merged, in[i], inputName(attrs, i));
+  for (size_t i = 0; i < in.size(); ++i) mergeOrThrow(attrs, merged, in[i], ArgRef::input(i));
   for (auto& o : out) mergeOrThrow(attrs, merged, o, "output");
   for (auto& s : in) s = merged;
   for (auto& o : out) o = merged;
@@ -128,21 +142,9 @@ void inferWhereShape(const NodeAttrs& attrs, std::vector<Shape>& in, std::vector
 }
 
 void inferSameDTypes(const NodeAttrs& attrs, std::vector<int>& in, std::vector<int>& out) {
-  // The argument names are only made when the dtypes disagree: the usual call builds no strings.
   int t = -1;
-  bool agree = true;
-  auto merge = [&](int x) {
-    if (x == -1) return;
-    if (t == -1) t = x;
-    else agree = agree && x == t;
-  };
-  for (int x : in) merge(x);
-  for (int o : out) merge(o);
-  if (!agree) {
-    t = -1;
-    for (size_t i = 0; i < in.size(); ++i) t = mergeDType(attrs, t, in[i], inputName(attrs, i));
-    for (int o : out) t = mergeDType(attrs, t, o, "output");
-  }
+  for (size_t i = 0; i < in.size(); ++i) t = mergeDType(attrs, t, in[i], ArgRef::input(i));
+  for (int o : out) t = mergeDType(attrs, t, o, "output");
   for (auto& x : in) x = t;
   for (auto& o : out) o = t;
 }
