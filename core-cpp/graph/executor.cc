@@ -598,9 +598,10 @@ void GraphExecutor::push(const std::shared_ptr<NodeRun>& r, bool isTrain) {
     for (const Op* op : r->fusedOps) op->countCall(r->countDType);
     std::shared_ptr<const NodeRun> keep = r;
     Engine::get()->pushSync(
-        [keep](RunContext) {
+        [keep](RunContext rc) {
           try {
-            runConvBatchNorm(keep->convBN->conv, keep->convBN->bn, keep->convBN->relu, keep->in, keep->out[0]);
+            runConvBatchNorm(keep->convBN->conv, keep->convBN->bn, keep->convBN->relu, *keep->fn, rc, keep->in,
+                             keep->out[0]);
           } catch (const std::exception& e) {
             throw IsotensorError(std::string(e.what()) + " [" + keep->label + "; inputs: " +
                                  describeArrays(keep->inArrays) + "]");

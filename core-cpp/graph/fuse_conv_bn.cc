@@ -1,5 +1,6 @@
 // Finds Convolution -> BatchNorm (-> relu) chains and runs one as a convolution with an epilogue.
 #include "graph/fuse_conv_bn.h"
+#include "op/device_compute.h"
 #include "ops/nn/activation_device.h"
 #include "ops/nn/channel_affine.h"
 #include "ops/nn/convolution_params.h"
@@ -7,6 +8,14 @@
 namespace ist {
 
 namespace {
+
+BatchNormEpilogue gpuEpilogue = nullptr, cpuTwinEpilogue = nullptr;
+
+// The device epilogue that runs a group on ctx's device, or null where the CPU kernels do.
+BatchNormEpilogue epilogueFor(const Context& ctx) {
+  if (ctx.isGPU()) return gpuEpilogue;
+  return gpuKernelsOnCpu() ? cpuTwinEpilogue : nullptr;
+}
 
 bool isRelu(const Node& n) {
   if (n.isVariable()) return false;
@@ -27,11 +36,17 @@ std::vector<ConvBatchNormGroup> findConvBatchNorm(const Graph& g, uint32_t end, 
       if (x.node) soleReader[g.entryId(x)] = nid;
   for (uint32_t bn = 0; bn < end; ++bn) {
     const Node& b = *g.nodes[bn];
-    if (b.isVariable() || b.attrs.op->name != "BatchNorm" || nodeCtx[bn].isGPU()) continue;
+    if (b.isVariable() || b.attrs.op->name != "BatchNorm") continue;
     if (b.attrs.get<BatchNormParam>().axis != 1 || !b.inputs[0].node) continue;
     const uint32_t out = g.entryBase[bn];
     const int dt = g.dtypes[out];
-    if (dt != static_cast<int>(DType::kFloat32) && dt != static_cast<int>(DType::kFloat64)) continue;
+    const bool onDevice = epilogueFor(nodeCtx[bn]) != nullptr;
+    if (nodeCtx[bn].isGPU() && !onDevice) continue;
+    if (onDevice) {
+      if (!dtypeIsFloat(static_cast<DType>(dt))) continue;
+    } else if (dt != static_cast<int>(DType::kFloat32) && dt != static_cast<int>(DType::kFloat64)) {
+      continue;
+    }
     bool hiddenRead = false;
     for (uint32_t e = out + 1; e < g.entryBase[bn + 1]; ++e) hiddenRead = hiddenRead || readers[e] != 0;
     if (hiddenRead) continue;
@@ -43,7 +58,8 @@ std::vector<ConvBatchNormGroup> findConvBatchNorm(const Graph& g, uint32_t end, 
     if (!cp.no_bias || (!cp.layout.empty() && cp.layout != "None" && cp.layout.rfind("NC", 0) != 0)) continue;
     if (readers[convOut] != 1 || g.dtypes[convOut] != dt) continue;
     bool paramsBound = b.inputs.size() == 5;
-    for (size_t i = 1; paramsBound && i < 5; ++i) paramsBound = b.inputs[i].node != nullptr;
+    for (size_t i = 1; paramsBound && i < 5; ++i)
+      paramsBound = b.inputs[i].node != nullptr && (!onDevice || g.dtypes[g.entryId(b.inputs[i])] == dt);
     if (!paramsBound) continue;
     ConvBatchNormGroup grp;
     grp.conv = conv;
@@ -67,8 +83,20 @@ void convBatchNorm(const NodeAttrs& conv, const NodeAttrs& bn, bool relu, const 
 }
 }  // namespace
 
-void runConvBatchNorm(const NodeAttrs& conv, const NodeAttrs& bn, bool relu, const std::vector<TBlob>& in,
-                      const TBlob& out) {
+void attachBatchNormEpilogue(BatchNormEpilogue gpu, BatchNormEpilogue cpuTwin) {
+  gpuEpilogue = gpu;
+  cpuTwinEpilogue = cpuTwin;
+}
+
+void runConvBatchNorm(const NodeAttrs& conv, const NodeAttrs& bn, bool relu, const FCompute& convFn,
+                      const RunContext& rc, const std::vector<TBlob>& in, const TBlob& out) {
+  if (BatchNormEpilogue epilogue = epilogueFor(rc.ctx)) {
+    OpContext c;
+    c.run = rc;
+    convFn(conv, c, {in[0], in[1]}, {OpReq::kWriteTo}, {out});
+    epilogue(rc.stream, bn.get<BatchNormParam>(), relu, {in[2], in[3], in[4], in[5]}, out);
+    return;
+  }
   if (out.dtype == DType::kFloat32) convBatchNorm<float>(conv, bn, relu, in, out);
   else convBatchNorm<double>(conv, bn, relu, in, out);
 }

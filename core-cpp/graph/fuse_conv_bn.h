@@ -1,12 +1,15 @@
-// Convolution -> BatchNorm (-> relu) fusion for the executor's inference runs: the convolution
-// applies BatchNorm's moving-statistics affine (and the relu) to each image's output while it is
-// in cache (ops/nn/channel_affine.h), instead of two more passes over the activations. Bit for bit
-// the unfused result; training with batch statistics pushes the unfused runs.
+// Convolution -> BatchNorm (-> relu) fusion for the executor's inference runs. On the CPU the
+// convolution applies BatchNorm's moving-statistics affine (and the relu) to each image's output
+// while it is in cache (ops/nn/channel_affine.h), instead of two more passes over the activations;
+// on a GPU the convolution's own compute is followed by one in-place pass of the affine and relu
+// (instead of BatchNorm's five launches and the relu's). Bit for bit the unfused result; training
+// with batch statistics pushes the unfused runs.
 #pragma once
 #include <cstdint>
 #include <vector>
 #include "base/context.h"
 #include "graph/pass.h"
+#include "op/registry.h"
 
 namespace ist {
 
@@ -16,15 +19,26 @@ struct ConvBatchNormGroup {
   uint32_t last() const { return relu >= 0 ? static_cast<uint32_t>(relu) : bn; }
 };
 
-// Groups among the forward nodes [0, end): a CPU float32/float64 Convolution without bias whose
-// output only feeds a BatchNorm over axis 1 (its mean/var outputs unread), and the relu reading
-// only the BatchNorm's output if there is one. readers[entry] counts every reader, as in
-// findElemwiseGroups.
+// Groups among the forward nodes [0, end): a Convolution without bias whose output only feeds a
+// BatchNorm over axis 1 (its mean/var outputs unread), and the relu reading only the BatchNorm's
+// output if there is one. On the CPU float32/float64; on a GPU any float type, with BatchNorm's
+// parameters in the data's type. readers[entry] counts every reader, as in findElemwiseGroups.
 std::vector<ConvBatchNormGroup> findConvBatchNorm(const Graph& g, uint32_t end, const std::vector<uint32_t>& readers,
                                                   const std::vector<Context>& nodeCtx);
 
-// in: the convolution's data and weight, then BatchNorm's gamma, beta, moving_mean, moving_var.
-void runConvBatchNorm(const NodeAttrs& conv, const NodeAttrs& bn, bool relu, const std::vector<TBlob>& in,
-                      const TBlob& out);
+struct BatchNormParam;
+
+// BatchNorm inference (then relu) in place on y on one device; params: gamma, beta, moving mean
+// and moving variance.
+using BatchNormEpilogue = void (*)(void* stream, const BatchNormParam& p, bool relu, const std::vector<TBlob>& params,
+                                   const TBlob& y);
+// Attached by ops/nn/normalization.cu: the GPU kernel and its CPU twin (op/device_compute.h).
+void attachBatchNormEpilogue(BatchNormEpilogue gpu, BatchNormEpilogue cpuTwin);
+
+// Runs a group. in: the convolution's data and weight, then BatchNorm's gamma, beta, moving_mean,
+// moving_var. convFn: the Convolution compute for rc's device, which on a GPU (and on the CPU with
+// ISOTENSOR_GPU_KERNELS_ON_CPU, the twins) writes `out` before the epilogue runs over it.
+void runConvBatchNorm(const NodeAttrs& conv, const NodeAttrs& bn, bool relu, const FCompute& convFn,
+                      const RunContext& rc, const std::vector<TBlob>& in, const TBlob& out);
 
 }  // namespace ist

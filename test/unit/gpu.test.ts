@@ -302,6 +302,46 @@ describe('convolutions on the GPU (cuDNN and own kernels) agree with the CPU', (
   }));
 });
 
+describe('the executor on the GPU', () => {
+  // Convolution -> BatchNorm (-> relu) runs as the convolution then one in-place epilogue pass
+  // (graph/fuse_conv_bn.h): the bits of the unfused GPU runs (a monitor pushes those), and the
+  // CPU's values within the dtype's tolerance. 7x7 maps make rows shorter than a block.
+  const sym: any = mx.sym;
+  const cases: Array<[string, number[], string]> = [
+    ['float32, 14x14', [2, 8, 14, 14], 'float32'], ['float32, 7x7 maps', [3, 16, 7, 7], 'float32'],
+    ['float16', [2, 8, 10, 10], 'float16'], ['float64', [2, 4, 6, 6], 'float64'],
+  ];
+  for (const [name, xs, dtype] of cases) {
+    onGpu(`conv + BatchNorm + relu fuse in inference, ${name}`, (g) => mx.scope(() => {
+      const f = 12;
+      const net = sym.Activation({
+        data: sym.BatchNorm({ data: sym.Convolution({ data: sym.Variable('data'), name: 'conv', kernel: [3, 3], pad: [1, 1],
+                                                      numFilter: f, noBias: true }), name: 'bn', fixGamma: false }),
+        name: 'act', actType: 'relu' });
+      const args = {
+        data: rand(xs, 11, 1, dtype), conv_weight: rand([f, xs[1]!, 3, 3], 12, 0.3, dtype),
+        bn_gamma: nd.abs(rand([f], 13, 1, dtype)).add(0.5), bn_beta: rand([f], 14, 0.5, dtype),
+      };
+      const aux = { bn_moving_mean: rand([f], 15, 0.2, dtype), bn_moving_var: nd.abs(rand([f], 16, 1, dtype)).add(0.5) };
+      const bind = (ctx: mx.Context) => net.bind(ctx, Object.fromEntries(Object.entries(args).map(([k, v]) => [k, v.copyto(ctx)])),
+        { auxStates: Object.fromEntries(Object.entries(aux).map(([k, v]) => [k, v.copyto(ctx)])) });
+      const ex = bind(g);
+      expect(ex.planJSON().fused).toEqual([['conv', 'bn', 'act']]);
+      const fused = values(ex.forward()[0]);
+      ex.setMonitorCallback((_n: string, arr: Arr) => arr.dispose());
+      const unfused = values(ex.forward()[0]);
+      ex.setMonitorCallback(null);
+      expect(fused).toEqual(unfused);
+      expect(fused.some((v) => v === 0) && fused.some((v) => v > 0)).toBe(true);
+      const cpuEx = bind(mx.cpu());
+      const err = maxRelErr(fused, values(cpuEx.forward()[0]));
+      expect(err, `differs from the CPU by ${err}`).toBeLessThanOrEqual(TOL[dtype]! * 10);
+      ex.dispose();
+      cpuEx.dispose();
+    }));
+  }
+});
+
 describe('errors raised on the GPU', () => {
   onGpu('an out-of-range index in a GPU kernel surfaces as IsotensorError at the next read', (g) => {
     const data = nd.array([[1, 2], [3, 4]], { ctx: g });

@@ -5,6 +5,8 @@
 #pragma once
 #include <vector>
 #include "kernels/channel_index.h"
+#include "kernels/device_rows.h"
+#include "ops/nn/activation_device.h"
 #include "ops/nn/norm_rows_device.h"
 
 namespace ist {
@@ -27,32 +29,76 @@ struct BNForwardMap {
   }
 };
 
+// Channel c's inference affine from gamma, beta and the moving statistics, in double (MXNet: zero
+// variance with eps 0 gives invstd 0 rather than inf).
+struct BNInferAffine {
+  double mean, invstd, scale, shift;
+};
+template <typename T>
+ISTX BNInferAffine bnInferAffine(int64_t c, const T* gamma, const T* beta, const T* movMean, const T* movVar,
+                                 double eps, bool fixGamma) {
+  const double v = ldd(movVar[c]);
+  const double is = (v == 0 && eps == 0) ? 0.0 : 1.0 / ::sqrt(v + eps);
+  const double sc = is * (fixGamma ? 1.0 : ldd(gamma[c]));
+  const double mu = ldd(movMean[c]);
+  return {mu, is, sc, ldd(beta[c]) - mu * sc};
+}
+
+// x * scale + shift in x's compute type: float math for float32 and the 16-bit floats (GPUs run
+// double at 1/2 to 1/64 of the float rate). One expression for every BatchNorm inference path, so
+// the fused and unfused runs round alike.
+template <typename T, typename C = typename ComputeType<T>::type>
+ISTX T bnAffineValue(T x, C scale, C shift) {
+  return static_cast<T>(static_cast<C>(x) * scale + shift);
+}
+
 // Inference with statistics of x's dtype: per channel, the affine map y = x * scale + shift and the
 // hidden outputs' values (mean, invstd), from gamma, beta and the moving statistics in one pass.
 struct BNInferStatsMap {
   template <typename T>
   ISTX static void Map(int64_t c, const T* gamma, const T* beta, const T* movMean, const T* movVar, double eps,
                        bool fixGamma, double* scale, double* shift, double* mean, double* invstd) {
-    const double v = ldd(movVar[c]);
-    const double is = (v == 0 && eps == 0) ? 0.0 : 1.0 / ::sqrt(v + eps);
-    const double sc = is * (fixGamma ? 1.0 : ldd(gamma[c]));
-    mean[c] = ldd(movMean[c]);
-    invstd[c] = is;
-    scale[c] = sc;
-    shift[c] = ldd(beta[c]) - mean[c] * sc;
+    const BNInferAffine a = bnInferAffine(c, gamma, beta, movMean, movVar, eps, fixGamma);
+    mean[c] = a.mean;
+    invstd[c] = a.invstd;
+    scale[c] = a.scale;
+    shift[c] = a.shift;
   }
 };
 
-// y = x * scale[c] + shift[c] in x's compute type: float math for float32 and the 16-bit floats
-// (GPUs run double at 1/2 to 1/64 of the float rate), and no integer division (ChannelIndex).
+// y = x * scale[c] + shift[c] (bnAffineValue), with no integer division (ChannelIndex).
 struct BNAffineMap {
   template <typename T>
   ISTX static void Map(int64_t i, const T* x, T* y, ChannelIndex channel, const double* scale, const double* shift,
                        OpReq req) {
     using C = typename ComputeType<T>::type;
     const int64_t c = channel(i);
-    const C v = static_cast<C>(x[i]) * static_cast<C>(scale[c]) + static_cast<C>(shift[c]);
-    y[i] = req == OpReq::kAddTo ? static_cast<T>(static_cast<C>(y[i]) + v) : static_cast<T>(v);
+    if (req != OpReq::kAddTo) {
+      y[i] = bnAffineValue(x[i], static_cast<C>(scale[c]), static_cast<C>(shift[c]));
+    } else {
+      const C v = static_cast<C>(x[i]) * static_cast<C>(scale[c]) + static_cast<C>(shift[c]);
+      y[i] = static_cast<T>(static_cast<C>(y[i]) + v);
+    }
+  }
+};
+
+// The executor's fused Convolution -> BatchNorm (-> relu) epilogue (graph/fuse_conv_bn.h):
+// BatchNorm inference in place on the convolution's output, over rows of (image, channel) with the
+// channel's affine computed once per row, then Activation's relu: the bits of BNAffineMap and the
+// relu kernel, in one pass instead of two and without their scratch memory.
+struct BNInferReluRowMap {
+  template <typename C> struct State { C scale, shift; };
+  template <typename T>
+  ISTX static State<CT<T>> Row(int64_t r, T*, int64_t channels, const T* gamma, const T* beta, const T* movMean,
+                               const T* movVar, double eps, bool fixGamma, bool) {
+    const BNInferAffine a = bnInferAffine(r % channels, gamma, beta, movMean, movVar, eps, fixGamma);
+    return {static_cast<CT<T>>(a.scale), static_cast<CT<T>>(a.shift)};
+  }
+  template <typename T>
+  ISTX static void Map(const State<CT<T>>& st, int64_t i, T* y, int64_t, const T*, const T*, const T*, const T*,
+                       double, bool, bool relu) {
+    const T v = bnAffineValue(y[i], st.scale, st.shift);
+    y[i] = relu ? static_cast<T>(actdev::activateDev<actdev::Act::kRelu>(static_cast<CT<T>>(v))) : v;
   }
 };
 
@@ -69,6 +115,20 @@ struct BNMovingMap {
 
 inline nn::AxisSplit bnChannels(const BatchNormParam& p, const Shape& d) {
   return nn::splitAt(d, nn::checkAxis(p.axis, d, "BatchNorm"));
+}
+
+// y (N, C, ...) = relu?(BatchNorm inference of y) in place; params: gamma, beta, moving mean and
+// variance, all of y's floating dtype (findConvBatchNorm checks it).
+template <typename Dev>
+void batchNormInferenceInPlace(void* stream, const BatchNormParam& p, bool relu, const std::vector<TBlob>& params,
+                               const TBlob& y) {
+  const char* op = "BatchNorm";
+  const nn::AxisSplit L = bnChannels(p, y.shape);
+  IST_TYPE_SWITCH_FLOAT(y.dtype, T, op, {
+    DeviceRowKernel<BNInferReluRowMap, Dev>::launch(stream, L.outer * L.n, L.inner, 2, y.data<T>(), L.n,
+                                                    params[0].data<T>(), params[1].data<T>(), params[2].data<T>(),
+                                                    params[3].data<T>(), static_cast<double>(p.eps), p.fix_gamma, relu);
+  });
 }
 
 template <typename Dev>

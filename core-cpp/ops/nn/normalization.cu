@@ -1,7 +1,9 @@
 // GPU computes of the normalization layers (BatchNorm, LayerNorm, InstanceNorm, GroupNorm,
 // L2Normalization and their backward ops), attached with their CPU twins to the ops the nn/*.cc
-// files register. The computes live in batch_norm_device.h, norm_rows_device.h and
-// l2_normalization_device.h.
+// files register, and the executor's fused Convolution -> BatchNorm epilogue. The computes live in
+// batch_norm_device.h, norm_rows_device.h and l2_normalization_device.h.
+#include "graph/fuse_conv_bn.h"
+#include "kernels/cuda/device_rows_cuda.cuh"
 #include "kernels/cuda/kernel_cuda.cuh"
 #include "op/device_compute.h"
 #include "ops/nn/batch_norm_device.h"
@@ -25,6 +27,7 @@ void registerNormalizationGpu() {
   IST_ATTACH("L2Normalization", l2Compute);
   IST_ATTACH("_backward_L2Normalization", l2Backward);
 #undef IST_ATTACH
+  attachBatchNormEpilogue(batchNormInferenceInPlace<gpu>, batchNormInferenceInPlace<cpu>);
 }
 
 [[maybe_unused]] const bool kNormalizationGpuRegistered = (registerNormalizationGpu(), true);
