@@ -33,3 +33,26 @@ per('relu 1x64x56x56', 1000, () => nd.relu(x).dispose());
 const t = performance.now();
 for (let i = 0; i < 200; i++) nd.add(a, b).dataSync();
 console.log(`round trip add + read: ${((performance.now() - t) / 200 * 1000).toFixed(1)} us`);
+// Latency of one synchronous call (the bench's W3 method: call, then waitAll) against the
+// back-to-back cost, for W3's geometries: what the host adds before and after the device's work.
+function median(xs) { const s = [...xs].sort((p, q) => p - q); return s[s.length >> 1]; }
+function latency(label, n, fn, wait) {
+  for (let i = 0; i < 30; i++) { fn(); wait(); }
+  const ts = [];
+  for (let i = 0; i < n; i++) { const t0 = performance.now(); fn(); wait(); ts.push(performance.now() - t0); }
+  console.log(`${label}: ${(median(ts) * 1000).toFixed(1)} us/call (median of ${n})`);
+}
+latency('waitAll alone', 500, () => {}, () => mx.waitAll());
+latency('add 4 elements + waitAll', 500, () => nd.add(a, b).dispose(), () => mx.waitAll());
+for (const N of [1, 16]) {
+  const x = nd.ones([N, 64, 56, 56], { ctx: g }), w = nd.ones([64, 64, 3, 3], { ctx: g }), bias = nd.zeros([64], { ctx: g });
+  const p = { kernel: [3, 3], num_filter: 64, pad: [1, 1] };
+  for (const [mode, extra, withBias] of [['timed choice', {}, true], ['timed choice, no bias', { no_bias: true }, false],
+    ['cuDNN forced', { cudnn_tune: 'off' }, true], ['own kernels', { cudnn_off: true }, true]]) {
+    const call = () => (withBias ? nd.Convolution(x, w, bias, { ...p, ...extra }) : nd.Convolution(x, w, { ...p, ...extra }));
+    per(`W3 N=${N} ${mode}, back to back`, 300, () => call().dispose());
+    latency(`W3 N=${N} ${mode}, call + waitAll`, 300, () => call().dispose(), () => mx.waitAll());
+    let y = null;
+    latency(`W3 N=${N} ${mode}, call + waitToRead`, 300, () => { y = call(); }, () => { y.waitToRead(); y.dispose(); });
+  }
+}

@@ -1,9 +1,11 @@
 // ISOTENSOR_GPU_PROFILE=1: the device time of every GPU op, measured with CUDA events around the
 // kernels it queues, summed per op name and printed to stderr at exit (or ISOTENSOR_GPU_PROFILE=path
 // appends the table to that file). Host timings (mx.engine traces) cannot see where a GPU spends
-// its time, because an op is done once its kernels are queued.
+// its time, because an op is done once its kernels are queued; the table also gives the GPU
+// worker's host time inside each op (library calls, launches), which a synchronous call waits for.
 #include <cuda_runtime.h>
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -20,23 +22,28 @@ struct Span {
   std::string name;
   void* stream;
   cudaEvent_t start, stop;
+  std::chrono::steady_clock::time_point hostStart;
+  float hostMs = 0;
 };
 
 struct Totals {
   double ms = 0;
   std::vector<float> each;  // every call's milliseconds, for the median
+  std::vector<float> host;  // every call's host milliseconds on the GPU worker
 };
 
 class OpProfile {
  public:
   void* begin(int /*dev*/, void* stream) {
-    Span* s = new Span{{}, stream, event(), event()};
+    Span* s = new Span{{}, stream, event(), event(), {}, 0};
     cudaEventRecord(s->start, static_cast<cudaStream_t>(stream));
+    s->hostStart = std::chrono::steady_clock::now();
     return s;
   }
 
   void end(void* token, const char* name) {
     Span* s = static_cast<Span*>(token);
+    s->hostMs = std::chrono::duration<float, std::milli>(std::chrono::steady_clock::now() - s->hostStart).count();
     cudaEventRecord(s->stop, static_cast<cudaStream_t>(s->stream));
     s->name = name ? name : "?";
     std::lock_guard<std::mutex> lk(mu_);
@@ -74,6 +81,7 @@ class OpProfile {
         Totals& t = totals_[s->name];
         t.ms += ms;
         t.each.push_back(ms);
+        t.host.push_back(s->hostMs);
       }
       cudaGetLastError();
       free_.push_back(s->start);
@@ -96,14 +104,17 @@ class OpProfile {
     // The median says what a call costs in steady use; the first calls of an op (lazy module
     // loading, cuDNN's timed algorithm trials) only move the total and the maximum.
     std::fprintf(out, "gpu op profile: device time per op name (CUDA events), %.3f ms in all\n", all);
-    std::fprintf(out, "%-36s %8s %12s %10s %10s %10s %6s\n", "op", "calls", "total ms", "median us", "mean us",
-                 "max us", "share");
+    // host us: the median time the GPU worker spent inside the op, from its first to its last call.
+    std::fprintf(out, "%-36s %8s %12s %10s %10s %10s %6s %9s\n", "op", "calls", "total ms", "median us", "mean us",
+                 "max us", "share", "host us");
     for (auto& [name, t] : rows) {
       std::vector<float>& e = t.each;
       std::sort(e.begin(), e.end());
+      std::sort(t.host.begin(), t.host.end());
       const double n = static_cast<double>(e.size());
-      std::fprintf(out, "%-36s %8zu %12.3f %10.1f %10.1f %10.1f %5.1f%%\n", name.c_str(), e.size(), t.ms,
-                   1000.0 * e[e.size() / 2], 1000 * t.ms / n, 1000.0 * e.back(), all > 0 ? 100 * t.ms / all : 0.0);
+      std::fprintf(out, "%-36s %8zu %12.3f %10.1f %10.1f %10.1f %5.1f%% %9.1f\n", name.c_str(), e.size(), t.ms,
+                   1000.0 * e[e.size() / 2], 1000 * t.ms / n, 1000.0 * e.back(), all > 0 ? 100 * t.ms / all : 0.0,
+                   1000.0 * t.host[t.host.size() / 2]);
     }
     if (f) std::fclose(f);
   }
