@@ -9,6 +9,13 @@
 // capture CUDA graphs inside it, and any CUDA call another thread makes meanwhile (an allocation,
 // a copy, a synchronisation) then fails. float32 runs without TF32 (CUDNN_FMA_MATH), as the CPU and
 // our GEMM do, unless ISOTENSOR_ALLOW_TF32=1.
+//
+// The backend API's execution plans, finalized once per case (kernels/cuda/cudnn_graph.h), save
+// most of the legacy calls' host time per call (60-90 us on an H100 against 15-25 us). The first
+// call of a case that overwrites its output times the best plan against the best legacy algorithm
+// as synchronous calls and keeps the faster: for a few cases the legacy algorithms, run with FMA
+// math, have faster kernels than any plan without tensor cores. Accumulating calls, cases the
+// backend cannot plan, and ISOTENSOR_CUDNN_LEGACY=1 use the legacy calls.
 #include <cuda_runtime.h>
 #include <dlfcn.h>
 #include <climits>
@@ -17,10 +24,12 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <tuple>
 #include <vector>
 #include "base/json.h"
 #include "base/error.h"
 #include "kernels/cuda/cudnn.h"
+#include "kernels/cuda/cudnn_graph.h"
 #include "kernels/cuda/kernel_cuda.cuh"
 #include "kernels/cuda/library_paths.h"
 #include "kernels/cuda/timed_choice.h"
@@ -92,6 +101,7 @@ struct Library {
   SelectFn heuristic[3] = {};
   WorkspaceFn workspace[3] = {};
   RunFn run[3] = {};
+  graph::Api graph;  // the backend API, where the library has it
 };
 
 template <typename F> bool bind(void* h, const char* name, F* out) {
@@ -144,7 +154,10 @@ Library& library() {
         l->path = dladdr(reinterpret_cast<void*>(l->create), &info) && info.dli_fname ? info.dli_fname : path;
         l->version = l->getVersion();
         l->loaded = l->version >= 8000;  // cuDNN 8: _v7 heuristics, group counts and FMA math exist
-        if (l->loaded) break;
+        if (l->loaded) {
+          graph::bindApi(probe, &l->graph);
+          break;
+        }
       }
       dlclose(probe);
     }
@@ -328,6 +341,93 @@ void runAlgo(Library& lib, Handle h, Plan& p, Direction d, const Algo& algo, voi
   check(lib, st, kRunNames[d], op);
 }
 
+// ---- the backend API's execution plans ----
+
+bool legacyOnly() {
+  static const bool on = envFlag("ISOTENSOR_CUDNN_LEGACY");
+  return on;
+}
+
+// The largest power of two up to 16 dividing every operand's address: plans may use wider loads.
+int64_t alignmentOf(const void* a, const void* b, const void* out, DType dtype) {
+  const uintptr_t bits =
+      reinterpret_cast<uintptr_t>(a) | reinterpret_cast<uintptr_t>(b) | reinterpret_cast<uintptr_t>(out);
+  int64_t align = 16;
+  while (align > static_cast<int64_t>(dtypeSize(dtype)) && (bits & static_cast<uintptr_t>(align - 1))) align >>= 1;
+  return align;
+}
+
+// Scratch memory of the GPU worker's plans, grown as needed and kept: one stream uses it in order.
+void* graphWorkspace(void* stream, size_t bytes) {
+  thread_local void* buffer = nullptr;
+  thread_local size_t capacity = 0;
+  if (bytes > capacity) {
+    cudaStream_t s = static_cast<cudaStream_t>(stream);
+    if (buffer) cudaFreeAsync(buffer, s);
+    buffer = nullptr;
+    capacity = 0;
+    cudaCheck(cudaMallocAsync(&buffer, bytes, s), "cudaMallocAsync");
+    capacity = bytes;
+  }
+  return buffer;
+}
+
+// The plans of direction d for a case, built on first use (empty when the backend cannot plan it).
+graph::ConvPlans& graphPlansFor(Library& lib, Handle h, Direction d, DType dtype, const ConvShape& s,
+                                const ConvTuning& t, int64_t alignment) {
+  using Key = std::tuple<PlanKey, int, int64_t, Handle>;
+  static std::mutex mu;
+  static std::map<Key, std::unique_ptr<graph::ConvPlans>> cache;
+  const Key key{planKey(currentDevice(), dtype, s, t), int(d), alignment, h};
+  std::lock_guard<std::mutex> lk(mu);
+  auto found = cache.find(key);
+  if (found != cache.end()) return *found->second;
+  graph::ConvCase c;
+  c.nbDims = s.nbSpatial + 2;
+  const int64_t head[3][2] = {{s.N, s.C}, {s.F, s.C / s.G}, {s.N, s.F}};
+  for (int k = 0; k < 2; ++k) {
+    c.x[k] = head[0][k];
+    c.w[k] = head[1][k];
+    c.y[k] = head[2][k];
+  }
+  for (int i = 0; i < s.nbSpatial; ++i) {
+    c.x[2 + i] = s.in[i];
+    c.w[2 + i] = s.k[i];
+    c.y[2 + i] = s.out[i];
+    c.stride[i] = s.stride[i];
+    c.dilate[i] = s.dilate[i];
+    c.pad[i] = s.pad[i];
+  }
+  c.isDouble = dtype == DType::kFloat64;
+  c.allowTF32 = allowTF32();
+  c.workspaceCap = t.workspaceBytes;
+  auto plans = std::make_unique<graph::ConvPlans>();
+  graph::buildConvPlans(lib.graph, h, static_cast<graph::Direction>(d), c, alignment, plans.get());
+  graph::ConvPlans& ref = *plans;
+  cache.emplace(key, std::move(plans));
+  return ref;
+}
+
+std::string engineList(const graph::ConvPlans& g) {
+  std::string r;
+  for (int i = 0; i < g.count; ++i) r += " " + std::to_string(g.plans[i].engine);
+  return r;
+}
+
+void runGraphPlan(Library& lib, Handle h, const graph::ConvPlans& g, int i, void* stream, const void* a,
+                  const void* b, void* out, Direction d, const char* op) {
+  void* ws = g.plans[i].workspace > 0 ? graphWorkspace(stream, static_cast<size_t>(g.plans[i].workspace)) : nullptr;
+  check(lib, graph::runConvPlan(lib.graph, h, g, i, a, b, out, ws), kRunNames[d], op);
+}
+
+// The backend plans of a case, or null where the legacy calls must run it.
+graph::ConvPlans* graphPlans(Library& lib, Handle h, Direction d, DType dtype, const ConvShape& s,
+                             const ConvTuning& t, const void* a, const void* b, const void* out, bool accumulate) {
+  if (accumulate || legacyOnly() || !lib.graph.usable()) return nullptr;
+  graph::ConvPlans& g = graphPlansFor(lib, h, d, dtype, s, t, alignmentOf(a, b, out, dtype));
+  return g.count > 0 ? &g : nullptr;
+}
+
 void run(Direction d, void* stream, DType dtype, const ConvShape& s, const ConvTuning& t, const void* a,
          const void* b, void* out, bool accumulate, const char* op) {
   Library& lib = library();
@@ -336,14 +436,41 @@ void run(Direction d, void* stream, DType dtype, const ConvShape& s, const ConvT
   Choice& c = rank(lib, h, p, d, t, op);
   IST_CHECK(!c.candidates.empty(), op, "data", "cuDNN has no algorithm for this convolution within the workspace limit");
   // Timing trials overwrite the output, so they wait for a call that overwrites it anyway.
-  if (t.measure && !c.measured && !accumulate && c.candidates.size() > 1) {
-    std::vector<std::function<void()>> trials;
-    for (const Algo& algo : c.candidates)
-      trials.push_back([&, algo] { runAlgo(lib, h, p, d, algo, stream, a, b, out, false, op); });
-    c.best = static_cast<size_t>(fastestOf(stream, trials, kRunNames[d]));
-    c.measured = true;
+  const bool measure = t.measure && !accumulate;
+  const auto legacy = [&] {
+    if (measure && !c.measured && c.candidates.size() > 1) {
+      std::vector<std::function<void()>> trials;
+      for (const Algo& algo : c.candidates)
+        trials.push_back([&, algo] { runAlgo(lib, h, p, d, algo, stream, a, b, out, false, op); });
+      c.best = static_cast<size_t>(fastestOf(stream, trials, kRunNames[d]));
+      c.measured = true;
+    }
+    runAlgo(lib, h, p, d, c.candidates[c.best], stream, a, b, out, accumulate, op);
+  };
+  graph::ConvPlans* g = graphPlans(lib, h, d, dtype, s, t, a, b, out, accumulate);
+  if (!g) return legacy();
+  const auto viaGraph = [&] {
+    if (measure && !g->measured && g->count > 1) {
+      std::vector<std::function<void()>> trials;
+      for (int i = 0; i < g->count; ++i)
+        trials.push_back([&, i] { runGraphPlan(lib, h, *g, i, stream, a, b, out, d, op); });
+      const std::string what = std::string(kRunNames[d]) + " (backend plans, engines" + engineList(*g) + ")";
+      g->best = fastestOf(stream, trials, what.c_str());
+      g->measured = true;
+    }
+    runGraphPlan(lib, h, *g, g->best, stream, a, b, out, d, op);
+  };
+  // The backend's best plan against the legacy call's best algorithm, once per case, timed as
+  // synchronous calls: the plans save host time, but for some cases the legacy algorithms (run
+  // with FMA math) have faster kernels than any plan without tensor cores.
+  if (measure && !g->apiChosen) {
+    viaGraph();  // each side's own trials first
+    legacy();
+    g->useLegacy = fastestOf(stream, {viaGraph, legacy}, "cuDNN backend plan vs legacy call", true) == 1;
+    g->apiChosen = true;
   }
-  runAlgo(lib, h, p, d, c.candidates[c.best], stream, a, b, out, accumulate, op);
+  if (g->useLegacy) legacy();
+  else viaGraph();
 }
 
 }  // namespace

@@ -28,7 +28,8 @@ bool logChoices() {
 
 }  // namespace
 
-int fastestOf(void* stream, const std::vector<std::function<void()>>& candidates, const char* what) {
+int fastestOf(void* stream, const std::vector<std::function<void()>>& candidates, const char* what,
+              bool synchronous) {
   cudaStream_t s = static_cast<cudaStream_t>(stream);
   int best = -1;
   double bestTime = std::numeric_limits<double>::infinity();
@@ -41,7 +42,10 @@ int fastestOf(void* stream, const std::vector<std::function<void()>>& candidates
       double t = std::numeric_limits<double>::infinity();
       for (int batch = 0; batch < kTimedBatches; ++batch) {  // the best batch: noise only adds time
         const auto t0 = std::chrono::steady_clock::now();
-        for (int rep = 0; rep < kTimedCalls; ++rep) candidates[i]();
+        for (int rep = 0; rep < kTimedCalls; ++rep) {
+          candidates[i]();
+          if (synchronous) cudaCheck(cudaStreamSynchronize(s), "cudaStreamSynchronize");
+        }
         cudaCheck(cudaStreamSynchronize(s), "cudaStreamSynchronize");
         t = std::min(t, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / kTimedCalls);
       }

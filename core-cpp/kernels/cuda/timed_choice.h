@@ -13,7 +13,10 @@ namespace ist {
 // Call it on the stream's own worker thread. Candidates must be repeatable: each overwrites the
 // same outputs. One that throws is skipped (all throwing rethrows the first error).
 // ISOTENSOR_LOG_TIMED_CHOICES=1 prints each decision (`what`, times) to stderr.
-int fastestOf(void* stream, const std::vector<std::function<void()>>& candidates, const char* what);
+// synchronous: each timed call waits for the stream, so a candidate's host time always counts
+// (as it does for a caller that waits for each result).
+int fastestOf(void* stream, const std::vector<std::function<void()>>& candidates, const char* what,
+              bool synchronous = false);
 
 // fastestOf once per key (the decision is remembered for the life of the process); later calls
 // return the remembered index without running anything.
