@@ -121,16 +121,45 @@ class StepWeight {
       : K_(K), N_(N), packed_(K > 0 && N > 0 ? gemmPackedBSize(K, N) : 0) {
     if (K > 0 && N > 0) gemmPackB<C>(trans, K, N, B, ldb, packed_.get());
   }
-  // C = op(A) . this (beta 0), A is M x K with leading dimension lda (empty shapes as mm does).
-  void times(int64_t M, const C* A, int64_t lda, C* out, int64_t ldc) const {
+  // C = op(A) . this (beta 0), A is M x K with leading dimension lda (empty shapes as mm does);
+  // parallel false inside a caller's parallel region.
+  void times(int64_t M, const C* A, int64_t lda, C* out, int64_t ldc, bool parallel = true) const {
     if (M <= 0 || N_ <= 0 || K_ <= 0) return mm<C>(false, false, M, N_, K_, A, lda, nullptr, 0, 0.0, out, ldc);
-    gemmPackedB<C>(false, M, N_, K_, 1.0, A, lda, packed_.get(), 0.0, out, ldc);
+    gemmPackedB<C>(false, M, N_, K_, 1.0, A, lda, packed_.get(), 0.0, out, ldc, parallel);
   }
 
  private:
   int64_t K_, N_;
   Buffer<C> packed_;
 };
+
+// A time step's work split by batch rows: a row pass `pre`, the product with the recurrent weight
+// `gemm`, a row pass `post`. Each thread takes a block of rows through all three, one parallel
+// region per step instead of three (a GEMM split by columns between two row passes), and the
+// rows stay in cache. Blocks are multiples of 8 rows (the GEMM's row tiles); with fewer rows per
+// thread than that, the stages run one after another, the GEMM split by columns. pre(b, e) and
+// post(b, e) handle rows [b, e); gemm(b, e, parallel) computes those rows of the product.
+// cost*: rough operations per row of each stage.
+template <typename Pre, typename Gemm, typename Post>
+void stepByRows(int64_t N, int64_t preCost, int64_t gemmCost, int64_t postCost, const Pre& pre, const Gemm& gemm,
+                const Post& post) {
+  const int64_t threads = parallelThreads();
+  if (threads <= 1 || N < 8 * threads) {
+    if (preCost > 0) parallelFor(N, preCost, [&](int64_t b, int64_t e) { pre(b, e); });
+    gemm(int64_t(0), N, true);
+    if (postCost > 0) parallelFor(N, postCost, [&](int64_t b, int64_t e) { post(b, e); });
+    return;
+  }
+  const int64_t per = ((N + threads - 1) / threads + 7) / 8 * 8, blocks = (N + per - 1) / per;
+  parallelFor(blocks, (preCost + gemmCost + postCost) * per, [&](int64_t b, int64_t e) {
+    for (int64_t blk = b; blk < e; ++blk) {
+      const int64_t r0 = blk * per, r1 = std::min(N, r0 + per);
+      pre(r0, r1);
+      gemm(r0, r1, false);
+      post(r0, r1);
+    }
+  });
+}
 
 template <typename C> inline C sigmoid(C v) { return C(1) / (C(1) + std::exp(-v)); }
 
@@ -215,8 +244,11 @@ void forward(const Dims& dm, const Options& o, const C* x, const C* w, const C* 
       const StepWeight<C> whhT(true, H, GH, Whh, H);  // h . Whh^T at every step
       for (int64_t s = 0; s < T; ++s) {
         const int64_t t = d == 0 ? s : T - 1 - s;
-        whhT.times(N, h, H, hp, GH);
-        parallelFor(N, GH * 8, [&](int64_t b, int64_t e) {
+        // Rows are independent: row n's product reads h row n, its gates write h row n.
+        const auto product = [&](int64_t b, int64_t e, bool par) {
+          whhT.times(e - b, h + b * H, H, hp + b * GH, GH, par);
+        };
+        stepByRows(N, 0, 2 * H * GH, GH * 8, [](int64_t, int64_t) {}, product, [&](int64_t b, int64_t e) {
           for (int64_t n = b; n < e; ++n) {
             C* yrow = yl + (t * N + n) * DH + d * H;
             C* srow = st + (t * N + n) * S * H;
@@ -332,7 +364,9 @@ void backward(const Dims& dm, const Options& o, const C* x, const C* w, const C*
       for (int64_t s = T - 1; s >= 0; --s) {
         const int64_t t = d == 0 ? s : T - 1 - s;
         const int64_t tp = d == 0 ? t - 1 : t + 1;  // the step processed before t
-        parallelFor(N, GH * 12, [&](int64_t b, int64_t e) {
+        // Rows are independent: row n's gates read dh row n and write gh row n, whose product
+        // with Whh gives dh row n for the step before.
+        const auto gates = [&](int64_t b, int64_t e) {
           for (int64_t n = b; n < e; ++n) {
             const bool valid = validStep(lens, t, n);
             const bool prevValid = s > 0 && validStep(lens, tp, n);
@@ -393,9 +427,11 @@ void backward(const Dims& dm, const Options& o, const C* x, const C* w, const C*
               }
             }
           }
-        });
-        whh.times(N, gh + t * N * GH, GH, tmp, H);
-        parallelFor(N, H, [&](int64_t b, int64_t e) {
+        };
+        const auto product = [&](int64_t b, int64_t e, bool par) {
+          whh.times(e - b, gh + (t * N + b) * GH, GH, tmp + b * H, H, par);
+        };
+        stepByRows(N, GH * 12, 2 * GH * H, H, gates, product, [&](int64_t b, int64_t e) {
           for (int64_t n = b; n < e; ++n) {
             if (!validStep(lens, t, n)) continue;
             for (int64_t j = 0; j < H; ++j) dh[n * H + j] = tmp[n * H + j] + (gru ? direct[n * H + j] : C(0));
