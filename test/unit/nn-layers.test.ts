@@ -391,6 +391,22 @@ describe('training and inference behaviour', () => {
     });
   });
 
+  it('BatchNorm float16 in inference with float16 parameters: float32 mean and inverse std outputs', () => {
+    mx.scope(() => {
+      const h = (v: number[]) => nd.array(v, { dtype: 'float16' });
+      const x = nd.array([[1, 2, 3], [3, 6, -1]], { dtype: 'float16' });
+      const r = autograd.predictMode(() =>
+        N.BatchNorm(x, h([2, 1, 0.5]), h([0, 1, -1]), h([0.5, -1, 2]), h([4, 1, 0.25]),
+                    { fixGamma: false, eps: 0.001, outputMeanVar: true }));
+      expect([r[0].dtype, r[1].dtype, r[2].dtype]).toEqual(['float16', 'float32', 'float32']);
+      expectValues(r[1], [0.5, -1, 2]);
+      const inv = [4, 1, 0.25].map((v) => 1 / Math.sqrt(v + 0.001));
+      expectValues(r[2], inv, 1e-6);
+      const gm = [2, 1, 0.5], bt = [0, 1, -1], mu = [0.5, -1, 2];
+      expectValues(r[0], [1, 2, 3, 3, 6, -1].map((v, i) => (v - mu[i % 3]!) * inv[i % 3]! * gm[i % 3]! + bt[i % 3]!), 5e-3);
+    });
+  });
+
   it('Dropout is the identity in inference and drops about p of the elements in training', () => {
     mx.scope(() => {
       mx.random.seed(7);

@@ -52,53 +52,41 @@ ISTX T bnAffineValue(T x, C scale, C shift) {
   return static_cast<T>(static_cast<C>(x) * scale + shift);
 }
 
-// Inference with statistics of x's dtype: per channel, the affine map y = x * scale + shift and the
-// hidden outputs' values (mean, invstd), from gamma, beta and the moving statistics in one pass.
-struct BNInferStatsMap {
-  template <typename T>
+// Inference's hidden outputs with statistics of x's dtype: channel c's mean (the moving mean) and
+// inverse std into mean and invstd (either may be null: not requested), of the outputs' dtype O
+// (float32 for float16 and bfloat16 data).
+struct BNInferOutputsMap {
+  template <typename T, typename O>
   ISTX static void Map(int64_t c, const T* gamma, const T* beta, const T* movMean, const T* movVar, double eps,
-                       bool fixGamma, double* scale, double* shift, double* mean, double* invstd) {
+                       bool fixGamma, O* mean, OpReq meanReq, O* invstd, OpReq invstdReq) {
     const BNInferAffine a = bnInferAffine(c, gamma, beta, movMean, movVar, eps, fixGamma);
-    mean[c] = a.mean;
-    invstd[c] = a.invstd;
-    scale[c] = a.scale;
-    shift[c] = a.shift;
+    if (mean) dput(mean + c, a.mean, meanReq);
+    if (invstd) dput(invstd + c, a.invstd, invstdReq);
   }
 };
 
-// y = x * scale[c] + shift[c] (bnAffineValue), with no integer division (ChannelIndex).
-struct BNAffineMap {
-  template <typename T>
-  ISTX static void Map(int64_t i, const T* x, T* y, ChannelIndex channel, const double* scale, const double* shift,
-                       OpReq req) {
-    using C = typename ComputeType<T>::type;
-    const int64_t c = channel(i);
-    if (req != OpReq::kAddTo) {
-      y[i] = bnAffineValue(x[i], static_cast<C>(scale[c]), static_cast<C>(shift[c]));
-    } else {
-      const C v = static_cast<C>(x[i]) * static_cast<C>(scale[c]) + static_cast<C>(shift[c]);
-      y[i] = static_cast<T>(static_cast<C>(y[i]) + v);
-    }
-  }
-};
-
-// The executor's fused Convolution -> BatchNorm (-> relu) epilogue (graph/fuse_conv_bn.h):
-// BatchNorm inference in place on the convolution's output, over rows of (image, channel) with the
-// channel's affine computed once per row, then Activation's relu: the bits of BNAffineMap and the
-// relu kernel, in one pass instead of two and without their scratch memory.
-struct BNInferReluRowMap {
+// BatchNorm inference with statistics of x's dtype, y = x * scale + shift (bnAffineValue), then
+// Activation's relu when the executor fuses one (graph/fuse_conv_bn.h; there y is x, in place):
+// rows of (image, channel) with the channel's scale and shift computed once per row, one pass and
+// no scratch memory.
+struct BNInferRowMap {
   template <typename C> struct State { C scale, shift; };
   template <typename T>
-  ISTX static State<CT<T>> Row(int64_t r, T*, int64_t channels, const T* gamma, const T* beta, const T* movMean,
-                               const T* movVar, double eps, bool fixGamma, bool) {
+  ISTX static State<CT<T>> Row(int64_t r, const T*, T*, int64_t channels, const T* gamma, const T* beta,
+                               const T* movMean, const T* movVar, double eps, bool fixGamma, OpReq, bool) {
     const BNInferAffine a = bnInferAffine(r % channels, gamma, beta, movMean, movVar, eps, fixGamma);
     return {static_cast<CT<T>>(a.scale), static_cast<CT<T>>(a.shift)};
   }
   template <typename T>
-  ISTX static void Map(const State<CT<T>>& st, int64_t i, T* y, int64_t, const T*, const T*, const T*, const T*,
-                       double, bool, bool relu) {
-    const T v = bnAffineValue(y[i], st.scale, st.shift);
-    y[i] = relu ? static_cast<T>(actdev::activateDev<actdev::Act::kRelu>(static_cast<CT<T>>(v))) : v;
+  ISTX static void Map(const State<CT<T>>& st, int64_t i, const T* x, T* y, int64_t, const T*, const T*, const T*,
+                       const T*, double, bool, OpReq req, bool relu) {
+    using C = CT<T>;
+    if (req == OpReq::kAddTo) {
+      y[i] = static_cast<T>(static_cast<C>(y[i]) + (static_cast<C>(x[i]) * st.scale + st.shift));
+      return;
+    }
+    const T v = bnAffineValue(x[i], st.scale, st.shift);
+    y[i] = relu ? static_cast<T>(actdev::activateDev<actdev::Act::kRelu>(static_cast<C>(v))) : v;
   }
 };
 
@@ -125,9 +113,11 @@ void batchNormInferenceInPlace(void* stream, const BatchNormParam& p, bool relu,
   const char* op = "BatchNorm";
   const nn::AxisSplit L = bnChannels(p, y.shape);
   IST_TYPE_SWITCH_FLOAT(y.dtype, T, op, {
-    DeviceRowKernel<BNInferReluRowMap, Dev>::launch(stream, L.outer * L.n, L.inner, 2, y.data<T>(), L.n,
-                                                    params[0].data<T>(), params[1].data<T>(), params[2].data<T>(),
-                                                    params[3].data<T>(), static_cast<double>(p.eps), p.fix_gamma, relu);
+    T* v = y.data<T>();
+    DeviceRowKernel<BNInferRowMap, Dev>::launch(stream, L.outer * L.n, L.inner, 2, static_cast<const T*>(v), v, L.n,
+                                                params[0].data<T>(), params[1].data<T>(), params[2].data<T>(),
+                                                params[3].data<T>(), static_cast<double>(p.eps), p.fix_gamma,
+                                                OpReq::kWriteTo, relu);
   });
 }
 
@@ -140,46 +130,55 @@ void batchNormCompute(const NodeAttrs& attrs, const OpContext& ctx, const std::v
   const int64_t C = L.n, m = L.outer * L.inner;
   const bool batchStats = ctx.isTrain && !p.use_global_stats;
   void* s = ctx.run.stream;
+  bool sameTypes = true;
+  for (int k = 1; k < 5; ++k) sameTypes = sameTypes && in[k].dtype == in[0].dtype;
+  if (!batchStats && sameTypes) {  // the moving statistics in x's dtype: two passes, no scratch memory
+    IST_TYPE_SWITCH_FLOAT(in[0].dtype, T, op, {
+      const T *g = in[1].data<T>(), *b = in[2].data<T>(), *mm = in[3].data<T>(), *mv = in[4].data<T>();
+      const double eps = static_cast<double>(p.eps);
+      if (req[1] != OpReq::kNull || req[2] != OpReq::kNull) {
+        IST_TYPE_SWITCH_FLOAT(out[1].dtype, O, op, {
+          DeviceKernel<BNInferOutputsMap, Dev>::launch(s, C, 8, g, b, mm, mv, eps, p.fix_gamma,
+                                                       req[1] != OpReq::kNull ? out[1].data<O>() : nullptr, req[1],
+                                                       req[2] != OpReq::kNull ? out[2].data<O>() : nullptr, req[2]);
+        });
+      }
+      if (req[0] != OpReq::kNull)
+        DeviceRowKernel<BNInferRowMap, Dev>::launch(s, L.outer * C, L.inner, 2, in[0].data<T>(), out[0].data<T>(), C,
+                                                    g, b, mm, mv, eps, p.fix_gamma, req[0], false);
+    });
+    if (req[3] != OpReq::kNull) {
+      IST_TYPE_SWITCH_FLOAT(out[3].dtype, T, op, {
+        DeviceKernel<FillMap, Dev>::launch(s, out[3].size(), 1, out[3].data<T>(), 0.0, req[3]);
+      });
+    }
+    return;
+  }
   TempSpace<Dev> tmp(s, size_t(C > 0 ? C : 1) * 5 * sizeof(double));
   double* gamma = tmp.template as<double>();
   double* beta = gamma + C;
   double* mean = beta + C;
   double* var = mean + C;
   double* invstd = var + C;
-  bool sameTypes = true;
-  for (int k = 1; k < 5; ++k) sameTypes = sameTypes && in[k].dtype == in[0].dtype;
-  if (!batchStats && sameTypes) {
-    IST_TYPE_SWITCH_FLOAT(in[0].dtype, T, op, {
-      // gamma and beta's slots hold scale and shift here.
-      DeviceKernel<BNInferStatsMap, Dev>::launch(s, C, 8, in[1].data<T>(), in[2].data<T>(), in[3].data<T>(),
-                                                 in[4].data<T>(), static_cast<double>(p.eps), p.fix_gamma, gamma,
-                                                 beta, mean, invstd);
-      if (req[0] != OpReq::kNull)
-        DeviceKernel<BNAffineMap, Dev>::launch(s, in[0].size(), 2, in[0].data<T>(), out[0].data<T>(),
-                                               ChannelIndex(in[0].size(), C, L.inner),
-                                               static_cast<const double*>(gamma), static_cast<const double*>(beta), req[0]);
-    });
-  } else {
-    toDoubles<Dev>(ctx, in[1], gamma, op);
-    toDoubles<Dev>(ctx, in[2], beta, op);
-    IST_TYPE_SWITCH_FLOAT(in[0].dtype, T, op, {
+  toDoubles<Dev>(ctx, in[1], gamma, op);
+  toDoubles<Dev>(ctx, in[2], beta, op);
+  IST_TYPE_SWITCH_FLOAT(in[0].dtype, T, op, {
       const T* x = in[0].data<T>();
-      if (batchStats) {
-        const rdev::RGeom g = rdev::makeRGeom(Shape{L.outer, C, L.inner}, {true, false, true}, op);
-        rdev::mapReduce<Dev, DSum>(ctx, g, LoadX<T>{x}, StoreDiv{mean, double(m)});
-        rdev::mapReduce<Dev, DSum>(ctx, g, LoadCenteredSq<T>{x, mean}, StoreDiv{var, double(m)});
-      } else {
-        toDoubles<Dev>(ctx, in[3], mean, op);
-        toDoubles<Dev>(ctx, in[4], var, op);
-      }
-      DeviceKernel<BNInvStdMap, Dev>::launch(s, C, 4, static_cast<const double*>(var), invstd, p.eps);
-      if (req[0] != OpReq::kNull)
-        DeviceKernel<BNForwardMap, Dev>::launch(s, in[0].size(), 4, x, out[0].data<T>(), ChannelIndex(in[0].size(), C, L.inner),
-                                                static_cast<const double*>(gamma), static_cast<const double*>(beta),
-                                                static_cast<const double*>(mean), static_cast<const double*>(invstd),
-                                                p.fix_gamma, req[0]);
-    });
-  }
+    if (batchStats) {
+      const rdev::RGeom g = rdev::makeRGeom(Shape{L.outer, C, L.inner}, {true, false, true}, op);
+      rdev::mapReduce<Dev, DSum>(ctx, g, LoadX<T>{x}, StoreDiv{mean, double(m)});
+      rdev::mapReduce<Dev, DSum>(ctx, g, LoadCenteredSq<T>{x, mean}, StoreDiv{var, double(m)});
+    } else {
+      toDoubles<Dev>(ctx, in[3], mean, op);
+      toDoubles<Dev>(ctx, in[4], var, op);
+    }
+    DeviceKernel<BNInvStdMap, Dev>::launch(s, C, 4, static_cast<const double*>(var), invstd, p.eps);
+    if (req[0] != OpReq::kNull)
+      DeviceKernel<BNForwardMap, Dev>::launch(s, in[0].size(), 4, x, out[0].data<T>(),
+                                              ChannelIndex(in[0].size(), C, L.inner), static_cast<const double*>(gamma),
+                                              static_cast<const double*>(beta), static_cast<const double*>(mean),
+                                              static_cast<const double*>(invstd), p.fix_gamma, req[0]);
+  });
   fromDoubles<Dev>(ctx, out[1], mean, req[1], op);
   fromDoubles<Dev>(ctx, out[2], invstd, req[2], op);
   if (req[3] != OpReq::kNull) {
