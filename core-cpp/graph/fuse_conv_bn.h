@@ -2,7 +2,7 @@
 // convolution applies BatchNorm's moving-statistics affine (and the relu) to each image's output
 // while it is in cache (ops/nn/channel_affine.h), instead of two more passes over the activations;
 // on a GPU the convolution's own compute is followed by one in-place pass of the affine and relu
-// (instead of BatchNorm's five launches and the relu's). Bit for bit the unfused result; training
+// (instead of BatchNorm's own passes and the relu's). Bit for bit the unfused result; training
 // with batch statistics pushes the unfused runs.
 #pragma once
 #include <cstdint>
