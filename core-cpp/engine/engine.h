@@ -62,15 +62,13 @@ class Engine {
   }
   static void init(int numThreads, int kind /*0 env, 1 threaded, 2 naive*/);
 
- private:
-  static Engine* initDefault();
-  static std::atomic<Engine*> current_;  // set once by init, never deleted
-
- public:
-
   // Tracing of op execution (for tests proving concurrency and for profiling).
   static void setTrace(bool on);
   static std::string takeTraceJSON();
+
+ private:
+  static Engine* initDefault();
+  static std::atomic<Engine*> current_;  // set once by init, never deleted
 };
 
 }  // namespace ist
