@@ -19,11 +19,6 @@ const unit = (v: number): number => (v + 1) / 2; // pseudoRandom's [-1, 1) to [0
 // (ISOTENSOR_TEST_CONTEXT=gpu(0)) the same graphs run unfused and must give the same values.
 const elemFusion = !here().startsWith('gpu');
 const elemGroups = (groups: string[][]): string[][] => (elemFusion ? groups : []);
-// Convolution + BatchNorm fuse on every device, bit for bit: on a GPU the convolution's own compute
-// then one in-place epilogue pass, and with ISOTENSOR_GPU_KERNELS_ON_CPU their CPU twins.
-function expectSameConv(got: number[] | number[][], want: number[] | number[][]): void {
-  expect(got).toEqual(want);
-}
 const fusedGroups = (ex: any): string[][] => ex.planJSON().fused as string[][];
 
 function input(n: number, seed: number, dtype = 'float32', scale = 2): Arr {
@@ -211,6 +206,8 @@ describe('element-wise fusion in the executor', () => {
   });
 });
 
+// Convolution + BatchNorm fuse on every device, bit for bit: on a GPU the convolution's own compute
+// then one in-place epilogue pass, and with ISOTENSOR_GPU_KERNELS_ON_CPU their CPU twins.
 describe('convolution + batch norm (+ relu) fusion in inference', () => {
   const convCases = [
     { name: 'Winograd 3x3', xs: [4, 8, 14, 14], f: 12, kernel: [3, 3], stride: [1, 1], pad: [1, 1], dtype: 'float32' },
@@ -242,10 +239,10 @@ describe('convolution + batch norm (+ relu) fusion in inference', () => {
                           { auxStates: { bn_moving_mean: p.mean, bn_moving_var: p.var } });
       expect(fusedGroups(ex)).toEqual([['conv', 'bn', 'act']]);
       const got = vals(ex.forward()[0]);
-      expectSameConv(unfusedForward(ex)[0]!, got);
+      expect(unfusedForward(ex)[0]!).toEqual(got);
       const want = nd.Activation(nd.BatchNorm(nd.Convolution(p.data, p.weight, convOpts(c)), p.gamma, p.beta, p.mean, p.var,
                                               { fixGamma: false, eps: 1e-5, useGlobalStats: true }), { actType: 'relu' });
-      expectSameConv(got, vals(want));
+      expect(got).toEqual(vals(want));
       expect(got.some((v) => v === 0) && got.some((v) => v > 0) && got.every(Number.isFinite)).toBe(true);
       ex.dispose();
       for (const a of [...Object.values(p), want]) a.dispose();
@@ -271,7 +268,7 @@ describe('convolution + batch norm (+ relu) fusion in inference', () => {
     expect(fusedGroups(ex)).toEqual([['a_conv', 'a_bn', 'a_relu'], ['b_conv', 'b_bn'], ...elemGroups([['add', 'out']])]);
     const got = vals(ex.forward()[0]);
     expect(got.every(Number.isFinite) && got.some((v) => v > 0)).toBe(true);
-    expectSameConv(unfusedForward(ex)[0]!, got);
+    expect(unfusedForward(ex)[0]!).toEqual(got);
     ex.dispose();
     for (const v of Object.values(p)) v.dispose();
   });
@@ -297,7 +294,7 @@ describe('convolution + batch norm (+ relu) fusion in inference', () => {
     const plain = run(true);
     expect(fused.out).toEqual(plain.out);
     expect(fused.stats).toEqual(plain.stats);
-    expectSameConv(fused.infer, plain.infer);
+    expect(fused.infer).toEqual(plain.infer);
   });
 
   it('a convolution with bias, or a batch norm whose output has two readers, fuses only what is safe', () => {
@@ -316,7 +313,7 @@ describe('convolution + batch norm (+ relu) fusion in inference', () => {
     expect(groups.some((g) => g.includes('cb') || g.includes('r'))).toBe(false);
     const got = ex.forward().map(vals);
     expect(got.every((o: number[]) => o.every(Number.isFinite))).toBe(true);
-    expectSameConv(unfusedForward(ex), got);
+    expect(unfusedForward(ex)).toEqual(got);
     ex.dispose();
   });
 });

@@ -11,7 +11,7 @@
 // our GEMM do, unless ISOTENSOR_ALLOW_TF32=1.
 //
 // The backend API's execution plans, finalized once per case (kernels/cuda/cudnn_graph.h), save
-// most of the legacy calls' host time per call (60-90 us on an H100 against 15-25 us). The first
+// most of the legacy calls' host time per call (50-90 us on an H100 against 15-25 us). The first
 // call of a case that overwrites its output times the best plan against the best legacy algorithm
 // as synchronous calls and keeps the faster: for a few cases the legacy algorithms, run with FMA
 // math, have faster kernels than any plan without tensor cores. Accumulating calls, cases the

@@ -105,19 +105,24 @@ inline nn::AxisSplit bnChannels(const BatchNormParam& p, const Shape& d) {
   return nn::splitAt(d, nn::checkAxis(p.axis, d, "BatchNorm"));
 }
 
+// BatchNorm inference over the (image, channel) rows of x into y (BNInferRowMap); params: gamma,
+// beta, moving mean and moving variance, of x's dtype T.
+template <typename Dev, typename T>
+void bnInferRows(void* stream, const nn::AxisSplit& L, const T* x, T* y, const TBlob* params, const BatchNormParam& p,
+                 OpReq req, bool relu) {
+  DeviceRowKernel<BNInferRowMap, Dev>::launch(stream, L.outer * L.n, L.inner, 2, x, y, L.n, params[0].data<T>(),
+                                              params[1].data<T>(), params[2].data<T>(), params[3].data<T>(),
+                                              static_cast<double>(p.eps), p.fix_gamma, req, relu);
+}
+
 // y (N, C, ...) = relu?(BatchNorm inference of y) in place; params: gamma, beta, moving mean and
 // variance, all of y's floating dtype (findConvBatchNorm checks it).
 template <typename Dev>
 void batchNormInferenceInPlace(void* stream, const BatchNormParam& p, bool relu, const std::vector<TBlob>& params,
                                const TBlob& y) {
-  const char* op = "BatchNorm";
-  const nn::AxisSplit L = bnChannels(p, y.shape);
-  IST_TYPE_SWITCH_FLOAT(y.dtype, T, op, {
+  IST_TYPE_SWITCH_FLOAT(y.dtype, T, "BatchNorm", {
     T* v = y.data<T>();
-    DeviceRowKernel<BNInferRowMap, Dev>::launch(stream, L.outer * L.n, L.inner, 2, static_cast<const T*>(v), v, L.n,
-                                                params[0].data<T>(), params[1].data<T>(), params[2].data<T>(),
-                                                params[3].data<T>(), static_cast<double>(p.eps), p.fix_gamma,
-                                                OpReq::kWriteTo, relu);
+    bnInferRows<Dev, T>(stream, bnChannels(p, y.shape), v, v, params.data(), p, OpReq::kWriteTo, relu);
   });
 }
 
@@ -143,9 +148,7 @@ void batchNormCompute(const NodeAttrs& attrs, const OpContext& ctx, const std::v
                                                        req[2] != OpReq::kNull ? out[2].data<O>() : nullptr, req[2]);
         });
       }
-      if (req[0] != OpReq::kNull)
-        DeviceRowKernel<BNInferRowMap, Dev>::launch(s, L.outer * C, L.inner, 2, in[0].data<T>(), out[0].data<T>(), C,
-                                                    g, b, mm, mv, eps, p.fix_gamma, req[0], false);
+      if (req[0] != OpReq::kNull) bnInferRows<Dev, T>(s, L, in[0].data<T>(), out[0].data<T>(), &in[1], p, req[0], false);
     });
     if (req[3] != OpReq::kNull) {
       IST_TYPE_SWITCH_FLOAT(out[3].dtype, T, op, {
@@ -163,7 +166,7 @@ void batchNormCompute(const NodeAttrs& attrs, const OpContext& ctx, const std::v
   toDoubles<Dev>(ctx, in[1], gamma, op);
   toDoubles<Dev>(ctx, in[2], beta, op);
   IST_TYPE_SWITCH_FLOAT(in[0].dtype, T, op, {
-      const T* x = in[0].data<T>();
+    const T* x = in[0].data<T>();
     if (batchStats) {
       const rdev::RGeom g = rdev::makeRGeom(Shape{L.outer, C, L.inner}, {true, false, true}, op);
       rdev::mapReduce<Dev, DSum>(ctx, g, LoadX<T>{x}, StoreDiv{mean, double(m)});
