@@ -16,6 +16,7 @@
 #include "engine/engine_impl.h"
 #include "engine/thread_pool.h"
 #include "engine/var.h"
+#include "engine/write_stamp.h"
 
 // Threads a pthreads WASM build may start; PTHREAD_POOL_SIZE must be at least this, because a
 // thread not pre-spawned only starts once the main thread yields to the event loop.
@@ -31,11 +32,15 @@ namespace {
 std::atomic<int64_t> gLiveVars{0};
 std::atomic<GpuWorkerInit> gGpuInit{nullptr};
 std::atomic<const GpuOpTimer*> gGpuOpTimer{nullptr};
+
+std::atomic<uint64_t> gNextWriteStamp{1};
+uint64_t nextWriteStamp() { return gNextWriteStamp.fetch_add(1, std::memory_order_relaxed); }
 }  // namespace
 
-Var::Var() { gLiveVars.fetch_add(1, std::memory_order_relaxed); }
+Var::Var() : writeStamp(nextWriteStamp()) { gLiveVars.fetch_add(1, std::memory_order_relaxed); }
 Var::~Var() { gLiveVars.fetch_sub(1, std::memory_order_relaxed); }
 int64_t liveVarCount() { return gLiveVars.load(std::memory_order_relaxed); }
+uint64_t varWriteStamp(VarHandle var) { return var->writeStamp.load(std::memory_order_acquire); }
 
 void setGpuWorkerInit(void* (*init)(int devId)) { gGpuInit.store(init); }
 GpuWorkerInit gpuWorkerInit() { return gGpuInit.load(); }
@@ -182,6 +187,9 @@ void runOp(SyncFn& fn, const RunContext& rc, const char* name, const VarDep* dep
   }
   for (size_t i = 0; i < n; ++i) {
     if (!(deps[i].mode & kDepWrite)) continue;
+    // Stamped after the op ran (a skipped op too: its var now holds an error), so an op reading
+    // the var sees a stamp that matches the data it reads.
+    deps[i].var->writeStamp.store(nextWriteStamp(), std::memory_order_release);
     if (err) deps[i].var->error = err;
     else if (!(flags & kRunOnError) && deps[i].var->error) deps[i].var->error.reset();  // overwritten: healed
   }

@@ -43,6 +43,9 @@ struct Var {
   int readers = 0;               // ops granted read access and not done
   bool writer = false;           // an op holds write access
   ErrorRef error;
+  // Changes each time an op that writes the var has run (write_stamp.h); process-unique, so a
+  // new var never repeats a stamp an earlier one had.
+  std::atomic<uint64_t> writeStamp;
   Var();
   ~Var();
 };

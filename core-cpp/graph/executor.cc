@@ -16,6 +16,7 @@
 #include "graph/infer_graph.h"
 #include "graph/symbol.h"
 #include "op/imperative.h"
+#include "op/prepared_input.h"
 #include "ops/nn/norm_params.h"
 
 namespace ist {
@@ -46,6 +47,9 @@ struct GraphExecutor::NodeRun {
   };
   std::shared_ptr<const ConvBN> convBN;
   std::vector<std::shared_ptr<NodeRun>> unfused;
+  // The op's prepared form of its weights (Op::preparedInput), kept across inference runs; set for
+  // CPU forward nodes whose weights are an argument of the graph (and shared with the fused run).
+  std::shared_ptr<PreparedInput> prepared;
 };
 
 namespace {
@@ -499,6 +503,10 @@ GraphExecutor::GraphExecutor(const Symbol& sym, Context ctx, const std::vector<N
     }
     auto r = makeRun(*n.attrs.op, n.attrs, std::move(in), std::move(out), std::move(req), nodeCtx[nid],
                      "node '" + n.name + "' (" + n.attrs.op->name + ")");
+    const int pi = n.attrs.op->preparedInput;
+    if (pi >= 0 && static_cast<size_t>(pi) < n.inputs.size() && nid < numForwardNodes_ && !nodeCtx[nid].isGPU() &&
+        n.inputs[pi].node->isVariable())
+      r->prepared = std::make_shared<PreparedInput>(r->inArrays[pi].var());
     for (uint32_t o = 0; o < nOut; ++o) r->outNames.push_back(entryName(n, o));
     for (size_t i = 0; i < n.inputs.size(); ++i) r->inNames.push_back(n.name + "_" + inputName(n, i));
     // Cross-device copies made above go to both lists; a group member runs only as its group.
@@ -545,6 +553,7 @@ GraphExecutor::GraphExecutor(const Symbol& sym, Context ctx, const std::vector<N
       cbr->relu = cb.relu >= 0;
       cbr->globalStats = bn.attrs.get<BatchNormParam>().use_global_stats;
       f->convBN = std::move(cbr);
+      f->prepared = memberRuns[cb.conv]->prepared;
       for (uint32_t m : members) f->unfused.push_back(m == nid ? r : memberRuns[m]);
     }
     runs.push_back(std::move(r));
@@ -597,11 +606,12 @@ void GraphExecutor::push(const std::shared_ptr<NodeRun>& r, bool isTrain) {
     }
     for (const Op* op : r->fusedOps) op->countCall(r->countDType);
     std::shared_ptr<const NodeRun> keep = r;
+    PreparedInput* prepared = isTrain ? nullptr : r->prepared.get();
     Engine::get()->pushSync(
-        [keep](RunContext rc) {
+        [keep, prepared](RunContext rc) {
           try {
             runConvBatchNorm(keep->convBN->conv, keep->convBN->bn, keep->convBN->relu, *keep->fn, rc, keep->in,
-                             keep->out[0]);
+                             keep->out[0], prepared);
           } catch (const std::exception& e) {
             throw IsotensorError(std::string(e.what()) + " [" + keep->label + "; inputs: " +
                                  describeArrays(keep->inArrays) + "]");
@@ -620,6 +630,7 @@ void GraphExecutor::push(const std::shared_ptr<NodeRun>& r, bool isTrain) {
   }
   OpContext octx;
   octx.isTrain = isTrain;
+  if (!isTrain) octx.prepared = r->prepared.get();  // kept alive by the run the closure holds
   if (r->op->random) reserveRandom(r->ctx, r->randomCount, &octx.rngKey, &octx.rngCounter);
   r->op->countCall(r->countDType);
   // The run outlives the push (captured); its arrays' chunks are freed by engine writes ordered

@@ -76,10 +76,10 @@ std::vector<ConvBatchNormGroup> findConvBatchNorm(const Graph& g, uint32_t end, 
 namespace {
 template <typename T>
 void convBatchNorm(const NodeAttrs& conv, const NodeAttrs& bn, bool relu, const std::vector<TBlob>& in,
-                   const TBlob& out) {
+                   const TBlob& out, PreparedInput* prepared) {
   ChannelAffine<T> a = batchNormInferenceAffine<T>(bn.get<BatchNormParam>(), in[2], in[3], in[4], in[5]);
   a.relu = relu;
-  convolutionWithAffine<T>(conv, in[0], in[1], out, a);
+  convolutionWithAffine<T>(conv, in[0], in[1], out, a, prepared);
 }
 }  // namespace
 
@@ -89,7 +89,8 @@ void attachBatchNormEpilogue(BatchNormEpilogue gpu, BatchNormEpilogue cpuTwin) {
 }
 
 void runConvBatchNorm(const NodeAttrs& conv, const NodeAttrs& bn, bool relu, const FCompute& convFn,
-                      const RunContext& rc, const std::vector<TBlob>& in, const TBlob& out) {
+                      const RunContext& rc, const std::vector<TBlob>& in, const TBlob& out,
+                      PreparedInput* prepared) {
   if (BatchNormEpilogue epilogue = epilogueFor(rc.ctx)) {
     OpContext c;
     c.run = rc;
@@ -97,8 +98,8 @@ void runConvBatchNorm(const NodeAttrs& conv, const NodeAttrs& bn, bool relu, con
     epilogue(rc.stream, bn.get<BatchNormParam>(), relu, {in[2], in[3], in[4], in[5]}, out);
     return;
   }
-  if (out.dtype == DType::kFloat32) convBatchNorm<float>(conv, bn, relu, in, out);
-  else convBatchNorm<double>(conv, bn, relu, in, out);
+  if (out.dtype == DType::kFloat32) convBatchNorm<float>(conv, bn, relu, in, out, prepared);
+  else convBatchNorm<double>(conv, bn, relu, in, out, prepared);
 }
 
 }  // namespace ist

@@ -38,7 +38,8 @@ void attachBatchNormEpilogue(BatchNormEpilogue gpu, BatchNormEpilogue cpuTwin);
 // Runs a group. in: the convolution's data and weight, then BatchNorm's gamma, beta, moving_mean,
 // moving_var. convFn: the Convolution compute for rc's device, which on a GPU (and on the CPU with
 // ISOTENSOR_GPU_KERNELS_ON_CPU, the twins) writes `out` before the epilogue runs over it.
+// prepared: the node's cache of the convolution's prepared weights (CPU inference), or null.
 void runConvBatchNorm(const NodeAttrs& conv, const NodeAttrs& bn, bool relu, const FCompute& convFn,
-                      const RunContext& rc, const std::vector<TBlob>& in, const TBlob& out);
+                      const RunContext& rc, const std::vector<TBlob>& in, const TBlob& out, PreparedInput* prepared);
 
 }  // namespace ist

@@ -42,12 +42,16 @@ struct NodeAttrs {
 
 enum class OpReq { kNull, kWriteTo, kWriteInplace, kAddTo };
 
+class PreparedInput;  // op/prepared_input.h
+
 struct OpContext {
   bool isTrain = false;
   RunContext run;
   // Philox stream for random ops: key and the first counter reserved for this call.
   uint64_t rngKey = 0;
   uint64_t rngCounter = 0;
+  // A bound executor's cache for this node's prepared weights (inference runs); null otherwise.
+  PreparedInput* prepared = nullptr;
 };
 
 // Shapes: unknown ones are unknownShape() or hold kUnknownDim dims (base/shape.h). Inference fills
@@ -104,6 +108,9 @@ class Op {
   bool creation = false;                   // takes ctx/dtype attributes instead of inputs
   FGradient gradientFn;                    // empty: not differentiable (backward through it fails)
   FElemRow elemRowFn = nullptr;            // element-wise ops the executor may fuse (CPU)
+  // The input (weights) whose prepared form the CPU compute can keep in OpContext::prepared across
+  // an executor's inference runs; -1: none.
+  int preparedInput = -1;
   // Calls per dtype of the first input (or output), for the operator coverage report.
   mutable std::atomic<uint64_t> callsByDType[16] = {};
   void countCall(int dtype) const { callsByDType[dtype >= 0 && dtype < 16 ? dtype : 15].fetch_add(1, std::memory_order_relaxed); }
@@ -133,6 +140,7 @@ class Op {
   Op& setCreation() { creation = true; return *this; }
   Op& gradient(FGradient f) { gradientFn = std::move(f); return *this; }
   Op& elemRow(FElemRow f) { elemRowFn = f; return *this; }
+  Op& prepares(int input) { preparedInput = input; return *this; }
   // Differentiable with a zero gradient everywhere (comparisons, rounding, argmax...).
   Op& zeroGradient();
 

@@ -181,6 +181,47 @@ static void correctness(bool quick) {
         }
         ++cases;
       }
+  // a prepacked A (gemmPackA + gemmPackedA, B stored or from a source) gives the bits of gemm() and
+  // gemmFromSource() whenever M > 1 and N > 1, including thin last panels and ragged row panels
+  for (bool tA : {false, true})
+    for (bool tB : {false, true})
+      for (auto mnk : {std::vector<int64_t>{64, 3136, 576}, {7, 49, 300}, {65, 17, 531}, {2, 3, 1}, {512, 5, 4608}}) {
+        const int64_t M = mnk[0], N = mnk[1], K = mnk[2];
+        std::vector<float> A(M * K), B(K * N), C1(M * N), C2(M * N), C3(M * N), C4(M * N), P(gemmPackedASize(M, K));
+        fillRandom(A, rng);
+        fillRandom(B, rng);
+        fillRandom(C1, rng);
+        C2 = C3 = C4 = C1;
+        const int64_t lda = tA ? M : K, ldb = tB ? K : N;
+        gemm<float>(tA, tB, M, N, K, 0.5, A.data(), lda, B.data(), ldb, 1.0, C1.data(), N, true);
+        gemmPackA<float>(tA, M, K, A.data(), lda, P.data());
+        gemmPackedA<float>(M, N, K, 0.5, P.data(), tB, B.data(), ldb, 1.0, C2.data(), N, true);
+        struct Src {
+          const float* B;
+          int64_t ldb;
+          bool tB;
+        } src{B.data(), ldb, tB};
+        const GemmBSource<float> source{[](const void* c, int64_t k0, int64_t kc, int64_t j0, int64_t cols, int width,
+                                           float* dst) {
+                                          const Src* s = static_cast<const Src*>(c);
+                                          for (int64_t k = 0; k < kc; ++k)
+                                            for (int j = 0; j < width; ++j)
+                                              dst[k * width + j] = j >= cols ? 0.f
+                                                                   : s->tB ? s->B[(j0 + j) * s->ldb + k0 + k]
+                                                                           : s->B[(k0 + k) * s->ldb + j0 + j];
+                                        },
+                                        &src};
+        if (!tB) gemmFromSource<float>(tA, M, N, K, 0.5, A.data(), lda, source, 1.0, C3.data(), N, true);
+        else C3 = C1;
+        gemmPackedA<float>(M, N, K, 0.5, P.data(), false, nullptr, 0, 1.0, C4.data(), N, true, &source);
+        if (std::memcmp(C1.data(), C2.data(), C1.size() * 4) || std::memcmp(C1.data(), C3.data(), C1.size() * 4) ||
+            std::memcmp(C1.data(), C4.data(), C1.size() * 4)) {
+          ++gFailures;
+          std::printf("FAIL packed A differs: tA=%d tB=%d M=%lld N=%lld K=%lld\n", tA, tB, (long long)M,
+                      (long long)N, (long long)K);
+        }
+        ++cases;
+      }
   // a last panel of a few columns (Driver::thinTile) gives the bits of the same columns computed
   // inside a full-width panel: the first N columns of a 64-column product (N = 1 is the GEMV path)
   for (int64_t N : {2, 3, 4, 49, 50, 51, 52}) {

@@ -243,6 +243,28 @@ void gemmPackedB(bool transA, int64_t M, int64_t N, int64_t K, double alpha, con
   g.packedB = alignedPanels(const_cast<T*>(packed));
   gemm_detail::runOnIsa(cpuIsa(), g, parallel);
 }
+template <typename T>
+void gemmPackA(bool transA, int64_t M, int64_t K, const T* A, int64_t lda, T* packed) {
+  static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>, "float32 and float64 only");
+  gemm_detail::Args<T> g{transA, false, M, 1, K, T(1), A, lda, nullptr, 0, T(0), nullptr, 0};
+  g.packOutA = alignedPanels(packed);
+  gemm_detail::runOnIsa(cpuIsa(), g, false);
+}
+
+template <typename T>
+void gemmPackedA(int64_t M, int64_t N, int64_t K, double alpha, const T* packed, bool transB, const T* B, int64_t ldb,
+                 double beta, T* C, int64_t ldc, bool parallel, const GemmBSource<T>* source) {
+  gemm_detail::Args<T> g{false, transB, M, N, K, T(alpha), nullptr, 0, B, ldb, T(beta), C, ldc};
+  g.packedA = alignedPanels(const_cast<T*>(packed));
+  g.bSource = source;
+  gemm_detail::runOnIsa(cpuIsa(), g, parallel);
+}
+template void gemmPackA<float>(bool, int64_t, int64_t, const float*, int64_t, float*);
+template void gemmPackA<double>(bool, int64_t, int64_t, const double*, int64_t, double*);
+template void gemmPackedA<float>(int64_t, int64_t, int64_t, double, const float*, bool, const float*, int64_t, double,
+                                 float*, int64_t, bool, const GemmBSource<float>*);
+template void gemmPackedA<double>(int64_t, int64_t, int64_t, double, const double*, bool, const double*, int64_t,
+                                  double, double*, int64_t, bool, const GemmBSource<double>*);
 template void gemmPackB<float>(bool, int64_t, int64_t, const float*, int64_t, float*);
 template void gemmPackB<double>(bool, int64_t, int64_t, const double*, int64_t, double*);
 template void gemmPackedB<float>(bool, int64_t, int64_t, int64_t, double, const float*, int64_t, const float*, double,

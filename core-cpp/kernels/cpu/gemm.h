@@ -62,6 +62,19 @@ template <typename T>
 void gemmPackedB(bool transA, int64_t M, int64_t N, int64_t K, double alpha, const T* A, int64_t lda, const T* packed,
                  double beta, T* C, int64_t ldc, bool parallel = true);
 
+// The same for an A operand used by many products (a convolution's weights, kept prepared by an
+// inference executor): gemmPackA writes op(A) (M x K) into `packed` (gemmPackedASize(M, K)
+// elements); gemmPackedA computes C = alpha * op(A) * op(B) + beta * C from it, with op(B) stored
+// or, given `source`, made on demand. Bit for bit gemm() / gemmFromSource() when M > 1 and N > 1
+// (a matrix-vector product does not pack, so it sums in another order). float32 and float64;
+// M, N, K > 0; same process.
+inline int64_t gemmPackedASize(int64_t M, int64_t K) { return (M + 16) * K + 16; }  // MR <= 16, alignment
+template <typename T>
+void gemmPackA(bool transA, int64_t M, int64_t K, const T* A, int64_t lda, T* packed);
+template <typename T>
+void gemmPackedA(int64_t M, int64_t N, int64_t K, double alpha, const T* packed, bool transB, const T* B, int64_t ldb,
+                 double beta, T* C, int64_t ldc, bool parallel = true, const GemmBSource<T>* source = nullptr);
+
 // For benchmarks and tests: float32 GEMM on an explicit ISA (must be supported, see cpuSupports),
 // and a description of the kernel an ISA uses, e.g. "avx2 6x16".
 void sgemmOnIsa(CpuIsa isa, bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha,

@@ -43,6 +43,11 @@ struct Args {
   const T* packedB = nullptr;
   // Only pack op(B) into packOut in that layout (M, A and C unused).
   T* packOut = nullptr;
+  // Whole-K panels of op(A) made by an earlier call with packOutA (gemmPackA): the panel of rows
+  // i .. i+MR (i a multiple of MR) is K x MR at packedA + i * K. When set, A is not packed again.
+  const T* packedA = nullptr;
+  // Only pack op(A) into packOutA in that layout (N, B and C unused).
+  T* packOutA = nullptr;
 };
 
 // Cache blocking, in elements: MC rows of A and KC of K fill a good part of L2, KC x NC of B of L3.
@@ -254,6 +259,9 @@ struct Driver {
     }
   }
 
+  // op(A) as whole-K panels into g.packOutA (see Args::packedA): packA's layout with kc = K.
+  static void packWholeA(const Args<T>& g) { packA(g, 0, g.M, 0, g.K, g.packOutA); }
+
   // op(B) as whole-K panels into g.packOut (see Args::packedB).
   static void packWhole(const Args<T>& g) {
     for (int64_t j = 0; j < g.N; j += NR) {
@@ -270,7 +278,8 @@ struct Driver {
     const int64_t kcStep = balancedStep(g.K, bl.KC, 1);
     const int64_t mcStep = balancedStep(m, bl.MC, MR);
     const int64_t ncStep = balancedStep(n, bl.NC, NR);
-    T* packedA = static_cast<T*>(scratch(0, sizeof(T) * mcStep * kcStep));
+    // A blocks are packed here unless the whole op(A) was packed beforehand (g.packedA).
+    T* aBlock = g.packedA ? nullptr : static_cast<T*>(scratch(0, sizeof(T) * mcStep * kcStep));
     // B blocks are packed here unless the whole op(B) was packed beforehand (g.packedB).
     T* bBlock = g.packedB ? nullptr : static_cast<T*>(scratch(1, sizeof(T) * ncStep * kcStep));
     for (int64_t jc = 0; jc < n; jc += ncStep) {
@@ -282,7 +291,10 @@ struct Driver {
         if (bBlock) packB(g, pc, kc, j0 + jc, nc, bBlock);
         for (int64_t ic = 0; ic < m; ic += mcStep) {
           const int64_t mc = std::min(mcStep, m - ic);
-          packA(g, i0 + ic, mc, pc, kc, packedA);
+          if (aBlock) packA(g, i0 + ic, mc, pc, kc, aBlock);
+          // Panel ir of this block: kc x MR values, MR apart along k in both layouts.
+          const T* ap = aBlock ? aBlock : g.packedA + (i0 + ic) * g.K + pc * MR;
+          const int64_t aPanel = aBlock ? kc : g.K;
           for (int64_t jr = 0; jr < nc; jr += NR) {
             const int nr = static_cast<int>(std::min<int64_t>(NR, nc - jr));
             const int width = panelWidth(nr);
@@ -292,11 +304,11 @@ struct Driver {
               T* c = g.C + (i0 + ic + ir) * g.ldc + (j0 + jc + jr);
               if constexpr (kHasThin) {
                 if (nr <= kThin) {
-                  thin(nr, kc, packedA + ir * kc, bp, width, c, g.ldc, alpha, beta, mr);
+                  thin(nr, kc, ap + ir * aPanel, bp, width, c, g.ldc, alpha, beta, mr);
                   continue;
                 }
               }
-              tile(width / W, kc, packedA + ir * kc, bp, c, g.ldc, alpha, beta, mr, nr);
+              tile(width / W, kc, ap + ir * aPanel, bp, c, g.ldc, alpha, beta, mr, nr);
             }
           }
         }
@@ -308,6 +320,7 @@ struct Driver {
   // shape allows (each rectangle re-packs its own rows of A and columns of B).
   static void run(const Args<T>& g, const Blocking& bl, bool parallel) {
     if (g.packOut) return packWhole(g);
+    if (g.packOutA) return packWholeA(g);
     const double flops = 2.0 * double(g.M) * double(g.N) * double(g.K);
     const int threads = parallel && flops >= 4e6 ? parallelThreads() : 1;
     if (threads <= 1) {
@@ -420,7 +433,7 @@ struct Gemv {
   // Handles g when M == 1 or N == 1; returns false otherwise, and whenever op(B) is not a plain
   // stored matrix (a source, prepacked panels, or a pack-only call: those are the driver's).
   static bool run(const Args<T>& g, bool parallel) {
-    if (g.bSource || g.packedB || g.packOut) return false;
+    if (g.bSource || g.packedB || g.packOut || g.packedA || g.packOutA) return false;
     if (g.M == 1) {  // C row = x . op(B), x = row 0 of op(A)
       const int64_t incx = g.transA ? g.lda : 1;
       if (!g.transB) {

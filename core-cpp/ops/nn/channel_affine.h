@@ -33,10 +33,13 @@ template <typename T>
 ChannelAffine<T> batchNormInferenceAffine(const BatchNormParam& p, const TBlob& gamma, const TBlob& beta,
                                           const TBlob& mean, const TBlob& var);
 
+class PreparedInput;  // op/prepared_input.h
+
 // y = Convolution(x, w) then the affine, per image (data, weight: the convolution's inputs, no bias;
-// float32 or float64, NCHW). Defined in convolution.cc.
+// float32 or float64, NCHW). prepared: the executor's cache of the weights' prepared form, or null.
+// Defined in convolution.cc.
 template <typename T>
 void convolutionWithAffine(const NodeAttrs& conv, const TBlob& data, const TBlob& weight, const TBlob& y,
-                           const ChannelAffine<T>& affine);
+                           const ChannelAffine<T>& affine, PreparedInput* prepared);
 
 }  // namespace ist

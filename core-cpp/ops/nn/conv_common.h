@@ -150,6 +150,12 @@ inline Dims dimsOf(const Shape& x, int64_t numFilter, int64_t numGroup, const Ge
   return d;
 }
 
+// The prepared forms of a convolution's weights an executor keeps (op/prepared_input.h kinds).
+enum PreparedWeights : uint64_t {
+  kPackedFilters = 1,   // each group's filters as the GEMM's packed A operand (gemmPackA)
+  kWinogradPlanes = 2,  // the 16 transformed F x C planes, each packed for the GEMM
+};
+
 // Scratch memory from the CPU pool (cached, 64-byte aligned), released on scope exit.
 class Workspace {
  public:

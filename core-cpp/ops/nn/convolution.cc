@@ -1,11 +1,14 @@
 // Convolution (1-D, 2-D, 3-D; strides, dilation, padding, groups) on the CPU as im2col + GEMM,
 // with its gradient as the hidden op _backward_Convolution (col2im for the data gradient).
 // A 1x1 kernel with stride 1 and no padding skips im2col: the image is already the column matrix;
-// float32 3x3 stride-1 convolutions run as Winograd F(2x2, 3x3) (winograd.h).
+// float32 3x3 stride-1 convolutions run as Winograd F(2x2, 3x3) (winograd.h). In an executor's
+// inference runs the weights' prepared form (packed filters, or Winograd's packed planes) is kept
+// between calls (op/prepared_input.h).
 #include <type_traits>
 #include "kernels/cpu/gemm.h"
 #include "graph/node.h"
 #include "op/backward_errors.h"
+#include "op/prepared_input.h"
 #include "ops/nn/conv_common.h"
 #include "ops/nn/im2col.h"
 #include "ops/nn/convolution_params.h"
@@ -43,9 +46,10 @@ void convType(const NodeAttrs&, std::vector<int>& in, std::vector<int>& out) {
 }
 
 // With `affine` (a fused BatchNorm, no bias), each image's output gets it right after its GEMM.
+// prepared: the executor's cache of the weights' prepared form, or null.
 template <typename T>
 void forward(const ConvolutionParam& p, const std::vector<TBlob>& in, OpReq req, const TBlob& yb,
-             const ChannelAffine<T>* affine = nullptr) {
+             const ChannelAffine<T>* affine, PreparedInput* prepared) {
   const Dims d = dimsOf(p, in[0].shape, yb.shape);
   const T* x = in[0].data<T>();
   const T* w = in[1].data<T>();
@@ -55,7 +59,7 @@ void forward(const ConvolutionParam& p, const std::vector<TBlob>& in, OpReq req,
   const double beta = req == OpReq::kAddTo ? 1.0 : 0.0;
   if constexpr (std::is_same<T, float>::value) {
     if (winograd::applies(d)) {
-      winograd::forward(x, w, y, d, beta, affine);
+      winograd::forward(x, w, y, d, beta, affine, prepared);
       if (!p.no_bias) conv::addBias(y, in[2].data<T>(), d.N, d.F, d.OS);
       return;
     }
@@ -65,6 +69,20 @@ void forward(const ConvolutionParam& p, const std::vector<TBlob>& in, OpReq req,
   const bool fromImage = !direct && d.Fg > 1 && d.OS > 1;
   const size_t colBytes = direct || fromImage ? 0 : static_cast<size_t>(d.C * d.K * d.OS) * sizeof(T);
   const std::vector<conv::ColRow> colRows = fromImage ? conv::colRows(d.g, d.Cg) : std::vector<conv::ColRow>();
+  // Each group's filters packed as the GEMM's A operand, kept by the executor between calls; not
+  // for matrix-vector products, which do not pack (and sum in another order).
+  const int64_t wBlock = gemmPackedASize(d.Fg, CK);
+  const T* packedW = nullptr;
+  if (prepared && d.Fg > 1 && d.OS > 1 && CK > 0) {
+    packedW = static_cast<const T*>(prepared->get(conv::kPackedFilters * 16 + sizeof(T), sizeof(T) * d.G * wBlock,
+                                                  [&](void* buf) {
+                                                    parallelFor(d.G, 2 * d.Fg * CK, [&](int64_t b, int64_t e) {
+                                                      for (int64_t gi = b; gi < e; ++gi)
+                                                        gemmPackA<T>(false, d.Fg, CK, w + gi * d.Fg * CK, CK,
+                                                                     static_cast<T*>(buf) + gi * wBlock);
+                                                    });
+                                                  }));
+  }
   // (par: this image has the pool to itself, as its GEMM had.)
   auto finishImage = [&](T* yn, bool par) {
     if (!affine) return;
@@ -91,8 +109,12 @@ void forward(const ConvolutionParam& p, const std::vector<TBlob>& in, OpReq req,
                                    conv::im2colBlock(cx->img, *cx->g, cx->rows, k0, kc, j0, cols, width, dst);
                                  },
                                  &ctx};
-        gemmFromSource<T>(false, d.Fg, d.OS, CK, 1.0, w + gi * d.Fg * CK, CK, src, beta, yn + gi * d.Fg * d.OS, d.OS,
-                          par);
+        if (packedW)
+          gemmPackedA<T>(d.Fg, d.OS, CK, 1.0, packedW + gi * wBlock, false, nullptr, 0, beta, yn + gi * d.Fg * d.OS,
+                         d.OS, par, &src);
+        else
+          gemmFromSource<T>(false, d.Fg, d.OS, CK, 1.0, w + gi * d.Fg * CK, CK, src, beta, yn + gi * d.Fg * d.OS,
+                            d.OS, par);
       }
       finishImage(yn, par);
       return;
@@ -102,21 +124,26 @@ void forward(const ConvolutionParam& p, const std::vector<TBlob>& in, OpReq req,
       col = static_cast<T*>(scratch);
     }
     T* yn = y + n * d.F * d.OS;
-    for (int64_t gi = 0; gi < d.G; ++gi)
-      gemm<T>(false, false, d.Fg, d.OS, CK, 1.0, w + gi * d.Fg * CK, CK, col + gi * CK * d.OS, d.OS, beta,
-              yn + gi * d.Fg * d.OS, d.OS, par);
+    for (int64_t gi = 0; gi < d.G; ++gi) {
+      if (packedW)
+        gemmPackedA<T>(d.Fg, d.OS, CK, 1.0, packedW + gi * wBlock, false, col + gi * CK * d.OS, d.OS, beta,
+                       yn + gi * d.Fg * d.OS, d.OS, par);
+      else
+        gemm<T>(false, false, d.Fg, d.OS, CK, 1.0, w + gi * d.Fg * CK, CK, col + gi * CK * d.OS, d.OS, beta,
+                yn + gi * d.Fg * d.OS, d.OS, par);
+    }
     finishImage(yn, par);
   });
   if (!p.no_bias) conv::addBias(y, in[2].data<T>(), d.N, d.F, d.OS);
 }
 
-void convCompute(const NodeAttrs& attrs, const OpContext&, const std::vector<TBlob>& in,
+void convCompute(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
                  const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
   if (req[0] == OpReq::kNull) return;
   const auto& p = attrs.get<ConvolutionParam>();
   conv::runWidened(kOp, in, req, out, [&](const std::vector<TBlob>& i, const std::vector<TBlob>& o) {
-    if (i[0].dtype == DType::kFloat32) forward<float>(p, i, req[0], o[0]);
-    else forward<double>(p, i, req[0], o[0]);
+    if (i[0].dtype == DType::kFloat32) forward<float>(p, i, req[0], o[0], nullptr, ctx.prepared);
+    else forward<double>(p, i, req[0], o[0], nullptr, ctx.prepared);
   });
 }
 
@@ -206,13 +233,13 @@ std::vector<NodeEntry> convGradient(const NodePtr& n, const std::vector<NodeEntr
 
 template <typename T>
 void convolutionWithAffine(const NodeAttrs& conv, const TBlob& data, const TBlob& weight, const TBlob& y,
-                           const ChannelAffine<T>& affine) {
-  forward<T>(conv.get<ConvolutionParam>(), {data, weight}, OpReq::kWriteTo, y, &affine);
+                           const ChannelAffine<T>& affine, PreparedInput* prepared) {
+  forward<T>(conv.get<ConvolutionParam>(), {data, weight}, OpReq::kWriteTo, y, &affine, prepared);
 }
 template void convolutionWithAffine<float>(const NodeAttrs&, const TBlob&, const TBlob&, const TBlob&,
-                                           const ChannelAffine<float>&);
+                                           const ChannelAffine<float>&, PreparedInput*);
 template void convolutionWithAffine<double>(const NodeAttrs&, const TBlob&, const TBlob&, const TBlob&,
-                                            const ChannelAffine<double>&);
+                                            const ChannelAffine<double>&, PreparedInput*);
 
 namespace {
 
@@ -231,6 +258,7 @@ IST_REGISTER_OP(Convolution)
     .inferShape(convShape)
     .inferType(convType)
     .compute(Context::kCPU, convCompute)
+    .prepares(1)
     .gradient(convGradient);
 
 IST_REGISTER_OP(_backward_Convolution)

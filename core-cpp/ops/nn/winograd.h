@@ -20,6 +20,7 @@
 #include "kernels/cpu/simd.h"
 #include "ops/nn/channel_affine.h"
 #include "ops/nn/conv_common.h"
+#include "op/prepared_input.h"
 
 namespace ist {
 namespace winograd {
@@ -241,9 +242,16 @@ inline void transformOutput(const float* M, int64_t planeStride, int64_t col0, c
   }
 }
 
+// The transformed kernel: plane xi (F x C) at data + xi * plane, stored or packed (gemmPackA).
+struct Planes {
+  const float* data;
+  int64_t plane;
+  bool packed;
+};
+
 // Images [n0, n0 + gn) as one group: their tiles side by side in V and M (the 16 GEMMs get gn * T
 // columns). `parallel`: each phase split over the threads; otherwise all on this thread.
-inline void forwardGroup(const float* x, const float* U, float* y, const conv::Dims& d, const Tiling& t, double beta,
+inline void forwardGroup(const float* x, const Planes& U, float* y, const conv::Dims& d, const Tiling& t, double beta,
                          int64_t n0, int64_t gn, float* V, float* M, bool parallel, const ChannelAffine<float>* affine) {
   const int64_t C = d.C, F = d.F, T = t.tiles(), cols = gn * T;
   const int64_t vPlane = C * cols, mPlane = F * cols;
@@ -261,9 +269,13 @@ inline void forwardGroup(const float* x, const float* U, float* y, const conv::D
   // The 16 GEMMs, each on one thread: every element of M is summed over the channels in the same
   // order whatever the grouping and the thread count.
   range(kPlanes, 2 * F * C * cols, [&](int64_t b, int64_t e) {
-    for (int64_t xi = b; xi < e; ++xi)
-      gemm<float>(false, false, F, cols, C, 1.0, U + xi * F * C, C, V + xi * vPlane, cols, 0.0, M + xi * mPlane, cols,
-                  false);
+    for (int64_t xi = b; xi < e; ++xi) {
+      const float* u = U.data + xi * U.plane;
+      if (U.packed)
+        gemmPackedA<float>(F, cols, C, 1.0, u, false, V + xi * vPlane, cols, 0.0, M + xi * mPlane, cols, false);
+      else
+        gemm<float>(false, false, F, cols, C, 1.0, u, C, V + xi * vPlane, cols, 0.0, M + xi * mPlane, cols, false);
+    }
   });
   range(gn * F, T * 40, [&](int64_t b, int64_t e) {
     std::vector<float> rows(static_cast<size_t>(4 * t.TW));
@@ -283,16 +295,37 @@ inline void forwardGroup(const float* x, const float* U, float* y, const conv::D
 // the whole transformed kernel U through GEMMs of few columns (4x512x7x7 on 2 threads: 11.4 ms
 // per-thread images, 5.7 ms grouped; 16x512x7x7: 19.6 vs 17.8 ms).
 // affine: a fused BatchNorm applied to each output plane as it is made (ops/nn/channel_affine.h).
+// prepared: an executor's cache, which keeps the transformed kernel packed for the GEMMs between
+// calls (when every GEMM has more than one row and column: a matrix-vector product does not pack,
+// and would sum in another order than the uncached call).
 inline void forward(const float* x, const float* w, float* y, const conv::Dims& d, double beta,
-                    const ChannelAffine<float>* affine = nullptr) {
+                    const ChannelAffine<float>* affine = nullptr, PreparedInput* prepared = nullptr) {
   const Tiling t = tilingOf(d.g);
   const int64_t C = d.C, F = d.F, T = t.tiles();
   // Images per group: the V and M planes of a group stay within ~8 MB, at least one image.
   const int64_t perImage = kPlanes * (C + F) * T * static_cast<int64_t>(sizeof(float));
   const int64_t group = std::max<int64_t>(1, std::min<int64_t>(d.N, (int64_t(8) << 20) / perImage));
-  conv::Workspace uws(sizeof(float) * kPlanes * F * C);
-  float* U = uws.as<float>();
-  parallelFor(F, C * 60, [&](int64_t fb, int64_t fe) { transformWeights(w, F, C, fb, fe, U); });
+  const bool packed = prepared && F > 1 && T > 1 && C > 0;
+  auto transform = [&](float* into) {
+    parallelFor(F, C * 60, [&](int64_t fb, int64_t fe) { transformWeights(w, F, C, fb, fe, into); });
+  };
+  conv::Workspace uws(packed ? 0 : sizeof(float) * kPlanes * F * C);
+  Planes U{uws.as<float>(), F * C, false};
+  if (packed) {
+    U.plane = gemmPackedASize(F, C);
+    U.packed = true;
+    U.data = static_cast<const float*>(
+        prepared->get(conv::kWinogradPlanes, sizeof(float) * kPlanes * U.plane, [&](void* buf) {
+          conv::Workspace planes(sizeof(float) * kPlanes * F * C);
+          transform(planes.as<float>());
+          parallelFor(kPlanes, 2 * F * C, [&](int64_t b, int64_t e) {
+            for (int64_t xi = b; xi < e; ++xi)
+              gemmPackA<float>(false, F, C, planes.as<float>() + xi * F * C, C, static_cast<float*>(buf) + xi * U.plane);
+          });
+        }));
+  } else {
+    transform(uws.as<float>());
+  }
   const int threads = parallelThreads();
   if (threads > 1 && d.N >= threads && T >= 64) {
     parallelFor(d.N, 2 * F * C * 16 * T, [&](int64_t b, int64_t e) {
