@@ -155,36 +155,61 @@ struct Driver {
   static constexpr bool kHasThin = (MR & (MR - 1)) == 0 && MR <= W;
   static constexpr int kThin = W >= 8 ? 4 : W / 2;
 
-  // c[0:mr, 0:NRt] = alpha * (a-panel . first NRt columns of a b-panel `width` wide) + beta * c:
-  // vectorised along the MR rows of the packed A panel (one load per k, B's values broadcast).
-  // The same multiply-adds in the same k order as tile(), so the bits do not depend on the path.
-  template <int NRt>
-  __attribute__((noinline)) static void thinTile(int64_t kc, const T* __restrict a, const T* __restrict b, int width,
-                                                 T* __restrict c, int64_t ldc, T alpha, T beta, int mr) {
+  // c[0:rows, 0:NRt] = alpha * (P row panels . first NRt columns of a b-panel `width` wide) + beta * c,
+  // panel p (rows p * MR ..) at a + p * panelStride: vectorised along each panel's MR rows (one
+  // load per k, B's values broadcast). The P panels' sums are independent chains that overlap in
+  // the FMA pipeline (one chain alone waits on the FMA latency every k). Each element gets the
+  // same multiply-adds in the same k order as tile(), so the bits do not depend on the path.
+  template <int NRt, int P>
+  __attribute__((noinline)) static void thinTile(int64_t kc, const T* __restrict a, int64_t panelStride, const T* __restrict b,
+                                                 int width, T* __restrict c, int64_t ldc, T alpha, T beta, int rows) {
     using VM = typename simd::Vec<T, MR>::type;
-    VM acc[NRt];
+    VM acc[P][NRt];
 #pragma GCC unroll 4
-    for (int j = 0; j < NRt; ++j) acc[j] = VM{};
-    for (int64_t k = 0; k < kc; ++k, a += MR, b += width) {
-      const VM av = simd::loadu<VM>(a);
+    for (int p = 0; p < P; ++p)
 #pragma GCC unroll 4
-      for (int j = 0; j < NRt; ++j) acc[j] = simd::fmadd(av, simd::splat<VM>(b[j]), acc[j]);
+      for (int j = 0; j < NRt; ++j) acc[p][j] = VM{};
+    for (int64_t k = 0; k < kc; ++k, b += width) {
+#pragma GCC unroll 4
+      for (int p = 0; p < P; ++p) {
+        const VM av = simd::loadu<VM>(a + p * panelStride + k * MR);
+#pragma GCC unroll 4
+        for (int j = 0; j < NRt; ++j) acc[p][j] = simd::fmadd(av, simd::splat<VM>(b[j]), acc[p][j]);
+      }
     }
-    alignas(64) T buf[NRt][MR];
+    alignas(64) T buf[P][NRt][MR];
 #pragma GCC unroll 4
-    for (int j = 0; j < NRt; ++j) simd::storeu<VM>(buf[j], acc[j]);
-    for (int i = 0; i < mr; ++i) {
+    for (int p = 0; p < P; ++p)
+#pragma GCC unroll 4
+      for (int j = 0; j < NRt; ++j) simd::storeu<VM>(buf[p][j], acc[p][j]);
+    for (int i = 0; i < rows; ++i) {
       T* row = c + i * ldc;
-      for (int j = 0; j < NRt; ++j) row[j] = beta == T(0) ? alpha * buf[j][i] : alpha * buf[j][i] + beta * row[j];
+      const int p = i / MR, r = i % MR;
+      for (int j = 0; j < NRt; ++j) row[j] = beta == T(0) ? alpha * buf[p][j][r] : alpha * buf[p][j][r] + beta * row[j];
     }
   }
 
-  static void thin(int nr, int64_t kc, const T* a, const T* b, int width, T* c, int64_t ldc, T alpha, T beta, int mr) {
+  // Up to P panels at a time (P * NRt chains within the register file), then the rest.
+  template <int NRt, int P>
+  static void thinPanels(int64_t kc, const T* a, int64_t panelStride, int64_t mc, const T* b, int width, T* c,
+                         int64_t ldc, T alpha, T beta) {
+    int64_t ir = 0;
+    for (; mc - ir > (P - 1) * MR; ir += P * MR)
+      thinTile<NRt, P>(kc, a + (ir / MR) * panelStride, panelStride, b, width, c + ir * ldc, ldc, alpha, beta,
+                       static_cast<int>(std::min<int64_t>(P * MR, mc - ir)));
+    for (; ir < mc; ir += MR)
+      thinTile<NRt, 1>(kc, a + (ir / MR) * panelStride, panelStride, b, width, c + ir * ldc, ldc, alpha, beta,
+                       static_cast<int>(std::min<int64_t>(MR, mc - ir)));
+  }
+
+  // The mc rows of a block against a panel of nr <= kThin columns; row panel q at a + q * panelStride.
+  static void thin(int nr, int64_t kc, const T* a, int64_t panelStride, int64_t mc, const T* b, int width, T* c,
+                   int64_t ldc, T alpha, T beta) {
     switch (nr) {
-      case 1: return thinTile<1>(kc, a, b, width, c, ldc, alpha, beta, mr);
-      case 2: return thinTile<2>(kc, a, b, width, c, ldc, alpha, beta, mr);
-      case 3: return thinTile<3>(kc, a, b, width, c, ldc, alpha, beta, mr);
-      default: return thinTile<4>(kc, a, b, width, c, ldc, alpha, beta, mr);
+      case 1: return thinPanels<1, 4>(kc, a, panelStride, mc, b, width, c, ldc, alpha, beta);
+      case 2: return thinPanels<2, 4>(kc, a, panelStride, mc, b, width, c, ldc, alpha, beta);
+      case 3: return thinPanels<3, 2>(kc, a, panelStride, mc, b, width, c, ldc, alpha, beta);
+      default: return thinPanels<4, 2>(kc, a, panelStride, mc, b, width, c, ldc, alpha, beta);
     }
   }
 
@@ -292,23 +317,24 @@ struct Driver {
         for (int64_t ic = 0; ic < m; ic += mcStep) {
           const int64_t mc = std::min(mcStep, m - ic);
           if (aBlock) packA(g, i0 + ic, mc, pc, kc, aBlock);
-          // Panel ir of this block: kc x MR values, MR apart along k in both layouts.
+          // The panel of rows ir .. ir + MR of this block starts at ap + ir * aPanel (its kc x MR
+          // values, MR apart along k, in both layouts).
           const T* ap = aBlock ? aBlock : g.packedA + (i0 + ic) * g.K + pc * MR;
           const int64_t aPanel = aBlock ? kc : g.K;
           for (int64_t jr = 0; jr < nc; jr += NR) {
             const int nr = static_cast<int>(std::min<int64_t>(NR, nc - jr));
             const int width = panelWidth(nr);
             const T* bp = bBlock ? bBlock + jr * kc : g.packedB + (j0 + jc + jr) * g.K + pc * width;
+            T* cBlock = g.C + (i0 + ic) * g.ldc + (j0 + jc + jr);
+            if constexpr (kHasThin) {
+              if (nr <= kThin) {
+                thin(nr, kc, ap, MR * aPanel, mc, bp, width, cBlock, g.ldc, alpha, beta);
+                continue;
+              }
+            }
             for (int64_t ir = 0; ir < mc; ir += MR) {
               const int mr = static_cast<int>(std::min<int64_t>(MR, mc - ir));
-              T* c = g.C + (i0 + ic + ir) * g.ldc + (j0 + jc + jr);
-              if constexpr (kHasThin) {
-                if (nr <= kThin) {
-                  thin(nr, kc, ap + ir * aPanel, bp, width, c, g.ldc, alpha, beta, mr);
-                  continue;
-                }
-              }
-              tile(width / W, kc, ap + ir * aPanel, bp, c, g.ldc, alpha, beta, mr, nr);
+              tile(width / W, kc, ap + ir * aPanel, bp, cBlock + ir * g.ldc, g.ldc, alpha, beta, mr, nr);
             }
           }
         }
