@@ -192,6 +192,12 @@ describe('Convolution at larger sizes', () => {
     { xs: [12, 8, 7, 7], ws: [9, 8, 3, 3], stride: [1, 1], pad: [1, 1], dilate: [1, 1], groups: 1 },
     { xs: [11, 10, 13, 6], ws: [8, 10, 3, 3], stride: [1, 1], pad: [0, 0], dilate: [1, 1], groups: 1 },
     { xs: [4, 9, 9, 12], ws: [16, 9, 3, 3], stride: [1, 1], pad: [2, 2], dilate: [1, 1], groups: 1 },
+    // Stride 2 along rows copies every other input value four at a time (im2col.h copyEveryOther):
+    // rows of 1 to 40 outputs, odd and even widths, pads 0 to 3, a 7x7 stem-like kernel.
+    { xs: [1, 3, 38, 81], ws: [16, 3, 7, 7], stride: [2, 2], pad: [3, 3], dilate: [1, 1], groups: 1 },
+    { xs: [2, 5, 12, 23], ws: [6, 5, 3, 3], stride: [2, 2], pad: [0, 0], dilate: [1, 1], groups: 1 },
+    { xs: [2, 4, 9, 10], ws: [7, 4, 1, 1], stride: [2, 2], pad: [0, 0], dilate: [1, 1], groups: 1 },
+    { xs: [1, 6, 5, 2], ws: [5, 6, 3, 3], stride: [1, 2], pad: [1, 1], dilate: [1, 1], groups: 1 },
   ];
   for (const c of cases) {
     it(`data ${JSON.stringify(c.xs)} weight ${JSON.stringify(c.ws)} stride ${c.stride} pad ${c.pad} dilate ${c.dilate} groups ${c.groups}`, () => {
