@@ -11,6 +11,7 @@
 #include <vector>
 #include "graph/node.h"
 #include "ops/nn/conv_common.h"
+#include "ops/nn/im2col.h"
 #include "ops/nn/pooling_params.h"
 
 namespace ist {
@@ -115,6 +116,7 @@ void forward(const Plan& pl, const T* x, T* y, OpReq req) {
                                                              ? (sw.in[2] + sw.p[2] - sw.k[2]) / sw.s[2] + 1 : 0));
   parallelFor(pl.N * pl.C, outSz * kSz, [&](int64_t b, int64_t e) {
     std::vector<C> rowOut(rowwise ? static_cast<size_t>(sw.out[2]) : 0);
+    std::vector<T> halves(rowwise && sw.s[2] == 2 ? static_cast<size_t>(sw.in[2] + 1) : 0);  // stride 2: a row's even, odd values
     for (int64_t plane = b; plane < e; ++plane) {
       const int64_t n = plane / pl.C, c = plane % pl.C;
       const T* xp = x + n * xs.n + c * xs.c;
@@ -160,7 +162,26 @@ void forward(const Plan& pl, const T* x, T* y, OpReq req) {
           const int64_t st = sw.s[2];
           for (int64_t i = w.lo[0]; i < w.hi[0]; ++i)
             for (int64_t j = w.lo[1]; j < w.hi[1]; ++j) {
-              const T* row = xp + i * xs.sp[0] + j * xs.sp[1] - sw.p[2];
+              const T* in = xp + i * xs.sp[0] + j * xs.sp[1];
+              if (st == 2) {
+                // The row's even and odd values apart first: then every kernel column reads one
+                // of them contiguously, and the max loops vectorise (strided, they ran scalar).
+                T* even = halves.data();
+                T* odd = even + (sw.in[2] + 1) / 2;
+                conv::copyEveryOther(even, in, (sw.in[2] + 1) / 2);
+                conv::copyEveryOther(odd, in + 1, sw.in[2] / 2);
+                for (int64_t kw = 0; kw < sw.k[2]; ++kw) {
+                  // Input column 2 * ow + kw - pad = 2 * (ow + o) + q.
+                  const int64_t at = kw - sw.p[2], q = at & 1, o = (at - q) / 2;
+                  const T* src = (q ? odd : even) + o;
+                  for (int64_t ow = owLo; ow < owHi; ++ow) {
+                    const C v = src[ow];
+                    r[ow] = v > r[ow] ? v : r[ow];
+                  }
+                }
+                continue;
+              }
+              const T* row = in - sw.p[2];
               for (int64_t kw = 0; kw < sw.k[2]; ++kw) {
                 const T* src = row + kw;
                 for (int64_t ow = owLo; ow < owHi; ++ow) {
