@@ -55,8 +55,9 @@ struct Blocking {
   int64_t MC, KC, NC;
 };
 
-// 64-byte aligned per-thread scratch (slot 0: packed A, 1: packed B, 2: other); grows on demand and
-// lives as long as the thread. Defined in gemm.cc.
+// 64-byte aligned per-thread scratch (slot 0: packed A, 1: packed B, 2: other: a GEMV's gathered
+// vector, or B panels the calling thread shares with its helpers); grows on demand and lives as long
+// as the thread. Defined in gemm.cc.
 void* scratch(int slot, size_t bytes);
 
 inline int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
@@ -369,10 +370,26 @@ struct Driver {
     }
     const int64_t tiles = bestPm * bestPn;
     const int64_t pn = bestPn, mt = bestMt, nt = bestNt;
+    // Threads that split only the rows would each make the same B panels; when B is made on demand
+    // (a convolution's column matrix from the image), it is made once, whole-K, and shared.
+    Args<T> shared = g;
+    if (g.bSource && pn == 1 && bestPm > 1) {
+      const int64_t kStep = 64, kChunks = ceilDiv(g.K, kStep), panels = ceilDiv(g.N, NR);
+      T* whole = static_cast<T*>(scratch(2, sizeof(T) * g.K * panels * NR));
+      parallelFor(panels * kChunks, kStep * NR * 4, [&](int64_t b, int64_t e) {
+        for (int64_t t = b; t < e; ++t) {
+          const int64_t j = (t / kChunks) * NR, k0 = (t % kChunks) * kStep, kc = std::min(kStep, g.K - k0);
+          const int64_t cols = std::min<int64_t>(NR, g.N - j);
+          packB(g, k0, kc, j, cols, whole + j * g.K + k0 * panelWidth(cols));
+        }
+      });
+      shared.bSource = nullptr;
+      shared.packedB = whole;
+    }
     parallelFor(tiles, static_cast<int64_t>(2.0 * mt * nt * g.K), [&](int64_t b, int64_t e) {
       for (int64_t t = b; t < e; ++t) {
         const int64_t ti = t / pn, tj = t % pn;
-        serial(g, bl, ti * mt, std::min(g.M, (ti + 1) * mt), tj * nt, std::min(g.N, (tj + 1) * nt));
+        serial(shared, bl, ti * mt, std::min(g.M, (ti + 1) * mt), tj * nt, std::min(g.N, (tj + 1) * nt));
       }
     });
   }
