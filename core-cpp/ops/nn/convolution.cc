@@ -74,14 +74,14 @@ void forward(const ConvolutionParam& p, const std::vector<TBlob>& in, OpReq req,
   const int64_t wBlock = gemmPackedASize(d.Fg, CK);
   const T* packedW = nullptr;
   if (prepared && d.Fg > 1 && d.OS > 1 && CK > 0) {
-    packedW = static_cast<const T*>(prepared->get(conv::kPackedFilters * 16 + sizeof(T), sizeof(T) * d.G * wBlock,
-                                                  [&](void* buf) {
-                                                    parallelFor(d.G, 2 * d.Fg * CK, [&](int64_t b, int64_t e) {
-                                                      for (int64_t gi = b; gi < e; ++gi)
-                                                        gemmPackA<T>(false, d.Fg, CK, w + gi * d.Fg * CK, CK,
-                                                                     static_cast<T*>(buf) + gi * wBlock);
-                                                    });
-                                                  }));
+    auto packFilters = [&](void* buf) {
+      parallelFor(d.G, 2 * d.Fg * CK, [&](int64_t b, int64_t e) {
+        for (int64_t gi = b; gi < e; ++gi)
+          gemmPackA<T>(false, d.Fg, CK, w + gi * d.Fg * CK, CK, static_cast<T*>(buf) + gi * wBlock);
+      });
+    };
+    const uint64_t kind = conv::kPackedFilters * 16 + sizeof(T);  // the layout and the dtype
+    packedW = static_cast<const T*>(prepared->get(kind, sizeof(T) * d.G * wBlock, packFilters));
   }
   // (par: this image has the pool to itself, as its GEMM had.)
   auto finishImage = [&](T* yn, bool par) {
