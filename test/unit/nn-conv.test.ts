@@ -284,26 +284,36 @@ describe('gradients and pooling at larger sizes', () => {
     });
   });
 
-  // Stride 2 along rows splits each input row into its even and odd values first (pooling.cc):
-  // ResNet's 3x3/2 pad 1 on odd and even widths, kernel widths 2 to 5 and pads 0 to 2, both dtypes.
-  for (const c of [{ k: 3, p: 1, w: 45 }, { k: 3, p: 1, w: 44 }, { k: 2, p: 0, w: 17 }, { k: 5, p: 2, w: 30 }, { k: 4, p: 1, w: 9 }]) {
-    it(`max pooling 3x${c.k} stride 2 pad ${c.p} on rows of ${c.w} against a JS loop`, () => {
+  // Max pooling takes the max over a window's rows first, then along the row between runs of
+  // `lowest` standing for the padding (stride 2: from the row's even and odd values; pooling.cc).
+  // ResNet's 3x3/2 pad 1 on odd and even widths, kernel widths 2 to 5, pads 0 to 2, strides 1 to 3,
+  // the 'full' convention's clipped last window and a kernel wider than the row, both dtypes.
+  const maxCases = [
+    { k: 3, p: 1, s: 2, w: 45 }, { k: 3, p: 1, s: 2, w: 44 }, { k: 2, p: 0, s: 2, w: 17 }, { k: 5, p: 2, s: 2, w: 30 },
+    { k: 4, p: 1, s: 2, w: 9 }, { k: 3, p: 1, s: 1, w: 13 }, { k: 2, p: 0, s: 1, w: 8 }, { k: 5, p: 2, s: 3, w: 23 },
+    { k: 3, p: 0, s: 2, w: 10, full: true }, { k: 4, p: 1, s: 3, w: 12, full: true }, { k: 7, p: 3, s: 1, w: 4 },
+  ];
+  for (const c of maxCases) {
+    it(`max pooling 3x${c.k} stride ${c.s} pad ${c.p}${c.full ? ' (full)' : ''} on rows of ${c.w} against a JS loop`, () => {
       mx.scope(() => {
         const [H, W] = [7, c.w];
         const xd = pseudoRandom(2 * H * W, 112 + c.w).map((v: number) => v - 0.5);
-        const OH = Math.floor((H + 2 - 3) / 2) + 1, OW = Math.floor((W + 2 * c.p - c.k) / 2) + 1;
+        const round = c.full ? Math.ceil : Math.floor;
+        const OH = Math.floor((H + 2 - 3) / 2) + 1, OW = round((W + 2 * c.p - c.k) / c.s) + 1;
         const want: number[] = [];
         for (let n = 0; n < 2; ++n)
           for (let oh = 0; oh < OH; ++oh)
             for (let ow = 0; ow < OW; ++ow) {
               let m = -Infinity;
               for (let i = oh * 2 - 1; i < oh * 2 - 1 + 3; ++i)
-                for (let j = ow * 2 - c.p; j < ow * 2 - c.p + c.k; ++j)
+                for (let j = ow * c.s - c.p; j < ow * c.s - c.p + c.k; ++j)
                   if (i >= 0 && i < H && j >= 0 && j < W) m = Math.max(m, xd[(n * H + i) * W + j]!);
               want.push(m);
             }
         for (const dtype of ['float32', 'float64']) {
-          const y = nd.Pooling(nd.array(xd, { shape: [2, 1, H, W], dtype }), { kernel: [3, c.k], stride: [2, 2], pad: [1, c.p], poolType: 'max' });
+          const y = nd.Pooling(nd.array(xd, { shape: [2, 1, H, W], dtype }), {
+            kernel: [3, c.k], stride: [2, c.s], pad: [1, c.p], poolType: 'max', poolingConvention: c.full ? 'full' : 'valid',
+          });
           expect(y.shape).toEqual([2, 1, OH, OW]);
           expectClose(y, { shape: [2, 1, OH, OW], dtype, data: want }, dtype === 'float32' ? 1e-7 : 0, dtype);
         }

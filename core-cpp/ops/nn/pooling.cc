@@ -106,93 +106,91 @@ void forward(const Plan& pl, const T* x, T* y, OpReq req) {
   const Strides xs = stridesOf(pl, sw.in), ys = stridesOf(pl, sw.out);
   const int64_t outSz = sw.out[0] * sw.out[1] * sw.out[2], kSz = sw.k[0] * sw.k[1] * sw.k[2];
   const bool add = req == OpReq::kAddTo;
-  // Max pooling over unit-stride rows: the outputs [owLo, owHi) of a row, whose windows lie inside
-  // the row, are computed together, input row by input row and kernel column by kernel column
-  // (the order of the per-output loop, so results are bitwise the same); edge outputs go through
-  // the per-output loop.
+  // Max pooling over unit-stride rows, one output row at a time: first the max over the window's
+  // input rows (contiguous, so it vectorises) into a row `v` set between runs of `lowest` standing
+  // for the padding, so that every window, edges included, reads v the same way; then the max
+  // along v over the kernel columns (stride 2: from v's even and odd halves, read contiguously).
+  // Max ignores NaN (v > r is false) and is the same whichever order the values come in.
   const bool rowwise = pl.kind == Kind::kMax && xs.sp[2] == 1 && ys.sp[2] == 1;
-  const int64_t owLo = std::min(sw.out[2], conv::ceilDiv(sw.p[2], sw.s[2]));
-  const int64_t owHi = std::max(owLo, std::min(sw.out[2], sw.in[2] + sw.p[2] - sw.k[2] >= 0
-                                                             ? (sw.in[2] + sw.p[2] - sw.k[2]) / sw.s[2] + 1 : 0));
+  const int64_t st = sw.s[2], kw = sw.k[2];
+  const int64_t vLen = std::max(sw.p[2] + sw.in[2], (sw.out[2] - 1) * st + kw);
   parallelFor(pl.N * pl.C, outSz * kSz, [&](int64_t b, int64_t e) {
+    std::vector<C> v(rowwise ? static_cast<size_t>(vLen) : 0);
+    std::vector<C> halves(rowwise && st == 2 ? static_cast<size_t>(vLen + 1) : 0);
     std::vector<C> rowOut(rowwise ? static_cast<size_t>(sw.out[2]) : 0);
-    std::vector<T> halves(rowwise && sw.s[2] == 2 ? static_cast<size_t>(sw.in[2] + 1) : 0);  // stride 2: a row's even, odd values
     for (int64_t plane = b; plane < e; ++plane) {
       const int64_t n = plane / pl.C, c = plane % pl.C;
       const T* xp = x + n * xs.n + c * xs.c;
       T* yp = y + n * ys.n + c * ys.c;
-      auto one = [&](int64_t od, int64_t oh, int64_t ow) {
-        const Window w = sw.window(od, oh, ow, pl.countPad);
-        C r;
-        const int64_t len = std::max<int64_t>(w.hi[2] - w.lo[2], 0);
-        if (pl.kind == Kind::kMax) {
-          r = std::numeric_limits<C>::lowest();
-          for (int64_t i = w.lo[0]; i < w.hi[0]; ++i)
-            for (int64_t j = w.lo[1]; j < w.hi[1]; ++j)
-              r = rowMax(xp + i * xs.sp[0] + j * xs.sp[1] + w.lo[2] * xs.sp[2], len, xs.sp[2], r);
-        } else {
-          C acc = 0;
-          for (int64_t i = w.lo[0]; i < w.hi[0]; ++i)
-            for (int64_t j = w.lo[1]; j < w.hi[1]; ++j) {
-              const T* row = xp + i * xs.sp[0] + j * xs.sp[1] + w.lo[2] * xs.sp[2];
-              if (pl.p == 1) {
-                acc += rowSum(row, len, xs.sp[2]);
-              } else {
-                for (int64_t k = 0; k < len; ++k) acc += powP<C>(row[k * xs.sp[2]], pl.p);
+      if (rowwise) {
+        constexpr C lowest = std::numeric_limits<C>::lowest();
+        C* vin = v.data() + sw.p[2];  // v[sw.p[2] + x] belongs to input column x
+        for (int64_t od = 0; od < sw.out[0]; ++od)
+          for (int64_t oh = 0; oh < sw.out[1]; ++oh) {
+            const Window w = sw.window(od, oh, 0, pl.countPad);
+            std::fill(v.begin(), v.end(), lowest);
+            for (int64_t i = w.lo[0]; i < w.hi[0]; ++i)
+              for (int64_t j = w.lo[1]; j < w.hi[1]; ++j) {
+                const T* in = xp + i * xs.sp[0] + j * xs.sp[1];
+                for (int64_t q = 0; q < sw.in[2]; ++q) {
+                  const C a = in[q];
+                  vin[q] = a > vin[q] ? a : vin[q];
+                }
+              }
+            const C* src = v.data();
+            C* r = rowOut.data();
+            if (st == 2) {
+              C* even = halves.data();
+              C* odd = even + (vLen + 1) / 2;
+              conv::copyEveryOther(even, src, (vLen + 1) / 2);
+              conv::copyEveryOther(odd, src + 1, vLen / 2);
+              std::copy(even, even + sw.out[2], r);
+              // Input column 2 * ow + k = 2 * (ow + k / 2) + k % 2.
+              for (int64_t k = 1; k < kw; ++k) {
+                const C* from = (k & 1 ? odd : even) + k / 2;
+                for (int64_t ow = 0; ow < sw.out[2]; ++ow) r[ow] = from[ow] > r[ow] ? from[ow] : r[ow];
+              }
+            } else {
+              for (int64_t ow = 0; ow < sw.out[2]; ++ow) {
+                C m = src[ow * st];
+                for (int64_t k = 1; k < kw; ++k) m = src[ow * st + k] > m ? src[ow * st + k] : m;
+                r[ow] = m;
               }
             }
-          if (pl.kind == Kind::kAvg) r = w.size > 0 ? acc / C(w.size) : C(0);
-          else if (pl.kind == Kind::kLp) r = rootP(acc, pl.p);
-          else r = acc;
-        }
-        T* dst = yp + od * ys.sp[0] + oh * ys.sp[1] + ow * ys.sp[2];
-        *dst = add ? *dst + r : r;
-      };
-      for (int64_t od = 0; od < sw.out[0]; ++od)
-        for (int64_t oh = 0; oh < sw.out[1]; ++oh) {
-          if (!rowwise || owLo >= owHi) {
-            for (int64_t ow = 0; ow < sw.out[2]; ++ow) one(od, oh, ow);
-            continue;
+            T* dst = yp + od * ys.sp[0] + oh * ys.sp[1];
+            for (int64_t ow = 0; ow < sw.out[2]; ++ow) dst[ow] = add ? dst[ow] + r[ow] : r[ow];
           }
-          for (int64_t ow = 0; ow < owLo; ++ow) one(od, oh, ow);
-          for (int64_t ow = owHi; ow < sw.out[2]; ++ow) one(od, oh, ow);
-          const Window w = sw.window(od, oh, owLo, pl.countPad);
-          C* r = rowOut.data();
-          std::fill(r + owLo, r + owHi, std::numeric_limits<C>::lowest());
-          const int64_t st = sw.s[2];
-          for (int64_t i = w.lo[0]; i < w.hi[0]; ++i)
-            for (int64_t j = w.lo[1]; j < w.hi[1]; ++j) {
-              const T* in = xp + i * xs.sp[0] + j * xs.sp[1];
-              if (st == 2) {
-                // The row's even and odd values apart first: then every kernel column reads one
-                // of them contiguously, and the max loops vectorise (strided, they ran scalar).
-                T* even = halves.data();
-                T* odd = even + (sw.in[2] + 1) / 2;
-                conv::copyEveryOther(even, in, (sw.in[2] + 1) / 2);
-                conv::copyEveryOther(odd, in + 1, sw.in[2] / 2);
-                for (int64_t kw = 0; kw < sw.k[2]; ++kw) {
-                  // Input column 2 * ow + kw - pad = 2 * (ow + o) + q.
-                  const int64_t at = kw - sw.p[2], q = at & 1, o = (at - q) / 2;
-                  const T* src = (q ? odd : even) + o;
-                  for (int64_t ow = owLo; ow < owHi; ++ow) {
-                    const C v = src[ow];
-                    r[ow] = v > r[ow] ? v : r[ow];
+        continue;
+      }
+      for (int64_t od = 0; od < sw.out[0]; ++od)
+        for (int64_t oh = 0; oh < sw.out[1]; ++oh)
+          for (int64_t ow = 0; ow < sw.out[2]; ++ow) {
+            const Window w = sw.window(od, oh, ow, pl.countPad);
+            C r;
+            const int64_t len = std::max<int64_t>(w.hi[2] - w.lo[2], 0);
+            if (pl.kind == Kind::kMax) {
+              r = std::numeric_limits<C>::lowest();
+              for (int64_t i = w.lo[0]; i < w.hi[0]; ++i)
+                for (int64_t j = w.lo[1]; j < w.hi[1]; ++j)
+                  r = rowMax(xp + i * xs.sp[0] + j * xs.sp[1] + w.lo[2] * xs.sp[2], len, xs.sp[2], r);
+            } else {
+              C acc = 0;
+              for (int64_t i = w.lo[0]; i < w.hi[0]; ++i)
+                for (int64_t j = w.lo[1]; j < w.hi[1]; ++j) {
+                  const T* row = xp + i * xs.sp[0] + j * xs.sp[1] + w.lo[2] * xs.sp[2];
+                  if (pl.p == 1) {
+                    acc += rowSum(row, len, xs.sp[2]);
+                  } else {
+                    for (int64_t k = 0; k < len; ++k) acc += powP<C>(row[k * xs.sp[2]], pl.p);
                   }
                 }
-                continue;
-              }
-              const T* row = in - sw.p[2];
-              for (int64_t kw = 0; kw < sw.k[2]; ++kw) {
-                const T* src = row + kw;
-                for (int64_t ow = owLo; ow < owHi; ++ow) {
-                  const C v = src[ow * st];
-                  r[ow] = v > r[ow] ? v : r[ow];
-                }
-              }
+              if (pl.kind == Kind::kAvg) r = w.size > 0 ? acc / C(w.size) : C(0);
+              else if (pl.kind == Kind::kLp) r = rootP(acc, pl.p);
+              else r = acc;
             }
-          T* dst = yp + od * ys.sp[0] + oh * ys.sp[1];
-          for (int64_t ow = owLo; ow < owHi; ++ow) dst[ow] = add ? dst[ow] + r[ow] : r[ow];
-        }
+            T* dst = yp + od * ys.sp[0] + oh * ys.sp[1] + ow * ys.sp[2];
+            *dst = add ? *dst + r : r;
+          }
     }
   });
 }
