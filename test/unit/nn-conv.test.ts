@@ -198,6 +198,19 @@ describe('Convolution at larger sizes', () => {
     { xs: [2, 5, 12, 23], ws: [6, 5, 3, 3], stride: [2, 2], pad: [0, 0], dilate: [1, 1], groups: 1 },
     { xs: [2, 4, 9, 10], ws: [7, 4, 1, 1], stride: [2, 2], pad: [0, 0], dilate: [1, 1], groups: 1 },
     { xs: [1, 6, 5, 2], ws: [5, 6, 3, 3], stride: [1, 2], pad: [1, 1], dilate: [1, 1], groups: 1 },
+    // The column matrix copied from phase planes (conv_phases.h; 1-D and 2-D, strides up to 4):
+    // strides 3 and 4 with kernels smaller and larger than the stride (phases no tap reads), a
+    // dilated stride-2 kernel, rows wider than a GEMM panel (several runs per panel) and of one
+    // output, padding wider than the kernel, groups, stride-1 non-Winograd shapes, and stride 5
+    // (im2colBlock).
+    { xs: [2, 3, 19, 61], ws: [9, 3, 5, 5], stride: [3, 3], pad: [2, 1], dilate: [1, 1], groups: 1 },
+    { xs: [1, 4, 17, 18], ws: [6, 4, 2, 3], stride: [4, 4], pad: [1, 3], dilate: [1, 1], groups: 1 },
+    { xs: [1, 5, 21, 20], ws: [7, 5, 3, 3], stride: [2, 2], pad: [2, 2], dilate: [2, 2], groups: 1 },
+    { xs: [1, 2, 9, 130], ws: [5, 2, 3, 4], stride: [2, 2], pad: [1, 1], dilate: [1, 1], groups: 1 },
+    { xs: [3, 6, 4, 3], ws: [4, 3, 3, 3], stride: [2, 2], pad: [4, 4], dilate: [1, 1], groups: 2 },
+    { xs: [1, 16, 7, 7], ws: [12, 16, 3, 3], stride: [1, 1], pad: [1, 1], dilate: [1, 1], groups: 1 },
+    { xs: [1, 6, 11, 11], ws: [10, 6, 5, 3], stride: [1, 1], pad: [2, 0], dilate: [1, 2], groups: 1 },
+    { xs: [1, 3, 23, 27], ws: [4, 3, 3, 3], stride: [5, 5], pad: [1, 1], dilate: [1, 1], groups: 1 },
   ];
   for (const c of cases) {
     it(`data ${JSON.stringify(c.xs)} weight ${JSON.stringify(c.ws)} stride ${c.stride} pad ${c.pad} dilate ${c.dilate} groups ${c.groups}`, () => {

@@ -10,6 +10,7 @@
 #include "op/backward_errors.h"
 #include "op/prepared_input.h"
 #include "ops/nn/conv_common.h"
+#include "ops/nn/conv_phases.h"
 #include "ops/nn/im2col.h"
 #include "ops/nn/convolution_params.h"
 #include "ops/nn/channel_affine.h"
@@ -64,11 +65,17 @@ void forward(const ConvolutionParam& p, const std::vector<TBlob>& in, OpReq req,
       return;
     }
   }
-  // The column matrix is made block by block while the GEMM packs it (im2colBlock), unless the
-  // product is a matrix-vector one (the GEMV reads a stored matrix).
+  // The column matrix is made block by block while the GEMM packs it (im2colBlock; for stride 2,
+  // copied from the image's phase planes, conv_phases.h), unless the product is a matrix-vector
+  // one (the GEMV reads a stored matrix).
   const bool fromImage = !direct && d.Fg > 1 && d.OS > 1;
-  const size_t colBytes = direct || fromImage ? 0 : static_cast<size_t>(d.C * d.K * d.OS) * sizeof(T);
-  const std::vector<conv::ColRow> colRows = fromImage ? conv::colRows(d.g, d.Cg) : std::vector<conv::ColRow>();
+  const bool phases = fromImage && conv::phasesApply(d.g);
+  const conv::PhasePlan pp = phases ? conv::phasePlan(d.g, d.Cg) : conv::PhasePlan();
+  const size_t colBytes = phases ? static_cast<size_t>(d.C * pp.channelSize()) * sizeof(T)
+                          : direct || fromImage ? 0
+                                                : static_cast<size_t>(d.C * d.K * d.OS) * sizeof(T);
+  const std::vector<conv::ColRow> colRows =
+      fromImage && !phases ? conv::colRows(d.g, d.Cg) : std::vector<conv::ColRow>();
   // Each group's filters packed as the GEMM's A operand, kept by the executor between calls; not
   // for matrix-vector products, which do not pack (and sum in another order).
   const int64_t wBlock = gemmPackedASize(d.Fg, CK);
@@ -97,18 +104,26 @@ void forward(const ConvolutionParam& p, const std::vector<TBlob>& in, OpReq req,
     const T* col = xn;
     if (fromImage) {
       struct Ctx {
-        const T* img;
+        const T* img;  // the group's channels of the image, or of its phase planes
         const conv::Geom* g;
         const conv::ColRow* rows;
+        const conv::PhasePlan* pp;
       };
+      auto fromImageRows = [](const void* c, int64_t k0, int64_t kc, int64_t j0, int64_t cols, int width, T* dst) {
+        const Ctx* cx = static_cast<const Ctx*>(c);
+        conv::im2colBlock(cx->img, *cx->g, cx->rows, k0, kc, j0, cols, width, dst);
+      };
+      auto fromPhasePlanes = [](const void* c, int64_t k0, int64_t kc, int64_t j0, int64_t cols, int width, T* dst) {
+        const Ctx* cx = static_cast<const Ctx*>(c);
+        conv::phaseRows(cx->img, *cx->g, *cx->pp, k0, kc, j0, cols, width, dst);
+      };
+      T* planes = static_cast<T*>(scratch);
+      if (phases) conv::splitPhases(xn, d.C, d.g, pp, planes, par);
       T* yn = y + n * d.F * d.OS;
       for (int64_t gi = 0; gi < d.G; ++gi) {
-        const Ctx ctx{xn + gi * d.Cg * d.IS, &d.g, colRows.data()};
-        const GemmBSource<T> src{[](const void* c, int64_t k0, int64_t kc, int64_t j0, int64_t cols, int width, T* dst) {
-                                   const Ctx* cx = static_cast<const Ctx*>(c);
-                                   conv::im2colBlock(cx->img, *cx->g, cx->rows, k0, kc, j0, cols, width, dst);
-                                 },
-                                 &ctx};
+        const Ctx ctx = phases ? Ctx{planes + gi * d.Cg * pp.channelSize(), &d.g, nullptr, &pp}
+                               : Ctx{xn + gi * d.Cg * d.IS, &d.g, colRows.data(), nullptr};
+        const GemmBSource<T> src{phases ? +fromPhasePlanes : +fromImageRows, &ctx};
         if (packedW)
           gemmPackedA<T>(d.Fg, d.OS, CK, 1.0, packedW + gi * wBlock, false, nullptr, 0, beta, yn + gi * d.Fg * d.OS,
                          d.OS, par, &src);
