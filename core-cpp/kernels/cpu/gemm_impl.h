@@ -43,8 +43,12 @@ struct Args {
   const T* packedB = nullptr;
   // Only pack op(B) into packOut in that layout (M, A and C unused).
   T* packOut = nullptr;
-  // Whole-K panels of op(A) made by an earlier call with packOutA (gemmPackA): the panel of rows
-  // i .. i+MR (i a multiple of MR) is K x MR at packedA + i * K. When set, A is not packed again.
+  // op(A) packed by an earlier call with packOutA (gemmPackA), block by block of K: the block of
+  // K from pc (pc a multiple of the blocking's step kc) holds every row's MR-row panels in packA's
+  // layout, at packedA + pc * roundUp(M, MR), so the panel of rows i .. i+MR (i a multiple of MR)
+  // is kc x MR at packedA + pc * roundUp(M, MR) + i * kc. A thread's consecutive panels are then
+  // adjacent in memory, one stream for the prefetcher (weights too large for the caches come from
+  // memory). When set, A is not packed again.
   const T* packedA = nullptr;
   // Only pack op(A) into packOutA in that layout (N, B and C unused).
   T* packOutA = nullptr;
@@ -78,6 +82,11 @@ struct MicroKernel {
   // c[0:mr, 0:nr] = alpha * (a-panel . b-panel) + beta * c (beta == 0: c is not read).
   // Kept out of line: inlined into the blocking loops, GCC -O3 runs out of registers and spills
   // the broadcast A value on every step (a third of the speed in the SSE2 build).
+  // kPrefetchA: A is a prepared operand (weights too large for the caches, streamed from memory;
+  // the hardware prefetchers stop at each 4 KiB page), so each step prefetches A 64 steps ahead:
+  // within this panel, then the next, adjacent in the packed layout. Where A was packed by this
+  // call it is in L2 already, and the prefetches cost 1-2 % (a no-op in WebAssembly).
+  template <bool kPrefetchA>
   __attribute__((noinline)) static void tile(int64_t kc, const T* __restrict a, const T* __restrict b, T* __restrict c,
                    int64_t ldc, T alpha, T beta, int mr, int nr) {
     V acc[MR][NV];
@@ -86,6 +95,7 @@ struct MicroKernel {
 #pragma GCC unroll 8
       for (int j = 0; j < NV; ++j) acc[i][j] = V{};
     for (int64_t k = 0; k < kc; ++k) {
+      if constexpr (kPrefetchA) __builtin_prefetch(a + 64 * MR);
       V bv[NV];
 #pragma GCC unroll 8
       for (int j = 0; j < NV; ++j) bv[j] = simd::load<V>(b + j * W);
@@ -144,11 +154,13 @@ struct Driver {
 
   // The micro-kernel with nv (1..NV) vectors per row, for a panel of width nv * W.
   template <int NVk = NV>
-  static void tile(int nv, int64_t kc, const T* a, const T* b, T* c, int64_t ldc, T alpha, T beta, int mr, int nr) {
+  static void tile(int nv, bool prefetchA, int64_t kc, const T* a, const T* b, T* c, int64_t ldc, T alpha, T beta,
+                   int mr, int nr) {
     if constexpr (NVk > 1) {
-      if (nv < NVk) return tile<NVk - 1>(nv, kc, a, b, c, ldc, alpha, beta, mr, nr);
+      if (nv < NVk) return tile<NVk - 1>(nv, prefetchA, kc, a, b, c, ldc, alpha, beta, mr, nr);
     }
-    MicroKernel<T, W, MR, NVk>::tile(kc, a, b, c, ldc, alpha, beta, mr, nr);
+    if (prefetchA) MicroKernel<T, W, MR, NVk>::template tile<true>(kc, a, b, c, ldc, alpha, beta, mr, nr);
+    else MicroKernel<T, W, MR, NVk>::template tile<false>(kc, a, b, c, ldc, alpha, beta, mr, nr);
   }
 
   // A panel of at most kThin columns (N = 49 leaves one past 48) runs thinTile instead of a
@@ -285,8 +297,12 @@ struct Driver {
     }
   }
 
-  // op(A) as whole-K panels into g.packOutA (see Args::packedA): packA's layout with kc = K.
-  static void packWholeA(const Args<T>& g) { packA(g, 0, g.M, 0, g.K, g.packOutA); }
+  // op(A) into g.packOutA, block by block of K (see Args::packedA).
+  static void packWholeA(const Args<T>& g, const Blocking& bl) {
+    const int64_t kcStep = balancedStep(g.K, bl.KC, 1), mPad = roundUp(g.M, MR);
+    for (int64_t pc = 0; pc < g.K; pc += kcStep)
+      packA(g, 0, g.M, pc, std::min(kcStep, g.K - pc), g.packOutA + pc * mPad);
+  }
 
   // op(B) as whole-K panels into g.packOut (see Args::packedB).
   static void packWhole(const Args<T>& g) {
@@ -320,8 +336,8 @@ struct Driver {
           if (aBlock) packA(g, i0 + ic, mc, pc, kc, aBlock);
           // The panel of rows ir .. ir + MR of this block starts at ap + ir * aPanel (its kc x MR
           // values, MR apart along k, in both layouts).
-          const T* ap = aBlock ? aBlock : g.packedA + (i0 + ic) * g.K + pc * MR;
-          const int64_t aPanel = aBlock ? kc : g.K;
+          const T* ap = aBlock ? aBlock : g.packedA + pc * roundUp(g.M, MR) + (i0 + ic) * kc;
+          const int64_t aPanel = kc;
           for (int64_t jr = 0; jr < nc; jr += NR) {
             const int nr = static_cast<int>(std::min<int64_t>(NR, nc - jr));
             const int width = panelWidth(nr);
@@ -335,7 +351,7 @@ struct Driver {
             }
             for (int64_t ir = 0; ir < mc; ir += MR) {
               const int mr = static_cast<int>(std::min<int64_t>(MR, mc - ir));
-              tile(width / W, kc, ap + ir * aPanel, bp, cBlock + ir * g.ldc, g.ldc, alpha, beta, mr, nr);
+              tile(width / W, !aBlock, kc, ap + ir * aPanel, bp, cBlock + ir * g.ldc, g.ldc, alpha, beta, mr, nr);
             }
           }
         }
@@ -347,7 +363,7 @@ struct Driver {
   // shape allows (each rectangle re-packs its own rows of A and columns of B).
   static void run(const Args<T>& g, const Blocking& bl, bool parallel) {
     if (g.packOut) return packWhole(g);
-    if (g.packOutA) return packWholeA(g);
+    if (g.packOutA) return packWholeA(g, bl);
     const double flops = 2.0 * double(g.M) * double(g.N) * double(g.K);
     const int threads = parallel && flops >= 4e6 ? parallelThreads() : 1;
     if (threads <= 1) {
