@@ -305,27 +305,31 @@ describe('gradients and pooling at larger sizes', () => {
     { k: 3, p: 1, s: 2, w: 45 }, { k: 3, p: 1, s: 2, w: 44 }, { k: 2, p: 0, s: 2, w: 17 }, { k: 5, p: 2, s: 2, w: 30 },
     { k: 4, p: 1, s: 2, w: 9 }, { k: 3, p: 1, s: 1, w: 13 }, { k: 2, p: 0, s: 1, w: 8 }, { k: 5, p: 2, s: 3, w: 23 },
     { k: 3, p: 0, s: 2, w: 10, full: true }, { k: 4, p: 1, s: 3, w: 12, full: true }, { k: 7, p: 3, s: 1, w: 4 },
+    // Window heights 1 to 5 (the rows are taken two per pass: odd counts leave one over).
+    { k: 3, p: 1, s: 2, w: 21, kh: 1 }, { k: 2, p: 1, s: 1, w: 11, kh: 2 }, { k: 3, p: 1, s: 2, w: 19, kh: 4 },
+    { k: 3, p: 1, s: 2, w: 16, kh: 5 },
   ];
   for (const c of maxCases) {
-    it(`max pooling 3x${c.k} stride ${c.s} pad ${c.p}${c.full ? ' (full)' : ''} on rows of ${c.w} against a JS loop`, () => {
+    const kh = c.kh ?? 3, ph = kh >> 1;
+    it(`max pooling ${kh}x${c.k} stride ${c.s} pad ${c.p}${c.full ? ' (full)' : ''} on rows of ${c.w} against a JS loop`, () => {
       mx.scope(() => {
         const [H, W] = [7, c.w];
         const xd = pseudoRandom(2 * H * W, 112 + c.w).map((v: number) => v - 0.5);
         const round = c.full ? Math.ceil : Math.floor;
-        const OH = Math.floor((H + 2 - 3) / 2) + 1, OW = round((W + 2 * c.p - c.k) / c.s) + 1;
+        const OH = Math.floor((H + 2 * ph - kh) / 2) + 1, OW = round((W + 2 * c.p - c.k) / c.s) + 1;
         const want: number[] = [];
         for (let n = 0; n < 2; ++n)
           for (let oh = 0; oh < OH; ++oh)
             for (let ow = 0; ow < OW; ++ow) {
               let m = -Infinity;
-              for (let i = oh * 2 - 1; i < oh * 2 - 1 + 3; ++i)
+              for (let i = oh * 2 - ph; i < oh * 2 - ph + kh; ++i)
                 for (let j = ow * c.s - c.p; j < ow * c.s - c.p + c.k; ++j)
                   if (i >= 0 && i < H && j >= 0 && j < W) m = Math.max(m, xd[(n * H + i) * W + j]!);
               want.push(m);
             }
         for (const dtype of ['float32', 'float64']) {
           const y = nd.Pooling(nd.array(xd, { shape: [2, 1, H, W], dtype }), {
-            kernel: [3, c.k], stride: [2, c.s], pad: [1, c.p], poolType: 'max', poolingConvention: c.full ? 'full' : 'valid',
+            kernel: [kh, c.k], stride: [2, c.s], pad: [ph, c.p], poolType: 'max', poolingConvention: c.full ? 'full' : 'valid',
           });
           expect(y.shape).toEqual([2, 1, OH, OW]);
           expectClose(y, { shape: [2, 1, OH, OW], dtype, data: want }, dtype === 'float32' ? 1e-7 : 0, dtype);
