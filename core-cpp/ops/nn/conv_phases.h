@@ -15,7 +15,7 @@
 #include <cstring>
 #include <vector>
 #include "engine/parallel_for.h"
-#include "kernels/cpu/simd.h"
+#include "kernels/cpu/row_copy.h"
 #include "ops/nn/conv_common.h"
 #include "ops/nn/im2col.h"
 
@@ -58,20 +58,6 @@ inline PhasePlan phasePlan(const Geom& g, int64_t channels) {
             c * pp.channelSize() + plane * pp.planeSize() + ky * dy / pp.sy * pp.Wq + kx * dx / pp.sx;
       }
   return pp;
-}
-
-// dst[0, n) = src[0, n), inline: most runs are short (a 7-wide output row), where a library call
-// costs more than the copy.
-template <typename T>
-inline void copyRun(T* dst, const T* src, int64_t n) {
-  using V = typename simd::Vec<T, 16 / sizeof(T)>::type;
-  constexpr int64_t L = 16 / sizeof(T);
-  if (n < L) {
-    for (int64_t i = 0; i < n; ++i) dst[i] = src[i];
-    return;
-  }
-  for (int64_t i = 0; i + L < n; i += L) simd::storeu<V>(dst + i, simd::loadu<V>(src + i));
-  simd::storeu<V>(dst + n - L, simd::loadu<V>(src + n - L));  // the last L, overlapping
 }
 
 // The phase planes of `channels` channels of an image (C x H x W) into dst, which holds

@@ -10,10 +10,9 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
-#include <type_traits>
 #include <vector>
 #include "engine/parallel_for.h"
-#include "kernels/cpu/simd.h"
+#include "kernels/cpu/row_copy.h"
 #include "ops/nn/conv_common.h"
 
 namespace ist {
@@ -48,21 +47,6 @@ inline std::vector<ColRow> colRows(const Geom& g, int64_t channels) {
     validRange(g.in[2], g.out[2], g.s[2], g.p[2], kw * g.d[2], &row.wlo, &row.whi);
   }
   return rows;
-}
-
-// dst[i] = src[2 * i] for i < n (a stride-2 convolution's row): four values from two vector loads
-// at a time (element by element, this loop was three quarters of a stride-2 im2col). Reads no
-// element past src[2 * (n - 1)].
-template <typename T>
-void copyEveryOther(T* dst, const T* src, int64_t n) {
-  int64_t i = 0;
-  if constexpr (std::is_same<T, float>::value) {
-    using V = simd::Vec<float, 4>::type;
-    for (; i + 4 < n; i += 4)
-      simd::storeu<V>(dst + i, __builtin_shufflevector(simd::loadu<V>(src + 2 * i), simd::loadu<V>(src + 2 * i + 4), 0, 2,
-                                                       4, 6));
-  }
-  for (; i < n; ++i) dst[i] = src[2 * i];
 }
 
 // Rows [k0, k0 + kc) and columns [j0, j0 + cols) of the column matrix, written row-major with

@@ -10,8 +10,8 @@
 #include <limits>
 #include <vector>
 #include "graph/node.h"
+#include "kernels/cpu/row_copy.h"
 #include "ops/nn/conv_common.h"
-#include "ops/nn/im2col.h"
 #include "ops/nn/pooling_params.h"
 
 namespace ist {
@@ -169,8 +169,8 @@ void forward(const Plan& pl, const T* x, T* y, OpReq req) {
             if (st == 2) {
               C* even = halves.data();
               C* odd = even + (vLen + 1) / 2;
-              conv::copyEveryOther(even, src, (vLen + 1) / 2);
-              conv::copyEveryOther(odd, src + 1, vLen / 2);
+              copyEveryOther(even, src, (vLen + 1) / 2);
+              copyEveryOther(odd, src + 1, vLen / 2);
               std::copy(even, even + sw.out[2], r);
               // Input column 2 * ow + k = 2 * (ow + k / 2) + k % 2.
               for (int64_t k = 1; k < kw; ++k) {
