@@ -214,14 +214,20 @@ describe('convolution + batch norm (+ relu) fusion in inference', () => {
     { name: 'im2col 3x3 stride 2', xs: [2, 6, 11, 9], f: 10, kernel: [3, 3], stride: [2, 2], pad: [1, 1], dtype: 'float32' },
     { name: 'pointwise 1x1', xs: [3, 16, 5, 7], f: 8, kernel: [1, 1], stride: [1, 1], pad: [0, 0], dtype: 'float32' },
     { name: 'float64 3x3', xs: [2, 5, 9, 9], f: 7, kernel: [3, 3], stride: [1, 1], pad: [1, 1], dtype: 'float64' },
+    // Large enough for the threads to split the GEMM and for more than one block of rows (136
+    // filters), and a stem-like 7x7/2 with images on separate threads (phase planes, conv_phases.h).
+    // (Values centred on 0, offset 0: over 144 or 147 products the others' offset would leave no
+    // output for the relu to clip.)
+    { name: 'im2col 3x3 stride 2, 136 filters', xs: [1, 16, 24, 24], f: 136, kernel: [3, 3], stride: [2, 2], pad: [1, 1], dtype: 'float32', offset: 0 },
+    { name: 'im2col 7x7 stride 2', xs: [4, 3, 40, 38], f: 16, kernel: [7, 7], stride: [2, 2], pad: [3, 3], dtype: 'float32', offset: 0 },
   ];
   const params = (c: typeof convCases[number]) => {
     const C = c.xs[1]!;
     const r = (n: number, seed: number, lo: number, hi: number) =>
       nd.array(pseudoRandom(n, seed).map((v: number) => lo + (hi - lo) * unit(v)), { shape: [n], dtype: c.dtype });
     return {
-      data: nd.array(pseudoRandom(c.xs.reduce((a, b) => a * b, 1), 41).map((v: number) => v - 0.5), { shape: c.xs, dtype: c.dtype }),
-      weight: nd.array(pseudoRandom(c.f * C * c.kernel[0]! * c.kernel[1]!, 42).map((v: number) => (v - 0.5) * 0.4),
+      data: nd.array(pseudoRandom(c.xs.reduce((a, b) => a * b, 1), 41).map((v: number) => v - (c.offset ?? 0.5)), { shape: c.xs, dtype: c.dtype }),
+      weight: nd.array(pseudoRandom(c.f * C * c.kernel[0]! * c.kernel[1]!, 42).map((v: number) => (v - (c.offset ?? 0.5)) * 0.4),
                        { shape: [c.f, C, ...c.kernel], dtype: c.dtype }),
       gamma: r(c.f, 43, 0.5, 1.5), beta: r(c.f, 44, -0.5, 0.5), mean: r(c.f, 45, -0.2, 0.2), var: r(c.f, 46, 0.5, 2),
     };
