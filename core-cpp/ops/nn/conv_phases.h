@@ -12,7 +12,6 @@
 #pragma once
 #include <algorithm>
 #include <cstdint>
-#include <cstring>
 #include <vector>
 #include "engine/parallel_for.h"
 #include "kernels/cpu/row_copy.h"
@@ -22,8 +21,8 @@
 namespace ist {
 namespace conv {
 
-// Phase planes hold a copy of the (padded) image; a stride larger than the kernel would copy
-// phases no tap reads, so the strides stay at most 4 (ResNet, VGG, MobileNet use 1 and 2).
+// Strides up to 4, the ones measured and tested (ResNet, VGG, MobileNet use 1 and 2); larger ones
+// (patch embeddings) and 3-D convolutions keep im2colBlock.
 inline bool phasesApply(const Geom& g) { return g.nd <= 2 && g.s[1] <= 4 && g.s[2] <= 4; }
 
 struct PhasePlan {

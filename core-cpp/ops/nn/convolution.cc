@@ -65,9 +65,9 @@ void forward(const ConvolutionParam& p, const std::vector<TBlob>& in, OpReq req,
       return;
     }
   }
-  // The column matrix is made block by block while the GEMM packs it (im2colBlock; for stride 2,
-  // copied from the image's phase planes, conv_phases.h), unless the product is a matrix-vector
-  // one (the GEMV reads a stored matrix).
+  // The column matrix is made block by block while the GEMM packs it (copied from the image's
+  // phase planes, conv_phases.h, or for 3-D and large strides by im2colBlock), unless the product
+  // is a matrix-vector one (the GEMV reads a stored matrix).
   const bool fromImage = !direct && d.Fg > 1 && d.OS > 1;
   const bool phases = fromImage && conv::phasesApply(d.g);
   const conv::PhasePlan pp = phases ? conv::phasePlan(d.g, d.Cg) : conv::PhasePlan();

@@ -130,40 +130,28 @@ void forward(const Plan& pl, const T* x, T* y, OpReq req) {
             const Window w = sw.window(od, oh, 0, pl.countPad);
             std::fill(v.begin(), v.begin() + sw.p[2], lowest);
             std::fill(v.begin() + sw.p[2] + sw.in[2], v.end(), lowest);
-            // The window's rows, two per pass over v (the first against `lowest`).
-            const T* rows[2];
-            int pending = 0;
-            bool first = true;
-            auto flush = [&](int n) {
-              const C* r0 = rows[0];
-              if (first) {
-                for (int64_t q = 0; q < sw.in[2]; ++q) vin[q] = r0[q] > lowest ? r0[q] : lowest;
-                first = false;
-                if (n == 1) return;
-                const C* r1 = rows[1];
-                for (int64_t q = 0; q < sw.in[2]; ++q) vin[q] = r1[q] > vin[q] ? r1[q] : vin[q];
-                return;
-              }
-              if (n == 1) {
-                for (int64_t q = 0; q < sw.in[2]; ++q) vin[q] = r0[q] > vin[q] ? r0[q] : vin[q];
-                return;
-              }
-              const C* r1 = rows[1];
-              for (int64_t q = 0; q < sw.in[2]; ++q) {
-                C m = r0[q] > vin[q] ? r0[q] : vin[q];
-                vin[q] = r1[q] > m ? r1[q] : m;
-              }
-            };
+            // The window's rows into v: the first against `lowest`, the others two per pass.
+            const T* held = nullptr;
+            bool any = false;
             for (int64_t i = w.lo[0]; i < w.hi[0]; ++i)
               for (int64_t j = w.lo[1]; j < w.hi[1]; ++j) {
-                rows[pending++] = xp + i * xs.sp[0] + j * xs.sp[1];
-                if (pending == 2 || first) {
-                  flush(pending);
-                  pending = 0;
+                const T* in = xp + i * xs.sp[0] + j * xs.sp[1];
+                if (!any) {
+                  for (int64_t q = 0; q < sw.in[2]; ++q) vin[q] = in[q] > lowest ? in[q] : lowest;
+                  any = true;
+                } else if (!held) {
+                  held = in;
+                } else {
+                  for (int64_t q = 0; q < sw.in[2]; ++q) {
+                    const C m = held[q] > vin[q] ? held[q] : vin[q];
+                    vin[q] = in[q] > m ? in[q] : m;
+                  }
+                  held = nullptr;
                 }
               }
-            if (pending) flush(pending);
-            if (first) std::fill(vin, vin + sw.in[2], lowest);  // no input row in the window
+            if (held)
+              for (int64_t q = 0; q < sw.in[2]; ++q) vin[q] = held[q] > vin[q] ? held[q] : vin[q];
+            if (!any) std::fill(vin, vin + sw.in[2], lowest);  // no input row in the window
             const C* src = v.data();
             C* r = rowOut.data();
             if (st == 2) {
