@@ -334,10 +334,9 @@ struct Driver {
         for (int64_t ic = 0; ic < m; ic += mcStep) {
           const int64_t mc = std::min(mcStep, m - ic);
           if (aBlock) packA(g, i0 + ic, mc, pc, kc, aBlock);
-          // The panel of rows ir .. ir + MR of this block starts at ap + ir * aPanel (its kc x MR
+          // The panel of rows ir .. ir + MR of this block starts at ap + ir * kc (its kc x MR
           // values, MR apart along k, in both layouts).
           const T* ap = aBlock ? aBlock : g.packedA + pc * roundUp(g.M, MR) + (i0 + ic) * kc;
-          const int64_t aPanel = kc;
           for (int64_t jr = 0; jr < nc; jr += NR) {
             const int nr = static_cast<int>(std::min<int64_t>(NR, nc - jr));
             const int width = panelWidth(nr);
@@ -345,13 +344,13 @@ struct Driver {
             T* cBlock = g.C + (i0 + ic) * g.ldc + (j0 + jc + jr);
             if constexpr (kHasThin) {
               if (nr <= kThin) {
-                thin(nr, kc, ap, MR * aPanel, mc, bp, width, cBlock, g.ldc, alpha, beta);
+                thin(nr, kc, ap, MR * kc, mc, bp, width, cBlock, g.ldc, alpha, beta);
                 continue;
               }
             }
             for (int64_t ir = 0; ir < mc; ir += MR) {
               const int mr = static_cast<int>(std::min<int64_t>(MR, mc - ir));
-              tile(width / W, !aBlock, kc, ap + ir * aPanel, bp, cBlock + ir * g.ldc, g.ldc, alpha, beta, mr, nr);
+              tile(width / W, !aBlock, kc, ap + ir * kc, bp, cBlock + ir * g.ldc, g.ldc, alpha, beta, mr, nr);
             }
           }
         }

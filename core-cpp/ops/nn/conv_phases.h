@@ -48,14 +48,16 @@ inline PhasePlan phasePlan(const Geom& g, int64_t channels) {
       int64_t& p = pp.planeOf[static_cast<size_t>(ky * dy % pp.sy * pp.sx + kx * dx % pp.sx)];
       if (p < 0) p = pp.planes++;
     }
-  pp.rowStart.resize(static_cast<size_t>(channels * KH * KW));
-  for (int64_t c = 0, r = 0; c < channels; ++c)
-    for (int64_t ky = 0; ky < KH; ++ky)
-      for (int64_t kx = 0; kx < KW; ++kx, ++r) {
-        const int64_t plane = pp.planeOf[static_cast<size_t>(ky * dy % pp.sy * pp.sx + kx * dx % pp.sx)];
-        pp.rowStart[static_cast<size_t>(r)] =
-            c * pp.channelSize() + plane * pp.planeSize() + ky * dy / pp.sy * pp.Wq + kx * dx / pp.sx;
-      }
+  // Each tap's start within its channel's planes, then the same taps channel after channel.
+  std::vector<int64_t> tap;
+  for (int64_t ky = 0; ky < KH; ++ky)
+    for (int64_t kx = 0; kx < KW; ++kx) {
+      const int64_t plane = pp.planeOf[static_cast<size_t>(ky * dy % pp.sy * pp.sx + kx * dx % pp.sx)];
+      tap.push_back(plane * pp.planeSize() + ky * dy / pp.sy * pp.Wq + kx * dx / pp.sx);
+    }
+  pp.rowStart.reserve(static_cast<size_t>(channels) * tap.size());
+  for (int64_t c = 0; c < channels; ++c)
+    for (const int64_t t : tap) pp.rowStart.push_back(c * pp.channelSize() + t);
   return pp;
 }
 
@@ -96,33 +98,19 @@ void splitPhases(const T* img, int64_t channels, const Geom& g, const PhasePlan&
 }
 
 // Rows [k0, k0 + kc) and columns [j0, j0 + cols) of the column matrix, row-major with `width`
-// columns (zeros past cols): a GemmBSource fill. The columns split into runs, one per output row
-// they touch (a GEMM panel of 48 columns: 1 or 2 runs in the 112-wide rows of ResNet's stem).
+// columns (zeros past cols): a GemmBSource fill, one copy per run of columns in an output row
+// (forEachColumnRuns; a GEMM panel of 48 columns: 1 or 2 runs in the 112-wide rows of ResNet's stem).
 template <typename T>
 void phaseRows(const T* planes, const Geom& g, const PhasePlan& pp, int64_t k0, int64_t kc, int64_t j0, int64_t cols,
                int64_t width, T* dst) {
-  struct Run {
-    int64_t at, len, from;  // columns [at, at + len) of dst copy a plane row from `from` onwards
-  };
-  constexpr int kMaxRuns = 64;
-  Run runs[kMaxRuns];
-  const int64_t OW = g.out[2];
-  for (int64_t done = 0; done < cols;) {
-    int nr = 0;
-    for (int64_t j = j0 + done; done < cols && nr < kMaxRuns;) {
-      const int64_t ow = j % OW, len = std::min(cols - done, OW - ow);
-      runs[nr++] = Run{done, len, (j / OW) * pp.Wq + ow};
-      done += len;
-      j += len;
-    }
+  forEachColumnRuns(g, j0, cols, [&](const ColumnRun* runs, int n) {
     T* d = dst;
     for (int64_t r = k0; r < k0 + kc; ++r, d += width) {
       const T* src = planes + pp.rowStart[static_cast<size_t>(r)];
-      for (int i = 0; i < nr; ++i) copyRun(d + runs[i].at, src + runs[i].from, runs[i].len);
+      for (int i = 0; i < n; ++i) copyRun(d + runs[i].at, src + runs[i].row * pp.Wq + runs[i].ow, runs[i].len);
     }
-  }
-  if (cols < width)
-    for (int64_t r = 0; r < kc; ++r) std::fill(dst + r * width + cols, dst + (r + 1) * width, T(0));
+  });
+  zeroPastColumns(dst, kc, cols, width);
 }
 
 }  // namespace conv

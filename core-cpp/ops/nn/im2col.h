@@ -49,56 +49,73 @@ inline std::vector<ColRow> colRows(const Geom& g, int64_t channels) {
   return rows;
 }
 
-// Rows [k0, k0 + kc) and columns [j0, j0 + cols) of the column matrix, written row-major with
-// `width` columns (zeros past cols): the whole matrix (im2col below), or the block a GEMM packs,
-// made straight from the image so the whole matrix is never stored (gemmFromSource). The columns
-// split into segments along ow, one per output row they touch.
-template <typename T>
-void im2colBlock(const T* img, const Geom& g, const ColRow* rows, int64_t k0, int64_t kc, int64_t j0, int64_t cols,
-                 int64_t width, T* dst) {
-  struct Segment {
-    int64_t at, len, ow, od, oh;
-  };
-  constexpr int kMaxSegments = 64;  // per pass over the rows; a GEMM panel (<= 48 columns) needs one
-  Segment seg[kMaxSegments];
+// Columns [j0, j0 + cols) of a column matrix, split into runs along ow, one per output row they
+// touch: body(runs, n) gets them up to 64 at a time (a GEMM panel, <= 48 columns, needs one call).
+struct ColumnRun {
+  int64_t at, len;  // columns at .. at + len of the block
+  int64_t ow, row;  // the first one's window column, and its output row od * out[1] + oh
+};
+template <typename Body>
+void forEachColumnRuns(const Geom& g, int64_t j0, int64_t cols, Body&& body) {
+  constexpr int kMaxRuns = 64;
+  ColumnRun runs[kMaxRuns];
   const int64_t rowLen = g.out[2];
   for (int64_t done = 0; done < cols;) {
-    int ns = 0;
-    for (int64_t j = j0 + done; done < cols && ns < kMaxSegments;) {
+    int n = 0;
+    for (int64_t j = j0 + done; done < cols && n < kMaxRuns;) {
       const int64_t ow = j % rowLen, len = std::min(cols - done, rowLen - ow);
-      seg[ns++] = Segment{done, len, ow, j / (g.out[1] * rowLen), (j / rowLen) % g.out[1]};
+      runs[n++] = ColumnRun{done, len, ow, j / rowLen};
       done += len;
       j += len;
     }
+    body(static_cast<const ColumnRun*>(runs), n);
+  }
+}
+
+// Zeros in columns cols .. width of a kc-row block `width` wide (a GEMM panel's unused columns).
+template <typename T>
+void zeroPastColumns(T* dst, int64_t kc, int64_t cols, int64_t width) {
+  if (cols < width)
+    for (int64_t r = 0; r < kc; ++r) std::fill(dst + r * width + cols, dst + (r + 1) * width, T(0));
+}
+
+// Rows [k0, k0 + kc) and columns [j0, j0 + cols) of the column matrix, written row-major with
+// `width` columns (zeros past cols): the whole matrix (im2col below), or the block a GEMM packs,
+// made straight from the image so the whole matrix is never stored (gemmFromSource), one run of
+// columns per output row at a time (forEachColumnRuns).
+template <typename T>
+void im2colBlock(const T* img, const Geom& g, const ColRow* rows, int64_t k0, int64_t kc, int64_t j0, int64_t cols,
+                 int64_t width, T* dst) {
+  forEachColumnRuns(g, j0, cols, [&](const ColumnRun* runs, int n) {
     T* d = dst;
     for (int64_t r = k0; r < k0 + kc; ++r, d += width) {
       const ColRow& cr = rows[r];
       const T* src = img + cr.plane;
-      for (int si = 0; si < ns; ++si) {
-        const Segment& sg = seg[si];
-        T* out = d + sg.at;
-        const int64_t id = sg.od * g.s[0] + cr.dOff, ih = sg.oh * g.s[1] + cr.hOff;
+      for (int i = 0; i < n; ++i) {
+        const ColumnRun& run = runs[i];
+        T* out = d + run.at;
+        const int64_t od = run.row / g.out[1], oh = run.row % g.out[1];
+        const int64_t id = od * g.s[0] + cr.dOff, ih = oh * g.s[1] + cr.hOff;
         if (id < 0 || id >= g.in[0] || ih < 0 || ih >= g.in[1]) {
-          std::fill(out, out + sg.len, T(0));
+          std::fill(out, out + run.len, T(0));
           continue;
         }
         const T* row = src + (id * g.in[1] + ih) * g.in[2];
-        const int64_t end = sg.ow + sg.len;
-        const int64_t lo = std::min(std::max(cr.wlo, sg.ow), end), hi = std::max(lo, std::min(cr.whi, end));
-        std::fill(out, out + (lo - sg.ow), T(0));
+        const int64_t end = run.ow + run.len;
+        const int64_t lo = std::min(std::max(cr.wlo, run.ow), end), hi = std::max(lo, std::min(cr.whi, end));
+        std::fill(out, out + (lo - run.ow), T(0));
         if (g.s[2] == 1) {
-          if (hi > lo) std::memcpy(out + (lo - sg.ow), row + lo + cr.w0, static_cast<size_t>(hi - lo) * sizeof(T));
+          if (hi > lo) std::memcpy(out + (lo - run.ow), row + lo + cr.w0, static_cast<size_t>(hi - lo) * sizeof(T));
         } else if (g.s[2] == 2) {
-          copyEveryOther(out + (lo - sg.ow), row + 2 * lo + cr.w0, hi - lo);
+          copyEveryOther(out + (lo - run.ow), row + 2 * lo + cr.w0, hi - lo);
         } else {
-          for (int64_t x = lo; x < hi; ++x) out[x - sg.ow] = row[x * g.s[2] + cr.w0];
+          for (int64_t x = lo; x < hi; ++x) out[x - run.ow] = row[x * g.s[2] + cr.w0];
         }
-        std::fill(out + (hi - sg.ow), out + sg.len, T(0));
+        std::fill(out + (hi - run.ow), out + run.len, T(0));
       }
     }
-  }
-  if (cols < width)
-    for (int64_t r = 0; r < kc; ++r) std::fill(dst + r * width + cols, dst + (r + 1) * width, T(0));
+  });
+  zeroPastColumns(dst, kc, cols, width);
 }
 
 // The whole column matrix of a `channels`-channel image, rows split over threads when `parallel`.
