@@ -117,6 +117,36 @@ describe('prepared convolution weights in an inference executor', () => {
     ex.dispose();
   });
 
+  it('counts the prepared weights in memoryInfo while the executor holds them, and frees them with it', () => {
+    for (const c of [cases[0], cases[1]] as Case[]) {
+      mx.waitAll();
+      const base = mx.memoryInfo().liveBytes;
+      const data = randomArray(c.xs, 40);
+      const weight = randomArray(weightShape(c), 41, 'float32', 0.5);
+      const net = sym.Convolution({ data: sym.Variable('data'), name: 'conv', ...convOpts(c, true) });
+      const ex = net.bind(here(), { data, conv_weight: weight }, { gradReq: 'null' });
+      ex.forward();
+      mx.waitAll();
+      const bound = mx.memoryInfo().liveBytes;
+      const packed = c.f * weightShape(c).slice(1).reduce((a, b) => a * b, 1) * 4;
+      ex.forward(); // the second run reuses the forms the first one made: nothing new is held
+      mx.waitAll();
+      expect(mx.memoryInfo().liveBytes, c.name).toBe(bound);
+      ex.dispose();
+      mx.waitAll();
+      const released = bound - mx.memoryInfo().liveBytes;
+      // The executor's output plus the prepared weights (at least the weights' own bytes) go back.
+      const imperative = nd.Convolution(data, weight, convOpts(c, true));
+      const output = imperative.size * 4;
+      imperative.dispose();
+      expect(released, c.name).toBeGreaterThanOrEqual(output + packed);
+      data.dispose();
+      weight.dispose();
+      mx.waitAll();
+      expect(mx.memoryInfo().liveBytes, c.name).toBe(base);
+    }
+  });
+
   it('training forwards and backwards between inference runs: inference sees the updated weights', () => {
     const c = cases[1] as Case;
     const net = sym.sum({ data: sym.Convolution({ data: sym.Variable('data'), name: 'conv', ...convOpts(c, false) }) });
