@@ -122,65 +122,68 @@ inline void transformWeights(const float* w, int64_t F, int64_t C, int64_t fb, i
 }
 
 // V[xi][c][col0 + t] = (B^T d B)[xi] for every tile t of channel plane `img`, with
-// B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]. Tile tw covers padded columns 2tw .. 2tw+3, so
-// each padded input row is split into its even and odd columns first: then both halves of the
-// transform are loops over contiguous arrays, which vectorise.
+// B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]. Tile tw covers padded columns 2tw .. 2tw+3 of
+// four padded rows; tile rows overlap by two, so each padded row is made once, into a ring of four.
+// Row i of B^T d is one contiguous combination of two of them (r); its (.) B at tile tw reads
+// r[2tw .. 2tw+3], and four tiles at a time come from r's even and odd halves (two shuffles of
+// two loads each). (Splitting every row into even and odd columns element by element, twice per
+// row, was two thirds of this function.)
+inline int64_t transformInputScratch(const Tiling& t) { return 5 * (2 * t.TW + 2); }
+
 inline void transformInput(const float* img, const Tiling& t, float* V, int64_t planeStride, int64_t col0,
-                           float* scratch /* 8 * (TW + 1) floats */) {
-  const int64_t HW = t.TW + 1;  // even (or odd) columns the tiles read
-  float* ev[4];
-  float* od[4];
-  for (int i = 0; i < 4; ++i) {
-    ev[i] = scratch + (2 * i) * HW;
-    od[i] = scratch + (2 * i + 1) * HW;
-  }
-  for (int64_t th = 0; th < t.TH; ++th) {
-    // The four input rows of this tile row, from padded column 0 (input column -pW), split.
-    for (int i = 0; i < 4; ++i) {
-      const int64_t ih = th * 2 - t.pH + i;
-      if (ih < 0 || ih >= t.H) {
-        std::memset(ev[i], 0, sizeof(float) * HW);
-        std::memset(od[i], 0, sizeof(float) * HW);
-        continue;
-      }
-      const float* in = img + ih * t.W;
-      for (int64_t x = 0; x < HW; ++x) {
-        const int64_t c0 = 2 * x - t.pW, c1 = c0 + 1;
-        ev[i][x] = c0 >= 0 && c0 < t.W ? in[c0] : 0.f;
-        od[i][x] = c1 >= 0 && c1 < t.W ? in[c1] : 0.f;
-      }
+                           float* scratch /* transformInputScratch(t) floats */) {
+  const int64_t L = 2 * t.TW + 2;  // padded columns the tiles read
+  const int64_t inCols = std::min(t.W, L - t.pW);
+  float* ring[4] = {scratch, scratch + L, scratch + 2 * L, scratch + 3 * L};
+  float* r = scratch + 4 * L;
+  auto padRow = [&](int64_t pr, float* dst) {  // padded row pr: input row pr - pH, zeros outside
+    const int64_t ih = pr - t.pH;
+    if (ih < 0 || ih >= t.H) {
+      std::memset(dst, 0, sizeof(float) * L);
+      return;
     }
+    std::memset(dst, 0, sizeof(float) * t.pW);
+    std::memcpy(dst + t.pW, img + ih * t.W, sizeof(float) * inCols);
+    std::memset(dst + t.pW + inCols, 0, sizeof(float) * (L - t.pW - inCols));
+  };
+  using VT = simd::Vec<float, 4>::type;
+  for (int64_t th = 0; th < t.TH; ++th) {
+    for (int64_t pr = th == 0 ? 0 : 2 * th + 2; pr < 2 * th + 4; ++pr) padRow(pr, ring[pr & 3]);
+    const float* d[4];
+    for (int i = 0; i < 4; ++i) d[i] = ring[(2 * th + i) & 3];
     float* out = V + col0 + th * t.TW;
     for (int i = 0; i < 4; ++i) {
-      // Row i of B^T d, at the even and odd columns: r = d0 - d2, d1 + d2, d2 - d1, d1 - d3.
-      const int a = i == 0 ? 0 : 1, b = i == 0 ? 2 : i == 3 ? 3 : 2;
-      const float sa = i == 2 ? -1.f : 1.f, sb = i == 1 ? 1.f : i == 2 ? 1.f : -1.f;
-      float re[64 + 1], ro[64 + 1];
+      // Row i of B^T d: d0 - d2, d1 + d2, d2 - d1, d1 - d3.
+      const float* p = d[i == 2 ? 2 : i == 0 ? 0 : 1];
+      const float* q = d[i == 2 ? 1 : i == 3 ? 3 : 2];
+      int64_t k = 0;
+      if (i == 1) {
+        for (; k + 4 <= L; k += 4) st4(r + k, ld4(p + k) + ld4(q + k));
+        for (; k < L; ++k) r[k] = p[k] + q[k];
+      } else {
+        for (; k + 4 <= L; k += 4) st4(r + k, ld4(p + k) - ld4(q + k));
+        for (; k < L; ++k) r[k] = p[k] - q[k];
+      }
       float* o0 = out + (i * 4 + 0) * planeStride;
       float* o1 = out + (i * 4 + 1) * planeStride;
       float* o2 = out + (i * 4 + 2) * planeStride;
       float* o3 = out + (i * 4 + 3) * planeStride;
-      for (int64_t x0 = 0; x0 < t.TW; x0 += 64) {  // in chunks, so the combined rows live on the stack
-        const int64_t n = std::min<int64_t>(64, t.TW - x0);
-        for (int64_t x = 0; x <= n; ++x) {
-          re[x] = sa * ev[a][x0 + x] + sb * ev[b][x0 + x];
-          ro[x] = sa * od[a][x0 + x] + sb * od[b][x0 + x];
-        }
-        // (B^T d) B over columns 2tw .. 2tw+3 = re[tw], ro[tw], re[tw+1], ro[tw+1].
-        int64_t x = 0;
-        for (; x + 4 <= n; x += 4) {
-          const V4 e0 = ld4(re + x), e1 = ld4(re + x + 1), q0 = ld4(ro + x), q1 = ld4(ro + x + 1);
-          st4(o0 + x0 + x, e0 - e1);
-          st4(o1 + x0 + x, q0 + e1);
-          st4(o2 + x0 + x, e1 - q0);
-          st4(o3 + x0 + x, q0 - q1);
-        }
-        for (; x < n; ++x) {
-          o0[x0 + x] = re[x] - re[x + 1];
-          o1[x0 + x] = ro[x] + re[x + 1];
-          o2[x0 + x] = re[x + 1] - ro[x];
-          o3[x0 + x] = ro[x] - ro[x + 1];
-        }
+      int64_t x = 0;
+      for (; x + 4 <= t.TW; x += 4) {
+        const VT a = simd::loadu<VT>(r + 2 * x), b = simd::loadu<VT>(r + 2 * x + 4);
+        const VT c = simd::loadu<VT>(r + 2 * x + 2), e = simd::loadu<VT>(r + 2 * x + 6);
+        const VT e0 = __builtin_shufflevector(a, b, 0, 2, 4, 6), q0 = __builtin_shufflevector(a, b, 1, 3, 5, 7);
+        const VT e1 = __builtin_shufflevector(c, e, 0, 2, 4, 6), q1 = __builtin_shufflevector(c, e, 1, 3, 5, 7);
+        simd::storeu<VT>(o0 + x, e0 - e1);
+        simd::storeu<VT>(o1 + x, q0 + e1);
+        simd::storeu<VT>(o2 + x, e1 - q0);
+        simd::storeu<VT>(o3 + x, q0 - q1);
+      }
+      for (; x < t.TW; ++x) {
+        o0[x] = r[2 * x] - r[2 * x + 2];
+        o1[x] = r[2 * x + 1] + r[2 * x + 2];
+        o2[x] = r[2 * x + 2] - r[2 * x + 1];
+        o3[x] = r[2 * x + 1] - r[2 * x + 3];
       }
     }
   }
@@ -260,7 +263,7 @@ inline void forwardGroup(const float* x, const Planes& U, float* y, const conv::
     else fn(0, n);
   };
   range(gn * C, d.g.inSize() * 4, [&](int64_t b, int64_t e) {
-    std::vector<float> rows(static_cast<size_t>(8 * (t.TW + 1)));
+    std::vector<float> rows(static_cast<size_t>(transformInputScratch(t)));
     for (int64_t i = b; i < e; ++i) {
       const int64_t n = i / C, c = i % C;
       transformInput(x + ((n0 + n) * C + c) * d.IS, t, V + c * cols, vPlane, n * T, rows.data());
