@@ -63,9 +63,9 @@ const resnetCase = (caseId, N, reps) => ({
   ],
 });
 
-// W5as / W5bs: the same network as one Symbol bound by the executor (inference), where BatchNorm
-// (and relu) run as the convolution's epilogue and the residual add + relu as one element-wise pass
-// (graph/fuse_conv_bn.h, graph/fuse_elemwise.h); the peers' rows are W5a's / W5b's.
+// W5as / W5bs: the same network as one Symbol bound by the executor (inference), where BatchNorm,
+// the residual add and the relu run as the convolution's epilogue (graph/fuse_conv_bn.h); the
+// peers' rows are W5a's / W5b's.
 export const cases = [
   { ...resnetCase('W5a', 1, 20), memory: { prepare: prepareMemory } },
   { ...resnetCase('W5as', 1, 20), label: 'same, Symbol executor (fused)', params: { N: 1, symbolic: true }, peersFrom: 'W5a' },

@@ -398,8 +398,8 @@ GraphExecutor::GraphExecutor(const Symbol& sym, Context ctx, const std::vector<N
   for (auto& o : sym.outputs) ++readers[full.entryId(o)];
   for (auto& ge : gradEntries)
     if (ge) ++readers[full.entryId(ge)];
-  // Convolution -> BatchNorm (-> relu) groups: their fused run reads the convolution's and the
-  // BatchNorm's inputs when the last node runs, so the plan keeps those alive until then.
+  // Convolution -> BatchNorm (-> add) (-> relu) groups: their fused run reads the convolution's and the
+  // BatchNorm's inputs (and the residual) when the last node runs, so the plan keeps those alive until then.
   const bool fuse = opt.fuseElemwise && elemwiseFusionEnabledByEnv();
   std::vector<ConvBatchNormGroup> convBNCandidates;
   std::vector<std::pair<uint32_t, uint32_t>> keepAlive;
@@ -409,6 +409,7 @@ GraphExecutor::GraphExecutor(const Symbol& sym, Context ctx, const std::vector<N
       const Node& bn = *full.nodes[cb.bn];
       for (const NodeEntry& x : full.nodes[cb.conv]->inputs) keepAlive.emplace_back(full.entryId(x), cb.last());
       for (size_t i = 1; i < bn.inputs.size(); ++i) keepAlive.emplace_back(full.entryId(bn.inputs[i]), cb.last());
+      if (cb.add >= 0) keepAlive.emplace_back(cb.residual, cb.last());
     }
   }
   PlanOptions popt;
@@ -441,7 +442,7 @@ GraphExecutor::GraphExecutor(const Symbol& sym, Context ctx, const std::vector<N
   // ---- node runs ----
   std::map<std::pair<uint32_t, int>, NDArray> crossCopies;  // (entry, device) -> its copy there
   // Element-wise groups, per section (a group never spans forward and backward).
-  // Convolution -> BatchNorm (-> relu) groups first; element-wise groups among the other nodes.
+  // Convolution -> BatchNorm (-> add) (-> relu) groups first; element-wise groups among the other nodes.
   std::vector<int> groupOfRoot(full.nodes.size(), -1), convBNOfLast(full.nodes.size(), -1);
   std::vector<bool> fusedMember(full.nodes.size(), false);
   std::vector<ElemwiseGroup> groups;
@@ -453,12 +454,13 @@ GraphExecutor::GraphExecutor(const Symbol& sym, Context ctx, const std::vector<N
       // The fused convolution writes the last node's output while reading its inputs: the plan
       // kept those alive (keepAlive), and a caller's array bound to both is checked here.
       const NDArray& out = entryArrays_[full.entryBase[cb.last()]];
-      bool aliased = false;
+      bool aliased = cb.add >= 0 && entryArrays_[cb.residual].sameStorage(out);
       for (const Node* n : {full.nodes[cb.conv].get(), full.nodes[cb.bn].get()})
         for (const NodeEntry& x : n->inputs) aliased = aliased || entryArrays_[full.entryId(x)].sameStorage(out);
       if (aliased) continue;
       convBNOfLast[cb.last()] = static_cast<int>(convBNs.size());
       for (uint32_t m : {cb.conv, cb.bn}) fusedMember[m] = true;
+      if (cb.add >= 0) fusedMember[cb.add] = true;
       if (cb.relu >= 0) fusedMember[cb.relu] = true;
       convBNs.push_back(cb);
     }
@@ -544,8 +546,10 @@ GraphExecutor::GraphExecutor(const Symbol& sym, Context ctx, const std::vector<N
       const Node& bn = *full.nodes[cb.bn];
       std::vector<NDArray> gin{entryArrays_[full.entryId(cn.inputs[0])], entryArrays_[full.entryId(cn.inputs[1])]};
       for (size_t i = 1; i < 5; ++i) gin.push_back(entryArrays_[full.entryId(bn.inputs[i])]);
+      if (cb.add >= 0) gin.push_back(entryArrays_[cb.residual]);
       std::vector<uint32_t> members{cb.conv, cb.bn};
-      if (cb.relu >= 0) members.push_back(nid);
+      if (cb.add >= 0) members.push_back(static_cast<uint32_t>(cb.add));
+      if (cb.relu >= 0) members.push_back(static_cast<uint32_t>(cb.relu));
       auto f = fusedRun(cn, std::move(gin), members, "convolution with batch norm");
       auto cbr = std::make_shared<NodeRun::ConvBN>();
       cbr->conv = cn.attrs;

@@ -1,4 +1,4 @@
-// Finds Convolution -> BatchNorm (-> relu) chains and runs one as a convolution with an epilogue.
+// Finds Convolution -> BatchNorm (-> add) (-> relu) chains and runs one as a convolution with an epilogue.
 #include "graph/fuse_conv_bn.h"
 #include "op/device_compute.h"
 #include "ops/nn/activation_device.h"
@@ -34,6 +34,8 @@ std::vector<ConvBatchNormGroup> findConvBatchNorm(const Graph& g, uint32_t end, 
   for (uint32_t nid = 0; nid < g.nodes.size(); ++nid)
     for (const NodeEntry& x : g.nodes[nid]->inputs)
       if (x.node) soleReader[g.entryId(x)] = nid;
+  // An add of two BatchNorm outputs (a ResNet block with a projection shortcut) joins the first group.
+  std::vector<bool> addClaimed(g.nodes.size(), false);
   for (uint32_t bn = 0; bn < end; ++bn) {
     const Node& b = *g.nodes[bn];
     if (b.isVariable() || b.attrs.op->name != "BatchNorm") continue;
@@ -64,10 +66,28 @@ std::vector<ConvBatchNormGroup> findConvBatchNorm(const Graph& g, uint32_t end, 
     ConvBatchNormGroup grp;
     grp.conv = conv;
     grp.bn = bn;
-    if (readers[out] == 1 && soleReader[out] >= 0 && static_cast<uint32_t>(soleReader[out]) < end) {
-      const uint32_t r = static_cast<uint32_t>(soleReader[out]);
-      if (isRelu(*g.nodes[r]) && nodeCtx[r] == nodeCtx[bn] && g.dtypes[g.entryBase[r]] == dt) grp.relu = r;
+    // The node that alone reads entry e, if it runs among [0, end) on the group's device in its dtype.
+    auto follower = [&](uint32_t e) -> int64_t {
+      if (readers[e] != 1 || soleReader[e] < 0 || static_cast<uint32_t>(soleReader[e]) >= end) return -1;
+      const uint32_t r = static_cast<uint32_t>(soleReader[e]);
+      if (!(nodeCtx[r] == nodeCtx[bn]) || g.dtypes[g.entryBase[r]] != dt) return -1;
+      return r;
+    };
+    uint32_t tail = out;
+    const int64_t a = onDevice ? -1 : follower(out);
+    if (a >= 0 && !addClaimed[a] && g.nodes[a]->attrs.op->name == "elemwise_add") {
+      const Node& add = *g.nodes[a];
+      const NodeEntry& other = g.entryId(add.inputs[0]) == out ? add.inputs[1] : add.inputs[0];
+      const uint32_t res = g.entryId(other);
+      if (res != out && g.dtypes[res] == dt && g.shapes[res] == g.shapes[out]) {
+        grp.add = a;
+        grp.residual = res;
+        addClaimed[a] = true;
+        tail = g.entryBase[a];
+      }
     }
+    const int64_t r = follower(tail);
+    if (r >= 0 && isRelu(*g.nodes[r])) grp.relu = r;
     groups.push_back(grp);
   }
   return groups;
@@ -79,6 +99,7 @@ void convBatchNorm(const NodeAttrs& conv, const NodeAttrs& bn, bool relu, const 
                    const TBlob& out, PreparedInput* prepared) {
   ChannelAffine<T> a = batchNormInferenceAffine<T>(bn.get<BatchNormParam>(), in[2], in[3], in[4], in[5]);
   a.relu = relu;
+  if (in.size() > 6) a.residual = in[6].data<T>();
   convolutionWithAffine<T>(conv, in[0], in[1], out, a, prepared);
 }
 }  // namespace
@@ -92,6 +113,7 @@ void runConvBatchNorm(const NodeAttrs& conv, const NodeAttrs& bn, bool relu, con
                       const RunContext& rc, const std::vector<TBlob>& in, const TBlob& out,
                       PreparedInput* prepared) {
   if (BatchNormEpilogue epilogue = epilogueFor(rc.ctx)) {
+    IST_CHECK(in.size() == 6, "ConvolutionBatchNorm", "residual", "a residual add is fused on the CPU only");
     OpContext c;
     c.run = rc;
     convFn(conv, c, {in[0], in[1]}, {OpReq::kWriteTo}, {out});

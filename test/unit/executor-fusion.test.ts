@@ -20,6 +20,9 @@ const unit = (v: number): number => (v + 1) / 2; // pseudoRandom's [-1, 1) to [0
 const elemFusion = !here().startsWith('gpu');
 const elemGroups = (groups: string[][]): string[][] => (elemFusion ? groups : []);
 const fusedGroups = (ex: any): string[][] => ex.planJSON().fused as string[][];
+// A residual add joins its convolution + batch norm group where the CPU kernels run it (the GPU
+// epilogue, and its CPU twins, fuse the batch norm and relu only).
+const residualFusion = elemFusion && process.env.ISOTENSOR_GPU_KERNELS_ON_CPU !== '1';
 
 function input(n: number, seed: number, dtype = 'float32', scale = 2): Arr {
   const v = pseudoRandom(n, seed).map((x: number) => (x - 0.5) * scale);
@@ -208,7 +211,7 @@ describe('element-wise fusion in the executor', () => {
 
 // Convolution + BatchNorm fuse on every device, bit for bit: on a GPU the convolution's own compute
 // then one in-place epilogue pass, and with ISOTENSOR_GPU_KERNELS_ON_CPU their CPU twins.
-describe('convolution + batch norm (+ relu) fusion in inference', () => {
+describe('convolution + batch norm (+ residual add) (+ relu) fusion in inference', () => {
   const convCases = [
     { name: 'Winograd 3x3', xs: [4, 8, 14, 14], f: 12, kernel: [3, 3], stride: [1, 1], pad: [1, 1], dtype: 'float32' },
     { name: 'im2col 3x3 stride 2', xs: [2, 6, 11, 9], f: 10, kernel: [3, 3], stride: [2, 2], pad: [1, 1], dtype: 'float32' },
@@ -255,7 +258,84 @@ describe('convolution + batch norm (+ relu) fusion in inference', () => {
     });
   }
 
-  it('a ResNet block: conv+bn fused twice, the residual add and relu as one element-wise group (on the CPU)', () => {
+  for (const c of convCases) {
+    it(`${c.name} ${c.dtype}: conv, bn, residual add, relu run as one, bit for bit`, () => {
+      const p = params(c);
+      const y0 = nd.Convolution(p.data, p.weight, convOpts(c));
+      const res = nd.array(pseudoRandom(y0.size, 47).map((v: number) => v - 0.5), { shape: y0.shape, dtype: c.dtype });
+      const net = sym.relu({
+        data: sym.elemwise_add({
+          lhs: sym.BatchNorm({ data: sym.Convolution({ data: sym.Variable('data'), name: 'conv', ...convOpts(c) }),
+                               name: 'bn', fixGamma: false, eps: 1e-5 }),
+          rhs: sym.Variable('res'), name: 'add' }),
+        name: 'act' });
+      const ex = net.bind(here(), { data: p.data, conv_weight: p.weight, bn_gamma: p.gamma, bn_beta: p.beta, res },
+                          { auxStates: { bn_moving_mean: p.mean, bn_moving_var: p.var } });
+      expect(fusedGroups(ex)).toEqual(residualFusion ? [['conv', 'bn', 'add', 'act']] : [['conv', 'bn'], ...elemGroups([['add', 'act']])]);
+      const got = vals(ex.forward()[0]);
+      expect(unfusedForward(ex)[0]!).toEqual(got);
+      const bn = nd.BatchNorm(y0, p.gamma, p.beta, p.mean, p.var, { fixGamma: false, eps: 1e-5, useGlobalStats: true });
+      const sum = nd.elemwise_add(bn, res);
+      const want = nd.relu(sum);
+      expect(got).toEqual(vals(want));
+      expect(got.some((v) => v === 0) && got.some((v) => v > 0) && got.every(Number.isFinite)).toBe(true);
+      ex.dispose();
+      for (const a of [...Object.values(p), y0, res, bn, sum, want]) a.dispose();
+    });
+  }
+
+  it('a residual add without a relu, and one whose residual other nodes read too', () => {
+    const x = sym.Variable('data');
+    const cb = (d: Sym, n: string) => sym.BatchNorm({ data: sym.Convolution({ data: d, name: `${n}_conv`, kernel: [3, 3], pad: [1, 1],
+      numFilter: 8, noBias: true }), name: `${n}_bn`, fixGamma: false });
+    const r = sym.relu({ data: cb(x, 'a'), name: 'r' });
+    const plain = sym.elemwise_add({ lhs: r, rhs: cb(r, 'b'), name: 'plain' });  // no relu; residual as lhs
+    const net = sym.Group([plain, r.mul(2)]);
+    const ex = net.simpleBind(here(), { data: [2, 8, 9, 9] }, { gradReq: 'null' });
+    let seed = 70;
+    for (const [k, arr] of Object.entries({ ...ex.argDict, ...ex.auxDict }) as Array<[string, Arr]>) {
+      const v = pseudoRandom(arr.size, seed++).map((t: number) => (k.endsWith('var') ? 0.5 + unit(t) : k.endsWith('weight') ? (t - 0.5) * 0.4 : t - 0.5));
+      arr.set(nd.array(v, { shape: arr.shape }));
+    }
+    const groups = fusedGroups(ex);
+    expect(groups).toContainEqual(['a_conv', 'a_bn', 'r']);
+    expect(groups).toContainEqual(residualFusion ? ['b_conv', 'b_bn', 'plain'] : ['b_conv', 'b_bn']);
+    const got = ex.forward().map(vals);
+    expect(got.every((o: number[]) => o.every(Number.isFinite)) && got[0]!.some((v) => v < 0) && got[1]!.some((v) => v > 0)).toBe(true);
+    expect(unfusedForward(ex)).toEqual(got);
+    ex.dispose();
+  });
+
+  it('a projection shortcut: the add of two batch norms joins one of their groups; both orders of the add', () => {
+    for (const projFirst of [false, true]) {
+      const x = sym.Variable('data');
+      const cb = (d: Sym, n: string, k: number, s: number) => sym.BatchNorm({ data: sym.Convolution({ data: d, name: `${n}_conv`,
+        kernel: [k, k], stride: [s, s], pad: [k >> 1, k >> 1], numFilter: 12, noBias: true }), name: `${n}_bn`, fixGamma: false });
+      const main = cb(sym.relu({ data: cb(x, 'a', 3, 2), name: 'a_relu' }), 'b', 3, 1);
+      const proj = cb(x, 'd', 1, 2);
+      const sum = projFirst ? sym.elemwise_add({ lhs: proj, rhs: main, name: 'add' }) : sym.elemwise_add({ lhs: main, rhs: proj, name: 'add' });
+      const net = sym.relu({ data: sum, name: 'out' });
+      const ex = net.simpleBind(here(), { data: [2, 8, 16, 16] }, { gradReq: 'null' });
+      let seed = 90;
+      for (const [k, arr] of Object.entries({ ...ex.argDict, ...ex.auxDict }) as Array<[string, Arr]>) {
+        const v = pseudoRandom(arr.size, seed++).map((t: number) => (k.endsWith('var') ? 0.5 + unit(t) : k.endsWith('weight') ? (t - 0.5) * 0.4 : t - 0.5));
+        arr.set(nd.array(v, { shape: arr.shape }));
+      }
+      const groups = fusedGroups(ex);
+      const withAdd = groups.filter((g) => g.includes('add'));
+      expect(withAdd.length).toBe(1);
+      if (residualFusion) {
+        expect(withAdd[0]!.slice(2)).toEqual(['add', 'out']);
+        expect(groups.filter((g) => g.length === 2 && g[0]!.endsWith('_conv')).length).toBe(1);
+      }
+      const got = vals(ex.forward()[0]);
+      expect(got.some((v) => v === 0) && got.some((v) => v > 0)).toBe(true);
+      expect(unfusedForward(ex)[0]!).toEqual(got);
+      ex.dispose();
+    }
+  });
+
+  it('a ResNet block: conv+bn(+relu) fused twice, the residual add and relu in the second group (on the CPU)', () => {
     const c = convCases[0]!;
     const x = sym.Variable('data');
     const cb = (d: Sym, n: string) => sym.BatchNorm({ data: sym.Convolution({ data: d, name: `${n}_conv`, kernel: [3, 3], pad: [1, 1],
@@ -271,7 +351,8 @@ describe('convolution + batch norm (+ relu) fusion in inference', () => {
       const v = pseudoRandom(n, seed++).map((t: number) => (k.endsWith('var') ? 0.5 + unit(t) : k.endsWith('weight') ? (t - 0.5) * 0.4 : t - 0.5));
       arr.set(nd.array(v, { shape: arr.shape }));
     }
-    expect(fusedGroups(ex)).toEqual([['a_conv', 'a_bn', 'a_relu'], ['b_conv', 'b_bn'], ...elemGroups([['add', 'out']])]);
+    expect(fusedGroups(ex)).toEqual(residualFusion ? [['a_conv', 'a_bn', 'a_relu'], ['b_conv', 'b_bn', 'add', 'out']]
+                                                    : [['a_conv', 'a_bn', 'a_relu'], ['b_conv', 'b_bn'], ...elemGroups([['add', 'out']])]);
     const got = vals(ex.forward()[0]);
     expect(got.every(Number.isFinite) && got.some((v) => v > 0)).toBe(true);
     expect(unfusedForward(ex)[0]!).toEqual(got);
@@ -325,7 +406,7 @@ describe('convolution + batch norm (+ relu) fusion in inference', () => {
 });
 
 describe('fusion in a hybridized model-zoo network', () => {
-  it('resnet18_v1 inference: every convolution carries its BatchNorm, every residual add its relu; same output', () => {
+  it('resnet18_v1 inference: every convolution carries its BatchNorm, every residual add its relu (on the CPU, in a convolution group); same output', () => {
     const net: any = mx.gluon.model_zoo.vision.getModel('resnet18_v1', { classes: 10 });
     net.initialize({ init: new mx.init.Xavier() });
     const x = nd.array(pseudoRandom(2 * 3 * 32 * 32, 91), { shape: [2, 3, 32, 32] });
@@ -341,7 +422,9 @@ describe('fusion in a hybridized model-zoo network', () => {
     expect(convs).toBe(20);
     expect(withConv.length).toBe(convs);
     expect(withConv.every((g) => opOf.get(g[1]) === 'BatchNorm')).toBe(true);
-    expect(groups.filter((g) => g.length === 2 && opOf.get(g[0]) !== 'Convolution').length).toBe(elemFusion ? 8 : 0);  // add + relu
+    // Each residual add and its relu: in a convolution's group, or an element-wise group of two.
+    expect(withConv.filter((g) => g.length === 4 && opOf.get(g[2]) === 'elemwise_add').length).toBe(residualFusion ? 8 : 0);
+    expect(groups.filter((g) => g.length === 2 && opOf.get(g[0]) !== 'Convolution').length).toBe(elemFusion && !residualFusion ? 8 : 0);
     const scale = imperative.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
     let worst = 0;
     hybrid.forEach((v, i) => { worst = Math.max(worst, Math.abs(v - imperative[i]!)); });

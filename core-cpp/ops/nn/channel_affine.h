@@ -1,5 +1,6 @@
-// BatchNorm's inference arithmetic per channel, y = (y - mu) * scale + shift (then relu), as an
-// epilogue a convolution applies to each image's output while it is in cache (graph/fuse_conv_bn.h).
+// BatchNorm's inference arithmetic per channel, y = (y - mu) * scale + shift (then a residual add,
+// then relu), as an epilogue a convolution applies to each image's output while it is in cache
+// (graph/fuse_conv_bn.h).
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -12,11 +13,25 @@ template <typename T>
 struct ChannelAffine {
   std::vector<T> mu, scale, shift;  // per channel, in T as BatchNorm's float/double path uses them
   bool relu = false;
+  // A residual added after the affine and before the relu (a ResNet block's shortcut): an array of
+  // the output's shape, or null.
+  const T* residual = nullptr;
 
-  // Channel c's run of n values: BatchNorm's normalizeRun, then Activation relu's formula (NaN kept).
-  void apply(T* y, int64_t c, int64_t n) const {
+  // Channel c's run of n values at element `at` of the output: BatchNorm's normalizeRun, then
+  // elemwise_add's residual[at + i], then Activation relu's formula (NaN kept).
+  void apply(T* y, int64_t c, int64_t n, int64_t at) const {
     const T m = mu[c], s = scale[c], t = shift[c];
-    if (relu) {
+    if (residual) {
+      const T* r = residual + at;
+      if (relu) {
+        for (int64_t i = 0; i < n; ++i) {
+          const T v = (y[i] - m) * s + t + r[i];
+          y[i] = !(v <= T(0)) ? v : T(0);
+        }
+      } else {
+        for (int64_t i = 0; i < n; ++i) y[i] = (y[i] - m) * s + t + r[i];
+      }
+    } else if (relu) {
       for (int64_t i = 0; i < n; ++i) {
         const T v = (y[i] - m) * s + t;
         y[i] = !(v <= T(0)) ? v : T(0);

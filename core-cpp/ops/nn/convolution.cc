@@ -94,7 +94,7 @@ void forward(const ConvolutionParam& p, const std::vector<TBlob>& in, OpReq req,
   auto finishImage = [&](T* yn, bool par) {
     if (!affine) return;
     auto channels = [&](int64_t fb, int64_t fe) {
-      for (int64_t f = fb; f < fe; ++f) affine->apply(yn + f * d.OS, f, d.OS);
+      for (int64_t f = fb; f < fe; ++f) affine->apply(yn + f * d.OS, f, d.OS, (yn - y) + f * d.OS);
     };
     if (par) parallelFor(d.F, 2 * d.OS, channels);
     else channels(0, d.F);

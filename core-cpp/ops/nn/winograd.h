@@ -286,7 +286,7 @@ inline void forwardGroup(const float* x, const Planes& U, float* y, const conv::
       const int64_t n = i / F, f = i % F;
       float* yf = y + ((n0 + n) * F + f) * d.OS;
       transformOutput(M + f * cols, mPlane, n * T, t, yf, static_cast<float>(beta), rows.data());
-      if (affine) affine->apply(yf, f, d.OS);
+      if (affine) affine->apply(yf, f, d.OS, yf - y);
     }
   });
 }
