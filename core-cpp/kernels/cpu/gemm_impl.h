@@ -146,6 +146,7 @@ template <typename T, int W, int MR, int NV>
 struct Driver {
   using Kernel = MicroKernel<T, W, MR, NV>;
   static constexpr int NR = Kernel::NR;
+  using VU = typename Kernel::VU;
 
   // Width in columns of a packed B panel holding `cols` columns: whole vectors, at most NR.
   static int panelWidth(int64_t cols) {
@@ -268,7 +269,10 @@ struct Driver {
       } else if (!g.transB) {  // B is K x N: each k gives `width` contiguous values
         const T* src = g.B + p0 * g.ldb + (j0 + jr);
         for (int64_t k = 0; k < kc; ++k, src += g.ldb, dst += width) {
-          if (cols == width) {
+          if (cols == NR) {  // whole vectors: a memcpy of a run-time size became `rep movsq`, slow to start
+#pragma GCC unroll 4
+            for (int v = 0; v < NV; ++v) simd::storeu<VU>(dst + v * W, simd::loadu<VU>(src + v * W));
+          } else if (cols == width) {
             std::memcpy(dst, src, sizeof(T) * width);
           } else {
             for (int j = 0; j < width; ++j) dst[j] = j < cols ? src[j] : T(0);
