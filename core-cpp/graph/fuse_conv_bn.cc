@@ -74,7 +74,7 @@ std::vector<ConvBatchNormGroup> findConvBatchNorm(const Graph& g, uint32_t end, 
       return r;
     };
     uint32_t tail = out;
-    const int64_t a = onDevice ? -1 : follower(out);
+    const int64_t a = follower(out);
     if (a >= 0 && !addClaimed[a] && g.nodes[a]->attrs.op->name == "elemwise_add") {
       const Node& add = *g.nodes[a];
       const NodeEntry& other = g.entryId(add.inputs[0]) == out ? add.inputs[1] : add.inputs[0];
@@ -113,11 +113,11 @@ void runConvBatchNorm(const NodeAttrs& conv, const NodeAttrs& bn, bool relu, con
                       const RunContext& rc, const std::vector<TBlob>& in, const TBlob& out,
                       PreparedInput* prepared) {
   if (BatchNormEpilogue epilogue = epilogueFor(rc.ctx)) {
-    IST_CHECK(in.size() == 6, "ConvolutionBatchNorm", "residual", "a residual add is fused on the CPU only");
     OpContext c;
     c.run = rc;
     convFn(conv, c, {in[0], in[1]}, {OpReq::kWriteTo}, {out});
-    epilogue(rc.stream, bn.get<BatchNormParam>(), relu, {in[2], in[3], in[4], in[5]}, out);
+    epilogue(rc.stream, bn.get<BatchNormParam>(), relu, {in[2], in[3], in[4], in[5]}, out,
+             in.size() > 6 ? &in[6] : nullptr);
     return;
   }
   if (out.dtype == DType::kFloat32) convBatchNorm<float>(conv, bn, relu, in, out, prepared);

@@ -2,9 +2,9 @@
 // the CPU the convolution applies BatchNorm's moving-statistics affine (then a ResNet block's
 // residual add, then the relu) to each image's output while it is in cache
 // (ops/nn/channel_affine.h), instead of more passes over the activations; on a GPU the
-// convolution's own compute is followed by one in-place pass of the affine and relu (instead of
-// BatchNorm's own passes and the relu's; the add is not fused there). Bit for bit the unfused
-// result; training with batch statistics pushes the unfused runs.
+// convolution's own compute is followed by one in-place pass of the affine, add and relu (instead
+// of BatchNorm's own passes, the add's and the relu's). Bit for bit the unfused result; training
+// with batch statistics pushes the unfused runs.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -25,9 +25,9 @@ struct ConvBatchNormGroup {
 };
 
 // Groups among the forward nodes [0, end): a Convolution without bias whose output only feeds a
-// BatchNorm over axis 1 (its mean/var outputs unread); on the CPU, the elemwise_add reading only
-// the BatchNorm's output and another entry (the residual) if there is one; and the relu reading
-// only the last of those if there is one. On the CPU float32/float64; on a GPU any float type,
+// BatchNorm over axis 1 (its mean/var outputs unread); the elemwise_add reading only the
+// BatchNorm's output and another entry of its shape and dtype (the residual) if there is one; and
+// the relu reading only the last of those if there is one. On the CPU float32/float64; on a GPU any float type,
 // with BatchNorm's parameters in the data's type. readers[entry] counts every reader, as in
 // findElemwiseGroups.
 std::vector<ConvBatchNormGroup> findConvBatchNorm(const Graph& g, uint32_t end, const std::vector<uint32_t>& readers,
@@ -35,16 +35,17 @@ std::vector<ConvBatchNormGroup> findConvBatchNorm(const Graph& g, uint32_t end, 
 
 struct BatchNormParam;
 
-// BatchNorm inference (then relu) in place on y on one device; params: gamma, beta, moving mean
-// and moving variance.
+// BatchNorm inference (then the residual add, then relu) in place on y on one device; params:
+// gamma, beta, moving mean and moving variance; residual: null without an add.
 using BatchNormEpilogue = void (*)(void* stream, const BatchNormParam& p, bool relu, const std::vector<TBlob>& params,
-                                   const TBlob& y);
+                                   const TBlob& y, const TBlob* residual);
 // Attached by ops/nn/normalization.cu: the GPU kernel and its CPU twin (op/device_compute.h).
 void attachBatchNormEpilogue(BatchNormEpilogue gpu, BatchNormEpilogue cpuTwin);
 
 // Runs a group. in: the convolution's data and weight, then BatchNorm's gamma, beta, moving_mean,
-// moving_var, then the residual when the group has an add (CPU only). convFn: the Convolution compute for rc's device, which on a GPU (and on the CPU with
-// ISOTENSOR_GPU_KERNELS_ON_CPU, the twins) writes `out` before the epilogue runs over it.
+// moving_var, then the residual when the group has an add. convFn: the Convolution compute for
+// rc's device, which on a GPU (and on the CPU with ISOTENSOR_GPU_KERNELS_ON_CPU, the twins) writes
+// `out` before the epilogue runs over it.
 // prepared: the node's cache of the convolution's prepared weights (CPU inference), or null.
 void runConvBatchNorm(const NodeAttrs& conv, const NodeAttrs& bn, bool relu, const FCompute& convFn,
                       const RunContext& rc, const std::vector<TBlob>& in, const TBlob& out, PreparedInput* prepared);

@@ -20,9 +20,6 @@ const unit = (v: number): number => (v + 1) / 2; // pseudoRandom's [-1, 1) to [0
 const elemFusion = !here().startsWith('gpu');
 const elemGroups = (groups: string[][]): string[][] => (elemFusion ? groups : []);
 const fusedGroups = (ex: any): string[][] => ex.planJSON().fused as string[][];
-// A residual add joins its convolution + batch norm group where the CPU kernels run it (the GPU
-// epilogue, and its CPU twins, fuse the batch norm and relu only).
-const residualFusion = elemFusion && process.env.ISOTENSOR_GPU_KERNELS_ON_CPU !== '1';
 
 function input(n: number, seed: number, dtype = 'float32', scale = 2): Arr {
   const v = pseudoRandom(n, seed).map((x: number) => (x - 0.5) * scale);
@@ -271,7 +268,7 @@ describe('convolution + batch norm (+ residual add) (+ relu) fusion in inference
         name: 'act' });
       const ex = net.bind(here(), { data: p.data, conv_weight: p.weight, bn_gamma: p.gamma, bn_beta: p.beta, res },
                           { auxStates: { bn_moving_mean: p.mean, bn_moving_var: p.var } });
-      expect(fusedGroups(ex)).toEqual(residualFusion ? [['conv', 'bn', 'add', 'act']] : [['conv', 'bn'], ...elemGroups([['add', 'act']])]);
+      expect(fusedGroups(ex)).toEqual([['conv', 'bn', 'add', 'act']]);
       const got = vals(ex.forward()[0]);
       expect(unfusedForward(ex)[0]!).toEqual(got);
       const bn = nd.BatchNorm(y0, p.gamma, p.beta, p.mean, p.var, { fixGamma: false, eps: 1e-5, useGlobalStats: true });
@@ -299,7 +296,7 @@ describe('convolution + batch norm (+ residual add) (+ relu) fusion in inference
     }
     const groups = fusedGroups(ex);
     expect(groups).toContainEqual(['a_conv', 'a_bn', 'r']);
-    expect(groups).toContainEqual(residualFusion ? ['b_conv', 'b_bn', 'plain'] : ['b_conv', 'b_bn']);
+    expect(groups).toContainEqual(['b_conv', 'b_bn', 'plain']);
     const got = ex.forward().map(vals);
     expect(got.every((o: number[]) => o.every(Number.isFinite)) && got[0]!.some((v) => v < 0) && got[1]!.some((v) => v > 0)).toBe(true);
     expect(unfusedForward(ex)).toEqual(got);
@@ -324,10 +321,8 @@ describe('convolution + batch norm (+ residual add) (+ relu) fusion in inference
       const groups = fusedGroups(ex);
       const withAdd = groups.filter((g) => g.includes('add'));
       expect(withAdd.length).toBe(1);
-      if (residualFusion) {
-        expect(withAdd[0]!.slice(2)).toEqual(['add', 'out']);
-        expect(groups.filter((g) => g.length === 2 && g[0]!.endsWith('_conv')).length).toBe(1);
-      }
+      expect(withAdd[0]!.slice(2)).toEqual(['add', 'out']);
+      expect(groups.filter((g) => g.length === 2 && g[0]!.endsWith('_conv')).length).toBe(1);
       const got = vals(ex.forward()[0]);
       expect(got.some((v) => v === 0) && got.some((v) => v > 0)).toBe(true);
       expect(unfusedForward(ex)[0]!).toEqual(got);
@@ -335,7 +330,7 @@ describe('convolution + batch norm (+ residual add) (+ relu) fusion in inference
     }
   });
 
-  it('a ResNet block: conv+bn(+relu) fused twice, the residual add and relu in the second group (on the CPU)', () => {
+  it('a ResNet block: conv+bn(+relu) fused twice, the residual add and relu in the second group', () => {
     const c = convCases[0]!;
     const x = sym.Variable('data');
     const cb = (d: Sym, n: string) => sym.BatchNorm({ data: sym.Convolution({ data: d, name: `${n}_conv`, kernel: [3, 3], pad: [1, 1],
@@ -351,8 +346,7 @@ describe('convolution + batch norm (+ residual add) (+ relu) fusion in inference
       const v = pseudoRandom(n, seed++).map((t: number) => (k.endsWith('var') ? 0.5 + unit(t) : k.endsWith('weight') ? (t - 0.5) * 0.4 : t - 0.5));
       arr.set(nd.array(v, { shape: arr.shape }));
     }
-    expect(fusedGroups(ex)).toEqual(residualFusion ? [['a_conv', 'a_bn', 'a_relu'], ['b_conv', 'b_bn', 'add', 'out']]
-                                                    : [['a_conv', 'a_bn', 'a_relu'], ['b_conv', 'b_bn'], ...elemGroups([['add', 'out']])]);
+    expect(fusedGroups(ex)).toEqual([['a_conv', 'a_bn', 'a_relu'], ['b_conv', 'b_bn', 'add', 'out']]);
     const got = vals(ex.forward()[0]);
     expect(got.every(Number.isFinite) && got.some((v) => v > 0)).toBe(true);
     expect(unfusedForward(ex)[0]!).toEqual(got);
@@ -406,7 +400,7 @@ describe('convolution + batch norm (+ residual add) (+ relu) fusion in inference
 });
 
 describe('fusion in a hybridized model-zoo network', () => {
-  it('resnet18_v1 inference: every convolution carries its BatchNorm, every residual add its relu (on the CPU, in a convolution group); same output', () => {
+  it('resnet18_v1 inference: every convolution carries its BatchNorm, every residual add and its relu join one; same output', () => {
     const net: any = mx.gluon.model_zoo.vision.getModel('resnet18_v1', { classes: 10 });
     net.initialize({ init: new mx.init.Xavier() });
     const x = nd.array(pseudoRandom(2 * 3 * 32 * 32, 91), { shape: [2, 3, 32, 32] });
@@ -422,9 +416,9 @@ describe('fusion in a hybridized model-zoo network', () => {
     expect(convs).toBe(20);
     expect(withConv.length).toBe(convs);
     expect(withConv.every((g) => opOf.get(g[1]) === 'BatchNorm')).toBe(true);
-    // Each residual add and its relu: in a convolution's group, or an element-wise group of two.
-    expect(withConv.filter((g) => g.length === 4 && opOf.get(g[2]) === 'elemwise_add').length).toBe(residualFusion ? 8 : 0);
-    expect(groups.filter((g) => g.length === 2 && opOf.get(g[0]) !== 'Convolution').length).toBe(elemFusion && !residualFusion ? 8 : 0);
+    // Each residual add and its relu join a convolution's group: no element-wise group is left.
+    expect(withConv.filter((g) => g.length === 4 && opOf.get(g[2]) === 'elemwise_add').length).toBe(8);
+    expect(groups.length).toBe(convs);
     const scale = imperative.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
     let worst = 0;
     hybrid.forEach((v, i) => { worst = Math.max(worst, Math.abs(v - imperative[i]!)); });

@@ -6,6 +6,7 @@
 #include <vector>
 #include "kernels/channel_index.h"
 #include "kernels/device_rows.h"
+#include "ops/elemwise/functors.h"
 #include "ops/nn/activation_device.h"
 #include "ops/nn/norm_rows_device.h"
 
@@ -65,27 +66,28 @@ struct BNInferOutputsMap {
   }
 };
 
-// BatchNorm inference with statistics of x's dtype, y = x * scale + shift (bnAffineValue), then
-// Activation's relu when the executor fuses one (graph/fuse_conv_bn.h; there y is x, in place):
-// rows of (image, channel) with the channel's scale and shift computed once per row, one pass and
-// no scratch memory.
+// BatchNorm inference with statistics of x's dtype, y = x * scale + shift (bnAffineValue), then,
+// when the executor fuses them (graph/fuse_conv_bn.h; there y is x, in place), elemwise_add's
+// residual[i] and Activation's relu: rows of (image, channel) with the channel's scale and shift
+// computed once per row, one pass and no scratch memory.
 struct BNInferRowMap {
   template <typename C> struct State { C scale, shift; };
   template <typename T>
   ISTX static State<CT<T>> Row(int64_t r, const T*, T*, int64_t channels, const T* gamma, const T* beta,
-                               const T* movMean, const T* movVar, double eps, bool fixGamma, OpReq, bool) {
+                               const T* movMean, const T* movVar, double eps, bool fixGamma, OpReq, bool, const T*) {
     const BNInferAffine a = bnInferAffine(r % channels, gamma, beta, movMean, movVar, eps, fixGamma);
     return {static_cast<CT<T>>(a.scale), static_cast<CT<T>>(a.shift)};
   }
   template <typename T>
   ISTX static void Map(const State<CT<T>>& st, int64_t i, const T* x, T* y, int64_t, const T*, const T*, const T*,
-                       const T*, double, bool, OpReq req, bool relu) {
+                       const T*, double, bool, OpReq req, bool relu, const T* residual) {
     using C = CT<T>;
     if (req == OpReq::kAddTo) {
       y[i] = static_cast<T>(static_cast<C>(y[i]) + (static_cast<C>(x[i]) * st.scale + st.shift));
       return;
     }
-    const T v = bnAffineValue(x[i], st.scale, st.shift);
+    T v = bnAffineValue(x[i], st.scale, st.shift);
+    if (residual) v = elem::plus::Map(v, residual[i]);
     y[i] = relu ? static_cast<T>(actdev::activateDev<actdev::Act::kRelu>(static_cast<C>(v))) : v;
   }
 };
@@ -106,23 +108,25 @@ inline nn::AxisSplit bnChannels(const BatchNormParam& p, const Shape& d) {
 }
 
 // BatchNorm inference over the (image, channel) rows of x into y (BNInferRowMap); params: gamma,
-// beta, moving mean and moving variance, of x's dtype T.
+// beta, moving mean and moving variance, of x's dtype T; residual: y's shape, or null.
 template <typename Dev, typename T>
 void bnInferRows(void* stream, const nn::AxisSplit& L, const T* x, T* y, const TBlob* params, const BatchNormParam& p,
-                 OpReq req, bool relu) {
+                 OpReq req, bool relu, const T* residual = nullptr) {
   DeviceRowKernel<BNInferRowMap, Dev>::launch(stream, L.outer * L.n, L.inner, 2, x, y, L.n, params[0].data<T>(),
                                               params[1].data<T>(), params[2].data<T>(), params[3].data<T>(),
-                                              static_cast<double>(p.eps), p.fix_gamma, req, relu);
+                                              static_cast<double>(p.eps), p.fix_gamma, req, relu, residual);
 }
 
-// y (N, C, ...) = relu?(BatchNorm inference of y) in place; params: gamma, beta, moving mean and
-// variance, all of y's floating dtype (findConvBatchNorm checks it).
+// y (N, C, ...) = relu?(BatchNorm inference of y (+ residual)) in place; params: gamma, beta,
+// moving mean and variance, all of y's floating dtype (findConvBatchNorm checks it, and that the
+// residual, when there is one, has y's shape and dtype).
 template <typename Dev>
 void batchNormInferenceInPlace(void* stream, const BatchNormParam& p, bool relu, const std::vector<TBlob>& params,
-                               const TBlob& y) {
+                               const TBlob& y, const TBlob* residual) {
   IST_TYPE_SWITCH_FLOAT(y.dtype, T, "BatchNorm", {
     T* v = y.data<T>();
-    bnInferRows<Dev, T>(stream, bnChannels(p, y.shape), v, v, params.data(), p, OpReq::kWriteTo, relu);
+    bnInferRows<Dev, T>(stream, bnChannels(p, y.shape), v, v, params.data(), p, OpReq::kWriteTo, relu,
+                        residual ? residual->data<T>() : nullptr);
   });
 }
 
