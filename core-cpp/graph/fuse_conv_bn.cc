@@ -79,7 +79,8 @@ std::vector<ConvBatchNormGroup> findConvBatchNorm(const Graph& g, uint32_t end, 
       const Node& add = *g.nodes[a];
       const NodeEntry& other = g.entryId(add.inputs[0]) == out ? add.inputs[1] : add.inputs[0];
       const uint32_t res = g.entryId(other);
-      if (res != out && g.dtypes[res] == dt && g.shapes[res] == g.shapes[out]) {
+      const bool sameDevice = other.node && nodeCtx[g.nodeId(other.node.get())] == nodeCtx[bn];
+      if (res != out && sameDevice && g.dtypes[res] == dt && g.shapes[res] == g.shapes[out]) {
         grp.add = a;
         grp.residual = res;
         addClaimed[a] = true;
