@@ -34,8 +34,14 @@ std::vector<ConvBatchNormGroup> findConvBatchNorm(const Graph& g, uint32_t end, 
   for (uint32_t nid = 0; nid < g.nodes.size(); ++nid)
     for (const NodeEntry& x : g.nodes[nid]->inputs)
       if (x.node) soleReader[g.entryId(x)] = nid;
-  // An add of two BatchNorm outputs (a ResNet block with a projection shortcut) joins the first group.
-  std::vector<bool> addClaimed(g.nodes.size(), false);
+  // The node that alone reads entry e, if it runs among [0, end) on bn's device in bn's dtype.
+  auto follower = [&](uint32_t e, uint32_t bn) -> int64_t {
+    if (readers[e] != 1 || soleReader[e] < 0 || static_cast<uint32_t>(soleReader[e]) >= end) return -1;
+    const uint32_t r = static_cast<uint32_t>(soleReader[e]);
+    if (!(nodeCtx[r] == nodeCtx[bn]) || g.dtypes[g.entryBase[r]] != g.dtypes[g.entryBase[bn]]) return -1;
+    return r;
+  };
+  std::vector<double> macs;  // each group's convolution's multiply-adds
   for (uint32_t bn = 0; bn < end; ++bn) {
     const Node& b = *g.nodes[bn];
     if (b.isVariable() || b.attrs.op->name != "BatchNorm") continue;
@@ -66,16 +72,8 @@ std::vector<ConvBatchNormGroup> findConvBatchNorm(const Graph& g, uint32_t end, 
     ConvBatchNormGroup grp;
     grp.conv = conv;
     grp.bn = bn;
-    // The node that alone reads entry e, if it runs among [0, end) on the group's device in its dtype.
-    auto follower = [&](uint32_t e) -> int64_t {
-      if (readers[e] != 1 || soleReader[e] < 0 || static_cast<uint32_t>(soleReader[e]) >= end) return -1;
-      const uint32_t r = static_cast<uint32_t>(soleReader[e]);
-      if (!(nodeCtx[r] == nodeCtx[bn]) || g.dtypes[g.entryBase[r]] != dt) return -1;
-      return r;
-    };
-    uint32_t tail = out;
-    const int64_t a = follower(out);
-    if (a >= 0 && !addClaimed[a] && g.nodes[a]->attrs.op->name == "elemwise_add") {
+    const int64_t a = follower(out, bn);
+    if (a >= 0 && g.nodes[a]->attrs.op->name == "elemwise_add") {
       const Node& add = *g.nodes[a];
       const NodeEntry& other = g.entryId(add.inputs[0]) == out ? add.inputs[1] : add.inputs[0];
       const uint32_t res = g.entryId(other);
@@ -83,13 +81,28 @@ std::vector<ConvBatchNormGroup> findConvBatchNorm(const Graph& g, uint32_t end, 
       if (res != out && sameDevice && g.dtypes[res] == dt && g.shapes[res] == g.shapes[out]) {
         grp.add = a;
         grp.residual = res;
-        addClaimed[a] = true;
-        tail = g.entryBase[a];
       }
     }
-    const int64_t r = follower(tail);
-    if (r >= 0 && isRelu(*g.nodes[r])) grp.relu = r;
+    const Shape& outShape = g.shapes[convOut];
+    const double filters = outShape.size() > 1 && outShape[1] > 0 ? static_cast<double>(outShape[1]) : 1.0;
+    macs.push_back(static_cast<double>(shapeSize(g.shapes[g.entryId(c.inputs[1])])) *
+                   static_cast<double>(shapeSize(outShape)) / filters);
     groups.push_back(grp);
+  }
+  // An add of two BatchNorm outputs (a ResNet block's projection shortcut) joins the group with the
+  // cheaper convolution (the 1x1 projection): that group then runs last, where the add is, and the
+  // larger convolution's output it adds is still in cache.
+  std::vector<int64_t> addOwner(g.nodes.size(), -1);
+  for (size_t k = 0; k < groups.size(); ++k) {
+    if (groups[k].add < 0) continue;
+    int64_t& owner = addOwner[groups[k].add];
+    if (owner < 0 || macs[k] < macs[owner]) owner = static_cast<int64_t>(k);
+  }
+  for (size_t k = 0; k < groups.size(); ++k) {
+    ConvBatchNormGroup& grp = groups[k];
+    if (grp.add >= 0 && addOwner[grp.add] != static_cast<int64_t>(k)) grp.add = -1;
+    const int64_t r = follower(grp.add >= 0 ? g.entryBase[grp.add] : g.entryBase[grp.bn], grp.bn);
+    if (r >= 0 && isRelu(*g.nodes[r])) grp.relu = r;
   }
   return groups;
 }
