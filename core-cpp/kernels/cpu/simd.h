@@ -45,9 +45,11 @@ template <typename V> IST_SIMD_INLINE void storeu(void* p, V v) { std::memcpy(p,
 // x - 0 (unlike x + 0, which differs for x = -0) folds away, leaving one broadcast instruction.
 template <typename V, typename T> IST_SIMD_INLINE V splat(T x) { return x - V{}; }
 
-// a * b + c. GCC does not contract a*b+c into an FMA under -std=c++17 (ISO mode turns
-// -ffp-contract off), so the x86 widths that have FMA instructions call them explicitly;
+// a * b + c, fused where the target has FMA instructions: the x86 widths call them explicitly;
 // elsewhere (SSE2, WASM SIMD128, which has no fused multiply-add) it is a multiply and an add.
+// (GCC also contracts a plain a * b + c into an FMA in C++ wherever -mfma allows, -std=c++17 or
+// not: code in the *.avx2.cc / *.avx512.cc files that must round as the baseline build does needs
+// #pragma GCC optimize("fp-contract=off").)
 template <typename V> IST_SIMD_INLINE V fmadd(V a, V b, V c) { return a * b + c; }
 
 #if defined(__x86_64__) && defined(__FMA__)
