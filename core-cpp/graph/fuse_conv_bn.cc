@@ -100,7 +100,10 @@ std::vector<ConvBatchNormGroup> findConvBatchNorm(const Graph& g, uint32_t end, 
   }
   for (size_t k = 0; k < groups.size(); ++k) {
     ConvBatchNormGroup& grp = groups[k];
-    if (grp.add >= 0 && addOwner[grp.add] != static_cast<int64_t>(k)) grp.add = -1;
+    if (grp.add >= 0 && addOwner[grp.add] != static_cast<int64_t>(k)) {
+      grp.add = -1;
+      grp.residual = 0;
+    }
     const int64_t r = follower(grp.add >= 0 ? g.entryBase[grp.add] : g.entryBase[grp.bn], grp.bn);
     if (r >= 0 && isRelu(*g.nodes[r])) grp.relu = r;
   }

@@ -234,6 +234,20 @@ describe('convolution + batch norm (+ residual add) (+ relu) fusion in inference
   };
   const convOpts = (c: typeof convCases[number]) => ({ kernel: c.kernel, stride: c.stride, pad: c.pad, numFilter: c.f, noBias: true });
 
+  // `${name}_conv` (no bias, 'same' padding) then `${name}_bn`, the blocks of the graph-level cases.
+  const convBN = (d: Sym, name: string, filters: number, k: number, stride: number): Sym =>
+    sym.BatchNorm({ data: sym.Convolution({ data: d, name: `${name}_conv`, kernel: [k, k], stride: [stride, stride],
+                                            pad: [k >> 1, k >> 1], numFilter: filters, noBias: true }),
+                   name: `${name}_bn`, fixGamma: false });
+  // Every argument and aux array of a bound graph from one seed: variances in [0.5, 1.5), weights
+  // scaled by 0.4, the rest centred on 0.
+  const fillParams = (ex: any, seed: number): void => {
+    for (const [k, arr] of Object.entries({ ...ex.argDict, ...ex.auxDict }) as Array<[string, Arr]>) {
+      const v = pseudoRandom(arr.size, seed++).map((t: number) => (k.endsWith('var') ? 0.5 + unit(t) : k.endsWith('weight') ? (t - 0.5) * 0.4 : t - 0.5));
+      arr.set(nd.array(v, { shape: arr.shape }));
+    }
+  };
+
   for (const c of convCases) {
     it(`${c.name} ${c.dtype}: conv, bn, relu run as one, bit for bit`, () => {
       const net = sym.Activation({
@@ -283,22 +297,17 @@ describe('convolution + batch norm (+ residual add) (+ relu) fusion in inference
 
   it('a residual add without a relu, and one whose residual other nodes read too', () => {
     const x = sym.Variable('data');
-    const cb = (d: Sym, n: string) => sym.BatchNorm({ data: sym.Convolution({ data: d, name: `${n}_conv`, kernel: [3, 3], pad: [1, 1],
-      numFilter: 8, noBias: true }), name: `${n}_bn`, fixGamma: false });
+    const cb = (d: Sym, n: string) => convBN(d, n, 8, 3, 1);
     const r = sym.relu({ data: cb(x, 'a'), name: 'r' });
     const plain = sym.elemwise_add({ lhs: r, rhs: cb(r, 'b'), name: 'plain' });  // no relu; residual as lhs
     const net = sym.Group([plain, r.mul(2)]);
     const ex = net.simpleBind(here(), { data: [2, 8, 9, 9] }, { gradReq: 'null' });
-    let seed = 70;
-    for (const [k, arr] of Object.entries({ ...ex.argDict, ...ex.auxDict }) as Array<[string, Arr]>) {
-      const v = pseudoRandom(arr.size, seed++).map((t: number) => (k.endsWith('var') ? 0.5 + unit(t) : k.endsWith('weight') ? (t - 0.5) * 0.4 : t - 0.5));
-      arr.set(nd.array(v, { shape: arr.shape }));
-    }
+    fillParams(ex, 70);
     const groups = fusedGroups(ex);
     expect(groups).toContainEqual(['a_conv', 'a_bn', 'r']);
     expect(groups).toContainEqual(['b_conv', 'b_bn', 'plain']);
     const got = ex.forward().map(vals);
-    expect(got.every((o: number[]) => o.every(Number.isFinite)) && got[0]!.some((v) => v < 0) && got[1]!.some((v) => v > 0)).toBe(true);
+    expect(got.every((o: number[]) => o.every(Number.isFinite)) && got[0]!.some((v: number) => v < 0) && got[1]!.some((v: number) => v > 0)).toBe(true);
     expect(unfusedForward(ex)).toEqual(got);
     ex.dispose();
   });
@@ -306,18 +315,13 @@ describe('convolution + batch norm (+ residual add) (+ relu) fusion in inference
   it('a projection shortcut: the add of two batch norms joins one of their groups; both orders of the add', () => {
     for (const projFirst of [false, true]) {
       const x = sym.Variable('data');
-      const cb = (d: Sym, n: string, k: number, s: number) => sym.BatchNorm({ data: sym.Convolution({ data: d, name: `${n}_conv`,
-        kernel: [k, k], stride: [s, s], pad: [k >> 1, k >> 1], numFilter: 12, noBias: true }), name: `${n}_bn`, fixGamma: false });
+      const cb = (d: Sym, n: string, k: number, stride: number) => convBN(d, n, 12, k, stride);
       const main = cb(sym.relu({ data: cb(x, 'a', 3, 2), name: 'a_relu' }), 'b', 3, 1);
       const proj = cb(x, 'd', 1, 2);
       const sum = projFirst ? sym.elemwise_add({ lhs: proj, rhs: main, name: 'add' }) : sym.elemwise_add({ lhs: main, rhs: proj, name: 'add' });
       const net = sym.relu({ data: sum, name: 'out' });
       const ex = net.simpleBind(here(), { data: [2, 8, 16, 16] }, { gradReq: 'null' });
-      let seed = 90;
-      for (const [k, arr] of Object.entries({ ...ex.argDict, ...ex.auxDict }) as Array<[string, Arr]>) {
-        const v = pseudoRandom(arr.size, seed++).map((t: number) => (k.endsWith('var') ? 0.5 + unit(t) : k.endsWith('weight') ? (t - 0.5) * 0.4 : t - 0.5));
-        arr.set(nd.array(v, { shape: arr.shape }));
-      }
+      fillParams(ex, 90);
       const groups = fusedGroups(ex);
       const withAdd = groups.filter((g) => g.includes('add'));
       expect(withAdd.length).toBe(1);
@@ -333,19 +337,13 @@ describe('convolution + batch norm (+ residual add) (+ relu) fusion in inference
   it('a ResNet block: conv+bn(+relu) fused twice, the residual add and relu in the second group', () => {
     const c = convCases[0]!;
     const x = sym.Variable('data');
-    const cb = (d: Sym, n: string) => sym.BatchNorm({ data: sym.Convolution({ data: d, name: `${n}_conv`, kernel: [3, 3], pad: [1, 1],
-      numFilter: 8, noBias: true }), name: `${n}_bn`, fixGamma: false });
+    const cb = (d: Sym, n: string) => convBN(d, n, 8, 3, 1);
     const a = sym.relu({ data: cb(x, 'a'), name: 'a_relu' });
     const y = sym.relu({ data: sym.elemwise_add({ lhs: cb(a, 'b'), rhs: x, name: 'add' }), name: 'out' });
     const shapes = { data: [2, 8, 14, 14] };
     const ex = y.simpleBind(here(), shapes, { gradReq: 'null' });
     const p = params(c);
-    let seed = 60;
-    for (const [k, arr] of Object.entries({ ...ex.argDict, ...ex.auxDict }) as Array<[string, Arr]>) {
-      const n = arr.size;
-      const v = pseudoRandom(n, seed++).map((t: number) => (k.endsWith('var') ? 0.5 + unit(t) : k.endsWith('weight') ? (t - 0.5) * 0.4 : t - 0.5));
-      arr.set(nd.array(v, { shape: arr.shape }));
-    }
+    fillParams(ex, 60);
     expect(fusedGroups(ex)).toEqual([['a_conv', 'a_bn', 'a_relu'], ['b_conv', 'b_bn', 'add', 'out']]);
     const got = vals(ex.forward()[0]);
     expect(got.every(Number.isFinite) && got.some((v) => v > 0)).toBe(true);

@@ -146,7 +146,6 @@ inline void transformInput(const float* img, const Tiling& t, float* V, int64_t 
     std::memcpy(dst + t.pW, img + ih * t.W, sizeof(float) * inCols);
     std::memset(dst + t.pW + inCols, 0, sizeof(float) * (L - t.pW - inCols));
   };
-  using VT = simd::Vec<float, 4>::type;
   for (int64_t th = 0; th < t.TH; ++th) {
     for (int64_t pr = th == 0 ? 0 : 2 * th + 2; pr < 2 * th + 4; ++pr) padRow(pr, ring[pr & 3]);
     const float* d[4];
@@ -170,14 +169,13 @@ inline void transformInput(const float* img, const Tiling& t, float* V, int64_t 
       float* o3 = out + (i * 4 + 3) * planeStride;
       int64_t x = 0;
       for (; x + 4 <= t.TW; x += 4) {
-        const VT a = simd::loadu<VT>(r + 2 * x), b = simd::loadu<VT>(r + 2 * x + 4);
-        const VT c = simd::loadu<VT>(r + 2 * x + 2), e = simd::loadu<VT>(r + 2 * x + 6);
-        const VT e0 = __builtin_shufflevector(a, b, 0, 2, 4, 6), q0 = __builtin_shufflevector(a, b, 1, 3, 5, 7);
-        const VT e1 = __builtin_shufflevector(c, e, 0, 2, 4, 6), q1 = __builtin_shufflevector(c, e, 1, 3, 5, 7);
-        simd::storeu<VT>(o0 + x, e0 - e1);
-        simd::storeu<VT>(o1 + x, q0 + e1);
-        simd::storeu<VT>(o2 + x, e1 - q0);
-        simd::storeu<VT>(o3 + x, q0 - q1);
+        const V4 a = ld4(r + 2 * x), b = ld4(r + 2 * x + 4), c = ld4(r + 2 * x + 2), e = ld4(r + 2 * x + 6);
+        const V4 e0 = __builtin_shufflevector(a, b, 0, 2, 4, 6), q0 = __builtin_shufflevector(a, b, 1, 3, 5, 7);
+        const V4 e1 = __builtin_shufflevector(c, e, 0, 2, 4, 6), q1 = __builtin_shufflevector(c, e, 1, 3, 5, 7);
+        st4(o0 + x, e0 - e1);
+        st4(o1 + x, q0 + e1);
+        st4(o2 + x, e1 - q0);
+        st4(o3 + x, q0 - q1);
       }
       for (; x < t.TW; ++x) {
         o0[x] = r[2 * x] - r[2 * x + 2];
