@@ -240,6 +240,36 @@ describe('gradients on the GPU', () => {
       }
     });
   }
+
+  // The fused RNN kernel (ops/nn/rnn_device.h): 2 bidirectional layers with sequence lengths, state
+  // outputs and, in training, the dropout masks between layers drawn from the same seed.
+  const GATES: Record<string, number> = { rnn_relu: 1, rnn_tanh: 1, lstm: 4, gru: 3 };
+  for (const [mode, dtype, p] of [['lstm', 'float32', 0.3], ['gru', 'float32', 0.3], ['rnn_tanh', 'float64', 0],
+                                  ['rnn_relu', 'float32', 0.2], ['lstm', 'float16', 0]] as const) {
+    onGpu(`RNN ${mode} ${dtype} (dropout ${p}): outputs and every gradient match the CPU`, (g) => mx.scope(() => {
+      const T = 7, N = 5, I = 6, H = 9, L = 2, D = 2, G = GATES[mode]!;
+      const params = { mode, state_size: H, num_layers: L, bidirectional: true, state_outputs: true, p,
+                       use_sequence_length: true };
+      const nParams = D * G * H * (I + H + 2) + D * G * H * (D * H + H + 2);
+      const ins = [rand([T, N, I], 1, 1, dtype), rand([nParams], 2, 0.3, dtype), rand([L * D, N, H], 3, 0.5, dtype)];
+      if (mode === 'lstm') ins.push(rand([L * D, N, H], 4, 0.5, dtype));
+      const lens = nd.array([7, 3, 0, 5, 1], { dtype: 'int32', ...onCpu });
+      const run = (ctx: mx.Context): number[][] => {
+        const vs = ins.map((a) => a.copyto(ctx));
+        for (const v of vs) v.attachGrad();
+        mx.random.seed(11);
+        const outs = autograd.record(() => mx.operator.invoke('RNN', [...vs, lens.copyto(ctx)], params as never));
+        autograd.backward(outs, outs.map((o: Arr, k: number) => rand(o.shape, 20 + k, 1, dtype, ctx)));
+        return [...outs.map(values), ...vs.map((v) => values(v.grad))];
+      };
+      const onCpu = run(mx.cpu()), onDev = run(g);
+      const tol = dtype === 'float64' ? 1e-10 : dtype === 'float16' ? 2e-2 : 1e-4;
+      onCpu.forEach((want, k) => {
+        const err = maxRelErr(onDev[k]!, want, 1e-3);
+        expect(err, `RNN ${mode}: result ${k} differs from the CPU by ${err}`).toBeLessThanOrEqual(tol);
+      });
+    }));
+  }
 });
 
 // Convolutions run through cuDNN where it is found (cudnn_off: true forces the own im2col + GEMM

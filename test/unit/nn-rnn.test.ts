@@ -374,6 +374,38 @@ describe('gradients only where asked', () => {
   }
 });
 
+describe("accumulating gradients (gradReq 'add')", () => {
+  // Every gradient of two backward passes into 'add' buffers is twice one pass's gradient, with
+  // sequence lengths, state-output gradients and every input's gradient in play.
+  for (const [mode, dtype] of [['lstm', 'float32'], ['gru', 'float64'], ['rnn_relu', 'float16']]) {
+    it(`${mode} ${dtype}: two passes give twice the gradients`, () => {
+      mx.scope(() => {
+        const T = 5, N = 4, I = 3, H = 6, L = 2, D = 2;
+        const ins = makeInputs(mode!, T, N, I, H, L, D, 171, dtype, 0.3);
+        ins.push(nd.array([5, 3, 0, 4], { dtype: 'int32' }));
+        const params = { stateSize: H, numLayers: L, mode, bidirectional: true, stateOutputs: true,
+                         useSequenceLength: true };
+        const heads = [randomArray([T, N, D * H], 172, 1, 0, dtype), randomArray([L * D, N, H], 173, 1, 0, dtype)];
+        const grads = (gradReq: 'write' | 'add', passes: number): number[][] => {
+          const vars = ins.map((a: Arr) => a.copy());
+          vars.slice(0, -1).forEach((v: Arr) => v.attachGrad({ gradReq }));
+          for (let k = 0; k < passes; ++k) {
+            const outs = autograd.record(() => rnn(vars, params));
+            autograd.backward([outs[0], outs[1]], heads);
+          }
+          return vars.slice(0, -1).map((v: Arr) => values(v.grad));
+        };
+        const once = grads('write', 1), twice = grads('add', 2);
+        const tol = dtype === 'float16' ? 1e-2 : dtype === 'float32' ? 1e-5 : 1e-12;
+        once.forEach((g, k) => {
+          expect(g.some((v) => v !== 0)).toBe(true);
+          g.forEach((v, i) => expect(Math.abs(twice[k]![i]! - 2 * v)).toBeLessThanOrEqual(tol * (1 + Math.abs(v))));
+        });
+      });
+    });
+  }
+});
+
 describe('API forms and empty inputs', () => {
   it('returns one array without state_outputs, three for lstm with them; _npx_rnn is the same op', () => {
     mx.scope(() => {
