@@ -139,6 +139,15 @@ describe('operators on the GPU agree with the CPU', () => {
     ['sort', () => [rand([5, 9], 1)], { axis: 1 }],
     ['cumsum', () => [rand([5, 9], 1)], { axis: 1 }],
     ['_linalg_potrf', () => [nd.array([[4, 2], [2, 3]], onCpu)], {}],
+    ['_linalg_syrk', () => [rand([3, 5, 7], 1)], { transpose: true, alpha: 0.5 }],
+    ['_linalg_trmm', () => [rand([2, 6, 6], 1), rand([2, 4, 6], 2)], { rightside: true, lower: false, alpha: 2 }],
+    ['_linalg_trsm', () => [nd.array([[2, 0, 0], [0.5, 3, 0], [-1, 0.25, 1.5]], { dtype: 'float64', ...onCpu }), rand([3, 5], 2, 1, 'float64')], { transpose: true }],
+    ['_linalg_trsm', () => [nd.array([[2, 0.3, -1], [0, 3, 0.5], [0, 0, 1.5]], onCpu), rand([4, 3], 2)], { rightside: true, lower: false, alpha: -1.5 }],
+    ['_linalg_extracttrian', () => [rand([2, 5, 5], 1)], { offset: -1 }],
+    ['_linalg_maketrian', () => [rand([2, 10], 1)], { offset: 1, lower: false }],
+    ['_linalg_extractdiag', () => [rand([2, 5, 5], 1)], { offset: 2 }],
+    ['_linalg_makediag', () => [rand([3, 4], 1)], { offset: -1 }],
+    ['_linalg_sumlogdiag', () => [nd.array([[[2, 9], [9, 3]], [[0.5, 1], [1, 4]]], onCpu)], {}],
     ['RNN', () => [rand([3, 2, 4], 1), rand([4 * (4 * 5 + 5 * 5 + 2 * 5)], 2, 0.3), nd.zeros([1, 2, 5], onCpu), nd.zeros([1, 2, 5], onCpu)],
       { mode: 'lstm', state_size: 5, num_layers: 1 }],
     ['UpSampling', () => [rand([1, 2, 3, 3], 1)], { scale: 2, sample_type: 'nearest', num_args: 1 }],
@@ -262,10 +271,10 @@ describe('gradients on the GPU', () => {
         autograd.backward(outs, outs.map((o: Arr, k: number) => rand(o.shape, 20 + k, 1, dtype, ctx)));
         return [...outs.map(values), ...vs.map((v) => values(v.grad))];
       };
-      const onCpu = run(mx.cpu()), onDev = run(g);
+      const cpuResults = run(mx.cpu()), gpuResults = run(g);
       const tol = dtype === 'float64' ? 1e-10 : dtype === 'float16' ? 2e-2 : 1e-4;
-      onCpu.forEach((want, k) => {
-        const err = maxRelErr(onDev[k]!, want, 1e-3);
+      cpuResults.forEach((want, k) => {
+        const err = maxRelErr(gpuResults[k]!, want, 1e-3);
         expect(err, `RNN ${mode}: result ${k} differs from the CPU by ${err}`).toBeLessThanOrEqual(tol);
       });
     }));

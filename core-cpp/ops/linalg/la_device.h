@@ -1,0 +1,281 @@
+// Device-generic computes of the linalg ops that map onto index kernels and batched GEMMs (attached
+// in la_ops.cu): diagonal/triangle packing, syrk, trmm, trsm, sumlogdiag and its gradient.
+//
+// The factorisations (potrf, potri, getrf-based inverse and determinants) stay host-staged: their
+// sequential pivots want a batched solver library, which the project does not load.
+#pragma once
+#include <cstdint>
+#include <cstdlib>
+#include <vector>
+#include "ops/elemwise/functors.h"
+#include "ops/linalg/la_common.h"
+#include "ops/nn/dense_device_util.h"
+
+namespace ist {
+namespace ladev {
+
+template <typename T> constexpr DType dtypeOf() { return sizeof(T) == 8 ? DType::kFloat64 : DType::kFloat32; }
+
+template <typename T> ISTX void put(T* p, T v, bool add) { *p = add ? *p + v : v; }
+
+// Index of matrix element (row, col) of an n x n matrix in the packed diagonal (kDiag) or
+// triangle, or -1 outside it; MXNet's packing order (see diag_ops.cc's forEachPacked): the diagonal
+// from its top-left, a lower triangle row by row, an upper one column by column.
+struct Packing {
+  int64_t k;  // |offset|
+  bool diag, below, upper;  // below: offset < 0; upper: offset > 0, or offset 0 with lower=False
+
+  ISTX int64_t index(int64_t row, int64_t col) const {
+    if (diag) {
+      if (below) return row - col == k ? col : -1;
+      return col - row == k ? row : -1;
+    }
+    if (upper) {
+      const int64_t r = col - k;
+      return r >= 0 && row <= r ? r * (r + 1) / 2 + row : -1;
+    }
+    const int64_t r = row - k;
+    return r >= 0 && col <= r ? r * (r + 1) / 2 + col : -1;
+  }
+};
+
+inline Packing packingOf(const NodeAttrs& attrs, bool diag) {
+  const int offset = diag ? attrs.get<la::DiagParam>().offset : attrs.get<la::TrianParam>().offset;
+  const bool lower = diag ? true : attrs.get<la::TrianParam>().lower;
+  return Packing{std::abs(static_cast<int64_t>(offset)), diag, offset < 0, offset > 0 || (offset == 0 && !lower)};
+}
+
+// Element i of a batch of n x n matrices; `per`: the packed length.
+struct ExtractMap {
+  template <typename T>
+  ISTX static void Map(int64_t i, T* packed, const T* a, Packing pk, int64_t n, int64_t per, bool add) {
+    const int64_t b = i / (n * n), e = i % (n * n);
+    const int64_t idx = pk.index(e / n, e % n);
+    if (idx >= 0) put(packed + b * per + idx, a[i], add);
+  }
+};
+struct MakeMap {
+  template <typename T>
+  ISTX static void Map(int64_t i, T* o, const T* packed, Packing pk, int64_t n, int64_t per, bool add) {
+    const int64_t b = i / (n * n), e = i % (n * n);
+    const int64_t idx = pk.index(e / n, e % n);
+    put(o + i, idx >= 0 ? packed[b * per + idx] : T(0), add);
+  }
+};
+
+template <typename Dev, bool kExtract, bool kDiag>
+void packComputeDev(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
+                    const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
+  if (req[0] == OpReq::kNull) return;
+  const char* op = la::opName(attrs);
+  const Packing pk = packingOf(attrs, kDiag);
+  const TBlob& matrices = kExtract ? in[0] : out[0];
+  const TBlob& packed = kExtract ? out[0] : in[0];
+  const int64_t n = matrices.shape.back(), per = packed.shape.back();
+  const bool add = req[0] == OpReq::kAddTo;
+  void* s = ctx.run.stream;
+  IST_LA_SWITCH(in[0].dtype, T, op, {
+    if (kExtract) {
+      DeviceKernel<ExtractMap, Dev>::launch(s, matrices.size(), 2, out[0].data<T>(),
+                                            static_cast<const T*>(in[0].dptr), pk, n, per, add);
+    } else {
+      DeviceKernel<MakeMap, Dev>::launch(s, matrices.size(), 2, out[0].data<T>(),
+                                         static_cast<const T*>(in[0].dptr), pk, n, per, add);
+    }
+  });
+}
+
+// dst = src (+ dst when add).
+struct StoreMap {
+  template <typename T> ISTX static void Map(int64_t i, T* dst, const T* src, bool add) { put(dst + i, src[i], add); }
+};
+
+// Copies the strictly lower triangle of each m x m matrix onto the upper one (exact symmetry).
+struct SymmetrizeMap {
+  template <typename T> ISTX static void Map(int64_t i, T* o, int64_t m) {
+    const int64_t b = i / (m * m), e = i % (m * m), r = e / m, c = e % m;
+    if (r < c) o[i] = o[b * m * m + c * m + r];
+  }
+};
+
+// The `lower` (or upper) triangle of each n x n matrix, zeros elsewhere.
+struct TriangleMap {
+  template <typename T> ISTX static void Map(int64_t i, T* o, const T* a, int64_t n, bool lower) {
+    const int64_t e = i % (n * n), r = e / n, c = e % n;
+    o[i] = (lower ? c <= r : c >= r) ? a[i] : T(0);
+  }
+};
+
+// Writes a result computed into scratch to the output per its request.
+template <typename Dev, typename T>
+void storeResult(const OpContext& ctx, const TBlob& out, OpReq req, const T* src) {
+  if (req == OpReq::kNull || out.size() == 0) return;
+  if (req == OpReq::kAddTo)
+    DeviceKernel<StoreMap, Dev>::launch(ctx.run.stream, out.size(), 1, out.data<T>(), src, true);
+  else
+    DeviceMem<Dev>::copy(ctx.run.stream, out.dptr, src, static_cast<size_t>(out.size()) * sizeof(T));
+}
+
+// out = alpha A A^T (or alpha A^T A), made exactly symmetric from its lower triangle as MXNet does.
+template <typename Dev>
+void syrkComputeDev(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
+                    const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
+  if (req[0] == OpReq::kNull) return;
+  const char* op = la::opName(attrs);
+  const auto& p = attrs.get<la::SyrkParam>();
+  const Shape& sh = in[0].shape;
+  const int64_t r = sh[sh.size() - 2], c = sh.back(), batch = la::batchOf(sh), m = p.transpose ? c : r;
+  IST_LA_SWITCH(in[0].dtype, T, op, {
+    const bool direct = req[0] != OpReq::kAddTo;
+    TempSpace<Dev> tmp(ctx.run.stream, direct ? 1 : static_cast<size_t>(out[0].size()) * sizeof(T));
+    T* o = direct ? out[0].data<T>() : tmp.template as<T>();
+    GemmArgs g;
+    g.dtype = dtypeOf<T>();
+    g.transA = p.transpose;
+    g.transB = !p.transpose;
+    g.M = m; g.N = m; g.K = p.transpose ? r : c;
+    g.alpha = p.alpha;
+    g.A = in[0].dptr; g.lda = c; g.strideA = r * c;
+    g.B = in[0].dptr; g.ldb = c; g.strideB = r * c;
+    g.C = o; g.ldc = m; g.strideC = m * m;
+    g.batch = batch;
+    dnd::gemmDev<Dev>(ctx, g, op);
+    DeviceKernel<SymmetrizeMap, Dev>::launch(ctx.run.stream, batch * m * m, 1, o, m);
+    if (!direct) storeResult<Dev, T>(ctx, out[0], req[0], o);
+  });
+}
+
+// out = alpha op(A) B or alpha B op(A) with A's triangle: the triangle copied out (zeros elsewhere),
+// then one batched GEMM.
+template <typename Dev>
+void trmmComputeDev(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
+                    const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
+  if (req[0] == OpReq::kNull) return;
+  const char* op = la::opName(attrs);
+  const auto& p = attrs.get<la::TriangParam>();
+  const Shape &sa = in[0].shape, &sb = in[1].shape;
+  const int64_t n = sa.back(), r = sb[sb.size() - 2], c = sb.back(), batch = la::batchOf(sa);
+  IST_LA_SWITCH(in[0].dtype, T, op, {
+    const bool direct = req[0] != OpReq::kAddTo;
+    TempSpace<Dev> tmp(ctx.run.stream, static_cast<size_t>(in[0].size() + (direct ? 0 : out[0].size())) * sizeof(T));
+    T* tri = tmp.template as<T>();
+    T* o = direct ? out[0].data<T>() : tri + in[0].size();
+    DeviceKernel<TriangleMap, Dev>::launch(ctx.run.stream, in[0].size(), 1, tri, static_cast<const T*>(in[0].dptr),
+                                           n, p.lower);
+    GemmArgs g;
+    g.dtype = dtypeOf<T>();
+    g.M = r; g.N = c; g.K = n;
+    g.alpha = p.alpha;
+    if (p.rightside) {  // B (r x c) . op(A) (c x c)
+      g.A = in[1].dptr; g.lda = c; g.strideA = r * c;
+      g.B = tri; g.ldb = n; g.strideB = n * n; g.transB = p.transpose;
+    } else {  // op(A) (r x r) . B (r x c)
+      g.A = tri; g.lda = n; g.strideA = n * n; g.transA = p.transpose;
+      g.B = in[1].dptr; g.ldb = c; g.strideB = r * c;
+    }
+    g.C = o; g.ldc = c; g.strideC = r * c;
+    g.batch = batch;
+    dnd::gemmDev<Dev>(ctx, g, op);
+    if (!direct) storeResult<Dev, T>(ctx, out[0], req[0], o);
+  });
+}
+
+// One right-hand side of a triangular solve, by substitution: x = alpha op(A)^-1 b where the
+// vector is column j of B (rightside false) or row j of B (rightside true, solving op(A)^T x^T =
+// alpha b^T). Element (i, k) of op(A) (or of its transpose for the right side) is read through
+// (ta ? A[k, i] : A[i, k]); `forward`: the effective matrix is lower triangular.
+struct TrsmMap {
+  template <typename T>
+  ISTX static void Map(int64_t v, T* x, const T* a, int64_t n, int64_t vecs, int64_t stride, int64_t step,
+                       bool ta, bool forward, T alpha) {
+    const int64_t b = v / vecs, j = v % vecs;
+    const T* A = a + b * n * n;
+    // Element q of this right-hand side lives at X[q * stride + j * step] of matrix b.
+    T* X = x + b * n * vecs + j * step;
+    for (int64_t s = 0; s < n; ++s) {
+      const int64_t i = forward ? s : n - 1 - s;
+      // The s unknowns solved before this one: 0 .. i-1 going forward, i+1 .. n-1 going back.
+      const int64_t k0 = forward ? 0 : i + 1;
+      T acc = alpha * X[i * stride];
+      for (int64_t q = 0; q < s; ++q) {
+        const int64_t k = k0 + q;
+        acc -= (ta ? A[k * n + i] : A[i * n + k]) * X[k * stride];
+      }
+      X[i * stride] = acc / A[i * n + i];
+    }
+  }
+};
+
+// out = alpha op(A)^-1 B or alpha B op(A)^-1: a thread per right-hand side (column of B for the
+// left side, row for the right side), each solved by substitution in place of a copy of B.
+template <typename Dev>
+void trsmComputeDev(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
+                    const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
+  if (req[0] == OpReq::kNull) return;
+  const char* op = la::opName(attrs);
+  const auto& p = attrs.get<la::TriangParam>();
+  const Shape &sa = in[0].shape, &sb = in[1].shape;
+  const int64_t n = sa.back(), r = sb[sb.size() - 2], c = sb.back(), batch = la::batchOf(sa);
+  IST_LA_SWITCH(in[0].dtype, T, op, {
+    const bool direct = req[0] != OpReq::kAddTo;
+    TempSpace<Dev> tmp(ctx.run.stream, direct ? 1 : static_cast<size_t>(out[0].size()) * sizeof(T));
+    T* x = direct ? out[0].data<T>() : tmp.template as<T>();
+    DeviceMem<Dev>::copy(ctx.run.stream, x, in[1].dptr, static_cast<size_t>(in[1].size()) * sizeof(T));
+    // Left: op(A) x = alpha b, op(A) lower iff lower != transpose. Right: X op(A) = alpha B, i.e.
+    // op(A)^T x = alpha b per row, op(A)^T lower iff lower == transpose.
+    const bool ta = p.rightside ? !p.transpose : p.transpose;
+    const bool forward = ta ? !p.lower : p.lower;
+    if (p.rightside)
+      DeviceKernel<TrsmMap, Dev>::launch(ctx.run.stream, batch * r, 2 * n * n, x, static_cast<const T*>(in[0].dptr),
+                                         n, r, int64_t(1), c, ta, forward, T(p.alpha));
+    else
+      DeviceKernel<TrsmMap, Dev>::launch(ctx.run.stream, batch * c, 2 * n * n, x, static_cast<const T*>(in[0].dptr),
+                                         n, c, c, int64_t(1), ta, forward, T(p.alpha));
+    if (!direct) storeResult<Dev, T>(ctx, out[0], req[0], x);
+  });
+}
+
+// out[b] = sum of log A_jj over matrix b, in the matrix's type and order (as the CPU).
+struct SumLogDiagMap {
+  template <typename T> ISTX static void Map(int64_t b, T* o, const T* a, int64_t n, bool add) {
+    T sum(0);
+    for (int64_t j = 0; j < n; ++j) sum += math::log(a[b * n * n + j * (n + 1)]);
+    put(o + b, sum, add);
+  }
+};
+
+// dA = diag(dB / A_ii).
+struct SumLogDiagGradMap {
+  template <typename T> ISTX static void Map(int64_t i, T* o, const T* g, const T* a, int64_t n, bool add) {
+    const int64_t b = i / (n * n), e = i % (n * n);
+    put(o + i, e / n == e % n ? g[b] / a[i] : T(0), add);
+  }
+};
+
+template <typename Dev>
+void sumlogdiagComputeDev(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
+                          const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
+  if (req[0] == OpReq::kNull) return;
+  const char* op = la::opName(attrs);
+  const int64_t n = in[0].shape.back(), batch = la::batchOf(in[0].shape);
+  IST_LA_SWITCH(in[0].dtype, T, op, {
+    DeviceKernel<SumLogDiagMap, Dev>::launch(ctx.run.stream, batch, 20 * n, out[0].data<T>(),
+                                             static_cast<const T*>(in[0].dptr), n, req[0] == OpReq::kAddTo);
+  });
+}
+
+template <typename Dev>
+void sumlogdiagBackwardDev(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
+                           const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
+  if (req[0] == OpReq::kNull) return;
+  const char* op = la::opName(attrs);
+  const int64_t n = in[1].shape.back();
+  IST_LA_SWITCH(in[1].dtype, T, op, {
+    DeviceKernel<SumLogDiagGradMap, Dev>::launch(ctx.run.stream, in[1].size(), 2, out[0].data<T>(),
+                                                 static_cast<const T*>(in[0].dptr), static_cast<const T*>(in[1].dptr),
+                                                 n, req[0] == OpReq::kAddTo);
+  });
+}
+
+}  // namespace ladev
+}  // namespace ist
