@@ -95,6 +95,12 @@ describe('gpu contexts', () => {
   });
 });
 
+/** A batch of symmetric positive-definite matrices on cpu(0): X X^T + n I. */
+function spd(batch: number, n: number, seed: number, dtype = 'float32'): Arr {
+  const x = rand([batch, n, n], seed, 1, dtype);
+  return nd.linalg_gemm2(x, x, { transpose_b: true }).add(nd.eye(n, { dtype, ...onCpu }).mul(n));
+}
+
 describe('operators on the GPU agree with the CPU', () => {
   // [op, inputs(seed-based), params]: GPU kernels and host-staged ops alike.
   const cases: Array<[string, () => Arr[], Record<string, unknown>]> = [
@@ -148,6 +154,12 @@ describe('operators on the GPU agree with the CPU', () => {
     ['_linalg_extractdiag', () => [rand([2, 5, 5], 1)], { offset: 2 }],
     ['_linalg_makediag', () => [rand([3, 4], 1)], { offset: -1 }],
     ['_linalg_sumlogdiag', () => [nd.array([[[2, 9], [9, 3]], [[0.5, 1], [1, 4]]], onCpu)], {}],
+    ['_linalg_potrf', () => [spd(3, 6, 1)], { lower: false }],
+    ['_linalg_potri', () => [nd.linalg_potrf(spd(2, 5, 2))], {}],
+    ['_linalg_inverse', () => [rand([3, 7, 7], 1, 1, 'float64')], {}],
+    ['_linalg_det', () => [rand([4, 5, 5], 2)], {}],
+    ['_linalg_slogdet', () => [rand([4, 6, 6], 3, 1, 'float64')], {}],
+    ['_linalg_logdet', () => [spd(2, 4, 4)], {}],
     ['RNN', () => [rand([3, 2, 4], 1), rand([4 * (4 * 5 + 5 * 5 + 2 * 5)], 2, 0.3), nd.zeros([1, 2, 5], onCpu), nd.zeros([1, 2, 5], onCpu)],
       { mode: 'lstm', state_size: 5, num_layers: 1 }],
     ['UpSampling', () => [rand([1, 2, 3, 3], 1)], { scale: 2, sample_type: 'nearest', num_args: 1 }],
@@ -249,6 +261,21 @@ describe('gradients on the GPU', () => {
       }
     });
   }
+
+  // The factorisations (ops/linalg/la_factor_device.h): Cholesky and LU gradients.
+  onGpu('gradients of potrf, det, slogdet and inverse', (g) => mx.scope(() => {
+    const cases: Array<[string, (a: Arr) => Arr, Arr]> = [
+      ['potrf', (a) => nd.sum(nd.linalg_potrf(a).mul(nd.linalg_potrf(a))), spd(3, 5, 7, 'float64')],
+      ['det', (a) => nd.sum(nd.linalg_det(a)), rand([3, 4, 4], 8, 1, 'float64')],
+      ['slogdet', (a) => nd.sum(nd.linalg_slogdet(a)[1]), rand([2, 5, 5], 9, 1, 'float64')],
+      ['inverse', (a) => nd.sum(nd.linalg_inverse(a).mul(nd.linalg_inverse(a))), rand([2, 4, 4], 10, 1, 'float64')],
+    ];
+    for (const [name, f, a] of cases) {
+      const [onCpu] = grads(mx.cpu(), (p) => f(p[0]), [a]);
+      const [onDev] = grads(g, (p) => f(p[0]), [a]);
+      expect(maxRelErr(onDev!, onCpu!), `${name} gradient`).toBeLessThan(1e-9);
+    }
+  }));
 
   // The fused RNN kernel (ops/nn/rnn_device.h): 2 bidirectional layers with sequence lengths, state
   // outputs and, in training, the dropout masks between layers drawn from the same seed.

@@ -1,8 +1,7 @@
 // Device-generic computes of the linalg ops that map onto index kernels and batched GEMMs (attached
 // in la_ops.cu): diagonal/triangle packing, syrk, trmm, trsm, sumlogdiag and its gradient.
 //
-// The factorisations (potrf, potri, getrf-based inverse and determinants) stay host-staged: their
-// sequential pivots want a batched solver library, which the project does not load.
+// The factorisations build on trsmDev/trmmDev: la_factor_device.h.
 #pragma once
 #include <cstdint>
 #include <cstdlib>
@@ -90,11 +89,12 @@ struct StoreMap {
   template <typename T> ISTX static void Map(int64_t i, T* dst, const T* src, bool add) { put(dst + i, src[i], add); }
 };
 
-// Copies the strictly lower triangle of each m x m matrix onto the upper one (exact symmetry).
+// Copies the strictly lower triangle of each m x m matrix onto the upper one (fromLower) or the
+// reverse (exact symmetry).
 struct SymmetrizeMap {
-  template <typename T> ISTX static void Map(int64_t i, T* o, int64_t m) {
+  template <typename T> ISTX static void Map(int64_t i, T* o, int64_t m, bool fromLower) {
     const int64_t b = i / (m * m), e = i % (m * m), r = e / m, c = e % m;
-    if (r < c) o[i] = o[b * m * m + c * m + r];
+    if (fromLower ? r < c : r > c) o[i] = o[b * m * m + c * m + r];
   }
 };
 
@@ -140,13 +140,36 @@ void syrkComputeDev(const NodeAttrs& attrs, const OpContext& ctx, const std::vec
     g.C = o; g.ldc = m; g.strideC = m * m;
     g.batch = batch;
     dnd::gemmDev<Dev>(ctx, g, op);
-    DeviceKernel<SymmetrizeMap, Dev>::launch(ctx.run.stream, batch * m * m, 1, o, m);
+    DeviceKernel<SymmetrizeMap, Dev>::launch(ctx.run.stream, batch * m * m, 1, o, m, true);
     if (!direct) storeResult<Dev, T>(ctx, out[0], req[0], o);
   });
 }
 
-// out = alpha op(A) B or alpha B op(A) with A's triangle: the triangle copied out (zeros elsewhere),
-// then one batched GEMM.
+// out = alpha op(A) B or alpha B op(A) for a batch of n x n matrices A of which only the `lower`
+// (or upper) triangle counts, and r x c matrices B: the triangle copied out (zeros elsewhere), then
+// one batched GEMM. out must not overlap a or b.
+template <typename Dev, typename T>
+void trmmDev(const OpContext& ctx, const T* a, const T* b, T* out, int64_t batch, int64_t n, int64_t r, int64_t c,
+             bool lower, bool transpose, bool rightside, double alpha, const char* op) {
+  TempSpace<Dev> tmp(ctx.run.stream, static_cast<size_t>(batch * n * n) * sizeof(T));
+  T* tri = tmp.template as<T>();
+  DeviceKernel<TriangleMap, Dev>::launch(ctx.run.stream, batch * n * n, 1, tri, a, n, lower);
+  GemmArgs g;
+  g.dtype = dtypeOf<T>();
+  g.M = r; g.N = c; g.K = n;
+  g.alpha = alpha;
+  if (rightside) {  // B (r x c) . op(A) (c x c)
+    g.A = b; g.lda = c; g.strideA = r * c;
+    g.B = tri; g.ldb = n; g.strideB = n * n; g.transB = transpose;
+  } else {  // op(A) (r x r) . B (r x c)
+    g.A = tri; g.lda = n; g.strideA = n * n; g.transA = transpose;
+    g.B = b; g.ldb = c; g.strideB = r * c;
+  }
+  g.C = out; g.ldc = c; g.strideC = r * c;
+  g.batch = batch;
+  dnd::gemmDev<Dev>(ctx, g, op);
+}
+
 template <typename Dev>
 void trmmComputeDev(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
                     const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
@@ -157,25 +180,10 @@ void trmmComputeDev(const NodeAttrs& attrs, const OpContext& ctx, const std::vec
   const int64_t n = sa.back(), r = sb[sb.size() - 2], c = sb.back(), batch = la::batchOf(sa);
   IST_LA_SWITCH(in[0].dtype, T, op, {
     const bool direct = req[0] != OpReq::kAddTo;
-    TempSpace<Dev> tmp(ctx.run.stream, static_cast<size_t>(in[0].size() + (direct ? 0 : out[0].size())) * sizeof(T));
-    T* tri = tmp.template as<T>();
-    T* o = direct ? out[0].data<T>() : tri + in[0].size();
-    DeviceKernel<TriangleMap, Dev>::launch(ctx.run.stream, in[0].size(), 1, tri, static_cast<const T*>(in[0].dptr),
-                                           n, p.lower);
-    GemmArgs g;
-    g.dtype = dtypeOf<T>();
-    g.M = r; g.N = c; g.K = n;
-    g.alpha = p.alpha;
-    if (p.rightside) {  // B (r x c) . op(A) (c x c)
-      g.A = in[1].dptr; g.lda = c; g.strideA = r * c;
-      g.B = tri; g.ldb = n; g.strideB = n * n; g.transB = p.transpose;
-    } else {  // op(A) (r x r) . B (r x c)
-      g.A = tri; g.lda = n; g.strideA = n * n; g.transA = p.transpose;
-      g.B = in[1].dptr; g.ldb = c; g.strideB = r * c;
-    }
-    g.C = o; g.ldc = c; g.strideC = r * c;
-    g.batch = batch;
-    dnd::gemmDev<Dev>(ctx, g, op);
+    TempSpace<Dev> tmp(ctx.run.stream, direct ? 1 : static_cast<size_t>(out[0].size()) * sizeof(T));
+    T* o = direct ? out[0].data<T>() : tmp.template as<T>();
+    trmmDev<Dev, T>(ctx, static_cast<const T*>(in[0].dptr), static_cast<const T*>(in[1].dptr), o, batch, n, r, c,
+                    p.lower, p.transpose, p.rightside, p.alpha, op);
     if (!direct) storeResult<Dev, T>(ctx, out[0], req[0], o);
   });
 }
@@ -183,11 +191,12 @@ void trmmComputeDev(const NodeAttrs& attrs, const OpContext& ctx, const std::vec
 // One right-hand side of a triangular solve, by substitution: x = alpha op(A)^-1 b where the
 // vector is column j of B (rightside false) or row j of B (rightside true, solving op(A)^T x^T =
 // alpha b^T). Element (i, k) of op(A) (or of its transpose for the right side) is read through
-// (ta ? A[k, i] : A[i, k]); `forward`: the effective matrix is lower triangular.
+// (ta ? A[k, i] : A[i, k]); `forward`: the effective matrix is lower triangular; `unit`: its
+// diagonal is taken as ones.
 struct TrsmMap {
   template <typename T>
   ISTX static void Map(int64_t v, T* x, const T* a, int64_t n, int64_t vecs, int64_t stride, int64_t step,
-                       bool ta, bool forward, T alpha) {
+                       bool ta, bool forward, bool unit, T alpha) {
     const int64_t b = v / vecs, j = v % vecs;
     const T* A = a + b * n * n;
     // Element q of this right-hand side lives at X[q * stride + j * step] of matrix b.
@@ -201,13 +210,29 @@ struct TrsmMap {
         const int64_t k = k0 + q;
         acc -= (ta ? A[k * n + i] : A[i * n + k]) * X[k * stride];
       }
-      X[i * stride] = acc / A[i * n + i];
+      X[i * stride] = unit ? acc : acc / A[i * n + i];
     }
   }
 };
 
-// out = alpha op(A)^-1 B or alpha B op(A)^-1: a thread per right-hand side (column of B for the
-// left side, row for the right side), each solved by substitution in place of a copy of B.
+// x = alpha op(A)^-1 x or alpha x op(A)^-1 in place, for a batch of n x n matrices A (only the
+// `lower` or upper triangle read, the diagonal taken as ones when `unit`) and r x c matrices x: a
+// thread per right-hand side (column of x for the left side, row for the right side).
+template <typename Dev, typename T>
+void trsmDev(const OpContext& ctx, const T* a, T* x, int64_t batch, int64_t n, int64_t r, int64_t c, bool lower,
+             bool transpose, bool rightside, bool unit, T alpha) {
+  // Left: op(A) x = alpha b, op(A) lower iff lower != transpose. Right: X op(A) = alpha B, i.e.
+  // op(A)^T x = alpha b per row, op(A)^T lower iff lower == transpose.
+  const bool ta = rightside ? !transpose : transpose;
+  const bool forward = ta ? !lower : lower;
+  if (rightside)
+    DeviceKernel<TrsmMap, Dev>::launch(ctx.run.stream, batch * r, 2 * n * n, x, a, n, r, int64_t(1), c, ta, forward,
+                                       unit, alpha);
+  else
+    DeviceKernel<TrsmMap, Dev>::launch(ctx.run.stream, batch * c, 2 * n * n, x, a, n, c, c, int64_t(1), ta, forward,
+                                       unit, alpha);
+}
+
 template <typename Dev>
 void trsmComputeDev(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
                     const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
@@ -221,16 +246,8 @@ void trsmComputeDev(const NodeAttrs& attrs, const OpContext& ctx, const std::vec
     TempSpace<Dev> tmp(ctx.run.stream, direct ? 1 : static_cast<size_t>(out[0].size()) * sizeof(T));
     T* x = direct ? out[0].data<T>() : tmp.template as<T>();
     DeviceMem<Dev>::copy(ctx.run.stream, x, in[1].dptr, static_cast<size_t>(in[1].size()) * sizeof(T));
-    // Left: op(A) x = alpha b, op(A) lower iff lower != transpose. Right: X op(A) = alpha B, i.e.
-    // op(A)^T x = alpha b per row, op(A)^T lower iff lower == transpose.
-    const bool ta = p.rightside ? !p.transpose : p.transpose;
-    const bool forward = ta ? !p.lower : p.lower;
-    if (p.rightside)
-      DeviceKernel<TrsmMap, Dev>::launch(ctx.run.stream, batch * r, 2 * n * n, x, static_cast<const T*>(in[0].dptr),
-                                         n, r, int64_t(1), c, ta, forward, T(p.alpha));
-    else
-      DeviceKernel<TrsmMap, Dev>::launch(ctx.run.stream, batch * c, 2 * n * n, x, static_cast<const T*>(in[0].dptr),
-                                         n, c, c, int64_t(1), ta, forward, T(p.alpha));
+    trsmDev<Dev, T>(ctx, static_cast<const T*>(in[0].dptr), x, batch, n, r, c, p.lower, p.transpose, p.rightside,
+                    false, T(p.alpha));
     if (!direct) storeResult<Dev, T>(ctx, out[0], req[0], x);
   });
 }
