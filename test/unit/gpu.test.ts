@@ -162,6 +162,10 @@ describe('operators on the GPU agree with the CPU', () => {
     ['_linalg_logdet', () => [spd(2, 4, 4)], {}],
     ['RNN', () => [rand([3, 2, 4], 1), rand([4 * (4 * 5 + 5 * 5 + 2 * 5)], 2, 0.3), nd.zeros([1, 2, 5], onCpu), nd.zeros([1, 2, 5], onCpu)],
       { mode: 'lstm', state_size: 5, num_layers: 1 }],
+    ['CTCLoss', () => [rand([6, 2, 5], 1), nd.array([[1, 2, 0], [3, 3, 1]], onCpu)], {}],
+    ['CTCLoss', () => [rand([8, 3, 5], 2, 2), nd.array([[0, 1, 1, -1], [3, 3, 3, 2], [2, -1, -1, -1]], onCpu), nd.array([8, 5, 3], onCpu), nd.array([3, 4, 1], onCpu)],
+      { blank_label: 'last', use_data_lengths: true, use_label_lengths: true }],
+    ['CTCLoss', () => [rand([5, 2, 4], 3, 1, 'float16'), nd.array([[1, 2], [3, 0]], onCpu)], {}],
     ['UpSampling', () => [rand([1, 2, 3, 3], 1)], { scale: 2, sample_type: 'nearest', num_args: 1 }],
     ['Pad', () => [rand([1, 2, 3, 3], 1)], { mode: 'reflect', pad_width: '(0,0,0,0,1,1,2,2)' }],
   ];
@@ -227,6 +231,23 @@ describe('operators on the GPU agree with the CPU', () => {
     const m2 = values(autograd.trainMode(() => nd.Dropout(x.copyto(g), { p: 0.3 })));
     expect(m2).toEqual(m1);
   });
+
+  onGpu('_sample_multinomial (get_prob and its gradient) and _shuffle draw exactly what the CPU draws for one seed', (g) => mx.scope(() => {
+    const run = (ctx: mx.Context): number[][] => {
+      const p = nd.array(Array.from({ length: 4 * 37 }, (_, i) => ((i * 37) % 101) / 101 + 0.01), { shape: [4, 37], ...onCpu }).copyto(ctx);
+      p.attachGrad();
+      mx.random.seed(5);
+      const [s, lp] = autograd.record(() => mx.operator.invoke('_sample_multinomial', [p], { shape: '(3,50)', get_prob: 'True' } as never)) as Arr[];
+      lp.backward();
+      mx.random.seed(6);
+      const shuffled = ['float32', 'int32', 'float16'].map((dtype) =>
+        mx.operator.invoke('_shuffle', [nd.arange(0, 999, 1, { dtype, ...onCpu } as never).reshape([333, 3]).copyto(ctx)])[0]);
+      return [s, lp, p.grad, ...shuffled].map((x: Arr) => values(x.asInContext(mx.cpu())));
+    };
+    const cpu = run(mx.cpu()), dev = run(g);
+    for (const i of [0, 2, 3, 4, 5]) expect(dev[i]).toEqual(cpu[i]);  // samples, gradient, permutations: bit-exact
+    expect(maxRelErr(dev[1]!, cpu[1]!)).toBeLessThanOrEqual(1e-7);     // log-probs: CUDA log vs glibc log
+  }));
 });
 
 describe('gradients on the GPU', () => {

@@ -217,6 +217,42 @@ describe('multinomial', () => {
     });
   });
 
+  it('the same draws for every probability and output dtype, 1-D data as a one-row matrix', () => {
+    const p = [0.0625, 0.25, 0, 0.1875, 0.5];  // exact in every float dtype, so every row sums alike
+    mx.random.seed(27);
+    const want = values(nd._sample_multinomial(nd.array(p, { dtype: 'float64' }), { shape: [64] }));
+    for (const pd of ['float32', 'float64', 'float16', 'bfloat16'] as const) {
+      for (const dtype of ['uint8', 'int32', 'float16', 'float32', 'float64'] as const) {
+        mx.random.seed(27);
+        const [s, lp] = nd._sample_multinomial(nd.array([p], { dtype: pd }), { shape: [64], getProb: true, dtype }) as Arr[];
+        expect(s.shape).toEqual([1, 64]);
+        expect(s.dtype).toBe(dtype);
+        expect(lp.dtype).toBe(pd);
+        expect(values(s), `${pd} -> ${dtype}`).toEqual(want);
+        const logs = values(nd.array(want.map((c) => Math.log(p[c]!)), { dtype: pd }));  // rounded to pd
+        values(lp).forEach((l, i) => expect(l).toBeCloseTo(logs[i]!, 12));
+      }
+    }
+  });
+
+  it('accumulates the gradient of the log probabilities (gradReq add)', () => {
+    mx.scope(() => {
+      const probs = [[0.2, 0.3, 0.5], [0.6, 0.1, 0.3]];
+      const x = nd.array(probs, { dtype: 'float64' });
+      x.attachGrad({ gradReq: 'add' });
+      const want = [0, 0, 0, 0, 0, 0];
+      for (const seed of [31, 32]) {
+        mx.random.seed(seed);
+        const head = randomArray([2, 6], seed);
+        const [s, lp] = autograd.record(() => nd._sample_multinomial(x, { shape: [6], getProb: true })) as Arr[];
+        lp.backward(head);
+        const sv = values(s), hv = values(head);
+        sv.forEach((c, i) => { const r = Math.floor(i / 6); want[r * 3 + c]! += hv[i]! / probs[r]![c]!; });
+      }
+      values(x.grad).forEach((g, i) => expect(g).toBeCloseTo(want[i]!, 12));
+    });
+  });
+
   it('finite differences of the log probabilities under a fixed seed agree with autograd', () => {
     // checkGrad re-runs the op without reseeding, so a sampler needs its own loop: every
     // evaluation starts from the same seed and so draws the same categories.
@@ -279,6 +315,11 @@ describe('bad parameters name the op and the argument', () => {
     expectError(() => nd._sample_multinomial(nd.zeros([2, 0])), ['_sample_multinomial', "argument 'data'", '(2,0)']);
     expectError(() => nd._sample_multinomial(nd.array([0.5, -0.1, 0.6])), ['_sample_multinomial', "argument 'data'", '-0.1']);
     expectError(() => nd._sample_multinomial(nd.array([[0.5, 0.5], [0, 0]])), ['_sample_multinomial', "argument 'data'", 'row 1']);
+    expectError(() => nd._sample_multinomial(nd.array([[0.5, 0.5], [0.2, NaN], [-1, 1]])),
+                ['_sample_multinomial', "argument 'data'", 'row 1 has nan at category 1']);
+    expectError(() => nd._sample_multinomial(nd.array([[1, Infinity]]), { shape: [2] }), ['_sample_multinomial', "argument 'data'", 'inf']);
+    expectError(() => nd._sample_multinomial(nd.array([1e308, 1e308], { dtype: 'float64' })),
+                ['_sample_multinomial', "argument 'data'", 'row 0 of probabilities sums to inf']);
     expectError(() => nd._sample_multinomial(nd.ones([300]), { dtype: 'uint8' }), ['_sample_multinomial', "argument 'dtype'", '300']);
     expectError(() => nd._sample_multinomial(nd.ones([3], { dtype: 'int32' })), ['_sample_multinomial', "argument 'data'", 'int32']);
     expectError(() => mx.operator.invoke('_backward_sample_multinomial', [nd.ones([2, 2]), nd.ones([2, 4]), nd.zeros([2, 3], { dtype: 'int32' })],
@@ -287,5 +328,8 @@ describe('bad parameters name the op and the argument', () => {
     expectError(() => mx.operator.invoke('_backward_sample_multinomial', [nd.ones([2]), nd.ones([2, 4]), nd.array([1, 7], { dtype: 'int32' })],
                                          { get_prob: 'True' } as never),
                 ['_backward_sample_multinomial', "argument 'sample'", '7']);
+    expectError(() => mx.operator.invoke('_backward_sample_multinomial', [nd.ones([3]), nd.ones([3, 4]), nd.array([1, -2, 9], { dtype: 'float32' })],
+                                         { get_prob: 'True', dtype: 'float32' } as never),
+                ['_backward_sample_multinomial', "argument 'sample'", 'entry 1 is -2']);
   });
 });

@@ -111,6 +111,31 @@ describe('shuffle', () => {
     expect(nd.random.shuffle(x).toArraySync()).toEqual(rows);
     expect(Array.from(x.dataSync())).toEqual(Array.from({ length: 30 }, (_, i) => i));  // input untouched
   });
+
+  it('one seed gives one row permutation for every dtype and row width, in place too', () => {
+    const n = 37;
+    const order = (x: mx.NDArray, width: number): number[] =>
+      Array.from({ length: n }, (_, r) => Number(x.dataSync()[r * width]) / width);
+    const shuffled = (x: mx.NDArray): mx.NDArray => { mx.random.seed(9); return nd.random.shuffle(x); };
+    const seq = (len: number): number[] => Array.from({ length: len }, (_, i) => i);
+    const want = order(shuffled(nd.arange(0, n)), 1);
+    // Pinned: the same on every backend, and the GPU kernel's permutation too.
+    expect(want).toEqual([32, 14, 22, 24, 3, 18, 13, 26, 21, 23, 9, 19, 12, 10, 20, 17, 1, 33, 16, 30, 11, 2, 0, 27, 35,
+                          8, 34, 4, 6, 29, 25, 5, 28, 36, 7, 15, 31]);
+    expect(order(shuffled(nd.array(seq(n), { dtype: 'int32' })), 1)).toEqual(want);
+    expect(order(shuffled(nd.array(seq(n), { dtype: 'float16' })), 1)).toEqual(want);
+    expect(order(shuffled(nd.array(seq(n), { dtype: 'float64' })), 1)).toEqual(want);
+    expect(order(shuffled(nd.array(seq(3 * n), { shape: [n, 3], dtype: 'uint8' })), 3)).toEqual(want);  // 3-byte rows
+    expect(order(shuffled(nd.arange(0, 8 * n).reshape([n, 2, 4])), 8)).toEqual(want);
+    const inPlace = nd.arange(0, n);
+    mx.random.seed(9);
+    nd._shuffle(inPlace, { out: inPlace });
+    expect(order(inPlace, 1)).toEqual(want);
+    // Nothing to permute: one row, no rows, a scalar.
+    expect(Array.from(shuffled(nd.array([[1, 2, 3]])).dataSync())).toEqual([1, 2, 3]);
+    expect(shuffled(nd.zeros([0, 4])).shape).toEqual([0, 4]);
+    expect(Array.from(shuffled(nd.array(5)).dataSync())).toEqual([5]);
+  });
 });
 
 describe('random errors', () => {

@@ -22,6 +22,7 @@
 #pragma GCC optimize("fp-contract=off")  // every rounding step as written, as in samplers.h
 #endif
 #include "ops/random/more_samplers_device.h"
+#include "ops/random/multinomial_device.h"
 
 namespace ist {
 namespace {
@@ -219,24 +220,11 @@ IST_REGISTER_OP(_sample_generalized_negative_binomial)
 
 // ---- _sample_multinomial ----
 
-constexpr const char* kMN = "_sample_multinomial";
-constexpr const char* kMNB = "_backward_sample_multinomial";
-
-struct MultinomialParam {
-  Shape shape;
-  bool get_prob = false;
-  std::string dtype;
-  static void declare(ParamDecl<MultinomialParam>& d) {
-    d.field("shape", &MultinomialParam::shape).setDefault(Shape{})
-        .doc("Shape to be sampled from each random distribution.");
-    d.field("get_prob", &MultinomialParam::get_prob).setDefault(false)
-        .doc("Whether to also return the log probability of sampled result. This is usually used for "
-             "differentiating through stochastic variables, e.g. in reinforcement learning.");
-    d.field("dtype", &MultinomialParam::dtype).setDefault("int32")
-        .values({"uint8", "int32", "float16", "float32", "float64"})
-        .doc("DType of the output in case this can't be inferred.");
-  }
-};
+// Params, checks and the category search are shared with the GPU kernels (multinomial_device.h).
+using rnd::kMN;
+using rnd::kMNB;
+using rnd::MultinomialParam;
+using rnd::pickCategory;
 
 // Shared with the backward op, whose `ograds` are (sample indices, log-prob gradient).
 void mnShape(const NodeAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
@@ -284,31 +272,13 @@ std::vector<double> cumulative(const TBlob& data, int64_t N, int64_t K) {
     double acc = 0;
     for (int64_t c = 0; c < K; ++c) {
       const double v = pr[r * K + c];
-      IST_CHECK(v >= 0 && std::isfinite(v), kMN, "data",
-                "probabilities must be finite and non-negative; row " << r << " has " << v << " at category " << c
-                                                                      << " (data shape " << shapeString(data.shape)
-                                                                      << ")");
+      rnd::checkProbability(v, r, c, data.shape);
       acc += v;
       cum[r * K + c] = acc;
     }
-    IST_CHECK(acc > 0 && std::isfinite(acc), kMN, "data",
-              "row " << r << " of probabilities sums to " << acc << " (data shape " << shapeString(data.shape) << ")");
+    rnd::checkRowSum(acc, r, data.shape);
   }
   return cum;
-}
-
-// First category whose cumulative sum exceeds u * total (zero-probability categories never win).
-inline int64_t pickCategory(const double* cum, int64_t K, double u) {
-  const double target = detmath::mul(u, cum[K - 1]);
-  int64_t lo = 0, hi = K;
-  while (lo < hi) {
-    const int64_t mid = lo + (hi - lo) / 2;
-    if (cum[mid] > target) hi = mid;
-    else lo = mid + 1;
-  }
-  if (lo < K) return lo;
-  while (lo > 0 && cum[lo - 1] == (lo >= 2 ? cum[lo - 2] : 0.0)) --lo;  // the last positive category
-  return lo - 1;
 }
 
 template <typename T> inline void putValue(T* p, double v, OpReq req) {
@@ -385,8 +355,7 @@ void mnBackwardCompute(const NodeAttrs&, const OpContext&, const std::vector<TBl
       const S* sp = smp.data<S>();
       for (int64_t i = 0; i < total; ++i) {
         const double c = static_cast<double>(static_cast<typename ComputeType<S>::type>(sp[i]));
-        IST_CHECK(c >= 0 && c < static_cast<double>(K), kMNB, "sample",
-                  "entry " << i << " is " << c << ", not a category of data of shape " << shapeString(data.shape));
+        rnd::checkSampleIndex(c, i, K, data.shape);
         cat[static_cast<size_t>(i)] = static_cast<int64_t>(c);
       }
     });

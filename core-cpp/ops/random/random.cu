@@ -1,12 +1,15 @@
 // GPU kernels of the random samplers and their CPU twins: the device-generic computes of
-// sample_device.h and multisample_device.h, attached with attachDeviceComputes
-// (op/device_compute.h). Every element owns its Philox counter (rngCounter + i) and reads its own
-// words (rejection samplers too), so the GPU reproduces the CPU's numbers exactly.
+// sample_device.h, multisample_device.h, more_samplers_device.h, multinomial_device.h and
+// shuffle_device.h, attached with attachDeviceComputes (op/device_compute.h). Every element owns
+// its Philox counter (rngCounter + i) and reads its own words (rejection samplers too), so the GPU
+// reproduces the CPU's numbers exactly.
 #include "kernels/cuda/kernel_cuda.cuh"
 #include "op/device_compute.h"
 #include "ops/random/more_samplers_device.h"
+#include "ops/random/multinomial_device.h"
 #include "ops/random/multisample_device.h"
 #include "ops/random/sample_device.h"
+#include "ops/random/shuffle_device.h"
 
 namespace ist {
 namespace rnd {
@@ -55,6 +58,9 @@ bool registerRandomGpu() {
                        rndnb::nbMultiComputeDev<cpu, NegBinomial>);
   attachDeviceComputes("_sample_generalized_negative_binomial", rndnb::nbMultiComputeDev<gpu, GenNegBinomial>,
                        rndnb::nbMultiComputeDev<cpu, GenNegBinomial>);
+  attachDeviceComputes("_sample_multinomial", multinomialComputeDev<gpu>, multinomialComputeDev<cpu>);
+  attachDeviceComputes("_backward_sample_multinomial", multinomialBackwardDev<gpu>, multinomialBackwardDev<cpu>);
+  attachDeviceComputes("_shuffle", shuffleComputeDev<gpu>, shuffleComputeDev<cpu>);
   return true;
 }
 

@@ -1,6 +1,7 @@
 // _shuffle (alias shuffle): permutes an array along axis 0 with a Fisher-Yates shuffle whose
 // k-th swap (k = 0 .. n-2, swapping row n-1-k with a row j <= n-1-k) draws j from Philox
-// counter rngCounter + k, exactly unbiased. Deterministic for a given seed on every backend.
+// counter rngCounter + k, exactly unbiased. Deterministic for a given seed on every backend; the
+// GPU kernel (shuffle_device.h) rebuilds the same permutation.
 #include <algorithm>
 #include <cstring>
 #include <utility>
