@@ -166,6 +166,11 @@ describe('operators on the GPU agree with the CPU', () => {
     ['CTCLoss', () => [rand([8, 3, 5], 2, 2), nd.array([[0, 1, 1, -1], [3, 3, 3, 2], [2, -1, -1, -1]], onCpu), nd.array([8, 5, 3], onCpu), nd.array([3, 4, 1], onCpu)],
       { blank_label: 'last', use_data_lengths: true, use_label_lengths: true }],
     ['CTCLoss', () => [rand([5, 2, 4], 3, 1, 'float16'), nd.array([[1, 2], [3, 0]], onCpu)], {}],
+    ['_ravel_multi_index', () => [nd.array([[3, 6, 6, 0], [4, 5, 1, 2]], onCpu)], { shape: [7, 6] }],
+    ['_unravel_index', () => [nd.array([22, 41, 37, 0], onCpu)], { shape: [7, 6] }],
+    ['_backward_gather_nd', () => [rand([6, 2], 1), nd.array([[2, 0, 2, -1, 1, 2]], onCpu), rand([3, 2], 2)], {}],
+    ['khatri_rao', () => [rand([3, 4], 1), rand([5, 4], 2)], {}],
+    ['_backward_khatri_rao', () => [rand([30, 4], 3), rand([3, 4], 1), rand([5, 4], 2), rand([2, 4], 4)], { num_args: 3 }],
     ['UpSampling', () => [rand([1, 2, 3, 3], 1)], { scale: 2, sample_type: 'nearest', num_args: 1 }],
     ['Pad', () => [rand([1, 2, 3, 3], 1)], { mode: 'reflect', pad_width: '(0,0,0,0,1,1,2,2)' }],
   ];

@@ -5,7 +5,9 @@
 // Forward expectations come from test/fixtures/indexing.json, written by
 // test/fixtures/gen_indexing.py with NumPy (run the script to regenerate it). The rest checks the
 // aliases and API forms, errors found while computing (indices out of bounds), dtypes, and that
-// the library keeps working after an error.
+// the library keeps working after an error; and, for the GPU kernels' logic (run as their CPU twins
+// with ISOTENSOR_GPU_KERNELS_ON_CPU=1), every dtype, rounding, many dims, empty arrays, and
+// _backward_gather_nd's order of addition for repeated indices.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -187,5 +189,108 @@ describe('API forms and aliases', () => {
                 [3], 'bool', [0, 1, 0]);
     expectArray(nd.Pad(nd.array([7], { dtype: 'uint8' }), { padWidth: [0, 2], constantValue: 255 }),
                 [3], 'uint8', [7, 255, 255]);
+  });
+});
+
+describe('ravel_multi_index, unravel_index and _backward_gather_nd: dtypes, edge cases, order', () => {
+  const numeric = ['float32', 'float64', 'float16', 'bfloat16', 'uint8', 'int8', 'int16', 'uint16', 'int32',
+                   'uint32', 'int64', 'uint64'];
+  const backwardGatherNd = (og: Arr, idx: Arr, data: Arr): Arr =>
+    mx.operator.invoke('_backward_gather_nd', [og, idx, data])[0];
+
+  it('ravel_multi_index and unravel_index keep every numeric dtype', () => {
+    for (const dtype of numeric) {
+      const multi = nd.array([[3, 6, 6, 0], [4, 5, 1, 0]], { dtype });
+      expectArray(nd.ravel_multi_index(multi, { shape: [7, 6] }), [4], dtype, [22, 41, 37, 0]);
+      expectArray(nd.unravel_index(nd.array([22, 41, 37, 0], { dtype }), { shape: [-1, 6] }), [2, 4], dtype,
+                  [3, 6, 6, 0, 4, 5, 1, 0]);
+    }
+  });
+
+  it('flat indices are rounded or wrapped by the output dtype', () => {
+    // 3 * 8192 + 2047 = 26623 and 3 * 8192 + 2040 = 26616 both round to 26624 in 16-bit floats.
+    expectArray(nd.ravel_multi_index(nd.array([[3], [2047]], { dtype: 'float16' }), { shape: [4, 8192] }), [1],
+                'float16', [26624]);
+    expectArray(nd.ravel_multi_index(nd.array([[3], [2040]], { dtype: 'bfloat16' }), { shape: [4, 8192] }), [1],
+                'bfloat16', [26624]);
+    // 300 does not fit in 8 bits: it wraps to 44.
+    for (const dtype of ['uint8', 'int8'])
+      expectArray(nd.ravel_multi_index(nd.array([[1], [100]], { dtype }), { shape: [2, 200] }), [1], dtype, [44]);
+  });
+
+  it('handle more than 16 dims, 0-d and empty batches', () => {
+    const shape = [3, ...Array(19).fill(2)];
+    const cols = [Array(20).fill(0), [2, ...Array(19).fill(1)], shape.map((_, j) => (j === 0 ? 1 : j % 2))];
+    const flat = cols.map((c) => c.reduce((r, k, j) => r * (j === 0 ? 1 : shape[j]!) + k, 0));
+    expect(flat[1]).toBe(3 * 2 ** 19 - 1);
+    const data = shape.flatMap((_, j) => cols.map((c) => c[j]!));
+    expectArray(nd.ravel_multi_index(nd.array(data, { shape: [20, 3], dtype: 'int32' }), { shape }), [3], 'int32', flat);
+    expectArray(nd.unravel_index(nd.array(flat, { dtype: 'int32' }), { shape }), [20, 3], 'int32', data);
+    expectArray(nd.ravel_multi_index(nd.array([3, 4]), { shape: [7, 6] }), [], 'float32', [22]);
+    expectArray(nd.unravel_index(nd.array(22), { shape: [7, 6] }), [2], 'float32', [3, 4]);
+    expectArray(nd.ravel_multi_index(nd.zeros([2, 0]), { shape: [7, 6] }), [0], 'float32', []);
+    expectArray(nd.unravel_index(nd.zeros([0, 3], { dtype: 'int64' }), { shape: [7, 6] }), [2, 0, 3], 'int64', []);
+  });
+
+  it('report the first bad index as the CPU reads them: non-finite values before bounds', () => {
+    let m = errorOf(() => nd.ravel_multi_index(nd.array([[1, 7], [NaN, 0]]), { shape: [2, 6] }));
+    expect(m).toMatch(/ravel_multi_index.*data.*index at position 2 is not finite/);
+    m = errorOf(() => nd.unravel_index(nd.array([3, 50, Infinity], { dtype: 'float16' }), { shape: [3, 4] }));
+    expect(m).toMatch(/unravel_index.*data.*index at position 2 is not finite/);
+    m = errorOf(() => nd.ravel_multi_index(nd.array([[1, 2, 5], [0, 9, 4]], { dtype: 'uint8' }), { shape: [3, 4] }));
+    expect(m).toMatch(/ravel_multi_index.*index 9 \(row 1, column 1\) is out of bounds for dim 1 of shape \(3,4\)/);
+    m = errorOf(() => nd.unravel_index(nd.array([3, 50, 12, -2], { dtype: 'int64' }), { shape: [3, 4] }));
+    expect(m).toMatch(/unravel_index.*index 50 at position 1 is out of bounds for shape \(3,4\) \(12 elements\)/);
+    m = errorOf(() => nd.unravel_index(nd.array([1e30]), { shape: [-1, 4] }));
+    expect(m).toMatch(/unravel_index.*out of bounds/);
+    // After the errors the ops still compute.
+    expectArray(nd.unravel_index(nd.array([7], { dtype: 'int32' }), { shape: [3, 4] }), [2, 1], 'int32', [1, 3]);
+  });
+
+  it('_backward_gather_nd adds repeated slices for every numeric dtype', () => {
+    for (const dtype of numeric) {
+      const og = nd.array([[1, 2], [3, 4], [5, 6], [7, 8], [9, 10], [11, 12]], { dtype });
+      const idx = nd.array([[2, 0, 2, -1, 1, 2]], { dtype: 'int32' });
+      expectArray(backwardGatherNd(og, idx, nd.zeros([3, 2], { dtype })), [3, 2], dtype,
+                  [3, 4, 9, 10, 1 + 5 + 7 + 11, 2 + 6 + 8 + 12]);
+    }
+  });
+
+  it('_backward_gather_nd adds in index order, rounding each addition to the dtype', () => {
+    // Slot 1 gets 1e8, 1, -1e8, 1 (float32: 1e8 + 1 == 1e8) and 2048, 1, -2048, 1 (float16:
+    // 2048 + 1 == 2048): in index order both end at 1; other orders or a wider accumulator give 0 or 2.
+    const idx = nd.array([[1, 0, 1, 2, 1, 0, 1]], { dtype: 'int64' });
+    const f32 = nd.array([1e8, 5, 1, 7, -1e8, 3, 1], { dtype: 'float32' });
+    expectArray(backwardGatherNd(f32, idx, nd.zeros([3])), [3], 'float32', [8, 1, 7]);
+    const f16 = nd.array([2048, 5, 1, 7, -2048, 3, 1], { dtype: 'float16' });
+    expectArray(backwardGatherNd(f16, idx, nd.zeros([3], { dtype: 'float16' })), [3], 'float16', [8, 1, 7]);
+  });
+
+  it('_backward_gather_nd of many columns matches a sequential sum (float64, 2-d indices)', () => {
+    const n = 1000;
+    const rows = Array.from({ length: n }, (_, i) => (i * 7919 + (i >> 3)) % 5);
+    const cols = Array.from({ length: n }, (_, i) => ((i * 31) % 4) - 2);  // -2..1, negative from the end
+    const g = Array.from({ length: n * 3 }, (_, i) => Math.sin(i) * 10 ** ((i % 7) - 3));
+    const want = Array(5 * 2 * 3).fill(0);
+    for (let i = 0; i < n; i++)
+      for (let c = 0; c < 3; c++) want[(rows[i]! * 2 + ((cols[i]! + 2) % 2)) * 3 + c] += g[i * 3 + c]!;
+    const idx = nd.array([...rows, ...cols], { shape: [2, 8, n / 8], dtype: 'int32' });
+    const og = nd.array(g, { shape: [8, n / 8, 3], dtype: 'float64' });
+    expectArray(backwardGatherNd(og, idx, nd.zeros([5, 2, 3], { dtype: 'float64' })), [5, 2, 3], 'float64', want);
+  });
+
+  it('_backward_gather_nd of empty gradients is zeros; bad indices raise the CPU error', () => {
+    expectArray(backwardGatherNd(nd.zeros([0, 2]), nd.zeros([1, 0], { dtype: 'int32' }), nd.ones([3, 2])), [3, 2],
+                'float32', [0, 0, 0, 0, 0, 0]);
+    expectArray(backwardGatherNd(nd.zeros([2, 0]), nd.array([[0, 1]]), nd.ones([3, 0])), [3, 0], 'float32', []);
+    const m = errorOf(() => backwardGatherNd(nd.ones([2]), nd.array([[0, 3]], { dtype: 'int32' }), nd.zeros([3])));
+    expect(m).toMatch(/_backward_gather_nd.*gather_nd.*indices.*index 3 at indices\[0, 1\] is out of bounds/);
+    expect(errorOf(() => backwardGatherNd(nd.ones([1]), nd.array([[NaN]]), nd.zeros([3]))))
+      .toMatch(/_backward_gather_nd.*indices\[0, 0\] is not finite/);
+    // Through autograd: repeated rows accumulate.
+    const x = nd.array([[1, 2], [3, 4]]);
+    x.attachGrad();
+    mx.autograd.record(() => nd.gather_nd(x, nd.array([[1, 1, 0]]))).backward();
+    expectArray(x.grad, [2, 2], 'float32', [1, 1, 2, 2]);
   });
 });

@@ -279,6 +279,82 @@ describe('names and shapes', () => {
   });
 });
 
+// ---- khatri_rao in the kernel's order of operations (float32 exactly, via Math.fround) ----
+
+/** khatri_rao of `mats` (rows[i] x N each) and its gradients for out_grad `og`, each product and
+ * sum rounded by f in the order the CPU kernel (and the GPU kernel after it) computes them. */
+function khatriRaoReference(mats: number[][], rows: number[], N: number, og: number[], f: (x: number) => number) {
+  const n = mats.length;
+  const total = rows.reduce((a, b) => a * b, 1);
+  const out: number[] = [];
+  const grads = rows.map((m) => Array<number>(m * N).fill(0));
+  for (let R = 0; R < total; R++) {
+    const d: number[] = Array(n).fill(0);
+    for (let i = n - 1, rest = R; i >= 0; i--) {
+      d[i] = rest % rows[i]!;
+      rest = Math.floor(rest / rows[i]!);
+    }
+    for (let k = 0; k < N; k++) {
+      const a = (i: number): number => mats[i]![d[i]! * N + k]!;
+      const prefix = [1];
+      for (let i = 0; i < n; i++) prefix.push(f(prefix[i]! * a(i)));
+      const suffix = Array<number>(n + 1).fill(1);
+      for (let i = n - 1; i >= 0; i--) suffix[i] = f(suffix[i + 1]! * a(i));
+      out.push(prefix[n]!);
+      for (let i = 0; i < n; i++) {
+        const e = d[i]! * N + k;
+        grads[i]![e] = f(grads[i]![e]! + f(f(og[R * N + k]! * prefix[i]!) * suffix[i + 1]!));
+      }
+    }
+  }
+  return { out, grads };
+}
+
+describe('khatri_rao and _backward_khatri_rao bit for bit', () => {
+  const cases: { shapes: number[][]; dtype: string }[] = [
+    { shapes: [[3, 4], [5, 4]], dtype: 'float32' },
+    { shapes: [[2, 3], [1, 3], [4, 3]], dtype: 'float64' },
+    { shapes: [[2, 5], [3, 5], [1, 5], [2, 5]], dtype: 'float32' },
+    { shapes: [[6, 2]], dtype: 'float32' },
+    { shapes: [[2, 3], [0, 3], [2, 3]], dtype: 'float32' },
+    { shapes: [[2, 0], [3, 0]], dtype: 'float64' },
+  ];
+  for (const c of cases) {
+    it(`${c.shapes.map((s) => `(${s.join(',')})`).join(' x ')} ${c.dtype}`, () => {
+      const f = c.dtype === 'float32' ? Math.fround : (x: number) => x;
+      const mats = c.shapes.map((s, i) => randomArray(s, 60 + i, 1.5, 0, c.dtype));
+      const rows = c.shapes.map((s) => s[0]!);
+      const N = c.shapes[0]![1]!;
+      const og = randomArray([rows.reduce((a, b) => a * b, 1), N], 70, 1, 0, c.dtype);
+      const want = khatriRaoReference(mats.map(values), rows, N, values(og), f);
+      const out = mx.operator.invoke('khatri_rao', mats, { num_args: mats.length })[0];
+      expect(out.shape).toEqual([rows.reduce((a, b) => a * b, 1), N]);
+      expect(values(out)).toEqual(want.out);
+      const grads = mx.operator.invoke('_backward_khatri_rao', [og, ...mats], { num_args: mats.length });
+      grads.forEach((g: Arr, i: number) => {
+        expect(g.shape).toEqual(c.shapes[i]);
+        expect(values(g)).toEqual(want.grads[i]);
+      });
+    });
+  }
+
+  it('an executor skips the gradients nobody needs (kNull) and writes the others', () => {
+    const g = { a: nd.zeros([2, 3], { dtype: 'float64' }), b: nd.ones([3, 3], { dtype: 'float64' }),
+                c: nd.zeros([2, 3], { dtype: 'float64' }) };
+    const ex = mx.sym.khatri_rao(mx.sym.Variable('a'), mx.sym.Variable('b'), mx.sym.Variable('c')).bind(mx.cpu(), {
+      a: randomArray([2, 3], 80), b: randomArray([3, 3], 81), c: randomArray([2, 3], 82),
+    }, { argsGrad: g, gradReq: { a: 'write', b: 'null', c: 'write' } });
+    ex.forward({ isTrain: true });
+    const og = randomArray([12, 3], 83);
+    ex.backward([og]);
+    const want = khatriRaoReference(['a', 'b', 'c'].map((k) => values(ex.argDict[k])), [2, 3, 2], 3, values(og),
+                                    (x) => x);
+    expect(values(g.a)).toEqual(want.grads[0]);
+    expect(values(g.b)).toEqual(Array(9).fill(1));
+    expect(values(g.c)).toEqual(want.grads[2]);
+  });
+});
+
 // ---- larger matrices: the blocked paths (blocks of 64) against identities ----
 
 describe('blocked kernels on matrices wider than one block', () => {

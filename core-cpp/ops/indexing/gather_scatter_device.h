@@ -1,13 +1,15 @@
-// gather_nd, scatter_nd, _scatter_set_nd: geometry, index checks and params (shared with
-// gather_scatter.cc) and the device-generic computes (GPU kernels and their CPU twins, attached in
-// gather_scatter.cu).
+// gather_nd, scatter_nd, _scatter_set_nd, _backward_gather_nd: geometry, index checks and params
+// (shared with gather_scatter.cc) and the device-generic computes (GPU kernels and their CPU twins,
+// attached in gather_scatter.cu).
 //
 // Device path: one Map per index column computes its slice offset and flags a bad index; on a flag
 // the indices are copied to the host and checked there by sliceOffsets, which throws the CPU's
 // message. Scatters keep the CPU's "last duplicate wins": each addressed slice records the largest
-// column that writes it (an atomic max), and only that column writes.
+// column that writes it (an atomic max), and only that column writes. _backward_gather_nd adds in
+// the CPU's order without float atomics: see gatherBackwardComputeDev.
 #pragma once
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -260,6 +262,82 @@ void scatterComputeDev(const NodeAttrs& attrs, const OpContext& ctx, const std::
                                                static_cast<const T*>(dst.dptr));
     });
   }
+}
+
+// ---- _backward_gather_nd: (out_grad, indices, data) -> data's shape, slices added ----
+//
+// The CPU adds the out_grad slices one column after another, so a slice indexed several times
+// sums its gradients in column order. Float atomics would add them in a varying order (and give
+// varying roundings), so instead the columns are sorted by (offset, column) and each run of equal
+// offsets, one destination slice, is summed element by element in column order by one Map: the
+// CPU's additions in the CPU's order, hence its exact results. The pairs are distinct, so a
+// bitonic network (no data-dependent control flow, one launch per pass) sorts them uniquely.
+
+// keys[p] = off[p], cols[p] = p; the padding up to the power-of-two length sorts last.
+struct NdLoadPairsMap {
+  ISTX static void Map(int64_t p, int64_t* keys, int64_t* cols, const int64_t* off, int64_t n) {
+    keys[p] = p < n ? off[p] : INT64_MAX;
+    cols[p] = p;
+  }
+};
+
+// One compare-exchange pass of the bitonic network: pair t joins items lo and lo + stride (stride
+// a power of two), put in ascending order when lo's `block` bit is clear, descending otherwise.
+struct NdBitonicStepMap {
+  ISTX static void Map(int64_t t, int64_t* keys, int64_t* cols, int64_t block, int64_t stride) {
+    const int64_t lo = ((t & ~(stride - 1)) << 1) | (t & (stride - 1)), hi = lo + stride;
+    const bool ascending = (lo & block) == 0;
+    const bool hiFirst = keys[hi] < keys[lo] || (keys[hi] == keys[lo] && cols[hi] < cols[lo]);
+    if (hiFirst != ascending) return;
+    const int64_t k = keys[lo], c = cols[lo];
+    keys[lo] = keys[hi];
+    cols[lo] = cols[hi];
+    keys[hi] = k;
+    cols[hi] = c;
+  }
+};
+
+// Element c of the run of equal offsets starting at sorted position p: out[keys[p] + c] += the
+// run's og[cols[q] * K + c] in order, rounding each addition to T as the CPU does.
+struct NdScatterAddRunsMap {
+  template <typename T>
+  ISTX static void Map(int64_t t, T* out, const T* og, const int64_t* keys, const int64_t* cols, int64_t n,
+                       int64_t K) {
+    const int64_t p = t / K, c = t - p * K;
+    if (p > 0 && keys[p - 1] == keys[p]) return;
+    using C = typename ComputeType<T>::type;
+    T* dst = out + keys[p] + c;
+    T acc = *dst;
+    for (int64_t q = p; q < n && keys[q] == keys[p]; ++q) acc = T(C(acc) + C(og[cols[q] * K + c]));
+    *dst = acc;
+  }
+};
+
+template <typename Dev>
+void gatherBackwardComputeDev(const NodeAttrs&, const OpContext& ctx, const std::vector<TBlob>& in,
+                              const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
+  if (req[0] == OpReq::kNull) return;
+  void* s = ctx.run.stream;
+  if (req[0] != OpReq::kAddTo)
+    DeviceMem<Dev>::zero(s, out[0].dptr, static_cast<size_t>(out[0].size()) * dtypeSize(out[0].dtype));
+  if (in[0].size() == 0) return;
+  const NdGeometry g = ndGeometry(in[2].shape, in[1].shape, "_backward_gather_nd", nullptr);
+  int64_t len = 1;
+  while (len < g.N) len <<= 1;
+  TempSpace<Dev> scratch(s, static_cast<size_t>(g.N + 2 * len) * sizeof(int64_t));
+  int64_t* off = scratch.template as<int64_t>();
+  int64_t* keys = off + g.N;
+  int64_t* cols = keys + len;
+  sliceOffsetsDev<Dev>(ctx, in[1], in[2].shape, g, off, "gather_nd");
+  DeviceKernel<NdLoadPairsMap, Dev>::launch(s, len, 1, keys, cols, static_cast<const int64_t*>(off), g.N);
+  for (int64_t block = 2; block <= len; block <<= 1)
+    for (int64_t stride = block / 2; stride > 0; stride >>= 1)
+      DeviceKernel<NdBitonicStepMap, Dev>::launch(s, len / 2, 4, keys, cols, block, stride);
+  IST_TYPE_SWITCH_NUMERIC(out[0].dtype, T, "_backward_gather_nd", {
+    DeviceKernel<NdScatterAddRunsMap, Dev>::launch(s, g.N * g.K, 2, out[0].data<T>(), in[0].data<T>(),
+                                                   static_cast<const int64_t*>(keys),
+                                                   static_cast<const int64_t*>(cols), g.N, g.K);
+  });
 }
 
 }  // namespace gsnd

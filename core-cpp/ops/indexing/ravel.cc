@@ -3,47 +3,17 @@
 // NumPy's ravel_multi_index / unravel_index. shape[0] may be -1 (any leading extent). Indices are
 // integers carried in the input's dtype; the output keeps that dtype. Out-of-range indices are
 // errors (MXNet leaves them undefined). Index arithmetic has a zero gradient.
-#include <cmath>
-#include <string>
 #include <vector>
 #include "base/error.h"
-#include "engine/parallel_for.h"
 #include "op/registry.h"
+#include "ops/indexing/ravel_device.h"
 
 namespace ist {
 namespace {
 
-struct RavelParam {
-  Shape shape;
-  static void declare(ParamDecl<RavelParam>& d) {
-    d.field("shape", &RavelParam::shape)
-        .setDefault(Shape{})
-        .doc("Shape of the array into which the multi-indices apply; the leading dimension may be "
-             "-1 (unspecified).");
-  }
-};
-
-void checkShapeParam(const Shape& s, const char* op) {
-  IST_CHECK(!s.empty(), op, "shape", "the shape parameter is empty; give the array's shape");
-  for (size_t i = 0; i < s.size(); ++i)
-    IST_CHECK(s[i] >= 0 || (i == 0 && s[i] == -1), op, "shape",
-              "shape " << shapeString(s) << " has an invalid dim " << s[i] << " at " << i
-                       << " (only the first may be -1)");
-}
-
-// Reads element i of an index blob as an integer, rejecting non-finite values.
-std::vector<int64_t> readIndices(const TBlob& b, const char* op) {
-  std::vector<int64_t> r(static_cast<size_t>(b.size()));
-  IST_TYPE_SWITCH_NUMERIC(b.dtype, T, op, {
-    const T* p = b.data<T>();
-    for (size_t i = 0; i < r.size(); ++i) {
-      const double x = static_cast<double>(static_cast<typename ComputeType<T>::type>(p[i]));
-      IST_CHECK(std::isfinite(x), op, "data", "index at position " << i << " is not finite");
-      r[i] = static_cast<int64_t>(x);
-    }
-  });
-  return r;
-}
+using ravel::RavelParam;
+using ravel::checkShapeParam;
+using ravel::readIndices;
 
 void writeIndices(const std::vector<int64_t>& v, const TBlob& out, OpReq req, const char* op) {
   IST_TYPE_SWITCH_NUMERIC(out.dtype, T, op, {
@@ -82,21 +52,8 @@ void ravelCompute(const NodeAttrs& attrs, const OpContext&, const std::vector<TB
   const char* op = "ravel_multi_index";
   if (req[0] == OpReq::kNull) return;
   const Shape& shape = attrs.get<RavelParam>().shape;
-  const int64_t nd = static_cast<int64_t>(shape.size()), n = out[0].size();
-  const std::vector<int64_t> idx = readIndices(in[0], op);
-  std::vector<int64_t> flat(static_cast<size_t>(n), 0);
-  for (int64_t i = 0; i < n; ++i) {
-    int64_t r = 0;
-    for (int64_t j = 0; j < nd; ++j) {
-      const int64_t k = idx[static_cast<size_t>(j * n + i)];
-      IST_CHECK(k >= 0 && (k < shape[j] || (j == 0 && shape[0] == -1)), op, "data",
-                "index " << k << " (row " << j << ", column " << i << ") is out of bounds for dim "
-                         << j << " of shape " << shapeString(shape));
-      r = r * (j == 0 ? 1 : shape[j]) + k;
-    }
-    flat[static_cast<size_t>(i)] = r;
-  }
-  writeIndices(flat, out[0], req[0], op);
+  const int64_t n = out[0].size();
+  writeIndices(ravel::ravelIndices(shape, readIndices(in[0], op), n, op), out[0], req[0], op);
 }
 
 IST_REGISTER_OP(_ravel_multi_index)
@@ -129,25 +86,7 @@ void unravelCompute(const NodeAttrs& attrs, const OpContext&, const std::vector<
   const char* op = "unravel_index";
   if (req[0] == OpReq::kNull) return;
   const Shape& shape = attrs.get<RavelParam>().shape;
-  const int64_t nd = static_cast<int64_t>(shape.size()), n = in[0].size();
-  int64_t total = 1;
-  for (int64_t j = 1; j < nd; ++j) total *= shape[j];
-  const bool open = shape[0] == -1;
-  if (!open) total *= shape[0];
-  const std::vector<int64_t> idx = readIndices(in[0], op);
-  std::vector<int64_t> multi(static_cast<size_t>(nd * n));
-  for (int64_t i = 0; i < n; ++i) {
-    int64_t v = idx[static_cast<size_t>(i)];
-    IST_CHECK(v >= 0 && (open || v < total), op, "data",
-              "index " << v << " at position " << i << " is out of bounds for shape " << shapeString(shape)
-                       << (open ? "" : " (" + std::to_string(total) + " elements)"));
-    for (int64_t j = nd - 1; j > 0; --j) {
-      multi[static_cast<size_t>(j * n + i)] = shape[j] ? v % shape[j] : 0;
-      v = shape[j] ? v / shape[j] : 0;
-    }
-    multi[static_cast<size_t>(i)] = v;
-  }
-  writeIndices(multi, out[0], req[0], op);
+  writeIndices(ravel::unravelIndices(shape, readIndices(in[0], op), op), out[0], req[0], op);
 }
 
 IST_REGISTER_OP(_unravel_index)
