@@ -171,6 +171,13 @@ describe('operators on the GPU agree with the CPU', () => {
     ['_backward_gather_nd', () => [rand([6, 2], 1), nd.array([[2, 0, 2, -1, 1, 2]], onCpu), rand([3, 2], 2)], {}],
     ['khatri_rao', () => [rand([3, 4], 1), rand([5, 4], 2)], {}],
     ['_backward_khatri_rao', () => [rand([30, 4], 3), rand([3, 4], 1), rand([5, 4], 2), rand([2, 4], 4)], { num_args: 3 }],
+    ['BilinearSampler', () => [rand([2, 3, 5, 5], 1), rand([2, 2, 4, 4], 2, 1.1)], {}],
+    ['GridGenerator', () => [rand([2, 6], 1)], { transform_type: 'affine', target_shape: '(5,7)' }],
+    ['GridGenerator', () => [rand([2, 2, 4, 5], 1, 3)], { transform_type: 'warp' }],
+    ['SpatialTransformer', () => [rand([2, 3, 6, 5], 1), rand([2, 6], 2, 0.8)], { target_shape: '(4,7)', transform_type: 'affine', sampler_type: 'bilinear' }],
+    ['LRN', () => [rand([2, 7, 5, 5], 1, 2)], { nsize: 5, alpha: 0.5, beta: 0.75, knorm: 1 }],
+    ['LRN', () => [rand([2, 5, 4, 4], 1, 1, 'float16')], { nsize: 3 }],
+    ['ROIPooling', () => [rand([2, 3, 8, 9], 1), nd.array([[0, 0, 0, 7, 6], [1, 2.5, 1, 8, 7.5], [1, 3, 3, 3, 3]], onCpu)], { pooled_size: '(3,2)', spatial_scale: 1 }],
     ['UpSampling', () => [rand([1, 2, 3, 3], 1)], { scale: 2, sample_type: 'nearest', num_args: 1 }],
     ['Pad', () => [rand([1, 2, 3, 3], 1)], { mode: 'reflect', pad_width: '(0,0,0,0,1,1,2,2)' }],
   ];
@@ -300,6 +307,27 @@ describe('gradients on the GPU', () => {
       const [onCpu] = grads(mx.cpu(), (p) => f(p[0]), [a]);
       const [onDev] = grads(g, (p) => f(p[0]), [a]);
       expect(maxRelErr(onDev!, onCpu!), `${name} gradient`).toBeLessThan(1e-9);
+    }
+  }));
+
+  // Gradients whose device kernels gather instead of scattering (spatial sampler, CTC, LRN, ROIPooling).
+  onGpu('gradients of BilinearSampler, SpatialTransformer, CTCLoss, LRN and ROIPooling', (g) => mx.scope(() => {
+    const cases: Array<[string, (p: Arr[]) => Arr, () => Arr[]]> = [
+      ['BilinearSampler', (p) => nd.sum(nd.square(nd.BilinearSampler(p[0], p[1]))),
+        () => [rand([2, 3, 6, 5], 1, 1, 'float64'), rand([2, 2, 7, 4], 2, 1.2, 'float64')]],
+      ['SpatialTransformer', (p) => nd.sum(nd.square(nd.SpatialTransformer(p[0], p[1],
+        { target_shape: [5, 4], transform_type: 'affine', sampler_type: 'bilinear' }))),
+        () => [rand([2, 3, 6, 5], 3, 1, 'float64'), rand([2, 6], 4, 0.7, 'float64')]],
+      ['CTCLoss', (p) => nd.sum(nd.CTCLoss(p[0], nd.array([[1, 2, 2], [3, 1, 0]], { ctx: p[0].context }))),
+        () => [rand([9, 2, 5], 5, 2, 'float64')]],
+      ['LRN', (p) => nd.sum(nd.square(nd.LRN(p[0], { nsize: 3 }))), () => [rand([2, 6, 3, 3], 6, 1, 'float64')]],
+      ['ROIPooling', (p) => nd.sum(nd.square(nd.ROIPooling(p[0], nd.array([[0, 0, 0, 4, 4], [1, 1, 2, 5, 3], [0, 1, 1, 5, 5]],
+        { dtype: 'float64', ctx: p[0].context }), { pooled_size: [2, 2], spatial_scale: 1 }))), () => [rand([2, 3, 6, 6], 7, 1, 'float64')]],
+    ];
+    for (const [name, f, make] of cases) {
+      const ps = make();
+      const onCpu = grads(mx.cpu(), f, ps), onDev = grads(g, f, ps);
+      onCpu.forEach((want, i) => expect(maxRelErr(onDev[i]!, want), `${name} gradient ${i}`).toBeLessThan(1e-10));
     }
   }));
 

@@ -557,6 +557,92 @@ describe('shapes, dtypes and outputs', () => {
   });
 });
 
+// ---- LRN on larger shapes ----
+
+/** LRN and its gradient for head `og`, in float64 by the formula, over data (N, C, spatial...). */
+function refLrn(x: number[], shape: number[], og: number[], p: { nsize: number; alpha: number; beta: number; knorm: number }):
+  { y: number[]; gx: number[] } {
+  const [N, C] = shape as [number, number], S = shape.slice(2).reduce((a, b) => a * b, 1), half = (p.nsize - 1) / 2;
+  const at = (n: number, c: number, s: number): number => (n * C + c) * S + s;
+  const norm = new Array<number>(x.length), y = new Array<number>(x.length), gx = new Array<number>(x.length);
+  const window = (n: number, c: number, s: number, f: (i: number) => number): number => {
+    let acc = 0;
+    for (let k = Math.max(0, c - half); k <= Math.min(C - 1, c + half); ++k) acc += f(at(n, k, s));
+    return acc;
+  };
+  for (let n = 0; n < N; ++n)
+    for (let c = 0; c < C; ++c)
+      for (let s = 0; s < S; ++s) {
+        const i = at(n, c, s);
+        norm[i] = p.knorm + (p.alpha / p.nsize) * window(n, c, s, (j) => x[j]! * x[j]!);
+        y[i] = x[i]! * norm[i]! ** -p.beta;
+      }
+  for (let n = 0; n < N; ++n)
+    for (let c = 0; c < C; ++c)
+      for (let s = 0; s < S; ++s) {
+        const i = at(n, c, s);
+        const sum = window(n, c, s, (j) => og[j]! * x[j]! * norm[j]! ** (-p.beta - 1));
+        gx[i] = og[i]! * norm[i]! ** -p.beta - ((2 * p.beta * p.alpha) / p.nsize) * x[i]! * sum;
+      }
+  return { y, gx };
+}
+
+describe('LRN on larger shapes, 16-bit floats and empty arrays', () => {
+  // alpha, beta and knorm are float32 parameters: binary fractions keep the float64 reference exact.
+  const cases: [number[], { nsize: number; alpha: number; beta: number; knorm: number }][] = [
+    [[2, 7, 3, 5], { nsize: 5, alpha: 0.375, beta: 0.75, knorm: 1.25 }],
+    [[3, 3, 4], { nsize: 9, alpha: 0.5, beta: 0.625, knorm: 2 }],  // the window is wider than the channels
+    [[2, 1, 6], { nsize: 3, alpha: 0.25, beta: 1.5, knorm: 1 }],
+    [[1, 12, 2, 1, 3], { nsize: 1, alpha: 0.125, beta: 0.5, knorm: 0.5 }],
+  ];
+  for (const [shape, p] of cases) {
+    it(`(${shape}) nsize ${p.nsize}: forward and data gradient match the formula (float64)`, () => {
+      mx.scope(() => {
+        const size = shape.reduce((a, b) => a * b, 1);
+        const xv = pseudoRandom(size, 201).map((v) => v * 2), og = pseudoRandom(size, 202);
+        const want = refLrn(xv, shape, og, p);
+        const x = nd.array(xv, { shape, dtype: 'float64' });
+        x.attachGrad();
+        const y = autograd.record(() => N.LRN(x, p));
+        y.backward(nd.array(og, { shape, dtype: 'float64' }));
+        values(y).forEach((v, i) => expect(Math.abs(v - want.y[i]!), `y[${i}]`).toBeLessThanOrEqual(1e-12));
+        values(x.grad).forEach((v, i) => expect(Math.abs(v - want.gx[i]!), `gx[${i}]`).toBeLessThanOrEqual(1e-12));
+      });
+    });
+  }
+
+  it('float16 and bfloat16 follow float32, forward and backward', () => {
+    mx.scope(() => {
+      const shape = [2, 5, 4, 3], p = { nsize: 3, alpha: 0.5, beta: 0.75, knorm: 1 };
+      const run = (dtype: string): number[][] => {
+        const x = randomArray(shape, 205, 2, 0, 'float32').astype(dtype);
+        x.attachGrad();
+        const y = autograd.record(() => N.LRN(x, p));
+        y.backward(randomArray(shape, 206, 1, 0, 'float32').astype(dtype));
+        expect([y.dtype, x.grad.dtype]).toEqual([dtype, dtype]);
+        return [values(y), values(x.grad)];
+      };
+      const ref = run('float32');
+      for (const [dtype, tol] of [['float16', 4e-3], ['bfloat16', 3e-2]] as const) {
+        run(dtype).forEach((got, k) => got.forEach((v, i) =>
+          expect(Math.abs(v - ref[k]![i]!), `${dtype} output ${k}[${i}]`).toBeLessThanOrEqual(tol * (1 + Math.abs(ref[k]![i]!)))));
+      }
+    });
+  });
+
+  it('empty batches and channels give empty arrays and gradients', () => {
+    mx.scope(() => {
+      for (const shape of [[0, 3, 2], [2, 0, 2], [2, 3, 0]]) {
+        const x: Arr = nd.zeros(shape);
+        x.attachGrad();
+        const y = autograd.record(() => N.LRN(x, { nsize: 3 }));
+        y.backward();
+        expect([y.shape, x.grad.shape]).toEqual([shape, shape]);
+      }
+    });
+  });
+});
+
 // ---- bad input ----
 
 describe('bad input', () => {

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as mx from 'isotensor';
-import { announceBackend } from '../helpers/backend';
+import { announceBackend, here } from '../helpers/backend';
 import { expectClose, fromFixture, type FixtureArray } from '../helpers/gluon-fixtures';
 import { checkGrad, pseudoRandom, randomArray } from '../helpers/gradcheck';
 
@@ -95,6 +95,103 @@ function refSample(x: number[], xs: number[], g: number[], gs: number[]): number
                    at(y0 + 1, x0 + 1) * (1 - wy) * (1 - wx));
         }
   return out;
+}
+
+/**
+ * Plain-loop CTC (float64) for larger checks of the threaded and device kernels: loss per sequence
+ * and d loss / d data for labels already cut to their lengths; 0 for an impossible alignment or an
+ * empty sequence. Beta leaves out the current step's symbol here (the kernels fold it in).
+ */
+function refCtc(x: number[], [T, N, A]: number[], labels: number[][], lens: number[],
+                blank: number): { loss: number[]; grad: number[] } {
+  const loss = new Array<number>(N).fill(0), grad = new Array<number>(T * N * A).fill(0);
+  const add = (a: number, b: number): number =>
+    a === -Infinity ? b : b === -Infinity ? a : Math.max(a, b) + Math.log1p(Math.exp(-Math.abs(a - b)));
+  for (let n = 0; n < N; ++n) {
+    const l = labels[n]!, Tn = lens[n]!;
+    const ext = [blank];
+    for (const c of l) ext.push(c, blank);
+    const S = ext.length;
+    const repeats = l.filter((c, j) => j > 0 && c === l[j - 1]).length;
+    if (Tn === 0 || l.length + repeats > Tn) continue;
+    const lp: number[][] = [];
+    for (let t = 0; t < Tn; ++t) {
+      const row = x.slice((t * N + n) * A, (t * N + n + 1) * A), m = Math.max(...row);
+      const z = m + Math.log(row.reduce((a, v) => a + Math.exp(v - m), 0));
+      lp.push(row.map((v) => v - z));
+    }
+    const jump = (s: number): boolean => s >= 2 && ext[s] !== blank && ext[s] !== ext[s - 2];
+    const alpha = Array.from({ length: Tn }, () => new Array<number>(S).fill(-Infinity));
+    const beta = Array.from({ length: Tn }, () => new Array<number>(S).fill(-Infinity));
+    alpha[0]![0] = lp[0]![blank]!;
+    if (S > 1) alpha[0]![1] = lp[0]![ext[1]!]!;
+    for (let t = 1; t < Tn; ++t)
+      for (let s = 0; s < S; ++s) {
+        let a = alpha[t - 1]![s]!;
+        if (s >= 1) a = add(a, alpha[t - 1]![s - 1]!);
+        if (jump(s)) a = add(a, alpha[t - 1]![s - 2]!);
+        alpha[t]![s] = a + lp[t]![ext[s]!]!;
+      }
+    for (let s = Math.max(0, S - 2); s < S; ++s) beta[Tn - 1]![s] = 0;
+    for (let t = Tn - 2; t >= 0; --t)
+      for (let s = 0; s < S; ++s) {
+        const from = (r: number): number => beta[t + 1]![r]! + lp[t + 1]![ext[r]!]!;
+        let b = from(s);
+        if (s + 1 < S) b = add(b, from(s + 1));
+        if (s + 2 < S && jump(s + 2)) b = add(b, from(s + 2));
+        beta[t]![s] = b;
+      }
+    const logp = S > 1 ? add(alpha[Tn - 1]![S - 1]!, alpha[Tn - 1]![S - 2]!) : alpha[Tn - 1]![0]!;
+    loss[n] = -logp;
+    for (let t = 0; t < Tn; ++t)
+      for (let k = 0; k < A; ++k) {
+        let through = -Infinity;
+        for (let s = 0; s < S; ++s) if (ext[s] === k) through = add(through, alpha[t]![s]! + beta[t]![s]!);
+        grad[(t * N + n) * A + k] = Math.exp(lp[t]![k]!) - Math.exp(through - logp);
+      }
+  }
+  return { loss, grad };
+}
+
+/** Plain-loop gradients of refSample (float64): d data (scattered in output order) and d grid. */
+function refSampleGrads(x: number[], xs: number[], g: number[], gs: number[], head: number[]): [number[], number[]] {
+  const [N, C, H, W] = xs as [number, number, number, number];
+  const [, , OH, OW] = gs as [number, number, number, number];
+  const OS = OH * OW;
+  const gd = new Array<number>(x.length).fill(0), gg = new Array<number>(g.length).fill(0);
+  for (let n = 0; n < N; ++n)
+    for (let o = 0; o < OS; ++o) {
+      const gx = g[n * 2 * OS + o]!, gy = g[(n * 2 + 1) * OS + o]!;
+      const xr = (gx + 1) * (W - 1) / 2, yr = (gy + 1) * (H - 1) / 2;
+      const x0 = Math.floor(xr), y0 = Math.floor(yr);
+      const wx = 1 - (xr - x0), wy = 1 - (yr - y0);
+      const inside = (yy: number, xx: number): boolean => yy >= 0 && yy < H && xx >= 0 && xx < W;
+      let dx = 0, dy = 0;
+      for (let c = 0; c < C; ++c) {
+        const plane = (n * C + c) * H * W;
+        const hg = head[(n * C + c) * OS + o]!;
+        const v = (yy: number, xx: number): number => (inside(yy, xx) ? x[plane + yy * W + xx]! : 0);
+        const add = (yy: number, xx: number, w: number): void => { if (inside(yy, xx)) gd[plane + yy * W + xx] += hg * w; };
+        add(y0, x0, wy * wx);
+        add(y0, x0 + 1, wy * (1 - wx));
+        add(y0 + 1, x0, (1 - wy) * wx);
+        add(y0 + 1, x0 + 1, (1 - wy) * (1 - wx));
+        const cross = v(y0, x0) - v(y0, x0 + 1) - v(y0 + 1, x0) + v(y0 + 1, x0 + 1);
+        dy -= hg * (v(y0, x0 + 1) - v(y0 + 1, x0 + 1) + cross * wx);
+        dx -= hg * (v(y0 + 1, x0) - v(y0 + 1, x0 + 1) + cross * wy);
+      }
+      gg[n * 2 * OS + o] = dx * (W - 1) / 2;
+      gg[(n * 2 + 1) * OS + o] = dy * (H - 1) / 2;
+    }
+  return [gd, gg];
+}
+
+/** A grid whose points crowd a few pixels (many samples per pixel), with points far outside, on
+ * the border band and exactly on pixel centres mixed in. */
+function crowdedGrid(gs: number[], seed: number): number[] {
+  return pseudoRandom(gs.reduce((a, b) => a * b), seed).map((v, i) =>
+    i % 7 === 3 ? v * 3.5 : i % 11 === 5 ? [-1, 1, 0, 0.5][i % 4]! : i % 13 === 1 ? Math.sign(v) * (1 + Math.abs(v) * 0.2)
+      : v * 0.35 + 0.1);
 }
 
 // ---- fixtures: forward and gradients vs PyTorch / NumPy ----
@@ -273,6 +370,143 @@ describe('larger shapes and dtypes', () => {
     });
   });
 
+  it('BilinearSampler gradients match a plain loop: crowded, outside and border points, 1-pixel sides', () => {
+    for (const [xs, gs, seed] of [[[2, 3, 5, 6], [2, 2, 13, 11], 101], [[3, 2, 1, 7], [3, 2, 4, 5], 103],
+                                  [[1, 1, 4, 1], [1, 2, 6, 3], 105], [[1, 2, 9, 8], [1, 2, 3, 2], 107]] as const) {
+      mx.scope(() => {
+        const x = pseudoRandom(xs.reduce((a, b) => a * b), seed), g = crowdedGrid([...gs], seed + 1);
+        const ys = [xs[0], xs[1], gs[2], gs[3]], head = pseudoRandom(ys.reduce((a, b) => a * b), seed + 2);
+        const [wantData, wantGrid] = refSampleGrads(x, [...xs], g, [...gs], head);
+        const data = nd.array(x, { shape: [...xs], dtype: 'float64' }), grid = nd.array(g, { shape: [...gs], dtype: 'float64' });
+        data.attachGrad();
+        grid.attachGrad();
+        const y = autograd.record(() => nd.BilinearSampler(data, grid));
+        expectValues(y, refSample(x, [...xs], g, [...gs]), 1e-12, `output ${xs}`);
+        y.backward(nd.array(head, { shape: ys, dtype: 'float64' }));
+        expectValues(data.grad, wantData, 1e-12, `data gradient ${xs}`);
+        expectValues(grid.grad, wantGrid, 1e-12, `grid gradient ${xs}`);
+      });
+    }
+  });
+
+  it('BilinearSampler gradient of one input alone equals that part of both', () => {
+    mx.scope(() => {
+      const data = randomArray([2, 3, 6, 5], 111), grid = nd.array(crowdedGrid([2, 2, 7, 9], 112), { shape: [2, 2, 7, 9], dtype: 'float64' });
+      const head = randomArray([2, 3, 7, 9], 113);
+      const grads = (wrt: number[]): number[][] => {
+        const v = [data.copy(), grid.copy()];
+        for (const i of wrt) v[i].attachGrad();
+        autograd.record(() => nd.BilinearSampler(v[0], v[1])).backward(head);
+        return wrt.map((i) => values(v[i].grad));
+      };
+      const [gd, gg] = grads([0, 1]);
+      expect(grads([0])[0]).toEqual(gd);
+      expect(grads([1])[0]).toEqual(gg);
+    });
+  });
+
+  // The executor adds gradients with a separate elemwise_add, so this checks the sums end to end
+  // (the kernels themselves only ever see write or null requests from the public API).
+  it("grad_req 'add' accumulates the gradients of all three ops (executor)", () => {
+    const sym: any = mx.sym;
+    const cases: Array<[string, any, Record<string, Arr>]> = [
+      ['BilinearSampler', sym.BilinearSampler({ data: sym.Variable('data'), grid: sym.Variable('grid') }),
+        { data: randomArray([2, 2, 5, 4], 121), grid: nd.array(crowdedGrid([2, 2, 6, 7], 122), { shape: [2, 2, 6, 7], dtype: 'float64' }) }],
+      ['GridGenerator affine', sym.GridGenerator({ data: sym.Variable('data'), transformType: 'affine', targetShape: [20, 30] }),
+        { data: randomArray([3, 6], 123) }],
+      ['GridGenerator warp', sym.GridGenerator({ data: sym.Variable('data'), transformType: 'warp' }),
+        { data: randomArray([2, 2, 3, 5], 124, 2) }],
+      ['SpatialTransformer', sym.SpatialTransformer({ data: sym.Variable('data'), loc: sym.Variable('loc'), targetShape: [5, 6],
+                                                      transformType: 'affine', samplerType: 'bilinear' }),
+        { data: randomArray([2, 3, 4, 5], 125), loc: nd.array([0.9, 0.2, 0.1, -0.3, 1.4, 0.05, 0.5, 0, 0.3, 0.1, 0.6, -0.2],
+                                                                { shape: [2, 6], dtype: 'float64' }) }],
+    ];
+    for (const [name, net, args] of cases) {
+      mx.scope(() => {
+        const run = (req: string): number[][] => {
+          const grads: Record<string, Arr> = {};
+          for (const [k, v] of Object.entries(args)) grads[k] = nd.array(pseudoRandom(v.size, 7), { shape: v.shape, dtype: 'float64' });
+          const ex = net.bind(here(), args, { argsGrad: grads, gradReq: req });
+          const y = ex.forward({ isTrain: true })[0];
+          ex.backward(nd.array(pseudoRandom(y.size, 9), { shape: y.shape, dtype: 'float64' }));
+          const r = Object.keys(args).map((k) => values(ex.gradDict[k]));
+          ex.dispose();
+          return r;
+        };
+        const written = run('write'), added = run('add');
+        written.forEach((w, i) => {
+          const init = pseudoRandom(w.length, 7);
+          expectValues(nd.array(added[i]!), w.map((v, j) => v + init[j]!), 1e-5, `${name} input ${i}`);
+        });
+      });
+    }
+  });
+
+  it('_backward_GridGenerator sums an affine target of 40 x 50 pixels', () => {
+    mx.scope(() => {
+      const [H, W] = [40, 50], head = pseudoRandom(2 * 2 * H * W, 131);
+      const want: number[] = [];
+      for (let r = 0; r < 4; ++r) {
+        let ax = 0, ay = 0, a1 = 0;
+        for (let h = 0; h < H; ++h)
+          for (let w = 0; w < W; ++w) {
+            const v = head[(r * H + h) * W + w]!;
+            ax += v * (-1 + w * (2 / (W - 1)));
+            ay += v * (-1 + h * (2 / (H - 1)));
+            a1 += v;
+          }
+        want.push(ax, ay, a1);
+      }
+      for (const dtype of ['float64', 'float32']) {
+        const loc = randomArray([2, 6], 132, 1, 0, dtype);
+        loc.attachGrad();
+        autograd.record(() => nd.GridGenerator(loc, { transformType: 'affine', targetShape: [H, W] }))
+          .backward(nd.array(head, { shape: [2, 2, H, W], dtype }));
+        expectValues(loc.grad, want, dtype === 'float64' ? 1e-10 : 2e-3, dtype);
+      }
+    });
+  });
+
+  it('float16 and bfloat16 gradients of BilinearSampler and SpatialTransformer follow float32', () => {
+    mx.scope(() => {
+      const data = randomArray([2, 2, 5, 4], 141, 1, 0, 'float32');
+      const grid = nd.array(crowdedGrid([2, 2, 6, 3], 142), { shape: [2, 2, 6, 3], dtype: 'float32' });
+      const loc = nd.array([0.9, 0.2, 0.1, -0.3, 1.2, 0.05, 0.5, 0, 0.25, 0.125, 0.75, -0.25], { shape: [2, 6], dtype: 'float32' });
+      const head = randomArray([2, 2, 6, 3], 143, 1, 0, 'float32');
+      const grads = (dtype: string, st: boolean): number[][] => {
+        const v = [data.astype(dtype), (st ? loc : grid).astype(dtype)];
+        v.forEach((a) => a.attachGrad());
+        const y = autograd.record(() => (st
+          ? nd.SpatialTransformer(v[0], v[1], { targetShape: [6, 3], transformType: 'affine', samplerType: 'bilinear' })
+          : nd.BilinearSampler(v[0], v[1])));
+        y.backward(head.astype(dtype));
+        expect(v[0].grad.dtype).toBe(dtype);
+        return v.map((a) => values(a.grad));
+      };
+      for (const st of [false, true]) {
+        const ref = grads('float32', st);
+        for (const dtype of ['float16', 'bfloat16']) {
+          const got = grads(dtype, st);
+          // Inputs and outputs round to 16 bits (about 8 and 64 times float16's and bfloat16's epsilon here).
+          got.forEach((g, i) => {
+            const tol = (dtype === 'float16' ? 4e-3 : 3e-2) * Math.max(...ref[i]!.map(Math.abs));
+            expectValues(nd.array(g), ref[i]!, tol, `${dtype} ${st ? 'SpatialTransformer' : 'BilinearSampler'} input ${i}`);
+          });
+        }
+      }
+    });
+  });
+
+  it('an empty target grid gives zero data gradients', () => {
+    mx.scope(() => {
+      const [gd, gg] = mx.operator.invoke('_backward_BilinearSampler',
+                                          [nd.zeros([1, 2, 0, 4]), nd.ones([1, 2, 3, 3]), nd.zeros([1, 2, 0, 4])], {} as never);
+      expect(gd.shape).toEqual([1, 2, 3, 3]);
+      expect(values(gd)).toEqual(new Array(18).fill(0));
+      expect(gg.shape).toEqual([1, 2, 0, 4]);
+    });
+  });
+
   it('ROIPooling gives 0 for ROIs naming a missing image, and its gradient skips them', () => {
     mx.scope(() => {
       const x = randomArray([1, 1, 4, 4], 91);
@@ -288,6 +522,61 @@ describe('larger shapes and dtypes', () => {
     });
   });
 
+  it('CTCLoss on (40,6,7) with lengths, repeats, padding and impossible rows matches a plain loop', () => {
+    mx.scope(() => {
+      const T = 40, N = 6, A = 7, L = 8;
+      const x = pseudoRandom(T * N * A, 94).map((v) => v * 2);
+      const head = pseudoRandom(N, 95).map((v) => v + 1.5);
+      // blank 'first', labels ending at the first 0 (later values ignored); blank 'last' with
+      // label_lengths (values past a length are never read, so 99 is no error there).
+      const cases = [
+        { blank: 0, params: { useDataLengths: true }, dataLens: [40, 23, 2, 0, 31, 17],
+          label: [[1, 2, 2, 3, 6, 6, 6, 1], [4, 4, 4, 0, 5, 5, 0, 0], [3, 3, 0, 1, 1, 1, 1, 1],
+                  [0, 2, 2, 2, 2, 2, 2, 2], [6, 5, 4, 3, 2, 1, 2, 3], [0, 0, 0, 0, 0, 0, 0, 0]] },
+        { blank: 6, params: { blankLabel: 'last', useDataLengths: true, useLabelLengths: true },
+          dataLens: [40, 9, 5, 13, 1, 36], labelLens: [8, 4, 3, 0, 1, 5],
+          label: [[0, 1, 1, 2, 5, 5, 5, 0], [3, 3, 3, 3, 99, 99, 99, 99], [2, 2, 2, 0, 0, 0, 0, 0],
+                  [99, 99, 99, 99, 99, 99, 99, 99], [4, 99, 99, 99, 99, 99, 99, 99], [5, 4, 5, 4, 5, 1, 1, 1]] },
+      ];
+      for (const c of cases) {
+        const cut = c.label.map((row, n) => {
+          const len = c.labelLens ? c.labelLens[n]! : (row.indexOf(0) < 0 ? L : row.indexOf(0));
+          return row.slice(0, len);
+        });
+        const want = refCtc(x, [T, N, A], cut, c.dataLens, c.blank);
+        const inputs = [nd.array(x, { shape: [T, N, A], dtype: 'float64' }), arr(c.label.flat(), [N, L], 'int32'),
+                        nd.array(c.dataLens, { dtype: 'int64' }), ...(c.labelLens ? [nd.array(c.labelLens)] : [])];
+        inputs[0].attachGrad({ gradReq: 'add' });
+        for (let pass = 1; pass <= 2; ++pass) {  // gradReq 'add': the second pass doubles the gradient
+          const loss = autograd.record(() => callOp('CTCLoss', inputs, c.params));
+          expectValues(loss, want.loss, 1e-9, `loss, blank ${c.blank}`);
+          loss.backward(nd.array(head, { dtype: 'float64' }));
+          const g = want.grad.map((v, i) => pass * v * head[Math.floor(i / A) % N]!);
+          expectValues(inputs[0].grad, g, 1e-9, `gradient, blank ${c.blank}, pass ${pass}`);
+        }
+      }
+    });
+  });
+
+  it('CTCLoss gradients in float16 and bfloat16 follow float32', () => {
+    mx.scope(() => {
+      const label = arr([1, 2, 2, 0, 3, 1, 3, 3], [2, 4]);
+      const grad = (dtype: string): number[] => {
+        const x = randomArray([7, 2, 5], 96, 1.5, 0, 'float32').astype(dtype);
+        x.attachGrad();
+        const loss = autograd.record(() => nd.CTCLoss(x, label));
+        expect(loss.dtype).toBe(dtype);
+        loss.backward();
+        expect(x.grad.dtype).toBe(dtype);
+        return values(x.grad);
+      };
+      const ref = grad('float32');
+      expect(ref.some((v) => Math.abs(v) > 0.1)).toBe(true);
+      expectValues(nd.array(grad('float16')), ref, 3e-3, 'float16 gradient');
+      expectValues(nd.array(grad('bfloat16')), ref, 2e-2, 'bfloat16 gradient');
+    });
+  });
+
   it('CTCLoss: impossible alignments give 0; gradients past data_lengths are 0', () => {
     mx.scope(() => {
       const data = randomArray([3, 1, 3], 92, 1, 0, 'float32');
@@ -300,6 +589,146 @@ describe('larger shapes and dtypes', () => {
       for (let t = 3; t < 5; ++t) for (let k = 0; k < 3; ++k) expect(g[(t * 2 + 1) * 3 + k]).toBe(0);
       // Each time step's gradient sums to 0 over the alphabet (softmax minus a distribution).
       for (let t = 0; t < 3; ++t) expect(Math.abs(g[(t * 2 + 1) * 3]! + g[(t * 2 + 1) * 3 + 1]! + g[(t * 2 + 1) * 3 + 2]!)).toBeLessThan(1e-6);
+    });
+  });
+});
+
+// ---- ROIPooling on larger inputs, hand-made argmax, 16-bit floats ----
+
+/** C's round (half away from zero). */
+const roundC = (v: number): number => Math.sign(v) * Math.round(Math.abs(v));
+
+/**
+ * MXNet's ROIPooling loop in float64 (the arithmetic of float64 inputs): outputs and argmax (flat
+ * data index of the first maximum, -1 for none) of data (N, C, H, W) and rois (R, 5).
+ */
+function refRoiPool(x: number[], [N, C, H, W]: number[], rois: number[], [PH, PW]: number[], scale: number):
+  { y: number[]; arg: number[] } {
+  const R = rois.length / 5, y: number[] = [], arg: number[] = [];
+  for (let r = 0; r < R; ++r) {
+    const row = rois.slice(r * 5, r * 5 + 5);
+    const ok = row.every((v, k) => Math.abs(v * (k ? scale : 1)) < 9e15);
+    const [x1, y1, x2, y2] = row.slice(1).map((v) => roundC(v * scale)) as [number, number, number, number];
+    const bi = Math.trunc(row[0]!), batch = ok && bi >= 0 && bi < N ? bi : -1;
+    const binH = Math.max(y2 - y1 + 1, 1) / PH, binW = Math.max(x2 - x1 + 1, 1) / PW;
+    const clip = (v: number, size: number): number => Math.min(Math.max(v, 0), size);
+    for (let c = 0; c < C; ++c)
+      for (let ph = 0; ph < PH; ++ph)
+        for (let pw = 0; pw < PW; ++pw) {
+          const hs = clip(Math.floor(ph * binH) + y1, H), he = clip(Math.ceil((ph + 1) * binH) + y1, H);
+          const ws = clip(Math.floor(pw * binW) + x1, W), we = clip(Math.ceil((pw + 1) * binW) + x1, W);
+          let best = 0, where = -1;
+          if (batch >= 0 && he > hs && we > ws) {
+            best = -3.4028234663852886e38;
+            for (let h = hs; h < he; ++h)
+              for (let w = ws; w < we; ++w) {
+                const i = ((batch * C + c) * H + h) * W + w;
+                if (x[i]! > best) [best, where] = [x[i]!, i];
+              }
+          }
+          y.push(best);
+          arg.push(where);
+        }
+  }
+  return { y, arg };
+}
+
+/** The CPU's gradient: each output gradient added at its argmax if that lies in the output's channel. */
+function refRoiGrad(og: number[], arg: number[], [N, C, H, W]: number[], P: number): number[] {
+  const gx = new Array<number>(N * C * H * W).fill(0);
+  arg.forEach((at, o) => {
+    if (at >= 0 && at < gx.length && Math.floor(at / (H * W)) % C === Math.floor(o / P) % C) gx[at] += og[o]!;
+  });
+  return gx;
+}
+
+describe('ROIPooling on larger inputs, hand-made argmax and 16-bit floats', () => {
+  const shape = [3, 4, 9, 11];
+  // Overlapping ROIs, corners off the image and at .5 (rounding away from zero), ROIs smaller than
+  // the grid (bins share pixels, so several outputs pick one element), missing images (3, -1.5),
+  // image 0 from -0.5, a non-finite and a huge coordinate.
+  const rois = [
+    0, 0, 0, 10, 8, 1, 2.5, 1.5, 9.5, 7.5, 2, -3, -2, 5, 4, 1, 6, 5, 6, 5,
+    0, 3, 2, 4, 3, 2, 1, 1, 30, 30, 3, 0, 0, 4, 4, -1.5, 0, 0, 4, 4,
+    -0.5, 7, 1, 8.5, 8, 1, NaN, 0, 4, 4, 2, 0, 0, 1e17, 4, 1, 0, 0, 10, 8,
+  ];
+  const R = rois.length / 5;
+
+  for (const [pooled, scale] of [[[3, 4], 1], [[4, 3], 0.5], [[5, 5], 0.75]] as [number[], number][]) {
+    it(`pooled ${pooled} at scale ${scale}: outputs and data gradient match MXNet's loop (float64)`, () => {
+      mx.scope(() => {
+        const size = shape.reduce((a, b) => a * b, 1);
+        const xv = pseudoRandom(size, 301), P = pooled[0]! * pooled[1]!;
+        const og = pseudoRandom(R * shape[1]! * P, 302);
+        const want = refRoiPool(xv, shape, rois, pooled, scale);
+        const x = nd.array(xv, { shape, dtype: 'float64' });
+        x.attachGrad();
+        const params = { pooledSize: pooled, spatialScale: scale };
+        const y: Arr = autograd.record(() => nd.ROIPooling(x, nd.array(rois, { shape: [R, 5], dtype: 'float64' }), params));
+        y.backward(nd.array(og, { shape: y.shape, dtype: 'float64' }));
+        expect(values(y)).toEqual(want.y);
+        const wantGx = refRoiGrad(og, want.arg, shape, P);
+        expect(wantGx.filter((v) => v !== 0).length).toBeGreaterThan(50);
+        expectValues(x.grad, wantGx, 1e-12, 'data gradient');
+      });
+    });
+  }
+
+  it('_backward_ROIPooling with no ROIs writes zeros over what its output held', () => {
+    mx.scope(() => {
+      const out = randomArray([1, 2, 4, 4], 305);
+      mx.operator.invoke('_backward_ROIPooling', [nd.zeros([0, 2, 2, 2], { dtype: 'float64' }), nd.zeros([1, 2, 4, 4], { dtype: 'float64' }),
+                                                  nd.zeros([0, 5], { dtype: 'float64' }), nd.zeros([0, 2, 2, 2], { dtype: 'int64' })],
+                         { pooled_size: '(2, 2)', spatial_scale: 1 }, out);
+      expect(values(out)).toEqual(new Array(32).fill(0));
+    });
+  });
+
+  it('_backward_ROIPooling adds at a hand-made argmax anywhere in the output channel, in order', () => {
+    mx.scope(() => {
+      // data (2, 3, 4, 5); rois of image 0 and 1; (2, 2) bins. Entries point inside their bin,
+      // outside it, into the other image, into another channel (skipped), past the data (skipped)
+      // or nowhere (-1); several land on one element.
+      const ds = [2, 3, 4, 5], P = 4, Ch = 3, HW = 20, total = 120;
+      const roi = [0, 0, 0, 1, 1, 1, 2, 1, 4, 3];
+      const plane = (n: number, c: number): number => (n * Ch + c) * HW;
+      const arg: number[] = [];
+      for (let r = 0; r < 2; ++r)
+        for (let c = 0; c < Ch; ++c)
+          for (let i = 0; i < P; ++i) {
+            const k = (r * Ch + c) * P + i;
+            arg.push([plane(r, c) + i, plane(1 - r, c) + 19, plane(0, c) + 7, plane(r, (c + 1) % Ch), -1, total + k,
+                      plane(r, c) + 6][k % 7]!);
+          }
+      const og = pseudoRandom(2 * Ch * P, 306).map((v) => v + 2);
+      const want = refRoiGrad(og, arg, ds, P);
+      expect(want.filter((v) => v !== 0).length).toBeGreaterThan(8);
+      for (const dtype of ['float64', 'float32']) {
+        const g = randomArray(ds, 307, 1, 0, dtype);  // written over, not added to
+        mx.operator.invoke('_backward_ROIPooling', [
+          nd.array(og, { shape: [2, Ch, 2, 2], dtype }), nd.zeros(ds, { dtype }), nd.array(roi, { shape: [2, 5], dtype }),
+          nd.array(arg, { shape: [2, Ch, 2, 2], dtype: 'int64' })], { pooled_size: '(2, 2)', spatial_scale: 1 }, g);
+        expectValues(g, want, dtype === 'float64' ? 1e-12 : 1e-5, `${dtype} gradient`);
+      }
+    });
+  });
+
+  it('float16 and bfloat16 follow float32, forward and backward', () => {
+    mx.scope(() => {
+      const r = rois.map((v) => (Number.isFinite(v) && Math.abs(v) < 100 ? v : 0));
+      const run = (dtype: string): number[][] => {
+        const x = randomArray(shape, 308, 1, 0, 'float32').astype(dtype);
+        x.attachGrad();
+        const y: Arr = autograd.record(() => nd.ROIPooling(x, nd.array(r, { shape: [R, 5], dtype }), { pooledSize: [3, 3], spatialScale: 1 }));
+        y.backward(randomArray(y.shape, 309, 1, 0, 'float32').astype(dtype));
+        expect([y.dtype, x.grad.dtype]).toEqual([dtype, dtype]);
+        return [values(y), values(x.grad)];
+      };
+      const ref = run('float32');
+      expect(ref[1]!.filter((v) => v !== 0).length).toBeGreaterThan(50);
+      for (const [dtype, tol] of [['float16', 1e-2], ['bfloat16', 6e-2]] as const) {
+        run(dtype).forEach((got, k) => expectValues(nd.array(got), ref[k]!, tol, `${dtype} output ${k}`));
+      }
     });
   });
 });

@@ -6,7 +6,8 @@
 // _backward_ctc_loss scales by the incoming gradient. Labels end at the padding value (0 with
 // blank_label='first', -1 with 'last') unless label_lengths is given; data_lengths limit each
 // sequence (the gradient past a sequence's end is 0). An impossible alignment (a label longer than
-// its sequence allows) gives loss 0 and gradient 0, as MXNet's loss does.
+// its sequence allows) gives loss 0 and gradient 0, as MXNet's loss does. The GPU computes (and
+// their CPU twins) are ctc_loss_device.h.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -14,36 +15,14 @@
 #include "graph/node.h"
 #include "op/backward_errors.h"
 #include "ops/nn/conv_common.h"
+#include "ops/nn/ctc_loss_params.h"
 
 namespace ist {
 namespace {
 
-constexpr const char* kOp = "CTCLoss";
-constexpr const char* kBack = "_backward_ctc_loss";
-
-struct CTCLossParam {
-  bool use_data_lengths = false, use_label_lengths = false;
-  std::string blank_label;
-  static void declare(ParamDecl<CTCLossParam>& d) {
-    d.field("use_data_lengths", &CTCLossParam::use_data_lengths).setDefault(false)
-        .doc("Whether the data lenghts are decided by `data_lengths`. If false, the lengths are equal to the max "
-             "sequence length.");
-    d.field("use_label_lengths", &CTCLossParam::use_label_lengths).setDefault(false)
-        .doc("Whether the label lenghts are decided by `label_lengths`, or derived from `padding_mask`. If false, "
-             "the lengths are derived from the first occurrence of the value of `padding_mask`. The value of "
-             "`padding_mask` is ``0`` when first CTC label is reserved for blank, and ``-1`` when last label is "
-             "reserved for blank. See `blank_label`.");
-    d.field("blank_label", &CTCLossParam::blank_label).setDefault("first").values({"first", "last"})
-        .doc("Set the label that is reserved for blank label.If \"first\", 0-th label is reserved, and label values "
-             "for tokens in the vocabulary are between ``1`` and ``alphabet_size-1``, and the padding mask is "
-             "``-1``. If \"last\", last label value ``alphabet_size-1`` is reserved for blank label instead, and "
-             "label values for tokens in the vocabulary are between ``0`` and ``alphabet_size-2``, and the padding "
-             "mask is ``0``.");
-  }
-  int numOptional() const { return (use_data_lengths ? 1 : 0) + (use_label_lengths ? 1 : 0); }
-  int dataLengthsAt() const { return use_data_lengths ? 2 : -1; }
-  int labelLengthsAt() const { return use_label_lengths ? 2 + (use_data_lengths ? 1 : 0) : -1; }
-};
+using ctcop::CTCLossParam;
+using ctcop::kBack;
+using ctcop::kOp;
 
 std::string inputList(const CTCLossParam& p) {
   return std::string("data, label") + (p.use_data_lengths ? ", data_lengths" : "") +
@@ -93,48 +72,14 @@ inline double logAdd(double a, double b) {
   return a > b ? a + std::log1p(std::exp(b - a)) : b + std::log1p(std::exp(a - b));
 }
 
-// One sequence's labels and length, checked.
-struct Item {
-  int64_t T = 0;
-  std::vector<int64_t> labels;
-};
+using Item = ctcop::Sequence;
 
 std::vector<Item> readItems(const CTCLossParam& p, const std::vector<TBlob>& in) {
-  const int64_t T = in[0].shape[0], N = in[0].shape[1], A = in[0].shape[2], L = in[1].shape[1];
-  const int64_t blank = p.blank_label == "first" ? 0 : A - 1;
-  const double padding = p.blank_label == "first" ? 0.0 : -1.0;
-  std::vector<Item> items(static_cast<size_t>(N));
-  for (int64_t b = 0; b < N; ++b) {
-    Item& it = items[static_cast<size_t>(b)];
-    it.T = T;
-    if (p.use_data_lengths) {
-      const double v = nn::readAsDouble(in[p.dataLengthsAt()], b, kOp);
-      IST_CHECK(v >= 0 && v <= static_cast<double>(T), kOp, "data_lengths",
-                "entry " << b << " is " << v << ", outside [0, " << T << "] for data of shape "
-                         << shapeString(in[0].shape));
-      it.T = static_cast<int64_t>(v);
-    }
-    int64_t len = L;
-    if (p.use_label_lengths) {
-      const double v = nn::readAsDouble(in[p.labelLengthsAt()], b, kOp);
-      IST_CHECK(v >= 0 && v <= static_cast<double>(L), kOp, "label_lengths",
-                "entry " << b << " is " << v << ", outside [0, " << L << "] for label of shape "
-                         << shapeString(in[1].shape));
-      len = static_cast<int64_t>(v);
-    } else {
-      for (int64_t j = 0; j < L; ++j)
-        if (nn::readAsDouble(in[1], b * L + j, kOp) == padding) { len = j; break; }
-    }
-    for (int64_t j = 0; j < len; ++j) {
-      const double v = nn::readAsDouble(in[1], b * L + j, kOp);
-      IST_CHECK(v >= 0 && v < static_cast<double>(A) && static_cast<int64_t>(v) != blank, kOp, "label",
-                "label[" << b << ", " << j << "] = " << v << " is not a token of an alphabet of " << A
-                         << " with the blank at " << blank << " (blank_label='" << p.blank_label
-                         << "'; label shape " << shapeString(in[1].shape) << ")");
-      it.labels.push_back(static_cast<int64_t>(v));
-    }
-  }
-  return items;
+  const int64_t L = in[1].shape[1];
+  return ctcop::checkedSequences(
+      p, in[0].shape, in[1].shape, [&](int64_t b, int64_t j) { return nn::readAsDouble(in[1], b * L + j, kOp); },
+      [&](int64_t b) { return nn::readAsDouble(in[p.dataLengthsAt()], b, kOp); },
+      [&](int64_t b) { return nn::readAsDouble(in[p.labelLengthsAt()], b, kOp); });
 }
 
 // Loss and gradient (into g, stride N * A per time step) of one sequence; x is its activations.
@@ -214,7 +159,7 @@ template <typename T>
 void ctcForward(const CTCLossParam& p, const std::vector<TBlob>& in, const std::vector<OpReq>& req,
                 const std::vector<TBlob>& out) {
   const int64_t T0 = in[0].shape[0], N = in[0].shape[1], A = in[0].shape[2];
-  const int64_t blank = p.blank_label == "first" ? 0 : A - 1;
+  const int64_t blank = p.blankOf(A);
   const std::vector<Item> items = readItems(p, in);
   const T* x = in[0].data<T>();
   T* loss = out[0].data<T>();

@@ -4,21 +4,14 @@
 #include "engine/parallel_for.h"
 #include "graph/node.h"
 #include "ops/nn/layer_util.h"
+#include "ops/nn/lrn_params.h"
 
 namespace ist {
 namespace {
 
-struct LRNParam {
-  float alpha, beta, knorm;
-  int nsize;
-  static void declare(ParamDecl<LRNParam>& d) {
-    d.field("alpha", &LRNParam::alpha).setDefault(1e-4f)
-        .doc("The variance scaling parameter alpha in the LRN expression.");
-    d.field("beta", &LRNParam::beta).setDefault(0.75f).doc("The power parameter beta in the LRN expression.");
-    d.field("knorm", &LRNParam::knorm).setDefault(2.0f).doc("The parameter k in the LRN expression.");
-    d.field("nsize", &LRNParam::nsize).doc("normalization window width in elements.");
-  }
-};
+using lrnop::Cols;
+using lrnop::colsOf;
+using lrnop::LRNParam;
 
 void lrnShape(const NodeAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
   const char* op = nn::opName(attrs, "LRN");  // also checks _backward_LRN
@@ -33,15 +26,6 @@ void lrnShape(const NodeAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>
 void lrnType(const NodeAttrs&, std::vector<int>& in, std::vector<int>& out) {
   nn::requireFloat(in[0], "LRN", "data");
   if (in[0] >= 0) out[0] = out[1] = in[0];
-}
-
-// Data as (N, C, S): for each (n, s) the channel column is processed with a sliding window sum.
-struct Cols {
-  int64_t n, c, s;
-};
-Cols colsOf(const Shape& d) {
-  const int64_t ns = d[0] * d[1];
-  return Cols{d[0], d[1], ns == 0 ? 0 : shapeSize(d) / ns};
 }
 
 // out[c] = sum of v[c'] for |c' - c| <= half (zero padded), over one channel column.

@@ -4,28 +4,19 @@
 // batch index outside the data give 0. A hidden int64 output keeps each output's argmax (a flat
 // index into data, -1 for none) for the gradient _backward_ROIPooling, which routes each output
 // gradient to its argmax. The ROIs get a zero gradient (as in MXNet).
-#include <cfloat>
-#include <cmath>
 #include "graph/node.h"
 #include "op/backward_errors.h"
 #include "ops/nn/conv_common.h"
+#include "ops/nn/roi_pooling_params.h"
 
 namespace ist {
 namespace {
 
-constexpr const char* kOp = "ROIPooling";
-constexpr const char* kBack = "_backward_ROIPooling";
-
-struct ROIPoolingParam {
-  Shape pooled_size;
-  float spatial_scale = 1;
-  static void declare(ParamDecl<ROIPoolingParam>& d) {
-    d.field("pooled_size", &ROIPoolingParam::pooled_size).doc("ROI pooling output shape (h,w) ");
-    d.field("spatial_scale", &ROIPoolingParam::spatial_scale).range(0.0, 1.0)
-        .doc("Ratio of input feature map height (or w) to raw image height (or w). Equals the reciprocal of total "
-             "stride in convolutional layers");
-  }
-};
+using roiop::kBack;
+using roiop::kOp;
+using roiop::ROIPoolingParam;
+using roiop::RoiBox;
+using roiop::RoiGeom;
 
 void checkParams(const ROIPoolingParam& p, const char* op) {
   IST_CHECK(p.pooled_size.size() == 2 && p.pooled_size[0] > 0 && p.pooled_size[1] > 0, op, "pooled_size",
@@ -55,82 +46,25 @@ void roiType(const NodeAttrs& attrs, std::vector<int>& in, std::vector<int>& out
   if (out.size() > 1) out[1] = static_cast<int>(DType::kInt64);
 }
 
-// The pooling window of one ROI, in data pixels.
-struct RoiBox {
-  int64_t batch = -1;  // -1: index outside the data
-  int64_t h0 = 0, w0 = 0;
-  double binH = 1, binW = 1;
-};
-
-// MXNet's arithmetic in the input's compute type (float for float32/16, double for float64).
-template <typename C> RoiBox roiBox(const C* roi, float scale, int64_t N, int64_t ph, int64_t pw) {
-  RoiBox b;
-  const C s = static_cast<C>(scale);
-  const int64_t x1 = static_cast<int64_t>(std::round(roi[1] * s)), y1 = static_cast<int64_t>(std::round(roi[2] * s));
-  const int64_t x2 = static_cast<int64_t>(std::round(roi[3] * s)), y2 = static_cast<int64_t>(std::round(roi[4] * s));
-  const C bi = std::trunc(roi[0]);  // MXNet casts to int: -0.5 is image 0
-  if (bi >= C(0) && bi < static_cast<C>(N)) b.batch = static_cast<int64_t>(bi);
-  b.h0 = y1;
-  b.w0 = x1;
-  b.binH = static_cast<double>(static_cast<C>(std::max<int64_t>(y2 - y1 + 1, 1)) / static_cast<C>(ph));
-  b.binW = static_cast<double>(static_cast<C>(std::max<int64_t>(x2 - x1 + 1, 1)) / static_cast<C>(pw));
-  return b;
-}
-
-// [start, end) of bin i along a side of `size` pixels from `origin`, clipped.
-template <typename C> void binRange(int64_t i, double bin, int64_t origin, int64_t size, int64_t* s, int64_t* e) {
-  const C b = static_cast<C>(bin);
-  const int64_t lo = static_cast<int64_t>(std::floor(static_cast<C>(i) * b));
-  const int64_t hi = static_cast<int64_t>(std::ceil(static_cast<C>(i + 1) * b));
-  *s = std::min(std::max(lo + origin, int64_t(0)), size);
-  *e = std::min(std::max(hi + origin, int64_t(0)), size);
-}
-
-bool finiteCoords(double v) { return std::isfinite(v) && std::fabs(v) < 9.0e15; }
-
 template <typename T>
 void forward(const ROIPoolingParam& p, const TBlob& data, const TBlob& rois, OpReq req, const TBlob& yb,
              const TBlob& ib) {
   using C = typename ComputeType<T>::type;
-  const int64_t N = data.shape[0], Ch = data.shape[1], H = data.shape[2], W = data.shape[3];
-  const int64_t R = rois.shape[0], PH = p.pooled_size[0], PW = p.pooled_size[1];
+  const RoiGeom g{data.shape[0], data.shape[1], data.shape[2], data.shape[3], p.pooled_size[0], p.pooled_size[1]};
+  const int64_t R = rois.shape[0];
   const T* x = data.data<T>();
   const T* rp = rois.data<T>();
   T* y = yb.data<T>();
   int64_t* arg = ib.data<int64_t>();
-  parallelFor(R * Ch, PH * PW * 8, [&](int64_t b, int64_t e) {
+  parallelFor(R * g.Ch, g.PH * g.PW * 8, [&](int64_t b, int64_t e) {
     for (int64_t plane = b; plane < e; ++plane) {
-      const int64_t r = plane / Ch, c = plane % Ch;
-      C roi[5];
-      bool ok = true;
-      for (int k = 0; k < 5; ++k) {
-        roi[k] = static_cast<C>(rp[r * 5 + k]);
-        ok &= finiteCoords(static_cast<double>(roi[k]) * (k ? p.spatial_scale : 1.0f));
-      }
-      const RoiBox box = ok ? roiBox<C>(roi, p.spatial_scale, N, PH, PW) : RoiBox{};
-      const T* img = box.batch >= 0 ? x + (box.batch * Ch + c) * H * W : x;
-      for (int64_t ph = 0; ph < PH; ++ph)
-        for (int64_t pw = 0; pw < PW; ++pw) {
-          int64_t hs, he, ws, we;
-          binRange<C>(ph, box.binH, box.h0, H, &hs, &he);
-          binRange<C>(pw, box.binW, box.w0, W, &ws, &we);
-          C best = -FLT_MAX;
-          int64_t where = -1;
-          if (box.batch < 0 || he <= hs || we <= ws) {
-            best = 0;
-          } else {
-            for (int64_t h = hs; h < he; ++h)
-              for (int64_t w = ws; w < we; ++w) {
-                const C v = static_cast<C>(img[h * W + w]);
-                if (v > best) {
-                  best = v;
-                  where = (box.batch * Ch + c) * H * W + h * W + w;
-                }
-              }
-          }
-          const int64_t o = plane * PH * PW + ph * PW + pw;
+      const int64_t r = plane / g.Ch, c = plane % g.Ch;
+      const RoiBox box = roiop::roiBoxAt(rp + r * 5, p.spatial_scale, g);
+      for (int64_t ph = 0; ph < g.PH; ++ph)
+        for (int64_t pw = 0; pw < g.PW; ++pw) {
+          const int64_t o = plane * g.PH * g.PW + ph * g.PW + pw;
+          const C best = roiop::roiBinMax(x, box, c, ph, pw, g, &arg[o]);
           y[o] = req == OpReq::kAddTo ? T(static_cast<C>(y[o]) + best) : T(best);
-          arg[o] = where;
         }
     }
   });

@@ -8,64 +8,30 @@
 // of 1 divides by zero there (NaN coordinates).
 // Gradients: _backward_BilinearSampler (data and grid) and _backward_GridGenerator (its adjoint);
 // SpatialTransformer's gradient composes GridGenerator and those two.
-#include <cmath>
-#include <optional>
+// Parameters and sampling geometry: spatial_params.h; GPU kernels (and their CPU twins): spatial_device.h.
+#include <algorithm>
 #include "graph/node.h"
 #include "op/backward_errors.h"
 #include "ops/nn/conv_common.h"
+#include "ops/nn/spatial_params.h"
 
 namespace ist {
 namespace {
 
-// ---- parameters ----
-
-struct GridGeneratorParam {
-  std::string transform_type;
-  Shape target_shape;
-  static void declare(ParamDecl<GridGeneratorParam>& d) {
-    d.field("transform_type", &GridGeneratorParam::transform_type).values({"affine", "warp"})
-        .doc("The type of transformation. For `affine`, input data should be an affine matrix of size (batch, 6). "
-             "For `warp`, input data should be an optical flow of size (batch, 2, h, w).");
-    d.field("target_shape", &GridGeneratorParam::target_shape).setDefault(Shape{0, 0})
-        .doc("Specifies the output shape (H, W). This is required if transformation type is `affine`. If "
-             "transformation type is `warp`, this parameter is ignored.");
-  }
-  bool affine() const { return transform_type == "affine"; }
-};
-
-struct BilinearSamplerParam {
-  std::optional<bool> cudnn_off;
-  static void declare(ParamDecl<BilinearSamplerParam>& d) {
-    d.field("cudnn_off", &BilinearSamplerParam::cudnn_off).setDefault(std::nullopt)
-        .doc("whether to turn cudnn off (accepted for MXNet compatibility; there is no cuDNN path)");
-  }
-};
-
-struct SpatialTransformerParam {
-  Shape target_shape;
-  std::string transform_type, sampler_type;
-  std::optional<bool> cudnn_off;
-  static void declare(ParamDecl<SpatialTransformerParam>& d) {
-    d.field("target_shape", &SpatialTransformerParam::target_shape).setDefault(Shape{0, 0})
-        .doc("output shape(h, w) of spatial transformer: (y, x)");
-    d.field("transform_type", &SpatialTransformerParam::transform_type).values({"affine"})
-        .doc("transformation type");
-    d.field("sampler_type", &SpatialTransformerParam::sampler_type).values({"bilinear"}).doc("sampling type");
-    d.field("cudnn_off", &SpatialTransformerParam::cudnn_off).setDefault(std::nullopt)
-        .doc("whether to turn cudnn off (accepted for MXNet compatibility; there is no cuDNN path)");
-  }
-};
-
-// target_shape must be (H, W) with both positive (affine grids).
-void checkTarget(const Shape& t, const char* op) {
-  IST_CHECK(t.size() == 2 && t[0] > 0 && t[1] > 0, op, "target_shape",
-            "must be (H, W) with H, W > 0 for an affine transform, got " << shapeString(t));
-}
+using spatialop::BilinearSamplerParam;
+using spatialop::checkTarget;
+using spatialop::GridGeneratorParam;
+using spatialop::kBS;
+using spatialop::kBSB;
+using spatialop::kGG;
+using spatialop::kGGB;
+using spatialop::kST;
+using spatialop::SpatialTransformerParam;
+using spatialop::Taps;
+using spatialop::tapsAt;
+using spatialop::targetCoord;
 
 // ---- shared kernels ----
-
-// Normalized target coordinate of index i along a side of n pixels (MXNet: NaN when n == 1).
-inline double targetCoord(int64_t i, int64_t n) { return -1.0 + static_cast<double>(i) * (2.0 / static_cast<double>(n - 1)); }
 
 // grid[n] (2, H*W) = loc[n] (2, 3) . (x, y, 1) over the target pixels.
 template <typename T>
@@ -86,33 +52,6 @@ void affineGrid(const T* loc, T* grid, int64_t N, int64_t H, int64_t W, OpReq re
       }
     }
   });
-}
-
-// The four taps of one bilinear sample: top-left corner, weights of the top row / left column,
-// and which corners lie inside the image.
-template <typename T> struct Taps {
-  int64_t y0 = 0, x0 = 0;
-  T wy = 0, wx = 0;  // MXNet's top_left_y_w, top_left_x_w
-  bool tl = false, tr = false, bl = false, br = false;
-};
-
-template <typename T> inline Taps<T> tapsAt(T gx, T gy, int64_t H, int64_t W) {
-  Taps<T> t;
-  const T yr = (gy + T(1)) * static_cast<T>(H - 1) / T(2);
-  const T xr = (gx + T(1)) * static_cast<T>(W - 1) / T(2);
-  const T fy = std::floor(yr), fx = std::floor(xr);
-  t.wy = T(1) - (yr - fy);
-  t.wx = T(1) - (xr - fx);
-  // Compare as floating point first: huge, infinite or NaN coordinates never become indices.
-  const bool y0in = fy >= T(0) && fy <= static_cast<T>(H - 1), y1in = fy >= T(-1) && fy <= static_cast<T>(H - 2);
-  const bool x0in = fx >= T(0) && fx <= static_cast<T>(W - 1), x1in = fx >= T(-1) && fx <= static_cast<T>(W - 2);
-  if (y0in || y1in) t.y0 = static_cast<int64_t>(fy);
-  if (x0in || x1in) t.x0 = static_cast<int64_t>(fx);
-  t.tl = y0in && x0in;
-  t.tr = y0in && x1in;
-  t.bl = y1in && x0in;
-  t.br = y1in && x1in;
-  return t;
 }
 
 // out (N, C, OH, OW) = bilinear samples of data (N, C, H, W) at grid (N, 2, OH, OW).
@@ -217,8 +156,6 @@ void dispatch(const char* op, const std::vector<TBlob>& in, const std::vector<Op
 
 // ---- GridGenerator ----
 
-constexpr const char* kGG = "GridGenerator";
-
 void ggShape(const NodeAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
   const auto& p = attrs.get<GridGeneratorParam>();
   const char* op = nn::opName(attrs, kGG);
@@ -271,8 +208,6 @@ void ggCompute(const NodeAttrs& attrs, const OpContext&, const std::vector<TBlob
 }
 
 // _backward_GridGenerator: input ograd (the grid's gradient); output d data.
-constexpr const char* kGGB = "_backward_GridGenerator";
-
 void ggBackwardShape(const NodeAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
   const auto& p = attrs.get<GridGeneratorParam>();
   if (p.affine()) checkTarget(p.target_shape, kGGB);
@@ -361,9 +296,6 @@ IST_REGISTER_OP(_backward_GridGenerator)
 
 // ---- BilinearSampler ----
 
-constexpr const char* kBS = "BilinearSampler";
-constexpr const char* kBSB = "_backward_BilinearSampler";
-
 void bsShape(const NodeAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
   const char* op = nn::opName(attrs, kBS);
   const Shape &d = in[0], &g = in[1];
@@ -432,8 +364,6 @@ IST_REGISTER_OP(_backward_BilinearSampler)
     .compute(Context::kCPU, bsBackwardCompute);
 
 // ---- SpatialTransformer ----
-
-constexpr const char* kST = "SpatialTransformer";
 
 void stShape(const NodeAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
   const auto& p = attrs.get<SpatialTransformerParam>();
