@@ -3,8 +3,9 @@
 // (test/helpers/op-coverage.ts → build/test/coverage/<backend>/*.json).
 //   node scripts/ops-report.mjs           writes docs/OPERATORS.md
 //   node scripts/ops-report.mjs --check   exits 1 if an op lacks forward tests on a backend that ran,
-//                                         is differentiable without a gradient check, or has a GPU
-//                                         kernel whose CPU twin no test ran (op/device_compute.h)
+//                                         is differentiable without a gradient check, has a GPU
+//                                         kernel whose CPU twin no test ran (op/device_compute.h),
+//                                         or (CUDA builds) has a CPU kernel but no GPU kernel
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
@@ -37,6 +38,7 @@ for (const b of haveTwinRun ? [...backends, twinRun] : backends) {
   cov[b] = { fwd, grad };
 }
 
+const cudaBuild = ops.some((o) => o.gpuPath === 'kernel');
 const problems = [];
 const rows = [];
 for (const op of [...ops].sort((a, b) => a.name.localeCompare(b.name))) {
@@ -50,6 +52,9 @@ for (const op of [...ops].sort((a, b) => a.name.localeCompare(b.name))) {
   if (op.differentiable && grads === 0 && backends.length > 0 && !recordOnly.has(op.name)) problems.push(`${op.name}: differentiable but no gradient check`);
   const twinTested = haveTwinRun && cov[twinRun].fwd[op.name]?.tests > 0;
   if (haveTwinRun && op.gpuKernelOnCpu && !twinTested) problems.push(`${op.name}: GPU kernel never run on CPU by the specs`);
+  // In a CUDA build every op with a CPU kernel has a GPU kernel too (host staging is only a fallback
+  // inside kernels, e.g. Pad of very high rank).
+  if (cudaBuild && op.gpuPath === 'staged') problems.push(`${op.name}: no GPU kernel (runs host-staged on GPUs)`);
   const gpu = op.gpuPath === 'kernel' ? (op.gpuKernelOnCpu ? (twinTested ? 'kernel (CPU-checked)' : 'kernel') : 'kernel (shared)')
     : op.gpuPath;
   rows.push(`| \`${op.name}\` | ${op.aliases.map((a) => `\`${a}\``).join(' ') || ''} | ${gpu} | ` +

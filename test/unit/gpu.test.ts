@@ -1,4 +1,4 @@
-// The GPU backend against the CPU: copies, operators (GPU kernels and host-staged ones), gradients,
+// The GPU backend against the CPU: copies, operators, gradients (RNN, linalg factorisations, samplers),
 // Philox streams, errors raised by kernels, and memory. Runs where a CUDA GPU is visible; elsewhere
 // it prints why it skips. (scripts/gpu-suite.sh also re-runs the whole suite with gpu(0) as default.)
 import { beforeAll, describe, expect } from 'vitest';
@@ -102,7 +102,7 @@ function spd(batch: number, n: number, seed: number, dtype = 'float32'): Arr {
 }
 
 describe('operators on the GPU agree with the CPU', () => {
-  // [op, inputs(seed-based), params]: GPU kernels and host-staged ops alike.
+  // [op, inputs(seed-based), params].
   const cases: Array<[string, () => Arr[], Record<string, unknown>]> = [
     ['elemwise_add', () => [rand([3, 5], 1), rand([3, 5], 2)], {}],
     ['broadcast_mul', () => [rand([3, 1, 4], 1), rand([1, 5, 4], 2)], {}],
