@@ -2,7 +2,8 @@
 //
 // A compute template `template <typename Dev> void fooCompute(attrs, ctx, in, req, out)` may only
 // touch device memory through these: DeviceKernel<M, Dev>::launch runs M::Map(i, args...) for
-// i in [0, n); TempSpace<Dev> is scratch memory ordered on the op's stream; DeviceMem<Dev> fills
+// i in [0, n); TempSpace<Dev> is scratch memory ordered on the op's stream (ScratchLayout splits one
+// into arrays); DeviceMem<Dev> fills
 // and copies; DeviceBlas<Dev>::gemm multiplies matrices; deviceAtomicAdd accumulates from
 // concurrent Map calls. The GPU specialisations live in kernels/cuda/kernel_cuda.cuh. Because the
 // CPU instantiation is the same code, the CPU test suite checks the GPU path's logic too (see
@@ -43,6 +44,24 @@ class TempSpace<cpu> {
 
  private:
   std::unique_ptr<unsigned char[]> buf_;
+};
+
+// Places arrays one after another in one TempSpace, each at a 256-byte boundary: add<T>(n) reserves
+// n elements and returns their byte offset, at<T>(base, offset) their address in the allocation.
+class ScratchLayout {
+ public:
+  template <typename T> size_t add(int64_t n) {
+    const size_t offset = bytes_;
+    bytes_ += (static_cast<size_t>(n > 0 ? n : 0) * sizeof(T) + 255) / 256 * 256;
+    return offset;
+  }
+  size_t bytes() const { return bytes_ ? bytes_ : 1; }
+  template <typename T> static T* at(void* base, size_t offset) {
+    return reinterpret_cast<T*>(static_cast<char*>(base) + offset);
+  }
+
+ private:
+  size_t bytes_ = 0;
 };
 
 template <>

@@ -106,42 +106,44 @@ struct TriangleMap {
   }
 };
 
-// Writes a result computed into scratch to the output per its request.
-template <typename Dev, typename T>
-void storeResult(const OpContext& ctx, const TBlob& out, OpReq req, const T* src) {
-  if (req == OpReq::kNull || out.size() == 0) return;
-  if (req == OpReq::kAddTo)
-    DeviceKernel<StoreMap, Dev>::launch(ctx.run.stream, out.size(), 1, out.data<T>(), src, true);
-  else
-    DeviceMem<Dev>::copy(ctx.run.stream, out.dptr, src, static_cast<size_t>(out.size()) * sizeof(T));
+// Runs fn(T* dst) writing a whole result, honouring req (kAddTo: into scratch, then added): the
+// device counterpart of la::writeResult.
+template <typename Dev, typename T, typename Fn>
+void writeResultDev(const OpContext& ctx, const TBlob& out, OpReq req, Fn&& fn) {
+  if (req == OpReq::kNull) return;
+  if (req != OpReq::kAddTo) {
+    fn(out.data<T>());
+    return;
+  }
+  TempSpace<Dev> tmp(ctx.run.stream, static_cast<size_t>(out.size()) * sizeof(T));
+  fn(tmp.template as<T>());
+  DeviceKernel<StoreMap, Dev>::launch(ctx.run.stream, out.size(), 1, out.data<T>(),
+                                      static_cast<const T*>(tmp.template as<T>()), true);
 }
 
 // out = alpha A A^T (or alpha A^T A), made exactly symmetric from its lower triangle as MXNet does.
 template <typename Dev>
 void syrkComputeDev(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
                     const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
-  if (req[0] == OpReq::kNull) return;
   const char* op = la::opName(attrs);
   const auto& p = attrs.get<la::SyrkParam>();
   const Shape& sh = in[0].shape;
   const int64_t r = sh[sh.size() - 2], c = sh.back(), batch = la::batchOf(sh), m = p.transpose ? c : r;
   IST_LA_SWITCH(in[0].dtype, T, op, {
-    const bool direct = req[0] != OpReq::kAddTo;
-    TempSpace<Dev> tmp(ctx.run.stream, direct ? 1 : static_cast<size_t>(out[0].size()) * sizeof(T));
-    T* o = direct ? out[0].data<T>() : tmp.template as<T>();
-    GemmArgs g;
-    g.dtype = dtypeOf<T>();
-    g.transA = p.transpose;
-    g.transB = !p.transpose;
-    g.M = m; g.N = m; g.K = p.transpose ? r : c;
-    g.alpha = p.alpha;
-    g.A = in[0].dptr; g.lda = c; g.strideA = r * c;
-    g.B = in[0].dptr; g.ldb = c; g.strideB = r * c;
-    g.C = o; g.ldc = m; g.strideC = m * m;
-    g.batch = batch;
-    dnd::gemmDev<Dev>(ctx, g, op);
-    DeviceKernel<SymmetrizeMap, Dev>::launch(ctx.run.stream, batch * m * m, 1, o, m, true);
-    if (!direct) storeResult<Dev, T>(ctx, out[0], req[0], o);
+    writeResultDev<Dev, T>(ctx, out[0], req[0], [&](T* o) {
+      GemmArgs g;
+      g.dtype = dtypeOf<T>();
+      g.transA = p.transpose;
+      g.transB = !p.transpose;
+      g.M = m; g.N = m; g.K = p.transpose ? r : c;
+      g.alpha = p.alpha;
+      g.A = in[0].dptr; g.lda = c; g.strideA = r * c;
+      g.B = in[0].dptr; g.ldb = c; g.strideB = r * c;
+      g.C = o; g.ldc = m; g.strideC = m * m;
+      g.batch = batch;
+      dnd::gemmDev<Dev>(ctx, g, op);
+      DeviceKernel<SymmetrizeMap, Dev>::launch(ctx.run.stream, batch * m * m, 1, o, m, true);
+    });
   });
 }
 
@@ -168,24 +170,6 @@ void trmmDev(const OpContext& ctx, const T* a, const T* b, T* out, int64_t batch
   g.C = out; g.ldc = c; g.strideC = r * c;
   g.batch = batch;
   dnd::gemmDev<Dev>(ctx, g, op);
-}
-
-template <typename Dev>
-void trmmComputeDev(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
-                    const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
-  if (req[0] == OpReq::kNull) return;
-  const char* op = la::opName(attrs);
-  const auto& p = attrs.get<la::TriangParam>();
-  const Shape &sa = in[0].shape, &sb = in[1].shape;
-  const int64_t n = sa.back(), r = sb[sb.size() - 2], c = sb.back(), batch = la::batchOf(sa);
-  IST_LA_SWITCH(in[0].dtype, T, op, {
-    const bool direct = req[0] != OpReq::kAddTo;
-    TempSpace<Dev> tmp(ctx.run.stream, direct ? 1 : static_cast<size_t>(out[0].size()) * sizeof(T));
-    T* o = direct ? out[0].data<T>() : tmp.template as<T>();
-    trmmDev<Dev, T>(ctx, static_cast<const T*>(in[0].dptr), static_cast<const T*>(in[1].dptr), o, batch, n, r, c,
-                    p.lower, p.transpose, p.rightside, p.alpha, op);
-    if (!direct) storeResult<Dev, T>(ctx, out[0], req[0], o);
-  });
 }
 
 // One right-hand side of a triangular solve, by substitution: x = alpha op(A)^-1 b where the
@@ -233,22 +217,22 @@ void trsmDev(const OpContext& ctx, const T* a, T* x, int64_t batch, int64_t n, i
                                        unit, alpha);
 }
 
-template <typename Dev>
-void trsmComputeDev(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
-                    const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
-  if (req[0] == OpReq::kNull) return;
+// _linalg_trsm (kSolve) and _linalg_trmm: out = alpha op(A)^-1 B / alpha op(A) B, or with B on the left.
+template <typename Dev, bool kSolve>
+void triangComputeDev(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
+                      const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
   const char* op = la::opName(attrs);
   const auto& p = attrs.get<la::TriangParam>();
   const Shape &sa = in[0].shape, &sb = in[1].shape;
   const int64_t n = sa.back(), r = sb[sb.size() - 2], c = sb.back(), batch = la::batchOf(sa);
   IST_LA_SWITCH(in[0].dtype, T, op, {
-    const bool direct = req[0] != OpReq::kAddTo;
-    TempSpace<Dev> tmp(ctx.run.stream, direct ? 1 : static_cast<size_t>(out[0].size()) * sizeof(T));
-    T* x = direct ? out[0].data<T>() : tmp.template as<T>();
-    DeviceMem<Dev>::copy(ctx.run.stream, x, in[1].dptr, static_cast<size_t>(in[1].size()) * sizeof(T));
-    trsmDev<Dev, T>(ctx, static_cast<const T*>(in[0].dptr), x, batch, n, r, c, p.lower, p.transpose, p.rightside,
-                    false, T(p.alpha));
-    if (!direct) storeResult<Dev, T>(ctx, out[0], req[0], x);
+    const T* a = static_cast<const T*>(in[0].dptr);
+    const T* b = static_cast<const T*>(in[1].dptr);
+    writeResultDev<Dev, T>(ctx, out[0], req[0], [&](T* o) {
+      if (!kSolve) return trmmDev<Dev, T>(ctx, a, b, o, batch, n, r, c, p.lower, p.transpose, p.rightside, p.alpha, op);
+      DeviceMem<Dev>::copy(ctx.run.stream, o, b, static_cast<size_t>(in[1].size()) * sizeof(T));
+      trsmDev<Dev, T>(ctx, a, o, batch, n, r, c, p.lower, p.transpose, p.rightside, false, T(p.alpha));
+    });
   });
 }
 

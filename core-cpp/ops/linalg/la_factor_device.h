@@ -24,21 +24,6 @@ template <typename T> ISTX T& at(T* p, int64_t b, int64_t n, bool t, int64_t i, 
   return t ? p[b * n * n + k * n + i] : p[b * n * n + i * n + k];
 }
 
-// Places arrays one after another in one scratch allocation, each at a 256-byte boundary.
-class ScratchLayout {
- public:
-  template <typename T> size_t add(int64_t n) {
-    const size_t at = bytes_;
-    bytes_ += (static_cast<size_t>(n > 0 ? n : 0) * sizeof(T) + 255) / 256 * 256;
-    return at;
-  }
-  size_t bytes() const { return bytes_ ? bytes_ : 1; }
-  template <typename T> static T* in(void* base, size_t at) { return reinterpret_cast<T*>(static_cast<char*>(base) + at); }
-
- private:
-  size_t bytes_ = 0;
-};
-
 // ---- Cholesky, on the lower triangle of (t ? A^T : A) ----
 
 struct CholPivotMap {  // per matrix: the diagonal of column j; info[b] = the first failing order
@@ -80,35 +65,31 @@ std::pair<int64_t, int64_t> firstFailure(const OpContext& ctx, const int64_t* in
 template <typename Dev>
 void potrfComputeDev(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
                      const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
-  if (req[0] == OpReq::kNull) return;
   const char* op = la::opName(attrs);
   const bool lower = attrs.get<la::CholeskyParam>().lower;
   const Shape& s = in[0].shape;
   const int64_t n = s.back(), batch = la::batchOf(s);
   void* st = ctx.run.stream;
   IST_LA_SWITCH(in[0].dtype, T, op, {
-    const bool direct = req[0] != OpReq::kAddTo;
-    ScratchLayout lay;
-    const size_t infoAt = lay.add<int64_t>(batch), fAt = lay.add<T>(direct ? 0 : in[0].size());
-    TempSpace<Dev> tmp(st, lay.bytes());
-    int64_t* info = ScratchLayout::in<int64_t>(tmp.get(), infoAt);
-    T* f = direct ? out[0].data<T>() : ScratchLayout::in<T>(tmp.get(), fAt);
-    DeviceMem<Dev>::copy(st, f, in[0].dptr, static_cast<size_t>(in[0].size()) * sizeof(T));
-    DeviceMem<Dev>::zero(st, info, static_cast<size_t>(batch) * sizeof(int64_t));
-    const bool t = !lower;  // the upper factor of A is the lower factor of A^T
-    for (int64_t j = 0; j < n; ++j) {
-      const int64_t m = n - j - 1;
-      DeviceKernel<CholPivotMap, Dev>::launch(st, batch, 4, f, n, t, j, info);
-      DeviceKernel<CholColumnMap, Dev>::launch(st, batch * m, 2, f, n, t, j);
-      DeviceKernel<CholUpdateMap, Dev>::launch(st, batch * m * m, 2, f, n, t, j);
-    }
-    const auto fail = firstFailure<Dev>(ctx, info, batch);
-    IST_CHECK(fail.first < 0, op, "A",
-              la::batchItem(s, fail.first)
-                  << " is not symmetric positive definite: the leading minor of order " << fail.second
-                  << " is not positive (input shape " << shapeString(s) << ")");
-    DeviceKernel<ZeroOtherTriangleMap, Dev>::launch(st, in[0].size(), 1, f, n, lower);
-    if (!direct) storeResult<Dev, T>(ctx, out[0], req[0], static_cast<const T*>(f));
+    writeResultDev<Dev, T>(ctx, out[0], req[0], [&](T* f) {
+      TempSpace<Dev> tmp(st, static_cast<size_t>(batch) * sizeof(int64_t));
+      int64_t* info = tmp.template as<int64_t>();
+      DeviceMem<Dev>::copy(st, f, in[0].dptr, static_cast<size_t>(in[0].size()) * sizeof(T));
+      DeviceMem<Dev>::zero(st, info, static_cast<size_t>(batch) * sizeof(int64_t));
+      const bool t = !lower;  // the upper factor of A is the lower factor of A^T
+      for (int64_t j = 0; j < n; ++j) {
+        const int64_t m = n - j - 1;
+        DeviceKernel<CholPivotMap, Dev>::launch(st, batch, 4, f, n, t, j, info);
+        DeviceKernel<CholColumnMap, Dev>::launch(st, batch * m, 2, f, n, t, j);
+        DeviceKernel<CholUpdateMap, Dev>::launch(st, batch * m * m, 2, f, n, t, j);
+      }
+      const auto fail = firstFailure<Dev>(ctx, info, batch);
+      IST_CHECK(fail.first < 0, op, "A",
+                la::batchItem(s, fail.first)
+                    << " is not symmetric positive definite: the leading minor of order " << fail.second
+                    << " is not positive (input shape " << shapeString(s) << ")");
+      DeviceKernel<ZeroOtherTriangleMap, Dev>::launch(st, in[0].size(), 1, f, n, lower);
+    });
   });
 }
 
@@ -117,22 +98,18 @@ void potrfComputeDev(const NodeAttrs& attrs, const OpContext& ctx, const std::ve
 template <typename Dev>
 void potrfBackwardDev(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
                       const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
-  if (req[0] == OpReq::kNull) return;
   const char* op = la::opName(attrs);
   const bool lower = attrs.get<la::CholeskyParam>().lower;
   const Shape& s = in[1].shape;
-  const int64_t n = s.back(), batch = la::batchOf(s), size = in[1].size();
-  void* st = ctx.run.stream;
+  const int64_t n = s.back(), batch = la::batchOf(s);
   IST_LA_SWITCH(in[1].dtype, T, op, {
-    const bool direct = req[0] != OpReq::kAddTo;
-    TempSpace<Dev> tmp(st, direct ? 1 : static_cast<size_t>(size) * sizeof(T));
-    T* d = direct ? out[0].data<T>() : tmp.template as<T>();
     const T* L = static_cast<const T*>(in[1].dptr);
-    trmmDev<Dev, T>(ctx, L, static_cast<const T*>(in[0].dptr), d, batch, n, n, n, lower, true, !lower, 1.0, op);
-    DeviceKernel<SymmetrizeMap, Dev>::launch(st, size, 1, d, n, lower);
-    trsmDev<Dev, T>(ctx, L, d, batch, n, n, n, lower, lower, false, false, T(1));
-    trsmDev<Dev, T>(ctx, L, d, batch, n, n, n, lower, !lower, true, false, T(0.5));
-    if (!direct) storeResult<Dev, T>(ctx, out[0], req[0], static_cast<const T*>(d));
+    writeResultDev<Dev, T>(ctx, out[0], req[0], [&](T* d) {
+      trmmDev<Dev, T>(ctx, L, static_cast<const T*>(in[0].dptr), d, batch, n, n, n, lower, true, !lower, 1.0, op);
+      DeviceKernel<SymmetrizeMap, Dev>::launch(ctx.run.stream, in[1].size(), 1, d, n, lower);
+      trsmDev<Dev, T>(ctx, L, d, batch, n, n, n, lower, lower, false, false, T(1));
+      trsmDev<Dev, T>(ctx, L, d, batch, n, n, n, lower, !lower, true, false, T(0.5));
+    });
   });
 }
 
@@ -157,7 +134,6 @@ struct IdentityMap {
 template <typename Dev>
 void potriComputeDev(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
                      const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
-  if (req[0] == OpReq::kNull) return;
   const char* op = la::opName(attrs);
   const bool lower = attrs.get<la::CholeskyParam>().lower;
   const Shape& s = in[0].shape;
@@ -165,32 +141,31 @@ void potriComputeDev(const NodeAttrs& attrs, const OpContext& ctx, const std::ve
   void* st = ctx.run.stream;
   IST_LA_SWITCH(in[0].dtype, T, op, {
     const T* F = static_cast<const T*>(in[0].dptr);
-    const bool direct = req[0] != OpReq::kAddTo;
-    ScratchLayout lay;
-    const size_t infoAt = lay.add<int64_t>(batch), wAt = lay.add<T>(size), oAt = lay.add<T>(direct ? 0 : size);
-    TempSpace<Dev> tmp(st, lay.bytes());
-    int64_t* info = ScratchLayout::in<int64_t>(tmp.get(), infoAt);
-    T* w = ScratchLayout::in<T>(tmp.get(), wAt);
-    T* o = direct ? out[0].data<T>() : ScratchLayout::in<T>(tmp.get(), oAt);
-    DeviceKernel<ZeroDiagonalMap, Dev>::launch(st, batch, n, F, n, info);
-    const auto fail = firstFailure<Dev>(ctx, info, batch);
-    IST_CHECK(fail.first < 0, op, "A",
-              "the triangular factor in " << la::batchItem(s, fail.first) << " is singular: diagonal entry "
-                                          << (fail.second - 1) << " is zero (input shape " << shapeString(s) << ")");
-    DeviceKernel<IdentityMap, Dev>::launch(st, size, 1, w, n);
-    trsmDev<Dev, T>(ctx, F, w, batch, n, n, n, lower, false, false, false, T(1));
-    GemmArgs g;
-    g.dtype = dtypeOf<T>();
-    g.transA = lower;
-    g.transB = !lower;
-    g.M = n; g.N = n; g.K = n;
-    g.A = w; g.lda = n; g.strideA = n * n;
-    g.B = w; g.ldb = n; g.strideB = n * n;
-    g.C = o; g.ldc = n; g.strideC = n * n;
-    g.batch = batch;
-    dnd::gemmDev<Dev>(ctx, g, op);
-    DeviceKernel<SymmetrizeMap, Dev>::launch(st, size, 1, o, n, true);
-    if (!direct) storeResult<Dev, T>(ctx, out[0], req[0], static_cast<const T*>(o));
+    writeResultDev<Dev, T>(ctx, out[0], req[0], [&](T* o) {
+      ScratchLayout lay;
+      const size_t infoAt = lay.add<int64_t>(batch), wAt = lay.add<T>(size);
+      TempSpace<Dev> tmp(st, lay.bytes());
+      int64_t* info = ScratchLayout::at<int64_t>(tmp.get(), infoAt);
+      T* w = ScratchLayout::at<T>(tmp.get(), wAt);
+      DeviceKernel<ZeroDiagonalMap, Dev>::launch(st, batch, n, F, n, info);
+      const auto fail = firstFailure<Dev>(ctx, info, batch);
+      IST_CHECK(fail.first < 0, op, "A",
+                "the triangular factor in " << la::batchItem(s, fail.first) << " is singular: diagonal entry "
+                                            << (fail.second - 1) << " is zero (input shape " << shapeString(s) << ")");
+      DeviceKernel<IdentityMap, Dev>::launch(st, size, 1, w, n);
+      trsmDev<Dev, T>(ctx, F, w, batch, n, n, n, lower, false, false, false, T(1));
+      GemmArgs g;
+      g.dtype = dtypeOf<T>();
+      g.transA = lower;
+      g.transB = !lower;
+      g.M = n; g.N = n; g.K = n;
+      g.A = w; g.lda = n; g.strideA = n * n;
+      g.B = w; g.ldb = n; g.strideB = n * n;
+      g.C = o; g.ldc = n; g.strideC = n * n;
+      g.batch = batch;
+      dnd::gemmDev<Dev>(ctx, g, op);
+      DeviceKernel<SymmetrizeMap, Dev>::launch(st, size, 1, o, n, true);
+    });
   });
 }
 
@@ -279,30 +254,26 @@ void luInverseDev(const OpContext& ctx, const T* lu, const int32_t* piv, T* x, i
 template <typename Dev>
 void inverseComputeDev(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
                        const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
-  if (req[0] == OpReq::kNull) return;
   const char* op = la::opName(attrs);
   const Shape& s = in[0].shape;
   const int64_t n = s.back(), batch = la::batchOf(s), size = in[0].size();
-  void* st = ctx.run.stream;
   IST_LA_SWITCH(in[0].dtype, T, op, {
-    const bool direct = req[0] != OpReq::kAddTo;
-    ScratchLayout lay;
-    const size_t infoAt = lay.add<int64_t>(batch), luAt = lay.add<T>(size), pivAt = lay.add<int32_t>(batch * n),
-                 xAt = lay.add<T>(direct ? 0 : size);
-    TempSpace<Dev> tmp(st, lay.bytes());
-    int64_t* info = ScratchLayout::in<int64_t>(tmp.get(), infoAt);
-    T* lu = ScratchLayout::in<T>(tmp.get(), luAt);
-    int32_t* piv = ScratchLayout::in<int32_t>(tmp.get(), pivAt);
-    T* x = direct ? out[0].data<T>() : ScratchLayout::in<T>(tmp.get(), xAt);
-    DeviceMem<Dev>::copy(st, lu, in[0].dptr, static_cast<size_t>(size) * sizeof(T));
-    getrfDev<Dev, T>(ctx, lu, piv, info, batch, n);
-    const auto fail = firstFailure<Dev>(ctx, info, batch);
-    IST_CHECK(fail.first < 0, op, "A",
-              la::batchItem(s, fail.first) << " is singular (U(" << fail.second - 1 << ", " << fail.second - 1
-                                           << ") of its LU factorization is zero; input shape " << shapeString(s)
-                                           << ")");
-    luInverseDev<Dev, T>(ctx, lu, piv, x, batch, n);
-    if (!direct) storeResult<Dev, T>(ctx, out[0], req[0], static_cast<const T*>(x));
+    writeResultDev<Dev, T>(ctx, out[0], req[0], [&](T* x) {
+      ScratchLayout lay;
+      const size_t infoAt = lay.add<int64_t>(batch), luAt = lay.add<T>(size), pivAt = lay.add<int32_t>(batch * n);
+      TempSpace<Dev> tmp(ctx.run.stream, lay.bytes());
+      int64_t* info = ScratchLayout::at<int64_t>(tmp.get(), infoAt);
+      T* lu = ScratchLayout::at<T>(tmp.get(), luAt);
+      int32_t* piv = ScratchLayout::at<int32_t>(tmp.get(), pivAt);
+      DeviceMem<Dev>::copy(ctx.run.stream, lu, in[0].dptr, static_cast<size_t>(size) * sizeof(T));
+      getrfDev<Dev, T>(ctx, lu, piv, info, batch, n);
+      const auto fail = firstFailure<Dev>(ctx, info, batch);
+      IST_CHECK(fail.first < 0, op, "A",
+                la::batchItem(s, fail.first) << " is singular (U(" << fail.second - 1 << ", " << fail.second - 1
+                                             << ") of its LU factorization is zero; input shape " << shapeString(s)
+                                             << ")");
+      luInverseDev<Dev, T>(ctx, lu, piv, x, batch, n);
+    });
   });
 }
 
@@ -348,9 +319,9 @@ void detComputeDev(const NodeAttrs& attrs, const OpContext& ctx, const std::vect
     ScratchLayout lay;
     const size_t infoAt = lay.add<int64_t>(batch), luAt = lay.add<T>(size), pivAt = lay.add<int32_t>(batch * n);
     TempSpace<Dev> tmp(st, lay.bytes());
-    int64_t* info = ScratchLayout::in<int64_t>(tmp.get(), infoAt);
-    T* lu = ScratchLayout::in<T>(tmp.get(), luAt);
-    int32_t* piv = ScratchLayout::in<int32_t>(tmp.get(), pivAt);
+    int64_t* info = ScratchLayout::at<int64_t>(tmp.get(), infoAt);
+    T* lu = ScratchLayout::at<T>(tmp.get(), luAt);
+    int32_t* piv = ScratchLayout::at<int32_t>(tmp.get(), pivAt);
     DeviceMem<Dev>::copy(st, lu, in[0].dptr, static_cast<size_t>(size) * sizeof(T));
     getrfDev<Dev, T>(ctx, lu, piv, info, batch, n);
     T* v1 = nv == 2 ? out[1].data<T>() : nullptr;
@@ -400,8 +371,8 @@ void detBackwardDev(const NodeAttrs& attrs, const OpContext& ctx, const std::vec
     ScratchLayout lay;
     const size_t infoAt = lay.add<int64_t>(batch), invAt = lay.add<T>(size);
     TempSpace<Dev> tmp(st, lay.bytes());
-    int64_t* info = ScratchLayout::in<int64_t>(tmp.get(), infoAt);
-    T* inv = ScratchLayout::in<T>(tmp.get(), invAt);
+    int64_t* info = ScratchLayout::at<int64_t>(tmp.get(), infoAt);
+    T* inv = ScratchLayout::at<T>(tmp.get(), invAt);
     // Pivots come from getrf, but the op is callable directly: check them before indexing with them.
     DeviceKernel<PivotCheckMap, Dev>::launch(st, batch, n, piv, n, info);
     const auto fail = firstFailure<Dev>(ctx, info, batch);

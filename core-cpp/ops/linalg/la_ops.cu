@@ -13,8 +13,8 @@ const bool kReg =
      attachDeviceComputes("_linalg_extracttrian", packComputeDev<gpu, true, false>, packComputeDev<cpu, true, false>),
      attachDeviceComputes("_linalg_maketrian", packComputeDev<gpu, false, false>, packComputeDev<cpu, false, false>),
      attachDeviceComputes("_linalg_syrk", syrkComputeDev<gpu>, syrkComputeDev<cpu>),
-     attachDeviceComputes("_linalg_trmm", trmmComputeDev<gpu>, trmmComputeDev<cpu>),
-     attachDeviceComputes("_linalg_trsm", trsmComputeDev<gpu>, trsmComputeDev<cpu>),
+     attachDeviceComputes("_linalg_trmm", triangComputeDev<gpu, false>, triangComputeDev<cpu, false>),
+     attachDeviceComputes("_linalg_trsm", triangComputeDev<gpu, true>, triangComputeDev<cpu, true>),
      attachDeviceComputes("_linalg_sumlogdiag", sumlogdiagComputeDev<gpu>, sumlogdiagComputeDev<cpu>),
      attachDeviceComputes("_backward_linalg_sumlogdiag", sumlogdiagBackwardDev<gpu>, sumlogdiagBackwardDev<cpu>),
      true);

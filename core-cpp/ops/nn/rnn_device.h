@@ -204,23 +204,6 @@ struct StepStateGradMap {
   }
 };
 
-// Carves one scratch allocation into arrays of C (each rounded to 256 bytes).
-template <typename C>
-class Carve {
- public:
-  explicit Carve(char* base) : base_(base) {}
-  static size_t bytes(int64_t n) { return (static_cast<size_t>(n > 0 ? n : 0) * sizeof(C) + 255) / 256 * 256; }
-  C* take(int64_t n) {
-    C* p = reinterpret_cast<C*>(base_ + off_);
-    off_ += bytes(n);
-    return n > 0 ? p : nullptr;
-  }
-
- private:
-  char* base_;
-  size_t off_ = 0;
-};
-
 template <typename C>
 StepArgs<C> stepArgs(const rnn::Dims& dm, const rnn::Options& o, int64_t d, const int64_t* lens) {
   StepArgs<C> a;
@@ -308,14 +291,13 @@ void forwardC(const OpContext& ctx, const rnnop::RNNParam& p, const rnn::Dims& d
   const C* cx = lstm ? in[3].data<C>() : nullptr;
   // The reserve is scratch too when the caller does not keep it.
   const bool ownReserve = req[nv] == OpReq::kWriteTo || req[nv] == OpReq::kWriteInplace;
-  using K = Carve<C>;
-  const size_t bytes = K::bytes(TN * GH) + K::bytes(N * GH) + 2 * K::bytes(N * H) +
-                       K::bytes(dm.L > 1 ? TN * DH : 0) + (ownReserve ? 0 : K::bytes(dm.reserveSize()));
-  TempSpace<Dev> tmp(s, bytes);
-  K carve(tmp.template as<char>());
-  C *xp = carve.take(TN * GH), *hp = carve.take(N * GH), *h = carve.take(N * H), *c = carve.take(N * H);
-  C* xn = carve.take(dm.L > 1 ? TN * DH : 0);
-  C* rs = ownReserve ? out[nv].data<C>() : carve.take(dm.reserveSize());
+  ScratchLayout lay;
+  const size_t xpAt = lay.add<C>(TN * GH), hpAt = lay.add<C>(N * GH), hAt = lay.add<C>(N * H), cAt = lay.add<C>(N * H),
+               xnAt = lay.add<C>(dm.L > 1 ? TN * DH : 0), rsAt = lay.add<C>(ownReserve ? 0 : dm.reserveSize());
+  TempSpace<Dev> tmp(s, lay.bytes());
+  const auto at = [&](size_t offset) { return ScratchLayout::at<C>(tmp.get(), offset); };
+  C *xp = at(xpAt), *hp = at(hpAt), *h = at(hAt), *c = at(cAt), *xn = at(xnAt);
+  C* rs = ownReserve ? out[nv].data<C>() : at(rsAt);
   const size_t stateBytes = static_cast<size_t>(N * H) * sizeof(C);
 
   const C* xl = x;
@@ -385,16 +367,17 @@ void backwardC(const OpContext& ctx, const rnnop::RNNParam& p, const rnn::Dims& 
   C* dw = out[1].data<C>();
   if (req[1] != OpReq::kAddTo && wantW) DeviceMem<Dev>::zero(s, dw, static_cast<size_t>(out[1].size()) * sizeof(C));
 
-  using K = Carve<C>;
-  const size_t bytes = 2 * K::bytes(stacked ? TN * DH : 0) + K::bytes(stacked ? TN * DH : 0) + K::bytes(TN * GH) +
-                       K::bytes(gru ? TN * GH : 0) + K::bytes(TN * H) + 3 * K::bytes(N * H) +
-                       K::bytes(gru ? N * H : 0);
-  TempSpace<Dev> tmpSpace(s, bytes);
-  K carve(tmpSpace.template as<char>());
-  C *dylB = carve.take(stacked ? TN * DH : 0), *dxl = carve.take(stacked ? TN * DH : 0);
-  C *xin = carve.take(stacked ? TN * DH : 0), *gx = carve.take(TN * GH), *ghB = carve.take(gru ? TN * GH : 0);
-  C *hprev = carve.take(TN * H), *dh = carve.take(N * H), *dc = carve.take(N * H), *prod = carve.take(N * H);
-  C* direct = carve.take(gru ? N * H : 0);
+  ScratchLayout lay;
+  const int64_t layerOut = stacked ? TN * DH : 0;
+  const size_t dylAt = lay.add<C>(layerOut), dxlAt = lay.add<C>(layerOut), xinAt = lay.add<C>(layerOut),
+               gxAt = lay.add<C>(TN * GH), ghAt = lay.add<C>(gru ? TN * GH : 0), hprevAt = lay.add<C>(TN * H),
+               dhAt = lay.add<C>(N * H), dcAt = lay.add<C>(N * H), prodAt = lay.add<C>(N * H),
+               directAt = lay.add<C>(gru ? N * H : 0);
+  TempSpace<Dev> tmpSpace(s, lay.bytes());
+  const auto at = [&](size_t offset) { return ScratchLayout::at<C>(tmpSpace.get(), offset); };
+  C *dylB = at(dylAt), *dxl = at(dxlAt), *xin = at(xinAt), *gx = at(gxAt), *ghB = at(ghAt), *hprev = at(hprevAt);
+  C *dh = at(dhAt), *dc = at(dcAt), *prod = at(prodAt);
+  C* direct = gru ? at(directAt) : nullptr;  // null: no direct path (StepStateGradMap tests it)
   C* gh = gru ? ghB : gx;
   const size_t stateBytes = static_cast<size_t>(N * H) * sizeof(C);
 

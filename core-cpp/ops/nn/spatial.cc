@@ -27,6 +27,7 @@ using spatialop::kGG;
 using spatialop::kGGB;
 using spatialop::kST;
 using spatialop::SpatialTransformerParam;
+using spatialop::SampleGridGradMap;
 using spatialop::Taps;
 using spatialop::tapsAt;
 using spatialop::targetCoord;
@@ -107,33 +108,8 @@ void sampleBackward(const T* og, const T* data, const T* grid, T* gdata, T* ggri
   }
   if (gridReq == OpReq::kNull) return;
   parallelFor(N * OS, C * 16, [&](int64_t b, int64_t e) {
-    for (int64_t k = b; k < e; ++k) {
-      const int64_t n = k / OS, i = k % OS;
-      const T* gx = grid + n * 2 * OS;
-      const T* gy = gx + OS;
-      const Taps<T> t = tapsAt(gx[i], gy[i], H, W);
-      T dy = 0, dx = 0;  // d out / d (top-left weights), summed over channels
-      for (int64_t c = 0; c < C; ++c) {
-        const T* img = data + (n * C + c) * H * W;
-        const int64_t at = t.y0 * W + t.x0;
-        const T vtl = t.tl ? img[at] : T(0), vtr = t.tr ? img[at + 1] : T(0);
-        const T vbl = t.bl ? img[at + W] : T(0), vbr = t.br ? img[at + W + 1] : T(0);
-        const T g = og[(n * C + c) * OS + i];
-        const T cross = vtl - vtr - vbl + vbr;
-        dy -= g * (vtr - vbr + cross * t.wx);
-        dx -= g * (vbl - vbr + cross * t.wy);
-      }
-      // x_src = (x + 1) (W - 1) / 2, and the top-left weight falls as x_src grows.
-      const T vx = dx * static_cast<T>(W - 1) / T(2), vy = dy * static_cast<T>(H - 1) / T(2);
-      T* gg = ggrid + n * 2 * OS + i;
-      if (gridReq == OpReq::kAddTo) {
-        gg[0] += vx;
-        gg[OS] += vy;
-      } else {
-        gg[0] = vx;
-        gg[OS] = vy;
-      }
-    }
+    for (int64_t k = b; k < e; ++k)
+      SampleGridGradMap::Map(k, ggrid, og, data, grid, C, H, W, OS, gridReq == OpReq::kAddTo);
   });
 }
 

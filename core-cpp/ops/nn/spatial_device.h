@@ -106,33 +106,6 @@ struct SampleForwardMap {
   }
 };
 
-// d grid at (n, o) (=|+=) the channel sum of d out / d (x, y); k over (n, o).
-struct SampleGridGradMap {
-  template <typename T>
-  ISTX static void Map(int64_t k, T* ggrid, const T* og, const T* data, const T* grid, int64_t C, int64_t H,
-                       int64_t W, int64_t OS, bool add) {
-    const int64_t n = k / OS, o = k % OS;
-    const T* gx = grid + n * 2 * OS;
-    const Taps<T> t = tapsAt(gx[o], gx[OS + o], H, W);
-    const int64_t at = t.y0 * W + t.x0;
-    T dy = 0, dx = 0;  // d out / d (top-left weights), summed over channels
-    for (int64_t c = 0; c < C; ++c) {
-      const T* img = data + (n * C + c) * H * W;
-      const T vtl = t.tl ? img[at] : T(0), vtr = t.tr ? img[at + 1] : T(0);
-      const T vbl = t.bl ? img[at + W] : T(0), vbr = t.br ? img[at + W + 1] : T(0);
-      const T g = og[(n * C + c) * OS + o];
-      const T cross = vtl - vtr - vbl + vbr;
-      dy -= g * (vtr - vbr + cross * t.wx);
-      dx -= g * (vbl - vbr + cross * t.wy);
-    }
-    // x_src = (x + 1) (W - 1) / 2, and the top-left weight falls as x_src grows.
-    const T vx = dx * static_cast<T>(W - 1) / T(2), vy = dy * static_cast<T>(H - 1) / T(2);
-    T* gg = ggrid + n * 2 * OS + o;
-    gg[0] = add ? gg[0] + vx : vx;
-    gg[OS] = add ? gg[OS] + vy : vy;
-  }
-};
-
 // Per output position k = (n, o): its footprint's cell, the top-left corner (y0, x0) in
 // [-1, H-1] x [-1, W-1] on an (H+1) x (W+1) lattice per batch (key n * L + cell), or `none` (sorts
 // last) when no tap is inside; and its top-left weights for the gather.

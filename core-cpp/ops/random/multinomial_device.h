@@ -142,20 +142,6 @@ struct MnLogProbMap {
   }
 };
 
-// Carves one scratch allocation into 256-byte aligned arrays.
-class MnScratchLayout {
- public:
-  template <typename T> size_t add(int64_t n) {
-    const size_t at = bytes_;
-    bytes_ += (static_cast<size_t>(n > 0 ? n : 1) * sizeof(T) + 255) / 256 * 256;
-    return at;
-  }
-  size_t bytes() const { return bytes_; }
-
- private:
-  size_t bytes_ = 0;
-};
-
 template <typename Dev>
 void multinomialComputeDev(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
                            const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
@@ -165,7 +151,7 @@ void multinomialComputeDev(const NodeAttrs& attrs, const OpContext& ctx, const s
   if (total == 0 || K == 0) return;
   const int64_t N = data.size() / K, M = total / N;
   void* s = ctx.run.stream;
-  MnScratchLayout lay;
+  ScratchLayout lay;
   const size_t prAt = lay.add<double>(N * K), cumAt = lay.add<double>(N * K), errAt = lay.add<double>(1),
                badAt = lay.add<int64_t>(N), catAt = lay.add<int64_t>(total);
   TempSpace<Dev> tmp(s, lay.bytes());
@@ -251,7 +237,7 @@ void multinomialBackwardDev(const NodeAttrs&, const OpContext& ctx, const std::v
   const TBlob &og = in[0], &data = in[1], &smp = in[2];
   const int64_t K = data.shape.empty() ? 0 : data.shape.back(), total = og.size(), nd = data.size();
   void* s = ctx.run.stream;
-  MnScratchLayout lay;
+  ScratchLayout lay;
   const size_t gradAt = lay.add<double>(nd), prAt = lay.add<double>(nd), gAt = lay.add<double>(total),
                smpAt = lay.add<double>(total), catAt = lay.add<int64_t>(total), badAt = lay.add<int8_t>(total),
                errAt = lay.add<double>(1);
