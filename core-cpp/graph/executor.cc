@@ -628,7 +628,7 @@ void GraphExecutor::push(const std::shared_ptr<NodeRun>& r, bool isTrain) {
     for (const Op* op : r->fusedOps) op->countCall(r->countDType);
     std::shared_ptr<const NodeRun> keep = r;
     Engine::get()->pushSync(
-        [keep](RunContext) { runElemwiseProgram(*keep->program, keep->in, keep->out[0]); },
+        [keep](RunContext rc) { runElemwiseProgramOn(*keep->program, keep->in, keep->out[0], keep->ctx, rc.stream); },
         r->ctx, r->reads, r->writes, "FusedElemwise");
     return;
   }

@@ -4,18 +4,24 @@
 #include <cstdlib>
 #include <cstring>
 #include <unordered_map>
+#include "ops/elemwise/fused_device.h"
 
 namespace ist {
 
 namespace {
 
-// Bounds a program's temporaries (scratch per thread: kMaxNodes blocks).
-constexpr size_t kMaxNodes = 16;
+// Bounds a program's temporaries (scratch per thread: kMaxNodes blocks; the device program's
+// registers).
+constexpr size_t kMaxNodes = kFusedMaxSteps;
 
-// The node's row, when it is element-wise over one shape and dtype.
+// The node's row, when it is element-wise over one shape and dtype (on a GPU: float32 ops with a
+// device code, fused_device.h).
 bool fusableRow(const Graph& g, uint32_t nid, const std::vector<Context>& nodeCtx, ElemRow* row) {
   const Node& n = *g.nodes[nid];
-  if (n.isVariable() || !n.attrs.op->elemRowFn || nodeCtx[nid].isGPU()) return false;
+  if (n.isVariable() || !n.attrs.op->elemRowFn) return false;
+  if (nodeCtx[nid].isGPU() &&
+      (g.dtypes[g.entryBase[nid]] != static_cast<int>(DType::kFloat32) || fusedCodeOf(n.attrs) < 0))
+    return false;
   if (g.entryBase[nid + 1] - g.entryBase[nid] != 1 || n.inputs.empty() || n.inputs.size() > 2) return false;
   if (!n.attrs.op->mutableInputs.empty()) return false;
   const uint32_t out = g.entryBase[nid];
@@ -93,7 +99,9 @@ std::vector<ElemwiseGroup> findElemwiseGroups(const Graph& g, uint32_t begin, ui
         operands[i] = in->second;
       }
       s.a = operands[0];
-      s.b = operands[1];
+      s.b = n.inputs.size() > 1 ? operands[1] : operands[0];  // unary and scalar steps read a only
+      s.deviceCode = fusedCodeOf(n.attrs);
+      if (s.row.hasScalar && p.elemSize == sizeof(float)) std::memcpy(&s.scalar, s.row.scalar, sizeof(float));
       if (nid == root) {
         s.out = -1;
       } else {
@@ -103,6 +111,9 @@ std::vector<ElemwiseGroup> findElemwiseGroups(const Graph& g, uint32_t begin, ui
       p.cost += s.row.cost;
       p.steps.push_back(s);
     }
+    p.onDevices = g.dtypes[g.entryBase[root]] == static_cast<int>(DType::kFloat32) &&
+                  grp.inputs.size() <= static_cast<size_t>(kFusedMaxInputs) &&
+                  std::all_of(p.steps.begin(), p.steps.end(), [](const ElemwiseProgram::Step& st) { return st.deviceCode >= 0; });
     groups.push_back(std::move(grp));
   }
   std::sort(groups.begin(), groups.end(),

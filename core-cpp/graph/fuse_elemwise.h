@@ -16,7 +16,8 @@ struct ElemwiseGroup {
   ElemwiseProgram program;
 };
 
-// Groups among nodes [begin, end) of g (one section: forward or backward), CPU nodes only. A node
+// Groups among nodes [begin, end) of g (one section: forward or backward); on GPUs float32 groups
+// of ops with a device code (ops/elemwise/fused_device.h), run as one kernel. A node
 // joins the group of an input's producer when both are element-wise ops (Op::elemRowFn) with one
 // output, every input and the output have one shape and dtype, the producer runs on the same
 // context, and its output has exactly one reader (readers[entry], counting graph outputs and

@@ -3,6 +3,8 @@
 // bits of the unfused ones (each op's own kernel: imperative nd calls, and the same executor with a
 // monitor set, which pushes the unfused runs), forward and backward, on every dtype family, sizes
 // around the 1024-element block, shared and escaping intermediates, Winograd and im2col convolutions.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as mx from 'isotensor';
 import { announceBackend, here } from '../helpers/backend';
@@ -15,9 +17,12 @@ type Sym = any;
 
 const vals = (x: Arr): number[] => Array.from(x.dataSync() as ArrayLike<number>, Number);
 const unit = (v: number): number => (v + 1) / 2; // pseudoRandom's [-1, 1) to [0, 1)
-// Element-wise groups form on the CPU only (their programs run CPU row functions); on a GPU
-// (ISOTENSOR_TEST_CONTEXT=gpu(0)) the same graphs run unfused and must give the same values.
-const elemFusion = !here().startsWith('gpu');
+// Element-wise groups form on the CPU for every dtype (their programs run CPU row functions) and on
+// a GPU (ISOTENSOR_TEST_CONTEXT=gpu(0)) for float32, as one kernel per group; there other dtypes
+// run unfused. Either way they must give the same values.
+const onGpuContext = here().startsWith('gpu');
+const elemFusionFor = (dtype = 'float32'): boolean => !onGpuContext || dtype === 'float32';
+const elemFusion = elemFusionFor();
 const elemGroups = (groups: string[][]): string[][] => (elemFusion ? groups : []);
 const fusedGroups = (ex: any): string[][] => ex.planJSON().fused as string[][];
 
@@ -88,8 +93,8 @@ describe('element-wise fusion in the executor', () => {
       const y = build(sym.Variable('a'), sym.Variable('b'), sym.Variable('c'));
       const ex = y.bind(here(), { a: av, b: bv, c: cv });
       const groups = fusedGroups(ex);
-      expect(groups.length).toBe(elemFusion ? 1 : 0);
-      if (elemFusion) expect(groups[0]!.length).toBe(JSON.parse(y.toJSON()).nodes.filter((x: any) => x.op !== 'null').length);
+      expect(groups.length).toBe(elemFusionFor(dtype) ? 1 : 0);
+      if (elemFusionFor(dtype)) expect(groups[0]!.length).toBe(JSON.parse(y.toJSON()).nodes.filter((x: any) => x.op !== 'null').length);
       const got = vals(ex.forward()[0]);
       const r = ref(av, bv, cv);
       expect(got).toEqual(vals(r));
@@ -208,6 +213,47 @@ describe('element-wise fusion in the executor', () => {
 
 // Convolution + BatchNorm fuse on every device, bit for bit: on a GPU the convolution's own compute
 // then one in-place epilogue pass, and with ISOTENSOR_GPU_KERNELS_ON_CPU their CPU twins.
+describe('every fusable op in a float32 group (the device program: GPU kernel, CPU twin)', () => {
+  // op_list.h's names per list; each op runs after a scalar multiply, so the pair is one group
+  // whose fused result must have the unfused ops' bits (ISOTENSOR_GPU_KERNELS_ON_CPU=1 runs the
+  // device program's switch on the CPU; on a GPU its kernel).
+  const header = readFileSync(fileURLToPath(new URL('../../core-cpp/ops/elemwise/op_list.h', import.meta.url)), 'utf8');
+  const namesOf = (list: string): string[] => {
+    const body = header.split(`#define ${list}(X)`)[1]!.split('#define')[0]!;
+    return [...body.matchAll(/X\((\w+),/g)].map((m) => m[1]!);
+  };
+  const kinds: Array<[string, string[]]> = [
+    ['unary', namesOf('IST_ELEMWISE_UNARY_OPS')],
+    ['binary', [...namesOf('IST_ELEMWISE_BINARY_OPS'), ...namesOf('IST_BROADCAST_BINARY_OPS')]],
+    ['scalar', namesOf('IST_SCALAR_OPS')],
+    ['activation', ['relu', 'sigmoid', 'tanh', 'softrelu', 'softsign']],
+  ];
+  for (const [kind, names] of kinds) {
+    it(`${kind} ops (${names.length})`, () => {
+      expect(names.length).toBeGreaterThan(4);
+      const n = 300;
+      const av = input(n, 31, 'float32', 6);
+      const bv = input(n, 32, 'float32', 6);
+      for (const name of names) {
+        const a = sym.Variable('a');
+        const b = sym.Variable('b');
+        const pre = sym._mul_scalar({ data: a, scalar: 1.5, name: 'pre' });
+        const y = kind === 'unary' ? sym[name]({ data: pre, name: 'op' })
+          : kind === 'binary' ? sym[name]({ lhs: pre, rhs: b, name: 'op' })
+            : kind === 'scalar' ? sym[name]({ data: pre, scalar: 0.7, name: 'op' })
+              : sym.Activation({ data: pre, actType: name, name: 'op' });
+        const ex = y.bind(here(), kind === 'binary' ? { a: av, b: bv } : { a: av });
+        expect(fusedGroups(ex), name).toEqual(elemGroups([['pre', 'op']]));
+        const got = vals(ex.forward()[0]);
+        expect(unfusedForward(ex)[0], name).toEqual(got);
+        ex.dispose();
+      }
+      av.dispose();
+      bv.dispose();
+    });
+  }
+});
+
 describe('convolution + batch norm (+ residual add) (+ relu) fusion in inference', () => {
   const convCases = [
     { name: 'Winograd 3x3', xs: [4, 8, 14, 14], f: 12, kernel: [3, 3], stride: [1, 1], pad: [1, 1], dtype: 'float32' },

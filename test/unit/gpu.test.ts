@@ -460,6 +460,32 @@ describe('the executor on the GPU', () => {
       cpuEx.dispose();
     }));
   }
+
+  // A float32 element-wise tree runs as one kernel (ops/elemwise/fused_device.h), forward and
+  // backward: the bits of the unfused GPU kernels, the CPU's values within tolerance.
+  onGpu('element-wise trees fuse into one kernel, forward and backward', (g) => mx.scope(() => {
+    const a = sym.Variable('a'), b = sym.Variable('b'), c = sym.Variable('c');
+    const y = sym.Activation({ data: a.mul(b).add(c).mul(0.5).rsub(1), actType: 'tanh', name: 'act' })
+      .div(sym.sigmoid({ data: a }).add(1));
+    const n = 5000;
+    const run = (ctx: mx.Context, fused: boolean): number[][] => {
+      const args = { a: rand([n], 1, 2, 'float32', ctx), b: rand([n], 2, 2, 'float32', ctx), c: rand([n], 3, 2, 'float32', ctx) };
+      const grads = { a: nd.zeros([n], { ctx }), b: nd.zeros([n], { ctx }), c: nd.zeros([n], { ctx }) };
+      const ex = y.bind(ctx, args, { argsGrad: grads });
+      if (ctx.equals(g)) expect(ex.planJSON().fused.length).toBeGreaterThan(0);
+      if (!fused) ex.setMonitorCallback((_n: string, arr: Arr) => arr.dispose());
+      ex.forward({ isTrain: true });
+      ex.backward(rand([n], 4, 1, 'float32', ctx));
+      const out = [values(ex.outputs[0]), ...['a', 'b', 'c'].map((k) => values((grads as any)[k]))];
+      ex.dispose();
+      return out;
+    };
+    const fusedGpu = run(g, true), unfusedGpu = run(g, false), cpu = run(mx.cpu(), true);
+    fusedGpu.forEach((v, k) => {
+      expect(v, `result ${k}: fused against unfused kernels`).toEqual(unfusedGpu[k]);
+      expect(maxRelErr(v, cpu[k]!), `result ${k} against the CPU`).toBeLessThanOrEqual(1e-5);
+    });
+  }));
 });
 
 describe('errors raised on the GPU', () => {
