@@ -38,10 +38,7 @@ void inverseCompute(const NodeAttrs& attrs, const OpContext&, const std::vector<
         if (info == 0) la::luInverse(LU, piv.data(), la::dense(o + b * n * n, n, n), par);
         return info;
       });
-      IST_CHECK(f.index < 0, op, "A",
-                la::batchItem(s, f.index) << " is singular (U(" << f.code - 1 << ", " << f.code - 1
-                                          << ") of its LU factorization is zero; input shape "
-                                          << shapeString(s) << ")");
+      la::checkNonsingularLU(op, s, f);
     });
   });
 }
@@ -194,9 +191,7 @@ void detBackwardCompute(const NodeAttrs& attrs, const OpContext&, const std::vec
           for (int64_t j = 0; j < n; ++j) O(i, j) = scale * X(j, i);
         return 0;
       });
-      IST_CHECK(f.index < 0, op, "pivot",
-                "pivots of " << la::batchItem(s, f.index) << " are not 1-based row indices in [1, "
-                             << n << "] (LU shape " << shapeString(s) << ")");
+      la::checkPivots(op, s, f);
     });
   });
 }

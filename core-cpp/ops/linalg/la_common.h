@@ -191,6 +191,30 @@ inline std::string batchItem(const Shape& s, int64_t b) {
   return s.size() > 2 ? "matrix " + std::to_string(b) + " of the batch" : "the matrix";
 }
 
+// ---- the factorisations' failures (f.index: the first failing matrix, -1 for none; f.code:
+// LAPACK's info), raised alike by the CPU kernels and the device ones ----
+
+inline void checkPositiveDefinite(const char* op, const Shape& s, const BatchFailure& f) {
+  IST_CHECK(f.index < 0, op, "A",
+            batchItem(s, f.index) << " is not symmetric positive definite: the leading minor of order " << f.code
+                                  << " is not positive (input shape " << shapeString(s) << ")");
+}
+inline void checkTriangularFactor(const char* op, const Shape& s, const BatchFailure& f) {
+  IST_CHECK(f.index < 0, op, "A",
+            "the triangular factor in " << batchItem(s, f.index) << " is singular: diagonal entry " << (f.code - 1)
+                                        << " is zero (input shape " << shapeString(s) << ")");
+}
+inline void checkNonsingularLU(const char* op, const Shape& s, const BatchFailure& f) {
+  IST_CHECK(f.index < 0, op, "A",
+            batchItem(s, f.index) << " is singular (U(" << f.code - 1 << ", " << f.code - 1
+                                  << ") of its LU factorization is zero; input shape " << shapeString(s) << ")");
+}
+inline void checkPivots(const char* op, const Shape& luShape, const BatchFailure& f) {
+  IST_CHECK(f.index < 0, op, "pivot",
+            "pivots of " << batchItem(luShape, f.index) << " are not 1-based row indices in [1, " << luShape.back()
+                         << "] (LU shape " << shapeString(luShape) << ")");
+}
+
 // ---- gradient-graph helpers ----
 
 inline std::string boolAttr(bool v) { return v ? "True" : "False"; }

@@ -12,7 +12,6 @@
 #pragma once
 #include <cstdint>
 #include <limits>
-#include <utility>
 #include <vector>
 #include "ops/linalg/la_device.h"
 
@@ -52,14 +51,14 @@ struct ZeroOtherTriangleMap {  // keeps the lower (keepLower) or upper triangle
   }
 };
 
-// The first matrix whose flag is set, or -1; flags read back from the device.
+// The first matrix whose flag is set (index -1: none); flags read back from the device.
 template <typename Dev>
-std::pair<int64_t, int64_t> firstFailure(const OpContext& ctx, const int64_t* info, int64_t batch) {
+la::BatchFailure firstFailure(const OpContext& ctx, const int64_t* info, int64_t batch) {
   std::vector<int64_t> host(static_cast<size_t>(batch));
   DeviceMem<Dev>::toHost(ctx.run.stream, host.data(), info, host.size() * sizeof(int64_t));
   for (int64_t b = 0; b < batch; ++b)
     if (host[static_cast<size_t>(b)] != 0) return {b, host[static_cast<size_t>(b)]};
-  return {-1, 0};
+  return {};
 }
 
 template <typename Dev>
@@ -83,11 +82,7 @@ void potrfComputeDev(const NodeAttrs& attrs, const OpContext& ctx, const std::ve
         DeviceKernel<CholColumnMap, Dev>::launch(st, batch * m, 2, f, n, t, j);
         DeviceKernel<CholUpdateMap, Dev>::launch(st, batch * m * m, 2, f, n, t, j);
       }
-      const auto fail = firstFailure<Dev>(ctx, info, batch);
-      IST_CHECK(fail.first < 0, op, "A",
-                la::batchItem(s, fail.first)
-                    << " is not symmetric positive definite: the leading minor of order " << fail.second
-                    << " is not positive (input shape " << shapeString(s) << ")");
+      la::checkPositiveDefinite(op, s, firstFailure<Dev>(ctx, info, batch));
       DeviceKernel<ZeroOtherTriangleMap, Dev>::launch(st, in[0].size(), 1, f, n, lower);
     });
   });
@@ -148,10 +143,7 @@ void potriComputeDev(const NodeAttrs& attrs, const OpContext& ctx, const std::ve
       int64_t* info = ScratchLayout::at<int64_t>(tmp.get(), infoAt);
       T* w = ScratchLayout::at<T>(tmp.get(), wAt);
       DeviceKernel<ZeroDiagonalMap, Dev>::launch(st, batch, n, F, n, info);
-      const auto fail = firstFailure<Dev>(ctx, info, batch);
-      IST_CHECK(fail.first < 0, op, "A",
-                "the triangular factor in " << la::batchItem(s, fail.first) << " is singular: diagonal entry "
-                                            << (fail.second - 1) << " is zero (input shape " << shapeString(s) << ")");
+      la::checkTriangularFactor(op, s, firstFailure<Dev>(ctx, info, batch));
       DeviceKernel<IdentityMap, Dev>::launch(st, size, 1, w, n);
       trsmDev<Dev, T>(ctx, F, w, batch, n, n, n, lower, false, false, false, T(1));
       GemmArgs g;
@@ -267,11 +259,7 @@ void inverseComputeDev(const NodeAttrs& attrs, const OpContext& ctx, const std::
       int32_t* piv = ScratchLayout::at<int32_t>(tmp.get(), pivAt);
       DeviceMem<Dev>::copy(ctx.run.stream, lu, in[0].dptr, static_cast<size_t>(size) * sizeof(T));
       getrfDev<Dev, T>(ctx, lu, piv, info, batch, n);
-      const auto fail = firstFailure<Dev>(ctx, info, batch);
-      IST_CHECK(fail.first < 0, op, "A",
-                la::batchItem(s, fail.first) << " is singular (U(" << fail.second - 1 << ", " << fail.second - 1
-                                             << ") of its LU factorization is zero; input shape " << shapeString(s)
-                                             << ")");
+      la::checkNonsingularLU(op, s, firstFailure<Dev>(ctx, info, batch));
       luInverseDev<Dev, T>(ctx, lu, piv, x, batch, n);
     });
   });
@@ -375,10 +363,7 @@ void detBackwardDev(const NodeAttrs& attrs, const OpContext& ctx, const std::vec
     T* inv = ScratchLayout::at<T>(tmp.get(), invAt);
     // Pivots come from getrf, but the op is callable directly: check them before indexing with them.
     DeviceKernel<PivotCheckMap, Dev>::launch(st, batch, n, piv, n, info);
-    const auto fail = firstFailure<Dev>(ctx, info, batch);
-    IST_CHECK(fail.first < 0, op, "pivot",
-              "pivots of " << la::batchItem(s, fail.first) << " are not 1-based row indices in [1, " << n
-                           << "] (LU shape " << shapeString(s) << ")");
+    la::checkPivots(op, s, firstFailure<Dev>(ctx, info, batch));
     luInverseDev<Dev, T>(ctx, static_cast<const T*>(luBlob.dptr), piv, inv, batch, n);
     // det for kDet, logdet for kLogDet, logabsdet for kSlogDet: tells singular matrices apart.
     const T* v = static_cast<const T*>(in[K == DetKind::kSlogDet ? 2 : 1].dptr);

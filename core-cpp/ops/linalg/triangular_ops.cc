@@ -123,10 +123,7 @@ void potrfCompute(const NodeAttrs& attrs, const OpContext&, const std::vector<TB
         if (info == 0) zeroOtherTriangle(m, lower);
         return info;
       });
-      IST_CHECK(f.index < 0, op, "A",
-                la::batchItem(s, f.index)
-                    << " is not symmetric positive definite: the leading minor of order " << f.code
-                    << " is not positive (input shape " << shapeString(s) << ")");
+      la::checkPositiveDefinite(op, s, f);
     });
   });
 }
@@ -185,10 +182,7 @@ void potriCompute(const NodeAttrs& attrs, const OpContext&, const std::vector<TB
         symmetrize(O, true);
         return 0;
       });
-      IST_CHECK(f.index < 0, op, "A",
-                "the triangular factor in " << la::batchItem(s, f.index)
-                    << " is singular: diagonal entry " << (f.code - 1) << " is zero (input shape "
-                    << shapeString(s) << ")");
+      la::checkTriangularFactor(op, s, f);
     });
   });
 }
