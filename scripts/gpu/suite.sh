@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The GPU check, run on a lent GPU machine from the repo root (docs/GPU.md): unpacks .gpu-carry
 # (scripts/gpu/pack.sh), then runs in this order: the GPU specs (operators, Gluon, Module,
-# KVStore), the main job (`make demo`'s Gluon LeNet) on gpu(0), benchmarks W1 W3 W5 against
-# PyTorch CUDA, the whole unit suite with gpu(0) as the default context, the dense-family
+# KVStore), the main job (`make demo`'s Gluon LeNet) on gpu(0), benchmarks W1 W2 W3 W5 W7 (W2s:
+# a fused element-wise group; W7: the RNN kernel) against PyTorch CUDA, the whole unit suite with gpu(0) as the default context, the dense-family
 # GPU-vs-CPU check, and the GPU spec again on the project's own GEMM kernels (no cuBLAS).
 # Optional steps: probe (where cuBLAS/cuDNN live), lenet (the NDArray LeNet on gpu(0) and cpu(0)),
 # nocudnn (the isotensor bench column again on the own convolution kernels, ISOTENSOR_NO_CUDNN=1),
@@ -29,6 +29,7 @@ export ISOTENSOR_BACKEND=native
 vt() { timeout ${VT_TIMEOUT:-40} node node_modules/vitest/vitest.mjs run --reporter=dot --reporter=json "$@"; }
 STEPS=${STEPS:-spec,demo,bench,suite,dense,nocublas}
 PROFILE_CASES=${PROFILE_CASES:-W3b,W5b}
+BENCH_ONLY=${BENCH_ONLY:-W1,W2,W3,W5,W7}
 GPU_SPECS="test/unit/gpu.test.ts $(grep -qx gpu-gluon.test.ts "$C/test-files.txt" 2>/dev/null && echo test/unit/gpu-gluon.test.ts)"
 SPECS=$(sed 's|^|test/unit/|' "$C/test-files.txt" 2>/dev/null)
 if [[ $STEPS == *probe* ]]; then
@@ -54,7 +55,7 @@ if [[ $STEPS == *lenet* ]]; then
   stamp "lenet done"
 fi
 if [[ $STEPS == *bench* ]]; then
-  timeout ${BENCH_TIMEOUT:-150} node bench/run.mjs --rounds ${BENCH_ROUNDS:-2} --only ${BENCH_ONLY:-W1,W3,W5} --columns iso-gpu,torch-cuda --out "$OUT/bench-gpu.json" \
+  timeout ${BENCH_TIMEOUT:-210} node bench/run.mjs --rounds ${BENCH_ROUNDS:-2} --only "$BENCH_ONLY" --columns iso-gpu,torch-cuda --out "$OUT/bench-gpu.json" \
     > "$OUT/bench-gpu.log" 2>&1
   stamp "bench done"
 fi
@@ -65,7 +66,7 @@ if [[ $STEPS == *nocudnn* ]]; then
 fi
 if [[ $STEPS == *spin* ]]; then
   ISOTENSOR_GPU_SPIN_MICROS=${SPIN_MICROS:-2000} timeout ${BENCH_TIMEOUT:-150} node bench/run.mjs --rounds ${BENCH_ROUNDS:-2} \
-    --only ${BENCH_ONLY:-W1,W3,W5} --columns iso-gpu --out "$OUT/bench-gpu-spin.json" > "$OUT/bench-gpu-spin.log" 2>&1
+    --only "$BENCH_ONLY" --columns iso-gpu --out "$OUT/bench-gpu-spin.json" > "$OUT/bench-gpu-spin.log" 2>&1
   stamp "bench with the worker spinning ${SPIN_MICROS:-2000} us done"
 fi
 if [[ $STEPS == *profile* ]]; then
