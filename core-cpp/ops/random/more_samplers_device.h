@@ -11,6 +11,7 @@
 #include "base/error.h"
 #include "kernels/device.h"
 #include "op/registry.h"
+#include "ops/random/multisample_device.h"
 #include "ops/random/samplers.h"
 
 #if defined(__GNUC__) && !defined(__clang__) && !defined(__CUDACC__)
@@ -144,13 +145,6 @@ void nbSampleComputeDev(const NodeAttrs& attrs, const OpContext& ctx, const std:
                                                                    ctx.rngCounter, s, req[0]));
 }
 
-struct NbParamToDoubleKernel {
-  template <typename T>
-  ISTX static void Map(int64_t i, double* dst, const T* src) {
-    dst[i] = static_cast<double>(static_cast<typename ComputeType<T>::type>(src[i]));
-  }
-};
-
 template <typename Dev, typename S>
 void nbMultiComputeDev(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
                        const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
@@ -160,12 +154,8 @@ void nbMultiComputeDev(const NodeAttrs& attrs, const OpContext& ctx, const std::
   TempSpace<Dev> tmp(ctx.run.stream, static_cast<size_t>(2 * np) * sizeof(double));
   double* a = tmp.template as<double>();
   double* b = a + np;
-  IST_TYPE_SWITCH_FLOAT(in[0].dtype, DT, op, {
-    DeviceKernel<NbParamToDoubleKernel, Dev>::launch(ctx.run.stream, np, 1, a, in[0].data<DT>());
-  });
-  IST_TYPE_SWITCH_FLOAT(in[1].dtype, DT, op, {
-    DeviceKernel<NbParamToDoubleKernel, Dev>::launch(ctx.run.stream, in[1].size(), 1, b, in[1].data<DT>());
-  });
+  rnd::paramsAsDoubleDev<Dev>(ctx, in[0], a, op);
+  rnd::paramsAsDoubleDev<Dev>(ctx, in[1], b, op);
   const int64_t perParam = out[0].size() / np;
   IST_TYPE_SWITCH_FLOAT(out[0].dtype, DT, op,
                         DeviceKernel<MultiSampleKernel<S>, Dev>::launch(ctx.run.stream, out[0].size(), 80,

@@ -15,7 +15,9 @@
 #include "kernels/philox.h"
 #include "op/registry.h"
 #include "ops/elemwise/functors.h"
+#include "ops/nn/dense_device_util.h"
 #include "ops/random/det_math.h"
+#include "ops/random/multisample_device.h"
 
 namespace ist {
 namespace rnd {
@@ -82,23 +84,6 @@ template <typename T> ISTX T mnStoreAs(double v) {
 }
 template <typename T> ISTX void mnPut(T* p, double v, bool add) { *p = mnStoreAs<T>(add ? ldd(*p) + v : v); }
 
-// dst[i] = double(src[i]) through the compute type (more_samplers.cc's asDoubles).
-struct MnToDoubleMap {
-  template <typename T> ISTX static void Map(int64_t i, double* dst, const T* src) { dst[i] = ldd(src[i]); }
-};
-
-template <typename Dev>
-void mnReadDoubles(const OpContext& ctx, const TBlob& b, double* dst, const char* op, bool floatOnly) {
-  if (b.size() == 0) return;
-  if (floatOnly) {
-    IST_TYPE_SWITCH_FLOAT(b.dtype, T, op,
-                          DeviceKernel<MnToDoubleMap, Dev>::launch(ctx.run.stream, b.size(), 1, dst, b.data<T>()));
-  } else {
-    IST_TYPE_SWITCH_NUMERIC(b.dtype, T, op,
-                            DeviceKernel<MnToDoubleMap, Dev>::launch(ctx.run.stream, b.size(), 1, dst, b.data<T>()));
-  }
-}
-
 // Row r's cumulative sums, summed in category order (the CPU's order, so the same bits); badAt[r]
 // is the first invalid category, K for an invalid total, -1 for a valid row.
 struct MnCumulativeMap {
@@ -155,14 +140,13 @@ void multinomialComputeDev(const NodeAttrs& attrs, const OpContext& ctx, const s
   const size_t prAt = lay.add<double>(N * K), cumAt = lay.add<double>(N * K), errAt = lay.add<double>(1),
                badAt = lay.add<int64_t>(N), catAt = lay.add<int64_t>(total);
   TempSpace<Dev> tmp(s, lay.bytes());
-  char* base = tmp.template as<char>();
-  double* pr = reinterpret_cast<double*>(base + prAt);
-  double* cum = reinterpret_cast<double*>(base + cumAt);
-  double* errors = reinterpret_cast<double*>(base + errAt);
-  int64_t* bad = reinterpret_cast<int64_t*>(base + badAt);
-  int64_t* cat = reinterpret_cast<int64_t*>(base + catAt);
+  double* pr = ScratchLayout::at<double>(tmp.get(), prAt);
+  double* cum = ScratchLayout::at<double>(tmp.get(), cumAt);
+  double* errors = ScratchLayout::at<double>(tmp.get(), errAt);
+  int64_t* bad = ScratchLayout::at<int64_t>(tmp.get(), badAt);
+  int64_t* cat = ScratchLayout::at<int64_t>(tmp.get(), catAt);
 
-  mnReadDoubles<Dev>(ctx, data, pr, kMN, true);
+  paramsAsDoubleDev<Dev>(ctx, data, pr, kMN);
   DeviceMem<Dev>::zero(s, errors, sizeof(double));
   DeviceKernel<MnCumulativeMap, Dev>::launch(s, N, 4 * K, cum, bad, errors, static_cast<const double*>(pr), K);
   double errorCount = 0;
@@ -242,21 +226,20 @@ void multinomialBackwardDev(const NodeAttrs&, const OpContext& ctx, const std::v
                smpAt = lay.add<double>(total), catAt = lay.add<int64_t>(total), badAt = lay.add<int8_t>(total),
                errAt = lay.add<double>(1);
   TempSpace<Dev> tmp(s, lay.bytes());
-  char* base = tmp.template as<char>();
-  double* grad = reinterpret_cast<double*>(base + gradAt);
-  double* pr = reinterpret_cast<double*>(base + prAt);
-  double* g = reinterpret_cast<double*>(base + gAt);
-  double* sample = reinterpret_cast<double*>(base + smpAt);
-  int64_t* cat = reinterpret_cast<int64_t*>(base + catAt);
-  int8_t* bad = reinterpret_cast<int8_t*>(base + badAt);
-  double* errors = reinterpret_cast<double*>(base + errAt);
+  double* grad = ScratchLayout::at<double>(tmp.get(), gradAt);
+  double* pr = ScratchLayout::at<double>(tmp.get(), prAt);
+  double* g = ScratchLayout::at<double>(tmp.get(), gAt);
+  double* sample = ScratchLayout::at<double>(tmp.get(), smpAt);
+  int64_t* cat = ScratchLayout::at<int64_t>(tmp.get(), catAt);
+  int8_t* bad = ScratchLayout::at<int8_t>(tmp.get(), badAt);
+  double* errors = ScratchLayout::at<double>(tmp.get(), errAt);
 
-  mnReadDoubles<Dev>(ctx, data, pr, kMNB, true);
-  mnReadDoubles<Dev>(ctx, og, g, kMNB, true);
+  paramsAsDoubleDev<Dev>(ctx, data, pr, kMNB);
+  paramsAsDoubleDev<Dev>(ctx, og, g, kMNB);
   DeviceMem<Dev>::zero(s, grad, static_cast<size_t>(nd) * sizeof(double));
   if (total > 0 && K > 0) {
     const int64_t N = nd / K, M = total / N;
-    mnReadDoubles<Dev>(ctx, smp, sample, kMNB, false);
+    dnd::readDoubles<Dev>(ctx, smp, sample, kMNB);
     DeviceMem<Dev>::zero(s, errors, sizeof(double));
     DeviceKernel<MnSampleIndexMap, Dev>::launch(s, total, 2, cat, bad, errors, static_cast<const double*>(sample), K);
     double errorCount = 0;
