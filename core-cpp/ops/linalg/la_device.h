@@ -13,8 +13,6 @@
 namespace ist {
 namespace ladev {
 
-template <typename T> constexpr DType dtypeOf() { return sizeof(T) == 8 ? DType::kFloat64 : DType::kFloat32; }
-
 template <typename T> ISTX void put(T* p, T v, bool add) { *p = add ? *p + v : v; }
 
 // Index of matrix element (row, col) of an n x n matrix in the packed diagonal (kDiag) or
@@ -84,11 +82,6 @@ void packComputeDev(const NodeAttrs& attrs, const OpContext& ctx, const std::vec
   });
 }
 
-// dst = src (+ dst when add).
-struct StoreMap {
-  template <typename T> ISTX static void Map(int64_t i, T* dst, const T* src, bool add) { put(dst + i, src[i], add); }
-};
-
 // Copies the strictly lower triangle of each m x m matrix onto the upper one (fromLower) or the
 // reverse (exact symmetry).
 struct SymmetrizeMap {
@@ -117,8 +110,8 @@ void writeResultDev(const OpContext& ctx, const TBlob& out, OpReq req, Fn&& fn) 
   }
   TempSpace<Dev> tmp(ctx.run.stream, static_cast<size_t>(out.size()) * sizeof(T));
   fn(tmp.template as<T>());
-  DeviceKernel<StoreMap, Dev>::launch(ctx.run.stream, out.size(), 1, out.data<T>(),
-                                      static_cast<const T*>(tmp.template as<T>()), true);
+  DeviceKernel<dnd::AddToMap, Dev>::launch(ctx.run.stream, out.size(), 1, out.data<T>(),
+                                           static_cast<const T*>(tmp.template as<T>()));
 }
 
 // out = alpha A A^T (or alpha A^T A), made exactly symmetric from its lower triangle as MXNet does.
@@ -132,7 +125,7 @@ void syrkComputeDev(const NodeAttrs& attrs, const OpContext& ctx, const std::vec
   IST_LA_SWITCH(in[0].dtype, T, op, {
     writeResultDev<Dev, T>(ctx, out[0], req[0], [&](T* o) {
       GemmArgs g;
-      g.dtype = dtypeOf<T>();
+      g.dtype = DTypeOf<T>::value;
       g.transA = p.transpose;
       g.transB = !p.transpose;
       g.M = m; g.N = m; g.K = p.transpose ? r : c;
@@ -157,7 +150,7 @@ void trmmDev(const OpContext& ctx, const T* a, const T* b, T* out, int64_t batch
   T* tri = tmp.template as<T>();
   DeviceKernel<TriangleMap, Dev>::launch(ctx.run.stream, batch * n * n, 1, tri, a, n, lower);
   GemmArgs g;
-  g.dtype = dtypeOf<T>();
+  g.dtype = DTypeOf<T>::value;
   g.M = r; g.N = c; g.K = n;
   g.alpha = alpha;
   if (rightside) {  // B (r x c) . op(A) (c x c)

@@ -147,7 +147,7 @@ void potriComputeDev(const NodeAttrs& attrs, const OpContext& ctx, const std::ve
       DeviceKernel<IdentityMap, Dev>::launch(st, size, 1, w, n);
       trsmDev<Dev, T>(ctx, F, w, batch, n, n, n, lower, false, false, false, T(1));
       GemmArgs g;
-      g.dtype = dtypeOf<T>();
+      g.dtype = DTypeOf<T>::value;
       g.transA = lower;
       g.transB = !lower;
       g.M = n; g.N = n; g.K = n;

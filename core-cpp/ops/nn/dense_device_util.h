@@ -43,6 +43,11 @@ void readDoubles(const OpContext& ctx, const TBlob& b, double* dst, const char* 
   });
 }
 
+// dst[i] += src[i] in float/double (a kAddTo output from a result computed in scratch).
+struct AddToMap {
+  template <typename T> ISTX static void Map(int64_t i, T* dst, const T* src) { dst[i] += src[i]; }
+};
+
 // out[i] = O(in[i]) between float and a 16-bit float type (widening / narrowing copies).
 struct CastMap {
   template <typename O, typename I> ISTX static void Map(int64_t i, O* out, const I* in) {

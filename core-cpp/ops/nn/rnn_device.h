@@ -29,21 +29,12 @@ template <typename C> ISTX C clipCell(C v, bool clip, bool clipNan, C lo, C hi) 
   return v < lo ? lo : (v > hi ? hi : v);
 }
 
-template <typename C> constexpr DType dtypeOfC() { return sizeof(C) == 8 ? DType::kFloat64 : DType::kFloat32; }
-
 // xp[r, k] += b_ih[k] + b_hh[k] for k < foldH (GRU's b_hn stays out: it sits inside r * (...)).
 struct FoldBiasMap {
   template <typename C>
   ISTX static void Map(int64_t i, C* xp, const C* bih, const C* bhh, int64_t GH, int64_t foldH) {
     const int64_t k = i % GH;
     xp[i] += bih[k] + (k < foldH ? bhh[k] : C(0));
-  }
-};
-
-// dst[i] = src[i], or += (a kAddTo output).
-struct StoreMap {
-  template <typename C> ISTX static void Map(int64_t i, C* dst, const C* src, bool add) {
-    dst[i] = add ? dst[i] + src[i] : src[i];
   }
 };
 
@@ -227,7 +218,7 @@ template <typename Dev, typename C>
 void mm(const OpContext& ctx, bool ta, bool tb, int64_t M, int64_t N, int64_t K, const C* A, int64_t lda, const C* B,
         int64_t ldb, double beta, C* out, int64_t ldc, const char* op) {
   GemmArgs g;
-  g.dtype = dtypeOfC<C>();
+  g.dtype = DTypeOf<C>::value;
   g.transA = ta;
   g.transB = tb;
   g.M = M;
@@ -248,7 +239,7 @@ template <typename Dev, typename C>
 void storeOut(const OpContext& ctx, C* dst, int64_t n, OpReq req, const C* src) {
   if (req == OpReq::kNull || n <= 0) return;
   if (req == OpReq::kAddTo)
-    DeviceKernel<StoreMap, Dev>::launch(ctx.run.stream, n, 1, dst, src, true);
+    DeviceKernel<dnd::AddToMap, Dev>::launch(ctx.run.stream, n, 1, dst, src);
   else
     DeviceMem<Dev>::copy(ctx.run.stream, dst, src, static_cast<size_t>(n) * sizeof(C));
 }
@@ -341,7 +332,7 @@ void forwardC(const OpContext& ctx, const rnnop::RNNParam& p, const rnn::Dims& d
   }
   storeOut<Dev, C>(ctx, out[0].data<C>(), out[0].size(), req[0], rs + dm.resY(dm.L - 1));
   if (!ownReserve && req[nv] == OpReq::kAddTo)
-    DeviceKernel<StoreMap, Dev>::launch(s, dm.reserveSize(), 1, out[nv].data<C>(), static_cast<const C*>(rs), true);
+    DeviceKernel<dnd::AddToMap, Dev>::launch(s, dm.reserveSize(), 1, out[nv].data<C>(), static_cast<const C*>(rs));
 }
 
 // in: dy, x, w, hx, [cx], reserve, [dhy, [dcy]] in compute type C (the backward op's inputs less
