@@ -400,16 +400,37 @@ GraphExecutor::GraphExecutor(const Symbol& sym, Context ctx, const std::vector<N
     if (ge) ++readers[full.entryId(ge)];
   // Convolution -> BatchNorm (-> add) (-> relu) groups: their fused run reads the convolution's and the
   // BatchNorm's inputs (and the residual) when the last node runs, so the plan keeps those alive until then.
+  // Element-wise groups likewise run all their members when the root runs, reading every external
+  // input then: an input whose last reader in node order is an earlier member stays alive until the root.
   const bool fuse = opt.fuseElemwise && elemwiseFusionEnabledByEnv();
   std::vector<ConvBatchNormGroup> convBNCandidates;
+  std::vector<ElemwiseGroup> groups;
   std::vector<std::pair<uint32_t, uint32_t>> keepAlive;
   if (fuse) {
     convBNCandidates = findConvBatchNorm(full, static_cast<uint32_t>(numForwardNodes_), readers, nodeCtx);
+    std::vector<bool> takenByConvBN(full.nodes.size(), false);
     for (const ConvBatchNormGroup& cb : convBNCandidates) {
       const Node& bn = *full.nodes[cb.bn];
       for (const NodeEntry& x : full.nodes[cb.conv]->inputs) keepAlive.emplace_back(full.entryId(x), cb.last());
       for (size_t i = 1; i < bn.inputs.size(); ++i) keepAlive.emplace_back(full.entryId(bn.inputs[i]), cb.last());
       if (cb.add >= 0) keepAlive.emplace_back(cb.residual, cb.last());
+      for (int64_t m : {static_cast<int64_t>(cb.conv), static_cast<int64_t>(cb.bn), cb.add, cb.relu})
+        if (m >= 0) takenByConvBN[static_cast<size_t>(m)] = true;
+    }
+    // A group never spans forward and backward; groups exclude every Conv-BN candidate's nodes, so
+    // they stay valid whichever candidates survive the aliasing check after allocation.
+    const uint32_t numNodes = static_cast<uint32_t>(full.nodes.size()), numFwd = static_cast<uint32_t>(numForwardNodes_);
+    groups = findElemwiseGroups(full, 0, numFwd, readers, nodeCtx, takenByConvBN);
+    for (auto& grp : findElemwiseGroups(full, numFwd, numNodes, readers, nodeCtx, takenByConvBN))
+      groups.push_back(std::move(grp));
+    for (const ElemwiseGroup& grp : groups) {
+      // Inputs the root reads itself live until it anyway (and may still be overwritten in place by it).
+      const Node& root = *full.nodes[grp.nodes.back()];
+      for (uint32_t e : grp.inputs) {
+        bool readByRoot = false;
+        for (const NodeEntry& x : root.inputs) readByRoot = readByRoot || full.entryId(x) == e;
+        if (!readByRoot) keepAlive.emplace_back(e, grp.nodes.back());
+      }
     }
   }
   PlanOptions popt;
@@ -445,11 +466,9 @@ GraphExecutor::GraphExecutor(const Symbol& sym, Context ctx, const std::vector<N
   // Convolution -> BatchNorm (-> add) (-> relu) groups first; element-wise groups among the other nodes.
   std::vector<int> groupOfRoot(full.nodes.size(), -1), convBNOfLast(full.nodes.size(), -1);
   std::vector<bool> fusedMember(full.nodes.size(), false);
-  std::vector<ElemwiseGroup> groups;
   std::vector<ConvBatchNormGroup> convBNs;
   std::vector<std::shared_ptr<NodeRun>> memberRuns(full.nodes.size());
   if (fuse) {
-    const uint32_t numNodes = static_cast<uint32_t>(full.nodes.size()), numFwd = static_cast<uint32_t>(numForwardNodes_);
     for (const ConvBatchNormGroup& cb : convBNCandidates) {
       // The fused convolution writes the last node's output while reading its inputs: the plan
       // kept those alive (keepAlive), and a caller's array bound to both is checked here.
@@ -464,9 +483,6 @@ GraphExecutor::GraphExecutor(const Symbol& sym, Context ctx, const std::vector<N
       if (cb.relu >= 0) fusedMember[cb.relu] = true;
       convBNs.push_back(cb);
     }
-    groups = findElemwiseGroups(full, 0, numFwd, readers, nodeCtx, fusedMember);
-    for (auto& grp : findElemwiseGroups(full, numFwd, numNodes, readers, nodeCtx, fusedMember))
-      groups.push_back(std::move(grp));
     for (size_t k = 0; k < groups.size(); ++k) {
       groupOfRoot[groups[k].nodes.back()] = static_cast<int>(k);
       for (uint32_t nid : groups[k].nodes) fusedMember[nid] = true;

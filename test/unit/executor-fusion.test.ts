@@ -127,6 +127,23 @@ describe('element-wise fusion in the executor', () => {
     xr.dispose();
   });
 
+  it('an input whose last reader is an earlier member stays alive until the group runs', () => {
+    // slice0 and slice1 are read only by the first add; the plan once gave slice1's buffer to slice2,
+    // written before the fused group (run at the second add) read slice1.
+    const d = sym.Variable('d');
+    const s = (a: number, b: number): Sym => sym.slice(d, { begin: [0, 0, a, b], end: [1, 1, a + 3, b + 3] });
+    const net = sym.broadcast_add(sym.broadcast_add(s(0, 0), s(0, 1), { name: 'first' }), s(1, 1), { name: 'second' });
+    const dv = nd.arange(0, 16).reshape([1, 1, 4, 4]);
+    const ex = net.bind(here(), { d: dv });
+    if (elemFusion) expect(fusedGroups(ex)).toEqual([['first', 'second']]);
+    const sl = (a: number, b: number): Arr => nd.slice(dv, { begin: [0, 0, a, b], end: [1, 1, a + 3, b + 3] });
+    const want = vals(sl(0, 0).add(sl(0, 1)).add(sl(1, 1)));
+    expect(want).toEqual([6, 9, 12, 18, 21, 24, 30, 33, 36]);
+    expect(vals(ex.forward()[0])).toEqual(want);
+    ex.dispose();
+    dv.dispose();
+  });
+
   it('an intermediate that is also a graph output is kept, and both outputs are right', () => {
     const s = sym.elemwise_add({ lhs: sym.Variable('a'), rhs: sym.Variable('b'), name: 's' });
     const g = sym.Group([s, sym.relu({ data: s, name: 'r' }).mul(2)]);
