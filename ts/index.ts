@@ -45,3 +45,6 @@ export * as kv from './kvstore/index.js';
 export * as kvstore from './kvstore/index.js';
 /* ---- gluon ---- */
 export * as gluon from './gluon/index.js';
+/* ---- onnx ---- */
+export * as onnx from './onnx/index.js';
+export * as contrib from './contrib.js';

@@ -1,0 +1,127 @@
+#!/usr/bin/env node
+// Runs ONNX backend conformance cases (model.onnx + test_data_set_*/{input,output}_*.pb) through mx.onnx.
+//
+//   node scripts/onnx-conformance.mjs <cases-dir> [--mode session|import|both] [--filter RE] [--verbose] [--json out.json]
+//
+// Generate the cases with test/fixtures/onnx/gen_onnx_node_cases.py (onnx's own node tests). A case
+// passes when every output has the reference dtype and shape and its values match as onnx's backend
+// runner checks them (rtol 1e-3, atol 1e-7 for floats; exact otherwise). Prints one line per failing
+// case with the reason, then the counts.
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import * as mx from '../dist/index.mjs';
+
+const args = process.argv.slice(2);
+const dir = args.find((a, i) => !a.startsWith('--') && !['--mode', '--filter', '--json'].includes(args[i - 1]));
+const opt = (k, d) => (args.includes(k) ? args[args.indexOf(k) + 1] : d);
+const mode = opt('--mode', 'session');
+const filter = new RegExp(opt('--filter', '.'));
+const verbose = args.includes('--verbose');
+const jsonOut = opt('--json', null);
+const results = {};
+if (!dir) {
+  console.error('usage: onnx-conformance.mjs <cases-dir> [--mode session|import|both] [--filter RE]');
+  process.exit(2);
+}
+await mx.ready();
+
+function compare(name, got, ref, rtol, atol) {
+  if (got.dtype !== ref.dtype) return `${name}: dtype ${got.dtype}, expected ${ref.dtype}`;
+  if (got.shape.join() !== ref.shape.join()) return `${name}: shape (${got.shape}), expected (${ref.shape})`;
+  const g = got.dataSync(ref.dtype);
+  const r = ref.dataSync(ref.dtype);
+  const isFloat = /float/.test(ref.dtype);
+  for (let i = 0; i < r.length; i++) {
+    const a = g[i];
+    const b = r[i];
+    if (isFloat) {
+      if (Number.isNaN(b) && Number.isNaN(a)) continue;
+      if (a === b) continue;
+      if (!(Math.abs(a - b) <= atol + rtol * Math.abs(b))) return `${name}[${i}] = ${a}, expected ${b}`;
+    } else if (a !== b) {
+      return `${name}[${i}] = ${a}, expected ${b}`;
+    }
+  }
+  return null;
+}
+
+function runCase(caseDir, how) {
+  const model = join(caseDir, 'model.onnx');
+  const sets = readdirSync(caseDir).filter((d) => d.startsWith('test_data_set_')).sort();
+  let run;
+  if (how === 'session') {
+    const s = mx.onnx.InferenceSession.createSync(model);
+    run = (feeds) => s.run(feeds);
+    run.names = s.inputNames;
+    run.outs = s.outputNames;
+    run.dispose = () => s.dispose();
+  }
+  try {
+    for (const set of sets) {
+      const d = join(caseDir, set);
+      const files = readdirSync(d);
+      const ins = files.filter((f) => /^input_\d+\.pb$/.test(f)).sort((a, b) => parseInt(a.slice(6)) - parseInt(b.slice(6)));
+      const outs = files.filter((f) => /^output_\d+\.pb$/.test(f)).sort((a, b) => parseInt(a.slice(7)) - parseInt(b.slice(7)));
+      const inputs = ins.map((f) => mx.onnx.readTensorSync(join(d, f)));
+      const refs = outs.map((f) => mx.onnx.readTensorSync(join(d, f)));
+      let got;
+      if (how === 'session') {
+        const feeds = {};
+        run.names.forEach((n, i) => { feeds[n] = inputs[i]; });
+        const r = run(feeds);
+        got = run.outs.map((n) => r[n]);
+      } else {
+        const meta = mx.onnx.getModelMetadataSync(model);
+        const shapes = {};
+        meta.inputTensorData.forEach(([n], i) => { shapes[n] = inputs[i].shape; });
+        const imp = mx.onnx.importModelSync(model, { inputShapes: shapes });
+        const args = { ...imp.argParams };
+        meta.inputTensorData.forEach(([n], i) => { args[n] = inputs[i]; });
+        const used = imp.sym.listArguments();
+        const bound = {};
+        for (const n of used) bound[n] = args[n];
+        const ex = imp.sym.bind(mx.cpu(), bound, { auxStates: imp.auxParams, gradReq: 'null' });
+        ex.forward({ isTrain: false });
+        got = ex.outputs.map((o) => o.copy());
+        ex.dispose?.();
+      }
+      for (let i = 0; i < refs.length; i++) {
+        if (got[i] === undefined) return `missing output ${i}`;
+        const err = compare(`output ${i}`, got[i], refs[i], 1e-3, 1e-7);
+        if (err !== null) return `${set} ${err}`;
+      }
+      for (const a of [...inputs, ...refs, ...got]) a.dispose();
+    }
+    return null;
+  } finally {
+    run?.dispose();
+  }
+}
+
+const cases = readdirSync(dir).filter((d) => filter.test(d) && existsSync(join(dir, d, 'model.onnx'))).sort();
+const modes = mode === 'both' ? ['session', 'import'] : [mode];
+for (const how of modes) {
+  let pass = 0;
+  let fail = 0;
+  const reasons = new Map();
+  for (const c of cases) {
+    let err;
+    try {
+      err = runCase(join(dir, c), how);
+    } catch (e) {
+      err = e.message;
+    }
+    (results[c] ??= {})[how] = err === null;
+    if (err === null) {
+      pass++;
+      if (verbose) console.log(`ok   ${c}`);
+    } else {
+      fail++;
+      console.log(`FAIL ${c}: ${err.split('\n')[0].slice(0, 200)}`);
+      const key = err.includes('is not supported') ? 'unsupported' : 'wrong';
+      reasons.set(key, (reasons.get(key) ?? 0) + 1);
+    }
+  }
+  console.log(`[${how}] ${pass} passed, ${fail} failed (${[...reasons].map(([k, v]) => `${k} ${v}`).join(', ')})`);
+}
+if (jsonOut !== null) (await import('node:fs')).writeFileSync(jsonOut, JSON.stringify(results, null, 1));

@@ -1,0 +1,197 @@
+// mx.onnx: ONNX's own node conformance cases (a committed selection, run node by node and as imported
+// Symbol graphs), models exported by PyTorch checked against onnxruntime, and exportModel checked by
+// onnxruntime (test/fixtures/onnx: gen_onnx_node_cases.py, gen_onnx_models.py, gen_export.mjs + check_export.py).
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as mx from 'isotensor';
+import { announceBackend } from '../helpers/backend';
+import { exportNet, exportParams, INPUT_SHAPE } from '../fixtures/onnx/export_net.mjs';
+
+type Arr = any;
+const FIX = join(__dirname, '../fixtures/onnx');
+
+beforeAll(async () => {
+  await mx.ready();
+  announceBackend('onnx');
+});
+
+/** onnx's backend-test comparison: same dtype and shape; floats within rtol 1e-3, atol 1e-7 (NaN matches NaN). */
+function expectLike(got: Arr, ref: Arr, what: string, rtol = 1e-3, atol = 1e-7): void {
+  expect(got.dtype, `${what} dtype`).toBe(ref.dtype);
+  expect(got.shape, `${what} shape`).toEqual(ref.shape);
+  const g = got.dataSync(ref.dtype);
+  const r = ref.dataSync(ref.dtype);
+  const isFloat = /float/.test(ref.dtype);
+  for (let i = 0; i < r.length; i++) {
+    const a = g[i];
+    const b = r[i];
+    const ok = isFloat ? (Number.isNaN(b) ? Number.isNaN(a) : a === b || Math.abs(a - b) <= atol + rtol * Math.abs(b)) : a === b;
+    if (!ok) expect(a, `${what}[${i}]`).toBe(b);
+  }
+}
+
+function readSet(dir: string): { inputs: Arr[]; refs: Arr[] } {
+  const files = readdirSync(dir);
+  const ordered = (p: string) => files.filter((f) => f.startsWith(p)).sort((a, b) => parseInt(a.slice(p.length)) - parseInt(b.slice(p.length)));
+  return {
+    inputs: ordered('input_').map((f) => mx.onnx.readTensorSync(join(dir, f))),
+    refs: ordered('output_').map((f) => mx.onnx.readTensorSync(join(dir, f))),
+  };
+}
+
+interface Manifest { cases: { name: string; import: boolean }[] }
+const manifest: Manifest = JSON.parse(readFileSync(join(FIX, 'node/manifest.json'), 'utf8'));
+
+describe('onnx node conformance cases', () => {
+  it('has the committed selection', () => {
+    expect(manifest.cases.length).toBeGreaterThan(300);
+    for (const c of manifest.cases) expect(existsSync(join(FIX, 'node', c.name, 'model.onnx')), c.name).toBe(true);
+  });
+
+  for (const c of manifest.cases) {
+    it(c.name, () => {
+      const dir = join(FIX, 'node', c.name);
+      const model = join(dir, 'model.onnx');
+      const sets = readdirSync(dir).filter((d) => d.startsWith('test_data_set_'));
+      const session = mx.onnx.InferenceSession.createSync(model);
+      for (const set of sets) {
+        mx.scope(() => {
+          const { inputs, refs } = readSet(join(dir, set));
+          const feeds: Record<string, Arr> = {};
+          session.inputNames.forEach((n, i) => { feeds[n] = inputs[i]; });
+          const out = session.run(feeds);
+          refs.forEach((r, i) => expectLike(out[session.outputNames[i]!], r, `session ${set} output ${i}`));
+          if (!c.import) return;
+          // The same case as a Symbol graph: importModel, bind, forward.
+          const shapes: Record<string, number[]> = {};
+          session.inputNames.forEach((n, i) => { shapes[n] = inputs[i].shape; });
+          const imp = mx.onnx.importModelSync(model, { inputShapes: shapes });
+          const args: Record<string, Arr> = {};
+          for (const a of imp.sym.listArguments()) args[a] = imp.argParams[a] ?? feeds[a];
+          const ex = imp.sym.bind(mx.cpu(), args, { auxStates: imp.auxParams, gradReq: 'null' });
+          ex.forward({ isTrain: false });
+          refs.forEach((r, i) => expectLike(ex.outputs[i], r, `import ${set} output ${i}`));
+          ex.dispose();
+          for (const p of [...Object.values(imp.argParams), ...Object.values(imp.auxParams)]) (p as Arr).dispose();
+        });
+      }
+      session.dispose();
+    });
+  }
+});
+
+describe('models exported by PyTorch (reference: onnxruntime)', () => {
+  for (const name of ['small_cnn', 'tiny_mlp', 'tiny_lstm']) {
+    it(`${name}: InferenceSession and importModel match onnxruntime`, async () => {
+      const ref = JSON.parse(readFileSync(join(FIX, 'models', `${name}.json`), 'utf8'));
+      const x = mx.nd.array(new Float32Array(ref.input.data), { shape: ref.input.shape });
+      const session = await mx.onnx.InferenceSession.create(join(FIX, 'models', `${name}.onnx`));
+      const y = session.run({ input: x }).output!;
+      expect(y.shape).toEqual(ref.output.shape);
+      const want = new Float32Array(ref.output.data);
+      const close = (got: Float32Array) => got.forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThan(1e-4 + 1e-3 * Math.abs(want[i]!)));
+      close(y.dataSync() as Float32Array);
+
+      const imp = await mx.onnx.importModel(join(FIX, 'models', `${name}.onnx`), { inputShapes: { input: ref.input.shape } });
+      expect(imp.outputNames).toEqual(['output']);
+      const mod = new mx.mod.Module(imp.sym, { dataNames: ['input'], labelNames: [] });
+      mod.bind([['input', ref.input.shape]], null, { forTraining: false });
+      mod.setParams(imp.argParams, imp.auxParams);
+      mod.forward(new mx.io.DataBatch({ data: [x] }), { isTrain: false });
+      close(mod.getOutputs()[0]!.dataSync() as Float32Array);
+      session.dispose();
+    });
+  }
+
+  it('small_cnn has a symbolic batch dim: importModel takes the batch size from inputShapes', () => {
+    const ref = JSON.parse(readFileSync(join(FIX, 'models', 'small_cnn.json'), 'utf8'));
+    const meta = mx.onnx.getModelMetadataSync(join(FIX, 'models', 'small_cnn.onnx'));
+    expect(meta.inputTensorData).toEqual([['input', ['N', 3, 16, 16]]]);
+    expect(() => mx.onnx.importModelSync(join(FIX, 'models', 'small_cnn.onnx'))).toThrow(/inputShapes/);
+    // One image of the batch through a batch-1 graph gives that image's row of the reference.
+    const one = mx.nd.array(new Float32Array(ref.input.data.slice(0, 3 * 16 * 16)), { shape: [1, 3, 16, 16] });
+    const imp = mx.onnx.importModelSync(join(FIX, 'models', 'small_cnn.onnx'), { inputShapes: { input: [1, 3, 16, 16] } });
+    const ex = imp.sym.bind(mx.cpu(), { ...imp.argParams, input: one }, { auxStates: imp.auxParams, gradReq: 'null' });
+    ex.forward();
+    const got = ex.outputs[0].dataSync();
+    for (let i = 0; i < 10; i++) expect(got[i]).toBeCloseTo(ref.output.data[i], 4);
+  });
+});
+
+describe('exportModel', () => {
+  it('writes a model onnxruntime ran to the committed reference, and isotensor reads it back', () => {
+    const net = exportNet(mx);
+    const { params, input } = exportParams(mx, net);
+    const bytes = mx.onnx.exportModel(net, params, { inputShapes: { data: INPUT_SHAPE } });
+    // Deterministic: the same bytes onnxruntime checked when the fixture was made.
+    expect(Buffer.from(bytes).equals(readFileSync(join(FIX, 'export/net.onnx')))).toBe(true);
+    const ref = JSON.parse(readFileSync(join(FIX, 'export/reference.json'), 'utf8'));
+    expect(ref.ops).toContain('BatchNormalization');
+    // The exporting network's own forward matches onnxruntime's run of the file...
+    const aux = new Set(net.listAuxiliaryStates());
+    const args: Record<string, Arr> = { data: input, softmax_label: mx.nd.zeros([2]) };
+    const auxStates: Record<string, Arr> = {};
+    for (const [k, v] of Object.entries(params)) (aux.has(k) ? auxStates : args)[k] = v;
+    const ex = net.bind(mx.cpu(), args, { auxStates, gradReq: 'null' });
+    ex.forward({ isTrain: false });
+    const mine = ex.outputs[0].dataSync();
+    ref.data.forEach((v: number, i: number) => expect(Math.abs(mine[i] - v)).toBeLessThan(1e-5));
+    // ...and so does importing the exported file.
+    const s = mx.onnx.InferenceSession.createSync(bytes);
+    expect(s.inputNames).toEqual(['data']);
+    const back = s.run({ data: input })[s.outputNames[0]!]!.dataSync();
+    ref.data.forEach((v: number, i: number) => expect(Math.abs(back[i] - v)).toBeLessThan(1e-5));
+  });
+
+  it('names what it cannot export', () => {
+    const x = mx.sym.Variable('x');
+    const y = mx.sym.topk(x, { k: 2 });
+    expect(() => mx.onnx.exportModel(y, {}, { inputShapes: { x: [3, 4] } })).toThrow(/topk.*no ONNX export/);
+    expect(() => mx.onnx.exportModel(mx.sym.relu(x), {}, { inputShapes: {} })).toThrow(/'x' is neither a parameter nor in inputShapes/);
+  });
+});
+
+describe('bad input', () => {
+  it('rejects bytes that are not a model, unsupported ops and missing feeds, then keeps working', () => {
+    expect(() => mx.onnx.InferenceSession.createSync(new Uint8Array([0x0a, 0xff]))).toThrow(mx.IsotensorError);
+    expect(() => mx.onnx.InferenceSession.createSync(new Uint8Array([1, 2, 3]))).toThrow(/onnx/);
+    const dir = join(FIX, 'node', manifest.cases[0]!.name);
+    const s = mx.onnx.InferenceSession.createSync(join(dir, 'model.onnx'));
+    expect(() => s.run({})).toThrow(/needs an NDArray/);
+    expect(() => s.run({ nope: mx.nd.ones([1]) } as Arr)).toThrow(mx.IsotensorError);
+    // A Symbol-graph import of an input the graph needs as a constant says so.
+    expect(mx.nd.ones([2]).add(1).dataSync()).toEqual(new Float32Array([2, 2]));
+    s.dispose();
+  });
+
+  it('a graph input used as a shape must be constant for importModel; a session takes it at run time', () => {
+    const dir = join(FIX, 'node', 'test_reshape_reordered_all_dims');
+    expect(() => mx.onnx.importModelSync(join(dir, 'model.onnx'), { inputShapes: { data: [2, 3, 4], shape: [3] } }))
+      .toThrow(/onnx Reshape.*input 1 \(shape, 'shape'\) must be known when the graph is built/);
+    expect(mx.contrib.onnx.importModelSync).toBe(mx.onnx.importModelSync);
+  });
+
+  it('a session run in a loop keeps memory flat', () => {
+    const dir = join(FIX, 'node', manifest.cases.find((c) => c.name.startsWith('test_conv_with_strides'))?.name ?? manifest.cases[0]!.name);
+    const s = mx.onnx.InferenceSession.createSync(join(dir, 'model.onnx'));
+    const { inputs } = readSet(join(dir, 'test_data_set_0'));
+    const feeds: Record<string, Arr> = {};
+    s.inputNames.forEach((n, i) => { feeds[n] = inputs[i]; });
+    const step = () => { for (const v of Object.values(s.run(feeds))) v.dispose(); };
+    for (let i = 0; i < 20; i++) step();
+    mx.waitAll();
+    const before = mx.memoryInfo().liveBytes;
+    for (let i = 0; i < 300; i++) step();
+    mx.waitAll();
+    expect(mx.memoryInfo().liveBytes).toBe(before);
+    s.dispose();
+  });
+
+  it('a tensor file round-trips through readTensor', () => {
+    const dir = join(FIX, 'node', manifest.cases[0]!.name, 'test_data_set_0');
+    const t = mx.onnx.readTensorSync(join(dir, 'input_0.pb'));
+    expect(t.size).toBeGreaterThan(0);
+    expect(() => mx.onnx.readTensorSync(new Uint8Array([0x08]))).toThrow(/TensorProto/);
+  });
+});

@@ -1,0 +1,254 @@
+// How ONNX nodes become registered ops: the converter registry and the context a converter works in.
+// SPDX-License-Identifier: Apache-2.0
+//
+// A converter sees its node's attributes and inputs and calls `c.op(mxnetOp, inputs, params)`.
+// Inputs are Values: an NDArray when the value is known (initializers, Constant nodes, everything
+// in an InferenceSession) or a Symbol when it is computed by the graph. `c.op` runs the op at once
+// when every input is known (constant folding) and adds a graph node otherwise, so one converter
+// serves both importModel (a Symbol graph) and InferenceSession (arrays).
+import type { DType } from '../base/dtype.js';
+import { IsotensorError } from '../base/error.js';
+import type { NDArray } from '../ndarray/ndarray.js';
+import type { Symbol } from '../symbol/symbol.js';
+import { ATTR_TYPE, type AttributeProto, type GraphProto, type NodeProto, type TensorProto } from './onnx_proto.js';
+
+/** A value flowing along the graph: known (NDArray) or computed by the Symbol graph. */
+export type Value = NDArray | Symbol;
+
+/** Parameter values of a registered op (snake_case keys, MXNet attribute forms). */
+export type OpParams = Readonly<Record<string, string | number | boolean | readonly number[] | null | undefined>>;
+
+/** What a converter may ask of the graph it is converting. */
+export interface GraphOps {
+  /** Runs/adds registered op `op`; returns its visible outputs. */
+  op(op: string, inputs: readonly Value[], params: OpParams, fold: boolean): Value[];
+  /** Whether a value is known (an NDArray). */
+  isKnown(v: Value): v is NDArray;
+  /** Shape of a value (inferred for Symbols); undefined when it cannot be inferred. */
+  shapeOf(v: Value): number[] | undefined;
+  /** dtype of a value (inferred for Symbols). */
+  dtypeOf(v: Value): DType | undefined;
+  /** A known array from host values (a new constant). */
+  constant(values: ArrayLike<number | bigint>, shape: readonly number[], dtype: DType): NDArray;
+  /** A HostTensor-backed NDArray from an ONNX TensorProto (Constant nodes, tensor attributes). */
+  tensor(t: TensorProto, what: string): NDArray;
+  /** Runs a nested graph (If branches, Loop bodies) on `inputs`; its outputs. */
+  subgraph(g: GraphProto, inputs: readonly Value[]): Value[];
+}
+
+/** An array's values as plain numbers (int64 included). */
+export function numbersOf(a: NDArray): number[] {
+  const d = a.dataSync<DType>() as ArrayLike<number | bigint>;
+  const out = new Array<number>(d.length);
+  for (let i = 0; i < d.length; i++) out[i] = Number(d[i]);
+  return out;
+}
+
+function attrLabel(a: AttributeProto): string {
+  return ['', 'float', 'int', 'string', 'tensor', 'graph', 'floats', 'ints', 'strings', 'tensors', 'graphs'][a.type] ?? String(a.type);
+}
+
+/** The node being converted: attribute and input accessors with ONNX's defaults and clear errors. */
+export class NodeContext {
+  private readonly attrs = new Map<string, AttributeProto>();
+
+  constructor(readonly node: NodeProto, readonly opset: number, private readonly inputValues: (Value | undefined)[],
+              private readonly g: GraphOps) {
+    for (const a of node.attributes) this.attrs.set(a.name, a);
+  }
+
+  /** "onnx Conv (node 'conv1')": how errors name the node. */
+  get label(): string {
+    const n = this.node.name !== '' ? this.node.name : this.node.outputs[0] ?? '';
+    return `onnx ${this.node.opType}${n !== '' ? ` (node '${n}')` : ''}`;
+  }
+
+  fail(detail: string): never {
+    throw new IsotensorError(`${this.label}: ${detail}`);
+  }
+
+  /* ---- attributes ---- */
+
+  hasAttr(name: string): boolean { return this.attrs.has(name); }
+
+  private attr(name: string, type: number): AttributeProto | undefined {
+    const a = this.attrs.get(name);
+    if (a === undefined) return undefined;
+    if (a.refAttrName !== undefined) this.fail(`attribute ${name} refers to a function attribute`);
+    if (a.type !== type) this.fail(`attribute ${name} is a ${attrLabel(a)}, expected ${attrLabel({ type } as AttributeProto)}`);
+    return a;
+  }
+
+  int(name: string, dflt: number): number;
+  int(name: string): number | undefined;
+  int(name: string, dflt?: number): number | undefined { return this.attr(name, ATTR_TYPE.INT)?.i ?? dflt; }
+
+  float(name: string, dflt: number): number;
+  float(name: string): number | undefined;
+  float(name: string, dflt?: number): number | undefined { return this.attr(name, ATTR_TYPE.FLOAT)?.f ?? dflt; }
+
+  string(name: string, dflt: string): string;
+  string(name: string): string | undefined;
+  string(name: string, dflt?: string): string | undefined {
+    const s = this.attr(name, ATTR_TYPE.STRING)?.s;
+    return s === undefined ? dflt : new TextDecoder().decode(s);
+  }
+
+  ints(name: string, dflt: number[]): number[];
+  ints(name: string): number[] | undefined;
+  ints(name: string, dflt?: number[]): number[] | undefined { return this.attr(name, ATTR_TYPE.INTS)?.ints ?? dflt; }
+
+  floats(name: string, dflt: number[]): number[];
+  floats(name: string): number[] | undefined;
+  floats(name: string, dflt?: number[]): number[] | undefined { return this.attr(name, ATTR_TYPE.FLOATS)?.floats ?? dflt; }
+
+  strings(name: string): string[] | undefined {
+    return this.attr(name, ATTR_TYPE.STRINGS)?.strings.map((s) => new TextDecoder().decode(s));
+  }
+
+  tensorAttr(name: string): NDArray | undefined {
+    const t = this.attr(name, ATTR_TYPE.TENSOR)?.t;
+    return t === undefined ? undefined : this.g.tensor(t, `${this.label}: attribute ${name}`);
+  }
+
+  /** A graph attribute (If's branches, Loop's body). */
+  graph(name: string): GraphProto | undefined {
+    return this.attr(name, ATTR_TYPE.GRAPH)?.g;
+  }
+
+  /** Runs a nested graph on `inputs`. */
+  subgraph(g: GraphProto, inputs: readonly Value[]): Value[] {
+    return this.g.subgraph(g, inputs);
+  }
+
+  /** Rejects attributes the converter does not handle with a non-default value. */
+  unsupported(name: string, ok: (a: AttributeProto) => boolean, detail: string): void {
+    const a = this.attrs.get(name);
+    if (a !== undefined && !ok(a)) this.fail(`${name}: ${detail}`);
+  }
+
+  /* ---- inputs ---- */
+
+  /** Number of inputs, counting absent optional ones ('' names) in the middle. */
+  get numInputs(): number { return this.node.inputs.length; }
+
+  /** Whether optional input `i` is present. */
+  has(i: number): boolean { return i < this.node.inputs.length && this.node.inputs[i] !== ''; }
+
+  input(i: number): Value {
+    const v = this.inputValues[i];
+    if (v === undefined) this.fail(`input ${i} is required`);
+    return v;
+  }
+
+  /** The present inputs from `from` on (variadic ops). */
+  inputsFrom(from: number): Value[] {
+    const out: Value[] = [];
+    for (let i = from; i < this.node.inputs.length; i++) if (this.has(i)) out.push(this.input(i));
+    return out;
+  }
+
+  isKnown(v: Value): v is NDArray { return this.g.isKnown(v); }
+
+  /** A known input's value, or a clear error saying it must be a constant. */
+  known(i: number, what: string): NDArray {
+    const v = this.input(i);
+    if (!this.g.isKnown(v)) {
+      this.fail(`input ${i} (${what}, '${this.node.inputs[i]}') must be known when the graph is built: an ` +
+                'initializer, a Constant, or computed from them (use mx.onnx.InferenceSession to feed it at run time)');
+    }
+    return v;
+  }
+
+  /** A known integer input's values as numbers (shapes, axes, pads, ...); `dflt` when absent. */
+  knownInts(i: number, what: string, dflt?: number[]): number[] {
+    if (!this.has(i)) {
+      if (dflt !== undefined) return dflt;
+      this.fail(`input ${i} (${what}) is required`);
+    }
+    return numbersOf(this.known(i, what));
+  }
+
+  /** A known float input's values as numbers. */
+  knownFloats(i: number, what: string): number[] {
+    return numbersOf(this.known(i, what));
+  }
+
+  shape(v: Value, what = 'an input'): number[] {
+    const s = this.g.shapeOf(v);
+    if (s === undefined) {
+      this.fail(`needs the shape of ${what}, which could not be inferred; give the graph inputs' shapes ` +
+                '(options.inputShapes)');
+    }
+    return s;
+  }
+
+  rank(v: Value, what?: string): number { return this.shape(v, what).length; }
+
+  dtype(v: Value, what = 'an input'): DType {
+    const d = this.g.dtypeOf(v);
+    if (d === undefined) this.fail(`needs the dtype of ${what}, which could not be inferred`);
+    return d;
+  }
+
+  /** Normalises an axis in [-rank, rank) to [0, rank). */
+  axis(a: number, rank: number, what = 'axis'): number {
+    if (a < -rank || a >= rank) this.fail(`${what} ${a} is out of range for rank ${rank}`);
+    return a < 0 ? a + rank : a;
+  }
+
+  /* ---- ops ---- */
+
+  /** Runs or adds a registered op with one visible output. */
+  op(op: string, inputs: readonly Value[], params: OpParams = {}): Value {
+    return this.g.op(op, inputs, params, true)[0]!;
+  }
+
+  /** Runs or adds a registered op; all its visible outputs. */
+  opN(op: string, inputs: readonly Value[], params: OpParams = {}): Value[] {
+    return this.g.op(op, inputs, params, true);
+  }
+
+  /** Like op(), but never folded at build time (random ops). */
+  opNoFold(op: string, inputs: readonly Value[], params: OpParams = {}): Value[] {
+    return this.g.op(op, inputs, params, false);
+  }
+
+  /** A new known array. */
+  constant(values: ArrayLike<number | bigint>, shape: readonly number[], dtype: DType = 'float32'): NDArray {
+    return this.g.constant(values, shape, dtype);
+  }
+
+  /** Casts a value to dtype unless it already has it. */
+  cast(v: Value, dtype: DType): Value {
+    return this.g.dtypeOf(v) === dtype ? v : this.op('Cast', [v], { dtype });
+  }
+}
+
+/** Converts one ONNX node: returns its outputs in order (fewer when trailing optional outputs are unused). */
+export type Converter = (c: NodeContext) => Value | Value[];
+
+const CONVERTERS = new Map<string, { fn: Converter; since: number }[]>();
+
+/**
+ * Registers a converter for ONNX op types (default domain). `since` is the first opset version the
+ * converter handles; the highest `since` not above the model's opset is used.
+ */
+export function converter(opTypes: string | readonly string[], fn: Converter, since = 1): void {
+  for (const t of typeof opTypes === 'string' ? [opTypes] : opTypes) {
+    const list = CONVERTERS.get(t) ?? [];
+    list.push({ fn, since });
+    list.sort((a, b) => b.since - a.since);
+    CONVERTERS.set(t, list);
+  }
+}
+
+/** The converter for an op type at an opset version. */
+export function findConverter(opType: string, opset: number): Converter | undefined {
+  return CONVERTERS.get(opType)?.find((e) => e.since <= opset)?.fn;
+}
+
+/** ONNX op types with a converter (for reports). */
+export function supportedOps(): string[] {
+  return [...CONVERTERS.keys()].sort();
+}

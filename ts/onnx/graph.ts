@@ -1,0 +1,301 @@
+// Walks an ONNX graph through the converters, building a Symbol graph or computing arrays.
+// SPDX-License-Identifier: Apache-2.0
+import type { Context } from '../base/context.js';
+import { toStorage, type DType } from '../base/dtype.js';
+import { IsotensorError } from '../base/error.js';
+import { invoke } from '../ndarray/invoke.js';
+import { keep, scope } from '../ndarray/lifetime.js';
+import { NDArray } from '../ndarray/ndarray.js';
+import { createOpSymbol, Symbol, Variable } from '../symbol/symbol.js';
+import { findConverter, NodeContext, type GraphOps, type OpParams, type Value } from './convert.js';
+import type { FunctionProto, GraphProto, ModelProto, NodeProto, TensorProto } from './onnx_proto.js';
+import { dtypeOfOnnx, ndarrayFromHost, tensorFromProto, type ExternalDataReader } from './tensor.js';
+
+/** The default-domain opset a model imports. */
+export function modelOpset(m: ModelProto): number {
+  const e = m.opsetImport.find((o) => o.domain === '' || o.domain === 'ai.onnx');
+  return e?.version ?? 1;
+}
+
+/** Shapes (fixed dims only) and dtypes the graph declares for its inputs. */
+export function declaredInputs(g: GraphProto): { name: string; shape?: (number | string | null)[]; dtype?: DType }[] {
+  const inits = new Set(g.initializers.map((t) => t.name));
+  for (const v of g.inputs) {
+    if (v.kind !== 'tensor' && v.kind !== 'unknown') {
+      throw new IsotensorError(`onnx: graph input '${v.name}' holds a value of kind ${v.kind}; isotensor runs graphs of tensors only`);
+    }
+  }
+  return g.inputs.filter((v) => !inits.has(v.name)).map((v) => ({
+    name: v.name,
+    shape: v.tensor?.shape,
+    dtype: v.tensor !== undefined && v.tensor.elemType !== 0 ? dtypeOfOnnx(v.tensor.elemType, `onnx input '${v.name}'`) : undefined,
+  }));
+}
+
+type Mode = 'symbolic' | 'imperative';
+
+/** The GraphOps of one walk: where values live and how ops are run or added. */
+export class GraphBuilder implements GraphOps {
+  readonly values = new Map<string, Value>();
+  /** Known arrays that became graph Variables (symbolic mode), by Variable name. */
+  readonly params = new Map<string, NDArray>();
+  private readonly varOf = new Map<NDArray, Symbol>();
+  private readonly shapeCache = new Map<Symbol, number[] | undefined>();
+  private readonly typeCache = new Map<Symbol, DType | undefined>();
+  private readonly usedNames = new Set<string>();
+  /** Names of known arrays (initializers), so their Variables keep the ONNX name. */
+  readonly knownNames = new Map<NDArray, string>();
+  /** Name given to the next op symbol (the node being converted). */
+  nodeName = 'node';
+
+  constructor(readonly mode: Mode, readonly ctx: Context,
+              readonly inputShapes: Record<string, number[]>, readonly inputTypes: Record<string, DType>,
+              private readonly external?: ExternalDataReader) {}
+
+  isKnown(v: Value): v is NDArray { return v instanceof NDArray; }
+
+  private uniqueName(base: string): string {
+    let n = base;
+    for (let k = 1; this.usedNames.has(n); k++) n = `${base}_${k}`;
+    this.usedNames.add(n);
+    return n;
+  }
+
+  /** The graph Variable standing for a known array (its value goes to params). */
+  private variableFor(a: NDArray): Symbol {
+    let v = this.varOf.get(a);
+    if (v === undefined) {
+      const name = this.uniqueName(this.knownNames.get(a) ?? `${this.nodeName}_const`);
+      // A parameter's shape and dtype ride on its Variable (__shape__/__dtype__), so Module.bind and
+      // simpleBind infer every shape from the data alone. MXNet's shapes have no 0-d form, so a scalar
+      // becomes a 1-element vector: broadcasting gives the same values.
+      const value = a.ndim === 0 ? a.reshape([1]) : a;
+      v = Variable(name, { shape: value.shape, dtype: value.dtype });
+      keep(value);
+      this.params.set(name, value);
+      this.inputShapes[name] = value.shape;
+      this.inputTypes[name] = value.dtype;
+      this.varOf.set(a, v);
+    }
+    return v;
+  }
+
+  /** A graph output whose value is known: a copy of a Variable holding it, 0-d shapes kept. */
+  knownOutput(a: NDArray, name: string): Symbol {
+    if (a.ndim > 0) return this.op('_copy', [a], {}, false)[0] as Symbol;
+    const vname = this.uniqueName(`${name}_value`);
+    keep(a);
+    this.params.set(vname, a);
+    return createOpSymbol('_copy', 'copy', [Variable(vname, { dtype: a.dtype })], {}, {}, { name: this.uniqueName(name) });
+  }
+
+  op(op: string, inputs: readonly Value[], params: OpParams, fold: boolean): Value[] {
+    const clean: Record<string, string | number | boolean | readonly number[]> = {};
+    for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null) clean[k] = v;
+    if (this.mode === 'imperative' || (fold && inputs.every((x) => x instanceof NDArray))) {
+      return invoke(op, inputs.map((x) => {
+        if (!(x instanceof NDArray)) throw new IsotensorError(`onnx: ${op} got a graph value in a session`);
+        return x;
+      }), clean);
+    }
+    const syms = inputs.map((x) => (x instanceof NDArray ? this.variableFor(x) : x));
+    const s = createOpSymbol(op, op.toLowerCase(), syms, {}, clean, { name: this.uniqueName(this.nodeName) });
+    const n = s.numOutputs;
+    if (n === 1) return [s];
+    const outs: Value[] = [];
+    for (let i = 0; i < n; i++) outs.push(s.at(i));
+    return outs;
+  }
+
+  // Inference takes only the symbol's own arguments.
+  private only<T>(s: Symbol, all: Record<string, T>): Record<string, T> {
+    const out: Record<string, T> = {};
+    for (const a of s.listArguments()) if (a in all) out[a] = all[a]!;
+    return out;
+  }
+
+  shapeOf(v: Value): number[] | undefined {
+    if (v instanceof NDArray) return v.shape;
+    if (this.shapeCache.has(v)) return this.shapeCache.get(v);
+    // A graph input's declared shape, as is: inference reads a 0 dim as unknown.
+    const args = v.listArguments();
+    if (args.length === 1 && v.listOutputs()[0] === args[0] && this.inputShapes[args[0]!] !== undefined) {
+      return this.inputShapes[args[0]!]!.slice();
+    }
+    let s: number[] | undefined;
+    try {
+      s = v.inferShape(this.only(v, this.inputShapes)).outShapes[0];
+    } catch {
+      s = this.shapeByRunning(v, args);
+    }
+    this.shapeCache.set(v, s);
+    return s;
+  }
+
+  /**
+   * The shape of `v` from running it once on its parameters and zero-filled inputs: shape inference
+   * reads 0-d (and 0-size) shapes as unknown, as MXNet does, but the executor runs them. Undefined
+   * when an input's shape is not known at all (converters that need it say so).
+   */
+  private shapeByRunning(v: Symbol, args: readonly string[]): number[] | undefined {
+    const given = [...args, ...v.listAuxiliaryStates()];
+    if (!given.some((a) => this.inputShapes[a]?.length === 0 || this.inputShapes[a]?.includes(0))) return undefined;
+    if (given.some((a) => this.inputShapes[a] === undefined)) return undefined;
+    return scope(() => {
+      const arrays: Record<string, NDArray> = {};
+      for (const a of given) {
+        arrays[a] = this.params.get(a) ?? invoke('_zeros', [], { shape: this.inputShapes[a]!, dtype: this.inputTypes[a] ?? 'float32' })[0]!;
+      }
+      const aux = v.listAuxiliaryStates();
+      try {
+        const ex = v.bind(this.ctx, Object.fromEntries(args.map((a) => [a, arrays[a]!])),
+                          { auxStates: Object.fromEntries(aux.map((a) => [a, arrays[a]!])), gradReq: 'null' });
+        try {
+          return ex.forward({ isTrain: false })[0]!.shape;
+        } finally {
+          ex.dispose();
+        }
+      } catch {
+        return undefined;
+      }
+    });
+  }
+
+  dtypeOf(v: Value): DType | undefined {
+    if (v instanceof NDArray) return v.dtype;
+    if (this.typeCache.has(v)) return this.typeCache.get(v);
+    let d: DType | undefined;
+    try {
+      d = v.inferType(this.only(v, this.inputTypes)).outTypes[0];
+    } catch {
+      d = undefined;
+    }
+    this.typeCache.set(v, d);
+    return d;
+  }
+
+  constant(values: ArrayLike<number | bigint>, shape: readonly number[], dtype: DType): NDArray {
+    return ndarrayFromHost({ name: '', dtype, shape: shape.slice(), storage: toStorage(dtype, values) }, this.ctx);
+  }
+
+  tensor(t: TensorProto, what: string): NDArray {
+    return ndarrayFromHost(tensorFromProto(t, what, this.external), this.ctx);
+  }
+
+  /** Set by walkGraph: what nested graphs (If/Loop bodies) are walked with. */
+  walk: { opset: number; opts: WalkOptions } = { opset: 1, opts: {} };
+
+  /**
+   * Runs a nested graph (an If branch, a Loop body) with `inputs` bound to its inputs; names of the
+   * enclosing graph stay visible inside, and names made inside do not leak out.
+   */
+  subgraph(g: GraphProto, inputs: readonly Value[]): Value[] {
+    if (inputs.length !== g.inputs.length) {
+      throw new IsotensorError(`onnx: subgraph '${g.name}' takes ${g.inputs.length} inputs, got ${inputs.length}`);
+    }
+    const saved = new Map(this.values);
+    try {
+      g.inputs.forEach((v, i) => this.values.set(v.name, inputs[i]!));
+      for (const t of g.initializers) this.values.set(t.name, this.tensor(t, 'onnx subgraph initializer'));
+      walkGraph(g, this, this.walk.opset, this.walk.opts);
+      return g.outputs.map((o) => {
+        const v = this.values.get(o.name);
+        if (v === undefined) throw new IsotensorError(`onnx: subgraph '${g.name}' output '${o.name}' is not produced by any node`);
+        return v;
+      });
+    } finally {
+      this.values.clear();
+      for (const [k, v] of saved) this.values.set(k, v);
+    }
+  }
+}
+
+/** Options of a graph walk. */
+export interface WalkOptions {
+  /** Model-local functions by `domain:name`. */
+  functions?: ReadonlyMap<string, FunctionProto>;
+}
+
+function isDefaultDomain(d: string): boolean {
+  return d === '' || d === 'ai.onnx';
+}
+
+/**
+ * Converts every node of `g` in order. Values of the graph's inputs and initializers must already be
+ * in `b.values`. Node outputs are added to `b.values`.
+ */
+export function walkGraph(g: GraphProto, b: GraphBuilder, opset: number, opts: WalkOptions = {}): void {
+  b.walk = { opset, opts };
+  for (const node of g.nodes) convertNode(node, b, opset, opts);
+}
+
+function convertNode(node: NodeProto, b: GraphBuilder, opset: number, opts: WalkOptions): void {
+  const fn = opts.functions?.get(`${node.domain}:${node.opType}`);
+  if (fn !== undefined) {
+    expandFunction(node, fn, b, opset, opts);
+    return;
+  }
+  const label = `onnx ${node.opType}${node.name !== '' ? ` (node '${node.name}')` : ''}`;
+  if (!isDefaultDomain(node.domain)) {
+    throw new IsotensorError(`${label}: operators of domain '${node.domain}' are not supported (only the default ONNX domain)`);
+  }
+  const conv = findConverter(node.opType, opset);
+  if (conv === undefined) throw new IsotensorError(`${label}: ONNX operator ${node.opType} (opset ${opset}) is not supported`);
+  const inputs = node.inputs.map((name) => {
+    if (name === '') return undefined;
+    const v = b.values.get(name);
+    if (v === undefined) throw new IsotensorError(`${label}: input '${name}' is not produced by any earlier node or graph input`);
+    return v;
+  });
+  b.nodeName = node.name !== '' ? node.name : node.outputs[0] ?? node.opType;
+  const c = new NodeContext(node, opset, inputs, b);
+  const outs = scope(() => {
+    const r = conv(c);
+    return Array.isArray(r) ? r : [r];
+  });
+  node.outputs.forEach((name, i) => {
+    if (name === '') return;
+    const v = outs[i];
+    if (v === undefined) throw new IsotensorError(`${label}: output ${i} ('${name}') is not produced by this converter`);
+    b.values.set(name, v);
+  });
+}
+
+// A model-local function call: its body's nodes run with the call's inputs, outputs and attributes.
+function expandFunction(call: NodeProto, fn: FunctionProto, b: GraphBuilder, opset: number, opts: WalkOptions): void {
+  const prefix = `${call.name !== '' ? call.name : call.outputs[0]}/${fn.name}/`;
+  const rename = new Map<string, string>();
+  fn.inputs.forEach((n, i) => rename.set(n, call.inputs[i] ?? ''));
+  fn.outputs.forEach((n, i) => rename.set(n, call.outputs[i] ?? ''));
+  const callAttrs = new Map(call.attributes.map((a) => [a.name, a]));
+  const fnOpset = fn.opsetImport.find((o) => isDefaultDomain(o.domain))?.version ?? opset;
+  for (const node of fn.nodes) {
+    const mapped: NodeProto = {
+      ...node,
+      name: prefix + (node.name !== '' ? node.name : node.outputs[0] ?? ''),
+      inputs: node.inputs.map((n) => (n === '' ? '' : rename.get(n) ?? prefix + n)),
+      outputs: node.outputs.map((n) => (n === '' ? '' : rename.get(n) ?? prefix + n)),
+      attributes: node.attributes.flatMap((a) => {
+        if (a.refAttrName === undefined) return [a];
+        const v = callAttrs.get(a.refAttrName);
+        return v === undefined ? [] : [{ ...v, name: a.name }];
+      }),
+    };
+    convertNode(mapped, b, fnOpset, opts);
+  }
+}
+
+/** Loads a graph's initializers into the builder as known arrays. */
+export function loadInitializers(g: GraphProto, b: GraphBuilder): void {
+  for (const t of g.initializers) {
+    const a = b.tensor(t, 'onnx initializer');
+    b.knownNames.set(a, t.name);
+    b.values.set(t.name, a);
+  }
+}
+
+/** Shapes of the graph's declared inputs with every dim fixed (others need options.inputShapes). */
+export function fixedShape(shape: readonly (number | string | null)[] | undefined): number[] | undefined {
+  if (shape === undefined || shape.some((d) => typeof d !== 'number' || d < 0)) return undefined;
+  return shape as number[];
+}

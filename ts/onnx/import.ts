@@ -1,0 +1,138 @@
+// mx.onnx.importModel: an ONNX model as a Symbol with its parameters (MXNet's onnx.import_model).
+// SPDX-License-Identifier: Apache-2.0
+import { cpu, toContext, type Context } from '../base/context.js';
+import type { DType } from '../base/dtype.js';
+import { IsotensorError } from '../base/error.js';
+import type { NDArray } from '../ndarray/ndarray.js';
+import { Group, Symbol, Variable } from '../symbol/symbol.js';
+import './ops/index.js';
+import {
+  declaredInputs, fixedShape, GraphBuilder, loadInitializers, modelOpset, walkGraph,
+} from './graph.js';
+import type { FunctionProto, ModelProto } from './onnx_proto.js';
+import { loadModel, loadModelSync, type LoadedModel, type ModelSource } from './source.js';
+
+/** Options of importModel. */
+export interface ImportOptions {
+  /** Shapes of graph inputs whose declared shape has symbolic dims (a batch size 'N', say). */
+  inputShapes?: Record<string, readonly number[]>;
+  /** Where the parameters are created (default cpu()). */
+  ctx?: Context | string;
+}
+
+/** What importModel returns: the graph and its parameters, as MXNet's import_model. */
+export interface ImportedModel {
+  sym: Symbol;
+  argParams: Record<string, NDArray>;
+  auxParams: Record<string, NDArray>;
+  /** The graph inputs to feed (not parameters), with declared shapes and dtypes. */
+  inputs: { name: string; shape: (number | string | null)[] | undefined; dtype: DType | undefined }[];
+  /** ONNX output names, in the order of sym.listOutputs(). */
+  outputNames: string[];
+  /** The model's default-domain opset. */
+  opset: number;
+}
+
+export function functionsOf(m: ModelProto): Map<string, FunctionProto> {
+  return new Map(m.functions.map((f) => [`${f.domain}:${f.name}`, f]));
+}
+
+function importLoaded({ model, external }: LoadedModel, opts: ImportOptions): ImportedModel {
+  const g = model.graph;
+  const opset = modelOpset(model);
+  const inputs = declaredInputs(g);
+  const shapes: Record<string, number[]> = {};
+  const types: Record<string, DType> = {};
+  for (const i of inputs) {
+    const given = opts.inputShapes?.[i.name];
+    const s = given !== undefined ? given.slice() : fixedShape(i.shape);
+    if (s !== undefined) shapes[i.name] = s;
+    if (i.dtype !== undefined) types[i.name] = i.dtype;
+  }
+  for (const k of Object.keys(opts.inputShapes ?? {})) {
+    if (!inputs.some((i) => i.name === k)) {
+      throw new IsotensorError(`onnx.importModel: inputShapes names '${k}', which is not a graph input ` +
+                               `(inputs: ${inputs.map((i) => i.name).join(', ')})`);
+    }
+  }
+  const b = new GraphBuilder('symbolic', toContext(opts.ctx ?? cpu()), shapes, types, external);
+  loadInitializers(g, b);
+  for (const i of inputs) b.values.set(i.name, Variable(i.name));
+  walkGraph(g, b, opset, { functions: functionsOf(model) });
+  const outs = g.outputs.map((o) => {
+    const v = b.values.get(o.name);
+    if (v === undefined) throw new IsotensorError(`onnx.importModel: graph output '${o.name}' is not produced by any node`);
+    // A constant output still needs a graph node: a Variable holding its value.
+    return v instanceof Symbol ? v : b.knownOutput(v, o.name);
+  });
+  const sym = outs.length === 1 ? outs[0]! : Group(outs);
+  const aux = new Set(sym.listAuxiliaryStates());
+  const used = new Set(sym.listArguments());
+  const argParams: Record<string, NDArray> = {};
+  const auxParams: Record<string, NDArray> = {};
+  for (const [name, a] of b.params) {
+    if (aux.has(name)) auxParams[name] = a;
+    else if (used.has(name)) argParams[name] = a;
+    else a.dispose();
+  }
+  // Initializers no node read (or folded away) are dropped; a later fold may have kept them alive.
+  for (const v of b.values.values()) {
+    if (v instanceof Symbol) continue;
+    if (!Object.values(argParams).includes(v) && !Object.values(auxParams).includes(v) && !v.isDisposed) v.dispose();
+  }
+  return {
+    sym, argParams, auxParams, opset,
+    inputs: inputs.map((i) => ({ name: i.name, shape: i.shape, dtype: i.dtype })),
+    outputNames: g.outputs.map((o) => o.name),
+  };
+}
+
+/**
+ * Imports an ONNX model as a Symbol graph and its parameters (MXNet's
+ * `mx.contrib.onnx.import_model`). Known subgraphs (shape computations over initializers and
+ * Constants) are folded; the rest maps onto registered ops.
+ * @example
+ * ```ts
+ * const { sym, argParams, auxParams } = await mx.onnx.importModel('resnet18.onnx');
+ * const mod = new mx.mod.Module(sym, { dataNames: ['data'], labelNames: [] });
+ * ```
+ */
+export async function importModel(src: ModelSource, opts: ImportOptions = {}): Promise<ImportedModel> {
+  return importLoaded(await loadModel(src, 'onnx.importModel'), opts);
+}
+
+/** importModel that blocks (a Node path, or the model's bytes anywhere). */
+export function importModelSync(src: ModelSource, opts: ImportOptions = {}): ImportedModel {
+  return importLoaded(loadModelSync(src, 'onnx.importModelSync'), opts);
+}
+
+/** What getModelMetadata returns (MXNet's get_model_metadata). */
+export interface ModelMetadata {
+  inputTensorData: [string, (number | string | null)[]][];
+  outputTensorData: [string, (number | string | null)[]][];
+  opset: number;
+  producerName: string;
+  producerVersion: string;
+}
+
+function metadataOf({ model }: LoadedModel): ModelMetadata {
+  const inits = new Set(model.graph.initializers.map((t) => t.name));
+  return {
+    inputTensorData: model.graph.inputs.filter((v) => !inits.has(v.name)).map((v) => [v.name, v.tensor?.shape ?? []]),
+    outputTensorData: model.graph.outputs.map((v) => [v.name, v.tensor?.shape ?? []]),
+    opset: modelOpset(model),
+    producerName: model.producerName,
+    producerVersion: model.producerVersion,
+  };
+}
+
+/** The model's inputs and outputs with their declared shapes (MXNet's onnx.get_model_metadata). */
+export async function getModelMetadata(src: ModelSource): Promise<ModelMetadata> {
+  return metadataOf(await loadModel(src, 'onnx.getModelMetadata'));
+}
+
+/** getModelMetadata that blocks. */
+export function getModelMetadataSync(src: ModelSource): ModelMetadata {
+  return metadataOf(loadModelSync(src, 'onnx.getModelMetadataSync'));
+}
+

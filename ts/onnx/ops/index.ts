@@ -1,0 +1,12 @@
+// Registers every ONNX converter (one file per operator family).
+// SPDX-License-Identifier: Apache-2.0
+import './elementwise.js';
+import './nn.js';
+import './reduce.js';
+import './rnn.js';
+import './shape.js';
+import './control.js';
+import './attention.js';
+import './bitwise.js';
+import './vision.js';
+import './signal.js';
