@@ -12,9 +12,10 @@ const UNARY: Readonly<Record<string, string>> = {
 for (const [onnx, mx] of Object.entries(UNARY)) converter(onnx, (c) => c.op(mx, [c.input(0)]));
 
 converter('Identity', (c) => c.input(0));
-converter('Round', (c) => {
-  // ONNX rounds halves to even; MXNet's round and rint do not, so: floor(x) + (frac > 1/2) + (frac == 1/2) * odd(floor(x)).
-  const x = c.input(0);
+
+/** x rounded half to even, as ONNX's Round (MXNet's round and rint round halves otherwise). */
+export function roundHalfEven(c: NodeContext, x: Value): Value {
+  // floor(x) + (frac > 1/2) + (frac == 1/2) * odd(floor(x))
   const dt = c.dtype(x);
   const f = c.op('floor', [x]);
   const frac = c.op('broadcast_sub', [x, f]);
@@ -22,7 +23,8 @@ converter('Round', (c) => {
   const half = c.cast(c.op('_equal_scalar', [frac], { scalar: 0.5 }), dt);
   const odd = c.op('_mod_scalar', [f], { scalar: 2 });
   return c.op('broadcast_add', [c.op('broadcast_add', [f, up]), c.op('broadcast_mul', [half, odd])]);
-});
+}
+converter('Round', (c) => roundHalfEven(c, c.input(0)));
 converter('Softplus', (c) => c.op('Activation', [c.input(0)], { act_type: 'softrelu' }));
 converter('IsNaN', (c) => c.op('Cast', [c.op('isnan', [c.input(0)])], { dtype: 'bool' }));
 converter('IsInf', (c) => {
@@ -58,7 +60,11 @@ converter('Mod', (c) => {
     const q = c.op('fix', [c.op('broadcast_div', [a, b])]);
     return c.op('broadcast_sub', [a, c.op('broadcast_mul', [q, b])]);
   }
-  return c.op('broadcast_mod', [a, b]);
+  const r = c.op('broadcast_mod', [a, b]);
+  if (!c.dtype(a).startsWith('float') && c.dtype(a) !== 'bfloat16') return r;
+  // NumPy's float x mod 0 is NaN (MXNet's is 0): add 0 * (1 / (b != 0)), which is 0, or 0 * inf = NaN.
+  const nanWhereZero = c.op('_mul_scalar', [c.op('reciprocal', [c.op('_not_equal_scalar', [b], { scalar: 0 })])], { scalar: 0 });
+  return c.op('broadcast_add', [r, nanWhereZero]);
 });
 
 const COMPARE: Readonly<Record<string, string>> = {

@@ -483,7 +483,10 @@ converter('LpNormalization', (c) => {
   const p = c.int('p', 2);
   if (p !== 1 && p !== 2) c.fail(`p ${p} is not supported (1 or 2)`);
   const axis = c.axis(c.int('axis', -1), c.rank(x, 'input'));
-  return c.op('broadcast_div', [x, c.op('norm', [x], { ord: p, axis: [axis], keepdims: true })]);
+  // A zero norm means an all-zero slice, which stays zero (ONNX's 0/0 = 0): divide it by 1 instead.
+  const norm = c.op('norm', [x], { ord: p, axis: [axis], keepdims: true });
+  const safe = c.op('broadcast_add', [norm, c.op('_equal_scalar', [norm], { scalar: 0 })]);
+  return c.op('broadcast_div', [x, safe]);
 });
 
 converter('MeanVarianceNormalization', (c) => {
