@@ -49,34 +49,67 @@ describe('onnx node conformance cases', () => {
     for (const c of manifest.cases) expect(existsSync(join(FIX, 'node', c.name, 'model.onnx')), c.name).toBe(true);
   });
 
-  for (const c of manifest.cases) {
-    it(c.name, () => {
-      const dir = join(FIX, 'node', c.name);
-      const model = join(dir, 'model.onnx');
-      const sets = readdirSync(dir).filter((d) => d.startsWith('test_data_set_'));
-      const session = mx.onnx.InferenceSession.createSync(model);
-      for (const set of sets) {
-        mx.scope(() => {
-          const { inputs, refs } = readSet(join(dir, set));
-          const feeds: Record<string, Arr> = {};
-          session.inputNames.forEach((n, i) => { feeds[n] = inputs[i]; });
-          const out = session.run(feeds);
-          refs.forEach((r, i) => expectLike(out[session.outputNames[i]!], r, `session ${set} output ${i}`));
-          if (!c.import) return;
-          // The same case as a Symbol graph: importModel, bind, forward.
-          const shapes: Record<string, number[]> = {};
-          session.inputNames.forEach((n, i) => { shapes[n] = inputs[i].shape; });
-          const imp = mx.onnx.importModelSync(model, { inputShapes: shapes });
-          const args: Record<string, Arr> = {};
-          for (const a of imp.sym.listArguments()) args[a] = imp.argParams[a] ?? feeds[a];
-          const ex = imp.sym.bind(mx.cpu(), args, { auxStates: imp.auxParams, gradReq: 'null' });
-          ex.forward({ isTrain: false });
-          refs.forEach((r, i) => expectLike(ex.outputs[i], r, `import ${set} output ${i}`));
-          ex.dispose();
-          for (const p of [...Object.values(imp.argParams), ...Object.values(imp.auxParams)]) (p as Arr).dispose();
-        });
-      }
-      session.dispose();
+  for (const c of manifest.cases) it(c.name, () => runCase(join(FIX, 'node', c.name), c.import));
+});
+
+/** One conformance case folder: every data set through a session and, when `imported`, a bound Symbol. */
+function runCase(dir: string, imported: boolean): void {
+  const model = join(dir, 'model.onnx');
+  const sets = readdirSync(dir).filter((d) => d.startsWith('test_data_set_'));
+  const session = mx.onnx.InferenceSession.createSync(model);
+  for (const set of sets) {
+    mx.scope(() => {
+      const { inputs, refs } = readSet(join(dir, set));
+      const feeds: Record<string, Arr> = {};
+      session.inputNames.forEach((n, i) => { feeds[n] = inputs[i]; });
+      const out = session.run(feeds);
+      refs.forEach((r, i) => expectLike(out[session.outputNames[i]!], r, `session ${set} output ${i}`));
+      if (!imported) return;
+      // The same case as a Symbol graph: importModel, bind, forward.
+      const shapes: Record<string, number[]> = {};
+      session.inputNames.forEach((n, i) => { shapes[n] = inputs[i].shape; });
+      const imp = mx.onnx.importModelSync(model, { inputShapes: shapes });
+      const args: Record<string, Arr> = {};
+      for (const a of imp.sym.listArguments()) args[a] = imp.argParams[a] ?? feeds[a];
+      const ex = imp.sym.bind(mx.cpu(), args, { auxStates: imp.auxParams, gradReq: 'null' });
+      ex.forward({ isTrain: false });
+      refs.forEach((r, i) => expectLike(ex.outputs[i], r, `import ${set} output ${i}`));
+      ex.dispose();
+      for (const p of [...Object.values(imp.argParams), ...Object.values(imp.auxParams)]) (p as Arr).dispose();
+    });
+  }
+  session.dispose();
+}
+
+describe('onnx backend data: models PyTorch exported (pytorch-converted, pytorch-operator)', () => {
+  const cases = readdirSync(join(FIX, 'pytorch')).sort();
+  it('has the committed cases', () => expect(cases.length).toBeGreaterThan(100));
+  for (const c of cases) it(c, () => runCase(join(FIX, 'pytorch', c), true));
+});
+
+describe('onnx backend data: light models (every weight a ConstantOfShape)', () => {
+  const models = readdirSync(join(FIX, 'light')).filter((f) => f.endsWith('.onnx')).sort();
+  it('has the nine models', () => expect(models.length).toBe(9));
+  for (const f of models) {
+    it(f, () => {
+      mx.scope(() => {
+        const path = join(FIX, 'light', f);
+        const ref = mx.onnx.readTensorSync(join(FIX, 'light', f.replace('.onnx', '_output_0.pb')));
+        const meta = mx.onnx.getModelMetadataSync(path);
+        const [name, dims] = meta.inputTensorData[0]!;
+        // onnx's runner feeds arange(n) / n (float64, then float32), unknown dims as 1.
+        const shape = dims.map((d) => (typeof d === 'number' ? d : 1));
+        const n = shape.reduce((a, b) => a * b, 1);
+        const x = mx.nd.array(Float32Array.from({ length: n }, (_, i) => i / n), { shape });
+        const s = mx.onnx.InferenceSession.createSync(path);
+        expectLike(s.run({ [name]: x })[s.outputNames[0]!], ref, 'session output');
+        s.dispose();
+        const imp = mx.onnx.importModelSync(path);
+        const ex = imp.sym.bind(mx.cpu(), { ...imp.argParams, [name]: x }, { auxStates: imp.auxParams, gradReq: 'null' });
+        ex.forward({ isTrain: false });
+        expectLike(ex.outputs[0], ref, 'import output');
+        ex.dispose();
+      });
     });
   }
 });

@@ -183,6 +183,9 @@ export class NodeContext {
     return s;
   }
 
+  /** A value's shape, or undefined when it cannot be inferred (for converters with a shape-free path). */
+  shapeIfKnown(v: Value): number[] | undefined { return this.g.shapeOf(v); }
+
   rank(v: Value, what?: string): number { return this.shape(v, what).length; }
 
   dtype(v: Value, what = 'an input'): DType {
@@ -212,6 +215,17 @@ export class NodeContext {
   /** Like op(), but never folded at build time (random ops). */
   opNoFold(op: string, inputs: readonly Value[], params: OpParams = {}): Value[] {
     return this.g.op(op, inputs, params, false);
+  }
+
+  /**
+   * Runs another op type's converter on derived inputs, with this node's attributes (QLinearConv
+   * reuses Conv's on dequantized operands).
+   */
+  convertAs(opType: string, inputs: readonly Value[]): Value[] {
+    const conv = findConverter(opType, this.opset) ?? this.fail(`no converter for ${opType}`);
+    const node = { ...this.node, opType, inputs: inputs.map((_, i) => `${opType}_input${i}`) };
+    const out = conv(new NodeContext(node, this.opset, inputs.slice(), this.g));
+    return Array.isArray(out) ? out : [out];
   }
 
   /** A new known array. */

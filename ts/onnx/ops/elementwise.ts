@@ -155,8 +155,16 @@ converter('Celu', (c) => {
 converter('PRelu', (c) => {
   // max(0, x) + slope * min(0, x), with the slope broadcast to x.
   const x = c.input(0);
+  let slope = c.input(1);
+  // Before opset 7 a 1-D slope of C values was per channel (axis 1), which NumPy rules would not
+  // broadcast against the last axis; PyTorch's exports of PReLU(num_parameters=C) rely on it.
+  const xs = c.shapeIfKnown(x) ?? [];
+  const ss = c.shapeIfKnown(slope) ?? [];
+  if (ss.length === 1 && xs.length > 2 && ss[0] === xs[1] && ss[0] !== xs[xs.length - 1] && ss[0] !== 1) {
+    slope = c.op('Reshape', [slope], { shape: [ss[0]!, ...new Array<number>(xs.length - 2).fill(1)] });
+  }
   const neg = c.op('_minimum_scalar', [x], { scalar: 0 });
-  return c.op('broadcast_add', [c.op('relu', [x]), c.op('broadcast_mul', [neg, c.input(1)])]);
+  return c.op('broadcast_add', [c.op('relu', [x]), c.op('broadcast_mul', [neg, slope])]);
 });
 converter('ThresholdedRelu', (c) => {
   const x = c.input(0);

@@ -94,9 +94,8 @@ function dezero(c: NodeContext, v: Value, zpIndex: number, zpShape: (n: number) 
   const f = c.cast(v, 'float64');
   if (!c.has(zpIndex)) return f;
   const zp = c.cast(c.input(zpIndex), 'float64');
-  // A scalar graph input's shape is not inferred (rank 0): treat it as the scalar it must be.
-  let n = 1;
-  try { n = prod(c.shape(zp, 'zero point')); } catch { n = 1; }
+  const zs = c.shapeIfKnown(zp);
+  const n = zs === undefined ? 1 : prod(zs);
   return c.op('broadcast_sub', [f, n === 1 ? c.op('Reshape', [zp], { shape: [1] }) : c.op('Reshape', [zp], { shape: zpShape(n) })]);
 }
 
@@ -532,13 +531,9 @@ converter('Gemm', (c) => {
     let cc = c.input(2);
     if (beta !== 1) cc = c.op('_mul_scalar', [cc], { scalar: beta });
     const ys = c.shape(y);
-    let cs: number[];
-    try {
-      cs = c.shape(cc, 'C');
-    } catch {
-      // A scalar graph input's shape is not inferred: broadcasting needs no reshape then.
-      return c.op('broadcast_add', [y, cc]);
-    }
+    const cs = c.shapeIfKnown(cc);
+    // C of unknown shape: NumPy broadcasting in broadcast_add is all Gemm asks for.
+    if (cs === undefined) return c.op('broadcast_add', [y, cc]);
     if (cs.length < 2) cc = c.op('Reshape', [cc], { shape: [...ones(2 - cs.length), ...cs] });
     if (cs.length > 2) c.fail(`C has rank ${cs.length}; expected at most 2`);
     y = c.op('broadcast_add', [y, prod(cs) === prod(ys) ? c.op('Reshape', [cc], { shape: ys }) : cc]);

@@ -4,8 +4,7 @@
 // Quantised values are computed in float64 (exact for every integer the quantised types hold), rounded
 // half to even as onnx's reference (np.rint) does, then clipped and cast.
 import type { DType } from '../../base/dtype.js';
-import type { NDArray } from '../../ndarray/ndarray.js';
-import { converter, findConverter, NodeContext, type GraphOps, type Value } from '../convert.js';
+import { converter, type NodeContext, type Value } from '../convert.js';
 import { dtypeOfOnnx } from '../tensor.js';
 import { roundHalfEven } from './elementwise.js';
 import { matmul } from './nn.js';
@@ -16,11 +15,7 @@ const Q_RANGE: Readonly<Partial<Record<DType, [number, number]>>> = {
 
 /** Number of elements of v; a value whose shape cannot be inferred is taken as a scalar. */
 function sizeOf(c: NodeContext, v: Value): number {
-  try {
-    return c.shape(v).reduce((a, b) => a * b, 1);
-  } catch {
-    return 1;
-  }
+  return (c.shapeIfKnown(v) ?? []).reduce((a, b) => a * b, 1);
 }
 
 /**
@@ -153,22 +148,6 @@ converter('QLinearMatMul', (c) => {
                     shaped(c, c.input(6), () => c.fail('y_scale must be a scalar')), zy, dt);
 }, 10);
 
-/** GraphOps that route through a NodeContext, so another converter can run on derived inputs. */
-function opsOf(c: NodeContext): GraphOps {
-  const maybe = <T>(f: () => T): T | undefined => {
-    try { return f(); } catch { return undefined; }
-  };
-  return {
-    op: (op, inputs, params, fold) => (fold ? c.opN(op, inputs, params) : c.opNoFold(op, inputs, params)),
-    isKnown: (v): v is NDArray => c.isKnown(v),
-    shapeOf: (v) => maybe(() => c.shape(v)),
-    dtypeOf: (v) => maybe(() => c.dtype(v)),
-    constant: (values, shape, dtype) => c.constant(values, shape, dtype),
-    tensor: () => c.fail('the convolution has no tensor attributes'),
-    subgraph: (g, inputs) => c.subgraph(g, inputs),
-  };
-}
-
 converter('QLinearConv', (c) => {
   const x = c.input(0);
   const w = c.input(3);
@@ -181,10 +160,7 @@ converter('QLinearConv', (c) => {
   const inputs: Value[] = [xf, wf];
   if (c.has(8)) inputs.push(c.cast(c.input(8), 'float64'));
   // The ONNX Conv converter, on the dezeroed float64 operands (exact for the int32 accumulation).
-  const conv = findConverter('Conv', c.opset) ?? c.fail('no Conv converter');
-  const node = { ...c.node, opType: 'Conv', inputs: c.has(8) ? ['x', 'w', 'b'] : ['x', 'w'], outputs: [c.node.outputs[0] ?? ''] };
-  const out = conv(new NodeContext(node, c.opset, inputs, opsOf(c)));
-  const acc = Array.isArray(out) ? out[0]! : out;
+  const acc = c.convertAs('Conv', inputs)[0]!;
   const channel = (m: number): number[] => [1, m, ...new Array<number>(r - 2).fill(1)];
   return requantize(c, acc, shaped(c, c.input(1), () => c.fail('x_scale must be a scalar')), shaped(c, c.input(4), channel),
                     shaped(c, c.input(6), () => c.fail('y_scale must be a scalar')),

@@ -27,15 +27,6 @@ function reshapeTo(c: NodeContext, v: Value, shape: readonly number[]): Value {
   return c.op('Reshape', [v], { shape });
 }
 
-/** A value's shape, or undefined when it cannot be inferred (graph inputs without inputShapes). */
-function shapeIfKnown(c: NodeContext, v: Value): number[] | undefined {
-  try {
-    return c.shape(v);
-  } catch {
-    return undefined;
-  }
-}
-
 /** MXNet's tuple syntax with None (slice's begin/end may need "to the start" under a negative step). */
 function tuple(xs: readonly (number | null)[]): string {
   return `(${xs.map((x) => (x === null ? 'None' : String(x))).join(',')}${xs.length === 1 ? ',' : ''})`;
@@ -98,7 +89,12 @@ converter('ConstantOfShape', (c) => {
   const t = c.tensorAttr('value');
   const dtype: DType = t?.dtype ?? 'float32';
   const v = t === undefined ? 0 : valuesOf(t)[0] ?? 0;
-  return c.constant(new Array<number | bigint>(prod(shape)).fill(v), shape, dtype);
+  if (prod(shape) === 0) return empty(c, shape, dtype);
+  // A fill op, not a host array: light models make every weight this way (VGG-19's 100M-element fc).
+  if (typeof v === 'number' || (v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER))) {
+    return c.op('_full', [], { shape, dtype, value: Number(v) });
+  }
+  return c.constant(new Array<bigint>(prod(shape)).fill(v), shape, dtype);
 });
 
 converter('Shape', (c) => {
@@ -151,7 +147,7 @@ converter('Reshape', (c) => {
   const x = c.input(0);
   const target = c.opset < 5 ? c.ints('shape', []) : c.knownInts(1, 'shape');
   const allowzero = c.int('allowzero', 0) !== 0;
-  const s = shapeIfKnown(c, x);
+  const s = c.shapeIfKnown(x);
   if (s === undefined) {
     // Without the input's shape, MXNet's own codes do the same: 0 copies a dim, -1 is inferred at bind time.
     if (allowzero && target.includes(0)) c.fail('allowzero with a 0 in shape needs the input shape (options.inputShapes)');
@@ -175,7 +171,7 @@ converter('Reshape', (c) => {
 converter('Flatten', (c) => {
   const x = c.input(0);
   // MXNet's Flatten is ONNX's axis 1 and needs no static shape.
-  if (c.int('axis', 1) === 1 && shapeIfKnown(c, x) === undefined) return c.op('Flatten', [x]);
+  if (c.int('axis', 1) === 1 && c.shapeIfKnown(x) === undefined) return c.op('Flatten', [x]);
   const s = c.shape(x);
   const r = s.length;
   let axis = c.int('axis', 1);
@@ -214,7 +210,7 @@ converter('Unsqueeze', (c) => {
 converter('Transpose', (c) => {
   const x = c.input(0);
   const given = c.ints('perm');
-  if (given !== undefined && shapeIfKnown(c, x) === undefined) return c.op('transpose', [x], { axes: given });
+  if (given !== undefined && c.shapeIfKnown(x) === undefined) return c.op('transpose', [x], { axes: given });
   const r = c.rank(x);
   const perm = given ?? Array.from({ length: r }, (_, i) => r - 1 - i);
   if (perm.length !== r) c.fail(`perm has ${perm.length} entries for rank ${r}`);
@@ -255,7 +251,7 @@ converter('Tile', (c) => {
 
 converter('Concat', (c) => {
   const xs = c.inputsFrom(0);
-  if (xs.some((x) => shapeIfKnown(c, x) === undefined)) {
+  if (xs.some((x) => c.shapeIfKnown(x) === undefined)) {
     // Shapes unknown until bind time (dynamic dims): Concat takes ONNX's axis as is.
     return c.op('Concat', xs, { dim: c.int('axis', 1), num_args: xs.length });
   }
@@ -358,8 +354,8 @@ converter('Slice', (c) => {
 converter('Gather', (c) => {
   const x = c.input(0);
   const idx = c.input(1);
-  const s = shapeIfKnown(c, x);
-  const is = shapeIfKnown(c, idx);
+  const s = c.shapeIfKnown(x);
+  const is = c.shapeIfKnown(idx);
   // 'wrap' makes negative indices count from the end, as ONNX wants.
   if (s === undefined || is === undefined) return c.op('take', [x, idx], { axis: c.int('axis', 0), mode: 'wrap' });
   const axis = c.axis(c.int('axis', 0), s.length);

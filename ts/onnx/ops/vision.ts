@@ -152,7 +152,6 @@ function axisTaps(c: NodeContext, x: Value, len: number, mode: string, padding: 
 function sample(c: NodeContext, x: Value, xs: readonly number[], coords: readonly Value[], outSpatial: readonly number[],
                 mode: string, padding: Padding, alignCorners: boolean, dt: DType): Value {
   const n = xs[0]!;
-  const ch = xs[1]!;
   const spatial = xs.slice(2);
   const d = spatial.length;
   const axes = coords.map((x0, a) => {
@@ -243,7 +242,7 @@ converter('RoiAlign', (c) => {
   const bidx = c.input(2);
   const xs = c.shape(x, 'X');
   if (xs.length !== 4) c.fail(`X must be (N, C, H, W), got (${xs})`);
-  const [, ch, h, w] = xs as [number, number, number, number];
+  const [, , h, w] = xs as [number, number, number, number];
   const rs = c.shape(rois, 'rois');
   if (rs.length !== 2 || rs[1] !== 4) c.fail(`rois must be (num_rois, 4), got (${rs})`);
   const nr = rs[0]!;
