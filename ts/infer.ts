@@ -24,3 +24,5 @@ export * as model from './model/checkpoint.js';
 /* importing the executor also installs Symbol.inferShape/inferType/bind/simpleBind */
 export { Executor } from './symbol/executor.js';
 export type { BindOptions, ForwardOptions, PlanStats, SimpleBindOptions } from './symbol/executor.js';
+/* ONNX models: import as a Symbol, run in a session, export */
+export * as onnx from './onnx/index.js';

@@ -115,6 +115,22 @@ test("the inference entry 'isotensor/infer' loads the same model with nd.load(by
   assertPredictions(infer, predict(infer, await infer.nd.load(paramBytes)));
 });
 
+test('ONNX: the model exported to ONNX bytes runs in an InferenceSession and predicts the same digits', async () => {
+  const params = nd.deserialize(paramBytes);
+  const net = sym.fromJSON(symbolText);
+  const plain = {};
+  for (const [key, arr] of Object.entries(params)) plain[key.replace(/^arg:/, '')] = arr;
+  const bytes = mx.onnx.exportModel(net, plain, { inputShapes: { data: [samples.pixels.length, samples.pixels[0].length] } });
+  for (const lib of [mx, await import('isotensor/infer')]) {
+    await lib.ready();
+    const session = await lib.onnx.InferenceSession.create(bytes);
+    assert.deepEqual(session.inputNames, ['data']);
+    const logits = session.run({ data: lib.nd.array(samples.pixels).div(samples.model.pixelScale) })[session.outputNames[0]];
+    assertPredictions(lib, lib.nd.softmax(logits));
+    session.dispose();
+  }
+});
+
 test('errors are IsotensorErrors that name the failing op', () => {
   assert.throws(() => nd.ones([2, 3]).add(nd.ones([4, 5])),
     (e) => e instanceof mx.IsotensorError && /broadcast_add/.test(e.message) && /\(2,3\).*\(4,5\)/.test(e.message));
