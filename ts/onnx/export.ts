@@ -401,9 +401,11 @@ export function exportModel(sym: Symbol, params: Record<string, NDArray>, opts: 
     const name = entryName(nid, idx);
     return { name, elemType: onnxTypeOf('float32'), shape: shapeOf(name) };
   });
+  // Parameters no node reads (BatchNorm's gamma under fix_gamma) are left out.
+  const read = new Set(e.nodes.flatMap((n) => n.inputs));
   const bytes = encodeModel({
     irVersion: 8, opset: OPSET, producerName: 'isotensor', producerVersion: '1', graphName: opts.graphName ?? 'isotensor',
-    nodes: e.nodes, initializers: e.initializers, inputs, outputs,
+    nodes: e.nodes, initializers: e.initializers.filter((t) => read.has(t.name)), inputs, outputs,
   });
   if (opts.path !== undefined) {
     nodeFs('onnx.exportModel', 'elsewhere omit options.path and keep the returned bytes')
