@@ -45,9 +45,31 @@ function compare(name, got, ref, rtol, atol) {
   return null;
 }
 
+// A value (NDArray, NDArray[] for a sequence, null for an empty optional) against the reference.
+function compareValue(name, got, ref, rtol, atol) {
+  if (ref === null || got === null) return got === ref ? null : `${name}: ${got === null ? 'empty' : 'a value'}, expected ${ref === null ? 'an empty optional' : 'a value'}`;
+  if (Array.isArray(ref) || Array.isArray(got)) {
+    if (!Array.isArray(ref) || !Array.isArray(got)) return `${name}: ${Array.isArray(got) ? 'a sequence' : 'a tensor'}, expected ${Array.isArray(ref) ? 'a sequence' : 'a tensor'}`;
+    if (got.length !== ref.length) return `${name}: a sequence of ${got.length}, expected ${ref.length}`;
+    for (let k = 0; k < ref.length; k++) {
+      const err = compare(`${name}[${k}]`, got[k], ref[k], rtol, atol);
+      if (err !== null) return err;
+    }
+    return null;
+  }
+  return compare(name, got, ref, rtol, atol);
+}
+
+const flat = (vs) => vs.flatMap((v) => (v === null || v === undefined ? [] : Array.isArray(v) ? v : [v]));
+
 function runCase(caseDir, how) {
   const model = join(caseDir, 'model.onnx');
   const sets = readdirSync(caseDir).filter((d) => d.startsWith('test_data_set_')).sort();
+  // Value files of sequence/optional inputs and outputs are SequenceProto/OptionalProto: the model says which.
+  const kinds = mx.onnx.InferenceSession.createSync(model);
+  const inKinds = kinds.inputMetadata.map((i) => i.kind);
+  const outKinds = kinds.outputMetadata.map((o) => (o.kind === 'sequence' || o.kind === 'optional' ? o.kind : 'tensor'));
+  kinds.dispose();
   let run;
   if (how === 'session') {
     const s = mx.onnx.InferenceSession.createSync(model);
@@ -62,8 +84,8 @@ function runCase(caseDir, how) {
       const files = readdirSync(d);
       const ins = files.filter((f) => /^input_\d+\.pb$/.test(f)).sort((a, b) => parseInt(a.slice(6)) - parseInt(b.slice(6)));
       const outs = files.filter((f) => /^output_\d+\.pb$/.test(f)).sort((a, b) => parseInt(a.slice(7)) - parseInt(b.slice(7)));
-      const inputs = ins.map((f) => mx.onnx.readTensorSync(join(d, f)));
-      const refs = outs.map((f) => mx.onnx.readTensorSync(join(d, f)));
+      const inputs = ins.map((f, i) => mx.onnx.readValueSync(join(d, f), { kind: inKinds[i] ?? 'tensor' }));
+      const refs = outs.map((f, i) => mx.onnx.readValueSync(join(d, f), { kind: outKinds[i] ?? 'tensor' }));
       let got;
       if (how === 'session') {
         const feeds = {};
@@ -73,7 +95,7 @@ function runCase(caseDir, how) {
       } else {
         const meta = mx.onnx.getModelMetadataSync(model);
         const shapes = {};
-        meta.inputTensorData.forEach(([n], i) => { shapes[n] = inputs[i].shape; });
+        meta.inputTensorData.forEach(([n], i) => { if (inputs[i] instanceof mx.nd.NDArray) shapes[n] = inputs[i].shape; });
         const imp = mx.onnx.importModelSync(model, { inputShapes: shapes });
         const args = { ...imp.argParams };
         meta.inputTensorData.forEach(([n], i) => { args[n] = inputs[i]; });
@@ -87,10 +109,10 @@ function runCase(caseDir, how) {
       }
       for (let i = 0; i < refs.length; i++) {
         if (got[i] === undefined) return `missing output ${i}`;
-        const err = compare(`output ${i}`, got[i], refs[i], 1e-3, 1e-7);
+        const err = compareValue(`output ${i}`, got[i], refs[i], 1e-3, 1e-7);
         if (err !== null) return `${set} ${err}`;
       }
-      for (const a of [...inputs, ...refs, ...got]) a.dispose();
+      for (const a of flat([...inputs, ...refs, ...got])) a.dispose();
     }
     return null;
   } finally {

@@ -31,12 +31,28 @@ function expectLike(got: Arr, ref: Arr, what: string, rtol = 1e-3, atol = 1e-7):
   }
 }
 
-function readSet(dir: string): { inputs: Arr[]; refs: Arr[] } {
+/** expectLike over ONNX values: NDArray, NDArray[] (a sequence) or null (an empty optional). */
+function expectValueLike(got: Arr, ref: Arr, what: string): void {
+  if (ref === null || Array.isArray(ref)) {
+    if (ref === null) expect(got, what).toBeNull();
+    else {
+      expect(Array.isArray(got), `${what} is a sequence`).toBe(true);
+      expect(got.length, `${what} length`).toBe(ref.length);
+      ref.forEach((r: Arr, k: number) => expectLike(got[k], r, `${what}[${k}]`));
+    }
+    return;
+  }
+  expectLike(got, ref, what);
+}
+
+/** One data set; value files of sequence/optional inputs and outputs are SequenceProto/OptionalProto. */
+function readSet(dir: string, inKinds: string[] = [], outKinds: string[] = []): { inputs: Arr[]; refs: Arr[] } {
   const files = readdirSync(dir);
   const ordered = (p: string) => files.filter((f) => f.startsWith(p)).sort((a, b) => parseInt(a.slice(p.length)) - parseInt(b.slice(p.length)));
+  const kind = (k: string | undefined) => (k === 'sequence' || k === 'optional' ? k : 'tensor');
   return {
-    inputs: ordered('input_').map((f) => mx.onnx.readTensorSync(join(dir, f))),
-    refs: ordered('output_').map((f) => mx.onnx.readTensorSync(join(dir, f))),
+    inputs: ordered('input_').map((f, i) => mx.onnx.readValueSync(join(dir, f), { kind: kind(inKinds[i]) })),
+    refs: ordered('output_').map((f, i) => mx.onnx.readValueSync(join(dir, f), { kind: kind(outKinds[i]) })),
   };
 }
 
@@ -59,15 +75,16 @@ function runCase(dir: string, imported: boolean): void {
   const session = mx.onnx.InferenceSession.createSync(model);
   for (const set of sets) {
     mx.scope(() => {
-      const { inputs, refs } = readSet(join(dir, set));
+      const { inputs, refs } = readSet(join(dir, set), session.inputMetadata.map((m) => m.kind),
+                                       session.outputMetadata.map((m) => m.kind));
       const feeds: Record<string, Arr> = {};
       session.inputNames.forEach((n, i) => { feeds[n] = inputs[i]; });
-      const out = session.run(feeds);
-      refs.forEach((r, i) => expectLike(out[session.outputNames[i]!], r, `session ${set} output ${i}`));
+      const out = session.run<Arr>(feeds);
+      refs.forEach((r, i) => expectValueLike(out[session.outputNames[i]!], r, `session ${set} output ${i}`));
       if (!imported) return;
       // The same case as a Symbol graph: importModel, bind, forward.
       const shapes: Record<string, number[]> = {};
-      session.inputNames.forEach((n, i) => { shapes[n] = inputs[i].shape; });
+      session.inputNames.forEach((n, i) => { if (inputs[i] instanceof mx.nd.NDArray) shapes[n] = inputs[i].shape; });
       const imp = mx.onnx.importModelSync(model, { inputShapes: shapes });
       const args: Record<string, Arr> = {};
       for (const a of imp.sym.listArguments()) args[a] = imp.argParams[a] ?? feeds[a];
@@ -226,5 +243,22 @@ describe('bad input', () => {
     const t = mx.onnx.readTensorSync(join(dir, 'input_0.pb'));
     expect(t.size).toBeGreaterThan(0);
     expect(() => mx.onnx.readTensorSync(new Uint8Array([0x08]))).toThrow(/TensorProto/);
+  });
+
+  it('readValue reads SequenceProto and OptionalProto files', () => {
+    // TensorProto { dims: [2], data_type: FLOAT, float_data: [1, 2] }, hand-encoded.
+    const floats = new Uint8Array(new Float32Array([1, 2]).buffer);
+    const tensor = [0x08, 0x02, 0x10, 0x01, 0x22, 0x08, ...floats];
+    const msg = (field: number, body: number[]) => [(field << 3) | 2, body.length, ...body];
+    // SequenceProto { name: 's', elem_type: TENSOR, tensor_values: [t, t] }
+    const seq = new Uint8Array([...msg(1, [0x73]), 0x10, 0x01, ...msg(3, tensor), ...msg(3, tensor)]);
+    const xs = mx.onnx.readValueSync(seq, { kind: 'sequence' }) as Arr[];
+    expect(xs.length).toBe(2);
+    expect(Array.from(xs[1].dataSync())).toEqual([1, 2]);
+    // OptionalProto { elem_type: TENSOR, tensor_value: t }, and an empty one.
+    const opt = mx.onnx.readValueSync(new Uint8Array([0x10, 0x01, ...msg(3, tensor)]), { kind: 'optional' }) as Arr;
+    expect(opt.shape).toEqual([2]);
+    expect(mx.onnx.readValueSync(new Uint8Array([0x10, 0x01]), { kind: 'optional' })).toBeNull();
+    for (const a of [...xs, opt]) a.dispose();
   });
 });

@@ -12,8 +12,46 @@ import type { NDArray } from '../ndarray/ndarray.js';
 import type { Symbol } from '../symbol/symbol.js';
 import { ATTR_TYPE, type AttributeProto, type GraphProto, type NodeProto, type TensorProto } from './onnx_proto.js';
 
-/** A value flowing along the graph: known (NDArray) or computed by the Symbol graph. */
+/** A tensor value flowing along the graph: known (NDArray) or computed by the Symbol graph. */
 export type Value = NDArray | Symbol;
+
+/**
+ * An ONNX sequence: an ordered list of tensors, known when the graph is built (its length is, its
+ * items may be graph values). `elemType` types an empty sequence. A plain object, so mx.scope sees
+ * the arrays inside.
+ */
+export interface SequenceValue { kind: 'sequence'; items: Value[]; elemType: DType | undefined }
+
+/** An ONNX optional: none, or one tensor or sequence. */
+export interface OptionalValue { kind: 'optional'; value: Value | SequenceValue | null }
+
+/** Any value of an ONNX graph: a tensor, a sequence or an optional. */
+export type AnyValue = Value | SequenceValue | OptionalValue;
+
+export function sequenceValue(items: Value[], elemType: DType | undefined): SequenceValue {
+  return { kind: 'sequence', items, elemType };
+}
+
+export function optionalValue(value: Value | SequenceValue | null): OptionalValue {
+  return { kind: 'optional', value };
+}
+
+export function isSequence(v: AnyValue | undefined): v is SequenceValue {
+  return v !== undefined && (v as { kind?: unknown }).kind === 'sequence' && !isTensor(v);
+}
+
+export function isOptional(v: AnyValue | undefined): v is OptionalValue {
+  return v !== undefined && (v as { kind?: unknown }).kind === 'optional' && !isTensor(v);
+}
+
+export function isTensor(v: AnyValue | undefined): v is Value {
+  return v !== undefined && (v as { kind?: unknown }).kind !== 'sequence' && (v as { kind?: unknown }).kind !== 'optional';
+}
+
+/** What kind of value v is, for error messages. */
+export function kindOf(v: AnyValue): string {
+  return isSequence(v) ? 'a sequence' : isOptional(v) ? 'an optional' : 'a tensor';
+}
 
 /** Parameter values of a registered op (snake_case keys, MXNet attribute forms). */
 export type OpParams = Readonly<Record<string, string | number | boolean | readonly number[] | null | undefined>>;
@@ -33,7 +71,7 @@ export interface GraphOps {
   /** A HostTensor-backed NDArray from an ONNX TensorProto (Constant nodes, tensor attributes). */
   tensor(t: TensorProto, what: string): NDArray;
   /** Runs a nested graph (If branches, Loop bodies) on `inputs`; its outputs. */
-  subgraph(g: GraphProto, inputs: readonly Value[]): Value[];
+  subgraph(g: GraphProto, inputs: readonly AnyValue[]): AnyValue[];
 }
 
 /** An array's values as plain numbers (int64 included). */
@@ -52,7 +90,7 @@ function attrLabel(a: AttributeProto): string {
 export class NodeContext {
   private readonly attrs = new Map<string, AttributeProto>();
 
-  constructor(readonly node: NodeProto, readonly opset: number, private readonly inputValues: (Value | undefined)[],
+  constructor(readonly node: NodeProto, readonly opset: number, private readonly inputValues: (AnyValue | undefined)[],
               private readonly g: GraphOps) {
     for (const a of node.attributes) this.attrs.set(a.name, a);
   }
@@ -117,7 +155,7 @@ export class NodeContext {
   }
 
   /** Runs a nested graph on `inputs`. */
-  subgraph(g: GraphProto, inputs: readonly Value[]): Value[] {
+  subgraph(g: GraphProto, inputs: readonly AnyValue[]): AnyValue[] {
     return this.g.subgraph(g, inputs);
   }
 
@@ -135,9 +173,31 @@ export class NodeContext {
   /** Whether optional input `i` is present. */
   has(i: number): boolean { return i < this.node.inputs.length && this.node.inputs[i] !== ''; }
 
+  /** Tensor input i (a sequence or optional there is an error: most ops take tensors only). */
   input(i: number): Value {
+    const v = this.value(i);
+    if (!isTensor(v)) this.fail(`input ${i} ('${this.node.inputs[i]}') is ${kindOf(v)}, but this operator takes a tensor there`);
+    return v;
+  }
+
+  /** Input i of any kind: a tensor, a sequence or an optional. */
+  value(i: number): AnyValue {
     const v = this.inputValues[i];
     if (v === undefined) this.fail(`input ${i} is required`);
+    return v;
+  }
+
+  /** Sequence input i. */
+  sequence(i: number): SequenceValue {
+    const v = this.value(i);
+    if (!isSequence(v)) this.fail(`input ${i} ('${this.node.inputs[i]}') is ${kindOf(v)}, expected a sequence`);
+    return v;
+  }
+
+  /** Optional input i. */
+  optional(i: number): OptionalValue {
+    const v = this.value(i);
+    if (!isOptional(v)) this.fail(`input ${i} ('${this.node.inputs[i]}') is ${kindOf(v)}, expected an optional`);
     return v;
   }
 
@@ -194,6 +254,9 @@ export class NodeContext {
     return d;
   }
 
+  /** A value's dtype, or undefined when it cannot be inferred. */
+  dtypeIfKnown(v: Value): DType | undefined { return this.g.dtypeOf(v); }
+
   /** Normalises an axis in [-rank, rank) to [0, rank). */
   axis(a: number, rank: number, what = 'axis'): number {
     if (a < -rank || a >= rank) this.fail(`${what} ${a} is out of range for rank ${rank}`);
@@ -225,7 +288,9 @@ export class NodeContext {
     const conv = findConverter(opType, this.opset) ?? this.fail(`no converter for ${opType}`);
     const node = { ...this.node, opType, inputs: inputs.map((_, i) => `${opType}_input${i}`) };
     const out = conv(new NodeContext(node, this.opset, inputs.slice(), this.g));
-    return Array.isArray(out) ? out : [out];
+    const outs = Array.isArray(out) ? out : [out];
+    if (!outs.every(isTensor)) this.fail(`${opType} gave a sequence or optional where tensors were expected`);
+    return outs;
   }
 
   /** A new known array. */
@@ -240,7 +305,7 @@ export class NodeContext {
 }
 
 /** Converts one ONNX node: returns its outputs in order (fewer when trailing optional outputs are unused). */
-export type Converter = (c: NodeContext) => Value | Value[];
+export type Converter = (c: NodeContext) => AnyValue | AnyValue[];
 
 const CONVERTERS = new Map<string, { fn: Converter; since: number }[]>();
 

@@ -7,8 +7,10 @@ import { invoke } from '../ndarray/invoke.js';
 import { keep, scope } from '../ndarray/lifetime.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { createOpSymbol, Symbol, Variable } from '../symbol/symbol.js';
-import { findConverter, NodeContext, type GraphOps, type OpParams, type Value } from './convert.js';
-import type { FunctionProto, GraphProto, ModelProto, NodeProto, TensorProto } from './onnx_proto.js';
+import {
+  findConverter, isTensor, kindOf, NodeContext, type AnyValue, type GraphOps, type OpParams, type Value,
+} from './convert.js';
+import type { FunctionProto, GraphProto, ModelProto, NodeProto, TensorProto, TypeInfo } from './onnx_proto.js';
 import { dtypeOfOnnx, ndarrayFromHost, tensorFromProto, type ExternalDataReader } from './tensor.js';
 
 /** The default-domain opset a model imports. */
@@ -17,26 +19,59 @@ export function modelOpset(m: ModelProto): number {
   return e?.version ?? 1;
 }
 
+/** A graph input the caller feeds: its kind, and for tensors (or a sequence's items) dtype and shape. */
+export interface DeclaredInput {
+  name: string;
+  kind: 'tensor' | 'sequence' | 'optional';
+  shape?: (number | string | null)[];
+  dtype?: DType;
+  /** An optional's content kind ('tensor' or 'sequence'), when declared. */
+  elemKind?: 'tensor' | 'sequence';
+}
+
+// The tensor type at the bottom of sequence/optional nesting.
+function innerTensor(t: TypeInfo): TypeInfo | undefined {
+  let x: TypeInfo | undefined = t;
+  while (x !== undefined && (x.kind === 'sequence' || x.kind === 'optional')) x = x.elem;
+  return x?.kind === 'tensor' ? x : undefined;
+}
+
 /** Shapes (fixed dims only) and dtypes the graph declares for its inputs. */
-export function declaredInputs(g: GraphProto): { name: string; shape?: (number | string | null)[]; dtype?: DType }[] {
+export function declaredInputs(g: GraphProto): DeclaredInput[] {
   const inits = new Set(g.initializers.map((t) => t.name));
   for (const v of g.inputs) {
-    if (v.kind !== 'tensor' && v.kind !== 'unknown') {
-      throw new IsotensorError(`onnx: graph input '${v.name}' holds a value of kind ${v.kind}; isotensor runs graphs of tensors only`);
+    const bad = v.kind === 'map' || v.kind === 'sparse' ? v.kind
+      : (v.kind === 'sequence' || v.kind === 'optional') && v.elem !== undefined && innerTensor(v) === undefined ? `${v.kind} of ${v.elem.kind}` : undefined;
+    if (bad !== undefined) {
+      throw new IsotensorError(`onnx: graph input '${v.name}' holds a value of kind ${bad}; isotensor runs graphs of ` +
+                               'tensors, sequences of tensors and optionals of those');
     }
   }
-  return g.inputs.filter((v) => !inits.has(v.name)).map((v) => ({
-    name: v.name,
-    shape: v.tensor?.shape,
-    dtype: v.tensor !== undefined && v.tensor.elemType !== 0 ? dtypeOfOnnx(v.tensor.elemType, `onnx input '${v.name}'`) : undefined,
-  }));
+  return g.inputs.filter((v) => !inits.has(v.name)).map((v) => {
+    const t = innerTensor(v);
+    const elem = v.kind === 'optional' ? v.elem?.kind : undefined;
+    return {
+      name: v.name,
+      kind: v.kind === 'sequence' || v.kind === 'optional' ? v.kind : 'tensor',
+      shape: t?.tensor?.shape,
+      dtype: t?.tensor !== undefined && t.tensor.elemType !== 0 ? dtypeOfOnnx(t.tensor.elemType, `onnx input '${v.name}'`) : undefined,
+      ...(elem === 'tensor' || elem === 'sequence' ? { elemKind: elem } : {}),
+    };
+  });
+}
+
+/** The tensors a value holds: itself, a sequence's items, an optional's content. */
+export function tensorsIn(v: AnyValue): Value[] {
+  if (isTensor(v)) return [v];
+  if (v.kind === 'sequence') return v.items;
+  return v.value === null ? [] : tensorsIn(v.value);
 }
 
 type Mode = 'symbolic' | 'imperative';
 
 /** The GraphOps of one walk: where values live and how ops are run or added. */
 export class GraphBuilder implements GraphOps {
-  readonly values = new Map<string, Value>();
+  readonly values = new Map<string, AnyValue>();
   /** Known arrays that became graph Variables (symbolic mode), by Variable name. */
   readonly params = new Map<string, NDArray>();
   private readonly varOf = new Map<NDArray, Symbol>();
@@ -92,6 +127,11 @@ export class GraphBuilder implements GraphOps {
   op(op: string, inputs: readonly Value[], params: OpParams, fold: boolean): Value[] {
     const clean: Record<string, string | number | boolean | readonly number[]> = {};
     for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null) clean[k] = v;
+    // Converters read sequences/optionals through c.sequence()/c.optional(); a registered op takes tensors.
+    const odd = (inputs as readonly AnyValue[]).findIndex((x) => !isTensor(x));
+    if (odd >= 0) {
+      throw new IsotensorError(`onnx: ${this.nodeName}: op ${op} input ${odd} is ${kindOf(inputs[odd] as AnyValue)}; registered ops take tensors only`);
+    }
     if (this.mode === 'imperative' || (fold && inputs.every((x) => x instanceof NDArray))) {
       return invoke(op, inputs.map((x) => {
         if (!(x instanceof NDArray)) throw new IsotensorError(`onnx: ${op} got a graph value in a session`);
@@ -189,7 +229,7 @@ export class GraphBuilder implements GraphOps {
    * Runs a nested graph (an If branch, a Loop body) with `inputs` bound to its inputs; names of the
    * enclosing graph stay visible inside, and names made inside do not leak out.
    */
-  subgraph(g: GraphProto, inputs: readonly Value[]): Value[] {
+  subgraph(g: GraphProto, inputs: readonly AnyValue[]): AnyValue[] {
     if (inputs.length !== g.inputs.length) {
       throw new IsotensorError(`onnx: subgraph '${g.name}' takes ${g.inputs.length} inputs, got ${inputs.length}`);
     }

@@ -7,8 +7,9 @@ import type { NDArray } from '../ndarray/ndarray.js';
 import { Group, Symbol, Variable } from '../symbol/symbol.js';
 import './ops/index.js';
 import {
-  declaredInputs, fixedShape, GraphBuilder, loadInitializers, modelOpset, walkGraph,
+  declaredInputs, fixedShape, GraphBuilder, loadInitializers, modelOpset, tensorsIn, walkGraph,
 } from './graph.js';
+import { isTensor, kindOf } from './convert.js';
 import type { FunctionProto, ModelProto } from './onnx_proto.js';
 import { loadModel, loadModelSync, type LoadedModel, type ModelSource } from './source.js';
 
@@ -41,6 +42,12 @@ function importLoaded({ model, external }: LoadedModel, opts: ImportOptions): Im
   const g = model.graph;
   const opset = modelOpset(model);
   const inputs = declaredInputs(g);
+  for (const i of inputs) {
+    if (i.kind !== 'tensor') {
+      throw new IsotensorError(`onnx.importModel: graph input '${i.name}' is ${i.kind === 'sequence' ? 'a sequence' : 'an optional'}; ` +
+                               'a Symbol graph takes tensors only (use mx.onnx.InferenceSession to feed it)');
+    }
+  }
   const shapes: Record<string, number[]> = {};
   const types: Record<string, DType> = {};
   for (const i of inputs) {
@@ -62,6 +69,10 @@ function importLoaded({ model, external }: LoadedModel, opts: ImportOptions): Im
   const outs = g.outputs.map((o) => {
     const v = b.values.get(o.name);
     if (v === undefined) throw new IsotensorError(`onnx.importModel: graph output '${o.name}' is not produced by any node`);
+    if (!isTensor(v)) {
+      throw new IsotensorError(`onnx.importModel: graph output '${o.name}' is ${kindOf(v)}; a Symbol's outputs are tensors ` +
+                               '(use mx.onnx.InferenceSession for sequence and optional outputs)');
+    }
     // A constant output still needs a graph node: a Variable holding its value.
     return v instanceof Symbol ? v : b.knownOutput(v, o.name);
   });
@@ -76,7 +87,7 @@ function importLoaded({ model, external }: LoadedModel, opts: ImportOptions): Im
     else a.dispose();
   }
   // Initializers no node read (or folded away) are dropped; a later fold may have kept them alive.
-  for (const v of b.values.values()) {
+  for (const v of [...b.values.values()].flatMap(tensorsIn)) {
     if (v instanceof Symbol) continue;
     if (!Object.values(argParams).includes(v) && !Object.values(auxParams).includes(v) && !v.isDisposed) v.dispose();
   }

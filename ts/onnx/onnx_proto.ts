@@ -65,11 +65,17 @@ export interface TensorTypeProto {
   shape?: (number | string | null)[];
 }
 
-export interface ValueInfoProto {
-  name: string;
+/** A TypeProto: a tensor type, or a sequence/optional of `elem`. */
+export interface TypeInfo {
   /** undefined for non-tensor types (sequences, maps, optionals). */
   tensor?: TensorTypeProto;
   kind: 'tensor' | 'sequence' | 'map' | 'optional' | 'sparse' | 'unknown';
+  /** A sequence's or optional's element type, when declared. */
+  elem?: TypeInfo;
+}
+
+export interface ValueInfoProto extends TypeInfo {
+  name: string;
 }
 
 export interface GraphProto {
@@ -210,34 +216,49 @@ function readShape(r: ProtoReader): (number | string | null)[] {
   return dims;
 }
 
+function readTypeProto(t: ProtoReader, v: TypeInfo): void {
+  while (!t.done) {
+    const [g, x] = t.tag();
+    if (g === 1) {
+      v.kind = 'tensor';
+      const tt: TensorTypeProto = { elemType: 0 };
+      const tr = t.sub('TypeProto.Tensor');
+      while (!tr.done) {
+        const [h, y] = tr.tag();
+        if (h === 1) tt.elemType = tr.varint();
+        else if (h === 2) tt.shape = readShape(tr.sub('TensorShapeProto'));
+        else tr.skip(y);
+      }
+      v.tensor = tt;
+    } else if ((g === 4 || g === 9) && x === WIRE.LEN) {
+      // Sequence and Optional both hold `TypeProto elem_type = 1`.
+      v.kind = g === 4 ? 'sequence' : 'optional';
+      const sr = t.sub(g === 4 ? 'TypeProto.Sequence' : 'TypeProto.Optional');
+      while (!sr.done) {
+        const [h, y] = sr.tag();
+        if (h === 1 && y === WIRE.LEN) {
+          const elem: TypeInfo = { kind: 'unknown' };
+          readTypeProto(sr.sub('TypeProto'), elem);
+          v.elem = elem;
+        } else {
+          sr.skip(y);
+        }
+      }
+    } else {
+      if (g === 5) v.kind = 'map';
+      else if (g === 8) v.kind = 'sparse';
+      t.skip(x);
+    }
+  }
+}
+
 function readValueInfo(r: ProtoReader): ValueInfoProto {
   const v: ValueInfoProto = { name: '', kind: 'unknown' };
   while (!r.done) {
     const [f, w] = r.tag();
     if (f === 1) { v.name = r.string(); continue; }
     if (f !== 2) { r.skip(w); continue; }
-    const t = r.sub('TypeProto');
-    while (!t.done) {
-      const [g, x] = t.tag();
-      if (g === 1) {
-        v.kind = 'tensor';
-        const tt: TensorTypeProto = { elemType: 0 };
-        const tr = t.sub('TypeProto.Tensor');
-        while (!tr.done) {
-          const [h, y] = tr.tag();
-          if (h === 1) tt.elemType = tr.varint();
-          else if (h === 2) tt.shape = readShape(tr.sub('TensorShapeProto'));
-          else tr.skip(y);
-        }
-        v.tensor = tt;
-      } else {
-        if (g === 4) v.kind = 'sequence';
-        else if (g === 5) v.kind = 'map';
-        else if (g === 9) v.kind = 'optional';
-        else if (g === 8) v.kind = 'sparse';
-        t.skip(x);
-      }
-    }
+    readTypeProto(r.sub('TypeProto'), v);
   }
   return v;
 }
@@ -321,6 +342,59 @@ export function decodeModel(bytes: Uint8Array): ModelProto {
 /** Decodes a serialized TensorProto (a conformance case's input_0.pb, say). */
 export function decodeTensor(bytes: Uint8Array): TensorProto {
   return readTensor(new ProtoReader(bytes, 'onnx TensorProto'));
+}
+
+/** SequenceProto/OptionalProto elem_type numbers. */
+export const VALUE_ELEM_TYPE = { UNDEFINED: 0, TENSOR: 1, SPARSE_TENSOR: 2, SEQUENCE: 3, MAP: 4, OPTIONAL: 5 } as const;
+
+/** A decoded value file: a TensorProto, a SequenceProto or an OptionalProto. */
+export type ValueProto =
+  | { kind: 'tensor'; tensor: TensorProto }
+  | { kind: 'sequence'; name: string; elemType: number; items: ValueProto[] }
+  | { kind: 'optional'; name: string; elemType: number; value: ValueProto | null };
+
+const ELEM_NAMES = ['undefined', 'tensor', 'sparse tensor', 'sequence', 'map', 'optional'];
+
+// SequenceProto (repeated values) and OptionalProto (at most one) share their field numbers:
+// name=1, elem_type=2, tensor=3, sparse_tensor=4, sequence=5, map=6, optional=7.
+function readContainer(r: ProtoReader, kind: 'sequence' | 'optional'): ValueProto {
+  const what = kind === 'sequence' ? 'SequenceProto' : 'OptionalProto';
+  let name = '';
+  let elemType = 0;
+  const items: ValueProto[] = [];
+  while (!r.done) {
+    const [f, w] = r.tag();
+    switch (f) {
+      case 1: name = r.string(); break;
+      case 2: elemType = r.varint(); break;
+      case 3: items.push({ kind: 'tensor', tensor: readTensor(r.sub(`${what}.tensor`)) }); break;
+      case 5: items.push(readContainer(r.sub(`${what}.sequence`), 'sequence')); break;
+      case 7: items.push(readContainer(r.sub(`${what}.optional`), 'optional')); break;
+      case 4: case 6:
+        throw new IsotensorError(`onnx ${what}${name !== '' ? ` '${name}'` : ''}: holds ${f === 4 ? 'sparse tensors' : 'maps'}, which are not supported`);
+      default: r.skip(w);
+    }
+  }
+  if (kind === 'sequence') return { kind, name, elemType, items };
+  if (items.length > 1) throw new IsotensorError(`onnx OptionalProto${name !== '' ? ` '${name}'` : ''}: holds ${items.length} values, at most 1 allowed`);
+  if (items.length === 0 && elemType !== VALUE_ELEM_TYPE.UNDEFINED && elemType >= ELEM_NAMES.length) {
+    throw new IsotensorError(`onnx OptionalProto: unknown elem_type ${elemType}`);
+  }
+  return { kind, name, elemType, value: items[0] ?? null };
+}
+
+/**
+ * Decodes a serialized value of a known kind: a TensorProto, a SequenceProto or an OptionalProto
+ * (the wire formats cannot be told apart reliably, so the caller says which).
+ */
+export function decodeValue(bytes: Uint8Array, kind: 'tensor' | 'sequence' | 'optional'): ValueProto {
+  if (kind === 'tensor') return { kind, tensor: decodeTensor(bytes) };
+  return readContainer(new ProtoReader(bytes, kind === 'sequence' ? 'onnx SequenceProto' : 'onnx OptionalProto'), kind);
+}
+
+/** The name of a SequenceProto/OptionalProto elem_type (for messages). */
+export function valueElemName(t: number): string {
+  return ELEM_NAMES[t] ?? String(t);
 }
 
 /* ---- encoding (export) ---- */

@@ -2,17 +2,20 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 // Every value is known, so inputs that ONNX lets graphs compute at run time (Reshape's shape, Slice's
-// starts, TopK's k) work here whatever feeds them; importModel needs them constant.
+// starts, TopK's k) work here whatever feeds them; importModel needs them constant. Sequence inputs and
+// outputs are NDArray[], optional ones an NDArray, an NDArray[] or null (empty).
 import { cpu, toContext, type Context } from '../base/context.js';
 import type { DType } from '../base/dtype.js';
 import { IsotensorError } from '../base/error.js';
 import { keep, scope } from '../ndarray/lifetime.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import './ops/index.js';
-import { declaredInputs, GraphBuilder, loadInitializers, modelOpset, walkGraph } from './graph.js';
+import { isOptional, isSequence, optionalValue, sequenceValue, type AnyValue, type SequenceValue } from './convert.js';
+import { declaredInputs, GraphBuilder, loadInitializers, modelOpset, walkGraph, type DeclaredInput } from './graph.js';
 import { functionsOf } from './import.js';
 import type { FunctionProto, GraphProto } from './onnx_proto.js';
 import { loadModel, loadModelSync, type LoadedModel, type ModelSource } from './source.js';
+import type { OnnxValue } from './tensor_io.js';
 
 /** Options of an InferenceSession. */
 export interface SessionOptions {
@@ -24,8 +27,10 @@ export class InferenceSession {
   /** Graph inputs to feed (initializers excluded). */
   readonly inputNames: string[];
   readonly outputNames: string[];
-  /** Declared input dtypes and shapes. */
-  readonly inputMetadata: { name: string; shape?: (number | string | null)[]; dtype?: DType }[];
+  /** Declared input kinds, dtypes and shapes (a sequence's or optional's tensor type). */
+  readonly inputMetadata: DeclaredInput[];
+  /** Declared output kinds: 'tensor', 'sequence' or 'optional' ('unknown' when undeclared). */
+  readonly outputMetadata: { name: string; kind: string }[];
   private readonly graph: GraphProto;
   private readonly opset: number;
   private readonly ctx: Context;
@@ -41,6 +46,7 @@ export class InferenceSession {
     this.inputMetadata = declaredInputs(this.graph);
     this.inputNames = this.inputMetadata.map((i) => i.name);
     this.outputNames = this.graph.outputs.map((o) => o.name);
+    this.outputMetadata = this.graph.outputs.map((o) => ({ name: o.name, kind: o.kind }));
     const b = new GraphBuilder('imperative', this.ctx, {}, {}, loaded.external);
     loadInitializers(this.graph, b);
     for (const [k, v] of b.values) this.initializers.set(k, keep(v as NDArray));
@@ -58,37 +64,81 @@ export class InferenceSession {
 
   /**
    * Runs the model. `feeds` maps input names to arrays (an initializer listed as an input may be
-   * overridden); returns the outputs by name (the caller disposes them).
+   * overridden): an NDArray for a tensor, an NDArray[] for a sequence, an NDArray, NDArray[] or null
+   * for an optional. Returns the outputs by name, sequences as NDArray[] and empty optionals as null
+   * (the caller disposes them); `T` narrows the result type when every output is of one kind.
    * @example const { y } = session.run({ x: nd.ones([1, 3, 224, 224]) });
    */
-  run(feeds: Record<string, NDArray>): Record<string, NDArray> {
+  run<T extends OnnxValue = NDArray>(feeds: Record<string, OnnxValue>): Record<string, T> {
     if (this.disposed) throw new IsotensorError('onnx.InferenceSession.run: the session was disposed');
-    for (const name of this.inputNames) {
-      if (!(feeds[name] instanceof NDArray)) {
-        throw new IsotensorError(`onnx.InferenceSession.run: input '${name}' needs an NDArray ` +
-                                 `(inputs: ${this.inputNames.join(', ')})`);
-      }
-    }
+    const fed = new Map<string, AnyValue>();
+    for (const decl of this.inputMetadata) fed.set(decl.name, this.feedValue(decl, feeds[decl.name]));
     for (const name of Object.keys(feeds)) {
       if (!this.inputNames.includes(name) && !this.initializers.has(name)) {
         throw new IsotensorError(`onnx.InferenceSession.run: '${name}' is not an input of the model ` +
                                  `(inputs: ${this.inputNames.join(', ')})`);
       }
+      if (!fed.has(name)) {
+        const v = feeds[name];
+        if (!(v instanceof NDArray)) throw new IsotensorError(`onnx.InferenceSession.run: initializer '${name}' can only be overridden by an NDArray`);
+        fed.set(name, v);
+      }
     }
+    const given = new Set<NDArray>(Object.values(feeds).flatMap((v) => (v === null ? [] : Array.isArray(v) ? v : [v])));
     return scope(() => {
       const b = new GraphBuilder('imperative', this.ctx, {}, {});
       for (const [k, v] of this.initializers) b.values.set(k, v);
-      for (const [k, v] of Object.entries(feeds)) b.values.set(k, v);
+      for (const [k, v] of fed) b.values.set(k, v);
       walkGraph(this.graph, b, this.opset, { functions: this.functions });
-      const out: Record<string, NDArray> = {};
+      // An output that is a feed or an initializer (or appears twice) is copied, so the caller owns what it gets.
+      const handed = new Set<NDArray>();
+      const own = (a: AnyValue, o: string): NDArray => {
+        if (!(a instanceof NDArray)) throw new IsotensorError(`onnx.InferenceSession.run: output '${o}' holds a graph value`);
+        const mine = this.initializers.get(o) === a || given.has(a) || handed.has(a) ? a.copy() : a;
+        handed.add(mine);
+        return mine;
+      };
+      const out: Record<string, OnnxValue> = {};
       for (const o of this.outputNames) {
         const v = b.values.get(o);
-        if (!(v instanceof NDArray)) throw new IsotensorError(`onnx.InferenceSession.run: output '${o}' is not produced by any node`);
-        // An output that is a feed or an initializer is copied, so the caller owns what it gets.
-        out[o] = this.initializers.get(o) === v || Object.values(feeds).includes(v) ? v.copy() : v;
+        if (v === undefined) throw new IsotensorError(`onnx.InferenceSession.run: output '${o}' is not produced by any node`);
+        const inner = isOptional(v) ? v.value : v;
+        out[o] = inner === null ? null : isSequence(inner) ? inner.items.map((x) => own(x, o)) : own(inner, o);
       }
-      return out;
+      return out as Record<string, T>;
     });
+  }
+
+  // A feed as a graph value of its input's declared kind.
+  private feedValue(decl: DeclaredInput, v: OnnxValue | undefined): AnyValue {
+    const what = `onnx.InferenceSession.run: input '${decl.name}'`;
+    const seq = (xs: NDArray[]): SequenceValue => {
+      if (!xs.every((x) => x instanceof NDArray)) throw new IsotensorError(`${what} is a sequence: it needs an array of NDArrays`);
+      const dtype = decl.dtype ?? xs[0]?.dtype;
+      const odd = xs.find((x) => dtype !== undefined && x.dtype !== dtype);
+      if (odd !== undefined) throw new IsotensorError(`${what} is a sequence of ${dtype}, got an item of ${odd.dtype}`);
+      return sequenceValue(xs, dtype);
+    };
+    if (decl.kind === 'sequence') {
+      if (!Array.isArray(v)) throw new IsotensorError(`${what} is a sequence: it needs an array of NDArrays (inputs: ${this.inputNames.join(', ')})`);
+      return seq(v);
+    }
+    if (decl.kind === 'optional') {
+      if (v === undefined) throw new IsotensorError(`${what} is an optional: it needs an NDArray, an NDArray[] or null (empty)`);
+      if (v === null) return optionalValue(null);
+      if (Array.isArray(v)) {
+        if (decl.elemKind === 'tensor') throw new IsotensorError(`${what} is an optional tensor, got an array`);
+        return optionalValue(seq(v));
+      }
+      if (!(v instanceof NDArray)) throw new IsotensorError(`${what} is an optional: it needs an NDArray, an NDArray[] or null (empty)`);
+      if (decl.elemKind === 'sequence') throw new IsotensorError(`${what} is an optional sequence, got an NDArray`);
+      return optionalValue(v);
+    }
+    if (!(v instanceof NDArray)) {
+      throw new IsotensorError(`onnx.InferenceSession.run: input '${decl.name}' needs an NDArray ` +
+                               `(inputs: ${this.inputNames.join(', ')})`);
+    }
+    return v;
   }
 
   /** Frees the model's initializers. */

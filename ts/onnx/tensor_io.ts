@@ -1,30 +1,90 @@
-// mx.onnx.readTensor: a serialized TensorProto (a .pb file of a conformance case) as an NDArray.
+// mx.onnx.readTensor / readValue: a serialized TensorProto, SequenceProto or OptionalProto (a .pb file
+// of a conformance case) as an NDArray, an array of NDArrays, or null.
 // SPDX-License-Identifier: Apache-2.0
 import type { Context } from '../base/context.js';
 import { IsotensorError } from '../base/error.js';
 import { nodeFs } from '../base/node_builtin.js';
 import { localPath, readBytes } from '../base/read_source.js';
 import type { NDArray } from '../ndarray/ndarray.js';
-import { decodeTensor } from './onnx_proto.js';
+import { decodeTensor, decodeValue, valueElemName, type ValueProto } from './onnx_proto.js';
 import { ndarrayFromHost, tensorFromProto } from './tensor.js';
+
+/** An ONNX value as isotensor holds it: a tensor, a sequence of tensors, or an empty optional (null). */
+export type OnnxValue = NDArray | NDArray[] | null;
+
+/** Which message a value file holds (the wire formats cannot be told apart reliably). */
+export type OnnxValueKind = 'tensor' | 'sequence' | 'optional';
+
+/** Options of readValue. */
+export interface ReadValueOptions {
+  /** The message the bytes hold (default 'tensor'): a graph input's or output's declared kind. */
+  kind?: OnnxValueKind;
+  ctx?: Context | string;
+}
+
+type Src = string | URL | Uint8Array | ArrayBuffer;
 
 function toArray(bytes: Uint8Array, ctx?: Context | string): NDArray {
   return ndarrayFromHost(tensorFromProto(decodeTensor(bytes), 'onnx.readTensor'), ctx);
 }
 
+function fromProto(v: ValueProto, ctx: Context | string | undefined, what: string): OnnxValue {
+  if (v.kind === 'tensor') return ndarrayFromHost(tensorFromProto(v.tensor, what), ctx);
+  if (v.kind === 'optional') return v.value === null ? null : fromProto(v.value, ctx, what);
+  const out: NDArray[] = [];
+  try {
+    for (const item of v.items) {
+      if (item.kind !== 'tensor') {
+        throw new IsotensorError(`${what}: a sequence of ${valueElemName(v.elemType)}s is not supported (sequences of tensors only)`);
+      }
+      out.push(ndarrayFromHost(tensorFromProto(item.tensor, what), ctx));
+    }
+  } catch (e) {
+    for (const a of out) a.dispose();
+    throw e;
+  }
+  return out;
+}
+
+function valueOf(bytes: Uint8Array, opts: ReadValueOptions): OnnxValue {
+  return fromProto(decodeValue(bytes, opts.kind ?? 'tensor'), opts.ctx, 'onnx.readValue');
+}
+
+function syncBytes(src: Src, fn: string): Uint8Array {
+  if (src instanceof Uint8Array) return src;
+  if (src instanceof ArrayBuffer) return new Uint8Array(src);
+  const p = localPath(src.toString(), fn, 'pass the bytes');
+  const b = nodeFs(fn, 'elsewhere pass the bytes').readFileSync(p);
+  if (b.length === 0) throw new IsotensorError(`${fn}: ${p} is empty`);
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+async function asyncBytes(src: Src, fn: string): Promise<Uint8Array> {
+  if (src instanceof Uint8Array) return src;
+  if (src instanceof ArrayBuffer) return new Uint8Array(src);
+  return readBytes(src, fn, 'read the bytes yourself and pass a Uint8Array');
+}
+
 /** A TensorProto from a path/URL or bytes, as an NDArray (onnx.numpy_helper.to_array). */
-export async function readTensor(src: string | URL | Uint8Array | ArrayBuffer, ctx?: Context | string): Promise<NDArray> {
-  if (src instanceof Uint8Array) return toArray(src, ctx);
-  if (src instanceof ArrayBuffer) return toArray(new Uint8Array(src), ctx);
-  return toArray(await readBytes(src, 'onnx.readTensor', 'read the bytes yourself and pass a Uint8Array'), ctx);
+export async function readTensor(src: Src, ctx?: Context | string): Promise<NDArray> {
+  return toArray(await asyncBytes(src, 'onnx.readTensor'), ctx);
 }
 
 /** readTensor that blocks (a Node path, or bytes). */
-export function readTensorSync(src: string | URL | Uint8Array | ArrayBuffer, ctx?: Context | string): NDArray {
-  if (src instanceof Uint8Array) return toArray(src, ctx);
-  if (src instanceof ArrayBuffer) return toArray(new Uint8Array(src), ctx);
-  const p = localPath(src.toString(), 'onnx.readTensorSync', 'pass the bytes');
-  const b = nodeFs('onnx.readTensorSync', 'elsewhere pass the bytes').readFileSync(p);
-  if (b.length === 0) throw new IsotensorError(`onnx.readTensorSync: ${p} is empty`);
-  return toArray(new Uint8Array(b.buffer, b.byteOffset, b.byteLength), ctx);
+export function readTensorSync(src: Src, ctx?: Context | string): NDArray {
+  return toArray(syncBytes(src, 'onnx.readTensorSync'), ctx);
+}
+
+/**
+ * A TensorProto, SequenceProto or OptionalProto (`opts.kind`) from a path/URL or bytes: an NDArray,
+ * an array of NDArrays, or null for an empty optional (onnx.numpy_helper.to_array/to_list/to_optional).
+ * @example const xs = await mx.onnx.readValue('input_0.pb', { kind: 'sequence' });
+ */
+export async function readValue(src: Src, opts: ReadValueOptions = {}): Promise<OnnxValue> {
+  return valueOf(await asyncBytes(src, 'onnx.readValue'), opts);
+}
+
+/** readValue that blocks (a Node path, or bytes). */
+export function readValueSync(src: Src, opts: ReadValueOptions = {}): OnnxValue {
+  return valueOf(syncBytes(src, 'onnx.readValueSync'), opts);
 }

@@ -1,8 +1,18 @@
 // ONNX control flow: If, Loop and Scan run their nested graphs with the conditions known (a session, or
-// conditions computed from constants when importing), so an imported Loop is unrolled.
+// conditions computed from constants when importing), so an imported Loop is unrolled. If outputs and
+// Loop-carried values may be sequences or optionals, as may Identity's input.
 // SPDX-License-Identifier: Apache-2.0
-import { converter, numbersOf, type NodeContext, type Value } from '../convert.js';
+import { converter, isTensor, kindOf, numbersOf, type AnyValue, type NodeContext, type Value } from '../convert.js';
 import type { GraphProto } from '../onnx_proto.js';
+
+/** A body output that must be a tensor (a condition, a scan output, a Scan state). */
+function tensorOf(c: NodeContext, v: AnyValue, what: string): Value {
+  if (!isTensor(v)) c.fail(`${what} is ${kindOf(v)}, expected a tensor`);
+  return v;
+}
+
+// Identity-14 takes sequences, Identity-16 optionals too: they pass through as they are.
+converter('Identity', (c) => c.value(0), 14);
 
 function knownScalar(c: NodeContext, v: Value, what: string): number {
   if (!c.isKnown(v)) c.fail(`${what} must be known (a constant, or a session); isotensor graphs have no data-dependent control flow`);
@@ -23,17 +33,17 @@ converter('Loop', (c) => {
   const maxTrips = c.has(0) ? knownScalar(c, c.input(0), 'the trip count M') : Infinity;
   let cond = c.has(1) ? knownScalar(c, c.input(1), 'the condition') !== 0 : true;
   if (maxTrips === Infinity && !c.has(1)) c.fail('a loop with neither a trip count nor a condition never ends');
-  let carried: Value[] = [];
-  for (let i = 2; i < c.numInputs; i++) carried.push(c.input(i));
+  let carried: AnyValue[] = [];
+  for (let i = 2; i < c.numInputs; i++) carried.push(c.value(i));
   const nCarried = carried.length;
   const scans: Value[][] = [];
   for (let it = 0; it < maxTrips && cond; it++) {
     if (it >= 1_000_000) c.fail('more than a million iterations; is the condition ever false?');
     const outs = c.subgraph(body, [c.constant([BigInt(it)], [], 'int64'), c.constant([1], [], 'bool'), ...carried]);
     if (outs.length < 1 + nCarried) c.fail(`the body returns ${outs.length} values, fewer than 1 + ${nCarried} loop-carried`);
-    cond = knownScalar(c, outs[0]!, "the body's condition output") !== 0;
+    cond = knownScalar(c, tensorOf(c, outs[0]!, "the body's condition output"), "the body's condition output") !== 0;
     carried = outs.slice(1, 1 + nCarried);
-    outs.slice(1 + nCarried).forEach((v, k) => (scans[k] ??= []).push(v));
+    outs.slice(1 + nCarried).forEach((v, k) => (scans[k] ??= []).push(tensorOf(c, v, `scan output ${k}`)));
   }
   const nScan = body.outputs.length - 1 - nCarried;
   const stacked: Value[] = [];
@@ -81,8 +91,8 @@ function scan(c: NodeContext, body: GraphProto, states: Value[], xs: Value[], sp
   for (let t = 0; t < T; t++) {
     const slices = xs.map((x, i) => entry(c, x, spec.inAxes[i]!, spec.inReverse[i] ? T - 1 - t : t));
     const outs = c.subgraph(body, [...states, ...slices]);
-    states = outs.slice(0, nState);
-    outs.slice(nState).forEach((v, k) => per[k]!.push(v));
+    states = outs.slice(0, nState).map((v, k) => tensorOf(c, v, `state ${k}`));
+    outs.slice(nState).forEach((v, k) => per[k]!.push(tensorOf(c, v, `scan output ${k}`)));
   }
   const stacked = per.map((vs, k) => {
     if (spec.outReverse[k]) vs.reverse();

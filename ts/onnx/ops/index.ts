@@ -10,3 +10,4 @@ import './attention.js';
 import './bitwise.js';
 import './vision.js';
 import './signal.js';
+import './sequence.js';
