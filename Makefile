@@ -125,6 +125,7 @@ build/wasm-single/obj/%.o: %.cc build/wasm-single/flags.txt
 $(WASM_THREADS): $(WASM_THREADS_OBJS) $(WASM_PRE_JS) build/wasm-threads/ldflags.txt | node_modules/.install-stamp
 	@mkdir -p $(dir $@)
 	$(NICE) $(EMXX) $(WASM_THREADS_OBJS) $(WASM_LDFLAGS) $(WASM_THREADS_LDFLAGS) -o $@
+	node wasm/patch_glue.mjs $@
 $(WASM_SINGLE): $(WASM_SINGLE_OBJS) build/wasm-single/ldflags.txt | node_modules/.install-stamp
 	@mkdir -p $(dir $@)
 	$(NICE) $(EMXX) $(WASM_SINGLE_OBJS) $(WASM_LDFLAGS) $(WASM_SINGLE_LDFLAGS) -o $@

@@ -72,6 +72,28 @@ describe('memory stays flat', () => {
   }, 120_000);
 });
 
+describe('a heap past 2 GiB', () => {
+  // The WebAssembly heap may grow to 4 GiB; pointers above 2^31 reach JS as negative i32s, and the
+  // threads glue's exception refcounts used a signed index there (wasm/patch_glue.mjs). On the
+  // native backend this is just a large allocation.
+  it('errors, byte loads and host copies still work with 2.4 GB live', () => {
+    const big = [0, 1, 2].map(() => nd.empty([200_000_000]));  // 3 x 800 MB, never written
+    try {
+      expect(() => nd.ones([2, 3]).add(nd.ones([4, 5]))).toThrow(/broadcast_add.*\(2,3\).*\(4,5\)/);
+      const bytes = nd.serialize({ w: nd.array([1, 2, 3]) });
+      const back = nd.deserialize(bytes) as Record<string, mx.NDArray>;
+      expect(Array.from(back['w']!.dataSync())).toEqual([1, 2, 3]);
+      const x = nd.array(Float32Array.from({ length: 70_000 }, (_, i) => i));  // a host copy larger than the scratch area
+      const twice = x.mul(2).dataSync();
+      expect([twice[0], twice[12_345], twice[69_999]]).toEqual([0, 24_690, 139_998]);
+    } finally {
+      for (const b of big) b.dispose();
+      mx.waitAll();
+      mx.memoryRelease();
+    }
+  });
+});
+
 describe('mx.scope and mx.keep', () => {
   it('disposes temporaries and keeps what fn returns (also nested in arrays and objects)', () => {
     let tmp: mx.NDArray | null = null;

@@ -186,7 +186,7 @@ export class WasmBackend implements Backend {
   private ensureScratch(bytes: number): number {
     if (bytes > this.scratchBytes) {
       const size = Math.max(bytes, this.scratchBytes * 2, SCRATCH_MIN);
-      const p = this.m._malloc(size);
+      const p = this.m._malloc(size) >>> 0;
       if (p === 0) throw new IsotensorError(`out of WebAssembly memory allocating ${size} bytes of scratch`);
       if (this.scratch !== 0) this.m._free(this.scratch);
       this.scratch = p;
@@ -197,14 +197,15 @@ export class WasmBackend implements Backend {
   }
 
   private malloc(bytes: number): number {
-    const p = this.m._malloc(Math.max(bytes, 1));
+    // Pointers come back as signed i32: above 2 GiB of heap (MAXIMUM_MEMORY is 4 GiB) they would be negative.
+    const p = this.m._malloc(Math.max(bytes, 1)) >>> 0;
     if (p === 0) throw new IsotensorError(`out of WebAssembly memory allocating ${bytes} bytes`);
     this.views();
     return p;
   }
 
   private lastError(): IsotensorError {
-    return new IsotensorError(this.m.UTF8ToString(this.fGetLastError()) || 'isotensor: unknown error');
+    return new IsotensorError(this.m.UTF8ToString(this.fGetLastError() >>> 0) || 'isotensor: unknown error');
   }
 
   private check(rc: number): void {
@@ -238,7 +239,7 @@ export class WasmBackend implements Backend {
   }
 
   private readCString(p: number): string {
-    return this.m.UTF8ToString(p);
+    return this.m.UTF8ToString(p >>> 0);
   }
 
   private i64Arg(v: number): Array<number | bigint> {
@@ -578,7 +579,7 @@ export class WasmBackend implements Backend {
       } catch (e) {
         const msg = e instanceof Error ? e.message : String(e);
         const bytes = this.m.lengthBytesUTF8(msg) + 1;
-        const p = this.m._malloc(bytes);
+        const p = this.m._malloc(bytes) >>> 0;
         if (p === 0) return 0;
         this.m.stringToUTF8(msg, p, bytes);
         return p;

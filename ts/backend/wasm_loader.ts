@@ -213,7 +213,7 @@ async function instantiate(flavour: WasmFlavour, opts: LoadWasmOptions): Promise
   const threads = flavour === 'threads' ? (M.istEngineThreads as number) : 1;
   if (isNode) unrefWorkers(M);
   if (M._ist_init(threads, 0) !== 0) {
-    throw new Error(`isotensor: ist_init failed: ${M.UTF8ToString(M._ist_get_last_error())}`);
+    throw new Error(`isotensor: ist_init failed: ${M.UTF8ToString(M._ist_get_last_error() >>> 0)}`);
   }
   const heap = M.wasmMemory
     ? () => M.wasmMemory.buffer as SharedArrayBuffer
