@@ -10,6 +10,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as mx from '../dist/index.mjs';
+import { compareValue } from './onnx-compare.mjs';
 
 const args = process.argv.slice(2);
 const dir = args.find((a, i) => !a.startsWith('--') && !['--mode', '--filter', '--json'].includes(args[i - 1]));
@@ -24,41 +25,6 @@ if (!dir) {
   process.exit(2);
 }
 await mx.ready();
-
-function compare(name, got, ref, rtol, atol) {
-  if (got.dtype !== ref.dtype) return `${name}: dtype ${got.dtype}, expected ${ref.dtype}`;
-  if (got.shape.join() !== ref.shape.join()) return `${name}: shape (${got.shape}), expected (${ref.shape})`;
-  const g = got.dataSync(ref.dtype);
-  const r = ref.dataSync(ref.dtype);
-  const isFloat = /float/.test(ref.dtype);
-  for (let i = 0; i < r.length; i++) {
-    const a = g[i];
-    const b = r[i];
-    if (isFloat) {
-      if (Number.isNaN(b) && Number.isNaN(a)) continue;
-      if (a === b) continue;
-      if (!(Math.abs(a - b) <= atol + rtol * Math.abs(b))) return `${name}[${i}] = ${a}, expected ${b}`;
-    } else if (a !== b) {
-      return `${name}[${i}] = ${a}, expected ${b}`;
-    }
-  }
-  return null;
-}
-
-// A value (NDArray, NDArray[] for a sequence, null for an empty optional) against the reference.
-function compareValue(name, got, ref, rtol, atol) {
-  if (ref === null || got === null) return got === ref ? null : `${name}: ${got === null ? 'empty' : 'a value'}, expected ${ref === null ? 'an empty optional' : 'a value'}`;
-  if (Array.isArray(ref) || Array.isArray(got)) {
-    if (!Array.isArray(ref) || !Array.isArray(got)) return `${name}: ${Array.isArray(got) ? 'a sequence' : 'a tensor'}, expected ${Array.isArray(ref) ? 'a sequence' : 'a tensor'}`;
-    if (got.length !== ref.length) return `${name}: a sequence of ${got.length}, expected ${ref.length}`;
-    for (let k = 0; k < ref.length; k++) {
-      const err = compare(`${name}[${k}]`, got[k], ref[k], rtol, atol);
-      if (err !== null) return err;
-    }
-    return null;
-  }
-  return compare(name, got, ref, rtol, atol);
-}
 
 const flat = (vs) => vs.flatMap((v) => (v === null || v === undefined ? [] : Array.isArray(v) ? v : [v]));
 

@@ -1,12 +1,14 @@
 // mx.onnx: ONNX's own node conformance cases (a committed selection, run node by node and as imported
 // Symbol graphs), models exported by PyTorch checked against onnxruntime, and exportModel checked by
 // onnxruntime (test/fixtures/onnx: gen_onnx_node_cases.py, gen_onnx_models.py, gen_export.mjs + check_export.py).
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as mx from 'isotensor';
 import { announceBackend } from '../helpers/backend';
 import { exportNet, exportParams, INPUT_SHAPE } from '../fixtures/onnx/export_net.mjs';
+import { compareValue } from '../../scripts/onnx-compare.mjs';
 
 type Arr = any;
 const FIX = join(__dirname, '../fixtures/onnx');
@@ -16,33 +18,9 @@ beforeAll(async () => {
   announceBackend('onnx');
 });
 
-/** onnx's backend-test comparison: same dtype and shape; floats within rtol 1e-3, atol 1e-7 (NaN matches NaN). */
-function expectLike(got: Arr, ref: Arr, what: string, rtol = 1e-3, atol = 1e-7): void {
-  expect(got.dtype, `${what} dtype`).toBe(ref.dtype);
-  expect(got.shape, `${what} shape`).toEqual(ref.shape);
-  const g = got.dataSync(ref.dtype);
-  const r = ref.dataSync(ref.dtype);
-  const isFloat = /float/.test(ref.dtype);
-  for (let i = 0; i < r.length; i++) {
-    const a = g[i];
-    const b = r[i];
-    const ok = isFloat ? (Number.isNaN(b) ? Number.isNaN(a) : a === b || Math.abs(a - b) <= atol + rtol * Math.abs(b)) : a === b;
-    if (!ok) expect(a, `${what}[${i}]`).toBe(b);
-  }
-}
-
-/** expectLike over ONNX values: NDArray, NDArray[] (a sequence) or null (an empty optional). */
-function expectValueLike(got: Arr, ref: Arr, what: string): void {
-  if (ref === null || Array.isArray(ref)) {
-    if (ref === null) expect(got, what).toBeNull();
-    else {
-      expect(Array.isArray(got), `${what} is a sequence`).toBe(true);
-      expect(got.length, `${what} length`).toBe(ref.length);
-      ref.forEach((r: Arr, k: number) => expectLike(got[k], r, `${what}[${k}]`));
-    }
-    return;
-  }
-  expectLike(got, ref, what);
+/** onnx's backend-test comparison (scripts/onnx-compare.mjs) of an NDArray, NDArray[] (a sequence) or null (an empty optional). */
+function expectLike(got: Arr, ref: Arr, what: string): void {
+  expect(compareValue(what, got, ref)).toBeNull();
 }
 
 /** One data set; value files of sequence/optional inputs and outputs are SequenceProto/OptionalProto. */
@@ -80,7 +58,7 @@ function runCase(dir: string, imported: boolean): void {
       const feeds: Record<string, Arr> = {};
       session.inputNames.forEach((n, i) => { feeds[n] = inputs[i]; });
       const out = session.run<Arr>(feeds);
-      refs.forEach((r, i) => expectValueLike(out[session.outputNames[i]!], r, `session ${set} output ${i}`));
+      refs.forEach((r, i) => expectLike(out[session.outputNames[i]!], r, `session ${set} output ${i}`));
       if (!imported) return;
       // The same case as a Symbol graph: importModel, bind, forward.
       const shapes: Record<string, number[]> = {};
@@ -192,6 +170,29 @@ describe('exportModel', () => {
     expect(s.inputNames).toEqual(['data']);
     const back = s.run({ data: input })[s.outputNames[0]!]!.dataSync();
     ref.data.forEach((v: number, i: number) => expect(Math.abs(back[i] - v)).toBeLessThan(1e-5));
+  });
+
+  it('a hybridized model-zoo network exported from its symbol and .params reads back to the same output', () => {
+    // (onnxruntime ran these exports to the same values too: docs/ONNX.md.)
+    for (const name of ['resnet18_v1', 'mobilenetv2_0.25']) {
+      mx.scope(() => {
+        const net = mx.gluon.model_zoo.vision.getModel(name, { classes: 10 });
+        net.initialize({ init: new mx.init.Xavier() });
+        net.hybridize();
+        const x = mx.nd.array(Float32Array.from({ length: 3 * 32 * 32 }, (_, i) => Math.sin(i)), { shape: [1, 3, 32, 32] });
+        const want = net.forward(x).dataSync();
+        const dir = mkdtempSync(join(tmpdir(), 'onnx-zoo-'));
+        const [symFile, paramFile] = net.export(join(dir, name));
+        const s = mx.sym.loadSync(symFile);
+        const p: Record<string, Arr> = mx.nd.loadSync(paramFile);
+        rmSync(dir, { recursive: true });
+        const bytes = mx.onnx.exportModel(s, p, { inputShapes: { data: [1, 3, 32, 32] } });
+        const session = mx.onnx.InferenceSession.createSync(bytes);
+        const got = session.run({ data: x })[session.outputNames[0]!]!.dataSync();
+        want.forEach((v: number, i: number) => expect(Math.abs(got[i] - v)).toBeLessThan(1e-5 + 1e-4 * Math.abs(v)));
+        session.dispose();
+      });
+    }
   });
 
   it('names what it cannot export', () => {
