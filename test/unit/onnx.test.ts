@@ -132,6 +132,16 @@ describe('models exported by PyTorch (reference: onnxruntime)', () => {
     });
   }
 
+  it('a node computing only from an initializer runs once per session, and a fed initializer still takes effect', () => {
+    const s = mx.onnx.InferenceSession.createSync(join(FIX, 'models', 'const_subgraph.onnx'));
+    expect(s.inputNames).toEqual(['X']);
+    const x = mx.nd.array([10, 20, 30]);
+    for (let i = 0; i < 2; i++) expect(Array.from(s.run({ X: x }).Y!.dataSync())).toEqual([9, 18, 27]);
+    expect(Array.from(s.run({ X: x, W: mx.nd.array([0, 5, 0]) }).Y!.dataSync())).toEqual([10, 15, 30]);
+    expect(Array.from(s.run({ X: x }).Y!.dataSync())).toEqual([9, 18, 27]);
+    s.dispose();
+  });
+
   it('small_cnn has a symbolic batch dim: importModel takes the batch size from inputShapes', () => {
     const ref = JSON.parse(readFileSync(join(FIX, 'models', 'small_cnn.json'), 'utf8'));
     const meta = mx.onnx.getModelMetadataSync(join(FIX, 'models', 'small_cnn.onnx'));

@@ -178,7 +178,8 @@ export class GraphBuilder implements GraphOps {
    * when an input's shape is not known at all (converters that need it say so).
    */
   private shapeByRunning(v: Symbol, args: readonly string[]): number[] | undefined {
-    const given = [...args, ...v.listAuxiliaryStates()];
+    const aux = v.listAuxiliaryStates();
+    const given = [...args, ...aux];
     if (!given.some((a) => this.inputShapes[a]?.length === 0 || this.inputShapes[a]?.includes(0))) return undefined;
     if (given.some((a) => this.inputShapes[a] === undefined)) return undefined;
     return scope(() => {
@@ -186,7 +187,6 @@ export class GraphBuilder implements GraphOps {
       for (const a of given) {
         arrays[a] = this.params.get(a) ?? invoke('_zeros', [], { shape: this.inputShapes[a]!, dtype: this.inputTypes[a] ?? 'float32' })[0]!;
       }
-      const aux = v.listAuxiliaryStates();
       try {
         const ex = v.bind(this.ctx, Object.fromEntries(args.map((a) => [a, arrays[a]!])),
                           { auxStates: Object.fromEntries(aux.map((a) => [a, arrays[a]!])), gradReq: 'null' });
@@ -254,6 +254,8 @@ export class GraphBuilder implements GraphOps {
 export interface WalkOptions {
   /** Model-local functions by `domain:name`. */
   functions?: ReadonlyMap<string, FunctionProto>;
+  /** Nodes whose outputs are already in the builder's values (a session's precomputed constants). */
+  skip?: ReadonlySet<NodeProto>;
 }
 
 function isDefaultDomain(d: string): boolean {
@@ -266,7 +268,7 @@ function isDefaultDomain(d: string): boolean {
  */
 export function walkGraph(g: GraphProto, b: GraphBuilder, opset: number, opts: WalkOptions = {}): void {
   b.walk = { opset, opts };
-  for (const node of g.nodes) convertNode(node, b, opset, opts);
+  for (const node of g.nodes) if (opts.skip?.has(node) !== true) convertNode(node, b, opset, opts);
 }
 
 function convertNode(node: NodeProto, b: GraphBuilder, opset: number, opts: WalkOptions): void {

@@ -86,10 +86,11 @@ function importLoaded({ model, external }: LoadedModel, opts: ImportOptions): Im
     else if (used.has(name)) argParams[name] = a;
     else a.dispose();
   }
-  // Initializers no node read (or folded away) are dropped; a later fold may have kept them alive.
+  // Known values that are not parameters (initializers folded away or never read, folded results) go.
+  const kept = new Set<NDArray>([...Object.values(argParams), ...Object.values(auxParams)]);
   for (const v of [...b.values.values()].flatMap(tensorsIn)) {
     if (v instanceof Symbol) continue;
-    if (!Object.values(argParams).includes(v) && !Object.values(auxParams).includes(v) && !v.isDisposed) v.dispose();
+    if (!kept.has(v) && !v.isDisposed) v.dispose();
   }
   return {
     sym, argParams, auxParams, opset,

@@ -5,17 +5,19 @@
 // starts, TopK's k) work here whatever feeds them; importModel needs them constant. Sequence inputs and
 // outputs are NDArray[], optional ones an NDArray, an NDArray[] or null (empty).
 import { cpu, toContext, type Context } from '../base/context.js';
-import type { DType } from '../base/dtype.js';
 import { IsotensorError } from '../base/error.js';
 import { keep, scope } from '../ndarray/lifetime.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import './ops/index.js';
 import { isOptional, isSequence, optionalValue, sequenceValue, type AnyValue, type SequenceValue } from './convert.js';
-import { declaredInputs, GraphBuilder, loadInitializers, modelOpset, walkGraph, type DeclaredInput } from './graph.js';
+import { declaredInputs, GraphBuilder, loadInitializers, modelOpset, tensorsIn, walkGraph, type DeclaredInput } from './graph.js';
 import { functionsOf } from './import.js';
-import type { FunctionProto, GraphProto } from './onnx_proto.js';
+import type { FunctionProto, GraphProto, NodeProto } from './onnx_proto.js';
 import { loadModel, loadModelSync, type LoadedModel, type ModelSource } from './source.js';
 import type { OnnxValue } from './tensor_io.js';
+
+// Nodes whose outputs differ from run to run even with the same inputs: never precomputed.
+const RANDOM_OPS = new Set(['Dropout', 'RandomNormal', 'RandomUniform', 'RandomNormalLike', 'RandomUniformLike', 'Bernoulli', 'Multinomial']);
 
 /** Options of an InferenceSession. */
 export interface SessionOptions {
@@ -36,6 +38,11 @@ export class InferenceSession {
   private readonly ctx: Context;
   private readonly functions: Map<string, FunctionProto>;
   private readonly initializers = new Map<string, NDArray>();
+  /** Outputs of the nodes that compute only from initializers, computed once (precompute()). */
+  private readonly constants = new Map<string, AnyValue>();
+  private readonly constantNodes = new Set<NodeProto>();
+  /** Arrays the session owns (initializers, constants): an output that is one of them is copied. */
+  private readonly owned = new Set<NDArray>();
   private disposed = false;
 
   private constructor(loaded: LoadedModel, opts: SessionOptions) {
@@ -50,6 +57,46 @@ export class InferenceSession {
     const b = new GraphBuilder('imperative', this.ctx, {}, {}, loaded.external);
     loadInitializers(this.graph, b);
     for (const [k, v] of b.values) this.initializers.set(k, keep(v as NDArray));
+    for (const v of this.initializers.values()) this.owned.add(v);
+    this.precompute();
+  }
+
+  /**
+   * Runs, once, the nodes whose inputs are all initializers or outputs of such nodes (Constants, shape
+   * arithmetic, a light model's ConstantOfShape weights): they give the same values every run. Random
+   * nodes and nodes with subgraphs are left to run(); if any of these nodes fails, all are (so the
+   * error surfaces where it did, in run()).
+   */
+  private precompute(): void {
+    const known = new Set(this.initializers.keys());
+    const nodes: NodeProto[] = [];
+    for (const node of this.graph.nodes) {
+      const fixed = (node.domain === '' || node.domain === 'ai.onnx') && !RANDOM_OPS.has(node.opType) &&
+        !this.functions.has(`${node.domain}:${node.opType}`) && !node.attributes.some((a) => a.g !== undefined || a.graphs.length > 0) &&
+        node.inputs.every((n) => n === '' || known.has(n));
+      if (!fixed) continue;
+      nodes.push(node);
+      for (const o of node.outputs) if (o !== '') known.add(o);
+    }
+    if (nodes.length === 0) return;
+    let values: Map<string, AnyValue>;
+    try {
+      values = scope(() => {
+        const b = new GraphBuilder('imperative', this.ctx, {}, {});
+        for (const [k, v] of this.initializers) b.values.set(k, v);
+        walkGraph({ ...this.graph, nodes }, b, this.opset, { functions: this.functions });
+        const out = new Map<string, AnyValue>();
+        for (const node of nodes) for (const o of node.outputs) if (o !== '') out.set(o, b.values.get(o)!);
+        return out;
+      });
+    } catch {
+      return;
+    }
+    for (const [k, v] of values) {
+      this.constants.set(k, keep(v));
+      for (const a of tensorsIn(v)) if (a instanceof NDArray) this.owned.add(a);
+    }
+    for (const node of nodes) this.constantNodes.add(node);
   }
 
   /** A session over a model file (path or URL) or its bytes. */
@@ -85,16 +132,19 @@ export class InferenceSession {
       }
     }
     const given = new Set<NDArray>(Object.values(feeds).flatMap((v) => (v === null ? [] : Array.isArray(v) ? v : [v])));
+    // Overriding an initializer makes the precomputed constants stale: then every node runs.
+    const useConstants = ![...fed.keys()].some((k) => this.initializers.has(k));
     return scope(() => {
       const b = new GraphBuilder('imperative', this.ctx, {}, {});
       for (const [k, v] of this.initializers) b.values.set(k, v);
+      if (useConstants) for (const [k, v] of this.constants) b.values.set(k, v);
       for (const [k, v] of fed) b.values.set(k, v);
-      walkGraph(this.graph, b, this.opset, { functions: this.functions });
+      walkGraph(this.graph, b, this.opset, { functions: this.functions, skip: useConstants ? this.constantNodes : undefined });
       // An output that is a feed or an initializer (or appears twice) is copied, so the caller owns what it gets.
       const handed = new Set<NDArray>();
       const own = (a: AnyValue, o: string): NDArray => {
         if (!(a instanceof NDArray)) throw new IsotensorError(`onnx.InferenceSession.run: output '${o}' holds a graph value`);
-        const mine = this.initializers.get(o) === a || given.has(a) || handed.has(a) ? a.copy() : a;
+        const mine = this.owned.has(a) || given.has(a) || handed.has(a) ? a.copy() : a;
         handed.add(mine);
         return mine;
       };
@@ -145,7 +195,10 @@ export class InferenceSession {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    for (const v of this.initializers.values()) v.dispose();
+    for (const v of this.owned) if (!v.isDisposed) v.dispose();
+    this.owned.clear();
     this.initializers.clear();
+    this.constants.clear();
+    this.constantNodes.clear();
   }
 }

@@ -36,19 +36,32 @@ function asBytes(src: Uint8Array | ArrayBuffer): Uint8Array {
   return src instanceof Uint8Array ? src : new Uint8Array(src);
 }
 
+/** The bytes of a source: a path or URL read (fetched for http(s)), bytes passed through. */
+export async function sourceBytes(src: ModelSource, what: string): Promise<Uint8Array> {
+  if (src instanceof Uint8Array || src instanceof ArrayBuffer) return asBytes(src);
+  return readBytes(src, what, 'read the bytes yourself and pass a Uint8Array');
+}
+
+/** sourceBytes that blocks (a Node path, or bytes anywhere). */
+export function sourceBytesSync(src: ModelSource, what: string): Uint8Array {
+  if (src instanceof Uint8Array || src instanceof ArrayBuffer) return asBytes(src);
+  const p = localPath(src.toString(), what, 'use the async form, or pass the bytes');
+  const b = nodeFs(what, 'elsewhere pass the bytes or use the async form').readFileSync(p);
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
 /** Reads and decodes a model (any source). */
 export async function loadModel(src: ModelSource, what: string): Promise<LoadedModel> {
-  if (src instanceof Uint8Array || src instanceof ArrayBuffer) return { model: decodeModel(asBytes(src)) };
-  const bytes = await readBytes(src, what, 'read the bytes yourself and pass a Uint8Array');
+  const model = decodeModel(await sourceBytes(src, what));
+  if (src instanceof Uint8Array || src instanceof ArrayBuffer) return { model };
   const s = src.toString();
   const isRemote = /^https?:\/\//i.test(s) || nodeBuiltin('node:fs') === null;
-  return { model: decodeModel(bytes), external: isRemote ? undefined : externalBeside(localPath(s, what, '')) };
+  return { model, external: isRemote ? undefined : externalBeside(localPath(s, what, '')) };
 }
 
 /** loadModel that blocks (a Node path, or bytes anywhere). */
 export function loadModelSync(src: ModelSource, what: string): LoadedModel {
-  if (src instanceof Uint8Array || src instanceof ArrayBuffer) return { model: decodeModel(asBytes(src)) };
-  const p = localPath(src.toString(), what, 'load it with the async form, or pass the bytes');
-  const bytes = nodeFs(what, 'elsewhere pass the bytes or use the async form').readFileSync(p);
-  return { model: decodeModel(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)), external: externalBeside(p) };
+  const model = decodeModel(sourceBytesSync(src, what));
+  if (src instanceof Uint8Array || src instanceof ArrayBuffer) return { model };
+  return { model, external: externalBeside(localPath(src.toString(), what, '')) };
 }

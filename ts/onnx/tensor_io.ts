@@ -3,10 +3,10 @@
 // SPDX-License-Identifier: Apache-2.0
 import type { Context } from '../base/context.js';
 import { IsotensorError } from '../base/error.js';
-import { nodeFs } from '../base/node_builtin.js';
-import { localPath, readBytes } from '../base/read_source.js';
+import { localPath } from '../base/read_source.js';
 import type { NDArray } from '../ndarray/ndarray.js';
-import { decodeTensor, decodeValue, valueElemName, type ValueProto } from './onnx_proto.js';
+import { decodeValue, valueElemName, type ValueProto } from './onnx_proto.js';
+import { sourceBytes, sourceBytesSync, type ModelSource } from './source.js';
 import { ndarrayFromHost, tensorFromProto } from './tensor.js';
 
 /** An ONNX value as isotensor holds it: a tensor, a sequence of tensors, or an empty optional (null). */
@@ -22,11 +22,7 @@ export interface ReadValueOptions {
   ctx?: Context | string;
 }
 
-type Src = string | URL | Uint8Array | ArrayBuffer;
-
-function toArray(bytes: Uint8Array, ctx?: Context | string): NDArray {
-  return ndarrayFromHost(tensorFromProto(decodeTensor(bytes), 'onnx.readTensor'), ctx);
-}
+type Src = ModelSource;
 
 function fromProto(v: ValueProto, ctx: Context | string | undefined, what: string): OnnxValue {
   if (v.kind === 'tensor') return ndarrayFromHost(tensorFromProto(v.tensor, what), ctx);
@@ -46,33 +42,26 @@ function fromProto(v: ValueProto, ctx: Context | string | undefined, what: strin
   return out;
 }
 
-function valueOf(bytes: Uint8Array, opts: ReadValueOptions): OnnxValue {
-  return fromProto(decodeValue(bytes, opts.kind ?? 'tensor'), opts.ctx, 'onnx.readValue');
+function valueOf(bytes: Uint8Array, opts: ReadValueOptions, what: string): OnnxValue {
+  return fromProto(decodeValue(bytes, opts.kind ?? 'tensor'), opts.ctx, what);
 }
 
 function syncBytes(src: Src, fn: string): Uint8Array {
-  if (src instanceof Uint8Array) return src;
-  if (src instanceof ArrayBuffer) return new Uint8Array(src);
-  const p = localPath(src.toString(), fn, 'pass the bytes');
-  const b = nodeFs(fn, 'elsewhere pass the bytes').readFileSync(p);
-  if (b.length === 0) throw new IsotensorError(`${fn}: ${p} is empty`);
-  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-}
-
-async function asyncBytes(src: Src, fn: string): Promise<Uint8Array> {
-  if (src instanceof Uint8Array) return src;
-  if (src instanceof ArrayBuffer) return new Uint8Array(src);
-  return readBytes(src, fn, 'read the bytes yourself and pass a Uint8Array');
+  const b = sourceBytesSync(src, fn);
+  if (b.length === 0 && !(src instanceof Uint8Array || src instanceof ArrayBuffer)) {
+    throw new IsotensorError(`${fn}: ${localPath(src.toString(), fn, '')} is empty`);
+  }
+  return b;
 }
 
 /** A TensorProto from a path/URL or bytes, as an NDArray (onnx.numpy_helper.to_array). */
 export async function readTensor(src: Src, ctx?: Context | string): Promise<NDArray> {
-  return toArray(await asyncBytes(src, 'onnx.readTensor'), ctx);
+  return valueOf(await sourceBytes(src, 'onnx.readTensor'), { ctx }, 'onnx.readTensor') as NDArray;
 }
 
 /** readTensor that blocks (a Node path, or bytes). */
 export function readTensorSync(src: Src, ctx?: Context | string): NDArray {
-  return toArray(syncBytes(src, 'onnx.readTensorSync'), ctx);
+  return valueOf(syncBytes(src, 'onnx.readTensorSync'), { ctx }, 'onnx.readTensor') as NDArray;
 }
 
 /**
@@ -81,10 +70,10 @@ export function readTensorSync(src: Src, ctx?: Context | string): NDArray {
  * @example const xs = await mx.onnx.readValue('input_0.pb', { kind: 'sequence' });
  */
 export async function readValue(src: Src, opts: ReadValueOptions = {}): Promise<OnnxValue> {
-  return valueOf(await asyncBytes(src, 'onnx.readValue'), opts);
+  return valueOf(await sourceBytes(src, 'onnx.readValue'), opts, 'onnx.readValue');
 }
 
 /** readValue that blocks (a Node path, or bytes). */
 export function readValueSync(src: Src, opts: ReadValueOptions = {}): OnnxValue {
-  return valueOf(syncBytes(src, 'onnx.readValueSync'), opts);
+  return valueOf(syncBytes(src, 'onnx.readValueSync'), opts, 'onnx.readValue');
 }
