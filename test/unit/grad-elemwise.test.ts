@@ -115,6 +115,10 @@ const miscCases: GradCase[] = [
     inputs: () => [f64([0, 1]), uniform(S, -2, 2, 1), uniform(S, -2, 2, 2)] },
   { name: 'Cast float64 -> float64', op: 'Cast', inputs: () => [uniform(S, -2, 2)], params: { dtype: 'float64' } },
   { name: '_cast_like', op: '_cast_like', wrt: [0], inputs: () => [uniform(S, -2, 2), nd.zeros([1], { dtype: 'float64' })] },
+  { name: 'round_to_format int4 (zero almost everywhere)', op: 'round_to_format', inputs: () => [uniform(S, -3, 3)],
+    params: { format: 'int4' } },
+  { name: 'round_to_format float8e4m3fn', op: 'round_to_format', inputs: () => [uniform(S, -2, 2)],
+    params: { format: 'float8e4m3fn' } },
   { name: 'add_n (3 inputs)', op: 'add_n', inputs: () => [uniform(S, -2, 2, 1), uniform(S, -2, 2, 2), uniform(S, -2, 2, 3)] },
 ];
 

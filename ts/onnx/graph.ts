@@ -11,7 +11,8 @@ import {
   findConverter, isTensor, kindOf, NodeContext, type AnyValue, type GraphOps, type OpParams, type Value,
 } from './convert.js';
 import type { FunctionProto, GraphProto, ModelProto, NodeProto, TensorProto, TypeInfo } from './onnx_proto.js';
-import { dtypeOfOnnx, ndarrayFromHost, tensorFromProto, type ExternalDataReader } from './tensor.js';
+import { narrowOf, tagNarrow, type NarrowType } from './narrow.js';
+import { carrierOfOnnx, ndarrayFromHost, onnxTypeName, tensorFromProto, type ExternalDataReader } from './tensor.js';
 
 /** The default-domain opset a model imports. */
 export function modelOpset(m: ModelProto): number {
@@ -24,7 +25,10 @@ export interface DeclaredInput {
   name: string;
   kind: 'tensor' | 'sequence' | 'optional';
   shape?: (number | string | null)[];
+  /** The dtype it is fed in (for float8, float4, int4 and int2: the carrier its values are held in). */
   dtype?: DType;
+  /** The declared ONNX element type ('float', 'int64', 'float8e4m3fn', ...). */
+  elementType?: string;
   /** An optional's content kind ('tensor' or 'sequence'), when declared. */
   elemKind?: 'tensor' | 'sequence';
 }
@@ -54,7 +58,9 @@ export function declaredInputs(g: GraphProto): DeclaredInput[] {
       name: v.name,
       kind: v.kind === 'sequence' || v.kind === 'optional' ? v.kind : 'tensor',
       shape: t?.tensor?.shape,
-      dtype: t?.tensor !== undefined && t.tensor.elemType !== 0 ? dtypeOfOnnx(t.tensor.elemType, `onnx input '${v.name}'`) : undefined,
+      ...(t?.tensor !== undefined && t.tensor.elemType !== 0
+        ? { dtype: carrierOfOnnx(t.tensor.elemType, `onnx input '${v.name}'`), elementType: onnxTypeName(t.tensor.elemType) }
+        : {}),
       ...(elem === 'tensor' || elem === 'sequence' ? { elemKind: elem } : {}),
     };
   });
@@ -295,12 +301,23 @@ function convertNode(node: NodeProto, b: GraphBuilder, opset: number, opts: Walk
     const r = conv(c);
     return Array.isArray(r) ? r : [r];
   });
+  const narrowIn = NARROW_SETTERS.has(node.opType) ? undefined : inputs.find((v) => isTensor(v) && narrowOf(v) !== undefined);
   node.outputs.forEach((name, i) => {
     if (name === '') return;
     const v = outs[i];
     if (v === undefined) throw new IsotensorError(`${label}: output ${i} ('${name}') is not produced by this converter`);
+    if (narrowIn !== undefined && isTensor(v)) inheritNarrow(v, narrowOf(narrowIn as Value)!, b);
     b.values.set(name, v);
   });
+}
+
+// Ops that decide their outputs' narrow types themselves. Every other op that takes a narrow value
+// only moves values (Reshape, Transpose, Slice, Concat, Identity, ...), so an output of the carrier
+// dtype holds the same type.
+const NARROW_SETTERS = new Set(['Cast', 'CastLike', 'QuantizeLinear', 'DequantizeLinear']);
+
+function inheritNarrow(v: Value, t: NarrowType, b: GraphBuilder): void {
+  if (narrowOf(v) === undefined && b.dtypeOf(v) === t.carrier) tagNarrow(v, t);
 }
 
 // A model-local function call: its body's nodes run with the call's inputs, outputs and attributes.

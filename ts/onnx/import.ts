@@ -5,6 +5,7 @@ import type { DType } from '../base/dtype.js';
 import { IsotensorError } from '../base/error.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { Group, Symbol, Variable } from '../symbol/symbol.js';
+import { narrowType, tagNarrow } from './narrow.js';
 import './ops/index.js';
 import {
   declaredInputs, fixedShape, GraphBuilder, loadInitializers, modelOpset, tensorsIn, walkGraph,
@@ -64,7 +65,11 @@ function importLoaded({ model, external }: LoadedModel, opts: ImportOptions): Im
   }
   const b = new GraphBuilder('symbolic', toContext(opts.ctx ?? cpu()), shapes, types, external);
   loadInitializers(g, b);
-  for (const i of inputs) b.values.set(i.name, Variable(i.name));
+  for (const i of inputs) {
+    const narrow = narrowType(i.elementType ?? '');
+    const v = Variable(i.name);
+    b.values.set(i.name, narrow !== undefined ? tagNarrow(v, narrow) : v);
+  }
   walkGraph(g, b, opset, { functions: functionsOf(model) });
   const outs = g.outputs.map((o) => {
     const v = b.values.get(o.name);

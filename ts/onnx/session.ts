@@ -6,6 +6,7 @@
 // outputs are NDArray[], optional ones an NDArray, an NDArray[] or null (empty).
 import { cpu, toContext, type Context } from '../base/context.js';
 import { IsotensorError } from '../base/error.js';
+import { invoke } from '../ndarray/invoke.js';
 import { keep, scope } from '../ndarray/lifetime.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import './ops/index.js';
@@ -13,6 +14,7 @@ import { isOptional, isSequence, optionalValue, sequenceValue, type AnyValue, ty
 import { declaredInputs, GraphBuilder, loadInitializers, modelOpset, tensorsIn, walkGraph, type DeclaredInput } from './graph.js';
 import { functionsOf } from './import.js';
 import type { FunctionProto, GraphProto, NodeProto } from './onnx_proto.js';
+import { narrowOf, narrowType, tagNarrow } from './narrow.js';
 import { loadModel, loadModelSync, type LoadedModel, type ModelSource } from './source.js';
 import type { OnnxValue } from './tensor_io.js';
 
@@ -144,7 +146,9 @@ export class InferenceSession {
       const handed = new Set<NDArray>();
       const own = (a: AnyValue, o: string): NDArray => {
         if (!(a instanceof NDArray)) throw new IsotensorError(`onnx.InferenceSession.run: output '${o}' holds a graph value`);
+        const narrow = narrowOf(a);
         const mine = this.owned.has(a) || given.has(a) || handed.has(a) ? a.copy() : a;
+        if (narrow !== undefined) tagNarrow(mine, narrow);
         handed.add(mine);
         return mine;
       };
@@ -188,7 +192,15 @@ export class InferenceSession {
       throw new IsotensorError(`onnx.InferenceSession.run: input '${decl.name}' needs an NDArray ` +
                                `(inputs: ${this.inputNames.join(', ')})`);
     }
-    return v;
+    const narrow = narrowType(decl.elementType ?? '');
+    if (narrow === undefined || narrowOf(v) === narrow) return v;
+    // A narrow input given as plain values (float32 for float8/float4, any for int4/int2) is rounded
+    // onto the type's grid, as storing it in that type would.
+    if (v.dtype !== narrow.carrier && narrow.carrier === 'float32') {
+      throw new IsotensorError(`${what} is ${narrow.name}: it needs its values as float32 (got ${v.dtype})`);
+    }
+    const f = v.dtype === 'float32' || v.dtype === 'float64' ? v : v.astype('float64');
+    return tagNarrow(invoke('round_to_format', [f], { format: narrow.name })[0]!.astype(narrow.carrier), narrow);
   }
 
   /** Frees the model's initializers. */

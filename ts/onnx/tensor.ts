@@ -7,6 +7,7 @@ import {
 } from '../base/dtype.js';
 import { IsotensorError } from '../base/error.js';
 import { NDArray } from '../ndarray/ndarray.js';
+import { decodeNarrow, encodeNarrow, narrowOf, narrowType, tagNarrow, type NarrowType } from './narrow.js';
 import { ONNX_TYPE, type TensorProto } from './onnx_proto.js';
 
 const DTYPE_OF_ONNX: Readonly<Record<number, DType>> = {
@@ -19,14 +20,25 @@ const DTYPE_OF_ONNX: Readonly<Record<number, DType>> = {
 const ONNX_TYPE_NAMES: Readonly<Record<number, string>> = Object.fromEntries(
   Object.entries(ONNX_TYPE).map(([k, v]) => [v, k.toLowerCase()]));
 
-/** The dtype of an ONNX element type; throws for types NDArrays cannot hold (strings, complex, fp8). */
+/** The dtype of an ONNX element type; throws for types NDArrays cannot hold (strings, complex, narrow). */
 export function dtypeOfOnnx(t: number, what: string): DType {
   const d = DTYPE_OF_ONNX[t];
   if (d === undefined) {
-    throw new IsotensorError(`${what}: ONNX element type ${ONNX_TYPE_NAMES[t] ?? t} is not supported ` +
-                             '(NDArrays hold bool, (u)int8-64, float16, bfloat16, float32 and float64)');
+    const narrow = narrowType(t) !== undefined ? ` here (only Cast, CastLike, QuantizeLinear, DequantizeLinear and ops that ` +
+      'move values take it, held widened)' : ' (NDArrays hold bool, (u)int8-64, float16, bfloat16, float32 and float64)';
+    throw new IsotensorError(`${what}: ONNX element type ${ONNX_TYPE_NAMES[t] ?? t} is not supported${narrow}`);
   }
   return d;
+}
+
+/** The dtype an ONNX element type is held in: its own, or a narrow type's carrier (narrow.ts). */
+export function carrierOfOnnx(t: number, what: string): DType {
+  return narrowType(t)?.carrier ?? dtypeOfOnnx(t, what);
+}
+
+/** The name of an ONNX element type number ('float', 'int64', 'float8e4m3fn', ...). */
+export function onnxTypeName(t: number): string {
+  return ONNX_TYPE_NAMES[t] ?? String(t);
 }
 
 /** The ONNX element type of a dtype. */
@@ -41,6 +53,8 @@ export interface HostTensor {
   dtype: DType;
   shape: number[];
   storage: DataArray;
+  /** A narrow ONNX type whose values `storage` holds widened (dtype is its carrier). */
+  narrow?: NarrowType;
 }
 
 /** Reads external tensor data (`location`, `offset`, `length`); supplied by the loader of a model file. */
@@ -49,7 +63,7 @@ export type ExternalDataReader = (location: string, offset: number, length: numb
 /** The values of a TensorProto (raw_data or the typed fields), as a HostTensor. */
 export function tensorFromProto(t: TensorProto, what: string, external?: ExternalDataReader): HostTensor {
   const label = t.name !== '' ? `${what} '${t.name}'` : what;
-  const dtype = dtypeOfOnnx(t.dataType, label);
+  const dtype = carrierOfOnnx(t.dataType, label);
   const shape = t.dims.slice();
   const n = shape.reduce((a, b) => a * b, 1);
   const out = allocStorage(dtype, n);
@@ -63,6 +77,14 @@ export function tensorFromProto(t: TensorProto, what: string, external?: Externa
     }
     const len = t.externalData['length'];
     raw = external(loc, Number(t.externalData['offset'] ?? 0), len === undefined ? undefined : Number(len));
+  }
+  const narrow = narrowType(t.dataType);
+  if (narrow !== undefined) {
+    // Codes are packed in raw_data, or one byte (of codes) per int32_data entry.
+    const bytes = raw ?? Uint8Array.from(t.int32Data, (v) => v & 0xff);
+    const values = decodeNarrow(narrow, bytes, n, label);
+    for (let i = 0; i < n; i++) (out as Float64Array)[i] = values[i]!;
+    return { name: t.name, dtype, shape, storage: out, narrow };
   }
   if (raw !== undefined) {
     const bytes = out.BYTES_PER_ELEMENT * n;
@@ -93,7 +115,7 @@ export function tensorFromProto(t: TensorProto, what: string, external?: Externa
   return { name: t.name, dtype, shape, storage: out };
 }
 
-/** An NDArray holding a host tensor's values. */
+/** An NDArray holding a host tensor's values (tagged with its narrow type, if any). */
 export function ndarrayFromHost(t: HostTensor, ctx?: Context | string): NDArray {
   const b = backend();
   const c = toContext(ctx);
@@ -104,7 +126,7 @@ export function ndarrayFromHost(t: HostTensor, ctx?: Context | string): NDArray 
     x.dispose();
     throw e;
   }
-  return x;
+  return t.narrow !== undefined ? tagNarrow(x, t.narrow) : x;
 }
 
 /** A host tensor with an NDArray's values (waits for pending writes). */
@@ -117,12 +139,16 @@ export function hostFromNDArray(x: NDArray, name: string): HostTensor {
     for (let i = 0; i < values.length; i++) bits[i] = f(values[i] as number);
     storage = bits;
   }
-  return { name, dtype: x.dtype, shape: x.shape, storage };
+  const narrow = narrowOf(x);
+  return { name, dtype: x.dtype, shape: x.shape, storage, ...(narrow !== undefined ? { narrow } : {}) };
 }
 
 /** A TensorProto's fields for encoding: raw little-endian bytes. */
 export function protoFromHost(t: HostTensor): { name: string; dims: number[]; dataType: number; rawData: Uint8Array } {
   const s = t.storage;
+  if (t.narrow !== undefined) {
+    return { name: t.name, dims: t.shape, dataType: t.narrow.code, rawData: encodeNarrow(t.narrow, s as ArrayLike<number>, `onnx tensor '${t.name}'`) };
+  }
   return {
     name: t.name, dims: t.shape, dataType: onnxTypeOf(t.dtype),
     rawData: new Uint8Array(s.buffer, s.byteOffset, s.byteLength),

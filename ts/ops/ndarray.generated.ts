@@ -9207,6 +9207,50 @@ export function round(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S_round, args);
 }
 
+/** Options of {@link round_to_format}. */
+export interface RoundToFormatOptions {
+  /**
+   * The narrow format (ONNX's element type names).
+   *
+   * (MXNet: `format`, {'float8e4m3fn', 'float8e4m3fnuz', 'float8e5m2', 'float8e5m2fnuz', 'float8e8m0', 'float4e2m1', 'int4', 'uint4', 'int2', 'uint2'})
+   */
+  format: 'float8e4m3fn' | 'float8e4m3fnuz' | 'float8e5m2' | 'float8e5m2fnuz' | 'float8e8m0' | 'float4e2m1' | 'int4' | 'uint4' | 'int2' | 'uint2';
+  /**
+   * float8: clip to the largest finite value first (else overflow gives NaN or infinity).
+   *
+   * (MXNet: `saturate`, boolean)
+   * @defaultValue `True`
+   */
+  saturate?: boolean;
+  /**
+   * float8e8m0: how a value between two powers of two rounds.
+   *
+   * (MXNet: `round_mode`, {'up', 'nearest', 'down'})
+   * @defaultValue `up`
+   */
+  roundMode?: 'up' | 'nearest' | 'down';
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_round_to_format: OpSpec = { name: 'round_to_format', inputs: 1 };
+
+/**
+ * Rounds each value to the nearest one a narrow format holds (float8e4m3fn, float8e4m3fnuz, float8e5m2, float8e5m2fnuz, float8e8m0, float4e2m1, int4, uint4, int2, uint2), as ONNX's Cast to that type does, and returns it in the input's float dtype.
+ *
+ * MXNet operator `round_to_format`.
+ * @param data input `data`
+ * @example
+ * ```ts
+ * const y = nd.round_to_format(data, { format: 'float8e4m3fn' });
+ * ```
+ */
+export function round_to_format(data: NDArray, opts: RoundToFormatOptions): NDArray;
+export function round_to_format(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_round_to_format, args);
+}
+export { round_to_format as roundToFormat };
+
 /** Options of {@link rsqrt}. */
 export interface RsqrtOptions {
   /** Array(s) that receive the result in place (MXNet `out=`). */

@@ -1404,6 +1404,12 @@ const S_round: SymbolOpSpec = { name: 'round' };
 /** Returns element-wise rounded value to the nearest integer (halves away from zero). MXNet operator `round`. Inputs: data. */
 export const round: SymbolOpFnOpt<O.RoundOptions, 'data'> = /* @__PURE__ */ op(S_round, 'round') as SymbolOpFnOpt<O.RoundOptions, 'data'>;
 
+const S_round_to_format: SymbolOpSpec = { name: 'round_to_format' };
+/** Rounds each value to the nearest one a narrow format holds (float8e4m3fn, float8e4m3fnuz, float8e5m2, float8e5m2fnuz, float8e8m0, float4e2m1, int4, uint4, int2, uint2), as ONNX's Cast to that type does, and returns it in the input's float dtype. MXNet operator `round_to_format`. Inputs: data. */
+export const round_to_format: SymbolOpFn<O.RoundToFormatOptions, 'data'> = /* @__PURE__ */ op(S_round_to_format, 'round_to_format') as SymbolOpFn<O.RoundToFormatOptions, 'data'>;
+/** Rounds each value to the nearest one a narrow format holds (float8e4m3fn, float8e4m3fnuz, float8e5m2, float8e5m2fnuz, float8e8m0, float4e2m1, int4, uint4, int2, uint2), as ONNX's Cast to that type does, and returns it in the input's float dtype. MXNet operator `round_to_format`. Inputs: data. */
+export const roundToFormat: SymbolOpFn<O.RoundToFormatOptions, 'data'> = /* @__PURE__ */ op(S_round_to_format, 'round_to_format') as SymbolOpFn<O.RoundToFormatOptions, 'data'>;
+
 const S_rsqrt: SymbolOpSpec = { name: 'rsqrt' };
 /** Returns element-wise 1/sqrt(x). MXNet operator `rsqrt`. Inputs: data. */
 export const rsqrt: SymbolOpFnOpt<O.RsqrtOptions, 'data'> = /* @__PURE__ */ op(S_rsqrt, 'rsqrt') as SymbolOpFnOpt<O.RsqrtOptions, 'data'>;

@@ -3,6 +3,7 @@
 #include "kernels/cuda/kernel_cuda.cuh"
 #include "ops/elemwise/compute.h"
 #include "ops/elemwise/op_list.h"
+#include "ops/elemwise/round_to_format.h"
 #include "ops/elemwise/register.h"
 
 namespace ist {

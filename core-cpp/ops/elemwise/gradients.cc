@@ -142,7 +142,7 @@ void registerUnary() {
 
   // Piecewise constant: zero almost everywhere.
   for (const char* name : {"sign", "floor", "ceil", "round", "rint", "trunc", "fix", "logical_not", "isnan",
-                           "isinf", "isfinite"})
+                           "isinf", "isfinite", "round_to_format"})
     OpRegistry::setGradient(name, zeroGrad);
 }
 

@@ -154,7 +154,8 @@
   X(_rarctan2_scalar, arctan2, true, Float, "Element-wise arctan2(scalar, x).",              \
     ("_npi_rarctan2_scalar"))
 
-// Ops with their own registration in misc.cc, and the compute each uses (Dev: the device type).
+// Ops with their own registration (misc.cc, round_to_format.cc), and the compute each uses (Dev: the
+// device type).
 #define IST_ELEMWISE_MISC_OPS(X)                                     \
   X(_copy, copyCompute<Dev>)                                         \
   X(BlockGrad, copyCompute<Dev>)                                     \
@@ -165,4 +166,5 @@
   X(hard_sigmoid, hardSigmoidCompute<Dev>)                           \
   X(add_n, addNCompute<Dev>)                                         \
   X(smooth_l1, (scalarCompute<Dev, smooth_l1, false, kFloatTypes>)) \
-  X(_cast_like, castCompute<Dev>)
+  X(_cast_like, castCompute<Dev>)                                    \
+  X(round_to_format, roundToFormatCompute<Dev>)

@@ -5,12 +5,18 @@
 // half to even as onnx's reference (np.rint) does, then clipped and cast.
 import type { DType } from '../../base/dtype.js';
 import { converter, type NodeContext, type Value } from '../convert.js';
+import { narrowOf, narrowType, tagNarrow, type NarrowType } from '../narrow.js';
 import { dtypeOfOnnx } from '../tensor.js';
+import { toNarrow } from './cast.js';
 import { roundHalfEven } from './elementwise.js';
 import { matmul } from './nn.js';
 
 const Q_RANGE: Readonly<Partial<Record<DType, [number, number]>>> = {
   uint8: [0, 255], int8: [-128, 127], uint16: [0, 65535], int16: [-32768, 32767], int32: [-2147483648, 2147483647],
+};
+// The narrow integer types, held in int8/uint8 (narrow.ts).
+const NARROW_RANGE: Readonly<Record<string, [number, number]>> = {
+  int4: [-8, 7], uint4: [0, 15], int2: [-2, 1], uint2: [0, 3],
 };
 
 /** Number of elements of v; a value whose shape cannot be inferred is taken as a scalar. */
@@ -38,18 +44,33 @@ function quantParam(c: NodeContext, v: Value, xShape: readonly number[], axis: n
   return vs[ax]! * block === xShape[ax] ? r : c.op('slice_axis', [r], { axis: ax, begin: 0, end: xShape[ax]! });
 }
 
-/** v (float64, integral) plus an optional zero point, clipped to dtype's range and cast to it. */
-function saturate(c: NodeContext, v: Value, zp: Value | undefined, dt: DType): Value {
-  const [lo, hi] = Q_RANGE[dt] ?? c.fail(`quantised output dtype ${dt} is not supported (uint8, int8, uint16, int16, int32)`);
+/** A quantised type: a dtype, or a narrow ONNX type (held in its carrier dtype). */
+type QType = DType | NarrowType;
+
+const qName = (t: QType): string => (typeof t === 'string' ? t : t.name);
+const SUPPORTED = 'uint8, int8, uint16, int16, int32, int4, uint4, int2, uint2, float8 and float4e2m1';
+
+/** v (float64, integral) plus an optional zero point, clipped to t's range and cast to it. */
+function saturate(c: NodeContext, v: Value, zp: Value | undefined, t: QType): Value {
+  const range = typeof t === 'string' ? Q_RANGE[t] : NARROW_RANGE[t.name];
+  const [lo, hi] = range ?? c.fail(`quantised output type ${qName(t)} is not supported (${SUPPORTED})`);
   const withZp = zp === undefined ? v : c.op('broadcast_add', [v, c.cast(zp, 'float64')]);
-  return c.op('Cast', [c.op('clip', [withZp], { a_min: lo, a_max: hi })], { dtype: dt });
+  const y = c.op('Cast', [c.op('clip', [withZp], { a_min: lo, a_max: hi })], { dtype: typeof t === 'string' ? t : t.carrier });
+  return typeof t === 'string' ? y : tagNarrow(y, t);
 }
 
-/** The quantised dtype of an ONNX element type, or a clear error for those NDArrays cannot hold. */
-function quantDtype(c: NodeContext, t: number): DType {
-  const d = dtypeOfOnnx(t, `${c.label}: output_dtype`);
-  if (Q_RANGE[d] === undefined) c.fail(`quantising to ${d} is not supported (uint8, int8, uint16, int16, int32)`);
+/** The quantised type of an ONNX element type, or a clear error for those that are not one. */
+function quantType(c: NodeContext, code: number): QType {
+  const n = narrowType(code);
+  if (n !== undefined) return n;
+  const d = dtypeOfOnnx(code, `${c.label}: output_dtype`);
+  if (Q_RANGE[d] === undefined) c.fail(`quantising to ${d} is not supported (${SUPPORTED})`);
   return d;
+}
+
+/** The quantised type a value holds (its narrow type, else its dtype). */
+function typeOfValue(c: NodeContext, v: Value, what: string): QType {
+  return narrowOf(v) ?? c.dtype(v, what);
 }
 
 /** The dtype x / scale is computed in, as NumPy promotes them. */
@@ -67,19 +88,25 @@ converter('QuantizeLinear', (c) => {
   const axis = c.int('axis', 1);
   const block = c.int('block_size', 0);
   const attrT = c.int('output_dtype', 0);
-  let dt: DType;
+  let t: QType;
   if (zp !== undefined) {
-    dt = c.dtype(zp, 'y_zero_point');
-    if (attrT !== 0 && quantDtype(c, attrT) !== dt) c.fail(`output_dtype ${quantDtype(c, attrT)} differs from y_zero_point's dtype ${dt}`);
-    if (Q_RANGE[dt] === undefined) c.fail(`quantising to ${dt} is not supported (uint8, int8, uint16, int16, int32)`);
+    t = typeOfValue(c, zp, 'y_zero_point');
+    if (attrT !== 0 && qName(quantType(c, attrT)) !== qName(t)) c.fail(`output_dtype ${qName(quantType(c, attrT))} differs from y_zero_point's type ${qName(t)}`);
   } else {
-    dt = attrT !== 0 ? quantDtype(c, attrT) : 'uint8';
+    t = attrT !== 0 ? quantType(c, attrT) : 'uint8';
   }
   const precision = c.int('precision', 0);
   const cd = precision !== 0 ? dtypeOfOnnx(precision, `${c.label}: precision`) : divisionType(c.dtype(x, 'x'), c.dtype(scale, 'y_scale'));
   const s = c.cast(quantParam(c, scale, xs, axis, block, 'y_scale'), cd);
-  const q = roundHalfEven(c, c.op('broadcast_div', [c.cast(x, cd), s]));
-  return saturate(c, c.cast(q, 'float64'), zp === undefined ? undefined : quantParam(c, zp, xs, axis, block, 'y_zero_point'), dt);
+  const scaled = c.op('broadcast_div', [c.cast(x, cd), s]);
+  if (typeof t !== 'string' && t.carrier === 'float32') {
+    // float8 (zero point 0 by the spec) and float4e2m1 (which adds it): round onto the format's grid.
+    const shifted = zp !== undefined && t.name === 'float4e2m1'
+      ? c.op('broadcast_add', [scaled, c.cast(quantParam(c, zp, xs, axis, block, 'y_zero_point'), cd)]) : scaled;
+    return toNarrow(c, shifted, t, c.int('saturate', 1) !== 0);
+  }
+  const q = roundHalfEven(c, scaled);
+  return saturate(c, c.cast(q, 'float64'), zp === undefined ? undefined : quantParam(c, zp, xs, axis, block, 'y_zero_point'), t);
 }, 10);
 
 converter('DequantizeLinear', (c) => {
@@ -126,7 +153,7 @@ function shaped(c: NodeContext, v: Value, shape: (n: number) => number[]): Value
 }
 
 /** Requantises an exact float64 accumulator: acc * (sa * sb / sy) + zy, rounded half to even and saturated. */
-function requantize(c: NodeContext, acc: Value, sa: Value, sb: Value, sy: Value, zy: Value | undefined, dt: DType): Value {
+function requantize(c: NodeContext, acc: Value, sa: Value, sb: Value, sy: Value, zy: Value | undefined, dt: QType): Value {
   // The multiplier is formed in the scales' own dtype, as the reference does, then widened.
   const m = c.cast(c.op('broadcast_div', [c.op('broadcast_mul', [sa, sb]), sy]), 'float64');
   let r = c.op('broadcast_mul', [acc, m]);

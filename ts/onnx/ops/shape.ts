@@ -3,7 +3,9 @@
 import type { DType } from '../../base/dtype.js';
 import type { NDArray } from '../../ndarray/ndarray.js';
 import { converter, numbersOf, type NodeContext, type Value } from '../convert.js';
-import { dtypeOfOnnx } from '../tensor.js';
+import { dtypeOfOnnx, onnxTypeOf } from '../tensor.js';
+import { castTo } from './cast.js';
+import { narrowOf } from '../narrow.js';
 
 /* ---- helpers ---- */
 
@@ -112,11 +114,13 @@ converter('Size', (c) => c.constant([prod(c.shape(c.input(0)))], [], 'int64'));
 
 converter('Cast', (c) => {
   const to = c.int('to') ?? c.fail('attribute to is required');
-  // float8, int4 and string targets have no dtype: dtypeOfOnnx says so.
-  return c.cast(c.input(0), dtypeOfOnnx(to, `${c.label}: attribute to`));
+  return castTo(c, c.input(0), to);
 });
 
-converter('CastLike', (c) => c.cast(c.input(0), c.dtype(c.input(1), 'target_type')));
+converter('CastLike', (c) => {
+  const like = c.input(1);
+  return castTo(c, c.input(0), narrowOf(like)?.code ?? onnxTypeOf(c.dtype(like, 'target_type')));
+});
 
 converter('Range', (c) => {
   const dtype = c.dtype(c.input(0), 'start');
