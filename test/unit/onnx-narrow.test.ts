@@ -1,7 +1,7 @@
 // mx.onnx's narrow element types (float8, float4, int4, int2), held widened in float32/int8/uint8 and
 // tagged: every code of each type decoded from a TensorProto (raw_data packed, and int32_data) against
 // ml_dtypes' values (test/fixtures/gen_round_to_format.py), elementType(), and session feeds given as
-// plain values. Cast/CastLike/QuantizeLinear/DequantizeLinear run in onnx.test.ts's node cases.
+// plain values, and writeTensor back. Cast/CastLike/QuantizeLinear/DequantizeLinear run in onnx.test.ts's node cases.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -73,6 +73,27 @@ describe('narrow ONNX element types', () => {
       x.dispose();
     });
   }
+
+  it('writeTensor encodes every narrow type back (packed), and plain dtypes as raw data', () => {
+    for (const [name, t] of Object.entries(TYPES)) {
+      const want = tables[name]!.map(num);
+      const x = mx.onnx.readTensorSync(tensorProto([want.length], t.code, { raw: pack(want.length, t.bits) }));
+      const bytes = mx.onnx.writeTensor(x, 'w');
+      const y = mx.onnx.readTensorSync(bytes);
+      expect(mx.onnx.elementType(y), name).toBe(name);
+      expectValues(y.dataSync('float64') as Float64Array, want, `${name} written and read`);
+      // Packed: a 4-bit tensor of 16 values takes 8 bytes of data, a 2-bit one of 4 values 1.
+      if (t.bits < 8) expect(bytes.length, name).toBeLessThan(want.length + 8);
+      x.dispose();
+      y.dispose();
+    }
+    for (const dtype of ['float16', 'int64', 'bool', 'float64'] as const) {
+      const a = nd.array([1, 0, 3], { dtype });
+      const b = mx.onnx.readTensorSync(mx.onnx.writeTensor(a));
+      expect(b.dtype).toBe(dtype);
+      expect(Array.from(b.dataSync('float64') as Float64Array)).toEqual(Array.from(a.dataSync('float64') as Float64Array));
+    }
+  });
 
   it('int32_data holds one byte of codes per entry (float8: one code; int4: two)', () => {
     const f8 = mx.onnx.readTensorSync(tensorProto([3], 17, { int32: [0x38, 0x7e, 0xff] }));

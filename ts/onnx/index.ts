@@ -6,7 +6,7 @@ export { InferenceSession } from './session.js';
 export type { SessionOptions } from './session.js';
 export type { ModelSource } from './source.js';
 export { supportedOps } from './convert.js';
-export { readTensor, readTensorSync, readValue, readValueSync } from './tensor_io.js';
+export { readTensor, readTensorSync, readValue, readValueSync, writeTensor } from './tensor_io.js';
 export { elementType } from './narrow.js';
 export type { OnnxValue, OnnxValueKind, ReadValueOptions } from './tensor_io.js';
 export { exportableOps, exportModel } from './export.js';

@@ -406,6 +406,13 @@ export function writeTensor(w: ProtoWriter, t: { name: string; dims: readonly nu
   w.raw(9, t.rawData);
 }
 
+/** A TensorProto message on its own (a .pb file of a conformance case). */
+export function encodeTensor(t: Parameters<typeof writeTensor>[1]): Uint8Array {
+  const w = new ProtoWriter();
+  writeTensor(w, t);
+  return w.finish();
+}
+
 export interface AttributeValue {
   name: string;
   f?: number; i?: number; s?: string; t?: Parameters<typeof writeTensor>[1];

@@ -5,9 +5,9 @@ import type { Context } from '../base/context.js';
 import { IsotensorError } from '../base/error.js';
 import { localPath } from '../base/read_source.js';
 import type { NDArray } from '../ndarray/ndarray.js';
-import { decodeValue, valueElemName, type ValueProto } from './onnx_proto.js';
+import { decodeValue, encodeTensor, valueElemName, type ValueProto } from './onnx_proto.js';
 import { sourceBytes, sourceBytesSync, type ModelSource } from './source.js';
-import { ndarrayFromHost, tensorFromProto } from './tensor.js';
+import { hostFromNDArray, ndarrayFromHost, protoFromHost, tensorFromProto } from './tensor.js';
 
 /** An ONNX value as isotensor holds it: a tensor, a sequence of tensors, or an empty optional (null). */
 export type OnnxValue = NDArray | NDArray[] | null;
@@ -76,4 +76,13 @@ export async function readValue(src: Src, opts: ReadValueOptions = {}): Promise<
 /** readValue that blocks (a Node path, or bytes). */
 export function readValueSync(src: Src, opts: ReadValueOptions = {}): OnnxValue {
   return valueOf(syncBytes(src, 'onnx.readValueSync'), opts, 'onnx.readValue');
+}
+
+/**
+ * An NDArray as a serialized TensorProto (onnx.numpy_helper.from_array): raw little-endian data; an
+ * array of a narrow type (mx.onnx.elementType) in that type's encoding, 4- and 2-bit values packed.
+ * @example writeFileSync('input_0.pb', mx.onnx.writeTensor(x, 'x'));
+ */
+export function writeTensor(x: NDArray, name = ''): Uint8Array {
+  return encodeTensor(protoFromHost(hostFromNDArray(x, name)));
 }
