@@ -107,7 +107,7 @@ for (const how of modes) {
     } else {
       fail++;
       console.log(`FAIL ${c}: ${err.split('\n')[0].slice(0, 200)}`);
-      const key = err.includes('is not supported') ? 'unsupported' : 'wrong';
+      const key = / not supported/.test(err) ? 'unsupported' : 'wrong';
       reasons.set(key, (reasons.get(key) ?? 0) + 1);
     }
   }

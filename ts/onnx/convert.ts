@@ -309,25 +309,36 @@ export type Converter = (c: NodeContext) => AnyValue | AnyValue[];
 
 const CONVERTERS = new Map<string, { fn: Converter; since: number }[]>();
 
+// Registry key: the op type, prefixed by its domain outside the default one ('ai.onnx.ml:Binarizer').
+const keyOf = (opType: string, domain: string): string => (domain === '' ? opType : `${domain}:${opType}`);
+
 /**
- * Registers a converter for ONNX op types (default domain). `since` is the first opset version the
- * converter handles; the highest `since` not above the model's opset is used.
+ * Registers a converter for ONNX op types of `domain` (default: the default domain). `since` is the
+ * first version of that domain's opset the converter handles; the highest `since` not above the
+ * model's is used.
  */
-export function converter(opTypes: string | readonly string[], fn: Converter, since = 1): void {
+export function converter(opTypes: string | readonly string[], fn: Converter, since = 1, domain = ''): void {
   for (const t of typeof opTypes === 'string' ? [opTypes] : opTypes) {
-    const list = CONVERTERS.get(t) ?? [];
+    const list = CONVERTERS.get(keyOf(t, domain)) ?? [];
     list.push({ fn, since });
     list.sort((a, b) => b.since - a.since);
-    CONVERTERS.set(t, list);
+    CONVERTERS.set(keyOf(t, domain), list);
   }
 }
 
-/** The converter for an op type at an opset version. */
-export function findConverter(opType: string, opset: number): Converter | undefined {
-  return CONVERTERS.get(opType)?.find((e) => e.since <= opset)?.fn;
+/** The converter for an op type of a domain ('' for the default one) at an opset version. */
+export function findConverter(opType: string, opset: number, domain = ''): Converter | undefined {
+  return CONVERTERS.get(keyOf(opType, domain))?.find((e) => e.since <= opset)?.fn;
 }
 
-/** ONNX op types with a converter (for reports). */
+/** The domains besides the default one that have converters ('ai.onnx.ml', ...). */
+export function otherDomains(): string[] {
+  const out = new Set<string>();
+  for (const k of CONVERTERS.keys()) if (k.includes(':')) out.add(k.slice(0, k.lastIndexOf(':')));
+  return [...out].sort();
+}
+
+/** ONNX op types with a converter (for reports); other domains' as 'domain:OpType'. */
 export function supportedOps(): string[] {
   return [...CONVERTERS.keys()].sort();
 }

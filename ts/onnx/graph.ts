@@ -8,7 +8,7 @@ import { keep, scope } from '../ndarray/lifetime.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { createOpSymbol, Symbol, Variable } from '../symbol/symbol.js';
 import {
-  findConverter, isTensor, kindOf, NodeContext, type AnyValue, type GraphOps, type OpParams, type Value,
+  findConverter, isTensor, otherDomains, kindOf, NodeContext, type AnyValue, type GraphOps, type OpParams, type Value,
 } from './convert.js';
 import type { FunctionProto, GraphProto, ModelProto, NodeProto, TensorProto, TypeInfo } from './onnx_proto.js';
 import { narrowOf, tagNarrow, type NarrowType } from './narrow.js';
@@ -18,6 +18,11 @@ import { carrierOfOnnx, ndarrayFromHost, onnxTypeName, tensorFromProto, type Ext
 export function modelOpset(m: ModelProto): number {
   const e = m.opsetImport.find((o) => o.domain === '' || o.domain === 'ai.onnx');
   return e?.version ?? 1;
+}
+
+/** The versions a model imports of domains other than the default one ('ai.onnx.ml', ...). */
+export function domainOpsets(m: ModelProto): Map<string, number> {
+  return new Map(m.opsetImport.filter((o) => !isDefaultDomain(o.domain)).map((o) => [o.domain, o.version]));
 }
 
 /** A graph input the caller feeds: its kind, and for tensors (or a sequence's items) dtype and shape. */
@@ -262,6 +267,8 @@ export interface WalkOptions {
   functions?: ReadonlyMap<string, FunctionProto>;
   /** Nodes whose outputs are already in the builder's values (a session's precomputed constants). */
   skip?: ReadonlySet<NodeProto>;
+  /** Versions of the other domains the model imports (domainOpsets). */
+  domains?: ReadonlyMap<string, number>;
 }
 
 function isDefaultDomain(d: string): boolean {
@@ -284,11 +291,17 @@ function convertNode(node: NodeProto, b: GraphBuilder, opset: number, opts: Walk
     return;
   }
   const label = `onnx ${node.opType}${node.name !== '' ? ` (node '${node.name}')` : ''}`;
-  if (!isDefaultDomain(node.domain)) {
-    throw new IsotensorError(`${label}: operators of domain '${node.domain}' are not supported (only the default ONNX domain)`);
+  const domain = isDefaultDomain(node.domain) ? '' : node.domain;
+  if (domain !== '' && !otherDomains().includes(domain)) {
+    throw new IsotensorError(`${label}: operators of domain '${node.domain}' are not supported ` +
+                             `(${['the default ONNX domain', ...otherDomains()].join(', ')})`);
   }
-  const conv = findConverter(node.opType, opset);
-  if (conv === undefined) throw new IsotensorError(`${label}: ONNX operator ${node.opType} (opset ${opset}) is not supported`);
+  // A domain the model does not import is at version 1.
+  const version = domain === '' ? opset : opts.domains?.get(domain) ?? 1;
+  const conv = findConverter(node.opType, version, domain);
+  if (conv === undefined) {
+    throw new IsotensorError(`${label}: ONNX operator ${domain === '' ? '' : `${domain}.`}${node.opType} (opset ${version}) is not supported`);
+  }
   const inputs = node.inputs.map((name) => {
     if (name === '') return undefined;
     const v = b.values.get(name);
@@ -296,7 +309,7 @@ function convertNode(node: NodeProto, b: GraphBuilder, opset: number, opts: Walk
     return v;
   });
   b.nodeName = node.name !== '' ? node.name : node.outputs[0] ?? node.opType;
-  const c = new NodeContext(node, opset, inputs, b);
+  const c = new NodeContext(node, version, inputs, b);
   const outs = scope(() => {
     const r = conv(c);
     return Array.isArray(r) ? r : [r];

@@ -8,7 +8,7 @@ import { Group, Symbol, Variable } from '../symbol/symbol.js';
 import { narrowType, tagNarrow } from './narrow.js';
 import './ops/index.js';
 import {
-  declaredInputs, fixedShape, GraphBuilder, loadInitializers, modelOpset, tensorsIn, walkGraph,
+  declaredInputs, domainOpsets, fixedShape, GraphBuilder, loadInitializers, modelOpset, tensorsIn, walkGraph,
 } from './graph.js';
 import { isTensor, kindOf } from './convert.js';
 import type { FunctionProto, ModelProto } from './onnx_proto.js';
@@ -70,7 +70,7 @@ function importLoaded({ model, external }: LoadedModel, opts: ImportOptions): Im
     const v = Variable(i.name);
     b.values.set(i.name, narrow !== undefined ? tagNarrow(v, narrow) : v);
   }
-  walkGraph(g, b, opset, { functions: functionsOf(model) });
+  walkGraph(g, b, opset, { functions: functionsOf(model), domains: domainOpsets(model) });
   const outs = g.outputs.map((o) => {
     const v = b.values.get(o.name);
     if (v === undefined) throw new IsotensorError(`onnx.importModel: graph output '${o.name}' is not produced by any node`);

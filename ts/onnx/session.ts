@@ -11,7 +11,7 @@ import { keep, scope } from '../ndarray/lifetime.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import './ops/index.js';
 import { isOptional, isSequence, optionalValue, sequenceValue, type AnyValue, type SequenceValue } from './convert.js';
-import { declaredInputs, GraphBuilder, loadInitializers, modelOpset, tensorsIn, walkGraph, type DeclaredInput } from './graph.js';
+import { declaredInputs, domainOpsets, GraphBuilder, loadInitializers, modelOpset, tensorsIn, walkGraph, type DeclaredInput } from './graph.js';
 import { functionsOf } from './import.js';
 import type { FunctionProto, GraphProto, NodeProto } from './onnx_proto.js';
 import { narrowOf, narrowType, tagNarrow } from './narrow.js';
@@ -39,6 +39,7 @@ export class InferenceSession {
   private readonly opset: number;
   private readonly ctx: Context;
   private readonly functions: Map<string, FunctionProto>;
+  private readonly domains: Map<string, number>;
   private readonly initializers = new Map<string, NDArray>();
   /** Outputs of the nodes that compute only from initializers, computed once (precompute()). */
   private readonly constants = new Map<string, AnyValue>();
@@ -52,6 +53,7 @@ export class InferenceSession {
     this.opset = modelOpset(loaded.model);
     this.ctx = toContext(opts.ctx ?? cpu());
     this.functions = functionsOf(loaded.model);
+    this.domains = domainOpsets(loaded.model);
     this.inputMetadata = declaredInputs(this.graph);
     this.inputNames = this.inputMetadata.map((i) => i.name);
     this.outputNames = this.graph.outputs.map((o) => o.name);
@@ -86,7 +88,7 @@ export class InferenceSession {
       values = scope(() => {
         const b = new GraphBuilder('imperative', this.ctx, {}, {});
         for (const [k, v] of this.initializers) b.values.set(k, v);
-        walkGraph({ ...this.graph, nodes }, b, this.opset, { functions: this.functions });
+        walkGraph({ ...this.graph, nodes }, b, this.opset, { functions: this.functions, domains: this.domains });
         const out = new Map<string, AnyValue>();
         for (const node of nodes) for (const o of node.outputs) if (o !== '') out.set(o, b.values.get(o)!);
         return out;
@@ -141,7 +143,9 @@ export class InferenceSession {
       for (const [k, v] of this.initializers) b.values.set(k, v);
       if (useConstants) for (const [k, v] of this.constants) b.values.set(k, v);
       for (const [k, v] of fed) b.values.set(k, v);
-      walkGraph(this.graph, b, this.opset, { functions: this.functions, skip: useConstants ? this.constantNodes : undefined });
+      walkGraph(this.graph, b, this.opset, {
+        functions: this.functions, domains: this.domains, skip: useConstants ? this.constantNodes : undefined,
+      });
       // An output that is a feed or an initializer (or appears twice) is copied, so the caller owns what it gets.
       const handed = new Set<NDArray>();
       const own = (a: AnyValue, o: string): NDArray => {
