@@ -142,6 +142,15 @@ describe('models exported by PyTorch (reference: onnxruntime)', () => {
     s.dispose();
   });
 
+  it('a model-local function holding an If runs at its own opset, its branches seeing its names', () => {
+    // gen_onnx_function_model.py: ReferenceEvaluator gives [3, 12] for c = true and [-3, -12] for false.
+    const s = mx.onnx.InferenceSession.createSync(join(FIX, 'models', 'function_if.onnx'));
+    const x = mx.nd.array([[0, 1, 2], [3, 4, 5]]);
+    expect(Array.from(s.run({ x, c: mx.nd.array(1, { dtype: 'bool' }) }).y!.dataSync())).toEqual([3, 12]);
+    expect(Array.from(s.run({ x, c: mx.nd.array(0, { dtype: 'bool' }) }).y!.dataSync())).toEqual([-3, -12]);
+    s.dispose();
+  });
+
   it('small_cnn has a symbolic batch dim: importModel takes the batch size from inputShapes', () => {
     const ref = JSON.parse(readFileSync(join(FIX, 'models', 'small_cnn.json'), 'utf8'));
     const meta = mx.onnx.getModelMetadataSync(join(FIX, 'models', 'small_cnn.onnx'));

@@ -333,28 +333,48 @@ function inheritNarrow(v: Value, t: NarrowType, b: GraphBuilder): void {
   if (narrowOf(v) === undefined && b.dtypeOf(v) === t.carrier) tagNarrow(v, t);
 }
 
-// A model-local function call: its body's nodes run with the call's inputs, outputs and attributes.
+// A model-local function call: its body runs in a scope of its own, where the function's formal
+// inputs hold the call's values (so subgraphs in the body see the body's names), at the function's
+// opset; the formal outputs become the call's outputs.
 function expandFunction(call: NodeProto, fn: FunctionProto, b: GraphBuilder, opset: number, opts: WalkOptions): void {
   const prefix = `${call.name !== '' ? call.name : call.outputs[0]}/${fn.name}/`;
-  const rename = new Map<string, string>();
-  fn.inputs.forEach((n, i) => rename.set(n, call.inputs[i] ?? ''));
-  fn.outputs.forEach((n, i) => rename.set(n, call.outputs[i] ?? ''));
-  const callAttrs = new Map(call.attributes.map((a) => [a.name, a]));
   const fnOpset = fn.opsetImport.find((o) => isDefaultDomain(o.domain))?.version ?? opset;
-  for (const node of fn.nodes) {
-    const mapped: NodeProto = {
-      ...node,
-      name: prefix + (node.name !== '' ? node.name : node.outputs[0] ?? ''),
-      inputs: node.inputs.map((n) => (n === '' ? '' : rename.get(n) ?? prefix + n)),
-      outputs: node.outputs.map((n) => (n === '' ? '' : rename.get(n) ?? prefix + n)),
-      attributes: node.attributes.flatMap((a) => {
-        if (a.refAttrName === undefined) return [a];
-        const v = callAttrs.get(a.refAttrName);
-        return v === undefined ? [] : [{ ...v, name: a.name }];
-      }),
-    };
-    convertNode(mapped, b, fnOpset, opts);
+  const callAttrs = new Map(call.attributes.map((a) => [a.name, a]));
+  const args = fn.inputs.map((n, i) => (call.inputs[i] ? b.values.get(call.inputs[i]!) : undefined));
+  // Formal inputs the call leaves out read as omitted optional inputs.
+  const omitted = new Set(fn.inputs.filter((_, i) => args[i] === undefined));
+  const outer = new Map(b.values);
+  const outerWalk = b.walk;
+  let results: (AnyValue | undefined)[];
+  try {
+    b.values.clear();
+    fn.inputs.forEach((n, i) => { if (args[i] !== undefined) b.values.set(n, args[i]!); });
+    b.walk = { opset: fnOpset, opts };
+    for (const node of fn.nodes) {
+      const mapped: NodeProto = {
+        ...node,
+        name: prefix + (node.name !== '' ? node.name : node.outputs[0] ?? ''),
+        inputs: node.inputs.map((n) => (omitted.has(n) ? '' : n)),
+        attributes: node.attributes.flatMap((a) => {
+          if (a.refAttrName === undefined) return [a];
+          const v = callAttrs.get(a.refAttrName);
+          return v === undefined ? [] : [{ ...v, name: a.name }];
+        }),
+      };
+      convertNode(mapped, b, fnOpset, opts);
+    }
+    results = fn.outputs.map((n) => b.values.get(n));
+  } finally {
+    b.values.clear();
+    for (const [k, v] of outer) b.values.set(k, v);
+    b.walk = outerWalk;
   }
+  call.outputs.forEach((name, i) => {
+    if (name === '') return;
+    const v = results[i];
+    if (v === undefined) throw new IsotensorError(`onnx ${fn.name}: function output '${fn.outputs[i]}' is not produced by its body`);
+    b.values.set(name, v);
+  });
 }
 
 /** Loads a graph's initializers into the builder as known arrays. */
