@@ -11,3 +11,6 @@ import './bitwise.js';
 import './vision.js';
 import './signal.js';
 import './sequence.js';
+import './ml.js';
+import './training.js';
+import './tensor_scatter.js';

@@ -1,4 +1,4 @@
-// ONNX recurrent operators: LSTM, GRU and RNN on the fused RNN op (GRU with linear_before_reset=0 unrolled)
+// ONNX recurrent operators: LSTM, GRU and RNN on the fused RNN op (GRU with linear_before_reset=0 and LSTM with peepholes unrolled)
 // SPDX-License-Identifier: Apache-2.0
 import type { DType } from '../../base/dtype.js';
 import { numbersOf, converter, type NodeContext, type Value } from '../convert.js';
@@ -67,10 +67,8 @@ for (const op of ['LSTM', 'GRU', 'RNN'] as const) {
     // ONNX's clip bounds the gates' inputs; MXNet's only clips the LSTM cell, so it cannot stand in.
     if (c.hasAttr('clip')) c.fail('clip is not supported');
     if (c.int('input_forget', 0) !== 0) c.fail('input_forget=1 is not supported');
-    if (c.has(7)) {
-      const p = numbersOf(c.known(7, 'P (peepholes)'));
-      if (p.some((x) => x !== 0)) c.fail('peephole weights (P) are not supported unless all zero');
-    }
+    // MXNet's fused LSTM has no peepholes: non-zero (or not yet known) P takes the unrolled path.
+    const peep = op === 'LSTM' && c.has(7) && !(c.isKnown(c.input(7)) && numbersOf(c.known(7, 'P (peepholes)')).every((v) => v === 0));
 
     let x = c.input(0);
     const dt = c.dtype(x, 'X');
@@ -94,6 +92,12 @@ for (const op of ['LSTM', 'GRU', 'RNN'] as const) {
     let yc: Value | undefined;
     if (op === 'GRU' && c.int('linear_before_reset', 0) === 0) {
       [y, yh] = unrolledGru(c, { x, w, r, b, lens, h0, T, N, I, H, D, reverse: direction === 'reverse' });
+    } else if (peep) {
+      const p = c.cast(c.input(7), dt);
+      const ps = c.shape(p, 'P');
+      if (ps.length !== 2 || ps[0] !== D || ps[1] !== 3 * H) c.fail(`P has shape (${ps}), expected (${D}, ${3 * H})`);
+      const c0 = stateInput(c, 6, layout, D, N, H, dt);
+      [y, yh, yc] = unrolledLstm(c, { x, w, r, b, lens, h0, T, N, I, H, D, reverse: direction === 'reverse' }, p, c0);
     } else {
       // MXNet has no reverse-only direction. Without lengths, run forward over the time-reversed sequence;
       // with lengths, run bidirectionally (the reverse pass starts at each sequence's last valid step, as
@@ -131,31 +135,48 @@ for (const op of ['LSTM', 'GRU', 'RNN'] as const) {
   });
 }
 
-interface GruArgs {
+interface Unrolled {
   x: Value; w: Value; r: Value; b: Value; lens: Value | undefined; h0: Value;
   T: number; N: number; I: number; H: number; D: number; reverse: boolean;
+}
+
+/** Per step t, a (N, 1) mask of the sequences still running (t < length); undefined without lengths. */
+function stepMasks(c: NodeContext, a: Unrolled): Value[] | undefined {
+  if (a.lens === undefined) return undefined;
+  return Array.from({ length: a.T }, (_, t) => c.op('Reshape', [c.op('_greater_scalar', [a.lens!], { scalar: t })], { shape: [a.N, 1] }));
+}
+
+/** Direction d's input projection X W^T + Wb of all steps at once, split into T (N, G*H) steps. */
+function inputSteps(c: NodeContext, a: Unrolled, d: number, G: number): { steps: Value[]; rd: Value; bd: Value } {
+  const { T, N, I, H } = a;
+  const wd = c.op('Reshape', [rows(c, a.w, 0, d, d + 1)], { shape: [G * H, I] });
+  const rd = c.op('Reshape', [rows(c, a.r, 0, d, d + 1)], { shape: [G * H, H] });
+  const bd = c.op('Reshape', [rows(c, a.b, 0, d, d + 1)], { shape: [2 * G * H] });
+  const xflat = c.op('Reshape', [a.x], { shape: [T * N, I] });
+  const xp = c.op('Reshape', [c.op('FullyConnected', [xflat, wd, rows(c, bd, 0, 0, G * H)], { num_hidden: G * H })],
+                  { shape: [T, N, G * H] });
+  const steps = T === 1 ? [c.op('Reshape', [xp], { shape: [N, G * H] })]
+    : c.opN('SliceChannel', [xp], { num_outputs: T, axis: 0, squeeze_axis: true });
+  return { steps, rd, bd };
+}
+
+/** Steps past a sequence's length keep the state: new = old + m * (new - old). */
+function keep(c: NodeContext, m: Value | undefined, old: Value, next: Value): Value {
+  return m === undefined ? next : c.op('broadcast_add', [old, c.op('broadcast_mul', [m, c.op('broadcast_sub', [next, old])])]);
 }
 
 /**
  * GRU with linear_before_reset=0, step by step: h~ = tanh(W_h x + R_h (r * h) + b), which MXNet's fused
  * GRU (R_h h inside r * (...), linear_before_reset=1) cannot compute. Returns Y (T, D, N, H) and Y_h (D, N, H).
  */
-function unrolledGru(c: NodeContext, a: GruArgs): [Value, Value] {
-  const { T, N, I, H, D } = a;
-  const xflat = c.op('Reshape', [a.x], { shape: [T * N, I] });
-  // Steps past a sequence's length keep the state and output zeros: masks (N, 1) per step.
-  const masks = a.lens === undefined ? undefined
-    : Array.from({ length: T }, (_, t) => c.op('Reshape', [c.op('_greater_scalar', [a.lens!], { scalar: t })], { shape: [N, 1] }));
+function unrolledGru(c: NodeContext, a: Unrolled): [Value, Value] {
+  const { T, N, H, D } = a;
+  // Steps past a sequence's length keep the state and output zeros.
+  const masks = stepMasks(c, a);
   const ys: Value[] = [];
   const hs: Value[] = [];
   for (let d = 0; d < D; d++) {
-    const wd = c.op('Reshape', [rows(c, a.w, 0, d, d + 1)], { shape: [3 * H, I] });
-    const rd = c.op('Reshape', [rows(c, a.r, 0, d, d + 1)], { shape: [3 * H, H] });
-    const bd = c.op('Reshape', [rows(c, a.b, 0, d, d + 1)], { shape: [6 * H] });
-    const xp = c.op('Reshape', [c.op('FullyConnected', [xflat, wd, rows(c, bd, 0, 0, 3 * H)], { num_hidden: 3 * H })],
-                    { shape: [T, N, 3 * H] });
-    const steps = T === 1 ? [c.op('Reshape', [xp], { shape: [N, 3 * H] })]
-      : c.opN('SliceChannel', [xp], { num_outputs: T, axis: 0, squeeze_axis: true });
+    const { steps, rd, bd } = inputSteps(c, a, d, 3);
     const rzr = rows(c, rd, 0, 0, 2 * H);
     const rh = rows(c, rd, 0, 2 * H, 3 * H);
     const bzr = rows(c, bd, 0, 3 * H, 5 * H);
@@ -172,18 +193,57 @@ function unrolledGru(c: NodeContext, a: GruArgs): [Value, Value] {
       const rg = rows(c, zr, 1, H, 2 * H);
       const hh = c.op('tanh', [c.op('broadcast_add', [rows(c, xt, 1, 2 * H, 3 * H),
         c.op('FullyConnected', [c.op('broadcast_mul', [rg, h]), rh, bh], { num_hidden: H })])]);
-      let hn = c.op('broadcast_add', [hh, c.op('broadcast_mul', [z, c.op('broadcast_sub', [h, hh])])]);
-      if (masks !== undefined) {
-        const m = masks[t]!;
-        hn = c.op('broadcast_add', [h, c.op('broadcast_mul', [m, c.op('broadcast_sub', [hn, h])])]);
-        out[t] = c.op('broadcast_mul', [m, hn]);
-      } else {
-        out[t] = hn;
-      }
-      h = hn;
+      const m = masks?.[t];
+      h = keep(c, m, h, c.op('broadcast_add', [hh, c.op('broadcast_mul', [z, c.op('broadcast_sub', [h, hh])])]));
+      out[t] = m === undefined ? h : c.op('broadcast_mul', [m, h]);
     }
     ys.push(c.op('stack', out, { axis: 0, num_args: T }));
     hs.push(h);
   }
   return [c.op('stack', ys, { axis: 1, num_args: D }), c.op('stack', hs, { axis: 0, num_args: D })];
+}
+
+/**
+ * LSTM with peephole weights P (D, 3H: i, o, f), step by step, as ONNX defines it:
+ * i = sigmoid(.. + Pi * C_prev), f = sigmoid(.. + Pf * C_prev), C = f * C_prev + i * tanh(..),
+ * o = sigmoid(.. + Po * C), H = o * tanh(C); gate blocks of W, R and B in ONNX's i, o, f, c order.
+ * Returns Y (T, D, N, H), Y_h and Y_c (D, N, H).
+ */
+function unrolledLstm(c: NodeContext, a: Unrolled, p: Value, c0: Value): [Value, Value, Value] {
+  const { T, N, H, D } = a;
+  const masks = stepMasks(c, a);
+  const ys: Value[] = [];
+  const hs: Value[] = [];
+  const cs: Value[] = [];
+  const add = (u: Value, v: Value): Value => c.op('broadcast_add', [u, v]);
+  const mul = (u: Value, v: Value): Value => c.op('broadcast_mul', [u, v]);
+  for (let d = 0; d < D; d++) {
+    const { steps, rd, bd } = inputSteps(c, a, d, 4);
+    const rb = rows(c, bd, 0, 4 * H, 8 * H);
+    const pd = c.op('Reshape', [rows(c, p, 0, d, d + 1)], { shape: [3, 1, H] });
+    const [pi, po, pf] = [0, 1, 2].map((k) => c.op('Reshape', [rows(c, pd, 0, k, k + 1)], { shape: [1, H] })) as [Value, Value, Value];
+    let h = c.op('Reshape', [rows(c, a.h0, 0, d, d + 1)], { shape: [N, H] });
+    let cell = c.op('Reshape', [rows(c, c0, 0, d, d + 1)], { shape: [N, H] });
+    const out = new Array<Value>(T);
+    const backward = a.reverse || d === 1;
+    for (let s = 0; s < T; s++) {
+      const t = backward ? T - 1 - s : s;
+      const gates = add(steps[t]!, c.op('FullyConnected', [h, rd, rb], { num_hidden: 4 * H }));
+      const gate = (k: number): Value => rows(c, gates, 1, k * H, (k + 1) * H);
+      const i = c.op('sigmoid', [add(gate(0), mul(pi, cell))]);
+      const f = c.op('sigmoid', [add(gate(2), mul(pf, cell))]);
+      const cn = add(mul(f, cell), mul(i, c.op('tanh', [gate(3)])));
+      const o = c.op('sigmoid', [add(gate(1), mul(po, cn))]);
+      const hn = mul(o, c.op('tanh', [cn]));
+      const m = masks?.[t];
+      h = keep(c, m, h, hn);
+      cell = keep(c, m, cell, cn);
+      out[t] = m === undefined ? h : mul(m, h);
+    }
+    ys.push(c.op('stack', out, { axis: 0, num_args: T }));
+    hs.push(h);
+    cs.push(cell);
+  }
+  const stackD = (vs: Value[]): Value => c.op('stack', vs, { axis: 0, num_args: D });
+  return [c.op('stack', ys, { axis: 1, num_args: D }), stackD(hs), stackD(cs)];
 }
