@@ -6,6 +6,13 @@
  * given, also compares ONNX element types: float8/float4/int4/int2 values are held in float32/int8/uint8.
  */
 export function compare(name, got, ref, rtol = 1e-3, atol = 1e-7, elementType = undefined) {
+  // String tensors (mx.onnx.StringTensor): same shape and strings.
+  if (ref.kind === 'strings' || got.kind === 'strings') {
+    if (ref.kind !== got.kind) return `${name}: ${got.kind === 'strings' ? 'strings' : 'numbers'}, expected ${ref.kind === 'strings' ? 'strings' : 'numbers'}`;
+    if (got.shape.join() !== ref.shape.join()) return `${name}: shape (${got.shape}), expected (${ref.shape})`;
+    const i = ref.data.findIndex((s, k) => got.data[k] !== s);
+    return i < 0 ? null : `${name}[${i}] = ${JSON.stringify(got.data[i])}, expected ${JSON.stringify(ref.data[i])}`;
+  }
   if (got.dtype !== ref.dtype) return `${name}: dtype ${got.dtype}, expected ${ref.dtype}`;
   if (elementType !== undefined && elementType(got) !== elementType(ref)) {
     return `${name}: element type ${elementType(got)}, expected ${elementType(ref)}`;

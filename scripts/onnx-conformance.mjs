@@ -79,7 +79,7 @@ function runCase(caseDir, how) {
         const err = compareValue(`output ${i}`, got[i], refs[i], 1e-3, 1e-7, how === 'session' ? mx.onnx.elementType : undefined);
         if (err !== null) return `${set} ${err}`;
       }
-      for (const a of flat([...inputs, ...refs, ...got])) a.dispose();
+      for (const a of flat([...inputs, ...refs, ...got])) a.dispose?.();
     }
     return null;
   } finally {

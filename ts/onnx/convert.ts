@@ -11,6 +11,7 @@ import { IsotensorError } from '../base/error.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import type { Symbol } from '../symbol/symbol.js';
 import { ATTR_TYPE, type AttributeProto, type GraphProto, type NodeProto, type TensorProto } from './onnx_proto.js';
+import { isStrings, type StringTensor } from './strings.js';
 
 /** A tensor value flowing along the graph: known (NDArray) or computed by the Symbol graph. */
 export type Value = NDArray | Symbol;
@@ -25,8 +26,8 @@ export interface SequenceValue { kind: 'sequence'; items: Value[]; elemType: DTy
 /** An ONNX optional: none, or one tensor or sequence. */
 export interface OptionalValue { kind: 'optional'; value: Value | SequenceValue | null }
 
-/** Any value of an ONNX graph: a tensor, a sequence or an optional. */
-export type AnyValue = Value | SequenceValue | OptionalValue;
+/** Any value of an ONNX graph: a tensor, a sequence, an optional, or a tensor of strings (sessions only). */
+export type AnyValue = Value | SequenceValue | OptionalValue | StringTensor;
 
 export function sequenceValue(items: Value[], elemType: DType | undefined): SequenceValue {
   return { kind: 'sequence', items, elemType };
@@ -37,20 +38,21 @@ export function optionalValue(value: Value | SequenceValue | null): OptionalValu
 }
 
 export function isSequence(v: AnyValue | undefined): v is SequenceValue {
-  return v !== undefined && (v as { kind?: unknown }).kind === 'sequence' && !isTensor(v);
+  return v !== undefined && (v as { kind?: unknown }).kind === 'sequence';
 }
 
 export function isOptional(v: AnyValue | undefined): v is OptionalValue {
-  return v !== undefined && (v as { kind?: unknown }).kind === 'optional' && !isTensor(v);
+  return v !== undefined && (v as { kind?: unknown }).kind === 'optional';
 }
 
 export function isTensor(v: AnyValue | undefined): v is Value {
-  return v !== undefined && (v as { kind?: unknown }).kind !== 'sequence' && (v as { kind?: unknown }).kind !== 'optional';
+  const k = (v as { kind?: unknown } | undefined)?.kind;
+  return v !== undefined && !isStrings(v) && k !== 'sequence' && k !== 'optional';
 }
 
 /** What kind of value v is, for error messages. */
 export function kindOf(v: AnyValue): string {
-  return isSequence(v) ? 'a sequence' : isOptional(v) ? 'an optional' : 'a tensor';
+  return isSequence(v) ? 'a sequence' : isOptional(v) ? 'an optional' : isStrings(v) ? 'a tensor of strings' : 'a tensor';
 }
 
 /** Parameter values of a registered op (snake_case keys, MXNet attribute forms). */
@@ -149,6 +151,11 @@ export class NodeContext {
     return t === undefined ? undefined : this.g.tensor(t, `${this.label}: attribute ${name}`);
   }
 
+  /** A tensor attribute as its TensorProto (string tensors, which NDArrays cannot hold). */
+  tensorProtoAttr(name: string): TensorProto | undefined {
+    return this.attr(name, ATTR_TYPE.TENSOR)?.t;
+  }
+
   /** A graph attribute (If's branches, Loop's body). */
   graph(name: string): GraphProto | undefined {
     return this.attr(name, ATTR_TYPE.GRAPH)?.g;
@@ -184,6 +191,13 @@ export class NodeContext {
   value(i: number): AnyValue {
     const v = this.inputValues[i];
     if (v === undefined) this.fail(`input ${i} is required`);
+    return v;
+  }
+
+  /** String tensor input i. */
+  stringInput(i: number): StringTensor {
+    const v = this.value(i);
+    if (!isStrings(v)) this.fail(`input ${i} ('${this.node.inputs[i]}') is ${kindOf(v)}, expected a tensor of strings`);
     return v;
   }
 

@@ -10,7 +10,8 @@ import { createOpSymbol, Symbol, Variable } from '../symbol/symbol.js';
 import {
   findConverter, isTensor, otherDomains, kindOf, NodeContext, type AnyValue, type GraphOps, type OpParams, type Value,
 } from './convert.js';
-import type { FunctionProto, GraphProto, ModelProto, NodeProto, TensorProto, TypeInfo } from './onnx_proto.js';
+import { ONNX_TYPE, type FunctionProto, type GraphProto, type ModelProto, type NodeProto, type TensorProto, type TypeInfo } from './onnx_proto.js';
+import { stringsFromProto } from './strings.js';
 import { narrowOf, tagNarrow, type NarrowType } from './narrow.js';
 import { carrierOfOnnx, ndarrayFromHost, onnxTypeName, tensorFromProto, type ExternalDataReader } from './tensor.js';
 
@@ -64,7 +65,8 @@ export function declaredInputs(g: GraphProto): DeclaredInput[] {
       kind: v.kind === 'sequence' || v.kind === 'optional' ? v.kind : 'tensor',
       shape: t?.tensor?.shape,
       ...(t?.tensor !== undefined && t.tensor.elemType !== 0
-        ? { dtype: carrierOfOnnx(t.tensor.elemType, `onnx input '${v.name}'`), elementType: onnxTypeName(t.tensor.elemType) }
+        ? { elementType: onnxTypeName(t.tensor.elemType),
+            ...(t.tensor.elemType === ONNX_TYPE.STRING ? {} : { dtype: carrierOfOnnx(t.tensor.elemType, `onnx input '${v.name}'`) }) }
         : {}),
       ...(elem === 'tensor' || elem === 'sequence' ? { elemKind: elem } : {}),
     };
@@ -75,6 +77,7 @@ export function declaredInputs(g: GraphProto): DeclaredInput[] {
 export function tensorsIn(v: AnyValue): Value[] {
   if (isTensor(v)) return [v];
   if (v.kind === 'sequence') return v.items;
+  if (v.kind === 'strings') return [];
   return v.value === null ? [] : tensorsIn(v.value);
 }
 
@@ -247,7 +250,9 @@ export class GraphBuilder implements GraphOps {
     const saved = new Map(this.values);
     try {
       g.inputs.forEach((v, i) => this.values.set(v.name, inputs[i]!));
-      for (const t of g.initializers) this.values.set(t.name, this.tensor(t, 'onnx subgraph initializer'));
+      for (const t of g.initializers) {
+        this.values.set(t.name, t.dataType === ONNX_TYPE.STRING ? stringsFromProto(t, 'onnx subgraph initializer') : this.tensor(t, 'onnx subgraph initializer'));
+      }
       walkGraph(g, this, this.walk.opset, this.walk.opts);
       return g.outputs.map((o) => {
         const v = this.values.get(o.name);
@@ -380,6 +385,11 @@ function expandFunction(call: NodeProto, fn: FunctionProto, b: GraphBuilder, ops
 /** Loads a graph's initializers into the builder as known arrays. */
 export function loadInitializers(g: GraphProto, b: GraphBuilder): void {
   for (const t of g.initializers) {
+    if (t.dataType === ONNX_TYPE.STRING) {
+      if (b.mode === 'symbolic') throw new IsotensorError(`onnx.importModel: initializer '${t.name}' holds strings; a Symbol graph holds numbers (use mx.onnx.InferenceSession)`);
+      b.values.set(t.name, stringsFromProto(t, `onnx initializer '${t.name}'`));
+      continue;
+    }
     const a = b.tensor(t, 'onnx initializer');
     b.knownNames.set(a, t.name);
     b.values.set(t.name, a);

@@ -44,6 +44,10 @@ function importLoaded({ model, external }: LoadedModel, opts: ImportOptions): Im
   const opset = modelOpset(model);
   const inputs = declaredInputs(g);
   for (const i of inputs) {
+    if (i.elementType === 'string') {
+      throw new IsotensorError(`onnx.importModel: graph input '${i.name}' holds strings; a Symbol graph holds numbers ` +
+                               '(use mx.onnx.InferenceSession to feed it)');
+    }
     if (i.kind !== 'tensor') {
       throw new IsotensorError(`onnx.importModel: graph input '${i.name}' is ${i.kind === 'sequence' ? 'a sequence' : 'an optional'}; ` +
                                'a Symbol graph takes tensors only (use mx.onnx.InferenceSession to feed it)');

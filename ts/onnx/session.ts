@@ -15,6 +15,7 @@ import { declaredInputs, domainOpsets, GraphBuilder, loadInitializers, modelOpse
 import { functionsOf } from './import.js';
 import type { FunctionProto, GraphProto, NodeProto } from './onnx_proto.js';
 import { narrowOf, narrowType, tagNarrow } from './narrow.js';
+import { isStrings, StringTensor } from './strings.js';
 import { loadModel, loadModelSync, type LoadedModel, type ModelSource } from './source.js';
 import type { OnnxValue } from './tensor_io.js';
 
@@ -41,6 +42,7 @@ export class InferenceSession {
   private readonly functions: Map<string, FunctionProto>;
   private readonly domains: Map<string, number>;
   private readonly initializers = new Map<string, NDArray>();
+  private readonly stringInitializers = new Map<string, StringTensor>();
   /** Outputs of the nodes that compute only from initializers, computed once (precompute()). */
   private readonly constants = new Map<string, AnyValue>();
   private readonly constantNodes = new Set<NodeProto>();
@@ -60,7 +62,10 @@ export class InferenceSession {
     this.outputMetadata = this.graph.outputs.map((o) => ({ name: o.name, kind: o.kind }));
     const b = new GraphBuilder('imperative', this.ctx, {}, {}, loaded.external);
     loadInitializers(this.graph, b);
-    for (const [k, v] of b.values) this.initializers.set(k, keep(v as NDArray));
+    for (const [k, v] of b.values) {
+      if (isStrings(v)) this.stringInitializers.set(k, v);
+      else this.initializers.set(k, keep(v as NDArray));
+    }
     for (const v of this.initializers.values()) this.owned.add(v);
     this.precompute();
   }
@@ -72,7 +77,7 @@ export class InferenceSession {
    * error surfaces where it did, in run()).
    */
   private precompute(): void {
-    const known = new Set(this.initializers.keys());
+    const known = new Set([...this.initializers.keys(), ...this.stringInitializers.keys()]);
     const nodes: NodeProto[] = [];
     for (const node of this.graph.nodes) {
       const fixed = (node.domain === '' || node.domain === 'ai.onnx') && !RANDOM_OPS.has(node.opType) &&
@@ -88,6 +93,7 @@ export class InferenceSession {
       values = scope(() => {
         const b = new GraphBuilder('imperative', this.ctx, {}, {});
         for (const [k, v] of this.initializers) b.values.set(k, v);
+        for (const [k, v] of this.stringInitializers) b.values.set(k, v);
         walkGraph({ ...this.graph, nodes }, b, this.opset, { functions: this.functions, domains: this.domains });
         const out = new Map<string, AnyValue>();
         for (const node of nodes) for (const o of node.outputs) if (o !== '') out.set(o, b.values.get(o)!);
@@ -135,12 +141,14 @@ export class InferenceSession {
         fed.set(name, v);
       }
     }
-    const given = new Set<NDArray>(Object.values(feeds).flatMap((v) => (v === null ? [] : Array.isArray(v) ? v : [v])));
+    const given = new Set<NDArray>(Object.values(feeds).flatMap((v) => (v === null ? [] : Array.isArray(v) ? v : [v]))
+      .filter((x): x is NDArray => x instanceof NDArray));
     // Overriding an initializer makes the precomputed constants stale: then every node runs.
     const useConstants = ![...fed.keys()].some((k) => this.initializers.has(k));
     return scope(() => {
       const b = new GraphBuilder('imperative', this.ctx, {}, {});
       for (const [k, v] of this.initializers) b.values.set(k, v);
+      for (const [k, v] of this.stringInitializers) b.values.set(k, v);
       if (useConstants) for (const [k, v] of this.constants) b.values.set(k, v);
       for (const [k, v] of fed) b.values.set(k, v);
       walkGraph(this.graph, b, this.opset, {
@@ -161,7 +169,8 @@ export class InferenceSession {
         const v = b.values.get(o);
         if (v === undefined) throw new IsotensorError(`onnx.InferenceSession.run: output '${o}' is not produced by any node`);
         const inner = isOptional(v) ? v.value : v;
-        out[o] = inner === null ? null : isSequence(inner) ? inner.items.map((x) => own(x, o)) : own(inner, o);
+        // String tensors are immutable host values: handed out as they are.
+        out[o] = inner === null ? null : isStrings(inner) ? inner : isSequence(inner) ? inner.items.map((x) => own(x, o)) : own(inner, o);
       }
       return out as Record<string, T>;
     });
@@ -191,6 +200,11 @@ export class InferenceSession {
       if (!(v instanceof NDArray)) throw new IsotensorError(`${what} is an optional: it needs an NDArray, an NDArray[] or null (empty)`);
       if (decl.elemKind === 'sequence') throw new IsotensorError(`${what} is an optional sequence, got an NDArray`);
       return optionalValue(v);
+    }
+    if (decl.elementType === 'string') {
+      if (isStrings(v)) return v;
+      if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return new StringTensor(v as unknown as string[]);
+      throw new IsotensorError(`${what} holds strings: it needs an mx.onnx.StringTensor or an array of strings`);
     }
     if (!(v instanceof NDArray)) {
       throw new IsotensorError(`onnx.InferenceSession.run: input '${decl.name}' needs an NDArray ` +

@@ -5,12 +5,16 @@ import type { Context } from '../base/context.js';
 import { IsotensorError } from '../base/error.js';
 import { localPath } from '../base/read_source.js';
 import type { NDArray } from '../ndarray/ndarray.js';
-import { decodeValue, encodeTensor, valueElemName, type ValueProto } from './onnx_proto.js';
+import { decodeValue, encodeTensor, ONNX_TYPE, valueElemName, type ValueProto } from './onnx_proto.js';
+import { isStrings, stringsFromProto, type StringTensor } from './strings.js';
 import { sourceBytes, sourceBytesSync, type ModelSource } from './source.js';
 import { hostFromNDArray, ndarrayFromHost, protoFromHost, tensorFromProto } from './tensor.js';
 
-/** An ONNX value as isotensor holds it: a tensor, a sequence of tensors, or an empty optional (null). */
-export type OnnxValue = NDArray | NDArray[] | null;
+/**
+ * An ONNX value as isotensor holds it: a tensor, a tensor of strings, a sequence of tensors, or an
+ * empty optional (null).
+ */
+export type OnnxValue = NDArray | StringTensor | NDArray[] | null;
 
 /** Which message a value file holds (the wire formats cannot be told apart reliably). */
 export type OnnxValueKind = 'tensor' | 'sequence' | 'optional';
@@ -25,7 +29,9 @@ export interface ReadValueOptions {
 type Src = ModelSource;
 
 function fromProto(v: ValueProto, ctx: Context | string | undefined, what: string): OnnxValue {
-  if (v.kind === 'tensor') return ndarrayFromHost(tensorFromProto(v.tensor, what), ctx);
+  if (v.kind === 'tensor') {
+    return v.tensor.dataType === ONNX_TYPE.STRING ? stringsFromProto(v.tensor, what) : ndarrayFromHost(tensorFromProto(v.tensor, what), ctx);
+  }
   if (v.kind === 'optional') return v.value === null ? null : fromProto(v.value, ctx, what);
   const out: NDArray[] = [];
   try {
@@ -56,12 +62,18 @@ function syncBytes(src: Src, fn: string): Uint8Array {
 
 /** A TensorProto from a path/URL or bytes, as an NDArray (onnx.numpy_helper.to_array). */
 export async function readTensor(src: Src, ctx?: Context | string): Promise<NDArray> {
-  return valueOf(await sourceBytes(src, 'onnx.readTensor'), { ctx }, 'onnx.readTensor') as NDArray;
+  return numeric(valueOf(await sourceBytes(src, 'onnx.readTensor'), { ctx }, 'onnx.readTensor'), 'onnx.readTensor');
+}
+
+// readTensor's result is an NDArray: a string tensor is read with readValue.
+function numeric(v: OnnxValue, fn: string): NDArray {
+  if (isStrings(v)) throw new IsotensorError(`${fn}: the tensor holds strings; read it with mx.onnx.readValue (an mx.onnx.StringTensor)`);
+  return v as NDArray;
 }
 
 /** readTensor that blocks (a Node path, or bytes). */
 export function readTensorSync(src: Src, ctx?: Context | string): NDArray {
-  return valueOf(syncBytes(src, 'onnx.readTensorSync'), { ctx }, 'onnx.readTensor') as NDArray;
+  return numeric(valueOf(syncBytes(src, 'onnx.readTensorSync'), { ctx }, 'onnx.readTensor'), 'onnx.readTensorSync');
 }
 
 /**

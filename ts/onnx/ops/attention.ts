@@ -10,7 +10,7 @@ const FLOATS: readonly DType[] = ['float32', 'float16', 'bfloat16', 'float64'];
 /** ONNX TensorProto element types that softmax_precision may name. */
 const PRECISION: Record<number, DType> = { 1: 'float32', 10: 'float16', 11: 'float64', 16: 'bfloat16' };
 
-function floatDType(c: NodeContext, v: Value, what: string): DType {
+export function floatDType(c: NodeContext, v: Value, what: string): DType {
   const dt = c.dtype(v, what);
   if (!FLOATS.includes(dt)) c.fail(`${what} has dtype ${dt}; expected a floating-point type`);
   return dt;
@@ -34,7 +34,7 @@ function mergeHeads(c: NodeContext, x: Value): Value {
 }
 
 /** a @ b (or a @ bᵀ) over equal leading dims, through one batch_dot. */
-function bmm(c: NodeContext, a: Value, b: Value, transposeB: boolean): Value {
+export function bmm(c: NodeContext, a: Value, b: Value, transposeB: boolean): Value {
   const as = c.shape(a);
   const bs = c.shape(b);
   const lead = as.slice(0, -2);
@@ -71,7 +71,7 @@ function gridConst(c: NodeContext, q: number, kv: number, f: (i: number, j: numb
  * The row sum stays one reduction (accumulated wider); bfloat16 NumPy rounds after every add, which
  * would take one op per key to mirror.
  */
-function softmax(c: NodeContext, x: Value): Value {
+export function softmax(c: NodeContext, x: Value): Value {
   const dt = c.dtype(x);
   if (dt !== 'float16' && dt !== 'bfloat16') return c.op('softmax', [x], { axis: -1 });
   const e = c.op('exp', [c.op('broadcast_sub', [x, c.op('max', [x], { axis: -1, keepdims: true })])]);

@@ -67,8 +67,9 @@ converter('Mod', (c) => {
   return c.op('broadcast_add', [r, nanWhereZero]);
 });
 
+// Equal (which also compares strings) is in strings.ts.
 const COMPARE: Readonly<Record<string, string>> = {
-  Equal: 'broadcast_equal', Greater: 'broadcast_greater', GreaterOrEqual: 'broadcast_greater_equal',
+  Greater: 'broadcast_greater', GreaterOrEqual: 'broadcast_greater_equal',
   Less: 'broadcast_lesser', LessOrEqual: 'broadcast_lesser_equal',
   And: 'broadcast_logical_and', Or: 'broadcast_logical_or', Xor: 'broadcast_logical_xor',
 };

@@ -10,6 +10,7 @@ import {
   type NodeContext, type SequenceValue, type Value,
 } from '../convert.js';
 import { dtypeOfOnnx } from '../tensor.js';
+import { isStrings } from '../strings.js';
 
 /** Sequence item dtypes must agree (ONNX sequences are homogeneous). */
 function checkItem(c: NodeContext, seq: SequenceValue, t: Value, what: string): void {
@@ -124,7 +125,7 @@ converter('SequenceMap', (c) => {
   const extra: (Value | SequenceValue)[] = [];
   for (let i = 1; i < c.numInputs; i++) {
     const v = c.value(i);
-    if (isOptional(v)) return c.fail(`input ${i} is an optional; SequenceMap takes sequences and tensors`);
+    if (isOptional(v) || isStrings(v)) return c.fail(`input ${i} is ${kindOf(v)}; SequenceMap takes sequences and tensors`);
     if (isSequence(v) && v.items.length !== n) c.fail(`input ${i} holds ${v.items.length} items, input 0 holds ${n}`);
     extra.push(v);
   }
@@ -147,7 +148,7 @@ converter('SequenceMap', (c) => {
 converter('Optional', (c) => {
   if (!c.has(0)) return optionalValue(null);
   const v = c.value(0);
-  if (isOptional(v)) return c.fail('input 0 is an optional already; an optional holds a tensor or a sequence');
+  if (isOptional(v) || isStrings(v)) return c.fail(`input 0 is ${kindOf(v)}; an optional holds a tensor or a sequence`);
   return optionalValue(v);
 });
 

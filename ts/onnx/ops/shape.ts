@@ -5,6 +5,8 @@ import type { NDArray } from '../../ndarray/ndarray.js';
 import { converter, numbersOf, type NodeContext, type Value } from '../convert.js';
 import { dtypeOfOnnx, onnxTypeOf } from '../tensor.js';
 import { castTo } from './cast.js';
+import { ONNX_TYPE } from '../onnx_proto.js';
+import { StringTensor, stringsFromProto } from '../strings.js';
 import { narrowOf } from '../narrow.js';
 
 /* ---- helpers ---- */
@@ -71,6 +73,8 @@ function coordinateGrid(c: NodeContext, shape: readonly number[], axis: number):
 /* ---- constants and shapes ---- */
 
 converter('Constant', (c) => {
+  const proto = c.tensorProtoAttr('value');
+  if (proto?.dataType === ONNX_TYPE.STRING) return stringsFromProto(proto, `${c.label}: attribute value`);
   const t = c.tensorAttr('value');
   if (t !== undefined) return t;
   const f = c.float('value_float');
@@ -82,7 +86,10 @@ converter('Constant', (c) => {
   const is = c.ints('value_ints');
   if (is !== undefined) return c.constant(is, [is.length], 'int64');
   if (c.hasAttr('sparse_value')) c.fail('sparse_value constants are not supported');
-  if (c.hasAttr('value_string') || c.hasAttr('value_strings')) c.fail('string constants are not supported (NDArrays hold numbers)');
+  const str = c.string('value_string');
+  if (str !== undefined) return new StringTensor([str], []);
+  const strs = c.strings('value_strings');
+  if (strs !== undefined) return new StringTensor(strs);
   return c.fail('has no value attribute');
 });
 

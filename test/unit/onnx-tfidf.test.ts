@@ -1,0 +1,96 @@
+// mx.onnx TfIdfVectorizer on integer token ids: onnx's seven conformance cases and the cases of
+// test/fixtures/onnx/gen_tfidf_cases.py (test/fixtures/onnx/tfidf), each through a session and as an
+// imported Symbol graph, and the models the converter refuses (tfidf/bad).
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as mx from 'isotensor';
+import { announceBackend } from '../helpers/backend';
+import { compareValue } from '../../scripts/onnx-compare.mjs';
+
+type Arr = any;
+const FIX = join(__dirname, '../fixtures/onnx/tfidf');
+
+beforeAll(async () => {
+  await mx.ready();
+  announceBackend('onnx-tfidf');
+});
+
+function expectLike(got: Arr, ref: Arr, what: string): void {
+  expect(compareValue(what, got, ref, 1e-3, 1e-7)).toBeNull();
+}
+
+/** One case folder: every data set through a session and through importModel + bind + forward. */
+function runCase(dir: string): void {
+  const model = join(dir, 'model.onnx');
+  const sets = readdirSync(dir).filter((d) => d.startsWith('test_data_set_'));
+  expect(sets.length).toBeGreaterThan(0);
+  const session = mx.onnx.InferenceSession.createSync(model);
+  for (const set of sets) {
+    mx.scope(() => {
+      const x = mx.onnx.readTensorSync(join(dir, set, 'input_0.pb'));
+      const ref = mx.onnx.readTensorSync(join(dir, set, 'output_0.pb'));
+      const name = session.inputNames[0]!;
+      expectLike(session.run<Arr>({ [name]: x })[session.outputNames[0]!], ref, `session ${set}`);
+      const imp = mx.onnx.importModelSync(model, { inputShapes: { [name]: x.shape } });
+      const args: Record<string, Arr> = {};
+      for (const a of imp.sym.listArguments()) args[a] = imp.argParams[a] ?? x;
+      const ex = imp.sym.bind(mx.cpu(), args, { auxStates: imp.auxParams, gradReq: 'null' });
+      ex.forward({ isTrain: false });
+      expectLike(ex.outputs[0], ref, `import ${set}`);
+      ex.dispose();
+      for (const p of [...Object.values(imp.argParams), ...Object.values(imp.auxParams)]) (p as Arr).dispose();
+    });
+  }
+  session.dispose();
+}
+
+const cases = readdirSync(FIX).filter((d) => d !== 'bad').sort();
+
+describe('onnx TfIdfVectorizer', () => {
+  it('has onnx\'s seven cases and the generated ones', () => {
+    expect(cases.filter((c) => c.startsWith('test_tfidfvectorizer_')).length).toBe(7);
+    expect(cases.length).toBeGreaterThanOrEqual(16);
+  });
+  for (const c of cases) it(c, () => runCase(join(FIX, c)));
+});
+
+/** The errors a session run and an import of bad/<name>.onnx give (X fed as `x`). */
+function failures(name: string, x: () => Arr): unknown[] {
+  const model = join(FIX, 'bad', `${name}.onnx`);
+  const errors: unknown[] = [];
+  try {
+    const s = mx.onnx.InferenceSession.createSync(model);
+    try {
+      mx.scope(() => s.run({ X: x() }));
+    } finally {
+      s.dispose();
+    }
+  } catch (e) {
+    errors.push(e);
+  }
+  try {
+    mx.onnx.importModelSync(model, { inputShapes: { X: [2, 3] } });
+  } catch (e) {
+    errors.push(e);
+  }
+  return errors;
+}
+
+describe('onnx TfIdfVectorizer: what is refused, naming the node', () => {
+  const cases: [string, () => Arr, RegExp][] = [
+    ['pool_strings', () => mx.nd.array([[0, 1, 2], [3, 4, 5]], { dtype: 'int64' }), /attribute pool_strings \(string n-grams\) is not supported/],
+    ['float_input', () => mx.nd.array([[0, 1, 2], [3, 4, 5]]), /X is float32; integer token ids \(int32 or int64\) are expected/],
+  ];
+  for (const [name, x, detail] of cases) {
+    it(name, () => {
+      const errors = failures(name, x);
+      expect(errors.length, 'both the session and the import fail').toBe(2);
+      for (const e of errors) {
+        expect(e).toBeInstanceOf(mx.IsotensorError);
+        expect((e as Error).message).toContain(`TfIdfVectorizer (node '${name}')`);
+        expect((e as Error).message).toMatch(detail);
+      }
+    });
+  }
+});
