@@ -5,8 +5,8 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as mx from 'isotensor';
+import { runCase } from '../helpers/onnx-cases';
 import { announceBackend } from '../helpers/backend';
-import { compareValue } from '../../scripts/onnx-compare.mjs';
 
 type Arr = any;
 const FIX = join(__dirname, '../fixtures/onnx/tfidf');
@@ -16,34 +16,7 @@ beforeAll(async () => {
   announceBackend('onnx-tfidf');
 });
 
-function expectLike(got: Arr, ref: Arr, what: string): void {
-  expect(compareValue(what, got, ref, 1e-3, 1e-7)).toBeNull();
-}
 
-/** One case folder: every data set through a session and through importModel + bind + forward. */
-function runCase(dir: string): void {
-  const model = join(dir, 'model.onnx');
-  const sets = readdirSync(dir).filter((d) => d.startsWith('test_data_set_'));
-  expect(sets.length).toBeGreaterThan(0);
-  const session = mx.onnx.InferenceSession.createSync(model);
-  for (const set of sets) {
-    mx.scope(() => {
-      const x = mx.onnx.readTensorSync(join(dir, set, 'input_0.pb'));
-      const ref = mx.onnx.readTensorSync(join(dir, set, 'output_0.pb'));
-      const name = session.inputNames[0]!;
-      expectLike(session.run<Arr>({ [name]: x })[session.outputNames[0]!], ref, `session ${set}`);
-      const imp = mx.onnx.importModelSync(model, { inputShapes: { [name]: x.shape } });
-      const args: Record<string, Arr> = {};
-      for (const a of imp.sym.listArguments()) args[a] = imp.argParams[a] ?? x;
-      const ex = imp.sym.bind(mx.cpu(), args, { auxStates: imp.auxParams, gradReq: 'null' });
-      ex.forward({ isTrain: false });
-      expectLike(ex.outputs[0], ref, `import ${set}`);
-      ex.dispose();
-      for (const p of [...Object.values(imp.argParams), ...Object.values(imp.auxParams)]) (p as Arr).dispose();
-    });
-  }
-  session.dispose();
-}
 
 const cases = readdirSync(FIX).filter((d) => d !== 'bad').sort();
 
@@ -52,7 +25,7 @@ describe('onnx TfIdfVectorizer', () => {
     expect(cases.filter((c) => c.startsWith('test_tfidfvectorizer_')).length).toBe(7);
     expect(cases.length).toBeGreaterThanOrEqual(16);
   });
-  for (const c of cases) it(c, () => runCase(join(FIX, c)));
+  for (const c of cases) it(c, () => runCase(join(FIX, c), true));
 });
 
 /** The errors a session run and an import of bad/<name>.onnx give (X fed as `x`). */

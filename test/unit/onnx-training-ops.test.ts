@@ -5,8 +5,8 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as mx from 'isotensor';
+import { runCase } from '../helpers/onnx-cases';
 import { announceBackend } from '../helpers/backend';
-import { compareValue } from '../../scripts/onnx-compare.mjs';
 
 type Arr = any;
 const EXTRA = join(__dirname, '../fixtures/onnx/extra');
@@ -39,36 +39,9 @@ function expectClose(got: number[], want: number[], what: string): void {
 describe('onnx conformance cases (session and imported graph)', () => {
   const cases = readdirSync(EXTRA).filter((d) => d.startsWith('test_')).sort();
   it('has the cases', () => expect(cases.length).toBe(11));
-  for (const name of cases) it(name, () => runCase(join(EXTRA, name)));
+  for (const name of cases) it(name, () => runCase(join(EXTRA, name), true));
 });
 
-/** Every data set of a case through a session and through importModel + bind. */
-function runCase(dir: string): void {
-  const file = join(dir, 'model.onnx');
-  const session = mx.onnx.InferenceSession.createSync(file);
-  for (const set of readdirSync(dir).filter((d) => d.startsWith('test_data_set_'))) {
-    mx.scope(() => {
-      const files = readdirSync(join(dir, set));
-      const ordered = (p: string) => files.filter((f) => f.startsWith(p)).sort((a, b) => parseInt(a.slice(p.length)) - parseInt(b.slice(p.length)));
-      const inputs = ordered('input_').map((f) => mx.onnx.readValueSync(join(dir, set, f)));
-      const refs = ordered('output_').map((f) => mx.onnx.readValueSync(join(dir, set, f)));
-      const feeds: Record<string, Arr> = {};
-      session.inputNames.forEach((n, i) => { feeds[n] = inputs[i]; });
-      const out = session.run<Arr>(feeds);
-      refs.forEach((r, i) => expect(compareValue(`session output ${i}`, out[session.outputNames[i]!], r, 1e-3, 1e-7, mx.onnx.elementType)).toBeNull());
-      const shapes: Record<string, number[]> = {};
-      session.inputNames.forEach((n, i) => { shapes[n] = (inputs[i] as Arr).shape; });
-      const imp = mx.onnx.importModelSync(file, { inputShapes: shapes });
-      const args: Record<string, Arr> = {};
-      for (const a of imp.sym.listArguments()) args[a] = imp.argParams[a] ?? feeds[a];
-      const ex = imp.sym.bind(mx.cpu(), args, { auxStates: imp.auxParams, gradReq: 'null' });
-      ex.forward({ isTrain: false });
-      refs.forEach((r, i) => expect(compareValue(`import output ${i}`, ex.outputs[i], r, 1e-3, 1e-7)).toBeNull());
-      ex.dispose();
-    });
-  }
-  session.dispose();
-}
 
 // The fixtures all run step T = 0; these take later steps, where Adam's bias correction, Adagrad's decay
 // and Momentum's beta apply. Attributes are those onnx's case generators gave each model.
