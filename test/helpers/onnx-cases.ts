@@ -54,3 +54,27 @@ export function runCase(dir: string, imported: boolean): void {
   }
   session.dispose();
 }
+
+/**
+ * The errors a model gives when run in a session on `x` (fed as input 'X') and when imported with X of
+ * shape [2, 3]: a refused model gives two, each naming the node.
+ */
+export function refusals(model: string, x: () => Arr): unknown[] {
+  const errors: unknown[] = [];
+  try {
+    const s = mx.onnx.InferenceSession.createSync(model);
+    try {
+      mx.scope(() => s.run({ X: x() }));
+    } finally {
+      s.dispose();
+    }
+  } catch (e) {
+    errors.push(e);
+  }
+  try {
+    mx.onnx.importModelSync(model, { inputShapes: { X: [2, 3] } });
+  } catch (e) {
+    errors.push(e);
+  }
+  return errors;
+}

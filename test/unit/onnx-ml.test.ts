@@ -4,7 +4,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as mx from 'isotensor';
-import { runCase } from '../helpers/onnx-cases';
+import { refusals, runCase } from '../helpers/onnx-cases';
 import { announceBackend } from '../helpers/backend';
 
 type Arr = any;
@@ -14,9 +14,6 @@ beforeAll(async () => {
   await mx.ready();
   announceBackend('onnx-ml');
 });
-
-
-
 
 const cases = readdirSync(FIX).filter((d) => d !== 'bad').sort();
 
@@ -30,28 +27,6 @@ describe('onnx ai.onnx.ml operators', () => {
   for (const c of cases) it(c, () => runCase(join(FIX, c), true));
 });
 
-/** The error a session run and an import of bad/<name>.onnx give. */
-function failures(name: string): unknown[] {
-  const model = join(FIX, 'bad', `${name}.onnx`);
-  const errors: unknown[] = [];
-  try {
-    const s = mx.onnx.InferenceSession.createSync(model);
-    try {
-      mx.scope(() => s.run({ X: mx.nd.array([[0, 1, 2], [3, 4, 5]]) }));
-    } finally {
-      s.dispose();
-    }
-  } catch (e) {
-    errors.push(e);
-  }
-  try {
-    mx.onnx.importModelSync(model, { inputShapes: { X: [2, 3] } });
-  } catch (e) {
-    errors.push(e);
-  }
-  return errors;
-}
-
 describe('onnx ai.onnx.ml: what is refused, naming the node', () => {
   const cases: [string, RegExp][] = [
     ['tree_classifier_string_labels', /classlabels_strings: string class labels are not supported/],
@@ -64,7 +39,7 @@ describe('onnx ai.onnx.ml: what is refused, naming the node', () => {
   ];
   for (const [name, detail] of cases) {
     it(name, () => {
-      const errors = failures(name);
+      const errors = refusals(join(FIX, 'bad', `${name}.onnx`), () => mx.nd.array([[0, 1, 2], [3, 4, 5]]));
       expect(errors.length, 'both the session and the import fail').toBe(2);
       for (const e of errors) {
         expect(e).toBeInstanceOf(mx.IsotensorError);

@@ -5,7 +5,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as mx from 'isotensor';
-import { runCase } from '../helpers/onnx-cases';
+import { refusals, runCase } from '../helpers/onnx-cases';
 import { announceBackend } from '../helpers/backend';
 
 type Arr = any;
@@ -15,8 +15,6 @@ beforeAll(async () => {
   await mx.ready();
   announceBackend('onnx-tfidf');
 });
-
-
 
 const cases = readdirSync(FIX).filter((d) => d !== 'bad').sort();
 
@@ -28,28 +26,6 @@ describe('onnx TfIdfVectorizer', () => {
   for (const c of cases) it(c, () => runCase(join(FIX, c), true));
 });
 
-/** The errors a session run and an import of bad/<name>.onnx give (X fed as `x`). */
-function failures(name: string, x: () => Arr): unknown[] {
-  const model = join(FIX, 'bad', `${name}.onnx`);
-  const errors: unknown[] = [];
-  try {
-    const s = mx.onnx.InferenceSession.createSync(model);
-    try {
-      mx.scope(() => s.run({ X: x() }));
-    } finally {
-      s.dispose();
-    }
-  } catch (e) {
-    errors.push(e);
-  }
-  try {
-    mx.onnx.importModelSync(model, { inputShapes: { X: [2, 3] } });
-  } catch (e) {
-    errors.push(e);
-  }
-  return errors;
-}
-
 describe('onnx TfIdfVectorizer: what is refused, naming the node', () => {
   const cases: [string, () => Arr, RegExp][] = [
     ['pool_strings', () => mx.nd.array([[0, 1, 2], [3, 4, 5]], { dtype: 'int64' }), /attribute pool_strings \(string n-grams\) is not supported/],
@@ -57,7 +33,7 @@ describe('onnx TfIdfVectorizer: what is refused, naming the node', () => {
   ];
   for (const [name, x, detail] of cases) {
     it(name, () => {
-      const errors = failures(name, x);
+      const errors = refusals(join(FIX, 'bad', `${name}.onnx`), x);
       expect(errors.length, 'both the session and the import fail').toBe(2);
       for (const e of errors) {
         expect(e).toBeInstanceOf(mx.IsotensorError);
