@@ -47,4 +47,5 @@ export * as kvstore from './kvstore/index.js';
 export * as gluon from './gluon/index.js';
 /* ---- onnx ---- */
 export * as onnx from './onnx/index.js';
+export * as image from './image/index.js';
 export * as contrib from './contrib.js';

@@ -26,3 +26,5 @@ export { Executor } from './symbol/executor.js';
 export type { BindOptions, ForwardOptions, PlanStats, SimpleBindOptions } from './symbol/executor.js';
 /* ONNX models: import as a Symbol, run in a session, export */
 export * as onnx from './onnx/index.js';
+/* Decoding image files (inference inputs) */
+export * as image from './image/index.js';

@@ -12,6 +12,7 @@ import './vision.js';
 import './signal.js';
 import './sequence.js';
 import './strings.js';
+import './image.js';
 import './ml.js';
 import './training.js';
 import './tensor_scatter.js';

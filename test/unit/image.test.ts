@@ -1,0 +1,74 @@
+// mx.image: PNG, BMP, PNM and TIFF files decoded as Pillow decodes them (test/fixtures/image/
+// gen_image_cases.py: color types, palettes, 1-bit, stored/LZW/Deflate/PackBits data, alpha dropped),
+// the RGB/BGR/gray layouts, imread, and bad input. JPEG has its own spec (image-jpeg.test.ts).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as mx from 'isotensor';
+import { expectError } from '../helpers/errors';
+
+const DIR = join(__dirname, '../fixtures/image/formats');
+interface Case { file: string; pixels: string; width: number; height: number; channels: 1 | 3 }
+const cases = JSON.parse(readFileSync(join(DIR, 'manifest.json'), 'utf8')) as Case[];
+const bytes = (f: string): Uint8Array => new Uint8Array(readFileSync(join(DIR, f)));
+
+beforeAll(async () => {
+  await mx.ready();
+});
+
+describe('mx.image.imdecode against Pillow', () => {
+  it('has the cases', () => expect(cases.length).toBeGreaterThanOrEqual(20));
+  for (const c of cases) {
+    it(c.file, () => {
+      const img = mx.image.imdecode(bytes(c.file), { flag: c.channels === 1 ? 0 : 1 });
+      expect(img.dtype).toBe('uint8');
+      expect(img.shape).toEqual([c.height, c.width, c.channels]);
+      expect(Buffer.from(img.dataSync() as Uint8Array).equals(Buffer.from(bytes(c.pixels)))).toBe(true);
+    });
+  }
+});
+
+describe('mx.image layouts and sources', () => {
+  it('BGR reverses the channels; gray from color uses ITU-R 601 luma', () => {
+    const rgb = mx.image.imdecode(bytes('png_rgb.png')).dataSync() as Uint8Array;
+    const bgr = mx.image.imdecode(bytes('png_rgb.png'), { toRgb: false }).dataSync() as Uint8Array;
+    for (let i = 0; i < rgb.length; i += 3) expect([bgr[i], bgr[i + 1], bgr[i + 2]]).toEqual([rgb[i + 2], rgb[i + 1], rgb[i]]);
+    const gray = mx.image.imdecode(bytes('png_rgb.png'), { flag: 0 }).dataSync() as Uint8Array;
+    expect(gray[5]).toBe((rgb[15]! * 19595 + rgb[16]! * 38470 + rgb[17]! * 7471 + 0x8000) >>> 16);
+    // A gray file as color repeats the gray value.
+    const g3 = mx.image.imdecode(bytes('png_gray.png')).dataSync() as Uint8Array;
+    expect([g3[0], g3[1], g3[2]]).toEqual([g3[0], g3[0], g3[0]]);
+  });
+
+  it('takes an ArrayBuffer or a uint8 NDArray, and reads files', async () => {
+    const b = bytes('bmp_rgb.bmp');
+    const want = Array.from(mx.image.imdecode(b).dataSync() as Uint8Array);
+    expect(Array.from(mx.image.imdecode(b.slice().buffer).dataSync() as Uint8Array)).toEqual(want);
+    expect(Array.from(mx.image.imdecode(mx.nd.array(b, { dtype: 'uint8' })).dataSync() as Uint8Array)).toEqual(want);
+    expect(Array.from(mx.image.imreadSync(join(DIR, 'bmp_rgb.bmp')).dataSync() as Uint8Array)).toEqual(want);
+    expect(Array.from((await mx.image.imread(join(DIR, 'bmp_rgb.bmp'))).dataSync() as Uint8Array)).toEqual(want);
+    expect(mx.image.imageFormat(b)).toBe('BMP');
+    expect(mx.image.imageFormat(bytes('tiff_lzw.tif'))).toBe('TIFF');
+  });
+});
+
+describe('mx.image bad input', () => {
+  it('names the problem, never hangs, and the library keeps working', () => {
+    expectError(() => mx.image.imdecode(new Uint8Array([1, 2, 3, 4, 5])), 'image.decode', 'not a JPEG, PNG');
+    const png = bytes('png_rgb.png');
+    expectError(() => mx.image.imdecode(png.subarray(0, 60)), 'image.decode', 'PNG');
+    // A zlib stream whose header is not deflate's.
+    const badZlib = png.slice();
+    const idat = Buffer.from(png).indexOf('IDAT');
+    badZlib[idat + 4] = 0x00;
+    expectError(() => mx.image.imdecode(badZlib), 'image.decode', 'zlib header');
+    expectError(() => mx.image.imdecode(bytes('tiff_rgb.tif').subarray(0, 40)), 'image.decode', 'TIFF');
+    expectError(() => mx.image.imdecode(bytes('bmp_rgb.bmp').subarray(0, 100)), 'image.decode', 'BMP');
+    const ascii = (t: string): Uint8Array => Uint8Array.from(t, (ch) => ch.charCodeAt(0));
+    expectError(() => mx.image.imdecode(ascii('RIFF\x10\x00\x00\x00WEBPVP8 ')), 'image.decode', 'WebP images are not supported');
+    expectError(() => mx.image.imdecode(ascii('GIF89a\x01\x00\x01\x00')), 'image.decode', 'GIF images are not supported');
+    expectError(() => mx.image.imdecode(png, { flag: 2 as never }), 'imdecode', 'flag');
+    expectError(() => mx.image.imdecode(mx.nd.zeros([4])), 'imdecode', 'float32');
+    expect(mx.image.imdecode(png).shape).toEqual([7, 13, 3]);
+  });
+});

@@ -1,0 +1,60 @@
+// `mx.image`: decoding image files into NDArrays (MXNet's mx.image.imdecode / imread), in pure TypeScript,
+// so it works the same in Node, browsers and edge runtimes.
+// SPDX-License-Identifier: Apache-2.0
+import type { Context } from '../base/context.js';
+import { IsotensorError } from '../base/error.js';
+import { nodeFs } from '../base/node_builtin.js';
+import { localPath, readBytes } from '../base/read_source.js';
+import { array } from '../ndarray/creation.js';
+import { NDArray } from '../ndarray/ndarray.js';
+import { convertPixels, decodeImage, imageFormat } from './decode.js';
+
+export { imageFormat };
+
+/** Options of imdecode/imread. */
+export interface ImdecodeOptions {
+  /**
+   * 1 (default): three channels; 0: one gray channel (ITU-R 601 luma, Pillow's rounding); -1: as the
+   * file holds it, one channel for gray images, else three (OpenCV's IMREAD_UNCHANGED, alpha dropped).
+   */
+  flag?: -1 | 0 | 1;
+  /** With flag 1: RGB order (default true) or BGR (false, OpenCV's order). */
+  toRgb?: boolean;
+  ctx?: Context | string;
+}
+
+function bytesOf(buf: Uint8Array | ArrayBuffer | NDArray): Uint8Array {
+  if (buf instanceof NDArray) {
+    if (buf.dtype !== 'uint8' && buf.dtype !== 'int8') throw new IsotensorError(`image.imdecode: buf is a ${buf.dtype} NDArray; it needs the file's bytes (uint8)`);
+    return new Uint8Array((buf.dataSync() as Uint8Array).buffer.slice(0));
+  }
+  return buf instanceof Uint8Array ? buf : new Uint8Array(buf);
+}
+
+/**
+ * An encoded image (JPEG baseline/progressive, PNG, BMP, TIFF, PNM) as a uint8 NDArray of shape
+ * (height, width, 3), or (height, width, 1) with flag 0.
+ * @example const img = mx.image.imdecode(bytes);  // (H, W, 3) uint8, RGB
+ */
+export function imdecode(buf: Uint8Array | ArrayBuffer | NDArray, opts: ImdecodeOptions = {}): NDArray {
+  const flag = opts.flag ?? 1;
+  if (flag !== 0 && flag !== 1 && flag !== -1) {
+    throw new IsotensorError(`image.imdecode: flag must be 1 (color), 0 (gray) or -1 (unchanged), got ${String(flag)}`);
+  }
+  const img = decodeImage(bytesOf(buf));
+  const gray = flag === 0 || (flag === -1 && img.channels === 1);
+  const pixels = convertPixels(img, gray ? 'Grayscale' : opts.toRgb === false ? 'BGR' : 'RGB');
+  return array(pixels, { dtype: 'uint8', shape: [img.height, img.width, gray ? 1 : 3], ...(opts.ctx !== undefined ? { ctx: opts.ctx } : {}) });
+}
+
+/** An image file (a path, file:// or http(s):// URL) decoded as imdecode does. */
+export async function imread(src: string | URL, opts: ImdecodeOptions = {}): Promise<NDArray> {
+  return imdecode(await readBytes(src, 'image.imread', 'read the bytes yourself and use imdecode'), opts);
+}
+
+/** imread that blocks (a Node path or file:// URL). */
+export function imreadSync(src: string | URL, opts: ImdecodeOptions = {}): NDArray {
+  const p = localPath(src.toString(), 'image.imreadSync', 'use imread, or read the bytes and use imdecode');
+  const b = nodeFs('image.imreadSync', 'elsewhere use imread or imdecode').readFileSync(p);
+  return imdecode(new Uint8Array(b.buffer, b.byteOffset, b.byteLength), opts);
+}
