@@ -164,3 +164,18 @@ export function inflate(src: Uint8Array, zlib = true, sizeHint = 0): Uint8Array 
   }
   return out.subarray(0, n);
 }
+
+/** The bytes of a gzip file (RFC 1952): its header skipped, the DEFLATE data inflated. */
+export function gunzip(src: Uint8Array): Uint8Array {
+  if (src.length < 18 || src[0] !== 0x1f || src[1] !== 0x8b || src[2] !== 8) fail('bad gzip header');
+  const flags = src[3]!;
+  let p = 10;
+  if (flags & 4) p += 2 + (src[p]! | (src[p + 1]! << 8));  // FEXTRA
+  for (const bit of [8, 16]) if (flags & bit) { while (p < src.length && src[p] !== 0) p++; p++; }  // FNAME, FCOMMENT
+  if (flags & 2) p += 2;  // FHCRC
+  if (p >= src.length) fail('bad gzip header');
+  // ISIZE (the last 4 bytes) is the size modulo 2^32: a good first guess for the output buffer.
+  const n = src.length;
+  const size = (src[n - 4]! | (src[n - 3]! << 8) | (src[n - 2]! << 16) | (src[n - 1]! << 24)) >>> 0;
+  return inflate(src.subarray(p), false, size);
+}
