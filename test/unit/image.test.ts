@@ -52,6 +52,44 @@ describe('mx.image layouts and sources', () => {
   });
 });
 
+describe('mx.image transforms (MXNet image.imresize, resize_short, fixed_crop, center_crop, color_normalize)', () => {
+  const img = (): mx.NDArray => mx.image.imdecode(bytes('png_rgb.png'));  // 13 x 7
+
+  it('imresize gives what gluon transforms.Resize gives', () => {
+    const { transforms } = mx.gluon.data.vision;
+    for (const interp of [0, 1, 2]) {
+      const a = mx.image.imresize(img(), 20, 9, interp);
+      expect(a.shape).toEqual([9, 20, 3]);
+      expect(a.dtype).toBe('uint8');
+      const b = new transforms.Resize([20, 9], { interpolation: interp }).forward(img());
+      expect(Array.from(a.dataSync() as Uint8Array)).toEqual(Array.from(b.dataSync() as Uint8Array));
+    }
+  });
+
+  it('resizeShort keeps the aspect ratio; scaleDown and centerCrop follow MXNet', () => {
+    expect(mx.image.resizeShort(img(), 14).shape).toEqual([14, 26, 3]);
+    expect(mx.image.scaleDown([13, 7], [10, 10])).toEqual([7, 7]);
+    expect(mx.image.scaleDown([13, 7], [4, 3])).toEqual([4, 3]);
+    const [out, region] = mx.image.centerCrop(img(), [4, 3]);
+    expect(region).toEqual([4, 2, 4, 3]);
+    expect(out.shape).toEqual([3, 4, 3]);
+    // No resize when the crop has the asked size: the pixels are the region's.
+    const src = img().dataSync() as Uint8Array;
+    const got = out.dataSync() as Uint8Array;
+    for (let y = 0; y < 3; y++) for (let x = 0; x < 4; x++) for (let c = 0; c < 3; c++) {
+      expect(got[(y * 4 + x) * 3 + c]).toBe(src[((y + 2) * 13 + x + 4) * 3 + c]);
+    }
+    expect(mx.image.fixedCrop(img(), 1, 1, 5, 4, [10, 8]).shape).toEqual([8, 10, 3]);
+  });
+
+  it('colorNormalize subtracts the mean and divides by std per channel', () => {
+    const x = mx.nd.array([[[10, 20, 30]]], { dtype: 'uint8' });
+    const y = mx.image.colorNormalize(x, [1, 2, 3], [3, 3, 3]);
+    expect(Array.from(y.dataSync() as Float32Array)).toEqual([3, 6, 9]);
+    expect(Array.from(mx.image.colorNormalize(x, 10).dataSync() as Float32Array)).toEqual([0, 10, 20]);
+  });
+});
+
 describe('mx.image bad input', () => {
   it('names the problem, never hangs, and the library keeps working', () => {
     expectError(() => mx.image.imdecode(new Uint8Array([1, 2, 3, 4, 5])), 'image.decode', 'not a JPEG, PNG');
@@ -69,6 +107,9 @@ describe('mx.image bad input', () => {
     expectError(() => mx.image.imdecode(ascii('GIF89a\x01\x00\x01\x00')), 'image.decode', 'GIF images are not supported');
     expectError(() => mx.image.imdecode(png, { flag: 2 as never }), 'imdecode', 'flag');
     expectError(() => mx.image.imdecode(mx.nd.zeros([4])), 'imdecode', 'float32');
+    expectError(() => mx.image.imresize(mx.nd.zeros([4, 4]), 2, 2), 'imresize', 'image (H, W, C)');
+    expectError(() => mx.image.imresize(mx.image.imdecode(png), 0, 2), 'imresize', 'w must be a positive integer');
+    expectError(() => mx.image.fixedCrop(mx.image.imdecode(png), 10, 0, 5, 5), 'fixedCrop', 'outside the image');
     expect(mx.image.imdecode(png).shape).toEqual([7, 13, 3]);
   });
 });

@@ -10,6 +10,7 @@ import { NDArray } from '../ndarray/ndarray.js';
 import { convertPixels, decodeImage, imageFormat } from './decode.js';
 
 export { imageFormat };
+export { centerCrop, colorNormalize, fixedCrop, imresize, resizeShort, scaleDown } from './transform.js';
 
 /** Options of imdecode/imread. */
 export interface ImdecodeOptions {
