@@ -39,7 +39,7 @@ export function functionsOf(m: ModelProto): Map<string, FunctionProto> {
   return new Map(m.functions.map((f) => [`${f.domain}:${f.name}`, f]));
 }
 
-function importLoaded({ model, external }: LoadedModel, opts: ImportOptions): ImportedModel {
+export function importLoaded({ model, external }: LoadedModel, opts: ImportOptions): ImportedModel {
   const g = model.graph;
   const opset = modelOpset(model);
   const inputs = declaredInputs(g);

@@ -17,6 +17,8 @@ import type { FunctionProto, GraphProto, NodeProto } from './onnx_proto.js';
 import { narrowOf, narrowType, tagNarrow } from './narrow.js';
 import { isStrings, StringTensor } from './strings.js';
 import { loadModel, loadModelSync, type LoadedModel, type ModelSource } from './source.js';
+import { sameOutputs, StaticPlan } from './static_plan.js';
+import { ONNX_TYPE } from './onnx_proto.js';
 import type { OnnxValue } from './tensor_io.js';
 
 // Nodes whose outputs differ from run to run even with the same inputs: never precomputed.
@@ -26,6 +28,25 @@ const RANDOM_OPS = new Set(['Dropout', 'RandomNormal', 'RandomUniform', 'RandomN
 export interface SessionOptions {
   /** Where it computes (default cpu()). */
   ctx?: Context | string;
+  /**
+   * Run a static graph as one bound Symbol executor per set of input shapes (default true): fused
+   * Conv+BatchNorm and element-wise groups, planned memory. Checked against the node-by-node run the
+   * first time; graphs it cannot import (shapes computed at run time, strings, sequences) run node by node.
+   */
+  staticGraph?: boolean;
+}
+
+// Executors kept per session (one per set of input shapes): the oldest goes past this.
+const MAX_PLANS = 8;
+
+/** The feeds as plain NDArrays by name, or undefined when one is a sequence, optional or strings. */
+function tensorFeeds(fed: Map<string, AnyValue>): Map<string, NDArray> | undefined {
+  const out = new Map<string, NDArray>();
+  for (const [k, v] of fed) {
+    if (!(v instanceof NDArray)) return undefined;
+    out.set(k, v);
+  }
+  return out;
 }
 
 export class InferenceSession {
@@ -37,6 +58,10 @@ export class InferenceSession {
   /** Declared output kinds: 'tensor', 'sequence' or 'optional' ('unknown' when undeclared). */
   readonly outputMetadata: { name: string; kind: string }[];
   private readonly graph: GraphProto;
+  private readonly loaded: LoadedModel;
+  /** Bound executors by input shapes and dtypes; null where the graph must run node by node. */
+  private readonly plans = new Map<string, StaticPlan | null>();
+  private readonly plannable: boolean;
   private readonly opset: number;
   private readonly ctx: Context;
   private readonly functions: Map<string, FunctionProto>;
@@ -52,6 +77,7 @@ export class InferenceSession {
 
   private constructor(loaded: LoadedModel, opts: SessionOptions) {
     this.graph = loaded.model.graph;
+    this.loaded = loaded;
     this.opset = modelOpset(loaded.model);
     this.ctx = toContext(opts.ctx ?? cpu());
     this.functions = functionsOf(loaded.model);
@@ -68,6 +94,11 @@ export class InferenceSession {
     }
     for (const v of this.initializers.values()) this.owned.add(v);
     this.precompute();
+    // The fast path takes plain numeric tensors in and out (narrow and string types keep their tags by node).
+    const plain = (t: number | undefined): boolean => t !== undefined && t !== 0 && t !== ONNX_TYPE.STRING && narrowType(t) === undefined;
+    this.plannable = opts.staticGraph !== false && this.stringInitializers.size === 0 &&
+      this.graph.inputs.every((v) => v.kind === 'tensor' && plain(v.tensor?.elemType)) &&
+      this.graph.outputs.every((v) => v.kind === 'tensor' && plain(v.tensor?.elemType));
   }
 
   /**
@@ -145,6 +176,66 @@ export class InferenceSession {
       .filter((x): x is NDArray => x instanceof NDArray));
     // Overriding an initializer makes the precomputed constants stale: then every node runs.
     const useConstants = ![...fed.keys()].some((k) => this.initializers.has(k));
+    const tensors = this.plannable && useConstants ? tensorFeeds(fed) : undefined;
+    if (tensors !== undefined) {
+      const key = [...tensors].map(([k, v]) => `${k}:${v.dtype}:${v.shape.join('x')}`).join('|');
+      const plan = this.plans.get(key);
+      if (plan === undefined) return this.firstStaticRun(key, tensors, () => this.runNodes<T>(fed, given, useConstants)) as Record<string, T>;
+      if (plan !== null) return plan.run(tensors) as Record<string, T>;
+    }
+    return this.runNodes<T>(fed, given, useConstants);
+  }
+
+  /**
+   * Builds the executor for a new set of input shapes and checks it against a node-by-node run of the
+   * same feeds: when both agree (shapes, dtypes, values to fusion rounding) the executor's results are
+   * returned and it serves these shapes from now on; otherwise these shapes run node by node.
+   */
+  private firstStaticRun(key: string, tensors: Map<string, NDArray>, nodes: () => Record<string, OnnxValue>): Record<string, OnnxValue> {
+    let plan: StaticPlan;
+    try {
+      plan = StaticPlan.build(this.loaded, tensors, this.ctx);
+    } catch {
+      this.remember(key, null);
+      return nodes();
+    }
+    const viaNodes = nodes();
+    let viaPlan: Record<string, NDArray> | undefined;
+    try {
+      viaPlan = plan.run(tensors);
+    } catch {
+      viaPlan = undefined;
+    }
+    if (viaPlan !== undefined && sameOutputs(viaPlan, viaNodes as Record<string, NDArray>)) {
+      this.remember(key, plan);
+      for (const v of Object.values(viaNodes)) (v as NDArray).dispose();
+      return viaPlan;
+    }
+    plan.dispose();
+    for (const v of Object.values(viaPlan ?? {})) v.dispose();
+    this.remember(key, null);
+    return viaNodes;
+  }
+
+  /**
+   * The input shapes this session runs through a bound executor so far (one entry per set, e.g.
+   * 'input:float32:1x3x224x224'); shapes it runs node by node are not listed.
+   */
+  staticShapes(): string[] {
+    return [...this.plans].filter(([, p]) => p !== null).map(([k]) => k);
+  }
+
+  private remember(key: string, plan: StaticPlan | null): void {
+    if (this.plans.size >= MAX_PLANS) {
+      const [oldest, p] = this.plans.entries().next().value as [string, StaticPlan | null];
+      p?.dispose();
+      this.plans.delete(oldest);
+    }
+    this.plans.set(key, plan);
+  }
+
+  // The graph node by node on NDArrays (every kind of value; initializers overridable).
+  private runNodes<T extends OnnxValue>(fed: Map<string, AnyValue>, given: Set<NDArray>, useConstants: boolean): Record<string, T> {
     return scope(() => {
       const b = new GraphBuilder('imperative', this.ctx, {}, {});
       for (const [k, v] of this.initializers) b.values.set(k, v);
@@ -221,10 +312,12 @@ export class InferenceSession {
     return tagNarrow(invoke('round_to_format', [f], { format: narrow.name })[0]!.astype(narrow.carrier), narrow);
   }
 
-  /** Frees the model's initializers. */
+  /** Frees the model's initializers and bound executors. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    for (const p of this.plans.values()) p?.dispose();
+    this.plans.clear();
     for (const v of this.owned) if (!v.isDisposed) v.dispose();
     this.owned.clear();
     this.initializers.clear();

@@ -372,7 +372,10 @@ converter('Gather', (c) => {
   const axis = c.axis(c.int('axis', 0), s.length);
   const out = [...s.slice(0, axis), ...is, ...s.slice(axis + 1)];
   if (prod(out) === 0) return empty(c, out, c.dtype(x));
-  return c.op('take', [x, idx], { axis, mode: 'wrap' });
+  const r = c.op('take', [x, idx], { axis, mode: 'wrap' });
+  // A 0-d index drops the axis; in a Symbol graph it is a (1) parameter (MXNet shapes have no 0-d), which
+  // would keep it (PyTorch writes x[:, 0] this way): reshape to the ONNX shape.
+  return is.length === 0 && out.length > 0 && !c.isKnown(r) ? c.op('Reshape', [r], { shape: out }) : r;
 });
 
 converter('GatherElements', (c) => {
