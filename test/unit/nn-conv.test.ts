@@ -211,6 +211,12 @@ describe('Convolution at larger sizes', () => {
     { xs: [1, 16, 7, 7], ws: [12, 16, 3, 3], stride: [1, 1], pad: [1, 1], dilate: [1, 1], groups: 1 },
     { xs: [1, 6, 11, 11], ws: [10, 6, 5, 3], stride: [1, 1], pad: [2, 0], dilate: [1, 2], groups: 1 },
     { xs: [1, 3, 23, 27], ws: [4, 3, 3, 3], stride: [5, 5], pad: [1, 1], dilate: [1, 1], groups: 1 },
+    // Depthwise layers (one channel per group), which run directly (core-cpp/ops/nn/depthwise.h).
+    { xs: [2, 8, 9, 10], ws: [8, 1, 3, 3], stride: [1, 1], pad: [1, 1], dilate: [1, 1], groups: 8 },
+    { xs: [1, 6, 11, 13], ws: [6, 1, 3, 3], stride: [2, 2], pad: [1, 1], dilate: [1, 1], groups: 6 },
+    { xs: [1, 5, 12, 9], ws: [5, 1, 5, 3], stride: [2, 1], pad: [2, 0], dilate: [2, 1], groups: 5 },
+    { xs: [1, 4, 3, 40], ws: [4, 1, 3, 3], stride: [1, 3], pad: [0, 2], dilate: [1, 1], groups: 4 },
+    { xs: [1, 3, 2, 2], ws: [3, 1, 3, 3], stride: [1, 1], pad: [2, 2], dilate: [1, 1], groups: 3 },
   ];
   for (const c of cases) {
     it(`data ${JSON.stringify(c.xs)} weight ${JSON.stringify(c.ws)} stride ${c.stride} pad ${c.pad} dilate ${c.dilate} groups ${c.groups}`, () => {

@@ -1,7 +1,8 @@
 // Convolution (1-D, 2-D, 3-D; strides, dilation, padding, groups) on the CPU as im2col + GEMM,
 // with its gradient as the hidden op _backward_Convolution (col2im for the data gradient).
 // A 1x1 kernel with stride 1 and no padding skips im2col: the image is already the column matrix;
-// float32 3x3 stride-1 convolutions run as Winograd F(2x2, 3x3) (winograd.h). In an executor's
+// float32 3x3 stride-1 convolutions run as Winograd F(2x2, 3x3) (winograd.h); depthwise layers run
+// directly (depthwise.h). In an executor's
 // inference runs the weights' prepared form (packed filters, or Winograd's packed planes) is kept
 // between calls (op/prepared_input.h).
 #include <type_traits>
@@ -11,6 +12,7 @@
 #include "op/prepared_input.h"
 #include "ops/nn/conv_common.h"
 #include "ops/nn/conv_phases.h"
+#include "ops/nn/depthwise.h"
 #include "ops/nn/im2col.h"
 #include "ops/nn/convolution_params.h"
 #include "ops/nn/channel_affine.h"
@@ -58,6 +60,11 @@ void forward(const ConvolutionParam& p, const std::vector<TBlob>& in, OpReq req,
   const int64_t CK = d.Cg * d.K;
   const bool direct = d.g.pointwise();
   const double beta = req == OpReq::kAddTo ? 1.0 : 0.0;
+  if (conv::depthwiseApplies(d)) {
+    conv::depthwiseForward(x, w, y, d, beta, affine);
+    if (!p.no_bias) conv::addBias(y, in[2].data<T>(), d.N, d.F, d.OS);
+    return;
+  }
   if constexpr (std::is_same<T, float>::value) {
     if (winograd::applies(d)) {
       winograd::forward(x, w, y, d, beta, affine, prepared);
