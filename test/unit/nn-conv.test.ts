@@ -217,6 +217,8 @@ describe('Convolution at larger sizes', () => {
     { xs: [1, 5, 12, 9], ws: [5, 1, 5, 3], stride: [2, 1], pad: [2, 0], dilate: [2, 1], groups: 5 },
     { xs: [1, 4, 3, 40], ws: [4, 1, 3, 3], stride: [1, 3], pad: [0, 2], dilate: [1, 1], groups: 4 },
     { xs: [1, 3, 2, 2], ws: [3, 1, 3, 3], stride: [1, 1], pad: [2, 2], dilate: [1, 1], groups: 3 },
+    { xs: [1, 3, 9, 8], ws: [3, 1, 5, 5], stride: [1, 1], pad: [2, 2], dilate: [1, 1], groups: 3 },
+    { xs: [2, 4, 10, 11], ws: [4, 1, 3, 3], stride: [1, 1], pad: [2, 1], dilate: [2, 1], groups: 4 },
   ];
   for (const c of cases) {
     it(`data ${JSON.stringify(c.xs)} weight ${JSON.stringify(c.ws)} stride ${c.stride} pad ${c.pad} dilate ${c.dilate} groups ${c.groups}`, () => {

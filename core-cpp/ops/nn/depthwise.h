@@ -2,6 +2,7 @@
 // 3x3 layers) computed directly on the CPU: each output row is the sum, over the kernel's taps, of a
 // weight times a shifted input row. The general path (im2col, then one single-row GEMM per channel)
 // moved K times the image through memory and made one GEMM call per channel.
+// The sums run tap by tap in the same order on every path, so results do not depend on the path.
 #pragma once
 #include <algorithm>
 #include <cstdint>
@@ -12,6 +13,34 @@
 
 namespace ist {
 namespace conv {
+
+// out[i] += w * src[i]: separate buffers, so the loop vectorizes without alias checks.
+template <typename T>
+inline void tapAxpy(T* __restrict out, const T* __restrict src, T w, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) out[i] += w * src[i];
+}
+
+// out[i] = sum over the 9 taps of w[k] * src[i + off[k]], in tap order (the order tapAxpy adds in):
+// each output is loaded from the taps once and stored once, with the taps' weights in registers.
+template <typename T>
+inline void taps9(T* __restrict out, const T* __restrict src, const int64_t* off, const T* w, int64_t n) {
+  const T* s0 = src + off[0]; const T* s1 = src + off[1]; const T* s2 = src + off[2];
+  const T* s3 = src + off[3]; const T* s4 = src + off[4]; const T* s5 = src + off[5];
+  const T* s6 = src + off[6]; const T* s7 = src + off[7]; const T* s8 = src + off[8];
+  const T w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5], w6 = w[6], w7 = w[7], w8 = w[8];
+  for (int64_t i = 0; i < n; ++i) {
+    T acc = T(0) + w0 * s0[i];
+    acc += w1 * s1[i];
+    acc += w2 * s2[i];
+    acc += w3 * s3[i];
+    acc += w4 * s4[i];
+    acc += w5 * s5[i];
+    acc += w6 * s6[i];
+    acc += w7 * s7[i];
+    acc += w8 * s8[i];
+    out[i] = acc;
+  }
+}
 
 // 1-D and 2-D depthwise layers with a channel multiplier of 1 (the only kind the networks use).
 inline bool depthwiseApplies(const Dims& d) {
@@ -33,13 +62,46 @@ void depthwiseForward(const T* x, const T* w, T* y, const Dims& d, double beta, 
     hi[kx] = IW - off <= 0 ? 0 : std::min(OW, (IW - off + SW - 1) / SW);
     if (hi[kx] < lo[kx]) hi[kx] = lo[kx];
   }
+  // Stride 1: the plane is copied once into a zero-padded plane of width PW2, and each tap becomes one
+  // long multiply-add over the flat plane (an output of width PW2 whose first OW columns are kept), so
+  // the loops run over hundreds of elements instead of one row's few dozen.
+  const bool flat = SH == 1 && SW == 1;
+  const int64_t PW2 = IW + 2 * PW, PH2 = std::max(IH + 2 * PH, (OH - 1) + (KH - 1) * DH + 1);
+  const int64_t extLen = OH * PW2;
+  std::vector<int64_t> offsets(static_cast<size_t>(KH * KW));  // each tap's shift in the padded plane
+  for (int64_t ky = 0; ky < KH; ++ky)
+    for (int64_t kx = 0; kx < KW; ++kx) offsets[ky * KW + kx] = ky * DH * PW2 + kx * DW;
   parallelFor(d.N * d.C, 2 * KH * KW * OH * OW, [&](int64_t b, int64_t e) {
-    std::vector<T> row(static_cast<size_t>(OW));
+    std::vector<T> row(static_cast<size_t>(flat ? 0 : OW));
+    std::vector<T> padded(static_cast<size_t>(flat ? PH2 * PW2 + (KW - 1) * DW : 0));
+    std::vector<T> ext(static_cast<size_t>(flat ? extLen : 0));
     for (int64_t nc = b; nc < e; ++nc) {
       const int64_t c = nc % d.C;
       const T* xp = x + nc * IH * IW;
       const T* wc = w + c * KH * KW;
       T* yp = y + nc * OH * OW;
+      if (flat) {
+        std::fill(padded.begin(), padded.end(), T(0));
+        for (int64_t iy = 0; iy < IH; ++iy) std::copy(xp + iy * IW, xp + (iy + 1) * IW, padded.data() + (iy + PH) * PW2 + PW);
+        T* out = ext.data();
+        if (KH * KW == 9) {
+          taps9(out, padded.data(), offsets.data(), wc, extLen);
+        } else {
+          std::fill(ext.begin(), ext.end(), T(0));
+          for (int64_t k = 0; k < KH * KW; ++k) tapAxpy(out, padded.data() + offsets[k], wc[k], extLen);
+        }
+        for (int64_t oy = 0; oy < OH; ++oy) {
+          const T* r = out + oy * PW2;
+          T* dst = yp + oy * OW;
+          if (beta != 0) {
+            for (int64_t ox = 0; ox < OW; ++ox) dst[ox] += r[ox];
+          } else {
+            std::copy(r, r + OW, dst);
+          }
+        }
+        if (affine) affine->apply(yp, c, OH * OW, nc * OH * OW);
+        continue;
+      }
       for (int64_t oy = 0; oy < OH; ++oy) {
         std::fill(row.begin(), row.end(), T(0));
         for (int64_t ky = 0; ky < KH; ++ky) {
@@ -50,11 +112,7 @@ void depthwiseForward(const T* x, const T* w, T* y, const Dims& d, double beta, 
             const T wv = wc[ky * KW + kx];
             const T* src = xr + kx * DW - PW;
             T* dst = row.data();
-            if (SW == 1) {
-              for (int64_t ox = lo[kx]; ox < hi[kx]; ++ox) dst[ox] += wv * src[ox];
-            } else {
-              for (int64_t ox = lo[kx]; ox < hi[kx]; ++ox) dst[ox] += wv * src[ox * SW];
-            }
+            for (int64_t ox = lo[kx]; ox < hi[kx]; ++ox) dst[ox] += wv * src[ox * SW];
           }
         }
         T* out = yp + oy * OW;
