@@ -1,6 +1,7 @@
 // Host-side views of NDArrays for the metrics: values as float64 plus shape, and the few array helpers they need.
 // SPDX-License-Identifier: Apache-2.0
 import { IsotensorError } from '../base/error.js';
+import { broadcastIndices } from '../base/broadcast.js';
 import { NDArray } from '../ndarray/ndarray.js';
 
 /** An array's values on the host (float64, row-major) with its shape. */
@@ -67,46 +68,11 @@ export function argmaxAxis(a: HostArray, axis: number): HostArray {
   return { v: out, shape: [...a.shape.slice(0, ax), ...a.shape.slice(ax + 1)] };
 }
 
-/** numpy broadcasting of two shapes (throws like numpy when they do not broadcast). */
-export function broadcastShapes(a: readonly number[], b: readonly number[], what: string): number[] {
-  const n = Math.max(a.length, b.length);
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const x = a[a.length - n + i] ?? 1, y = b[b.length - n + i] ?? 1;
-    if (x !== y && x !== 1 && y !== 1) {
-      throw new IsotensorError(`${what}: shapes [${a.join(', ')}] and [${b.join(', ')}] do not broadcast`);
-    }
-    out.push(x === 1 ? y : x);
-  }
-  return out;
-}
-
 /** Applies f elementwise over the broadcast of a and b. */
 export function broadcastMap(a: HostArray, b: HostArray, f: (x: number, y: number) => number, what: string): HostArray {
-  const shape = broadcastShapes(a.shape, b.shape, what);
-  const n = shape.length;
-  const size = shape.reduce((p, d) => p * d, 1);
-  const strides = (s: number[]) => {
-    const st = new Array<number>(n).fill(0);
-    let acc = 1;
-    for (let i = s.length - 1; i >= 0; i--) {
-      st[n - s.length + i] = s[i] === 1 ? 0 : acc;
-      acc *= s[i]!;
-    }
-    return st;
-  };
-  const sa = strides(a.shape), sb = strides(b.shape);
-  const out = new Float64Array(size);
-  const idx = new Array<number>(n).fill(0);
-  for (let k = 0; k < size; k++) {
-    let ia = 0, ib = 0;
-    for (let d = 0; d < n; d++) { ia += idx[d]! * sa[d]!; ib += idx[d]! * sb[d]!; }
-    out[k] = f(a.v[ia]!, b.v[ib]!);
-    for (let d = n - 1; d >= 0; d--) {
-      if (++idx[d]! < shape[d]!) break;
-      idx[d] = 0;
-    }
-  }
+  const { shape, ia, ib } = broadcastIndices(a.shape, b.shape, what);
+  const out = new Float64Array(ia.length);
+  for (let k = 0; k < ia.length; k++) out[k] = f(a.v[ia[k]!]!, b.v[ib[k]!]!);
   return { v: out, shape };
 }
 

@@ -6,16 +6,14 @@
 import type { DType } from '../../base/dtype.js';
 import { converter, numbersOf, type AnyValue, type NodeContext } from '../convert.js';
 import { ONNX_TYPE, type TensorProto } from '../onnx_proto.js';
-import { broadcastIndex, broadcastShapes, isStrings, StringTensor, stringsFromProto } from '../strings.js';
+import { broadcastIndices } from '../../base/broadcast.js';
+import { isStrings, StringTensor, stringsFromProto } from '../strings.js';
 import { tensorFromProto } from '../tensor.js';
 
 /** Two string tensors broadcast against each other: the shape and, per element, both operands. */
 function broadcastPair(c: NodeContext, a: StringTensor, b: StringTensor): { shape: number[]; pairs: [string, string][] } {
-  const shape = broadcastShapes(a.shape, b.shape)
-    ?? c.fail(`shapes (${a.shape.join(', ')}) and (${b.shape.join(', ')}) do not broadcast`);
-  const ia = broadcastIndex(a.shape, shape);
-  const ib = broadcastIndex(b.shape, shape);
-  return { shape, pairs: ia.map((k, i) => [a.data[k]!, b.data[ib[i]!]!]) };
+  const { shape, ia, ib } = broadcastIndices(a.shape, b.shape, c.label);
+  return { shape, pairs: Array.from(ia, (k, i) => [a.data[k]!, b.data[ib[i]!]!]) };
 }
 
 converter('StringConcat', (c) => {
