@@ -373,23 +373,30 @@ function tensorValues(c: NodeContext, name: string, n?: number): number[] | unde
   return v;
 }
 
+/**
+ * Int attribute `name`, one value per tree node (`n`, the length of `countName`); required unless a
+ * default fill is given.
+ */
+function nodeInts(c: NodeContext, name: string, n: number, countName: string, fill?: number): number[] {
+  const v = c.ints(name) ?? (fill !== undefined ? new Array<number>(n).fill(fill) : c.fail(`${name} is required`));
+  if (v.length !== n) c.fail(`${name} has ${v.length} values, ${countName} ${n}`);
+  return v;
+}
+
 converter('TreeEnsemble', (c) => {
   const featureIds = c.ints('nodes_featureids') ?? c.fail('nodes_featureids is required');
   const m = featureIds.length;
-  const need = (name: string): number[] => {
-    const v = c.ints(name) ?? c.fail(`${name} is required`);
-    if (v.length !== m) c.fail(`${name} has ${v.length} values, nodes_featureids ${m}`);
-    return v;
-  };
+  const need = (name: string, fill?: number): number[] => nodeInts(c, name, m, 'nodes_featureids', fill);
   const trueIds = need('nodes_truenodeids');
   const falseIds = need('nodes_falsenodeids');
   const trueLeaf = need('nodes_trueleafs');
   const falseLeaf = need('nodes_falseleafs');
   const modes = tensorValues(c, 'nodes_modes', m) ?? c.fail('nodes_modes is required');
+  // Decoded once: its dtype picks the compute type below.
   const splitsT = c.tensorAttr('nodes_splits') ?? c.fail('nodes_splits is required');
-  const splits = tensorValues(c, 'nodes_splits', m)!;
-  const missing = c.ints('nodes_missing_value_tracks_true') ?? new Array<number>(m).fill(0);
-  if (missing.length !== m) c.fail(`nodes_missing_value_tracks_true has ${missing.length} values, nodes_featureids ${m}`);
+  const splits = numbersOf(splitsT);
+  if (splits.length !== m) c.fail(`nodes_splits has ${splits.length} values, expected ${m}`);
+  const missing = need('nodes_missing_value_tracks_true', 0);
   const leafTargets = c.ints('leaf_targetids') ?? c.fail('leaf_targetids is required');
   const leafWeights = tensorValues(c, 'leaf_weights', leafTargets.length) ?? c.fail('leaf_weights is required');
   const roots = c.ints('tree_roots') ?? c.fail('tree_roots is required');
@@ -452,11 +459,7 @@ interface LegacyForest { forest: Forest; slotOf: Map<string, number>; leafSlot: 
 function legacyForest(c: NodeContext): LegacyForest {
   const treeIds = c.ints('nodes_treeids') ?? c.fail('nodes_treeids is required');
   const n = treeIds.length;
-  const need = (name: string): number[] => {
-    const v = c.ints(name) ?? c.fail(`${name} is required`);
-    if (v.length !== n) c.fail(`${name} has ${v.length} values, nodes_treeids ${n}`);
-    return v;
-  };
+  const need = (name: string, fill?: number): number[] => nodeInts(c, name, n, 'nodes_treeids', fill);
   const nodeIds = need('nodes_nodeids');
   const featureIds = need('nodes_featureids');
   const trueIds = need('nodes_truenodeids');
@@ -465,8 +468,7 @@ function legacyForest(c: NodeContext): LegacyForest {
   if (modeNames.length !== n) c.fail(`nodes_modes has ${modeNames.length} values, nodes_treeids ${n}`);
   const values = c.hasAttr('nodes_values_as_tensor') ? tensorValues(c, 'nodes_values_as_tensor', n)! : c.floats('nodes_values', new Array<number>(n).fill(0));
   if (values.length !== n) c.fail(`nodes_values has ${values.length} values, nodes_treeids ${n}`);
-  const missing = c.ints('nodes_missing_value_tracks_true') ?? new Array<number>(n).fill(0);
-  if (missing.length !== n) c.fail(`nodes_missing_value_tracks_true has ${missing.length} values, nodes_treeids ${n}`);
+  const missing = need('nodes_missing_value_tracks_true', 0);
 
   const key = (t: number, id: number): string => `${t}:${id}`;
   const slotOf = new Map<string, number>();
