@@ -27,7 +27,9 @@ export interface ImdecodeOptions {
 function bytesOf(buf: Uint8Array | ArrayBuffer | NDArray): Uint8Array {
   if (buf instanceof NDArray) {
     if (buf.dtype !== 'uint8' && buf.dtype !== 'int8') throw new IsotensorError(`image.imdecode: buf is a ${buf.dtype} NDArray; it needs the file's bytes (uint8)`);
-    return new Uint8Array((buf.dataSync() as Uint8Array).buffer.slice(0));
+    // The bytes of this array only (its values may be a view into a larger buffer).
+    const d = buf.dataSync() as Uint8Array | Int8Array;
+    return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
   }
   return buf instanceof Uint8Array ? buf : new Uint8Array(buf);
 }

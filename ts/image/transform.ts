@@ -3,7 +3,8 @@
 // (gluon/data/vision/image_kernels.ts: OpenCV's resize arithmetic), so both give the same pixels.
 // SPDX-License-Identifier: Apache-2.0
 import { IsotensorError } from '../base/error.js';
-import { hostTensor, type HostTensor } from '../gluon/data/host/host_tensor.js';
+import { ndToHost } from '../gluon/data/describe.js';
+import type { HostTensor } from '../gluon/data/host/host_tensor.js';
 import * as K from '../gluon/data/vision/image_kernels.js';
 import { array } from '../ndarray/creation.js';
 import { NDArray } from '../ndarray/ndarray.js';
@@ -11,7 +12,7 @@ import { NDArray } from '../ndarray/ndarray.js';
 function host(src: NDArray, op: string): HostTensor {
   if (!(src instanceof NDArray)) throw new IsotensorError(`image.${op}: src must be an NDArray image (H, W, C)`);
   if (src.ndim !== 3) throw new IsotensorError(`image.${op}: src must be an image (H, W, C), got shape (${src.shape.join(', ')})`);
-  return hostTensor(src.dataSync() as never, src.shape, src.dtype);
+  return ndToHost(src, false);
 }
 
 function back(x: HostTensor, like: NDArray): NDArray {
