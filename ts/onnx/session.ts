@@ -160,7 +160,8 @@ export class InferenceSession {
   run<T extends OnnxValue = NDArray>(feeds: Record<string, OnnxValue>): Record<string, T> {
     if (this.disposed) throw new IsotensorError('onnx.InferenceSession.run: the session was disposed');
     const fed = new Map<string, AnyValue>();
-    for (const decl of this.inputMetadata) fed.set(decl.name, this.feedValue(decl, feeds[decl.name]));
+    const made: NDArray[] = [];
+    for (const decl of this.inputMetadata) fed.set(decl.name, this.feedValue(decl, feeds[decl.name], made));
     for (const name of Object.keys(feeds)) {
       if (!this.inputNames.includes(name) && !this.initializers.has(name)) {
         throw new IsotensorError(`onnx.InferenceSession.run: '${name}' is not an input of the model ` +
@@ -172,18 +173,23 @@ export class InferenceSession {
         fed.set(name, v);
       }
     }
-    const given = new Set<NDArray>(Object.values(feeds).flatMap((v) => (v === null ? [] : Array.isArray(v) ? v : [v]))
-      .filter((x): x is NDArray => x instanceof NDArray));
     // Overriding an initializer makes the precomputed constants stale: then every node runs.
     const useConstants = ![...fed.keys()].some((k) => this.initializers.has(k));
+    // The caller's arrays: an output that is one of them is copied (node by node only).
+    const given = (): Set<NDArray> => new Set<NDArray>(Object.values(feeds).flatMap((v) => (v === null ? [] : Array.isArray(v) ? v : [v]))
+      .filter((x): x is NDArray => x instanceof NDArray));
     const tensors = this.plannable && useConstants ? tensorFeeds(fed) : undefined;
     if (tensors !== undefined) {
       const key = [...tensors].map(([k, v]) => `${k}:${v.dtype}:${v.shape.join('x')}`).join('|');
       const plan = this.plans.get(key);
-      if (plan === undefined) return this.firstStaticRun(key, tensors, () => this.runNodes<T>(fed, given, useConstants)) as Record<string, T>;
+      if (plan === undefined) return this.firstStaticRun(key, tensors, () => this.runNodes<T>(fed, given(), useConstants)) as Record<string, T>;
       if (plan !== null) return plan.run(tensors) as Record<string, T>;
     }
-    return this.runNodes<T>(fed, given, useConstants);
+    const out = this.runNodes<T>(fed, given(), useConstants);
+    // Feeds the session made (plain values rounded onto a narrow type's grid) are freed unless handed out.
+    const handed = new Set(Object.values(out).flatMap((v) => (v instanceof NDArray ? [v] : Array.isArray(v) ? v : [])));
+    for (const a of made) if (!handed.has(a)) a.dispose();
+    return out;
   }
 
   /**
@@ -268,7 +274,7 @@ export class InferenceSession {
   }
 
   // A feed as a graph value of its input's declared kind.
-  private feedValue(decl: DeclaredInput, v: OnnxValue | undefined): AnyValue {
+  private feedValue(decl: DeclaredInput, v: OnnxValue | undefined, made: NDArray[]): AnyValue {
     const what = `onnx.InferenceSession.run: input '${decl.name}'`;
     const seq = (xs: NDArray[]): SequenceValue => {
       if (!xs.every((x) => x instanceof NDArray)) throw new IsotensorError(`${what} is a sequence: it needs an array of NDArrays`);
@@ -308,8 +314,12 @@ export class InferenceSession {
     if (v.dtype !== narrow.carrier && narrow.carrier === 'float32') {
       throw new IsotensorError(`${what} is ${narrow.name}: it needs its values as float32 (got ${v.dtype})`);
     }
-    const f = v.dtype === 'float32' || v.dtype === 'float64' ? v : v.astype('float64');
-    return tagNarrow(invoke('round_to_format', [f], { format: narrow.name })[0]!.astype(narrow.carrier), narrow);
+    const rounded = scope(() => {
+      const f = v.dtype === 'float32' || v.dtype === 'float64' ? v : v.astype('float64');
+      return invoke('round_to_format', [f], { format: narrow.name })[0]!.astype(narrow.carrier);
+    });
+    made.push(rounded);
+    return tagNarrow(rounded, narrow);
   }
 
   /** Frees the model's initializers and bound executors. */
