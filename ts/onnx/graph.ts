@@ -382,15 +382,15 @@ function expandFunction(call: NodeProto, fn: FunctionProto, b: GraphBuilder, ops
   });
 }
 
-/** Loads a graph's initializers into the builder as known arrays. */
-export function loadInitializers(g: GraphProto, b: GraphBuilder): void {
+/** Loads a graph's initializers into the builder as known arrays (`decoded`: ones already read, by name). */
+export function loadInitializers(g: GraphProto, b: GraphBuilder, decoded?: ReadonlyMap<string, NDArray>): void {
   for (const t of g.initializers) {
     if (t.dataType === ONNX_TYPE.STRING) {
       if (b.mode === 'symbolic') throw new IsotensorError(`onnx.importModel: initializer '${t.name}' holds strings; a Symbol graph holds numbers (use mx.onnx.InferenceSession)`);
       b.values.set(t.name, stringsFromProto(t, `onnx initializer '${t.name}'`));
       continue;
     }
-    const a = b.tensor(t, 'onnx initializer');
+    const a = decoded?.get(t.name) ?? b.tensor(t, 'onnx initializer');
     b.knownNames.set(a, t.name);
     b.values.set(t.name, a);
   }

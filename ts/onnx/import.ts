@@ -3,15 +3,15 @@
 import { cpu, toContext, type Context } from '../base/context.js';
 import type { DType } from '../base/dtype.js';
 import { IsotensorError } from '../base/error.js';
-import type { NDArray } from '../ndarray/ndarray.js';
+import { NDArray } from '../ndarray/ndarray.js';
 import { Group, Symbol, Variable } from '../symbol/symbol.js';
 import { narrowType, tagNarrow } from './narrow.js';
 import './ops/index.js';
 import {
   declaredInputs, domainOpsets, fixedShape, GraphBuilder, loadInitializers, modelOpset, tensorsIn, walkGraph,
 } from './graph.js';
-import { isTensor, kindOf } from './convert.js';
-import type { FunctionProto, ModelProto } from './onnx_proto.js';
+import { isTensor, kindOf, type AnyValue } from './convert.js';
+import type { FunctionProto, ModelProto, NodeProto } from './onnx_proto.js';
 import { loadModel, loadModelSync, type LoadedModel, type ModelSource } from './source.js';
 
 /** Options of importModel. */
@@ -39,7 +39,17 @@ export function functionsOf(m: ModelProto): Map<string, FunctionProto> {
   return new Map(m.functions.map((f) => [`${f.domain}:${f.name}`, f]));
 }
 
-export function importLoaded({ model, external }: LoadedModel, opts: ImportOptions): ImportedModel {
+/**
+ * Values a session already holds: its initializers and the outputs of the nodes it computed once from
+ * them (`computed`, which an import then skips). They are used as they are and never disposed here.
+ */
+export interface KnownValues {
+  values: ReadonlyMap<string, AnyValue>;
+  computed: ReadonlySet<NodeProto>;
+}
+
+/** importModel of a loaded model, on the `known` values a session holds, if any. */
+export function importLoaded({ model, external }: LoadedModel, opts: ImportOptions, known?: KnownValues): ImportedModel {
   const g = model.graph;
   const opset = modelOpset(model);
   const inputs = declaredInputs(g);
@@ -68,13 +78,20 @@ export function importLoaded({ model, external }: LoadedModel, opts: ImportOptio
     }
   }
   const b = new GraphBuilder('symbolic', toContext(opts.ctx ?? cpu()), shapes, types, external);
-  loadInitializers(g, b);
+  const borrowed = new Set<NDArray>();
+  for (const v of known?.values.values() ?? []) for (const a of tensorsIn(v)) if (a instanceof NDArray) borrowed.add(a);
+  loadInitializers(g, b, known?.values as ReadonlyMap<string, NDArray> | undefined);
+  for (const [k, v] of known?.values ?? []) {
+    if (b.values.has(k)) continue;
+    b.values.set(k, v);
+    if (v instanceof NDArray) b.knownNames.set(v, k);
+  }
   for (const i of inputs) {
     const narrow = narrowType(i.elementType ?? '');
     const v = Variable(i.name);
     b.values.set(i.name, narrow !== undefined ? tagNarrow(v, narrow) : v);
   }
-  walkGraph(g, b, opset, { functions: functionsOf(model), domains: domainOpsets(model) });
+  walkGraph(g, b, opset, { functions: functionsOf(model), domains: domainOpsets(model), skip: known?.computed });
   const outs = g.outputs.map((o) => {
     const v = b.values.get(o.name);
     if (v === undefined) throw new IsotensorError(`onnx.importModel: graph output '${o.name}' is not produced by any node`);
@@ -93,13 +110,13 @@ export function importLoaded({ model, external }: LoadedModel, opts: ImportOptio
   for (const [name, a] of b.params) {
     if (aux.has(name)) auxParams[name] = a;
     else if (used.has(name)) argParams[name] = a;
-    else a.dispose();
+    else if (!borrowed.has(a)) a.dispose();
   }
   // Known values that are not parameters (initializers folded away or never read, folded results) go.
   const kept = new Set<NDArray>([...Object.values(argParams), ...Object.values(auxParams)]);
   for (const v of [...b.values.values()].flatMap(tensorsIn)) {
     if (v instanceof Symbol) continue;
-    if (!kept.has(v) && !v.isDisposed) v.dispose();
+    if (!kept.has(v) && !v.isDisposed && !borrowed.has(v)) v.dispose();
   }
   return {
     sym, argParams, auxParams, opset,

@@ -200,7 +200,9 @@ export class InferenceSession {
   private firstStaticRun(key: string, tensors: Map<string, NDArray>, nodes: () => Record<string, OnnxValue>): Record<string, OnnxValue> {
     let plan: StaticPlan;
     try {
-      plan = StaticPlan.build(this.loaded, tensors, this.ctx);
+      plan = StaticPlan.build(this.loaded, tensors, this.ctx, {
+        values: new Map<string, AnyValue>([...this.initializers, ...this.constants]), computed: this.constantNodes,
+      });
     } catch {
       this.remember(key, null);
       return nodes();

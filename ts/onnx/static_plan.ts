@@ -7,7 +7,8 @@ import { invoke } from '../ndarray/invoke.js';
 import { keep } from '../ndarray/lifetime.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import type { Executor } from '../symbol/executor.js';
-import { importLoaded } from './import.js';
+import { tensorsIn } from './graph.js';
+import { importLoaded, type KnownValues } from './import.js';
 import type { LoadedModel } from './source.js';
 
 export class StaticPlan {
@@ -15,13 +16,15 @@ export class StaticPlan {
                       private readonly inputs: string[], readonly outputNames: string[]) {}
 
   /**
-   * The model imported for these feeds' shapes and bound; throws where importModel does (a shape, axes
-   * or a condition that the graph computes from its inputs at run time).
+   * The model imported for these feeds' shapes and bound, on the session's `known` values; throws where
+   * importModel does (a shape, axes or a condition that the graph computes from its inputs at run time).
    */
-  static build(loaded: LoadedModel, feeds: ReadonlyMap<string, NDArray>, ctx: Context): StaticPlan {
+  static build(loaded: LoadedModel, feeds: ReadonlyMap<string, NDArray>, ctx: Context, known: KnownValues): StaticPlan {
     const inputShapes = Object.fromEntries([...feeds].map(([k, v]) => [k, v.shape]));
-    const imp = importLoaded(loaded, { inputShapes, ctx });
-    const owned = [...Object.values(imp.argParams), ...Object.values(imp.auxParams)];
+    // The session's initializers and once-computed constants serve as the parameters (not held twice).
+    const imp = importLoaded(loaded, { inputShapes, ctx }, known);
+    const shared = new Set([...known.values.values()].flatMap(tensorsIn));
+    const owned = [...Object.values(imp.argParams), ...Object.values(imp.auxParams)].filter((a) => !shared.has(a));
     try {
       const used = new Set(imp.sym.listArguments());
       const args: Record<string, NDArray> = { ...imp.argParams };
