@@ -7,7 +7,7 @@ export type { SessionOptions } from './session.js';
 export type { ModelSource } from './source.js';
 export { supportedOps } from './convert.js';
 export { readTensor, readTensorSync, readValue, readValueSync, writeTensor } from './tensor_io.js';
-export { elementType } from './narrow.js';
+export { elementType } from './tensor.js';
 export { StringTensor } from './strings.js';
 export type { OnnxValue, OnnxValueKind, ReadValueOptions } from './tensor_io.js';
 export { exportableOps, exportModel } from './export.js';

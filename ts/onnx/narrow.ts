@@ -4,11 +4,10 @@
 // NDArrays have no 8-, 4- or 2-bit formats, but every value of these types is exact in a wider one:
 // float32 for the floats, int8/uint8 for the integers. A narrow tensor is therefore an NDArray of
 // that carrier dtype whose values lie on the narrow type's grid, tagged with its ONNX element type
-// (`elementType(x)`), so a session knows what Cast/QuantizeLinear produced and files are written back
+// (tensor.ts's `elementType(x)`), so a session knows what Cast/QuantizeLinear produced and files are written back
 // in the narrow encoding. Rounding onto the grid is the core op round_to_format (ml_dtypes' rules).
 import type { DType } from '../base/dtype.js';
 import { IsotensorError } from '../base/error.js';
-import type { NDArray } from '../ndarray/ndarray.js';
 import { ONNX_TYPE } from './onnx_proto.js';
 
 /** One narrow ONNX element type. */
@@ -82,22 +81,6 @@ export function tagNarrow<V extends object>(v: V, t: NarrowType): V {
 /** The narrow type a value was tagged with, if any. */
 export function narrowOf(v: object): NarrowType | undefined {
   return tags.get(v);
-}
-
-/**
- * The ONNX element type name of an array a session or readTensor returned: 'float8e4m3fn', 'int4', ...
- * for the narrow types held widened (float32, int8 or uint8 arrays), else its dtype's ONNX name
- * ('float', 'int64', 'float16', ...).
- * @example mx.onnx.elementType(session.run(feeds).y)  // 'float8e4m3fn'
- */
-export function elementType(x: NDArray): string {
-  const t = tags.get(x);
-  if (t !== undefined) return t.name;
-  const names: Record<string, string> = {
-    float32: 'float', float64: 'double', float16: 'float16', bfloat16: 'bfloat16', bool: 'bool', int8: 'int8',
-    uint8: 'uint8', int16: 'int16', uint16: 'uint16', int32: 'int32', uint32: 'uint32', int64: 'int64', uint64: 'uint64',
-  };
-  return names[x.dtype] ?? x.dtype;
 }
 
 /** Codes (one per element, in `bytes` packed `t.bits` to a byte, low bits first) as carrier values. */

@@ -47,6 +47,16 @@ export function onnxTypeOf(d: DType): number {
   throw new IsotensorError(`onnx: dtype ${d} has no ONNX element type`);
 }
 
+/**
+ * The ONNX element type name of an array a session or readTensor returned: 'float8e4m3fn', 'int4', ...
+ * for the narrow types held widened (float32, int8 or uint8 arrays), else its dtype's ONNX name
+ * ('float', 'int64', 'float16', ...).
+ * @example mx.onnx.elementType(session.run(feeds).y)  // 'float8e4m3fn'
+ */
+export function elementType(x: NDArray): string {
+  return narrowOf(x)?.name ?? onnxTypeName(onnxTypeOf(x.dtype));
+}
+
 /** A tensor's values in storage layout (float16/bfloat16 as raw bits), dtype and shape. */
 export interface HostTensor {
   name: string;
