@@ -2,14 +2,18 @@
 // 3x3 layers) computed directly on the CPU: each output row is the sum, over the kernel's taps, of a
 // weight times a shifted input row. The general path (im2col, then one single-row GEMM per channel)
 // moved K times the image through memory and made one GEMM call per channel.
-// The sums run tap by tap in the same order on every path, so results do not depend on the path.
+// The sums run tap by tap in the same order on every path, so results do not depend on the path;
+// float32 runs the SIMD kernel of depthwise_taps.h (fused multiply-adds where the CPU has them).
 #pragma once
 #include <algorithm>
+#include <type_traits>
 #include <cstdint>
 #include <vector>
 #include "engine/parallel_for.h"
 #include "ops/nn/channel_affine.h"
 #include "ops/nn/conv_common.h"
+#include "ops/nn/depthwise_taps.h"
+#include "ops/nn/phase_planes.h"
 
 namespace ist {
 namespace conv {
@@ -54,72 +58,34 @@ void depthwiseForward(const T* x, const T* w, T* y, const Dims& d, double beta, 
   const int64_t IH = g.in[1], IW = g.in[2], OH = g.out[1], OW = g.out[2];
   const int64_t KH = g.k[1], KW = g.k[2], SH = g.s[1], SW = g.s[2], DH = g.d[1], DW = g.d[2];
   const int64_t PH = g.p[1], PW = g.p[2];
-  // Per tap column kx: the output columns whose input column lies inside the image.
-  std::vector<int64_t> lo(KW), hi(KW);
-  for (int64_t kx = 0; kx < KW; ++kx) {
-    const int64_t off = kx * DW - PW;  // input column = ox * SW + off
-    lo[kx] = off >= 0 ? 0 : (-off + SW - 1) / SW;
-    hi[kx] = IW - off <= 0 ? 0 : std::min(OW, (IW - off + SW - 1) / SW);
-    if (hi[kx] < lo[kx]) hi[kx] = lo[kx];
-  }
-  // Stride 1: the plane is copied once into a zero-padded plane of width PW2, and each tap becomes one
-  // long multiply-add over the flat plane (an output of width PW2 whose first OW columns are kept), so
-  // the loops run over hundreds of elements instead of one row's few dozen.
-  const bool flat = SH == 1 && SW == 1;
-  const int64_t PW2 = IW + 2 * PW, PH2 = std::max(IH + 2 * PH, (OH - 1) + (KH - 1) * DH + 1);
-  const int64_t extLen = OH * PW2;
-  std::vector<int64_t> offsets(static_cast<size_t>(KH * KW));  // each tap's shift in the padded plane
-  for (int64_t ky = 0; ky < KH; ++ky)
-    for (int64_t kx = 0; kx < KW; ++kx) offsets[ky * KW + kx] = ky * DH * PW2 + kx * DW;
+  // The plane is copied once into zero-padded phase planes (phase_planes.h), and each tap is one
+  // long multiply-add over a flat plane.
+  const PhasePlanes pp(IH, IW, OH, OW, KH, KW, SH, SW, DH, DW, PH, PW);
+  const int64_t extLen = pp.extLen;
   parallelFor(d.N * d.C, 2 * KH * KW * OH * OW, [&](int64_t b, int64_t e) {
-    std::vector<T> row(static_cast<size_t>(flat ? 0 : OW));
-    std::vector<T> padded(static_cast<size_t>(flat ? PH2 * PW2 + (KW - 1) * DW : 0));
-    std::vector<T> ext(static_cast<size_t>(flat ? extLen : 0));
+    std::vector<T> planes(static_cast<size_t>(pp.size + kTapsSlack), T(0));
+    std::vector<T> ext(static_cast<size_t>(extLen + kTapsSlack));
     for (int64_t nc = b; nc < e; ++nc) {
       const int64_t c = nc % d.C;
-      const T* xp = x + nc * IH * IW;
       const T* wc = w + c * KH * KW;
       T* yp = y + nc * OH * OW;
-      if (flat) {
-        std::fill(padded.begin(), padded.end(), T(0));
-        for (int64_t iy = 0; iy < IH; ++iy) std::copy(xp + iy * IW, xp + (iy + 1) * IW, padded.data() + (iy + PH) * PW2 + PW);
-        T* out = ext.data();
-        if (KH * KW == 9) {
-          taps9(out, padded.data(), offsets.data(), wc, extLen);
-        } else {
-          std::fill(ext.begin(), ext.end(), T(0));
-          for (int64_t k = 0; k < KH * KW; ++k) tapAxpy(out, padded.data() + offsets[k], wc[k], extLen);
-        }
-        for (int64_t oy = 0; oy < OH; ++oy) {
-          const T* r = out + oy * PW2;
-          T* dst = yp + oy * OW;
-          if (beta != 0) {
-            for (int64_t ox = 0; ox < OW; ++ox) dst[ox] += r[ox];
-          } else {
-            std::copy(r, r + OW, dst);
-          }
-        }
-        if (affine) affine->apply(yp, c, OH * OW, nc * OH * OW);
-        continue;
+      pp.fill(x + nc * IH * IW, T(0), planes.data());
+      T* out = ext.data();
+      if constexpr (std::is_same<T, float>::value) {
+        depthwiseTaps(out, planes.data(), pp.offsets.data(), wc, KH * KW, extLen);  // SIMD, dispatched
+      } else if (KH * KW == 9) {
+        taps9(out, planes.data(), pp.offsets.data(), wc, extLen);
+      } else {
+        std::fill(ext.begin(), ext.end(), T(0));
+        for (int64_t k = 0; k < KH * KW; ++k) tapAxpy(out, planes.data() + pp.offsets[k], wc[k], extLen);
       }
       for (int64_t oy = 0; oy < OH; ++oy) {
-        std::fill(row.begin(), row.end(), T(0));
-        for (int64_t ky = 0; ky < KH; ++ky) {
-          const int64_t iy = oy * SH - PH + ky * DH;
-          if (iy < 0 || iy >= IH) continue;
-          const T* xr = xp + iy * IW;
-          for (int64_t kx = 0; kx < KW; ++kx) {
-            const T wv = wc[ky * KW + kx];
-            const T* src = xr + kx * DW - PW;
-            T* dst = row.data();
-            for (int64_t ox = lo[kx]; ox < hi[kx]; ++ox) dst[ox] += wv * src[ox * SW];
-          }
-        }
-        T* out = yp + oy * OW;
+        const T* r = out + oy * pp.PWs;
+        T* dst = yp + oy * OW;
         if (beta != 0) {
-          for (int64_t ox = 0; ox < OW; ++ox) out[ox] += row[ox];
+          for (int64_t ox = 0; ox < OW; ++ox) dst[ox] += r[ox];
         } else {
-          std::copy(row.begin(), row.end(), out);
+          std::copy(r, r + OW, dst);
         }
       }
       if (affine) affine->apply(yp, c, OH * OW, nc * OH * OW);
