@@ -12,6 +12,7 @@
 #include "graph/node.h"
 #include "kernels/cpu/row_copy.h"
 #include "ops/nn/conv_common.h"
+#include "ops/nn/phase_planes.h"
 #include "ops/nn/pooling_params.h"
 
 namespace ist {
@@ -82,6 +83,12 @@ struct Sweep {
       p[off + i] = pl.pad[i];
     }
   }
+  // The window's extent along dim i at output o: padded (countPad) or clipped to the input.
+  int64_t extent(int i, int64_t o, bool countPad) const {
+    const int64_t st = o * s[i] - p[i];
+    const int64_t en = std::min(st + k[i], in[i] + p[i]);
+    return countPad ? en - st : std::max<int64_t>(std::min(en, in[i]) - std::max<int64_t>(st, 0), 0);
+  }
   Window window(int64_t od, int64_t oh, int64_t ow, bool countPad) const {
     Window w;
     const int64_t o[3] = {od, oh, ow};
@@ -99,6 +106,127 @@ struct Sweep {
   }
 };
 
+// The reductions poolRows runs: the value padding stands for, and how two values combine.
+template <typename C> struct MaxOf {
+  static C pad() { return std::numeric_limits<C>::lowest(); }
+  static C of(C a, C b) { return a > b ? a : b; }  // a: the new value; NaN in b (the held one) stays
+};
+template <typename C> struct SumOf {
+  static C pad() { return C(0); }
+  static C of(C a, C b) { return b + a; }
+};
+
+// One plane's rows of output (unit-stride rows): see forward. colExtent: avg's window width per
+// output column (the divisor is that times the window's height and depth), or null for max and sum.
+template <typename T, typename C, typename R>
+void poolRows(const Sweep& sw, const Strides& xs, bool countPad, const T* xp, std::vector<C>& v,
+              std::vector<C>& halves, std::vector<C>& rowOut, const C* colExtent, T* yp, const Strides& ys,
+              bool add) {
+  const int64_t st = sw.s[2], kw = sw.k[2], vLen = static_cast<int64_t>(v.size());
+  C* vin = v.data() + sw.p[2];  // v[sw.p[2] + x] belongs to input column x
+  for (int64_t od = 0; od < sw.out[0]; ++od)
+    for (int64_t oh = 0; oh < sw.out[1]; ++oh) {
+      const Window w = sw.window(od, oh, 0, countPad);
+      std::fill(v.begin(), v.begin() + sw.p[2], R::pad());
+      std::fill(v.begin() + sw.p[2] + sw.in[2], v.end(), R::pad());
+      // The window's rows into v: the first against the padding value, the others two per pass.
+      const T* held = nullptr;
+      bool any = false;
+      for (int64_t i = w.lo[0]; i < w.hi[0]; ++i)
+        for (int64_t j = w.lo[1]; j < w.hi[1]; ++j) {
+          const T* in = xp + i * xs.sp[0] + j * xs.sp[1];
+          if (!any) {
+            for (int64_t q = 0; q < sw.in[2]; ++q) vin[q] = R::of(C(in[q]), R::pad());
+            any = true;
+          } else if (!held) {
+            held = in;
+          } else {
+            for (int64_t q = 0; q < sw.in[2]; ++q) vin[q] = R::of(C(in[q]), R::of(C(held[q]), vin[q]));
+            held = nullptr;
+          }
+        }
+      if (held)
+        for (int64_t q = 0; q < sw.in[2]; ++q) vin[q] = R::of(C(held[q]), vin[q]);
+      if (!any) std::fill(vin, vin + sw.in[2], R::pad());  // no input row in the window
+      const C* src = v.data();
+      C* r = rowOut.data();
+      if (st == 1) {  // tap by tap along the row, so the loops vectorise
+        std::copy(src, src + sw.out[2], r);
+        for (int64_t k = 1; k < kw; ++k)
+          for (int64_t ow = 0; ow < sw.out[2]; ++ow) r[ow] = R::of(src[ow + k], r[ow]);
+      } else if (st == 2) {
+        C* even = halves.data();
+        C* odd = even + (vLen + 1) / 2;
+        copyEveryOther(even, src, (vLen + 1) / 2);
+        copyEveryOther(odd, src + 1, vLen / 2);
+        std::copy(even, even + sw.out[2], r);
+        // Input column 2 * ow + k = 2 * (ow + k / 2) + k % 2.
+        for (int64_t k = 1; k < kw; ++k) {
+          const C* from = (k & 1 ? odd : even) + k / 2;
+          for (int64_t ow = 0; ow < sw.out[2]; ++ow) r[ow] = R::of(from[ow], r[ow]);
+        }
+      } else {
+        for (int64_t ow = 0; ow < sw.out[2]; ++ow) {
+          C m = src[ow * st];
+          for (int64_t k = 1; k < kw; ++k) m = R::of(src[ow * st + k], m);
+          r[ow] = m;
+        }
+      }
+      if (colExtent) {
+        const C rows = C(sw.extent(0, od, countPad) * sw.extent(1, oh, countPad));
+        for (int64_t ow = 0; ow < sw.out[2]; ++ow) {
+          const C size = rows * colExtent[ow];
+          r[ow] = size > 0 ? r[ow] / size : C(0);
+        }
+      }
+      T* dst = yp + od * ys.sp[0] + oh * ys.sp[1];
+      for (int64_t ow = 0; ow < sw.out[2]; ++ow) dst[ow] = add ? dst[ow] + r[ow] : r[ow];
+    }
+}
+
+// 1-D and 2-D channel-first max, avg and sum pooling, a plane at a time: the plane is copied into
+// padded phase planes (phase_planes.h; the padding is `lowest` for max, zero for sums) and each window
+// tap is one flat max (add) over the whole output plane, in tap order from the padding value, so max
+// ignores NaN; avg then divides by the window's size, the product of its extents per dim.
+template <typename T, typename R>
+void poolPlanes(const Plan& pl, const Sweep& sw, const T* x, T* y, bool add) {
+  const PhasePlanes pp(sw.in[1], sw.in[2], sw.out[1], sw.out[2], sw.k[1], sw.k[2], sw.s[1], sw.s[2], 1, 1, sw.p[1],
+                       sw.p[2]);
+  const int64_t OH = sw.out[1], OW = sw.out[2], taps = sw.k[1] * sw.k[2];
+  const bool avg = pl.kind == Kind::kAvg;
+  std::vector<T> rowExtent, colExtent;  // avg: each output row's window height, each column's width
+  if (avg) {
+    for (int64_t oh = 0; oh < OH; ++oh) rowExtent.push_back(T(sw.extent(1, oh, pl.countPad)));
+    for (int64_t ow = 0; ow < OW; ++ow) colExtent.push_back(T(sw.extent(2, ow, pl.countPad)));
+  }
+  parallelFor(pl.N * pl.C, OH * OW * taps, [&](int64_t b, int64_t e) {
+    std::vector<T> planes(static_cast<size_t>(pp.size)), ext(static_cast<size_t>(pp.extLen));
+    for (int64_t plane = b; plane < e; ++plane) {
+      pp.fill(x + plane * sw.in[1] * sw.in[2], R::pad(), planes.data());
+      T* acc = ext.data();
+      std::fill(ext.begin(), ext.end(), R::pad());
+      for (int64_t k = 0; k < taps; ++k) {
+        const T* src = planes.data() + pp.offsets[static_cast<size_t>(k)];
+        for (int64_t i = 0; i < pp.extLen; ++i) acc[i] = R::of(src[i], acc[i]);
+      }
+      T* yp = y + plane * OH * OW;
+      for (int64_t oh = 0; oh < OH; ++oh) {
+        const T* r = acc + oh * pp.PWs;
+        T* dst = yp + oh * OW;
+        if (avg) {
+          for (int64_t ow = 0; ow < OW; ++ow) {
+            const T size = rowExtent[oh] * colExtent[ow];
+            const T v = size > 0 ? r[ow] / size : T(0);
+            dst[ow] = add ? dst[ow] + v : v;
+          }
+        } else {
+          for (int64_t ow = 0; ow < OW; ++ow) dst[ow] = add ? dst[ow] + r[ow] : r[ow];
+        }
+      }
+    }
+  });
+}
+
 template <typename T>
 void forward(const Plan& pl, const T* x, T* y, OpReq req) {
   using C = T;  // float or double (16-bit floats arrive widened)
@@ -106,14 +234,24 @@ void forward(const Plan& pl, const T* x, T* y, OpReq req) {
   const Strides xs = stridesOf(pl, sw.in), ys = stridesOf(pl, sw.out);
   const int64_t outSz = sw.out[0] * sw.out[1] * sw.out[2], kSz = sw.k[0] * sw.k[1] * sw.k[2];
   const bool add = req == OpReq::kAddTo;
-  // Max pooling over unit-stride rows, one output row at a time: first the max over the window's
-  // input rows (contiguous, so it vectorises) into a row `v` set between runs of `lowest` standing
-  // for the padding, so that every window, edges included, reads v the same way; then the max
-  // along v over the kernel columns (stride 2: from v's even and odd halves, read contiguously).
+  // 3-D max, avg and sum pooling over unit-stride rows, one output row at a time: first the max (sum)
+  // over the window's input rows (contiguous, so it vectorises) into a row `v` set between runs of
+  // `lowest` (zero) standing for the padding, so that every window, edges included, reads v the same
+  // way; then the max (sum) along v over the kernel columns (stride 2: from v's even and odd halves,
+  // read contiguously); avg then divides by the window's size, the product of its extents per dim.
   // Max ignores NaN (v > r is false) and is the same whichever order the values come in.
-  const bool rowwise = pl.kind == Kind::kMax && xs.sp[2] == 1 && ys.sp[2] == 1;
+  const bool isMax = pl.kind == Kind::kMax;
+  if ((isMax || pl.kind == Kind::kAvg || pl.kind == Kind::kSum) && !pl.channelLast && pl.nd <= 2) {
+    if (isMax) poolPlanes<T, MaxOf<T>>(pl, sw, x, y, add);
+    else poolPlanes<T, SumOf<T>>(pl, sw, x, y, add);
+    return;
+  }
+  const bool rowwise = (isMax || pl.kind == Kind::kAvg || pl.kind == Kind::kSum) && xs.sp[2] == 1 && ys.sp[2] == 1;
   const int64_t st = sw.s[2], kw = sw.k[2];
   const int64_t vLen = std::max(sw.p[2] + sw.in[2], (sw.out[2] - 1) * st + kw);
+  std::vector<C> colExtent;  // avg: each output column's window width
+  if (rowwise && pl.kind == Kind::kAvg)
+    for (int64_t ow = 0; ow < sw.out[2]; ++ow) colExtent.push_back(C(sw.extent(2, ow, pl.countPad)));
   parallelFor(pl.N * pl.C, outSz * kSz, [&](int64_t b, int64_t e) {
     std::vector<C> v(rowwise ? static_cast<size_t>(vLen) : 0);
     std::vector<C> halves(rowwise && st == 2 ? static_cast<size_t>(vLen + 1) : 0);
@@ -123,58 +261,9 @@ void forward(const Plan& pl, const T* x, T* y, OpReq req) {
       const T* xp = x + n * xs.n + c * xs.c;
       T* yp = y + n * ys.n + c * ys.c;
       if (rowwise) {
-        constexpr C lowest = std::numeric_limits<C>::lowest();
-        C* vin = v.data() + sw.p[2];  // v[sw.p[2] + x] belongs to input column x
-        for (int64_t od = 0; od < sw.out[0]; ++od)
-          for (int64_t oh = 0; oh < sw.out[1]; ++oh) {
-            const Window w = sw.window(od, oh, 0, pl.countPad);
-            std::fill(v.begin(), v.begin() + sw.p[2], lowest);
-            std::fill(v.begin() + sw.p[2] + sw.in[2], v.end(), lowest);
-            // The window's rows into v: the first against `lowest`, the others two per pass.
-            const T* held = nullptr;
-            bool any = false;
-            for (int64_t i = w.lo[0]; i < w.hi[0]; ++i)
-              for (int64_t j = w.lo[1]; j < w.hi[1]; ++j) {
-                const T* in = xp + i * xs.sp[0] + j * xs.sp[1];
-                if (!any) {
-                  for (int64_t q = 0; q < sw.in[2]; ++q) vin[q] = in[q] > lowest ? in[q] : lowest;
-                  any = true;
-                } else if (!held) {
-                  held = in;
-                } else {
-                  for (int64_t q = 0; q < sw.in[2]; ++q) {
-                    const C m = held[q] > vin[q] ? held[q] : vin[q];
-                    vin[q] = in[q] > m ? in[q] : m;
-                  }
-                  held = nullptr;
-                }
-              }
-            if (held)
-              for (int64_t q = 0; q < sw.in[2]; ++q) vin[q] = held[q] > vin[q] ? held[q] : vin[q];
-            if (!any) std::fill(vin, vin + sw.in[2], lowest);  // no input row in the window
-            const C* src = v.data();
-            C* r = rowOut.data();
-            if (st == 2) {
-              C* even = halves.data();
-              C* odd = even + (vLen + 1) / 2;
-              copyEveryOther(even, src, (vLen + 1) / 2);
-              copyEveryOther(odd, src + 1, vLen / 2);
-              std::copy(even, even + sw.out[2], r);
-              // Input column 2 * ow + k = 2 * (ow + k / 2) + k % 2.
-              for (int64_t k = 1; k < kw; ++k) {
-                const C* from = (k & 1 ? odd : even) + k / 2;
-                for (int64_t ow = 0; ow < sw.out[2]; ++ow) r[ow] = from[ow] > r[ow] ? from[ow] : r[ow];
-              }
-            } else {
-              for (int64_t ow = 0; ow < sw.out[2]; ++ow) {
-                C m = src[ow * st];
-                for (int64_t k = 1; k < kw; ++k) m = src[ow * st + k] > m ? src[ow * st + k] : m;
-                r[ow] = m;
-              }
-            }
-            T* dst = yp + od * ys.sp[0] + oh * ys.sp[1];
-            for (int64_t ow = 0; ow < sw.out[2]; ++ow) dst[ow] = add ? dst[ow] + r[ow] : r[ow];
-          }
+        if (isMax) poolRows<T, C, MaxOf<C>>(sw, xs, pl.countPad, xp, v, halves, rowOut, nullptr, yp, ys, add);
+        else poolRows<T, C, SumOf<C>>(sw, xs, pl.countPad, xp, v, halves, rowOut,
+                                      colExtent.empty() ? nullptr : colExtent.data(), yp, ys, add);
         continue;
       }
       for (int64_t od = 0; od < sw.out[0]; ++od)
