@@ -25,7 +25,7 @@ beforeAll(async () => {
 // Geometries for every CPU path: Winograd, im2col from the image, im2col stored (1-D), pointwise,
 // groups, float64, a one-pixel output (matrix-vector: not prepared), a single filter.
 const cases = [
-  { name: 'Winograd 3x3', xs: [2, 8, 14, 14], f: 12, kernel: [3, 3], stride: [1, 1], pad: [1, 1] },
+  { name: 'Winograd 3x3', xs: [2, 64, 14, 14], f: 12, kernel: [3, 3], stride: [1, 1], pad: [1, 1] },
   { name: 'im2col 3x3 stride 2', xs: [2, 6, 11, 9], f: 10, kernel: [3, 3], stride: [2, 2], pad: [1, 1] },
   { name: 'im2col 5x5 one image', xs: [1, 3, 12, 12], f: 9, kernel: [5, 5], stride: [1, 1], pad: [2, 2] },
   { name: '1-D kernel 3', xs: [3, 4, 20], f: 6, kernel: [3], stride: [1], pad: [1] },

@@ -186,12 +186,13 @@ describe('Convolution at larger sizes', () => {
     { xs: [3, 32, 9, 9], ws: [40, 32, 1, 1], stride: [1, 1], pad: [0, 0], dilate: [1, 1], groups: 1 },
     { xs: [1, 8, 15, 15], ws: [8, 8, 3, 3], stride: [1, 1], pad: [2, 2], dilate: [2, 2], groups: 1 },
     // 3x3 stride 1 in float32 runs as Winograd F(2x2, 3x3): odd output sizes (partial edge tiles),
-    // pad 0 and 2, channel counts that are not multiples of 4, small maps batched together (each
+    // pad 0 and 2, channel counts (64 or more, as winograd::applies asks) that are not multiples of 4,
+    // small maps batched together (each
     // case has more than the 48 tiles of 2x2 outputs for which winograd::applies picks it, and the
     // first two have fewer than 64 tiles per image: all images in one group).
-    { xs: [12, 8, 7, 7], ws: [9, 8, 3, 3], stride: [1, 1], pad: [1, 1], dilate: [1, 1], groups: 1 },
-    { xs: [11, 10, 13, 6], ws: [8, 10, 3, 3], stride: [1, 1], pad: [0, 0], dilate: [1, 1], groups: 1 },
-    { xs: [4, 9, 9, 12], ws: [16, 9, 3, 3], stride: [1, 1], pad: [2, 2], dilate: [1, 1], groups: 1 },
+    { xs: [12, 66, 7, 7], ws: [9, 66, 3, 3], stride: [1, 1], pad: [1, 1], dilate: [1, 1], groups: 1 },
+    { xs: [11, 70, 13, 6], ws: [8, 70, 3, 3], stride: [1, 1], pad: [0, 0], dilate: [1, 1], groups: 1 },
+    { xs: [4, 65, 9, 12], ws: [16, 65, 3, 3], stride: [1, 1], pad: [2, 2], dilate: [1, 1], groups: 1 },
     // Stride 2 along rows copies every other input value four at a time (im2col.h copyEveryOther):
     // rows of 1 to 40 outputs, odd and even widths, pads 0 to 3, a 7x7 stem-like kernel.
     { xs: [1, 3, 38, 81], ws: [16, 3, 7, 7], stride: [2, 2], pad: [3, 3], dilate: [1, 1], groups: 1 },

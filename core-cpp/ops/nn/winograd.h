@@ -59,8 +59,11 @@ inline bool applies(const conv::Dims& d) {
   const int64_t tiles = ((g.out[1] + 1) / 2) * ((g.out[2] + 1) / 2);
   // The kernel transform (16 F x C planes) is redone per call: with few tiles it costs more than the
   // multiply-adds saved (native, 2 threads: 2x512x7x7, 32 tiles, im2col 3.2 ms vs Winograd 3.8;
-  // 1x256x14x14, 49 tiles, 1.39 vs 1.12; 4x512x7x7, 64 tiles, 7.7 vs 5.7).
-  return d.C >= 8 && d.F >= 8 && d.N * tiles >= 48;
+  // 1x256x14x14, 49 tiles, 1.39 vs 1.12; 4x512x7x7, 64 tiles, 7.7 vs 5.7). With few input channels
+  // the transforms' traffic outweighs the multiply-adds saved even with the kernel transform kept
+  // (SqueezeNet's 3x3 expands inside a session: 16->64 at 55x55, 447 vs 328 us; 32->128 at 27x27,
+  // 279 vs 259; 48->192 at 13x13, 167 vs 118; 64->256 at 13x13, level).
+  return d.C >= 64 && d.F >= 8 && d.N * tiles >= 48;
 }
 
 inline Tiling tilingOf(const conv::Geom& g) {
