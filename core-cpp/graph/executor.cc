@@ -42,8 +42,8 @@ struct GraphExecutor::NodeRun {
   // var; out: the last node's output), run fused unless BatchNorm needs batch statistics, when
   // the members' own runs (`unfused`) are pushed instead.
   struct ConvBN {
-    NodeAttrs conv, bn;
-    bool relu = false, globalStats = false;
+    NodeAttrs conv, bn;  // bn: unset without a BatchNorm (hasBN false)
+    bool hasBN = true, relu = false, globalStats = false;
   };
   std::shared_ptr<const ConvBN> convBN;
   std::vector<std::shared_ptr<NodeRun>> unfused;
@@ -410,11 +410,13 @@ GraphExecutor::GraphExecutor(const Symbol& sym, Context ctx, const std::vector<N
     convBNCandidates = findConvBatchNorm(full, static_cast<uint32_t>(numForwardNodes_), readers, nodeCtx);
     std::vector<bool> takenByConvBN(full.nodes.size(), false);
     for (const ConvBatchNormGroup& cb : convBNCandidates) {
-      const Node& bn = *full.nodes[cb.bn];
       for (const NodeEntry& x : full.nodes[cb.conv]->inputs) keepAlive.emplace_back(full.entryId(x), cb.last());
-      for (size_t i = 1; i < bn.inputs.size(); ++i) keepAlive.emplace_back(full.entryId(bn.inputs[i]), cb.last());
+      if (cb.bn >= 0) {
+        const Node& bn = *full.nodes[cb.bn];
+        for (size_t i = 1; i < bn.inputs.size(); ++i) keepAlive.emplace_back(full.entryId(bn.inputs[i]), cb.last());
+      }
       if (cb.add >= 0) keepAlive.emplace_back(cb.residual, cb.last());
-      for (int64_t m : {static_cast<int64_t>(cb.conv), static_cast<int64_t>(cb.bn), cb.add, cb.relu})
+      for (int64_t m : {static_cast<int64_t>(cb.conv), cb.bn, cb.add, cb.relu})
         if (m >= 0) takenByConvBN[static_cast<size_t>(m)] = true;
     }
     // A group never spans forward and backward; groups exclude every Conv-BN candidate's nodes, so
@@ -474,11 +476,13 @@ GraphExecutor::GraphExecutor(const Symbol& sym, Context ctx, const std::vector<N
       // kept those alive (keepAlive), and a caller's array bound to both is checked here.
       const NDArray& out = entryArrays_[full.entryBase[cb.last()]];
       bool aliased = cb.add >= 0 && entryArrays_[cb.residual].sameStorage(out);
-      for (const Node* n : {full.nodes[cb.conv].get(), full.nodes[cb.bn].get()})
-        for (const NodeEntry& x : n->inputs) aliased = aliased || entryArrays_[full.entryId(x)].sameStorage(out);
+      for (int64_t m : {static_cast<int64_t>(cb.conv), cb.bn})
+        if (m >= 0)
+          for (const NodeEntry& x : full.nodes[m]->inputs) aliased = aliased || entryArrays_[full.entryId(x)].sameStorage(out);
       if (aliased) continue;
       convBNOfLast[cb.last()] = static_cast<int>(convBNs.size());
-      for (uint32_t m : {cb.conv, cb.bn}) fusedMember[m] = true;
+      fusedMember[cb.conv] = true;
+      if (cb.bn >= 0) fusedMember[cb.bn] = true;
       if (cb.add >= 0) fusedMember[cb.add] = true;
       if (cb.relu >= 0) fusedMember[cb.relu] = true;
       convBNs.push_back(cb);
@@ -559,19 +563,24 @@ GraphExecutor::GraphExecutor(const Symbol& sym, Context ctx, const std::vector<N
     if (convBNOfLast[nid] >= 0) {
       const ConvBatchNormGroup& cb = convBNs[convBNOfLast[nid]];
       const Node& cn = *full.nodes[cb.conv];
-      const Node& bn = *full.nodes[cb.bn];
+      const Node* bn = cb.bn >= 0 ? full.nodes[cb.bn].get() : nullptr;
       std::vector<NDArray> gin{entryArrays_[full.entryId(cn.inputs[0])], entryArrays_[full.entryId(cn.inputs[1])]};
-      for (size_t i = 1; i < 5; ++i) gin.push_back(entryArrays_[full.entryId(bn.inputs[i])]);
+      if (bn)
+        for (size_t i = 1; i < 5; ++i) gin.push_back(entryArrays_[full.entryId(bn->inputs[i])]);
       if (cb.add >= 0) gin.push_back(entryArrays_[cb.residual]);
-      std::vector<uint32_t> members{cb.conv, cb.bn};
+      if (cn.inputs.size() > 2) gin.push_back(entryArrays_[full.entryId(cn.inputs[2])]);  // the bias
+      std::vector<uint32_t> members{cb.conv};
+      if (bn) members.push_back(static_cast<uint32_t>(cb.bn));
       if (cb.add >= 0) members.push_back(static_cast<uint32_t>(cb.add));
       if (cb.relu >= 0) members.push_back(static_cast<uint32_t>(cb.relu));
-      auto f = fusedRun(cn, std::move(gin), members, "convolution with batch norm");
+      auto f = fusedRun(cn, std::move(gin), members, bn ? "convolution with batch norm" : "convolution with its epilogue");
       auto cbr = std::make_shared<NodeRun::ConvBN>();
       cbr->conv = cn.attrs;
-      cbr->bn = bn.attrs;
+      cbr->hasBN = bn != nullptr;
+      if (bn) cbr->bn = bn->attrs;
       cbr->relu = cb.relu >= 0;
-      cbr->globalStats = bn.attrs.get<BatchNormParam>().use_global_stats;
+      // (Without a BatchNorm there are no statistics: the group runs fused in training too.)
+      cbr->globalStats = bn ? bn->attrs.get<BatchNormParam>().use_global_stats : true;
       f->convBN = std::move(cbr);
       f->prepared = memberRuns[cb.conv]->prepared;
       for (uint32_t m : members) f->unfused.push_back(m == nid ? r : memberRuns[m]);
@@ -630,7 +639,8 @@ void GraphExecutor::push(const std::shared_ptr<NodeRun>& r, bool isTrain) {
     Engine::get()->pushSync(
         [keep, prepared](RunContext rc) {
           try {
-            runConvBatchNorm(keep->convBN->conv, keep->convBN->bn, keep->convBN->relu, *keep->fn, rc, keep->in,
+            runConvBatchNorm(keep->convBN->conv, keep->convBN->hasBN ? &keep->convBN->bn : nullptr,
+                             keep->convBN->relu, *keep->fn, rc, keep->in,
                              keep->out[0], prepared);
           } catch (const std::exception& e) {
             throw IsotensorError(std::string(e.what()) + " [" + keep->label + "; inputs: " +

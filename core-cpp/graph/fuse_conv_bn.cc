@@ -24,6 +24,14 @@ bool isRelu(const Node& n) {
   return op == "Activation" && n.attrs.get<actdev::ActivationParam>().act_type == "relu";
 }
 
+// elemwise_add, or broadcast_add (ONNX's Add) whose operands turn out to have one shape (the caller
+// checks the shapes): either adds value to value.
+bool isSameShapeAdd(const Node& n) {
+  if (n.isVariable()) return false;
+  const std::string& op = n.attrs.op->name;
+  return op == "elemwise_add" || op == "broadcast_add";
+}
+
 }  // namespace
 
 std::vector<ConvBatchNormGroup> findConvBatchNorm(const Graph& g, uint32_t end, const std::vector<uint32_t>& readers,
@@ -34,14 +42,47 @@ std::vector<ConvBatchNormGroup> findConvBatchNorm(const Graph& g, uint32_t end, 
   for (uint32_t nid = 0; nid < g.nodes.size(); ++nid)
     for (const NodeEntry& x : g.nodes[nid]->inputs)
       if (x.node) soleReader[g.entryId(x)] = nid;
-  // The node that alone reads entry e, if it runs among [0, end) on bn's device in bn's dtype.
-  auto follower = [&](uint32_t e, uint32_t bn) -> int64_t {
+  // The node that alone reads entry e, if it runs among [0, end) on node n's device in n's dtype.
+  auto follower = [&](uint32_t e, uint32_t n) -> int64_t {
     if (readers[e] != 1 || soleReader[e] < 0 || static_cast<uint32_t>(soleReader[e]) >= end) return -1;
     const uint32_t r = static_cast<uint32_t>(soleReader[e]);
-    if (!(nodeCtx[r] == nodeCtx[bn]) || g.dtypes[g.entryBase[r]] != g.dtypes[g.entryBase[bn]]) return -1;
+    if (!(nodeCtx[r] == nodeCtx[n]) || g.dtypes[g.entryBase[r]] != g.dtypes[g.entryBase[n]]) return -1;
     return r;
   };
   std::vector<double> macs;  // each group's convolution's multiply-adds
+  std::vector<bool> grouped(g.nodes.size(), false);  // convolutions in a group
+  // Adds the group of convolution `conv` with BatchNorm `bn` (or -1: none), whose output `out` (the
+  // BatchNorm's, or the convolution's) may go on to a residual add, if the convolution can be one.
+  auto addGroup = [&](uint32_t conv, int64_t bn, uint32_t out) {
+    const Node& c = *g.nodes[conv];
+    const int dt = g.dtypes[out];
+    const auto& cp = c.attrs.get<convolution_detail::ConvolutionParam>();
+    const uint32_t convOut = g.entryBase[conv];
+    if (!cp.layout.empty() && cp.layout != "None" && cp.layout.rfind("NC", 0) != 0) return;
+    if (readers[convOut] != 1 || g.dtypes[convOut] != dt) return;
+    // A bias is added first, on the convolution's output, as the unfused convolution adds it.
+    if (!cp.no_bias && (c.inputs.size() < 3 || !c.inputs[2].node || g.dtypes[g.entryId(c.inputs[2])] != dt)) return;
+    ConvBatchNormGroup grp;
+    grp.conv = conv;
+    grp.bn = bn;
+    const int64_t a = follower(out, bn >= 0 ? static_cast<uint32_t>(bn) : conv);
+    if (a >= 0 && isSameShapeAdd(*g.nodes[a])) {
+      const Node& add = *g.nodes[a];
+      const NodeEntry& other = g.entryId(add.inputs[0]) == out ? add.inputs[1] : add.inputs[0];
+      const uint32_t res = g.entryId(other);
+      const bool sameDevice = other.node && nodeCtx[g.nodeId(other.node.get())] == nodeCtx[conv];
+      if (res != out && sameDevice && g.dtypes[res] == dt && g.shapes[res] == g.shapes[out]) {
+        grp.add = a;
+        grp.residual = res;
+      }
+    }
+    const Shape& outShape = g.shapes[convOut];
+    const double filters = outShape.size() > 1 && outShape[1] > 0 ? static_cast<double>(outShape[1]) : 1.0;
+    macs.push_back(static_cast<double>(shapeSize(g.shapes[g.entryId(c.inputs[1])])) *
+                   static_cast<double>(shapeSize(outShape)) / filters);
+    groups.push_back(grp);
+    grouped[conv] = true;
+  };
   for (uint32_t bn = 0; bn < end; ++bn) {
     const Node& b = *g.nodes[bn];
     if (b.isVariable() || b.attrs.op->name != "BatchNorm") continue;
@@ -61,33 +102,26 @@ std::vector<ConvBatchNormGroup> findConvBatchNorm(const Graph& g, uint32_t end, 
     const uint32_t conv = g.nodeId(b.inputs[0].node.get());
     const Node& c = *g.nodes[conv];
     if (c.isVariable() || c.attrs.op->name != "Convolution" || !(nodeCtx[conv] == nodeCtx[bn])) continue;
-    const auto& cp = c.attrs.get<convolution_detail::ConvolutionParam>();
-    const uint32_t convOut = g.entryId(b.inputs[0]);
-    if (!cp.no_bias || (!cp.layout.empty() && cp.layout != "None" && cp.layout.rfind("NC", 0) != 0)) continue;
-    if (readers[convOut] != 1 || g.dtypes[convOut] != dt) continue;
+    if (g.entryId(b.inputs[0]) != g.entryBase[conv]) continue;
     bool paramsBound = b.inputs.size() == 5;
     for (size_t i = 1; paramsBound && i < 5; ++i)
       paramsBound = b.inputs[i].node != nullptr && (!onDevice || g.dtypes[g.entryId(b.inputs[i])] == dt);
     if (!paramsBound) continue;
-    ConvBatchNormGroup grp;
-    grp.conv = conv;
-    grp.bn = bn;
-    const int64_t a = follower(out, bn);
-    if (a >= 0 && g.nodes[a]->attrs.op->name == "elemwise_add") {
-      const Node& add = *g.nodes[a];
-      const NodeEntry& other = g.entryId(add.inputs[0]) == out ? add.inputs[1] : add.inputs[0];
-      const uint32_t res = g.entryId(other);
-      const bool sameDevice = other.node && nodeCtx[g.nodeId(other.node.get())] == nodeCtx[bn];
-      if (res != out && sameDevice && g.dtypes[res] == dt && g.shapes[res] == g.shapes[out]) {
-        grp.add = a;
-        grp.residual = res;
-      }
-    }
-    const Shape& outShape = g.shapes[convOut];
-    const double filters = outShape.size() > 1 && outShape[1] > 0 ? static_cast<double>(outShape[1]) : 1.0;
-    macs.push_back(static_cast<double>(shapeSize(g.shapes[g.entryId(c.inputs[1])])) *
-                   static_cast<double>(shapeSize(outShape)) / filters);
-    groups.push_back(grp);
+    addGroup(conv, bn, out);
+  }
+  // A convolution without a BatchNorm whose output goes on to a residual add or a relu (SqueezeNet's,
+  // Inception's and AlexNet's convolution + bias + relu): on the CPU only, where the epilogue is the
+  // convolution's own; other devices run such nodes unfused.
+  for (uint32_t conv = 0; conv < end; ++conv) {
+    const Node& c = *g.nodes[conv];
+    if (grouped[conv] || c.isVariable() || c.attrs.op->name != "Convolution") continue;
+    if (epilogueFor(nodeCtx[conv]) != nullptr || nodeCtx[conv].isGPU()) continue;
+    const uint32_t out = g.entryBase[conv];
+    const int dt = g.dtypes[out];
+    if (dt != static_cast<int>(DType::kFloat32) && dt != static_cast<int>(DType::kFloat64)) continue;
+    const int64_t r = follower(out, conv);
+    if (r < 0 || !(isRelu(*g.nodes[r]) || isSameShapeAdd(*g.nodes[r]))) continue;
+    addGroup(conv, -1, out);
   }
   // An add of two BatchNorm outputs (a ResNet block's projection shortcut) joins the group with the
   // cheaper convolution (the 1x1 projection): that group then runs last, where the add is, and the
@@ -104,19 +138,28 @@ std::vector<ConvBatchNormGroup> findConvBatchNorm(const Graph& g, uint32_t end, 
       grp.add = -1;
       grp.residual = 0;
     }
-    const int64_t r = follower(grp.add >= 0 ? g.entryBase[grp.add] : g.entryBase[grp.bn], grp.bn);
+    const uint32_t ctxNode = grp.bn >= 0 ? static_cast<uint32_t>(grp.bn) : grp.conv;
+    const int64_t r = follower(grp.add >= 0 ? g.entryBase[grp.add] : g.entryBase[ctxNode], ctxNode);
     if (r >= 0 && isRelu(*g.nodes[r])) grp.relu = r;
   }
-  return groups;
+  // Without a BatchNorm, a group needs an add or a relu to be more than the convolution itself.
+  std::vector<ConvBatchNormGroup> kept;
+  for (const ConvBatchNormGroup& grp : groups)
+    if (grp.bn >= 0 || grp.add >= 0 || grp.relu >= 0) kept.push_back(grp);
+  return kept;
 }
 
 namespace {
 template <typename T>
-void convBatchNorm(const NodeAttrs& conv, const NodeAttrs& bn, bool relu, const std::vector<TBlob>& in,
+void convBatchNorm(const NodeAttrs& conv, const NodeAttrs* bn, bool relu, const std::vector<TBlob>& in,
                    const TBlob& out, PreparedInput* prepared) {
-  ChannelAffine<T> a = batchNormInferenceAffine<T>(bn.get<BatchNormParam>(), in[2], in[3], in[4], in[5]);
+  ChannelAffine<T> a;  // without a BatchNorm: no affine, only the bias, the residual and the relu
+  if (bn) a = batchNormInferenceAffine<T>(bn->get<BatchNormParam>(), in[2], in[3], in[4], in[5]);
   a.relu = relu;
-  if (in.size() > 6) a.residual = in[6].data<T>();
+  const bool bias = !conv.get<convolution_detail::ConvolutionParam>().no_bias;
+  const size_t residual = bn ? 6 : 2;
+  if (in.size() > residual + bias) a.residual = in[residual].data<T>();
+  if (bias) a.bias = in.back().data<T>();
   convolutionWithAffine<T>(conv, in[0], in[1], out, a, prepared);
 }
 }  // namespace
@@ -126,15 +169,17 @@ void attachBatchNormEpilogue(BatchNormEpilogue gpu, BatchNormEpilogue cpuTwin) {
   cpuTwinEpilogue = cpuTwin;
 }
 
-void runConvBatchNorm(const NodeAttrs& conv, const NodeAttrs& bn, bool relu, const FCompute& convFn,
+void runConvBatchNorm(const NodeAttrs& conv, const NodeAttrs* bn, bool relu, const FCompute& convFn,
                       const RunContext& rc, const std::vector<TBlob>& in, const TBlob& out,
                       PreparedInput* prepared) {
-  if (BatchNormEpilogue epilogue = epilogueFor(rc.ctx)) {
+  if (BatchNormEpilogue epilogue = bn ? epilogueFor(rc.ctx) : nullptr) {  // (groups without one: CPU only)
     OpContext c;
     c.run = rc;
-    convFn(conv, c, {in[0], in[1]}, {OpReq::kWriteTo}, {out});
-    epilogue(rc.stream, bn.get<BatchNormParam>(), relu, {in[2], in[3], in[4], in[5]}, out,
-             in.size() > 6 ? &in[6] : nullptr);
+    const bool bias = !conv.get<convolution_detail::ConvolutionParam>().no_bias;
+    if (bias) convFn(conv, c, {in[0], in[1], in.back()}, {OpReq::kWriteTo}, {out});
+    else convFn(conv, c, {in[0], in[1]}, {OpReq::kWriteTo}, {out});
+    epilogue(rc.stream, bn->get<BatchNormParam>(), relu, {in[2], in[3], in[4], in[5]}, out,
+             in.size() > 6 + bias ? &in[6] : nullptr);
     return;
   }
   if (out.dtype == DType::kFloat32) convBatchNorm<float>(conv, bn, relu, in, out, prepared);

@@ -273,13 +273,13 @@ describe('every fusable op in a float32 group (the device program: GPU kernel, C
 
 describe('convolution + batch norm (+ residual add) (+ relu) fusion in inference', () => {
   const convCases = [
-    { name: 'Winograd 3x3', xs: [4, 8, 14, 14], f: 12, kernel: [3, 3], stride: [1, 1], pad: [1, 1], dtype: 'float32' },
+    { name: 'Winograd 3x3', xs: [4, 64, 14, 14], f: 12, kernel: [3, 3], stride: [1, 1], pad: [1, 1], dtype: 'float32', offset: 0 },
     { name: 'im2col 3x3 stride 2', xs: [2, 6, 11, 9], f: 10, kernel: [3, 3], stride: [2, 2], pad: [1, 1], dtype: 'float32' },
     { name: 'pointwise 1x1', xs: [3, 16, 5, 7], f: 8, kernel: [1, 1], stride: [1, 1], pad: [0, 0], dtype: 'float32' },
     { name: 'float64 3x3', xs: [2, 5, 9, 9], f: 7, kernel: [3, 3], stride: [1, 1], pad: [1, 1], dtype: 'float64' },
     // Large enough for the threads to split the GEMM and for more than one block of rows (136
     // filters), and a stem-like 7x7/2 with images on separate threads (phase planes, conv_phases.h).
-    // (Values centred on 0, offset 0: over 144 or 147 products the others' offset would leave no
+    // (Values centred on 0, offset 0: over 144, 147 or 576 products the others' offset would leave no
     // output for the relu to clip.)
     { name: 'im2col 3x3 stride 2, 136 filters', xs: [1, 16, 24, 24], f: 136, kernel: [3, 3], stride: [2, 2], pad: [1, 1], dtype: 'float32', offset: 0 },
     { name: 'im2col 7x7 stride 2', xs: [4, 3, 40, 38], f: 16, kernel: [7, 7], stride: [2, 2], pad: [3, 3], dtype: 'float32', offset: 0 },
@@ -439,7 +439,89 @@ describe('convolution + batch norm (+ residual add) (+ relu) fusion in inference
     expect(fused.infer).toEqual(plain.infer);
   });
 
-  it('a convolution with bias, or a batch norm whose output has two readers, fuses only what is safe', () => {
+  // A convolution with a bias (ONNX's Conv with B), and ONNX's Add (broadcast_add of one shape) as the
+  // residual add, on each path that applies the epilogue: GEMM, Winograd and depthwise.
+  const biasCases = [
+    { name: 'Winograd 3x3', xs: [2, 64, 14, 14], f: 12, k: 3, stride: 1, groups: 1 },
+    { name: 'im2col 3x3 stride 2', xs: [2, 6, 11, 9], f: 10, k: 3, stride: 2, groups: 1 },
+    { name: 'grouped 1x1', xs: [1, 12, 6, 7], f: 9, k: 1, stride: 1, groups: 3 },
+    { name: 'depthwise 3x3', xs: [2, 12, 13, 11], f: 12, k: 3, stride: 1, groups: 12 },
+    { name: 'depthwise 3x3 stride 2', xs: [2, 12, 13, 11], f: 12, k: 3, stride: 2, groups: 12 },
+  ];
+  for (const c of biasCases) {
+    it(`${c.name} with a bias, broadcast_add as the residual add: conv, bn, add, relu run as one, bit for bit`, () => {
+      const C = c.xs[1]!;
+      const opts = { kernel: [c.k, c.k], stride: [c.stride, c.stride], pad: [c.k >> 1, c.k >> 1], numFilter: c.f, numGroup: c.groups };
+      const r = (n: number, seed: number, lo: number, hi: number, shape = [n]) =>
+        nd.array(pseudoRandom(n, seed).map((v: number) => lo + (hi - lo) * unit(v)), { shape });
+      const data = r(c.xs.reduce((a, b) => a * b, 1), 51, -0.5, 0.5, c.xs);
+      const weight = r(c.f * (C / c.groups) * c.k * c.k, 52, -0.2, 0.2, [c.f, C / c.groups, c.k, c.k]);
+      const bias = r(c.f, 53, -0.5, 0.5);
+      const [gamma, beta, mean, v] = [r(c.f, 54, 0.5, 1.5), r(c.f, 55, -0.5, 0.5), r(c.f, 56, -0.2, 0.2), r(c.f, 57, 0.5, 2)];
+      const y0 = nd.Convolution(data, weight, bias, opts);
+      const res = r(y0.size, 58, -0.5, 0.5, y0.shape);
+      const net = sym.relu({
+        data: sym.broadcast_add({
+          lhs: sym.Variable('res'),
+          rhs: sym.BatchNorm({ data: sym.Convolution({ data: sym.Variable('data'), name: 'conv', ...opts }),
+                               name: 'bn', fixGamma: false, eps: 1e-5 }), name: 'add' }),
+        name: 'act' });
+      const ex = net.bind(here(), { data, conv_weight: weight, conv_bias: bias, bn_gamma: gamma, bn_beta: beta, res },
+                          { auxStates: { bn_moving_mean: mean, bn_moving_var: v } });
+      expect(fusedGroups(ex)).toEqual([['conv', 'bn', 'add', 'act']]);
+      const got = vals(ex.forward()[0]);
+      expect(unfusedForward(ex)[0]!).toEqual(got);
+      const bn = nd.BatchNorm(y0, gamma, beta, mean, v, { fixGamma: false, eps: 1e-5, useGlobalStats: true });
+      const sum = nd.broadcast_add(res, bn);
+      const want = nd.relu(sum);
+      expect(got).toEqual(vals(want));
+      expect(got.some((x) => x === 0) && got.some((x) => x > 0) && got.every(Number.isFinite)).toBe(true);
+      ex.dispose();
+      for (const a of [data, weight, bias, gamma, beta, mean, v, y0, res, bn, sum, want]) a.dispose();
+    });
+  }
+
+  // Without a BatchNorm (SqueezeNet, Inception v1, AlexNet): a convolution straight into its relu, or
+  // into a residual add then a relu, runs as one on the CPU; on a GPU, and with the GPU kernels' CPU
+  // twins, it runs unfused.
+  const convEpilogue = !onGpuContext && process.env.ISOTENSOR_GPU_KERNELS_ON_CPU !== '1';
+  for (const c of biasCases) {
+    it(`${c.name} with a bias and no batch norm: conv, relu and conv, add, relu run as one, bit for bit`, () => {
+      const C = c.xs[1]!;
+      const opts = { kernel: [c.k, c.k], stride: [c.stride, c.stride], pad: [c.k >> 1, c.k >> 1], numFilter: c.f, numGroup: c.groups };
+      const r = (n: number, seed: number, shape = [n]) =>
+        nd.array(pseudoRandom(n, seed).map((v: number) => unit(v) - 0.5), { shape });
+      const data = r(c.xs.reduce((a, b) => a * b, 1), 61, c.xs);
+      const weight = r(c.f * (C / c.groups) * c.k * c.k, 62, [c.f, C / c.groups, c.k, c.k]);
+      const bias = r(c.f, 63);
+      const y0 = nd.Convolution(data, weight, bias, opts);
+      const res = r(y0.size, 64, y0.shape);
+      const conv = () => sym.Convolution({ data: sym.Variable('data'), name: 'conv', ...opts });
+      for (const withAdd of [false, true]) {
+        const net = withAdd
+          ? sym.relu({ data: sym.broadcast_add({ lhs: conv(), rhs: sym.Variable('res'), name: 'add' }), name: 'act' })
+          : sym.relu({ data: conv(), name: 'act' });
+        const args: Record<string, Arr> = { data, conv_weight: weight, conv_bias: bias };
+        if (withAdd) args.res = res;
+        const ex = net.bind(here(), args);
+        const groups = fusedGroups(ex);
+        if (convEpilogue) expect(groups).toEqual([withAdd ? ['conv', 'add', 'act'] : ['conv', 'act']]);
+        else expect(groups.some((g) => g.includes('conv'))).toBe(false);
+        const got = vals(ex.forward()[0]);
+        expect(unfusedForward(ex)[0]!).toEqual(got);
+        const sum = withAdd ? nd.broadcast_add(y0, res) : undefined;
+        const want = nd.relu(sum ?? y0);
+        expect(got).toEqual(vals(want));
+        expect(got.some((x) => x === 0) && got.some((x) => x > 0) && got.every(Number.isFinite)).toBe(true);
+        ex.dispose();
+        want.dispose();
+        sum?.dispose();
+      }
+      for (const a of [data, weight, bias, y0, res]) a.dispose();
+    });
+  }
+
+  it('a batch norm whose output has two readers fuses only what is safe; a biased convolution joins its batch norm', () => {
     const c = convCases[2]!;
     const x = sym.Variable('data');
     const biased = sym.BatchNorm({ data: sym.Convolution({ data: x, name: 'cb', kernel: [1, 1], numFilter: 8 }), name: 'bnb' });
@@ -452,7 +534,8 @@ describe('convolution + batch norm (+ residual add) (+ relu) fusion in inference
     }
     const groups = fusedGroups(ex);
     expect(groups).toContainEqual(['cn', 'bnn']);
-    expect(groups.some((g) => g.includes('cb') || g.includes('r'))).toBe(false);
+    expect(groups).toContainEqual(['cb', 'bnb']);
+    expect(groups.some((g) => g.includes('r'))).toBe(false);
     const got = ex.forward().map(vals);
     expect(got.every((o: number[]) => o.every(Number.isFinite))).toBe(true);
     expect(unfusedForward(ex)).toEqual(got);

@@ -1,4 +1,4 @@
-// BatchNorm's inference arithmetic per channel, y = (y - mu) * scale + shift (then a residual add,
+// BatchNorm's inference arithmetic per channel, y = (y [+ bias] - mu) * scale + shift (then a residual add,
 // then relu), as an epilogue a convolution applies to each image's output while it is in cache
 // (graph/fuse_conv_bn.h).
 #pragma once
@@ -11,15 +11,35 @@ namespace ist {
 
 template <typename T>
 struct ChannelAffine {
-  std::vector<T> mu, scale, shift;  // per channel, in T as BatchNorm's float/double path uses them
+  std::vector<T> mu, scale, shift;  // per channel, in T as BatchNorm's float/double path uses them; empty: no BatchNorm
   bool relu = false;
   // A residual added after the affine and before the relu (a ResNet block's shortcut): an array of
   // the output's shape, or null.
   const T* residual = nullptr;
+  // The convolution's bias per channel, added first (as the convolution adds it), or null.
+  const T* bias = nullptr;
 
   // Channel c's run of n values at element `at` of the output: BatchNorm's normalizeRun, then
   // elemwise_add's residual[at + i], then Activation relu's formula (NaN kept).
   void apply(T* y, int64_t c, int64_t n, int64_t at) const {
+    if (bias) {  // its own pass, over values in cache: y + b rounds as the unfused convolution's does
+      const T b = bias[c];
+      for (int64_t i = 0; i < n; ++i) y[i] += b;
+    }
+    if (mu.empty()) {  // no BatchNorm: elemwise_add's y + residual, then the relu
+      const T* r = residual ? residual + at : nullptr;
+      if (r && relu) {
+        for (int64_t i = 0; i < n; ++i) {
+          const T v = y[i] + r[i];
+          y[i] = !(v <= T(0)) ? v : T(0);
+        }
+      } else if (r) {
+        for (int64_t i = 0; i < n; ++i) y[i] = y[i] + r[i];
+      } else if (relu) {
+        for (int64_t i = 0; i < n; ++i) y[i] = !(y[i] <= T(0)) ? y[i] : T(0);
+      }
+      return;
+    }
     const T m = mu[c], s = scale[c], t = shift[c];
     if (residual) {
       const T* r = residual + at;
@@ -50,8 +70,8 @@ ChannelAffine<T> batchNormInferenceAffine(const BatchNormParam& p, const TBlob& 
 
 class PreparedInput;  // op/prepared_input.h
 
-// y = Convolution(x, w) then the affine, per image (data, weight: the convolution's inputs, no bias;
-// float32 or float64, NCHW). prepared: the executor's cache of the weights' prepared form, or null.
+// y = Convolution(x, w) then the affine, per image (data, weight: the convolution's inputs; its bias,
+// if any, is the affine's; float32 or float64, NCHW). prepared: the executor's cache of the weights' prepared form, or null.
 // Defined in convolution.cc.
 template <typename T>
 void convolutionWithAffine(const NodeAttrs& conv, const TBlob& data, const TBlob& weight, const TBlob& y,

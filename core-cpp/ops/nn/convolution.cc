@@ -48,7 +48,8 @@ void convType(const NodeAttrs&, std::vector<int>& in, std::vector<int>& out) {
   conv::inferFloatTypes(in, out, {"data", "weight", "bias"}, kOp);
 }
 
-// With `affine` (a fused BatchNorm, no bias), each image's output gets it right after its GEMM.
+// With `affine` (a fused BatchNorm, which then carries the bias), each image's output gets it right
+// after its GEMM.
 // prepared: the executor's cache of the weights' prepared form, or null.
 template <typename T>
 void forward(const ConvolutionParam& p, const std::vector<TBlob>& in, OpReq req, const TBlob& yb,
@@ -57,18 +58,19 @@ void forward(const ConvolutionParam& p, const std::vector<TBlob>& in, OpReq req,
   const T* x = in[0].data<T>();
   const T* w = in[1].data<T>();
   T* y = yb.data<T>();
+  const bool biasAfter = !p.no_bias && !affine;  // a fused affine adds the bias itself
   const int64_t CK = d.Cg * d.K;
   const bool direct = d.g.pointwise();
   const double beta = req == OpReq::kAddTo ? 1.0 : 0.0;
   if (conv::depthwiseApplies(d)) {
     conv::depthwiseForward(x, w, y, d, beta, affine);
-    if (!p.no_bias) conv::addBias(y, in[2].data<T>(), d.N, d.F, d.OS);
+    if (biasAfter) conv::addBias(y, in[2].data<T>(), d.N, d.F, d.OS);
     return;
   }
   if constexpr (std::is_same<T, float>::value) {
     if (winograd::applies(d)) {
       winograd::forward(x, w, y, d, beta, affine, prepared);
-      if (!p.no_bias) conv::addBias(y, in[2].data<T>(), d.N, d.F, d.OS);
+      if (biasAfter) conv::addBias(y, in[2].data<T>(), d.N, d.F, d.OS);
       return;
     }
   }
@@ -156,7 +158,7 @@ void forward(const ConvolutionParam& p, const std::vector<TBlob>& in, OpReq req,
     }
     finishImage(yn, par);
   });
-  if (!p.no_bias) conv::addBias(y, in[2].data<T>(), d.N, d.F, d.OS);
+  if (biasAfter) conv::addBias(y, in[2].data<T>(), d.N, d.F, d.OS);
 }
 
 void convCompute(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
