@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <vector>
+#include "kernels/cpu/row_copy.h"
 
 namespace ist {
 
@@ -56,6 +57,7 @@ struct PhasePlanes {
           std::fill(dst, dst + qlo, pad);
           const T* src = xp + iy * IW + qlo * SW + px - PW;
           if (SW == 1) std::copy(src, src + (qhi - qlo), dst + qlo);
+          else if (SW == 2) copyEveryOther(dst + qlo, src, qhi - qlo);
           else
             for (int64_t q = qlo; q < qhi; ++q) dst[q] = src[(q - qlo) * SW];
           std::fill(dst + qhi, dst + PWs, pad);

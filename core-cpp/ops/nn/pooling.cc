@@ -12,7 +12,6 @@
 #include "graph/node.h"
 #include "kernels/cpu/row_copy.h"
 #include "ops/nn/conv_common.h"
-#include "ops/nn/phase_planes.h"
 #include "ops/nn/pooling_params.h"
 
 namespace ist {
@@ -184,49 +183,6 @@ void poolRows(const Sweep& sw, const Strides& xs, bool countPad, const T* xp, st
     }
 }
 
-// 1-D and 2-D channel-first max, avg and sum pooling, a plane at a time: the plane is copied into
-// padded phase planes (phase_planes.h; the padding is `lowest` for max, zero for sums) and each window
-// tap is one flat max (add) over the whole output plane, in tap order from the padding value, so max
-// ignores NaN; avg then divides by the window's size, the product of its extents per dim.
-template <typename T, typename R>
-void poolPlanes(const Plan& pl, const Sweep& sw, const T* x, T* y, bool add) {
-  const PhasePlanes pp(sw.in[1], sw.in[2], sw.out[1], sw.out[2], sw.k[1], sw.k[2], sw.s[1], sw.s[2], 1, 1, sw.p[1],
-                       sw.p[2]);
-  const int64_t OH = sw.out[1], OW = sw.out[2], taps = sw.k[1] * sw.k[2];
-  const bool avg = pl.kind == Kind::kAvg;
-  std::vector<T> rowExtent, colExtent;  // avg: each output row's window height, each column's width
-  if (avg) {
-    for (int64_t oh = 0; oh < OH; ++oh) rowExtent.push_back(T(sw.extent(1, oh, pl.countPad)));
-    for (int64_t ow = 0; ow < OW; ++ow) colExtent.push_back(T(sw.extent(2, ow, pl.countPad)));
-  }
-  parallelFor(pl.N * pl.C, OH * OW * taps, [&](int64_t b, int64_t e) {
-    std::vector<T> planes(static_cast<size_t>(pp.size)), ext(static_cast<size_t>(pp.extLen));
-    for (int64_t plane = b; plane < e; ++plane) {
-      pp.fill(x + plane * sw.in[1] * sw.in[2], R::pad(), planes.data());
-      T* acc = ext.data();
-      std::fill(ext.begin(), ext.end(), R::pad());
-      for (int64_t k = 0; k < taps; ++k) {
-        const T* src = planes.data() + pp.offsets[static_cast<size_t>(k)];
-        for (int64_t i = 0; i < pp.extLen; ++i) acc[i] = R::of(src[i], acc[i]);
-      }
-      T* yp = y + plane * OH * OW;
-      for (int64_t oh = 0; oh < OH; ++oh) {
-        const T* r = acc + oh * pp.PWs;
-        T* dst = yp + oh * OW;
-        if (avg) {
-          for (int64_t ow = 0; ow < OW; ++ow) {
-            const T size = rowExtent[oh] * colExtent[ow];
-            const T v = size > 0 ? r[ow] / size : T(0);
-            dst[ow] = add ? dst[ow] + v : v;
-          }
-        } else {
-          for (int64_t ow = 0; ow < OW; ++ow) dst[ow] = add ? dst[ow] + r[ow] : r[ow];
-        }
-      }
-    }
-  });
-}
-
 template <typename T>
 void forward(const Plan& pl, const T* x, T* y, OpReq req) {
   using C = T;  // float or double (16-bit floats arrive widened)
@@ -234,18 +190,14 @@ void forward(const Plan& pl, const T* x, T* y, OpReq req) {
   const Strides xs = stridesOf(pl, sw.in), ys = stridesOf(pl, sw.out);
   const int64_t outSz = sw.out[0] * sw.out[1] * sw.out[2], kSz = sw.k[0] * sw.k[1] * sw.k[2];
   const bool add = req == OpReq::kAddTo;
-  // 3-D max, avg and sum pooling over unit-stride rows, one output row at a time: first the max (sum)
+  // Max, avg and sum pooling over unit-stride rows, one output row at a time (separable: the rows'
+  // max or sum, then the columns'; at 3x3 six passes where each tap read at a time would be nine): first the max (sum)
   // over the window's input rows (contiguous, so it vectorises) into a row `v` set between runs of
   // `lowest` (zero) standing for the padding, so that every window, edges included, reads v the same
   // way; then the max (sum) along v over the kernel columns (stride 2: from v's even and odd halves,
   // read contiguously); avg then divides by the window's size, the product of its extents per dim.
   // Max ignores NaN (v > r is false) and is the same whichever order the values come in.
   const bool isMax = pl.kind == Kind::kMax;
-  if ((isMax || pl.kind == Kind::kAvg || pl.kind == Kind::kSum) && !pl.channelLast && pl.nd <= 2) {
-    if (isMax) poolPlanes<T, MaxOf<T>>(pl, sw, x, y, add);
-    else poolPlanes<T, SumOf<T>>(pl, sw, x, y, add);
-    return;
-  }
   const bool rowwise = (isMax || pl.kind == Kind::kAvg || pl.kind == Kind::kSum) && xs.sp[2] == 1 && ys.sp[2] == 1;
   const int64_t st = sw.s[2], kw = sw.k[2];
   const int64_t vLen = std::max(sw.p[2] + sw.in[2], (sw.out[2] - 1) * st + kw);
