@@ -1,5 +1,5 @@
 // A session's fast path: the whole graph imported as one Symbol and bound once per set of input shapes,
-// so a static model runs through the executor (fused Conv+BatchNorm and element-wise groups, planned
+// so a static model runs through the executor (fused Conv(+BatchNorm)(+Add)(+Relu) and element-wise groups, planned
 // memory) instead of node by node.
 // SPDX-License-Identifier: Apache-2.0
 import type { Context } from '../base/context.js';
