@@ -76,9 +76,17 @@ check(`tarball holds the bundles, both wasm flavours and the addon sources (${pa
 const bin = compilerFreePath();
 const npmCli = join(dirname(execFileSync('sh', ['-c', 'readlink -f "$(command -v npm)"'], { encoding: 'utf8' }).trim()),
   'npm-cli.js');
+// The package's dependencies as tarballs packed from this checkout's node_modules, installed beside it:
+// npm then needs no registry metadata (an offline install otherwise depends on which packuments the npm
+// cache happens to hold).
+const depTarballs = Object.keys(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).dependencies ?? {}).map((name) => {
+  const out = execFileSync(process.execPath, [npmCli, 'pack', '--silent', '--pack-destination', packDir, join(root, 'node_modules', name)],
+    { encoding: 'utf8' }).trim().split('\n').pop();
+  return join(packDir, out);
+});
 let installed = false;
-check('npm install of the tarball succeeds with no compiler on PATH (no network beyond the registry)', () => {
-  const r = spawnSync(process.execPath, [npmCli, 'install', '--no-audit', '--no-fund', '--offline', tarball], {
+check('npm install of the tarball succeeds with no compiler on PATH and no network', () => {
+  const r = spawnSync(process.execPath, [npmCli, 'install', '--no-audit', '--no-fund', '--offline', ...depTarballs, tarball], {
     cwd: consumer, encoding: 'utf8', timeout: 180_000,
     env: { ...process.env, PATH: bin, CXX: '', npm_config_nodedir: '' },
   });
