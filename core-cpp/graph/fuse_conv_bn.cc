@@ -150,16 +150,29 @@ std::vector<ConvBatchNormGroup> findConvBatchNorm(const Graph& g, uint32_t end, 
 }
 
 namespace {
+// A group's residual and bias among its inputs (runConvBatchNorm's order), or null.
+struct GroupExtras {
+  const TBlob* residual = nullptr;
+  const TBlob* bias = nullptr;
+};
+GroupExtras groupExtras(const NodeAttrs& conv, const NodeAttrs* bn, const std::vector<TBlob>& in) {
+  GroupExtras x;
+  const bool bias = !conv.get<convolution_detail::ConvolutionParam>().no_bias;
+  const size_t residual = bn ? 6 : 2;
+  if (in.size() > residual + bias) x.residual = &in[residual];
+  if (bias) x.bias = &in.back();
+  return x;
+}
+
 template <typename T>
 void convBatchNorm(const NodeAttrs& conv, const NodeAttrs* bn, bool relu, const std::vector<TBlob>& in,
                    const TBlob& out, PreparedInput* prepared) {
   ChannelAffine<T> a;  // without a BatchNorm: no affine, only the bias, the residual and the relu
   if (bn) a = batchNormInferenceAffine<T>(bn->get<BatchNormParam>(), in[2], in[3], in[4], in[5]);
   a.relu = relu;
-  const bool bias = !conv.get<convolution_detail::ConvolutionParam>().no_bias;
-  const size_t residual = bn ? 6 : 2;
-  if (in.size() > residual + bias) a.residual = in[residual].data<T>();
-  if (bias) a.bias = in.back().data<T>();
+  const GroupExtras x = groupExtras(conv, bn, in);
+  if (x.residual) a.residual = x.residual->data<T>();
+  if (x.bias) a.bias = x.bias->data<T>();
   convolutionWithAffine<T>(conv, in[0], in[1], out, a, prepared);
 }
 }  // namespace
@@ -175,11 +188,10 @@ void runConvBatchNorm(const NodeAttrs& conv, const NodeAttrs* bn, bool relu, con
   if (BatchNormEpilogue epilogue = bn ? epilogueFor(rc.ctx) : nullptr) {  // (groups without one: CPU only)
     OpContext c;
     c.run = rc;
-    const bool bias = !conv.get<convolution_detail::ConvolutionParam>().no_bias;
-    if (bias) convFn(conv, c, {in[0], in[1], in.back()}, {OpReq::kWriteTo}, {out});
+    const GroupExtras x = groupExtras(conv, bn, in);
+    if (x.bias) convFn(conv, c, {in[0], in[1], *x.bias}, {OpReq::kWriteTo}, {out});
     else convFn(conv, c, {in[0], in[1]}, {OpReq::kWriteTo}, {out});
-    epilogue(rc.stream, bn->get<BatchNormParam>(), relu, {in[2], in[3], in[4], in[5]}, out,
-             in.size() > 6 + bias ? &in[6] : nullptr);
+    epilogue(rc.stream, bn->get<BatchNormParam>(), relu, {in[2], in[3], in[4], in[5]}, out, x.residual);
     return;
   }
   if (out.dtype == DType::kFloat32) convBatchNorm<float>(conv, bn, relu, in, out, prepared);

@@ -1,5 +1,5 @@
-// BatchNorm's inference arithmetic per channel, y = (y [+ bias] - mu) * scale + shift (then a residual add,
-// then relu), as an epilogue a convolution applies to each image's output while it is in cache
+// BatchNorm's inference arithmetic per channel, y = (y [+ bias] - mu) * scale + shift (then a
+// residual add, then relu), as an epilogue a convolution applies to each image's output while it is in cache
 // (graph/fuse_conv_bn.h).
 #pragma once
 #include <cstdint>
@@ -11,7 +11,9 @@ namespace ist {
 
 template <typename T>
 struct ChannelAffine {
-  std::vector<T> mu, scale, shift;  // per channel, in T as BatchNorm's float/double path uses them; empty: no BatchNorm
+  // Per channel, in T as BatchNorm's float/double path uses them; empty without a BatchNorm (then
+  // only the bias, the residual and the relu apply).
+  std::vector<T> mu, scale, shift;
   bool relu = false;
   // A residual added after the affine and before the relu (a ResNet block's shortcut): an array of
   // the output's shape, or null.
@@ -71,7 +73,8 @@ ChannelAffine<T> batchNormInferenceAffine(const BatchNormParam& p, const TBlob& 
 class PreparedInput;  // op/prepared_input.h
 
 // y = Convolution(x, w) then the affine, per image (data, weight: the convolution's inputs; its bias,
-// if any, is the affine's; float32 or float64, NCHW). prepared: the executor's cache of the weights' prepared form, or null.
+// if any, is the affine's; float32 or float64, NCHW). prepared: the executor's cache of the weights'
+// prepared form, or null.
 // Defined in convolution.cc.
 template <typename T>
 void convolutionWithAffine(const NodeAttrs& conv, const TBlob& data, const TBlob& weight, const TBlob& y,

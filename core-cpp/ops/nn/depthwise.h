@@ -1,13 +1,14 @@
 // Depthwise convolution (one input channel and one filter per group: MobileNet's and ShuffleNet's
-// 3x3 layers) computed directly on the CPU: each output row is the sum, over the kernel's taps, of a
-// weight times a shifted input row. The general path (im2col, then one single-row GEMM per channel)
+// 3x3 layers) computed directly on the CPU: each plane copied into padded phase planes
+// (phase_planes.h), then each output plane the sum, tap by tap in tap order, of a weight times the
+// flat plane from the tap's offset. The general path (im2col, then one single-row GEMM per channel)
 // moved K times the image through memory and made one GEMM call per channel.
-// The sums run tap by tap in the same order on every path, so results do not depend on the path;
-// float32 runs the SIMD kernel of depthwise_taps.h (fused multiply-adds where the CPU has them).
+// float32 runs the SIMD kernel of depthwise_taps.h (fused multiply-adds where the CPU has them, so
+// its last bits depend on the ISA, as the GEMM's do); float64 runs taps9 / tapAxpy below.
 #pragma once
 #include <algorithm>
-#include <type_traits>
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 #include "engine/parallel_for.h"
 #include "ops/nn/channel_affine.h"

@@ -4,7 +4,7 @@
 // oy * PWs + ox of one phase plane from the tap's offset, and a whole output plane is one flat loop
 // per tap (an output of width PWs whose first OW columns are kept): loops over hundreds of elements
 // instead of one row's few dozen, and no strided loads. Used by the depthwise convolution
-// (depthwise.h) and by pooling.
+// (depthwise.h); pooling stays row-wise (pooling.cc), whose separable passes do fewer reads.
 #pragma once
 #include <algorithm>
 #include <cstdint>

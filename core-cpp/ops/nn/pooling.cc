@@ -82,25 +82,21 @@ struct Sweep {
       p[off + i] = pl.pad[i];
     }
   }
-  // The window's extent along dim i at output o: padded (countPad) or clipped to the input.
-  int64_t extent(int i, int64_t o, bool countPad) const {
+  // The window along dim i at output o, clipped to the input ([lo, hi)), and its extent: padded
+  // (countPad) or clipped.
+  int64_t extent(int i, int64_t o, bool countPad, int64_t* lo = nullptr, int64_t* hi = nullptr) const {
     const int64_t st = o * s[i] - p[i];
     const int64_t en = std::min(st + k[i], in[i] + p[i]);
-    return countPad ? en - st : std::max<int64_t>(std::min(en, in[i]) - std::max<int64_t>(st, 0), 0);
+    const int64_t a = std::max<int64_t>(st, 0), b = std::min(en, in[i]);
+    if (lo) *lo = a;
+    if (hi) *hi = b;
+    return countPad ? en - st : std::max<int64_t>(b - a, 0);
   }
   Window window(int64_t od, int64_t oh, int64_t ow, bool countPad) const {
     Window w;
     const int64_t o[3] = {od, oh, ow};
-    int64_t padded = 1, real = 1;
-    for (int i = 0; i < 3; ++i) {
-      const int64_t st = o[i] * s[i] - p[i];
-      const int64_t en = std::min(st + k[i], in[i] + p[i]);
-      padded *= en - st;
-      w.lo[i] = std::max<int64_t>(st, 0);
-      w.hi[i] = std::min(en, in[i]);
-      real *= std::max<int64_t>(w.hi[i] - w.lo[i], 0);
-    }
-    w.size = countPad ? padded : real;
+    w.size = 1;
+    for (int i = 0; i < 3; ++i) w.size *= extent(i, o[i], countPad, &w.lo[i], &w.hi[i]);
     return w;
   }
 };
@@ -190,12 +186,12 @@ void forward(const Plan& pl, const T* x, T* y, OpReq req) {
   const Strides xs = stridesOf(pl, sw.in), ys = stridesOf(pl, sw.out);
   const int64_t outSz = sw.out[0] * sw.out[1] * sw.out[2], kSz = sw.k[0] * sw.k[1] * sw.k[2];
   const bool add = req == OpReq::kAddTo;
-  // Max, avg and sum pooling over unit-stride rows, one output row at a time (separable: the rows'
-  // max or sum, then the columns'; at 3x3 six passes where each tap read at a time would be nine): first the max (sum)
-  // over the window's input rows (contiguous, so it vectorises) into a row `v` set between runs of
-  // `lowest` (zero) standing for the padding, so that every window, edges included, reads v the same
-  // way; then the max (sum) along v over the kernel columns (stride 2: from v's even and odd halves,
-  // read contiguously); avg then divides by the window's size, the product of its extents per dim.
+  // Max, avg and sum pooling over unit-stride rows, one output row at a time, separably (at 3x3 six
+  // passes, where reading each tap over the plane would be nine): first the max (sum) over the
+  // window's input rows (contiguous, so it vectorises) into a row `v` set between runs of `lowest`
+  // (zero) standing for the padding, so that every window, edges included, reads v the same way;
+  // then the max (sum) along v over the kernel columns (stride 2: from v's even and odd halves, read
+  // contiguously); avg then divides by the window's size, the product of its extents per dim.
   // Max ignores NaN (v > r is false) and is the same whichever order the values come in.
   const bool isMax = pl.kind == Kind::kMax;
   const bool rowwise = (isMax || pl.kind == Kind::kAvg || pl.kind == Kind::kSum) && xs.sp[2] == 1 && ys.sp[2] == 1;
