@@ -661,7 +661,7 @@ void GraphExecutor::push(const std::shared_ptr<NodeRun>& r, bool isTrain) {
   OpContext octx;
   octx.isTrain = isTrain;
   if (!isTrain) octx.prepared = r->prepared.get();  // kept alive by the run the closure holds
-  if (r->op->random) reserveRandom(r->ctx, r->randomCount, &octx.rngKey, &octx.rngCounter);
+  if (r->op->random) reserveRandom(r->ctx, r->randomCount, r->attrs.dict, &octx.rngKey, &octx.rngCounter);
   r->op->countCall(r->countDType);
   // The run outlives the push (captured); its arrays' chunks are freed by engine writes ordered
   // after this op, so the blobs stay valid even if the executor goes first.

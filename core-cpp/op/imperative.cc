@@ -87,7 +87,13 @@ void seedRandom(Context ctx, uint64_t seed) {
   randomStreams()[{ctx.devType, ctx.devId}] = RandomStream{seed, 0};
 }
 
-void reserveRandom(Context ctx, uint64_t count, uint64_t* key, uint64_t* counter) {
+void reserveRandom(Context ctx, uint64_t count, const AttrDict& attrs, uint64_t* key, uint64_t* counter) {
+  auto seed = attrs.find("seed");
+  if (seed != attrs.end() && !seed->second.empty() && seed->second[0] != '-') {
+    *key = std::stoull(seed->second);
+    *counter = 0;
+    return;
+  }
   std::lock_guard<std::mutex> lk(gRandomMutex);
   RandomStream& s = randomStreams()[{ctx.devType, ctx.devId}];
   *key = s.key;
@@ -242,7 +248,7 @@ std::vector<NDArray> invokeOp(const Op& op, const std::vector<NDArray>& inputs, 
     uint64_t count = 0;
     for (auto& o : outputs) count = std::max<uint64_t>(count, static_cast<uint64_t>(o.size()));
     for (auto& a : inputs) count = std::max<uint64_t>(count, static_cast<uint64_t>(a.size()));
-    reserveRandom(ctx, count, &octx.rngKey, &octx.rngCounter);
+    reserveRandom(ctx, count, *dict, &octx.rngKey, &octx.rngCounter);
   }
 
   std::vector<VarHandle>& reads = scratch.reads;

@@ -18,9 +18,11 @@ std::vector<NDArray> invokeOp(const Op& op, const std::vector<NDArray>& inputs, 
 // Pushes a copy of src into dst (any devices; shapes and dtypes must match).
 void copyFromTo(const NDArray& src, const NDArray& dst);
 
-// Philox stream per device: seed() resets it; each random op call reserves a counter range.
+// Philox stream per device: seed() resets it; each random op call reserves a counter range. A call
+// whose attributes hold its own `seed` (>= 0) draws instead what the device's stream would give right
+// after seedRandom(seed), every time (ONNX's seeded random nodes), and leaves the stream as it was.
 void seedRandom(Context ctx, uint64_t seed);
-void reserveRandom(Context ctx, uint64_t count, uint64_t* key, uint64_t* counter);
+void reserveRandom(Context ctx, uint64_t count, const AttrDict& attrs, uint64_t* key, uint64_t* counter);
 
 // Whether ops run in training mode (Dropout, BatchNorm); set by autograd.
 bool isTraining();

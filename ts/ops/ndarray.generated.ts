@@ -4122,6 +4122,13 @@ export interface RandomExponentialOptions {
    * @defaultValue `None`
    */
   dtype?: 'float32' | 'float64' | 'float16' | 'bfloat16' | null;
+  /**
+   * Seed of this call's own stream: it draws, every time, what the context's stream gives right after mx.random.seed(seed). -1 (default): the context's stream, advanced by each call.
+   *
+   * (MXNet: `seed`, long)
+   * @defaultValue `-1`
+   */
+  seed?: number;
   /** Array(s) that receive the result in place (MXNet `out=`). */
   out?: NDArray;
 }
@@ -4152,6 +4159,13 @@ export interface RandomExponentialLikeOptions {
    * @defaultValue `1`
    */
   lam?: number;
+  /**
+   * Seed of this call's own stream: it draws, every time, what the context's stream gives right after mx.random.seed(seed). -1 (default): the context's stream, advanced by each call.
+   *
+   * (MXNet: `seed`, long)
+   * @defaultValue `-1`
+   */
+  seed?: number;
   /** Array(s) that receive the result in place (MXNet `out=`). */
   out?: NDArray;
 }
@@ -4209,6 +4223,13 @@ export interface RandomGammaOptions {
    * @defaultValue `None`
    */
   dtype?: 'float32' | 'float64' | 'float16' | 'bfloat16' | null;
+  /**
+   * Seed of this call's own stream: it draws, every time, what the context's stream gives right after mx.random.seed(seed). -1 (default): the context's stream, advanced by each call.
+   *
+   * (MXNet: `seed`, long)
+   * @defaultValue `-1`
+   */
+  seed?: number;
   /** Array(s) that receive the result in place (MXNet `out=`). */
   out?: NDArray;
 }
@@ -4246,6 +4267,13 @@ export interface RandomGammaLikeOptions {
    * @defaultValue `1`
    */
   beta?: number;
+  /**
+   * Seed of this call's own stream: it draws, every time, what the context's stream gives right after mx.random.seed(seed). -1 (default): the context's stream, advanced by each call.
+   *
+   * (MXNet: `seed`, long)
+   * @defaultValue `-1`
+   */
+  seed?: number;
   /** Array(s) that receive the result in place (MXNet `out=`). */
   out?: NDArray;
 }
@@ -4495,6 +4523,13 @@ export interface RandomNormalOptions {
    * @defaultValue `None`
    */
   dtype?: 'float32' | 'float64' | 'float16' | 'bfloat16' | null;
+  /**
+   * Seed of this call's own stream: it draws, every time, what the context's stream gives right after mx.random.seed(seed). -1 (default): the context's stream, advanced by each call.
+   *
+   * (MXNet: `seed`, long)
+   * @defaultValue `-1`
+   */
+  seed?: number;
   /** Array(s) that receive the result in place (MXNet `out=`). */
   out?: NDArray;
 }
@@ -4532,6 +4567,13 @@ export interface RandomNormalLikeOptions {
    * @defaultValue `1`
    */
   scale?: number;
+  /**
+   * Seed of this call's own stream: it draws, every time, what the context's stream gives right after mx.random.seed(seed). -1 (default): the context's stream, advanced by each call.
+   *
+   * (MXNet: `seed`, long)
+   * @defaultValue `-1`
+   */
+  seed?: number;
   /** Array(s) that receive the result in place (MXNet `out=`). */
   out?: NDArray;
 }
@@ -4582,6 +4624,13 @@ export interface RandomPoissonOptions {
    * @defaultValue `None`
    */
   dtype?: 'float32' | 'float64' | 'float16' | 'bfloat16' | null;
+  /**
+   * Seed of this call's own stream: it draws, every time, what the context's stream gives right after mx.random.seed(seed). -1 (default): the context's stream, advanced by each call.
+   *
+   * (MXNet: `seed`, long)
+   * @defaultValue `-1`
+   */
+  seed?: number;
   /** Array(s) that receive the result in place (MXNet `out=`). */
   out?: NDArray;
 }
@@ -4612,6 +4661,13 @@ export interface RandomPoissonLikeOptions {
    * @defaultValue `1`
    */
   lam?: number;
+  /**
+   * Seed of this call's own stream: it draws, every time, what the context's stream gives right after mx.random.seed(seed). -1 (default): the context's stream, advanced by each call.
+   *
+   * (MXNet: `seed`, long)
+   * @defaultValue `-1`
+   */
+  seed?: number;
   /** Array(s) that receive the result in place (MXNet `out=`). */
   out?: NDArray;
 }
@@ -4726,6 +4782,13 @@ export interface RandomUniformOptions {
    * @defaultValue `None`
    */
   dtype?: 'float32' | 'float64' | 'float16' | 'bfloat16' | null;
+  /**
+   * Seed of this call's own stream: it draws, every time, what the context's stream gives right after mx.random.seed(seed). -1 (default): the context's stream, advanced by each call.
+   *
+   * (MXNet: `seed`, long)
+   * @defaultValue `-1`
+   */
+  seed?: number;
   /** Array(s) that receive the result in place (MXNet `out=`). */
   out?: NDArray;
 }
@@ -4765,6 +4828,13 @@ export interface RandomUniformLikeOptions {
    * @defaultValue `1`
    */
   high?: number;
+  /**
+   * Seed of this call's own stream: it draws, every time, what the context's stream gives right after mx.random.seed(seed). -1 (default): the context's stream, advanced by each call.
+   *
+   * (MXNet: `seed`, long)
+   * @defaultValue `-1`
+   */
+  seed?: number;
   /** Array(s) that receive the result in place (MXNet `out=`). */
   out?: NDArray;
 }
@@ -5172,6 +5242,13 @@ export interface SampleMultinomialOptions {
    * @defaultValue `int32`
    */
   dtype?: 'uint8' | 'int32' | 'float16' | 'float32' | 'float64';
+  /**
+   * Seed of this call's own stream: it draws, every time, what the context's stream gives right after mx.random.seed(seed). -1 (default): the context's stream, advanced by each call.
+   *
+   * (MXNet: `seed`, long)
+   * @defaultValue `-1`
+   */
+  seed?: number;
   /** Array(s) that receive the result in place (MXNet `out=`). */
   out?: NDArray | NDArray[];
 }

@@ -14,6 +14,7 @@
 #include "kernels/device_util.h"
 #include "kernels/philox.h"
 #include "op/registry.h"
+#include "ops/random/op_seed.h"
 #include "ops/elemwise/functors.h"
 #include "ops/nn/dense_device_util.h"
 #include "ops/random/det_math.h"
@@ -29,6 +30,7 @@ struct MultinomialParam {
   Shape shape;
   bool get_prob = false;
   std::string dtype;
+  int64_t seed = -1;
   static void declare(ParamDecl<MultinomialParam>& d) {
     d.field("shape", &MultinomialParam::shape).setDefault(Shape{})
         .doc("Shape to be sampled from each random distribution.");
@@ -38,6 +40,7 @@ struct MultinomialParam {
     d.field("dtype", &MultinomialParam::dtype).setDefault("int32")
         .values({"uint8", "int32", "float16", "float32", "float64"})
         .doc("DType of the output in case this can't be inferred.");
+    rnd::declareSeed(d);
   }
 };
 

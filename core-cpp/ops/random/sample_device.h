@@ -11,6 +11,7 @@
 #include "base/error.h"
 #include "kernels/device.h"
 #include "op/registry.h"
+#include "ops/random/op_seed.h"
 #include "ops/random/samplers.h"
 
 namespace ist {
@@ -27,6 +28,7 @@ inline void declareOutput(ParamDecl<P>& d, const std::vector<std::string>& dtype
   d.field("dtype", &P::dtype).setDefault("None").values(dtypes).doc(dtypeDoc);
 }
 inline const char* const kFloatDTypeDoc = "DType of the output in case this can't be inferred. Defaults to float32 if not defined (dtype=None).";
+
 
 // Distribution parameters (shared by the op and its *_like form) and their checks.
 struct UniformDist {
@@ -90,13 +92,19 @@ struct PoissonDist {
 template <typename Dist> struct SampleParam : Dist {
   Shape shape;
   std::string ctx, dtype;
+  int64_t seed = -1;
   static void declare(ParamDecl<SampleParam>& d) {
     Dist::template declare<SampleParam>(d);
     declareOutput(d, kFloatDTypes, kFloatDTypeDoc);
+    declareSeed(d);
   }
 };
 template <typename Dist> struct SampleLikeParam : Dist {
-  static void declare(ParamDecl<SampleLikeParam>& d) { Dist::template declare<SampleLikeParam>(d); }
+  int64_t seed = -1;
+  static void declare(ParamDecl<SampleLikeParam>& d) {
+    Dist::template declare<SampleLikeParam>(d);
+    declareSeed(d);
+  }
 };
 
 struct RandIntParam {

@@ -18,3 +18,4 @@ import './training.js';
 import './tensor_scatter.js';
 import './flex_attention.js';
 import './tfidf.js';
+import './random.js';
