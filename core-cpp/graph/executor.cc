@@ -43,7 +43,7 @@ struct GraphExecutor::NodeRun {
   // the members' own runs (`unfused`) are pushed instead.
   struct ConvBN {
     NodeAttrs conv, bn;  // bn: unset without a BatchNorm (hasBN false)
-    bool hasBN = true, relu = false, globalStats = false;
+    bool hasBN = true, relu = false, globalStats = false, shuffled = false;
   };
   std::shared_ptr<const ConvBN> convBN;
   std::vector<std::shared_ptr<NodeRun>> unfused;
@@ -416,8 +416,7 @@ GraphExecutor::GraphExecutor(const Symbol& sym, Context ctx, const std::vector<N
         for (size_t i = 1; i < bn.inputs.size(); ++i) keepAlive.emplace_back(full.entryId(bn.inputs[i]), cb.last());
       }
       if (cb.add >= 0) keepAlive.emplace_back(cb.residual, cb.last());
-      for (int64_t m : {static_cast<int64_t>(cb.conv), cb.bn, cb.add, cb.relu})
-        if (m >= 0) takenByConvBN[static_cast<size_t>(m)] = true;
+      for (uint32_t m : cb.members()) takenByConvBN[m] = true;
     }
     // A group never spans forward and backward; groups exclude every Conv-BN candidate's nodes, so
     // they stay valid whichever candidates survive the aliasing check after allocation.
@@ -475,16 +474,17 @@ GraphExecutor::GraphExecutor(const Symbol& sym, Context ctx, const std::vector<N
       // The fused convolution writes the last node's output while reading its inputs: the plan
       // kept those alive (keepAlive), and a caller's array bound to both is checked here.
       const NDArray& out = entryArrays_[full.entryBase[cb.last()]];
+      // (The BatchNorm's data is the convolution's output, inside the group: the fused run never reads it,
+      // and a shuffle's transpose may reuse its memory.)
       bool aliased = cb.add >= 0 && entryArrays_[cb.residual].sameStorage(out);
-      for (int64_t m : {static_cast<int64_t>(cb.conv), cb.bn})
-        if (m >= 0)
-          for (const NodeEntry& x : full.nodes[m]->inputs) aliased = aliased || entryArrays_[full.entryId(x)].sameStorage(out);
+      for (const NodeEntry& x : full.nodes[cb.conv]->inputs) aliased = aliased || entryArrays_[full.entryId(x)].sameStorage(out);
+      if (cb.bn >= 0) {
+        const auto& bnIn = full.nodes[cb.bn]->inputs;
+        for (size_t i = 1; i < bnIn.size(); ++i) aliased = aliased || entryArrays_[full.entryId(bnIn[i])].sameStorage(out);
+      }
       if (aliased) continue;
       convBNOfLast[cb.last()] = static_cast<int>(convBNs.size());
-      fusedMember[cb.conv] = true;
-      if (cb.bn >= 0) fusedMember[cb.bn] = true;
-      if (cb.add >= 0) fusedMember[cb.add] = true;
-      if (cb.relu >= 0) fusedMember[cb.relu] = true;
+      for (uint32_t m : cb.members()) fusedMember[m] = true;
       convBNs.push_back(cb);
     }
     for (size_t k = 0; k < groups.size(); ++k) {
@@ -569,16 +569,14 @@ GraphExecutor::GraphExecutor(const Symbol& sym, Context ctx, const std::vector<N
         for (size_t i = 1; i < 5; ++i) gin.push_back(entryArrays_[full.entryId(bn->inputs[i])]);
       if (cb.add >= 0) gin.push_back(entryArrays_[cb.residual]);
       if (cn.inputs.size() > 2) gin.push_back(entryArrays_[full.entryId(cn.inputs[2])]);  // the bias
-      std::vector<uint32_t> members{cb.conv};
-      if (bn) members.push_back(static_cast<uint32_t>(cb.bn));
-      if (cb.add >= 0) members.push_back(static_cast<uint32_t>(cb.add));
-      if (cb.relu >= 0) members.push_back(static_cast<uint32_t>(cb.relu));
+      const std::vector<uint32_t> members = cb.members();
       auto f = fusedRun(cn, std::move(gin), members, bn ? "convolution with batch norm" : "convolution with its epilogue");
       auto cbr = std::make_shared<NodeRun::ConvBN>();
       cbr->conv = cn.attrs;
       cbr->hasBN = bn != nullptr;
       if (bn) cbr->bn = bn->attrs;
       cbr->relu = cb.relu >= 0;
+      cbr->shuffled = cb.shuffleMerge >= 0;
       // (Without a BatchNorm there are no statistics: the group runs fused in training too.)
       cbr->globalStats = bn ? bn->attrs.get<BatchNormParam>().use_global_stats : true;
       f->convBN = std::move(cbr);
@@ -640,7 +638,7 @@ void GraphExecutor::push(const std::shared_ptr<NodeRun>& r, bool isTrain) {
         [keep, prepared](RunContext rc) {
           try {
             runConvBatchNorm(keep->convBN->conv, keep->convBN->hasBN ? &keep->convBN->bn : nullptr,
-                             keep->convBN->relu, *keep->fn, rc, keep->in,
+                             keep->convBN->relu, keep->convBN->shuffled, *keep->fn, rc, keep->in,
                              keep->out[0], prepared);
           } catch (const std::exception& e) {
             throw IsotensorError(std::string(e.what()) + " [" + keep->label + "; inputs: " +

@@ -4,6 +4,7 @@
 #include "ops/nn/activation_device.h"
 #include "ops/nn/channel_affine.h"
 #include "ops/nn/convolution_params.h"
+#include "ops/matrix/transpose_device.h"
 
 namespace ist {
 
@@ -30,6 +31,36 @@ bool isSameShapeAdd(const Node& n) {
   if (n.isVariable()) return false;
   const std::string& op = n.attrs.op->name;
   return op == "elemwise_add" || op == "broadcast_add";
+}
+
+bool isOp(const Node& n, const char* name) { return !n.isVariable() && n.attrs.op->name == name; }
+
+// A channel shuffle reading the group's output alone (ShuffleNet: Reshape to (N, G, F/G, H, W),
+// transpose (0, 2, 1, 3, 4), Reshape back to (N, F, H, W), with G the convolution's groups) joins it,
+// where the convolution runs on the CPU's GEMM paths (grouped, not depthwise) and the group has no
+// residual add (which would be read in the unshuffled order).
+template <typename Follower>
+void findChannelShuffle(const Graph& g, ConvBatchNormGroup& grp, const Follower& follower,
+                        const std::vector<Context>& nodeCtx) {
+  const Node& c = *g.nodes[grp.conv];
+  if (grp.add >= 0 || nodeCtx[grp.conv].isGPU() || epilogueFor(nodeCtx[grp.conv]) != nullptr) return;
+  const auto& cp = c.attrs.get<convolution_detail::ConvolutionParam>();
+  const Shape& y = g.shapes[g.entryBase[grp.conv]];
+  const Shape& x = g.shapes[g.entryId(c.inputs[0])];
+  const int64_t G = static_cast<int64_t>(cp.num_group);
+  if (y.size() != 4 || x.size() != 4 || G < 2 || y[1] % G != 0 || x[1] / G < 2 || y[1] / G < 2) return;
+  const uint32_t last = grp.last();
+  const int64_t split = follower(g.entryBase[last], last);
+  if (split < 0 || !isOp(*g.nodes[split], "Reshape")) return;
+  if (g.shapes[g.entryBase[split]] != Shape{y[0], G, y[1] / G, y[2], y[3]}) return;
+  const int64_t tr = follower(g.entryBase[split], static_cast<uint32_t>(split));
+  if (tr < 0 || !isOp(*g.nodes[tr], "transpose")) return;
+  if (g.nodes[tr]->attrs.get<mat::TransposeParam>().axes != Shape{0, 2, 1, 3, 4}) return;
+  const int64_t merge = follower(g.entryBase[tr], static_cast<uint32_t>(tr));
+  if (merge < 0 || !isOp(*g.nodes[merge], "Reshape") || g.shapes[g.entryBase[merge]] != y) return;
+  grp.shuffleSplit = split;
+  grp.shuffleTranspose = tr;
+  grp.shuffleMerge = merge;
 }
 
 }  // namespace
@@ -142,6 +173,7 @@ std::vector<ConvBatchNormGroup> findConvBatchNorm(const Graph& g, uint32_t end, 
     const int64_t r = follower(grp.add >= 0 ? g.entryBase[grp.add] : g.entryBase[ctxNode], ctxNode);
     if (r >= 0 && isRelu(*g.nodes[r])) grp.relu = r;
   }
+  for (ConvBatchNormGroup& grp : groups) findChannelShuffle(g, grp, follower, nodeCtx);
   // Without a BatchNorm, a group needs an add or a relu to be more than the convolution itself.
   std::vector<ConvBatchNormGroup> kept;
   for (const ConvBatchNormGroup& grp : groups)
@@ -165,11 +197,12 @@ GroupExtras groupExtras(const NodeAttrs& conv, const NodeAttrs* bn, const std::v
 }
 
 template <typename T>
-void convBatchNorm(const NodeAttrs& conv, const NodeAttrs* bn, bool relu, const std::vector<TBlob>& in,
+void convBatchNorm(const NodeAttrs& conv, const NodeAttrs* bn, bool relu, bool shuffled, const std::vector<TBlob>& in,
                    const TBlob& out, PreparedInput* prepared) {
   ChannelAffine<T> a;  // without a BatchNorm: no affine, only the bias, the residual and the relu
   if (bn) a = batchNormInferenceAffine<T>(bn->get<BatchNormParam>(), in[2], in[3], in[4], in[5]);
   a.relu = relu;
+  a.shuffled = shuffled;
   const GroupExtras x = groupExtras(conv, bn, in);
   if (x.residual) a.residual = x.residual->data<T>();
   if (x.bias) a.bias = x.bias->data<T>();
@@ -182,10 +215,11 @@ void attachBatchNormEpilogue(BatchNormEpilogue gpu, BatchNormEpilogue cpuTwin) {
   cpuTwinEpilogue = cpuTwin;
 }
 
-void runConvBatchNorm(const NodeAttrs& conv, const NodeAttrs* bn, bool relu, const FCompute& convFn,
+void runConvBatchNorm(const NodeAttrs& conv, const NodeAttrs* bn, bool relu, bool shuffled, const FCompute& convFn,
                       const RunContext& rc, const std::vector<TBlob>& in, const TBlob& out,
                       PreparedInput* prepared) {
-  if (BatchNormEpilogue epilogue = bn ? epilogueFor(rc.ctx) : nullptr) {  // (groups without one: CPU only)
+  // (Groups without a BatchNorm, and shuffles: CPU only.)
+  if (BatchNormEpilogue epilogue = bn && !shuffled ? epilogueFor(rc.ctx) : nullptr) {
     OpContext c;
     c.run = rc;
     const GroupExtras x = groupExtras(conv, bn, in);
@@ -194,8 +228,8 @@ void runConvBatchNorm(const NodeAttrs& conv, const NodeAttrs* bn, bool relu, con
     epilogue(rc.stream, bn->get<BatchNormParam>(), relu, {in[2], in[3], in[4], in[5]}, out, x.residual);
     return;
   }
-  if (out.dtype == DType::kFloat32) convBatchNorm<float>(conv, bn, relu, in, out, prepared);
-  else convBatchNorm<double>(conv, bn, relu, in, out, prepared);
+  if (out.dtype == DType::kFloat32) convBatchNorm<float>(conv, bn, relu, shuffled, in, out, prepared);
+  else convBatchNorm<double>(conv, bn, relu, shuffled, in, out, prepared);
 }
 
 }  // namespace ist

@@ -20,8 +20,20 @@ struct ConvBatchNormGroup {
   int64_t add = -1;       // the elemwise_add node adding a residual to the BatchNorm's output, or -1
   uint32_t residual = 0;  // the add's other input (an entry), when there is an add
   int64_t relu = -1;      // the Activation(relu) / relu node, or -1
+  // A channel shuffle after the group (ShuffleNet's Reshape (N, G, F/G, H, W), transpose (0, 2, 1, 3, 4),
+  // Reshape (N, F, H, W), G the convolution's groups): its three nodes, or -1. CPU only: the
+  // convolution then writes filter f of group g straight to channel f * G + g.
+  int64_t shuffleSplit = -1, shuffleTranspose = -1, shuffleMerge = -1;
   uint32_t last() const {
+    if (shuffleMerge >= 0) return static_cast<uint32_t>(shuffleMerge);
     return static_cast<uint32_t>(relu >= 0 ? relu : add >= 0 ? add : bn >= 0 ? bn : conv);
+  }
+  // The member nodes in order.
+  std::vector<uint32_t> members() const {
+    std::vector<uint32_t> m{conv};
+    for (int64_t n : {bn, add, relu, shuffleSplit, shuffleTranspose, shuffleMerge})
+      if (n >= 0) m.push_back(static_cast<uint32_t>(n));
+    return m;
   }
 };
 
@@ -30,7 +42,8 @@ struct ConvBatchNormGroup {
 // BatchNorm's output and another entry of its shape and dtype (the residual; broadcast_add too, ONNX's
 // Add, when both have that shape) if there is one; and the relu reading only the last of those if there
 // is one. On the CPU float32/float64; on a GPU any float type, with BatchNorm's parameters in the data's
-// type. On the CPU also a Convolution without a BatchNorm whose output goes on to such an add or relu.
+// type. On the CPU also a Convolution without a BatchNorm whose output goes on to such an add or relu,
+// and a grouped convolution's channel shuffle after a group without an add.
 // readers[entry] counts every reader, as in findElemwiseGroups.
 std::vector<ConvBatchNormGroup> findConvBatchNorm(const Graph& g, uint32_t end, const std::vector<uint32_t>& readers,
                                                   const std::vector<Context>& nodeCtx);
@@ -50,7 +63,8 @@ void attachBatchNormEpilogue(BatchNormEpilogue gpu, BatchNormEpilogue cpuTwin);
 // which on a GPU (and on the CPU with ISOTENSOR_GPU_KERNELS_ON_CPU, the twins) writes `out` before the
 // epilogue runs over it. prepared: the node's cache of the convolution's prepared weights (CPU
 // inference), or null.
-void runConvBatchNorm(const NodeAttrs& conv, const NodeAttrs* bn, bool relu, const FCompute& convFn,
+// shuffled: the group ends in a channel shuffle (CPU only).
+void runConvBatchNorm(const NodeAttrs& conv, const NodeAttrs* bn, bool relu, bool shuffled, const FCompute& convFn,
                       const RunContext& rc, const std::vector<TBlob>& in, const TBlob& out, PreparedInput* prepared);
 
 }  // namespace ist

@@ -521,6 +521,56 @@ describe('convolution + batch norm (+ residual add) (+ relu) fusion in inference
     });
   }
 
+  // ShuffleNet's channel shuffle after a grouped convolution's group: Reshape (N, G, F/G, H, W), transpose
+  // (0, 2, 1, 3, 4), Reshape back. On the CPU it joins the group (the convolution writes the shuffled
+  // channels); elsewhere, or when it is not that shuffle, it runs as its own nodes. Either way bit for bit.
+  const shuffleCases = [
+    { name: 'grouped 1x1 with batch norm', xs: [2, 12, 5, 7], f: 16, k: 1, groups: 4, bn: true, split: 4, axes: [0, 2, 1, 3, 4] },
+    { name: 'grouped 3x3 (im2col) with a bias, no batch norm', xs: [1, 6, 9, 8], f: 9, k: 3, groups: 3, bn: false, split: 3, axes: [0, 2, 1, 3, 4] },
+    { name: 'grouped 1x1 on a 1x1 map', xs: [3, 8, 1, 1], f: 8, k: 1, groups: 2, bn: true, split: 2, axes: [0, 2, 1, 3, 4] },
+    { name: 'a split other than the groups', xs: [1, 12, 4, 4], f: 12, k: 1, groups: 4, bn: true, split: 3, axes: [0, 2, 1, 3, 4] },
+    { name: 'another transpose', xs: [1, 12, 4, 4], f: 12, k: 1, groups: 4, bn: true, split: 4, axes: [0, 1, 2, 4, 3] },
+  ];
+  for (const c of shuffleCases) {
+    it(`channel shuffle after a ${c.name}: same values, fused only where it is that shuffle on the CPU`, () => {
+      const [N, C, H, W] = c.xs as [number, number, number, number];
+      const opts = { kernel: [c.k, c.k], pad: [c.k >> 1, c.k >> 1], numFilter: c.f, numGroup: c.groups, noBias: c.bn };
+      const r = (n: number, seed: number, lo: number, hi: number, shape = [n]) =>
+        nd.array(pseudoRandom(n, seed).map((v: number) => lo + (hi - lo) * unit(v)), { shape });
+      const conv = sym.Convolution({ data: sym.Variable('data'), name: 'conv', ...opts });
+      const body = c.bn ? sym.BatchNorm({ data: conv, name: 'bn', fixGamma: false }) : conv;
+      const act = sym.relu({ data: body, name: 'act' });
+      const split = sym.Reshape({ data: act, shape: [N, c.split, c.f / c.split, H, W], name: 'split' });
+      const tr = sym.transpose({ data: split, axes: c.axes, name: 'tr' });
+      const net = sym.Reshape({ data: tr, shape: [N, c.f, H, W], name: 'merge' });
+      const args: Record<string, Arr> = {
+        data: r(N * C * H * W, 71, -0.5, 0.5, c.xs),
+        conv_weight: r(c.f * (C / c.groups) * c.k * c.k, 72, -0.3, 0.3, [c.f, C / c.groups, c.k, c.k]),
+      };
+      const aux: Record<string, Arr> = {};
+      if (c.bn) {
+        [args.bn_gamma, args.bn_beta] = [r(c.f, 73, 0.5, 1.5), r(c.f, 74, -0.5, 0.5)];
+        [aux.bn_moving_mean, aux.bn_moving_var] = [r(c.f, 75, -0.2, 0.2), r(c.f, 76, 0.5, 2)];
+      } else {
+        args.conv_bias = r(c.f, 77, -0.3, 0.3);
+      }
+      const ex = net.bind(here(), args, { auxStates: aux });
+      const fusesShuffle = convEpilogue && c.split === c.groups && c.axes[3] === 3;
+      const group = c.bn ? ['conv', 'bn', 'act'] : ['conv', 'act'];
+      if (fusesShuffle) expect(fusedGroups(ex)).toEqual([[...group, 'split', 'tr', 'merge']]);
+      else expect(fusedGroups(ex).some((g) => g.includes('tr'))).toBe(false);
+      const got = vals(ex.forward()[0]);
+      expect(unfusedForward(ex)[0]!).toEqual(got);
+      // The same network node by node.
+      let y = nd.Convolution(args.data, args.conv_weight, ...(c.bn ? [] : [args.conv_bias]), opts);
+      if (c.bn) y = nd.BatchNorm(y, args.bn_gamma, args.bn_beta, aux.bn_moving_mean, aux.bn_moving_var, { fixGamma: false, useGlobalStats: true });
+      const want = nd.relu(y).reshape([N, c.split, c.f / c.split, H, W]).transpose(c.axes).reshape([N, c.f, H, W]);
+      expect(got).toEqual(vals(want));
+      expect(got.some((x) => x === 0) && got.some((x) => x > 0) && got.every(Number.isFinite)).toBe(true);
+      ex.dispose();
+    });
+  }
+
   it('a batch norm whose output has two readers fuses only what is safe; a biased convolution joins its batch norm', () => {
     const c = convCases[2]!;
     const x = sym.Variable('data');

@@ -20,6 +20,9 @@ struct ChannelAffine {
   const T* residual = nullptr;
   // The convolution's bias per channel, added first (as the convolution adds it), or null.
   const T* bias = nullptr;
+  // A channel shuffle follows (graph/fuse_conv_bn.h): the grouped convolution writes filter f of group g
+  // (of G groups) to channel f * G + g. Channel c here stays the filter's index.
+  bool shuffled = false;
 
   // Channel c's run of n values at element `at` of the output: BatchNorm's normalizeRun, then
   // elemwise_add's residual[at + i], then Activation relu's formula (NaN kept).

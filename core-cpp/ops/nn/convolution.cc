@@ -62,6 +62,13 @@ void forward(const ConvolutionParam& p, const std::vector<TBlob>& in, OpReq req,
   const int64_t CK = d.Cg * d.K;
   const bool direct = d.g.pointwise();
   const double beta = req == OpReq::kAddTo ? 1.0 : 0.0;
+  // A fused channel shuffle: group gi's GEMM writes its filters G channels apart, from channel gi.
+  const bool shuffled = affine && affine->shuffled;
+  IST_CHECK(!shuffled || (d.G > 1 && !conv::depthwiseApplies(d)), kOp, "num_group",
+            "a channel shuffle is fused only into a grouped, not depthwise, convolution");
+  const int64_t groupOut = shuffled ? d.OS : d.Fg * d.OS;  // from one group's first output row to the next's
+  const int64_t ldy = shuffled ? d.G * d.OS : d.OS;        // between a group's output rows
+  auto channelAt = [&](int64_t f) { return shuffled ? (f % d.Fg) * d.G + f / d.Fg : f; };
   if (conv::depthwiseApplies(d)) {
     conv::depthwiseForward(x, w, y, d, beta, affine);
     if (biasAfter) conv::addBias(y, in[2].data<T>(), d.N, d.F, d.OS);
@@ -103,7 +110,10 @@ void forward(const ConvolutionParam& p, const std::vector<TBlob>& in, OpReq req,
   auto finishImage = [&](T* yn, bool par) {
     if (!affine) return;
     auto channels = [&](int64_t fb, int64_t fe) {
-      for (int64_t f = fb; f < fe; ++f) affine->apply(yn + f * d.OS, f, d.OS, (yn - y) + f * d.OS);
+      for (int64_t f = fb; f < fe; ++f) {
+        const int64_t at = channelAt(f) * d.OS;
+        affine->apply(yn + at, f, d.OS, (yn - y) + at);
+      }
     };
     if (par) parallelFor(d.F, 2 * d.OS, channels);
     else channels(0, d.F);
@@ -134,11 +144,11 @@ void forward(const ConvolutionParam& p, const std::vector<TBlob>& in, OpReq req,
                                : Ctx{xn + gi * d.Cg * d.IS, &d.g, colRows.data(), nullptr};
         const GemmBSource<T> src{phases ? +fromPhasePlanes : +fromImageRows, &ctx};
         if (packedW)
-          gemmPackedA<T>(d.Fg, d.OS, CK, 1.0, packedW + gi * wBlock, false, nullptr, 0, beta, yn + gi * d.Fg * d.OS,
-                         d.OS, par, &src);
+          gemmPackedA<T>(d.Fg, d.OS, CK, 1.0, packedW + gi * wBlock, false, nullptr, 0, beta, yn + gi * groupOut,
+                         ldy, par, &src);
         else
-          gemmFromSource<T>(false, d.Fg, d.OS, CK, 1.0, w + gi * d.Fg * CK, CK, src, beta, yn + gi * d.Fg * d.OS,
-                            d.OS, par);
+          gemmFromSource<T>(false, d.Fg, d.OS, CK, 1.0, w + gi * d.Fg * CK, CK, src, beta, yn + gi * groupOut,
+                            ldy, par);
       }
       finishImage(yn, par);
       return;
@@ -151,10 +161,10 @@ void forward(const ConvolutionParam& p, const std::vector<TBlob>& in, OpReq req,
     for (int64_t gi = 0; gi < d.G; ++gi) {
       if (packedW)
         gemmPackedA<T>(d.Fg, d.OS, CK, 1.0, packedW + gi * wBlock, false, col + gi * CK * d.OS, d.OS, beta,
-                       yn + gi * d.Fg * d.OS, d.OS, par);
+                       yn + gi * groupOut, ldy, par);
       else
         gemm<T>(false, false, d.Fg, d.OS, CK, 1.0, w + gi * d.Fg * CK, CK, col + gi * CK * d.OS, d.OS, beta,
-                yn + gi * d.Fg * d.OS, d.OS, par);
+                yn + gi * groupOut, ldy, par);
     }
     finishImage(yn, par);
   });
