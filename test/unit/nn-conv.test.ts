@@ -239,6 +239,36 @@ describe('Convolution at larger sizes', () => {
   }
 });
 
+// float32 pooling's rows run SIMD kernels (pool_rows.h) at the CPU's width; float64 runs the scalar loops.
+// Max takes no rounding, so both give the same bits, NaN and infinities included, at every row width
+// (whole vectors and remainders); sum rounds in the same order, so float32 is float64's sum of the same
+// float32 values to within float32 rounding.
+describe('float32 pooling rows against the float64 path', () => {
+  const widths = [1, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 40];
+  for (const stride of [1, 2, 3]) {
+    it(`max and sum, 3x3 stride ${stride}, pad 1, widths 1 to 40, NaN and infinities`, () => {
+      mx.scope(() => {
+        for (const w of widths) {
+          const n = 2 * 3 * 6 * w;
+          const v = pseudoRandom(n, 300 + w).map((t: number, i: number) =>
+            i % 37 === 5 ? NaN : i % 41 === 7 ? -Infinity : i % 43 === 11 ? Infinity : t);
+          const x32 = nd.array(v, { shape: [2, 3, 6, w], dtype: 'float32' });
+          const x64 = x32.astype('float64');
+          const p = { kernel: [3, 3], stride: [stride, stride], pad: [1, 1] };
+          const m32 = values(nd.Pooling(x32, { ...p, poolType: 'max' }));
+          const m64 = values(nd.Pooling(x64, { ...p, poolType: 'max' }));
+          expect(m32.map((t) => (Number.isNaN(t) ? 'NaN' : t)), `max width ${w}`).toEqual(
+            m64.map((t) => (Number.isNaN(t) ? 'NaN' : t)));
+          const finite = nd.array(pseudoRandom(n, 400 + w), { shape: [2, 3, 6, w], dtype: 'float32' });
+          const s32 = values(nd.Pooling(finite, { ...p, poolType: 'sum' }));
+          const s64 = values(nd.Pooling(finite.astype('float64'), { ...p, poolType: 'sum' }));
+          s32.forEach((t, i) => expect(Math.abs(t - s64[i]!), `sum width ${w} [${i}]`).toBeLessThanOrEqual(1e-6 * (1 + Math.abs(s64[i]!))));
+        }
+      });
+    });
+  }
+});
+
 describe('gradients and pooling at larger sizes', () => {
   it('Convolution: d data equals Deconvolution of the head gradient; d weight matches a JS loop', () => {
     mx.scope(() => {

@@ -8,11 +8,13 @@
 #include "op/backward_errors.h"
 #include <cmath>
 #include <limits>
+#include <type_traits>
 #include <vector>
 #include "graph/node.h"
 #include "kernels/cpu/row_copy.h"
 #include "ops/nn/conv_common.h"
 #include "ops/nn/pooling_params.h"
+#include "ops/nn/pool_rows.h"
 
 namespace ist {
 namespace {
@@ -119,36 +121,49 @@ void poolRows(const Sweep& sw, const Strides& xs, bool countPad, const T* xp, st
               bool add) {
   const int64_t st = sw.s[2], kw = sw.k[2], vLen = static_cast<int64_t>(v.size());
   C* vin = v.data() + sw.p[2];  // v[sw.p[2] + x] belongs to input column x
+  constexpr bool kSimdRows = std::is_same<T, float>::value && std::is_same<C, float>::value;
+  const pool::RowKernels* rowK = kSimdRows ? &pool::rowKernels(std::is_same<R, MaxOf<C>>::value) : nullptr;
   for (int64_t od = 0; od < sw.out[0]; ++od)
     for (int64_t oh = 0; oh < sw.out[1]; ++oh) {
       const Window w = sw.window(od, oh, 0, countPad);
       std::fill(v.begin(), v.begin() + sw.p[2], R::pad());
       std::fill(v.begin() + sw.p[2] + sw.in[2], v.end(), R::pad());
-      // The window's rows into v: the first against the padding value, the others two per pass.
+      // The window's rows into v: the first against the padding value, the others two per pass
+      // (float32: the SIMD kernels of pool_rows.h, lane for lane these loops).
       const T* held = nullptr;
       bool any = false;
       for (int64_t i = w.lo[0]; i < w.hi[0]; ++i)
         for (int64_t j = w.lo[1]; j < w.hi[1]; ++j) {
           const T* in = xp + i * xs.sp[0] + j * xs.sp[1];
           if (!any) {
-            for (int64_t q = 0; q < sw.in[2]; ++q) vin[q] = R::of(C(in[q]), R::pad());
+            if constexpr (kSimdRows) rowK->first(vin, in, sw.in[2]);
+            else
+              for (int64_t q = 0; q < sw.in[2]; ++q) vin[q] = R::of(C(in[q]), R::pad());
             any = true;
           } else if (!held) {
             held = in;
           } else {
-            for (int64_t q = 0; q < sw.in[2]; ++q) vin[q] = R::of(C(in[q]), R::of(C(held[q]), vin[q]));
+            if constexpr (kSimdRows) rowK->rows(vin, in, held, sw.in[2]);
+            else
+              for (int64_t q = 0; q < sw.in[2]; ++q) vin[q] = R::of(C(in[q]), R::of(C(held[q]), vin[q]));
             held = nullptr;
           }
         }
-      if (held)
-        for (int64_t q = 0; q < sw.in[2]; ++q) vin[q] = R::of(C(held[q]), vin[q]);
+      if (held) {
+        if constexpr (kSimdRows) rowK->rows(vin, held, nullptr, sw.in[2]);
+        else
+          for (int64_t q = 0; q < sw.in[2]; ++q) vin[q] = R::of(C(held[q]), vin[q]);
+      }
       if (!any) std::fill(vin, vin + sw.in[2], R::pad());  // no input row in the window
       const C* src = v.data();
       C* r = rowOut.data();
       if (st == 1) {  // tap by tap along the row, so the loops vectorise
         std::copy(src, src + sw.out[2], r);
-        for (int64_t k = 1; k < kw; ++k)
-          for (int64_t ow = 0; ow < sw.out[2]; ++ow) r[ow] = R::of(src[ow + k], r[ow]);
+        for (int64_t k = 1; k < kw; ++k) {
+          if constexpr (kSimdRows) rowK->rows(r, src + k, nullptr, sw.out[2]);
+          else
+            for (int64_t ow = 0; ow < sw.out[2]; ++ow) r[ow] = R::of(src[ow + k], r[ow]);
+        }
       } else if (st == 2) {
         C* even = halves.data();
         C* odd = even + (vLen + 1) / 2;
@@ -158,7 +173,9 @@ void poolRows(const Sweep& sw, const Strides& xs, bool countPad, const T* xp, st
         // Input column 2 * ow + k = 2 * (ow + k / 2) + k % 2.
         for (int64_t k = 1; k < kw; ++k) {
           const C* from = (k & 1 ? odd : even) + k / 2;
-          for (int64_t ow = 0; ow < sw.out[2]; ++ow) r[ow] = R::of(from[ow], r[ow]);
+          if constexpr (kSimdRows) rowK->rows(r, from, nullptr, sw.out[2]);
+          else
+            for (int64_t ow = 0; ow < sw.out[2]; ++ow) r[ow] = R::of(from[ow], r[ow]);
         }
       } else {
         for (int64_t ow = 0; ow < sw.out[2]; ++ow) {
