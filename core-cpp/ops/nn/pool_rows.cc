@@ -6,21 +6,18 @@
 namespace ist {
 namespace pool {
 
+namespace {
+RowKernels widest(bool max) {
+#if defined(__x86_64__)
+  if (cpuIsa() == CpuIsa::kAvx512) return rowKernelsAvx512(max);
+  if (cpuIsa() == CpuIsa::kAvx2) return rowKernelsAvx2(max);
+#endif
+  return rowKernelsOf<4>(max);
+}
+}  // namespace
+
 const RowKernels& rowKernels(bool max) {
-  static const RowKernels kMax = [] {
-#if defined(__x86_64__)
-    if (cpuIsa() == CpuIsa::kAvx512) return rowKernelsAvx512(true);
-    if (cpuIsa() == CpuIsa::kAvx2) return rowKernelsAvx2(true);
-#endif
-    return rowKernelsOf<4>(true);
-  }();
-  static const RowKernels kSum = [] {
-#if defined(__x86_64__)
-    if (cpuIsa() == CpuIsa::kAvx512) return rowKernelsAvx512(false);
-    if (cpuIsa() == CpuIsa::kAvx2) return rowKernelsAvx2(false);
-#endif
-    return rowKernelsOf<4>(false);
-  }();
+  static const RowKernels kMax = widest(true), kSum = widest(false);
   return max ? kMax : kSum;
 }
 
