@@ -18,22 +18,15 @@ BatchNormEpilogue epilogueFor(const Context& ctx) {
   return gpuKernelsOnCpu() ? cpuTwinEpilogue : nullptr;
 }
 
+bool isOp(const Node& n, const char* name) { return !n.isVariable() && n.attrs.op->name == name; }
+
 bool isRelu(const Node& n) {
-  if (n.isVariable()) return false;
-  const std::string& op = n.attrs.op->name;
-  if (op == "relu") return true;
-  return op == "Activation" && n.attrs.get<actdev::ActivationParam>().act_type == "relu";
+  return isOp(n, "relu") || (isOp(n, "Activation") && n.attrs.get<actdev::ActivationParam>().act_type == "relu");
 }
 
 // elemwise_add, or broadcast_add (ONNX's Add) whose operands turn out to have one shape (the caller
 // checks the shapes): either adds value to value.
-bool isSameShapeAdd(const Node& n) {
-  if (n.isVariable()) return false;
-  const std::string& op = n.attrs.op->name;
-  return op == "elemwise_add" || op == "broadcast_add";
-}
-
-bool isOp(const Node& n, const char* name) { return !n.isVariable() && n.attrs.op->name == name; }
+bool isSameShapeAdd(const Node& n) { return isOp(n, "elemwise_add") || isOp(n, "broadcast_add"); }
 
 // A channel shuffle reading the group's output alone (ShuffleNet: Reshape to (N, G, F/G, H, W),
 // transpose (0, 2, 1, 3, 4), Reshape back to (N, F, H, W), with G the convolution's groups) joins it,

@@ -25,11 +25,8 @@ RowKernels rowKernelsAvx512(bool max);
 template <int W, bool Max> struct RowImpl {
   using V = typename simd::Vec<float, W>::type;
   using U = typename simd::Vec<float, W>::unaligned;
-  static IST_SIMD_INLINE V of(V a, V held) {
-    if constexpr (Max) return a > held ? a : held;
-    else return held + a;
-  }
-  static IST_SIMD_INLINE float of1(float a, float held) {
+  // X: a vector V or one float (the rows' remainders).
+  template <typename X> static IST_SIMD_INLINE X of(X a, X held) {
     if constexpr (Max) return a > held ? a : held;
     else return held + a;
   }
@@ -39,17 +36,17 @@ template <int W, bool Max> struct RowImpl {
     if (b) {
       for (; i + W <= n; i += W)
         simd::storeu(v + i, of(simd::loadu<U>(a + i), of(simd::loadu<U>(b + i), simd::loadu<U>(v + i))));
-      for (; i < n; ++i) v[i] = of1(a[i], of1(b[i], v[i]));
+      for (; i < n; ++i) v[i] = of(a[i], of(b[i], v[i]));
     } else {
       for (; i + W <= n; i += W) simd::storeu(v + i, of(simd::loadu<U>(a + i), simd::loadu<U>(v + i)));
-      for (; i < n; ++i) v[i] = of1(a[i], v[i]);
+      for (; i < n; ++i) v[i] = of(a[i], v[i]);
     }
   }
   static void first(float* v, const float* a, int64_t n) {
     const V p = simd::splat<V>(pad());
     int64_t i = 0;
     for (; i + W <= n; i += W) simd::storeu(v + i, of(simd::loadu<U>(a + i), p));
-    for (; i < n; ++i) v[i] = of1(a[i], pad());
+    for (; i < n; ++i) v[i] = of(a[i], pad());
   }
 };
 

@@ -113,6 +113,29 @@ template <typename C> struct SumOf {
   static C of(C a, C b) { return b + a; }
 };
 
+// poolRows' two row operations: float32 through pool_rows.h's SIMD kernels, other types as these loops,
+// which the kernels follow lane for lane.
+template <typename T, typename C, typename R> struct RowPass {
+  static constexpr bool kSimd = std::is_same<T, float>::value && std::is_same<C, float>::value;
+  const pool::RowKernels* k = kSimd ? &pool::rowKernels(std::is_same<R, MaxOf<C>>::value) : nullptr;
+  // v[i] = of(a[i], of(b[i], v[i])), or of(a[i], v[i]) with b null.
+  void rows(C* v, const T* a, const T* b, int64_t n) const {
+    if constexpr (kSimd) {
+      k->rows(v, a, b, n);
+    } else if (b) {
+      for (int64_t i = 0; i < n; ++i) v[i] = R::of(C(a[i]), R::of(C(b[i]), v[i]));
+    } else {
+      for (int64_t i = 0; i < n; ++i) v[i] = R::of(C(a[i]), v[i]);
+    }
+  }
+  // v[i] = of(a[i], pad).
+  void first(C* v, const T* a, int64_t n) const {
+    if constexpr (kSimd) k->first(v, a, n);
+    else
+      for (int64_t i = 0; i < n; ++i) v[i] = R::of(C(a[i]), R::pad());
+  }
+};
+
 // One plane's rows of output (unit-stride rows): see forward. colExtent: avg's window width per
 // output column (the divisor is that times the window's height and depth), or null for max and sum.
 template <typename T, typename C, typename R>
@@ -121,49 +144,36 @@ void poolRows(const Sweep& sw, const Strides& xs, bool countPad, const T* xp, st
               bool add) {
   const int64_t st = sw.s[2], kw = sw.k[2], vLen = static_cast<int64_t>(v.size());
   C* vin = v.data() + sw.p[2];  // v[sw.p[2] + x] belongs to input column x
-  constexpr bool kSimdRows = std::is_same<T, float>::value && std::is_same<C, float>::value;
-  const pool::RowKernels* rowK = kSimdRows ? &pool::rowKernels(std::is_same<R, MaxOf<C>>::value) : nullptr;
+  const RowPass<T, C, R> pass;  // over input rows
+  const RowPass<C, C, R> cols;  // over v's columns
   for (int64_t od = 0; od < sw.out[0]; ++od)
     for (int64_t oh = 0; oh < sw.out[1]; ++oh) {
       const Window w = sw.window(od, oh, 0, countPad);
       std::fill(v.begin(), v.begin() + sw.p[2], R::pad());
       std::fill(v.begin() + sw.p[2] + sw.in[2], v.end(), R::pad());
-      // The window's rows into v: the first against the padding value, the others two per pass
-      // (float32: the SIMD kernels of pool_rows.h, lane for lane these loops).
+      // The window's rows into v: the first against the padding value, the others two per pass.
       const T* held = nullptr;
       bool any = false;
       for (int64_t i = w.lo[0]; i < w.hi[0]; ++i)
         for (int64_t j = w.lo[1]; j < w.hi[1]; ++j) {
           const T* in = xp + i * xs.sp[0] + j * xs.sp[1];
           if (!any) {
-            if constexpr (kSimdRows) rowK->first(vin, in, sw.in[2]);
-            else
-              for (int64_t q = 0; q < sw.in[2]; ++q) vin[q] = R::of(C(in[q]), R::pad());
+            pass.first(vin, in, sw.in[2]);
             any = true;
           } else if (!held) {
             held = in;
           } else {
-            if constexpr (kSimdRows) rowK->rows(vin, in, held, sw.in[2]);
-            else
-              for (int64_t q = 0; q < sw.in[2]; ++q) vin[q] = R::of(C(in[q]), R::of(C(held[q]), vin[q]));
+            pass.rows(vin, in, held, sw.in[2]);
             held = nullptr;
           }
         }
-      if (held) {
-        if constexpr (kSimdRows) rowK->rows(vin, held, nullptr, sw.in[2]);
-        else
-          for (int64_t q = 0; q < sw.in[2]; ++q) vin[q] = R::of(C(held[q]), vin[q]);
-      }
+      if (held) pass.rows(vin, held, nullptr, sw.in[2]);
       if (!any) std::fill(vin, vin + sw.in[2], R::pad());  // no input row in the window
       const C* src = v.data();
       C* r = rowOut.data();
       if (st == 1) {  // tap by tap along the row, so the loops vectorise
         std::copy(src, src + sw.out[2], r);
-        for (int64_t k = 1; k < kw; ++k) {
-          if constexpr (kSimdRows) rowK->rows(r, src + k, nullptr, sw.out[2]);
-          else
-            for (int64_t ow = 0; ow < sw.out[2]; ++ow) r[ow] = R::of(src[ow + k], r[ow]);
-        }
+        for (int64_t k = 1; k < kw; ++k) cols.rows(r, src + k, nullptr, sw.out[2]);
       } else if (st == 2) {
         C* even = halves.data();
         C* odd = even + (vLen + 1) / 2;
@@ -171,12 +181,7 @@ void poolRows(const Sweep& sw, const Strides& xs, bool countPad, const T* xp, st
         copyEveryOther(odd, src + 1, vLen / 2);
         std::copy(even, even + sw.out[2], r);
         // Input column 2 * ow + k = 2 * (ow + k / 2) + k % 2.
-        for (int64_t k = 1; k < kw; ++k) {
-          const C* from = (k & 1 ? odd : even) + k / 2;
-          if constexpr (kSimdRows) rowK->rows(r, from, nullptr, sw.out[2]);
-          else
-            for (int64_t ow = 0; ow < sw.out[2]; ++ow) r[ow] = R::of(from[ow], r[ow]);
-        }
+        for (int64_t k = 1; k < kw; ++k) cols.rows(r, (k & 1 ? odd : even) + k / 2, nullptr, sw.out[2]);
       } else {
         for (int64_t ow = 0; ow < sw.out[2]; ++ow) {
           C m = src[ow * st];

@@ -29,7 +29,6 @@ inline void declareOutput(ParamDecl<P>& d, const std::vector<std::string>& dtype
 }
 inline const char* const kFloatDTypeDoc = "DType of the output in case this can't be inferred. Defaults to float32 if not defined (dtype=None).";
 
-
 // Distribution parameters (shared by the op and its *_like form) and their checks.
 struct UniformDist {
   float low = 0, high = 1;

@@ -1,7 +1,7 @@
 // ONNX random operators: RandomUniform/Normal(-Like), Bernoulli, Multinomial, on mx.random's Philox stream.
 // SPDX-License-Identifier: Apache-2.0
 import type { DType } from '../../base/dtype.js';
-import { converter, type NodeContext, type Value } from '../convert.js';
+import { converter, type NodeContext } from '../convert.js';
 import { dtypeOfOnnx } from '../tensor.js';
 
 const FLOATS: readonly DType[] = ['float32', 'float64', 'float16', 'bfloat16'];
@@ -32,11 +32,6 @@ function fixedShape(c: NodeContext): number[] {
   return shape;
 }
 
-/** Input 0 as a float array of its shape in dtype d, to give a *_like sampler its shape and dtype. */
-function likeOf(c: NodeContext, d: DType): Value {
-  return c.cast(c.input(0), d);
-}
-
 converter('RandomUniform', (c) => c.opNoFold('_random_uniform', [], {
   low: c.float('low', 0), high: c.float('high', 1), shape: fixedShape(c), dtype: floatDType(c, 'float32'), ...seedParam(c),
 })[0]!);
@@ -45,12 +40,13 @@ converter('RandomNormal', (c) => c.opNoFold('_random_normal', [], {
   loc: c.float('mean', 0), scale: c.float('scale', 1), shape: fixedShape(c), dtype: floatDType(c, 'float32'), ...seedParam(c),
 })[0]!);
 
-// The *Like forms default to the input's dtype, which must then be a float type.
-converter('RandomUniformLike', (c) => c.opNoFold('_random_uniform_like', [likeOf(c, floatDType(c, c.dtype(c.input(0))))], {
+// The *Like forms default to the input's dtype, which must then be a float type; the sampler takes its
+// shape and dtype from the input cast to that type.
+converter('RandomUniformLike', (c) => c.opNoFold('_random_uniform_like', [c.cast(c.input(0), floatDType(c, c.dtype(c.input(0))))], {
   low: c.float('low', 0), high: c.float('high', 1), ...seedParam(c),
 })[0]!);
 
-converter('RandomNormalLike', (c) => c.opNoFold('_random_normal_like', [likeOf(c, floatDType(c, c.dtype(c.input(0))))], {
+converter('RandomNormalLike', (c) => c.opNoFold('_random_normal_like', [c.cast(c.input(0), floatDType(c, c.dtype(c.input(0))))], {
   loc: c.float('mean', 0), scale: c.float('scale', 1), ...seedParam(c),
 })[0]!);
 
