@@ -14,7 +14,7 @@ static ThreadPool* pool() {
   return p;
 }
 
-void parallelFor(int64_t n, int64_t costPerItem, const std::function<void(int64_t, int64_t)>& fn) {
+void parallelFor(int64_t n, int64_t costPerItem, FunctionRef<void(int64_t, int64_t)> fn) {
   if (n <= 0) return;
   ThreadPool* p = pool();
   if (!p) {

@@ -23,7 +23,7 @@ void setCurrentThreadIndex(int index) { tThreadIndex = index; }
 int currentThreadIndex() { return tThreadIndex; }
 
 struct ThreadPool::Job {
-  const std::function<void(int64_t, int64_t)>* fn = nullptr;  // valid while a chunk is unclaimed
+  const FunctionRef<void(int64_t, int64_t)>* fn = nullptr;  // valid while a chunk is unclaimed
   int64_t n = 0;
   int64_t chunks = 0;
   int helpersWanted = 0;  // guarded by the pool's mu_
@@ -138,7 +138,7 @@ void ThreadPool::runChunks(Job& job) {
 }
 
 void ThreadPool::parallelFor(int64_t n, int64_t costPerItem,
-                             const std::function<void(int64_t, int64_t)>& fn) {
+                             FunctionRef<void(int64_t, int64_t)> fn) {
   if (n <= 0) return;
   const int64_t cost = std::max<int64_t>(costPerItem, 1);
   const int64_t work = n > INT64_MAX / cost ? INT64_MAX : n * cost;

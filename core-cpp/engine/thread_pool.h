@@ -4,11 +4,11 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
-#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
+#include "base/function_ref.h"
 
 // Single-threaded WebAssembly has no threads at all: one runner, everything inline.
 #if defined(__EMSCRIPTEN__) && !defined(__EMSCRIPTEN_PTHREADS__)
@@ -38,7 +38,7 @@ class ThreadPool {
   bool onWorker() const;
   // True while parallelFor chunks wait for helpers (workers should take those first).
   bool jobsWaiting() const { return jobsQueued_.load(std::memory_order_relaxed) > 0; }
-  void parallelFor(int64_t n, int64_t costPerItem, const std::function<void(int64_t, int64_t)>& fn);
+  void parallelFor(int64_t n, int64_t costPerItem, FunctionRef<void(int64_t, int64_t)> fn);
 
  private:
   struct Task { TaskFn fn; void* arg; };

@@ -13,7 +13,6 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <functional>
 #include <vector>
 #include "engine/parallel_for.h"
 #include "kernels/cpu/gemm.h"
@@ -259,7 +258,7 @@ inline void forwardGroup(const float* x, const Planes& U, float* y, const conv::
                          int64_t n0, int64_t gn, float* V, float* M, bool parallel, const ChannelAffine<float>* affine) {
   const int64_t C = d.C, F = d.F, T = t.tiles(), cols = gn * T;
   const int64_t vPlane = C * cols, mPlane = F * cols;
-  auto range = [&](int64_t n, int64_t cost, const std::function<void(int64_t, int64_t)>& fn) {
+  auto range = [&](int64_t n, int64_t cost, FunctionRef<void(int64_t, int64_t)> fn) {
     if (parallel) parallelFor(n, cost, fn);
     else fn(0, n);
   };

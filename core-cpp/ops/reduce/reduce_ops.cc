@@ -118,11 +118,8 @@ void normCompute(const NodeAttrs& attrs, const OpContext&, const std::vector<TBl
   const auto& p = attrs.get<NormParam>();
   const TBlob& x = in[0];
   std::vector<bool> mask = reduceMask(x.shape, p.axis, false, "norm");
-  if (out[0].dtype == x.dtype) {
-    IST_TYPE_SWITCH_NUMERIC(x.dtype, DT, "norm", normInto<DT>(x, mask, p.ord, out[0].data<DT>(), req[0]));
-    return;
-  }
-  // A different out_dtype: reduce into doubles, then convert (keeps instantiations bounded).
+  // Reduce into doubles, then convert to the output dtype (whatever out_dtype is): one instantiation
+  // per input dtype, and the same bits as converting each result directly.
   std::vector<double> tmp(static_cast<size_t>(out[0].size()));
   IST_TYPE_SWITCH_NUMERIC(x.dtype, DT, "norm", normInto<DT>(x, mask, p.ord, tmp.data(), OpReq::kWriteTo));
   IST_TYPE_SWITCH_NUMERIC(out[0].dtype, OT, "norm", {
