@@ -168,3 +168,35 @@ describe('Multinomial', () => {
     }
   });
 });
+
+describe('exportModel', () => {
+  it("writes the samplers as ONNX random ops: seeded nodes give the executor's values, unseeded ones new draws", () => {
+    mx.scope(() => {
+      const x = mx.sym.Variable('x');
+      const u = mx.sym.uniform({ low: -2, high: 3, shape: [4, 5], seed: 7 });
+      const nl = mx.sym._random_normal_like(x, { loc: 1, scale: 0.5, seed: 11 });
+      const seeded = mx.sym.elemwise_add(u, nl);
+      const xa = mx.nd.zeros([4, 5]);
+      const ex = seeded.bind(mx.cpu(), { x: xa }, { gradReq: 'null' });
+      const want = Array.from(ex.forward({ isTrain: false })[0].dataSync() as Float32Array);
+      ex.dispose();
+      const s = mx.onnx.InferenceSession.createSync(mx.onnx.exportModel(seeded, {}, { inputShapes: { x: [4, 5] } }));
+      for (let run = 0; run < 2; run++) {
+        expect(Array.from(s.run<Arr>({ x: xa })[s.outputNames[0]!]!.dataSync() as Float32Array)).toEqual(want);
+      }
+      s.dispose();
+
+      // Unseeded, through MXNet's other spellings: N(0, 1) draws, new ones each run.
+      const n = mx.sym.normal({ shape: [4000] });
+      const s2 = mx.onnx.InferenceSession.createSync(mx.onnx.exportModel(n, {}, { inputShapes: {} }));
+      const a = Array.from(s2.run<Arr>({})[s2.outputNames[0]!]!.dataSync() as Float32Array);
+      const b = Array.from(s2.run<Arr>({})[s2.outputNames[0]!]!.dataSync() as Float32Array);
+      s2.dispose();
+      expect(a).not.toEqual(b);
+      const mean = a.reduce((p, v) => p + v, 0) / a.length;
+      const sd = Math.sqrt(a.reduce((p, v) => p + (v - mean) ** 2, 0) / a.length);
+      expect(Math.abs(mean)).toBeLessThan(0.1);  // 6 standard errors
+      expect(Math.abs(sd - 1)).toBeLessThan(0.07);
+    });
+  });
+});

@@ -100,6 +100,24 @@ const reduce = (opType: string): NodeExport => (e, _n, ins, out, a) => {
   }
 };
 
+// The samplers: MXNet's params as ONNX attributes. A seed (>= 0) is written as ONNX's float seed, which
+// the importer reads back as the same integer (exactly up to 2^24).
+const sample = (opType: string, [loc, scale]: [string, string], [dLoc, dScale]: [number, number], like: boolean): NodeExport =>
+  (e, n, ins, out, a) => {
+    const onnxNames = opType.startsWith('RandomUniform') ? ['low', 'high'] : ['mean', 'scale'];
+    const attrs: AttributeValue[] = [
+      { name: onnxNames[0]!, f: Number(a(loc) ?? dLoc) }, { name: onnxNames[1]!, f: Number(a(scale) ?? dScale) },
+    ];
+    const seed = a('seed');
+    if (typeof seed === 'number' && seed >= 0) attrs.push({ name: 'seed', f: seed });
+    if (!like) {
+      attrs.push({ name: 'shape', ints: ints(a('shape')) });
+      const dt = a('dtype');
+      attrs.push({ name: 'dtype', i: onnxTypeOf(typeof dt === 'string' ? normalizeDType(dt, 'onnx.exportModel') : 'float32') });
+    }
+    e.node(opType, like ? [ins[0]!] : [], [out], attrs, n.name);
+  };
+
 function poolAttrs(a: (k: string) => unknown): AttributeValue[] {
   const kernel = ints(a('kernel'));
   const stride = ints(a('stride'), kernel.map(() => 1));
@@ -286,6 +304,10 @@ const EXPORTS: Readonly<Record<string, NodeExport>> = {
   _mul_scalar: scalar('Mul'), _div_scalar: scalar('Div'), _rdiv_scalar: scalar('Div', true),
   _power_scalar: scalar('Pow'), _rpower_scalar: scalar('Pow', true),
   _maximum_scalar: scalar('Max'), _minimum_scalar: scalar('Min'),
+  _random_uniform: sample('RandomUniform', ['low', 'high'], [0, 1], false),
+  _random_normal: sample('RandomNormal', ['loc', 'scale'], [0, 1], false),
+  _random_uniform_like: sample('RandomUniformLike', ['low', 'high'], [0, 1], true),
+  _random_normal_like: sample('RandomNormalLike', ['loc', 'scale'], [0, 1], true),
 };
 for (const [mx, onnx] of Object.entries({
   elemwise_add: 'Add', elemwise_sub: 'Sub', elemwise_mul: 'Mul', elemwise_div: 'Div',
@@ -307,6 +329,7 @@ const ALIAS: Readonly<Record<string, string>> = {
   _PlusScalar: '_plus_scalar', _MinusScalar: '_minus_scalar', _MulScalar: '_mul_scalar', _DivScalar: '_div_scalar',
   _RMinusScalar: '_rminus_scalar', _RDivScalar: '_rdiv_scalar', _PowerScalar: '_power_scalar', reshape: 'Reshape',
   cast: 'Cast', concat: 'Concat', SwapAxis: 'transpose', _Maximum: '_maximum', _Minimum: '_minimum',
+  uniform: '_random_uniform', random_uniform: '_random_uniform', normal: '_random_normal', random_normal: '_random_normal',
 };
 
 /** MXNet ops exportModel can write. */
