@@ -229,6 +229,25 @@ describe('exportModel', () => {
     }
   });
 
+  it("declares each output's dtype from type inference (an int32 Cast head, a float64 input's head)", () => {
+    mx.scope(() => {
+      const x = mx.sym.Variable('x');
+      const g = mx.sym.Group([mx.sym.Cast(mx.sym.relu(x), { dtype: 'int32' }), mx.sym.exp(x)]);
+      const f32 = mx.onnx.InferenceSession.createSync(mx.onnx.exportModel(g, {}, { inputShapes: { x: [2, 3] } }));
+      expect(f32.outputMetadata.map((o) => o.elementType)).toEqual(['int32', 'float']);
+      expect(f32.outputMetadata.map((o) => o.shape)).toEqual([[2, 3], [2, 3]]);
+      const xs = mx.nd.array([[-1, 0.5, 2], [3, -4, 0.25]]);
+      const r = f32.run<Arr>({ x: xs });
+      expect(r[f32.outputNames[0]!]!.dtype).toBe('int32');
+      expect(Array.from(r[f32.outputNames[0]!]!.dataSync() as Int32Array)).toEqual([0, 0, 2, 3, 0, 0]);
+      f32.dispose();
+      const f64 = mx.onnx.InferenceSession.createSync(
+        mx.onnx.exportModel(mx.sym.exp(x), {}, { inputShapes: { x: [2] }, inputTypes: { x: 'float64' } }));
+      expect(f64.outputMetadata[0]!.elementType).toBe('double');
+      f64.dispose();
+    });
+  });
+
   it('names what it cannot export', () => {
     const x = mx.sym.Variable('x');
     const y = mx.sym.topk(x, { k: 2 });

@@ -420,9 +420,23 @@ export function exportModel(sym: Symbol, params: Record<string, NDArray>, opts: 
     const attrs = n.attrs ?? {};
     fn(e, n, ins, out, (k) => parseAttr(attrs[k]), shapeOf);
   }
-  const outputs: ValueInfoValue[] = json.heads.map(([nid, idx]) => {
+  // Output dtypes from type inference over the data inputs' and parameters' dtypes (float32 where it
+  // cannot tell, e.g. a graph that reads an input of unknown type).
+  const typeArgs: Record<string, DType> = {};
+  for (const a of argNames) {
+    const v = values.get(a);
+    if (v !== undefined) typeArgs[a] = v.dtype;
+    else if (opts.inputShapes[a] !== undefined) typeArgs[a] = normalizeDType(opts.inputTypes?.[a] ?? 'float32', 'onnx.exportModel');
+  }
+  let outTypes: DType[] = [];
+  try {
+    outTypes = sym.inferType(typeArgs).outTypes;
+  } catch {
+    // leave float32
+  }
+  const outputs: ValueInfoValue[] = json.heads.map(([nid, idx], i) => {
     const name = entryName(nid, idx);
-    return { name, elemType: onnxTypeOf('float32'), shape: shapeOf(name) };
+    return { name, elemType: onnxTypeOf(outTypes[i] ?? 'float32'), shape: shapeOf(name) };
   });
   // Parameters no node reads (BatchNorm's gamma under fix_gamma) are left out.
   const read = new Set(e.nodes.flatMap((n) => n.inputs));

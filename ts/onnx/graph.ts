@@ -73,6 +73,18 @@ export function declaredInputs(g: GraphProto): DeclaredInput[] {
   });
 }
 
+/** What the graph declares of its outputs: kind, and the tensor's element type and shape where given. */
+export function declaredOutputs(g: GraphProto): { name: string; kind: string; shape?: (number | string | null)[]; elementType?: string }[] {
+  return g.outputs.map((v) => {
+    const t = innerTensor(v)?.tensor;
+    return {
+      name: v.name, kind: v.kind,
+      ...(t?.shape !== undefined ? { shape: t.shape } : {}),
+      ...(t !== undefined && t.elemType !== 0 ? { elementType: onnxTypeName(t.elemType) } : {}),
+    };
+  });
+}
+
 /** The tensors a value holds: itself, a sequence's items, an optional's content. */
 export function tensorsIn(v: AnyValue): Value[] {
   if (isTensor(v)) return [v];

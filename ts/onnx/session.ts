@@ -11,7 +11,7 @@ import { keep, scope } from '../ndarray/lifetime.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import './ops/index.js';
 import { isOptional, isSequence, optionalValue, sequenceValue, type AnyValue, type SequenceValue } from './convert.js';
-import { declaredInputs, domainOpsets, GraphBuilder, loadInitializers, modelOpset, tensorsIn, walkGraph, type DeclaredInput } from './graph.js';
+import { declaredInputs, declaredOutputs, domainOpsets, GraphBuilder, loadInitializers, modelOpset, tensorsIn, walkGraph, type DeclaredInput } from './graph.js';
 import { functionsOf } from './import.js';
 import type { FunctionProto, GraphProto, NodeProto } from './onnx_proto.js';
 import { narrowOf, narrowType, tagNarrow } from './narrow.js';
@@ -56,7 +56,8 @@ export class InferenceSession {
   /** Declared input kinds, dtypes and shapes (a sequence's or optional's tensor type). */
   readonly inputMetadata: DeclaredInput[];
   /** Declared output kinds: 'tensor', 'sequence' or 'optional' ('unknown' when undeclared). */
-  readonly outputMetadata: { name: string; kind: string }[];
+  /** Each output's kind ('tensor', 'sequence', ...) and, where the graph declares them, element type and shape. */
+  readonly outputMetadata: { name: string; kind: string; shape?: (number | string | null)[]; elementType?: string }[];
   private readonly graph: GraphProto;
   private readonly loaded: LoadedModel;
   /** Bound executors by input shapes and dtypes; null where the graph must run node by node. */
@@ -85,7 +86,7 @@ export class InferenceSession {
     this.inputMetadata = declaredInputs(this.graph);
     this.inputNames = this.inputMetadata.map((i) => i.name);
     this.outputNames = this.graph.outputs.map((o) => o.name);
-    this.outputMetadata = this.graph.outputs.map((o) => ({ name: o.name, kind: o.kind }));
+    this.outputMetadata = declaredOutputs(this.graph);
     const b = new GraphBuilder('imperative', this.ctx, {}, {}, loaded.external);
     loadInitializers(this.graph, b);
     for (const [k, v] of b.values) {
