@@ -9,6 +9,7 @@ import * as mx from 'isotensor';
 import { expectLike, readSet, runCase } from '../helpers/onnx-cases';
 import { announceBackend } from '../helpers/backend';
 import { exportNet, exportParams, INPUT_SHAPE } from '../fixtures/onnx/export_net.mjs';
+import { EXPORT_OP_CASES, feedsFor } from '../fixtures/onnx/export_ops_cases.mjs';
 
 type Arr = any;
 const FIX = join(__dirname, '../fixtures/onnx');
@@ -225,6 +226,28 @@ describe('exportModel', () => {
         const got = session.run({ data: x })[session.outputNames[0]!]!.dataSync();
         want.forEach((v: number, i: number) => expect(Math.abs(got[i] - v)).toBeLessThan(1e-5 + 1e-4 * Math.abs(v)));
         session.dispose();
+      });
+    }
+  });
+
+  it('exports shape, indexing, comparison and normalisation ops as onnxruntime runs them', () => {
+    // export/ops_reference.json: onnxruntime's outputs for these graphs as exported (check_export_ops.py).
+    const ref = JSON.parse(readFileSync(join(FIX, 'export/ops_reference.json'), 'utf8'));
+    expect(Object.keys(ref).sort()).toEqual(Object.keys(EXPORT_OP_CASES).sort());
+    for (const [name, c] of Object.entries(EXPORT_OP_CASES) as [string, any][]) {
+      mx.scope(() => {
+        const s = mx.onnx.InferenceSession.createSync(mx.onnx.exportModel(c.build(mx), {}, { inputShapes: c.inputs }));
+        const r = s.run<Arr>(feedsFor(mx, c));
+        expect(s.outputNames.length, name).toBe(ref[name].outputs.length);
+        s.outputNames.forEach((o, i) => {
+          const want = ref[name].outputs[i];
+          expect([r[o]!.shape, r[o]!.dtype], `${name} ${o}`).toEqual([want.shape, want.dtype]);
+          const got = Array.from(r[o]!.dataSync() as ArrayLike<number>, Number);
+          want.data.map(Number).forEach((w: number, k: number) => {
+            if (!Object.is(got[k], w)) expect(Math.abs(got[k]! - w), `${name} ${o}[${k}]: ${got[k]} vs ${w}`).toBeLessThan(1e-5 + 1e-5 * Math.abs(w));
+          });
+        });
+        s.dispose();
       });
     }
   });

@@ -5,7 +5,7 @@
 // opset 17. Shapes come from shape inference over the whole graph, so Reshape and friends are
 // written with the resolved output shape (a static graph, as MXNet's exporter writes by default).
 import type { DType } from '../base/dtype.js';
-import { normalizeDType } from '../base/dtype.js';
+import { normalizeDType, scalarToStorage } from '../base/dtype.js';
 import { IsotensorError } from '../base/error.js';
 import { nodeFs } from '../base/node_builtin.js';
 import { localPath } from '../base/read_source.js';
@@ -73,12 +73,61 @@ class Exporter {
   }
 }
 
+/** What an export may ask of the graph beyond its own node: other outputs' names, entries' dtypes. */
+interface ExportContext {
+  /** The name of the node's output `i` (0 is `out`). */
+  outName(i: number): string;
+  /** An entry's dtype from type inference (float32 where it could not tell). */
+  typeOf(name: string): DType;
+}
+
 type NodeExport = (e: Exporter, n: JsonNode, ins: string[], out: string, a: (k: string) => unknown,
-                   shapeOf: (name: string) => number[]) => void;
+                   shapeOf: (name: string) => number[], cx: ExportContext) => void;
 
 function ints(v: unknown, dflt: number[] = []): number[] {
   return Array.isArray(v) ? v as number[] : typeof v === 'number' ? [v] : dflt;
 }
+
+/** An axis list attribute ("(1, 2)", "1" or absent/None: every axis), normalised to [0, rank). */
+function axesOf(v: unknown, rank: number): number[] {
+  const all = Array.from({ length: rank }, (_, i) => i);
+  if (v === undefined || v === null) return all;
+  return ints(v).map((x) => (x < 0 ? x + rank : x));
+}
+
+/** A scalar constant of `value` in `dtype` (written as float32 and cast when dtype differs). */
+function scalarOf(e: Exporter, base: string, value: number, dtype: DType): string {
+  const f = e.constant(base, [value], 'float32', []);
+  if (dtype === 'float32') return f;
+  const c = e.fresh(`${base}_cast`);
+  e.node('Cast', [f], [c], [{ name: 'to', i: onnxTypeOf(dtype) }]);
+  return c;
+}
+
+/** Reshape `src` to the inferred shape of `out` (MXNet's 1-element results where ONNX gives 0-d ones). */
+function reshapeTo(e: Exporter, src: string, out: string, shape: readonly number[], name?: string): void {
+  e.node('Reshape', [src, e.constant(`${out}_shape`, shape, 'int64')], [out], [], name);
+}
+
+/** A comparison or logical op: ONNX's bool result cast back to MXNet's dtype (that of the inputs). */
+const predicate = (opType: string, negate = false, boolInputs = false): NodeExport => (e, n, ins, out, _a, _s, cx) => {
+  const xs = boolInputs ? ins.map((x, k) => {
+    const b = `${out}_b${k}`;
+    e.node('Cast', [x], [b], [{ name: 'to', i: onnxTypeOf('bool') }]);
+    return b;
+  }) : ins;
+  e.node(opType, xs, [`${out}_p`]);
+  let p = `${out}_p`;
+  if (negate) {
+    e.node('Not', [p], [`${out}_np`]);
+    p = `${out}_np`;
+  }
+  e.node('Cast', [p], [out], [{ name: 'to', i: onnxTypeOf(cx.typeOf(out)) }], n.name);
+};
+const scalarPredicate = (opType: string, negate = false): NodeExport => (e, n, ins, out, a, shapeOf, cx) => {
+  const c = scalarOf(e, `${n.name}_scalar`, Number(a('scalar')), cx.typeOf(ins[0]!));
+  predicate(opType, negate)(e, n, [ins[0]!, c], out, a, shapeOf, cx);
+};
 
 const unary = (opType: string): NodeExport => (e, _n, ins, out) => e.node(opType, [ins[0]!], [out]);
 const binary = (opType: string): NodeExport => (e, _n, ins, out) => e.node(opType, [ins[0]!, ins[1]!], [out]);
@@ -86,18 +135,23 @@ const scalar = (opType: string, reversed = false): NodeExport => (e, n, ins, out
   const s = e.constant(`${n.name}_scalar`, [Number(a('scalar'))], 'float32', []);
   e.node(opType, reversed ? [s, ins[0]!] : [ins[0]!, s], [out]);
 };
-const reduce = (opType: string): NodeExport => (e, _n, ins, out, a) => {
+const reduce = (opType: string): NodeExport => (e, _n, ins, out, a, shapeOf) => {
   const axes = a('axis');
-  const attrs: AttributeValue[] = [{ name: 'keepdims', i: a('keepdims') === true ? 1 : 0 }];
+  const keep = a('keepdims') === true;
+  const attrs: AttributeValue[] = [{ name: 'keepdims', i: keep ? 1 : 0 }];
   if (a('exclude') === true) throw new IsotensorError(`onnx.exportModel: ${opType} with exclude=True is not supported`);
+  // Over every axis without keepdims ONNX gives a 0-d tensor, MXNet a 1-element vector.
+  const all = axesOf(axes, shapeOf(ins[0]!).length).length === shapeOf(ins[0]!).length && !keep;
+  const dst = all ? `${out}_0d` : out;
   if (opType === 'ReduceSum') {
     const inputs = [ins[0]!];
     if (axes !== undefined && axes !== null) inputs.push(e.constant(`${out}_axes`, ints(axes), 'int64'));
-    e.node(opType, inputs, [out], attrs);
+    e.node(opType, inputs, [dst], attrs);
   } else {
     if (axes !== undefined && axes !== null) attrs.push({ name: 'axes', ints: ints(axes) });
-    e.node(opType, [ins[0]!], [out], attrs);
+    e.node(opType, [ins[0]!], [dst], attrs);
   }
+  if (all) reshapeTo(e, dst, out, shapeOf(out));
 };
 
 // The samplers: MXNet's params as ONNX attributes. A seed (>= 0) is written as ONNX's float seed, which
@@ -126,6 +180,29 @@ function poolAttrs(a: (k: string) => unknown): AttributeValue[] {
     { name: 'kernel_shape', ints: kernel }, { name: 'strides', ints: stride }, { name: 'pads', ints: [...pad, ...pad] },
     { name: 'ceil_mode', i: a('pooling_convention') === 'full' ? 1 : 0 },
   ];
+}
+
+/** ArgMax/ArgMin: ONNX's int64 indices cast to MXNet's output dtype; with no axis, over the flattened input. */
+const argExport = (opType: string): NodeExport => (e, n, ins, out, a, shapeOf, cx) => {
+  const ax = a('axis');
+  let x = ins[0]!;
+  let axis = 0;
+  if (ax === undefined || ax === null) {
+    x = `${out}_flat`;
+    reshapeTo(e, ins[0]!, x, [-1]);
+  } else {
+    axis = Number(ax);
+  }
+  e.node(opType, [x], [`${out}_i64`], [{ name: 'axis', i: axis }, { name: 'keepdims', i: a('keepdims') === true ? 1 : 0 }]);
+  e.node('Cast', [`${out}_i64`], [`${out}_c`], [{ name: 'to', i: onnxTypeOf(cx.typeOf(out)) }]);
+  reshapeTo(e, `${out}_c`, out, shapeOf(out), n.name);
+};
+
+/** zeros_like/ones_like: a constant of the input's shape. */
+function filled(e: Exporter, n: JsonNode, x: string, out: string, value: number, dtype: DType): void {
+  e.node('Shape', [x], [`${out}_shape`]);
+  const t = protoFromHost({ name: 'value', dtype, shape: [1], storage: scalarToStorage(dtype, value) });
+  e.node('ConstantOfShape', [`${out}_shape`], [out], [{ name: 'value', t }], n.name);
 }
 
 const EXPORTS: Readonly<Record<string, NodeExport>> = {
@@ -304,6 +381,183 @@ const EXPORTS: Readonly<Record<string, NodeExport>> = {
   _mul_scalar: scalar('Mul'), _div_scalar: scalar('Div'), _rdiv_scalar: scalar('Div', true),
   _power_scalar: scalar('Pow'), _rpower_scalar: scalar('Pow', true),
   _maximum_scalar: scalar('Max'), _minimum_scalar: scalar('Min'),
+  // --- shapes and indexing ---
+  SliceChannel: (e, n, ins, out, a, shapeOf, cx) => {
+    const shape = shapeOf(ins[0]!);
+    const k = Number(a('num_outputs'));
+    const axis = axesOf(a('axis') ?? 1, shape.length)[0]!;
+    const squeeze = a('squeeze_axis') === true;
+    const outs = Array.from({ length: k }, (_, i) => (squeeze ? `${cx.outName(i)}_unsq` : cx.outName(i)));
+    e.node('Split', [ins[0]!, e.constant(`${out}_split`, new Array<number>(k).fill(shape[axis]! / k), 'int64')], outs,
+           [{ name: 'axis', i: axis }], n.name);
+    if (squeeze) {
+      const axes = e.constant(`${out}_axes`, [axis], 'int64');
+      outs.forEach((o, i) => e.node('Squeeze', [o, axes], [cx.outName(i)]));
+    }
+  },
+  SwapAxis: (e, n, ins, out, a, shapeOf) => {
+    const rank = shapeOf(ins[0]!).length;
+    const [d1, d2] = axesOf([Number(a('dim1') ?? 0), Number(a('dim2') ?? 0)], rank);
+    const perm = Array.from({ length: rank }, (_, i) => (i === d1 ? d2! : i === d2 ? d1! : i));
+    e.node('Transpose', [ins[0]!], [out], [{ name: 'perm', ints: perm }], n.name);
+  },
+  slice: (e, n, ins, out, a, shapeOf) => {
+    const shape = shapeOf(ins[0]!);
+    const begin = ints(a('begin')), end = ints(a('end')), step = ints(a('step'));
+    const starts: number[] = [], ends: number[] = [], steps: number[] = [];
+    begin.forEach((b, i) => {
+      const st = Number.isFinite(step[i]) ? step[i]! : 1;
+      const dim = shape[i]!;
+      starts.push(Number.isFinite(b) ? b : st > 0 ? 0 : dim - 1);
+      ends.push(Number.isFinite(end[i]) ? end[i]! : st > 0 ? dim : -dim - 1);
+      steps.push(st);
+    });
+    e.node('Slice', [ins[0]!, e.constant(`${out}_starts`, starts, 'int64'), e.constant(`${out}_ends`, ends, 'int64'),
+      e.constant(`${out}_axes`, starts.map((_, i) => i), 'int64'), e.constant(`${out}_steps`, steps, 'int64')], [out], [], n.name);
+  },
+  reverse: (e, n, ins, out, a, shapeOf) => {
+    const shape = shapeOf(ins[0]!);
+    const axes = axesOf(a('axis'), shape.length);
+    e.node('Slice', [ins[0]!, e.constant(`${out}_starts`, axes.map(() => -1), 'int64'),
+      e.constant(`${out}_ends`, axes.map((ax) => -shape[ax]! - 1), 'int64'), e.constant(`${out}_axes`, axes, 'int64'),
+      e.constant(`${out}_steps`, axes.map(() => -1), 'int64')], [out], [], n.name);
+  },
+  tile: (e, n, ins, out, a, shapeOf) => {
+    const rank = shapeOf(ins[0]!).length;
+    const reps = ints(a('reps'));
+    let x = ins[0]!;
+    if (reps.length > rank) {  // the input gains leading 1-dims first
+      x = `${out}_lifted`;
+      reshapeTo(e, ins[0]!, x, [...new Array<number>(reps.length - rank).fill(1), ...shapeOf(ins[0]!)]);
+    }
+    const full = [...new Array<number>(Math.max(0, rank - reps.length)).fill(1), ...reps];
+    e.node('Tile', [x, e.constant(`${out}_reps`, full, 'int64')], [out], [], n.name);
+  },
+  Pad: (e, n, ins, out, a, _s, cx) => {
+    const mode = String(a('mode') ?? 'constant');
+    const w = ints(a('pad_width'));
+    const pads = [...w.filter((_, i) => i % 2 === 0), ...w.filter((_, i) => i % 2 === 1)];
+    const inputs = [ins[0]!, e.constant(`${out}_pads`, pads, 'int64')];
+    if (mode === 'constant') inputs.push(scalarOf(e, `${out}_value`, Number(a('constant_value') ?? 0), cx.typeOf(ins[0]!)));
+    e.node('Pad', inputs, [out], [{ name: 'mode', s: mode }], n.name);
+  },
+  broadcast_to: (e, n, ins, out, _a, shapeOf) => {
+    e.node('Expand', [ins[0]!, e.constant(`${out}_shape`, shapeOf(out), 'int64')], [out], [], n.name);
+  },
+  stack: (e, n, ins, out, a, shapeOf) => {
+    const axis = axesOf(a('axis') ?? 0, shapeOf(ins[0]!).length + 1)[0]!;
+    const axes = e.constant(`${out}_axes`, [axis], 'int64');
+    const parts = ins.map((x, i) => {
+      e.node('Unsqueeze', [x, axes], [`${out}_u${i}`]);
+      return `${out}_u${i}`;
+    });
+    e.node('Concat', parts, [out], [{ name: 'axis', i: axis }], n.name);
+  },
+  take: (e, n, ins, out, a, shapeOf) => {
+    const shape = shapeOf(ins[0]!);
+    const axis = axesOf(a('axis') ?? 0, shape.length)[0]!;
+    const dim = shape[axis]!;
+    e.node('Cast', [ins[1]!], [`${out}_idx`], [{ name: 'to', i: onnxTypeOf('int64') }]);
+    let idx = `${out}_idx`;
+    const mode = String(a('mode') ?? 'clip');
+    if (mode === 'clip') {
+      e.node('Clip', [idx, e.constant(`${out}_lo`, [0], 'int64', []), e.constant(`${out}_hi`, [dim - 1], 'int64', [])], [`${out}_in`]);
+      idx = `${out}_in`;
+    } else if (mode === 'wrap') {
+      e.node('Mod', [idx, e.constant(`${out}_dim`, [dim], 'int64', [])], [`${out}_in`], [{ name: 'fmod', i: 0 }]);
+      idx = `${out}_in`;
+    }
+    e.node('Gather', [ins[0]!, idx], [out], [{ name: 'axis', i: axis }], n.name);
+  },
+  gather_nd: (e, n, ins, out, _a, shapeOf) => {
+    // MXNet indexes with the first dim of `indices`, ONNX with the last.
+    const r = shapeOf(ins[1]!).length;
+    e.node('Cast', [ins[1]!], [`${out}_idx`], [{ name: 'to', i: onnxTypeOf('int64') }]);
+    e.node('Transpose', [`${out}_idx`], [`${out}_idxT`], [{ name: 'perm', ints: [...Array.from({ length: r - 1 }, (_, i) => i + 1), 0] }]);
+    e.node('GatherND', [ins[0]!, `${out}_idxT`], [out], [], n.name);
+  },
+  one_hot: (e, n, ins, out, a, _s, cx) => {
+    const dt = cx.typeOf(out);
+    const vals = e.constant(`${out}_values`, [Number(a('off_value') ?? 0), Number(a('on_value') ?? 1)], 'float32');
+    let v = vals;
+    if (dt !== 'float32') {
+      v = `${out}_values_cast`;
+      e.node('Cast', [vals], [v], [{ name: 'to', i: onnxTypeOf(dt) }]);
+    }
+    // A float depth: onnxruntime's OneHot kernels pair float indices and values with a float depth only.
+    e.node('OneHot', [ins[0]!, e.constant(`${out}_depth`, [Number(a('depth'))], 'float32', []), v], [out], [{ name: 'axis', i: -1 }], n.name);
+  },
+  where: (e, n, ins, out, _a, shapeOf) => {
+    let cond = ins[0]!;
+    const cs = shapeOf(cond), xs = shapeOf(ins[1]!);
+    if (cs.length < xs.length) {  // MXNet's 1-D condition picks whole rows
+      cond = `${out}_cond`;
+      reshapeTo(e, ins[0]!, cond, [cs[0]!, ...new Array<number>(xs.length - 1).fill(1)]);
+    }
+    e.node('Cast', [cond], [`${out}_b`], [{ name: 'to', i: onnxTypeOf('bool') }]);
+    e.node('Where', [`${out}_b`, ins[1]!, ins[2]!], [out], [], n.name);
+  },
+  argmax: (e, n, ins, out, a, shapeOf, cx) => argExport('ArgMax')(e, n, ins, out, a, shapeOf, cx),
+  argmin: (e, n, ins, out, a, shapeOf, cx) => argExport('ArgMin')(e, n, ins, out, a, shapeOf, cx),
+  depth_to_space: (e, n, ins, out, a) => e.node('DepthToSpace', [ins[0]!], [out],
+    [{ name: 'blocksize', i: Number(a('block_size')) }, { name: 'mode', s: 'DCR' }], n.name),
+  space_to_depth: (e, n, ins, out, a) => e.node('SpaceToDepth', [ins[0]!], [out], [{ name: 'blocksize', i: Number(a('block_size')) }], n.name),
+  shape_array: (e, n, ins, out) => e.node('Shape', [ins[0]!], [out], [], n.name),
+  zeros_like: (e, n, ins, out, _a, _s, cx) => filled(e, n, ins[0]!, out, 0, cx.typeOf(out)),
+  ones_like: (e, n, ins, out, _a, _s, cx) => filled(e, n, ins[0]!, out, 1, cx.typeOf(out)),
+  UpSampling: (e, n, ins, out, a) => {
+    if (String(a('sample_type')) !== 'nearest' || ins.length !== 1) {
+      throw new IsotensorError('onnx.exportModel: UpSampling exports with sample_type nearest and one input only');
+    }
+    const sc = Number(a('scale'));
+    e.node('Resize', [ins[0]!, '', e.constant(`${out}_scales`, [1, 1, sc, sc], 'float32')], [out], [
+      { name: 'mode', s: 'nearest' }, { name: 'coordinate_transformation_mode', s: 'asymmetric' }, { name: 'nearest_mode', s: 'floor' },
+    ], n.name);
+  },
+  // --- normalisations and math ---
+  LRN: (e, n, ins, out, a) => e.node('LRN', [ins[0]!], [out], [
+    { name: 'alpha', f: Number(a('alpha') ?? 1e-4) }, { name: 'beta', f: Number(a('beta') ?? 0.75) },
+    { name: 'bias', f: Number(a('knorm') ?? 2) }, { name: 'size', i: Number(a('nsize')) },
+  ], n.name),
+  L2Normalization: (e, n, ins, out, a, shapeOf) => {
+    const rank = shapeOf(ins[0]!).length;
+    const mode = String(a('mode') ?? 'instance');
+    const axes = mode === 'channel' ? [1] : mode === 'spatial' ? Array.from({ length: rank - 2 }, (_, i) => i + 2)
+      : Array.from({ length: rank - 1 }, (_, i) => i + 1);
+    e.node('ReduceSumSquare', [ins[0]!], [`${out}_ss`], [{ name: 'axes', ints: axes }, { name: 'keepdims', i: 1 }]);
+    e.node('Add', [`${out}_ss`, e.constant(`${out}_eps`, [Number(a('eps') ?? 1e-10)], 'float32', [])], [`${out}_sse`]);
+    e.node('Sqrt', [`${out}_sse`], [`${out}_norm`]);
+    e.node('Div', [ins[0]!, `${out}_norm`], [out], [], n.name);
+  },
+  norm: (e, n, ins, out, a, shapeOf) => {
+    const ord = Number(a('ord') ?? 2);
+    if (ord !== 1 && ord !== 2) throw new IsotensorError(`onnx.exportModel: norm with ord=${ord} has no ONNX form`);
+    const rank = shapeOf(ins[0]!).length;
+    const keep = a('keepdims') === true;
+    e.node(ord === 1 ? 'ReduceL1' : 'ReduceL2', [ins[0]!], [`${out}_r`],
+           [{ name: 'axes', ints: axesOf(a('axis'), rank) }, { name: 'keepdims', i: keep ? 1 : 0 }]);
+    reshapeTo(e, `${out}_r`, out, shapeOf(out), n.name);
+  },
+  hard_sigmoid: (e, n, ins, out, a) => e.node('HardSigmoid', [ins[0]!], [out],
+    [{ name: 'alpha', f: Number(a('alpha') ?? 0.2) }, { name: 'beta', f: Number(a('beta') ?? 0.5) }], n.name),
+  square: (e, n, ins, out) => e.node('Mul', [ins[0]!, ins[0]!], [out], [], n.name),
+  rsqrt: (e, n, ins, out) => {
+    e.node('Sqrt', [ins[0]!], [`${out}_sqrt`]);
+    e.node('Reciprocal', [`${out}_sqrt`], [out], [], n.name);
+  },
+  broadcast_equal: predicate('Equal'), broadcast_not_equal: predicate('Equal', true),
+  broadcast_greater: predicate('Greater'), broadcast_greater_equal: predicate('GreaterOrEqual'),
+  broadcast_lesser: predicate('Less'), broadcast_lesser_equal: predicate('LessOrEqual'),
+  broadcast_logical_and: predicate('And', false, true), broadcast_logical_or: predicate('Or', false, true),
+  broadcast_logical_xor: predicate('Xor', false, true),
+  _equal_scalar: scalarPredicate('Equal'), _not_equal_scalar: scalarPredicate('Equal', true),
+  _greater_scalar: scalarPredicate('Greater'), _greater_equal_scalar: scalarPredicate('GreaterOrEqual'),
+  _lesser_scalar: scalarPredicate('Less'), _lesser_equal_scalar: scalarPredicate('LessOrEqual'),
+  logical_not: (e, n, ins, out, _a, _s, cx) => {
+    e.node('Cast', [ins[0]!], [`${out}_b`], [{ name: 'to', i: onnxTypeOf('bool') }]);
+    e.node('Not', [`${out}_b`], [`${out}_n`]);
+    e.node('Cast', [`${out}_n`], [out], [{ name: 'to', i: onnxTypeOf(cx.typeOf(out)) }], n.name);
+  },
   _random_uniform: sample('RandomUniform', ['low', 'high'], [0, 1], false),
   _random_normal: sample('RandomNormal', ['loc', 'scale'], [0, 1], false),
   _random_uniform_like: sample('RandomUniformLike', ['low', 'high'], [0, 1], true),
@@ -328,7 +582,11 @@ const ALIAS: Readonly<Record<string, string>> = {
   broadcast_plus: 'broadcast_add', broadcast_minus: 'broadcast_sub', ElementWiseSum: 'add_n',
   _PlusScalar: '_plus_scalar', _MinusScalar: '_minus_scalar', _MulScalar: '_mul_scalar', _DivScalar: '_div_scalar',
   _RMinusScalar: '_rminus_scalar', _RDivScalar: '_rdiv_scalar', _PowerScalar: '_power_scalar', reshape: 'Reshape',
-  cast: 'Cast', concat: 'Concat', SwapAxis: 'transpose', _Maximum: '_maximum', _Minimum: '_minimum',
+  cast: 'Cast', concat: 'Concat', swapaxes: 'SwapAxis', _Maximum: '_maximum', _Minimum: '_minimum',
+  split: 'SliceChannel', flip: 'reverse', broadcast_axis: 'broadcast_to', broadcast_axes: 'broadcast_to',
+  broadcast_like: 'broadcast_to', pad: 'Pad', crop: 'slice', _equal: 'broadcast_equal', _not_equal: 'broadcast_not_equal',
+  _greater: 'broadcast_greater', _greater_equal: 'broadcast_greater_equal', _lesser: 'broadcast_lesser',
+  _lesser_equal: 'broadcast_lesser_equal', amp_cast: 'Cast',
   uniform: '_random_uniform', random_uniform: '_random_uniform', normal: '_random_normal', random_normal: '_random_normal',
 };
 
@@ -382,6 +640,22 @@ export function exportModel(sym: Symbol, params: Record<string, NDArray>, opts: 
   names.forEach((n, i) => shapes.set(n, shapeList[i]!));
   for (const [k, v] of Object.entries(shapeArgs)) shapes.set(k, v);
 
+  // Every entry's dtype from type inference over the data inputs' and parameters' dtypes (float32 where
+  // it cannot tell, e.g. a graph that reads an input of unknown type).
+  const typeArgs: Record<string, DType> = {};
+  for (const a of argNames) {
+    const v = values.get(a);
+    if (v !== undefined) typeArgs[a] = v.dtype;
+    else if (opts.inputShapes[a] !== undefined) typeArgs[a] = normalizeDType(opts.inputTypes?.[a] ?? 'float32', 'onnx.exportModel');
+  }
+  const types = new Map<string, DType>(Object.entries(typeArgs));
+  try {
+    const t = internals.inferType(typeArgs);
+    names.forEach((n, i) => { if (t.outTypes[i] !== undefined) types.set(n, t.outTypes[i]!); });
+  } catch {
+    // leave float32
+  }
+
   const e = new Exporter(shapes);
   const entryName = (nid: number, idx: number): string => {
     const n = nodes[nid]!;
@@ -418,25 +692,19 @@ export function exportModel(sym: Symbol, params: Record<string, NDArray>, opts: 
     const out = entryName(nodes.indexOf(n), 0);
     e.fresh(out);
     const attrs = n.attrs ?? {};
-    fn(e, n, ins, out, (k) => parseAttr(attrs[k]), shapeOf);
+    const nid = nodes.indexOf(n);
+    fn(e, n, ins, out, (k) => parseAttr(attrs[k]), shapeOf, {
+      outName: (i) => {
+        const name = entryName(nid, i);
+        if (i > 0) e.fresh(name);
+        return name;
+      },
+      typeOf: (name) => types.get(name) ?? 'float32',
+    });
   }
-  // Output dtypes from type inference over the data inputs' and parameters' dtypes (float32 where it
-  // cannot tell, e.g. a graph that reads an input of unknown type).
-  const typeArgs: Record<string, DType> = {};
-  for (const a of argNames) {
-    const v = values.get(a);
-    if (v !== undefined) typeArgs[a] = v.dtype;
-    else if (opts.inputShapes[a] !== undefined) typeArgs[a] = normalizeDType(opts.inputTypes?.[a] ?? 'float32', 'onnx.exportModel');
-  }
-  let outTypes: DType[] = [];
-  try {
-    outTypes = sym.inferType(typeArgs).outTypes;
-  } catch {
-    // leave float32
-  }
-  const outputs: ValueInfoValue[] = json.heads.map(([nid, idx], i) => {
+  const outputs: ValueInfoValue[] = json.heads.map(([nid, idx]) => {
     const name = entryName(nid, idx);
-    return { name, elemType: onnxTypeOf(outTypes[i] ?? 'float32'), shape: shapeOf(name) };
+    return { name, elemType: onnxTypeOf(types.get(name) ?? 'float32'), shape: shapeOf(name) };
   });
   // Parameters no node reads (BatchNorm's gamma under fix_gamma) are left out.
   const read = new Set(e.nodes.flatMap((n) => n.inputs));
