@@ -313,6 +313,14 @@ const EXPORTS: Readonly<Record<string, NodeExport>> = {
   InstanceNorm: (e, n, ins, out, a) => {
     e.node('InstanceNormalization', ins.slice(0, 3), [out], [{ name: 'epsilon', f: Number(a('eps') ?? 1e-3) }], n.name);
   },
+  GroupNorm: (e, n, ins, out, a, shapeOf) => {
+    // MXNet 1.x's gamma and beta are per group: InstanceNormalization over (N, G, C/G * spatial) is the same.
+    const shape = shapeOf(ins[0]!);
+    const g = Number(a('num_groups') ?? 1);
+    reshapeTo(e, ins[0]!, `${out}_grouped`, [shape[0]!, g, -1]);
+    e.node('InstanceNormalization', [`${out}_grouped`, ins[1]!, ins[2]!], [`${out}_norm`], [{ name: 'epsilon', f: Number(a('eps') ?? 1e-5) }]);
+    reshapeTo(e, `${out}_norm`, out, shape, n.name);
+  },
   LayerNorm: (e, n, ins, out, a, shapeOf) => {
     const rank = shapeOf(ins[0]!).length;
     const axis = Number(a('axis') ?? -1);
