@@ -505,8 +505,7 @@ const EXPORTS: Readonly<Record<string, NodeExport>> = {
     e.node('Cast', [cond], [`${out}_b`], [{ name: 'to', i: onnxTypeOf('bool') }]);
     e.node('Where', [`${out}_b`, ins[1]!, ins[2]!], [out], [], n.name);
   },
-  argmax: (e, n, ins, out, a, shapeOf, cx) => argExport('ArgMax')(e, n, ins, out, a, shapeOf, cx),
-  argmin: (e, n, ins, out, a, shapeOf, cx) => argExport('ArgMin')(e, n, ins, out, a, shapeOf, cx),
+  argmax: argExport('ArgMax'), argmin: argExport('ArgMin'),
   depth_to_space: (e, n, ins, out, a) => e.node('DepthToSpace', [ins[0]!], [out],
     [{ name: 'blocksize', i: Number(a('block_size')) }, { name: 'mode', s: 'DCR' }], n.name),
   space_to_depth: (e, n, ins, out, a) => e.node('SpaceToDepth', [ins[0]!], [out], [{ name: 'blocksize', i: Number(a('block_size')) }], n.name),
@@ -557,15 +556,10 @@ const EXPORTS: Readonly<Record<string, NodeExport>> = {
   broadcast_greater: predicate('Greater'), broadcast_greater_equal: predicate('GreaterOrEqual'),
   broadcast_lesser: predicate('Less'), broadcast_lesser_equal: predicate('LessOrEqual'),
   broadcast_logical_and: predicate('And', false, true), broadcast_logical_or: predicate('Or', false, true),
-  broadcast_logical_xor: predicate('Xor', false, true),
+  broadcast_logical_xor: predicate('Xor', false, true), logical_not: predicate('Not', false, true),
   _equal_scalar: scalarPredicate('Equal'), _not_equal_scalar: scalarPredicate('Equal', true),
   _greater_scalar: scalarPredicate('Greater'), _greater_equal_scalar: scalarPredicate('GreaterOrEqual'),
   _lesser_scalar: scalarPredicate('Less'), _lesser_equal_scalar: scalarPredicate('LessOrEqual'),
-  logical_not: (e, n, ins, out, _a, _s, cx) => {
-    e.node('Cast', [ins[0]!], [`${out}_b`], [{ name: 'to', i: onnxTypeOf('bool') }]);
-    e.node('Not', [`${out}_b`], [`${out}_n`]);
-    e.node('Cast', [`${out}_n`], [out], [{ name: 'to', i: onnxTypeOf(cx.typeOf(out)) }], n.name);
-  },
   _random_uniform: sample('RandomUniform', ['low', 'high'], [0, 1], false),
   _random_normal: sample('RandomNormal', ['loc', 'scale'], [0, 1], false),
   _random_uniform_like: sample('RandomUniformLike', ['low', 'high'], [0, 1], true),
@@ -697,10 +691,10 @@ export function exportModel(sym: Symbol, params: Record<string, NDArray>, opts: 
                                `(exportable: see mx.onnx.exportableOps())`);
     }
     const ins = n.inputs.map(([nid, idx]) => entryName(nid, idx));
-    const out = entryName(nodes.indexOf(n), 0);
+    const nid = nodes.indexOf(n);
+    const out = entryName(nid, 0);
     e.fresh(out);
     const attrs = n.attrs ?? {};
-    const nid = nodes.indexOf(n);
     fn(e, n, ins, out, (k) => parseAttr(attrs[k]), shapeOf, {
       outName: (i) => {
         const name = entryName(nid, i);
