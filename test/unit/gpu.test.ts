@@ -23,6 +23,11 @@ function rand(shape: number[], seed: number, scale = 1, dtype = 'float32', ctx: 
   return nd.array(v, { dtype, ctx }).reshape(shape);
 }
 
+/** n integer-valued float32 indices in [0, below), on cpu(0). */
+function intsBelow(n: number, below: number, seed: number): Arr {
+  return nd.array(pseudoRandom(n, seed).map((x) => Math.floor(Math.abs(x) * 7919) % below), { ctx: mx.cpu() });
+}
+
 /** max |a - b| over max(max |b|, floor): the floor keeps mathematically-zero results (a conv bias
  * before BatchNorm has a zero gradient) from turning rounding noise into a large relative error. */
 function maxRelErr(a: ArrayLike<number>, b: ArrayLike<number>, floor = 1e-6): number {
@@ -169,6 +174,11 @@ describe('operators on the GPU agree with the CPU', () => {
     ['_ravel_multi_index', () => [nd.array([[3, 6, 6, 0], [4, 5, 1, 2]], onCpu)], { shape: [7, 6] }],
     ['_unravel_index', () => [nd.array([22, 41, 37, 0], onCpu)], { shape: [7, 6] }],
     ['_backward_gather_nd', () => [rand([6, 2], 1), nd.array([[2, 0, 2, -1, 1, 2]], onCpu), rand([3, 2], 2)], {}],
+    // Many indices, few columns: the scatter-adds sort the indices into runs of one row.
+    ['_backward_take', () => [rand([3, 300, 2], 1), intsBelow(300, 40, 2), rand([3, 40, 2], 3)], { axis: 1 }],
+    ['_backward_Embedding', () => [rand([300, 16], 1), intsBelow(300, 50, 2)], { input_dim: 50, output_dim: 16 }],
+    ['_backward_Embedding', () => [rand([300, 8], 1, 1, 'float16'), intsBelow(300, 50, 2)],
+      { input_dim: 50, output_dim: 8, dtype: 'float16' }],
     ['khatri_rao', () => [rand([3, 4], 1), rand([5, 4], 2)], {}],
     ['_backward_khatri_rao', () => [rand([30, 4], 3), rand([3, 4], 1), rand([5, 4], 2), rand([2, 4], 4)], { num_args: 3 }],
     ['BilinearSampler', () => [rand([2, 3, 5, 5], 1), rand([2, 2, 4, 4], 2, 1.1)], {}],

@@ -294,3 +294,94 @@ describe('ravel_multi_index, unravel_index and _backward_gather_nd: dtypes, edge
     expectArray(x.grad, [2, 2], 'float32', [1, 1, 2, 2]);
   });
 });
+
+// The GPU kernels of _backward_take and _backward_Embedding sort many indices into runs of one row
+// (ops/indexing/sorted_runs_device.h) and add each run in index order; few indices, or many
+// columns, walk every index per column. Both must give the CPU kernels' sequential sums.
+describe('_backward_take and _backward_Embedding: sums in index order', () => {
+  const invoke = (op: string, inputs: Arr[], params: Record<string, unknown>): Arr =>
+    mx.operator.invoke(op, inputs, params)[0];
+  const f32 = (x: number): number => Math.fround(x);
+  const same = (x: number): number => x;
+  /** Rounds to the nearest float16 (ties to even; no overflow in these sums). */
+  const f16 = (x: number): number => {
+    if (x === 0) return x;
+    const ulp = 2 ** (Math.max(Math.floor(Math.log2(Math.abs(x))), -14) - 10);
+    const q = x / ulp, fl = Math.floor(q), frac = q - fl;
+    return (frac < 0.5 ? fl : frac > 0.5 ? fl + 1 : fl % 2 === 0 ? fl : fl + 1) * ulp;
+  };
+  // 40 indices into 6 rows: row 1 gets 1e8, 1, -1e8, 1 (float32 keeps 1 only in this order) and
+  // nothing else.
+  const m = 40;
+  const rows = Array.from({ length: m }, (_, j) => [1, 4, 1, 0, 1, 5, 1][j] ?? [0, 2, 3, 4, 5][(j * 7 + (j >> 2)) % 5]!);
+  const big = [1e8, 0, 1, 0, -1e8, 0, 1];
+  const gradient = (j: number, k: number): number => (j < big.length && big[j] ? big[j]! : Math.sin(j * 13 + k) * 10);
+
+  /** d a[o, rows[j], c] += og[o, j, c] for j in order, rounding each addition. */
+  function takeReference(outer: number, n: number, inner: number, round: (x: number) => number): number[] {
+    const want = Array(outer * n * inner).fill(0);
+    for (let o = 0; o < outer; o++)
+      for (let j = 0; j < m; j++)
+        for (let c = 0; c < inner; c++) {
+          const at = (o * n + rows[j]!) * inner + c;
+          want[at] = round(want[at] + round(gradient(j, o * inner + c)));
+        }
+    return want;
+  }
+
+  for (const [dtype, round] of [['float32', f32], ['float64', same]] as const) {
+    it(`_backward_take along axis 0 and axis 1 (${dtype})`, () => {
+      const idx = nd.array(rows, { dtype: 'int32' });
+      // axis 0: a (6,), one column; axis 1: a (3, 6, 2), 6 columns.
+      for (const [axis, outer, inner] of [[0, 1, 1], [1, 3, 2]] as const) {
+        const shape = axis === 0 ? [6] : [outer, 6, inner];
+        const ogShape = axis === 0 ? [m] : [outer, m, inner];
+        const og = nd.array(Array.from({ length: outer * m * inner }, (_, e) => {
+          const o = Math.floor(e / (m * inner)), j = Math.floor(e / inner) % m, c = e % inner;
+          return gradient(j, o * inner + c);
+        }), { shape: ogShape, dtype });
+        const got = invoke('_backward_take', [og, idx, nd.zeros(shape, { dtype })], { axis });
+        expectArray(got, shape, dtype, takeReference(outer, 6, inner, round));
+      }
+    });
+  }
+
+  it('_backward_take through autograd, gradReq add, float16 rounding each addition', () => {
+    // Row 1 gets 2048, 1, -2048, 1: float16 gives 2048 + 1 == 2048, so 1 in index order.
+    const g16 = Array.from({ length: m }, (_, j) => [2048, 3, 1, 2, -2048, 1, 1][j] ?? (j % 5) - 2);
+    const a = nd.zeros([6], { dtype: 'float16' });
+    a.attachGrad({ gradReq: 'add' });
+    const idx = nd.array(rows, { dtype: 'int64' });
+    const once = Array(6).fill(0);
+    for (let j = 0; j < m; j++) once[rows[j]!] = f16(once[rows[j]!] + g16[j]!);
+    for (let pass = 0; pass < 2; pass++)
+      mx.autograd.record(() => nd.take(a, idx)).backward(nd.array(g16, { dtype: 'float16' }));
+    expect(once[1]).toBe(1);
+    expectArray(a.grad, [6], 'float16', once.map((v) => 2 * v));
+  });
+
+  it('_backward_Embedding of many indices: in place for float32, summed in float for float16', () => {
+    const d = 3;
+    const data = nd.array(rows, { dtype: 'float32' });
+    const og32 = nd.array(Array.from({ length: m * d }, (_, e) => gradient(Math.floor(e / d), e % d)), { shape: [m, d] });
+    const want32 = Array(6 * d).fill(0);
+    for (let j = 0; j < m; j++)
+      for (let q = 0; q < d; q++) want32[rows[j]! * d + q] = f32(want32[rows[j]! * d + q] + f32(gradient(j, q)));
+    expectArray(invoke('_backward_Embedding', [og32, data], { inputDim: 6, outputDim: d }), [6, d], 'float32', want32);
+    // float16: row 1 sums 2048 + 1 - 2048 + 1 = 2 in float, stored once (each addition in float16 would give 1).
+    const g16 = Array.from({ length: m }, (_, j) => [2048, 3, 1, 2, -2048, 1, 1][j] ?? (j % 5) - 2);
+    const og16 = nd.array(g16.flatMap((v) => [v, -v, 0.5]), { shape: [m, d], dtype: 'float16' });
+    const sums = Array(6).fill(0);
+    for (let j = 0; j < m; j++) sums[rows[j]!] += g16[j]!;
+    const count = Array(6).fill(0);
+    for (const r of rows) count[r]++;
+    const want16 = sums.flatMap((s, r) => [s, s === 0 ? 0 : -s, count[r] * 0.5]);
+    const w = nd.zeros([6, d], { dtype: 'float16' });
+    w.attachGrad({ gradReq: 'add' });
+    const x = nd.array(rows, { dtype: 'int32' });
+    for (let pass = 0; pass < 2; pass++)
+      mx.autograd.record(() => nd.Embedding(x, w, { inputDim: 6, outputDim: d, dtype: 'float16' })).backward(og16);
+    expectArray(w.grad, [6, d], 'float16', want16.map((v) => 2 * v));
+    expect(sums[1]).toBe(2);
+  });
+});

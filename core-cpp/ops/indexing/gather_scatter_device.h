@@ -16,6 +16,7 @@
 #include "base/error.h"
 #include "kernels/device.h"
 #include "op/registry.h"
+#include "ops/indexing/sorted_runs_device.h"
 
 namespace ist {
 namespace gsnd {
@@ -267,35 +268,8 @@ void scatterComputeDev(const NodeAttrs& attrs, const OpContext& ctx, const std::
 // ---- _backward_gather_nd: (out_grad, indices, data) -> data's shape, slices added ----
 //
 // The CPU adds the out_grad slices one column after another, so a slice indexed several times
-// sums its gradients in column order. Float atomics would add them in a varying order (and give
-// varying roundings), so instead the columns are sorted by (offset, column) and each run of equal
-// offsets, one destination slice, is summed element by element in column order by one Map: the
-// CPU's additions in the CPU's order, hence its exact results. The pairs are distinct, so a
-// bitonic network (no data-dependent control flow, one launch per pass) sorts them uniquely.
-
-// keys[p] = off[p], cols[p] = p; the padding up to the power-of-two length sorts last.
-struct NdLoadPairsMap {
-  ISTX static void Map(int64_t p, int64_t* keys, int64_t* cols, const int64_t* off, int64_t n) {
-    keys[p] = p < n ? off[p] : INT64_MAX;
-    cols[p] = p;
-  }
-};
-
-// One compare-exchange pass of the bitonic network: pair t joins items lo and lo + stride (stride
-// a power of two), put in ascending order when lo's `block` bit is clear, descending otherwise.
-struct NdBitonicStepMap {
-  ISTX static void Map(int64_t t, int64_t* keys, int64_t* cols, int64_t block, int64_t stride) {
-    const int64_t lo = ((t & ~(stride - 1)) << 1) | (t & (stride - 1)), hi = lo + stride;
-    const bool ascending = (lo & block) == 0;
-    const bool hiFirst = keys[hi] < keys[lo] || (keys[hi] == keys[lo] && cols[hi] < cols[lo]);
-    if (hiFirst != ascending) return;
-    const int64_t k = keys[lo], c = cols[lo];
-    keys[lo] = keys[hi];
-    cols[lo] = cols[hi];
-    keys[hi] = k;
-    cols[hi] = c;
-  }
-};
+// sums its gradients in column order; SortedRuns (sorted_runs_device.h) groups the columns by
+// slice offset, in column order, and one Map per destination element adds its run.
 
 // Element c of the run of equal offsets starting at sorted position p: out[keys[p] + c] += the
 // run's og[cols[q] * K + c] in order, rounding each addition to T as the CPU does.
@@ -304,7 +278,7 @@ struct NdScatterAddRunsMap {
   ISTX static void Map(int64_t t, T* out, const T* og, const int64_t* keys, const int64_t* cols, int64_t n,
                        int64_t K) {
     const int64_t p = t / K, c = t - p * K;
-    if (p > 0 && keys[p - 1] == keys[p]) return;
+    if (!runStarts(keys, p)) return;
     using C = typename ComputeType<T>::type;
     T* dst = out + keys[p] + c;
     T acc = *dst;
@@ -322,21 +296,15 @@ void gatherBackwardComputeDev(const NodeAttrs&, const OpContext& ctx, const std:
     DeviceMem<Dev>::zero(s, out[0].dptr, static_cast<size_t>(out[0].size()) * dtypeSize(out[0].dtype));
   if (in[0].size() == 0) return;
   const NdGeometry g = ndGeometry(in[2].shape, in[1].shape, "_backward_gather_nd", nullptr);
-  int64_t len = 1;
-  while (len < g.N) len <<= 1;
-  TempSpace<Dev> scratch(s, static_cast<size_t>(g.N + 2 * len) * sizeof(int64_t));
-  int64_t* off = scratch.template as<int64_t>();
-  int64_t* keys = off + g.N;
-  int64_t* cols = keys + len;
+  TempSpace<Dev> offsets(s, static_cast<size_t>(g.N) * sizeof(int64_t));
+  int64_t* off = offsets.template as<int64_t>();
   sliceOffsetsDev<Dev>(ctx, in[1], in[2].shape, g, off, "gather_nd");
-  DeviceKernel<NdLoadPairsMap, Dev>::launch(s, len, 1, keys, cols, static_cast<const int64_t*>(off), g.N);
-  for (int64_t block = 2; block <= len; block <<= 1)
-    for (int64_t stride = block / 2; stride > 0; stride >>= 1)
-      DeviceKernel<NdBitonicStepMap, Dev>::launch(s, len / 2, 4, keys, cols, block, stride);
+  const SortedRuns<Dev> runs(s, off, g.N);
+  const int64_t* keys = runs.keys();
+  const int64_t* cols = runs.sources();
   IST_TYPE_SWITCH_NUMERIC(out[0].dtype, T, "_backward_gather_nd", {
     DeviceKernel<NdScatterAddRunsMap, Dev>::launch(s, g.N * g.K, 2, out[0].data<T>(), in[0].data<T>(),
-                                                   static_cast<const int64_t*>(keys),
-                                                   static_cast<const int64_t*>(cols), g.N, g.K);
+                                                   keys, cols, g.N, g.K);
   });
 }
 

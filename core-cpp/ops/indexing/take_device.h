@@ -11,6 +11,7 @@
 #include "base/shape.h"
 #include "op/params.h"
 #include "op/registry.h"
+#include "ops/indexing/sorted_runs_device.h"
 #include "ops/nn/dense_device_util.h"
 
 namespace ist {
@@ -177,7 +178,8 @@ void takeDev(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBl
   });
 }
 
-// Column (o, c) of d a: adds every out_grad slice j onto row rows[j], in index order.
+// Column (o, c) of d a: adds every out_grad slice j onto row rows[j], in index order. For few
+// indices, or enough columns to fill a GPU.
 struct TakeScatterColumnMap {
   template <typename T>
   ISTX static void Map(int64_t t, T* da, const T* g, const int64_t* rows, int64_t m, int64_t n, int64_t inner) {
@@ -187,6 +189,23 @@ struct TakeScatterColumnMap {
       T* dst = da + (o * n + rows[j]) * inner + c;
       *dst = T(C(*dst) + C(g[(o * m + j) * inner + c]));
     }
+  }
+};
+
+// Element (o, p, c) of the sorted indices (sorted_runs_device.h): the first index of each run of
+// one row adds the run's out_grad slices onto that row's column c, in index order, rounding each
+// addition to T as the column walk does.
+struct TakeScatterRunsMap {
+  template <typename T>
+  ISTX static void Map(int64_t t, T* da, const T* g, const int64_t* keys, const int64_t* sources, int64_t m,
+                       int64_t n, int64_t inner) {
+    const int64_t c = t % inner, op = t / inner, o = op / m, p = op % m;
+    if (!runStarts(keys, p)) return;
+    using C = dnd::CT<T>;
+    T* dst = da + (o * n + keys[p]) * inner + c;
+    T acc = *dst;
+    for (int64_t q = p; q < m && keys[q] == keys[p]; ++q) acc = T(C(acc) + C(g[(o * m + sources[q]) * inner + c]));
+    *dst = acc;
   }
 };
 
@@ -206,9 +225,20 @@ void takeBackwardDev(const NodeAttrs& attrs, const OpContext& ctx, const std::ve
   void* s = ctx.run.stream;
   TakeRows<Dev> r(s, m);
   resolveRowsDev<Dev>(ctx, r, in[1], n, p, axis, a.shape);
+  const int64_t* rows = r.rows();
+  if (!scatterSortsRuns(m, outer * inner)) {
+    IST_TYPE_SWITCH_NUMERIC(out[0].dtype, T, "_backward_take", {
+      DeviceKernel<TakeScatterColumnMap, Dev>::launch(s, outer * inner, m, out[0].data<T>(), in[0].data<T>(), rows,
+                                                      m, n, inner);
+    });
+    return;
+  }
+  const SortedRuns<Dev> runs(s, rows, m);
+  const int64_t* keys = runs.keys();
+  const int64_t* sources = runs.sources();
   IST_TYPE_SWITCH_NUMERIC(out[0].dtype, T, "_backward_take", {
-    DeviceKernel<TakeScatterColumnMap, Dev>::launch(s, outer * inner, m, out[0].data<T>(), in[0].data<T>(),
-                                                    static_cast<const int64_t*>(r.rows()), m, n, inner);
+    DeviceKernel<TakeScatterRunsMap, Dev>::launch(s, outer * m * inner, 2, out[0].data<T>(), in[0].data<T>(), keys,
+                                                  sources, m, n, inner);
   });
 }
 

@@ -1,6 +1,8 @@
 // Embedding's parameters (shared with embedding.cc) and the device-generic computes of Embedding
-// and _backward_Embedding, attached in embedding.cu. The gradient is gather-free but
-// deterministic: one Map per column walks every index in order, as the CPU kernel does.
+// and _backward_Embedding, attached in embedding.cu. The gradient adds each index's out_grad row
+// onto its weight row in index order, as the CPU kernel does: one Map per column walking every
+// index, or, for many indices and few columns, one Map per (run of equal rows, column) of the
+// indices sorted by row (sorted_runs_device.h).
 #pragma once
 #include <cstdint>
 #include <string>
@@ -8,6 +10,7 @@
 #include <vector>
 #include "op/params.h"
 #include "op/registry.h"
+#include "ops/indexing/sorted_runs_device.h"
 #include "ops/nn/dense_device_util.h"
 
 namespace ist {
@@ -60,6 +63,37 @@ struct EmbScatterColumnMap {
   }
 };
 
+// Element (p, q) of the sorted indices: the first index of each run of one row adds the run's
+// out_grad rows onto that weight row's column q in index order: in place (as the column walk), or
+// for 16-bit floats summed in float from zero and stored once (gw + sum with add).
+struct EmbScatterRunsMap {
+  template <typename T>
+  ISTX static void Map(int64_t t, T* gw, const T* g, const int64_t* keys, const int64_t* sources, int64_t m,
+                       int64_t d, bool add) {
+    const int64_t p = t / d, q = t % d;
+    if (!runStarts(keys, p)) return;
+    using C = dnd::CT<T>;
+    T* dst = gw + keys[p] * d + q;
+    if constexpr (std::is_same_v<C, T>) {
+      T acc = *dst;
+      for (int64_t i = p; i < m && keys[i] == keys[p]; ++i) acc += g[sources[i] * d + q];
+      *dst = acc;
+    } else {
+      C acc = 0;
+      for (int64_t i = p; i < m && keys[i] == keys[p]; ++i) acc += C(g[sources[i] * d + q]);
+      *dst = add ? T(C(*dst) + acc) : T(acc);
+    }
+  }
+};
+
+// gw = gw + 0 in float: the 16-bit store's rounding (-0 becomes +0) for the rows no index hits.
+struct EmbAddZeroMap {
+  template <typename T> ISTX static void Map(int64_t e, T* gw) {
+    using C = dnd::CT<T>;
+    gw[e] = T(C(gw[e]) + C(0));
+  }
+};
+
 struct EmbStoreMap {
   template <typename T, typename A> ISTX static void Map(int64_t e, T* gw, const A* acc, bool add) {
     gw[e] = add ? T(A(gw[e]) + acc[e]) : T(acc[e]);
@@ -104,6 +138,18 @@ void embeddingBackwardDev(const NodeAttrs& attrs, const OpContext& ctx, const st
   TempSpace<Dev> tmp(s, static_cast<size_t>(m) * 16);
   const int64_t* rows = embeddingRows<Dev>(ctx, in[1], vocab, tmp, op);
   const bool add = req[0] == OpReq::kAddTo;
+  if (scatterSortsRuns(m, d)) {
+    const SortedRuns<Dev> runs(s, rows, m);
+    IST_TYPE_SWITCH_NUMERIC(out[0].dtype, T, op, {
+      T* gw = out[0].data<T>();
+      if (!add) dnd::zeroBlob<Dev>(ctx, out[0]);
+      else if constexpr (!std::is_same_v<dnd::CT<T>, T>) DeviceKernel<EmbAddZeroMap, Dev>::launch(s, vocab * d, 1, gw);
+      DeviceKernel<EmbScatterRunsMap, Dev>::launch(s, m * d, 2, gw, in[0].data<T>(),
+                                                   static_cast<const int64_t*>(runs.keys()),
+                                                   static_cast<const int64_t*>(runs.sources()), m, d, add);
+    });
+    return;
+  }
   IST_TYPE_SWITCH_NUMERIC(out[0].dtype, T, op, {
     using C = dnd::CT<T>;
     const T* g = in[0].data<T>();
