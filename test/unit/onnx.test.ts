@@ -236,7 +236,7 @@ describe('exportModel', () => {
     expect(Object.keys(ref).sort()).toEqual(Object.keys(EXPORT_OP_CASES).sort());
     for (const [name, c] of Object.entries(EXPORT_OP_CASES) as [string, any][]) {
       mx.scope(() => {
-        const s = mx.onnx.InferenceSession.createSync(mx.onnx.exportModel(c.build(mx), {}, { inputShapes: c.inputs }));
+        const s = mx.onnx.InferenceSession.createSync(mx.onnx.exportModel(c.build(mx), {}, { inputShapes: c.inputs, inputTypes: c.types }));
         const r = s.run<Arr>(feedsFor(mx, c));
         expect(s.outputNames.length, name).toBe(ref[name].outputs.length);
         s.outputNames.forEach((o, i) => {
@@ -244,7 +244,8 @@ describe('exportModel', () => {
           expect([r[o]!.shape, r[o]!.dtype], `${name} ${o}`).toEqual([want.shape, want.dtype]);
           const got = Array.from(r[o]!.dataSync() as ArrayLike<number>, Number);
           want.data.map(Number).forEach((w: number, k: number) => {
-            if (!Object.is(got[k], w)) expect(Math.abs(got[k]! - w), `${name} ${o}[${k}]: ${got[k]} vs ${w}`).toBeLessThan(1e-5 + 1e-5 * Math.abs(w));
+            if (c.exact) expect(got[k], `${name} ${o}[${k}]`).toBe(w);
+            else if (!Object.is(got[k], w)) expect(Math.abs(got[k]! - w), `${name} ${o}[${k}]: ${got[k]} vs ${w}`).toBeLessThan(1e-5 + 1e-5 * Math.abs(w));
           });
         });
         s.dispose();

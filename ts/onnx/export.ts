@@ -5,7 +5,7 @@
 // opset 17. Shapes come from shape inference over the whole graph, so Reshape and friends are
 // written with the resolved output shape (a static graph, as MXNet's exporter writes by default).
 import type { DType } from '../base/dtype.js';
-import { normalizeDType, scalarToStorage } from '../base/dtype.js';
+import { normalizeDType, scalarToStorage, toStorage } from '../base/dtype.js';
 import { IsotensorError } from '../base/error.js';
 import { nodeFs } from '../base/node_builtin.js';
 import { localPath } from '../base/read_source.js';
@@ -64,11 +64,10 @@ class Exporter {
     this.nodes.push({ name: this.fresh(name ?? `${outputs[0]}_${opType}`), opType, inputs, outputs, attributes: attrs });
   }
 
-  /** A new int64 or float initializer with `values`; returns its name. */
-  constant(base: string, values: readonly number[], dtype: 'int64' | 'float32', shape = [values.length]): string {
+  /** A new initializer of `dtype` holding `values` (converted as nd.array converts them); returns its name. */
+  constant(base: string, values: readonly number[], dtype: DType, shape = [values.length]): string {
     const name = this.fresh(base);
-    const storage = dtype === 'int64' ? BigInt64Array.from(values.map((v) => BigInt(v))) : Float32Array.from(values);
-    this.initializers.push(protoFromHost({ name, dtype, shape, storage }));
+    this.initializers.push(protoFromHost({ name, dtype, shape, storage: toStorage(dtype, values) }));
     return name;
   }
 }
@@ -95,13 +94,9 @@ function axesOf(v: unknown, rank: number): number[] {
   return ints(v).map((x) => (x < 0 ? x + rank : x));
 }
 
-/** A scalar constant of `value` in `dtype` (written as float32 and cast when dtype differs). */
+/** A 0-d constant of `value` in `dtype`, the type of the tensor it meets (ONNX's binary ops take one type). */
 function scalarOf(e: Exporter, base: string, value: number, dtype: DType): string {
-  const f = e.constant(base, [value], 'float32', []);
-  if (dtype === 'float32') return f;
-  const c = e.fresh(`${base}_cast`);
-  e.node('Cast', [f], [c], [{ name: 'to', i: onnxTypeOf(dtype) }]);
-  return c;
+  return e.constant(base, [value], dtype, []);
 }
 
 /** Reshape `src` to the inferred shape of `out` (MXNet's 1-element results where ONNX gives 0-d ones). */
@@ -131,8 +126,8 @@ const scalarPredicate = (opType: string, negate = false): NodeExport => (e, n, i
 
 const unary = (opType: string): NodeExport => (e, _n, ins, out) => e.node(opType, [ins[0]!], [out]);
 const binary = (opType: string): NodeExport => (e, _n, ins, out) => e.node(opType, [ins[0]!, ins[1]!], [out]);
-const scalar = (opType: string, reversed = false): NodeExport => (e, n, ins, out, a) => {
-  const s = e.constant(`${n.name}_scalar`, [Number(a('scalar'))], 'float32', []);
+const scalar = (opType: string, reversed = false): NodeExport => (e, n, ins, out, a, _s, cx) => {
+  const s = scalarOf(e, `${n.name}_scalar`, Number(a('scalar')), cx.typeOf(ins[0]!));
   e.node(opType, reversed ? [s, ins[0]!] : [ins[0]!, s], [out]);
 };
 const reduce = (opType: string): NodeExport => (e, _n, ins, out, a, shapeOf) => {
@@ -256,7 +251,7 @@ const EXPORTS: Readonly<Record<string, NodeExport>> = {
     if (op === undefined) throw new IsotensorError(`onnx.exportModel: Activation act_type ${t} has no ONNX form`);
     e.node(op, [ins[0]!], [out], [], n.name);
   },
-  LeakyReLU: (e, n, ins, out, a) => {
+  LeakyReLU: (e, n, ins, out, a, _s, cx) => {
     const t = String(a('act_type') ?? 'leaky');
     const slope = Number(a('slope') ?? 0.25);
     if (t === 'leaky') e.node('LeakyRelu', [ins[0]!], [out], [{ name: 'alpha', f: slope }], n.name);
@@ -268,9 +263,10 @@ const EXPORTS: Readonly<Record<string, NodeExport>> = {
       e.node('Unsqueeze', [ins[1]!, e.constant(`${out}_axes`, [1, 2], 'int64')], [g]);
       e.node('PRelu', [ins[0]!, g], [out], [], n.name);
     } else if (t === 'gelu') {
-      const half = e.constant(`${out}_half`, [0.5], 'float32', []);
-      const rs2 = e.constant(`${out}_rsqrt2`, [Math.SQRT1_2], 'float32', []);
-      const one = e.constant(`${out}_one`, [1], 'float32', []);
+      const dt = cx.typeOf(ins[0]!);
+      const half = scalarOf(e, `${out}_half`, 0.5, dt);
+      const rs2 = scalarOf(e, `${out}_rsqrt2`, Math.SQRT1_2, dt);
+      const one = scalarOf(e, `${out}_one`, 1, dt);
       e.node('Mul', [ins[0]!, rs2], [`${out}_s`]);
       e.node('Erf', [`${out}_s`], [`${out}_erf`]);
       e.node('Add', [`${out}_erf`, one], [`${out}_p`]);
@@ -298,13 +294,13 @@ const EXPORTS: Readonly<Record<string, NodeExport>> = {
       throw new IsotensorError(`onnx.exportModel: ${type} pooling has no ONNX form`);
     }
   },
-  BatchNorm: (e, n, ins, out, a, shapeOf) => {
+  BatchNorm: (e, n, ins, out, a, shapeOf, cx) => {
     if ((a('axis') ?? 1) !== 1) throw new IsotensorError('onnx.exportModel: BatchNorm over an axis other than 1 has no ONNX form');
     let gamma = ins[1]!;
     // fix_gamma (MXNet's default) means the scale is 1, whatever the stored gamma holds.
     if (a('fix_gamma') !== false) {
       const c = shapeOf(gamma)[0]!;
-      gamma = e.constant(`${n.name}_ones`, new Array<number>(c).fill(1), 'float32');
+      gamma = e.constant(`${n.name}_ones`, new Array<number>(c).fill(1), cx.typeOf(ins[1]!));
     }
     e.node('BatchNormalization', [ins[0]!, gamma, ins[2]!, ins[3]!, ins[4]!], [out], [
       { name: 'epsilon', f: Number(a('eps') ?? 1e-3) }, { name: 'momentum', f: Number(a('momentum') ?? 0.9) },
@@ -366,9 +362,10 @@ const EXPORTS: Readonly<Record<string, NodeExport>> = {
     };
     e.node('MatMul', [t(ins[0]!, a('transpose_a'), 'a'), t(ins[1]!, a('transpose_b'), 'b')], [out], [], n.name);
   },
-  clip: (e, n, ins, out, a) => {
-    e.node('Clip', [ins[0]!, e.constant(`${out}_min`, [Number(a('a_min'))], 'float32', []),
-      e.constant(`${out}_max`, [Number(a('a_max'))], 'float32', [])], [out], [], n.name);
+  clip: (e, n, ins, out, a, _s, cx) => {
+    const dt = cx.typeOf(ins[0]!);
+    e.node('Clip', [ins[0]!, scalarOf(e, `${out}_min`, Number(a('a_min')), dt),
+      scalarOf(e, `${out}_max`, Number(a('a_max')), dt)], [out], [], n.name);
   },
   Cast: (e, n, ins, out, a) => e.node('Cast', [ins[0]!], [out], [{ name: 'to', i: onnxTypeOf(normalizeDType(String(a('dtype')))) }], n.name),
   Embedding: (e, n, ins, out) => {
@@ -486,14 +483,14 @@ const EXPORTS: Readonly<Record<string, NodeExport>> = {
   },
   one_hot: (e, n, ins, out, a, _s, cx) => {
     const dt = cx.typeOf(out);
-    const vals = e.constant(`${out}_values`, [Number(a('off_value') ?? 0), Number(a('on_value') ?? 1)], 'float32');
-    let v = vals;
-    if (dt !== 'float32') {
-      v = `${out}_values_cast`;
-      e.node('Cast', [vals], [v], [{ name: 'to', i: onnxTypeOf(dt) }]);
-    }
+    const v = e.constant(`${out}_values`, [Number(a('off_value') ?? 0), Number(a('on_value') ?? 1)], dt);
+    // MXNet gives a row of off_value for any index outside [0, depth); ONNX counts negative ones from the end,
+    // so those are moved to `depth`, which both read as outside.
+    const it = cx.typeOf(ins[0]!), depth = Number(a('depth'));
+    e.node('Less', [ins[0]!, scalarOf(e, `${out}_zero`, 0, it)], [`${out}_neg`]);
+    e.node('Where', [`${out}_neg`, scalarOf(e, `${out}_past`, depth, it), ins[0]!], [`${out}_idx`]);
     // A float depth: onnxruntime's OneHot kernels pair float indices and values with a float depth only.
-    e.node('OneHot', [ins[0]!, e.constant(`${out}_depth`, [Number(a('depth'))], 'float32', []), v], [out], [{ name: 'axis', i: -1 }], n.name);
+    e.node('OneHot', [`${out}_idx`, e.constant(`${out}_depth`, [depth], 'float32', []), v], [out], [{ name: 'axis', i: -1 }], n.name);
   },
   where: (e, n, ins, out, _a, shapeOf) => {
     let cond = ins[0]!;
@@ -526,13 +523,13 @@ const EXPORTS: Readonly<Record<string, NodeExport>> = {
     { name: 'alpha', f: Number(a('alpha') ?? 1e-4) }, { name: 'beta', f: Number(a('beta') ?? 0.75) },
     { name: 'bias', f: Number(a('knorm') ?? 2) }, { name: 'size', i: Number(a('nsize')) },
   ], n.name),
-  L2Normalization: (e, n, ins, out, a, shapeOf) => {
+  L2Normalization: (e, n, ins, out, a, shapeOf, cx) => {
     const rank = shapeOf(ins[0]!).length;
     const mode = String(a('mode') ?? 'instance');
     const axes = mode === 'channel' ? [1] : mode === 'spatial' ? Array.from({ length: rank - 2 }, (_, i) => i + 2)
       : Array.from({ length: rank - 1 }, (_, i) => i + 1);
     e.node('ReduceSumSquare', [ins[0]!], [`${out}_ss`], [{ name: 'axes', ints: axes }, { name: 'keepdims', i: 1 }]);
-    e.node('Add', [`${out}_ss`, e.constant(`${out}_eps`, [Number(a('eps') ?? 1e-10)], 'float32', [])], [`${out}_sse`]);
+    e.node('Add', [`${out}_ss`, scalarOf(e, `${out}_eps`, Number(a('eps') ?? 1e-10), cx.typeOf(ins[0]!))], [`${out}_sse`]);
     e.node('Sqrt', [`${out}_sse`], [`${out}_norm`]);
     e.node('Div', [ins[0]!, `${out}_norm`], [out], [], n.name);
   },
