@@ -230,6 +230,30 @@ describe('exportModel', () => {
     }
   });
 
+  it('a hybridized gluon.rnn.LSTM + GRU network exports its fused RNN ops and reads back to the same output', () => {
+    // (onnxruntime ran this export to the same values: the RNN cases of export/ops_reference.json cover the op.)
+    mx.scope(() => {
+      const net = new mx.gluon.nn.HybridSequential();
+      net.add(new mx.gluon.rnn.LSTM(6, { numLayers: 2, bidirectional: true, inputSize: 4 }));
+      net.add(new mx.gluon.rnn.GRU(5, { inputSize: 12 }));
+      net.add(new mx.gluon.nn.Dense(3, { flatten: false }));
+      net.initialize();
+      net.hybridize();
+      const x = mx.nd.array(Float32Array.from({ length: 5 * 2 * 4 }, (_, i) => Math.sin(i)), { shape: [5, 2, 4] });
+      const want = net.forward(x).dataSync();
+      const dir = mkdtempSync(join(tmpdir(), 'onnx-rnn-'));
+      const [symFile, paramFile] = net.export(join(dir, 'rnn'));
+      const s = mx.sym.loadSync(symFile);
+      const p: Record<string, Arr> = mx.nd.loadSync(paramFile);
+      rmSync(dir, { recursive: true });
+      const session = mx.onnx.InferenceSession.createSync(mx.onnx.exportModel(s, p, { inputShapes: { data: [5, 2, 4] } }));
+      const got = session.run({ data: x })[session.outputNames[0]!]!.dataSync();
+      expect(got.length).toBe(want.length);
+      want.forEach((v: number, i: number) => expect(Math.abs(got[i] - v)).toBeLessThan(1e-6 + 1e-5 * Math.abs(v)));
+      session.dispose();
+    });
+  });
+
   it('exports shape, indexing, comparison and normalisation ops as onnxruntime runs them', () => {
     // export/ops_reference.json: onnxruntime's outputs for these graphs as exported (check_export_ops.py).
     const ref = JSON.parse(readFileSync(join(FIX, 'export/ops_reference.json'), 'utf8'));

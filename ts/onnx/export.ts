@@ -11,6 +11,7 @@ import { nodeFs } from '../base/node_builtin.js';
 import { localPath } from '../base/read_source.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { Symbol } from '../symbol/symbol.js';
+import { rnnExport } from './export_rnn.js';
 import { encodeModel, type AttributeValue, type NodeValue, type ValueInfoValue } from './onnx_proto.js';
 import { hostFromNDArray, onnxTypeOf, protoFromHost } from './tensor.js';
 
@@ -26,9 +27,17 @@ export interface ExportOptions {
   graphName?: string;
 }
 
-interface JsonNode { op: string; name: string; attrs?: Record<string, string>; inputs: [number, number, number][] }
+export interface JsonNode { op: string; name: string; attrs?: Record<string, string>; inputs: [number, number, number][] }
 
 const OPSET = 17;
+
+/** Output names MXNet gives ops with several outputs (core-cpp/graph/symbol.cc mxnetOutputNames); others are output0, output1, .... */
+const OUTPUT_NAMES: Readonly<Record<string, readonly string[]>> = {
+  BatchNorm: ['output', 'mean', 'var'], Dropout: ['output', 'mask'], LayerNorm: ['output', 'mean', 'std'],
+  GroupNorm: ['output', 'mean', 'std'], InstanceNorm: ['output', 'mean', 'var'], L2Normalization: ['output', 'norm'],
+  LRN: ['output', 'tmp_norm'], LeakyReLU: ['output', 'mask'], ROIPooling: ['output', 'maxidx'],
+  RNN: ['output', 'state_output', 'statecell_output'], Pooling: ['output', 'workspace'],
+};
 
 /** An MXNet attribute string as a value: "(3, 3)" → [3, 3], "True" → true, "0.5" → 0.5. */
 function parseAttr(v: string | undefined): unknown {
@@ -45,7 +54,8 @@ function parseAttr(v: string | undefined): unknown {
   return Number.isNaN(n) ? t : n;
 }
 
-class Exporter {
+/** The ONNX graph being written: nodes, initializers and the names taken. */
+export class Exporter {
   readonly nodes: NodeValue[] = [];
   readonly initializers: ReturnType<typeof protoFromHost>[] = [];
   private readonly used = new Set<string>();
@@ -73,14 +83,14 @@ class Exporter {
 }
 
 /** What an export may ask of the graph beyond its own node: other outputs' names, entries' dtypes. */
-interface ExportContext {
+export interface ExportContext {
   /** The name of the node's output `i` (0 is `out`). */
   outName(i: number): string;
   /** An entry's dtype from type inference (float32 where it could not tell). */
   typeOf(name: string): DType;
 }
 
-type NodeExport = (e: Exporter, n: JsonNode, ins: string[], out: string, a: (k: string) => unknown,
+export type NodeExport = (e: Exporter, n: JsonNode, ins: string[], out: string, a: (k: string) => unknown,
                    shapeOf: (name: string) => number[], cx: ExportContext) => void;
 
 function ints(v: unknown, dflt: number[] = []): number[] {
@@ -201,6 +211,7 @@ function filled(e: Exporter, n: JsonNode, x: string, out: string, value: number,
 }
 
 const EXPORTS: Readonly<Record<string, NodeExport>> = {
+  RNN: rnnExport,
   Convolution: (e, n, ins, out, a) => {
     const kernel = ints(a('kernel'));
     const ones = kernel.map(() => 1);
@@ -659,6 +670,8 @@ export function exportModel(sym: Symbol, params: Record<string, NDArray>, opts: 
   const entryName = (nid: number, idx: number): string => {
     const n = nodes[nid]!;
     if (n.op === 'null') return n.name;
+    const own = OUTPUT_NAMES[n.op]?.[idx];
+    if (own !== undefined) return `${n.name}_${own}`;
     return names.includes(`${n.name}_output`) && idx === 0 ? `${n.name}_output` : `${n.name}_output${idx}`;
   };
   const shapeOf = (name: string): number[] => {
