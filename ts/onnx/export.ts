@@ -5,14 +5,18 @@
 // opset 17. Shapes come from shape inference over the whole graph, so Reshape and friends are
 // written with the resolved output shape (a static graph, as MXNet's exporter writes by default).
 import type { DType } from '../base/dtype.js';
-import { normalizeDType, scalarToStorage, toStorage } from '../base/dtype.js';
+import { normalizeDType } from '../base/dtype.js';
 import { IsotensorError } from '../base/error.js';
 import { nodeFs } from '../base/node_builtin.js';
 import { localPath } from '../base/read_source.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { Symbol } from '../symbol/symbol.js';
+import {
+  axesOf, binary, Exporter, filled, ints, predicate, reshapeTo, scalar, scalarOf, scalarPredicate, unary,
+  type JsonNode, type NodeExport,
+} from './export_graph.js';
 import { rnnExport } from './export_rnn.js';
-import { encodeModel, type AttributeValue, type NodeValue, type ValueInfoValue } from './onnx_proto.js';
+import { encodeModel, type AttributeValue, type ValueInfoValue } from './onnx_proto.js';
 import { hostFromNDArray, onnxTypeOf, protoFromHost } from './tensor.js';
 
 /** Options of exportModel. */
@@ -26,8 +30,6 @@ export interface ExportOptions {
   /** The ONNX graph's name (default 'isotensor'). */
   graphName?: string;
 }
-
-export interface JsonNode { op: string; name: string; attrs?: Record<string, string>; inputs: [number, number, number][] }
 
 const OPSET = 17;
 
@@ -54,92 +56,6 @@ function parseAttr(v: string | undefined): unknown {
   return Number.isNaN(n) ? t : n;
 }
 
-/** The ONNX graph being written: nodes, initializers and the names taken. */
-export class Exporter {
-  readonly nodes: NodeValue[] = [];
-  readonly initializers: ReturnType<typeof protoFromHost>[] = [];
-  private readonly used = new Set<string>();
-  private counter = 0;
-
-  constructor(readonly shapes: Map<string, number[]>) {}
-
-  fresh(base: string): string {
-    let n = base;
-    while (this.used.has(n)) n = `${base}_${++this.counter}`;
-    this.used.add(n);
-    return n;
-  }
-
-  node(opType: string, inputs: string[], outputs: string[], attrs: AttributeValue[] = [], name?: string): void {
-    this.nodes.push({ name: this.fresh(name ?? `${outputs[0]}_${opType}`), opType, inputs, outputs, attributes: attrs });
-  }
-
-  /** A new initializer of `dtype` holding `values` (converted as nd.array converts them); returns its name. */
-  constant(base: string, values: readonly number[], dtype: DType, shape = [values.length]): string {
-    const name = this.fresh(base);
-    this.initializers.push(protoFromHost({ name, dtype, shape, storage: toStorage(dtype, values) }));
-    return name;
-  }
-}
-
-/** What an export may ask of the graph beyond its own node: other outputs' names, entries' dtypes. */
-export interface ExportContext {
-  /** The name of the node's output `i` (0 is `out`). */
-  outName(i: number): string;
-  /** An entry's dtype from type inference (float32 where it could not tell). */
-  typeOf(name: string): DType;
-}
-
-export type NodeExport = (e: Exporter, n: JsonNode, ins: string[], out: string, a: (k: string) => unknown,
-                   shapeOf: (name: string) => number[], cx: ExportContext) => void;
-
-function ints(v: unknown, dflt: number[] = []): number[] {
-  return Array.isArray(v) ? v as number[] : typeof v === 'number' ? [v] : dflt;
-}
-
-/** An axis list attribute ("(1, 2)", "1" or absent/None: every axis), normalised to [0, rank). */
-function axesOf(v: unknown, rank: number): number[] {
-  const all = Array.from({ length: rank }, (_, i) => i);
-  if (v === undefined || v === null) return all;
-  return ints(v).map((x) => (x < 0 ? x + rank : x));
-}
-
-/** A 0-d constant of `value` in `dtype`, the type of the tensor it meets (ONNX's binary ops take one type). */
-function scalarOf(e: Exporter, base: string, value: number, dtype: DType): string {
-  return e.constant(base, [value], dtype, []);
-}
-
-/** Reshape `src` to the inferred shape of `out` (MXNet's 1-element results where ONNX gives 0-d ones). */
-function reshapeTo(e: Exporter, src: string, out: string, shape: readonly number[], name?: string): void {
-  e.node('Reshape', [src, e.constant(`${out}_shape`, shape, 'int64')], [out], [], name);
-}
-
-/** A comparison or logical op: ONNX's bool result cast back to MXNet's dtype (that of the inputs). */
-const predicate = (opType: string, negate = false, boolInputs = false): NodeExport => (e, n, ins, out, _a, _s, cx) => {
-  const xs = boolInputs ? ins.map((x, k) => {
-    const b = `${out}_b${k}`;
-    e.node('Cast', [x], [b], [{ name: 'to', i: onnxTypeOf('bool') }]);
-    return b;
-  }) : ins;
-  e.node(opType, xs, [`${out}_p`]);
-  let p = `${out}_p`;
-  if (negate) {
-    e.node('Not', [p], [`${out}_np`]);
-    p = `${out}_np`;
-  }
-  e.node('Cast', [p], [out], [{ name: 'to', i: onnxTypeOf(cx.typeOf(out)) }], n.name);
-};
-const scalarPredicate = (opType: string, negate = false): NodeExport => (e, n, ins, out, a, shapeOf, cx) => {
-  const c = scalarOf(e, `${n.name}_scalar`, Number(a('scalar')), cx.typeOf(ins[0]!));
-  predicate(opType, negate)(e, n, [ins[0]!, c], out, a, shapeOf, cx);
-};
-
-const unary = (opType: string): NodeExport => (e, _n, ins, out) => e.node(opType, [ins[0]!], [out]);
-const binary = (opType: string): NodeExport => (e, _n, ins, out) => e.node(opType, [ins[0]!, ins[1]!], [out]);
-const scalar = (opType: string, reversed = false): NodeExport => (e, n, ins, out, a, _s, cx) => {
-  const s = scalarOf(e, `${n.name}_scalar`, Number(a('scalar')), cx.typeOf(ins[0]!));
-  e.node(opType, reversed ? [s, ins[0]!] : [ins[0]!, s], [out]);
-};
 const reduce = (opType: string): NodeExport => (e, _n, ins, out, a, shapeOf) => {
   const axes = a('axis');
   const keep = a('keepdims') === true;
@@ -202,13 +118,6 @@ const argExport = (opType: string): NodeExport => (e, n, ins, out, a, shapeOf, c
   e.node('Cast', [`${out}_i64`], [`${out}_c`], [{ name: 'to', i: onnxTypeOf(cx.typeOf(out)) }]);
   reshapeTo(e, `${out}_c`, out, shapeOf(out), n.name);
 };
-
-/** zeros_like/ones_like: a constant of the input's shape. */
-function filled(e: Exporter, n: JsonNode, x: string, out: string, value: number, dtype: DType): void {
-  e.node('Shape', [x], [`${out}_shape`]);
-  const t = protoFromHost({ name: 'value', dtype, shape: [1], storage: scalarToStorage(dtype, value) });
-  e.node('ConstantOfShape', [`${out}_shape`], [out], [{ name: 'value', t }], n.name);
-}
 
 const EXPORTS: Readonly<Record<string, NodeExport>> = {
   RNN: rnnExport,

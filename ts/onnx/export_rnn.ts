@@ -1,7 +1,7 @@
 // ONNX export of MXNet's fused RNN op: one ONNX LSTM, GRU or RNN node per layer, its W, R and B sliced out of the packed parameter vector
 // SPDX-License-Identifier: Apache-2.0
 import { IsotensorError } from '../base/error.js';
-import type { Exporter, NodeExport } from './export.js';
+import type { Exporter, NodeExport } from './export_graph.js';
 import { onnxTypeOf } from './tensor.js';
 
 interface Cell {
