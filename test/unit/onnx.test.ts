@@ -261,7 +261,9 @@ describe('exportModel', () => {
     for (const [name, c] of Object.entries(EXPORT_OP_CASES) as [string, any][]) {
       mx.scope(() => {
         const s = mx.onnx.InferenceSession.createSync(mx.onnx.exportModel(c.build(mx), {}, { inputShapes: c.inputs, inputTypes: c.types }));
-        const r = s.run<Arr>(feedsFor(mx, c));
+        // Feeds for the model's inputs only (a loss head's label is not one).
+        const feeds = feedsFor(mx, c);
+        const r = s.run<Arr>(Object.fromEntries(s.inputNames.map((k) => [k, feeds[k]])));
         expect(s.outputNames.length, name).toBe(ref[name].outputs.length);
         s.outputNames.forEach((o, i) => {
           const want = ref[name].outputs[i];
@@ -293,6 +295,28 @@ describe('exportModel', () => {
         mx.onnx.exportModel(mx.sym.exp(x), {}, { inputShapes: { x: [2] }, inputTypes: { x: 'float64' } }));
       expect(f64.outputMetadata[0]!.elementType).toBe('double');
       f64.dispose();
+    });
+  });
+
+  it('computes ops without an ONNX form at export time when their inputs are parameters, never random ones', () => {
+    mx.scope(() => {
+      const x = mx.sym.Variable('x'), w = mx.sym.Variable('w');
+      // erfinv and _linalg_inverse have no ONNX export; on the parameter alone they fold to constants.
+      const y = mx.sym.Group([mx.sym.broadcast_add(x, mx.sym.sum(mx.sym.erfinv(w), { axis: 0 })), mx.sym.dot(x, mx.sym._linalg_inverse(mx.sym.reshape(w, { shape: [3, 3] })))]);
+      const wv = mx.nd.array([0.1, -0.5, 0.3, 0.9, 0.2, -0.7, 0.05, 0.6, -0.2]).reshape([3, 3]);
+      const xv = mx.nd.array([1, 2, 3, -1, 0.5, 4]).reshape([2, 3]);
+      const want = mx.sym.Group([y]).bind(mx.cpu(), { x: xv, w: wv }, { gradReq: 'null' }).forward().map((o: Arr) => Array.from(o.dataSync() as Float32Array));
+      const s = mx.onnx.InferenceSession.createSync(mx.onnx.exportModel(y, { w: wv }, { inputShapes: { x: [2, 3] } }));
+      expect(s.inputNames).toEqual(['x']);
+      const r = s.run<Arr>({ x: xv });
+      s.outputNames.forEach((o, i) => {
+        Array.from(r[o]!.dataSync() as Float32Array).forEach((v, k) => expect(Math.abs(v - want[i]![k]!)).toBeLessThan(1e-5 * (1 + Math.abs(v))));
+      });
+      s.dispose();
+      // A data-dependent input, or a sampler, cannot be folded.
+      expect(() => mx.onnx.exportModel(mx.sym.erfinv(x), {}, { inputShapes: { x: [2] } })).toThrow(/erfinv.*no ONNX export/);
+      expect(() => mx.onnx.exportModel(mx.sym.broadcast_add(x, mx.sym._random_exponential({ shape: [2] })), {}, { inputShapes: { x: [2] } }))
+        .toThrow(/_random_exponential.*no ONNX export/);
     });
   });
 

@@ -10,11 +10,14 @@ import { IsotensorError } from '../base/error.js';
 import { nodeFs } from '../base/node_builtin.js';
 import { localPath } from '../base/read_source.js';
 import type { NDArray } from '../ndarray/ndarray.js';
+import { invoke } from '../ndarray/invoke.js';
+import { getOperator } from '../ops/operator.js';
 import { Symbol } from '../symbol/symbol.js';
 import {
   axesOf, binary, Exporter, filled, ints, predicate, reshapeTo, scalar, scalarOf, scalarPredicate, unary,
   type JsonNode, type NodeExport,
 } from './export_graph.js';
+import { MATH_EXPORTS } from './export_math.js';
 import { rnnExport } from './export_rnn.js';
 import { encodeModel, type AttributeValue, type ValueInfoValue } from './onnx_proto.js';
 import { hostFromNDArray, onnxTypeOf, protoFromHost } from './tensor.js';
@@ -33,7 +36,10 @@ export interface ExportOptions {
 
 const OPSET = 17;
 
-/** Output names MXNet gives ops with several outputs (core-cpp/graph/symbol.cc mxnetOutputNames); others are output0, output1, .... */
+/**
+ * Output names MXNet gives ops whose registry names one output (core-cpp/graph/symbol.cc symbolOutputName); other
+ * ops use the registry's names when it has several, else output0, output1, ....
+ */
 const OUTPUT_NAMES: Readonly<Record<string, readonly string[]>> = {
   BatchNorm: ['output', 'mean', 'var'], Dropout: ['output', 'mask'], LayerNorm: ['output', 'mean', 'std'],
   GroupNorm: ['output', 'mean', 'std'], InstanceNorm: ['output', 'mean', 'var'], L2Normalization: ['output', 'norm'],
@@ -120,6 +126,7 @@ const argExport = (opType: string): NodeExport => (e, n, ins, out, a, shapeOf, c
 };
 
 const EXPORTS: Readonly<Record<string, NodeExport>> = {
+  ...MATH_EXPORTS,
   RNN: rnnExport,
   Convolution: (e, n, ins, out, a) => {
     const kernel = ints(a('kernel'));
@@ -506,10 +513,15 @@ const ALIAS: Readonly<Record<string, string>> = {
   broadcast_like: 'broadcast_to', pad: 'Pad', crop: 'slice', _equal: 'broadcast_equal', _not_equal: 'broadcast_not_equal',
   _greater: 'broadcast_greater', _greater_equal: 'broadcast_greater_equal', _lesser: 'broadcast_lesser',
   _lesser_equal: 'broadcast_lesser_equal', amp_cast: 'Cast',
+  _logical_and: 'broadcast_logical_and', _logical_or: 'broadcast_logical_or', _logical_xor: 'broadcast_logical_xor',
+  _mod: 'broadcast_mod', _hypot: 'broadcast_hypot',
   uniform: '_random_uniform', random_uniform: '_random_uniform', normal: '_random_normal', random_normal: '_random_normal',
 };
 
-/** MXNet ops exportModel can write. */
+/**
+ * MXNet ops exportModel writes as ONNX nodes. Others are written as constants where every input is known
+ * at export time (creation ops such as `_arange`, or ops on parameters only); random ones never.
+ */
 export function exportableOps(): string[] {
   return [...Object.keys(EXPORTS), ...Object.keys(ALIAS)].sort();
 }
@@ -518,6 +530,21 @@ export function exportableOps(): string[] {
 const LABEL_INPUTS: Readonly<Record<string, number[]>> = {
   SoftmaxOutput: [1], LinearRegressionOutput: [1], LogisticRegressionOutput: [1], MAERegressionOutput: [1],
 };
+
+/**
+ * The outputs of a node whose inputs are all known at export time (parameters, or nodes folded before it;
+ * creation ops such as `_arange` and `_zeros` have none): computed now, to be written as constants. This
+ * is how ops without an ONNX form still export on parameters. null when an input depends on the data,
+ * or the op draws random numbers or updates its inputs in place.
+ */
+function foldConstant(n: JsonNode, inputs: (NDArray | undefined)[]): NDArray[] | null {
+  if (inputs.some((v) => v === undefined)) return null;
+  const info = getOperator(n.op);
+  if (info === null || info.random || /_update(_phase\d)?$|^_CustomFunction/.test(info.name)) return null;
+  const attrs: Record<string, string> = {};
+  for (const [k, v] of Object.entries(n.attrs ?? {})) if (!k.startsWith('__')) attrs[k] = v;
+  return invoke(n.op, inputs as NDArray[], attrs);
+}
 
 /**
  * Writes a Symbol and its parameters as an ONNX model (opset 17); returns the bytes. `params` holds
@@ -579,7 +606,8 @@ export function exportModel(sym: Symbol, params: Record<string, NDArray>, opts: 
   const entryName = (nid: number, idx: number): string => {
     const n = nodes[nid]!;
     if (n.op === 'null') return n.name;
-    const own = OUTPUT_NAMES[n.op]?.[idx];
+    const registered = getOperator(n.op)?.outputs ?? [];
+    const own = OUTPUT_NAMES[n.op]?.[idx] ?? (registered.length > 1 ? registered[idx] : undefined);
     if (own !== undefined) return `${n.name}_${own}`;
     return names.includes(`${n.name}_output`) && idx === 0 ? `${n.name}_output` : `${n.name}_output${idx}`;
   };
@@ -601,41 +629,72 @@ export function exportModel(sym: Symbol, params: Record<string, NDArray>, opts: 
       inputs.push({ name: n.name, elemType: onnxTypeOf(dt), shape: shapeOf(n.name) });
     }
   });
-  for (const n of nodes) {
-    if (n.op === 'null') continue;
-    const op = ALIAS[n.op] ?? n.op;
-    const fn = EXPORTS[op];
-    if (fn === undefined) {
-      throw new IsotensorError(`onnx.exportModel: operator ${n.op} (node '${n.name}') has no ONNX export ` +
-                               `(exportable: see mx.onnx.exportableOps())`);
+  // Entries whose values are known at export time: the parameters, then the nodes foldConstant computes
+  // from them. A computed entry is written (a constant and an Identity of it) only once a written node or
+  // a graph output reads it, so chains over parameters leave just the values the graph uses.
+  const known = new Map<string, NDArray>(values);
+  const computed = new Map<string, NDArray>();
+  const materialize = (name: string): void => {
+    const v = computed.get(name);
+    if (v === undefined) return;
+    computed.delete(name);
+    const c = e.fresh(`${name}_folded`);
+    e.initializers.push(protoFromHost(hostFromNDArray(v, c)));
+    e.node('Identity', [c], [name]);
+  };
+  const folded: NDArray[] = [];
+  try {
+    for (const n of nodes) {
+      if (n.op === 'null') continue;
+      const op = ALIAS[n.op] ?? n.op;
+      const fn = EXPORTS[op];
+      const ins = n.inputs.map(([nid, idx]) => entryName(nid, idx));
+      const nid = nodes.indexOf(n);
+      const attrs = n.attrs ?? {};
+      const outs = foldConstant(n, ins.map((i) => known.get(i)));
+      if (outs !== null) {
+        folded.push(...outs);
+        outs.forEach((v, i) => {
+          const name = entryName(nid, i);
+          e.fresh(name);
+          known.set(name, v);
+          computed.set(name, v);
+        });
+        continue;
+      }
+      if (fn === undefined) {
+        throw new IsotensorError(`onnx.exportModel: operator ${n.op} (node '${n.name}') has no ONNX export ` +
+                                 `(exportable: see mx.onnx.exportableOps())`);
+      }
+      ins.forEach(materialize);
+      const out = entryName(nid, 0);
+      e.fresh(out);
+      fn(e, n, ins, out, (k) => parseAttr(attrs[k]), shapeOf, {
+        outName: (i) => {
+          const name = entryName(nid, i);
+          if (i > 0) e.fresh(name);
+          return name;
+        },
+        typeOf: (name) => types.get(name) ?? 'float32',
+      });
     }
-    const ins = n.inputs.map(([nid, idx]) => entryName(nid, idx));
-    const nid = nodes.indexOf(n);
-    const out = entryName(nid, 0);
-    e.fresh(out);
-    const attrs = n.attrs ?? {};
-    fn(e, n, ins, out, (k) => parseAttr(attrs[k]), shapeOf, {
-      outName: (i) => {
-        const name = entryName(nid, i);
-        if (i > 0) e.fresh(name);
-        return name;
-      },
-      typeOf: (name) => types.get(name) ?? 'float32',
+    const outputs: ValueInfoValue[] = json.heads.map(([nid, idx]) => {
+      const name = entryName(nid, idx);
+      materialize(name);
+      return { name, elemType: onnxTypeOf(types.get(name) ?? 'float32'), shape: shapeOf(name) };
     });
+    // Parameters no node reads (BatchNorm's gamma under fix_gamma) are left out.
+    const read = new Set(e.nodes.flatMap((n) => n.inputs));
+    const bytes = encodeModel({
+      irVersion: 8, opset: OPSET, producerName: 'isotensor', producerVersion: '1', graphName: opts.graphName ?? 'isotensor',
+      nodes: e.nodes, initializers: e.initializers.filter((t) => read.has(t.name)), inputs, outputs,
+    });
+    if (opts.path !== undefined) {
+      nodeFs('onnx.exportModel', 'elsewhere omit options.path and keep the returned bytes')
+        .writeFileSync(localPath(opts.path, 'onnx.exportModel', ''), bytes);
+    }
+    return bytes;
+  } finally {
+    for (const v of folded) v.dispose();
   }
-  const outputs: ValueInfoValue[] = json.heads.map(([nid, idx]) => {
-    const name = entryName(nid, idx);
-    return { name, elemType: onnxTypeOf(types.get(name) ?? 'float32'), shape: shapeOf(name) };
-  });
-  // Parameters no node reads (BatchNorm's gamma under fix_gamma) are left out.
-  const read = new Set(e.nodes.flatMap((n) => n.inputs));
-  const bytes = encodeModel({
-    irVersion: 8, opset: OPSET, producerName: 'isotensor', producerVersion: '1', graphName: opts.graphName ?? 'isotensor',
-    nodes: e.nodes, initializers: e.initializers.filter((t) => read.has(t.name)), inputs, outputs,
-  });
-  if (opts.path !== undefined) {
-    nodeFs('onnx.exportModel', 'elsewhere omit options.path and keep the returned bytes')
-      .writeFileSync(localPath(opts.path, 'onnx.exportModel', ''), bytes);
-  }
-  return bytes;
 }
