@@ -17,8 +17,10 @@ import {
   axesOf, binary, Exporter, filled, ints, predicate, reshapeTo, scalar, scalarOf, scalarPredicate, unary,
   type JsonNode, type NodeExport,
 } from './export_graph.js';
+import { INDEXING_EXPORTS } from './export_indexing.js';
 import { MATH_EXPORTS } from './export_math.js';
 import { rnnExport } from './export_rnn.js';
+import { SPATIAL_EXPORTS } from './export_spatial.js';
 import { encodeModel, type AttributeValue, type ValueInfoValue } from './onnx_proto.js';
 import { hostFromNDArray, onnxTypeOf, protoFromHost } from './tensor.js';
 
@@ -127,6 +129,8 @@ const argExport = (opType: string): NodeExport => (e, n, ins, out, a, shapeOf, c
 
 const EXPORTS: Readonly<Record<string, NodeExport>> = {
   ...MATH_EXPORTS,
+  ...INDEXING_EXPORTS,
+  ...SPATIAL_EXPORTS,
   RNN: rnnExport,
   Convolution: (e, n, ins, out, a) => {
     const kernel = ints(a('kernel'));
