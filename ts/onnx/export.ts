@@ -18,6 +18,7 @@ import {
   type JsonNode, type NodeExport,
 } from './export_graph.js';
 import { INDEXING_EXPORTS } from './export_indexing.js';
+import { LINALG_EXPORTS } from './export_linalg.js';
 import { MATH_EXPORTS } from './export_math.js';
 import { rnnExport } from './export_rnn.js';
 import { SPATIAL_EXPORTS } from './export_spatial.js';
@@ -131,6 +132,7 @@ const EXPORTS: Readonly<Record<string, NodeExport>> = {
   ...MATH_EXPORTS,
   ...INDEXING_EXPORTS,
   ...SPATIAL_EXPORTS,
+  ...LINALG_EXPORTS,
   RNN: rnnExport,
   Convolution: (e, n, ins, out, a) => {
     const kernel = ints(a('kernel'));

@@ -100,3 +100,26 @@ export function filled(e: Exporter, n: JsonNode, x: string, out: string, value: 
   const t = protoFromHost({ name: 'value', dtype, shape: [1], storage: scalarToStorage(dtype, value) });
   e.node('ConstantOfShape', [`${out}_shape`], [out], [{ name: 'value', t }], n.name);
 }
+
+/** (row, column) of the entries of diagonal `k` of an (r, c) matrix. */
+function diagonalAt(r: number, c: number, k: number): number[][] {
+  const at: number[][] = [];
+  for (let i = 0; i < r; i++) if (i + k >= 0 && i + k < c) at.push([i, i + k]);
+  return at;
+}
+
+/** Diagonal k of the last two axes of x (..., r, c), as (..., len). */
+export function diagonalOf(e: Exporter, out: string, x: string, shape: readonly number[], k: number, name?: string): string {
+  const r = shape[shape.length - 2]!, c = shape[shape.length - 1]!;
+  const lead = shape.slice(0, -2);
+  const P = lead.reduce((p, d) => p * d, 1);
+  const at = diagonalAt(r, c, k);
+  const x3 = e.fresh(`${out}_3d`);
+  reshapeTo(e, x, x3, [P, r, c]);
+  const idx = e.constant(`${out}_diag_at`, Array.from({ length: P }, () => at.flat()).flat(), 'int64', [P, at.length, 2]);
+  const g = e.fresh(`${out}_diag`);
+  e.node('GatherND', [x3, idx], [g], [{ name: 'batch_dims', i: 1 }]);
+  const d = name === undefined ? e.fresh(`${out}_diagonal`) : out;
+  reshapeTo(e, g, d, [...lead, at.length], name);
+  return d;
+}

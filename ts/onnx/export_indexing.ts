@@ -2,7 +2,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import { normalizeDType } from '../base/dtype.js';
 import { IsotensorError } from '../base/error.js';
-import { reshapeTo, scalarOf, type Exporter, type NodeExport } from './export_graph.js';
+import { diagonalOf, reshapeTo, scalarOf, type Exporter, type NodeExport } from './export_graph.js';
 import { onnxTypeOf } from './tensor.js';
 
 /** One ONNX node into a fresh intermediate of `out`; returns its name. */
@@ -44,6 +44,11 @@ function castIndices(e: Exporter, i: string, dtype: unknown, out: string, name?:
 
 /** Float (or any) user indices as int64, truncated toward zero as MXNet reads them. */
 const asInt64 = (e: Exporter, out: string, idx: string): string => step(e, out, 'Cast', [idx], 'idx', [{ name: 'to', i: onnxTypeOf('int64') }]);
+
+/** MXNet's (M, ...) index columns as ONNX's (..., M) int64 index tuples. */
+function indicesLast(e: Exporter, out: string, idx: string, rank: number): string {
+  return step(e, out, 'Transpose', [asInt64(e, out, idx)], 'idxT', [{ name: 'perm', ints: [...Array.from({ length: rank - 1 }, (_, i) => i + 1), 0] }]);
+}
 
 export const INDEXING_EXPORTS: Readonly<Record<string, NodeExport>> = {
   topk: (e, n, ins, out, a, shapeOf, cx) => {
@@ -125,15 +130,9 @@ export const INDEXING_EXPORTS: Readonly<Record<string, NodeExport>> = {
     }
     const a1 = norm(Number(a('axis1') ?? 0), shape.length), a2 = norm(Number(a('axis2') ?? 1), shape.length);
     const rest = shape.map((_, i) => i).filter((i) => i !== a1 && i !== a2);
-    const t = step(e, out, 'Transpose', [ins[0]!], 't', [{ name: 'perm', ints: [...rest, a1, a2] }]);
-    const P = rest.reduce((p, i) => p * shape[i]!, 1);
-    const len = os[os.length - 1]!;
-    const x3 = e.fresh(`${out}_3d`);
-    reshapeTo(e, t, x3, [P, shape[a1]!, shape[a2]!]);
-    const one = Array.from({ length: len }, (_, i) => (k >= 0 ? [i, i + k] : [i - k, i])).flat();
-    const at = e.constant(`${out}_at`, Array.from({ length: P }, () => one).flat(), 'int64', [P, len, 2]);
-    const g = step(e, out, 'GatherND', [x3, at], 'g', [{ name: 'batch_dims', i: 1 }]);
-    reshapeTo(e, g, out, os, n.name);
+    const perm = [...rest, a1, a2];
+    const t = step(e, out, 'Transpose', [ins[0]!], 't', [{ name: 'perm', ints: perm }]);
+    diagonalOf(e, out, t, perm.map((i) => shape[i]!), k, n.name);
   },
   repeat: (e, n, ins, out, a, shapeOf) => {
     const r = Number(a('repeats'));
@@ -144,6 +143,20 @@ export const INDEXING_EXPORTS: Readonly<Record<string, NodeExport>> = {
     const to = [...xs.slice(0, axis + 1), r, ...xs.slice(axis + 1)];
     const ex = step(e, out, 'Expand', [u, e.constant(`${out}_to`, to, 'int64')], 'expanded');
     reshapeTo(e, ex, out, shapeOf(out), n.name);
+  },
+  // MXNet indexes with the first axis of `indices`, ONNX's ScatterND with the last; a repeated index keeps
+  // the last write, as MXNet.
+  scatter_nd: (e, n, ins, out, _a, shapeOf, cx) => {
+    const zeros = step(e, out, 'Expand', [scalarOf(e, `${out}_zero`, 0, cx.typeOf(ins[0]!)),
+      e.constant(`${out}_shape`, shapeOf(out), 'int64')], 'zeros');
+    e.node('ScatterND', [zeros, indicesLast(e, out, ins[1]!, shapeOf(ins[1]!).length), ins[0]!], [out], [], n.name);
+  },
+  _scatter_set_nd: (e, n, ins, out, _a, shapeOf) =>
+    e.node('ScatterND', [ins[0]!, indicesLast(e, out, ins[2]!, shapeOf(ins[2]!).length), ins[1]!], [out], [], n.name),
+  // The summed cross-entropy of softmax(data) rows against integer labels, as MXNet's (1,) result.
+  softmax_cross_entropy: (e, n, ins, out) => {
+    const loss = step(e, out, 'SoftmaxCrossEntropyLoss', [ins[0]!, asInt64(e, out, ins[1]!)], 'loss', [{ name: 'reduction', s: 'sum' }]);
+    reshapeTo(e, loss, out, [1], n.name);
   },
   // The graph is static: the *_like ops take the inferred shape of their output.
   reshape_like: (e, n, ins, out, _a, shapeOf) => reshapeTo(e, ins[0]!, out, shapeOf(out), n.name),

@@ -78,7 +78,32 @@ const floatTest = (test: 'nan' | 'inf' | 'finite'): NodeExport => (e, n, ins, ou
 /** A head whose inference output is its data (the label only shapes the gradient). */
 const identityHead: NodeExport = (e, n, ins, out) => e.node('Identity', [ins[0]!], [out], [], n.name);
 
+/**
+ * atan2(y, x): atan(y / x), moved by pi into the left half-plane; x = 0 gives +-pi/2 by y's sign and
+ * atan2(0, 0) = 0.
+ */
+function atan2Of(e: Exporter, n: { name: string }, out: string, y: string, x: string, dt: DType): void {
+  const zero = scalarOf(e, `${out}_zero`, 0, dt);
+  const base = step(e, out, 'Atan', [step(e, out, 'Div', [y, x], 'ratio')], 'atan');
+  const pi = scalarOf(e, `${out}_pi`, Math.PI, dt);
+  const left = step(e, out, 'Where', [step(e, out, 'GreaterOrEqual', [y, zero], 'yup'),
+    step(e, out, 'Add', [base, pi], 'plus'), step(e, out, 'Sub', [base, pi], 'minus')], 'left');
+  const moved = step(e, out, 'Where', [step(e, out, 'Less', [x, zero], 'xneg'), left, base], 'moved');
+  const both0 = step(e, out, 'And', [step(e, out, 'Equal', [x, zero], 'x0'), step(e, out, 'Equal', [y, zero], 'y0')], 'both0');
+  e.node('Where', [both0, zero, moved], [out], [], n.name);
+}
+
 export const MATH_EXPORTS: Readonly<Record<string, NodeExport>> = {
+  arctan2: (e, n, ins, out, _a, _s, cx) => atan2Of(e, n, out, ins[0]!, ins[1]!, cx.typeOf(ins[0]!)),
+  _arctan2_scalar: (e, n, ins, out, a, _s, cx) => {
+    const dt = cx.typeOf(ins[0]!);
+    atan2Of(e, n, out, ins[0]!, scalarOf(e, `${out}_s`, Number(a('scalar')), dt), dt);
+  },
+  _rarctan2_scalar: (e, n, ins, out, a, _s, cx) => {
+    const dt = cx.typeOf(ins[0]!);
+    atan2Of(e, n, out, scalarOf(e, `${out}_s`, Number(a('scalar')), dt), ins[0]!, dt);
+  },
+  _cast_like: (e, n, ins, out, _a, _s, cx) => e.node('Cast', [ins[0]!], [out], [{ name: 'to', i: onnxTypeOf(cx.typeOf(ins[1]!)) }], n.name),
   arcsinh: (e, n, ins, out) => e.node('Asinh', [ins[0]!], [out], [], n.name),
   arccosh: (e, n, ins, out) => e.node('Acosh', [ins[0]!], [out], [], n.name),
   arctanh: (e, n, ins, out) => e.node('Atanh', [ins[0]!], [out], [], n.name),

@@ -1,4 +1,4 @@
-// ONNX exports of MXNet's spatial transformer ops: GridGenerator (affine, warp), BilinearSampler and SpatialTransformer on GridSample
+// ONNX exports of MXNet's spatial ops: GridGenerator (affine, warp), BilinearSampler and SpatialTransformer on GridSample, ROIPooling on MaxRoiPool
 // SPDX-License-Identifier: Apache-2.0
 //
 // MXNet's grids are (N, 2, H, W), x then y, normalised so -1 and 1 are the centres of the first and last
@@ -59,6 +59,10 @@ export const SPATIAL_EXPORTS: Readonly<Record<string, NodeExport>> = {
     e.node('Sub', [scaled, scalarOf(e, `${out}_one`, 1, dt)], [out], [], n.name);
   },
   BilinearSampler: (e, n, ins, out) => sample(e, out, ins[0]!, ins[1]!, n.name),
+  // Max over each ROI's bins (rois rows are (batch index, x1, y1, x2, y2)), as ONNX's MaxRoiPool.
+  ROIPooling: (e, n, ins, out, a) => e.node('MaxRoiPool', [ins[0]!, ins[1]!], [out], [
+    { name: 'pooled_shape', ints: ints(a('pooled_size')) }, { name: 'spatial_scale', f: Number(a('spatial_scale')) },
+  ], n.name),
   SpatialTransformer: (e, n, ins, out, a, shapeOf, cx) => {
     const [H, W] = targetShape(a, 'SpatialTransformer');
     const grid = e.fresh(`${out}_grid`);

@@ -1,4 +1,4 @@
-// ONNX sampling and detection operators: GridSample, AffineGrid, RoiAlign, NonMaxSuppression, MaxUnpool, Col2Im, DeformConv
+// ONNX sampling and detection operators: GridSample, AffineGrid, RoiAlign, MaxRoiPool, NonMaxSuppression, MaxUnpool, Col2Im, DeformConv
 // SPDX-License-Identifier: Apache-2.0
 //
 // MXNet's BilinearSampler/GridGenerator only know align_corners=True, bilinear, zero padding, so the
@@ -233,6 +233,20 @@ converter('AffineGrid', (c) => {
   const grid = c.op('dot', [c.cast(theta, 'float64'), c.constant(base, [d + 1, npos], 'float64')]);
   return c.cast(reshape(c, transpose(c, grid, [0, 2, 1]), [ts[0]!, ...spatial, d]), tdt === 'float64' ? 'float64' : tdt);
 }, 20);
+
+/* ---- MaxRoiPool: MXNet's ROIPooling (Caffe's bins, the roi corners rounded after scaling) ---- */
+
+converter('MaxRoiPool', (c) => {
+  const x = c.input(0);
+  const xs = c.shape(x, 'X');
+  if (xs.length !== 4) c.fail(`X must be (N, C, H, W), got (${xs})`);
+  const rs = c.shape(c.input(1), 'rois');
+  if (rs.length !== 2 || rs[1] !== 5) c.fail(`rois must be (num_rois, 5), got (${rs})`);
+  const pooled = c.ints('pooled_shape');
+  if (pooled === undefined || pooled.length !== 2) c.fail('pooled_shape (height, width) is required');
+  return c.op('ROIPooling', [x, c.cast(c.input(1), c.dtype(x, 'X'))],
+              { pooled_size: pooled, spatial_scale: c.float('spatial_scale', 1) });
+});
 
 /* ---- RoiAlign ---- */
 
