@@ -38,8 +38,26 @@ function expectClose(got: number[], want: number[], what: string): void {
 
 describe('onnx conformance cases (session and imported graph)', () => {
   const cases = readdirSync(EXTRA).filter((d) => d.startsWith('test_')).sort();
-  it('has the cases', () => expect(cases.length).toBe(11));
-  for (const name of cases) it(name, () => runCase(join(EXTRA, name), true));
+  it('has the cases', () => expect(cases.length).toBe(13));
+  // Gradient runs in sessions only: importModel builds no gradient graphs.
+  for (const name of cases) it(name, () => runCase(join(EXTRA, name), !name.startsWith('test_gradient')));
+});
+
+describe('Gradient', () => {
+  it('d(a + b)/da, d((a + b) a)/db at other points than the fixtures, and importModel refuses it clearly', () => {
+    const s = mx.onnx.InferenceSession.createSync(model('test_gradient_of_add_and_mul'));
+    try {
+      const out = mx.scope(() => {
+        const r = s.run<Arr>({ a: scalar(3, 'float32').reshape([]), b: scalar(-2, 'float32').reshape([]) });
+        return s.outputNames.map((n) => Array.from(r[n].dataSync() as Float32Array));
+      });
+      // d = (a + b) a: dd/da = 2a + b = 4, dd/db = a = 3.
+      expect(out).toEqual([[3], [4], [3]]);
+    } finally {
+      s.dispose();
+    }
+    expect(() => mx.onnx.importModelSync(model('test_gradient_of_add'))).toThrow(/Gradient runs in an InferenceSession only/);
+  });
 });
 
 

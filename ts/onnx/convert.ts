@@ -74,6 +74,8 @@ export interface GraphOps {
   tensor(t: TensorProto, what: string): NDArray;
   /** Runs a nested graph (If branches, Loop bodies) on `inputs`; its outputs. */
   subgraph(g: GraphProto, inputs: readonly AnyValue[]): AnyValue[];
+  /** d y / d x for each of the graph values `xs` (ai.onnx.preview.training's Gradient). */
+  gradient(y: string, xs: readonly string[], label: string): NDArray[];
 }
 
 /** An array's values as plain numbers (int64 included). */
@@ -164,6 +166,11 @@ export class NodeContext {
   /** Runs a nested graph on `inputs`. */
   subgraph(g: GraphProto, inputs: readonly AnyValue[]): AnyValue[] {
     return this.g.subgraph(g, inputs);
+  }
+
+  /** d y / d x for each of the graph values `xs`, y's gradient seeded with ones. */
+  gradient(y: string, xs: readonly string[]): NDArray[] {
+    return this.g.gradient(y, xs, this.label);
   }
 
   /** Rejects attributes the converter does not handle with a non-default value. */

@@ -3,6 +3,7 @@
 import type { Context } from '../base/context.js';
 import { toStorage, type DType } from '../base/dtype.js';
 import { IsotensorError } from '../base/error.js';
+import { record } from '../autograd/autograd.js';
 import { invoke } from '../ndarray/invoke.js';
 import { keep, scope } from '../ndarray/lifetime.js';
 import { NDArray } from '../ndarray/ndarray.js';
@@ -10,7 +11,7 @@ import { createOpSymbol, Symbol, Variable } from '../symbol/symbol.js';
 import {
   findConverter, isTensor, otherDomains, kindOf, NodeContext, type AnyValue, type GraphOps, type OpParams, type Value,
 } from './convert.js';
-import { ONNX_TYPE, type FunctionProto, type GraphProto, type ModelProto, type NodeProto, type TensorProto, type TypeInfo } from './onnx_proto.js';
+import { ONNX_TYPE, type FunctionProto, type GraphProto, type ModelProto, type NodeProto, type TensorProto, type TypeInfo, type ValueInfoProto } from './onnx_proto.js';
 import { stringsFromProto } from './strings.js';
 import { narrowOf, tagNarrow, type NarrowType } from './narrow.js';
 import { carrierOfOnnx, ndarrayFromHost, onnxTypeName, tensorFromProto, type ExternalDataReader } from './tensor.js';
@@ -248,6 +249,58 @@ export class GraphBuilder implements GraphOps {
     return ndarrayFromHost(tensorFromProto(t, what, this.external), this.ctx);
   }
 
+  /** The graphs being walked, innermost last (a Gradient node reads the nodes of its own graph). */
+  readonly graphs: GraphProto[] = [];
+
+  /**
+   * d y / d x for each of `xs` (graph values), y's gradient seeded with ones: the nodes of the current
+   * graph on a path from xs to y run again, recorded by autograd, on copies of the xs. Values that do
+   * not depend on the xs (the zs among them) are read as they are, constants to the gradient.
+   */
+  gradient(y: string, xs: readonly string[], label: string): NDArray[] {
+    if (this.mode !== 'imperative') {
+      throw new IsotensorError(`${label}: Gradient runs in an InferenceSession only (importModel builds no gradient graphs)`);
+    }
+    const g = this.graphs[this.graphs.length - 1]!;
+    const fromX = new Set(xs);
+    const onPath = new Set<NodeProto>();
+    for (const n of g.nodes) {
+      if (n.inputs.some((i) => fromX.has(i))) {
+        onPath.add(n);
+        for (const o of n.outputs) if (o !== '') fromX.add(o);
+      }
+    }
+    if (!fromX.has(y)) throw new IsotensorError(`${label}: y '${y}' does not depend on xs [${xs.join(', ')}]`);
+    // Of those, the ones y needs.
+    const producer = new Map<string, NodeProto>();
+    for (const n of onPath) for (const o of n.outputs) if (o !== '') producer.set(o, n);
+    const needed = new Set<NodeProto>();
+    const todo = [y];
+    while (todo.length > 0) {
+      const n = producer.get(todo.pop()!);
+      if (n === undefined || needed.has(n)) continue;
+      needed.add(n);
+      todo.push(...n.inputs.filter((i) => i !== ''));
+    }
+    const info = (name: string): ValueInfoProto => ({ name, kind: 'tensor' });
+    const sub: GraphProto = {
+      name: `${g.name}/gradient of ${y}`, nodes: g.nodes.filter((n) => needed.has(n)), initializers: [],
+      inputs: xs.map(info), outputs: [info(y)], valueInfo: [],
+    };
+    const vars = xs.map((name) => {
+      const v = this.values.get(name);
+      if (!(v instanceof NDArray)) throw new IsotensorError(`${label}: x '${name}' is not a tensor`);
+      const c = v.copy();
+      c.attachGrad();
+      return c;
+    });
+    const out = record(() => this.subgraph(sub, vars)[0]);
+    if (!(out instanceof NDArray)) throw new IsotensorError(`${label}: y '${y}' is not a tensor`);
+    out.backward();
+    // Copies: a gradient buffer goes with its variable, which the node's scope disposes.
+    return vars.map((v) => (v.grad === null ? invoke('zeros_like', [v])[0]! : v.grad.copy()));
+  }
+
   /** Set by walkGraph: what nested graphs (If/Loop bodies) are walked with. */
   walk: { opset: number; opts: WalkOptions } = { opset: 1, opts: {} };
 
@@ -298,7 +351,12 @@ function isDefaultDomain(d: string): boolean {
  */
 export function walkGraph(g: GraphProto, b: GraphBuilder, opset: number, opts: WalkOptions = {}): void {
   b.walk = { opset, opts };
-  for (const node of g.nodes) if (opts.skip?.has(node) !== true) convertNode(node, b, opset, opts);
+  b.graphs.push(g);
+  try {
+    for (const node of g.nodes) if (opts.skip?.has(node) !== true) convertNode(node, b, opset, opts);
+  } finally {
+    b.graphs.pop();
+  }
 }
 
 function convertNode(node: NodeProto, b: GraphBuilder, opset: number, opts: WalkOptions): void {

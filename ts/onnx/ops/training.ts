@@ -1,4 +1,4 @@
-// ONNX ai.onnx.preview.training optimizers: one update step of Adagrad, Adam and Momentum.
+// ONNX ai.onnx.preview.training: one update step of Adagrad, Adam and Momentum, and Gradient.
 // SPDX-License-Identifier: Apache-2.0
 import { converter, type NodeContext, type Value } from '../convert.js';
 
@@ -113,3 +113,13 @@ converter('Momentum', (c) => {
   });
   return [...xNew, ...vNew];
 }, 1, DOMAIN);
+
+/* ---- Gradient: d y / d xs of the graph around it (sessions; zs are constants to it) ---- */
+
+converter('Gradient', (c) => {
+  const xs = c.strings('xs');
+  const y = c.string('y');
+  if (xs === undefined || xs.length === 0 || y === undefined) return c.fail('attributes xs and y are required');
+  return c.gradient(y, xs);
+}, 1, DOMAIN);
+
