@@ -58,6 +58,13 @@ export function axesOf(v: unknown, rank: number): number[] {
   return ints(v).map((x) => (x < 0 ? x + rank : x));
 }
 
+/** One ONNX node into a fresh intermediate named after `out` and `what`; returns its name. */
+export function step(e: Exporter, out: string, opType: string, inputs: string[], what: string, attrs: AttributeValue[] = []): string {
+  const o = e.fresh(`${out}_${what}`);
+  e.node(opType, inputs, [o], attrs);
+  return o;
+}
+
 /** A 0-d constant of `value` in `dtype`, the type of the tensor it meets (ONNX's binary ops take one type). */
 export function scalarOf(e: Exporter, base: string, value: number, dtype: DType): string {
   return e.constant(base, [value], dtype, []);

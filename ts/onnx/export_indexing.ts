@@ -2,15 +2,8 @@
 // SPDX-License-Identifier: Apache-2.0
 import { normalizeDType } from '../base/dtype.js';
 import { IsotensorError } from '../base/error.js';
-import { diagonalOf, reshapeTo, scalarOf, type Exporter, type NodeExport } from './export_graph.js';
+import { diagonalOf, reshapeTo, scalarOf, step, type Exporter, type NodeExport } from './export_graph.js';
 import { onnxTypeOf } from './tensor.js';
-
-/** One ONNX node into a fresh intermediate of `out`; returns its name. */
-function step(e: Exporter, out: string, opType: string, inputs: string[], what: string, attrs: Parameters<Exporter['node']>[3] = []): string {
-  const o = e.fresh(`${out}_${what}`);
-  e.node(opType, inputs, [o], attrs);
-  return o;
-}
 
 const norm = (axis: number, rank: number): number => (axis < 0 ? axis + rank : axis);
 

@@ -1,14 +1,7 @@
 // ONNX exports of MXNet's batched linear algebra that ONNX can express: _linalg_gemm/gemm2/syrk on MatMul, det/slogdet/logdet on Det, diagonals, khatri_rao
 // SPDX-License-Identifier: Apache-2.0
 import { IsotensorError } from '../base/error.js';
-import { diagonalOf, scalarOf, reshapeTo, type Exporter, type NodeExport } from './export_graph.js';
-
-/** One ONNX node into a fresh intermediate of `out`; returns its name. */
-function step(e: Exporter, out: string, opType: string, inputs: string[], what: string, attrs: Parameters<Exporter['node']>[3] = []): string {
-  const o = e.fresh(`${out}_${what}`);
-  e.node(opType, inputs, [o], attrs);
-  return o;
-}
+import { diagonalOf, reshapeTo, scalarOf, step, type Exporter, type NodeExport } from './export_graph.js';
 
 /** x with its last two axes swapped. */
 function swapLast(e: Exporter, out: string, x: string, rank: number, what: string): string {

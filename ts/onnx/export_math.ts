@@ -2,18 +2,8 @@
 // SPDX-License-Identifier: Apache-2.0
 import type { DType } from '../base/dtype.js';
 import { IsotensorError } from '../base/error.js';
-import { axesOf, predicate, reshapeTo, scalarOf, type Exporter, type NodeExport } from './export_graph.js';
+import { axesOf, predicate, reshapeTo, scalarOf, step, type Exporter, type NodeExport } from './export_graph.js';
 import { onnxTypeOf } from './tensor.js';
-
-/** A fresh name for an intermediate of `out`. */
-const tmp = (e: Exporter, out: string, what: string): string => e.fresh(`${out}_${what}`);
-
-/** One ONNX node into a fresh intermediate; returns its name. */
-function step(e: Exporter, out: string, opType: string, inputs: string[], what: string, attrs: Parameters<Exporter['node']>[3] = []): string {
-  const o = tmp(e, out, what);
-  e.node(opType, inputs, [o], attrs);
-  return o;
-}
 
 /** x times a constant of x's dtype (log10 = ln x / ln 10, degrees, ...). */
 const scaled = (opType: string, factor: number, then?: string): NodeExport => (e, n, ins, out, _a, _s, cx) => {
