@@ -83,16 +83,23 @@ function atan2Of(e: Exporter, n: { name: string }, out: string, y: string, x: st
   e.node('Where', [both0, zero, moved], [out], [], n.name);
 }
 
+type TwoOperands = (e: Exporter, n: { name: string }, out: string, a: string, b: string, dt: DType) => void;
+
+/** The tensor form of a two-operand export and its scalar forms, x op s and s op x (MXNet's _r*_scalar). */
+function withScalars(f: TwoOperands): { tensor: NodeExport; scalar: NodeExport; rscalar: NodeExport } {
+  const s = (e: Exporter, out: string, a: (k: string) => unknown, dt: DType): string => scalarOf(e, `${out}_s`, Number(a('scalar')), dt);
+  return {
+    tensor: (e, n, ins, out, _a, _s, cx) => f(e, n, out, ins[0]!, ins[1]!, cx.typeOf(ins[0]!)),
+    scalar: (e, n, ins, out, a, _s, cx) => f(e, n, out, ins[0]!, s(e, out, a, cx.typeOf(ins[0]!)), cx.typeOf(ins[0]!)),
+    rscalar: (e, n, ins, out, a, _s, cx) => f(e, n, out, s(e, out, a, cx.typeOf(ins[0]!)), ins[0]!, cx.typeOf(ins[0]!)),
+  };
+}
+
+const atan2 = withScalars(atan2Of);
+const mod = withScalars(modOf);
+
 export const MATH_EXPORTS: Readonly<Record<string, NodeExport>> = {
-  arctan2: (e, n, ins, out, _a, _s, cx) => atan2Of(e, n, out, ins[0]!, ins[1]!, cx.typeOf(ins[0]!)),
-  _arctan2_scalar: (e, n, ins, out, a, _s, cx) => {
-    const dt = cx.typeOf(ins[0]!);
-    atan2Of(e, n, out, ins[0]!, scalarOf(e, `${out}_s`, Number(a('scalar')), dt), dt);
-  },
-  _rarctan2_scalar: (e, n, ins, out, a, _s, cx) => {
-    const dt = cx.typeOf(ins[0]!);
-    atan2Of(e, n, out, scalarOf(e, `${out}_s`, Number(a('scalar')), dt), ins[0]!, dt);
-  },
+  arctan2: atan2.tensor, _arctan2_scalar: atan2.scalar, _rarctan2_scalar: atan2.rscalar,
   _cast_like: (e, n, ins, out, _a, _s, cx) => e.node('Cast', [ins[0]!], [out], [{ name: 'to', i: onnxTypeOf(cx.typeOf(ins[1]!)) }], n.name),
   arcsinh: (e, n, ins, out) => e.node('Asinh', [ins[0]!], [out], [], n.name),
   arccosh: (e, n, ins, out) => e.node('Acosh', [ins[0]!], [out], [], n.name),
@@ -135,15 +142,7 @@ export const MATH_EXPORTS: Readonly<Record<string, NodeExport>> = {
     const up = step(e, out, 'GreaterOrEqual', [frac, scalarOf(e, `${out}_half`, 0.5, cx.typeOf(x))], 'up');
     e.node('Where', [up, step(e, out, 'Add', [t, step(e, out, 'Sign', [x], 'sgn')], 'away'), t], [out], [], n.name);
   },
-  broadcast_mod: (e, n, ins, out, _a, _s, cx) => modOf(e, n, out, ins[0]!, ins[1]!, cx.typeOf(ins[0]!)),
-  _mod_scalar: (e, n, ins, out, a, _s, cx) => {
-    const dt = cx.typeOf(ins[0]!);
-    modOf(e, n, out, ins[0]!, scalarOf(e, `${out}_s`, Number(a('scalar')), dt), dt);
-  },
-  _rmod_scalar: (e, n, ins, out, a, _s, cx) => {
-    const dt = cx.typeOf(ins[0]!);
-    modOf(e, n, out, scalarOf(e, `${out}_s`, Number(a('scalar')), dt), ins[0]!, dt);
-  },
+  broadcast_mod: mod.tensor, _mod_scalar: mod.scalar, _rmod_scalar: mod.rscalar,
   broadcast_hypot: (e, n, ins, out) => {
     const sq = (x: string, k: string): string => step(e, out, 'Mul', [x, x], k);
     e.node('Sqrt', [step(e, out, 'Add', [sq(ins[0]!, 'a2'), sq(ins[1]!, 'b2')], 'sum')], [out], [], n.name);
