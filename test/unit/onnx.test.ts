@@ -230,6 +230,33 @@ describe('exportModel', () => {
     }
   });
 
+  it('exports a Gluon block directly, and from the file paths net.export wrote (MXNet\'s export_model forms)', () => {
+    mx.scope(() => {
+      const net = new mx.gluon.nn.HybridSequential();
+      net.add(new mx.gluon.nn.Dense(5, { activation: 'relu', inUnits: 4 }), new mx.gluon.nn.BatchNorm({ inChannels: 5 }), new mx.gluon.nn.Dense(2, { inUnits: 5 }));
+      net.initialize();
+      net.hybridize();
+      const x = mx.nd.array(Float32Array.from({ length: 12 }, (_, i) => Math.cos(i)), { shape: [3, 4] });
+      const want = Array.from(net.forward(x).dataSync() as Float32Array);
+      const dir = mkdtempSync(join(tmpdir(), 'onnx-block-'));
+      try {
+        const [symFile, paramFile] = net.export(join(dir, 'mlp'));
+        const onnxFile = join(dir, 'mlp.onnx');
+        const fromFiles = mx.onnx.exportModel(symFile, paramFile, { inputShapes: { data: [3, 4] }, path: onnxFile });
+        expect(Buffer.from(fromFiles).equals(readFileSync(onnxFile))).toBe(true);
+        for (const bytes of [fromFiles, mx.onnx.exportModel(net, null, { inputShapes: { data: [3, 4] } })]) {
+          const s = mx.onnx.InferenceSession.createSync(bytes);
+          const got = Array.from(s.run<Arr>({ data: x })[s.outputNames[0]!]!.dataSync() as Float32Array);
+          got.forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThan(1e-5 * (1 + Math.abs(v))));
+          s.dispose();
+        }
+        expect(() => mx.onnx.exportModel(net, { w: x }, { inputShapes: { data: [3, 4] } })).toThrow(/block exports its own parameters/);
+      } finally {
+        rmSync(dir, { recursive: true });
+      }
+    });
+  });
+
   it('a hybridized gluon.rnn.LSTM + GRU network exports its fused RNN ops and reads back to the same output', () => {
     // (onnxruntime ran this export to the same values: the RNN cases of export/ops_reference.json cover the op.)
     mx.scope(() => {

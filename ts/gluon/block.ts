@@ -600,23 +600,32 @@ export class HybridBlock extends Block {
    * @returns the two paths
    */
   export(prefix: string, epoch = 0): [string, string] {
-    const g = this._graphs.values().next().value ?? this.getGraph([1]);
+    const { symbol, params } = this.exportedGraph();
     const symFile = `${prefix}-symbol.json`;
-    g.symbol.saveSync(symFile);
-    const args = new Set(g.symbol.listArguments());
-    const aux = new Set(g.symbol.listAuxiliaryStates());
-    const arrays: Record<string, NDArray> = {};
     try {
-      for (const [name, p] of this.collectParams()) {
-        if (args.has(name)) arrays[`arg:${name}`] = p.reduce();
-        else if (aux.has(name)) arrays[`aux:${name}`] = p.reduce();
-      }
+      symbol.saveSync(symFile);
       const paramFile = `${prefix}-${String(epoch).padStart(4, '0')}.params`;
-      saveSync(paramFile, arrays);
+      saveSync(paramFile, params);
       return [symFile, paramFile];
     } finally {
-      for (const a of Object.values(arrays)) a.dispose();
+      for (const a of Object.values(params)) a.dispose();
     }
+  }
+
+  /**
+   * What export() writes, in memory: the graph of the last forward (else one input `data`) and copies
+   * of the parameters it reads under `arg:`/`aux:` names (the caller disposes them). @internal
+   */
+  exportedGraph(): { symbol: Symbol; inputNames: readonly string[]; params: Record<string, NDArray> } {
+    const g = this._graphs.values().next().value ?? this.getGraph([1]);
+    const args = new Set(g.symbol.listArguments());
+    const aux = new Set(g.symbol.listAuxiliaryStates());
+    const params: Record<string, NDArray> = {};
+    for (const [name, p] of this.collectParams()) {
+      if (args.has(name)) params[`arg:${name}`] = p.reduce();
+      else if (aux.has(name)) params[`aux:${name}`] = p.reduce();
+    }
+    return { symbol: g.symbol, inputNames: g.inputNames, params };
   }
 
   /** Infers output shapes for input shapes (no initialization), MXNet's infer_shape. */

@@ -12,7 +12,9 @@ import { localPath } from '../base/read_source.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { invoke } from '../ndarray/invoke.js';
 import { getOperator } from '../ops/operator.js';
-import { Symbol } from '../symbol/symbol.js';
+import type { HybridBlock } from '../gluon/block.js';
+import { loadSync as loadArraysSync } from '../ndarray/io.js';
+import { loadSync as loadSymbolSync, Symbol } from '../symbol/symbol.js';
 import {
   axesOf, binary, Exporter, filled, ints, predicate, reshapeTo, scalar, scalarOf, scalarPredicate, unary,
   type JsonNode, type NodeExport,
@@ -553,20 +555,48 @@ function foldConstant(n: JsonNode, inputs: (NDArray | undefined)[]): NDArray[] |
 }
 
 /**
- * Writes a Symbol and its parameters as an ONNX model (opset 17); returns the bytes. `params` holds
- * argument and auxiliary parameters (MXNet's `arg:`/`aux:` prefixes are accepted).
+ * Writes a model as ONNX (opset 17); returns the bytes. As MXNet's `onnx.export_model`, `sym` is a Symbol
+ * or the path of a `-symbol.json` file and `params` a dictionary of argument and auxiliary parameters
+ * (MXNet's `arg:`/`aux:` prefixes are accepted) or the path of a `.params` file. A hybridized Gluon
+ * block exports its last forward's graph with its own parameters (`params` then null).
  * @example
  * ```ts
  * const bytes = mx.onnx.exportModel(net, { ...argParams, ...auxParams }, { inputShapes: { data: [1, 1, 28, 28] } });
+ * mx.onnx.exportModel('lenet-symbol.json', 'lenet-0010.params', { inputShapes: { data: [1, 1, 28, 28] }, path: 'lenet.onnx' });
+ * mx.onnx.exportModel(block, null, { inputShapes: { data: [1, 3, 224, 224] } });
  * ```
  */
-export function exportModel(sym: Symbol, params: Record<string, NDArray>, opts: ExportOptions): Uint8Array {
-  if (!(sym instanceof Symbol)) throw new IsotensorError('onnx.exportModel: sym must be a Symbol');
+export function exportModel(sym: Symbol | HybridBlock | string | URL, params: Record<string, NDArray> | string | URL | null,
+                            opts: ExportOptions): Uint8Array {
   if (opts === undefined || typeof opts.inputShapes !== 'object') {
     throw new IsotensorError('onnx.exportModel: options.inputShapes (the data inputs\' shapes) is required');
   }
+  // A Gluon block, recognised by shape: importing Gluon here would pull it into the inference-only bundle.
+  if (typeof (sym as Partial<HybridBlock>).exportedGraph === 'function') {
+    const block = sym as HybridBlock;
+    if (params !== null && params !== undefined && (typeof params !== 'object' || Object.keys(params).length > 0)) {
+      throw new IsotensorError('onnx.exportModel: a Gluon block exports its own parameters; pass null as params');
+    }
+    const g = block.exportedGraph();
+    try {
+      return exportModel(g.symbol, g.params, opts);
+    } finally {
+      for (const a of Object.values(g.params)) a.dispose();
+    }
+  }
+  if (typeof sym === 'string' || sym instanceof URL) sym = loadSymbolSync(sym);
+  if (!(sym instanceof Symbol)) throw new IsotensorError('onnx.exportModel: sym must be a Symbol, a HybridBlock or a -symbol.json path');
+  if (typeof params === 'string' || params instanceof URL) {
+    const loaded = loadArraysSync<Record<string, NDArray>>(params);
+    if (Array.isArray(loaded)) throw new IsotensorError('onnx.exportModel: the .params file holds unnamed arrays');
+    try {
+      return exportModel(sym, loaded, opts);
+    } finally {
+      for (const a of Object.values(loaded)) a.dispose();
+    }
+  }
   const values = new Map<string, NDArray>();
-  for (const [k, v] of Object.entries(params)) values.set(k.replace(/^(arg|aux):/, ''), v);
+  for (const [k, v] of Object.entries(params ?? {})) values.set(k.replace(/^(arg|aux):/, ''), v);
   const json = JSON.parse(sym.toJSON()) as { nodes: JsonNode[]; heads: [number, number, number][] };
   const nodes = json.nodes;
 
