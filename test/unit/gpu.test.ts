@@ -137,6 +137,9 @@ describe('operators on the GPU agree with the CPU', () => {
     ['LeakyReLU', () => [rand([50], 1)], { act_type: 'elu', slope: 0.3 }],
     ['softmax', () => [rand([5, 40], 1, 5)], { axis: -1 }],
     ['log_softmax', () => [rand([5, 40, 3], 1, 5)], { axis: 1 }],
+    // Few long rows: the statistics in chunks.
+    ['softmax', () => [rand([3, 700], 1, 5)], { axis: -1 }],
+    ['log_softmax', () => [rand([2, 3000, 2], 2, 5)], { axis: 1 }],
     ['BatchNorm', () => [rand([4, 3, 5, 5], 1), rand([3], 2), rand([3], 3), nd.zeros([3], onCpu), nd.ones([3], onCpu)], { fix_gamma: false }],
     ['LayerNorm', () => [rand([6, 20], 1), rand([20], 2), rand([20], 3)], {}],
     ['transpose', () => [rand([3, 4, 5], 1)], { axes: '(2,0,1)' }],

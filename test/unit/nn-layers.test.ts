@@ -547,6 +547,39 @@ describe('shapes, dtypes and outputs', () => {
     });
   });
 
+  // Few long rows: on a GPU (and in its CPU twin) the row statistics run in chunks of 128+ elements.
+  it('softmax and log_softmax of few long rows, with lengths: forward and backward against float64 sums', () => {
+    mx.scope(() => {
+      const [rows, n] = [3, 700];
+      const xs = Array.from({ length: rows * n }, (_, i) => Math.sin(i * 0.37) * 4 + (i % 7) * 0.1);
+      const gs = Array.from({ length: rows * n }, (_, i) => Math.cos(i * 0.11));
+      const lens = [700, 5, 333];
+      for (const log of [false, true]) {
+        const x = nd.array(xs, { shape: [rows, n], dtype: 'float64' });
+        x.attachGrad();
+        const len = nd.array(lens, { dtype: 'int32' });
+        const y = autograd.record(() => N[log ? 'log_softmax' : 'softmax'](x, len, { useLength: true }));
+        y.backward(nd.array(gs, { shape: [rows, n], dtype: 'float64' }));
+        const want: number[] = [], wantGrad: number[] = [];
+        for (let r = 0; r < rows; r++) {
+          const row = xs.slice(r * n, r * n + lens[r]!);
+          const mx0 = Math.max(...row);
+          const sum = row.reduce((a, v) => a + Math.exp(v - mx0), 0);
+          const out = row.map((v) => (log ? v - mx0 - Math.log(sum) : Math.exp(v - mx0) / sum));
+          const g = gs.slice(r * n, r * n + lens[r]!);
+          const dot = log ? g.reduce((a, v) => a + v, 0) : g.reduce((a, v, j) => a + v * out[j]!, 0);
+          const grad = out.map((o, j) => (log ? g[j]! - Math.exp(o) * dot : o * (g[j]! - dot)));
+          for (let j = 0; j < n; j++) {
+            want.push(j < lens[r]! ? out[j]! : 0);
+            wantGrad.push(j < lens[r]! ? grad[j]! : 0);
+          }
+        }
+        values(y).forEach((v, i) => expect(Math.abs(v - want[i]!), `out[${i}]`).toBeLessThan(1e-12 * (1 + Math.abs(want[i]!))));
+        values(x.grad).forEach((v, i) => expect(Math.abs(v - wantGrad[i]!), `grad[${i}]`).toBeLessThan(1e-12 * (1 + Math.abs(wantGrad[i]!))));
+      }
+    });
+  });
+
   it('LeakyReLU and Activation accept an out array', () => {
     mx.scope(() => {
       const x = nd.array([-2, 3]);

@@ -1,6 +1,6 @@
 // The softmax family's parameters (shared with softmax.cc) and device-generic computes of softmax,
 // log_softmax, softmin, SoftmaxActivation and their backward ops, attached in softmax.cu.
-// Two launches each: per-row statistics (max and sum, or the gradient's dot product), then one Map
+// Per-row statistics (max and sum, or the gradient's dot product; by chunks when rows are few), then one Map
 // per element.
 #pragma once
 #include <cstdint>
@@ -149,18 +149,19 @@ struct SoftmaxGradMap {
 };
 
 
-// Few long rows: the row statistics in chunks of kSoftmaxChunk elements (one Map per (row, chunk)),
-// combined per row in chunk order. The max is the same as the sequential one (NaN handling too:
-// chunks after the first start from -inf); sums are grouped by chunk.
-constexpr int64_t kSoftmaxChunk = 2048;
+// Few rows: the row statistics in chunks of `chunk` elements (one Map per (row, chunk)), combined per
+// row in chunk order, so that a GPU runs enough Maps when the rows alone would leave it idle. The max
+// is the same as the sequential one (NaN handling too: chunks after the first start from -inf); sums
+// are grouped by chunk.
 template <typename A> ISTX A negInf() { return -A(1e300) * A(1e300); }  // -inf in A
 
 struct ChunkMaxMap {
   template <typename T, typename A>
-  ISTX static void Map(int64_t i, A* pmax, const T* x, const double* len, RowGeom g, int64_t chunks, A sign) {
+  ISTX static void Map(int64_t i, A* pmax, const T* x, const double* len, RowGeom g, int64_t chunks, int64_t chunk,
+                       A sign) {
     const int64_t r = i / chunks, c = i % chunks;
     const int64_t base = g.base(r), m = g.length(len, r), st = g.inner;
-    const int64_t b = c * kSoftmaxChunk, e = b + kSoftmaxChunk < m ? b + kSoftmaxChunk : m;
+    const int64_t b = c * chunk, e = b + chunk < m ? b + chunk : m;
     A mx = c == 0 ? (m > 0 ? sign * A(x[base]) : A(0)) : negInf<A>();
     for (int64_t j = (c == 0 ? 1 : b); j < e; ++j) mx = maxOf(mx, sign * A(x[base + j * st]));
     pmax[i] = mx;
@@ -178,10 +179,10 @@ struct RowMaxMap {
 struct ChunkExpSumMap {
   template <typename T, typename A>
   ISTX static void Map(int64_t i, A* psum, const T* x, const A* mx, const double* len, RowGeom g, int64_t chunks,
-                       A sign, A invT) {
+                       int64_t chunk, A sign, A invT) {
     const int64_t r = i / chunks, c = i % chunks;
     const int64_t base = g.base(r), m = g.length(len, r), st = g.inner;
-    const int64_t b = c * kSoftmaxChunk, e = b + kSoftmaxChunk < m ? b + kSoftmaxChunk : m;
+    const int64_t b = c * chunk, e = b + chunk < m ? b + chunk : m;
     const A mr = mx[r];
     A sum = 0;
     for (int64_t j = b; j < e; ++j) sum += math::exp((sign * A(x[base + j * st]) - mr) * invT);
@@ -193,10 +194,10 @@ struct ChunkExpSumMap {
 struct ChunkGradSumMap {
   template <typename O, typename A>
   ISTX static void Map(int64_t i, A* psum, const O* gy, const O* y, const double* len, RowGeom g, int64_t chunks,
-                       bool logMode) {
+                       int64_t chunk, bool logMode) {
     const int64_t r = i / chunks, c = i % chunks;
     const int64_t base = g.base(r), m = g.length(len, r), st = g.inner;
-    const int64_t b = c * kSoftmaxChunk, e = b + kSoftmaxChunk < m ? b + kSoftmaxChunk : m;
+    const int64_t b = c * chunk, e = b + chunk < m ? b + chunk : m;
     A sum = 0;
     for (int64_t j = b; j < e; ++j) {
       const int64_t k = base + j * st;
@@ -214,8 +215,14 @@ struct RowSumMap {
   }
 };
 
-// Whether rows are few and long enough for the chunked statistics.
-inline bool chunkedRows(int64_t rows, int64_t n) { return n > 2 * kSoftmaxChunk && rows < 4096; }
+// The chunk length of the row statistics, or 0 for one Map per row: from 4096 rows up the rows fill a
+// GPU themselves; below, chunks of 128 to 2048 elements, the shortest that keep the Maps under 16384.
+inline int64_t softmaxChunk(int64_t rows, int64_t n) {
+  if (rows >= 4096) return 0;
+  int64_t chunk = 128;
+  while (chunk < 2048 && rows * ((n + chunk - 1) / chunk) > 16384) chunk *= 2;
+  return n > chunk ? chunk : 0;  // one chunk would be the row itself
+}
 
 // Lengths (any integer dtype) as doubles in `tmp`, or nullptr.
 template <typename Dev>
@@ -238,14 +245,14 @@ void softmaxForwardDev(const OpContext& ctx, const T* x, O* y, const TBlob* lenB
   A* mx = stats.template as<A>();
   A* sum = mx + rows;
   const A sign = negate ? A(-1) : A(1), invT = A(1.0 / temp);
-  if (chunkedRows(rows, s.n)) {
-    const int64_t chunks = (s.n + kSoftmaxChunk - 1) / kSoftmaxChunk;
+  if (const int64_t chunk = softmaxChunk(rows, s.n)) {
+    const int64_t chunks = (s.n + chunk - 1) / chunk;
     TempSpace<Dev> part(st, static_cast<size_t>(rows * chunks) * sizeof(A));
     A* pp = part.template as<A>();
-    DeviceKernel<ChunkMaxMap, Dev>::launch(st, rows * chunks, kSoftmaxChunk, pp, x, len, g, chunks, sign);
+    DeviceKernel<ChunkMaxMap, Dev>::launch(st, rows * chunks, chunk, pp, x, len, g, chunks, chunk, sign);
     DeviceKernel<RowMaxMap, Dev>::launch(st, rows, chunks, mx, static_cast<const A*>(pp), chunks);
-    DeviceKernel<ChunkExpSumMap, Dev>::launch(st, rows * chunks, kSoftmaxChunk * 8, pp, x, static_cast<const A*>(mx),
-                                              len, g, chunks, sign, invT);
+    DeviceKernel<ChunkExpSumMap, Dev>::launch(st, rows * chunks, chunk * 8, pp, x, static_cast<const A*>(mx), len, g,
+                                              chunks, chunk, sign, invT);
     DeviceKernel<RowSumMap, Dev>::launch(st, rows, chunks, sum, static_cast<const A*>(pp), chunks);
   } else {
     DeviceKernel<SoftmaxStatsMap, Dev>::launch(st, rows, s.n * 8, mx, sum, x, len, g, sign, invT);
@@ -266,11 +273,11 @@ void softmaxBackwardDev(const OpContext& ctx, const O* gy, const O* y, T* gx, co
   TempSpace<Dev> stats(st, static_cast<size_t>(rows) * sizeof(A));
   A* sum = stats.template as<A>();
   const A scale = A((negate ? -1.0 : 1.0) / temp);
-  if (chunkedRows(rows, s.n)) {
-    const int64_t chunks = (s.n + kSoftmaxChunk - 1) / kSoftmaxChunk;
+  if (const int64_t chunk = softmaxChunk(rows, s.n)) {
+    const int64_t chunks = (s.n + chunk - 1) / chunk;
     TempSpace<Dev> part(st, static_cast<size_t>(rows * chunks) * sizeof(A));
     A* pp = part.template as<A>();
-    DeviceKernel<ChunkGradSumMap, Dev>::launch(st, rows * chunks, kSoftmaxChunk * 2, pp, gy, y, len, g, chunks,
+    DeviceKernel<ChunkGradSumMap, Dev>::launch(st, rows * chunks, chunk * 2, pp, gy, y, len, g, chunks, chunk,
                                                logMode);
     DeviceKernel<RowSumMap, Dev>::launch(st, rows, chunks, sum, static_cast<const A*>(pp), chunks);
   } else {
