@@ -2,7 +2,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import { normalizeDType } from '../base/dtype.js';
 import { IsotensorError } from '../base/error.js';
-import { diagonalOf, reshapeTo, scalarOf, step, type Exporter, type NodeExport } from './export_graph.js';
+import { diagonalOf, ints, reshapeTo, scalarOf, step, type Exporter, type NodeExport } from './export_graph.js';
 import { onnxTypeOf } from './tensor.js';
 
 const norm = (axis: number, rank: number): number => (axis < 0 ? axis + rank : axis);
@@ -150,6 +150,30 @@ export const INDEXING_EXPORTS: Readonly<Record<string, NodeExport>> = {
   softmax_cross_entropy: (e, n, ins, out) => {
     const loss = step(e, out, 'SoftmaxCrossEntropyLoss', [ins[0]!, asInt64(e, out, ins[1]!)], 'loss', [{ name: 'reduction', s: 'sum' }]);
     reshapeTo(e, loss, out, [1], n.name);
+  },
+  // Flat index = sum of index_i * stride_i, in int64 and cast back (MXNet's result has the input dtype).
+  _ravel_multi_index: (e, n, ins, out, a, shapeOf, cx) => {
+    const dims = ints(a('shape'));
+    const rank = shapeOf(ins[0]!).length;
+    const strides = dims.map((_, i) => dims.slice(i + 1).reduce((p, d) => p * d, 1));
+    const col = [dims.length, ...new Array<number>(rank - 1).fill(1)];
+    const terms = step(e, out, 'Mul', [asInt64(e, out, ins[0]!), e.constant(`${out}_strides`, strides, 'int64', col)], 'terms');
+    const flat = step(e, out, 'ReduceSum', [terms, e.constant(`${out}_axes`, [0], 'int64')], 'flat', [{ name: 'keepdims', i: 0 }]);
+    const c = step(e, out, 'Cast', [flat], 'cast', [{ name: 'to', i: onnxTypeOf(cx.typeOf(out)) }]);
+    reshapeTo(e, c, out, shapeOf(out), n.name);
+  },
+  // Index i of the result = (flat / stride_i) mod dim_i; the first not reduced (its dim may be -1).
+  _unravel_index: (e, n, ins, out, a, shapeOf, cx) => {
+    const dims = ints(a('shape'));
+    if (dims.slice(1).some((d) => d <= 0)) throw new IsotensorError(`onnx.exportModel: _unravel_index of shape (${dims}) has an empty dim`);
+    const rank = shapeOf(ins[0]!).length;
+    const strides = dims.map((_, i) => dims.slice(i + 1).reduce((p, d) => p * d, 1));
+    const mods = dims.map((d, i) => (i === 0 ? 2 ** 62 : d));
+    const col = [dims.length, ...new Array<number>(rank).fill(1)];
+    const v = step(e, out, 'Unsqueeze', [asInt64(e, out, ins[0]!), e.constant(`${out}_ax`, [0], 'int64')], 'v');
+    const q = step(e, out, 'Div', [v, e.constant(`${out}_strides`, strides, 'int64', col)], 'q');
+    const r = step(e, out, 'Mod', [q, e.constant(`${out}_dims`, mods, 'int64', col)], 'r');
+    e.node('Cast', [r], [out], [{ name: 'to', i: onnxTypeOf(cx.typeOf(out)) }], n.name);
   },
   // The graph is static: the *_like ops take the inferred shape of their output.
   reshape_like: (e, n, ins, out, _a, shapeOf) => reshapeTo(e, ins[0]!, out, shapeOf(out), n.name),
