@@ -147,15 +147,25 @@ const EXPORTS: Readonly<Record<string, NodeExport>> = {
       { name: 'group', i: Number(a('num_group') ?? 1) },
     ], n.name);
   },
-  Deconvolution: (e, n, ins, out, a) => {
+  Deconvolution: (e, n, ins, out, a, shapeOf) => {
     const kernel = ints(a('kernel'));
     const ones = kernel.map(() => 1);
-    const pad = ints(a('pad'), kernel.map(() => 0));
+    const stride = ints(a('stride'), ones), dilate = ints(a('dilate'), ones);
+    let pad = ints(a('pad'), kernel.map(() => 0));
+    let adj = ints(a('adj'), kernel.map(() => 0));
+    const target = ints(a('target_shape'));
+    if (target.some((t) => t !== 0)) {
+      // MXNet's InferPad: the trim from the full size to target_shape split over both sides, the odd unit as adj.
+      const x = shapeOf(ins[0]!);
+      const trim = kernel.map((k, i) => stride[i]! * (x[2 + i]! - 1) + dilate[i]! * (k - 1) + 1 - target[i]!);
+      pad = trim.map((t) => Math.floor((t + 1) / 2));
+      adj = trim.map((t) => t % 2);
+    }
     const noBias = a('no_bias') === undefined ? true : a('no_bias') === true;
     e.node('ConvTranspose', noBias ? ins.slice(0, 2) : ins.slice(0, 3), [out], [
-      { name: 'kernel_shape', ints: kernel }, { name: 'strides', ints: ints(a('stride'), ones) },
-      { name: 'dilations', ints: ints(a('dilate'), ones) }, { name: 'pads', ints: [...pad, ...pad] },
-      { name: 'output_padding', ints: ints(a('adj'), kernel.map(() => 0)) }, { name: 'group', i: Number(a('num_group') ?? 1) },
+      { name: 'kernel_shape', ints: kernel }, { name: 'strides', ints: stride },
+      { name: 'dilations', ints: dilate }, { name: 'pads', ints: [...pad, ...pad] },
+      { name: 'output_padding', ints: adj }, { name: 'group', i: Number(a('num_group') ?? 1) },
     ], n.name);
   },
   FullyConnected: (e, n, ins, out, a, shapeOf) => {
