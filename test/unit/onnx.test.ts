@@ -352,6 +352,8 @@ describe('exportModel', () => {
     const y = mx.sym.gammaln(x);
     expect(() => mx.onnx.exportModel(y, {}, { inputShapes: { x: [3, 4] } })).toThrow(/gammaln.*no ONNX export/);
     expect(() => mx.onnx.exportModel(mx.sym.topk(x, { retTyp: 'mask', axis: null }), {}, { inputShapes: { x: [3, 4] } })).not.toThrow();
+    const nhwc = mx.sym.Pooling(x, { kernel: [2, 2], poolType: 'max', layout: 'NHWC' });
+    expect(() => mx.onnx.exportModel(nhwc, {}, { inputShapes: { x: [1, 4, 4, 3] } })).toThrow(/Pooling.*layout NHWC has no ONNX form/);
     expect(() => mx.onnx.exportModel(mx.sym.relu(x), {}, { inputShapes: {} })).toThrow(/'x' is neither a parameter nor in inputShapes/);
   });
 });

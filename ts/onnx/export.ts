@@ -16,7 +16,7 @@ import type { HybridBlock } from '../gluon/block.js';
 import { loadSync as loadArraysSync } from '../ndarray/io.js';
 import { loadSync as loadSymbolSync, Symbol } from '../symbol/symbol.js';
 import {
-  axesOf, binary, Exporter, filled, ints, predicate, reshapeTo, scalar, scalarOf, scalarPredicate, unary,
+  axesOf, binary, Exporter, filled, ints, predicate, reshapeTo, scalar, scalarOf, scalarPredicate, step, unary,
   type JsonNode, type NodeExport,
 } from './export_graph.js';
 import { INDEXING_EXPORTS } from './export_indexing.js';
@@ -104,12 +104,28 @@ const sample = (opType: string, [loc, scale]: [string, string], [dLoc, dScale]: 
     e.node(opType, like ? [ins[0]!] : [], [out], attrs, n.name);
   };
 
-function poolAttrs(a: (k: string) => unknown): AttributeValue[] {
+/** ONNX's Conv, ConvTranspose and pools take channels first: other layouts are refused. */
+function channelsFirst(n: JsonNode, a: (k: string) => unknown): void {
+  const layout = a('layout');
+  if (typeof layout === 'string' && /^N[DHW]+C$/.test(layout)) {
+    throw new IsotensorError(`onnx.exportModel: ${n.op} '${n.name}' with layout ${layout} has no ONNX form (ONNX takes channels first)`);
+  }
+}
+
+/**
+ * Pool window attributes. MXNet's 'full' convention is ONNX's ceil_mode; 'same' (ceil(in / stride)
+ * outputs, the last windows clipped) is padding at the end only, as much as the last window needs.
+ */
+function poolAttrs(a: (k: string) => unknown, inShape: readonly number[]): AttributeValue[] {
   const kernel = ints(a('kernel'));
   const stride = ints(a('stride'), kernel.map(() => 1));
-  const pad = ints(a('pad'), kernel.map(() => 0));
+  let pads = [...ints(a('pad'), kernel.map(() => 0)), ...ints(a('pad'), kernel.map(() => 0))];
+  if (a('pooling_convention') === 'same') {
+    const spatial = inShape.slice(2);
+    pads = [...kernel.map(() => 0), ...kernel.map((k, i) => Math.max(0, (Math.ceil(spatial[i]! / stride[i]!) - 1) * stride[i]! + k - spatial[i]!))];
+  }
   return [
-    { name: 'kernel_shape', ints: kernel }, { name: 'strides', ints: stride }, { name: 'pads', ints: [...pad, ...pad] },
+    { name: 'kernel_shape', ints: kernel }, { name: 'strides', ints: stride }, { name: 'pads', ints: pads },
     { name: 'ceil_mode', i: a('pooling_convention') === 'full' ? 1 : 0 },
   ];
 }
@@ -137,6 +153,7 @@ const EXPORTS: Readonly<Record<string, NodeExport>> = {
   ...LINALG_EXPORTS,
   RNN: rnnExport,
   Convolution: (e, n, ins, out, a) => {
+    channelsFirst(n, a);
     const kernel = ints(a('kernel'));
     const ones = kernel.map(() => 1);
     const pad = ints(a('pad'), kernel.map(() => 0));
@@ -148,6 +165,7 @@ const EXPORTS: Readonly<Record<string, NodeExport>> = {
     ], n.name);
   },
   Deconvolution: (e, n, ins, out, a, shapeOf) => {
+    channelsFirst(n, a);
     const kernel = ints(a('kernel'));
     const ones = kernel.map(() => 1);
     const stride = ints(a('stride'), ones), dilate = ints(a('dilate'), ones);
@@ -200,6 +218,8 @@ const EXPORTS: Readonly<Record<string, NodeExport>> = {
     const t = String(a('act_type') ?? 'leaky');
     const slope = Number(a('slope') ?? 0.25);
     if (t === 'leaky') e.node('LeakyRelu', [ins[0]!], [out], [{ name: 'alpha', f: slope }], n.name);
+    // rrelu's slope is random while training; in inference it is the middle of its range.
+    else if (t === 'rrelu') e.node('LeakyRelu', [ins[0]!], [out], [{ name: 'alpha', f: (Number(a('lower_bound') ?? 0.125) + Number(a('upper_bound') ?? 0.334)) / 2 }], n.name);
     else if (t === 'elu') e.node('Elu', [ins[0]!], [out], [{ name: 'alpha', f: slope }], n.name);
     else if (t === 'selu') e.node('Selu', [ins[0]!], [out], [], n.name);
     else if (t === 'prelu') {
@@ -221,19 +241,33 @@ const EXPORTS: Readonly<Record<string, NodeExport>> = {
       throw new IsotensorError(`onnx.exportModel: LeakyReLU act_type ${t} has no ONNX form`);
     }
   },
-  Pooling: (e, n, ins, out, a) => {
+  Pooling: (e, n, ins, out, a, shapeOf, cx) => {
+    channelsFirst(n, a);
     const type = String(a('pool_type') ?? 'max');
+    const attrs = poolAttrs(a, shapeOf(ins[0]!));
     if (a('global_pool') === true) {
-      const op = { max: 'GlobalMaxPool', avg: 'GlobalAveragePool' }[type];
+      const op = { max: 'GlobalMaxPool', avg: 'GlobalAveragePool', sum: 'GlobalAveragePool' }[type];
       if (op === undefined) throw new IsotensorError(`onnx.exportModel: global ${type} pooling has no ONNX form`);
-      e.node(op, [ins[0]!], [out], [], n.name);
+      if (type !== 'sum') {
+        e.node(op, [ins[0]!], [out], [], n.name);
+      } else {
+        // The sum over the whole map: its mean times the map's size.
+        const area = shapeOf(ins[0]!).slice(2).reduce((p, d) => p * d, 1);
+        e.node('Mul', [step(e, out, op, [ins[0]!], 'mean'), scalarOf(e, `${out}_area`, area, cx.typeOf(ins[0]!))], [out], [], n.name);
+      }
     } else if (type === 'max') {
-      e.node('MaxPool', [ins[0]!], [out], poolAttrs(a), n.name);
+      e.node('MaxPool', [ins[0]!], [out], attrs, n.name);
     } else if (type === 'avg') {
       e.node('AveragePool', [ins[0]!], [out],
-             [...poolAttrs(a), { name: 'count_include_pad', i: a('count_include_pad') === false ? 0 : 1 }], n.name);
+             // 'same' clips its last windows: the end padding is not counted.
+             [...attrs, { name: 'count_include_pad', i: a('count_include_pad') === false || a('pooling_convention') === 'same' ? 0 : 1 }], n.name);
+    } else if (type === 'sum') {
+      // Padding counted as zeros: the window mean over the whole window times its size.
+      const area = ints(a('kernel')).reduce((p, d) => p * d, 1);
+      const mean = step(e, out, 'AveragePool', [ins[0]!], 'mean', [...attrs, { name: 'count_include_pad', i: 1 }]);
+      e.node('Mul', [mean, scalarOf(e, `${out}_area`, area, cx.typeOf(ins[0]!))], [out], [], n.name);
     } else if (type === 'lp') {
-      e.node('LpPool', [ins[0]!], [out], [...poolAttrs(a).filter((x) => x.name !== 'ceil_mode'),
+      e.node('LpPool', [ins[0]!], [out], [...attrs.filter((x) => x.name !== 'ceil_mode'),
         { name: 'p', i: Number(a('p_value') ?? 2) }], n.name);
     } else {
       throw new IsotensorError(`onnx.exportModel: ${type} pooling has no ONNX form`);
@@ -455,9 +489,17 @@ const EXPORTS: Readonly<Record<string, NodeExport>> = {
   zeros_like: (e, n, ins, out, _a, _s, cx) => filled(e, n, ins[0]!, out, 0, cx.typeOf(out)),
   ones_like: (e, n, ins, out, _a, _s, cx) => filled(e, n, ins[0]!, out, 1, cx.typeOf(out)),
   UpSampling: (e, n, ins, out, a) => {
-    if (String(a('sample_type')) !== 'nearest' || ins.length !== 1) {
-      throw new IsotensorError('onnx.exportModel: UpSampling exports with sample_type nearest and one input only');
+    if (String(a('sample_type')) === 'bilinear') {
+      // MXNet's bilinear upsampling is a depthwise transposed convolution with the given weight.
+      const sc = Number(a('scale'));
+      const k = 2 * sc - (sc % 2), p = Math.ceil((sc - 1) / 2);
+      e.node('ConvTranspose', [ins[0]!, ins[1]!], [out], [
+        { name: 'kernel_shape', ints: [k, k] }, { name: 'strides', ints: [sc, sc] }, { name: 'pads', ints: [p, p, p, p] },
+        { name: 'group', i: Number(a('num_filter')) },
+      ], n.name);
+      return;
     }
+    if (ins.length !== 1) throw new IsotensorError('onnx.exportModel: nearest UpSampling exports with one input only');
     const sc = Number(a('scale'));
     e.node('Resize', [ins[0]!, '', e.constant(`${out}_scales`, [1, 1, sc, sc], 'float32')], [out], [
       { name: 'mode', s: 'nearest' }, { name: 'coordinate_transformation_mode', s: 'asymmetric' }, { name: 'nearest_mode', s: 'floor' },
