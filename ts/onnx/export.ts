@@ -19,7 +19,7 @@ import {
   axesOf, binary, Exporter, filled, ints, predicate, reshapeTo, scalar, scalarOf, scalarPredicate, step, unary,
   type JsonNode, type NodeExport,
 } from './export_graph.js';
-import { INDEXING_EXPORTS } from './export_indexing.js';
+import { indicesLast, INDEXING_EXPORTS } from './export_indexing.js';
 import { LINALG_EXPORTS } from './export_linalg.js';
 import { MATH_EXPORTS } from './export_math.js';
 import { rnnExport } from './export_rnn.js';
@@ -455,10 +455,7 @@ const EXPORTS: Readonly<Record<string, NodeExport>> = {
   },
   gather_nd: (e, n, ins, out, _a, shapeOf) => {
     // MXNet indexes with the first dim of `indices`, ONNX with the last.
-    const r = shapeOf(ins[1]!).length;
-    e.node('Cast', [ins[1]!], [`${out}_idx`], [{ name: 'to', i: onnxTypeOf('int64') }]);
-    e.node('Transpose', [`${out}_idx`], [`${out}_idxT`], [{ name: 'perm', ints: [...Array.from({ length: r - 1 }, (_, i) => i + 1), 0] }]);
-    e.node('GatherND', [ins[0]!, `${out}_idxT`], [out], [], n.name);
+    e.node('GatherND', [ins[0]!, indicesLast(e, out, ins[1]!, shapeOf(ins[1]!).length)], [out], [], n.name);
   },
   one_hot: (e, n, ins, out, a, _s, cx) => {
     const dt = cx.typeOf(out);

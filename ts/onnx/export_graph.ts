@@ -109,7 +109,7 @@ export function filled(e: Exporter, n: JsonNode, x: string, out: string, value: 
 }
 
 /** (row, column) of the entries of diagonal `k` of an (r, c) matrix. */
-function diagonalAt(r: number, c: number, k: number): number[][] {
+export function diagonalAt(r: number, c: number, k: number): number[][] {
   const at: number[][] = [];
   for (let i = 0; i < r; i++) if (i + k >= 0 && i + k < c) at.push([i, i + k]);
   return at;

@@ -2,7 +2,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import { normalizeDType } from '../base/dtype.js';
 import { IsotensorError } from '../base/error.js';
-import { diagonalOf, ints, reshapeTo, scalarOf, step, type Exporter, type NodeExport } from './export_graph.js';
+import { diagonalAt, diagonalOf, ints, reshapeTo, scalarOf, step, type Exporter, type NodeExport } from './export_graph.js';
 import { onnxTypeOf } from './tensor.js';
 
 const norm = (axis: number, rank: number): number => (axis < 0 ? axis + rank : axis);
@@ -39,7 +39,7 @@ function castIndices(e: Exporter, i: string, dtype: unknown, out: string, name?:
 const asInt64 = (e: Exporter, out: string, idx: string): string => step(e, out, 'Cast', [idx], 'idx', [{ name: 'to', i: onnxTypeOf('int64') }]);
 
 /** MXNet's (M, ...) index columns as ONNX's (..., M) int64 index tuples. */
-function indicesLast(e: Exporter, out: string, idx: string, rank: number): string {
+export function indicesLast(e: Exporter, out: string, idx: string, rank: number): string {
   return step(e, out, 'Transpose', [asInt64(e, out, idx)], 'idxT', [{ name: 'perm', ints: [...Array.from({ length: rank - 1 }, (_, i) => i + 1), 0] }]);
 }
 
@@ -115,7 +115,7 @@ export const INDEXING_EXPORTS: Readonly<Record<string, NodeExport>> = {
     const os = shapeOf(out);
     if (shape.length === 1) {
       const m = os[0]!;
-      const at = Array.from({ length: shape[0]! }, (_, i) => (k >= 0 ? [i, i + k] : [i - k, i])).flat();
+      const at = diagonalAt(m, m, k).flat();
       const zeros = step(e, out, 'Expand', [scalarOf(e, `${out}_zero`, 0, cx.typeOf(ins[0]!)),
         e.constant(`${out}_mshape`, [m, m], 'int64')], 'zeros');
       e.node('ScatterND', [zeros, e.constant(`${out}_at`, at, 'int64', [shape[0]!, 2]), ins[0]!], [out], [], n.name);

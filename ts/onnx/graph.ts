@@ -275,12 +275,12 @@ export class GraphBuilder implements GraphOps {
     const producer = new Map<string, NodeProto>();
     for (const n of onPath) for (const o of n.outputs) if (o !== '') producer.set(o, n);
     const needed = new Set<NodeProto>();
-    const todo = [y];
-    while (todo.length > 0) {
-      const n = producer.get(todo.pop()!);
+    const frontier = [y];
+    while (frontier.length > 0) {
+      const n = producer.get(frontier.pop()!);
       if (n === undefined || needed.has(n)) continue;
       needed.add(n);
-      todo.push(...n.inputs.filter((i) => i !== ''));
+      frontier.push(...n.inputs.filter((i) => i !== ''));
     }
     const info = (name: string): ValueInfoProto => ({ name, kind: 'tensor' });
     const sub: GraphProto = {
