@@ -246,6 +246,35 @@ describe('sequence lengths and cell clipping', () => {
     });
   });
 
+  it('float32 cell clipping (the vectorised cell rows, whole vectors and a remainder) matches float64', () => {
+    // H = 21: one or two whole SIMD vectors and a remainder of lanes, so both paths of the float32 kernel
+    // clip, and pass no gradient through clipped cells, as the float64 path does.
+    const H = 21;
+    const params = { stateSize: H, numLayers: 2, mode: 'lstm', bidirectional: true, stateOutputs: true,
+                     lstmStateClipMin: -0.3, lstmStateClipMax: 0.35 };
+    mx.scope(() => {
+      const in64 = makeInputs('lstm', 5, 3, 4, H, 2, 2, 63, 'float64', 0.8);
+      const in32 = in64.map((a) => a.astype('float32'));
+      const run = (ins: Arr[]) => {
+        ins.forEach((a) => a.attachGrad());
+        const outs = autograd.record(() => rnn(ins, params));
+        // Weighted heads, so every output element's gradient path matters.
+        autograd.backward(outs, outs.map((o: Arr, k: number) => randomArray(o.shape, 90 + k, 1, 0, o.dtype)));
+        return [...outs.map(values), ...ins.map((a) => values(a.grad))];
+      };
+      const want = run(in64), got = run(in32);
+      const cy = want[2]!;
+      expect(cy.filter((v) => v === -0.3 || v === 0.35).length).toBeGreaterThan(10);
+      expect(cy.filter((v) => Math.abs(v) < 0.29).length).toBeGreaterThan(10);
+      want.forEach((w, k) => {
+        const g = got[k]!;
+        const scale = Math.max(1, ...w.map(Math.abs));
+        const err = Math.max(...w.map((v, i) => Math.abs(v - g[i]!)));
+        expect(err, `result ${k}`).toBeLessThan(2e-5 * scale);
+      });
+    });
+  });
+
   it('lstm_state_clip_nan turns NaN cells into the lower bound', () => {
     mx.scope(() => {
       const [x, w, h, c] = makeInputs('lstm', 2, 2, 2, 2, 1, 1, 121, 'float32');

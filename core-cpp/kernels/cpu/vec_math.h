@@ -1,11 +1,13 @@
-// Vectorised float32 exp, sigmoid and tanh over arrays, for kernels whose time goes to these
-// functions (the RNN gates: glibc's scalar tanhf/expf were a third of an LSTM forward).
+// Vectorised float32 exp, sigmoid and tanh, for kernels whose time goes to these functions (the RNN
+// gates: glibc's scalar tanhf/expf were a third of an LSTM forward).
 //
 // Accuracy: within about 3 ulp of the correctly rounded result (exp: range reduction by ln 2 and
 // a degree-6 polynomial; tanh: an odd polynomial below |x| = 0.625, fitted to tanh(x)/x in float64
 // by test/fixtures/gen_vec_math.py, and 1 - 2 / (exp(2|x|) + 1) above). NaN propagates; exp
-// saturates to 0 and to +inf outside [-103.97, 88.72]. Written with 4-lane vector extensions, so
-// the same source is SSE in the native build and SIMD128 in WASM.
+// saturates to 0 and to +inf outside [-103.97, 88.72]. Written for W-lane vector extensions, so the
+// same source is SSE or SIMD128 (W = 4) and AVX2 / AVX-512 (W = 8 / 16) in the files built with
+// those flags (e.g. ops/nn/lstm_cell_rows.*.cc); every width gives the same bits where the
+// including file keeps multiply-adds unfused (#pragma GCC optimize("fp-contract=off")).
 #pragma once
 #include <cmath>
 #include <cstdint>
@@ -15,12 +17,11 @@
 namespace ist {
 namespace vmath {
 
-// Four lanes: the width of SSE and SIMD128 (wider vectors would be split, and passing them by
-// value changes the x86 ABI without AVX).
-using VF = simd::Vec<float, 4>::type;
-typedef int32_t VI __attribute__((vector_size(16)));
+template <int W> using VecF = typename simd::Vec<float, W>::type;
+template <int W> using VecI = typename simd::Vec<int32_t, W>::type;
 
-inline VF expV(VF x) {
+template <int W> IST_SIMD_INLINE VecF<W> expV(VecF<W> x) {
+  using VF = VecF<W>;
   const VF hi = simd::splat<VF>(88.7228393555f), lo = simd::splat<VF>(-103.972084045f);
   const VF log2e = simd::splat<VF>(1.44269504089f);
   const VF ln2hi = simd::splat<VF>(0.693359375f), ln2lo = simd::splat<VF>(-2.12194440e-4f);
@@ -40,8 +41,8 @@ inline VF expV(VF x) {
   p = p * r + simd::splat<VF>(1.f);
   // 2^n as two factors 2^(n/2) 2^(n - n/2), each a valid normal exponent, so subnormal results
   // and 2^128 * p < 1 still come out right.
-  const VI ni = __builtin_convertvector(n, VI);
-  const VI n1 = ni >> 1, n2 = ni - n1;
+  const VecI<W> ni = __builtin_convertvector(n, VecI<W>);
+  const VecI<W> n1 = ni >> 1, n2 = ni - n1;
   const VF s1 = (VF)((n1 + 127) << 23), s2 = (VF)((n2 + 127) << 23);
   VF y = p * s1 * s2;
   y = x > hi ? simd::splat<VF>(INFINITY) : y;
@@ -49,9 +50,13 @@ inline VF expV(VF x) {
   return x != x ? x : y;
 }
 
-inline VF sigmoidV(VF x) { return simd::splat<VF>(1.f) / (simd::splat<VF>(1.f) + expV(-x)); }
+template <int W> IST_SIMD_INLINE VecF<W> sigmoidV(VecF<W> x) {
+  using VF = VecF<W>;
+  return simd::splat<VF>(1.f) / (simd::splat<VF>(1.f) + expV<W>(-x));
+}
 
-inline VF tanhV(VF x) {
+template <int W> IST_SIMD_INLINE VecF<W> tanhV(VecF<W> x) {
+  using VF = VecF<W>;
   const VF ax = x < simd::splat<VF>(0.f) ? -x : x;
   // Small |x|: x * P(x^2).
   const VF x2 = x * x;
@@ -63,15 +68,17 @@ inline VF tanhV(VF x) {
   p = p * x2 + simd::splat<VF>(1.f);
   const VF small = x * p;
   // Large |x|: 1 - 2 / (e^(2|x|) + 1), with the sign of x (saturates to +-1).
-  const VF big = simd::splat<VF>(1.f) - simd::splat<VF>(2.f) / (expV(ax + ax) + simd::splat<VF>(1.f));
+  const VF big = simd::splat<VF>(1.f) - simd::splat<VF>(2.f) / (expV<W>(ax + ax) + simd::splat<VF>(1.f));
   const VF signedBig = x < simd::splat<VF>(0.f) ? -big : big;
   const VF y = ax < simd::splat<VF>(0.625f) ? small : signedBig;
   return x != x ? x : y;
 }
 
-// y[i] = f(x[i]) for i < n (x and y may be the same array); the tail goes through a padded vector.
-template <VF (*F)(VF)>
+// y[i] = f(x[i]) for i < n (x and y may be the same array) at 4 lanes; the tail goes through a
+// padded vector.
+template <VecF<4> (*F)(VecF<4>)>
 inline void mapArray(const float* x, float* y, int64_t n) {
+  using VF = VecF<4>;
   int64_t i = 0;
   for (; i + 4 <= n; i += 4) simd::storeu<VF>(y + i, F(simd::loadu<VF>(x + i)));
   if (i < n) {
@@ -83,9 +90,9 @@ inline void mapArray(const float* x, float* y, int64_t n) {
   }
 }
 
-inline void sigmoidArray(const float* x, float* y, int64_t n) { mapArray<sigmoidV>(x, y, n); }
-inline void tanhArray(const float* x, float* y, int64_t n) { mapArray<tanhV>(x, y, n); }
-inline void expArray(const float* x, float* y, int64_t n) { mapArray<expV>(x, y, n); }
+inline void sigmoidArray(const float* x, float* y, int64_t n) { mapArray<sigmoidV<4>>(x, y, n); }
+inline void tanhArray(const float* x, float* y, int64_t n) { mapArray<tanhV<4>>(x, y, n); }
+inline void expArray(const float* x, float* y, int64_t n) { mapArray<expV<4>>(x, y, n); }
 
 }  // namespace vmath
 }  // namespace ist

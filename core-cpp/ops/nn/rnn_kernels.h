@@ -11,8 +11,8 @@
 #include <memory>
 #include "engine/parallel_for.h"
 #include "kernels/cpu/gemm.h"
-#include "kernels/cpu/vec_math.h"
 #include "kernels/philox.h"
+#include "ops/nn/rnn_cell_rows.h"
 #include "ops/nn/rnn_layout.h"
 #include "storage/storage.h"
 
@@ -99,17 +99,6 @@ void stepByRows(int64_t N, int64_t preCost, int64_t gemmCost, int64_t postCost, 
 
 template <typename C> inline C sigmoid(C v) { return C(1) / (C(1) + std::exp(-v)); }
 
-// The LSTM's gate nonlinearities over a row, y may be x: float32 vectorised (vec_math.h, within
-// 3 ulp), other types through <cmath>.
-template <typename C> inline void sigmoidRow(const C* x, C* y, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) y[i] = sigmoid(x[i]);
-}
-template <> inline void sigmoidRow<float>(const float* x, float* y, int64_t n) { vmath::sigmoidArray(x, y, n); }
-template <typename C> inline void tanhRow(const C* x, C* y, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) y[i] = std::tanh(x[i]);
-}
-template <> inline void tanhRow<float>(const float* x, float* y, int64_t n) { vmath::tanhArray(x, y, n); }
-
 template <typename C> inline C clipCell(C v, const Options& o) {
   if (!o.clip) return v;
   if (std::isnan(v)) return o.clipNan ? C(o.clipLo) : v;
@@ -119,6 +108,116 @@ template <typename C> inline C clipCell(C v, const Options& o) {
 // A saved cell value at a clip bound passes no gradient to the unclipped cell.
 template <typename C> inline bool cellClipped(C v, const Options& o) {
   return o.clip && !(v > C(o.clipLo) && v < C(o.clipHi));
+}
+
+// One batch row of each cell, forward and backward (the arrays as rnn_cell_rows.h describes them):
+// float32 through the widest SIMD kernels this CPU runs, other types here through <cmath>.
+template <typename C>
+inline void lstmForwardRow(const C* xr, const C* hr, C* srow, C* cn, C* yrow, C* hn, int64_t H, const Options& o) {
+  for (int64_t j = 0; j < H; ++j) {
+    const C i = sigmoid(xr[j] + hr[j]), f = sigmoid(xr[H + j] + hr[H + j]);
+    const C g = std::tanh(xr[2 * H + j] + hr[2 * H + j]), og = sigmoid(xr[3 * H + j] + hr[3 * H + j]);
+    const C cv = clipCell(f * cn[j] + i * g, o);
+    const C hv = og * std::tanh(cv);
+    srow[j] = i;
+    srow[H + j] = f;
+    srow[2 * H + j] = g;
+    srow[3 * H + j] = og;
+    srow[4 * H + j] = cv;
+    cn[j] = cv;
+    hn[j] = hv;
+    yrow[j] = hv;
+  }
+}
+
+template <typename C>
+inline void lstmBackwardRow(const C* srow, const C* cprev, const C* dyr, const C* dhn, C* dcn, C* grx, int64_t H,
+                            const Options& o) {
+  for (int64_t j = 0; j < H; ++j) {
+    const C i = srow[j], f = srow[H + j], g = srow[2 * H + j], og = srow[3 * H + j];
+    const C cv = srow[4 * H + j];
+    const C dhv = dhn[j] + dyr[j];
+    const C tc = std::tanh(cv);
+    C dcv = dcn[j] + dhv * og * (C(1) - tc * tc);
+    if (cellClipped(cv, o)) dcv = C(0);
+    grx[j] = dcv * g * i * (C(1) - i);
+    grx[H + j] = dcv * cprev[j] * f * (C(1) - f);
+    grx[2 * H + j] = dcv * i * (C(1) - g * g);
+    grx[3 * H + j] = dhv * tc * og * (C(1) - og);
+    dcn[j] = dcv * f;
+  }
+}
+
+template <typename C>
+inline void gruForwardRow(const C* xr, const C* hr, const C* bhn, C* srow, C* hn, C* yrow, int64_t H) {
+  for (int64_t j = 0; j < H; ++j) {
+    const C r = sigmoid(xr[j] + hr[j]);
+    const C z = sigmoid(xr[H + j] + hr[H + j]);
+    const C a = hr[2 * H + j] + bhn[j];
+    const C nv = std::tanh(xr[2 * H + j] + r * a);
+    const C hv = (C(1) - z) * nv + z * hn[j];
+    srow[j] = r;
+    srow[H + j] = z;
+    srow[2 * H + j] = nv;
+    srow[3 * H + j] = a;
+    hn[j] = hv;
+    yrow[j] = hv;
+  }
+}
+
+template <typename C>
+inline void gruBackwardRow(const C* srow, const C* hpa, const C* dyr, const C* dhn, C* grx, C* grh, C* dir,
+                           int64_t H) {
+  for (int64_t j = 0; j < H; ++j) {
+    const C r = srow[j], z = srow[H + j], nv = srow[2 * H + j], a = srow[3 * H + j];
+    const C dhv = dhn[j] + dyr[j];
+    const C dn = dhv * (C(1) - z) * (C(1) - nv * nv);
+    const C dz = dhv * (hpa[j] - nv) * z * (C(1) - z);
+    const C dr = dn * a * r * (C(1) - r);
+    grx[j] = grh[j] = dr;
+    grx[H + j] = grh[H + j] = dz;
+    grx[2 * H + j] = dn;
+    grh[2 * H + j] = dn * r;
+    dir[j] = dhv * z;
+  }
+}
+
+template <typename C>
+inline void plainForwardRow(const C* xr, const C* hr, C* hn, C* yrow, int64_t H, bool relu) {
+  for (int64_t j = 0; j < H; ++j) {
+    const C pre = xr[j] + hr[j];
+    const C hv = relu ? (pre > C(0) ? pre : C(0)) : std::tanh(pre);
+    hn[j] = hv;
+    yrow[j] = hv;
+  }
+}
+
+inline CellClip cellClipOf(const Options& o) {
+  return {o.clip, o.clipNan, static_cast<float>(o.clipLo), static_cast<float>(o.clipHi)};
+}
+template <>
+inline void lstmForwardRow<float>(const float* xr, const float* hr, float* srow, float* cn, float* yrow, float* hn,
+                                  int64_t H, const Options& o) {
+  rnnCellKernels().lstmForward(xr, hr, srow, cn, yrow, hn, H, cellClipOf(o));
+}
+template <>
+inline void lstmBackwardRow<float>(const float* srow, const float* cprev, const float* dyr, const float* dhn,
+                                   float* dcn, float* grx, int64_t H, const Options& o) {
+  rnnCellKernels().lstmBackward(srow, cprev, dyr, dhn, dcn, grx, H, cellClipOf(o));
+}
+template <>
+inline void gruForwardRow<float>(const float* xr, const float* hr, const float* bhn, float* srow, float* hn,
+                                 float* yrow, int64_t H) {
+  rnnCellKernels().gruForward(xr, hr, bhn, srow, hn, yrow, H);
+}
+template <>
+inline void gruBackwardRow<float>(const float* srow, const float* hpa, const float* dyr, const float* dhn, float* grx,
+                                  float* grh, float* dir, int64_t H) {
+  rnnCellKernels().gruBackward(srow, hpa, dyr, dhn, grx, grh, dir, H);
+}
+template <>
+inline void plainForwardRow<float>(const float* xr, const float* hr, float* hn, float* yrow, int64_t H, bool relu) {
+  rnnCellKernels().plainForward(xr, hr, hn, yrow, H, relu);
 }
 
 // Dropout mask of layer boundary l: element e of the whole mask region uses word e % 4 of the
@@ -153,8 +252,8 @@ void forward(const Dims& dm, const Options& o, const C* x, const C* w, const C* 
              C* y, C* hy, C* cy, C* rs) {
   const int64_t T = dm.T, N = dm.N, H = dm.H, D = dm.D, GH = dm.GH(), S = dm.S(), TN = T * N, DH = D * H;
   const bool lstm = dm.mode == Mode::kLstm, gru = dm.mode == Mode::kGru, relu = dm.mode == Mode::kRnnRelu;
-  Buffer<C> xpB(TN * GH), hpB(N * GH), hB(N * H), cB(N * H), xnB(dm.L > 1 ? TN * DH : 0);
-  C *xp = xpB.get(), *hp = hpB.get(), *h = hB.get(), *c = cB.get();
+  Buffer<C> xpB(TN * GH), hpB(N * GH), hB(N * H), cB(N * H), xnB(dm.L > 1 ? TN * DH : 0), biasB(GH);
+  C *xp = xpB.get(), *hp = hpB.get(), *h = hB.get(), *c = cB.get(), *bias = biasB.get();
   const C* xl = x;
   for (int64_t l = 0; l < dm.L; ++l) {
     const int64_t in = dm.inSize(l);
@@ -168,10 +267,11 @@ void forward(const Dims& dm, const Options& o, const C* x, const C* w, const C* 
       mm<C>(false, true, TN, GH, in, xl, in, Wih, in, 0.0, xp, GH);
       // Both biases fold into the projection, except GRU's b_hn, which sits inside r * (...).
       const int64_t foldH = gru ? 2 * H : GH;
+      for (int64_t k = 0; k < GH; ++k) bias[k] = bih[k] + (k < foldH ? bhh[k] : C(0));
       parallelFor(TN, GH, [&](int64_t b, int64_t e) {
         for (int64_t r = b; r < e; ++r) {
           C* row = xp + r * GH;
-          for (int64_t k = 0; k < GH; ++k) row[k] += bih[k] + (k < foldH ? bhh[k] : C(0));
+          for (int64_t k = 0; k < GH; ++k) row[k] += bias[k];
         }
       });
       const int64_t sIdx = l * D + d;
@@ -197,43 +297,9 @@ void forward(const Dims& dm, const Options& o, const C* x, const C* w, const C* 
             const C* hr = hp + n * GH;
             C* hn = h + n * H;
             C* cn = c + n * H;
-            if (lstm) {  // gates i, f, g, o and the cell into the saved row, each nonlinearity over a whole row
-              for (int64_t k = 0; k < 4 * H; ++k) srow[k] = xr[k] + hr[k];
-              sigmoidRow(srow, srow, 2 * H);
-              tanhRow(srow + 2 * H, srow + 2 * H, H);
-              sigmoidRow(srow + 3 * H, srow + 3 * H, H);
-              for (int64_t j = 0; j < H; ++j) {
-                const C cv = clipCell(srow[H + j] * cn[j] + srow[j] * srow[2 * H + j], o);
-                srow[4 * H + j] = cv;
-                cn[j] = cv;
-              }
-              tanhRow(srow + 4 * H, yrow, H);  // tanh(c), then h = o * tanh(c) in place
-              for (int64_t j = 0; j < H; ++j) {
-                const C hv = srow[3 * H + j] * yrow[j];
-                hn[j] = hv;
-                yrow[j] = hv;
-              }
-              continue;
-            }
-            for (int64_t j = 0; j < H; ++j) {
-              C hv;
-              if (gru) {
-                const C r = sigmoid(xr[j] + hr[j]);
-                const C z = sigmoid(xr[H + j] + hr[H + j]);
-                const C a = hr[2 * H + j] + bhh[2 * H + j];
-                const C nv = std::tanh(xr[2 * H + j] + r * a);
-                hv = (C(1) - z) * nv + z * hn[j];
-                srow[j] = r;
-                srow[H + j] = z;
-                srow[2 * H + j] = nv;
-                srow[3 * H + j] = a;
-              } else {
-                const C pre = xr[j] + hr[j];
-                hv = relu ? (pre > C(0) ? pre : C(0)) : std::tanh(pre);
-              }
-              hn[j] = hv;
-              yrow[j] = hv;
-            }
+            if (lstm) lstmForwardRow(xr, hr, srow, cn, yrow, hn, H, o);
+            else if (gru) gruForwardRow(xr, hr, bhh + 2 * H, srow, hn, yrow, H);
+            else plainForwardRow(xr, hr, hn, yrow, H, relu);
           }
         });
       }
@@ -324,37 +390,9 @@ void backward(const Dims& dm, const Options& o, const C* x, const C* w, const C*
             C* dcn = dc + n * H;
             if (lstm) {
               const C* cprev = prevValid ? st + (tp * N + n) * S * H + 4 * H : c0 + n * H;
-              // tanh of the saved cell, into this row's input-gradient slots for the data (grx[j]
-              // is written only after tanhCell[j] is read).
-              C* tanhCell = grx;
-              tanhRow(srow + 4 * H, tanhCell, H);
-              for (int64_t j = 0; j < H; ++j) {
-                const C i = srow[j], f = srow[H + j], g = srow[2 * H + j], og = srow[3 * H + j];
-                const C cv = srow[4 * H + j];
-                const C dhv = dhn[j] + dyr[j];
-                const C tc = tanhCell[j];
-                C dcv = dcn[j] + dhv * og * (C(1) - tc * tc);
-                if (cellClipped(cv, o)) dcv = C(0);
-                grx[j] = dcv * g * i * (C(1) - i);
-                grx[H + j] = dcv * cprev[j] * f * (C(1) - f);
-                grx[2 * H + j] = dcv * i * (C(1) - g * g);
-                grx[3 * H + j] = dhv * tc * og * (C(1) - og);
-                dcn[j] = dcv * f;
-              }
+              lstmBackwardRow(srow, cprev, dyr, dhn, dcn, grx, H, o);
             } else if (gru) {
-              C* dir = direct + n * H;
-              for (int64_t j = 0; j < H; ++j) {
-                const C r = srow[j], z = srow[H + j], nv = srow[2 * H + j], a = srow[3 * H + j];
-                const C dhv = dhn[j] + dyr[j];
-                const C dn = dhv * (C(1) - z) * (C(1) - nv * nv);
-                const C dz = dhv * (hpa[j] - nv) * z * (C(1) - z);
-                const C dr = dn * a * r * (C(1) - r);
-                grx[j] = grh[j] = dr;
-                grx[H + j] = grh[H + j] = dz;
-                grx[2 * H + j] = dn;
-                grh[2 * H + j] = dn * r;
-                dir[j] = dhv * z;
-              }
+              gruBackwardRow(srow, hpa, dyr, dhn, grx, grh, direct + n * H, H);
             } else {
               const C* hrow = yl + row * DH + d * H;
               for (int64_t j = 0; j < H; ++j) {
