@@ -222,14 +222,34 @@ void forward(const Plan& pl, const T* x, T* y, OpReq req) {
   std::vector<C> colExtent;  // avg: each output column's window width
   if (rowwise && pl.kind == Kind::kAvg)
     for (int64_t ow = 0; ow < sw.out[2]; ++ow) colExtent.push_back(C(sw.extent(2, ow, pl.countPad)));
+  // float32 2-D planes (1-D too) in one SIMD call each (pool_rows.h's plane: the same passes, the same
+  // results, without a call per row, and vectorised however narrow the rows).
+  const bool planeKernel = std::is_same<T, float>::value && rowwise && sw.in[0] == 1 && sw.k[0] == 1 &&
+                           sw.out[0] == 1;
+  std::vector<float> rowsExtent;
+  pool::PlaneGeom geom{};
+  if (planeKernel) {
+    if (pl.kind == Kind::kAvg)
+      for (int64_t oh = 0; oh < sw.out[1]; ++oh)
+        rowsExtent.push_back(float(sw.extent(0, 0, pl.countPad) * sw.extent(1, oh, pl.countPad)));
+    geom = {sw.in[1], sw.in[2], sw.out[1], sw.out[2], sw.k[1], sw.k[2], sw.s[1], sw.s[2], sw.p[1], sw.p[2],
+            rowsExtent.empty() ? nullptr : rowsExtent.data(),
+            colExtent.empty() ? nullptr : reinterpret_cast<const float*>(colExtent.data())};
+  }
   parallelFor(pl.N * pl.C, outSz * kSz, [&](int64_t b, int64_t e) {
     std::vector<C> v(rowwise ? static_cast<size_t>(vLen) : 0);
-    std::vector<C> halves(rowwise && st == 2 ? static_cast<size_t>(vLen + 1) : 0);
+    std::vector<C> halves(rowwise && (st == 2 || planeKernel) ? static_cast<size_t>(vLen + 1) : 0);
     std::vector<C> rowOut(rowwise ? static_cast<size_t>(sw.out[2]) : 0);
     for (int64_t plane = b; plane < e; ++plane) {
       const int64_t n = plane / pl.C, c = plane % pl.C;
       const T* xp = x + n * xs.n + c * xs.c;
       T* yp = y + n * ys.n + c * ys.c;
+      if constexpr (std::is_same<T, float>::value) {
+        if (planeKernel) {
+          pool::rowKernels(isMax).plane(geom, xp, yp, v.data(), halves.data(), add);
+          continue;
+        }
+      }
       if (rowwise) {
         if (isMax) poolRows<T, C, MaxOf<C>>(sw, xs, pl.countPad, xp, v, halves, rowOut, nullptr, yp, ys, add);
         else poolRows<T, C, SumOf<C>>(sw, xs, pl.countPad, xp, v, halves, rowOut,
