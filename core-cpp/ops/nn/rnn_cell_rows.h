@@ -5,10 +5,11 @@
 // (at 4 lanes and through libm it was a fifth of an LSTM step and most of a GRU's).
 //
 // Every element is computed with the same operations in the same order at every width, whole
-// vectors or the remainder's single lanes, and the files keep multiply-adds unfused, so results
+// vectors or the remainder's narrower ones, and the files keep multiply-adds unfused, so results
 // are identical bit for bit across widths and CPUs.
 #pragma once
 #include <cstdint>
+#include <type_traits>
 #include "kernels/cpu/simd.h"
 #include "kernels/cpu/vec_math.h"
 
@@ -50,7 +51,7 @@ const RnnCellKernels& rnnCellKernels();
 RnnCellKernels rnnCellKernelsAvx2();
 RnnCellKernels rnnCellKernelsAvx512();
 
-// The cells over L lanes [j, j + L) of a row: L = the file's vector width, or 1 for the remainder.
+// The cells over L lanes [j, j + L) of a row: L = the file's vector width, 8 or 4 for the remainder, then 1.
 template <int L> struct CellLanes {
   using V = typename simd::Vec<float, L>::type;
   using U = typename simd::Vec<float, L>::unaligned;
@@ -142,36 +143,48 @@ template <int L> struct CellLanes {
   }
 };
 
-// Whole rows: W lanes at a time, then the remainder a lane at a time.
+// Calls f(std::integral_constant<int, L>{}, j) over lanes [0, H): L = W while whole vectors fit, then 8
+// and 4 lanes (when narrower than W), then single lanes.
+template <int W, typename F> IST_SIMD_INLINE void cellLanes(int64_t H, F&& f) {
+  int64_t j = 0;
+  for (; j + W <= H; j += W) f(std::integral_constant<int, W>{}, j);
+  if constexpr (W > 8)
+    for (; j + 8 <= H; j += 8) f(std::integral_constant<int, 8>{}, j);
+  if constexpr (W > 4)
+    for (; j + 4 <= H; j += 4) f(std::integral_constant<int, 4>{}, j);
+  for (; j < H; ++j) f(std::integral_constant<int, 1>{}, j);
+}
+
+// Whole rows, through cellLanes.
 template <int W> struct CellRows {
   static void lstmForward(const float* x, const float* h, float* s, float* c, float* y, float* hOut, int64_t H,
                           const CellClip& k) {
-    int64_t j = 0;
-    for (; j + W <= H; j += W) CellLanes<W>::lstmForward(x, h, s, c, y, hOut, H, j, k);
-    for (; j < H; ++j) CellLanes<1>::lstmForward(x, h, s, c, y, hOut, H, j, k);
+    cellLanes<W>(H, [&](auto lanes, int64_t j) {
+      CellLanes<decltype(lanes)::value>::lstmForward(x, h, s, c, y, hOut, H, j, k);
+    });
   }
   static void lstmBackward(const float* s, const float* cPrev, const float* dy, const float* dh, float* dc, float* g,
                            int64_t H, const CellClip& k) {
-    int64_t j = 0;
-    for (; j + W <= H; j += W) CellLanes<W>::lstmBackward(s, cPrev, dy, dh, dc, g, H, j, k);
-    for (; j < H; ++j) CellLanes<1>::lstmBackward(s, cPrev, dy, dh, dc, g, H, j, k);
+    cellLanes<W>(H, [&](auto lanes, int64_t j) {
+      CellLanes<decltype(lanes)::value>::lstmBackward(s, cPrev, dy, dh, dc, g, H, j, k);
+    });
   }
   static void gruForward(const float* x, const float* h, const float* bhn, float* s, float* hState, float* y,
                          int64_t H) {
-    int64_t j = 0;
-    for (; j + W <= H; j += W) CellLanes<W>::gruForward(x, h, bhn, s, hState, y, H, j);
-    for (; j < H; ++j) CellLanes<1>::gruForward(x, h, bhn, s, hState, y, H, j);
+    cellLanes<W>(H, [&](auto lanes, int64_t j) {
+      CellLanes<decltype(lanes)::value>::gruForward(x, h, bhn, s, hState, y, H, j);
+    });
   }
   static void gruBackward(const float* s, const float* hPrev, const float* dy, const float* dh, float* gx, float* gh,
                           float* direct, int64_t H) {
-    int64_t j = 0;
-    for (; j + W <= H; j += W) CellLanes<W>::gruBackward(s, hPrev, dy, dh, gx, gh, direct, H, j);
-    for (; j < H; ++j) CellLanes<1>::gruBackward(s, hPrev, dy, dh, gx, gh, direct, H, j);
+    cellLanes<W>(H, [&](auto lanes, int64_t j) {
+      CellLanes<decltype(lanes)::value>::gruBackward(s, hPrev, dy, dh, gx, gh, direct, H, j);
+    });
   }
   static void plainForward(const float* x, const float* h, float* hState, float* y, int64_t H, bool relu) {
-    int64_t j = 0;
-    for (; j + W <= H; j += W) CellLanes<W>::plainForward(x, h, hState, y, j, relu);
-    for (; j < H; ++j) CellLanes<1>::plainForward(x, h, hState, y, j, relu);
+    cellLanes<W>(H, [&](auto lanes, int64_t j) {
+      CellLanes<decltype(lanes)::value>::plainForward(x, h, hState, y, j, relu);
+    });
   }
 };
 
