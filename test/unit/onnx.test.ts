@@ -149,6 +149,37 @@ describe('InferenceSession runs static graphs through a bound executor', () => {
     slow.dispose();
   });
 
+  it('folds constant per-channel Mul/Add after BatchNormalization into it, and nothing else', () => {
+    // test/fixtures/onnx/fold/gen_fold_model.py: two BatchNorm + Mul + Add chains fold; a per-column Mul and
+    // a BatchNorm read twice do not. Expected values from onnxruntime.
+    const ref = JSON.parse(readFileSync(join(FIX, 'fold', 'bn_affine.json'), 'utf8'));
+    const s = mx.onnx.InferenceSession.createSync(join(FIX, 'fold', 'bn_affine.onnx'));
+    const x = mx.nd.array(ref.input.data, { shape: ref.input.shape });
+    for (let k = 0; k < 2; k++) {
+      if (k === 1) mx.engine.setTrace(true);
+      const out = s.run({ X: x });
+      mx.waitAll();
+      const trace = k === 1 ? mx.engine.takeTrace() : [];
+      if (k === 1) {
+        mx.engine.setTrace(false);
+        const count = (op: string) => trace.filter((e: { op: string }) => e.op === op).length;
+        // Left: bn3's per-column Mul, and bn4's Mul (its BatchNorm output is also read by the Add).
+        expect(count('broadcast_mul')).toBe(2);
+        expect(count('broadcast_add')).toBe(1);
+      }
+      for (const [name, want] of Object.entries<any>(ref.outputs)) {
+        const got = out[name] as Arr;
+        expect(got.shape, name).toEqual(want.shape);
+        const g = got.dataSync() as Float32Array;
+        want.data.forEach((v: number, i: number) => expect(Math.abs(g[i]! - v), `${name}[${i}]`).toBeLessThan(1e-5 + 1e-5 * Math.abs(v)));
+        got.dispose();
+      }
+    }
+    expect(s.staticShapes()).toEqual(['X:float32:1x4x5x5']);
+    x.dispose();
+    s.dispose();
+  });
+
   it('graphs it cannot import, or whose import differs, run node by node', () => {
     // Output shape from the data (NonZero), and a 0-d output an imported graph gives as (1).
     for (const c of ['test_nonzero_example', 'test_dynamicquantizelinear_expanded']) {

@@ -1,12 +1,13 @@
 // A session's fast path: the whole graph imported as one Symbol and bound once per set of input shapes,
-// so a static model runs through the executor (fused Conv(+BatchNorm)(+Add)(+Relu) and element-wise groups, planned
-// memory) instead of node by node.
+// so a static model runs through the executor (per-channel Mul/Add folded into the BatchNorm before them,
+// fused Conv(+BatchNorm)(+Add)(+Relu) and element-wise groups, planned memory) instead of node by node.
 // SPDX-License-Identifier: Apache-2.0
 import type { Context } from '../base/context.js';
 import { invoke } from '../ndarray/invoke.js';
 import { keep } from '../ndarray/lifetime.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import type { Executor } from '../symbol/executor.js';
+import { foldChannelAffine } from './fold_channel_affine.js';
 import { tensorsIn } from './graph.js';
 import { importLoaded, type KnownValues } from './import.js';
 import type { LoadedModel } from './source.js';
@@ -25,9 +26,17 @@ export class StaticPlan {
     const imp = importLoaded(loaded, { inputShapes, ctx }, known);
     const shared = new Set([...known.values.values()].flatMap(tensorsIn));
     const owned = [...Object.values(imp.argParams), ...Object.values(imp.auxParams)].filter((a) => !shared.has(a));
+    let sym = imp.sym;
     try {
-      const used = new Set(imp.sym.listArguments());
-      const args: Record<string, NDArray> = { ...imp.argParams };
+      const folded = foldChannelAffine(sym, imp.argParams, inputShapes, ctx);
+      if (folded) {
+        owned.push(...Object.values(folded.created));
+        sym.dispose();
+        sym = folded.sym;
+      }
+      const used = new Set(sym.listArguments());
+      const args: Record<string, NDArray> = {};
+      for (const [k, v] of Object.entries({ ...imp.argParams, ...folded?.created })) if (used.has(k)) args[k] = v;
       const inputs: string[] = [];
       for (const [k, v] of feeds) {
         if (!used.has(k)) continue;
@@ -37,7 +46,7 @@ export class StaticPlan {
         args[k] = a;
         inputs.push(k);
       }
-      const ex = imp.sym.bind(ctx, args, { auxStates: imp.auxParams, gradReq: 'null' });
+      const ex = sym.bind(ctx, args, { auxStates: imp.auxParams, gradReq: 'null' });
       for (const a of owned) keep(a);
       return new StaticPlan(ex, owned, inputs, imp.outputNames);
     } catch (e) {
