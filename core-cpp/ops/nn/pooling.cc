@@ -311,20 +311,25 @@ void backward(const Plan& pl, const T* og, const T* x, const T* y, T* dx, OpReq 
   // per call instead of per output element; the same elements, order and arithmetic as the loops below.
   const bool planes2d = pl.kind != Kind::kLp && sw.in[0] == 1 && sw.k[0] == 1 && sw.out[0] == 1 && xs.sp[2] == 1 &&
                         xs.sp[1] == sw.in[2] && ys.sp[2] == 1 && ys.sp[1] == sw.out[2];
+  // Its windows' row and column ranges and extents, once per call.
+  const int64_t H = sw.in[1], W = sw.in[2], OH = sw.out[1], OW = sw.out[2];
+  std::vector<int64_t> rlo, rhi, rext, clo, chi, cext;
+  int64_t dext = 1;
   if (planes2d) {
-    const int64_t H = sw.in[1], W = sw.in[2], OH = sw.out[1], OW = sw.out[2];
-    std::vector<int64_t> rlo(OH), rhi(OH), rext(OH), clo(OW), chi(OW), cext(OW);
+    rlo.resize(OH), rhi.resize(OH), rext.resize(OH), clo.resize(OW), chi.resize(OW), cext.resize(OW);
     for (int64_t oh = 0; oh < OH; ++oh) rext[oh] = sw.extent(1, oh, pl.countPad, &rlo[oh], &rhi[oh]);
     for (int64_t ow = 0; ow < OW; ++ow) cext[ow] = sw.extent(2, ow, pl.countPad, &clo[ow], &chi[ow]);
-    const int64_t dext = sw.extent(0, 0, pl.countPad);
-    const bool isMax = pl.kind == Kind::kMax, isAvg = pl.kind == Kind::kAvg;
-    parallelFor(pl.N * pl.C, outSz * kSz + inSz, [&](int64_t b, int64_t e) {
-      for (int64_t plane = b; plane < e; ++plane) {
-        const int64_t n = plane / pl.C, c = plane % pl.C;
-        const T* xp = x + n * xs.n + c * xs.c;
-        T* gp = dx + n * xs.n + c * xs.c;
-        const T* yp = y + n * ys.n + c * ys.c;
-        const T* gop = og + n * ys.n + c * ys.c;
+    dext = sw.extent(0, 0, pl.countPad);
+  }
+  const bool isMax = pl.kind == Kind::kMax, isAvg = pl.kind == Kind::kAvg;
+  parallelFor(pl.N * pl.C, outSz * kSz + inSz, [&](int64_t b, int64_t e) {
+    for (int64_t plane = b; plane < e; ++plane) {
+      const int64_t n = plane / pl.C, c = plane % pl.C;
+      const T* xp = x + n * xs.n + c * xs.c;
+      T* gp = dx + n * xs.n + c * xs.c;
+      const T* yp = y + n * ys.n + c * ys.c;
+      const T* gop = og + n * ys.n + c * ys.c;
+      if (planes2d) {
         if (req != OpReq::kAddTo) std::fill(gp, gp + H * W, T(0));
         for (int64_t oh = 0; oh < OH; ++oh)
           for (int64_t ow = 0; ow < OW; ++ow) {
@@ -347,17 +352,8 @@ void backward(const Plan& pl, const T* og, const T* x, const T* y, T* dx, OpReq 
             for (int64_t i = rlo[oh]; i < rhi[oh]; ++i)
               for (int64_t k = clo[ow]; k < chi[ow]; ++k) gp[i * W + k] += g * scale;
           }
+        continue;
       }
-    });
-    return;
-  }
-  parallelFor(pl.N * pl.C, outSz * kSz + inSz, [&](int64_t b, int64_t e) {
-    for (int64_t plane = b; plane < e; ++plane) {
-      const int64_t n = plane / pl.C, c = plane % pl.C;
-      const T* xp = x + n * xs.n + c * xs.c;
-      T* gp = dx + n * xs.n + c * xs.c;
-      const T* yp = y + n * ys.n + c * ys.c;
-      const T* gop = og + n * ys.n + c * ys.c;
       if (req != OpReq::kAddTo)
         for (int64_t i = 0; i < sw.in[0]; ++i)
           for (int64_t j = 0; j < sw.in[1]; ++j)
