@@ -1,9 +1,10 @@
-// Image decoding by content (JPEG, PNG, BMP, PNM, TIFF, WebP), and conversion to RGB, BGR or gray.
+// Image decoding by content (JPEG, PNG, BMP, PNM, TIFF, WebP, JPEG 2000), and conversion to RGB, BGR or gray.
 // SPDX-License-Identifier: Apache-2.0
 import { IsotensorError } from '../base/error.js';
 import { decodeBmp, isBmp } from './bmp.js';
 import type { DecodedImage } from './decoded.js';
 import { decodeJpeg, isJpeg } from './jpeg.js';
+import { decodeJpeg2000, isJpeg2000 } from './jpeg2000.js';
 import { decodePng, isPng } from './png.js';
 import { decodePnm, isPnm } from './pnm.js';
 import { decodeTiff, isTiff } from './tiff.js';
@@ -11,7 +12,7 @@ import { decodeWebp, isWebp } from './webp.js';
 
 const DECODERS: [string, (b: Uint8Array) => boolean, (b: Uint8Array) => DecodedImage][] = [
   ['JPEG', isJpeg, decodeJpeg], ['PNG', isPng, decodePng], ['BMP', isBmp, decodeBmp], ['TIFF', isTiff, decodeTiff],
-  ['PNM', isPnm, decodePnm], ['WebP', isWebp, decodeWebp],
+  ['PNM', isPnm, decodePnm], ['WebP', isWebp, decodeWebp], ['JPEG 2000', isJpeg2000, decodeJpeg2000],
 ];
 
 /** The image format of encoded bytes ('JPEG', 'PNG', ...), or undefined. */
@@ -22,7 +23,6 @@ export function imageFormat(bytes: Uint8Array): string | undefined {
 // Formats recognised by their signature but not decoded, so the error can name them.
 function unsupportedFormat(b: Uint8Array): string | undefined {
   const ascii = (at: number, n: number): string => String.fromCharCode(...b.subarray(at, at + n));
-  if (ascii(4, 8) === 'jP  \r\n\x87\n' || (b[0] === 0xff && b[1] === 0x4f && b[2] === 0xff && b[3] === 0x51)) return 'JPEG 2000';
   if (ascii(0, 4) === 'GIF8') return 'GIF';
   if (ascii(4, 4) === 'ftyp') return `${ascii(8, 4).trim()} (HEIF/AVIF)`;
   return undefined;
@@ -32,10 +32,10 @@ function unsupportedFormat(b: Uint8Array): string | undefined {
 export function decodeImage(bytes: Uint8Array): DecodedImage {
   const d = DECODERS.find(([, is]) => is(bytes));
   const known = d === undefined ? unsupportedFormat(bytes) : undefined;
-  if (known !== undefined) throw new IsotensorError(`image.decode: ${known} images are not supported (JPEG, PNG, BMP, TIFF, PNM and WebP are)`);
+  if (known !== undefined) throw new IsotensorError(`image.decode: ${known} images are not supported (JPEG, PNG, BMP, TIFF, PNM, WebP and JPEG 2000 are)`);
   if (d === undefined) {
     const head = Array.from(bytes.subarray(0, 4), (x) => x.toString(16).padStart(2, '0')).join(' ');
-    throw new IsotensorError(`image.decode: not a JPEG, PNG, BMP, TIFF, PNM or WebP image (first bytes ${head || 'none'}; ` +
+    throw new IsotensorError(`image.decode: not a JPEG, PNG, BMP, TIFF, PNM, WebP or JPEG 2000 image (first bytes ${head || 'none'}; ` +
                              `${bytes.length} bytes)`);
   }
   return d[2](bytes);

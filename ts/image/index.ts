@@ -35,7 +35,7 @@ function bytesOf(buf: Uint8Array | ArrayBuffer | NDArray): Uint8Array {
 }
 
 /**
- * An encoded image (JPEG baseline/progressive, PNG, BMP, TIFF, PNM, WebP) as a uint8 NDArray of shape
+ * An encoded image (JPEG baseline/progressive, PNG, BMP, TIFF, PNM, WebP, JPEG 2000) as a uint8 NDArray of shape
  * (height, width, 3), or (height, width, 1) with flag 0.
  * @example const img = mx.image.imdecode(bytes);  // (H, W, 3) uint8, RGB
  */

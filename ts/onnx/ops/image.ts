@@ -1,4 +1,4 @@
-// ONNX ImageDecoder: an encoded image (JPEG, PNG, WebP, BMP, TIFF, PNM bytes) as an (H, W, C) uint8 tensor.
+// ONNX ImageDecoder: an encoded image (JPEG, PNG, WebP, BMP, TIFF, PNM, JPEG 2000 bytes) as an (H, W, C) uint8 tensor.
 // SPDX-License-Identifier: Apache-2.0
 import { IsotensorError } from '../../base/error.js';
 import { convertPixels, decodeImage, type PixelFormat } from '../../image/decode.js';
