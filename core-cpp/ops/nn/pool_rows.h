@@ -91,14 +91,14 @@ template <int W, bool Max> struct PlaneImpl {
   template <int L> using U = typename std::conditional_t<L == 1, std::enable_if<true, float>, Unaligned<L>>::type;
   template <int L> using V = std::conditional_t<L == 1, float, typename simd::Vec<float, L>::type>;
   template <int L> static IST_SIMD_INLINE V<L> ld(const float* p) { return simd::loadu<U<L>>(p); }
-  template <int L> static IST_SIMD_INLINE V<L> of(V<L> a, V<L> held) {
-    if constexpr (Max) return a > held ? a : held;
-    else return held + a;
-  }
-  static constexpr float pad() { return Max ? std::numeric_limits<float>::lowest() : 0.0f; }
+  // How two values combine and the padding's value: the row passes', so both give the same bits.
+  template <int L> static IST_SIMD_INLINE V<L> of(V<L> a, V<L> held) { return RowImpl<W, Max>::of(a, held); }
+  static float pad() { return RowImpl<W, Max>::pad(); }
   static constexpr int64_t kMaxTaps = 64;  // wider windows read v lane by lane
 
-  // even[i] = v[2i], odd[i] = v[2i + 1] (stride 2's columns): four of each from two vector loads.
+  // even[i] = v[2i], odd[i] = v[2i + 1] (stride 2's columns): four of each from two vector loads. Not
+  // row_copy.h's copyEveryOther: an ordinary inline template instantiated in this header's AVX builds could
+  // be the copy the linker keeps for baseline callers.
   static IST_SIMD_INLINE void deinterleave(float* even, float* odd, const float* v, int64_t n) {
     using V4 = simd::Vec<float, 4>::type;
     int64_t i = 0;
@@ -157,7 +157,7 @@ template <int W, bool Max> struct PlaneImpl {
           for (int l = 0; l < L; ++l) {
             const float* c = src + (ow + l) * g.sw;
             m[l] = c[0];
-            for (int64_t k = 1; k < g.kw; ++k) m[l] = Max ? (c[k] > m[l] ? c[k] : m[l]) : m[l] + c[k];
+            for (int64_t k = 1; k < g.kw; ++k) m[l] = of<1>(c[k], m[l]);
           }
           r = ld<L>(m);
         }

@@ -228,13 +228,14 @@ void forward(const Plan& pl, const T* x, T* y, OpReq req) {
                            sw.out[0] == 1;
   std::vector<float> rowsExtent;
   pool::PlaneGeom geom{};
-  if (planeKernel) {
-    if (pl.kind == Kind::kAvg)
-      for (int64_t oh = 0; oh < sw.out[1]; ++oh)
-        rowsExtent.push_back(float(sw.extent(0, 0, pl.countPad) * sw.extent(1, oh, pl.countPad)));
-    geom = {sw.in[1], sw.in[2], sw.out[1], sw.out[2], sw.k[1], sw.k[2], sw.s[1], sw.s[2], sw.p[1], sw.p[2],
-            rowsExtent.empty() ? nullptr : rowsExtent.data(),
-            colExtent.empty() ? nullptr : reinterpret_cast<const float*>(colExtent.data())};
+  if constexpr (std::is_same<T, float>::value) {
+    if (planeKernel) {
+      if (pl.kind == Kind::kAvg)
+        for (int64_t oh = 0; oh < sw.out[1]; ++oh)
+          rowsExtent.push_back(float(sw.extent(0, 0, pl.countPad) * sw.extent(1, oh, pl.countPad)));
+      geom = {sw.in[1], sw.in[2], sw.out[1], sw.out[2], sw.k[1], sw.k[2], sw.s[1], sw.s[2], sw.p[1], sw.p[2],
+              rowsExtent.empty() ? nullptr : rowsExtent.data(), colExtent.empty() ? nullptr : colExtent.data()};
+    }
   }
   parallelFor(pl.N * pl.C, outSz * kSz, [&](int64_t b, int64_t e) {
     std::vector<C> v(rowwise ? static_cast<size_t>(vLen) : 0);
