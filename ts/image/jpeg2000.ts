@@ -3,6 +3,7 @@
 // wavelet and colour transforms, as OpenJPEG (and so Pillow) decodes 8-bit gray and RGB images.
 // SPDX-License-Identifier: Apache-2.0
 import { IsotensorError } from '../base/error.js';
+import { concatBytes } from './bytes.js';
 import type { DecodedImage } from './decoded.js';
 import { inverseDwt, inverseIct, inverseRct } from './jpeg2000_dwt.js';
 import { decodeCodeBlock } from './jpeg2000_t1.js';
@@ -262,14 +263,7 @@ function decodeTile(siz: Siz, t: number, coding: Coding, data: Uint8Array, out: 
             const cw = cb.x1 - cb.x0, ch = cb.y1 - cb.y0;
             if (!cb.included || cb.passes === 0) continue;
             if (cb.numbps > 30) bad(`${cb.numbps} bit-planes in a code-block`);
-            let len = 0;
-            for (const ch2 of cb.chunks) len += ch2.length;
-            const buf = new Uint8Array(len);
-            let o = 0;
-            for (const ch2 of cb.chunks) {
-              buf.set(ch2, o);
-              o += ch2.length;
-            }
+            const buf = concatBytes(cb.chunks);
             const coef = new Int32Array(cw * ch);
             decodeCodeBlock(buf, cw, ch, cb.numbps, cb.passes, band.orient, coef);
             for (let y = 0; y < ch; y++) {
@@ -400,15 +394,7 @@ export function decodeJpeg2000(file: Uint8Array): DecodedImage {
   const out = new Uint8Array(width * height * siz.nc);
   tiles.forEach((tile, t) => {
     if (tile === undefined) return;
-    let n = 0;
-    for (const part of tile.parts) n += part.length;
-    const data = new Uint8Array(n);
-    let o = 0;
-    for (const part of tile.parts) {
-      data.set(part, o);
-      o += part.length;
-    }
-    decodeTile(siz, t, tile.coding, data, out, width);
+    decodeTile(siz, t, tile.coding, concatBytes(tile.parts), out, width);
   });
   return { width, height, channels: siz.nc as 1 | 3, data: out };
 }

@@ -2,6 +2,7 @@
 // their high byte and transparency is dropped (gray stays gray, everything else becomes RGB).
 // SPDX-License-Identifier: Apache-2.0
 import { IsotensorError } from '../base/error.js';
+import { concatBytes } from './bytes.js';
 import type { DecodedImage } from './decoded.js';
 import { inflate } from './inflate.js';
 
@@ -93,8 +94,7 @@ export function decodePng(b: Uint8Array): DecodedImage {
   if (w * h > 1 << 28) fail(`${w}x${h} is too large`);
   if (type === 3 && palette === undefined) fail('palette image without PLTE');
   if (idat.length === 0) fail('no image data');
-  const compressed = new Uint8Array(idat.reduce((n, c) => n + c.length, 0));
-  idat.reduce((o, c) => (compressed.set(c, o), o + c.length), 0);
+  const compressed = concatBytes(idat);
   const bitsPerPixel = spp * depth;
   const raw = inflate(compressed, true, (Math.ceil((w * bitsPerPixel) / 8) + 1) * h);
 

@@ -45,7 +45,11 @@ export function foldChannelAffine(sym: Symbol, params: Record<string, NDArray>, 
   nodes.forEach((n, i) => {
     for (const [src, e] of n.inputs) {
       uses.set(key(src, e), (uses.get(key(src, e)) ?? 0) + 1);
-      if (e === 0) readers.set(src, [...(readers.get(src) ?? []), i]);
+      if (e === 0) {
+        const r = readers.get(src);
+        if (r) r.push(i);
+        else readers.set(src, [i]);
+      }
     }
   });
   for (const [src, e] of g.heads) uses.set(key(src, e), (uses.get(key(src, e)) ?? 0) + 1);
