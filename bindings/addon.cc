@@ -75,7 +75,11 @@ bool toShape(const Napi::Value& v, std::vector<int64_t>* out) {
   if (!v.IsArray()) return false;
   Napi::Array a = v.As<Napi::Array>();
   out->resize(a.Length());
-  for (uint32_t i = 0; i < a.Length(); ++i) (*out)[i] = a.Get(i).As<Napi::Number>().Int64Value();
+  for (uint32_t i = 0; i < a.Length(); ++i) {
+    Napi::Value e = a.Get(i);
+    if (!e.IsNumber()) return false;
+    (*out)[i] = e.As<Napi::Number>().Int64Value();
+  }
   return true;
 }
 
@@ -108,7 +112,11 @@ bool toStrings(const Napi::Value& v, std::vector<std::string>* out) {
   if (!v.IsArray()) return false;
   Napi::Array a = v.As<Napi::Array>();
   out->resize(a.Length());
-  for (uint32_t i = 0; i < a.Length(); ++i) (*out)[i] = a.Get(i).As<Napi::String>().Utf8Value();
+  for (uint32_t i = 0; i < a.Length(); ++i) {
+    Napi::Value e = a.Get(i);
+    if (!e.IsString()) return false;
+    (*out)[i] = e.As<Napi::String>().Utf8Value();
+  }
   return true;
 }
 
@@ -118,11 +126,17 @@ std::vector<const char*> cStrings(const std::vector<std::string>& s) {
   return p;
 }
 
+// (Elements are checked: converting a non-number would leave a pending exception that the next
+// N-API error turns into a fatal one.)
 bool toHandles(const Napi::Value& v, std::vector<IstNDArrayHandle>* out) {
   if (!v.IsArray()) return false;
   Napi::Array a = v.As<Napi::Array>();
   out->resize(a.Length());
-  for (uint32_t i = 0; i < a.Length(); ++i) (*out)[i] = toHandle(a.Get(i));
+  for (uint32_t i = 0; i < a.Length(); ++i) {
+    Napi::Value e = a.Get(i);
+    if (!e.IsNumber()) return false;
+    (*out)[i] = toHandle(e);
+  }
   return true;
 }
 

@@ -104,6 +104,11 @@ describe('backward into attached gradients', () => {
     expect(vals(z.grad)).toEqual([0, 0]);
     close(vals(w.grad), [2, 4]);
     expect(() => x.attachGrad({ gradReq: 'sometimes' as never })).toThrow(/gradReq/);
+    expect(() => x.attachGrad('sometimes' as never)).toThrow(/gradReq/);
+    const v = nd.array([3]);
+    v.attachGrad('add');  // the request alone, as MXNet's attach_grad('add')
+    for (let i = 0; i < 2; i++) autograd.record(() => nd.elemwise_mul(v, v)).backward();
+    close(vals(v.grad), [12]);
   });
 
   it('sums the gradient over every use of a variable and over several heads', () => {
@@ -346,6 +351,26 @@ describe('errors and memory', () => {
     expect(() => autograd.backward([y], [nd.ones([3])])).toThrow(/shape/);
     y.backward();
     close(vals(x.grad), [2]);
+  });
+
+  it('refuses what is not an NDArray as a head, head gradient or variable, and keeps working', () => {
+    const x = nd.array([1, 2]);
+    x.attachGrad();
+    const y = autograd.record(() => nd.elemwise_mul(x, x));
+    const notArray = {} as unknown as mx.NDArray;
+    expect(() => autograd.backward([y], [notArray])).toThrow(/backward: headGrads\[0\] must be an NDArray or null, got object/);
+    expect(() => autograd.backward([y, notArray])).toThrow(/backward: heads\[1\] must be an NDArray/);
+    expect(() => autograd.grad([y], [notArray])).toThrow(/grad: variables\[0\] must be an NDArray/);
+    expect(() => autograd.backward(y, 3 as unknown as mx.NDArray)).toThrow(/headGrads must be an NDArray or a list/);
+    y.backward(nd.ones([2]));
+    close(vals(x.grad), [2, 4]);
+    const z = autograd.record(() => nd.elemwise_mul(x, x));
+    expect(() => z.backward([1, 2] as unknown as mx.NDArray)).toThrow(/backward: headGrad must be an NDArray, null or an options object, got an array/);
+    expect(() => z.backward({ retainGraph: true } as never, {})).toThrow(/headGrad must be an NDArray/);
+    z.backward({ retainGraph: true });  // options first, as PyTorch's keyword call reads
+    close(vals(x.grad), [2, 4]);
+    z.backward();  // the graph was kept
+    close(vals(x.grad), [2, 4]);
   });
 
   it('fails clearly on an op without a gradient and keeps working', () => {

@@ -3,7 +3,7 @@
 import { backend as getBackend } from '../backend/runtime.js';
 import type { Backend } from '../backend/backend.js';
 import { IsotensorError } from '../base/error.js';
-import { gradReqCode, NDArray, type GradReq } from '../ndarray/ndarray.js';
+import { gradReqCode, NDArray, type BackwardOptions, type GradReq } from '../ndarray/ndarray.js';
 
 /** Restores the previous recording/training state; returned by record() etc. without a function. */
 export interface AutogradScope {
@@ -107,9 +107,13 @@ function sameBackend(arrays: readonly NDArray[], fn: string): Backend {
   return b;
 }
 
-function asList(x: NDArray | readonly NDArray[], fn: string): NDArray[] {
-  const list = x instanceof NDArray ? [x] : [...x];
-  if (list.length === 0) throw new IsotensorError(`${fn}: no arrays given`);
+function asList(x: NDArray | readonly NDArray[], fn: string, what: string): NDArray[] {
+  const list = x instanceof NDArray ? [x] : Array.isArray(x) ? [...x] : null;
+  if (list === null) throw new IsotensorError(`${fn}: ${what} must be an NDArray or a list of them, got ${typeof x}`);
+  if (list.length === 0) throw new IsotensorError(`${fn}: no ${what} given`);
+  list.forEach((a, i) => {
+    if (!(a instanceof NDArray)) throw new IsotensorError(`${fn}: ${what}[${i}] must be an NDArray, got ${a === null ? 'null' : typeof a}`);
+  });
   return list;
 }
 
@@ -119,8 +123,8 @@ function asList(x: NDArray | readonly NDArray[], fn: string): NDArray[] {
  */
 export function markVariables(variables: NDArray | readonly NDArray[], gradients: NDArray | readonly NDArray[],
                               gradReqs: GradReq | readonly GradReq[] = 'write'): void {
-  const vars = asList(variables, 'markVariables');
-  const grads = asList(gradients, 'markVariables');
+  const vars = asList(variables, 'markVariables', 'variables');
+  const grads = asList(gradients, 'markVariables', 'gradients');
   if (grads.length !== vars.length) {
     throw new IsotensorError(`markVariables: ${vars.length} variables but ${grads.length} gradients`);
   }
@@ -137,10 +141,16 @@ export function markVariables(variables: NDArray | readonly NDArray[], gradients
 function headGradHandles(heads: NDArray[], headGrads: NDArray | readonly (NDArray | null)[] | null | undefined,
                          fn: string): number[] | null {
   if (headGrads === null || headGrads === undefined) return null;
-  const list = headGrads instanceof NDArray ? [headGrads] : [...headGrads];
+  const list = headGrads instanceof NDArray ? [headGrads] : Array.isArray(headGrads) ? [...headGrads] : null;
+  if (list === null) throw new IsotensorError(`${fn}: headGrads must be an NDArray or a list of them, got ${typeof headGrads}`);
   if (list.length !== heads.length) {
     throw new IsotensorError(`${fn}: ${heads.length} heads but ${list.length} headGrads`);
   }
+  list.forEach((g, i) => {
+    if (g !== null && !(g instanceof NDArray)) {
+      throw new IsotensorError(`${fn}: headGrads[${i}] must be an NDArray or null, got ${typeof g}`);
+    }
+  });
   return list.map((g) => (g === null ? 0 : g.handle));
 }
 
@@ -150,8 +160,8 @@ function headGradHandles(heads: NDArray[], headGrads: NDArray | readonly (NDArra
  */
 export function backward(heads: NDArray | readonly NDArray[],
                          headGrads: NDArray | readonly (NDArray | null)[] | null = null,
-                         opts: { retainGraph?: boolean; trainMode?: boolean } = {}): void {
-  const hs = asList(heads, 'backward');
+                         opts: BackwardOptions = {}): void {
+  const hs = asList(heads, 'backward', 'heads');
   const b = sameBackend(hs, 'backward');
   b.backward(hs.map((h) => h.handle), headGradHandles(hs, headGrads, 'backward'), [], opts.retainGraph ?? false,
              false, opts.trainMode ?? true);
@@ -165,8 +175,8 @@ export function backward(heads: NDArray | readonly NDArray[],
 export function grad(heads: NDArray | readonly NDArray[], variables: NDArray | readonly NDArray[],
                      opts: { headGrads?: NDArray | readonly (NDArray | null)[] | null; retainGraph?: boolean;
                              createGraph?: boolean; trainMode?: boolean } = {}): NDArray[] {
-  const hs = asList(heads, 'grad');
-  const vs = asList(variables, 'grad');
+  const hs = asList(heads, 'grad', 'heads');
+  const vs = asList(variables, 'grad', 'variables');
   const b = sameBackend([...hs, ...vs], 'grad');
   const createGraph = opts.createGraph ?? false;
   const out = b.backward(hs.map((h) => h.handle), headGradHandles(hs, opts.headGrads, 'grad'),

@@ -86,6 +86,12 @@ function reduceOpts(a: Axis | ReduceOptions | undefined): ReduceOptions {
   return a as ReduceOptions;
 }
 
+/** Options of `NDArray.backward` and `autograd.backward`. */
+export interface BackwardOptions {
+  retainGraph?: boolean;
+  trainMode?: boolean;
+}
+
 /**
  * An n-dimensional array on a device. Operations return at once (they are pushed to the
  * dependency engine); reading values (`dataSync()`, `toString()`, ...) waits for them.
@@ -280,11 +286,12 @@ export class NDArray {
 
   /**
    * Makes this array a variable autograd differentiates against: backward() writes its gradient
-   * into `grad` (gradReq 'write'), adds to it ('add'), or skips it ('null').
+   * into `grad` (gradReq 'write'), adds to it ('add'), or skips it ('null'); the request may be
+   * given alone, as MXNet's `attach_grad('add')` reads.
    * @example x.attachGrad(); autograd.record(() => x.mul(2).sum()).backward(); x.grad // [2. 2.]
    */
-  attachGrad(opts: { gradReq?: GradReq } = {}): void {
-    const req = gradReqCode(opts.gradReq ?? 'write', 'attachGrad');
+  attachGrad(opts: { gradReq?: GradReq } | GradReq = {}): void {
+    const req = gradReqCode((typeof opts === 'string' ? opts : opts.gradReq) ?? 'write', 'attachGrad');
     const g = invoke1('zeros_like', [this]);
     markKept(g);
     this._b.markVariables([this.handle], [req], [g.handle]);
@@ -308,10 +315,19 @@ export class NDArray {
   /**
    * Back-propagates from this array (recorded under `autograd.record`) into the variables'
    * `grad`. headGrad defaults to ones; retainGraph keeps the graph for another backward.
+   * The options may come first when there is no headGrad (`y.backward({ retainGraph: true })`,
+   * as PyTorch's keyword call reads).
    * @example y.backward(); y.backward(nd.array([1, 0]), { retainGraph: true })
    */
-  backward(headGrad: NDArray | null = null, opts: { retainGraph?: boolean; trainMode?: boolean } = {}): void {
-    this._b.backward([this.handle], headGrad === null ? null : [headGrad.handle], [], opts.retainGraph ?? false,
+  backward(headGrad?: NDArray | null | BackwardOptions, opts: BackwardOptions = {}): void {
+    if (headGrad !== null && headGrad !== undefined && !(headGrad instanceof NDArray)) {
+      if (typeof headGrad !== 'object' || Array.isArray(headGrad) || arguments.length > 1) {
+        throw new IsotensorError(`backward: headGrad must be an NDArray, null or an options object, got ${Array.isArray(headGrad) ? 'an array' : typeof headGrad}`);
+      }
+      opts = headGrad;
+      headGrad = null;
+    }
+    this._b.backward([this.handle], headGrad ? [headGrad.handle] : null, [], opts.retainGraph ?? false,
                      false, opts.trainMode ?? true);
   }
 
