@@ -35,7 +35,7 @@ namespace ist {
 static std::unique_ptr<ThreadPool> gPool;
 static int gThreads = 1;
 
-void parallelFor(int64_t n, int64_t costPerItem, const std::function<void(int64_t, int64_t)>& fn) {
+void parallelFor(int64_t n, int64_t costPerItem, FunctionRef<void(int64_t, int64_t)> fn) {
   if (n <= 0) return;
   if (!gPool || gThreads <= 1) {
     fn(0, n);

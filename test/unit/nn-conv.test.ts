@@ -239,6 +239,87 @@ describe('Convolution at larger sizes', () => {
   }
 });
 
+// dW[f][c][kh][kw] = sum over n, oh, ow of a[n, f, oh, ow] * img[n, g * Cg + c, oh*s - p + kh*d, ow*s - p + kw*d]:
+// Convolution's weight gradient (a = the output gradient, img = the input) and Deconvolution's (a = the
+// input, img = the output gradient, the weight's two leading axes read the other way round).
+function refWeightGrad(a: number[], as: number[], img: number[], is: number[], ws: number[],
+                       o: { stride: number[]; pad: number[]; dilate: number[]; groups: number }): number[] {
+  const [N, F, OH, OW] = as as [number, number, number, number];
+  const [, C, H, W] = is as [number, number, number, number];
+  const [, Cg, KH, KW] = ws as [number, number, number, number];
+  const Fg = F / o.groups;
+  const dw = new Array<number>(F * Cg * KH * KW).fill(0);
+  for (let f = 0; f < F; ++f) {
+    const g = Math.floor(f / Fg);
+    for (let c = 0; c < Cg; ++c)
+      for (let kh = 0; kh < KH; ++kh)
+        for (let kw = 0; kw < KW; ++kw) {
+          let acc = 0;
+          for (let n = 0; n < N; ++n)
+            for (let oh = 0; oh < OH; ++oh) {
+              const ih = oh * o.stride[0]! - o.pad[0]! + kh * o.dilate[0]!;
+              if (ih < 0 || ih >= H) continue;
+              for (let ow = 0; ow < OW; ++ow) {
+                const iw = ow * o.stride[1]! - o.pad[1]! + kw * o.dilate[1]!;
+                if (iw < 0 || iw >= W) continue;
+                acc += a[((n * F + f) * OH + oh) * OW + ow]! * img[((n * C + g * Cg + c) * H + ih) * W + iw]!;
+              }
+            }
+          dw[((f * Cg + c) * KH + kh) * KW + kw] = acc;
+        }
+  }
+  return dw;
+}
+
+// The weight gradient takes images in chunks whose columns sit side by side, summed per chunk into
+// partial products on different threads when the gradient is small (conv_weight_grad.h): batches
+// that fill several chunks, a last chunk shorter than the rest, groups, 1x1 kernels (the image is its
+// own column matrix), 1-D data, a gradient too large for partials (chunks in turn, accumulated), and
+// Deconvolution; gradReq 'add' adds a second backward to the first.
+describe('weight gradients over many images', () => {
+  const cases = [
+    { op: 'Convolution', xs: [37, 20, 12, 12], ws: [50, 20, 5, 5], stride: [1, 1], pad: [0, 0], dilate: [1, 1], groups: 1 },
+    { op: 'Convolution', xs: [70, 1, 14, 14], ws: [6, 1, 5, 5], stride: [1, 1], pad: [2, 2], dilate: [1, 1], groups: 1 },
+    { op: 'Convolution', xs: [25, 8, 10, 10], ws: [12, 2, 3, 3], stride: [1, 1], pad: [1, 1], dilate: [1, 1], groups: 4 },
+    { op: 'Convolution', xs: [30, 16, 5, 5], ws: [8, 16, 1, 1], stride: [1, 1], pad: [0, 0], dilate: [1, 1], groups: 1 },
+    { op: 'Convolution', xs: [120, 3, 1, 20], ws: [4, 3, 1, 3], stride: [1, 2], pad: [0, 1], dilate: [1, 1], groups: 1, oneD: true },
+    { op: 'Convolution', xs: [16, 64, 6, 6], ws: [128, 64, 3, 3], stride: [1, 1], pad: [1, 1], dilate: [1, 1], groups: 1 },
+    { op: 'Convolution', xs: [45, 6, 9, 9], ws: [10, 3, 3, 3], stride: [2, 2], pad: [1, 1], dilate: [1, 1], groups: 2 },
+    { op: 'Deconvolution', xs: [70, 6, 4, 4], ws: [6, 5, 3, 3], stride: [1, 1], pad: [0, 0], dilate: [1, 1], groups: 1 },
+    { op: 'Deconvolution', xs: [45, 4, 3, 5], ws: [4, 3, 3, 3], stride: [2, 2], pad: [1, 1], dilate: [1, 1], groups: 2 },
+  ];
+  for (const c of cases) {
+    it(`${c.op} data ${JSON.stringify(c.xs)} weight ${JSON.stringify(c.ws)} stride ${c.stride} groups ${c.groups}${c.oneD ? ' (1-D)' : ''}`, () => {
+      mx.scope(() => {
+        const n = (s: number[]): number => s.reduce((a, b) => a * b, 1);
+        const deconv = c.op === 'Deconvolution';
+        const xs = c.oneD ? [c.xs[0]!, c.xs[1]!, c.xs[3]!] : c.xs, ws = c.oneD ? [c.ws[0]!, c.ws[1]!, c.ws[3]!] : c.ws;
+        const pick = (v: number[]): number[] => (c.oneD ? [v[1]!] : v);
+        const params = { kernel: ws.slice(2), numFilter: deconv ? c.ws[1]! * c.groups : c.ws[0]!, stride: pick(c.stride),
+                         pad: pick(c.pad), dilate: pick(c.dilate), numGroup: c.groups, noBias: true };
+        const xd = pseudoRandom(n(xs), 21), wd = pseudoRandom(n(ws), 22);
+        for (const dtype of ['float32', 'float64']) {
+          const x = nd.array(xd, { shape: xs, dtype }), w = nd.array(wd, { shape: ws, dtype });
+          w.attachGrad('add');
+          const y = autograd.record(() => ops[c.op]!(x, w, params));
+          const ys = y.shape as number[];
+          const og = pseudoRandom(n(ys), 23);
+          const ys4 = c.oneD ? [ys[0]!, ys[1]!, 1, ys[2]!] : ys;
+          // Deconvolution's gradient reads its output gradient through the weight's windows.
+          const want = deconv ? refWeightGrad(xd, c.xs, og, ys4, [c.ws[0]!, c.ws[1]!, c.ws[2]!, c.ws[3]!], c)
+                              : refWeightGrad(og, ys4, xd, c.xs, c.ws, c);
+          const head = nd.array(og, { shape: ys, dtype });
+          y.backward(head, { retainGraph: true });
+          const tol = dtype === 'float32' ? 1e-4 : 1e-10;
+          expectClose(w.grad, { shape: ws, dtype, data: want }, tol, `${dtype} dW`);
+          y.backward(head);
+          expectClose(w.grad, { shape: ws, dtype, data: want.map((v) => 2 * v) }, tol, `${dtype} dW added twice`);
+        }
+      });
+    });
+  }
+});
+
 // float32 pooling's rows run SIMD kernels (pool_rows.h) at the CPU's width; float64 runs the scalar loops.
 // Max takes no rounding, so both give the same bits, NaN and infinities included, at every row width
 // (whole vectors and remainders); sum rounds in the same order, so float32 is float64's sum of the same

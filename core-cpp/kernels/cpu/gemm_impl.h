@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <cstring>
 #include <vector>
+#include <type_traits>
 #include "engine/parallel_for.h"
 #include "kernels/cpu/gemm.h"
 #include "kernels/cpu/simd.h"
@@ -257,6 +258,20 @@ struct Driver {
     }
   }
 
+  // d[i * ld + u] = rows[u][k + i] for i, u < 4: a 4 x 4 block of four rows, transposed (a pure copy,
+  // so the packed values are those of the scalar loop).
+  static void transpose4(const float* const* rows, int64_t k, float* d, int64_t ld) {
+    using V4 = simd::Vec<float, 4>::type;
+    const V4 r0 = simd::loadu<V4>(rows[0] + k), r1 = simd::loadu<V4>(rows[1] + k);
+    const V4 r2 = simd::loadu<V4>(rows[2] + k), r3 = simd::loadu<V4>(rows[3] + k);
+    const V4 lo01 = __builtin_shufflevector(r0, r1, 0, 4, 1, 5), lo23 = __builtin_shufflevector(r2, r3, 0, 4, 1, 5);
+    const V4 hi01 = __builtin_shufflevector(r0, r1, 2, 6, 3, 7), hi23 = __builtin_shufflevector(r2, r3, 2, 6, 3, 7);
+    simd::storeu<V4>(d, __builtin_shufflevector(lo01, lo23, 0, 1, 4, 5));
+    simd::storeu<V4>(d + ld, __builtin_shufflevector(lo01, lo23, 2, 3, 6, 7));
+    simd::storeu<V4>(d + 2 * ld, __builtin_shufflevector(hi01, hi23, 0, 1, 4, 5));
+    simd::storeu<V4>(d + 3 * ld, __builtin_shufflevector(hi01, hi23, 2, 3, 6, 7));
+  }
+
   // out[panel][k][width] for columns j0 .. j0+nc of op(B), k in p0 .. p0+kc; every panel is NR
   // wide except the last, which is panelWidth(its columns) wide; columns past nc are zero.
   static void packB(const Args<T>& g, int64_t p0, int64_t kc, int64_t j0, int64_t nc, T* out) {
@@ -287,7 +302,12 @@ struct Driver {
           const T* src[8];
           for (int u = 0; u < 8; ++u) src[u] = g.B + (j0 + jr + j + u) * g.ldb + p0;
           T* d = dst + j;
-          for (int64_t k = 0; k < kc; ++k, d += width) {
+          int64_t k = 0;
+          if constexpr (std::is_same<T, float>::value) {  // 4 x 4 blocks transposed in registers
+            for (; k + 4 <= kc; k += 4, d += 4 * width)
+              for (int h = 0; h < 8; h += 4) transpose4(src + h, k, d + h, width);
+          }
+          for (; k < kc; ++k, d += width) {
 #pragma GCC unroll 8
             for (int u = 0; u < 8; ++u) d[u] = src[u][k];
           }

@@ -235,18 +235,24 @@ void addBias(T* out, const T* bias, int64_t n, int64_t c, int64_t inner) {
   });
 }
 
-// grad_bias[c] (=|+=) sum over n and `inner` of og[n, c, :].
+// grad_bias[c] (=|+=) sum over n and `inner` of og[n, c, :], in double. Eight running sums, element
+// i of a row into sum i % 8, so the loop vectorises (one chain of dependent adds was bound by the
+// add's latency: 0.4 ms of LeNet's first layer at batch 64).
 template <typename T>
 void biasGrad(const T* og, T* gb, int64_t n, int64_t c, int64_t inner, OpReq req) {
   if (req == OpReq::kNull) return;
   parallelFor(c, n * inner, [&](int64_t lo, int64_t hi) {
     for (int64_t ch = lo; ch < hi; ++ch) {
-      double acc = 0;
+      double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
       for (int64_t b = 0; b < n; ++b) {
         const T* g = og + (b * c + ch) * inner;
-        for (int64_t i = 0; i < inner; ++i) acc += g[i];
+        int64_t i = 0;
+        for (; i + 8 <= inner; i += 8)
+          for (int u = 0; u < 8; ++u) acc[u] += static_cast<double>(g[i + u]);
+        for (int u = 0; i < inner; ++i, ++u) acc[u] += static_cast<double>(g[i]);
       }
-      gb[ch] = req == OpReq::kAddTo ? T(gb[ch] + acc) : T(acc);
+      const double sum = ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]));
+      gb[ch] = req == OpReq::kAddTo ? T(gb[ch] + sum) : T(sum);
     }
   });
 }

@@ -110,7 +110,7 @@ void phaseRows(const T* planes, const Geom& g, const PhasePlan& pp, int64_t k0, 
       for (int i = 0; i < n; ++i) copyRun(d + runs[i].at, src + runs[i].row * pp.Wq + runs[i].ow, runs[i].len);
     }
   });
-  zeroPastColumns(dst, kc, cols, width);
+  zeroPastColumns(dst, kc, cols, width, width);
 }
 
 }  // namespace conv

@@ -12,6 +12,7 @@
 #include "op/prepared_input.h"
 #include "ops/nn/conv_common.h"
 #include "ops/nn/conv_phases.h"
+#include "ops/nn/conv_weight_grad.h"
 #include "ops/nn/depthwise.h"
 #include "ops/nn/im2col.h"
 #include "ops/nn/convolution_params.h"
@@ -192,26 +193,8 @@ void backward(const ConvolutionParam& p, const std::vector<TBlob>& in, const std
   const int64_t CK = d.Cg * d.K;
   const bool direct = d.g.pointwise();
 
-  if (req[1] != OpReq::kNull) {  // d weight = sum_n og[n] x col(x[n])^T, per group, images in order
-    conv::Workspace ws(direct ? 0 : static_cast<size_t>(d.C * d.K * d.OS) * sizeof(T));
-    T* col = ws.as<T>();
-    T* dw = out[1].data<T>();
-    bool first = req[1] != OpReq::kAddTo;
-    if (first && d.N == 0) std::fill(dw, dw + out[1].size(), T(0));
-    for (int64_t n = 0; n < d.N; ++n) {
-      const T* xn = x + n * d.C * d.IS;
-      const T* c = xn;
-      if (!direct) {
-        conv::im2col(xn, d.C, d.g, col);
-        c = col;
-      }
-      const T* ogn = og + n * d.F * d.OS;
-      for (int64_t gi = 0; gi < d.G; ++gi)
-        gemm<T>(false, true, d.Fg, CK, d.OS, 1.0, ogn + gi * d.Fg * d.OS, d.OS, c + gi * CK * d.OS, d.OS,
-                first ? 0.0 : 1.0, dw + gi * d.Fg * CK, CK);
-      first = false;
-    }
-  }
+  if (req[1] != OpReq::kNull)  // d weight = sum_n og[n] x col(x[n])^T, per group
+    conv::weightGradient<T>({og, d.F, x, d.C, d.g, direct, d.N, d.G}, out[1].data<T>(), req[1] == OpReq::kAddTo);
 
   if (req[0] != OpReq::kNull) {  // d data = col2im(W^T og[n]), per group; images are independent
     T* dx = out[0].data<T>();

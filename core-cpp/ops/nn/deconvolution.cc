@@ -5,6 +5,7 @@
 #include "graph/node.h"
 #include "op/backward_errors.h"
 #include "ops/nn/conv_common.h"
+#include "ops/nn/conv_weight_grad.h"
 #include "ops/nn/im2col.h"
 #include "ops/nn/deconvolution_params.h"
 
@@ -82,32 +83,23 @@ void backward(const DeconvolutionParam& p, const std::vector<TBlob>& in, const s
   const T* w = in[2].data<T>();
   const int64_t FK = d.Fg * d.K;
   const bool direct = d.g.pointwise();
-  const bool wantX = req[0] != OpReq::kNull, wantW = req[1] != OpReq::kNull;
-  conv::Workspace ws(direct ? 0 : static_cast<size_t>(d.F * d.K * d.IS) * sizeof(T));
-  T* dx = wantX ? out[0].data<T>() : nullptr;
-  T* dw = wantW ? out[1].data<T>() : nullptr;
-  bool firstW = req[1] != OpReq::kAddTo;
-  if (wantW && firstW && d.N == 0) std::fill(dw, dw + out[1].size(), T(0));
-  if (wantX || wantW) {
-    for (int64_t n = 0; n < d.N; ++n) {
+  if (req[1] != OpReq::kNull)  // d W_g = sum_n x[n, g] col(og[n])_g^T
+    conv::weightGradient<T>({x, d.C, og, d.F, d.g, direct, d.N, d.G}, out[1].data<T>(), req[1] == OpReq::kAddTo);
+  if (req[0] != OpReq::kNull) {  // d x[n, g] = W_g col(og[n])_g; images are independent
+    T* dx = out[0].data<T>();
+    const double beta = req[0] == OpReq::kAddTo ? 1.0 : 0.0;
+    const size_t colBytes = direct ? 0 : static_cast<size_t>(d.F * d.K * d.IS) * sizeof(T);
+    conv::forEachImage(d.N, colBytes, 2 * d.C * FK * d.IS, [&](int64_t n, void* scratch, bool par) {
       const T* ogn = og + n * d.F * d.OS;
       const T* col = ogn;
       if (!direct) {
-        conv::im2col(ogn, d.F, d.g, ws.as<T>());
-        col = ws.as<T>();
+        conv::im2col(ogn, d.F, d.g, static_cast<T*>(scratch), par);
+        col = static_cast<T*>(scratch);
       }
-      for (int64_t gi = 0; gi < d.G; ++gi) {
-        const T* colg = col + gi * FK * d.IS;
-        const T* wg = w + gi * d.Cg * FK;
-        if (wantX)  // d x[n, g] = W_g col_g
-          gemm<T>(false, false, d.Cg, d.IS, FK, 1.0, wg, FK, colg, d.IS, req[0] == OpReq::kAddTo ? 1.0 : 0.0,
-                  dx + (n * d.C + gi * d.Cg) * d.IS, d.IS);
-        if (wantW)  // d W_g += x[n, g] col_g^T
-          gemm<T>(false, true, d.Cg, FK, d.IS, 1.0, x + (n * d.C + gi * d.Cg) * d.IS, d.IS, colg, d.IS,
-                  firstW ? 0.0 : 1.0, dw + gi * d.Cg * FK, FK);
-      }
-      firstW = false;
-    }
+      for (int64_t gi = 0; gi < d.G; ++gi)
+        gemm<T>(false, false, d.Cg, d.IS, FK, 1.0, w + gi * d.Cg * FK, FK, col + gi * FK * d.IS, d.IS, beta,
+                dx + (n * d.C + gi * d.Cg) * d.IS, d.IS, par);
+    });
   }
   if (!p.no_bias) conv::biasGrad(og, out[2].data<T>(), d.N, d.F, d.OS, req[2]);
 }

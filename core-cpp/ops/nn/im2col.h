@@ -54,6 +54,7 @@ inline std::vector<ColRow> colRows(const Geom& g, int64_t channels) {
 struct ColumnRun {
   int64_t at, len;  // columns at .. at + len of the block
   int64_t ow, row;  // the first one's window column, and its output row od * out[1] + oh
+  int64_t od, oh;   // that row's coordinates (divided once here, not once per column-matrix row)
 };
 template <typename Body>
 void forEachColumnRuns(const Geom& g, int64_t j0, int64_t cols, Body&& body) {
@@ -64,7 +65,8 @@ void forEachColumnRuns(const Geom& g, int64_t j0, int64_t cols, Body&& body) {
     int n = 0;
     for (int64_t j = j0 + done; done < cols && n < kMaxRuns;) {
       const int64_t ow = j % rowLen, len = std::min(cols - done, rowLen - ow);
-      runs[n++] = ColumnRun{done, len, ow, j / rowLen};
+      const int64_t row = j / rowLen;
+      runs[n++] = ColumnRun{done, len, ow, row, row / g.out[1], row % g.out[1]};
       done += len;
       j += len;
     }
@@ -72,30 +74,32 @@ void forEachColumnRuns(const Geom& g, int64_t j0, int64_t cols, Body&& body) {
   }
 }
 
-// Zeros in columns cols .. width of a kc-row block `width` wide (a GEMM panel's unused columns).
+// Zeros in columns cols .. width of a kc-row block whose rows are ld apart (a GEMM panel's unused
+// columns).
 template <typename T>
-void zeroPastColumns(T* dst, int64_t kc, int64_t cols, int64_t width) {
+void zeroPastColumns(T* dst, int64_t kc, int64_t cols, int64_t width, int64_t ld) {
   if (cols < width)
-    for (int64_t r = 0; r < kc; ++r) std::fill(dst + r * width + cols, dst + (r + 1) * width, T(0));
+    for (int64_t r = 0; r < kc; ++r) std::fill(dst + r * ld + cols, dst + r * ld + width, T(0));
 }
 
 // Rows [k0, k0 + kc) and columns [j0, j0 + cols) of the column matrix, written row-major with
-// `width` columns (zeros past cols): the whole matrix (im2col below), or the block a GEMM packs,
-// made straight from the image so the whole matrix is never stored (gemmFromSource), one run of
+// `width` columns (zeros past cols) in rows ld apart (0: width): the whole matrix (im2col below),
+// the block a GEMM packs, made straight from the image so the whole matrix is never stored
+// (gemmFromSource), or one image's columns among other images' (conv_weight_grad.h); one run of
 // columns per output row at a time (forEachColumnRuns).
 template <typename T>
 void im2colBlock(const T* img, const Geom& g, const ColRow* rows, int64_t k0, int64_t kc, int64_t j0, int64_t cols,
-                 int64_t width, T* dst) {
+                 int64_t width, T* dst, int64_t ld = 0) {
+  if (ld == 0) ld = width;
   forEachColumnRuns(g, j0, cols, [&](const ColumnRun* runs, int n) {
     T* d = dst;
-    for (int64_t r = k0; r < k0 + kc; ++r, d += width) {
+    for (int64_t r = k0; r < k0 + kc; ++r, d += ld) {
       const ColRow& cr = rows[r];
       const T* src = img + cr.plane;
       for (int i = 0; i < n; ++i) {
         const ColumnRun& run = runs[i];
         T* out = d + run.at;
-        const int64_t od = run.row / g.out[1], oh = run.row % g.out[1];
-        const int64_t id = od * g.s[0] + cr.dOff, ih = oh * g.s[1] + cr.hOff;
+        const int64_t id = run.od * g.s[0] + cr.dOff, ih = run.oh * g.s[1] + cr.hOff;
         if (id < 0 || id >= g.in[0] || ih < 0 || ih >= g.in[1]) {
           std::fill(out, out + run.len, T(0));
           continue;
@@ -105,7 +109,7 @@ void im2colBlock(const T* img, const Geom& g, const ColRow* rows, int64_t k0, in
         const int64_t lo = std::min(std::max(cr.wlo, run.ow), end), hi = std::max(lo, std::min(cr.whi, end));
         std::fill(out, out + (lo - run.ow), T(0));
         if (g.s[2] == 1) {
-          if (hi > lo) std::memcpy(out + (lo - run.ow), row + lo + cr.w0, static_cast<size_t>(hi - lo) * sizeof(T));
+          if (hi > lo) copyRun(out + (lo - run.ow), row + lo + cr.w0, hi - lo);
         } else if (g.s[2] == 2) {
           copyEveryOther(out + (lo - run.ow), row + 2 * lo + cr.w0, hi - lo);
         } else {
@@ -115,7 +119,7 @@ void im2colBlock(const T* img, const Geom& g, const ColRow* rows, int64_t k0, in
       }
     }
   });
-  zeroPastColumns(dst, kc, cols, width);
+  zeroPastColumns(dst, kc, cols, width, ld);
 }
 
 // The whole column matrix of a `channels`-channel image, rows split over threads when `parallel`.
