@@ -35,13 +35,16 @@ struct AddonData {
 
 AddonData* data(Napi::Env env) { return env.GetInstanceData<AddonData>(); }
 
+// Neither throws over an exception already pending (a failed argument conversion throws its own
+// TypeError): throwing twice is a fatal error that ends the process.
 Napi::Value fail(Napi::Env env) {
-  Napi::Error::New(env, ist_get_last_error()).ThrowAsJavaScriptException();
+  if (!env.IsExceptionPending()) Napi::Error::New(env, ist_get_last_error()).ThrowAsJavaScriptException();
   return env.Undefined();
 }
 
 Napi::Value typeError(Napi::Env env, const char* fn, const char* what) {
-  Napi::TypeError::New(env, std::string("isotensor addon ") + fn + ": " + what).ThrowAsJavaScriptException();
+  if (!env.IsExceptionPending())
+    Napi::TypeError::New(env, std::string("isotensor addon ") + fn + ": " + what).ThrowAsJavaScriptException();
   return env.Undefined();
 }
 

@@ -124,4 +124,21 @@ describe('creation errors', () => {
   it('rejects unknown dtypes', () => {
     expect(() => nd.zeros([2], { dtype: 'float7' as mx.DType }).waitToRead()).toThrow(mx.IsotensorError);
   });
+
+  it('names a shape or array argument of the wrong type (no TypeError from inside the library)', () => {
+    const x = nd.ones([2, 3]);
+    const bad = (v: unknown): never => v as never;
+    expect(() => nd.zeros(bad(undefined))).toThrow(/nd.zeros: shape must be a number or an array of them, got undefined/);
+    expect(() => nd.ones(bad({}))).toThrow(/nd.ones: shape must be .* got object/);
+    expect(() => nd.empty(bad('3'))).toThrow(/nd.empty: shape must be .* got string/);
+    expect(() => nd.zerosLike(bad(undefined))).toThrow(/nd.zerosLike: x must be an NDArray, got undefined/);
+    expect(() => x.reshape(bad(undefined))).toThrow(/reshape: shape must be integers .* got undefined; array shape \(2, 3\)/);
+    expect(() => x.reshape(2.5, 3)).toThrow(/reshape: .* got 2.5, 3/);
+    expect(() => x.sharesMemoryWith(bad({}))).toThrow(/sharesMemoryWith: other must be an NDArray/);
+    for (const f of [() => nd.zeros(bad(null)), () => x.reshape(bad({})), () => nd.onesLike(bad(3))]) {
+      expect(f).toThrow(mx.IsotensorError);
+    }
+    expect(x.reshape([3, 2]).shape).toEqual([3, 2]);
+    expect(x.reshape(-1).shape).toEqual([6]);
+  });
 });

@@ -146,6 +146,7 @@ export function eye(N: number, opts: EyeOptions = {}): NDArray {
 }
 
 function likeArgs(op: string, x: NDArray, opts: CreationOptions | undefined): { ctx: Context; dtype: DType } {
+  if (!(x instanceof NDArray)) throw new IsotensorError(`${op}: x must be an NDArray, got ${x === null ? 'null' : typeof x}`);
   return {
     ctx: opts?.ctx === undefined ? x.context : toContext(opts.ctx),
     dtype: opts?.dtype === undefined ? x.dtype : normalizeDType(opts.dtype, op),

@@ -86,6 +86,9 @@ export function shapeSize(shape: readonly number[]): number {
 
 /** Normalises MXNet-style shape arguments: `5`, `[2, 3]`. */
 export function toShape(shape: number | readonly number[], what: string): number[] {
+  if (typeof shape !== 'number' && !Array.isArray(shape)) {
+    throw new IsotensorError(`${what}: shape must be a number or an array of them, got ${shape === null ? 'null' : typeof shape}`);
+  }
   const s = typeof shape === 'number' ? [shape] : Array.from(shape);
   for (const d of s) {
     if (!Number.isInteger(d) || d < 0) throw new IsotensorError(`${what}: invalid shape (${s.join(', ')})`);

@@ -34,6 +34,7 @@ function opHandle(b: Backend, name: string): OpHandle {
   }
   let h = m.get(name);
   if (h === undefined) {
+    if (typeof name !== 'string') throw new IsotensorError(`no operator named ${String(name)} (a ${typeof name}, not a string)`);
     h = b.opGet(name);
     m.set(name, h);
   }

@@ -291,7 +291,7 @@ export class NDArray {
    * @example x.attachGrad(); autograd.record(() => x.mul(2).sum()).backward(); x.grad // [2. 2.]
    */
   attachGrad(opts: { gradReq?: GradReq } | GradReq = {}): void {
-    const req = gradReqCode((typeof opts === 'string' ? opts : opts.gradReq) ?? 'write', 'attachGrad');
+    const req = gradReqCode((typeof opts === 'string' ? opts : opts?.gradReq) ?? 'write', 'attachGrad');
     const g = invoke1('zeros_like', [this]);
     markKept(g);
     this._b.markVariables([this.handle], [req], [g.handle]);
@@ -489,7 +489,11 @@ export class NDArray {
     const s: number[] = [];
     for (const d of shape) {
       if (typeof d === 'number') s.push(d);
-      else s.push(...d);
+      else if (Array.isArray(d)) s.push(...d);
+      else s.push(NaN);  // refused below, by name
+    }
+    if (s.some((d) => !Number.isInteger(d))) {
+      throw new IsotensorError(`reshape: shape must be integers (or an array of them), got ${shape.map((d) => (Array.isArray(d) ? `[${d.join(', ')}]` : typeof d === 'number' ? d : typeof d)).join(', ')}; array shape (${this.shapeRef().join(', ')})`);
     }
     return new NDArray(this._b.reshape(this.handle, s), this._b);
   }
@@ -516,6 +520,7 @@ export class NDArray {
    * @example a.reshape(-1).sharesMemoryWith(a) // true
    */
   sharesMemoryWith(other: NDArray): boolean {
+    if (!(other instanceof NDArray)) throw new IsotensorError(`sharesMemoryWith: other must be an NDArray, got ${typeof other}`);
     return other.backend === this._b && this._b.sameStorage(this.handle, other.handle);
   }
 
