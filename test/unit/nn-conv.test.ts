@@ -271,11 +271,42 @@ function refWeightGrad(a: number[], as: number[], img: number[], is: number[], w
   return dw;
 }
 
+// out[n, g * Cg + c, oh*s - p + kh*d, ow*s - p + kw*d] += a[n, f, oh, ow] * w[f][c][kh][kw] (f in group g):
+// Convolution's data gradient (a = the output gradient) and Deconvolution's output (a = the input).
+function refTransposed(a: number[], as: number[], w: number[], ws: number[], os: number[],
+                       o: { stride: number[]; pad: number[]; dilate: number[]; groups: number }): number[] {
+  const [N, F, OH, OW] = as as [number, number, number, number];
+  const [, C, H, W] = os as [number, number, number, number];
+  const [, Cg, KH, KW] = ws as [number, number, number, number];
+  const Fg = F / o.groups;
+  const out = new Array<number>(N * C * H * W).fill(0);
+  for (let n = 0; n < N; ++n)
+    for (let f = 0; f < F; ++f) {
+      const g = Math.floor(f / Fg);
+      for (let oh = 0; oh < OH; ++oh)
+        for (let ow = 0; ow < OW; ++ow) {
+          const v = a[((n * F + f) * OH + oh) * OW + ow]!;
+          for (let c = 0; c < Cg; ++c)
+            for (let kh = 0; kh < KH; ++kh) {
+              const ih = oh * o.stride[0]! - o.pad[0]! + kh * o.dilate[0]!;
+              if (ih < 0 || ih >= H) continue;
+              for (let kw = 0; kw < KW; ++kw) {
+                const iw = ow * o.stride[1]! - o.pad[1]! + kw * o.dilate[1]!;
+                if (iw < 0 || iw >= W) continue;
+                out[((n * C + g * Cg + c) * H + ih) * W + iw] += v * w[((f * Cg + c) * KH + kh) * KW + kw]!;
+              }
+            }
+        }
+    }
+  return out;
+}
+
 // The weight gradient takes images in chunks whose columns sit side by side, summed per chunk into
 // partial products on different threads when the gradient is small (conv_weight_grad.h): batches
 // that fill several chunks, a last chunk shorter than the rest, groups, 1x1 kernels (the image is its
 // own column matrix), 1-D data, a gradient too large for partials (chunks in turn, accumulated), and
-// Deconvolution; gradReq 'add' adds a second backward to the first.
+// Deconvolution; gradReq 'add' adds a second backward to the first. Convolution's data gradient and
+// Deconvolution's output, col2im(W^T A) image by image, are checked at the same sizes.
 describe('weight gradients over many images', () => {
   const cases = [
     { op: 'Convolution', xs: [37, 20, 12, 12], ws: [50, 20, 5, 5], stride: [1, 1], pad: [0, 0], dilate: [1, 1], groups: 1 },
@@ -301,6 +332,7 @@ describe('weight gradients over many images', () => {
         for (const dtype of ['float32', 'float64']) {
           const x = nd.array(xd, { shape: xs, dtype }), w = nd.array(wd, { shape: ws, dtype });
           w.attachGrad('add');
+          if (!deconv) x.attachGrad();
           const y = autograd.record(() => ops[c.op]!(x, w, params));
           const ys = y.shape as number[];
           const og = pseudoRandom(n(ys), 23);
@@ -312,6 +344,8 @@ describe('weight gradients over many images', () => {
           y.backward(head, { retainGraph: true });
           const tol = dtype === 'float32' ? 1e-4 : 1e-10;
           expectClose(w.grad, { shape: ws, dtype, data: want }, tol, `${dtype} dW`);
+          if (deconv) expectClose(y, { shape: ys, dtype, data: refTransposed(xd, c.xs, wd, c.ws, ys4, c) }, tol, `${dtype} output`);
+          else expectClose(x.grad, { shape: xs, dtype, data: refTransposed(og, ys4, wd, c.ws, c.xs, c) }, tol, `${dtype} dx`);
           y.backward(head);
           expectClose(w.grad, { shape: ws, dtype, data: want.map((v) => 2 * v) }, tol, `${dtype} dW added twice`);
         }

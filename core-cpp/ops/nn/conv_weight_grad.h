@@ -49,6 +49,7 @@ void weightGradient(const WeightGradArgs<T>& w, T* dw, bool add) {
   const int64_t colHeight = w.imgChannels * K;  // every group's rows
   const int64_t Mg = w.aRows / w.G, CKg = colHeight / w.G;
   const int64_t dwSize = w.aRows * CKg;
+  if (dwSize == 0) return;
   if (w.N == 0 || L == 0) {
     if (!add) std::fill(dw, dw + dwSize, T(0));
     return;
