@@ -3,6 +3,7 @@
 import { backend as getBackend } from '../backend/runtime.js';
 import type { Backend } from '../backend/backend.js';
 import { IsotensorError } from '../base/error.js';
+import { expectNDArray } from '../ndarray/invoke.js';
 import { gradReqCode, NDArray, type BackwardOptions, type GradReq } from '../ndarray/ndarray.js';
 
 /** Restores the previous recording/training state; returned by record() etc. without a function. */
@@ -111,9 +112,7 @@ function asList(x: NDArray | readonly NDArray[], fn: string, what: string): NDAr
   const list = x instanceof NDArray ? [x] : Array.isArray(x) ? [...x] : null;
   if (list === null) throw new IsotensorError(`${fn}: ${what} must be an NDArray or a list of them, got ${typeof x}`);
   if (list.length === 0) throw new IsotensorError(`${fn}: no ${what} given`);
-  list.forEach((a, i) => {
-    if (!(a instanceof NDArray)) throw new IsotensorError(`${fn}: ${what}[${i}] must be an NDArray, got ${a === null ? 'null' : typeof a}`);
-  });
+  list.forEach((a, i) => expectNDArray(a, fn, `${what}[${i}]`));
   return list;
 }
 

@@ -7,7 +7,7 @@ import {
 } from '../base/dtype.js';
 import { IsotensorError } from '../base/error.js';
 import { flatten, inferShape, shapeSize, toShape, type NestedArray } from './host.js';
-import { invoke1 } from './invoke.js';
+import { expectNDArray, invoke1 } from './invoke.js';
 import { arrayFromHost, NDArray } from './ndarray.js';
 
 /** Where and of which type a new array is: `{ ctx?, dtype? }`. */
@@ -146,7 +146,7 @@ export function eye(N: number, opts: EyeOptions = {}): NDArray {
 }
 
 function likeArgs(op: string, x: NDArray, opts: CreationOptions | undefined): { ctx: Context; dtype: DType } {
-  if (!(x instanceof NDArray)) throw new IsotensorError(`${op}: x must be an NDArray, got ${x === null ? 'null' : typeof x}`);
+  expectNDArray(x, op, 'x');
   return {
     ctx: opts?.ctx === undefined ? x.context : toContext(opts.ctx),
     dtype: opts?.dtype === undefined ? x.dtype : normalizeDType(opts.dtype, op),

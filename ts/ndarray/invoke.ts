@@ -26,6 +26,11 @@ function isArray(v: unknown): v is NDArray {
   return ArrayCtor !== null && v instanceof ArrayCtor;
 }
 
+/** @internal Refuses what is not an NDArray, naming the function and the argument. */
+export function expectNDArray(x: unknown, fn: string, what: string): asserts x is NDArray {
+  if (!isArray(x)) throw new IsotensorError(`${fn}: ${what} must be an NDArray, got ${x === null ? 'null' : typeof x}`);
+}
+
 function opHandle(b: Backend, name: string): OpHandle {
   let m = opHandles.get(b);
   if (m === undefined) {
@@ -42,9 +47,7 @@ function opHandle(b: Backend, name: string): OpHandle {
 }
 
 function handleOf(x: NDArray, b: Backend, op: string, what: string): Handle {
-  if (!isArray(x)) {
-    throw new IsotensorError(`${op}: ${what} must be an NDArray, got ${x === null ? 'null' : typeof x}`);
-  }
+  expectNDArray(x, op, what);
   if (x.backend !== b) {
     throw new IsotensorError(`${op}: ${what} lives on the ${x.backend.name} backend, the other arrays on ` +
                              `${b.name}; copy it with nd.array(x.toArraySync()) after mx.setBackend()`);

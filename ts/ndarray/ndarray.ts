@@ -10,7 +10,7 @@ import {
 import { IsotensorError } from '../base/error.js';
 import { formatValues, ndarrayRepr } from './format.js';
 import { flatten, inferShape, shapeSize, unflatten, type NestedArray } from './host.js';
-import { invoke, invoke1, registerArrayClass } from './invoke.js';
+import { expectNDArray, invoke, invoke1, registerArrayClass } from './invoke.js';
 import { markKept, track, untrack } from './tracking.js';
 
 // Indices reach the core as int64: a fraction or NaN would be truncated into a wrong row.
@@ -520,7 +520,7 @@ export class NDArray {
    * @example a.reshape(-1).sharesMemoryWith(a) // true
    */
   sharesMemoryWith(other: NDArray): boolean {
-    if (!(other instanceof NDArray)) throw new IsotensorError(`sharesMemoryWith: other must be an NDArray, got ${typeof other}`);
+    expectNDArray(other, 'sharesMemoryWith', 'other');
     return other.backend === this._b && this._b.sameStorage(this.handle, other.handle);
   }
 
