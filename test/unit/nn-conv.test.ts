@@ -65,21 +65,23 @@ function forwardBackward(op: string, inputs: Arr[], params: Record<string, unkno
   return { out, grads: inputs.map((x) => x.grad) };
 }
 
-/** Plain-loop 2-D convolution (NCHW, groups, stride, pad, dilation) in float64 for larger checks. */
-function refConv2d(x: number[], xs: number[], w: number[], ws: number[], b: number[] | null,
-                   o: { stride: number[]; pad: number[]; dilate: number[]; groups: number }): { data: number[]; shape: number[] } {
-  const [N, C, H, W] = xs as [number, number, number, number];
-  const [F, Cg, KH, KW] = ws as [number, number, number, number];
-  const G = o.groups, Fg = F / G;
-  const OH = Math.floor((H + 2 * o.pad[0]! - (o.dilate[0]! * (KH - 1) + 1)) / o.stride[0]!) + 1;
-  const OW = Math.floor((W + 2 * o.pad[1]! - (o.dilate[1]! * (KW - 1) + 1)) / o.stride[1]!) + 1;
-  const out = new Array<number>(N * F * OH * OW).fill(0);
+type ConvGeom = { stride: number[]; pad: number[]; dilate: number[]; groups: number };
+
+// Every tap of a 2-D convolution (NCHW, groups, stride, pad, dilation) that lands inside the image:
+// tap(a, img, w) gets the flat indices of the output position (n, f, oh, ow) in `as`, the image element
+// it reads in `is`, and the weight w[f][c][kh][kw] in `ws`. The plain-loop references below are sums
+// over these taps.
+function forEachTap(as: number[], is: number[], ws: number[], o: ConvGeom, tap: (a: number, img: number, w: number) => void): void {
+  const [N, F, OH, OW] = as as [number, number, number, number];
+  const [, C, H, W] = is as [number, number, number, number];
+  const [, Cg, KH, KW] = ws as [number, number, number, number];
+  const Fg = F / o.groups;
   for (let n = 0; n < N; ++n)
     for (let f = 0; f < F; ++f) {
       const g = Math.floor(f / Fg);
       for (let oh = 0; oh < OH; ++oh)
         for (let ow = 0; ow < OW; ++ow) {
-          let acc = b ? b[f]! : 0;
+          const ai = ((n * F + f) * OH + oh) * OW + ow;
           for (let c = 0; c < Cg; ++c)
             for (let kh = 0; kh < KH; ++kh) {
               const ih = oh * o.stride[0]! - o.pad[0]! + kh * o.dilate[0]!;
@@ -87,13 +89,24 @@ function refConv2d(x: number[], xs: number[], w: number[], ws: number[], b: numb
               for (let kw = 0; kw < KW; ++kw) {
                 const iw = ow * o.stride[1]! - o.pad[1]! + kw * o.dilate[1]!;
                 if (iw < 0 || iw >= W) continue;
-                acc += x[((n * C + g * Cg + c) * H + ih) * W + iw]! * w[((f * Cg + c) * KH + kh) * KW + kw]!;
+                tap(ai, ((n * C + g * Cg + c) * H + ih) * W + iw, ((f * Cg + c) * KH + kh) * KW + kw);
               }
             }
-          out[((n * F + f) * OH + oh) * OW + ow] = acc;
         }
     }
-  return { data: out, shape: [N, F, OH, OW] };
+}
+
+/** Plain-loop 2-D convolution (NCHW, groups, stride, pad, dilation) in float64 for larger checks. */
+function refConv2d(x: number[], xs: number[], w: number[], ws: number[], b: number[] | null,
+                   o: ConvGeom): { data: number[]; shape: number[] } {
+  const [N, , H, W] = xs as [number, number, number, number];
+  const [F, , KH, KW] = ws as [number, number, number, number];
+  const OH = Math.floor((H + 2 * o.pad[0]! - (o.dilate[0]! * (KH - 1) + 1)) / o.stride[0]!) + 1;
+  const OW = Math.floor((W + 2 * o.pad[1]! - (o.dilate[1]! * (KW - 1) + 1)) / o.stride[1]!) + 1;
+  const shape = [N, F, OH, OW];
+  const out = Array.from({ length: N * F * OH * OW }, (_, i) => (b ? b[Math.floor(i / (OH * OW)) % F]! : 0));
+  forEachTap(shape, xs, ws, o, (ai, xi, wi) => { out[ai] += x[xi]! * w[wi]!; });
+  return { data: out, shape };
 }
 
 // ---- fixtures: forward and gradients vs PyTorch ----
@@ -239,65 +252,20 @@ describe('Convolution at larger sizes', () => {
   }
 });
 
-// dW[f][c][kh][kw] = sum over n, oh, ow of a[n, f, oh, ow] * img[n, g * Cg + c, oh*s - p + kh*d, ow*s - p + kw*d]:
-// Convolution's weight gradient (a = the output gradient, img = the input) and Deconvolution's (a = the
-// input, img = the output gradient, the weight's two leading axes read the other way round).
-function refWeightGrad(a: number[], as: number[], img: number[], is: number[], ws: number[],
-                       o: { stride: number[]; pad: number[]; dilate: number[]; groups: number }): number[] {
-  const [N, F, OH, OW] = as as [number, number, number, number];
-  const [, C, H, W] = is as [number, number, number, number];
-  const [, Cg, KH, KW] = ws as [number, number, number, number];
-  const Fg = F / o.groups;
-  const dw = new Array<number>(F * Cg * KH * KW).fill(0);
-  for (let f = 0; f < F; ++f) {
-    const g = Math.floor(f / Fg);
-    for (let c = 0; c < Cg; ++c)
-      for (let kh = 0; kh < KH; ++kh)
-        for (let kw = 0; kw < KW; ++kw) {
-          let acc = 0;
-          for (let n = 0; n < N; ++n)
-            for (let oh = 0; oh < OH; ++oh) {
-              const ih = oh * o.stride[0]! - o.pad[0]! + kh * o.dilate[0]!;
-              if (ih < 0 || ih >= H) continue;
-              for (let ow = 0; ow < OW; ++ow) {
-                const iw = ow * o.stride[1]! - o.pad[1]! + kw * o.dilate[1]!;
-                if (iw < 0 || iw >= W) continue;
-                acc += a[((n * F + f) * OH + oh) * OW + ow]! * img[((n * C + g * Cg + c) * H + ih) * W + iw]!;
-              }
-            }
-          dw[((f * Cg + c) * KH + kh) * KW + kw] = acc;
-        }
-  }
+// dW[f][c][kh][kw] = sum over the taps of a[n, f, oh, ow] * img[the element the tap reads]: Convolution's
+// weight gradient (a = the output gradient, img = the input) and Deconvolution's (a = the input, img =
+// the output gradient, the weight's two leading axes read the other way round).
+function refWeightGrad(a: number[], as: number[], img: number[], is: number[], ws: number[], o: ConvGeom): number[] {
+  const dw = new Array<number>(ws.reduce((p, q) => p * q, 1)).fill(0);
+  forEachTap(as, is, ws, o, (ai, ii, wi) => { dw[wi] += a[ai]! * img[ii]!; });
   return dw;
 }
 
-// out[n, g * Cg + c, oh*s - p + kh*d, ow*s - p + kw*d] += a[n, f, oh, ow] * w[f][c][kh][kw] (f in group g):
-// Convolution's data gradient (a = the output gradient) and Deconvolution's output (a = the input).
-function refTransposed(a: number[], as: number[], w: number[], ws: number[], os: number[],
-                       o: { stride: number[]; pad: number[]; dilate: number[]; groups: number }): number[] {
-  const [N, F, OH, OW] = as as [number, number, number, number];
-  const [, C, H, W] = os as [number, number, number, number];
-  const [, Cg, KH, KW] = ws as [number, number, number, number];
-  const Fg = F / o.groups;
-  const out = new Array<number>(N * C * H * W).fill(0);
-  for (let n = 0; n < N; ++n)
-    for (let f = 0; f < F; ++f) {
-      const g = Math.floor(f / Fg);
-      for (let oh = 0; oh < OH; ++oh)
-        for (let ow = 0; ow < OW; ++ow) {
-          const v = a[((n * F + f) * OH + oh) * OW + ow]!;
-          for (let c = 0; c < Cg; ++c)
-            for (let kh = 0; kh < KH; ++kh) {
-              const ih = oh * o.stride[0]! - o.pad[0]! + kh * o.dilate[0]!;
-              if (ih < 0 || ih >= H) continue;
-              for (let kw = 0; kw < KW; ++kw) {
-                const iw = ow * o.stride[1]! - o.pad[1]! + kw * o.dilate[1]!;
-                if (iw < 0 || iw >= W) continue;
-                out[((n * C + g * Cg + c) * H + ih) * W + iw] += v * w[((f * Cg + c) * KH + kh) * KW + kw]!;
-              }
-            }
-        }
-    }
+// out[the element a tap reads] += a[n, f, oh, ow] * w[f][c][kh][kw]: Convolution's data gradient (a = the
+// output gradient) and Deconvolution's output (a = the input).
+function refTransposed(a: number[], as: number[], w: number[], ws: number[], os: number[], o: ConvGeom): number[] {
+  const out = new Array<number>(os.reduce((p, q) => p * q, 1)).fill(0);
+  forEachTap(as, os, ws, o, (ai, oi, wi) => { out[oi] += a[ai]! * w[wi]!; });
   return out;
 }
 
