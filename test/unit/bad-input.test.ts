@@ -370,3 +370,40 @@ describe('ragged nested arrays', () => {
 
   it('keeps working afterwards', stillWorks);
 });
+
+describe('options and arguments of the wrong kind on NDArray methods and nd functions', () => {
+  it('takes null options as none, and an axis where norm has one', () => {
+    const a = nd.array([[3, 4], [6, 8]]);
+    const o = null as unknown as undefined;
+    expect(a.norm(o).dataSync()[0]).toBeCloseTo(Math.sqrt(9 + 16 + 36 + 64), 4);
+    expect(Array.from(nd.norm(a, 1).dataSync())).toEqual([5, 10]);
+    expect(Array.from(a.topk(o).dataSync())).toEqual([1, 1]);
+    expect(nd.eye(2, o).toArraySync()).toEqual([[1, 0], [0, 1]]);
+    expect(a.repeat(2, o).shape).toEqual([8]);
+    expect(a.astype('float32', o).dtype).toBe('float32');
+  });
+
+  it('refuses options that are not an object, naming the function', () => {
+    const a = nd.array([[3, 4], [6, 8]]);
+    expectError(() => a.topk(5 as never), /topk: options must be an object, got number/);
+    expectError(() => nd.eye(2, 'x' as never), /nd.eye: options must be an object, got string/);
+    expectError(() => a.repeat(2, [1] as never), /repeat: options must be an object, got array/);
+  });
+
+  it('names a missing or wrong-typed required argument', () => {
+    const a = nd.array([[3, 4], [6, 8]]);
+    expectError(() => a.setAt(undefined as never, 1), /setAt: argument 'index' must be a number or an array/);
+    expectError(() => nd.flip(a, undefined as never), /reverse|flip/, /'axis'/);
+    expectError(() => nd.tile(a, undefined as never), /tile/, /reps/);
+    expectError(() => nd.repeat(a, undefined as never), /repeat/, /repeats/);
+    expectError(() => nd.flip(undefined as never, 0), /nd.flip: expected an NDArray, got undefined/);
+    expectError(() => a.astype(Symbol('f32') as never), /astype: argument 'dtype': unknown dtype 'Symbol\(f32\)'/);
+    expectError(() => a.copyto(Symbol('gpu') as never), /invalid device type 'Symbol\(gpu\)'/);
+    expectError(() => a.at(Symbol('i') as never), /at: argument 'index': index Symbol\(i\) is not an integer/);
+    expectError(() => nd.deserialize(-1 as never), /nd.deserialize: argument 'bytes' must be a Uint8Array/);
+    expectError(() => nd.saveSync(undefined as never, [a]), /nd.saveSync: argument 'path' must be a string or URL, got undefined/);
+    expectError(() => nd.loadSync(null as never), /nd.loadSync: argument 'path' must be a string or URL, got null/);
+  });
+
+  it('keeps working afterwards', stillWorks);
+});

@@ -27,9 +27,9 @@ export class Context {
       this.deviceId = deviceType.deviceId;
       return;
     }
-    const m = /^(cpu|gpu|cpu_pinned)(?:\((\d+)\))?$/.exec(deviceType);
-    if (m === null) throw new IsotensorError(`invalid device type '${deviceType}' (expected 'cpu' or 'gpu')`);
-    if (!Number.isInteger(deviceId) || deviceId < 0) throw new IsotensorError(`invalid device id ${deviceId}`);
+    const m = typeof deviceType === 'string' ? /^(cpu|gpu|cpu_pinned)(?:\((\d+)\))?$/.exec(deviceType) : null;
+    if (m === null) throw new IsotensorError(`invalid device type '${String(deviceType)}' (expected 'cpu' or 'gpu')`);
+    if (!Number.isInteger(deviceId) || deviceId < 0) throw new IsotensorError(`invalid device id ${String(deviceId)}`);
     this.deviceType = m[1] as DeviceType;
     this.deviceId = m[2] !== undefined ? Number(m[2]) : deviceId;
   }

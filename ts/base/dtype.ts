@@ -59,7 +59,7 @@ export function normalizeDType(d: DType | string, op?: string): DType {
   const alias = ALIASES[d];
   if (alias !== undefined) return alias;
   const where = op === undefined ? '' : `${op}: argument 'dtype': `;
-  throw new IsotensorError(`${where}unknown dtype '${d}' (expected one of ${Object.keys(DTYPE_FLAGS).join(', ')})`);
+  throw new IsotensorError(`${where}unknown dtype '${String(d)}' (expected one of ${Object.keys(DTYPE_FLAGS).join(', ')})`);
 }
 
 /** MXNet type flag of a dtype. @example dtypeFlag('int32') // 4 */

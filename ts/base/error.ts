@@ -25,3 +25,18 @@ export function toIsotensorError(e: unknown): IsotensorError {
   if (e instanceof Error) return new IsotensorError(e.message, { cause: e });
   return new IsotensorError(String(e));
 }
+
+/** What a wrong-typed argument was, for messages: 'null', 'array', or its typeof. */
+export function kindOf(v: unknown): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v;
+}
+
+/**
+ * An options argument: undefined or null mean none; anything but a plain object (a number, a string, an
+ * array) is refused, naming `fn`, instead of being spread into nothing.
+ */
+export function optionsOf<T extends object>(opts: T | null | undefined, fn: string): Partial<T> {
+  if (opts === undefined || opts === null) return {};
+  if (typeof opts !== 'object' || Array.isArray(opts)) throw new IsotensorError(`${fn}: options must be an object, got ${kindOf(opts)}`);
+  return opts;
+}

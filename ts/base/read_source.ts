@@ -1,15 +1,22 @@
 // Where the library reads files from: Node paths and file:// URLs through Node's fs, http(s):// and (outside
 // Node) relative URLs through fetch — the same rule for nd.load, sym.load and Gluon's importsAsync.
 // SPDX-License-Identifier: Apache-2.0
-import { IsotensorError } from './error.js';
+import { IsotensorError, kindOf } from './error.js';
 import { fileUrlToPath, nodeBuiltin } from './node_builtin.js';
+
+/** A path or URL as text; anything else (a missing argument, a number) is refused by name. */
+function pathText(path: string | URL, what: string): string {
+  if (typeof path === 'string') return path;
+  if (path instanceof URL) return path.toString();
+  throw new IsotensorError(`${what}: argument 'path' must be a string or URL, got ${kindOf(path)}`);
+}
 
 /**
  * A file system path from a path or file:// URL; other schemes (s3://, hdfs://) are refused with `hint`
  * (what to do instead).
  */
 export function localPath(path: string | URL, what: string, hint: string): string {
-  const s = path.toString();
+  const s = pathText(path, what);
   if (s.startsWith('file:')) return fileUrlToPath(s);
   const scheme = /^([a-z][a-z0-9+.-]+):\/\//i.exec(s);
   if (scheme !== null) {
@@ -32,7 +39,7 @@ async function fetchBytes(url: string, what: string): Promise<Uint8Array> {
 
 /** The bytes at `src`: fetched for http(s) (and for relative URLs where there is no file system), else read. */
 export async function readBytes(src: string | URL, what: string, hint: string): Promise<Uint8Array> {
-  const s = src.toString();
+  const s = pathText(src, what);
   if (/^https?:\/\//i.test(s)) return fetchBytes(s, what);
   const fs = nodeBuiltin<typeof import('node:fs')>('node:fs');
   if (fs === null) return fetchBytes(s, what);

@@ -10,7 +10,7 @@
 // its outputs survive. Arrays a forward wants to keep across calls must be mx.keep()'d.
 import type { Context } from '../base/context.js';
 import type { DType } from '../base/dtype.js';
-import { IsotensorError } from '../base/error.js';
+import { IsotensorError, kindOf } from '../base/error.js';
 import { scope } from '../ndarray/lifetime.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { saveSync, loadSync } from '../ndarray/io.js';
@@ -511,7 +511,7 @@ export class HybridBlock extends Block {
     const inputs = [x, ...args];
     if (!(x instanceof NDArray)) {
       throw new IsotensorError(`${this.name} (${this.className}): expected NDArray or Symbol inputs, got ` +
-                               `${x === null ? 'null' : typeof x}`);
+                               kindOf(x));
     }
     if (this._active) return this.cachedOp().call(inputs);
     const ctx = x.context;

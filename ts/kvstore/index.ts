@@ -24,7 +24,7 @@
 // engine ops per key (_copyto between devices, add_n on one device) plus the updater, which is a
 // JavaScript function (or mx.optimizer's Updater) anyway; composing the existing ops keeps every
 // step on the engine with no host round trip, just as a C++ store would push them.
-import { IsotensorError } from '../base/error.js';
+import { IsotensorError, kindOf } from '../base/error.js';
 import { KVStore } from './kvstore.js';
 
 export { KVStore } from './kvstore.js';
@@ -49,7 +49,7 @@ const NAMES = ['local', 'device', 'local_update_cpu', 'local_allreduce_cpu', 'lo
  */
 export function create(name = 'local'): KVStore {
   if (typeof name !== 'string') {
-    throw new IsotensorError(`kv.create: the store name must be a string, got ${name === null ? 'null' : typeof name}`);
+    throw new IsotensorError(`kv.create: the store name must be a string, got ${kindOf(name)}`);
   }
   if (name.startsWith('dist')) {
     throw new IsotensorError(`kv.create: '${name}': distributed stores are not available in isotensor (one ` +

@@ -9,7 +9,7 @@
 // Everything is an engine op: a push or pull returns before the arithmetic runs.
 import { cpu, type Context } from '../base/context.js';
 import { bytesPerElement } from '../base/dtype.js';
-import { IsotensorError } from '../base/error.js';
+import { IsotensorError, kindOf } from '../base/error.js';
 import { nodeFs } from '../base/node_builtin.js';
 import { isRecording, setRecording } from '../autograd/autograd.js';
 import { array, ones, zerosLike } from '../ndarray/creation.js';
@@ -305,7 +305,7 @@ export class KVStore {
     this.alive('KVStore.setOptimizer');
     if (!(optimizer instanceof Optimizer)) {
       throw new IsotensorError('KVStore.setOptimizer: expected an mx.optimizer.Optimizer (e.g. ' +
-                               `mx.optimizer.create('sgd', {...})), got ${optimizer === null ? 'null' : typeof optimizer}`);
+                               `mx.optimizer.create('sgd', {...})), got ${kindOf(optimizer)}`);
     }
     const u = getUpdater(optimizer);
     this.updaterFn = (key, input, stored) => u(key, input, stored);

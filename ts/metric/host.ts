@@ -1,6 +1,6 @@
 // Host-side views of NDArrays for the metrics: values as float64 plus shape, and the few array helpers they need.
 // SPDX-License-Identifier: Apache-2.0
-import { IsotensorError } from '../base/error.js';
+import { IsotensorError, kindOf } from '../base/error.js';
 import { broadcastIndices } from '../base/broadcast.js';
 import { NDArray } from '../ndarray/ndarray.js';
 
@@ -31,7 +31,7 @@ export async function withHostValues<T>(arrays: readonly NDArray[], fn: () => T)
 
 /** Reads an NDArray into float64 (blocking, unless withHostValues read it ahead). */
 export function toHost(x: NDArray, what = 'metric'): HostArray {
-  if (!(x instanceof NDArray)) throw new IsotensorError(`${what}: expected an NDArray, got ${x === null ? 'null' : typeof x}`);
+  if (!(x instanceof NDArray)) throw new IsotensorError(`${what}: expected an NDArray, got ${kindOf(x)}`);
   const d = readAhead.get(x) ?? x.dataSync<never>() as ArrayLike<number | bigint>;
   const v = new Float64Array(d.length);
   for (let i = 0; i < d.length; i++) v[i] = Number(d[i]);

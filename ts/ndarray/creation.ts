@@ -5,7 +5,7 @@ import { Context, toContext } from '../base/context.js';
 import {
   dtypeFlag, dtypeOfTypedArray, isTypedArray, normalizeDType, type DType, type TypedArray,
 } from '../base/dtype.js';
-import { IsotensorError } from '../base/error.js';
+import { IsotensorError, optionsOf } from '../base/error.js';
 import { flatten, inferShape, shapeSize, toShape, type NestedArray } from './host.js';
 import { expectNDArray, invoke1 } from './invoke.js';
 import { arrayFromHost, NDArray } from './ndarray.js';
@@ -137,11 +137,12 @@ export interface EyeOptions extends CreationOptions {
 }
 
 /** An N×M matrix with ones on the k-th diagonal. @example nd.eye(3); nd.eye(2, { M: 3, k: 1 }) */
-export function eye(N: number, opts: EyeOptions = {}): NDArray {
-  const ctx = toContext(opts.ctx);
+export function eye(N: number, opts?: EyeOptions): NDArray {
+  const o = optionsOf(opts, 'nd.eye');
+  const ctx = toContext(o.ctx);
   checkContext(ctx, backend());
   return invoke1('_eye', [], {
-    N, M: opts.M ?? 0, k: opts.k ?? 0, ctx, dtype: opts.dtype === undefined ? 'float32' : normalizeDType(opts.dtype, 'nd.eye'),
+    N, M: o.M ?? 0, k: o.k ?? 0, ctx, dtype: o.dtype === undefined ? 'float32' : normalizeDType(o.dtype, 'nd.eye'),
   });
 }
 

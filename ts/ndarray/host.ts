@@ -1,7 +1,7 @@
 // Host data: nested JS arrays and TypedArrays as flat values plus a shape (ragged input rejected).
 // SPDX-License-Identifier: Apache-2.0
 import { isTypedArray, type TypedArray } from '../base/dtype.js';
-import { IsotensorError } from '../base/error.js';
+import { IsotensorError, kindOf } from '../base/error.js';
 
 /** A (possibly nested) JS array of numbers, booleans or bigints, or a scalar. */
 export type NestedArray = number | boolean | bigint | ReadonlyArray<NestedArray> | TypedArray;
@@ -87,7 +87,7 @@ export function shapeSize(shape: readonly number[]): number {
 /** Normalises MXNet-style shape arguments: `5`, `[2, 3]`. */
 export function toShape(shape: number | readonly number[], what: string): number[] {
   if (typeof shape !== 'number' && !Array.isArray(shape)) {
-    throw new IsotensorError(`${what}: shape must be a number or an array of them, got ${shape === null ? 'null' : typeof shape}`);
+    throw new IsotensorError(`${what}: shape must be a number or an array of them, got ${kindOf(shape)}`);
   }
   const s = typeof shape === 'number' ? [shape] : Array.from(shape);
   for (const d of s) {

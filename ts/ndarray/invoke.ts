@@ -4,7 +4,7 @@ import type { Backend, Handle, OpHandle } from '../backend/backend.js';
 import { backend, checkContext } from '../backend/runtime.js';
 import { toContext, type Context } from '../base/context.js';
 import { normalizeDType, type DType } from '../base/dtype.js';
-import { IsotensorError } from '../base/error.js';
+import { IsotensorError, kindOf } from '../base/error.js';
 import { formatAttr, toSnake, type AttrValue } from './attrs.js';
 import type { NDArray } from './ndarray.js';
 
@@ -28,7 +28,7 @@ function isArray(v: unknown): v is NDArray {
 
 /** @internal Refuses what is not an NDArray, naming the function and the argument. */
 export function expectNDArray(x: unknown, fn: string, what: string): asserts x is NDArray {
-  if (!isArray(x)) throw new IsotensorError(`${fn}: ${what} must be an NDArray, got ${x === null ? 'null' : typeof x}`);
+  if (!isArray(x)) throw new IsotensorError(`${fn}: ${what} must be an NDArray, got ${kindOf(x)}`);
 }
 
 function opHandle(b: Backend, name: string): OpHandle {

@@ -1,7 +1,7 @@
 // Save/load in MXNet's binary NDArray list format: bytes anywhere, files and URLs where available.
 // SPDX-License-Identifier: Apache-2.0
 import { assertCanBlock, backend } from '../backend/runtime.js';
-import { IsotensorError } from '../base/error.js';
+import { IsotensorError, kindOf } from '../base/error.js';
 import { nodeFs } from '../base/node_builtin.js';
 import { localPath, readBytes } from '../base/read_source.js';
 import { NDArray } from './ndarray.js';
@@ -40,10 +40,15 @@ function splitCollection(data: NDArrayCollection | NDArray, what: string): { arr
   return { arrays, keys };
 }
 
-function toBytes(v: Uint8Array | ArrayBuffer | ArrayBufferView): Uint8Array {
+function toBytes(v: Uint8Array | ArrayBuffer | ArrayBufferView, what: string): Uint8Array {
   if (v instanceof Uint8Array) return v;
   if (ArrayBuffer.isView(v)) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
-  return new Uint8Array(v);
+  const buf: unknown = v;
+  if (buf instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && buf instanceof SharedArrayBuffer)) {
+    return new Uint8Array(buf);
+  }
+  throw new IsotensorError(`${what}: argument 'bytes' must be a Uint8Array, ArrayBuffer or typed array, got ` +
+                           `${kindOf(v)}`);
 }
 
 function fromLoaded(b: ReturnType<typeof backend>, res: { arrays: number[]; keys: string[] }): NDArrayCollection {
@@ -85,7 +90,7 @@ export async function serializeAsync(data: NDArrayCollection | NDArray): Promise
 export function deserialize<T extends NDArrayCollection = NDArrayCollection>(
   bytes: Uint8Array | ArrayBuffer | ArrayBufferView): T {
   const b = backend();
-  return fromLoaded(b, b.load(toBytes(bytes))) as T;
+  return fromLoaded(b, b.load(toBytes(bytes, 'nd.deserialize'))) as T;
 }
 
 /**
@@ -113,7 +118,7 @@ async function readSource(src: string | URL | ByteSource): Promise<Uint8Array> {
   if (typeof (src as Response).arrayBuffer === 'function' && !(src instanceof ArrayBuffer) && !ArrayBuffer.isView(src)) {
     return new Uint8Array(await (src as Response).arrayBuffer());
   }
-  return toBytes(src as Uint8Array | ArrayBuffer | ArrayBufferView);
+  return toBytes(src as Uint8Array | ArrayBuffer | ArrayBufferView, 'nd.load');
 }
 
 

@@ -1,6 +1,6 @@
 // nd.<math>(x, y): the NDArray math methods as functions, with numbers allowed on either side.
 // SPDX-License-Identifier: Apache-2.0
-import { IsotensorError } from '../base/error.js';
+import { IsotensorError, kindOf } from '../base/error.js';
 import { invoke1 } from './invoke.js';
 import {
   NDArray, type Axis, type NormOptions, type ReduceOptions, type SortOptions, type TopkOptions,
@@ -9,8 +9,14 @@ import {
 type Operand = NDArray | number;
 
 function needArray(name: string, x: unknown): NDArray {
-  if (!(x instanceof NDArray)) throw new IsotensorError(`nd.${name}: expected an NDArray, got ${typeof x}`);
+  if (!(x instanceof NDArray)) throw new IsotensorError(`nd.${name}: expected an NDArray, got ${kindOf(x)}`);
   return x;
+}
+
+// A bare value, or the `key` field of an options object (MXNet's keyword form); null and undefined reach
+// the method, which refuses or defaults them by name.
+function valueOrField<T>(v: unknown, key: string): T {
+  return (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>)[key] : v) as T;
 }
 
 /** Binary op where a number may come first: `rScalar` is the reversed scalar op (or a flip). */
@@ -106,7 +112,7 @@ export function argmin(x: NDArray, axis?: number | null | { axis?: number | null
   return needArray('argmin', x).argmin(axis);
 }
 /** Norm. @example nd.norm(a) */
-export function norm(x: NDArray, opts?: NormOptions): NDArray { return needArray('norm', x).norm(opts); }
+export function norm(x: NDArray, opts?: Axis | NormOptions): NDArray { return needArray('norm', x).norm(opts); }
 /** Matrix product. @example nd.dot(a, b, { transposeB: true }) */
 export function dot(a: NDArray, b: NDArray, opts?: { transposeA?: boolean; transposeB?: boolean }): NDArray {
   return needArray('dot', a).dot(b, opts);
@@ -117,13 +123,11 @@ export function transpose(x: NDArray, axes?: readonly number[] | { axes?: readon
 }
 /** Inserts an axis of size 1. @example nd.expandDims(a, 0) */
 export function expandDims(x: NDArray, axis: number | { axis: number }): NDArray {
-  return needArray('expandDims', x).expandDims(typeof axis === 'number' ? axis : axis.axis);
+  return needArray('expandDims', x).expandDims(valueOrField(axis, 'axis'));
 }
 /** Removes axes of size 1. @example nd.squeeze(a) */
 export function squeeze(x: NDArray, axis?: Axis | { axis?: Axis }): NDArray {
-  const ax = axis !== null && typeof axis === 'object' && !Array.isArray(axis)
-    ? (axis as { axis?: Axis }).axis : axis as Axis | undefined;
-  return needArray('squeeze', x).squeeze(ax);
+  return needArray('squeeze', x).squeeze(valueOrField(axis, 'axis'));
 }
 /** Collapses all but the first axis. @example nd.flatten(a) */
 export function flatten(x: NDArray): NDArray { return needArray('flatten', x).flatten(); }
@@ -141,24 +145,21 @@ export function argsort(x: NDArray, axis?: number | null | SortOptions): NDArray
 /** Top k along an axis. @example nd.topk(a, { k: 2 }) */
 export function topk(x: NDArray, opts: TopkOptions & { retTyp: 'both' }): NDArray[];
 export function topk(x: NDArray, opts?: TopkOptions): NDArray;
-export function topk(x: NDArray, opts: TopkOptions = {}): NDArray | NDArray[] {
+export function topk(x: NDArray, opts?: TopkOptions): NDArray | NDArray[] {
   return needArray('topk', x).topk(opts);
 }
 /** Reverses along axes. @example nd.flip(a, 0); nd.flip(a, { axis: 1 }) */
 export function flip(x: NDArray, axis: number | readonly number[] | { axis: number | readonly number[] }): NDArray {
-  const ax = typeof axis === 'number' || Array.isArray(axis)
-    ? axis as number | readonly number[] : (axis as { axis: number }).axis;
-  return needArray('flip', x).flip(ax);
+  return needArray('flip', x).flip(valueOrField(axis, 'axis'));
 }
 /** Tiles the array. @example nd.tile(a, [2, 2]); nd.tile(a, { reps: [2] }) */
 export function tile(x: NDArray, reps: number | readonly number[] | { reps: number | readonly number[] }): NDArray {
-  const r = typeof reps === 'number' || Array.isArray(reps)
-    ? reps as number | readonly number[] : (reps as { reps: number[] }).reps;
-  return needArray('tile', x).tile(r);
+  return needArray('tile', x).tile(valueOrField(reps, 'reps'));
 }
 /** Repeats elements. @example nd.repeat(a, 2, { axis: 0 }); nd.repeat(a, { repeats: 2 }) */
 export function repeat(x: NDArray, repeats: number | { repeats: number; axis?: number | null },
-                       opts: { axis?: number | null } = {}): NDArray {
-  if (typeof repeats === 'number') return needArray('repeat', x).repeat(repeats, opts);
-  return needArray('repeat', x).repeat(repeats.repeats, { axis: repeats.axis });
+                       opts?: { axis?: number | null }): NDArray {
+  const a = needArray('repeat', x);
+  if (repeats !== null && typeof repeats === 'object') return a.repeat(repeats.repeats, { axis: repeats.axis });
+  return a.repeat(repeats, opts);
 }

@@ -7,7 +7,7 @@ import {
   allocStorage, dtypeFlag, dtypeName, isBigInt, isTypedArray, normalizeDType, storageToData, toStorage,
   type DataArray, type DataArrayMap, type DType, type NumberDType, type TypedArray,
 } from '../base/dtype.js';
-import { IsotensorError } from '../base/error.js';
+import { IsotensorError, kindOf, optionsOf } from '../base/error.js';
 import { formatValues, ndarrayRepr } from './format.js';
 import { flatten, inferShape, shapeSize, unflatten, type NestedArray } from './host.js';
 import { expectNDArray, invoke, invoke1, registerArrayClass } from './invoke.js';
@@ -15,7 +15,7 @@ import { markKept, track, untrack } from './tracking.js';
 
 // Indices reach the core as int64: a fraction or NaN would be truncated into a wrong row.
 function checkIndex(op: string, arg: string, v: number): void {
-  if (!Number.isInteger(v)) throw new IsotensorError(`${op}: argument '${arg}': index ${v} is not an integer`);
+  if (!Number.isInteger(v)) throw new IsotensorError(`${op}: argument '${arg}': index ${String(v)} is not an integer`);
 }
 
 /** Nested JS arrays as `toArray()` returns them (a plain value for 0-d arrays). */
@@ -376,7 +376,7 @@ export class NDArray {
    */
   astype(dtype: DType | string, opts: { copy?: boolean } = {}): NDArray {
     const d = normalizeDType(dtype, 'astype');
-    if (d === this.dtype) return opts.copy === false ? this : this.copy();
+    if (d === this.dtype) return optionsOf(opts, 'astype').copy === false ? this : this.copy();
     return invoke1('Cast', [this], { dtype: d });
   }
 
@@ -448,6 +448,7 @@ export class NDArray {
    */
   setAt(index: number | readonly number[], value: SetValue): this {
     const idx = typeof index === 'number' ? [index] : index;
+    if (!Array.isArray(idx)) throw new IsotensorError(`setAt: argument 'index' must be a number or an array of them, got ${kindOf(index)}`);
     if (idx.length === 0) return this.set(value);
     const views: NDArray[] = [];
     try {
@@ -608,9 +609,11 @@ export class NDArray {
     return invoke1('argmin', [this], { ...o });
   }
 
-  /** L2 (or L1) norm. @example a.norm(); a.norm({ axis: 1 }) */
-  norm(opts: NormOptions = {}): NDArray {
-    return invoke1('norm', [this], { ...opts, axis: axisAttr(opts.axis) });
+  /** L2 (or L1) norm, over every axis or the given ones. @example a.norm(); a.norm(1); a.norm({ axis: 1, ord: 1 }) */
+  norm(opts?: Axis | NormOptions): NDArray {
+    const o = opts === null || typeof opts === 'number' || Array.isArray(opts) ? { axis: opts as Axis }
+      : optionsOf(opts as NormOptions | undefined, 'norm');
+    return invoke1('norm', [this], { ...o, axis: axisAttr(o.axis) });
   }
 
   /** Matrix product (MXNet `dot`). @example a.dot(b); a.dot(b, { transposeB: true }) */
@@ -660,9 +663,10 @@ export class NDArray {
    */
   topk(opts: TopkOptions & { retTyp: 'both' }): NDArray[];
   topk(opts?: TopkOptions): NDArray;
-  topk(opts: TopkOptions = {}): NDArray | NDArray[] {
-    const res = invoke('topk', [this], { ...opts });
-    return opts.retTyp === 'both' ? res : res[0]!;
+  topk(opts?: TopkOptions): NDArray | NDArray[] {
+    const o = optionsOf(opts, 'topk');
+    const res = invoke('topk', [this], { ...o });
+    return o.retTyp === 'both' ? res : res[0]!;
   }
 
   /** Reverses the order along `axis`. @example a.flip(0) */
@@ -674,8 +678,8 @@ export class NDArray {
   }
 
   /** Repeats each element (along `axis`, or of the flattened array). @example a.repeat(2, { axis: 0 }) */
-  repeat(repeats: number, opts: { axis?: number | null } = {}): NDArray {
-    return invoke1('repeat', [this], { ...opts, repeats });
+  repeat(repeats: number, opts?: { axis?: number | null }): NDArray {
+    return invoke1('repeat', [this], { ...optionsOf(opts, 'repeat'), repeats });
   }
 
   /** Broadcasts to a larger shape (a copy). @example nd.ones([1, 3]).broadcastTo([2, 3]) */

@@ -3,7 +3,7 @@
 import type { Backend, SymbolHandle } from '../backend/backend.js';
 import { backend } from '../backend/runtime.js';
 import { dtypeFlag, dtypeName, normalizeDType, type DType } from '../base/dtype.js';
-import { IsotensorError } from '../base/error.js';
+import { IsotensorError, kindOf } from '../base/error.js';
 import { registerSymbolPasses, type Symbol as SymbolClass } from './symbol.js';
 
 /** What inference needs of a Symbol: its core handle (and the backend that made it). */
@@ -99,7 +99,7 @@ export function symbolIO(sym: SymbolRef): SymbolIO {
 export function inferShape(sym: SymbolRef, shapes: ShapeInput, partial = false): InferShapeResult {
   const fn = partial ? 'inferShapePartial' : 'inferShape';
   if (shapes === null || typeof shapes !== 'object') {
-    throw new IsotensorError(`${fn}: shapes must be an object {name: shape} or an array, got ${shapes === null ? 'null' : typeof shapes}`);
+    throw new IsotensorError(`${fn}: shapes must be an object {name: shape} or an array, got ${kindOf(shapes)}`);
   }
   const { keys, vals } = splitInput<ShapeSpec, number[]>(shapes, (v, k) => toDims(v, fn, k), () => symbolIO(sym));
   const j = JSON.parse(backendOf(sym).symbolInferShape(sym.handle, keys, vals, partial)) as
@@ -118,7 +118,7 @@ export function inferType(sym: SymbolRef, types: TypeInput, partial: boolean): I
 export function inferType(sym: SymbolRef, types: TypeInput, partial = false): InferTypeResult<DType | null> {
   const fn = partial ? 'inferTypePartial' : 'inferType';
   if (types === null || typeof types !== 'object') {
-    throw new IsotensorError(`${fn}: types must be an object {name: dtype} or an array, got ${types === null ? 'null' : typeof types}`);
+    throw new IsotensorError(`${fn}: types must be an object {name: dtype} or an array, got ${kindOf(types)}`);
   }
   const { keys, vals } = splitInput<DType | string, number>(types, (v) => dtypeFlag(normalizeDType(v, fn)),
                                                             () => symbolIO(sym));

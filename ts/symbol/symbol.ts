@@ -8,7 +8,7 @@ import type { Backend, SymbolHandle } from '../backend/backend.js';
 import { backend } from '../backend/runtime.js';
 import type { Context } from '../base/context.js';
 import { DTYPE_FLAGS, normalizeDType, type DType } from '../base/dtype.js';
-import { IsotensorError } from '../base/error.js';
+import { IsotensorError, kindOf } from '../base/error.js';
 import { nodeFs } from '../base/node_builtin.js';
 import { readText } from '../base/read_source.js';
 import { formatAttr, formatNumber, toSnake, type AttrValue } from '../ndarray/attrs.js';
@@ -387,7 +387,7 @@ function formatParam(v: AttrValue): string {
 }
 
 function handleOf(x: unknown, b: Backend): SymbolHandle {
-  if (!(x instanceof Symbol)) throw new IsotensorError(`expected a Symbol, got ${x === null ? 'null' : typeof x}`);
+  if (!(x instanceof Symbol)) throw new IsotensorError(`expected a Symbol, got ${kindOf(x)}`);
   if (x.backend !== b) throw new IsotensorError(`a Symbol of the ${x.backend.name} backend cannot join a ${b.name} graph`);
   return x.h();
 }

@@ -8,7 +8,7 @@
 // (`_fastBatch`, when no transform runs).
 import type { DataArray, DType, TypedArray } from '../../base/dtype.js';
 import { dtypeOfTypedArray } from '../../base/dtype.js';
-import { IsotensorError } from '../../base/error.js';
+import { IsotensorError, kindOf } from '../../base/error.js';
 import { array } from '../../ndarray/creation.js';
 import { NDArray } from '../../ndarray/ndarray.js';
 import { take as takeOp } from '../../ops/ndarray.generated.js';
@@ -154,7 +154,7 @@ function toColumn(v: unknown, op: string, scalarNd: boolean): Column {
   if (v !== null && typeof v === 'object' && typeof (v as { length?: unknown }).length === 'number') {
     return { k: 'list', a: v as Extract<Column, { k: 'list' }>['a'] };
   }
-  throw new IsotensorError(`${op}: expected NDArrays, typed arrays, JS arrays or datasets, got ${v === null ? 'null' : typeof v}`);
+  throw new IsotensorError(`${op}: expected NDArrays, typed arrays, JS arrays or datasets, got ${kindOf(v)}`);
 }
 
 function columnLength(c: Column): number {

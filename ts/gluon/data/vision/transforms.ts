@@ -7,7 +7,7 @@
 // NDArray input is read once and the result is a new NDArray on the input's context. Random
 // transforms draw from the DataLoader's per-batch generator, or from mx.random when called directly.
 import { normalizeDType, type DType } from '../../../base/dtype.js';
-import { IsotensorError } from '../../../base/error.js';
+import { IsotensorError, kindOf } from '../../../base/error.js';
 import { array } from '../../../ndarray/creation.js';
 import { NDArray } from '../../../ndarray/ndarray.js';
 import { randint } from '../../../ndarray/random.js';
@@ -42,7 +42,7 @@ export abstract class Transform extends Block {
     const d = this._describe() as Exclude<TransformDesc, { t: 'fn' } | { t: 'compose' }>;
     if (isHostTensor(x)) return applyImageTransform(d, x, currentRng);
     if (!(x instanceof NDArray)) {
-      throw new IsotensorError(`${this.constructor.name}: expected an NDArray image, got ${x === null ? 'null' : typeof x}`);
+      throw new IsotensorError(`${this.constructor.name}: expected an NDArray image, got ${kindOf(x)}`);
     }
     let rng: HostRng | null = null;
     const out = applyImageTransform(d, ndToHost(x, false), () => (rng ??= currentRng()));
