@@ -40,7 +40,7 @@ void unaryRow(int64_t n, void* outv, const void* inv) {
   } else {
     T* out = static_cast<T*>(outv);
     const T* in = static_cast<const T*>(inv);
-    IST_VECTOR_LOOP for (int64_t i = 0; i < n; ++i) UnaryMap<OP, AddTo>::Map(i, out, in);
+    IST_SAME_INDEX_LOOP for (int64_t i = 0; i < n; ++i) UnaryMap<OP, AddTo>::Map(i, out, in);
   }
 }
 
@@ -55,13 +55,13 @@ void binaryRow(int64_t n, void* outv, const void* av, int64_t sa, const void* bv
     const T* a = static_cast<const T*>(av);
     const T* b = static_cast<const T*>(bv);
     if (sa != 0 && sb != 0) {
-      IST_VECTOR_LOOP for (int64_t i = 0; i < n; ++i) BinaryMap<OP, AddTo>::Map(i, out, a, b);
+      IST_SAME_INDEX_LOOP for (int64_t i = 0; i < n; ++i) BinaryMap<OP, AddTo>::Map(i, out, a, b);
     } else if (!AddTo && sa != 0) {  // accumulation takes the strided loop below
       const CT s = CT(b[0]);
-      IST_VECTOR_LOOP for (int64_t i = 0; i < n; ++i) ScalarRhsMap<OP, AddTo>::Map(i, out, a, s);
+      IST_SAME_INDEX_LOOP for (int64_t i = 0; i < n; ++i) ScalarRhsMap<OP, AddTo>::Map(i, out, a, s);
     } else if (!AddTo && sb != 0) {
       const CT s = CT(a[0]);
-      IST_VECTOR_LOOP for (int64_t i = 0; i < n; ++i) ScalarLhsMap<OP, AddTo>::Map(i, out, s, b);
+      IST_SAME_INDEX_LOOP for (int64_t i = 0; i < n; ++i) ScalarLhsMap<OP, AddTo>::Map(i, out, s, b);
     } else {
       IST_VECTOR_LOOP for (int64_t i = 0; i < n; ++i) {
         BinaryStridedMap<OP, AddTo>::Map(i, out, a, sa, b, sb);

@@ -16,10 +16,21 @@ namespace ist {
 namespace optim {
 
 inline const char* nameOf(const NodeAttrs& a) { return a.op ? a.op->name.c_str() : "optimizer update"; }
-inline int reqInt(const std::vector<OpReq>& req) { return static_cast<int>(req[0]); }
+// Calls launch with the request: WriteReq for a plain write (every optimizer step's), else the
+// OpReq as an int (kNullOp, kAddTo), so only the common case gets a second, branch-free kernel.
+template <typename F>
+void withReq(const std::vector<OpReq>& req, F&& launch) {
+  if (req[0] == OpReq::kWriteTo || req[0] == OpReq::kWriteInplace) launch(WriteReq{});
+  else launch(static_cast<int>(req[0]));
+}
 constexpr int64_t kCost = 12;  // rough scalar operations per element, for the CPU's parallelFor
 template <typename T> using CT = typename ComputeType<T>::type;
-inline float* noMaster() { return nullptr; }
+// The float32 master copy of a multi-precision update (input k), or NoMaster.
+template <bool MP>
+auto masterOf(const std::vector<TBlob>& in, size_t k) {
+  if constexpr (MP) return in[k].data<float>();
+  else return NoMaster{};
+}
 
 // sgd_update (MP = false) and mp_sgd_update (MP = true: inputs weight, grad, weight32).
 template <typename Dev, bool MP>
@@ -28,9 +39,11 @@ void sgdUpdate(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<T
   const auto& p = attrs.get<SGDParam>();
   IST_TYPE_SWITCH_FLOAT(in[0].dtype, T, nameOf(attrs), {
     using C = CT<T>;
-    DeviceKernel<SgdMap, Dev>::launch(ctx.run.stream, in[0].size(), kCost, out[0].data<T>(), in[0].data<T>(),
-                                      in[1].data<T>(), MP ? in[2].data<float>() : noMaster(), C(p.lr), C(p.wd),
-                                      C(p.rescale_grad), C(p.clip_gradient), reqInt(req));
+    withReq(req, [&](auto r) {
+      DeviceKernel<SgdMap, Dev>::launch(ctx.run.stream, in[0].size(), kCost, out[0].data<T>(), in[0].data<T>(),
+                                        in[1].data<T>(), masterOf<MP>(in, 2), C(p.lr), C(p.wd),
+                                        C(p.rescale_grad), C(p.clip_gradient), r);
+    });
   });
 }
 
@@ -43,10 +56,12 @@ void momUpdate(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<T
   IST_TYPE_SWITCH_FLOAT(in[0].dtype, T, nameOf(attrs), {
     using C = CT<T>;
     using S = std::conditional_t<MP, float, T>;
-    DeviceKernel<M, Dev>::launch(ctx.run.stream, in[0].size(), kCost, out[0].data<T>(), in[0].data<T>(),
-                                 in[1].data<T>(), in[2].data<S>(), MP ? in[3].data<float>() : noMaster(),
-                                 C(p.lr), C(p.momentum), C(p.wd), C(p.rescale_grad), C(p.clip_gradient),
-                                 reqInt(req));
+    withReq(req, [&](auto r) {
+      DeviceKernel<M, Dev>::launch(ctx.run.stream, in[0].size(), kCost, out[0].data<T>(), in[0].data<T>(),
+                                   in[1].data<T>(), in[2].data<S>(), masterOf<MP>(in, 3),
+                                   C(p.lr), C(p.momentum), C(p.wd), C(p.rescale_grad), C(p.clip_gradient),
+                                   r);
+    });
   });
 }
 
@@ -56,8 +71,10 @@ void signSgdUpdate(const NodeAttrs& attrs, const OpContext& ctx, const std::vect
   const auto& p = attrs.get<SGDParam>();
   IST_TYPE_SWITCH_FLOAT(in[0].dtype, T, nameOf(attrs), {
     using C = CT<T>;
-    DeviceKernel<SignSgdMap, Dev>::launch(ctx.run.stream, in[0].size(), kCost, out[0].data<T>(),
-                                          in[0].data<T>(), in[1].data<T>(), C(p.lr), C(p.wd), reqInt(req));
+    withReq(req, [&](auto r) {
+      DeviceKernel<SignSgdMap, Dev>::launch(ctx.run.stream, in[0].size(), kCost, out[0].data<T>(),
+                                            in[0].data<T>(), in[1].data<T>(), C(p.lr), C(p.wd), r);
+    });
   });
 }
 
@@ -67,9 +84,11 @@ void signumUpdate(const NodeAttrs& attrs, const OpContext& ctx, const std::vecto
   const auto& p = attrs.get<SignumParam>();
   IST_TYPE_SWITCH_FLOAT(in[0].dtype, T, nameOf(attrs), {
     using C = CT<T>;
-    DeviceKernel<SignumMap, Dev>::launch(ctx.run.stream, in[0].size(), kCost, out[0].data<T>(), in[0].data<T>(),
-                                         in[1].data<T>(), in[2].data<T>(), C(p.lr), C(p.momentum), C(p.wd),
-                                         C(p.rescale_grad), C(p.clip_gradient), C(p.wd_lh), reqInt(req));
+    withReq(req, [&](auto r) {
+      DeviceKernel<SignumMap, Dev>::launch(ctx.run.stream, in[0].size(), kCost, out[0].data<T>(), in[0].data<T>(),
+                                           in[1].data<T>(), in[2].data<T>(), C(p.lr), C(p.momentum), C(p.wd),
+                                           C(p.rescale_grad), C(p.clip_gradient), C(p.wd_lh), r);
+    });
   });
 }
 
@@ -79,10 +98,12 @@ void adamUpdate(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<
   const auto& p = attrs.get<AdamParam>();
   IST_TYPE_SWITCH_FLOAT(in[0].dtype, T, nameOf(attrs), {
     using C = CT<T>;
-    DeviceKernel<AdamMap, Dev>::launch(ctx.run.stream, in[0].size(), kCost, out[0].data<T>(), in[0].data<T>(),
-                                       in[1].data<T>(), in[2].data<T>(), in[3].data<T>(), C(p.lr), C(p.beta1),
-                                       C(p.beta2), C(p.epsilon), C(p.wd), C(p.rescale_grad),
-                                       C(p.clip_gradient), reqInt(req));
+    withReq(req, [&](auto r) {
+      DeviceKernel<AdamMap, Dev>::launch(ctx.run.stream, in[0].size(), kCost, out[0].data<T>(), in[0].data<T>(),
+                                         in[1].data<T>(), in[2].data<T>(), in[3].data<T>(), C(p.lr), C(p.beta1),
+                                         C(p.beta2), C(p.epsilon), C(p.wd), C(p.rescale_grad),
+                                         C(p.clip_gradient), r);
+    });
   });
 }
 
@@ -96,11 +117,13 @@ void adamWUpdate(const NodeAttrs& attrs, const OpContext& ctx, const std::vector
   IST_TYPE_SWITCH_FLOAT(in[0].dtype, T, nameOf(attrs), {
     using C = CT<T>;
     using S = std::conditional_t<MP, float, T>;
-    DeviceKernel<AdamWMap, Dev>::launch(ctx.run.stream, in[0].size(), kCost, out[0].data<T>(), in[0].data<T>(),
-                                        in[1].data<T>(), in[2].data<S>(), in[3].data<S>(),
-                                        MP ? in[4].data<float>() : noMaster(), rescale, C(p.lr), C(p.beta1),
-                                        C(p.beta2), C(p.epsilon), C(p.wd), C(p.eta), C(p.clip_gradient),
-                                        reqInt(req));
+    withReq(req, [&](auto r) {
+      DeviceKernel<AdamWMap, Dev>::launch(ctx.run.stream, in[0].size(), kCost, out[0].data<T>(), in[0].data<T>(),
+                                          in[1].data<T>(), in[2].data<S>(), in[3].data<S>(),
+                                          masterOf<MP>(in, 4), rescale, C(p.lr), C(p.beta1),
+                                          C(p.beta2), C(p.epsilon), C(p.wd), C(p.eta), C(p.clip_gradient),
+                                          r);
+    });
   });
 }
 
@@ -110,10 +133,12 @@ void rmspropUpdate(const NodeAttrs& attrs, const OpContext& ctx, const std::vect
   const auto& p = attrs.get<RMSPropParam>();
   IST_TYPE_SWITCH_FLOAT(in[0].dtype, T, nameOf(attrs), {
     using C = CT<T>;
-    DeviceKernel<RmsPropMap, Dev>::launch(ctx.run.stream, in[0].size(), kCost, out[0].data<T>(),
-                                          in[0].data<T>(), in[1].data<T>(), in[2].data<T>(), C(p.lr),
-                                          C(p.gamma1), C(p.epsilon), C(p.wd), C(p.rescale_grad),
-                                          C(p.clip_gradient), C(p.clip_weights), reqInt(req));
+    withReq(req, [&](auto r) {
+      DeviceKernel<RmsPropMap, Dev>::launch(ctx.run.stream, in[0].size(), kCost, out[0].data<T>(),
+                                            in[0].data<T>(), in[1].data<T>(), in[2].data<T>(), C(p.lr),
+                                            C(p.gamma1), C(p.epsilon), C(p.wd), C(p.rescale_grad),
+                                            C(p.clip_gradient), C(p.clip_weights), r);
+    });
   });
 }
 
@@ -123,11 +148,13 @@ void rmspropAlexUpdate(const NodeAttrs& attrs, const OpContext& ctx, const std::
   const auto& p = attrs.get<RMSPropAlexParam>();
   IST_TYPE_SWITCH_FLOAT(in[0].dtype, T, nameOf(attrs), {
     using C = CT<T>;
-    DeviceKernel<RmsPropAlexMap, Dev>::launch(ctx.run.stream, in[0].size(), kCost, out[0].data<T>(),
-                                              in[0].data<T>(), in[1].data<T>(), in[2].data<T>(), in[3].data<T>(),
-                                              in[4].data<T>(), C(p.lr), C(p.gamma1), C(p.gamma2), C(p.epsilon),
-                                              C(p.wd), C(p.rescale_grad), C(p.clip_gradient), C(p.clip_weights),
-                                              reqInt(req));
+    withReq(req, [&](auto r) {
+      DeviceKernel<RmsPropAlexMap, Dev>::launch(ctx.run.stream, in[0].size(), kCost, out[0].data<T>(),
+                                                in[0].data<T>(), in[1].data<T>(), in[2].data<T>(), in[3].data<T>(),
+                                                in[4].data<T>(), C(p.lr), C(p.gamma1), C(p.gamma2), C(p.epsilon),
+                                                C(p.wd), C(p.rescale_grad), C(p.clip_gradient), C(p.clip_weights),
+                                                r);
+    });
   });
 }
 
@@ -137,9 +164,11 @@ void ftrlUpdate(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<
   const auto& p = attrs.get<FtrlParam>();
   IST_TYPE_SWITCH_FLOAT(in[0].dtype, T, nameOf(attrs), {
     using C = CT<T>;
-    DeviceKernel<FtrlMap, Dev>::launch(ctx.run.stream, in[0].size(), kCost, out[0].data<T>(), in[0].data<T>(),
-                                       in[1].data<T>(), in[2].data<T>(), in[3].data<T>(), C(p.lr), C(p.lamda1),
-                                       C(p.beta), C(p.wd), C(p.rescale_grad), C(p.clip_gradient), reqInt(req));
+    withReq(req, [&](auto r) {
+      DeviceKernel<FtrlMap, Dev>::launch(ctx.run.stream, in[0].size(), kCost, out[0].data<T>(), in[0].data<T>(),
+                                         in[1].data<T>(), in[2].data<T>(), in[3].data<T>(), C(p.lr), C(p.lamda1),
+                                         C(p.beta), C(p.wd), C(p.rescale_grad), C(p.clip_gradient), r);
+    });
   });
 }
 
@@ -149,10 +178,12 @@ void adagradUpdate(const NodeAttrs& attrs, const OpContext& ctx, const std::vect
   const auto& p = attrs.get<AdagradParam>();
   IST_TYPE_SWITCH_FLOAT(in[0].dtype, T, nameOf(attrs), {
     using C = CT<T>;
-    DeviceKernel<AdagradMap, Dev>::launch(ctx.run.stream, in[0].size(), kCost, out[0].data<T>(),
-                                          in[0].data<T>(), in[1].data<T>(), in[2].data<T>(), C(p.lr),
-                                          C(p.epsilon), C(p.wd), C(p.rescale_grad), C(p.clip_gradient),
-                                          reqInt(req));
+    withReq(req, [&](auto r) {
+      DeviceKernel<AdagradMap, Dev>::launch(ctx.run.stream, in[0].size(), kCost, out[0].data<T>(),
+                                            in[0].data<T>(), in[1].data<T>(), in[2].data<T>(), C(p.lr),
+                                            C(p.epsilon), C(p.wd), C(p.rescale_grad), C(p.clip_gradient),
+                                            r);
+    });
   });
 }
 
@@ -162,10 +193,12 @@ void adadeltaUpdate(const NodeAttrs& attrs, const OpContext& ctx, const std::vec
   const auto& p = attrs.get<AdadeltaParam>();
   IST_TYPE_SWITCH_FLOAT(in[0].dtype, T, nameOf(attrs), {
     using C = CT<T>;
-    DeviceKernel<AdadeltaMap, Dev>::launch(ctx.run.stream, in[0].size(), kCost, out[0].data<T>(),
-                                           in[0].data<T>(), in[1].data<T>(), in[2].data<T>(), in[3].data<T>(),
-                                           C(p.lr), C(p.rho), C(p.epsilon), C(p.wd), C(p.rescale_grad),
-                                           C(p.clip_gradient), reqInt(req));
+    withReq(req, [&](auto r) {
+      DeviceKernel<AdadeltaMap, Dev>::launch(ctx.run.stream, in[0].size(), kCost, out[0].data<T>(),
+                                             in[0].data<T>(), in[1].data<T>(), in[2].data<T>(), in[3].data<T>(),
+                                             C(p.lr), C(p.rho), C(p.epsilon), C(p.wd), C(p.rescale_grad),
+                                             C(p.clip_gradient), r);
+    });
   });
 }
 
@@ -180,12 +213,13 @@ void lambPhase1(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<
   IST_TYPE_SWITCH_FLOAT(in[0].dtype, T, nameOf(attrs), {
     using C = CT<T>;
     using S = std::conditional_t<MP, float, T>;
-    const float* w32 = MP ? in[4].data<float>() : nullptr;
-    DeviceKernel<LambPhase1Map, Dev>::launch(ctx.run.stream, in[0].size(), kCost, out[0].data<S>(),
-                                             in[0].data<T>(), in[1].data<T>(), in[2].data<S>(), in[3].data<S>(),
-                                             w32, C(p.beta1), C(p.beta2), C(p.epsilon), C(p.wd),
-                                             C(p.rescale_grad), C(p.clip_gradient), C(corr1), C(corr2),
-                                             reqInt(req));
+        withReq(req, [&](auto r) {
+          DeviceKernel<LambPhase1Map, Dev>::launch(ctx.run.stream, in[0].size(), kCost, out[0].data<S>(),
+                                               in[0].data<T>(), in[1].data<T>(), in[2].data<S>(), in[3].data<S>(),
+                                               masterOf<MP>(in, 4), C(p.beta1), C(p.beta2), C(p.epsilon), C(p.wd),
+                                               C(p.rescale_grad), C(p.clip_gradient), C(corr1), C(corr2),
+                                               r);
+        });
   });
 }
 
@@ -197,10 +231,12 @@ void lambPhase2(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<
   IST_TYPE_SWITCH_FLOAT(in[0].dtype, T, nameOf(attrs), {
     using C = CT<T>;
     using G = std::conditional_t<MP, float, T>;
-    DeviceKernel<LambPhase2Map, Dev>::launch(ctx.run.stream, in[0].size(), kCost, out[0].data<T>(),
-                                             in[0].data<T>(), in[1].data<G>(), in[2].data<G>(), in[3].data<G>(),
-                                             MP ? in[4].data<float>() : noMaster(), C(p.lr), C(p.lower_bound),
-                                             C(p.upper_bound), reqInt(req));
+    withReq(req, [&](auto r) {
+      DeviceKernel<LambPhase2Map, Dev>::launch(ctx.run.stream, in[0].size(), kCost, out[0].data<T>(),
+                                               in[0].data<T>(), in[1].data<G>(), in[2].data<G>(), in[3].data<G>(),
+                                               masterOf<MP>(in, 4), C(p.lr), C(p.lower_bound),
+                                               C(p.upper_bound), r);
+    });
   });
 }
 
