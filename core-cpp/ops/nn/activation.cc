@@ -34,7 +34,7 @@ template <Act A, typename T> void activateRow(int64_t n, void* yv, const void* x
   using C = typename ComputeType<T>::type;
   const T* x = static_cast<const T*>(xv);
   T* y = static_cast<T*>(yv);
-  for (int64_t i = 0; i < n; ++i) y[i] = T(activate<A, C>(C(x[i])));
+  IST_SAME_INDEX_LOOP for (int64_t i = 0; i < n; ++i) y[i] = T(activate<A, C>(C(x[i])));  // y may be x
 }
 
 template <Act A> constexpr int64_t kActCost = A == Act::kRelu ? 1 : 16;
@@ -43,7 +43,7 @@ template <Act A, typename T> void activateAll(const T* x, T* y, int64_t n, bool 
   using C = typename ComputeType<T>::type;
   parallelFor(n, kActCost<A>, [&](int64_t b, int64_t e) {
     if (add) {
-      for (int64_t i = b; i < e; ++i) y[i] = T(C(y[i]) + activate<A, C>(C(x[i])));
+      IST_SAME_INDEX_LOOP for (int64_t i = b; i < e; ++i) y[i] = T(C(y[i]) + activate<A, C>(C(x[i])));
     } else {
       activateRow<A, T>(e - b, y + b, x + b);
     }

@@ -47,6 +47,7 @@ template <Act A, typename C> ISTX C activateDev(C a) {
 
 template <Act A>
 struct ActMap {
+  static constexpr bool kSameIndex = true;  // y may be x (in place)
   template <typename T> ISTX static void Map(int64_t i, T* y, const T* x, bool add) {
     using C = dnd::CT<T>;
     const C v = activateDev<A, C>(C(x[i]));
