@@ -33,9 +33,13 @@ ISTX void store(T* out, int64_t i, CT v) {
 
 template <typename T> using CT_ = typename ComputeType<T>::type;
 
+// The maps below whose element i touches index i only say so (kSameIndex, kernels/kernel.h): out may be
+// an input, and the CPU loop still vectorises.
+
 // out[i] = OP(in[i])
 template <typename OP, bool AddTo>
 struct UnaryMap {
+  static constexpr bool kSameIndex = true;
   template <typename T>
   ISTX static void Map(int64_t i, T* out, const T* in) {
     store<AddTo>(out, i, OP::Map(CT_<T>(in[i])));
@@ -54,6 +58,7 @@ struct BinaryStridedMap {
 // out[i] = OP(a[i], b[i]): the contiguous case, kept separate so CPU loops vectorise.
 template <typename OP, bool AddTo>
 struct BinaryMap {
+  static constexpr bool kSameIndex = true;
   template <typename T>
   ISTX static void Map(int64_t i, T* out, const T* a, const T* b) {
     store<AddTo>(out, i, OP::Map(CT_<T>(a[i]), CT_<T>(b[i])));
@@ -63,6 +68,7 @@ struct BinaryMap {
 // out[i] = OP(a[i], s) and out[i] = OP(s, b[i]) with a host scalar s.
 template <typename OP, bool AddTo>
 struct ScalarRhsMap {
+  static constexpr bool kSameIndex = true;
   template <typename T, typename CT>
   ISTX static void Map(int64_t i, T* out, const T* a, CT s) {
     store<AddTo>(out, i, OP::Map(CT_<T>(a[i]), s));
@@ -70,6 +76,7 @@ struct ScalarRhsMap {
 };
 template <typename OP, bool AddTo>
 struct ScalarLhsMap {
+  static constexpr bool kSameIndex = true;
   template <typename T, typename CT>
   ISTX static void Map(int64_t i, T* out, CT s, const T* b) {
     store<AddTo>(out, i, OP::Map(s, CT_<T>(b[i])));
@@ -79,6 +86,7 @@ struct ScalarLhsMap {
 // out[i] = OP(in[i], p, q) for two scalar parameters (clip bounds, hard_sigmoid alpha/beta).
 template <typename OP, bool AddTo>
 struct Param2Map {
+  static constexpr bool kSameIndex = true;
   template <typename T, typename CT>
   ISTX static void Map(int64_t i, T* out, const T* in, CT p, CT q) {
     store<AddTo>(out, i, OP::Map(CT_<T>(in[i]), p, q));
