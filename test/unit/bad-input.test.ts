@@ -403,6 +403,18 @@ describe('options and arguments of the wrong kind on NDArray methods and nd func
     expectError(() => nd.deserialize(-1 as never), /nd.deserialize: argument 'bytes' must be a Uint8Array/);
     expectError(() => nd.saveSync(undefined as never, [a]), /nd.saveSync: argument 'path' must be a string or URL, got undefined/);
     expectError(() => nd.loadSync(null as never), /nd.loadSync: argument 'path' must be a string or URL, got null/);
+    expectError(() => mx.scope(undefined as never), /mx.scope: argument 'fn' must be a function, got undefined/);
+    expectError(() => nd.random.randint(), /randint: high is required/);
+    expectError(() => nd.random.exponential(2n as never), /exponential: argument 'scale' must be a number or an NDArray, got bigint/);
+    expectError(() => mx.random.seed(Symbol('s') as never), /seed must be an integer, got Symbol\(s\)/);
+    expectError(() => nd.random.uniform(0, 1, [2], 3 as never), /nd.random.uniform: options must be an object, got number/);
+  });
+
+  it('takes null options as none in the samplers', () => {
+    const o = null as unknown as undefined;
+    expect(nd.random.uniform(o).shape).toEqual([1]);
+    expect(nd.random.normal(0, 1, [3], o).shape).toEqual([3]);
+    expect(nd.random.shuffle(nd.arange(0, 4), o).shape).toEqual([4]);
   });
 
   it('keeps working afterwards', stillWorks);

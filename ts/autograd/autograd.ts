@@ -2,7 +2,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import { backend as getBackend } from '../backend/runtime.js';
 import type { Backend } from '../backend/backend.js';
-import { IsotensorError } from '../base/error.js';
+import { expectFunction, IsotensorError } from '../base/error.js';
 import { expectNDArray } from '../ndarray/invoke.js';
 import { gradReqCode, NDArray, type BackwardOptions, type GradReq } from '../ndarray/ndarray.js';
 
@@ -69,6 +69,8 @@ export function pause<T>(a?: (() => T) | { trainMode?: boolean }, b?: { trainMod
 export function trainMode<T>(fn: () => T): T;
 export function trainMode(): AutogradScope;
 export function trainMode<T>(fn?: () => T): T | AutogradScope {
+  // Checked before entering, so a bad fn leaves the mode as it was.
+  if (fn !== undefined) expectFunction(fn, 'autograd.trainMode', 'fn');
   const scope = enter(null, true);
   return fn ? within(scope, fn) : scope;
 }
@@ -77,6 +79,8 @@ export function trainMode<T>(fn?: () => T): T | AutogradScope {
 export function predictMode<T>(fn: () => T): T;
 export function predictMode(): AutogradScope;
 export function predictMode<T>(fn?: () => T): T | AutogradScope {
+  // Checked before entering, so a bad fn leaves the mode as it was.
+  if (fn !== undefined) expectFunction(fn, 'autograd.predictMode', 'fn');
   const scope = enter(null, false);
   return fn ? within(scope, fn) : scope;
 }

@@ -1,6 +1,6 @@
 // Context: where an array lives (cpu(n) or gpu(n)), and the current default context stack.
 // SPDX-License-Identifier: Apache-2.0
-import { IsotensorError } from './error.js';
+import { expectFunction, IsotensorError, kindOf } from './error.js';
 
 /** Device kinds, as in MXNet. */
 export type DeviceType = 'cpu' | 'gpu' | 'cpu_pinned';
@@ -102,6 +102,9 @@ export function setDefaultContext(ctx: Context | string): Context {
  * @example mx.withContext(mx.gpu(0), () => nd.ones([2, 3])) // on gpu(0)
  */
 export function withContext<T>(ctx: Context, fn: () => T): T {
+  // Checked before the push, so a bad call leaves the default context as it was.
+  if (!(ctx instanceof Context)) throw new IsotensorError(`withContext: argument 'ctx' must be a Context, got ${kindOf(ctx)}`);
+  expectFunction(fn, 'withContext', 'fn');
   stack.push(ctx);
   let result: T;
   try {

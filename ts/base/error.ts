@@ -1,4 +1,5 @@
-// IsotensorError: the one error type the facade throws (core messages pass through unchanged).
+// IsotensorError, the one error type the facade throws (core messages pass through unchanged), and the argument
+// checks that raise it for wrong-typed, missing or null arguments.
 // SPDX-License-Identifier: Apache-2.0
 
 /**
@@ -33,10 +34,50 @@ export function kindOf(v: unknown): string {
 
 /**
  * An options argument: undefined or null mean none; anything but a plain object (a number, a string, an
- * array) is refused, naming `fn`, instead of being spread into nothing.
+ * array) is refused, naming `fn` (a function name, or a class: a base constructor passes new.target),
+ * instead of being spread into nothing.
  */
-export function optionsOf<T extends object>(opts: T | null | undefined, fn: string): Partial<T> {
+export function optionsOf<T extends object>(opts: T | null | undefined, fn: string | { readonly name: string }): Partial<T> {
   if (opts === undefined || opts === null) return {};
-  if (typeof opts !== 'object' || Array.isArray(opts)) throw new IsotensorError(`${fn}: options must be an object, got ${kindOf(opts)}`);
+  if (typeof opts !== 'object' || Array.isArray(opts)) {
+    // A base class passes new.target, so the message names the class the user constructed (less the bundler's $N).
+    const name = typeof fn === 'string' ? fn : fn.name.replace(/\$\d+$/, '');
+    throw new IsotensorError(`${name}: options must be an object, got ${kindOf(opts)}`);
+  }
   return opts;
+}
+
+/** A callback argument (the body of a scope, a mode, a filter): refused by name unless a function. */
+export function expectFunction<F>(v: F | undefined | null, fn: string, name: string): F {
+  if (typeof v !== 'function') throw new IsotensorError(`${fn}: argument '${name}' must be a function, got ${kindOf(v)}`);
+  return v as F;
+}
+
+/** A string argument (a name, a path, a layout): refused by name unless a string. */
+export function expectString(v: unknown, fn: string, name: string): string {
+  if (typeof v !== 'string') throw new IsotensorError(`${fn}: argument '${name}' must be a string, got ${kindOf(v)}`);
+  return v;
+}
+
+/** A list argument: refused by name unless an array (a missing list is the usual slip). */
+export function expectArray<T>(v: readonly T[] | undefined | null, fn: string, name: string, what = 'an array'): readonly T[] {
+  if (!Array.isArray(v)) throw new IsotensorError(`${fn}: argument '${name}' must be ${what}, got ${kindOf(v)}`);
+  return v;
+}
+
+/** Any value, for a message: String() where a template literal would throw on a Symbol. */
+export function show(v: unknown): string {
+  try {
+    return typeof v === 'object' && v !== null ? JSON.stringify(v) ?? String(v) : String(v);
+  } catch {
+    return kindOf(v);
+  }
+}
+
+/** A list of names (a registry's aliases): refused by name unless an array of strings. */
+export function expectStrings(v: readonly string[] | undefined | null, fn: string, name: string): readonly string[] {
+  if (!Array.isArray(v) || !v.every((s) => typeof s === 'string')) {
+    throw new IsotensorError(`${fn}: argument '${name}' must be an array of strings, got ${kindOf(v)}`);
+  }
+  return v;
 }

@@ -10,7 +10,7 @@
 // its outputs survive. Arrays a forward wants to keep across calls must be mx.keep()'d.
 import type { Context } from '../base/context.js';
 import type { DType } from '../base/dtype.js';
-import { IsotensorError, kindOf } from '../base/error.js';
+import { IsotensorError, kindOf, optionsOf } from '../base/error.js';
 import { scope } from '../ndarray/lifetime.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { saveSync, loadSync } from '../ndarray/io.js';
@@ -137,6 +137,7 @@ export class Block {
   private _hookId = 0;
 
   constructor(opts: BlockOptions = {}) {
+    opts = optionsOf(opts, new.target);
     this._emptyPrefix = opts.prefix === '';
     // A subclass whose hint depends on its arguments (Activation's act type) passes it as aliasHint.
     const hint = (opts as { aliasHint?: string }).aliasHint ?? this.alias();

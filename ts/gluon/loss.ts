@@ -3,9 +3,10 @@
 //
 // Each loss returns one value per sample: the mean over every axis but batchAxis. Losses are
 // appended to this file; helpers for them sit right below the base.
-import { IsotensorError } from '../base/error.js';
+import { IsotensorError, kindOf, optionsOf } from '../base/error.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { HybridBlock, type BlockOptions, type F, type Tensor } from './block.js';
+import { isTensor } from './rnn/sequence.js';
 
 /** Options every loss takes. */
 export interface LossOptions extends BlockOptions {
@@ -21,6 +22,7 @@ export class Loss extends HybridBlock {
   readonly batchAxis: number;
 
   constructor(opts: LossOptions = {}) {
+    opts = optionsOf(opts, new.target);
     super(opts);
     if (opts.weight !== undefined && opts.weight !== null && typeof opts.weight !== 'number') {
       throw new IsotensorError(`${this.className}: weight must be a number`);
@@ -39,16 +41,37 @@ export class Loss extends HybridBlock {
   }
 }
 
+/** applyWeighting and reshapeLike take F as forward() hands it over: an op namespace (nd or sym). */
+function expectOps(f: unknown, fn: string): void {
+  if (f === null || (typeof f !== 'object' && typeof f !== 'function') || typeof (f as F).broadcast_mul !== 'function') {
+    throw new IsotensorError(`${fn}: argument 'F' must be an op namespace (nd or sym), got ${kindOf(f)}`);
+  }
+}
+
+/** A loss or label: one NDArray or Symbol. */
+function expectTensor(v: unknown, fn: string, name: string): void {
+  if (!isTensor(v)) throw new IsotensorError(`${fn}: argument '${name}' must be an NDArray or Symbol, got ${kindOf(v)}`);
+}
+
 /** loss * sampleWeight (broadcast) * weight, as MXNet's _apply_weighting. */
 export function applyWeighting(F: F, loss: Tensor, weight: number | null, sampleWeight?: Tensor | null): Tensor {
+  expectOps(F, 'applyWeighting');
+  expectTensor(loss, 'applyWeighting', 'loss');
+  if (sampleWeight !== undefined && sampleWeight !== null) expectTensor(sampleWeight, 'applyWeighting', 'sampleWeight');
+  if (weight !== null && weight !== undefined && typeof weight !== 'number') {
+    throw new IsotensorError(`applyWeighting: argument 'weight' must be a number or null, got ${kindOf(weight)}`);
+  }
   let out = loss;
   if (sampleWeight !== undefined && sampleWeight !== null) out = F.broadcast_mul(out, sampleWeight);
-  if (weight !== null) out = out.mul(weight);
+  if (typeof weight === 'number') out = out.mul(weight);
   return out;
 }
 
 /** x reshaped like y (y's shape directly for NDArrays, reshape_like in graphs). */
 export function reshapeLike(F: F, x: Tensor, y: Tensor): Tensor {
+  expectOps(F, 'reshapeLike');
+  expectTensor(x, 'reshapeLike', 'x');
+  expectTensor(y, 'reshapeLike', 'y');
   return x instanceof NDArray ? x.reshape(y.shape) : F.reshape_like(x, y);
 }
 
@@ -76,6 +99,7 @@ export class SoftmaxCrossEntropyLoss extends Loss {
   readonly fromLogits: boolean;
 
   constructor(opts: SoftmaxCrossEntropyLossOptions = {}) {
+    opts = optionsOf(opts, 'SoftmaxCrossEntropyLoss');
     super(opts);
     this.axis = opts.axis ?? -1;
     this.sparseLabel = opts.sparseLabel ?? true;
@@ -112,6 +136,7 @@ function sigmoidCE(F: F, x: Tensor, z: Tensor): Tensor {
  */
 export class L2Loss extends Loss {
   constructor(opts: LossOptions = {}) {
+    opts = optionsOf(opts, 'L2Loss');
     super({ weight: 1, ...opts });
   }
 
@@ -148,6 +173,7 @@ export class SigmoidBinaryCrossEntropyLoss extends Loss {
   readonly fromSigmoid: boolean;
 
   constructor(opts: SigmoidBCEOptions = {}) {
+    opts = optionsOf(opts, 'SigmoidBinaryCrossEntropyLoss');
     super(opts);
     this.fromSigmoid = opts.fromSigmoid ?? false;
   }
@@ -193,6 +219,7 @@ export class KLDivLoss extends Loss {
   readonly axis: number;
 
   constructor(opts: KLDivLossOptions = {}) {
+    opts = optionsOf(opts, 'KLDivLoss');
     super(opts);
     this.fromLogits = opts.fromLogits ?? true;
     this.axis = opts.axis ?? -1;
@@ -216,6 +243,7 @@ export class HuberLoss extends Loss {
   readonly rho: number;
 
   constructor(opts: HuberLossOptions = {}) {
+    opts = optionsOf(opts, 'HuberLoss');
     super(opts);
     this.rho = opts.rho ?? 1;
   }
@@ -239,6 +267,7 @@ export class HingeLoss extends Loss {
   readonly margin: number;
 
   constructor(opts: HingeLossOptions = {}) {
+    opts = optionsOf(opts, 'HingeLoss');
     super(opts);
     this.margin = opts.margin ?? 1;
   }
@@ -253,6 +282,7 @@ export class SquaredHingeLoss extends Loss {
   readonly margin: number;
 
   constructor(opts: HingeLossOptions = {}) {
+    opts = optionsOf(opts, 'SquaredHingeLoss');
     super(opts);
     this.margin = opts.margin ?? 1;
   }
@@ -273,6 +303,7 @@ export class LogisticLoss extends Loss {
   readonly labelFormat: 'signed' | 'binary';
 
   constructor(opts: LogisticLossOptions = {}) {
+    opts = optionsOf(opts, 'LogisticLoss');
     super(opts);
     this.labelFormat = opts.labelFormat ?? 'signed';
     if (this.labelFormat !== 'signed' && this.labelFormat !== 'binary') {
@@ -300,6 +331,7 @@ export class TripletLoss extends Loss {
   readonly margin: number;
 
   constructor(opts: TripletLossOptions = {}) {
+    opts = optionsOf(opts, 'TripletLoss');
     super(opts);
     this.margin = opts.margin ?? 1;
   }
@@ -329,6 +361,7 @@ export class PoissonNLLLoss extends Loss {
   readonly epsilon: number;
 
   constructor(opts: PoissonNLLLossOptions = {}) {
+    opts = optionsOf(opts, 'PoissonNLLLoss');
     super(opts);
     this.fromLogits = opts.fromLogits ?? true;
     this.computeFull = opts.computeFull ?? false;
@@ -361,6 +394,7 @@ export class CosineEmbeddingLoss extends Loss {
   readonly margin: number;
 
   constructor(opts: CosineEmbeddingLossOptions = {}) {
+    opts = optionsOf(opts, 'CosineEmbeddingLoss');
     super(opts);
     this.margin = opts.margin ?? 0;
   }
@@ -397,6 +431,7 @@ export class CTCLoss extends Loss {
   readonly labelLayout: 'NT' | 'TN';
 
   constructor(opts: CTCLossOptions = {}) {
+    opts = optionsOf(opts, 'CTCLoss');
     const layout = opts.layout ?? 'NTC';
     const labelLayout = opts.labelLayout ?? 'NT';
     if (layout !== 'NTC' && layout !== 'TNC') {

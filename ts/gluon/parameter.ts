@@ -7,7 +7,7 @@
 import { markVariables, pause } from '../autograd/autograd.js';
 import { cpu, currentContext, toContext, type Context } from '../base/context.js';
 import { normalizeDType, type DType } from '../base/dtype.js';
-import { IsotensorError } from '../base/error.js';
+import { IsotensorError, optionsOf } from '../base/error.js';
 import { Initializer, InitDesc, create as createInit, type InitializerLike } from '../init/initializer.js';
 import { Uniform } from '../init/initializers.js';
 import { array, zeros } from '../ndarray/creation.js';
@@ -122,6 +122,7 @@ export class Parameter {
   private _var: Symbol | null = null;
 
   constructor(name: string, opts: ParameterOptions = {}) {
+    opts = optionsOf(opts, new.target);
     if (typeof name !== 'string' || name === '') throw new IsotensorError('Parameter: name must be a non-empty string');
     this.name = name;
     const s = opts.shape;

@@ -6,7 +6,7 @@
 // updaters, or applied on the store (updateOnKvstore). With one context no store is used, as in
 // MXNet. Every step runs inside mx.scope so the optimizer's temporaries are freed.
 import type { Context } from '../base/context.js';
-import { IsotensorError } from '../base/error.js';
+import { IsotensorError, optionsOf } from '../base/error.js';
 import { nodeFs } from '../base/node_builtin.js';
 import { scope } from '../ndarray/lifetime.js';
 import { create as createKV, KVStore } from '../kvstore/index.js';
@@ -47,6 +47,7 @@ export class Trainer {
 
   constructor(params: ParameterDict | readonly Parameter[] | Record<string, Parameter>, optimizer: string | Optimizer,
               optimizerParams: Record<string, unknown> | null = null, opts: TrainerOptions = {}) {
+    opts = optionsOf(opts, 'Trainer');
     let list: Parameter[];
     if (params instanceof ParameterDict) {
       list = [...params.keys()].sort().map((k) => params.item(k));

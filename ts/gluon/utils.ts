@@ -1,10 +1,10 @@
 // gluon.utils (MXNet's gluon/utils.py): splitData, splitAndLoad for data parallelism, clipGlobalNorm.
 // SPDX-License-Identifier: Apache-2.0
 import { toContext, type Context } from '../base/context.js';
-import { IsotensorError } from '../base/error.js';
+import { expectArray, IsotensorError, kindOf, show } from '../base/error.js';
 import { scope } from '../ndarray/lifetime.js';
 import { NDArray } from '../ndarray/ndarray.js';
-import { invoke1 } from '../ndarray/invoke.js';
+import { expectNDArray, invoke1 } from '../ndarray/invoke.js';
 
 /**
  * Splits data into numSlice parts along batchAxis. evenSplit (default) requires the size to be
@@ -12,10 +12,10 @@ import { invoke1 } from '../ndarray/invoke.js';
  * @example gluon.utils.splitData(nd.zeros([6, 2]), 3).map((a) => a.shape) // [[2, 2], [2, 2], [2, 2]]
  */
 export function splitData(data: NDArray, numSlice: number, batchAxis = 0, evenSplit = true): NDArray[] {
-  if (!(data instanceof NDArray)) throw new IsotensorError('splitData: data must be an NDArray');
+  expectNDArray(data, 'splitData', "argument 'data'");
   const size = data.shape[batchAxis];
-  if (size === undefined) throw new IsotensorError(`splitData: batchAxis ${batchAxis} out of range for shape (${data.shape.join(', ')})`);
-  if (!Number.isInteger(numSlice) || numSlice < 1) throw new IsotensorError(`splitData: numSlice must be a positive integer, got ${numSlice}`);
+  if (size === undefined) throw new IsotensorError(`splitData: batchAxis ${show(batchAxis)} out of range for shape (${data.shape.join(', ')})`);
+  if (!Number.isInteger(numSlice) || numSlice < 1) throw new IsotensorError(`splitData: argument 'numSlice' must be a positive integer, got ${show(numSlice)}`);
   if (evenSplit && size % numSlice !== 0) {
     throw new IsotensorError(`data with shape (${data.shape.join(', ')}) cannot be evenly split into ${numSlice} slices ` +
                              `along axis ${batchAxis}. Use a batch size that's multiple of ${numSlice} or set ` +
@@ -42,7 +42,8 @@ export function splitData(data: NDArray, numSlice: number, batchAxis = 0, evenSp
  */
 export function splitAndLoad(data: NDArray, ctxList: readonly (Context | string)[], batchAxis = 0,
                              evenSplit = true): NDArray[] {
-  const ctxs = ctxList.map((c) => toContext(c));
+  expectNDArray(data, 'splitAndLoad', "argument 'data'");
+  const ctxs = expectArray(ctxList, 'splitAndLoad', 'ctxList', 'an array of contexts').map((c) => toContext(c));
   if (ctxs.length === 0) throw new IsotensorError('splitAndLoad: ctxList is empty');
   if (ctxs.length === 1) return [data.asInContext(ctxs[0]!)];
   const slices = splitData(data, ctxs.length, batchAxis, evenSplit);
@@ -61,7 +62,11 @@ export function splitAndLoad(data: NDArray, ctxList: readonly (Context | string)
  * @example gluon.utils.clipGlobalNorm(params.map((p) => p.grad()), 1.0)
  */
 export function clipGlobalNorm(arrays: readonly NDArray[], maxNorm: number, checkIsfinite = true): number {
+  expectArray(arrays, 'clipGlobalNorm', 'arrays', 'an array of NDArrays').forEach((a, i) => expectNDArray(a, 'clipGlobalNorm', `arrays[${i}]`));
   if (arrays.length === 0) throw new IsotensorError('clipGlobalNorm: arrays is empty');
+  if (typeof maxNorm !== 'number' || !(maxNorm > 0)) {
+    throw new IsotensorError(`clipGlobalNorm: argument 'maxNorm' must be a positive number, got ${show(maxNorm)}`);
+  }
   const ctx = arrays[0]!.context;
   return scope(() => {
     let total: NDArray | null = null;

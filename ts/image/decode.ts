@@ -1,6 +1,6 @@
 // Image decoding by content (JPEG, PNG, BMP, PNM, TIFF, WebP, JPEG 2000), and conversion to RGB, BGR or gray.
 // SPDX-License-Identifier: Apache-2.0
-import { IsotensorError } from '../base/error.js';
+import { IsotensorError, kindOf } from '../base/error.js';
 import { decodeBmp, isBmp } from './bmp.js';
 import type { DecodedImage } from './decoded.js';
 import { decodeJpeg, isJpeg } from './jpeg.js';
@@ -17,6 +17,7 @@ const DECODERS: [string, (b: Uint8Array) => boolean, (b: Uint8Array) => DecodedI
 
 /** The image format of encoded bytes ('JPEG', 'PNG', ...), or undefined. */
 export function imageFormat(bytes: Uint8Array): string | undefined {
+  if (!(bytes instanceof Uint8Array)) throw new IsotensorError(`image.imageFormat: argument 'bytes' must be a Uint8Array, got ${kindOf(bytes)}`);
   return DECODERS.find(([, is]) => is(bytes))?.[0];
 }
 

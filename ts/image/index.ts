@@ -2,7 +2,7 @@
 // so it works the same in Node, browsers and edge runtimes.
 // SPDX-License-Identifier: Apache-2.0
 import type { Context } from '../base/context.js';
-import { IsotensorError } from '../base/error.js';
+import { IsotensorError, kindOf, optionsOf } from '../base/error.js';
 import { nodeFs } from '../base/node_builtin.js';
 import { localPath, readBytes } from '../base/read_source.js';
 import { array } from '../ndarray/creation.js';
@@ -31,7 +31,10 @@ function bytesOf(buf: Uint8Array | ArrayBuffer | NDArray): Uint8Array {
     const d = buf.dataSync() as Uint8Array | Int8Array;
     return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
   }
-  return buf instanceof Uint8Array ? buf : new Uint8Array(buf);
+  if (buf instanceof Uint8Array) return buf;
+  // new Uint8Array(5) would make five zeros: a number (or anything else) is a mistake here.
+  if (!(buf instanceof ArrayBuffer)) throw new IsotensorError(`image.imdecode: argument 'buf' must be a Uint8Array, ArrayBuffer or uint8 NDArray, got ${kindOf(buf)}`);
+  return new Uint8Array(buf);
 }
 
 /**
@@ -40,6 +43,7 @@ function bytesOf(buf: Uint8Array | ArrayBuffer | NDArray): Uint8Array {
  * @example const img = mx.image.imdecode(bytes);  // (H, W, 3) uint8, RGB
  */
 export function imdecode(buf: Uint8Array | ArrayBuffer | NDArray, opts: ImdecodeOptions = {}): NDArray {
+  opts = optionsOf(opts, 'image.imdecode');
   const flag = opts.flag ?? 1;
   if (flag !== 0 && flag !== 1 && flag !== -1) {
     throw new IsotensorError(`image.imdecode: flag must be 1 (color), 0 (gray) or -1 (unchanged), got ${String(flag)}`);
@@ -57,7 +61,7 @@ export async function imread(src: string | URL, opts: ImdecodeOptions = {}): Pro
 
 /** imread that blocks (a Node path or file:// URL). */
 export function imreadSync(src: string | URL, opts: ImdecodeOptions = {}): NDArray {
-  const p = localPath(src.toString(), 'image.imreadSync', 'use imread, or read the bytes and use imdecode');
+  const p = localPath(src, 'image.imreadSync', 'use imread, or read the bytes and use imdecode');
   const b = nodeFs('image.imreadSync', 'elsewhere use imread or imdecode').readFileSync(p);
   return imdecode(new Uint8Array(b.buffer, b.byteOffset, b.byteLength), opts);
 }

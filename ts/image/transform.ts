@@ -2,16 +2,20 @@
 // colorNormalize, scaleDown. They run the host kernels Gluon's vision transforms run
 // (gluon/data/vision/image_kernels.ts: OpenCV's resize arithmetic), so both give the same pixels.
 // SPDX-License-Identifier: Apache-2.0
-import { IsotensorError } from '../base/error.js';
+import { IsotensorError, kindOf, show } from '../base/error.js';
 import { ndToHost } from '../gluon/data/describe.js';
 import type { HostTensor } from '../gluon/data/host/host_tensor.js';
 import * as K from '../gluon/data/vision/image_kernels.js';
 import { array } from '../ndarray/creation.js';
 import { NDArray } from '../ndarray/ndarray.js';
 
+function checkImage(src: NDArray, op: string): void {
+  if (!(src instanceof NDArray)) throw new IsotensorError(`image.${op}: argument 'src' must be an NDArray image (H, W, C), got ${kindOf(src)}`);
+  if (src.ndim !== 3) throw new IsotensorError(`image.${op}: argument 'src' must be an image (H, W, C), got shape (${src.shape.join(', ')})`);
+}
+
 function host(src: NDArray, op: string): HostTensor {
-  if (!(src instanceof NDArray)) throw new IsotensorError(`image.${op}: src must be an NDArray image (H, W, C)`);
-  if (src.ndim !== 3) throw new IsotensorError(`image.${op}: src must be an image (H, W, C), got shape (${src.shape.join(', ')})`);
+  checkImage(src, op);
   return ndToHost(src, false);
 }
 
@@ -20,7 +24,14 @@ function back(x: HostTensor, like: NDArray): NDArray {
 }
 
 function positive(v: number, what: string, op: string): void {
-  if (!Number.isInteger(v) || v <= 0) throw new IsotensorError(`image.${op}: ${what} must be a positive integer, got ${v}`);
+  if (!Number.isInteger(v) || v <= 0) throw new IsotensorError(`image.${op}: ${what} must be a positive integer, got ${show(v)}`);
+}
+
+/** A (W, H) size: two positive integers. */
+function size2(v: readonly [number, number], what: string, op: string): void {
+  if (!Array.isArray(v) || v.length !== 2 || !v.every((d) => Number.isInteger(d) && d > 0)) {
+    throw new IsotensorError(`image.${op}: argument '${what}' must be two positive integers (W, H), got ${show(v)}`);
+  }
 }
 
 /**
@@ -30,8 +41,9 @@ function positive(v: number, what: string, op: string): void {
 export function imresize(src: NDArray, w: number, h: number, interp = 1): NDArray {
   positive(w, 'w', 'imresize');
   positive(h, 'h', 'imresize');
+  const x = host(src, 'imresize');
   const [ih, iw] = src.shape as [number, number];
-  return back(K.resizeTo(host(src, 'imresize'), h, w, K.interpMethod(interp, ih, iw, h, w), 'image.imresize'), src);
+  return back(K.resizeTo(x, h, w, K.interpMethod(interp, ih, iw, h, w), 'image.imresize'), src);
 }
 
 /** src resized so its shorter side is `size`, keeping the aspect ratio (default bicubic). */
@@ -51,6 +63,8 @@ export function fixedCrop(src: NDArray, x0: number, y0: number, w: number, h: nu
 
 /** MXNet's scale_down: a crop size (W, H) shrunk, aspect kept, to fit an image of srcSize (W, H). */
 export function scaleDown(srcSize: readonly [number, number], size: readonly [number, number]): [number, number] {
+  size2(srcSize, 'srcSize', 'scaleDown');
+  size2(size, 'size', 'scaleDown');
   return K.scaleDown(srcSize[0], srcSize[1], size[0], size[1]);
 }
 
@@ -59,6 +73,8 @@ export function scaleDown(srcSize: readonly [number, number], size: readonly [nu
  * the region [x0, y0, w, h] taken from src.
  */
 export function centerCrop(src: NDArray, size: readonly [number, number], interp = 2): [NDArray, [number, number, number, number]] {
+  checkImage(src, 'centerCrop');
+  size2(size, 'size', 'centerCrop');
   const [h, w] = src.shape as [number, number];
   const [nw, nh] = K.scaleDown(w, h, size[0], size[1]);
   const x0 = Math.trunc((w - nw) / 2);
@@ -68,6 +84,13 @@ export function centerCrop(src: NDArray, size: readonly [number, number], interp
 
 /** (src - mean) / std, broadcast over the channels (src as float32 when it is an integer image). */
 export function colorNormalize(src: NDArray, mean: NDArray | number | readonly number[], std?: NDArray | number | readonly number[]): NDArray {
+  if (!(src instanceof NDArray)) throw new IsotensorError(`image.colorNormalize: argument 'src' must be an NDArray, got ${kindOf(src)}`);
+  for (const [name, v] of [['mean', mean], ['std', std]] as const) {
+    if (name === 'std' && v === undefined) continue;
+    if (!(v instanceof NDArray || typeof v === 'number' || (Array.isArray(v) && v.every((e) => typeof e === 'number')))) {
+      throw new IsotensorError(`image.colorNormalize: argument '${name}' must be an NDArray, a number or an array of numbers, got ${kindOf(v)}`);
+    }
+  }
   const f = src.dtype.startsWith('float') ? src : src.astype('float32');
   const asArray = (v: NDArray | number | readonly number[]): NDArray | number =>
     v instanceof NDArray || typeof v === 'number' ? v : array([...v], { dtype: f.dtype, ctx: f.context });

@@ -1,6 +1,6 @@
 // Initializers built from others: Load (values from a dict, a default for the rest) and Mixed (by name pattern).
 // SPDX-License-Identifier: Apache-2.0
-import { IsotensorError } from '../base/error.js';
+import { expectArray, IsotensorError, kindOf } from '../base/error.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import type { InitDesc, InitializerLike } from './initializer.js';
 
@@ -15,6 +15,7 @@ export class Load implements InitializerLike {
   readonly verbose: boolean;
 
   constructor(param: Record<string, NDArray> | Map<string, NDArray>, defaultInit: InitializerLike | null = null, verbose = false) {
+    if (param === null || typeof param !== 'object') throw new IsotensorError(`initializer.Load: argument 'param' must be a Map or an object of NDArrays, got ${kindOf(param)}`);
     this.param = new Map();
     const entries = param instanceof Map ? [...param.entries()] : Object.entries(param);
     for (const [name, arr] of entries) {
@@ -52,6 +53,8 @@ export class Mixed implements InitializerLike {
   private readonly map: [RegExp, InitializerLike][];
 
   constructor(patterns: (string | RegExp)[], initializers: InitializerLike[]) {
+    expectArray(patterns, 'initializer.Mixed', 'patterns', 'an array of strings or RegExps');
+    expectArray(initializers, 'initializer.Mixed', 'initializers', 'an array of initializers');
     if (patterns.length !== initializers.length) {
       throw new IsotensorError(`Mixed: ${patterns.length} patterns for ${initializers.length} initializers`);
     }

@@ -1,6 +1,6 @@
 // Initializer base (MXNet's mx.init.Initializer): picks a rule per parameter name or __init__ attribute; registry and create().
 // SPDX-License-Identifier: Apache-2.0
-import { IsotensorError } from '../base/error.js';
+import { expectFunction, expectStrings, IsotensorError } from '../base/error.js';
 import { NDArray } from '../ndarray/ndarray.js';
 
 /**
@@ -186,6 +186,8 @@ const registry = new Map<string, Factory>();
 
 /** Registers an initializer under lower-case names (MXNet's @register/@alias). */
 export function register(names: string[], factory: Factory): void {
+  expectStrings(names, 'initializer.register', 'names');
+  expectFunction(factory, 'initializer.register', 'factory');
   for (const n of names) registry.set(n.toLowerCase(), factory);
 }
 

@@ -1,6 +1,6 @@
 // The initializers: Zero, One, Constant, Uniform, Normal, Xavier, MSRAPrelu, Bilinear, LSTMBias (MXNet's mx.init).
 // SPDX-License-Identifier: Apache-2.0
-import { IsotensorError } from '../base/error.js';
+import { IsotensorError, optionsOf } from '../base/error.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { normal, uniform } from '../ndarray/random.js';
 import { bilinearWeights, Initializer, register, type InitDesc } from './initializer.js';
@@ -46,7 +46,7 @@ export class Uniform extends Initializer {
   static readonly initName: string = 'uniform';
   readonly scale: number;
   constructor(scale: number | { scale?: number } = 0.07) {
-    const s = typeof scale === 'number' ? scale : scale.scale ?? 0.07;
+    const s = typeof scale === 'number' ? scale : optionsOf(scale, 'Uniform').scale ?? 0.07;
     super({ scale: s });
     this.scale = s;
   }
@@ -63,7 +63,7 @@ export class Normal extends Initializer {
   static readonly initName: string = 'normal';
   readonly sigma: number;
   constructor(sigma: number | { sigma?: number } = 0.01) {
-    const s = typeof sigma === 'number' ? sigma : sigma.sigma ?? 0.01;
+    const s = typeof sigma === 'number' ? sigma : optionsOf(sigma, 'Normal').sigma ?? 0.01;
     super({ sigma: s });
     this.sigma = s;
   }
@@ -94,7 +94,7 @@ export class Xavier extends Initializer {
   readonly magnitude: number;
 
   constructor(opts: XavierOptions | XavierOptions['rndType'] = {}, factorType?: XavierOptions['factorType'], magnitude?: number) {
-    const o: XavierOptions = typeof opts === 'string' ? { rndType: opts, factorType, magnitude } : opts;
+    const o: XavierOptions = typeof opts === 'string' ? { rndType: opts, factorType, magnitude } : optionsOf(opts, 'Xavier');
     const rnd = o.rndType ?? 'uniform', ft = o.factorType ?? 'avg', mag = o.magnitude ?? 3;
     super({ rnd_type: rnd, factor_type: ft, magnitude: mag });
     this.rndType = rnd;
@@ -135,7 +135,7 @@ export interface MSRAPreluOptions {
 export class MSRAPrelu extends Xavier {
   static readonly initName: string = 'msraprelu';
   constructor(opts: MSRAPreluOptions | MSRAPreluOptions['factorType'] = {}, slope?: number) {
-    const o: MSRAPreluOptions = typeof opts === 'string' ? { factorType: opts, slope } : opts;
+    const o: MSRAPreluOptions = typeof opts === 'string' ? { factorType: opts, slope } : optionsOf(opts, 'MSRAPrelu');
     const s = o.slope ?? 0.25, ft = o.factorType ?? 'avg';
     super({ rndType: 'gaussian', factorType: ft, magnitude: 2 / (1 + s * s) });
     for (const k of Object.keys(this.kwargs)) delete this.kwargs[k];
@@ -158,7 +158,7 @@ export class LSTMBias extends Initializer {
   static readonly initName: string = 'lstmbias';
   readonly forgetBias: number;
   constructor(forgetBias: number | { forgetBias?: number } = 1) {
-    const f = typeof forgetBias === 'number' ? forgetBias : forgetBias.forgetBias ?? 1;
+    const f = typeof forgetBias === 'number' ? forgetBias : optionsOf(forgetBias, 'LSTMBias').forgetBias ?? 1;
     super({ forget_bias: f });
     this.forgetBias = f;
   }

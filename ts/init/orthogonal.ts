@@ -1,6 +1,6 @@
 // The Orthogonal initializer (MXNet's mx.init.Orthogonal): a random matrix with orthonormal rows or columns, scaled.
 // SPDX-License-Identifier: Apache-2.0
-import { IsotensorError } from '../base/error.js';
+import { IsotensorError, optionsOf } from '../base/error.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { normal, uniform } from '../ndarray/random.js';
 import { Initializer, register, type InitDesc } from './initializer.js';
@@ -41,7 +41,7 @@ export class Orthogonal extends Initializer {
 
   constructor(opts: { scale?: number; randType?: 'uniform' | 'normal'; rand_type?: 'uniform' | 'normal' } | number = {},
               randType?: 'uniform' | 'normal') {
-    const o = typeof opts === 'number' ? { scale: opts, randType } : opts;
+    const o = typeof opts === 'number' ? { scale: opts, randType } : optionsOf(opts, 'Orthogonal');
     const scale = o.scale ?? 1.414;
     const rt = o.randType ?? o.rand_type ?? 'uniform';
     if (rt !== 'uniform' && rt !== 'normal') throw new IsotensorError(`Orthogonal: unknown randType '${String(rt)}'`);

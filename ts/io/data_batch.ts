@@ -1,6 +1,6 @@
 // DataBatch: one batch from a data iterator (MXNet's mx.io.DataBatch): data, label, pad, index.
 // SPDX-License-Identifier: Apache-2.0
-import { IsotensorError } from '../base/error.js';
+import { IsotensorError, optionsOf } from '../base/error.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import type { DataDesc } from './data_desc.js';
 
@@ -42,6 +42,7 @@ export class DataBatch {
 
   constructor(data: NDArray[] | ({ data: NDArray[]; label?: NDArray[] | null } & DataBatchOptions),
               label: NDArray[] | null = null, opts: DataBatchOptions = {}) {
+    opts = optionsOf(opts, 'DataBatch');
     if (!Array.isArray(data) && data !== null && typeof data === 'object') {
       opts = data;
       label = data.label ?? null;

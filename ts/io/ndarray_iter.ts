@@ -1,7 +1,7 @@
 // NDArrayIter: batches over in-memory arrays, with MXNet's shuffle and last-batch rules (pad/discard/roll_over).
 // SPDX-License-Identifier: Apache-2.0
 import { isTypedArray, type TypedArray } from '../base/dtype.js';
-import { IsotensorError } from '../base/error.js';
+import { IsotensorError, optionsOf } from '../base/error.js';
 import { array, arange } from '../ndarray/creation.js';
 import type { NestedArray } from '../ndarray/host.js';
 import { NDArray } from '../ndarray/ndarray.js';
@@ -103,6 +103,7 @@ export class NDArrayIter extends DataIter {
 
   constructor(data: IterInput, label: IterInput | null = null, batchSize: number | NDArrayIterOptions = {},
               opts: NDArrayIterOptions = {}) {
+    opts = optionsOf(opts, 'NDArrayIter');
     const o: NDArrayIterOptions = typeof batchSize === 'number' ? { ...opts, batchSize } : { ...batchSize, ...opts };
     const bs = o.batchSize ?? 1;
     if (!Number.isInteger(bs) || bs <= 0) throw new IsotensorError(`NDArrayIter: batchSize must be a positive integer, got ${bs}`);

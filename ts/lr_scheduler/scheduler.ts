@@ -1,6 +1,6 @@
 // Learning-rate schedulers (MXNet 1.9's mx.lr_scheduler): Factor, MultiFactor, Poly, Cosine, with warmup.
 // SPDX-License-Identifier: Apache-2.0
-import { IsotensorError } from '../base/error.js';
+import { IsotensorError, optionsOf } from '../base/error.js';
 
 /** How the first `warmupSteps` updates ramp up: linearly from `warmupBeginLr`, or held at it. */
 export type WarmupMode = 'linear' | 'constant';
@@ -44,6 +44,7 @@ export class LRScheduler {
   warmupMode: WarmupMode;
 
   constructor(opts: LRSchedulerOptions = {}) {
+    opts = optionsOf(opts, new.target);
     const o = camelKeys(opts);
     this._baseLr = num(o.baseLr, 0.01);
     this.warmupSteps = num(o.warmupSteps, 0);

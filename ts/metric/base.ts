@@ -1,6 +1,6 @@
 // EvalMetric: the base of mx.metric (running sums, local and global statistics), its registry and create().
 // SPDX-License-Identifier: Apache-2.0
-import { IsotensorError } from '../base/error.js';
+import { expectFunction, expectStrings, IsotensorError, optionsOf } from '../base/error.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { withHostValues } from './host.js';
 
@@ -60,6 +60,7 @@ export abstract class EvalMetric {
   protected readonly kwargs: Record<string, unknown>;
 
   constructor(name: string, opts: MetricOptions = {}, kwargs: Record<string, unknown> = {}, hasGlobalStats = true) {
+    opts = optionsOf(opts, new.target);
     this.name = String(opts.name ?? name);
     this.outputNames = opts.outputNames ?? null;
     this.labelNames = opts.labelNames ?? null;
@@ -161,6 +162,8 @@ export type MetricSpec = string | EvalMetric | CustomEval | MetricSpec[] | ({ me
 
 /** Registers a metric class under its lower-cased class name and aliases (MXNet's @register/@alias). */
 export function register(names: string[], factory: Factory): void {
+  expectStrings(names, 'metric.register', 'names');
+  expectFunction(factory, 'metric.register', 'factory');
   for (const n of names) registry.set(n.toLowerCase(), factory);
 }
 

@@ -1,6 +1,6 @@
 // Classification metrics: Accuracy, TopKAccuracy, F1, MCC and PCC, with MXNet 1.9's exact definitions.
 // SPDX-License-Identifier: Apache-2.0
-import { IsotensorError } from '../base/error.js';
+import { IsotensorError, optionsOf } from '../base/error.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { checkLabelShapes, checkLengths, EvalMetric, register, type MetricOptions } from './base.js';
 import { argmaxAxis, toHost, toInt32 } from './host.js';
@@ -21,6 +21,7 @@ export class Accuracy extends EvalMetric {
   readonly axis: number;
 
   constructor(opts: AccuracyOptions = {}) {
+    opts = optionsOf(opts, 'Accuracy');
     super('accuracy', opts, { axis: opts.axis ?? 1 });
     this.axis = opts.axis ?? 1;
   }
@@ -58,7 +59,7 @@ export class TopKAccuracy extends EvalMetric {
   readonly topK: number;
 
   constructor(opts: TopKAccuracyOptions | number = {}) {
-    const o = typeof opts === 'number' ? { topK: opts } : opts;
+    const o = typeof opts === 'number' ? { topK: opts } : optionsOf(opts, 'TopKAccuracy');
     const k = o.topK ?? 1;
     super('top_k_accuracy', o, { topK: k });
     if (!(k > 1)) throw new IsotensorError('TopKAccuracy: please use Accuracy if topK is no more than 1');
@@ -176,6 +177,7 @@ abstract class BinaryScoreMetric extends EvalMetric {
   readonly metrics: BinaryClassificationStats = new BinaryClassificationStats();
 
   constructor(name: string, opts: BinaryMetricOptions) {
+    opts = optionsOf(opts, name);
     super(name, opts, { average: opts.average ?? 'macro' });
     this.average = opts.average ?? 'macro';
   }

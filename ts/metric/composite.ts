@@ -1,6 +1,6 @@
 // CompositeEvalMetric (several metrics as one), CustomMetric (a function as a metric) and Loss.
 // SPDX-License-Identifier: Apache-2.0
-import { IsotensorError } from '../base/error.js';
+import { expectFunction, IsotensorError, optionsOf } from '../base/error.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import {
   checkLabelShapes, create, EvalMetric, register, setCreateHooks, type CustomEval, type MetricOptions, type MetricSpec,
@@ -23,7 +23,7 @@ export class CompositeEvalMetric extends EvalMetric {
   metrics: EvalMetric[];
 
   constructor(opts: CompositeOptions | MetricSpec[] = {}) {
-    const o: CompositeOptions = Array.isArray(opts) ? { metrics: opts } : opts;
+    const o: CompositeOptions = Array.isArray(opts) ? { metrics: opts } : optionsOf(opts, 'CompositeEvalMetric');
     super('composite', o);
     this.metrics = (o.metrics ?? []).map((m) => create(m));
   }
@@ -102,6 +102,7 @@ export class CustomMetric extends EvalMetric {
   readonly allowExtraOutputs: boolean;
 
   constructor(feval: CustomEval, opts: CustomMetricOptions = {}) {
+    opts = optionsOf(opts, 'CustomMetric');
     if (typeof feval !== 'function') throw new IsotensorError('CustomMetric: feval must be a function');
     super(opts.name ?? (feval.name ? feval.name : 'custom(<lambda>)'), opts, {}, true);
     this.feval = feval;
@@ -137,6 +138,7 @@ export class CustomMetric extends EvalMetric {
  */
 export function np(feval: (label: unknown, pred: unknown) => number | [number, number], name?: string,
                    allowExtraOutputs = false): CustomMetric {
+  expectFunction(feval, 'metric.np', 'feval');
   const f = (l: NDArray, p: NDArray) => feval(l.toArraySync(), p.toArraySync());
   return new CustomMetric(f, { name: name ?? (feval.name || 'custom(<lambda>)'), allowExtraOutputs });
 }

@@ -1,6 +1,6 @@
 // Metrics over predicted probabilities: CrossEntropy, NegativeLogLikelihood and Perplexity.
 // SPDX-License-Identifier: Apache-2.0
-import { IsotensorError } from '../base/error.js';
+import { IsotensorError, optionsOf } from '../base/error.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { checkLabelShapes, EvalMetric, register, type MetricOptions, type MetricValue } from './base.js';
 import { toHost } from './host.js';
@@ -43,6 +43,7 @@ export class CrossEntropy extends EvalMetric {
   static readonly metricName: string = 'CrossEntropy';
   readonly eps: number;
   constructor(opts: CrossEntropyOptions = {}) {
+    opts = optionsOf(opts, 'CrossEntropy');
     super('cross-entropy', opts, { eps: opts.eps ?? 1e-12 });
     this.eps = opts.eps ?? 1e-12;
   }
@@ -56,6 +57,7 @@ export class NegativeLogLikelihood extends EvalMetric {
   static readonly metricName: string = 'NegativeLogLikelihood';
   readonly eps: number;
   constructor(opts: CrossEntropyOptions = {}) {
+    opts = optionsOf(opts, 'NegativeLogLikelihood');
     super('nll-loss', opts, { eps: opts.eps ?? 1e-12 });
     this.eps = opts.eps ?? 1e-12;
   }

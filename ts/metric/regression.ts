@@ -3,6 +3,7 @@
 import type { NDArray } from '../ndarray/ndarray.js';
 import { checkLabelShapes, EvalMetric, register, type MetricOptions, type MetricValue } from './base.js';
 import { broadcastMap, mean, toHost, type HostArray } from './host.js';
+import { optionsOf } from '../base/error.js';
 
 /** 1-D arrays become (n, 1) columns before the difference, as in MXNet. */
 function column(a: HostArray): HostArray {
@@ -82,6 +83,7 @@ export class PearsonCorrelation extends EvalMetric {
   private predNums = 0; private labelNums = 0; private conv = 0;
 
   constructor(opts: PearsonOptions = {}) {
+    opts = optionsOf(opts, 'PearsonCorrelation');
     super('pearsonr', opts, { average: opts.average ?? 'macro' });
     this.average = opts.average ?? 'macro';
   }

@@ -1,7 +1,7 @@
 // Module: a Symbol bound for training and inference with its parameters and optimizer (MXNet's mx.mod.Module).
 // SPDX-License-Identifier: Apache-2.0
 import { Context, cpu, currentContext, toContext } from '../base/context.js';
-import { IsotensorError } from '../base/error.js';
+import { IsotensorError, optionsOf } from '../base/error.js';
 import { nodeFs } from '../base/node_builtin.js';
 import { consoleLogger, warn, type Logger } from '../callback/logger.js';
 import { InitDesc } from '../init/initializer.js';
@@ -137,6 +137,7 @@ export class Module extends BaseModule {
   private _bindLabelShapes: DataDesc[] | null = null;
 
   constructor(symbol: MxSymbol, opts: ModuleOptions = {}) {
+    opts = optionsOf(opts, 'Module');
     super(opts.logger ?? consoleLogger);
     if (symbol === null || typeof symbol !== 'object' || typeof symbol.listArguments !== 'function') {
       throw new IsotensorError('Module: symbol must be a Symbol');

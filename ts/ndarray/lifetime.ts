@@ -2,7 +2,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import { activeBackend, backend } from '../backend/runtime.js';
 import { cpu, toContext, type Context } from '../base/context.js';
-import { IsotensorError } from '../base/error.js';
+import { expectFunction, IsotensorError } from '../base/error.js';
 import { NDArray } from './ndarray.js';
 import { closeScope, liveArrayCount, markKept, openScope, type Tracked } from './tracking.js';
 
@@ -32,6 +32,7 @@ function collect(v: unknown, into: Set<Tracked>, seen: Set<unknown>): void {
  * ```
  */
 export function scope<T>(fn: () => T): T {
+  expectFunction(fn, 'mx.scope', 'fn');
   const s = openScope();
   let result: T;
   try {

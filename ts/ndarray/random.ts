@@ -3,7 +3,7 @@
 import { backend, checkContext, numGpus } from '../backend/runtime.js';
 import { toContext, type Context } from '../base/context.js';
 import { normalizeDType, type DType } from '../base/dtype.js';
-import { IsotensorError } from '../base/error.js';
+import { IsotensorError, kindOf, optionsOf, show } from '../base/error.js';
 import { toShape } from './host.js';
 import { invoke, invoke1 } from './invoke.js';
 import { NDArray } from './ndarray.js';
@@ -41,7 +41,7 @@ export interface RandintOptions extends SampleOptions {
  */
 export function seed(seedState: number, ctx: Context | string | 'all' = 'all'): void {
   const b = backend();
-  if (!Number.isInteger(seedState)) throw new IsotensorError(`mx.random.seed: seed must be an integer, got ${seedState}`);
+  if (!Number.isInteger(seedState)) throw new IsotensorError(`mx.random.seed: seed must be an integer, got ${show(seedState)}`);
   if (ctx === 'all') {
     b.randomSeed(seedState, 1, 0);
     const n = numGpus();
@@ -76,9 +76,10 @@ function sampleFrom(op: string, inputs: NDArray[], o: SampleOptions): NDArray {
  */
 export function uniform(low: number | NDArray | UniformOptions = {}, high?: number | NDArray,
                         shape?: number | readonly number[], opts: SampleOptions = {}): NDArray {
+  opts = optionsOf(opts, 'nd.random.uniform');
   if (low instanceof NDArray) return sampleFrom('_sample_uniform', [low, high as NDArray], { ...opts, shape });
   const o: UniformOptions = typeof low === 'number'
-    ? { ...opts, low, high: high as number | undefined, shape: shape ?? opts.shape } : low;
+    ? { ...opts, low, high: high as number | undefined, shape: shape ?? opts.shape } : optionsOf(low, 'nd.random.uniform');
   return sample('_random_uniform', { low: o.low ?? 0, high: o.high ?? 1 }, o, 'float32');
 }
 
@@ -88,9 +89,10 @@ export function uniform(low: number | NDArray | UniformOptions = {}, high?: numb
  */
 export function normal(loc: number | NDArray | NormalOptions = {}, scale?: number | NDArray,
                        shape?: number | readonly number[], opts: SampleOptions = {}): NDArray {
+  opts = optionsOf(opts, 'nd.random.normal');
   if (loc instanceof NDArray) return sampleFrom('_sample_normal', [loc, scale as NDArray], { ...opts, shape });
   const o: NormalOptions = typeof loc === 'number'
-    ? { ...opts, loc, scale: scale as number | undefined, shape: shape ?? opts.shape } : loc;
+    ? { ...opts, loc, scale: scale as number | undefined, shape: shape ?? opts.shape } : optionsOf(loc, 'nd.random.normal');
   return sample('_random_normal', { loc: o.loc ?? 0, scale: o.scale ?? 1 }, o, 'float32');
 }
 
@@ -100,8 +102,9 @@ export function normal(loc: number | NDArray | NormalOptions = {}, scale?: numbe
  */
 export function randint(low: number | RandintOptions, high?: number, shape?: number | readonly number[],
                         opts: SampleOptions = {}): NDArray {
-  const o: RandintOptions = typeof low === 'number'
-    ? { ...opts, low, high: high as number, shape: shape ?? opts.shape } : low;
+  opts = optionsOf(opts, 'nd.random.randint');
+  const o = (typeof low === 'number'
+    ? { ...opts, low, high: high as number, shape: shape ?? opts.shape } : optionsOf(low, 'nd.random.randint')) as RandintOptions;
   if (o.high === undefined) throw new IsotensorError('nd.random.randint: high is required');
   return sample('_random_randint', { low: o.low, high: o.high }, o, 'int32');
 }
@@ -111,7 +114,7 @@ export function randint(low: number | RandintOptions, high?: number, shape?: num
  * @example nd.random.shuffle(nd.arange(10))
  */
 export function shuffle(data: NDArray, opts: { out?: NDArray } = {}): NDArray {
-  return invoke1('_shuffle', [data], null, opts.out ?? null);
+  return invoke1('_shuffle', [data], null, optionsOf(opts, 'nd.random.shuffle').out ?? null);
 }
 
 /**
@@ -120,7 +123,7 @@ export function shuffle(data: NDArray, opts: { out?: NDArray } = {}): NDArray {
  */
 export function randn(...args: Array<number | NormalOptions>): NDArray {
   const last = args[args.length - 1];
-  const o: NormalOptions = typeof last === 'object' ? last : {};
+  const o: NormalOptions = typeof last === 'object' ? optionsOf(last, 'nd.random.randn') : {};
   const dims = args.filter((a): a is number => typeof a === 'number');
   return normal({ ...o, shape: dims.length > 0 ? dims : o.shape });
 }
@@ -155,7 +158,10 @@ function twoParam(name: string, keys: [string, string?], a: number | NDArray, b:
 export function exponential(scale: number | NDArray = 1, shape?: number | readonly number[],
                             opts: SampleOptions = {}): NDArray {
   // MXNet's op takes the rate: lam = 1 / scale.
-  if (!(scale instanceof NDArray)) return twoParam('exponential', ['lam'], 1 / scale, undefined, shape, opts);
+  if (!(scale instanceof NDArray)) {
+    if (typeof scale !== 'number') throw new IsotensorError(`nd.random.exponential: argument 'scale' must be a number or an NDArray, got ${kindOf(scale)}`);
+    return twoParam('exponential', ['lam'], 1 / scale, undefined, shape, opts);
+  }
   const lam = invoke1('_rdiv_scalar', [scale], { scalar: 1 });
   try {
     return twoParam('exponential', ['lam'], lam, undefined, shape, opts);
@@ -200,6 +206,7 @@ export function generalizedNegativeBinomial(mu: number | NDArray = 1, alpha: num
  */
 export function multinomial(data: NDArray, opts: { shape?: number | readonly number[]; getProb?: boolean;
                                                    dtype?: DType | string; out?: NDArray | NDArray[] } = {}): NDArray | NDArray[] {
+  opts = optionsOf(opts, 'nd.random.multinomial');
   const r = invoke('_sample_multinomial', [data], {
     shape: opts.shape === undefined ? undefined : toShape(opts.shape, 'multinomial'),
     get_prob: opts.getProb ?? false,

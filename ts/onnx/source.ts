@@ -45,7 +45,7 @@ export async function sourceBytes(src: ModelSource, what: string): Promise<Uint8
 /** sourceBytes that blocks (a Node path, or bytes anywhere). */
 export function sourceBytesSync(src: ModelSource, what: string): Uint8Array {
   if (src instanceof Uint8Array || src instanceof ArrayBuffer) return asBytes(src);
-  const p = localPath(src.toString(), what, 'use the async form, or pass the bytes');
+  const p = localPath(src, what, 'use the async form, or pass the bytes');
   const b = nodeFs(what, 'elsewhere pass the bytes or use the async form').readFileSync(p);
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
@@ -63,5 +63,5 @@ export async function loadModel(src: ModelSource, what: string): Promise<LoadedM
 export function loadModelSync(src: ModelSource, what: string): LoadedModel {
   const model = decodeModel(sourceBytesSync(src, what));
   if (src instanceof Uint8Array || src instanceof ArrayBuffer) return { model };
-  return { model, external: externalBeside(localPath(src.toString(), what, '')) };
+  return { model, external: externalBeside(localPath(src, what, '')) };
 }

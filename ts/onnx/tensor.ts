@@ -6,6 +6,7 @@ import {
   allocStorage, dtypeFlag, floatToBFloat16Bits, floatToHalfBits, type DataArray, type DType,
 } from '../base/dtype.js';
 import { IsotensorError } from '../base/error.js';
+import { expectNDArray } from '../ndarray/invoke.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { decodeNarrow, encodeNarrow, narrowOf, narrowType, tagNarrow, type NarrowType } from './narrow.js';
 import { ONNX_TYPE, type TensorProto } from './onnx_proto.js';
@@ -54,6 +55,7 @@ export function onnxTypeOf(d: DType): number {
  * @example mx.onnx.elementType(session.run(feeds).y)  // 'float8e4m3fn'
  */
 export function elementType(x: NDArray): string {
+  expectNDArray(x, 'onnx.elementType', "argument 'x'");
   return narrowOf(x)?.name ?? onnxTypeName(onnxTypeOf(x.dtype));
 }
 

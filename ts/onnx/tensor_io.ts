@@ -2,8 +2,9 @@
 // of a conformance case) as an NDArray, an array of NDArrays, or null.
 // SPDX-License-Identifier: Apache-2.0
 import type { Context } from '../base/context.js';
-import { IsotensorError } from '../base/error.js';
+import { expectString, IsotensorError } from '../base/error.js';
 import { localPath } from '../base/read_source.js';
+import { expectNDArray } from '../ndarray/invoke.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { decodeValue, encodeTensor, ONNX_TYPE, valueElemName, type ValueProto } from './onnx_proto.js';
 import { isStrings, stringsFromProto, type StringTensor } from './strings.js';
@@ -55,7 +56,7 @@ function valueOf(bytes: Uint8Array, opts: ReadValueOptions, what: string): OnnxV
 function syncBytes(src: Src, fn: string): Uint8Array {
   const b = sourceBytesSync(src, fn);
   if (b.length === 0 && !(src instanceof Uint8Array || src instanceof ArrayBuffer)) {
-    throw new IsotensorError(`${fn}: ${localPath(src.toString(), fn, '')} is empty`);
+    throw new IsotensorError(`${fn}: ${localPath(src, fn, '')} is empty`);
   }
   return b;
 }
@@ -96,5 +97,7 @@ export function readValueSync(src: Src, opts: ReadValueOptions = {}): OnnxValue 
  * @example writeFileSync('input_0.pb', mx.onnx.writeTensor(x, 'x'));
  */
 export function writeTensor(x: NDArray, name = ''): Uint8Array {
+  expectNDArray(x, 'onnx.writeTensor', "argument 'x'");
+  expectString(name, 'onnx.writeTensor', 'name');
   return encodeTensor(protoFromHost(hostFromNDArray(x, name)));
 }

@@ -8,7 +8,7 @@
 // exempt from mx.scope. Learning rate and weight decay per index: the global value times the
 // multipliers from setLrMult/setWdMult, the symbol's __lr_mult__/__wd_mult__ attributes, or a
 // Gluon Parameter's lrMult/wdMult (paramDict).
-import { IsotensorError } from '../base/error.js';
+import { expectFunction, expectString, IsotensorError, optionsOf } from '../base/error.js';
 import { zeros } from '../ndarray/creation.js';
 import { keep, scope } from '../ndarray/lifetime.js';
 import { invoke } from '../ndarray/invoke.js';
@@ -120,6 +120,7 @@ export abstract class Optimizer {
    * @param defaultLr the subclass's default learning rate
    */
   protected constructor(opts: OptimizerOptions = {}, own: readonly string[] = [], defaultLr = 0.01) {
+    opts = optionsOf(opts, new.target);
     // Options given as undefined count as not given.
     const o = Object.fromEntries(Object.entries(camelOptions(opts as Record<string, unknown>))
       .filter(([, v]) => v !== undefined));
@@ -165,6 +166,8 @@ export abstract class Optimizer {
    * create() looks up. Returns the class.
    */
   static register<C extends new (opts?: OptimizerOptions) => Optimizer>(klass: C, name?: string): C {
+    expectFunction(klass, 'optimizer.register', 'klass');
+    if (name !== undefined) expectString(name, 'optimizer.register', 'name');
     const n = (name ?? klass.name).toLowerCase();
     Optimizer.registry.set(n, klass);
     REGISTERED_NAMES.set(klass, n);
@@ -181,7 +184,7 @@ export abstract class Optimizer {
    * @example Optimizer.createOptimizer('sgd', { momentum: 0.9 })
    */
   static createOptimizer(name: string, opts: OptimizerOptions = {}): Optimizer {
-    const C = Optimizer.registry.get(String(name).toLowerCase());
+    const C = Optimizer.registry.get(expectString(name, 'optimizer.create', 'name').toLowerCase());
     if (C === undefined) {
       const known = [...Optimizer.registry.keys()].join(', ');
       throw new IsotensorError(`cannot find optimizer '${name}' (registered: ${known})`);

@@ -8,9 +8,9 @@ import type { Backend, SymbolHandle } from '../backend/backend.js';
 import { backend } from '../backend/runtime.js';
 import type { Context } from '../base/context.js';
 import { DTYPE_FLAGS, normalizeDType, type DType } from '../base/dtype.js';
-import { IsotensorError, kindOf } from '../base/error.js';
+import { IsotensorError, kindOf, optionsOf, show } from '../base/error.js';
 import { nodeFs } from '../base/node_builtin.js';
-import { readText } from '../base/read_source.js';
+import { localPath, readText } from '../base/read_source.js';
 import { formatAttr, formatNumber, toSnake, type AttrValue } from '../ndarray/attrs.js';
 import { printSummary, type SummaryOptions } from '../viz/summary.js';
 import type { BindOptions, Executor, SimpleBindOptions } from './executor.js';
@@ -195,7 +195,7 @@ export class Symbol {
 
   /** Output `i` (a symbol with one output). */
   at(i: number): Symbol {
-    if (!Number.isInteger(i)) throw new IsotensorError(`Symbol.at: index must be an integer, got ${i}`);
+    if (!Number.isInteger(i)) throw new IsotensorError(`Symbol.at: argument 'i' must be an integer, got ${show(i)}`);
     const n = this.numOutputs;
     const k = i < 0 ? i + n : i;
     if (k < 0 || k >= n) throw new IsotensorError(`Symbol.at: index ${i} is out of range (${n} output(s))`);
@@ -205,6 +205,7 @@ export class Symbol {
   /** The output named `name` (one of listOutputs()), or output `name` when a number. */
   get(name: string | number): Symbol {
     if (typeof name === 'number') return this.at(name);
+    if (typeof name !== 'string') throw new IsotensorError(`Symbol.get: argument 'name' must be a string or number, got ${kindOf(name)}`);
     const names = this.listOutputs();
     const first = names.indexOf(name);
     if (first < 0) throw new IsotensorError(`Symbol.get: no output named '${name}' (outputs: ${names.join(', ')})`);
@@ -252,6 +253,9 @@ export class Symbol {
 
   /** Sets attributes of the head node (MXNet's `_set_attr`); values must be strings. */
   setAttr(attrs: Record<string, string>): this {
+    if (attrs === null || typeof attrs !== 'object' || Array.isArray(attrs)) {
+      throw new IsotensorError(`Symbol.setAttr: argument 'attrs' must be an object of strings, got ${kindOf(attrs)}`);
+    }
     for (const [k, v] of Object.entries(attrs)) {
       if (typeof v !== 'string') throw new IsotensorError(`Symbol.setAttr: attribute '${k}' must be a string`);
       this.backend.symbolSetAttr(this.h(), k, v);
@@ -276,6 +280,10 @@ export class Symbol {
    * ```
    */
   call(inputs: Record<string, Symbol> | readonly Symbol[], opts: { name?: string } = {}): Symbol {
+    if (inputs === null || typeof inputs !== 'object') {
+      throw new IsotensorError(`Symbol.call: argument 'inputs' must be an object or array of Symbols, got ${kindOf(inputs)}`);
+    }
+    opts = optionsOf(opts, 'Symbol.call');
     const s = this.copy();
     try {
       if (Array.isArray(inputs)) {
@@ -301,12 +309,14 @@ export class Symbol {
 
   /** Writes toJSON() to a file (Node). */
   async save(path: string | URL): Promise<void> {
-    await nodeFs('Symbol.save', 'elsewhere use toJSON()').promises.writeFile(path, this.toJSON());
+    const p = localPath(path, 'Symbol.save', 'save locally, or upload toJSON() yourself');
+    await nodeFs('Symbol.save', 'elsewhere use toJSON()').promises.writeFile(p, this.toJSON());
   }
 
   /** save() that blocks (Node). */
   saveSync(path: string | URL): void {
-    nodeFs('Symbol.saveSync', 'elsewhere use toJSON()').writeFileSync(path, this.toJSON());
+    const p = localPath(path, 'Symbol.saveSync', 'save locally, or upload toJSON() yourself');
+    nodeFs('Symbol.saveSync', 'elsewhere use toJSON()').writeFileSync(p, this.toJSON());
   }
 
   // ---- inference and executors (ts/symbol/infer.ts, executor.ts) ----
@@ -337,7 +347,7 @@ export class Symbol {
 
   /** Prints MXNet's layer table (mx.viz.printSummary) for the given input shapes and returns it. */
   printSummary(shapes: Record<string, readonly number[]> | null = null, opts: SummaryOptions = {}): string {
-    return printSummary(this, shapes, opts);
+    return printSummary(this, shapes, optionsOf(opts, 'Symbol.printSummary'));
   }
 
   // ---- arithmetic (MXNet's Symbol operators: same ops, same automatic names) ----
@@ -581,6 +591,7 @@ export async function load(path: string | URL): Promise<Symbol> {
 
 /** load() that blocks (Node). */
 export function loadSync(path: string | URL): Symbol {
-  return fromJSON(nodeFs('sym.loadSync', 'elsewhere use sym.fromJSON(text)').readFileSync(path, 'utf8'));
+  const p = localPath(path, 'sym.loadSync', 'use sym.load');
+  return fromJSON(nodeFs('sym.loadSync', 'elsewhere use sym.fromJSON(text)').readFileSync(p, 'utf8'));
 }
 

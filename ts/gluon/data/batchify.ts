@@ -1,6 +1,6 @@
 // The default batchify (MXNet's default_batchify_fn): stacks samples into NDArrays, tuples element-wise.
 // SPDX-License-Identifier: Apache-2.0
-import { IsotensorError } from '../../base/error.js';
+import { IsotensorError, kindOf } from '../../base/error.js';
 import { array } from '../../ndarray/creation.js';
 import { NDArray } from '../../ndarray/ndarray.js';
 import { stack } from '../../ops/ndarray.generated.js';
@@ -44,6 +44,7 @@ export function hostSamplesToNd(v: unknown): unknown {
  */
 export function defaultBatchify(samples: readonly unknown[], hint: BatchHint = null, top = true,
                                 where = 'DataLoader batchify'): any {
+  if (!Array.isArray(samples)) throw new IsotensorError(`${where}: argument 'samples' must be an array of samples, got ${kindOf(samples)}`);
   if (samples.length === 0) throw new IsotensorError(`${where}: no samples to batch`);
   const f = samples[0];
   if (f instanceof NDArray) return stackArrays(samples, where);

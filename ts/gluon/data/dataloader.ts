@@ -8,7 +8,7 @@
 // Lifetime: the loader owns the arrays it yields; each batch is disposed when the loop asks for the
 // next one or the epoch ends (unless `mx.keep`-ed, or `autoDispose: false`), which keeps memory
 // flat in loops that never dispose.
-import { IsotensorError } from '../../base/error.js';
+import { IsotensorError, optionsOf } from '../../base/error.js';
 import { NDArray } from '../../ndarray/ndarray.js';
 import { randint } from '../../ndarray/random.js';
 import { closeScope, openScope, type Tracked } from '../../ndarray/tracking.js';
@@ -148,6 +148,7 @@ export class DataLoader implements Iterable<any>, AsyncIterable<any> {
   private warned = false;
 
   constructor(dataset: Dataset | unknown, batchSize?: number | DataLoaderOptions, opts: DataLoaderOptions = {}) {
+    opts = optionsOf(opts, 'DataLoader');
     const o: DataLoaderOptions = typeof batchSize === 'number' ? { ...opts, batchSize } : { ...(batchSize ?? {}), ...opts };
     this.dataset = dataset instanceof Dataset ? dataset : new SimpleDataset(dataset);
     if (o.batchSampler === undefined) {

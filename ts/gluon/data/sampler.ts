@@ -1,6 +1,6 @@
 // Samplers: the orders in which a DataLoader visits a dataset (MXNet's gluon.data.sampler).
 // SPDX-License-Identifier: Apache-2.0
-import { IsotensorError } from '../../base/error.js';
+import { expectFunction, IsotensorError, kindOf, show } from '../../base/error.js';
 import { scope } from '../../ndarray/lifetime.js';
 import { arange } from '../../ndarray/creation.js';
 import { shuffle } from '../../ndarray/random.js';
@@ -12,7 +12,7 @@ export abstract class Sampler<T = number> implements Iterable<T> {
 }
 
 function checkCount(v: number, what: string, op: string): void {
-  if (!Number.isInteger(v) || v < 0) throw new IsotensorError(`${op}: ${what} must be a non-negative integer, got ${v}`);
+  if (!Number.isInteger(v) || v < 0) throw new IsotensorError(`${op}: argument '${what}' must be a non-negative integer, got ${show(v)}`);
 }
 
 /**
@@ -70,6 +70,10 @@ export class FilterSampler extends Sampler {
 
   constructor(fn: (sample: any) => unknown, dataset: { length: number; at(i: number): unknown }) {
     super();
+    expectFunction(fn, 'FilterSampler', 'fn');
+    if (dataset === null || typeof dataset !== 'object' || typeof dataset.at !== 'function' || !Number.isInteger(dataset.length)) {
+      throw new IsotensorError(`FilterSampler: argument 'dataset' must be a dataset (length and at(i)), got ${kindOf(dataset)}`);
+    }
     for (let i = 0; i < dataset.length; i++) {
       // Each test runs in its own scope: item views and the test's temporaries are freed at once.
       if (scope(() => Boolean(fn(dataset.at(i))))) this.indices.push(i);
@@ -91,7 +95,7 @@ export type LastBatch = 'keep' | 'discard' | 'rollover';
 /** @internal Checks a lastBatch value (MXNet's message). */
 export function checkLastBatch(v: unknown, op: string): LastBatch {
   if (v !== 'keep' && v !== 'discard' && v !== 'rollover') {
-    throw new IsotensorError(`${op}: lastBatch must be one of 'keep', 'discard', or 'rollover', but got ${String(v)}`);
+    throw new IsotensorError(`${op}: lastBatch must be one of 'keep', 'discard', or 'rollover', but got ${show(v)}`);
   }
   return v;
 }
@@ -110,7 +114,7 @@ export class BatchSampler extends Sampler<number[]> {
               lastBatch: LastBatch = 'keep') {
     super();
     if (!Number.isInteger(batchSize) || batchSize <= 0) {
-      throw new IsotensorError(`BatchSampler: batchSize must be a positive integer, got ${batchSize}`);
+      throw new IsotensorError(`BatchSampler: batchSize must be a positive integer, got ${show(batchSize)}`);
     }
     this.lastBatch = checkLastBatch(lastBatch, 'BatchSampler');
   }
@@ -148,7 +152,7 @@ export class IntervalSampler extends Sampler {
     super();
     checkCount(len, 'length', 'IntervalSampler');
     if (!Number.isInteger(interval) || interval <= 0 || interval > len) {
-      throw new IsotensorError(`IntervalSampler: interval ${interval} must be a positive integer smaller than or equal to length ${len}`);
+      throw new IsotensorError(`IntervalSampler: interval ${show(interval)} must be a positive integer smaller than or equal to length ${len}`);
     }
   }
 

@@ -2,7 +2,7 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 // All but Swish are one LeakyReLU op call with MXNet's act_type; GELU is the erf form.
-import { IsotensorError } from '../../base/error.js';
+import { IsotensorError, optionsOf } from '../../base/error.js';
 import { Constant } from '../../init/initializers.js';
 import { HybridBlock, type BlockOptions, type F, type Tensor } from '../block.js';
 import type { InitSpec, Parameter } from '../parameter.js';
@@ -58,6 +58,7 @@ export class PReLU extends HybridBlock {
   alpha: Parameter;
 
   constructor(opts: PReLUOptions = {}) {
+    opts = optionsOf(opts, 'PReLU');
     super(opts);
     const n = opts.inChannels ?? 1;
     if (!Number.isInteger(n) || n < 1) throw new IsotensorError(`PReLU: inChannels must be a positive integer, got ${n}`);
@@ -83,6 +84,7 @@ export class ELU extends HybridBlock {
   readonly alpha: number;
 
   constructor(alpha?: number | ELUOptions, opts: ELUOptions = {}) {
+    opts = optionsOf(opts, 'ELU');
     const [a, o] = numberOrOpts(alpha ?? opts, 'alpha', 1.0, 'ELU');
     super(typeof alpha === 'number' ? opts : o);
     this.alpha = a;
@@ -129,6 +131,7 @@ export class Swish extends HybridBlock {
   readonly beta: number;
 
   constructor(beta?: number | SwishOptions, opts: SwishOptions = {}) {
+    opts = optionsOf(opts, 'Swish');
     const [b, o] = numberOrOpts(beta ?? opts, 'beta', 1.0, 'Swish');
     super(typeof beta === 'number' ? opts : o);
     this.beta = b;

@@ -1,7 +1,7 @@
 // gluon.nn basics (MXNet's gluon/nn/basic_layers.py): Sequential, HybridSequential, Dense, Dropout, Flatten, Activation.
 // SPDX-License-Identifier: Apache-2.0
 import type { DType } from '../../base/dtype.js';
-import { IsotensorError } from '../../base/error.js';
+import { expectString, IsotensorError, optionsOf, show } from '../../base/error.js';
 import { Block, HybridBlock, type BlockOptions, type F, type Tensor } from '../block.js';
 import type { InitSpec, Parameter } from '../parameter.js';
 
@@ -137,6 +137,7 @@ export class Dense extends HybridBlock {
   act: Activation | null;
 
   constructor(units: number, opts: DenseOptions = {}) {
+    opts = optionsOf(opts, 'Dense');
     super(opts);
     if (!Number.isInteger(units) || units <= 0) {
       throw new IsotensorError(`Dense: units must be a positive integer, got ${String(units)}`);
@@ -175,6 +176,8 @@ export class Activation extends HybridBlock {
   readonly actType: string;
 
   constructor(activation: 'relu' | 'sigmoid' | 'tanh' | 'softrelu' | 'softsign', opts: BlockOptions = {}) {
+    opts = optionsOf(opts, 'Activation');
+    expectString(activation, 'Activation', 'activation');
     super({ ...opts, aliasHint: activation } as BlockOptions);
     this.actType = activation;
   }
@@ -203,8 +206,9 @@ export class Dropout extends HybridBlock {
   readonly axes: readonly number[];
 
   constructor(rate: number, opts: DropoutOptions = {}) {
+    opts = optionsOf(opts, 'Dropout');
     super(opts);
-    if (!(rate >= 0 && rate < 1)) throw new IsotensorError(`Dropout: rate must be in [0, 1), got ${String(rate)}`);
+    if (!(typeof rate === 'number' && rate >= 0 && rate < 1)) throw new IsotensorError(`Dropout: argument 'rate' must be in [0, 1), got ${show(rate)}`);
     this.rate = rate;
     this.axes = opts.axes ?? [];
   }

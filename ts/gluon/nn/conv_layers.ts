@@ -3,7 +3,7 @@
 //
 // Conv and Pooling take every dimension's settings, so the 1-D/3-D, transposed and global
 // variants are a few lines each (Conv's opName 'Deconvolution' gives the transposed ones).
-import { IsotensorError } from '../../base/error.js';
+import { IsotensorError, optionsOf, show } from '../../base/error.js';
 import { HybridBlock, type BlockOptions, type F, type Tensor } from '../block.js';
 import type { InitSpec, Parameter } from '../parameter.js';
 import { Activation } from './basic_layers.js';
@@ -11,11 +11,16 @@ import { Activation } from './basic_layers.js';
 type Ints = number | readonly number[];
 
 function tuple(v: Ints, n: number, what: string, layer: string): number[] {
-  const t = typeof v === 'number' ? new Array<number>(n).fill(v) : [...v];
+  const t = typeof v === 'number' ? new Array<number>(n).fill(v) : Array.isArray(v) ? [...v] : [];
   if (t.length !== n || t.some((d) => !Number.isInteger(d) || d < 0)) {
-    throw new IsotensorError(`${layer}: ${what} must be ${n} non-negative integer(s), got ${JSON.stringify(v)}`);
+    throw new IsotensorError(`${layer}: argument '${what}' must be ${n} non-negative integer(s), got ${show(v)}`);
   }
   return t;
+}
+
+/** The spatial dimensions a Conv or Pooling base is built for (the subclasses pass 1, 2 or 3). */
+function checkDims(dims: number, layer: string): void {
+  if (dims !== 1 && dims !== 2 && dims !== 3) throw new IsotensorError(`${layer}: argument 'dims' must be 1, 2 or 3, got ${show(dims)}`);
 }
 
 /** Settings of every convolution layer. */
@@ -49,11 +54,13 @@ export class Conv extends HybridBlock {
 
   constructor(channels: number, kernelSize: Ints, dims: number, opts: ConvOptions = {},
               opName: 'Convolution' | 'Deconvolution' = 'Convolution') {
+    opts = optionsOf(opts, new.target);
     super({ ...opts, aliasHint: 'conv' } as BlockOptions);
     const layer = this.className;
     if (!Number.isInteger(channels) || channels <= 0) {
-      throw new IsotensorError(`${layer}: channels must be a positive integer, got ${String(channels)}`);
+      throw new IsotensorError(`${layer}: argument 'channels' must be a positive integer, got ${show(channels)}`);
     }
+    checkDims(dims, layer);
     const layout = opts.layout ?? ['NCW', 'NCHW', 'NCDHW'][dims - 1]!;
     if (layout.length !== dims + 2 || layout[0] !== 'N') {
       throw new IsotensorError(`${layer}: layout '${layout}' does not fit a ${dims}-D convolution`);
@@ -126,8 +133,10 @@ export class Pooling extends HybridBlock {
 
   constructor(poolSize: Ints, dims: number, poolType: 'max' | 'avg' | 'sum' | 'lp', globalPool: boolean,
               opts: PoolOptions = {}) {
+    opts = optionsOf(opts, new.target);
     super({ ...opts, aliasHint: 'pool' } as BlockOptions);
     const layer = this.className;
+    checkDims(dims, layer);
     const kernel = tuple(poolSize, dims, 'poolSize', layer);
     const layout = opts.layout ?? ['NCW', 'NCHW', 'NCDHW'][dims - 1]!;
     this.kwargs = {
@@ -163,6 +172,7 @@ export class MaxPool2D extends Pooling {
 /** 2-D average pooling (counts padding in the divisor unless countIncludePad: false). */
 export class AvgPool2D extends Pooling {
   constructor(poolSize: Ints = [2, 2], opts: PoolOptions = {}) {
+    opts = optionsOf(opts, 'AvgPool2D');
     super(poolSize, 2, 'avg', false, { countIncludePad: true, ...opts });
   }
 }

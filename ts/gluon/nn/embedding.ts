@@ -1,7 +1,7 @@
 // gluon.nn.Embedding (MXNet's gluon/nn/basic_layers.py): maps integer indices to rows of a learnt (inputDim, outputDim) table.
 // SPDX-License-Identifier: Apache-2.0
 import type { DType } from '../../base/dtype.js';
-import { IsotensorError } from '../../base/error.js';
+import { IsotensorError, optionsOf } from '../../base/error.js';
 import { HybridBlock, type BlockOptions, type F, type Tensor } from '../block.js';
 import type { InitSpec, Parameter } from '../parameter.js';
 
@@ -30,6 +30,7 @@ export class Embedding extends HybridBlock {
   weight: Parameter;
 
   constructor(inputDim: number, outputDim: number, opts: EmbeddingOptions = {}) {
+    opts = optionsOf(opts, 'Embedding');
     super(opts);
     for (const [k, v] of [['inputDim', inputDim], ['outputDim', outputDim]] as const) {
       if (!Number.isInteger(v) || v <= 0) throw new IsotensorError(`Embedding: ${k} must be a positive integer, got ${String(v)}`);

@@ -1,6 +1,6 @@
 // gluon.nn wrappers of functions and parallel branches: Lambda, HybridLambda (MXNet's nn) and Concurrent, HybridConcurrent (MXNet's contrib.nn).
 // SPDX-License-Identifier: Apache-2.0
-import { IsotensorError } from '../../base/error.js';
+import { IsotensorError, optionsOf } from '../../base/error.js';
 import * as ndNs from '../../ndarray/nd.js';
 import * as symNs from '../../symbol/index.js';
 import { Block, HybridBlock, type BlockOptions, type F, type Tensor } from '../block.js';
@@ -98,6 +98,7 @@ export class Concurrent extends Block {
   readonly axis: number;
 
   constructor(axis?: number | ConcurrentOptions, opts: ConcurrentOptions = {}) {
+    opts = optionsOf(opts, 'Concurrent');
     const [a, o] = axisOf(axis, opts);
     super(o);
     this.axis = a;
@@ -120,6 +121,7 @@ export class HybridConcurrent extends HybridBlock {
   readonly axis: number;
 
   constructor(axis?: number | ConcurrentOptions, opts: ConcurrentOptions = {}) {
+    opts = optionsOf(opts, 'HybridConcurrent');
     const [a, o] = axisOf(axis, opts);
     super(o);
     this.axis = a;

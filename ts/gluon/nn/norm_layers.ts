@@ -5,7 +5,7 @@
 // property name is the key saveParameters writes and MXNet-written files carry these keys.
 // gamma/beta with scale/center false stay in the graph with gradReq 'null', as in MXNet.
 import type { DType } from '../../base/dtype.js';
-import { IsotensorError } from '../../base/error.js';
+import { IsotensorError, optionsOf } from '../../base/error.js';
 import { HybridBlock, type BlockOptions, type F, type Tensor } from '../block.js';
 import type { InitSpec, Parameter } from '../parameter.js';
 
@@ -55,6 +55,7 @@ export class BatchNorm extends HybridBlock {
   running_var: Parameter;
 
   constructor(opts: BatchNormOptions = {}) {
+    opts = optionsOf(opts, new.target);
     super(opts);
     const scale = opts.scale ?? true;
     const center = opts.center ?? true;
@@ -105,6 +106,7 @@ export class BatchNorm extends HybridBlock {
 /** BatchNorm followed by ReLU (MXNet's BatchNormReLU; same parameters, prefix `batchnormrelu0_`). */
 export class BatchNormReLU extends BatchNorm {
   constructor(opts: BatchNormOptions = {}) {
+    opts = optionsOf(opts, 'BatchNormReLU');
     super({ ...opts, fuseRelu: true } as BatchNormOptions);
   }
 }
@@ -153,6 +155,7 @@ export class InstanceNorm extends HybridBlock {
   beta: Parameter;
 
   constructor(opts: AxisNormOptions = {}) {
+    opts = optionsOf(opts, 'InstanceNorm');
     super(opts);
     this.axis = opts.axis ?? 1;
     this.epsilon = opts.epsilon ?? 1e-5;
@@ -181,6 +184,7 @@ export class LayerNorm extends HybridBlock {
   beta: Parameter;
 
   constructor(opts: AxisNormOptions = {}) {
+    opts = optionsOf(opts, 'LayerNorm');
     super(opts);
     this.axis = opts.axis ?? -1;
     this.epsilon = opts.epsilon ?? 1e-5;
@@ -214,6 +218,7 @@ export class GroupNorm extends HybridBlock {
   beta: Parameter;
 
   constructor(opts: GroupNormOptions = {}) {
+    opts = optionsOf(opts, 'GroupNorm');
     super(opts);
     this.numGroups = opts.numGroups ?? 1;
     if (!Number.isInteger(this.numGroups) || this.numGroups < 1) {

@@ -10,7 +10,7 @@
 // (bidirectional), base_cell (modifiers), so MXNet-written .params files load.
 import type { Context } from '../../base/context.js';
 import type { DType } from '../../base/dtype.js';
-import { IsotensorError } from '../../base/error.js';
+import { IsotensorError, optionsOf } from '../../base/error.js';
 import { scope } from '../../ndarray/lifetime.js';
 import { NDArray } from '../../ndarray/ndarray.js';
 import * as ndNs from '../../ndarray/nd.js';
@@ -237,6 +237,7 @@ abstract class GatedCell extends RecurrentCell {
   h2h_bias: Parameter;
 
   constructor(hiddenSize: number, protected readonly gates: number, opts: CellOptions) {
+    opts = optionsOf(opts, new.target);
     super(opts);
     this.hiddenSize = hiddenSize;
     [this.i2h_weight, this.h2h_weight, this.i2h_bias, this.h2h_bias] = cellParams(this, hiddenSize, gates, opts);
@@ -272,6 +273,7 @@ export class RNNCell extends GatedCell {
   readonly act: CellActivation;
 
   constructor(hiddenSize: number, opts: RNNCellOptions = {}) {
+    opts = optionsOf(opts, 'RNNCell');
     super(hiddenSize, 1, opts);
     this.act = opts.activation ?? 'tanh';
   }
@@ -309,6 +311,7 @@ export class LSTMCell extends GatedCell {
   readonly recurrentAct: CellActivation;
 
   constructor(hiddenSize: number, opts: LSTMCellOptions = {}) {
+    opts = optionsOf(opts, 'LSTMCell');
     super(hiddenSize, 4, opts);
     this.act = opts.activation ?? 'tanh';
     this.recurrentAct = opts.recurrentActivation ?? 'sigmoid';
@@ -494,6 +497,7 @@ export class DropoutCell extends RecurrentCell {
   readonly axes: readonly number[];
 
   constructor(rate: number, opts: DropoutCellOptions = {}) {
+    opts = optionsOf(opts, 'DropoutCell');
     super(opts);
     if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) {
       throw new IsotensorError(`DropoutCell: rate must be a number in [0, 1), got ${String(rate)}`);
@@ -630,6 +634,7 @@ export class ZoneoutCell extends ModifierCell {
   private prevOutput: Tensor | null = null;
 
   constructor(baseCell: RecurrentCell, opts: ZoneoutCellOptions = {}) {
+    opts = optionsOf(opts, 'ZoneoutCell');
     if (baseCell instanceof BidirectionalCell) {
       throw new IsotensorError("BidirectionalCell doesn't support zoneout since it doesn't support step. Please add " +
                                'ZoneoutCell to the cells underneath instead.');
@@ -676,6 +681,7 @@ export class BidirectionalCell extends RecurrentCell {
   readonly outputPrefix: string;
 
   constructor(lCell: RecurrentCell, rCell: RecurrentCell, opts: BidirectionalCellOptions = {}) {
+    opts = optionsOf(opts, 'BidirectionalCell');
     super({ prefix: '' });
     this.registerChild(lCell, 'l_cell');
     this.registerChild(rCell, 'r_cell');

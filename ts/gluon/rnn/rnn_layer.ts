@@ -8,7 +8,7 @@
 // no states are given, else [output, states]. The input size may be left 0: the first forward
 // reads it from the input's C axis.
 import type { DType } from '../../base/dtype.js';
-import { IsotensorError } from '../../base/error.js';
+import { IsotensorError, kindOf, optionsOf, show } from '../../base/error.js';
 import { NDArray } from '../../ndarray/ndarray.js';
 import * as ndNs from '../../ndarray/nd.js';
 import { HybridBlock, type BlockOptions, type F, type Tensor } from '../block.js';
@@ -80,8 +80,12 @@ export class RNNLayer extends HybridBlock {
   constructor(hiddenSize: number, cfg: LayerConfig) {
     super(cfg);
     const layer = this.className;
+    // RNN, LSTM and GRU pass the mode; the base used directly needs it spelled out.
+    if (cfg === null || typeof cfg !== 'object' || !(cfg.mode in GATES)) {
+      throw new IsotensorError(`${layer}: argument 'cfg' must be an object with mode ${Object.keys(GATES).map((m) => `'${m}'`).join(', ')}, got ${cfg !== null && typeof cfg === 'object' ? `mode ${show(cfg.mode)}` : kindOf(cfg)}`);
+    }
     if (!Number.isInteger(hiddenSize) || hiddenSize <= 0) {
-      throw new IsotensorError(`${layer}: hiddenSize must be a positive integer, got ${String(hiddenSize)}`);
+      throw new IsotensorError(`${layer}: argument 'hiddenSize' must be a positive integer, got ${show(hiddenSize)}`);
     }
     const layout = cfg.layout ?? 'TNC';
     if (layout !== 'TNC' && layout !== 'NTC') throw new IsotensorError(`${layer}: invalid layout '${String(layout)}'; must be 'TNC' or 'NTC'`);
@@ -305,6 +309,7 @@ export class RNNLayer extends HybridBlock {
  */
 export class RNN extends RNNLayer {
   constructor(hiddenSize: number, opts: RNNOptions = {}) {
+    opts = optionsOf(opts, 'RNN');
     const act = opts.activation ?? 'relu';
     if (act !== 'relu' && act !== 'tanh') throw new IsotensorError(`RNN: activation must be 'relu' or 'tanh', got '${String(act)}'`);
     super(hiddenSize, { ...opts, mode: `rnn_${act}` });
@@ -317,6 +322,7 @@ export class RNN extends RNNLayer {
  */
 export class LSTM extends RNNLayer {
   constructor(hiddenSize: number, opts: LSTMOptions = {}) {
+    opts = optionsOf(opts, 'LSTM');
     super(hiddenSize, { ...opts, mode: 'lstm' });
   }
 }
@@ -327,6 +333,7 @@ export class LSTM extends RNNLayer {
  */
 export class GRU extends RNNLayer {
   constructor(hiddenSize: number, opts: RNNLayerOptions = {}) {
+    opts = optionsOf(opts, 'GRU');
     super(hiddenSize, { ...opts, mode: 'gru' });
   }
 }

@@ -1,6 +1,6 @@
 // gluon.data.vision.ImageFolderDataset: images in one folder per class, decoded by mx.image on access.
 // SPDX-License-Identifier: Apache-2.0
-import { IsotensorError } from '../../../base/error.js';
+import { IsotensorError, optionsOf } from '../../../base/error.js';
 import { nodeBuiltin } from '../../../base/node_builtin.js';
 import { imreadSync } from '../../../image/index.js';
 import { Dataset, type TransformFn } from '../dataset.js';
@@ -31,6 +31,7 @@ export class ImageFolderDataset extends Dataset {
   private readonly call: ((...a: any[]) => any) | null;
 
   constructor(readonly root: string, opts: ImageFolderOptions = {}) {
+    opts = optionsOf(opts, 'ImageFolderDataset');
     super();
     const fs = nodeBuiltin<typeof import('node:fs')>('node:fs');
     const path = nodeBuiltin<typeof import('node:path')>('node:path');

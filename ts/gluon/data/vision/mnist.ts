@@ -4,7 +4,7 @@
 // As MXNet: sample i is [image (28, 28, 1) uint8 NDArray, label (int32 number)], `transform(data,
 // label)` applies to both. Nothing is downloaded at run time: the files must be in `root` (Node),
 // or be passed as bytes, or (any runtime) fetched by `await MNIST.load({ url })`.
-import { IsotensorError } from '../../../base/error.js';
+import { IsotensorError, optionsOf } from '../../../base/error.js';
 import { envVar } from '../../../base/env.js';
 import { nodeBuiltin } from '../../../base/node_builtin.js';
 import { array } from '../../../ndarray/creation.js';
@@ -96,6 +96,7 @@ export class MNIST extends Dataset {
   protected static folder = 'mnist';
 
   constructor(opts: MNISTOptions = {}) {
+    opts = optionsOf(opts, new.target);
     super();
     const what = this.constructor.name;
     this.train = opts.train ?? true;

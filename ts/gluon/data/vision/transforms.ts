@@ -7,7 +7,7 @@
 // NDArray input is read once and the result is a new NDArray on the input's context. Random
 // transforms draw from the DataLoader's per-batch generator, or from mx.random when called directly.
 import { normalizeDType, type DType } from '../../../base/dtype.js';
-import { IsotensorError, kindOf } from '../../../base/error.js';
+import { IsotensorError, kindOf, optionsOf } from '../../../base/error.js';
 import { array } from '../../../ndarray/creation.js';
 import { NDArray } from '../../../ndarray/ndarray.js';
 import { randint } from '../../../ndarray/random.js';
@@ -246,6 +246,7 @@ export class RandomResizedCrop extends Transform {
   readonly interpolation: number;
 
   constructor(size: number | readonly number[], opts: RandomResizedCropOptions = {}) {
+    opts = optionsOf(opts, 'RandomResizedCrop');
     super();
     this.size = sizeWH(size, 'RandomResizedCrop');
     this.scale = [...(opts.scale ?? [0.08, 1.0])] as [number, number];

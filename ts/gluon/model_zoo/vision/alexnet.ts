@@ -5,6 +5,7 @@ import { Dense, Dropout, Flatten, HybridSequential } from '../../nn/basic_layers
 import { Conv2D, MaxPool2D } from '../../nn/conv_layers.js';
 import { loadPretrained } from '../model_store.js';
 import { blockOptions, classesOf, type ModelOptions } from './options.js';
+import { optionsOf } from '../../../base/error.js';
 
 /**
  * AlexNet ("One weird trick for parallelizing convolutional neural networks"): five
@@ -15,6 +16,7 @@ export class AlexNet extends HybridBlock {
   output!: Dense;
 
   constructor(opts: ModelOptions = {}) {
+    opts = optionsOf(opts, 'AlexNet');
     super(blockOptions(opts));
     const classes = classesOf(opts, 'AlexNet');
     this.nameScope(() => {

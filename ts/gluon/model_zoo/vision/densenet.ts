@@ -1,6 +1,6 @@
 // DenseNet 121/161/169/201 (MXNet 1.9's model_zoo/vision/densenet.py): dense blocks, transitions, DenseNet, getDensenet.
 // SPDX-License-Identifier: Apache-2.0
-import { IsotensorError } from '../../../base/error.js';
+import { IsotensorError, optionsOf } from '../../../base/error.js';
 import { HybridBlock, type F, type Tensor } from '../../block.js';
 import { Activation, Dense, Dropout, Flatten, HybridSequential } from '../../nn/basic_layers.js';
 import { AvgPool2D, Conv2D, MaxPool2D } from '../../nn/conv_layers.js';
@@ -52,6 +52,7 @@ export class DenseNet extends HybridBlock {
   output!: Dense;
 
   constructor(numInitFeatures: number, growthRate: number, blockConfig: readonly number[], opts: DenseNetOptions = {}) {
+    opts = optionsOf(opts, 'DenseNet');
     super(blockOptions(opts));
     const classes = classesOf(opts, 'DenseNet');
     const bnSize = opts.bnSize ?? 4;

@@ -7,6 +7,7 @@ import { HybridConcurrent } from '../../nn/lambda.js';
 import { BatchNorm } from '../../nn/norm_layers.js';
 import { loadPretrained } from '../model_store.js';
 import { blockOptions, classesOf, type ModelOptions } from './options.js';
+import { optionsOf } from '../../../base/error.js';
 
 type K = number | readonly [number, number];
 /** [channels, kernel, strides, padding] of one conv of a branch; null leaves Conv2D's default. */
@@ -104,6 +105,7 @@ export class Inception3 extends HybridBlock {
   output!: Dense;
 
   constructor(opts: ModelOptions = {}) {
+    opts = optionsOf(opts, 'Inception3');
     super(blockOptions(opts));
     const classes = classesOf(opts, 'Inception3');
     this.nameScope(() => {

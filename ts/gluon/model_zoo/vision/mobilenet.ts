@@ -1,6 +1,6 @@
 // MobileNet v1 and v2 (MXNet 1.9's model_zoo/vision/mobilenet.py): RELU6, LinearBottleneck, MobileNet, MobileNetV2 and their width multipliers.
 // SPDX-License-Identifier: Apache-2.0
-import { IsotensorError } from '../../../base/error.js';
+import { IsotensorError, optionsOf } from '../../../base/error.js';
 import { HybridBlock, type BlockOptions, type F, type Tensor } from '../../block.js';
 import { Activation, Dense, Flatten, HybridSequential } from '../../nn/basic_layers.js';
 import { Conv2D } from '../../nn/conv_layers.js';
@@ -75,6 +75,7 @@ export class MobileNet extends HybridBlock {
   output!: Dense;
 
   constructor(multiplier = 1.0, opts: MobileNetOptions = {}) {
+    opts = optionsOf(opts, 'MobileNet');
     super(blockOptions(opts));
     const classes = classesOf(opts, 'MobileNet');
     this.nameScope(() => {
@@ -105,6 +106,7 @@ export class MobileNetV2 extends HybridBlock {
   output!: HybridSequential;
 
   constructor(multiplier = 1.0, opts: MobileNetOptions = {}) {
+    opts = optionsOf(opts, 'MobileNetV2');
     super(blockOptions(opts));
     const classes = classesOf(opts, 'MobileNetV2');
     this.nameScope(() => {

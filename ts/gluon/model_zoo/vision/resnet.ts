@@ -4,7 +4,7 @@
 // Names follow MXNet's because the structure does: the residual blocks open no name scope of
 // their own (prefix ''), so their layers are counted in the stage's scope (resnetv10_stage1_conv0_),
 // and every layer is created in the same order as in MXNet's constructors.
-import { IsotensorError } from '../../../base/error.js';
+import { IsotensorError, optionsOf } from '../../../base/error.js';
 import { HybridBlock, type BlockOptions, type F, type Tensor } from '../../block.js';
 import { Activation, Dense, Flatten, HybridSequential } from '../../nn/basic_layers.js';
 import { Conv2D, MaxPool2D } from '../../nn/conv_layers.js';
@@ -172,6 +172,7 @@ export class ResNetV1 extends HybridBlock {
   output!: Dense;
 
   constructor(block: ResidualBlockClass, layers: readonly number[], channels: readonly number[], opts: ResNetOptions = {}) {
+    opts = optionsOf(opts, 'ResNetV1');
     super(blockOptions(opts));
     checkSpec(layers, channels, 'ResNetV1');
     const classes = classesOf(opts, 'ResNetV1');
@@ -205,6 +206,7 @@ export class ResNetV2 extends HybridBlock {
   output!: Dense;
 
   constructor(block: ResidualBlockClass, layers: readonly number[], channels: readonly number[], opts: ResNetOptions = {}) {
+    opts = optionsOf(opts, 'ResNetV2');
     super(blockOptions(opts));
     checkSpec(layers, channels, 'ResNetV2');
     const classes = classesOf(opts, 'ResNetV2');

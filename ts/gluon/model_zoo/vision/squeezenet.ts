@@ -1,6 +1,6 @@
 // SqueezeNet 1.0 and 1.1 (MXNet 1.9's model_zoo/vision/squeezenet.py): fire modules, SqueezeNet, getSqueezenet.
 // SPDX-License-Identifier: Apache-2.0
-import { IsotensorError } from '../../../base/error.js';
+import { IsotensorError, optionsOf } from '../../../base/error.js';
 import { HybridBlock, type F, type Tensor } from '../../block.js';
 import { Activation, Dropout, Flatten, HybridSequential } from '../../nn/basic_layers.js';
 import { AvgPool2D, Conv2D, MaxPool2D } from '../../nn/conv_layers.js';
@@ -35,6 +35,7 @@ export class SqueezeNet extends HybridBlock {
   output!: HybridSequential;
 
   constructor(version: '1.0' | '1.1', opts: ModelOptions = {}) {
+    opts = optionsOf(opts, 'SqueezeNet');
     super(blockOptions(opts));
     if (version !== '1.0' && version !== '1.1') {
       throw new IsotensorError(`SqueezeNet: unsupported version ${String(version)}: '1.0' or '1.1' expected`);

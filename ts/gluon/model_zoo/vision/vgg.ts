@@ -1,6 +1,6 @@
 // VGG 11/13/16/19 with and without BatchNorm (MXNet 1.9's model_zoo/vision/vgg.py).
 // SPDX-License-Identifier: Apache-2.0
-import { IsotensorError } from '../../../base/error.js';
+import { IsotensorError, optionsOf } from '../../../base/error.js';
 import { Xavier } from '../../../init/initializers.js';
 import { HybridBlock, type F, type Tensor } from '../../block.js';
 import { Activation, Dense, Dropout, HybridSequential } from '../../nn/basic_layers.js';
@@ -25,6 +25,7 @@ export class VGG extends HybridBlock {
   output!: Dense;
 
   constructor(layers: readonly number[], filters: readonly number[], opts: VGGOptions = {}) {
+    opts = optionsOf(opts, 'VGG');
     super(blockOptions(opts));
     if (layers.length !== filters.length) {
       throw new IsotensorError(`VGG: layers and filters must have the same length, got ${JSON.stringify(layers)} and ` +
