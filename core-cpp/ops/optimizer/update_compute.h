@@ -16,15 +16,21 @@ namespace ist {
 namespace optim {
 
 inline const char* nameOf(const NodeAttrs& a) { return a.op ? a.op->name.c_str() : "optimizer update"; }
-// Calls launch with the request: WriteReq for a plain write (every optimizer step's), else the
-// OpReq as an int (kNullOp, kAddTo), so only the common case gets a second, branch-free kernel.
-template <typename F>
-void withReq(const std::vector<OpReq>& req, F&& launch) {
-  if (req[0] == OpReq::kWriteTo || req[0] == OpReq::kWriteInplace) launch(WriteReq{});
-  else launch(static_cast<int>(req[0]));
-}
 constexpr int64_t kCost = 12;  // rough scalar operations per element, for the CPU's parallelFor
 template <typename T> using CT = typename ComputeType<T>::type;
+
+// Runs M over the weight's n elements with the request appended as the Map's last argument: WriteReq for
+// a plain write (every optimizer step's), else the OpReq as an int (kNullOp, kAddTo), so only the common
+// case gets a second, branch-free kernel.
+template <typename M, typename Dev, typename... Args>
+void launchUpdate(const OpContext& ctx, int64_t n, const std::vector<OpReq>& req, Args... args) {
+  if (req[0] == OpReq::kWriteTo || req[0] == OpReq::kWriteInplace) {
+    DeviceKernel<M, Dev>::launch(ctx.run.stream, n, kCost, args..., WriteReq{});
+  } else {
+    DeviceKernel<M, Dev>::launch(ctx.run.stream, n, kCost, args..., static_cast<int>(req[0]));
+  }
+}
+
 // The float32 master copy of a multi-precision update (input k), or NoMaster.
 template <bool MP>
 auto masterOf(const std::vector<TBlob>& in, size_t k) {
@@ -39,11 +45,8 @@ void sgdUpdate(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<T
   const auto& p = attrs.get<SGDParam>();
   IST_TYPE_SWITCH_FLOAT(in[0].dtype, T, nameOf(attrs), {
     using C = CT<T>;
-    withReq(req, [&](auto r) {
-      DeviceKernel<SgdMap, Dev>::launch(ctx.run.stream, in[0].size(), kCost, out[0].data<T>(), in[0].data<T>(),
-                                        in[1].data<T>(), masterOf<MP>(in, 2), C(p.lr), C(p.wd),
-                                        C(p.rescale_grad), C(p.clip_gradient), r);
-    });
+    launchUpdate<SgdMap, Dev>(ctx, in[0].size(), req, out[0].data<T>(), in[0].data<T>(), in[1].data<T>(),
+                              masterOf<MP>(in, 2), C(p.lr), C(p.wd), C(p.rescale_grad), C(p.clip_gradient));
   });
 }
 
@@ -56,12 +59,9 @@ void momUpdate(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<T
   IST_TYPE_SWITCH_FLOAT(in[0].dtype, T, nameOf(attrs), {
     using C = CT<T>;
     using S = std::conditional_t<MP, float, T>;
-    withReq(req, [&](auto r) {
-      DeviceKernel<M, Dev>::launch(ctx.run.stream, in[0].size(), kCost, out[0].data<T>(), in[0].data<T>(),
-                                   in[1].data<T>(), in[2].data<S>(), masterOf<MP>(in, 3),
-                                   C(p.lr), C(p.momentum), C(p.wd), C(p.rescale_grad), C(p.clip_gradient),
-                                   r);
-    });
+    launchUpdate<M, Dev>(ctx, in[0].size(), req, out[0].data<T>(), in[0].data<T>(), in[1].data<T>(),
+                         in[2].data<S>(), masterOf<MP>(in, 3), C(p.lr), C(p.momentum), C(p.wd),
+                         C(p.rescale_grad), C(p.clip_gradient));
   });
 }
 
@@ -71,10 +71,8 @@ void signSgdUpdate(const NodeAttrs& attrs, const OpContext& ctx, const std::vect
   const auto& p = attrs.get<SGDParam>();
   IST_TYPE_SWITCH_FLOAT(in[0].dtype, T, nameOf(attrs), {
     using C = CT<T>;
-    withReq(req, [&](auto r) {
-      DeviceKernel<SignSgdMap, Dev>::launch(ctx.run.stream, in[0].size(), kCost, out[0].data<T>(),
-                                            in[0].data<T>(), in[1].data<T>(), C(p.lr), C(p.wd), r);
-    });
+    launchUpdate<SignSgdMap, Dev>(ctx, in[0].size(), req, out[0].data<T>(), in[0].data<T>(), in[1].data<T>(),
+                                  C(p.lr), C(p.wd));
   });
 }
 
@@ -84,11 +82,9 @@ void signumUpdate(const NodeAttrs& attrs, const OpContext& ctx, const std::vecto
   const auto& p = attrs.get<SignumParam>();
   IST_TYPE_SWITCH_FLOAT(in[0].dtype, T, nameOf(attrs), {
     using C = CT<T>;
-    withReq(req, [&](auto r) {
-      DeviceKernel<SignumMap, Dev>::launch(ctx.run.stream, in[0].size(), kCost, out[0].data<T>(), in[0].data<T>(),
-                                           in[1].data<T>(), in[2].data<T>(), C(p.lr), C(p.momentum), C(p.wd),
-                                           C(p.rescale_grad), C(p.clip_gradient), C(p.wd_lh), r);
-    });
+    launchUpdate<SignumMap, Dev>(ctx, in[0].size(), req, out[0].data<T>(), in[0].data<T>(), in[1].data<T>(),
+                                 in[2].data<T>(), C(p.lr), C(p.momentum), C(p.wd), C(p.rescale_grad),
+                                 C(p.clip_gradient), C(p.wd_lh));
   });
 }
 
@@ -98,12 +94,9 @@ void adamUpdate(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<
   const auto& p = attrs.get<AdamParam>();
   IST_TYPE_SWITCH_FLOAT(in[0].dtype, T, nameOf(attrs), {
     using C = CT<T>;
-    withReq(req, [&](auto r) {
-      DeviceKernel<AdamMap, Dev>::launch(ctx.run.stream, in[0].size(), kCost, out[0].data<T>(), in[0].data<T>(),
-                                         in[1].data<T>(), in[2].data<T>(), in[3].data<T>(), C(p.lr), C(p.beta1),
-                                         C(p.beta2), C(p.epsilon), C(p.wd), C(p.rescale_grad),
-                                         C(p.clip_gradient), r);
-    });
+    launchUpdate<AdamMap, Dev>(ctx, in[0].size(), req, out[0].data<T>(), in[0].data<T>(), in[1].data<T>(),
+                               in[2].data<T>(), in[3].data<T>(), C(p.lr), C(p.beta1), C(p.beta2), C(p.epsilon),
+                               C(p.wd), C(p.rescale_grad), C(p.clip_gradient));
   });
 }
 
@@ -117,13 +110,9 @@ void adamWUpdate(const NodeAttrs& attrs, const OpContext& ctx, const std::vector
   IST_TYPE_SWITCH_FLOAT(in[0].dtype, T, nameOf(attrs), {
     using C = CT<T>;
     using S = std::conditional_t<MP, float, T>;
-    withReq(req, [&](auto r) {
-      DeviceKernel<AdamWMap, Dev>::launch(ctx.run.stream, in[0].size(), kCost, out[0].data<T>(), in[0].data<T>(),
-                                          in[1].data<T>(), in[2].data<S>(), in[3].data<S>(),
-                                          masterOf<MP>(in, 4), rescale, C(p.lr), C(p.beta1),
-                                          C(p.beta2), C(p.epsilon), C(p.wd), C(p.eta), C(p.clip_gradient),
-                                          r);
-    });
+    launchUpdate<AdamWMap, Dev>(ctx, in[0].size(), req, out[0].data<T>(), in[0].data<T>(), in[1].data<T>(),
+                                in[2].data<S>(), in[3].data<S>(), masterOf<MP>(in, 4), rescale, C(p.lr),
+                                C(p.beta1), C(p.beta2), C(p.epsilon), C(p.wd), C(p.eta), C(p.clip_gradient));
   });
 }
 
@@ -133,12 +122,9 @@ void rmspropUpdate(const NodeAttrs& attrs, const OpContext& ctx, const std::vect
   const auto& p = attrs.get<RMSPropParam>();
   IST_TYPE_SWITCH_FLOAT(in[0].dtype, T, nameOf(attrs), {
     using C = CT<T>;
-    withReq(req, [&](auto r) {
-      DeviceKernel<RmsPropMap, Dev>::launch(ctx.run.stream, in[0].size(), kCost, out[0].data<T>(),
-                                            in[0].data<T>(), in[1].data<T>(), in[2].data<T>(), C(p.lr),
-                                            C(p.gamma1), C(p.epsilon), C(p.wd), C(p.rescale_grad),
-                                            C(p.clip_gradient), C(p.clip_weights), r);
-    });
+    launchUpdate<RmsPropMap, Dev>(ctx, in[0].size(), req, out[0].data<T>(), in[0].data<T>(), in[1].data<T>(),
+                                  in[2].data<T>(), C(p.lr), C(p.gamma1), C(p.epsilon), C(p.wd),
+                                  C(p.rescale_grad), C(p.clip_gradient), C(p.clip_weights));
   });
 }
 
@@ -148,13 +134,10 @@ void rmspropAlexUpdate(const NodeAttrs& attrs, const OpContext& ctx, const std::
   const auto& p = attrs.get<RMSPropAlexParam>();
   IST_TYPE_SWITCH_FLOAT(in[0].dtype, T, nameOf(attrs), {
     using C = CT<T>;
-    withReq(req, [&](auto r) {
-      DeviceKernel<RmsPropAlexMap, Dev>::launch(ctx.run.stream, in[0].size(), kCost, out[0].data<T>(),
-                                                in[0].data<T>(), in[1].data<T>(), in[2].data<T>(), in[3].data<T>(),
-                                                in[4].data<T>(), C(p.lr), C(p.gamma1), C(p.gamma2), C(p.epsilon),
-                                                C(p.wd), C(p.rescale_grad), C(p.clip_gradient), C(p.clip_weights),
-                                                r);
-    });
+    launchUpdate<RmsPropAlexMap, Dev>(ctx, in[0].size(), req, out[0].data<T>(), in[0].data<T>(),
+                                      in[1].data<T>(), in[2].data<T>(), in[3].data<T>(), in[4].data<T>(),
+                                      C(p.lr), C(p.gamma1), C(p.gamma2), C(p.epsilon), C(p.wd),
+                                      C(p.rescale_grad), C(p.clip_gradient), C(p.clip_weights));
   });
 }
 
@@ -164,11 +147,9 @@ void ftrlUpdate(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<
   const auto& p = attrs.get<FtrlParam>();
   IST_TYPE_SWITCH_FLOAT(in[0].dtype, T, nameOf(attrs), {
     using C = CT<T>;
-    withReq(req, [&](auto r) {
-      DeviceKernel<FtrlMap, Dev>::launch(ctx.run.stream, in[0].size(), kCost, out[0].data<T>(), in[0].data<T>(),
-                                         in[1].data<T>(), in[2].data<T>(), in[3].data<T>(), C(p.lr), C(p.lamda1),
-                                         C(p.beta), C(p.wd), C(p.rescale_grad), C(p.clip_gradient), r);
-    });
+    launchUpdate<FtrlMap, Dev>(ctx, in[0].size(), req, out[0].data<T>(), in[0].data<T>(), in[1].data<T>(),
+                               in[2].data<T>(), in[3].data<T>(), C(p.lr), C(p.lamda1), C(p.beta), C(p.wd),
+                               C(p.rescale_grad), C(p.clip_gradient));
   });
 }
 
@@ -178,12 +159,9 @@ void adagradUpdate(const NodeAttrs& attrs, const OpContext& ctx, const std::vect
   const auto& p = attrs.get<AdagradParam>();
   IST_TYPE_SWITCH_FLOAT(in[0].dtype, T, nameOf(attrs), {
     using C = CT<T>;
-    withReq(req, [&](auto r) {
-      DeviceKernel<AdagradMap, Dev>::launch(ctx.run.stream, in[0].size(), kCost, out[0].data<T>(),
-                                            in[0].data<T>(), in[1].data<T>(), in[2].data<T>(), C(p.lr),
-                                            C(p.epsilon), C(p.wd), C(p.rescale_grad), C(p.clip_gradient),
-                                            r);
-    });
+    launchUpdate<AdagradMap, Dev>(ctx, in[0].size(), req, out[0].data<T>(), in[0].data<T>(), in[1].data<T>(),
+                                  in[2].data<T>(), C(p.lr), C(p.epsilon), C(p.wd), C(p.rescale_grad),
+                                  C(p.clip_gradient));
   });
 }
 
@@ -193,12 +171,9 @@ void adadeltaUpdate(const NodeAttrs& attrs, const OpContext& ctx, const std::vec
   const auto& p = attrs.get<AdadeltaParam>();
   IST_TYPE_SWITCH_FLOAT(in[0].dtype, T, nameOf(attrs), {
     using C = CT<T>;
-    withReq(req, [&](auto r) {
-      DeviceKernel<AdadeltaMap, Dev>::launch(ctx.run.stream, in[0].size(), kCost, out[0].data<T>(),
-                                             in[0].data<T>(), in[1].data<T>(), in[2].data<T>(), in[3].data<T>(),
-                                             C(p.lr), C(p.rho), C(p.epsilon), C(p.wd), C(p.rescale_grad),
-                                             C(p.clip_gradient), r);
-    });
+    launchUpdate<AdadeltaMap, Dev>(ctx, in[0].size(), req, out[0].data<T>(), in[0].data<T>(), in[1].data<T>(),
+                                   in[2].data<T>(), in[3].data<T>(), C(p.lr), C(p.rho), C(p.epsilon), C(p.wd),
+                                   C(p.rescale_grad), C(p.clip_gradient));
   });
 }
 
@@ -213,13 +188,10 @@ void lambPhase1(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<
   IST_TYPE_SWITCH_FLOAT(in[0].dtype, T, nameOf(attrs), {
     using C = CT<T>;
     using S = std::conditional_t<MP, float, T>;
-        withReq(req, [&](auto r) {
-          DeviceKernel<LambPhase1Map, Dev>::launch(ctx.run.stream, in[0].size(), kCost, out[0].data<S>(),
-                                               in[0].data<T>(), in[1].data<T>(), in[2].data<S>(), in[3].data<S>(),
-                                               masterOf<MP>(in, 4), C(p.beta1), C(p.beta2), C(p.epsilon), C(p.wd),
-                                               C(p.rescale_grad), C(p.clip_gradient), C(corr1), C(corr2),
-                                               r);
-        });
+        launchUpdate<LambPhase1Map, Dev>(ctx, in[0].size(), req, out[0].data<S>(), in[0].data<T>(),
+                                         in[1].data<T>(), in[2].data<S>(), in[3].data<S>(), masterOf<MP>(in, 4),
+                                         C(p.beta1), C(p.beta2), C(p.epsilon), C(p.wd), C(p.rescale_grad),
+                                         C(p.clip_gradient), C(corr1), C(corr2));
   });
 }
 
@@ -231,12 +203,9 @@ void lambPhase2(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<
   IST_TYPE_SWITCH_FLOAT(in[0].dtype, T, nameOf(attrs), {
     using C = CT<T>;
     using G = std::conditional_t<MP, float, T>;
-    withReq(req, [&](auto r) {
-      DeviceKernel<LambPhase2Map, Dev>::launch(ctx.run.stream, in[0].size(), kCost, out[0].data<T>(),
-                                               in[0].data<T>(), in[1].data<G>(), in[2].data<G>(), in[3].data<G>(),
-                                               masterOf<MP>(in, 4), C(p.lr), C(p.lower_bound),
-                                               C(p.upper_bound), r);
-    });
+    launchUpdate<LambPhase2Map, Dev>(ctx, in[0].size(), req, out[0].data<T>(), in[0].data<T>(), in[1].data<G>(),
+                                     in[2].data<G>(), in[3].data<G>(), masterOf<MP>(in, 4), C(p.lr),
+                                     C(p.lower_bound), C(p.upper_bound));
   });
 }
 
