@@ -4,6 +4,7 @@
 #include <algorithm>
 #include "engine/parallel_for.h"
 #include "graph/node.h"
+#include "kernels/kernel.h"
 #include "kernels/philox.h"
 #include "ops/nn/dropout_device.h"
 #include "ops/nn/layer_util.h"
@@ -79,14 +80,22 @@ void dropoutCompute(const NodeAttrs& attrs, const OpContext& ctx, const std::vec
       });
     }
     if (req[0] == OpReq::kNull) return;
+    if (!active && y == x && req[0] != OpReq::kAddTo) return;  // identity, run in place
+    // The request is resolved outside the loops: a per-element switch keeps WebAssembly's loops scalar.
+    const bool add = req[0] == OpReq::kAddTo;
+    auto rows = [&](int64_t cost, auto&& valueAt) {  // y[i] (+)= valueAt(i), i in [0, n)
+      parallelFor(n, cost, [&](int64_t b, int64_t e) {
+        if (add) {
+          for (int64_t i = b; i < e; ++i) y[i] = nn::store<T>(nn::load(y[i]) + double(valueAt(i)));
+        } else {
+          IST_SAME_INDEX_LOOP for (int64_t i = b; i < e; ++i) y[i] = T(valueAt(i));
+        }
+      });
+    };
     if (!active) {
-      parallelFor(n, 1, [&](int64_t b, int64_t e) {
-        for (int64_t i = b; i < e; ++i) nn::put(y + i, nn::load(x[i]), req[0]);
-      });
+      rows(1, [&](int64_t i) { return C(x[i]); });
     } else if (same) {
-      parallelFor(n, 2, [&](int64_t b, int64_t e) {
-        for (int64_t i = b; i < e; ++i) nn::put(y + i, double(C(x[i]) * C(mask[i])), req[0]);
-      });
+      rows(2, [&](int64_t i) { return C(x[i]) * C(mask[i]); });
     } else {
       // Rows along the last axis: one index computation per row, then stride 0 or 1 in the mask.
       const MaskIndex mi(in[0].shape, out[1].shape);

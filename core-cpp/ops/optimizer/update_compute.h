@@ -101,7 +101,8 @@ void adamUpdate(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<
 }
 
 // _adamw_update (weight, grad, mean, var, rescale_grad) and _mp_adamw_update (weight, grad,
-// mean, var, weight32, rescale_grad). rescale_grad stays on the device: the Map reads it.
+// mean, var, weight32, rescale_grad). rescale_grad stays on the device: the GPU's Map reads it; the CPU
+// reads it once, and a finite nonzero value goes to the Map as a CheckedRescale.
 template <typename Dev, bool MP>
 void adamWUpdate(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
                  const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
@@ -110,9 +111,19 @@ void adamWUpdate(const NodeAttrs& attrs, const OpContext& ctx, const std::vector
   IST_TYPE_SWITCH_FLOAT(in[0].dtype, T, nameOf(attrs), {
     using C = CT<T>;
     using S = std::conditional_t<MP, float, T>;
-    launchUpdate<AdamWMap, Dev>(ctx, in[0].size(), req, out[0].data<T>(), in[0].data<T>(), in[1].data<T>(),
-                                in[2].data<S>(), in[3].data<S>(), masterOf<MP>(in, 4), rescale, C(p.lr),
-                                C(p.beta1), C(p.beta2), C(p.epsilon), C(p.wd), C(p.eta), C(p.clip_gradient));
+    auto launch = [&](auto rs) {
+      launchUpdate<AdamWMap, Dev>(ctx, in[0].size(), req, out[0].data<T>(), in[0].data<T>(), in[1].data<T>(),
+                                  in[2].data<S>(), in[3].data<S>(), masterOf<MP>(in, 4), rs, C(p.lr), C(p.beta1),
+                                  C(p.beta2), C(p.epsilon), C(p.wd), C(p.eta), C(p.clip_gradient));
+    };
+    if constexpr (std::is_same_v<Dev, cpu>) {
+      const float r = rescale[0];
+      if (!skipsStep(C(r), rescale)) {
+        launch(CheckedRescale{r});
+        return;
+      }
+    }
+    launch(rescale);
   });
 }
 

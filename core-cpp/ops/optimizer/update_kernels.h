@@ -154,14 +154,22 @@ struct AdamMap {
 // _adamw_update / _mp_adamw_update: g' = clip(rescale*g) with rescale read from a one-element
 // array; w -= eta * (lr * mean / (sqrt(var) + epsilon) + wd * w). A rescale that is 0, NaN or
 // infinite (an AMP overflow) skips the step: weight and states stay as they are.
+// The rescale factor as the CPU read it before the launch, known finite and nonzero: the loop then
+// neither reloads it per element (the stores might alias it) nor branches on it.
+struct CheckedRescale { float v; };
+template <typename C> ISTX C rescaleOf(const float* r) { return C(r[0]); }
+template <typename C> ISTX C rescaleOf(CheckedRescale r) { return C(r.v); }
+template <typename C> ISTX bool skipsStep(C rescale, const float*) { return !(rescale - rescale == C(0)) || rescale == C(0); }
+template <typename C> ISTX bool skipsStep(C, CheckedRescale) { return false; }
+
 struct AdamWMap {
   static constexpr bool kSameIndex = true;
-  template <typename T, typename S, typename C, typename W, typename R>
+  template <typename T, typename S, typename C, typename W, typename RS, typename R>
   ISTX static void Map(int64_t i, T* out, const T* weight, const T* grad, S* mean, S* var, W w32,
-                       const float* rescaleArr, C lr, C beta1, C beta2, C eps, C wd, C eta, C clip, R req) {
+                       RS rescaleArr, C lr, C beta1, C beta2, C eps, C wd, C eta, C clip, R req) {
     const C w = loadWeight<T, C>(weight, w32, i);
-    const C rescale = C(rescaleArr[0]);
-    if (!(rescale - rescale == C(0)) || rescale == C(0)) {  // not finite, or zero
+    const C rescale = rescaleOf<C>(rescaleArr);
+    if (skipsStep(rescale, rescaleArr)) {  // not finite, or zero: the step is skipped
       putOut(out, i, w, req);
       return;
     }
