@@ -148,6 +148,39 @@ describe('wrong types', () => {
   });
 });
 
+describe('Executor.forward and backward', () => {
+  it('a boolean is isTrain, as MXNet\'s positional forward(is_train); other non-objects are refused', () => {
+    mx.scope(() => {
+      const net = sym.Dropout(sym.var('data'), { p: 0.5 });
+      const ex = net.simpleBind(mx.cpu(), { data: [4, 256] });
+      nd.ones([4, 256]).copyto(ex.argDict['data']!);
+      const zeros = (o: mx.NDArray): number => Array.from(o.dataSync()).filter((v) => v === 0).length;
+      // Training drops about half of the 1,024 ones; inference passes them through.
+      for (const train of [ex.forward(true)[0]!, ex.forward({ isTrain: true })[0]!]) {
+        const z = zeros(train);
+        expect(z).toBeGreaterThan(400);
+        expect(z).toBeLessThan(624);
+      }
+      expect(zeros(ex.forward(false)[0]!)).toBe(0);
+      expect(zeros(ex.forward()[0]!)).toBe(0);
+      expect(zeros(ex.forward(any(null))[0]!)).toBe(0);
+      expectError(() => ex.forward(any(1)), 'Executor.forward', /options must be an object, got number/);
+      expectError(() => ex.forward(any('train')), 'Executor.forward', /got string/);
+      expectError(() => ex.forward({ isTrain: any(1) }), 'Executor.forward', /'isTrain' must be a boolean, got number/);
+      ex.forward(true);
+      expectError(() => ex.backward(any(5)), 'Executor.backward', /'outGrads'/, /got number/);
+      expectError(() => ex.backward(any([5])), 'Executor.backward', /'outGrads'/);
+      expectError(() => ex.backward(null, any(true)), 'Executor.backward', /options must be an object, got boolean/);
+      expectError(() => ex.backward(null, { isTrain: any('yes') }), 'Executor.backward', /'isTrain' must be a boolean/);
+      ex.backward(nd.ones([4, 256]));
+      const g = ex.gradDict['data']!.dataSync();
+      const y = ex.outputs[0]!.dataSync();
+      // d data = the mask: 0 where dropped, 1 / (1 - p) = 2 where kept, the same elements as the output.
+      for (let i = 0; i < g.length; i++) expect(g[i]).toBe(y[i] === 0 ? 0 : 2);
+    });
+  });
+});
+
 describe('afterwards', () => {
   it('the library still computes correctly', () => {
     stillWorks();

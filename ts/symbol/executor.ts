@@ -8,7 +8,7 @@ import type { Backend, ExecutorHandle, Handle } from '../backend/backend.js';
 import { checkContext } from '../backend/runtime.js';
 import { toContext, type Context } from '../base/context.js';
 import { isTypedArray, normalizeDType, type DType } from '../base/dtype.js';
-import { IsotensorError } from '../base/error.js';
+import { IsotensorError, kindOf, optionsOf } from '../base/error.js';
 import { array, zeros } from '../ndarray/creation.js';
 import type { NestedArray } from '../ndarray/host.js';
 import { gradReqCode, NDArray, type GradReq } from '../ndarray/ndarray.js';
@@ -290,15 +290,18 @@ export class Executor {
    * Computes the outputs (pushed to the engine; returns at once). Named options replace argument
    * values first (copied into the bound arrays); `isTrain` selects training behaviour (Dropout,
    * BatchNorm batch statistics and moving-average updates).
+   * A boolean is `isTrain`, as MXNet's positional `forward(is_train)`.
    * @example ex.forward({ isTrain: true, data: batch })
    */
-  forward(opts: ForwardOptions = {}): NDArray[] {
+  forward(opts: ForwardOptions | boolean = {}): NDArray[] {
     const h = this.handle;
     let isTrain = false;
-    for (const [k, v] of Object.entries(opts)) {
+    const named = typeof opts === 'boolean' ? { isTrain: opts } : optionsOf(opts, 'Executor.forward');
+    for (const [k, v] of Object.entries(named)) {
       if (v === undefined) continue;
       if (k === 'isTrain') {
-        isTrain = v === true;
+        if (typeof v !== 'boolean') throw new IsotensorError(`Executor.forward: option 'isTrain' must be a boolean, got ${kindOf(v)}`);
+        isTrain = v;
         continue;
       }
       const i = this._io.arguments.indexOf(k);
@@ -342,9 +345,14 @@ export class Executor {
     let hs: Handle[] | null = null;
     if (outGrads !== null) {
       const list = outGrads instanceof NDArray ? [outGrads] : outGrads;
+      if (!Array.isArray(list) || list.some((g) => g !== null && g !== undefined && !(g instanceof NDArray))) {
+        throw new IsotensorError(`Executor.backward: argument 'outGrads' must be an NDArray, an array of NDArrays (or nulls) or null, got ${kindOf(outGrads)}`);
+      }
       hs = list.map((g) => (g === null || g === undefined ? 0 : g.handle));
     }
-    this._b.executorBackward(h, hs, opts.isTrain ?? true);
+    const isTrain = optionsOf(opts, 'Executor.backward').isTrain ?? true;
+    if (typeof isTrain !== 'boolean') throw new IsotensorError(`Executor.backward: option 'isTrain' must be a boolean, got ${kindOf(isTrain)}`);
+    this._b.executorBackward(h, hs, isTrain);
   }
 
   /**
