@@ -216,6 +216,25 @@ describe('step by step', () => {
     expect(mx.mod.splitInputSlice(8, [1, 3])).toEqual([{ start: 0, stop: 2 }, { start: 2, stop: 8 }]);
   });
 
+  it('forward(batch, isTrain) takes a boolean, as MXNet\'s positional is_train; bad options are refused', () => {
+    const drop = new mx.mod.Module(mx.sym.Dropout(mx.sym.var('data'), { p: 0.5 }), { labelNames: [], logger: silent });
+    drop.bind([['data', [4, 256]]]);
+    drop.initParams();
+    const batch = new io.DataBatch([nd.ones([4, 256])]);
+    const zeros = (): number => host(drop.getOutputs()[0]).filter((v) => v === 0).length;
+    drop.forward(batch, false);
+    expect(zeros()).toBe(0);
+    drop.forward(batch, { isTrain: false });
+    expect(zeros()).toBe(0);
+    for (const train of [true, { isTrain: true }, undefined]) {  // bound for training: training by default
+      drop.forward(batch, train);
+      expect(zeros()).toBeGreaterThan(400);
+      expect(zeros()).toBeLessThan(624);
+    }
+    expect(() => drop.forward(batch, 1 as Arr)).toThrow(/Module.forward: options must be an object, got number/);
+    expect(() => drop.forward(batch, { isTrain: 'no' as Arr })).toThrow(/'isTrain' must be a boolean, got string/);
+  });
+
   it('setParams / getParams copy parameters between modules; inputsNeedGrad gives data gradients', () => {
     const net = mlp(16);
     const a = new mx.mod.Module(net, { logger: silent }), b = new mx.mod.Module(net, { logger: silent });

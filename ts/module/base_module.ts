@@ -128,7 +128,7 @@ export abstract class BaseModule {
   abstract setParams(argParams: Record<string, NDArray>, auxParams: Record<string, NDArray>, opts?: { allowMissing?: boolean; forceInit?: boolean; allowExtra?: boolean }): void;
   abstract getParams(): [Record<string, NDArray>, Record<string, NDArray>];
   abstract initOptimizer(opts?: InitOptimizerOptions): void;
-  abstract forward(batch: DataBatch, opts?: { isTrain?: boolean }): void;
+  abstract forward(batch: DataBatch, opts?: { isTrain?: boolean } | boolean): void;
   abstract backward(outGrads?: NDArray[] | null): void;
   abstract update(): void;
   abstract getOutputs(mergeMultiContext?: boolean): NDArray[];

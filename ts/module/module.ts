@@ -1,7 +1,7 @@
 // Module: a Symbol bound for training and inference with its parameters and optimizer (MXNet's mx.mod.Module).
 // SPDX-License-Identifier: Apache-2.0
 import { Context, cpu, currentContext, toContext } from '../base/context.js';
-import { IsotensorError, optionsOf } from '../base/error.js';
+import { IsotensorError, kindOf, optionsOf } from '../base/error.js';
 import { nodeFs } from '../base/node_builtin.js';
 import { consoleLogger, warn, type Logger } from '../callback/logger.js';
 import { InitDesc } from '../init/initializer.js';
@@ -403,9 +403,14 @@ export class Module extends BaseModule {
 
   /**
    * Loads the batch into the executors and runs forward (training mode by default when bound for
-   * training). A batch of another shape re-shapes the executors first.
+   * training). A batch of another shape re-shapes the executors first. A boolean is `isTrain`, as
+   * MXNet's positional `forward(data_batch, is_train)`.
    */
-  forward(batch: DataBatch, opts: { isTrain?: boolean } = {}): void {
+  forward(batch: DataBatch, opts: { isTrain?: boolean } | boolean = {}): void {
+    const isTrain = typeof opts === 'boolean' ? opts : optionsOf(opts, 'Module.forward').isTrain;
+    if (isTrain !== undefined && typeof isTrain !== 'boolean') {
+      throw new IsotensorError(`Module.forward: option 'isTrain' must be a boolean, got ${kindOf(isTrain)}`);
+    }
     if (!this.binded || !this.paramsInitialized) throw new IsotensorError('Module.forward: call bind() and initParams() first');
     const g = this._execGroup!;
     if (!batch || !Array.isArray(batch.data)) throw new IsotensorError('Module.forward: expected a DataBatch');
@@ -436,7 +441,7 @@ export class Module extends BaseModule {
       }
       this.reshape(newD, newL);
     }
-    g.forward(batch, opts.isTrain);
+    g.forward(batch, isTrain);
   }
 
   /** Back-propagates (outGrads: head gradients for outputs that are not losses). */
