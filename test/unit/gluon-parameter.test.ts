@@ -165,6 +165,26 @@ describe('ParameterDict', () => {
     expect(() => other.update(pd)).toThrow(/different Parameters with the same name 'blk0_weight'/);
   });
 
+  it('initialize takes an initializer or its name alone, as MXNet\'s positional init', () => {
+    mx.scope(() => {
+      const values = (net: mx.gluon.Block): number[] =>
+        [...net.collectParams().values()].flatMap((p) => Array.from(p.data().dataSync()));
+      const a = new gluon.nn.Dense(3, { inUnits: 2 });
+      a.initialize(new mx.init.One());  // was read as options without init: Uniform's values
+      expect(values(a)).toEqual([...Array(6).fill(1), 0, 0, 0]);  // the bias keeps its own 'zeros'
+      const b = new gluon.nn.Dense(3, { inUnits: 2 });
+      b.initialize('zeros');
+      expect(values(b)).toEqual(Array(9).fill(0));
+      const c = new gluon.nn.Dense(3, { inUnits: 2 });
+      c.collectParams().initialize(new mx.init.Constant(2));
+      expect(values(c)).toEqual([...Array(6).fill(2), 0, 0, 0]);
+      const p = new gluon.Parameter('w', { shape: [2] });
+      p.initialize(new mx.init.Constant(5));
+      expect(Array.from(p.data().dataSync())).toEqual([5, 5]);
+      expect(() => new gluon.nn.Dense(3, { inUnits: 2 }).initialize(5 as never)).toThrow(/Block.initialize: options must be an object, got number/);
+    });
+  });
+
   it('select matches at the start like re.match', () => {
     const pd = new gluon.ParameterDict('net_');
     for (const n of ['dense0_weight', 'dense0_bias', 'conv0_weight']) pd.get(n, { shape: [1] });

@@ -17,7 +17,7 @@ import { saveSync, loadSync } from '../ndarray/io.js';
 import { Group, Symbol, Variable } from '../symbol/symbol.js';
 import { NameManager, Prefix } from '../symbol/name.js';
 import { CachedOp, type CachedOpOptions, type CachedGraph } from './cached_op.js';
-import { DeferredInitializationError, Parameter, type InitSpec } from './parameter.js';
+import { DeferredInitializationError, initializeOptions, Parameter, type InitSpec } from './parameter.js';
 import { ParameterDict, type LoadOptions } from './parameter.js';
 import { ndF as ndNs, symF as symNs } from './ops.js';
 import { formatSummary, type SummaryRow } from './summary.js';
@@ -260,9 +260,9 @@ export class Block {
     return ret;
   }
 
-  /** Initializes all parameters (collectParams().initialize). */
-  initialize(opts: InitializeOptions = {}): this {
-    this.collectParams().initialize(opts);
+  /** Initializes all parameters (collectParams().initialize); an initializer alone is `init`, as MXNet's positional one. */
+  initialize(opts: InitializeOptions | InitSpec = {}): this {
+    this.collectParams().initialize(initializeOptions(opts, 'Block.initialize'));
     return this;
   }
 

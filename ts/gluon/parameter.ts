@@ -84,6 +84,19 @@ export function toInitializer(init: InitSpec): InitializerLike {
   return init;
 }
 
+/**
+ * `initialize`'s argument: an options object, or (MXNet's positional `init`) an initializer or its name,
+ * which an options bag would otherwise take for options without `init` and silently replace by the default.
+ */
+export function initializeOptions<O extends { init?: InitSpec | null }>(opts: O | InitSpec | null | undefined,
+                                                                       fn: string): Partial<O> {
+  if (typeof opts === 'string' || (typeof opts === 'object' && opts !== null &&
+                                   typeof (opts as InitializerLike).call === 'function')) {
+    return { init: opts } as Partial<O>;
+  }
+  return optionsOf(opts as O | null | undefined, fn);
+}
+
 /** Fills arr for parameter `name` the way MXNet's `_finish_deferred_init` does. */
 export function runInitializer(name: string, init: InitSpec, arr: NDArray): void {
   const ini = toInitializer(init);
@@ -214,7 +227,8 @@ export class Parameter {
    * Creates and fills the data on each context (MXNet's Parameter.initialize). With an unknown
    * shape and allowDeferredInit, waits for the first forward.
    */
-  initialize(opts: ParameterInitOptions = {}): void {
+  initialize(options: ParameterInitOptions | InitSpec = {}): void {
+    const opts = initializeOptions(options, 'Parameter.initialize');
     if (this._data !== null && !(opts.forceReinit ?? false)) {
       console.warn(`Parameter '${this.name}' is already initialized, ignoring. Set forceReinit: true to re-initialize.`);
       return;
@@ -691,8 +705,9 @@ export class ParameterDict {
   }
 
   /** Initializes every parameter (default initializer Uniform(0.07); a parameter's own init wins). */
-  initialize(opts: { init?: InitSpec | null; ctx?: Context | string | readonly (Context | string)[] | null;
-                     verbose?: boolean; forceReinit?: boolean } = {}): void {
+  initialize(options: { init?: InitSpec | null; ctx?: Context | string | readonly (Context | string)[] | null;
+                        verbose?: boolean; forceReinit?: boolean } | InitSpec = {}): void {
+    const opts = initializeOptions(options, 'ParameterDict.initialize');
     const init = opts.init === null || opts.init === undefined ? undefined : toInitializer(opts.init);
     if (opts.verbose === true && init !== undefined && typeof (init as { setVerbosity?: unknown }).setVerbosity === 'function') {
       (init as unknown as { setVerbosity(v: boolean): void }).setVerbosity(true);
