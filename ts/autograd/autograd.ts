@@ -2,9 +2,9 @@
 // SPDX-License-Identifier: Apache-2.0
 import { backend as getBackend } from '../backend/runtime.js';
 import type { Backend } from '../backend/backend.js';
-import { expectFunction, IsotensorError } from '../base/error.js';
+import { expectFunction, IsotensorError, kindOf, optionsOf } from '../base/error.js';
 import { expectNDArray } from '../ndarray/invoke.js';
-import { gradReqCode, NDArray, type BackwardOptions, type GradReq } from '../ndarray/ndarray.js';
+import { backwardFlags, gradReqCode, NDArray, type BackwardOptions, type GradReq } from '../ndarray/ndarray.js';
 
 /** Restores the previous recording/training state; returned by record() etc. without a function. */
 export interface AutogradScope {
@@ -48,20 +48,34 @@ function within<T>(scope: AutogradScope, fn: () => T): T {
  * Without fn, returns a scope: `using _ = autograd.record();` (or call `.exit()`).
  * @example const loss = autograd.record(() => net.forward(x).sum()); loss.backward();
  */
-export function record<T>(fn: () => T, opts?: { trainMode?: boolean }): T;
-export function record(opts?: { trainMode?: boolean }): AutogradScope;
-export function record<T>(a?: (() => T) | { trainMode?: boolean }, b?: { trainMode?: boolean }): T | AutogradScope {
-  const opts = (typeof a === 'function' ? b : a) ?? {};
-  const scope = enter(true, opts.trainMode ?? true);
+export function record<T>(fn: () => T, opts?: { trainMode?: boolean } | boolean): T;
+export function record(opts?: { trainMode?: boolean } | boolean): AutogradScope;
+export function record<T>(a?: (() => T) | { trainMode?: boolean } | boolean,
+                          b?: { trainMode?: boolean } | boolean): T | AutogradScope {
+  const trainMode = scopeTrainMode(typeof a === 'function' ? b : a, 'autograd.record');
+  const scope = enter(true, trainMode ?? true);
   return typeof a === 'function' ? within(scope, a) : scope;
 }
 
+/**
+ * record/pause's mode argument: an options object, or (MXNet's positional `train_mode`) a boolean,
+ * which an options bag would otherwise take for options without trainMode and silently replace by the default.
+ */
+function scopeTrainMode(opts: { trainMode?: boolean } | boolean | null | undefined, fn: string): boolean | undefined {
+  const mode = typeof opts === 'boolean' ? opts : optionsOf(opts, fn).trainMode;
+  if (mode !== undefined && typeof mode !== 'boolean') {
+    throw new IsotensorError(`${fn}: option 'trainMode' must be a boolean, got ${kindOf(mode)}`);
+  }
+  return mode;
+}
+
 /** Stops recording inside fn (train mode unchanged unless given). */
-export function pause<T>(fn: () => T, opts?: { trainMode?: boolean }): T;
-export function pause(opts?: { trainMode?: boolean }): AutogradScope;
-export function pause<T>(a?: (() => T) | { trainMode?: boolean }, b?: { trainMode?: boolean }): T | AutogradScope {
-  const opts = (typeof a === 'function' ? b : a) ?? {};
-  const scope = enter(false, opts.trainMode ?? false);
+export function pause<T>(fn: () => T, opts?: { trainMode?: boolean } | boolean): T;
+export function pause(opts?: { trainMode?: boolean } | boolean): AutogradScope;
+export function pause<T>(a?: (() => T) | { trainMode?: boolean } | boolean,
+                         b?: { trainMode?: boolean } | boolean): T | AutogradScope {
+  const trainMode = scopeTrainMode(typeof a === 'function' ? b : a, 'autograd.pause');
+  const scope = enter(false, trainMode ?? false);
   return typeof a === 'function' ? within(scope, a) : scope;
 }
 
@@ -163,11 +177,46 @@ function headGradHandles(heads: NDArray[], headGrads: NDArray | readonly (NDArra
  */
 export function backward(heads: NDArray | readonly NDArray[],
                          headGrads: NDArray | readonly (NDArray | null)[] | null = null,
-                         opts: BackwardOptions = {}): void {
+                         opts: BackwardOptions | boolean = {}, trainMode?: boolean): void {
+  const o = backwardFlags(opts, trainMode, 'autograd.backward');
   const hs = asList(heads, 'backward', 'heads');
   const b = sameBackend(hs, 'backward');
-  b.backward(hs.map((h) => h.handle), headGradHandles(hs, headGrads, 'backward'), [], opts.retainGraph ?? false,
-             false, opts.trainMode ?? true);
+  b.backward(hs.map((h) => h.handle), headGradHandles(hs, headGrads, 'backward'), [], o.retainGraph ?? false,
+             false, o.trainMode ?? true);
+}
+
+
+/** Options of autograd.grad. */
+export interface GradOptions {
+  headGrads?: NDArray | readonly (NDArray | null)[] | null;
+  retainGraph?: boolean | null;
+  createGraph?: boolean;
+  trainMode?: boolean;
+}
+
+/**
+ * grad's third argument: an options object, or (MXNet's positional `head_grads, retain_graph,
+ * create_graph, train_mode`) head gradients (an NDArray, a list, or null) followed by booleans,
+ * which an options bag would otherwise take for options without them and silently replace by the defaults.
+ */
+function gradOptions(options: GradOptions | NDArray | readonly (NDArray | null)[] | null | undefined,
+                     positional: readonly (boolean | null | undefined)[]): GradOptions {
+  const isHeadGrads = options === null || options instanceof NDArray || Array.isArray(options);
+  if (!isHeadGrads && positional.length > 0) {
+    throw new IsotensorError(`autograd.grad: positional retainGraph/createGraph/trainMode follow positional headGrads ` +
+                             `(an NDArray, a list or null), got ${kindOf(options)} before them`);
+  }
+  if (positional.length > 3) throw new IsotensorError(`autograd.grad: at most 6 arguments, got ${3 + positional.length}`);
+  const o: GradOptions = isHeadGrads
+    ? { headGrads: options as GradOptions['headGrads'], retainGraph: positional[0], createGraph: positional[1] ?? undefined,
+        trainMode: positional[2] ?? undefined }
+    : { ...optionsOf(options as GradOptions | undefined, 'autograd.grad') };
+  for (const k of ['retainGraph', 'createGraph', 'trainMode'] as const) {
+    if (o[k] !== undefined && o[k] !== null && typeof o[k] !== 'boolean') {
+      throw new IsotensorError(`autograd.grad: option '${k}' must be a boolean, got ${kindOf(o[k])}`);
+    }
+  }
+  return o;
 }
 
 /**
@@ -176,8 +225,9 @@ export function backward(heads: NDArray | readonly NDArray[],
  * @example const [dx] = autograd.grad(y, [x], { createGraph: true }); dx.backward();
  */
 export function grad(heads: NDArray | readonly NDArray[], variables: NDArray | readonly NDArray[],
-                     opts: { headGrads?: NDArray | readonly (NDArray | null)[] | null; retainGraph?: boolean;
-                             createGraph?: boolean; trainMode?: boolean } = {}): NDArray[] {
+                     options: GradOptions | NDArray | readonly (NDArray | null)[] | null = {},
+                     ...positional: (boolean | null | undefined)[]): NDArray[] {
+  const opts = gradOptions(options, positional);
   const hs = asList(heads, 'grad', 'heads');
   const vs = asList(variables, 'grad', 'variables');
   const b = sameBackend([...hs, ...vs], 'grad');

@@ -81,3 +81,39 @@ export function expectStrings(v: readonly string[] | undefined | null, fn: strin
   }
   return v;
 }
+
+/** What a positional argument must be (see positionalOptions). */
+export type PositionalKind = 'boolean' | 'number' | 'string' | 'function' | 'object' | 'any';
+
+/**
+ * Arguments that are an options object, or MXNet's positional ones in MXNet's order: `args` are
+ * the call's arguments from the options' place on. One plain object alone (for which `isValue` is
+ * false) is the options; anything else is read positionally as `names` (`[name, kind]`, a
+ * null or undefined value leaving that option unset), each checked against its kind, so a positional
+ * value is neither read as options without it nor silently replaced by the default.
+ */
+export function positionalOptions<T extends object>(fn: string, names: readonly (readonly [keyof T & string, PositionalKind])[],
+                                                    args: readonly unknown[],
+                                                    isValue: (v: unknown) => boolean = () => false): Partial<T> {
+  const first = args[0];
+  if (args.length <= 1 && (first === undefined || first === null ||
+                           (typeof first === 'object' && !Array.isArray(first) && !isValue(first)))) {
+    return optionsOf(first as T | null | undefined, fn);
+  }
+  if (args.length > names.length) {
+    throw new IsotensorError(`${fn}: too many arguments (${args.length} after the fixed ones; at most ${names.length}: ` +
+                             `${names.map(([n]) => n).join(', ')})`);
+  }
+  const o: Record<string, unknown> = {};
+  args.forEach((v, i) => {
+    if (v === undefined || v === null) return;
+    const [name, kind] = names[i]!;
+    const ok = kind === 'any' || (kind === 'object' ? typeof v === 'object' : typeof v === kind);
+    if (!ok) {
+      throw new IsotensorError(`${fn}: positional argument '${name}' must be ${kind === 'object' ? 'an object' : `a ${kind}`}, ` +
+                               `got ${kindOf(v)} (or pass one options object)`);
+    }
+    o[name] = v;
+  });
+  return o as Partial<T>;
+}

@@ -8,9 +8,9 @@
 //
 // Every forward runs inside mx.scope: temporaries made by a layer are freed when it returns, only
 // its outputs survive. Arrays a forward wants to keep across calls must be mx.keep()'d.
-import type { Context } from '../base/context.js';
+import { Context } from '../base/context.js';
 import type { DType } from '../base/dtype.js';
-import { IsotensorError, kindOf, optionsOf } from '../base/error.js';
+import { IsotensorError, kindOf, optionsOf, positionalOptions } from '../base/error.js';
 import { scope } from '../ndarray/lifetime.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { saveSync, loadSync } from '../ndarray/io.js';
@@ -108,6 +108,25 @@ function tagError(e: unknown, block: Block, inputs: unknown[]): unknown {
 
 function isAsync(fn: unknown): boolean {
   return typeof fn === 'function' && fn.constructor.name === 'AsyncFunction';
+}
+
+/**
+ * hybridize's arguments: `(active?, opts?)`, or the options alone (`hybridize({ staticAlloc: true })`, as
+ * MXNet's keyword call reads), which would otherwise be taken for a truthy `active` and lose the flags.
+ * A non-boolean `active` and non-object options are refused by name.
+ * @internal
+ */
+export function hybridizeArgs(active: boolean | CachedOpOptions | undefined, opts: CachedOpOptions | undefined,
+                              fn: string): [boolean, CachedOpOptions] {
+  if (typeof active === 'object' && active !== null && !Array.isArray(active)) {
+    if (opts !== undefined && (typeof opts !== 'object' || opts === null || Object.keys(opts).length > 0)) {
+      throw new IsotensorError(`${fn}: options given twice (the first argument is an options object, so there is no second)`);
+    }
+    return [true, { ...active }];
+  }
+  const on = active ?? true;
+  if (typeof on !== 'boolean') throw new IsotensorError(`${fn}: argument 'active' must be a boolean or an options object, got ${kindOf(on)}`);
+  return [on, { ...optionsOf(opts, fn) }];
 }
 
 /**
@@ -305,8 +324,9 @@ export class Block {
   }
 
   /** Activates (or deactivates) hybridization of the HybridBlocks inside. */
-  hybridize(active = true, opts: CachedOpOptions = {}): void {
-    for (const c of this.children.values()) c.hybridize(active, opts);
+  hybridize(active: boolean | CachedOpOptions = true, opts: CachedOpOptions = {}): void {
+    const [on, o] = hybridizeArgs(active, opts, 'Block.hybridize');
+    for (const c of this.children.values()) c.hybridize(on, o);
   }
 
   /** Converts all parameters to dtype. */
@@ -349,7 +369,12 @@ export class Block {
    * MXNet's Module/export (full names like `dense0_weight`, `arg:`/`aux:` prefixes). Missing or
    * extra names raise unless allowMissing / ignoreExtra.
    */
-  loadParameters(path: string | URL, opts: LoadOptions = {}): void {
+  loadParameters(path: string | URL, options: LoadOptions | LoadOptions['ctx'] = {}, ...rest: unknown[]): void {
+    // MXNet's positional load_parameters(filename, ctx, allow_missing, ignore_extra, cast_dtype, dtype_source):
+    // a context (or a list of them) is ctx, which an options bag would otherwise take for options and drop.
+    const opts = positionalOptions<LoadOptions>(`${this.name}.loadParameters`, [
+      ['ctx', 'any'], ['allowMissing', 'boolean'], ['ignoreExtra', 'boolean'], ['castDtype', 'boolean'],
+      ['dtypeSource', 'string']], [options, ...rest], (v) => v instanceof Context);
     const loaded = loadSync<Record<string, NDArray>>(path);
     const where = `file '${String(path)}'`;
     try {
@@ -487,11 +512,12 @@ export class HybridBlock extends Block {
     return this._active;
   }
 
-  override hybridize(active = true, opts: CachedOpOptions = {}): void {
-    this._active = active;
-    this._opts = { ...opts };
+  override hybridize(active: boolean | CachedOpOptions = true, opts: CachedOpOptions = {}): void {
+    const [on, o] = hybridizeArgs(active, opts, 'HybridBlock.hybridize');
+    this._active = on;
+    this._opts = { ...o };
     this.clearCache();
-    super.hybridize(active, opts);
+    super.hybridize(on, o);
   }
 
   /** @internal Drops traced graphs and executors (after structure changes). */

@@ -7,7 +7,7 @@
 import { markVariables, pause } from '../autograd/autograd.js';
 import { cpu, currentContext, toContext, type Context } from '../base/context.js';
 import { normalizeDType, type DType } from '../base/dtype.js';
-import { IsotensorError, optionsOf } from '../base/error.js';
+import { IsotensorError, optionsOf, positionalOptions } from '../base/error.js';
 import { Initializer, InitDesc, create as createInit, type InitializerLike } from '../init/initializer.js';
 import { Uniform } from '../init/initializers.js';
 import { array, zeros } from '../ndarray/creation.js';
@@ -762,7 +762,12 @@ export class ParameterDict {
    * Loads a .params file by full name (`arg:`/`aux:` prefixes of Module checkpoints are stripped).
    * Missing or extra names raise unless allowMissing / ignoreExtra.
    */
-  load(path: string | URL | Record<string, NDArray>, ctx?: LoadOptions['ctx'], opts: LoadOptions = {}): void {
+  load(path: string | URL | Record<string, NDArray>, ctx?: LoadOptions['ctx'], options: LoadOptions | boolean = {},
+       ...rest: unknown[]): void {
+    // MXNet's positional load(filename, ctx, allow_missing, ignore_extra, restore_prefix, cast_dtype, dtype_source).
+    const opts = positionalOptions<LoadOptions>('ParameterDict.load', [
+      ['allowMissing', 'boolean'], ['ignoreExtra', 'boolean'], ['restorePrefix', 'string'], ['castDtype', 'boolean'],
+      ['dtypeSource', 'string']], [options, ...rest]);
     const raw = typeof path === 'object' && !(path instanceof URL) ? path : loadSync<Record<string, NDArray>>(path);
     const where = typeof path === 'object' && !(path instanceof URL) ? 'the given arrays' : `file '${String(path)}'`;
     if (Array.isArray(raw)) {

@@ -1,7 +1,7 @@
 // gluon.SymbolBlock (MXNet's): a block made from a Symbol graph — how exported or Module-trained models are loaded and run.
 // SPDX-License-Identifier: Apache-2.0
 import type { Context } from '../base/context.js';
-import { IsotensorError } from '../base/error.js';
+import { IsotensorError, positionalOptions } from '../base/error.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { load as ndLoad, type ByteSource } from '../ndarray/io.js';
 import { fromJSON, Group, load, loadSync, Symbol, Variable } from '../symbol/symbol.js';
@@ -12,6 +12,11 @@ import { ParameterDict } from './parameter.js';
 
 /** Options of SymbolBlock.imports / importsAsync (as ParameterDict.load's). */
 type ImportOptions = { allowMissing?: boolean; ignoreExtra?: boolean };
+
+/** MXNet's positional imports(..., ctx, allow_missing, ignore_extra), or one options object. */
+function importOptions(fn: string, args: readonly unknown[]): ImportOptions {
+  return positionalOptions<ImportOptions>(fn, [['allowMissing', 'boolean'], ['ignoreExtra', 'boolean']], args);
+}
 /** Where imported parameters go (default cpu). */
 type ImportContext = Context | string | readonly (Context | string)[] | null | undefined;
 
@@ -48,7 +53,8 @@ export class SymbolBlock extends HybridBlock {
    */
   static imports(symbolFile: string, inputNames: string | readonly string[], paramFile?: string | null,
                  ctx?: ImportContext,
-                 opts: ImportOptions = {}): SymbolBlock {
+                 options: ImportOptions | boolean = {}, ...rest: unknown[]): SymbolBlock {
+    const opts = importOptions('SymbolBlock.imports', [options, ...rest]);
     const ret = SymbolBlock.over(loadSync(symbolFile), inputNames, !!paramFile);
     if (paramFile) ret.loadSaved(paramFile, ctx, opts);
     return ret;
@@ -63,7 +69,8 @@ export class SymbolBlock extends HybridBlock {
   static async importsAsync(symbol: string | URL | Symbol, inputNames: string | readonly string[],
                             params?: string | URL | ByteSource | Record<string, NDArray> | null,
                             ctx?: ImportContext,
-                            opts: ImportOptions = {}): Promise<SymbolBlock> {
+                            options: ImportOptions | boolean = {}, ...rest: unknown[]): Promise<SymbolBlock> {
+    const opts = importOptions('SymbolBlock.importsAsync', [options, ...rest]);
     const graph = symbol instanceof Symbol ? symbol
       : typeof symbol === 'string' && symbol.trimStart().startsWith('{') ? fromJSON(symbol) : await load(symbol);
     const withParams = params !== undefined && params !== null;

@@ -6,7 +6,7 @@
 // updaters, or applied on the store (updateOnKvstore). With one context no store is used, as in
 // MXNet. Every step runs inside mx.scope so the optimizer's temporaries are freed.
 import type { Context } from '../base/context.js';
-import { IsotensorError, optionsOf } from '../base/error.js';
+import { IsotensorError, kindOf, optionsOf } from '../base/error.js';
 import { nodeFs } from '../base/node_builtin.js';
 import { scope } from '../ndarray/lifetime.js';
 import { create as createKV, KVStore } from '../kvstore/index.js';
@@ -46,8 +46,15 @@ export class Trainer {
   private _contexts: Context[] | null = null;
 
   constructor(params: ParameterDict | readonly Parameter[] | Record<string, Parameter>, optimizer: string | Optimizer,
-              optimizerParams: Record<string, unknown> | null = null, opts: TrainerOptions = {}) {
-    opts = optionsOf(opts, 'Trainer');
+              optimizerParams: Record<string, unknown> | null = null, options: TrainerOptions | string | KVStore | null = {}) {
+    // MXNet's positional `Trainer(params, optimizer, optimizer_params, kvstore)`: a name or a store is kvstore.
+    const opts: TrainerOptions = typeof options === 'string' || options instanceof KVStore ? { kvstore: options }
+      : optionsOf(options, 'Trainer');
+    if (optimizerParams !== null && optimizerParams !== undefined &&
+        (typeof optimizerParams !== 'object' || Array.isArray(optimizerParams) || optimizerParams instanceof Optimizer)) {
+      throw new IsotensorError(`Trainer: optimizerParams must be an object of optimizer options (e.g. { learningRate: 0.1 }), ` +
+                               `got ${optimizerParams instanceof Optimizer ? 'an Optimizer' : kindOf(optimizerParams)}`);
+    }
     let list: Parameter[];
     if (params instanceof ParameterDict) {
       list = [...params.keys()].sort().map((k) => params.item(k));

@@ -9,7 +9,7 @@
 // Everything is an engine op: a push or pull returns before the arithmetic runs.
 import { cpu, type Context } from '../base/context.js';
 import { bytesPerElement } from '../base/dtype.js';
-import { IsotensorError, kindOf } from '../base/error.js';
+import { IsotensorError, kindOf, optionsOf } from '../base/error.js';
 import { nodeFs } from '../base/node_builtin.js';
 import { isRecording, setRecording } from '../autograd/autograd.js';
 import { array, ones, zerosLike } from '../ndarray/creation.js';
@@ -185,9 +185,11 @@ export class KVStore {
    * updater combines the sum with the stored value (default: the sum replaces it).
    * @example kv.push(3, [g0, g1, g2, g3]); kv.push([5, 7], [[a0, a1], [b0, b1]])
    */
-  push(key: Key | readonly Key[], value: KeyValues, opts: PushOptions = {}): void {
+  push(key: Key | readonly Key[], value: KeyValues, options: PushOptions | number = {}): void {
     const what = 'KVStore.push';
     this.alive(what);
+    // MXNet's positional push(key, value, priority).
+    const opts = typeof options === 'number' ? { priority: options } : optionsOf(options, what);
     checkPriority(what, opts.priority);
     const groups = this.sorted(groupByKey(what, key, value, 'value', isNDArray), what);
     const entries = groups.map((g) => {
@@ -206,10 +208,10 @@ export class KVStore {
    * `pull(key, out)` works too.
    * @example kv.pull(3, { out: a }); kv.pull(3, { out: [a0, a1] }); kv.pull([5, 7], { out: [[a0, a1], [b0, b1]] })
    */
-  pull(key: Key | readonly Key[], opts: PullOptions | KeyValues = {}): void {
+  pull(key: Key | readonly Key[], opts: PullOptions | KeyValues = {}, priority?: number): void {
     const what = 'KVStore.pull';
     this.alive(what);
-    const o = asOptions<PullOptions>(opts);
+    const o = asOptions<PullOptions>(opts, what, priority);
     checkPriority(what, o.priority);
     if (o.ignoreSparse !== undefined && typeof o.ignoreSparse !== 'boolean') {
       throw new IsotensorError(`${what}: ignoreSparse must be a boolean, got ${typeof o.ignoreSparse}`);
@@ -229,9 +231,11 @@ export class KVStore {
    * push then pull; without `out` the pushed arrays receive the result (MXNet's pushpull).
    * @example kv.pushPull(3, [g0, g1]) // g0 and g1 now hold the aggregated value
    */
-  pushPull(key: Key | readonly Key[], value: KeyValues, opts: PushPullOptions = {}): void {
-    this.push(key, value, { priority: opts.priority });
-    this.pull(key, { out: opts.out ?? value, priority: opts.priority });
+  pushPull(key: Key | readonly Key[], value: KeyValues, opts: PushPullOptions | KeyValues = {}, priority?: number): void {
+    // MXNet's positional pushpull(key, value, out, priority): arrays are `out`, as pull(key, out) reads.
+    const o = asOptions<PushPullOptions>(opts, 'KVStore.pushPull', priority);
+    this.push(key, value, { priority: o.priority });
+    this.pull(key, { out: o.out ?? value, priority: o.priority });
   }
 
   /**
@@ -479,8 +483,12 @@ function checkPriority(what: string, p: unknown): void {
 }
 
 /** Options, or the outputs given directly (`pull(key, out)`). */
-function asOptions<T extends { out?: KeyValues }>(v: T | KeyValues): T {
-  return v instanceof NDArray || Array.isArray(v) ? { out: v as KeyValues } as T : (v ?? {}) as T;
+function asOptions<T extends { out?: KeyValues; priority?: number }>(v: T | KeyValues, what: string, priority?: number): T {
+  if (v instanceof NDArray || Array.isArray(v)) return { out: v as KeyValues, ...(priority === undefined ? {} : { priority }) } as T;
+  if (priority !== undefined) {
+    throw new IsotensorError(`${what}: a positional priority follows a positional out (an NDArray or a list), got ${kindOf(v)} before it`);
+  }
+  return optionsOf(v as T | null | undefined, what) as T;
 }
 
 /** Host row lists must hold row numbers of the stored value. */

@@ -1,6 +1,6 @@
 // Learning-rate schedulers (MXNet 1.9's mx.lr_scheduler): Factor, MultiFactor, Poly, Cosine, with warmup.
 // SPDX-License-Identifier: Apache-2.0
-import { IsotensorError, optionsOf } from '../base/error.js';
+import { IsotensorError, kindOf, optionsOf } from '../base/error.js';
 
 /** How the first `warmupSteps` updates ramp up: linearly from `warmupBeginLr`, or held at it. */
 export type WarmupMode = 'linear' | 'constant';
@@ -24,6 +24,33 @@ function camelKeys<T extends object>(opts: T): T {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(opts)) out[k.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase())] = v;
   return out as T;
+}
+
+/**
+ * A scheduler's arguments after the first: an options object, or MXNet's positional ones in MXNet's
+ * order (`FactorScheduler(step, factor, stop_factor_lr, base_lr, ...)`), which an options bag would
+ * otherwise take for options without them and silently replace by the defaults.
+ */
+function schedulerArgs<T extends object>(who: string, names: readonly string[], args: readonly unknown[]): Partial<T> {
+  if (args.length === 0 || (args.length === 1 && (args[0] === undefined || args[0] === null ||
+                                                  (typeof args[0] === 'object' && !Array.isArray(args[0]))))) {
+    return optionsOf(args[0] as Partial<T> | undefined, who);
+  }
+  if (args.length > names.length) {
+    throw new IsotensorError(`${who}: at most ${names.length + 1} positional arguments, got ${args.length + 1}`);
+  }
+  const o: Record<string, unknown> = {};
+  args.forEach((v, i) => {
+    if (v === undefined) return;
+    const name = names[i]!;
+    const ok = name === 'warmupMode' ? typeof v === 'string' : typeof v === 'number';
+    if (!ok) {
+      throw new IsotensorError(`${who}: positional argument '${name}' must be a ${name === 'warmupMode' ? 'string' : 'number'}, ` +
+                               `got ${kindOf(v)} (or pass one options object)`);
+    }
+    o[name] = v;
+  });
+  return o as Partial<T>;
 }
 
 /**
@@ -119,7 +146,8 @@ export class FactorScheduler extends LRScheduler {
   stopFactorLr: number;
   count = 0;
 
-  constructor(step: number | FactorSchedulerOptions, opts: Partial<FactorSchedulerOptions> = {}) {
+  constructor(step: number | FactorSchedulerOptions, ...rest: [Partial<FactorSchedulerOptions>?] | number[]) {
+    const opts = schedulerArgs<FactorSchedulerOptions>('FactorScheduler', ['factor', 'stopFactorLr', 'baseLr', 'warmupSteps', 'warmupBeginLr', 'warmupMode'], rest);
     const o = camelKeys(typeof step === 'number' ? { ...opts, step } : step);
     super(o);
     this.step = num(o.step, NaN);
@@ -158,7 +186,8 @@ export class MultiFactorScheduler extends LRScheduler {
   curStepInd = 0;
   count = 0;
 
-  constructor(step: number[] | MultiFactorSchedulerOptions, opts: Partial<MultiFactorSchedulerOptions> = {}) {
+  constructor(step: number[] | MultiFactorSchedulerOptions, ...rest: [Partial<MultiFactorSchedulerOptions>?] | number[]) {
+    const opts = schedulerArgs<MultiFactorSchedulerOptions>('MultiFactorScheduler', ['factor', 'baseLr', 'warmupSteps', 'warmupBeginLr', 'warmupMode'], rest);
     const o = camelKeys(Array.isArray(step) ? { ...opts, step } : step);
     super(o);
     if (!Array.isArray(o.step) || o.step.length < 1) {
@@ -247,7 +276,8 @@ abstract class DecayToFinalScheduler extends LRScheduler {
 export class PolyScheduler extends DecayToFinalScheduler {
   power: number;
 
-  constructor(maxUpdate: number | PolySchedulerOptions, opts: Partial<PolySchedulerOptions> = {}) {
+  constructor(maxUpdate: number | PolySchedulerOptions, ...rest: [Partial<PolySchedulerOptions>?] | number[]) {
+    const opts = schedulerArgs<PolySchedulerOptions>('PolyScheduler', ['baseLr', 'pwr', 'finalLr', 'warmupSteps', 'warmupBeginLr', 'warmupMode'], rest);
     const o = camelKeys(typeof maxUpdate === 'number' ? { ...opts, maxUpdate } : maxUpdate);
     super('PolyScheduler', o);
     this.power = num(o.pwr, 2);
@@ -272,7 +302,8 @@ export interface CosineSchedulerOptions extends LRSchedulerOptions {
  * @example new mx.lr_scheduler.CosineScheduler({ maxUpdate: 1000, baseLr: 0.1, warmupSteps: 100 })
  */
 export class CosineScheduler extends DecayToFinalScheduler {
-  constructor(maxUpdate: number | CosineSchedulerOptions, opts: Partial<CosineSchedulerOptions> = {}) {
+  constructor(maxUpdate: number | CosineSchedulerOptions, ...rest: [Partial<CosineSchedulerOptions>?] | number[]) {
+    const opts = schedulerArgs<CosineSchedulerOptions>('CosineScheduler', ['baseLr', 'finalLr', 'warmupSteps', 'warmupBeginLr', 'warmupMode'], rest);
     const o = camelKeys(typeof maxUpdate === 'number' ? { ...opts, maxUpdate } : maxUpdate);
     super('CosineScheduler', o);
   }

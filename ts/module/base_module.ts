@@ -3,7 +3,7 @@
 import { runCallbacks, type BatchEndCallback, type BatchEndParam, type EpochEndCallback } from '../callback/batch_end.js';
 import { consoleLogger, pyFixed, type Logger } from '../callback/logger.js';
 import { ProgressBar } from '../callback/progress_bar.js';
-import { IsotensorError } from '../base/error.js';
+import { IsotensorError, positionalOptions } from '../base/error.js';
 import { Uniform } from '../init/initializers.js';
 import type { InitializerLike } from '../init/initializer.js';
 import { DataBatch } from '../io/data_batch.js';
@@ -158,7 +158,12 @@ export abstract class BaseModule {
    * Padded examples are scored too, as in MXNet.
    * @example const [[name, acc]] = await mod.score(valIter, 'acc')
    */
-  async score(evalData: DataIterLike, evalMetric: MetricSpec, opts: ScoreOptions = {}): Promise<[string, number][]> {
+  async score(evalData: DataIterLike, evalMetric: MetricSpec, options: ScoreOptions | number | null = {},
+              ...rest: unknown[]): Promise<[string, number][]> {
+    // MXNet's positional score(eval_data, eval_metric, num_batch, batch_end_callback, score_end_callback, reset, epoch).
+    const opts = positionalOptions<ScoreOptions>('Module.score', [
+      ['numBatch', 'number'], ['batchEndCallback', 'any'], ['scoreEndCallback', 'any'], ['reset', 'boolean'],
+      ['epoch', 'number']], [options, ...rest]);
     this.ready('score');
     if (opts.reset ?? true) evalData.reset();
     const metric = evalMetric instanceof EvalMetric ? evalMetric : createMetric(evalMetric);
@@ -181,7 +186,11 @@ export abstract class BaseModule {
    * Yields `[outputs, nbatch, batch]` per batch, outputs without the padded examples (views of the
    * module's output arrays: read them before the next step).
    */
-  *iterPredict(evalData: DataIterLike, opts: { numBatch?: number | null; reset?: boolean } = {}): Generator<[NDArray[], number, DataBatch]> {
+  *iterPredict(evalData: DataIterLike, options: { numBatch?: number | null; reset?: boolean } | number | null = {},
+               ...rest: unknown[]): Generator<[NDArray[], number, DataBatch]> {
+    // MXNet's positional iter_predict(eval_data, num_batch, reset).
+    const opts = positionalOptions<{ numBatch?: number | null; reset?: boolean }>('Module.iterPredict', [
+      ['numBatch', 'number'], ['reset', 'boolean']], [options, ...rest]);
     this.ready('iterPredict');
     if (opts.reset ?? true) evalData.reset();
     let n = 0;
@@ -200,7 +209,12 @@ export abstract class BaseModule {
    * removed (one NDArray for a single output, else a list). An NDArray runs as one batch.
    * @example const probs = mod.predict(testIter) // NDArray [numExamples, numClasses]
    */
-  predict(evalData: DataIterLike | NDArray, opts: PredictOptions = {}): NDArray | NDArray[] | NDArray[][] {
+  predict(evalData: DataIterLike | NDArray, options: PredictOptions | number | null = {},
+          ...rest: unknown[]): NDArray | NDArray[] | NDArray[][] {
+    // MXNet's positional predict(eval_data, num_batch, merge_batches, reset, always_output_list).
+    const opts = positionalOptions<PredictOptions>('Module.predict', [
+      ['numBatch', 'number'], ['mergeBatches', 'boolean'], ['reset', 'boolean'], ['alwaysOutputList', 'boolean']],
+      [options, ...rest]);
     this.ready('predict');
     if (evalData instanceof NDArray) {
       this.forward(new DataBatch([evalData]), { isTrain: false });

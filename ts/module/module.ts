@@ -1,10 +1,10 @@
 // Module: a Symbol bound for training and inference with its parameters and optimizer (MXNet's mx.mod.Module).
 // SPDX-License-Identifier: Apache-2.0
 import { Context, cpu, currentContext, toContext } from '../base/context.js';
-import { IsotensorError, kindOf, optionsOf } from '../base/error.js';
+import { IsotensorError, kindOf, optionsOf, positionalOptions } from '../base/error.js';
 import { nodeFs } from '../base/node_builtin.js';
 import { consoleLogger, warn, type Logger } from '../callback/logger.js';
-import { InitDesc } from '../init/initializer.js';
+import { InitDesc, type InitializerLike } from '../init/initializer.js';
 import { Uniform } from '../init/initializers.js';
 import type { DataBatch } from '../io/data_batch.js';
 import { DataDesc, type DataDescLike } from '../io/data_desc.js';
@@ -53,6 +53,10 @@ export interface BindOptions {
   /** Not supported (MXNet's BucketingModule sharing). */
   sharedModule?: null;
 }
+
+/** An initializer given where initParams' options go (MXNet's positional `initializer`). */
+const isInitializer = (v: unknown): boolean =>
+  typeof v === 'object' && v !== null && typeof (v as InitializerLike).call === 'function';
 
 function checkInputNames(symbol: MxSymbol, names: string[], typename: string, fatal: boolean, logger: Logger): void {
   const args = symbol.listArguments();
@@ -228,7 +232,11 @@ export class Module extends BaseModule {
    * Initializes parameters: from argParams/auxParams where given, else by the initializer (default
    * mx.init.Uniform(0.01)), in sorted name order; then copies them to the devices.
    */
-  initParams(opts: InitParamsOptions = {}): void {
+  initParams(options: InitParamsOptions | InitializerLike | null = {}, ...rest: unknown[]): void {
+    // MXNet's positional init_params(initializer, arg_params, aux_params, allow_missing, force_init, allow_extra).
+    const opts = positionalOptions<InitParamsOptions>('Module.initParams', [
+      ['initializer', 'object'], ['argParams', 'object'], ['auxParams', 'object'], ['allowMissing', 'boolean'],
+      ['forceInit', 'boolean'], ['allowExtra', 'boolean']], [options, ...rest], isInitializer);
     if (this.paramsInitialized && !(opts.forceInit ?? false)) {
       warn(this.logger, 'Parameters already initialized and forceInit=false. initParams call ignored.');
       return;
@@ -287,7 +295,12 @@ export class Module extends BaseModule {
    * iterator's provideData/provideLabel).
    * @example mod.bind([['data', [32, 64]]], [['softmax_label', [32]]])
    */
-  bind(dataShapes: readonly DataDescLike[], labelShapes: readonly DataDescLike[] | null = null, opts: BindOptions = {}): void {
+  bind(dataShapes: readonly DataDescLike[], labelShapes: readonly DataDescLike[] | null = null,
+       options: BindOptions | boolean = {}, ...rest: unknown[]): void {
+    // MXNet's positional bind(data_shapes, label_shapes, for_training, inputs_need_grad, force_rebind, shared_module, grad_req).
+    const opts = positionalOptions<BindOptions>('Module.bind', [
+      ['forTraining', 'boolean'], ['inputsNeedGrad', 'boolean'], ['forceRebind', 'boolean'], ['sharedModule', 'any'],
+      ['gradReq', 'any']], [options, ...rest]);
     if (opts.forceRebind) this.resetBind();
     if (this.binded) {
       warn(this.logger, 'Already bound, ignoring bind()');
@@ -346,7 +359,11 @@ export class Module extends BaseModule {
    * or an Optimizer.
    * @example mod.initOptimizer({ optimizer: 'adam', optimizerParams: { learningRate: 1e-3 } })
    */
-  initOptimizer(opts: InitOptimizerOptions = {}): void {
+  initOptimizer(options: InitOptimizerOptions | string | null = {}, ...rest: unknown[]): void {
+    // MXNet's positional init_optimizer(kvstore, optimizer, optimizer_params, force_init).
+    const opts = positionalOptions<InitOptimizerOptions>('Module.initOptimizer', [
+      ['kvstore', 'string'], ['optimizer', 'any'], ['optimizerParams', 'object'], ['forceInit', 'boolean']],
+      [options, ...rest], (v) => v instanceof Optimizer);
     if (!this.binded || !this.paramsInitialized) throw new IsotensorError('Module.initOptimizer: call bind() and initParams() first');
     if (this.optimizerInitialized && !(opts.forceInit ?? false)) {
       warn(this.logger, 'optimizer already initialized, ignoring...');

@@ -1,6 +1,7 @@
 // nd.<math>(x, y): the NDArray math methods as functions, with numbers allowed on either side.
 // SPDX-License-Identifier: Apache-2.0
 import { IsotensorError, kindOf } from '../base/error.js';
+import type { DType } from '../base/dtype.js';
 import { invoke1 } from './invoke.js';
 import {
   NDArray, type Axis, type NormOptions, type ReduceOptions, type SortOptions, type TopkOptions,
@@ -94,40 +95,51 @@ export function sigmoid(x: NDArray): NDArray { return needArray('sigmoid', x).si
 export function tanh(x: NDArray): NDArray { return needArray('tanh', x).tanh(); }
 
 /** Sum over axes. @example nd.sum(a, { axis: 1 }) */
-export function sum(x: NDArray, axis?: Axis | ReduceOptions): NDArray { return needArray('sum', x).sum(axis); }
+export function sum(x: NDArray, axis?: Axis | ReduceOptions, ...rest: [keepdims?: boolean, exclude?: boolean]): NDArray {
+  return needArray('sum', x).sum(axis, ...rest);
+}
 /** Mean over axes. @example nd.mean(a) */
-export function mean(x: NDArray, axis?: Axis | ReduceOptions): NDArray { return needArray('mean', x).mean(axis); }
+export function mean(x: NDArray, axis?: Axis | ReduceOptions, ...rest: [keepdims?: boolean, exclude?: boolean]): NDArray {
+  return needArray('mean', x).mean(axis, ...rest);
+}
 /** Maximum over axes. @example nd.max(a, 0) */
-export function max(x: NDArray, axis?: Axis | ReduceOptions): NDArray { return needArray('max', x).max(axis); }
+export function max(x: NDArray, axis?: Axis | ReduceOptions, ...rest: [keepdims?: boolean, exclude?: boolean]): NDArray {
+  return needArray('max', x).max(axis, ...rest);
+}
 /** Minimum over axes. @example nd.min(a) */
-export function min(x: NDArray, axis?: Axis | ReduceOptions): NDArray { return needArray('min', x).min(axis); }
+export function min(x: NDArray, axis?: Axis | ReduceOptions, ...rest: [keepdims?: boolean, exclude?: boolean]): NDArray {
+  return needArray('min', x).min(axis, ...rest);
+}
 /** Product over axes. @example nd.prod(a) */
-export function prod(x: NDArray, axis?: Axis | ReduceOptions): NDArray { return needArray('prod', x).prod(axis); }
+export function prod(x: NDArray, axis?: Axis | ReduceOptions, ...rest: [keepdims?: boolean, exclude?: boolean]): NDArray {
+  return needArray('prod', x).prod(axis, ...rest);
+}
 /** Index of the maximum. @example nd.argmax(a, 1) */
-export function argmax(x: NDArray, axis?: number | null | { axis?: number | null; keepdims?: boolean }): NDArray {
-  return needArray('argmax', x).argmax(axis);
+export function argmax(x: NDArray, axis?: number | null | { axis?: number | null; keepdims?: boolean }, keepdims?: boolean): NDArray {
+  return keepdims === undefined ? needArray('argmax', x).argmax(axis) : needArray('argmax', x).argmax(axis, keepdims);
 }
 /** Index of the minimum. @example nd.argmin(a, { axis: 0 }) */
-export function argmin(x: NDArray, axis?: number | null | { axis?: number | null; keepdims?: boolean }): NDArray {
-  return needArray('argmin', x).argmin(axis);
+export function argmin(x: NDArray, axis?: number | null | { axis?: number | null; keepdims?: boolean }, keepdims?: boolean): NDArray {
+  return keepdims === undefined ? needArray('argmin', x).argmin(axis) : needArray('argmin', x).argmin(axis, keepdims);
 }
 /** Norm. @example nd.norm(a) */
 export function norm(x: NDArray, opts?: Axis | NormOptions): NDArray { return needArray('norm', x).norm(opts); }
 /** Matrix product. @example nd.dot(a, b, { transposeB: true }) */
-export function dot(a: NDArray, b: NDArray, opts?: { transposeA?: boolean; transposeB?: boolean }): NDArray {
-  return needArray('dot', a).dot(b, opts);
+export function dot(a: NDArray, b: NDArray, opts?: { transposeA?: boolean; transposeB?: boolean } | boolean,
+                    transposeB?: boolean): NDArray {
+  return transposeB === undefined ? needArray('dot', a).dot(b, opts) : needArray('dot', a).dot(b, opts, transposeB);
 }
 /** Permutes axes. @example nd.transpose(a, { axes: [1, 0] }) */
-export function transpose(x: NDArray, axes?: readonly number[] | { axes?: readonly number[] }): NDArray {
-  return needArray('transpose', x).transpose(axes);
+export function transpose(x: NDArray, axes?: readonly number[] | { axes?: readonly number[] } | number, ...more: number[]): NDArray {
+  return needArray('transpose', x).transpose(axes, ...more);
 }
 /** Inserts an axis of size 1. @example nd.expandDims(a, 0) */
-export function expandDims(x: NDArray, axis: number | { axis: number }): NDArray {
-  return needArray('expandDims', x).expandDims(valueOrField(axis, 'axis'));
+export function expandDims(x: NDArray, axis: number | { axis: number }, ...extra: never[]): NDArray {
+  return needArray('expandDims', x).expandDims(valueOrField(axis, 'axis'), ...extra);
 }
 /** Removes axes of size 1. @example nd.squeeze(a) */
-export function squeeze(x: NDArray, axis?: Axis | { axis?: Axis }): NDArray {
-  return needArray('squeeze', x).squeeze(valueOrField(axis, 'axis'));
+export function squeeze(x: NDArray, axis?: Axis | { axis?: Axis }, ...extra: never[]): NDArray {
+  return needArray('squeeze', x).squeeze(valueOrField(axis, 'axis'), ...extra);
 }
 /** Collapses all but the first axis. @example nd.flatten(a) */
 export function flatten(x: NDArray): NDArray { return needArray('flatten', x).flatten(); }
@@ -137,10 +149,12 @@ export function clip(x: NDArray, aMin: number | { aMin: number; aMax: number }, 
   return invoke1('clip', [needArray('clip', x)], { ...aMin }); // every option reaches the op's own check
 }
 /** Sorted copy. @example nd.sort(a, { axis: 0 }) */
-export function sort(x: NDArray, axis?: number | null | SortOptions): NDArray { return needArray('sort', x).sort(axis); }
+export function sort(x: NDArray, axis?: number | null | SortOptions, ...rest: [isAscend?: boolean]): NDArray {
+  return needArray('sort', x).sort(axis, ...rest);
+}
 /** Sorting indices. @example nd.argsort(a) */
-export function argsort(x: NDArray, axis?: number | null | SortOptions): NDArray {
-  return needArray('argsort', x).argsort(axis);
+export function argsort(x: NDArray, axis?: number | null | SortOptions, ...rest: [isAscend?: boolean, dtype?: DType]): NDArray {
+  return needArray('argsort', x).argsort(axis, ...rest);
 }
 /** Top k along an axis. @example nd.topk(a, { k: 2 }) */
 export function topk(x: NDArray, opts: TopkOptions & { retTyp: 'both' }): NDArray[];
@@ -149,12 +163,12 @@ export function topk(x: NDArray, opts?: TopkOptions): NDArray | NDArray[] {
   return needArray('topk', x).topk(opts);
 }
 /** Reverses along axes. @example nd.flip(a, 0); nd.flip(a, { axis: 1 }) */
-export function flip(x: NDArray, axis: number | readonly number[] | { axis: number | readonly number[] }): NDArray {
-  return needArray('flip', x).flip(valueOrField(axis, 'axis'));
+export function flip(x: NDArray, axis: number | readonly number[] | { axis: number | readonly number[] }, ...extra: never[]): NDArray {
+  return needArray('flip', x).flip(valueOrField(axis, 'axis'), ...extra);
 }
 /** Tiles the array. @example nd.tile(a, [2, 2]); nd.tile(a, { reps: [2] }) */
-export function tile(x: NDArray, reps: number | readonly number[] | { reps: number | readonly number[] }): NDArray {
-  return needArray('tile', x).tile(valueOrField(reps, 'reps'));
+export function tile(x: NDArray, reps: number | readonly number[] | { reps: number | readonly number[] }, ...extra: never[]): NDArray {
+  return needArray('tile', x).tile(valueOrField(reps, 'reps'), ...extra);
 }
 /** Repeats elements. @example nd.repeat(a, 2, { axis: 0 }); nd.repeat(a, { repeats: 2 }) */
 export function repeat(x: NDArray, repeats: number | { repeats: number; axis?: number | null },

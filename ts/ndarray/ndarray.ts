@@ -7,7 +7,7 @@ import {
   allocStorage, dtypeFlag, dtypeName, isBigInt, isTypedArray, normalizeDType, storageToData, toStorage,
   type DataArray, type DataArrayMap, type DType, type NumberDType, type TypedArray,
 } from '../base/dtype.js';
-import { IsotensorError, kindOf, optionsOf } from '../base/error.js';
+import { IsotensorError, kindOf, optionsOf, positionalOptions, type PositionalKind } from '../base/error.js';
 import { formatValues, ndarrayRepr } from './format.js';
 import { flatten, inferShape, shapeSize, unflatten, type NestedArray } from './host.js';
 import { expectNDArray, invoke, invoke1, registerArrayClass } from './invoke.js';
@@ -80,16 +80,75 @@ function axisAttr(axis: Axis | undefined): readonly number[] | null | undefined 
   return typeof axis === 'number' ? [axis] : axis;
 }
 
-function reduceOpts(a: Axis | ReduceOptions | undefined): ReduceOptions {
-  if (a === undefined) return {};
-  if (a === null || typeof a === 'number' || Array.isArray(a)) return { axis: a as Axis };
-  return a as ReduceOptions;
+/**
+ * Refuses arguments past a method's last one: `a.flip(0, 1)` would otherwise flip axis 0 alone and
+ * `a.tile(2, 2)` tile once, silently; several axes or reps go as one list.
+ */
+function noExtraArgs(fn: string, name: string, extra: readonly unknown[]): void {
+  if (extra.length > 0) {
+    throw new IsotensorError(`${fn}: one '${name}' argument expected (several go as one list, e.g. [0, 1]), ` +
+                             `got ${extra.length + 1} arguments`);
+  }
+}
+
+function reduceOpts(a: Axis | ReduceOptions | undefined, rest: readonly unknown[] = [], fn = 'reduce'): ReduceOptions {
+  if (a === undefined && rest.length === 0) return {};
+  if (a === null || a === undefined || typeof a === 'number' || Array.isArray(a)) {
+    // MXNet's positional sum(axis, keepdims, exclude): booleans after the axis.
+    const o = positionalOptions<ReduceOptions>(fn, [['axis', 'any'], ['keepdims', 'boolean'], ['exclude', 'boolean']], [a, ...rest]);
+    return a === null ? { ...o, axis: null } : o;
+  }
+  if (rest.length > 0) {
+    throw new IsotensorError(`${fn}: positional keepdims/exclude follow a positional axis (a number, a list or null), got ${kindOf(a)} before them`);
+  }
+  return optionsOf(a as ReduceOptions, fn) as ReduceOptions;
+}
+
+/**
+ * A method's leading value (`axis`) then MXNet's further positional ones (`names`), or one options object:
+ * the positional values would otherwise be dropped silently.
+ */
+function leadingThenPositional<T extends object>(fn: string, first: unknown, isFirst: boolean, firstName: keyof T & string,
+                                                names: readonly (readonly [keyof T & string, PositionalKind])[],
+                                                rest: readonly unknown[]): Partial<T> {
+  if (first === undefined && rest.length === 0) return {};
+  if (isFirst || first === undefined) {
+    const o = positionalOptions<T>(fn, [[firstName, 'any'], ...names], [first, ...rest]);
+    return first === null ? { ...o, [firstName]: null } : o;
+  }
+  if (rest.length > 0) {
+    throw new IsotensorError(`${fn}: positional ${names.map(([n]) => n).join('/')} follow a positional ${firstName}, ` +
+                             `got ${kindOf(first)} before them`);
+  }
+  return optionsOf(first as T, fn);
 }
 
 /** Options of `NDArray.backward` and `autograd.backward`. */
 export interface BackwardOptions {
   retainGraph?: boolean;
   trainMode?: boolean;
+}
+
+/**
+ * backward's flags: an options object, or (MXNet's positional `retain_graph, train_mode`) booleans,
+ * which an options bag would otherwise take for options without them and silently replace by the defaults.
+ * @internal
+ */
+export function backwardFlags(opts: BackwardOptions | boolean | null | undefined, trainMode: boolean | undefined,
+                              fn: string): BackwardOptions {
+  const o: BackwardOptions = typeof opts === 'boolean' ? { retainGraph: opts } : { ...optionsOf(opts, fn) };
+  if (trainMode !== undefined) {
+    if (typeof opts !== 'boolean') {
+      throw new IsotensorError(`${fn}: a positional trainMode follows a positional retainGraph (a boolean), got ${kindOf(opts)} before it`);
+    }
+    o.trainMode = trainMode;
+  }
+  for (const k of ['retainGraph', 'trainMode'] as const) {
+    if (o[k] !== undefined && typeof o[k] !== 'boolean') {
+      throw new IsotensorError(`${fn}: option '${k}' must be a boolean, got ${kindOf(o[k])}`);
+    }
+  }
+  return o;
 }
 
 /**
@@ -316,17 +375,20 @@ export class NDArray {
    * Back-propagates from this array (recorded under `autograd.record`) into the variables'
    * `grad`. headGrad defaults to ones; retainGraph keeps the graph for another backward.
    * The options may come first when there is no headGrad (`y.backward({ retainGraph: true })`,
-   * as PyTorch's keyword call reads).
-   * @example y.backward(); y.backward(nd.array([1, 0]), { retainGraph: true })
+   * as PyTorch's keyword call reads); after headGrad, booleans are retainGraph and trainMode, as
+   * MXNet's positional `backward(out_grad, retain_graph, train_mode)`.
+   * @example y.backward(); y.backward(nd.array([1, 0]), { retainGraph: true }); y.backward(null, true)
    */
-  backward(headGrad?: NDArray | null | BackwardOptions, opts: BackwardOptions = {}): void {
+  backward(headGrad?: NDArray | null | BackwardOptions, options: BackwardOptions | boolean = {}, trainMode?: boolean): void {
     if (headGrad !== null && headGrad !== undefined && !(headGrad instanceof NDArray)) {
       if (typeof headGrad !== 'object' || Array.isArray(headGrad) || arguments.length > 1) {
         throw new IsotensorError(`backward: headGrad must be an NDArray, null or an options object, got ${Array.isArray(headGrad) ? 'an array' : typeof headGrad}`);
       }
-      opts = headGrad;
+      options = headGrad;
       headGrad = null;
     }
+    // MXNet's positional backward(out_grad, retain_graph, train_mode): booleans after headGrad.
+    const opts = backwardFlags(options, trainMode, 'NDArray.backward');
     this._b.backward([this.handle], headGrad ? [headGrad.handle] : null, [], opts.retainGraph ?? false,
                      false, opts.trainMode ?? true);
   }
@@ -374,9 +436,11 @@ export class NDArray {
    * A copy converted to `dtype` (`copy: false` returns this array when the dtype already matches).
    * @example nd.array([1.5]).astype('int32')
    */
-  astype(dtype: DType | string, opts: { copy?: boolean } = {}): NDArray {
+  astype(dtype: DType | string, opts: { copy?: boolean } | boolean = {}): NDArray {
     const d = normalizeDType(dtype, 'astype');
-    if (d === this.dtype) return optionsOf(opts, 'astype').copy === false ? this : this.copy();
+    // MXNet's positional astype(dtype, copy).
+    const copy = typeof opts === 'boolean' ? opts : optionsOf(opts, 'astype').copy;
+    if (d === this.dtype) return copy === false ? this : this.copy();
     return invoke1('Cast', [this], { dtype: d });
   }
 
@@ -580,33 +644,39 @@ export class NDArray {
   /** Hyperbolic tangent. @example a.tanh() */
   tanh(): NDArray { return invoke1('tanh', [this]); }
 
-  private reduce(op: string, a: Axis | ReduceOptions | undefined): NDArray {
-    const o = reduceOpts(a);
+  private reduce(op: string, a: Axis | ReduceOptions | undefined, rest: readonly unknown[]): NDArray {
+    const o = reduceOpts(a, rest, op);
     // Every option goes through, so a misspelt one is rejected by the op's own parameter check.
     return invoke1(op, [this], { ...o, axis: axisAttr(o.axis) });
   }
 
   /** Sum over `axis` (all by default). @example a.sum(); a.sum(1); a.sum({ axis: 0, keepdims: true }) */
-  sum(axis?: Axis | ReduceOptions): NDArray { return this.reduce('sum', axis); }
+  sum(axis?: Axis | ReduceOptions, ...rest: [keepdims?: boolean, exclude?: boolean]): NDArray { return this.reduce('sum', axis, rest); }
   /** Mean over `axis`. @example a.mean(0) */
-  mean(axis?: Axis | ReduceOptions): NDArray { return this.reduce('mean', axis); }
+  mean(axis?: Axis | ReduceOptions, ...rest: [keepdims?: boolean, exclude?: boolean]): NDArray { return this.reduce('mean', axis, rest); }
   /** Maximum over `axis`. @example a.max() */
-  max(axis?: Axis | ReduceOptions): NDArray { return this.reduce('max', axis); }
+  max(axis?: Axis | ReduceOptions, ...rest: [keepdims?: boolean, exclude?: boolean]): NDArray { return this.reduce('max', axis, rest); }
   /** Minimum over `axis`. @example a.min(1) */
-  min(axis?: Axis | ReduceOptions): NDArray { return this.reduce('min', axis); }
+  min(axis?: Axis | ReduceOptions, ...rest: [keepdims?: boolean, exclude?: boolean]): NDArray { return this.reduce('min', axis, rest); }
   /** Product over `axis`. @example a.prod() */
-  prod(axis?: Axis | ReduceOptions): NDArray { return this.reduce('prod', axis); }
+  prod(axis?: Axis | ReduceOptions, ...rest: [keepdims?: boolean, exclude?: boolean]): NDArray { return this.reduce('prod', axis, rest); }
 
   /** Index of the maximum along `axis` (flattened when null). @example a.argmax(1) */
-  argmax(axis: number | null | { axis?: number | null; keepdims?: boolean } = null): NDArray {
-    const o = axis === null || typeof axis === 'number' ? { axis } : axis;
-    return invoke1('argmax', [this], { ...o });
+  argmax(axis: number | null | { axis?: number | null; keepdims?: boolean } = null, keepdims?: boolean): NDArray {
+    // MXNet's positional argmax(axis, keepdims).
+    const o = leadingThenPositional<{ axis?: number | null; keepdims?: boolean }>(
+      'argmax', axis, axis === null || typeof axis === 'number', 'axis', [['keepdims', 'boolean']],
+      keepdims === undefined ? [] : [keepdims]);
+    return invoke1('argmax', [this], { axis: null, ...o });
   }
 
   /** Index of the minimum along `axis`. @example a.argmin(0) */
-  argmin(axis: number | null | { axis?: number | null; keepdims?: boolean } = null): NDArray {
-    const o = axis === null || typeof axis === 'number' ? { axis } : axis;
-    return invoke1('argmin', [this], { ...o });
+  argmin(axis: number | null | { axis?: number | null; keepdims?: boolean } = null, keepdims?: boolean): NDArray {
+    // MXNet's positional argmin(axis, keepdims).
+    const o = leadingThenPositional<{ axis?: number | null; keepdims?: boolean }>(
+      'argmin', axis, axis === null || typeof axis === 'number', 'axis', [['keepdims', 'boolean']],
+      keepdims === undefined ? [] : [keepdims]);
+    return invoke1('argmin', [this], { axis: null, ...o });
   }
 
   /** L2 (or L1) norm, over every axis or the given ones. @example a.norm(); a.norm(1); a.norm({ axis: 1, ord: 1 }) */
@@ -617,14 +687,25 @@ export class NDArray {
   }
 
   /** Matrix product (MXNet `dot`). @example a.dot(b); a.dot(b, { transposeB: true }) */
-  dot(b: NDArray, opts: { transposeA?: boolean; transposeB?: boolean } = {}): NDArray {
-    return invoke1('dot', [this, b], { ...opts });
+  dot(b: NDArray, opts: { transposeA?: boolean; transposeB?: boolean } | boolean = {}, transposeB?: boolean): NDArray {
+    // MXNet's positional dot(lhs, rhs, transpose_a, transpose_b).
+    const o = positionalOptions<{ transposeA?: boolean; transposeB?: boolean }>(
+      'dot', [['transposeA', 'boolean'], ['transposeB', 'boolean']], transposeB === undefined ? [opts] : [opts, transposeB]);
+    return invoke1('dot', [this, b], { ...o });
   }
 
   /** Permutes axes (reverses them by default). @example a.transpose(); a.transpose([1, 0, 2]) */
-  transpose(axes?: readonly number[] | { axes?: readonly number[] }): NDArray {
+  transpose(axes?: readonly number[] | { axes?: readonly number[] } | number, ...more: number[]): NDArray {
+    // Axes one by one (mx.np's and NumPy's transpose(*axes)) would otherwise be dropped, reversing every axis.
+    if (typeof axes === 'number' || more.length > 0) {
+      const list = [axes, ...more];
+      if (!list.every((v) => typeof v === 'number')) {
+        throw new IsotensorError(`transpose: axes given one by one must all be numbers, got ${list.map(kindOf).join(', ')}`);
+      }
+      return invoke1('transpose', [this], { axes: list as number[] });
+    }
     const o = axes === undefined || Array.isArray(axes) ? { axes: axes as readonly number[] | undefined }
-      : axes as { axes?: readonly number[] };
+      : optionsOf(axes as { axes?: readonly number[] }, 'transpose');
     return invoke1('transpose', [this], { ...o });
   }
 
@@ -634,10 +715,16 @@ export class NDArray {
   }
 
   /** Inserts an axis of size 1. @example nd.zeros([3]).expandDims(0).shape // [1, 3] */
-  expandDims(axis: number): NDArray { return invoke1('expand_dims', [this], { axis }); }
+  expandDims(axis: number, ...extra: never[]): NDArray {
+    noExtraArgs('expandDims', 'axis', extra);
+    return invoke1('expand_dims', [this], { axis });
+  }
 
   /** Removes axes of size 1 (all, or the given ones). @example nd.zeros([1, 3, 1]).squeeze().shape // [3] */
-  squeeze(axis?: Axis): NDArray { return invoke1('squeeze', [this], { axis: axisAttr(axis) }); }
+  squeeze(axis?: Axis, ...extra: never[]): NDArray {
+    noExtraArgs('squeeze', 'axis', extra);
+    return invoke1('squeeze', [this], { axis: axisAttr(axis) });
+  }
 
   /** Collapses all but the first axis. @example nd.zeros([2, 3, 4]).flatten().shape // [2, 12] */
   flatten(): NDArray { return invoke1('Flatten', [this]); }
@@ -646,14 +733,18 @@ export class NDArray {
   clip(aMin: number, aMax: number): NDArray { return invoke1('clip', [this], { a_min: aMin, a_max: aMax }); }
 
   /** Sorted copy along `axis` (last by default). @example a.sort(); a.sort({ isAscend: false }) */
-  sort(axis?: number | null | SortOptions): NDArray {
-    const o: SortOptions = axis === undefined ? {} : axis === null || typeof axis === 'number' ? { axis } : axis;
+  sort(axis?: number | null | SortOptions, ...rest: [isAscend?: boolean]): NDArray {
+    // MXNet's positional sort(axis, is_ascend).
+    const o = leadingThenPositional<SortOptions>('sort', axis, axis === null || typeof axis === 'number', 'axis',
+                                                 [['isAscend', 'boolean']], rest);
     return invoke1('sort', [this], { ...o });
   }
 
   /** Indices that sort along `axis`. @example a.argsort() */
-  argsort(axis?: number | null | SortOptions): NDArray {
-    const o: SortOptions = axis === undefined ? {} : axis === null || typeof axis === 'number' ? { axis } : axis;
+  argsort(axis?: number | null | SortOptions, ...rest: [isAscend?: boolean, dtype?: DType]): NDArray {
+    // MXNet's positional argsort(axis, is_ascend, dtype).
+    const o = leadingThenPositional<SortOptions>('argsort', axis, axis === null || typeof axis === 'number', 'axis',
+                                                 [['isAscend', 'boolean'], ['dtype', 'string']], rest);
     return invoke1('argsort', [this], { ...o });
   }
 
@@ -670,10 +761,14 @@ export class NDArray {
   }
 
   /** Reverses the order along `axis`. @example a.flip(0) */
-  flip(axis: number | readonly number[]): NDArray { return invoke1('flip', [this], { axis: axisAttr(axis) }); }
+  flip(axis: number | readonly number[], ...extra: never[]): NDArray {
+    noExtraArgs('flip', 'axis', extra);
+    return invoke1('flip', [this], { axis: axisAttr(axis) });
+  }
 
   /** Repeats the whole array `reps` times per axis. @example a.tile([2, 1]) */
-  tile(reps: number | readonly number[]): NDArray {
+  tile(reps: number | readonly number[], ...extra: never[]): NDArray {
+    noExtraArgs('tile', 'reps', extra);
     return invoke1('tile', [this], { reps: typeof reps === 'number' ? [reps] : reps });
   }
 

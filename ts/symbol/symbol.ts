@@ -8,10 +8,11 @@ import type { Backend, SymbolHandle } from '../backend/backend.js';
 import { backend } from '../backend/runtime.js';
 import type { Context } from '../base/context.js';
 import { DTYPE_FLAGS, normalizeDType, type DType } from '../base/dtype.js';
-import { IsotensorError, kindOf, optionsOf, show } from '../base/error.js';
+import { IsotensorError, kindOf, optionsOf, positionalOptions, show } from '../base/error.js';
 import { nodeFs } from '../base/node_builtin.js';
 import { localPath, readText } from '../base/read_source.js';
 import { formatAttr, formatNumber, toSnake, type AttrValue } from '../ndarray/attrs.js';
+import { NDArray } from '../ndarray/ndarray.js';
 import { printSummary, type SummaryOptions } from '../viz/summary.js';
 import type { BindOptions, Executor, SimpleBindOptions } from './executor.js';
 import { AttrScope, NameManager } from './name.js';
@@ -103,6 +104,13 @@ export interface SymbolCommonOptions {
 }
 
 const STYPES: Readonly<Record<string, number>> = { default: 0, row_sparse: 1, csr: 2 };
+
+/** A dict of NDArrays by argument name (bind's positional argsGrad), not an options object. */
+function isArrayDict(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null) return false;
+  const vals = Object.values(v);
+  return vals.some((x) => x instanceof NDArray) && vals.every((x) => x === null || x instanceof NDArray);
+}
 
 /** The symbolic graph: variables, ops and their composition (MXNet's `mx.sym.Symbol`). */
 export class Symbol {
@@ -336,13 +344,23 @@ export class Symbol {
   }
 
   /** An Executor over given arrays: a dict by argument name or an array in listArguments() order. */
-  bind(ctx: Context | string, args: unknown, opts?: BindOptions): Executor {
-    return pass('bind')(this, ctx, args, opts);
+  bind(ctx: Context | string, args: unknown, opts?: BindOptions | BindOptions['argsGrad'], ...rest: unknown[]): Executor {
+    // MXNet's positional bind(ctx, args, args_grad, grad_req, aux_states, group2ctx): arrays (a list, or a dict
+    // of NDArrays) are argsGrad, which an options bag would otherwise take for options and silently drop.
+    const o = positionalOptions<BindOptions>('Symbol.bind', [['argsGrad', 'object'], ['gradReq', 'any'],
+                                                             ['auxStates', 'object'], ['group2ctx', 'object']],
+                                             [opts, ...rest], isArrayDict);
+    return pass('bind')(this, ctx, args, o);
   }
 
-  /** An Executor that allocates every array from the given input shapes. */
-  simpleBind(ctx: Context | string, shapes: Record<string, readonly number[]>, opts?: SimpleBindOptions): Executor {
-    return pass('simpleBind')(this, ctx, shapes, opts);
+  /**
+   * An Executor that allocates every array from the given input shapes. A string is gradReq, as
+   * MXNet's positional `simple_bind(ctx, grad_req)`.
+   */
+  simpleBind(ctx: Context | string, shapes: Record<string, readonly number[]>, opts?: SimpleBindOptions | string): Executor {
+    const o = typeof opts === 'string' ? { gradReq: opts as SimpleBindOptions['gradReq'] }
+      : optionsOf(opts, 'Symbol.simpleBind');
+    return pass('simpleBind')(this, ctx, shapes, o);
   }
 
   /** Prints MXNet's layer table (mx.viz.printSummary) for the given input shapes and returns it. */

@@ -2,7 +2,8 @@
 // SPDX-License-Identifier: Apache-2.0
 import type { DType } from '../../base/dtype.js';
 import { expectString, IsotensorError, optionsOf, show } from '../../base/error.js';
-import { Block, HybridBlock, type BlockOptions, type F, type Tensor } from '../block.js';
+import { Block, HybridBlock, hybridizeArgs, type BlockOptions, type F, type Tensor } from '../block.js';
+import type { CachedOpOptions } from '../cached_op.js';
 import type { InitSpec, Parameter } from '../parameter.js';
 
 /** Runs children in order; a child returning a list passes the rest on as extra inputs (MXNet's rule). */
@@ -53,7 +54,8 @@ export class Sequential extends Block {
     return this.children.size;
   }
 
-  override hybridize(active = true, opts = {}): void {
+  override hybridize(active: boolean | CachedOpOptions = true, opts: CachedOpOptions = {}): void {
+    [active, opts] = hybridizeArgs(active, opts, 'Sequential.hybridize');
     const kids = [...this.children.values()];
     if (active && kids.length > 0 && kids.every((c) => c instanceof HybridBlock)) {
       console.warn(`All children of this Sequential layer '${this.prefix}' are HybridBlocks. Consider using ` +
