@@ -372,11 +372,16 @@ describe('ragged nested arrays', () => {
 });
 
 describe('options and arguments of the wrong kind on NDArray methods and nd functions', () => {
-  it('takes null options as none, and an axis where norm has one', () => {
+  it('takes null options as none, and MXNet\'s positional ord and axis where norm has them', () => {
     const a = nd.array([[3, 4], [6, 8]]);
     const o = null as unknown as undefined;
     expect(a.norm(o).dataSync()[0]).toBeCloseTo(Math.sqrt(9 + 16 + 36 + 64), 4);
-    expect(Array.from(nd.norm(a, 1).dataSync())).toEqual([5, 10]);
+    expect(Array.from(nd.norm(a, 1).dataSync())).toEqual([21]);  // MXNet's norm(ord=1): every element
+    expect(Array.from(nd.norm(a, 2, 1).dataSync())).toEqual([5, 10]);
+    expect(Array.from(a.norm(1, 0, true).dataSync())).toEqual([9, 12]);
+    expect(a.norm(1, 0, true).shape).toEqual([1, 2]);
+    expect(Array.from(a.norm([1]).dataSync())).toEqual([5, 10]);
+    expect(() => a.norm(2, 1, 'yes' as never)).toThrow(/norm: positional argument 'keepdims' must be a boolean/);
     expect(Array.from(a.topk(o).dataSync())).toEqual([1, 1]);
     expect(nd.eye(2, o).toArraySync()).toEqual([[1, 0], [0, 1]]);
     expect(a.repeat(2, o).shape).toEqual([8]);

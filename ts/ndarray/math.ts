@@ -123,7 +123,9 @@ export function argmin(x: NDArray, axis?: number | null | { axis?: number | null
   return keepdims === undefined ? needArray('argmin', x).argmin(axis) : needArray('argmin', x).argmin(axis, keepdims);
 }
 /** Norm. @example nd.norm(a) */
-export function norm(x: NDArray, opts?: Axis | NormOptions): NDArray { return needArray('norm', x).norm(opts); }
+export function norm(x: NDArray, opts?: Axis | NormOptions | 1 | 2, ...rest: unknown[]): NDArray {
+  return needArray('norm', x).norm(opts, ...rest);
+}
 /** Matrix product. @example nd.dot(a, b, { transposeB: true }) */
 export function dot(a: NDArray, b: NDArray, opts?: { transposeA?: boolean; transposeB?: boolean } | boolean,
                     transposeB?: boolean): NDArray {

@@ -679,10 +679,14 @@ export class NDArray {
     return invoke1('argmin', [this], { axis: null, ...o });
   }
 
-  /** L2 (or L1) norm, over every axis or the given ones. @example a.norm(); a.norm(1); a.norm({ axis: 1, ord: 1 }) */
-  norm(opts?: Axis | NormOptions): NDArray {
-    const o = opts === null || typeof opts === 'number' || Array.isArray(opts) ? { axis: opts as Axis }
-      : optionsOf(opts as NormOptions | undefined, 'norm');
+  /**
+   * L2 (or L1) norm, over every axis or the given ones. Numbers are MXNet's positional `norm(ord, axis,
+   * keepdims)`: `a.norm(1)` is the L1 norm of every element, as in MXNet; a list alone is the axes.
+   * @example a.norm(); a.norm(1); a.norm(2, 1); a.norm({ axis: 1, ord: 1 })
+   */
+  norm(opts?: Axis | NormOptions | 1 | 2, ...rest: unknown[]): NDArray {
+    const o = Array.isArray(opts) && rest.length === 0 ? { axis: opts as Axis }
+      : positionalOptions<NormOptions>('norm', [['ord', 'number'], ['axis', 'any'], ['keepdims', 'boolean']], [opts, ...rest]);
     return invoke1('norm', [this], { ...o, axis: axisAttr(o.axis) });
   }
 
