@@ -407,6 +407,26 @@ describe('MXNet\'s positional arguments where an options object goes', () => {
   });
 });
 
+describe('creation functions with MXNet\'s positional arguments', () => {
+  it('nd.arange, sym.Variable and metric.create', () => {
+    mx.scope(() => {
+      const r = nd.arange(0, 3, 1, any(1), any(null), any(mx.cpu()), any('float64'));  // was a TypeError
+      expect(r.dtype).toBe('float64');
+      expect(Array.from(r.dataSync())).toEqual([0, 1, 2]);
+      expect(Array.from(nd.arange(0, 2, null, any(2)).dataSync())).toEqual([0, 0, 1, 1]);
+      expect(Array.from(nd.arange(3, null, 1, { dtype: 'int32' }).dataSync())).toEqual([0, 1, 2]);
+      expectError(() => nd.arange(0, 3, 1, any('x')), 'nd.arange', /'repeat' must be a number, got string/);
+      expectError(() => nd.arange(0, 3, 1, null, any(true)), 'nd.arange', /inferRange/);
+      const v = sym.Variable('v', any(null), any([2, 3]));  // was a TypeError
+      expect(v.attr('__shape__')).toBe('(2, 3)');
+      expect(sym.Variable('w', { shape: [4] }).attr('__shape__')).toBe('(4,)');
+      expectError(() => sym.Variable('u', any(null), any([2]), any('fast')), 'Variable', /'lrMult' must be a number/);
+      expectError(() => mx.metric.create('top_k_accuracy', any(3)), 'metric.create', /options must be an object, got number/);
+      expect(mx.metric.create('top_k_accuracy', { topK: 3 }).name).toBe('top_k_accuracy_3');
+    });
+  });
+});
+
 describe('afterwards', () => {
   it('the library still computes correctly', () => {
     stillWorks();

@@ -185,7 +185,10 @@ export function listMetrics(): string[] {
  * (a CustomMetric), a list (a CompositeEvalMetric) or a metric (returned as is).
  * @example mx.metric.create('acc'); mx.metric.create('top_k_accuracy', { topK: 5 }); mx.metric.create(['acc', 'ce'])
  */
-export function create(metric: MetricSpec, opts: Record<string, unknown> = {}): EvalMetric {
+export function create(metric: MetricSpec, options: Record<string, unknown> | null = {}): EvalMetric {
+  // A bare value (MXNet's create('top_k_accuracy', 3) passes it on to the constructor) is refused by name:
+  // which option it would be depends on the metric, so it goes as { topK: 3 }.
+  const opts = optionsOf(options, 'metric.create');
   if (metric instanceof EvalMetric) return metric;
   if (typeof metric === 'function') {
     if (hooks.custom === undefined) throw new IsotensorError('metric.create: CustomMetric is not loaded');

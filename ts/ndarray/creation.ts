@@ -5,7 +5,7 @@ import { Context, toContext } from '../base/context.js';
 import {
   dtypeFlag, dtypeOfTypedArray, isTypedArray, normalizeDType, type DType, type TypedArray,
 } from '../base/dtype.js';
-import { IsotensorError, optionsOf } from '../base/error.js';
+import { IsotensorError, optionsOf, positionalOptions } from '../base/error.js';
 import { flatten, inferShape, shapeSize, toShape, type NestedArray } from './host.js';
 import { expectNDArray, invoke1 } from './invoke.js';
 import { arrayFromHost, NDArray } from './ndarray.js';
@@ -118,7 +118,13 @@ export interface ArangeOptions extends CreationOptions {
  * Evenly spaced values in [start, stop) (one argument: [0, start)).
  * @example nd.arange(5); nd.arange(1, 10, 2, { dtype: 'int32' })
  */
-export function arange(start: number, stop?: number | null, step = 1, opts: ArangeOptions = {}): NDArray {
+export function arange(start: number, stop?: number | null, step: number | null = 1, options: ArangeOptions | number | null = {},
+                       ...rest: unknown[]): NDArray {
+  // MXNet's positional arange(start, stop, step, repeat, infer_range, ctx, dtype), or one options object.
+  const opts = positionalOptions<ArangeOptions & { inferRange?: boolean }>('nd.arange', [
+    ['repeat', 'number'], ['inferRange', 'boolean'], ['ctx', 'any'], ['dtype', 'any']], [options, ...rest]);
+  if (opts.inferRange === true) throw new IsotensorError('nd.arange: inferRange is a Symbol-only option (give stop)');
+  step = step ?? 1;
   const ctx = toContext(opts.ctx);
   checkContext(ctx, backend());
   const [lo, hi] = stop === undefined || stop === null ? [0, start] : [start, stop];

@@ -550,8 +550,14 @@ export function callSymbolOp(spec: SymbolOpSpec, hint: string, args: readonly un
  * data.attr('__shape__') // '(100, 10)'
  * ```
  */
-export function Variable(name: string, opts: VariableOptions = {}): Symbol {
+export function Variable(name: string, options: VariableOptions | null = {}, ...rest: unknown[]): Symbol {
   if (typeof name !== 'string') throw new IsotensorError('Variable: name must be a string');
+  // MXNet's positional Variable(name, attr, shape, lr_mult, wd_mult, dtype, init, stype): a second argument
+  // alone stays the options object (MXNet's attr dict goes as { attr }).
+  const opts = rest.length === 0 ? optionsOf(options, 'Variable')
+    : positionalOptions<VariableOptions>('Variable', [['attr', 'object'], ['shape', 'any'], ['lrMult', 'number'],
+                                                      ['wdMult', 'number'], ['dtype', 'any'], ['init', 'any'], ['stype', 'string']],
+                                         [options, ...rest]);
   const b = backend();
   const s = new Symbol(b.symbolVariable(name), b);
   const attr: Record<string, string> = AttrScope.current.get(opts.attr);
