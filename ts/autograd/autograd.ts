@@ -50,10 +50,17 @@ function within<T>(scope: AutogradScope, fn: () => T): T {
  */
 export function record<T>(fn: () => T, opts?: { trainMode?: boolean } | boolean): T;
 export function record(opts?: { trainMode?: boolean } | boolean): AutogradScope;
-export function record<T>(a?: (() => T) | { trainMode?: boolean } | boolean,
-                          b?: { trainMode?: boolean } | boolean): T | AutogradScope {
-  const trainMode = scopeTrainMode(typeof a === 'function' ? b : a, 'autograd.record');
-  const scope = enter(true, trainMode ?? true);
+export function record<T>(a?: (() => T) | ModeArg, b?: ModeArg): T | AutogradScope {
+  return modeScope(true, true, a, b, 'autograd.record');
+}
+
+type ModeArg = { trainMode?: boolean } | boolean;
+
+/** record/pause: enters the state (fn's or the given mode's), then runs fn within it or returns the scope. */
+function modeScope<T>(recording: boolean, defaultTrain: boolean, a: (() => T) | ModeArg | undefined,
+                      b: ModeArg | undefined, fn: string): T | AutogradScope {
+  const trainMode = scopeTrainMode(typeof a === 'function' ? b : a, fn);
+  const scope = enter(recording, trainMode ?? defaultTrain);
   return typeof a === 'function' ? within(scope, a) : scope;
 }
 
@@ -72,11 +79,8 @@ function scopeTrainMode(opts: { trainMode?: boolean } | boolean | null | undefin
 /** Stops recording inside fn (train mode unchanged unless given). */
 export function pause<T>(fn: () => T, opts?: { trainMode?: boolean } | boolean): T;
 export function pause(opts?: { trainMode?: boolean } | boolean): AutogradScope;
-export function pause<T>(a?: (() => T) | { trainMode?: boolean } | boolean,
-                         b?: { trainMode?: boolean } | boolean): T | AutogradScope {
-  const trainMode = scopeTrainMode(typeof a === 'function' ? b : a, 'autograd.pause');
-  const scope = enter(false, trainMode ?? false);
-  return typeof a === 'function' ? within(scope, a) : scope;
+export function pause<T>(a?: (() => T) | ModeArg, b?: ModeArg): T | AutogradScope {
+  return modeScope(false, false, a, b, 'autograd.pause');
 }
 
 /** Runs fn in training mode (Dropout drops, BatchNorm uses batch statistics). */
