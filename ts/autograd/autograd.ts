@@ -2,7 +2,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import { backend as getBackend } from '../backend/runtime.js';
 import type { Backend } from '../backend/backend.js';
-import { expectFunction, IsotensorError, kindOf, optionsOf } from '../base/error.js';
+import { booleanOption, expectFunction, IsotensorError, kindOf, optionsOf } from '../base/error.js';
 import { expectNDArray } from '../ndarray/invoke.js';
 import { backwardFlags, gradReqCode, NDArray, type BackwardOptions, type GradReq } from '../ndarray/ndarray.js';
 
@@ -69,11 +69,7 @@ function modeScope<T>(recording: boolean, defaultTrain: boolean, a: (() => T) | 
  * which an options bag would otherwise take for options without trainMode and silently replace by the default.
  */
 function scopeTrainMode(opts: { trainMode?: boolean } | boolean | null | undefined, fn: string): boolean | undefined {
-  const mode = typeof opts === 'boolean' ? opts : optionsOf(opts, fn).trainMode;
-  if (mode !== undefined && typeof mode !== 'boolean') {
-    throw new IsotensorError(`${fn}: option 'trainMode' must be a boolean, got ${kindOf(mode)}`);
-  }
-  return mode;
+  return typeof opts === 'boolean' ? opts : booleanOption(optionsOf(opts, fn).trainMode, fn, 'trainMode');
 }
 
 /** Stops recording inside fn (train mode unchanged unless given). */
@@ -215,11 +211,7 @@ function gradOptions(options: GradOptions | NDArray | readonly (NDArray | null)[
     ? { headGrads: options as GradOptions['headGrads'], retainGraph: positional[0], createGraph: positional[1] ?? undefined,
         trainMode: positional[2] ?? undefined }
     : { ...optionsOf(options as GradOptions | undefined, 'autograd.grad') };
-  for (const k of ['retainGraph', 'createGraph', 'trainMode'] as const) {
-    if (o[k] !== undefined && o[k] !== null && typeof o[k] !== 'boolean') {
-      throw new IsotensorError(`autograd.grad: option '${k}' must be a boolean, got ${kindOf(o[k])}`);
-    }
-  }
+  for (const k of ['retainGraph', 'createGraph', 'trainMode'] as const) booleanOption(o[k] ?? undefined, 'autograd.grad', k);
   return o;
 }
 

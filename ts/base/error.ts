@@ -82,6 +82,13 @@ export function expectStrings(v: readonly string[] | undefined | null, fn: strin
   return v;
 }
 
+/** An optional boolean option: undefined passes as unset; anything else but a boolean is refused by name. */
+export function booleanOption(v: unknown, fn: string, name: string): boolean | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'boolean') throw new IsotensorError(`${fn}: option '${name}' must be a boolean, got ${kindOf(v)}`);
+  return v;
+}
+
 /** What a positional argument must be (see positionalOptions). */
 export type PositionalKind = 'boolean' | 'number' | 'string' | 'function' | 'object' | 'any';
 

@@ -8,7 +8,7 @@ import { markVariables, pause } from '../autograd/autograd.js';
 import { cpu, currentContext, toContext, type Context } from '../base/context.js';
 import { normalizeDType, type DType } from '../base/dtype.js';
 import { IsotensorError, optionsOf, positionalOptions } from '../base/error.js';
-import { Initializer, InitDesc, create as createInit, type InitializerLike } from '../init/initializer.js';
+import { Initializer, InitDesc, create as createInit, isInitializerLike, type InitializerLike } from '../init/initializer.js';
 import { Uniform } from '../init/initializers.js';
 import { array, zeros } from '../ndarray/creation.js';
 import { loadSync, saveSync } from '../ndarray/io.js';
@@ -90,8 +90,7 @@ export function toInitializer(init: InitSpec): InitializerLike {
  */
 export function initializeOptions<O extends { init?: InitSpec | null }>(opts: O | InitSpec | null | undefined,
                                                                        fn: string): Partial<O> {
-  if (typeof opts === 'string' || (typeof opts === 'object' && opts !== null &&
-                                   typeof (opts as InitializerLike).call === 'function')) {
+  if (typeof opts === 'string' || isInitializerLike(opts)) {
     return { init: opts } as Partial<O>;
   }
   return optionsOf(opts as O | null | undefined, fn);

@@ -32,6 +32,11 @@ export interface InitializerLike {
   call(desc: InitDesc | string, arr: NDArray): void;
 }
 
+/** An initializer object (where an options object could also go: MXNet's positional `init`). */
+export function isInitializerLike(v: unknown): v is InitializerLike {
+  return typeof v === 'object' && v !== null && typeof (v as InitializerLike).call === 'function';
+}
+
 /**
  * Base class of initializers. `call(desc, arr)` fills `arr` by the parameter's name: `*weight` →
  * the subclass's rule, `*bias`/`*beta`/`*min`/`*moving_mean` → 0, `*gamma`/`*max`/`*moving_var` → 1;

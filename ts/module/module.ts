@@ -1,10 +1,10 @@
 // Module: a Symbol bound for training and inference with its parameters and optimizer (MXNet's mx.mod.Module).
 // SPDX-License-Identifier: Apache-2.0
 import { Context, cpu, currentContext, toContext } from '../base/context.js';
-import { IsotensorError, kindOf, optionsOf, positionalOptions } from '../base/error.js';
+import { booleanOption, IsotensorError, optionsOf, positionalOptions } from '../base/error.js';
 import { nodeFs } from '../base/node_builtin.js';
 import { consoleLogger, warn, type Logger } from '../callback/logger.js';
-import { InitDesc, type InitializerLike } from '../init/initializer.js';
+import { InitDesc, isInitializerLike, type InitializerLike } from '../init/initializer.js';
 import { Uniform } from '../init/initializers.js';
 import type { DataBatch } from '../io/data_batch.js';
 import { DataDesc, type DataDescLike } from '../io/data_desc.js';
@@ -53,10 +53,6 @@ export interface BindOptions {
   /** Not supported (MXNet's BucketingModule sharing). */
   sharedModule?: null;
 }
-
-/** An initializer given where initParams' options go (MXNet's positional `initializer`). */
-const isInitializer = (v: unknown): boolean =>
-  typeof v === 'object' && v !== null && typeof (v as InitializerLike).call === 'function';
 
 function checkInputNames(symbol: MxSymbol, names: string[], typename: string, fatal: boolean, logger: Logger): void {
   const args = symbol.listArguments();
@@ -236,7 +232,7 @@ export class Module extends BaseModule {
     // MXNet's positional init_params(initializer, arg_params, aux_params, allow_missing, force_init, allow_extra).
     const opts = positionalOptions<InitParamsOptions>('Module.initParams', [
       ['initializer', 'object'], ['argParams', 'object'], ['auxParams', 'object'], ['allowMissing', 'boolean'],
-      ['forceInit', 'boolean'], ['allowExtra', 'boolean']], [options, ...rest], isInitializer);
+      ['forceInit', 'boolean'], ['allowExtra', 'boolean']], [options, ...rest], isInitializerLike);
     if (this.paramsInitialized && !(opts.forceInit ?? false)) {
       warn(this.logger, 'Parameters already initialized and forceInit=false. initParams call ignored.');
       return;
@@ -424,10 +420,8 @@ export class Module extends BaseModule {
    * MXNet's positional `forward(data_batch, is_train)`.
    */
   forward(batch: DataBatch, opts: { isTrain?: boolean } | boolean = {}): void {
-    const isTrain = typeof opts === 'boolean' ? opts : optionsOf(opts, 'Module.forward').isTrain;
-    if (isTrain !== undefined && typeof isTrain !== 'boolean') {
-      throw new IsotensorError(`Module.forward: option 'isTrain' must be a boolean, got ${kindOf(isTrain)}`);
-    }
+    const isTrain = typeof opts === 'boolean' ? opts
+      : booleanOption(optionsOf(opts, 'Module.forward').isTrain, 'Module.forward', 'isTrain');
     if (!this.binded || !this.paramsInitialized) throw new IsotensorError('Module.forward: call bind() and initParams() first');
     const g = this._execGroup!;
     if (!batch || !Array.isArray(batch.data)) throw new IsotensorError('Module.forward: expected a DataBatch');

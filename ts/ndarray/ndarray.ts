@@ -7,7 +7,7 @@ import {
   allocStorage, dtypeFlag, dtypeName, isBigInt, isTypedArray, normalizeDType, storageToData, toStorage,
   type DataArray, type DataArrayMap, type DType, type NumberDType, type TypedArray,
 } from '../base/dtype.js';
-import { IsotensorError, kindOf, optionsOf, positionalOptions, type PositionalKind } from '../base/error.js';
+import { booleanOption, IsotensorError, kindOf, optionsOf, positionalOptions, type PositionalKind } from '../base/error.js';
 import { formatValues, ndarrayRepr } from './format.js';
 import { flatten, inferShape, shapeSize, unflatten, type NestedArray } from './host.js';
 import { expectNDArray, invoke, invoke1, registerArrayClass } from './invoke.js';
@@ -91,17 +91,10 @@ function noExtraArgs(fn: string, name: string, extra: readonly unknown[]): void 
   }
 }
 
+// MXNet's positional sum(axis, keepdims, exclude): booleans after the axis.
 function reduceOpts(a: Axis | ReduceOptions | undefined, rest: readonly unknown[] = [], fn = 'reduce'): ReduceOptions {
-  if (a === undefined && rest.length === 0) return {};
-  if (a === null || a === undefined || typeof a === 'number' || Array.isArray(a)) {
-    // MXNet's positional sum(axis, keepdims, exclude): booleans after the axis.
-    const o = positionalOptions<ReduceOptions>(fn, [['axis', 'any'], ['keepdims', 'boolean'], ['exclude', 'boolean']], [a, ...rest]);
-    return a === null ? { ...o, axis: null } : o;
-  }
-  if (rest.length > 0) {
-    throw new IsotensorError(`${fn}: positional keepdims/exclude follow a positional axis (a number, a list or null), got ${kindOf(a)} before them`);
-  }
-  return optionsOf(a as ReduceOptions, fn) as ReduceOptions;
+  return leadingThenPositional<ReduceOptions>(fn, a, a === null || typeof a === 'number' || Array.isArray(a), 'axis',
+                                              [['keepdims', 'boolean'], ['exclude', 'boolean']], rest);
 }
 
 /**
@@ -143,11 +136,7 @@ export function backwardFlags(opts: BackwardOptions | boolean | null | undefined
     }
     o.trainMode = trainMode;
   }
-  for (const k of ['retainGraph', 'trainMode'] as const) {
-    if (o[k] !== undefined && typeof o[k] !== 'boolean') {
-      throw new IsotensorError(`${fn}: option '${k}' must be a boolean, got ${kindOf(o[k])}`);
-    }
-  }
+  for (const k of ['retainGraph', 'trainMode'] as const) o[k] = booleanOption(o[k], fn, k);
   return o;
 }
 

@@ -8,7 +8,7 @@ import type { Backend, ExecutorHandle, Handle } from '../backend/backend.js';
 import { checkContext } from '../backend/runtime.js';
 import { toContext, type Context } from '../base/context.js';
 import { isTypedArray, normalizeDType, type DType } from '../base/dtype.js';
-import { IsotensorError, kindOf, optionsOf } from '../base/error.js';
+import { booleanOption, IsotensorError, kindOf, optionsOf } from '../base/error.js';
 import { array, zeros } from '../ndarray/creation.js';
 import type { NestedArray } from '../ndarray/host.js';
 import { gradReqCode, NDArray, type GradReq } from '../ndarray/ndarray.js';
@@ -300,8 +300,7 @@ export class Executor {
     for (const [k, v] of Object.entries(named)) {
       if (v === undefined) continue;
       if (k === 'isTrain') {
-        if (typeof v !== 'boolean') throw new IsotensorError(`Executor.forward: option 'isTrain' must be a boolean, got ${kindOf(v)}`);
-        isTrain = v;
+        isTrain = booleanOption(v, 'Executor.forward', 'isTrain')!;
         continue;
       }
       const i = this._io.arguments.indexOf(k);
@@ -350,8 +349,7 @@ export class Executor {
       }
       hs = list.map((g) => (g === null || g === undefined ? 0 : g.handle));
     }
-    const isTrain = optionsOf(opts, 'Executor.backward').isTrain ?? true;
-    if (typeof isTrain !== 'boolean') throw new IsotensorError(`Executor.backward: option 'isTrain' must be a boolean, got ${kindOf(isTrain)}`);
+    const isTrain = booleanOption(optionsOf(opts, 'Executor.backward').isTrain ?? true, 'Executor.backward', 'isTrain')!;
     this._b.executorBackward(h, hs, isTrain);
   }
 
