@@ -151,9 +151,6 @@ struct AdamMap {
   }
 };
 
-// _adamw_update / _mp_adamw_update: g' = clip(rescale*g) with rescale read from a one-element
-// array; w -= eta * (lr * mean / (sqrt(var) + epsilon) + wd * w). A rescale that is 0, NaN or
-// infinite (an AMP overflow) skips the step: weight and states stay as they are.
 // The rescale factor as the CPU read it before the launch, known finite and nonzero: the loop then
 // neither reloads it per element (the stores might alias it) nor branches on it.
 struct CheckedRescale { float v; };
@@ -162,6 +159,9 @@ template <typename C> ISTX C rescaleOf(CheckedRescale r) { return C(r.v); }
 template <typename C> ISTX bool skipsStep(C rescale, const float*) { return !(rescale - rescale == C(0)) || rescale == C(0); }
 template <typename C> ISTX bool skipsStep(C, CheckedRescale) { return false; }
 
+// _adamw_update / _mp_adamw_update: g' = clip(rescale*g) with rescale read from a one-element
+// array; w -= eta * (lr * mean / (sqrt(var) + epsilon) + wd * w). A rescale that is 0, NaN or
+// infinite (an AMP overflow) skips the step: weight and states stay as they are.
 struct AdamWMap {
   static constexpr bool kSameIndex = true;
   template <typename T, typename S, typename C, typename W, typename RS, typename R>
