@@ -50,6 +50,30 @@ describe('seeding', () => {
     mx.random.seed(3);
     expect(Array.from(nd.random.uniform({ shape: [8] }).dataSync())).toEqual([...first, ...second]);
   });
+
+  // The CPU draws normal and exponential samples 64 elements at a time (ops/random/sampler_lanes.h):
+  // element i's value must not depend on where those runs start or end.
+  it('normal and exponential values depend only on the element, not on the length of the draw', () => {
+    const draws: Array<[string, (n: number) => mx.NDArray]> = [
+      ['normal float32', (n) => nd.random.normal(0.5, 2, [n])],
+      ['normal float64', (n) => nd.random.normal(0, 1, [n], { dtype: 'float64' })],
+      ['normal float16', (n) => nd.random.normal(0, 1, [n], { dtype: 'float16' })],
+      ['exponential float32', (n) => nd.random.exponential(0.75, [n])],
+    ];
+    for (const [name, draw] of draws) {
+      mx.random.seed(11);
+      const long = Array.from(draw(200).dataSync());
+      expect(long.every(Number.isFinite), name).toBe(true);
+      for (const n of [1, 5, 63, 64, 65, 130]) {
+        mx.random.seed(11);
+        expect(Array.from(draw(n).dataSync()), `${name} of ${n}`).toEqual(long.slice(0, n));
+      }
+      // Two draws continue the stream: the second starts mid-run.
+      mx.random.seed(11);
+      const first = Array.from(draw(37).dataSync());
+      expect([...first, ...Array.from(draw(100).dataSync())], `${name} 37 + 100`).toEqual(long.slice(0, 137));
+    }
+  });
 });
 
 describe('distributions', () => {

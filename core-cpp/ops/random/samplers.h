@@ -61,20 +61,22 @@ struct Uniform {
   }
 };
 
+// Normal and Exponential split their draw at a lane draw (ops/random/sampler_lanes.h), which the
+// CPU computes several elements at a time: fromLane finishes one element from it.
 struct Normal {
   double loc, scale;
-  template <typename T> ISTX T draw(PhiloxStream& st) const {
-    double z = standardNormal<isDouble<T>()>(st);
+  template <typename T> ISTX T fromLane(double z) const {  // z: a standard normal
     return T(static_cast<typename ComputeType<T>::type>(detmath::add(loc, detmath::mul(scale, z))));
   }
+  template <typename T> ISTX T draw(PhiloxStream& st) const { return fromLane<T>(standardNormal<isDouble<T>()>(st)); }
 };
 
 struct Exponential {
   double lam;
-  template <typename T> ISTX T draw(PhiloxStream& st) const {
-    double v = detmath::div(-detmath::log(st.uniformOpenDouble()), lam);
-    return T(static_cast<typename ComputeType<T>::type>(v));
+  template <typename T> ISTX T fromLane(double logU) const {  // logU: log of a uniform in (0, 1]
+    return T(static_cast<typename ComputeType<T>::type>(detmath::div(-logU, lam)));
   }
+  template <typename T> ISTX T draw(PhiloxStream& st) const { return fromLane<T>(detmath::log(st.uniformOpenDouble())); }
 };
 
 // Marsaglia & Tsang (2000); shapes below 1 use Gamma(a + 1) * U^(1/a).
