@@ -123,6 +123,22 @@ describe('views share memory', () => {
     expect(a.reshape([-4, 1, 2, -2]).shape).toEqual([1, 2, 3, 4]);
   });
 
+  it('reads the codes right to left with { reverse: true }, as MXNet\'s reverse=True and the Reshape op', () => {
+    const x = nd.arange(200).reshape([10, 5, 4]);
+    for (const [codes, want] of [[[-1, 0], [50, 4]], [[0, -1], [5, 40]], [[20, -1], [20, 10]], [[2, -1, 0], [2, 25, 4]], [[-3, 0], [50, 4]]] as const) {
+      const v = x.reshape(codes, { reverse: true });
+      expect(v.shape, JSON.stringify(codes)).toEqual(want);
+      expect(nd.Reshape(x, { shape: codes, reverse: true }).shape).toEqual(want);
+      expect(v.sharesMemoryWith(x)).toBe(true);
+      expect(vals(v).slice(0, 3)).toEqual([0, 1, 2]);
+    }
+    expect(x.reshape(4, -1, { reverse: false }).shape).toEqual([4, 50]);
+    expect(() => x.reshape([3, 2], { reverse: true })).toThrow(/reshape: argument 'shape': \(3, 2\) read right to left \(reverse\) does not fit array shape \(10, 5, 4\)/);
+    expect(() => x.reshape([-1], { revers: true } as never)).toThrow(/unknown option 'revers'/);
+    expect(() => x.reshape([-1], { reverse: 1 } as never)).toThrow(/option 'reverse' must be a boolean/);
+    expect(x.reshape([-1, 4]).shape).toEqual([50, 4]);  // a failed reverse leaves the array usable
+  });
+
   it('keeps a view valid after its base is disposed', () => {
     const a = nd.arange(6);
     const v = a.slice(2, 4);

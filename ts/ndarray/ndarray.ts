@@ -536,10 +536,20 @@ export class NDArray {
 
   /**
    * A view with a new shape (shares memory). MXNet's codes work: 0 keeps a dim, -1 infers one,
-   * -2 copies the rest, -3 merges two, -4 splits one.
+   * -2 copies the rest, -3 merges two, -4 splits one. A last `{ reverse: true }` reads the codes
+   * right to left (MXNet's `reverse=True`).
    * @example nd.arange(0, 6).reshape([2, 3]); a.reshape(-1); a.reshape(3, -1)
+   * @example nd.zeros([10, 5, 4]).reshape([-1, 0], { reverse: true }).shape // [50, 4]
    */
-  reshape(...shape: Array<number | readonly number[]>): NDArray {
+  reshape(...shape: Array<number | readonly number[] | { reverse?: boolean }>): NDArray {
+    const last = shape[shape.length - 1];
+    let reverse = false;
+    if (last !== null && typeof last === 'object' && !Array.isArray(last)) {
+      const unknown = Object.keys(last).filter((k) => k !== 'reverse');
+      if (unknown.length > 0) throw new IsotensorError(`reshape: unknown option '${unknown[0]}' (the options are { reverse })`);
+      reverse = booleanOption((last as { reverse?: unknown }).reverse, 'reshape', 'reverse') ?? false;
+      shape = shape.slice(0, -1);
+    }
     const s: number[] = [];
     for (const d of shape) {
       if (typeof d === 'number') s.push(d);
@@ -549,7 +559,28 @@ export class NDArray {
     if (s.some((d) => !Number.isInteger(d))) {
       throw new IsotensorError(`reshape: shape must be integers (or an array of them), got ${shape.map((d) => (Array.isArray(d) ? `[${d.join(', ')}]` : typeof d === 'number' ? d : typeof d)).join(', ')}; array shape (${this.shapeRef().join(', ')})`);
     }
+    if (reverse) return this.reshape(this.reversedReshape(s));
     return new NDArray(this._b.reshape(this.handle, s), this._b);
+  }
+
+  // The shape `codes` give read right to left, as MXNet's inferReshape does it: both lists reversed,
+  // inferred left to right (through views of this array's storage), and the result reversed back.
+  private reversedReshape(codes: number[]): number[] {
+    const dims = this.shapeRef();
+    const flipped = new NDArray(this._b.reshape(this.handle, [...dims].reverse()), this._b);
+    try {
+      const inferred = new NDArray(this._b.reshape(flipped.handle, [...codes].reverse()), this._b);
+      try {
+        return [...inferred.shapeRef()].reverse();
+      } finally {
+        inferred.dispose();
+      }
+    } catch (e) {
+      if (!(e instanceof IsotensorError)) throw e;
+      throw new IsotensorError(`reshape: argument 'shape': (${codes.join(', ')}) read right to left (reverse) does not fit array shape (${dims.join(', ')})`);
+    } finally {
+      flipped.dispose();
+    }
   }
 
   /** A view of rows [begin, end) along axis 0. @example nd.arange(0, 6).slice(1, 3) */
