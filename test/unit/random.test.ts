@@ -51,14 +51,16 @@ describe('seeding', () => {
     expect(Array.from(nd.random.uniform({ shape: [8] }).dataSync())).toEqual([...first, ...second]);
   });
 
-  // The CPU draws normal and exponential samples 64 elements at a time (ops/random/sampler_lanes.h):
+  // The CPU draws uniform, normal and exponential samples 64 elements at a time (ops/random/sampler_lanes.h):
   // element i's value must not depend on where those runs start or end.
-  it('normal and exponential values depend only on the element, not on the length of the draw', () => {
+  it('uniform, normal and exponential values depend only on the element, not on the length of the draw', () => {
     const draws: Array<[string, (n: number) => mx.NDArray]> = [
       ['normal float32', (n) => nd.random.normal(0.5, 2, [n])],
       ['normal float64', (n) => nd.random.normal(0, 1, [n], { dtype: 'float64' })],
       ['normal float16', (n) => nd.random.normal(0, 1, [n], { dtype: 'float16' })],
       ['exponential float32', (n) => nd.random.exponential(0.75, [n])],
+      ['uniform float32', (n) => nd.random.uniform(-1, 3, [n])],
+      ['uniform float64', (n) => nd.random.uniform(0, 1, [n], { dtype: 'float64' })],
     ];
     for (const [name, draw] of draws) {
       mx.random.seed(11);

@@ -95,7 +95,7 @@ void randIntType(const NodeAttrs& attrs, std::vector<int>&, std::vector<int>& ou
 
 // --- compute ---
 
-// Normal and exponential samples: runs of elements through the lane kernels (sampler_lanes.h), then
+// Uniform, normal and exponential samples: runs of elements through the lane kernels (sampler_lanes.h), then
 // fromLane per element; the same values as SampleKernel, several elements at a time.
 template <typename T, typename S>
 void laneSampleCompute(sampler::LaneDraw what, const S& s, const OpContext& ctx, T* out, int64_t n, OpReq req) {
@@ -118,6 +118,14 @@ void laneSampleCompute(sampler::LaneDraw what, const S& s, const OpContext& ctx,
   });
 }
 
+// A uniform draw is all Philox, and WebAssembly's vector Philox (i64x2.mul) is no faster than the
+// scalar one: there it keeps the per-element kernel.
+#if defined(__wasm__)
+constexpr bool kLaneUniform = false;
+#else
+constexpr bool kLaneUniform = true;
+#endif
+
 template <typename P>
 void sampleCompute(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>&,
                    const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
@@ -125,10 +133,14 @@ void sampleCompute(const NodeAttrs& attrs, const OpContext& ctx, const std::vect
   auto s = attrs.get<P>().sampler();
   using S = decltype(s);
   IST_TYPE_SWITCH_FLOAT(out[0].dtype, DT, opName(attrs), {
-    if constexpr (std::is_same<S, sampler::Normal>::value || std::is_same<S, sampler::Exponential>::value) {
-      const sampler::LaneDraw what = std::is_same<S, sampler::Exponential>::value ? sampler::LaneDraw::kLogUniform
-                                     : std::is_same<DT, double>::value            ? sampler::LaneDraw::kNormalDouble
-                                                                                  : sampler::LaneDraw::kNormalFloat;
+    constexpr bool kDouble = std::is_same<DT, double>::value;
+    if constexpr (std::is_same<S, sampler::Normal>::value || std::is_same<S, sampler::Exponential>::value ||
+                  (std::is_same<S, sampler::Uniform>::value && kLaneUniform)) {
+      using sampler::LaneDraw;
+      const LaneDraw what = std::is_same<S, sampler::Exponential>::value ? LaneDraw::kLogUniform
+                            : std::is_same<S, sampler::Uniform>::value
+                                ? (kDouble ? LaneDraw::kUniformDouble : LaneDraw::kUniformFloat)
+                                : (kDouble ? LaneDraw::kNormalDouble : LaneDraw::kNormalFloat);
       laneSampleCompute(what, s, ctx, out[0].data<DT>(), out[0].size(), req[0]);
     } else {
       Kernel<SampleKernel<S>, cpu>::launchCost(out[0].size(), 40, out[0].data<DT>(), ctx.rngKey, ctx.rngCounter, s,

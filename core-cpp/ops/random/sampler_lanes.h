@@ -25,7 +25,9 @@ namespace sampler {
 //   kNormalFloat   sampler::standardNormal<false> (float32/16 outputs: words 0-1)
 //   kNormalDouble  sampler::standardNormal<true> (float64 outputs: words 0-3)
 //   kLogUniform    detmath::log(uniformOpenDouble()) (words 0-1), Exponential's draw before -/lam
-enum class LaneDraw { kNormalFloat, kNormalDouble, kLogUniform };
+//   kUniformFloat  uniformFloat() (word 0), exactly, as a double
+//   kUniformDouble uniformDouble() (words 0-1)
+enum class LaneDraw { kNormalFloat, kNormalDouble, kLogUniform, kUniformFloat, kUniformDouble };
 
 // Elements per call: the Philox words and the results of one run stay on the stack.
 constexpr int64_t kLaneRun = 64;
@@ -166,17 +168,25 @@ template <int W> struct Lanes {
     for (int q = 0; q < R; ++q) {
       Vu w[4];
       philoxBlock0(counter0 + static_cast<uint64_t>(q * W) + lane, key, w);
+      // philoxUniformDouble(a, b): 53 bits of two words.
+      auto uniformDouble = [](Vu a, Vu b) {
+        return u53ToDouble(((a << 21) ^ (b >> 11)) & ((uint64_t(1) << 53) - 1)) * (1.0 / 9007199254740992.0);
+      };
       if constexpr (kWhat == LaneDraw::kNormalFloat) {
         u1[q] = (u53ToDouble(w[0]) + 1.0) * (1.0 / 4294967296.0);
         u2[q] = u53ToDouble(w[1]) * (1.0 / 4294967296.0);
-      } else {  // philoxUniformOpenDouble(w0, w1) and philoxUniformDouble(w2, w3)
-        const Vu mask53 = Vu{} + ((uint64_t(1) << 53) - 1);
-        u1[q] = 1.0 - u53ToDouble(((w[0] << 21) ^ (w[1] >> 11)) & mask53) * (1.0 / 9007199254740992.0);
-        u2[q] = u53ToDouble(((w[2] << 21) ^ (w[3] >> 11)) & mask53) * (1.0 / 9007199254740992.0);
+      } else if constexpr (kWhat == LaneDraw::kUniformFloat) {
+        u1[q] = u53ToDouble(w[0] >> 8) * (1.0 / 16777216.0);
+      } else if constexpr (kWhat == LaneDraw::kUniformDouble) {
+        u1[q] = uniformDouble(w[0], w[1]);
+      } else {  // philoxUniformOpenDouble(w0, w1), and for normals philoxUniformDouble(w2, w3)
+        u1[q] = 1.0 - uniformDouble(w[0], w[1]);
+        if constexpr (kWhat == LaneDraw::kNormalDouble) u2[q] = uniformDouble(w[2], w[3]);
       }
     }
-    logRun(u1);
-    if constexpr (kWhat != LaneDraw::kLogUniform) {
+    constexpr bool kNormal = kWhat == LaneDraw::kNormalFloat || kWhat == LaneDraw::kNormalDouble;
+    if constexpr (kNormal || kWhat == LaneDraw::kLogUniform) logRun(u1);
+    if constexpr (kNormal) {
       cos2piRun(u2);
       for (int q = 0; q < R; ++q) u1[q] = sqrt(-2.0 * u1[q]) * u2[q];
     }
@@ -188,6 +198,8 @@ template <int W> struct Lanes {
       case LaneDraw::kNormalFloat: return drawRun<LaneDraw::kNormalFloat>(key, counter0, n, z);
       case LaneDraw::kNormalDouble: return drawRun<LaneDraw::kNormalDouble>(key, counter0, n, z);
       case LaneDraw::kLogUniform: return drawRun<LaneDraw::kLogUniform>(key, counter0, n, z);
+      case LaneDraw::kUniformFloat: return drawRun<LaneDraw::kUniformFloat>(key, counter0, n, z);
+      case LaneDraw::kUniformDouble: return drawRun<LaneDraw::kUniformDouble>(key, counter0, n, z);
     }
   }
 };

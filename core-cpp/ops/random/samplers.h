@@ -49,20 +49,24 @@ template <bool kDouble> ISTX double standardNormal(PhiloxStream& st) {
   return detmath::mul(sqrt(detmath::mul(-2.0, detmath::log(u1))), detmath::cos2pi(u2));
 }
 
+// Uniform, Normal and Exponential split their draw at a lane draw (ops/random/sampler_lanes.h),
+// which the CPU computes several elements at a time: fromLane finishes one element from it.
 struct Uniform {
   float low, high;
-  template <typename T> ISTX T draw(PhiloxStream& st) const {
+  template <typename T> ISTX T fromLane(double u) const {  // u: uniformFloat() or, for float64, uniformDouble()
     if constexpr (isDouble<T>()) {
       double l = low, h = high;
-      return static_cast<T>(detmath::add(l, detmath::mul(detmath::sub(h, l), st.uniformDouble())));
+      return static_cast<T>(detmath::add(l, detmath::mul(detmath::sub(h, l), u)));
     } else {
-      return T(addf(low, mulf(addf(high, -low), st.uniformFloat())));
+      return T(addf(low, mulf(addf(high, -low), static_cast<float>(u))));
     }
+  }
+  template <typename T> ISTX T draw(PhiloxStream& st) const {
+    if constexpr (isDouble<T>()) return fromLane<T>(st.uniformDouble());
+    else return fromLane<T>(st.uniformFloat());
   }
 };
 
-// Normal and Exponential split their draw at a lane draw (ops/random/sampler_lanes.h), which the
-// CPU computes several elements at a time: fromLane finishes one element from it.
 struct Normal {
   double loc, scale;
   template <typename T> ISTX T fromLane(double z) const {  // z: a standard normal
