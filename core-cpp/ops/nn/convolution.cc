@@ -258,6 +258,13 @@ template void convolutionWithAffine<float>(const NodeAttrs&, const TBlob&, const
 template void convolutionWithAffine<double>(const NodeAttrs&, const TBlob&, const TBlob&, const TBlob&,
                                             const ChannelAffine<double>&, PreparedInput*);
 
+template <typename T>
+void convolutionForward(const ConvolutionParam& p, const TBlob& data, const TBlob& weight, OpReq req, const TBlob& y) {
+  forward<T>(p, {data, weight}, req, y, nullptr, nullptr);
+}
+template void convolutionForward<float>(const ConvolutionParam&, const TBlob&, const TBlob&, OpReq, const TBlob&);
+template void convolutionForward<double>(const ConvolutionParam&, const TBlob&, const TBlob&, OpReq, const TBlob&);
+
 namespace {
 
 int numBiasOutputs(const NodeAttrs& a) { return a.get<ConvolutionParam>().no_bias ? 2 : 3; }

@@ -81,4 +81,12 @@ inline Dims dimsOf(const ConvolutionParam& p, const Shape& x, const Shape& y) {
 }
 
 }  // namespace convolution_detail
+
+// y (req) = Convolution(data, weight) with `p` on the CPU, no bias: the forward path with its phase
+// planes and Winograd, for ops whose work is a convolution (Deconvolution's data gradient).
+// Defined in convolution.cc.
+template <typename T>
+void convolutionForward(const convolution_detail::ConvolutionParam& p, const TBlob& data, const TBlob& weight,
+                        OpReq req, const TBlob& y);
+
 }  // namespace ist

@@ -1,12 +1,14 @@
 // Deconvolution (transposed convolution, 1-D/2-D/3-D, groups, dilation, adj, target_shape) on the
 // CPU: GEMM into columns then col2im, the adjoint of Convolution's im2col + GEMM. Its gradient is
-// the hidden op _backward_Deconvolution (also used by UpSampling's bilinear mode).
+// the hidden op _backward_Deconvolution (also used by UpSampling's bilinear mode), whose data gradient
+// is a Convolution.
 #include "kernels/cpu/gemm.h"
 #include "graph/node.h"
 #include "op/backward_errors.h"
 #include "ops/nn/conv_common.h"
 #include "ops/nn/conv_weight_grad.h"
 #include "ops/nn/im2col.h"
+#include "ops/nn/convolution_params.h"
 #include "ops/nn/deconvolution_params.h"
 
 namespace ist {
@@ -80,26 +82,26 @@ void backward(const DeconvolutionParam& p, const std::vector<TBlob>& in, const s
   const Dims d = dimsOf(p, in[1].shape, in[0].shape);
   const T* og = in[0].data<T>();
   const T* x = in[1].data<T>();
-  const T* w = in[2].data<T>();
-  const int64_t FK = d.Fg * d.K;
   const bool direct = d.g.pointwise();
   if (req[1] != OpReq::kNull)  // d W_g = sum_n x[n, g] col(og[n])_g^T
     conv::weightGradient<T>({x, d.C, og, d.F, d.g, direct, d.N, d.G}, out[1].data<T>(), req[1] == OpReq::kAddTo);
-  if (req[0] != OpReq::kNull) {  // d x[n, g] = W_g col(og[n])_g; images are independent
-    T* dx = out[0].data<T>();
-    const double beta = req[0] == OpReq::kAddTo ? 1.0 : 0.0;
-    const size_t colBytes = direct ? 0 : static_cast<size_t>(d.F * d.K * d.IS) * sizeof(T);
-    conv::forEachImage(d.N, colBytes, 2 * d.C * FK * d.IS, [&](int64_t n, void* scratch, bool par) {
-      const T* ogn = og + n * d.F * d.OS;
-      const T* col = ogn;
-      if (!direct) {
-        conv::im2col(ogn, d.F, d.g, static_cast<T*>(scratch), par);
-        col = static_cast<T*>(scratch);
-      }
-      for (int64_t gi = 0; gi < d.G; ++gi)
-        gemm<T>(false, false, d.Cg, d.IS, FK, 1.0, w + gi * d.Cg * FK, FK, col + gi * FK * d.IS, d.IS, beta,
-                dx + (n * d.C + gi * d.Cg) * d.IS, d.IS, par);
-    });
+  if (req[0] != OpReq::kNull) {
+    // d x[n, g] = W_g col(og[n])_g: the convolution of og by W with this geometry (W's (C, F/G, k) layout
+    // is a convolution's with C filters), so it takes Convolution's path: columns made as the GEMM packs
+    // them, never stored, and Winograd where it applies.
+    DeconvSpec s = specNoData(p, kOp);
+    deconvOutShape(p, s, in[1].shape, kOp);  // the pad target_shape implies
+    convolution_detail::ConvolutionParam cp;
+    cp.kernel = s.kernel;
+    cp.stride = s.stride;
+    cp.dilate = s.dilate;
+    cp.pad = s.pad;
+    cp.num_filter = static_cast<int>(d.C);
+    cp.num_group = static_cast<int>(d.G);
+    cp.no_bias = true;
+    cp.layout = p.layout;
+    cp.cudnn_tune = p.cudnn_tune;
+    convolutionForward<T>(cp, in[0], in[2], req[0], out[0]);
   }
   if (!p.no_bias) conv::biasGrad(og, out[2].data<T>(), d.N, d.F, d.OS, req[2]);
 }
