@@ -36,8 +36,18 @@ constexpr int64_t kLaneRun = 64;
 using LaneDrawFn = void (*)(LaneDraw what, uint64_t key, uint64_t counter0, int64_t n, double* z);
 // The widest this CPU runs.
 LaneDrawFn laneDrawFn();
-LaneDrawFn laneDrawAvx2();
-LaneDrawFn laneDrawAvx512();
+LaneDrawFn laneDrawAvx2();    // Lanes<kBuildLanes>::draw of sampler_lanes.avx2.cc
+LaneDrawFn laneDrawAvx512();  // and of sampler_lanes.avx512.cc
+
+// Doubles per vector with the flags this file is compiled with (a build that does not give the
+// *.avx2.cc / *.avx512.cc files their flags still gets correct, baseline-width kernels).
+#if defined(__AVX512F__)
+constexpr int kBuildLanes = 8;
+#elif defined(__AVX2__)
+constexpr int kBuildLanes = 4;
+#else
+constexpr int kBuildLanes = 2;
+#endif
 
 template <int W> struct Lanes {
   using Vd = typename simd::Vec<double, W>::type;
