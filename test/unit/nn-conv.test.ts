@@ -181,6 +181,37 @@ describe('finite-difference gradients', () => {
     checkGrad('Pooling', [r([1, 4, 4, 3], 56)], { kernel: [2, 2], stride: [2, 1], layout: 'NHWC', poolType: 'avg' });
   });
 
+  // 2x2/2 max pooling's gradient has its own branch-free loop (ops/nn/pooling.cc): ties go to the
+  // window's first maximum in row-major order, and a last odd row or column gets 0.
+  it('max pooling 2x2/2 sends each gradient to the first maximum of its window, on odd sizes too', () => {
+    for (const dtype of ['float32', 'float64'] as const) {
+      const [N, Cc, H, W] = [2, 3, 5, 7];
+      // Few distinct values, so windows hold ties; the relu's zeros tie too.
+      const xs = Array.from({ length: N * Cc * H * W }, (_, i) => ((i * 7919) % 5) - 2);
+      const x = nd.array(xs, { shape: [N, Cc, H, W], dtype }).relu();
+      x.attachGrad();
+      const OH = 2, OW = 3;
+      const gs = Array.from({ length: N * Cc * OH * OW }, (_, i) => i + 1);
+      autograd.record(() => nd.Pooling(x, { kernel: [2, 2], stride: [2, 2], poolType: 'max' })).backward(nd.array(gs, { shape: [N, Cc, OH, OW], dtype }));
+      const xv = values(x);
+      const want = new Array(xv.length).fill(0);
+      for (let p = 0; p < N * Cc; p++)
+        for (let oh = 0; oh < OH; oh++)
+          for (let ow = 0; ow < OW; ow++) {
+            const at = [0, 1, 2, 3].map((q) => p * H * W + (2 * oh + (q >> 1)) * W + 2 * ow + (q & 1));
+            const m = Math.max(...at.map((i) => xv[i]!));
+            want[at.find((i) => xv[i] === m)!] += gs[(p * OH + oh) * OW + ow]!;
+          }
+      expect(values(x.grad), dtype).toEqual(want);
+      // gradReq 'add' (the accumulating loop) adds the same gradient again.
+      const xa = x.copy();
+      xa.attachGrad('add');
+      for (let k = 0; k < 2; k++)
+        autograd.record(() => nd.Pooling(xa, { kernel: [2, 2], stride: [2, 2], poolType: 'max' })).backward(nd.array(gs, { shape: [N, Cc, OH, OW], dtype }));
+      expect(values(xa.grad), `${dtype} add`).toEqual(want.map((v) => 2 * v));
+    }
+  });
+
   it('UpSampling nearest (concat, sum) and bilinear', () => {
     checkGrad('UpSampling', [r([1, 2, 2, 3], 61)], { scale: 2, sampleType: 'nearest' });
     checkGrad('UpSampling', [r([1, 2, 2, 2], 62), r([1, 1, 1, 1], 63)], { scale: 2, sampleType: 'nearest' });
