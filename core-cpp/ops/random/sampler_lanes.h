@@ -1,9 +1,9 @@
-// The CPU samplers' hot paths on W doubles at a time: detmath's log and cos(2 pi u) and
-// sampler::standardNormal, lane for lane the same operations in the same order, so the same bits
-// as the scalar samplers (and the GPU kernels). One source per width: sampler_lanes.cc (2 lanes:
-// SSE2, SIMD128, and the run-time dispatch), sampler_lanes.avx2.cc (4) and sampler_lanes.avx512.cc (8).
+// The CPU samplers' hot paths on W doubles at a time: Philox, the uniform conversions, detmath's log
+// and cos(2 pi u), and sampler::standardNormal, lane for lane the same operations in the same order,
+// so the same bits as the scalar samplers (and the GPU kernels). One source per width:
+// sampler_lanes.cc (2 lanes: SSE2, SIMD128, and the run-time dispatch), sampler_lanes.avx2.cc (4) and
+// sampler_lanes.avx512.cc (8).
 #pragma once
-#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include "kernels/cpu/simd.h"
@@ -54,7 +54,6 @@ template <int W> struct Lanes {
   using Vi = typename simd::Vec<int64_t, W>::type;
   using Vu = typename simd::Vec<uint64_t, W>::type;
 
-  static Vd load(const double* p) { Vd v; memcpy(&v, p, sizeof v); return v; }
   static Vd bitsToDouble(Vu b) { Vd v; memcpy(&v, &b, sizeof v); return v; }
   static Vu doubleToBits(Vd x) { Vu b; memcpy(&b, &x, sizeof b); return b; }
   // A lane mask (-1 / 0) choosing a or b.
