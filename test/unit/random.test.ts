@@ -61,6 +61,9 @@ describe('seeding', () => {
       ['exponential float32', (n) => nd.random.exponential(0.75, [n])],
       ['uniform float32', (n) => nd.random.uniform(-1, 3, [n])],
       ['uniform float64', (n) => nd.random.uniform(0, 1, [n], { dtype: 'float64' })],
+      // Array-valued parameters (_sample_normal, _sample_exponential), one of each: element i of the output.
+      ['normal, array parameters', (n) => nd.random.normal(nd.array([5]), nd.array([0.5]), [n]).reshape(-1)],
+      ['exponential, array parameters', (n) => nd.random.exponential(nd.array([2]), [n]).reshape(-1)],
     ];
     for (const [name, draw] of draws) {
       mx.random.seed(11);

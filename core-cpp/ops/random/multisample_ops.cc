@@ -8,6 +8,7 @@
 #include "op/registry.h"
 #include "ops/random/samplers.h"
 #include "ops/random/multisample_device.h"
+#include "ops/random/sampler_lanes.h"
 
 namespace ist {
 namespace {
@@ -72,10 +73,16 @@ void multiCompute(const NodeAttrs& attrs, const OpContext& ctx, const std::vecto
   std::vector<double> a = paramsAsDouble(in[0], op);
   std::vector<double> b = in.size() > 1 ? paramsAsDouble(in[1], op) : a;
   const int64_t perParam = out[0].size() / in[0].size();
-  IST_TYPE_SWITCH_FLOAT(out[0].dtype, DT, op,
-                        Kernel<MultiSampleKernel<Make>, cpu>::launchCost(out[0].size(), 40, out[0].data<DT>(), a.data(),
-                                                                         b.data(), perParam, ctx.rngKey, ctx.rngCounter,
-                                                                         req[0]));
+  using S = decltype(Make::at(a.data(), b.data(), 0));
+  IST_TYPE_SWITCH_FLOAT(out[0].dtype, DT, op, {
+    if constexpr (sampler::LaneDrawOf<S, DT>::kHas) {  // several elements at a time (sampler_lanes.h)
+      sampler::laneSample([&](int64_t i) { return Make::at(a.data(), b.data(), i / perParam); }, ctx.rngKey,
+                          ctx.rngCounter, out[0].data<DT>(), out[0].size(), req[0]);
+    } else {
+      Kernel<MultiSampleKernel<Make>, cpu>::launchCost(out[0].size(), 40, out[0].data<DT>(), a.data(), b.data(),
+                                                       perParam, ctx.rngKey, ctx.rngCounter, req[0]);
+    }
+  });
 }
 
 #define IST_MULTISAMPLE_OP(distr, Make, names, text) \

@@ -3,9 +3,7 @@
 // that take their shape and dtype from an input. Element i draws from Philox counter
 // rngCounter + i (kernels/philox.h), so results do not depend on threads or backend.
 #include <cmath>
-#include <algorithm>
 #include <limits>
-#include <type_traits>
 #include "kernels/cpu/kernel_cpu.h"
 #include "op/registry.h"
 #include "ops/random/samplers.h"
@@ -95,37 +93,6 @@ void randIntType(const NodeAttrs& attrs, std::vector<int>&, std::vector<int>& ou
 
 // --- compute ---
 
-// Uniform, normal and exponential samples: runs of elements through the lane kernels (sampler_lanes.h), then
-// fromLane per element; the same values as SampleKernel, several elements at a time.
-template <typename T, typename S>
-void laneSampleCompute(sampler::LaneDraw what, const S& s, const OpContext& ctx, T* out, int64_t n, OpReq req) {
-  using C = typename ComputeType<T>::type;
-  constexpr int64_t kRun = sampler::kLaneRun;
-  const sampler::LaneDrawFn drawRun = sampler::laneDrawFn();
-  const bool add = req == OpReq::kAddTo;
-  parallelFor((n + kRun - 1) / kRun, 20 * kRun, [&](int64_t b, int64_t e) {
-    double z[kRun];
-    for (int64_t r = b; r < e; ++r) {
-      const int64_t i0 = r * kRun, m = std::min(kRun, n - i0);
-      drawRun(what, ctx.rngKey, ctx.rngCounter + static_cast<uint64_t>(i0), m, z);
-      T* y = out + i0;
-      if (add) {
-        for (int64_t j = 0; j < m; ++j) y[j] = T(static_cast<C>(static_cast<C>(y[j]) + static_cast<C>(s.template fromLane<T>(z[j]))));
-      } else {
-        for (int64_t j = 0; j < m; ++j) y[j] = s.template fromLane<T>(z[j]);
-      }
-    }
-  });
-}
-
-// A uniform draw is all Philox, and WebAssembly's vector Philox (i64x2.mul) is no faster than the
-// scalar one: there it keeps the per-element kernel.
-#if defined(__wasm__)
-constexpr bool kLaneUniform = false;
-#else
-constexpr bool kLaneUniform = true;
-#endif
-
 template <typename P>
 void sampleCompute(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>&,
                    const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
@@ -133,15 +100,9 @@ void sampleCompute(const NodeAttrs& attrs, const OpContext& ctx, const std::vect
   auto s = attrs.get<P>().sampler();
   using S = decltype(s);
   IST_TYPE_SWITCH_FLOAT(out[0].dtype, DT, opName(attrs), {
-    constexpr bool kDouble = std::is_same<DT, double>::value;
-    if constexpr (std::is_same<S, sampler::Normal>::value || std::is_same<S, sampler::Exponential>::value ||
-                  (std::is_same<S, sampler::Uniform>::value && kLaneUniform)) {
-      using sampler::LaneDraw;
-      const LaneDraw what = std::is_same<S, sampler::Exponential>::value ? LaneDraw::kLogUniform
-                            : std::is_same<S, sampler::Uniform>::value
-                                ? (kDouble ? LaneDraw::kUniformDouble : LaneDraw::kUniformFloat)
-                                : (kDouble ? LaneDraw::kNormalDouble : LaneDraw::kNormalFloat);
-      laneSampleCompute(what, s, ctx, out[0].data<DT>(), out[0].size(), req[0]);
+    if constexpr (sampler::LaneDrawOf<S, DT>::kHas) {  // several elements at a time (sampler_lanes.h)
+      sampler::laneSample([&](int64_t) -> const S& { return s; }, ctx.rngKey, ctx.rngCounter, out[0].data<DT>(),
+                          out[0].size(), req[0]);
     } else {
       Kernel<SampleKernel<S>, cpu>::launchCost(out[0].size(), 40, out[0].data<DT>(), ctx.rngKey, ctx.rngCounter, s,
                                                req[0]);

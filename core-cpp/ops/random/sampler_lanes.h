@@ -10,8 +10,14 @@
 #if defined(__SSE2__)
 #include <immintrin.h>
 #endif
+#include <algorithm>
+#include <type_traits>
+#include "base/dtype.h"
+#include "engine/parallel_for.h"
 #include "kernels/philox.h"
+#include "op/registry.h"
 #include "ops/random/det_math.h"
+#include "ops/random/samplers.h"
 
 // The *.avx2.cc / *.avx512.cc files are built with -mfma: keep every rounding step, as det_math.h does.
 #if defined(__GNUC__) && !defined(__clang__)
@@ -212,6 +218,47 @@ template <int W> struct Lanes {
     }
   }
 };
+
+// Which lane draw samples of S for T outputs finish from (kHas false: S draws per element). WebAssembly
+// draws uniforms per element: a uniform draw is all Philox, and its vector Philox (i64x2.mul) is no
+// faster than the scalar one there.
+template <typename S, typename T> struct LaneDrawOf { static constexpr bool kHas = false; };
+template <typename T> struct LaneDrawOf<Normal, T> {
+  static constexpr bool kHas = true;
+  static constexpr LaneDraw kWhat = std::is_same<T, double>::value ? LaneDraw::kNormalDouble : LaneDraw::kNormalFloat;
+};
+template <typename T> struct LaneDrawOf<Exponential, T> {
+  static constexpr bool kHas = true;
+  static constexpr LaneDraw kWhat = LaneDraw::kLogUniform;
+};
+#if !defined(__wasm__)
+template <typename T> struct LaneDrawOf<Uniform, T> {
+  static constexpr bool kHas = true;
+  static constexpr LaneDraw kWhat = std::is_same<T, double>::value ? LaneDraw::kUniformDouble : LaneDraw::kUniformFloat;
+};
+#endif
+
+// out[i] (req) = samplerAt(i).fromLane<T>(element i's lane draw) for i < n, element i on Philox counter
+// counter + i: the per-element kernels' values, a run of kLaneRun elements at a time.
+template <typename T, typename SamplerAt>
+void laneSample(SamplerAt samplerAt, uint64_t key, uint64_t counter, T* out, int64_t n, OpReq req) {
+  using S = std::decay_t<decltype(samplerAt(int64_t(0)))>;
+  using C = typename ComputeType<T>::type;
+  const LaneDrawFn drawRun = laneDrawFn();
+  const bool add = req == OpReq::kAddTo;
+  parallelFor((n + kLaneRun - 1) / kLaneRun, 20 * kLaneRun, [&](int64_t b, int64_t e) {
+    double z[kLaneRun];
+    for (int64_t r = b; r < e; ++r) {
+      const int64_t i0 = r * kLaneRun, m = std::min(kLaneRun, n - i0);
+      drawRun(LaneDrawOf<S, T>::kWhat, key, counter + static_cast<uint64_t>(i0), m, z);
+      T* y = out + i0;
+      for (int64_t j = 0; j < m; ++j) {
+        const T v = samplerAt(i0 + j).template fromLane<T>(z[j]);
+        y[j] = add ? T(static_cast<C>(static_cast<C>(y[j]) + static_cast<C>(v))) : v;
+      }
+    }
+  });
+}
 
 }  // namespace sampler
 }  // namespace ist
