@@ -507,6 +507,17 @@ Napi::Value AutogradKind(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), kind);
 }
 
+Napi::Value GradState(const Napi::CallbackInfo& info) {
+  int fresh = 0;
+  if (ist_ndarray_get_grad_state(toHandle(info[0]), &fresh) != 0) return fail(info.Env());
+  return Napi::Boolean::New(info.Env(), fresh != 0);
+}
+
+Napi::Value SetGradState(const Napi::CallbackInfo& info) {
+  if (ist_ndarray_set_grad_state(toHandle(info[0]), info[1].ToBoolean().Value() ? 1 : 0) != 0) return fail(info.Env());
+  return info.Env().Undefined();
+}
+
 // Custom autograd functions: backward() (on this JS thread) calls the stored JS function.
 napi_env gCustomEnv = nullptr;
 Napi::FunctionReference gCustomBackward;
@@ -906,6 +917,7 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
       {"setRecording", SetRecording}, {"setTraining", SetTraining}, {"isRecording", IsRecording},
       {"isTraining", IsTraining},     {"markVariables", MarkVariables}, {"backward", Backward},
       {"detach", Detach},             {"gradOf", GradOf},           {"autogradKind", AutogradKind},
+      {"gradState", GradState},       {"setGradState", SetGradState},
       {"setCustomBackward", SetCustomBackward}, {"recordCustom", RecordCustom},
       {"takeReleasedCustom", TakeReleasedCustom},
       /* ---- symbol ---- */

@@ -101,6 +101,18 @@ NDArray gradOf(const NDArray& var) {
   return n->grad;
 }
 
+bool freshGrad(const NDArray& var) {
+  const NodePtr& n = var.agNode();
+  return n && n->isVariable() && n->freshGrad;
+}
+
+void setFreshGrad(const NDArray& var, bool fresh) {
+  const NodePtr& n = var.agNode();
+  IST_CHECK(n && n->isVariable(), "set_grad_state", "array",
+            "an array of shape " << shapeString(var.shape()) << " is not a variable: call attachGrad() on it first");
+  n->freshGrad = fresh;
+}
+
 std::vector<NDArray> backward(const std::vector<NDArray>& heads, const std::vector<NDArray>& headGradsIn,
                               const std::vector<NDArray>& vars, bool retainGraph, bool createGraph,
                               bool isTrain) {
@@ -138,6 +150,7 @@ std::vector<NDArray> backward(const std::vector<NDArray>& heads, const std::vect
       if (n->isVariable() && n->gradReq != OpReq::kNull) {
         xs.push_back(NodeEntry{n, 0});
         targets.push_back(n);
+        n->freshGrad = true;
       }
   } else {
     for (size_t i = 0; i < vars.size(); ++i) {

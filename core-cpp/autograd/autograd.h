@@ -36,6 +36,10 @@ std::vector<NDArray> backward(const std::vector<NDArray>& heads, const std::vect
 
 // The gradient buffer attached to a variable array (none if it is not a variable).
 NDArray gradOf(const NDArray& var);
+// Whether backward wrote a variable's gradient since the flag was last cleared (false for an array
+// that is not a variable), and setting that flag (a variable only).
+bool freshGrad(const NDArray& var);
+void setFreshGrad(const NDArray& var, bool fresh);
 
 }  // namespace autograd
 }  // namespace ist

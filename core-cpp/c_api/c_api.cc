@@ -399,6 +399,14 @@ int ist_ndarray_autograd_kind(IstNDArrayHandle h, int* out) {
   });
 }
 
+int ist_ndarray_get_grad_state(IstNDArrayHandle h, int* out) {
+  return capiGuard([&] { *out = autograd::freshGrad(arr(h)) ? 1 : 0; });
+}
+
+int ist_ndarray_set_grad_state(IstNDArrayHandle h, int state) {
+  return capiGuard([&] { autograd::setFreshGrad(arr(h), state != 0); });
+}
+
 int ist_ndarray_data_ptr(IstNDArrayHandle h, void** out) {
   return capiGuard([&] {
     const NDArray& a = arr(h);

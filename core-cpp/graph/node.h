@@ -30,6 +30,9 @@ struct Node {
   std::vector<NDArray> values;
   OpReq gradReq = OpReq::kNull;  // variables: kNull, kWriteTo or kAddTo
   NDArray grad;                  // variables: the buffer backward writes into
+  // Variables: a backward over all variables wrote `grad` since the flag was last cleared (MXNet's
+  // fresh_out_grad); Trainer.step refuses, or with ignoreStaleGrad skips, parameters without it.
+  bool freshGrad = false;
   std::shared_ptr<void> hostToken;  // released with the node (custom functions tell the host)
 
   bool isVariable() const { return attrs.op == nullptr; }

@@ -177,6 +177,104 @@ describe('multi-context data parallelism', () => {
   });
 });
 
+describe('Stale gradients (MXNet: _fresh_grad, ignore_stale_grad)', () => {
+  // Two heads on one input: a step may use one of them.
+  function twoHeads(): Arr {
+    const a = dense([[1, 2]], [0.5]);
+    const b = dense([[-1, 3]], [0.25]);
+    return { a, b, params: [a.weight, a.bias, b.weight, b.bias] };
+  }
+  let x: Arr;
+  beforeAll(() => { x = nd.array([[1, 2]]); });
+
+  it('freshGrad: set by a backward over all variables, cleared by step, false off a variable', () => {
+    const v = nd.array([1, 2]);
+    expect(v.freshGrad).toBe(false);
+    v.attachGrad();
+    expect(v.freshGrad).toBe(false);
+    autograd.record(() => v.mul(3).sum()).backward();
+    expect(v.freshGrad).toBe(true);
+    v.freshGrad = false;
+    expect(v.freshGrad).toBe(false);
+    // autograd.grad (explicit variables) returns gradients and leaves the buffers, and the flag, alone.
+    const y = autograd.record(() => v.mul(v).sum());
+    autograd.grad([y], [v]);
+    expect(v.freshGrad).toBe(false);
+    const plain = nd.ones([2]);
+    expect(plain.freshGrad).toBe(false);
+    expect(() => { plain.freshGrad = true; }).toThrow(mx.IsotensorError);
+    expect(() => { plain.freshGrad = true; }).toThrow(/set_grad_state.*not a variable.*attachGrad/);
+    expect(nd.ones([1]).add(1).asScalar()).toBe(2);  // still works after the error
+  });
+
+  it('step without a fresh backward names the parameter and changes nothing', () => {
+    const d = dense([[1, 2]], [0.5]);
+    const tr = new gluon.Trainer(d.collectParams(), 'sgd', { learningRate: 0.1, momentum: 0.9 });
+    autograd.record(() => d.forward(x).sum()).backward();
+    tr.step(1);
+    expect(d.weight.data().freshGrad).toBe(false);
+    const w1 = host(d.weight.data());
+    expect(() => tr.step(1)).toThrow(mx.IsotensorError);
+    expect(() => tr.step(1)).toThrow(/Parameter 'dense\d+_bias' on context cpu\(0\) has not been updated by backward since the last step.*ignoreStaleGrad/);
+    expect(host(d.weight.data())).toEqual(w1);
+    // The next backward makes it fresh again.
+    autograd.record(() => d.forward(x).sum()).backward();
+    tr.step(1);
+    expect(maxDiff(host(d.weight.data()), w1.map((w, i) => w - 0.1 * 0.9 * [1, 2][i]! - 0.1 * [1, 2][i]!))).toBeLessThan(1e-6);
+  });
+
+  it('ignoreStaleGrad skips the parameters backward did not reach: weights and momentum stay', () => {
+    const { a, b, params } = twoHeads();
+    const tr = new gluon.Trainer(params, 'sgd', { learningRate: 0.1, momentum: 0.5 });
+    autograd.record(() => nd.add(a.forward(x), b.forward(x)).sum()).backward();
+    tr.step(1);
+    const b1 = [host(b.weight.data()), host(b.bias.data())];
+    const a1 = host(a.weight.data());
+    // Only head a this time: b is stale.
+    autograd.record(() => a.forward(x).sum()).backward();
+    expect(() => tr.step(1)).toThrow(new RegExp(`Parameter '${b.weight.name}'`));
+    expect(host(a.weight.data())).toEqual(a1);  // the refused step applied nothing
+    tr.step(1, true);
+    expect(host(b.weight.data())).toEqual(b1[0]);
+    expect(host(b.bias.data())).toEqual(b1[1]);
+    // a: the second SGD-momentum step, momentum 0.5 * (-0.1 g) + (-0.1 g), g = x.
+    expect(maxDiff(host(a.weight.data()), a1.map((w, i) => w - 0.15 * [1, 2][i]!))).toBeLessThan(1e-6);
+    // b's momentum was not advanced by the skipped step: its second update is -0.15 g (-0.175 g otherwise).
+    autograd.record(() => nd.add(a.forward(x), b.forward(x)).sum()).backward();
+    tr.step(1, { ignoreStaleGrad: true });
+    expect(maxDiff(host(b.weight.data()), b1[0]!.map((w, i) => w - 0.15 * [1, 2][i]!))).toBeLessThan(1e-6);
+    expect(() => tr.step(1, { ignoreStale: true } as Arr)).toThrow(/Trainer.step: unknown option\(s\) ignoreStale/);
+    expect(() => tr.step(1, { ignoreStaleGrad: 1 } as Arr)).toThrow(/'ignoreStaleGrad' must be a boolean/);
+  });
+
+  it('hybridized blocks make their parameters fresh too; gradReq null is never stale', () => {
+    const net = new nn.HybridSequential();
+    net.add(new nn.Dense(3, { inUnits: 2, activation: 'relu' }), new nn.Dense(1, { inUnits: 3 }));
+    net.initialize();
+    net.hybridize();
+    const first = [...net.collectParams().values()][0] as Arr;
+    first.gradReq = 'null';
+    const tr = new gluon.Trainer(net.collectParams(), 'adam', { learningRate: 0.01 });
+    for (let s = 0; s < 3; s++) {
+      autograd.record(() => net.forward(x).sum()).backward();
+      tr.step(1);
+    }
+    expect(() => tr.step(1)).toThrow(/has not been updated by backward/);
+  });
+
+  it('update() after allreduceGrads() checks and skips the same way', () => {
+    const { a, b, params } = twoHeads();
+    const tr = new gluon.Trainer(params, 'sgd', { learningRate: 1 }, { updateOnKvstore: false });
+    autograd.record(() => a.forward(x).sum()).backward();
+    tr.allreduceGrads();
+    expect(() => tr.update(1)).toThrow(new RegExp(`Parameter '${b.weight.name}'`));
+    const bw = host(b.weight.data());
+    tr.update(1, true);
+    expect(host(b.weight.data())).toEqual(bw);
+    expect(host(a.weight.data())).toEqual([0, 0]);
+  });
+});
+
 describe('gluon.utils', () => {
   it('splitData / splitAndLoad / clipGlobalNorm', () => {
     const a = nd.arange(0, 12).reshape([6, 2]);

@@ -82,6 +82,10 @@ export interface Backend {
   gradOf(h: Handle): Handle;
   /** 0 untracked, 1 variable, 2 recorded op output. */
   autogradKind(h: Handle): number;
+  /** Whether backward wrote the variable's gradient since the state was last cleared (MXNet's fresh_out_grad). */
+  gradState(h: Handle): boolean;
+  /** Sets that state; h must be a variable. */
+  setGradState(h: Handle, fresh: boolean): void;
   /**
    * Installs the callback backward() makes for custom Functions: it receives new handles of the
    * output gradients (the callee owns them) and returns, per input, a new handle the core takes

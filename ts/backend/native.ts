@@ -122,6 +122,8 @@ export class NativeBackend implements Backend {
   detach(h: Handle): Handle { try { return this.a.detach(h); } catch (e) { throw toIsotensorError(e); } }
   gradOf(h: Handle): Handle { try { return this.a.gradOf(h); } catch (e) { throw toIsotensorError(e); } }
   autogradKind(h: Handle): number { try { return this.a.autogradKind(h); } catch (e) { throw toIsotensorError(e); } }
+  gradState(h: Handle): boolean { try { return this.a.gradState(h); } catch (e) { throw toIsotensorError(e); } }
+  setGradState(h: Handle, fresh: boolean): void { try { this.a.setGradState(h, fresh); } catch (e) { throw toIsotensorError(e); } }
   setCustomBackward(fn: (id: number, ograds: Handle[], numInputs: number) => Handle[]): void {
     try { this.a.setCustomBackward(fn); } catch (e) { throw toIsotensorError(e); }
   }

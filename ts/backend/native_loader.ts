@@ -50,6 +50,8 @@ export interface NativeAddon {
   detach(h: number): number;
   gradOf(h: number): number;
   autogradKind(h: number): number;
+  gradState(h: number): boolean;
+  setGradState(h: number, fresh: boolean): void;
   setCustomBackward(fn: (id: number, ograds: number[], numInputs: number) => number[]): void;
   recordCustom(id: number, inputs: number[], outputs: number[]): void;
   takeReleasedCustom(): number[];

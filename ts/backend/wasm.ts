@@ -100,6 +100,8 @@ export class WasmBackend implements Backend {
   private readonly fDetach: WasmFn;
   private readonly fGetGrad: WasmFn;
   private readonly fAutogradKind: WasmFn;
+  private readonly fGetGradState: WasmFn;
+  private readonly fSetGradState: WasmFn;
   private readonly fRecordCustom: WasmFn;
   private readonly fTakeReleasedCustom: WasmFn;
 
@@ -160,6 +162,8 @@ export class WasmBackend implements Backend {
     this.fDetach = fn('ist_ndarray_detach');
     this.fGetGrad = fn('ist_ndarray_get_grad');
     this.fAutogradKind = fn('ist_ndarray_autograd_kind');
+    this.fGetGradState = fn('ist_ndarray_get_grad_state');
+    this.fSetGradState = fn('ist_ndarray_set_grad_state');
     this.fRecordCustom = fn('ist_autograd_record_custom');
     this.fTakeReleasedCustom = fn('ist_autograd_take_released_custom');
     // ist_ndarray_slice(h, int64, int64, out): 4 wasm params with BigInt, 6 once legalized to pairs.
@@ -564,6 +568,8 @@ export class WasmBackend implements Backend {
   detach(h: Handle): Handle { return this.intOut(this.fDetach, h) >>> 0; }
   gradOf(h: Handle): Handle { return this.intOut(this.fGetGrad, h) >>> 0; }
   autogradKind(h: Handle): number { return this.intOut(this.fAutogradKind, h); }
+  gradState(h: Handle): boolean { return this.intOut(this.fGetGradState, h) !== 0; }
+  setGradState(h: Handle, fresh: boolean): void { this.check(this.fSetGradState(h, fresh ? 1 : 0)); }
   setCustomBackward(fn: (id: number, ograds: Handle[], numInputs: number) => Handle[]): void {
     // Called from inside ist_autograd_backward (core-cpp/c_api): must not throw into the wasm frames.
     this.m.istCustomBackward = (id: number, nOg: number, pOg: number, nIg: number, pIg: number): number => {

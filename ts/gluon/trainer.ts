@@ -24,6 +24,18 @@ export interface TrainerOptions {
 }
 
 
+/** step()'s and update()'s ignoreStaleGrad: a boolean (MXNet's positional form) or { ignoreStaleGrad }. */
+function staleOption(v: boolean | { ignoreStaleGrad?: boolean } | undefined, fn: string): boolean {
+  if (v === undefined || typeof v === 'boolean') return v === true;
+  const o = optionsOf(v, fn);
+  if (o.ignoreStaleGrad !== undefined && typeof o.ignoreStaleGrad !== 'boolean') {
+    throw new IsotensorError(`${fn}: argument 'ignoreStaleGrad' must be a boolean, got ${kindOf(o.ignoreStaleGrad)}`);
+  }
+  const unknown = Object.keys(o).filter((k) => k !== 'ignoreStaleGrad');
+  if (unknown.length > 0) throw new IsotensorError(`${fn}: unknown option(s) ${unknown.join(', ')} (expected ignoreStaleGrad)`);
+  return o.ignoreStaleGrad === true;
+}
+
 /**
  * Updates parameters with an optimizer after backward.
  * @example
@@ -154,14 +166,19 @@ export class Trainer {
 
   /**
    * One optimization step: gradients are divided by batchSize (rescaleGrad), aggregated over
-   * contexts, and applied. ignoreStaleGrad is accepted for MXNet parity.
+   * contexts, and applied. As in MXNet, a parameter whose gradient no backward wrote since the last
+   * step (its `freshGrad`) is refused by name; with ignoreStaleGrad (`true`, or
+   * `{ ignoreStaleGrad: true }`) such parameters are skipped instead, their weights and optimizer
+   * state left as they are.
    */
-  step(batchSize: number, _ignoreStaleGrad = false): void {
+  step(batchSize: number, ignoreStaleGrad: boolean | { ignoreStaleGrad?: boolean } = false): void {
+    const ignore = staleOption(ignoreStaleGrad, 'Trainer.step');
     this.setRescale(batchSize);
     scope(() => {
       if (!this._kvInitialized) this.initKVStore();
+      if (!ignore) this.checkFresh();
       this.allreduceImpl();
-      this.updateImpl();
+      this.updateImpl(ignore);
     });
   }
 
@@ -176,16 +193,34 @@ export class Trainer {
     });
   }
 
-  /** Applies the optimizer after allreduceGrads() (gradients divided by batchSize). */
-  update(batchSize: number, _ignoreStaleGrad = false): void {
+  /** Applies the optimizer after allreduceGrads() (gradients divided by batchSize); ignoreStaleGrad as in step(). */
+  update(batchSize: number, ignoreStaleGrad: boolean | { ignoreStaleGrad?: boolean } = false): void {
+    const ignore = staleOption(ignoreStaleGrad, 'Trainer.update');
     this.setRescale(batchSize);
     scope(() => {
       if (!this._kvInitialized) this.initKVStore();
       if (this._updateOnKvstore) {
         throw new IsotensorError('Trainer.update() needs updateOnKvstore: false (create the Trainer with it)');
       }
-      this.updateImpl();
+      if (!ignore) this.checkFresh();
+      this.updateImpl(ignore);
     });
+  }
+
+  /** MXNet's stale-gradient check, made before anything is pushed or applied. */
+  private checkFresh(): void {
+    for (const p of this._params) {
+      if (p.gradReq === 'null') continue;
+      for (const w of p.listData()) {
+        if (!w.freshGrad) {
+          throw new IsotensorError(
+            `Trainer.step: gradient of Parameter '${p.name}' on context ${w.context.toString()} has not been updated ` +
+            'by backward since the last step. This could mean a bug in your model that made it use only a subset of ' +
+            'the Parameters (Blocks) for this iteration. If you are intentionally using only a subset, call step ' +
+            'with ignoreStaleGrad true to skip updating Parameters with a stale gradient');
+        }
+      }
+    }
   }
 
   private setRescale(batchSize: number): void {
@@ -220,7 +255,8 @@ export class Trainer {
     }
   }
 
-  private updateImpl(): void {
+  private updateImpl(ignoreStale: boolean): void {
+    // Updated on the store (in allreduceImpl): MXNet leaves the fresh flags as they are there.
     if (this._kvstore !== null && this._updateOnKvstore) return;
     const ctx = this.contexts();
     ctx.forEach((_c, d) => {
@@ -229,9 +265,12 @@ export class Trainer {
       const weights = [];
       for (const [i, p] of this._params.entries()) {
         if (p.gradReq === 'null') continue;
+        const w = p.listData()[d]!;
+        if (ignoreStale && !w.freshGrad) continue;
+        w.freshGrad = false;
         idx.push(i);
         grads.push(p.listGrad()[d]!);
-        weights.push(p.listData()[d]!);
+        weights.push(w);
       }
       if (idx.length > 0) this._updaters[d]!(idx, grads, weights);
     });

@@ -361,6 +361,20 @@ export class NDArray {
   }
 
   /**
+   * MXNet's `_fresh_grad`: whether a backward over every variable (`y.backward()`,
+   * `autograd.backward`) wrote this variable's gradient since the flag was last cleared. Trainer
+   * clears it when it applies the gradient, and refuses a stale one. False for a non-variable;
+   * setting it needs a variable (`attachGrad()` first).
+   */
+  get freshGrad(): boolean {
+    return this._b.gradState(this.handle);
+  }
+
+  set freshGrad(fresh: boolean) {
+    this._b.setGradState(this.handle, fresh === true);
+  }
+
+  /**
    * Back-propagates from this array (recorded under `autograd.record`) into the variables'
    * `grad`. headGrad defaults to ones; retainGraph keeps the graph for another backward.
    * The options may come first when there is no headGrad (`y.backward({ retainGraph: true })`,

@@ -127,6 +127,10 @@ IST_API int ist_ndarray_detach(IstNDArrayHandle h, IstNDArrayHandle* out);
 IST_API int ist_ndarray_get_grad(IstNDArrayHandle h, IstNDArrayHandle* out);
 /* 0 untracked, 1 variable, 2 recorded op output. */
 IST_API int ist_ndarray_autograd_kind(IstNDArrayHandle h, int* out);
+/* Whether backward wrote the variable's gradient since the state was last set to 0 (MXNet's
+ * MXNDArrayGetGradState: 0 for an array that is not a variable); setting it needs a variable. */
+IST_API int ist_ndarray_get_grad_state(IstNDArrayHandle h, int* out);
+IST_API int ist_ndarray_set_grad_state(IstNDArrayHandle h, int state);
 
 /* Custom autograd functions. The host computes forward itself, then records the node: */
 IST_API int ist_autograd_record_custom(int id, int num_inputs, const IstNDArrayHandle* inputs,
