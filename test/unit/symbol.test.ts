@@ -402,6 +402,114 @@ describe('attributes', () => {
   });
 });
 
+describe("NDArray's math methods on Symbols (MXNet's fluent Symbol methods)", () => {
+  // [method, args]: each runs on an NDArray and on a Symbol bound to the same array; the values must agree.
+  const calls: Array<[string, unknown[]]> = [
+    ['exp', []], ['log', []], ['sqrt', []], ['square', []], ['relu', []], ['sigmoid', []], ['tanh', []],
+    ['sum', []], ['sum', [1]], ['sum', [1, true]], ['sum', [[0, 2], false, true]], ['sum', [{ axis: 2, keepdims: true }]],
+    ['mean', [0]], ['max', [2]], ['min', [null, true]], ['prod', [{ axis: 1 }]],
+    ['argmax', [1]], ['argmin', [{ axis: 2, keepdims: true }]], ['argmax', []],
+    ['norm', []], ['norm', [1]], ['norm', [2, 1, true]], ['norm', [[1, 2]]],
+    ['transpose', []], ['transpose', [[1, 0, 2]]], ['transpose', [2, 0, 1]], ['transpose', [{ axes: [0, 2, 1] }]],
+    ['expandDims', [1]], ['flatten', []], ['clip', [0.3, 0.7]],
+    ['sort', []], ['sort', [1, false]], ['argsort', [{ axis: 0, isAscend: false }]],
+    ['topk', [{ k: 2, retTyp: 'value' }]], ['topk', [{ k: 1, axis: 1 }]],
+    ['flip', [[0, 2]]], ['tile', [[1, 2, 1]]], ['repeat', [2, { axis: 1 }]],
+    ['reshape', [-1, 4]], ['reshape', [[0, -1]]], ['reshape', [[-1, 0], { reverse: true }]], ['reshape', [-3, -2]], ['reshape', [-4, 1, 2, -2]],
+    ['maximum', [0.5]], ['minimum', [0.5]], ['greater', [0.5]], ['lesserEqual', [0.25]], ['notEqual', [0]], ['equal', [0]],
+    ['astype', ['float64']],
+  ];
+  const values = Array.from({ length: 24 }, (_, i) => ((i * 7) % 24) / 24 + 0.01);
+
+  // Reads are awaited: this spec also runs on a browser page's main thread, where blocking reads throw.
+  const read = async (x: Sym): Promise<number[]> => Array.from((await x.data()) as ArrayLike<number>);
+
+  it('give the values the NDArray methods give', async () => {
+    const { nd } = mx;
+    const a = nd.array(values, { shape: [2, 3, 4] });
+    const x: Sym = sym.Variable('x');
+    for (const [m, args] of calls) {
+      const want = (a as Sym)[m](...args);
+      const s: Sym = x[m](...args);
+      const ex = s.bind(mx.cpu(), { x: a });
+      const got = ex.forward()[0];
+      expect(got.shape, `${m}(${JSON.stringify(args)})`).toEqual(want.shape);
+      expect(got.dtype, `${m}(${JSON.stringify(args)})`).toBe(want.dtype);
+      expect(await read(got), `${m}(${JSON.stringify(args)})`).toEqual(await read(want));
+    }
+    // Operands that are Symbols: dot and the broadcasting comparisons.
+    const b = nd.array(values.slice(0, 12).reverse(), { shape: [4, 3] });
+    const y: Sym = sym.Variable('y');
+    const m2 = a.reshape([6, 4]);
+    const ex = x.reshape(6, 4).dot(y, { transposeB: false }).maximum(y.T.sum(1, true).T).bind(mx.cpu(), { x: a, y: b });
+    const want = m2.dot(b).maximum(b.T.sum(1, true).T);
+    expect(await read(ex.forward()[0])).toEqual(await read(want));
+    const bc = x.sum(0, true).broadcastTo([2, 3, 4]).bind(mx.cpu(), { x: a }).forward()[0];
+    expect(await read(bc)).toEqual(await read(a.sum(0, true).broadcastTo([2, 3, 4])));
+  });
+
+  it('write the ops and attributes MXNet writes, with its automatic names', () => {
+    fresh(() => {
+      const x: Sym = sym.Variable('x');
+      const s = x.reshape([0, -1]).sum(1, true).transpose().flatten().astype('float16');
+      const nodes = JSON.parse(s.toJSON()).nodes.filter((n: Sym) => n.op !== 'null');
+      expect(nodes.map((n: Sym) => [n.op, n.name, n.attrs])).toEqual([
+        ['Reshape', 'reshape0', { shape: '(0, -1)' }],
+        ['sum', 'sum0', { axis: '(1,)', keepdims: 'True' }],
+        ['transpose', 'transpose0', undefined],  // MXNet writes no attrs object for an op without them
+        ['Flatten', 'flatten0', undefined],
+        ['Cast', 'cast0', { dtype: 'float16' }],
+      ]);
+      const r = JSON.parse(x.reshape([-1, 0], { reverse: true }).toJSON()).nodes[1];
+      expect(r.attrs).toEqual({ reverse: 'True', shape: '(-1, 0)' });
+      expect(x.topk({ k: 2, retTyp: 'both' }).listOutputs()).toEqual(['topk0_output0', 'topk0_output1']);
+    });
+  });
+
+  it('refuse what the NDArray methods refuse, by name', () => {
+    const x: Sym = sym.Variable('x');
+    expectError(() => x.flip(0, 1), 'flip', "one 'axis' argument expected");
+    expectError(() => x.sum(1, 'yes'), 'sum');
+    expectError(() => x.reshape([2, 'a']), 'reshape: shape must be integers');
+    expectError(() => x.reshape([2], { revers: true }), "unknown option 'revers'");
+    expectError(() => x.dot(2), 'dot', "'rhs'");
+    expectError(() => x.transpose(1, 'a'), 'transpose: axes given one by one must all be numbers');
+  });
+
+  it('a hybridForward written with them runs hybridized as it runs imperatively, gradients included', async () => {
+    const { nd, gluon, autograd } = mx;
+    class Net extends gluon.HybridBlock {
+      fc: Sym;
+      constructor() {
+        super();
+        this.fc = new gluon.nn.Dense(3, { inUnits: 4 });
+        this.registerChild(this.fc);
+      }
+      override hybridForward(_F: Sym, x: Sym): Sym {
+        const h = this.fc.forward(x.reshape(-1, 4)).tanh();
+        return h.square().sum(1).sqrt().expandDims(1).maximum(0.1).mean();
+      }
+    }
+    const a = nd.array(values, { shape: [2, 3, 4] });
+    const run = async (hybrid: boolean): Promise<Sym[]> => {
+      mx.random.seed(7);
+      const net = new Net();
+      net.initialize();
+      if (hybrid) net.hybridize();
+      const params = [...net.collectParams().values()] as Sym[];
+      const y = autograd.record(() => net.forward(a));
+      y.backward();
+      return [await y.scalar(), ...(await Promise.all(params.map((p) => read(p.grad()))))];
+    };
+    const imperative = await run(false);
+    const hybrid = await run(true);
+    expect(hybrid[0]).toBeCloseTo(imperative[0], 6);
+    for (let i = 1; i < imperative.length; i++) {
+      (hybrid[i] as number[]).forEach((g, j) => expect(g).toBeCloseTo((imperative[i] as number[])[j]!, 5));
+    }
+  });
+});
+
 describe('lifetime', () => {
   it('dispose frees the handle; the graph lives on in other symbols', () => {
     const x = sym.Variable('x');

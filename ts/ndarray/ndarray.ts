@@ -7,10 +7,15 @@ import {
   allocStorage, dtypeFlag, dtypeName, isBigInt, isTypedArray, normalizeDType, storageToData, toStorage,
   type DataArray, type DataArrayMap, type DType, type NumberDType, type TypedArray,
 } from '../base/dtype.js';
-import { booleanOption, IsotensorError, kindOf, optionsOf, positionalOptions, type PositionalKind } from '../base/error.js';
+import { booleanOption, IsotensorError, kindOf, optionsOf } from '../base/error.js';
 import { formatValues, ndarrayRepr } from './format.js';
 import { flatten, inferShape, shapeSize, unflatten, type NestedArray } from './host.js';
 import { expectNDArray, invoke, invoke1, registerArrayClass } from './invoke.js';
+import {
+  argExtremeCall, clipCall, dotCall, expandDimsCall, flipCall, normCall, reduceCall, repeatCall, reshapeArgs, sortCall,
+  squeezeCall, tileCall, topkCall, transposeCall, type Axis, type NormOptions, type OpCall, type ReduceOptions,
+  type SortOptions, type TopkOptions,
+} from './method_calls.js';
 import { markKept, track, untrack } from './tracking.js';
 
 // Indices reach the core as int64: a fraction or NaN would be truncated into a wrong row.
@@ -21,40 +26,7 @@ function checkIndex(op: string, arg: string, v: number): void {
 /** Nested JS arrays as `toArray()` returns them (a plain value for 0-d arrays). */
 export type NestedNumbers = number | boolean | NestedNumbers[];
 
-/** Axis argument of reductions: one axis, several, or null for all. */
-export type Axis = number | readonly number[] | null;
-
-/** Options of sum/mean/max/min/prod. */
-export interface ReduceOptions {
-  axis?: Axis;
-  keepdims?: boolean;
-  /** Reduce over all axes except `axis`. */
-  exclude?: boolean;
-}
-
-/** Options of norm. */
-export interface NormOptions {
-  ord?: 1 | 2;
-  axis?: Axis;
-  keepdims?: boolean;
-}
-
-/** Options of sort/argsort. */
-export interface SortOptions {
-  axis?: number | null;
-  isAscend?: boolean;
-  /** argsort only: index dtype. */
-  dtype?: DType;
-}
-
-/** Options of topk. */
-export interface TopkOptions {
-  axis?: number | null;
-  k?: number;
-  retTyp?: 'value' | 'indices' | 'mask' | 'both';
-  isAscend?: boolean;
-  dtype?: DType;
-}
+export type { Axis, NormOptions, ReduceOptions, SortOptions, TopkOptions } from './method_calls.js';
 
 /** Values `set()` accepts: a scalar, an array (broadcast), or host data. */
 /** How backward() treats a variable's gradient buffer (MXNet grad_req). */
@@ -73,48 +45,6 @@ export type SetValue = number | boolean | bigint | NDArray | TypedArray | Nested
 type Operand = NDArray | number;
 
 const DISPOSED = 'NDArray has been disposed';
-
-/** Writes an axis as MXNet's Shape-or-None attribute. */
-function axisAttr(axis: Axis | undefined): readonly number[] | null | undefined {
-  if (axis === undefined || axis === null) return axis;
-  return typeof axis === 'number' ? [axis] : axis;
-}
-
-/**
- * Refuses arguments past a method's last one: `a.flip(0, 1)` would otherwise flip axis 0 alone and
- * `a.tile(2, 2)` tile once, silently; several axes or reps go as one list.
- */
-function noExtraArgs(fn: string, name: string, extra: readonly unknown[]): void {
-  if (extra.length > 0) {
-    throw new IsotensorError(`${fn}: one '${name}' argument expected (several go as one list, e.g. [0, 1]), ` +
-                             `got ${extra.length + 1} arguments`);
-  }
-}
-
-// MXNet's positional sum(axis, keepdims, exclude): booleans after the axis.
-function reduceOpts(a: Axis | ReduceOptions | undefined, rest: readonly unknown[] = [], fn = 'reduce'): ReduceOptions {
-  return leadingThenPositional<ReduceOptions>(fn, a, a === null || typeof a === 'number' || Array.isArray(a), 'axis',
-                                              [['keepdims', 'boolean'], ['exclude', 'boolean']], rest);
-}
-
-/**
- * A method's leading value (`axis`) then MXNet's further positional ones (`names`), or one options object:
- * the positional values would otherwise be dropped silently.
- */
-function leadingThenPositional<T extends object>(fn: string, first: unknown, isFirst: boolean, firstName: keyof T & string,
-                                                names: readonly (readonly [keyof T & string, PositionalKind])[],
-                                                rest: readonly unknown[]): Partial<T> {
-  if (first === undefined && rest.length === 0) return {};
-  if (isFirst || first === undefined) {
-    const o = positionalOptions<T>(fn, [[firstName, 'any'], ...names], [first, ...rest]);
-    return first === null ? { ...o, [firstName]: null } : o;
-  }
-  if (rest.length > 0) {
-    throw new IsotensorError(`${fn}: positional ${names.map(([n]) => n).join('/')} follow a positional ${firstName}, ` +
-                             `got ${kindOf(first)} before them`);
-  }
-  return optionsOf(first as T, fn);
-}
 
 /** Options of `NDArray.backward` and `autograd.backward`. */
 export interface BackwardOptions {
@@ -556,23 +486,7 @@ export class NDArray {
    * @example nd.zeros([10, 5, 4]).reshape([-1, 0], { reverse: true }).shape // [50, 4]
    */
   reshape(...shape: Array<number | readonly number[] | { reverse?: boolean }>): NDArray {
-    const last = shape[shape.length - 1];
-    let reverse = false;
-    if (last !== null && typeof last === 'object' && !Array.isArray(last)) {
-      const unknown = Object.keys(last).filter((k) => k !== 'reverse');
-      if (unknown.length > 0) throw new IsotensorError(`reshape: unknown option '${unknown[0]}' (the options are { reverse })`);
-      reverse = booleanOption((last as { reverse?: unknown }).reverse, 'reshape', 'reverse') ?? false;
-      shape = shape.slice(0, -1);
-    }
-    const s: number[] = [];
-    for (const d of shape) {
-      if (typeof d === 'number') s.push(d);
-      else if (Array.isArray(d)) s.push(...d);
-      else s.push(NaN);  // refused below, by name
-    }
-    if (s.some((d) => !Number.isInteger(d))) {
-      throw new IsotensorError(`reshape: shape must be integers (or an array of them), got ${shape.map((d) => (Array.isArray(d) ? `[${d.join(', ')}]` : typeof d === 'number' ? d : typeof d)).join(', ')}; array shape (${this.shapeRef().join(', ')})`);
-    }
+    const { shape: s, reverse } = reshapeArgs(shape, `; array shape (${this.shapeRef().join(', ')})`);
     if (reverse) return this.reshape(this.reversedReshape(s));
     return new NDArray(this._b.reshape(this.handle, s), this._b);
   }
@@ -678,39 +592,29 @@ export class NDArray {
   /** Hyperbolic tangent. @example a.tanh() */
   tanh(): NDArray { return invoke1('tanh', [this]); }
 
-  private reduce(op: string, a: Axis | ReduceOptions | undefined, rest: readonly unknown[]): NDArray {
-    const o = reduceOpts(a, rest, op);
-    // Every option goes through, so a misspelt one is rejected by the op's own parameter check.
-    return invoke1(op, [this], { ...o, axis: axisAttr(o.axis) });
+  private apply([op, attrs]: OpCall): NDArray {
+    return invoke1(op, [this], attrs);
   }
 
   /** Sum over `axis` (all by default). @example a.sum(); a.sum(1); a.sum({ axis: 0, keepdims: true }) */
-  sum(axis?: Axis | ReduceOptions, ...rest: [keepdims?: boolean, exclude?: boolean]): NDArray { return this.reduce('sum', axis, rest); }
+  sum(axis?: Axis | ReduceOptions, ...rest: [keepdims?: boolean, exclude?: boolean]): NDArray { return this.apply(reduceCall('sum', axis, rest)); }
   /** Mean over `axis`. @example a.mean(0) */
-  mean(axis?: Axis | ReduceOptions, ...rest: [keepdims?: boolean, exclude?: boolean]): NDArray { return this.reduce('mean', axis, rest); }
+  mean(axis?: Axis | ReduceOptions, ...rest: [keepdims?: boolean, exclude?: boolean]): NDArray { return this.apply(reduceCall('mean', axis, rest)); }
   /** Maximum over `axis`. @example a.max() */
-  max(axis?: Axis | ReduceOptions, ...rest: [keepdims?: boolean, exclude?: boolean]): NDArray { return this.reduce('max', axis, rest); }
+  max(axis?: Axis | ReduceOptions, ...rest: [keepdims?: boolean, exclude?: boolean]): NDArray { return this.apply(reduceCall('max', axis, rest)); }
   /** Minimum over `axis`. @example a.min(1) */
-  min(axis?: Axis | ReduceOptions, ...rest: [keepdims?: boolean, exclude?: boolean]): NDArray { return this.reduce('min', axis, rest); }
+  min(axis?: Axis | ReduceOptions, ...rest: [keepdims?: boolean, exclude?: boolean]): NDArray { return this.apply(reduceCall('min', axis, rest)); }
   /** Product over `axis`. @example a.prod() */
-  prod(axis?: Axis | ReduceOptions, ...rest: [keepdims?: boolean, exclude?: boolean]): NDArray { return this.reduce('prod', axis, rest); }
+  prod(axis?: Axis | ReduceOptions, ...rest: [keepdims?: boolean, exclude?: boolean]): NDArray { return this.apply(reduceCall('prod', axis, rest)); }
 
   /** Index of the maximum along `axis` (flattened when null). @example a.argmax(1) */
   argmax(axis: number | null | { axis?: number | null; keepdims?: boolean } = null, keepdims?: boolean): NDArray {
-    // MXNet's positional argmax(axis, keepdims).
-    const o = leadingThenPositional<{ axis?: number | null; keepdims?: boolean }>(
-      'argmax', axis, axis === null || typeof axis === 'number', 'axis', [['keepdims', 'boolean']],
-      keepdims === undefined ? [] : [keepdims]);
-    return invoke1('argmax', [this], { axis: null, ...o });
+    return this.apply(argExtremeCall('argmax', axis, keepdims));
   }
 
   /** Index of the minimum along `axis`. @example a.argmin(0) */
   argmin(axis: number | null | { axis?: number | null; keepdims?: boolean } = null, keepdims?: boolean): NDArray {
-    // MXNet's positional argmin(axis, keepdims).
-    const o = leadingThenPositional<{ axis?: number | null; keepdims?: boolean }>(
-      'argmin', axis, axis === null || typeof axis === 'number', 'axis', [['keepdims', 'boolean']],
-      keepdims === undefined ? [] : [keepdims]);
-    return invoke1('argmin', [this], { axis: null, ...o });
+    return this.apply(argExtremeCall('argmin', axis, keepdims));
   }
 
   /**
@@ -718,33 +622,17 @@ export class NDArray {
    * keepdims)`: `a.norm(1)` is the L1 norm of every element, as in MXNet; a list alone is the axes.
    * @example a.norm(); a.norm(1); a.norm(2, 1); a.norm({ axis: 1, ord: 1 })
    */
-  norm(opts?: Axis | NormOptions | 1 | 2, ...rest: unknown[]): NDArray {
-    const o = Array.isArray(opts) && rest.length === 0 ? { axis: opts as Axis }
-      : positionalOptions<NormOptions>('norm', [['ord', 'number'], ['axis', 'any'], ['keepdims', 'boolean']], [opts, ...rest]);
-    return invoke1('norm', [this], { ...o, axis: axisAttr(o.axis) });
-  }
+  norm(opts?: Axis | NormOptions | 1 | 2, ...rest: unknown[]): NDArray { return this.apply(normCall(opts, rest)); }
 
   /** Matrix product (MXNet `dot`). @example a.dot(b); a.dot(b, { transposeB: true }) */
   dot(b: NDArray, opts: { transposeA?: boolean; transposeB?: boolean } | boolean = {}, transposeB?: boolean): NDArray {
-    // MXNet's positional dot(lhs, rhs, transpose_a, transpose_b).
-    const o = positionalOptions<{ transposeA?: boolean; transposeB?: boolean }>(
-      'dot', [['transposeA', 'boolean'], ['transposeB', 'boolean']], transposeB === undefined ? [opts] : [opts, transposeB]);
-    return invoke1('dot', [this, b], { ...o });
+    const [op, attrs] = dotCall(opts, transposeB);
+    return invoke1(op, [this, b], attrs);
   }
 
   /** Permutes axes (reverses them by default). @example a.transpose(); a.transpose([1, 0, 2]) */
   transpose(axes?: readonly number[] | { axes?: readonly number[] } | number, ...more: number[]): NDArray {
-    // Axes one by one (mx.np's and NumPy's transpose(*axes)) would otherwise be dropped, reversing every axis.
-    if (typeof axes === 'number' || more.length > 0) {
-      const list = [axes, ...more];
-      if (!list.every((v) => typeof v === 'number')) {
-        throw new IsotensorError(`transpose: axes given one by one must all be numbers, got ${list.map(kindOf).join(', ')}`);
-      }
-      return invoke1('transpose', [this], { axes: list as number[] });
-    }
-    const o = axes === undefined || Array.isArray(axes) ? { axes: axes as readonly number[] | undefined }
-      : optionsOf(axes as { axes?: readonly number[] }, 'transpose');
-    return invoke1('transpose', [this], { ...o });
+    return this.apply(transposeCall(axes, more));
   }
 
   /** Transpose (MXNet `.T`). @example a.T */
@@ -753,37 +641,23 @@ export class NDArray {
   }
 
   /** Inserts an axis of size 1. @example nd.zeros([3]).expandDims(0).shape // [1, 3] */
-  expandDims(axis: number, ...extra: never[]): NDArray {
-    noExtraArgs('expandDims', 'axis', extra);
-    return invoke1('expand_dims', [this], { axis });
-  }
+  expandDims(axis: number, ...extra: never[]): NDArray { return this.apply(expandDimsCall(axis, extra)); }
 
   /** Removes axes of size 1 (all, or the given ones). @example nd.zeros([1, 3, 1]).squeeze().shape // [3] */
-  squeeze(axis?: Axis, ...extra: never[]): NDArray {
-    noExtraArgs('squeeze', 'axis', extra);
-    return invoke1('squeeze', [this], { axis: axisAttr(axis) });
-  }
+  squeeze(axis?: Axis, ...extra: never[]): NDArray { return this.apply(squeezeCall(axis, extra)); }
 
   /** Collapses all but the first axis. @example nd.zeros([2, 3, 4]).flatten().shape // [2, 12] */
   flatten(): NDArray { return invoke1('Flatten', [this]); }
 
   /** Limits values to [aMin, aMax]. @example a.clip(0, 1) */
-  clip(aMin: number, aMax: number): NDArray { return invoke1('clip', [this], { a_min: aMin, a_max: aMax }); }
+  clip(aMin: number, aMax: number): NDArray { return this.apply(clipCall(aMin, aMax)); }
 
   /** Sorted copy along `axis` (last by default). @example a.sort(); a.sort({ isAscend: false }) */
-  sort(axis?: number | null | SortOptions, ...rest: [isAscend?: boolean]): NDArray {
-    // MXNet's positional sort(axis, is_ascend).
-    const o = leadingThenPositional<SortOptions>('sort', axis, axis === null || typeof axis === 'number', 'axis',
-                                                 [['isAscend', 'boolean']], rest);
-    return invoke1('sort', [this], { ...o });
-  }
+  sort(axis?: number | null | SortOptions, ...rest: [isAscend?: boolean]): NDArray { return this.apply(sortCall('sort', axis, rest)); }
 
   /** Indices that sort along `axis`. @example a.argsort() */
   argsort(axis?: number | null | SortOptions, ...rest: [isAscend?: boolean, dtype?: DType]): NDArray {
-    // MXNet's positional argsort(axis, is_ascend, dtype).
-    const o = leadingThenPositional<SortOptions>('argsort', axis, axis === null || typeof axis === 'number', 'axis',
-                                                 [['isAscend', 'boolean'], ['dtype', 'string']], rest);
-    return invoke1('argsort', [this], { ...o });
+    return this.apply(sortCall('argsort', axis, rest));
   }
 
   /**
@@ -793,27 +667,19 @@ export class NDArray {
   topk(opts: TopkOptions & { retTyp: 'both' }): NDArray[];
   topk(opts?: TopkOptions): NDArray;
   topk(opts?: TopkOptions): NDArray | NDArray[] {
-    const o = optionsOf(opts, 'topk');
-    const res = invoke('topk', [this], { ...o });
-    return o.retTyp === 'both' ? res : res[0]!;
+    const [op, attrs] = topkCall(opts);
+    const res = invoke(op, [this], attrs);
+    return attrs['retTyp'] === 'both' ? res : res[0]!;
   }
 
   /** Reverses the order along `axis`. @example a.flip(0) */
-  flip(axis: number | readonly number[], ...extra: never[]): NDArray {
-    noExtraArgs('flip', 'axis', extra);
-    return invoke1('flip', [this], { axis: axisAttr(axis) });
-  }
+  flip(axis: number | readonly number[], ...extra: never[]): NDArray { return this.apply(flipCall(axis, extra)); }
 
   /** Repeats the whole array `reps` times per axis. @example a.tile([2, 1]) */
-  tile(reps: number | readonly number[], ...extra: never[]): NDArray {
-    noExtraArgs('tile', 'reps', extra);
-    return invoke1('tile', [this], { reps: typeof reps === 'number' ? [reps] : reps });
-  }
+  tile(reps: number | readonly number[], ...extra: never[]): NDArray { return this.apply(tileCall(reps, extra)); }
 
   /** Repeats each element (along `axis`, or of the flattened array). @example a.repeat(2, { axis: 0 }) */
-  repeat(repeats: number, opts?: { axis?: number | null }): NDArray {
-    return invoke1('repeat', [this], { ...optionsOf(opts, 'repeat'), repeats });
-  }
+  repeat(repeats: number, opts?: { axis?: number | null }): NDArray { return this.apply(repeatCall(repeats, opts)); }
 
   /** Broadcasts to a larger shape (a copy). @example nd.ones([1, 3]).broadcastTo([2, 3]) */
   broadcastTo(shape: readonly number[]): NDArray {

@@ -12,6 +12,11 @@ import { IsotensorError, kindOf, optionsOf, positionalOptions, show } from '../b
 import { nodeFs } from '../base/node_builtin.js';
 import { localPath, readText } from '../base/read_source.js';
 import { formatAttr, formatNumber, toSnake, type AttrValue } from '../ndarray/attrs.js';
+import {
+  argExtremeCall, clipCall, dotCall, expandDimsCall, flipCall, normCall, reduceCall, repeatCall, reshapeArgs, sortCall,
+  squeezeCall, tileCall, topkCall, transposeCall, type Axis, type NormOptions, type OpCall, type ReduceOptions,
+  type SortOptions, type TopkOptions,
+} from '../ndarray/method_calls.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { printSummary, type SummaryOptions } from '../viz/summary.js';
 import type { BindOptions, Executor, SimpleBindOptions } from './executor.js';
@@ -393,6 +398,86 @@ export class Symbol {
   ge(other: Symbol | number): Symbol { return binary(this, other, '_greater_equal', '_greater_equal_scalar'); }
   lt(other: Symbol | number): Symbol { return binary(this, other, '_lesser', '_lesser_scalar'); }
   le(other: Symbol | number): Symbol { return binary(this, other, '_lesser_equal', '_lesser_equal_scalar'); }
+
+  // ---- NDArray's math methods (MXNet's fluent Symbol methods): the same arguments, read by method_calls.ts ----
+  // So a hybridForward written with x.reshape(...), x.sum(1), x.transpose() runs hybridized as it runs imperatively.
+
+  /** Element-wise maximum with broadcasting (a number: `_maximum_scalar`). @example a.maximum(0) */
+  maximum(x: Symbol | number): Symbol { return binary(this, x, 'broadcast_maximum', '_maximum_scalar'); }
+  minimum(x: Symbol | number): Symbol { return binary(this, x, 'broadcast_minimum', '_minimum_scalar'); }
+  /** 1 where equal, else 0, with broadcasting (eq() is MXNet's `==`, without it). */
+  equal(x: Symbol | number): Symbol { return binary(this, x, 'broadcast_equal', '_equal_scalar'); }
+  notEqual(x: Symbol | number): Symbol { return binary(this, x, 'broadcast_not_equal', '_not_equal_scalar'); }
+  greater(x: Symbol | number): Symbol { return binary(this, x, 'broadcast_greater', '_greater_scalar'); }
+  greaterEqual(x: Symbol | number): Symbol { return binary(this, x, 'broadcast_greater_equal', '_greater_equal_scalar'); }
+  lesser(x: Symbol | number): Symbol { return binary(this, x, 'broadcast_lesser', '_lesser_scalar'); }
+  lesserEqual(x: Symbol | number): Symbol { return binary(this, x, 'broadcast_lesser_equal', '_lesser_equal_scalar'); }
+
+  exp(): Symbol { return this.apply(['exp', {}]); }
+  log(): Symbol { return this.apply(['log', {}]); }
+  sqrt(): Symbol { return this.apply(['sqrt', {}]); }
+  square(): Symbol { return this.apply(['square', {}]); }
+  relu(): Symbol { return this.apply(['relu', {}]); }
+  sigmoid(): Symbol { return this.apply(['sigmoid', {}]); }
+  tanh(): Symbol { return this.apply(['tanh', {}]); }
+
+  /** Sum over `axis` (all by default). @example x.sum(1); x.sum({ axis: 0, keepdims: true }) */
+  sum(axis?: Axis | ReduceOptions, ...rest: [keepdims?: boolean, exclude?: boolean]): Symbol { return this.apply(reduceCall('sum', axis, rest)); }
+  mean(axis?: Axis | ReduceOptions, ...rest: [keepdims?: boolean, exclude?: boolean]): Symbol { return this.apply(reduceCall('mean', axis, rest)); }
+  max(axis?: Axis | ReduceOptions, ...rest: [keepdims?: boolean, exclude?: boolean]): Symbol { return this.apply(reduceCall('max', axis, rest)); }
+  min(axis?: Axis | ReduceOptions, ...rest: [keepdims?: boolean, exclude?: boolean]): Symbol { return this.apply(reduceCall('min', axis, rest)); }
+  prod(axis?: Axis | ReduceOptions, ...rest: [keepdims?: boolean, exclude?: boolean]): Symbol { return this.apply(reduceCall('prod', axis, rest)); }
+  argmax(axis: number | null | { axis?: number | null; keepdims?: boolean } = null, keepdims?: boolean): Symbol {
+    return this.apply(argExtremeCall('argmax', axis, keepdims));
+  }
+  argmin(axis: number | null | { axis?: number | null; keepdims?: boolean } = null, keepdims?: boolean): Symbol {
+    return this.apply(argExtremeCall('argmin', axis, keepdims));
+  }
+  norm(opts?: Axis | NormOptions | 1 | 2, ...rest: unknown[]): Symbol { return this.apply(normCall(opts, rest)); }
+  /** Matrix product (MXNet `dot`). @example a.dot(b, { transposeB: true }) */
+  dot(b: Symbol, opts: { transposeA?: boolean; transposeB?: boolean } | boolean = {}, transposeB?: boolean): Symbol {
+    if (!(b instanceof Symbol)) throw new IsotensorError(`dot: argument 'rhs' must be a Symbol, got ${kindOf(b)}`);
+    return this.apply(dotCall(opts, transposeB), [b]);
+  }
+  transpose(axes?: readonly number[] | { axes?: readonly number[] } | number, ...more: number[]): Symbol {
+    return this.apply(transposeCall(axes, more));
+  }
+  /** Transpose (MXNet `.T`). */
+  get T(): Symbol { return this.transpose(); }
+  expandDims(axis: number, ...extra: never[]): Symbol { return this.apply(expandDimsCall(axis, extra)); }
+  squeeze(axis?: Axis, ...extra: never[]): Symbol { return this.apply(squeezeCall(axis, extra)); }
+  flatten(): Symbol { return this.apply(['Flatten', {}]); }
+  clip(aMin: number, aMax: number): Symbol { return this.apply(clipCall(aMin, aMax)); }
+  sort(axis?: number | null | SortOptions, ...rest: [isAscend?: boolean]): Symbol { return this.apply(sortCall('sort', axis, rest)); }
+  argsort(axis?: number | null | SortOptions, ...rest: [isAscend?: boolean, dtype?: DType]): Symbol {
+    return this.apply(sortCall('argsort', axis, rest));
+  }
+  /** topk: one symbol with the op's outputs (two with `retTyp: 'both'`: values, indices). */
+  topk(opts?: TopkOptions): Symbol { return this.apply(topkCall(opts)); }
+  flip(axis: number | readonly number[], ...extra: never[]): Symbol { return this.apply(flipCall(axis, extra)); }
+  tile(reps: number | readonly number[], ...extra: never[]): Symbol { return this.apply(tileCall(reps, extra)); }
+  repeat(repeats: number, opts?: { axis?: number | null }): Symbol { return this.apply(repeatCall(repeats, opts)); }
+  broadcastTo(shape: readonly number[]): Symbol { return this.apply(['broadcast_to', { shape }]); }
+  /**
+   * MXNet's Reshape with its codes (0, -1, -2, -3, -4) and `{ reverse }`, as NDArray.reshape takes them.
+   * @example x.reshape(-1, 784); x.reshape([0, -1]); x.reshape([-1, 0], { reverse: true })
+   */
+  reshape(...shape: Array<number | readonly number[] | { reverse?: boolean }>): Symbol {
+    const { shape: s, reverse } = reshapeArgs(shape, '');
+    return this.apply(['Reshape', reverse ? { shape: s, reverse } : { shape: s }]);
+  }
+  /** Cast to dtype (MXNet `astype`). */
+  astype(dtype: DType | string): Symbol { return this.apply(['Cast', { dtype }]); }
+
+  // The op on this symbol (and `more` inputs), named like MXNet's `mx.sym.<op>` (hint: the op in lower case).
+  private apply([op, attrs]: OpCall, more: readonly Symbol[] = []): Symbol {
+    const params: Record<string, AttrValue> = {};
+    for (const [k, v] of Object.entries(attrs)) {
+      if (v === undefined) continue;
+      params[toSnake(k)] = k === 'dtype' && typeof v === 'string' ? normalizeDType(v, op) : v;
+    }
+    return createOpSymbol(op, op.toLowerCase(), [this, ...more], {}, params);
+  }
 }
 
 
