@@ -45,6 +45,21 @@ describe('NDArrayIter last batch handling', () => {
     expect(epoch(it).map(ids)).toEqual([[0, 1, 2], [3, 4, 5], [6, 7, 8]]);
   });
 
+  it("MXNet's positional (batch_size, shuffle, last_batch_handle, data_name, label_name) equal the options", () => {
+    const positional = new io.NDArrayIter(data10(), labels10(), 3, false, 'discard', 'x', 'y');
+    const named = new io.NDArrayIter(data10(), labels10(), { batchSize: 3, lastBatchHandle: 'discard', dataName: 'x', labelName: 'y' });
+    const batches = (it: Arr) => epoch(it).map((b: Arr) => [ids(b), labelsOf(b)]);
+    const got = batches(positional);
+    expect(got).toEqual(batches(named));
+    expect(got.map(([i]: Arr) => i)).toEqual([[0, 1, 2], [3, 4, 5], [6, 7, 8]]);
+    expect(positional.provideData[0].name).toBe('x');
+    expect(positional.provideLabel[0].name).toBe('y');
+    // null leaves one unset (MXNet's default), as None does.
+    expect(epoch(new io.NDArrayIter(data10(), null, 4, null, 'discard')).length).toBe(2);
+    expect(() => new io.NDArrayIter(data10(), null, 4, 'yes' as never)).toThrow(/NDArrayIter: positional argument 'shuffle' must be a boolean/);
+    expect(() => new io.NDArrayIter(data10(), null, 4, false, 'pad', 'd', 'l', 'extra' as never)).toThrow(/NDArrayIter: too many arguments/);
+  });
+
   it("'roll_over' carries the rest into the next epoch (MXNet's docstring example)", () => {
     const it = new io.NDArrayIter(data10(), labels10(), 3, { lastBatchHandle: 'roll_over' });
     expect(epoch(it).map(ids)).toEqual([[0, 1, 2], [3, 4, 5], [6, 7, 8]]);

@@ -1,7 +1,7 @@
 // NDArrayIter: batches over in-memory arrays, with MXNet's shuffle and last-batch rules (pad/discard/roll_over).
 // SPDX-License-Identifier: Apache-2.0
 import { isTypedArray, type TypedArray } from '../base/dtype.js';
-import { IsotensorError, optionsOf } from '../base/error.js';
+import { IsotensorError, positionalOptions } from '../base/error.js';
 import { array, arange } from '../ndarray/creation.js';
 import type { NestedArray } from '../ndarray/host.js';
 import { NDArray } from '../ndarray/ndarray.js';
@@ -101,9 +101,15 @@ export class NDArrayIter extends DataIter {
   private cacheData: NDArray[] | null = null;
   private cacheLabel: NDArray[] | null = null;
 
+  /**
+   * After batchSize, one options object or MXNet's positional `shuffle, last_batch_handle, data_name,
+   * label_name` (`new NDArrayIter(x, y, 32, true, 'discard')`).
+   */
   constructor(data: IterInput, label: IterInput | null = null, batchSize: number | NDArrayIterOptions = {},
-              opts: NDArrayIterOptions = {}) {
-    opts = optionsOf(opts, 'NDArrayIter');
+              ...rest: [opts?: NDArrayIterOptions] | [shuffle?: boolean | null, lastBatchHandle?: LastBatchHandle | null,
+                        dataName?: string | null, labelName?: string | null]) {
+    const opts = positionalOptions<NDArrayIterOptions>('NDArrayIter', [['shuffle', 'boolean'], ['lastBatchHandle', 'string'],
+                                                                       ['dataName', 'string'], ['labelName', 'string']], rest);
     const o: NDArrayIterOptions = typeof batchSize === 'number' ? { ...opts, batchSize } : { ...batchSize, ...opts };
     const bs = o.batchSize ?? 1;
     if (!Number.isInteger(bs) || bs <= 0) throw new IsotensorError(`NDArrayIter: batchSize must be a positive integer, got ${bs}`);
