@@ -293,6 +293,18 @@ describe('Block utilities', () => {
     net.at(0).removeHook(id);
     net.forward(nd.ones([4, 2]));
     expect(shapes).toEqual([[4, 3]]);
+    // MXNet's HookHandle: detach() (twice is harmless), or `using`; pre-hooks see the inputs.
+    const pre: number[][] = [];
+    const h = net.at(1).registerForwardPreHook((_b: Arr, i: Arr) => pre.push(i[0].shape));
+    const post = net.registerForwardHook((_b: Arr, _i: Arr, out: Arr) => shapes.push(out.shape));
+    expect(h).toBeInstanceOf(gluon.HookHandle);
+    net.forward(nd.ones([5, 2]));
+    h.detach();
+    h.detach();
+    post[Symbol.dispose]();
+    net.forward(nd.ones([5, 2]));
+    expect(pre).toEqual([[5, 3]]);
+    expect(shapes).toEqual([[4, 3], [5, 2]]);
     net.cast('float64');
     expect((net.at(0) as Arr).weight.data().dtype).toBe('float64');
     expect(net.forward(nd.ones([1, 2], { dtype: 'float64' })).dtype).toBe('float64');

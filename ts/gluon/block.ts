@@ -129,6 +129,21 @@ export function hybridizeArgs(active: boolean | CachedOpOptions | undefined, opt
   return [on, { ...optionsOf(opts, fn) }];
 }
 
+/** A registered forward hook (MXNet's HookHandle): detach() removes it; it can be `using`-scoped. */
+export class HookHandle {
+  /** @internal */
+  constructor(private readonly block: Block, readonly id: number) {}
+
+  /** Removes the hook; a second call does nothing. */
+  detach(): void {
+    this.block.removeHook(this.id);
+  }
+
+  [globalThis.Symbol.dispose](): void {
+    this.detach();
+  }
+}
+
 /**
  * Base class of all layers and models (MXNet's gluon.Block). Subclasses create parameters with
  * `this.params.get(...)` and children inside `this.nameScope(() => ...)`, and override
@@ -297,21 +312,26 @@ export class Block {
     return this.forward(...inputs);
   }
 
-  /** Calls fn(block, inputs) before every forward; returns an id for removeHook. */
-  registerForwardPreHook(fn: (block: Block, inputs: unknown[]) => void): number {
+  /**
+   * Calls fn(block, inputs) before every forward. Returns MXNet's HookHandle: `detach()` (or
+   * `using`) removes the hook, as does `removeHook(handle)`.
+   */
+  registerForwardPreHook(fn: (block: Block, inputs: unknown[]) => void): HookHandle {
     const id = ++this._hookId;
     this._preHooks.set(id, fn);
-    return id;
+    return new HookHandle(this, id);
   }
 
-  /** Calls fn(block, inputs, outputs) after every forward; returns an id for removeHook. */
-  registerForwardHook(fn: (block: Block, inputs: unknown[], outputs: unknown) => void): number {
+  /** Calls fn(block, inputs, outputs) after every forward; returns a HookHandle as registerForwardPreHook. */
+  registerForwardHook(fn: (block: Block, inputs: unknown[], outputs: unknown) => void): HookHandle {
     const id = ++this._hookId;
     this._postHooks.set(id, fn as Hook);
-    return id;
+    return new HookHandle(this, id);
   }
 
-  removeHook(id: number): void {
+  /** Removes a hook by its handle (or the handle's id). */
+  removeHook(hook: HookHandle | number): void {
+    const id = hook instanceof HookHandle ? hook.id : hook;
     this._preHooks.delete(id);
     this._postHooks.delete(id);
   }
@@ -443,9 +463,9 @@ export class Block {
     const rows: SummaryRow[] = [{ layer: 'Input', shape: inputs.length === 1 ? shapeOf(inputs[0]) : inputs.map(shapeOf).join(', '),
                                   params: 0, trainable: 0, shared: 0 }];
     const seen = new Set<Parameter>();
-    const ids: [Block, number][] = [];
+    const hooks: HookHandle[] = [];
     this.apply((b) => {
-      ids.push([b, b.registerForwardHook((blk, _in, out) => {
+      hooks.push(b.registerForwardHook((blk, _in, out) => {
         let params = 0;
         let trainable = 0;
         let shared = 0;
@@ -458,12 +478,12 @@ export class Block {
         }
         const s = Array.isArray(out) ? out.map(shapeOf).join(', ') : shapeOf(out);
         rows.push({ layer: `${blk.className}-${rows.length}`, shape: s, params, trainable, shared });
-      })]);
+      }));
     });
     try {
       this.forward(...inputs);
     } finally {
-      for (const [b, id] of ids) b.removeHook(id);
+      for (const h of hooks) h.detach();
     }
     const text = formatSummary(rows);
     console.log(text);

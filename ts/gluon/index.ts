@@ -4,7 +4,7 @@ export { Constant, DeferredInitializationError, Parameter } from './parameter.js
 export type { InitSpec, ParameterInitOptions, ParameterOptions } from './parameter.js';
 export { ParameterDict } from './parameter.js';
 export type { LoadOptions } from './parameter.js';
-export { Block, HybridBlock } from './block.js';
+export { Block, HookHandle, HybridBlock } from './block.js';
 export type { BlockOptions, F, InitializeOptions, Tensor } from './block.js';
 export type { CachedOpOptions } from './cached_op.js';
 export { SymbolBlock } from './symbol_block.js';
