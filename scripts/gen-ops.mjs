@@ -53,6 +53,45 @@ const pascal = (s) => {
   return c.charAt(0).toUpperCase() + c.slice(1);
 };
 
+// MXNet's op sub-modules (python/mxnet/base.py _init_op_module): `_linalg_gemm2` is also mx.nd.linalg.gemm2.
+// (_random_ has its hand-written nd.random.)
+const SUBMODULES = ['linalg', 'contrib'];
+
+/** [module, short name] of an op name in a sub-module, or null. */
+function submoduleName(n) {
+  const m = /^_([a-z]+)_(.+)$/.exec(n);
+  return m && SUBMODULES.includes(m[1]) && isIdent(m[2]) ? [m[1], m[2]] : null;
+}
+
+/** The short names of an op (and its aliases) in their sub-modules, with camelCase spellings: [module, name, mxName]. */
+function submoduleEntries(op) {
+  const entries = [];
+  const seen = new Set();
+  for (const n of [op.name, ...(op.aliases ?? [])]) {
+    const sm = submoduleName(n);
+    if (sm === null) continue;
+    const [mod, short] = sm;
+    for (const name of [short, toCamel(short)]) {
+      if (!isIdent(name) || seen.has(`${mod}.${name}`)) continue;
+      seen.add(`${mod}.${name}`);
+      entries.push([mod, name, short]);
+    }
+  }
+  return entries;
+}
+
+/** `export const <module> = { ... }` for the sub-modules, from entries [module, name, value]. */
+function submoduleObjects(entries, what) {
+  const out = [];
+  for (const mod of SUBMODULES) {
+    const mine = entries.filter((e) => e[0] === mod).sort((a, b) => (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
+    if (mine.length === 0) continue;
+    out.push(`/** ${what}.${mod}: MXNet's _${mod}_* operators under their short names (${what}.${mod}.${mine[0][1]}). */`);
+    out.push(`export const ${mod} = {`, ...mine.map((e) => `  ${e[1]}: ${e[2]},`), '} as const;', '');
+  }
+  return out;
+}
+
 /** Names the hand-written nd namespace exports (they win over generated ones). */
 function handWrittenNames() {
   const src = readFileSync(resolve(root, 'ts/ndarray/nd.ts'), 'utf8');
@@ -256,6 +295,7 @@ function generate(ops, handWritten) {
     records.push({ op, fnName, iface, aliasNames, anyRequired });
     out.push('');
   }
+  out.push(...submoduleObjects(records.flatMap((r) => submoduleEntries(r.op).map(([m, n]) => [m, n, r.fnName])), 'nd'));
   return { text: out.join('\n'), count, exported: emitted.size, records };
 }
 
@@ -312,6 +352,7 @@ function generateSymbols(records, handWritten) {
   out.push('}');
   out.push('');
   const emitted = new Set();
+  const subs = [];
   let count = 0;
   for (const r of records) {
     const { op, fnName, iface, aliasNames, anyRequired } = r;
@@ -344,7 +385,12 @@ function generateSymbols(records, handWritten) {
     }
     out.push('');
     if (exported.length > 0) count++;
+    // MXNet names a sub-module function's node after its short name (sym.linalg.gemm2 → gemm20).
+    for (const [mod, name, short] of submoduleEntries(op)) {
+      subs.push([mod, name, `/* @__PURE__ */ op(${specName}, '${short.toLowerCase()}') as ${fnType}`]);
+    }
   }
+  out.push(...submoduleObjects(subs, 'sym'));
   return { text: out.join('\n'), count, exported: emitted.size };
 }
 

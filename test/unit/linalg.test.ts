@@ -630,3 +630,29 @@ describe('second-order gradients through the composed gradients', () => {
     checkSecondOrder('potri', (x) => nd.linalgPotri(x), triangular([3, 3], 47));
   });
 });
+
+describe('MXNet sub-modules: nd.linalg / sym.linalg, nd.contrib / sym.contrib', () => {
+  it('nd.linalg.gemm2 is _linalg_gemm2 under its short name (camelCase too), and so on for every _linalg_ op', () => {
+    const linalg = (nd as Arr).linalg;
+    expect(Object.keys(linalg).sort()).toEqual(Object.keys(nd).filter((k) => k.startsWith('_linalg_')).map((k) => k.slice(8)).sort());
+    for (const k of Object.keys(linalg)) expect(linalg[k]).toBe((nd as Arr)[`_linalg_${k}`]);
+    const a = nd.array([[1, 2], [3, 4]]);
+    const b = nd.array([[0.5, -1], [2, 1]]);
+    expect(values(linalg.gemm2(a, b, { transposeB: true }))).toEqual(values(ops._linalg_gemm2!(a, b, { transposeB: true })));
+    expect((nd as Arr).contrib.ctc_loss).toBe((nd as Arr).CTCLoss);
+    expect((nd as Arr).contrib.ctcLoss).toBe((nd as Arr).CTCLoss);
+  });
+
+  it('sym.linalg.gemm2 makes the _linalg_gemm2 node, named after the short name as MXNet does', () => {
+    const { sym } = mx;
+    new mx.name.NameManager().run(() => {
+      const s = (sym as Arr).linalg.gemm2(sym.Variable('a'), sym.Variable('b'), { alpha: 2 });
+      const node = JSON.parse(s.toJSON()).nodes[2];
+      expect([node.op, node.name, node.attrs]).toEqual(['_linalg_gemm2', 'gemm20', { alpha: '2' }]);
+      const ex = s.bind(mx.cpu(), { a: nd.array([[1, 2]]), b: nd.array([[3], [4]]) });
+      expect(values(ex.forward()[0])).toEqual([22]);
+      const c = (sym as Arr).contrib.ctc_loss(sym.Variable('d'), sym.Variable('l'));
+      expect(JSON.parse(c.toJSON()).nodes[2].name).toBe('ctc_loss0');
+    });
+  });
+});

@@ -10592,3 +10592,30 @@ export function zeros_like(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S_zeros_like, args);
 }
 
+/** nd.linalg: MXNet's _linalg_* operators under their short names (nd.linalg.det). */
+export const linalg = {
+  det: _linalg_det,
+  extractdiag: _linalg_extractdiag,
+  extracttrian: _linalg_extracttrian,
+  gemm: _linalg_gemm,
+  gemm2: _linalg_gemm2,
+  inverse: _linalg_inverse,
+  logdet: _linalg_logdet,
+  makediag: _linalg_makediag,
+  maketrian: _linalg_maketrian,
+  potrf: _linalg_potrf,
+  potri: _linalg_potri,
+  slogdet: _linalg_slogdet,
+  sumlogdiag: _linalg_sumlogdiag,
+  syrk: _linalg_syrk,
+  trmm: _linalg_trmm,
+  trsm: _linalg_trsm,
+} as const;
+
+/** nd.contrib: MXNet's _contrib_* operators under their short names (nd.contrib.CTCLoss). */
+export const contrib = {
+  CTCLoss: CTCLoss,
+  ctcLoss: CTCLoss,
+  ctc_loss: CTCLoss,
+} as const;
+

@@ -1586,3 +1586,30 @@ const S_zeros_like: SymbolOpSpec = { name: 'zeros_like' };
 /** Returns an array of zeros with the same shape and dtype as the input. MXNet operator `zeros_like`. Inputs: data. */
 export const zeros_like: SymbolOpFnOpt<O.ZerosLikeOptions, 'data'> = /* @__PURE__ */ op(S_zeros_like, 'zeros_like') as SymbolOpFnOpt<O.ZerosLikeOptions, 'data'>;
 
+/** sym.linalg: MXNet's _linalg_* operators under their short names (sym.linalg.det). */
+export const linalg = {
+  det: /* @__PURE__ */ op(S__linalg_det, 'det') as SymbolOpFnOpt<O.LinalgDetOptions, 'A'>,
+  extractdiag: /* @__PURE__ */ op(S__linalg_extractdiag, 'extractdiag') as SymbolOpFnOpt<O.LinalgExtractdiagOptions, 'A'>,
+  extracttrian: /* @__PURE__ */ op(S__linalg_extracttrian, 'extracttrian') as SymbolOpFnOpt<O.LinalgExtracttrianOptions, 'A'>,
+  gemm: /* @__PURE__ */ op(S__linalg_gemm, 'gemm') as SymbolOpFnOpt<O.LinalgGemmOptions, 'A' | 'B' | 'C'>,
+  gemm2: /* @__PURE__ */ op(S__linalg_gemm2, 'gemm2') as SymbolOpFnOpt<O.LinalgGemm2Options, 'A' | 'B'>,
+  inverse: /* @__PURE__ */ op(S__linalg_inverse, 'inverse') as SymbolOpFnOpt<O.LinalgInverseOptions, 'A'>,
+  logdet: /* @__PURE__ */ op(S__linalg_logdet, 'logdet') as SymbolOpFnOpt<O.LinalgLogdetOptions, 'A'>,
+  makediag: /* @__PURE__ */ op(S__linalg_makediag, 'makediag') as SymbolOpFnOpt<O.LinalgMakediagOptions, 'A'>,
+  maketrian: /* @__PURE__ */ op(S__linalg_maketrian, 'maketrian') as SymbolOpFnOpt<O.LinalgMaketrianOptions, 'A'>,
+  potrf: /* @__PURE__ */ op(S__linalg_potrf, 'potrf') as SymbolOpFnOpt<O.LinalgPotrfOptions, 'A'>,
+  potri: /* @__PURE__ */ op(S__linalg_potri, 'potri') as SymbolOpFnOpt<O.LinalgPotriOptions, 'A'>,
+  slogdet: /* @__PURE__ */ op(S__linalg_slogdet, 'slogdet') as SymbolOpFnOpt<O.LinalgSlogdetOptions, 'A'>,
+  sumlogdiag: /* @__PURE__ */ op(S__linalg_sumlogdiag, 'sumlogdiag') as SymbolOpFnOpt<O.LinalgSumlogdiagOptions, 'A'>,
+  syrk: /* @__PURE__ */ op(S__linalg_syrk, 'syrk') as SymbolOpFnOpt<O.LinalgSyrkOptions, 'A'>,
+  trmm: /* @__PURE__ */ op(S__linalg_trmm, 'trmm') as SymbolOpFnOpt<O.LinalgTrmmOptions, 'A' | 'B'>,
+  trsm: /* @__PURE__ */ op(S__linalg_trsm, 'trsm') as SymbolOpFnOpt<O.LinalgTrsmOptions, 'A' | 'B'>,
+} as const;
+
+/** sym.contrib: MXNet's _contrib_* operators under their short names (sym.contrib.CTCLoss). */
+export const contrib = {
+  CTCLoss: /* @__PURE__ */ op(S_CTCLoss, 'ctcloss') as SymbolOpFnOpt<O.CTCLossOptions, 'data' | 'label' | 'data_lengths' | 'dataLengths' | 'label_lengths' | 'labelLengths'>,
+  ctcLoss: /* @__PURE__ */ op(S_CTCLoss, 'ctc_loss') as SymbolOpFnOpt<O.CTCLossOptions, 'data' | 'label' | 'data_lengths' | 'dataLengths' | 'label_lengths' | 'labelLengths'>,
+  ctc_loss: /* @__PURE__ */ op(S_CTCLoss, 'ctc_loss') as SymbolOpFnOpt<O.CTCLossOptions, 'data' | 'label' | 'data_lengths' | 'dataLengths' | 'label_lengths' | 'labelLengths'>,
+} as const;
+
