@@ -418,6 +418,11 @@ describe("NDArray's math methods on Symbols (MXNet's fluent Symbol methods)", ()
     ['reshape', [-1, 4]], ['reshape', [[0, -1]]], ['reshape', [[-1, 0], { reverse: true }]], ['reshape', [-3, -2]], ['reshape', [-4, 1, 2, -2]],
     ['maximum', [0.5]], ['minimum', [0.5]], ['greater', [0.5]], ['lesserEqual', [0.25]], ['notEqual', [0]], ['equal', [0]],
     ['astype', ['float64']],
+    ['softmax', []], ['softmax', [0]], ['logSoftmax', [{ axis: 1, temperature: 2 }]], ['softmin', [2]], ['swapaxes', [0, 2]],
+    ...['floor', 'ceil', 'round', 'rint', 'fix', 'trunc', 'sign', 'reciprocal', 'rsqrt', 'cbrt', 'rcbrt', 'expm1', 'log1p',
+      'log2', 'log10', 'sin', 'cos', 'tan', 'arcsin', 'arccos', 'arctan', 'sinh', 'cosh', 'arcsinh', 'arctanh', 'degrees',
+      'radians', 'softsign', 'erf', 'erfinv', 'gamma', 'gammaln', 'logicalNot', 'zerosLike', 'onesLike']
+      .map((m): [string, unknown[]] => [m, []]),
   ];
   const values = Array.from({ length: 24 }, (_, i) => ((i * 7) % 24) / 24 + 0.01);
 
@@ -460,6 +465,9 @@ describe("NDArray's math methods on Symbols (MXNet's fluent Symbol methods)", ()
         ['Flatten', 'flatten0', undefined],
         ['Cast', 'cast0', { dtype: 'float16' }],
       ]);
+      const more = JSON.parse(x.swapaxes(0, 1).floor().zerosLike().softmax(1).toJSON()).nodes.slice(1);
+      expect(more.map((n: Sym) => [n.op, n.name])).toEqual([
+        ['SwapAxis', 'swapaxes0'], ['floor', 'floor0'], ['zeros_like', 'zeros_like0'], ['softmax', 'softmax0']]);
       const r = JSON.parse(x.reshape([-1, 0], { reverse: true }).toJSON()).nodes[1];
       expect(r.attrs).toEqual({ reverse: 'True', shape: '(-1, 0)' });
       expect(x.topk({ k: 2, retTyp: 'both' }).listOutputs()).toEqual(['topk0_output0', 'topk0_output1']);
@@ -474,6 +482,10 @@ describe("NDArray's math methods on Symbols (MXNet's fluent Symbol methods)", ()
     expectError(() => x.reshape([2], { revers: true }), "unknown option 'revers'");
     expectError(() => x.dot(2), 'dot', "'rhs'");
     expectError(() => x.transpose(1, 'a'), 'transpose: axes given one by one must all be numbers');
+    expectError(() => x.floor(1), 'floor: takes no arguments');
+    expectError(() => mx.nd.ones([2]).sin(0), 'sin: takes no arguments');
+    expectError(() => x.softmax(0, 1), 'softmax', "one 'axis' argument expected");
+    expectError(() => x.swapaxes(0, 'a'), 'swapaxes: dim1 and dim2 must be integers');
   });
 
   it('a hybridForward written with them runs hybridized as it runs imperatively, gradients included', async () => {

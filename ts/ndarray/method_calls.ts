@@ -191,3 +191,57 @@ export function reshapeArgs(args: ReadonlyArray<number | readonly number[] | { r
   }
   return { shape, reverse };
 }
+
+/**
+ * Element-wise methods without arguments beyond those NDArray and Symbol declare by hand (MXNet's fluent
+ * `x.floor()`, `x.sin()`, `x.zeros_like()`), method name → op; installed on both prototypes by
+ * installElementwiseMethods.
+ */
+export const ELEMENTWISE_METHODS = {
+  floor: 'floor', ceil: 'ceil', round: 'round', rint: 'rint', fix: 'fix', trunc: 'trunc', sign: 'sign',
+  reciprocal: 'reciprocal', rsqrt: 'rsqrt', cbrt: 'cbrt', rcbrt: 'rcbrt', expm1: 'expm1', log1p: 'log1p',
+  log2: 'log2', log10: 'log10', sin: 'sin', cos: 'cos', tan: 'tan', arcsin: 'arcsin', arccos: 'arccos',
+  arctan: 'arctan', sinh: 'sinh', cosh: 'cosh', arcsinh: 'arcsinh', arccosh: 'arccosh', arctanh: 'arctanh',
+  degrees: 'degrees', radians: 'radians', softsign: 'softsign', erf: 'erf', erfinv: 'erfinv', gamma: 'gamma',
+  gammaln: 'gammaln', logicalNot: 'logical_not', zerosLike: 'zeros_like', onesLike: 'ones_like',
+} as const;
+
+/** The methods ELEMENTWISE_METHODS adds, each returning T (NDArray or Symbol). */
+export type ElementwiseMethods<T> = { [K in keyof typeof ELEMENTWISE_METHODS]: () => T };
+
+/** Defines each ELEMENTWISE_METHODS method on `proto` as apply(op) on the receiver. */
+export function installElementwiseMethods<T>(proto: object, apply: (self: T, op: string) => T): void {
+  for (const [method, op] of Object.entries(ELEMENTWISE_METHODS)) {
+    Object.defineProperty(proto, method, {
+      value: function (this: T, ...extra: unknown[]): T {
+        if (extra.length > 0) throw new IsotensorError(`${method}: takes no arguments, got ${extra.length}`);
+        return apply(this, op);
+      },
+      writable: true,
+      configurable: true,
+    });
+  }
+}
+
+/** Options of softmax/logSoftmax/softmin. */
+export interface SoftmaxOptions {
+  axis?: number;
+  temperature?: number | null;
+  dtype?: DType | null;
+  useLength?: boolean;
+}
+
+/** softmax/log_softmax/softmin: an axis (last by default) or the options. */
+export function softmaxCall(op: 'softmax' | 'log_softmax' | 'softmin', axis: number | SoftmaxOptions | undefined,
+                            extra: readonly unknown[]): OpCall {
+  noExtraArgs(op, 'axis', extra);
+  return [op, typeof axis === 'number' ? { axis } : { ...optionsOf(axis, op) }];
+}
+
+/** swapaxes(dim1, dim2). */
+export function swapaxesCall(dim1: number, dim2: number): OpCall {
+  if (!Number.isInteger(dim1) || !Number.isInteger(dim2)) {
+    throw new IsotensorError(`swapaxes: dim1 and dim2 must be integers, got ${kindOf(dim1)} and ${kindOf(dim2)}`);
+  }
+  return ['swapaxes', { dim1, dim2 }];
+}

@@ -12,9 +12,10 @@ import { formatValues, ndarrayRepr } from './format.js';
 import { flatten, inferShape, shapeSize, unflatten, type NestedArray } from './host.js';
 import { expectNDArray, invoke, invoke1, registerArrayClass } from './invoke.js';
 import {
-  argExtremeCall, clipCall, dotCall, expandDimsCall, flipCall, normCall, reduceCall, repeatCall, reshapeArgs, sortCall,
-  squeezeCall, tileCall, topkCall, transposeCall, type Axis, type NormOptions, type OpCall, type ReduceOptions,
-  type SortOptions, type TopkOptions,
+  argExtremeCall, clipCall, dotCall, expandDimsCall, flipCall, installElementwiseMethods, normCall, reduceCall, repeatCall,
+  reshapeArgs, softmaxCall, sortCall, squeezeCall, swapaxesCall, tileCall, topkCall, transposeCall, type Axis,
+  type ElementwiseMethods, type NormOptions, type OpCall, type ReduceOptions, type SoftmaxOptions, type SortOptions,
+  type TopkOptions,
 } from './method_calls.js';
 import { markKept, track, untrack } from './tracking.js';
 
@@ -681,11 +682,25 @@ export class NDArray {
   /** Repeats each element (along `axis`, or of the flattened array). @example a.repeat(2, { axis: 0 }) */
   repeat(repeats: number, opts?: { axis?: number | null }): NDArray { return this.apply(repeatCall(repeats, opts)); }
 
+  /** Softmax along `axis` (last by default). @example a.softmax(); a.softmax(0); a.softmax({ axis: 1, temperature: 2 }) */
+  softmax(axis?: number | SoftmaxOptions, ...extra: never[]): NDArray { return this.apply(softmaxCall('softmax', axis, extra)); }
+  /** Log-softmax along `axis`. @example a.logSoftmax(1) */
+  logSoftmax(axis?: number | SoftmaxOptions, ...extra: never[]): NDArray { return this.apply(softmaxCall('log_softmax', axis, extra)); }
+  /** Softmin along `axis`. @example a.softmin() */
+  softmin(axis?: number | SoftmaxOptions, ...extra: never[]): NDArray { return this.apply(softmaxCall('softmin', axis, extra)); }
+  /** Exchanges two axes. @example nd.zeros([2, 3]).swapaxes(0, 1).shape // [3, 2] */
+  swapaxes(dim1: number, dim2: number): NDArray { return this.apply(swapaxesCall(dim1, dim2)); }
+
   /** Broadcasts to a larger shape (a copy). @example nd.ones([1, 3]).broadcastTo([2, 3]) */
   broadcastTo(shape: readonly number[]): NDArray {
     return invoke1('broadcast_to', [this], { shape });
   }
 }
+
+// floor, ceil, round, sin, cos, ..., zerosLike, onesLike: one definition for NDArray and Symbol (method_calls.ts).
+// eslint-disable-next-line @typescript-eslint/no-empty-interface, @typescript-eslint/no-unsafe-declaration-merging
+export interface NDArray extends ElementwiseMethods<NDArray> {}
+installElementwiseMethods<NDArray>(NDArray.prototype, (x, op) => invoke1(op, [x]));
 
 registerArrayClass(NDArray);
 

@@ -13,9 +13,10 @@ import { nodeFs } from '../base/node_builtin.js';
 import { localPath, readText } from '../base/read_source.js';
 import { formatAttr, formatNumber, toSnake, type AttrValue } from '../ndarray/attrs.js';
 import {
-  argExtremeCall, clipCall, dotCall, expandDimsCall, flipCall, normCall, reduceCall, repeatCall, reshapeArgs, sortCall,
-  squeezeCall, tileCall, topkCall, transposeCall, type Axis, type NormOptions, type OpCall, type ReduceOptions,
-  type SortOptions, type TopkOptions,
+  argExtremeCall, clipCall, dotCall, expandDimsCall, flipCall, installElementwiseMethods, normCall, reduceCall, repeatCall,
+  reshapeArgs, softmaxCall, sortCall, squeezeCall, swapaxesCall, tileCall, topkCall, transposeCall, type Axis,
+  type ElementwiseMethods, type NormOptions, type OpCall, type ReduceOptions, type SoftmaxOptions, type SortOptions,
+  type TopkOptions,
 } from '../ndarray/method_calls.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { printSummary, type SummaryOptions } from '../viz/summary.js';
@@ -466,11 +467,15 @@ export class Symbol {
     const { shape: s, reverse } = reshapeArgs(shape, '');
     return this.apply(['Reshape', reverse ? { shape: s, reverse } : { shape: s }]);
   }
+  softmax(axis?: number | SoftmaxOptions, ...extra: never[]): Symbol { return this.apply(softmaxCall('softmax', axis, extra)); }
+  logSoftmax(axis?: number | SoftmaxOptions, ...extra: never[]): Symbol { return this.apply(softmaxCall('log_softmax', axis, extra)); }
+  softmin(axis?: number | SoftmaxOptions, ...extra: never[]): Symbol { return this.apply(softmaxCall('softmin', axis, extra)); }
+  swapaxes(dim1: number, dim2: number): Symbol { return this.apply(swapaxesCall(dim1, dim2)); }
   /** Cast to dtype (MXNet `astype`). */
   astype(dtype: DType | string): Symbol { return this.apply(['Cast', { dtype }]); }
 
-  // The op on this symbol (and `more` inputs), named like MXNet's `mx.sym.<op>` (hint: the op in lower case).
-  private apply([op, attrs]: OpCall, more: readonly Symbol[] = []): Symbol {
+  /** @internal The op on this symbol (and `more` inputs), named like MXNet's `mx.sym.<op>` (hint: the op in lower case). */
+  apply([op, attrs]: OpCall, more: readonly Symbol[] = []): Symbol {
     const params: Record<string, AttrValue> = {};
     for (const [k, v] of Object.entries(attrs)) {
       if (v === undefined) continue;
@@ -480,6 +485,11 @@ export class Symbol {
   }
 }
 
+
+// floor, ceil, round, sin, cos, ..., zerosLike, onesLike, as on NDArray (method_calls.ts).
+// eslint-disable-next-line @typescript-eslint/no-empty-interface, @typescript-eslint/no-unsafe-declaration-merging
+export interface Symbol extends ElementwiseMethods<Symbol> {}
+installElementwiseMethods<Symbol>(Symbol.prototype, (x, op) => x.apply([op, {}]));
 
 /**
  * A number as Python's str() writes it, which is what MXNet's front end stores in symbol attributes:
