@@ -176,7 +176,7 @@ export class Trainer {
     this.setRescale(batchSize);
     scope(() => {
       if (!this._kvInitialized) this.initKVStore();
-      if (!ignore) this.checkFresh();
+      if (!ignore) this.checkFresh('Trainer.step');
       this.allreduceImpl();
       this.updateImpl(ignore);
     });
@@ -202,22 +202,22 @@ export class Trainer {
       if (this._updateOnKvstore) {
         throw new IsotensorError('Trainer.update() needs updateOnKvstore: false (create the Trainer with it)');
       }
-      if (!ignore) this.checkFresh();
+      if (!ignore) this.checkFresh('Trainer.update');
       this.updateImpl(ignore);
     });
   }
 
   /** MXNet's stale-gradient check, made before anything is pushed or applied. */
-  private checkFresh(): void {
+  private checkFresh(fn: string): void {
     for (const p of this._params) {
       if (p.gradReq === 'null') continue;
       for (const w of p.listData()) {
         if (!w.freshGrad) {
           throw new IsotensorError(
-            `Trainer.step: gradient of Parameter '${p.name}' on context ${w.context.toString()} has not been updated ` +
+            `${fn}: gradient of Parameter '${p.name}' on context ${w.context.toString()} has not been updated ` +
             'by backward since the last step. This could mean a bug in your model that made it use only a subset of ' +
-            'the Parameters (Blocks) for this iteration. If you are intentionally using only a subset, call step ' +
-            'with ignoreStaleGrad true to skip updating Parameters with a stale gradient');
+            'the Parameters (Blocks) for this iteration. If you are intentionally using only a subset, pass ' +
+            'ignoreStaleGrad true to skip updating Parameters with a stale gradient');
         }
       }
     }
