@@ -474,14 +474,12 @@ export class Symbol {
   /** Cast to dtype (MXNet `astype`). */
   astype(dtype: DType | string): Symbol { return this.apply(['Cast', { dtype }]); }
 
-  /** @internal The op on this symbol (and `more` inputs), named like MXNet's `mx.sym.<op>` (hint: the op in lower case). */
+  /**
+   * @internal The op on this symbol (and `more` inputs) through callSymbolOp, as the generated `sym.<op>`
+   * functions call it (camelCase params, dtype names), named with the op in lower case.
+   */
   apply([op, attrs]: OpCall, more: readonly Symbol[] = []): Symbol {
-    const params: Record<string, AttrValue> = {};
-    for (const [k, v] of Object.entries(attrs)) {
-      if (v === undefined) continue;
-      params[toSnake(k)] = k === 'dtype' && typeof v === 'string' ? normalizeDType(v, op) : v;
-    }
-    return createOpSymbol(op, op.toLowerCase(), [this, ...more], {}, params);
+    return callSymbolOp({ name: op }, op.toLowerCase(), [this, ...more, attrs]);
   }
 }
 
