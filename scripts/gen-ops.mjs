@@ -301,13 +301,6 @@ function generate(ops, handWritten) {
 
 // ---- sym.<op> functions ----
 
-// Inputs MXNet lists only for some params (the registry counts them with a hidden attribute).
-const OPTIONAL_INPUTS = {
-  FullyConnected: ['bias'], Convolution: ['bias'], Deconvolution: ['bias'], LeakyReLU: ['gamma'],
-  softmax: ['length'], log_softmax: ['length'], softmin: ['length'],
-  CTCLoss: ['data_lengths', 'label_lengths'], RNN: ['state_cell', 'sequence_length'],
-};
-
 /** The names symbol/index.ts exports by hand (they win over generated ones). */
 function handWrittenSymbolNames() {
   const src = readFileSync(resolve(root, 'ts/symbol/index.ts'), 'utf8');
@@ -358,7 +351,8 @@ function generateSymbols(records, handWritten) {
     const { op, fnName, iface, aliasNames, anyRequired } = r;
     const variadic = op.variadic ?? null;
     const realCount = variadic && variadic.count !== '__num_optional_inputs__' ? variadic.count : null;
-    const inputs = realCount ? [...(op.inputs ?? [])] : [...(op.inputs ?? []), ...(OPTIONAL_INPUTS[op.name] ?? [])];
+    // Inputs MXNet lists only for some params (`optionalInputs`, counted per call with a hidden attribute).
+    const inputs = realCount ? [...(op.inputs ?? [])] : [...(op.inputs ?? []), ...(op.optionalInputs ?? [])];
     const names = new Set();
     for (const i of inputs) {
       if (isIdent(i)) names.add(i);

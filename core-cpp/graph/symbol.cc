@@ -33,32 +33,18 @@ std::string paramValue(const Node& n, const std::string& key) {
   return "";
 }
 
-bool paramBool(const Node& n, const std::string& key) {
-  std::string v = paramValue(n, key);
-  if (v.empty()) return false;
-  return paramparse::parseBool(v, n.attrs.op->name.c_str(), key.c_str());
-}
-
 // Optional inputs MXNet lists for the node's parameters (FListInputNames of each op).
 std::vector<std::string> optionalInputNames(const Node& n) {
-  const std::string& op = n.attrs.op->name;
-  if (op == "FullyConnected" || op == "Convolution" || op == "Deconvolution")
-    return paramBool(n, "no_bias") ? std::vector<std::string>{} : std::vector<std::string>{"bias"};
-  if (op == "LeakyReLU")
-    return paramValue(n, "act_type") == "prelu" ? std::vector<std::string>{"gamma"} : std::vector<std::string>{};
-  if (op == "softmax" || op == "log_softmax" || op == "softmin")
-    return paramBool(n, "use_length") ? std::vector<std::string>{"length"} : std::vector<std::string>{};
-  if (op == "CTCLoss") {
-    std::vector<std::string> r;
-    if (paramBool(n, "use_data_lengths")) r.push_back("data_lengths");
-    if (paramBool(n, "use_label_lengths")) r.push_back("label_lengths");
-    return r;
-  }
-  if (op == "RNN") {
-    std::vector<std::string> r;
-    if (paramValue(n, "mode") == "lstm") r.push_back("state_cell");
-    if (paramBool(n, "use_sequence_length")) r.push_back("sequence_length");
-    return r;
+  const Op& op = *n.attrs.op;
+  if (op.optionalInputsFn) {
+    if (n.attrs.parsed) return op.optionalInputsFn(n.attrs);
+    // A node still being read from JSON (its old-style keys moved first): parse a copy; bad values
+    // are reported when the node itself is parsed.
+    try {
+      return op.optionalInputsFn(op.parseAttrs(n.attrs.dict));
+    } catch (const IsotensorError&) {
+      return {};
+    }
   }
   // Any other op with optional inputs: as many as the node has, named after the registry's tail.
   std::vector<std::string> r;

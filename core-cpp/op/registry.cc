@@ -142,6 +142,7 @@ std::string OpRegistry::listJSON() {
       r += ",\"variadic\":{\"input\":" + jsonString(op->variadicInput) +
            ",\"count\":" + jsonString(op->variadicCount) + "}";
     }
+    r += ",\"optionalInputs\":" + jsonStringList(op->optionalInputNames);
     r += ",\"outputs\":" + jsonStringList(op->outputNames.empty() ? std::vector<std::string>{"output"}
                                                                   : op->outputNames);
     r += ",\"dynamicOutputs\":" + std::string(op->numOutputsFn ? "true" : "false");

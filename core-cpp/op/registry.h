@@ -84,6 +84,10 @@ using FElemRow = bool (*)(const NodeAttrs&, int dtype, ElemRow* row);
 using FGradient = std::function<std::vector<NodeEntry>(const std::shared_ptr<Node>& node,
                                                        const std::vector<NodeEntry>& ograds)>;
 
+// The optional inputs a node's params call for, in order: MXNet's FListInputNames past the fixed
+// inputs (FullyConnected lists "bias" unless no_bias). Symbol's JSON and argument names follow it.
+using FOptionalInputs = std::function<std::vector<std::string>(const NodeAttrs&)>;
+
 class Op {
  public:
   explicit Op(std::string name) : name(std::move(name)) {}
@@ -94,6 +98,8 @@ class Op {
   std::vector<std::string> inputNames;     // fixed inputs, in order
   std::string variadicInput;               // non-empty: inputs are variadic, counted by param `variadicCount`
   std::string variadicCount;               // name of the int param giving the count (e.g. "num_args")
+  std::vector<std::string> optionalInputNames;  // every optional input the op may take, in order
+  FOptionalInputs optionalInputsFn;             // those a node's params call for
   std::vector<std::string> outputNames;    // default {"output"}
   FNumIO numOutputsFn;                     // when the count depends on params
   FNumIO numVisibleOutputsFn;              // outputs users see (the rest, e.g. BatchNorm's saved
@@ -126,6 +132,17 @@ class Op {
   Op& inputs(std::vector<std::string> names) { inputNames = std::move(names); return *this; }
   Op& variadic(const std::string& inputName, const std::string& countParam) {
     variadicInput = inputName; variadicCount = countParam; return *this;
+  }
+  // Names the optional inputs (counted per call, see `variadic`): all of them, and which of them a
+  // node's params call for.
+  Op& optionalInputs(std::vector<std::string> all, FOptionalInputs present) {
+    optionalInputNames = std::move(all); optionalInputsFn = std::move(present); return *this;
+  }
+  // One optional input, present when `when` holds for the node's params.
+  Op& optionalInput(const std::string& name, std::function<bool(const NodeAttrs&)> when) {
+    return optionalInputs({name}, [name, when = std::move(when)](const NodeAttrs& a) {
+      return when(a) ? std::vector<std::string>{name} : std::vector<std::string>{};
+    });
   }
   Op& outputs(std::vector<std::string> names) { outputNames = std::move(names); return *this; }
   Op& numOutputs(FNumIO f) { numOutputsFn = std::move(f); return *this; }

@@ -22,6 +22,8 @@ export interface OperatorInfo {
   inputs: string[];
   /** Variadic inputs: their name and the param counting them. */
   variadic: { input: string; count: string } | null;
+  /** Inputs MXNet lists only for some params (FullyConnected's bias unless noBias), in order. */
+  optionalInputs: string[];
   outputs: string[];
   params: OperatorParam[];
   /** Creation ops take ctx/dtype instead of inputs. */

@@ -235,6 +235,14 @@ IST_REGISTER_OP(CTCLoss)
               "A label that cannot be aligned within its sequence gives loss 0 and no gradient.")
     .inputs({"data", "label"})
     .variadic("lengths", nn::kOptionalCount)
+    .optionalInputs({"data_lengths", "label_lengths"},
+                    [](const NodeAttrs& a) {
+                      const auto& p = a.get<CTCLossParam>();
+                      std::vector<std::string> r;
+                      if (p.use_data_lengths) r.push_back("data_lengths");
+                      if (p.use_label_lengths) r.push_back("label_lengths");
+                      return r;
+                    })
     .outputs({"out", "grad"})
     .numVisibleOutputs([](const NodeAttrs&) { return 1; })
     .params<CTCLossParam>()

@@ -356,6 +356,14 @@ IST_REGISTER_OP(RNN)
         "layers.")
     .inputs({"data", "parameters", "state"})
     .variadic("extra", nn::kOptionalCount)
+    .optionalInputs({"state_cell", "sequence_length"},
+                    [](const NodeAttrs& a) {
+                      const auto& p = a.get<RNNParam>();
+                      std::vector<std::string> r;
+                      if (p.lstm()) r.push_back("state_cell");
+                      if (p.use_sequence_length) r.push_back("sequence_length");
+                      return r;
+                    })
     .params<RNNParam>()
     .numOutputs([](const NodeAttrs& a) { return a.get<RNNParam>().numVisible() + 1; })
     .numVisibleOutputs([](const NodeAttrs& a) { return a.get<RNNParam>().numVisible(); })

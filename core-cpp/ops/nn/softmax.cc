@@ -221,6 +221,7 @@ std::vector<NodeEntry> softmaxGradient(const NodePtr& n, const std::vector<NodeE
       .describe(DOC)                                                                   \
       .inputs({"data"})                                                                \
       .variadic("length", nn::kOptionalCount)                                          \
+      .optionalInput("length", [](const NodeAttrs& a) { return a.get<SoftmaxParam>().useLength(); }) \
       .params<SoftmaxParam>()                                                          \
       .inferShape(softmaxShape)                                                        \
       .inferType(softmaxType)                                                          \
