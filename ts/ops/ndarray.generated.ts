@@ -399,6 +399,54 @@ export function Convolution(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S_Convolution, args);
 }
 
+/** Options of {@link Crop}. */
+export interface CropOptions {
+  /**
+   * crop offset coordinate: (y, x)
+   *
+   * (MXNet: `offset`, Shape)
+   * @defaultValue `(0, 0)`
+   */
+  offset?: number | readonly number[];
+  /**
+   * crop height and weight: (h, w)
+   *
+   * (MXNet: `h_w`, Shape)
+   * @defaultValue `(0, 0)`
+   */
+  hW?: number | readonly number[];
+  /**
+   * If set to true, then it will use be the center_crop,or it will crop using the shape of crop_like
+   *
+   * (MXNet: `center_crop`, boolean)
+   * @defaultValue `False`
+   */
+  centerCrop?: boolean;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_Crop: OpSpec = { name: 'Crop', inputs: 0, variadic: 'num_args' };
+
+/**
+ * Crops a 4-D (batch, channel, y, x) array spatially: to h_w with one input, or to the height and width of the second input (crop_like) with num_args=2; the window starts at `offset` (y, x), or is centred with center_crop.
+ *
+ * Example: x of shape (1, 1, 4, 4): Crop(x, num_args=1, h_w=(2, 2), offset=(1, 1)) is x[:, :, 1:3, 1:3].
+ *
+ * MXNet operator `Crop`.
+ * @param data the `data` inputs (any number)
+ * @example
+ * ```ts
+ * const y = nd.Crop(a, b);
+ * ```
+ */
+export function Crop(...data: [...data: NDArray[], opts: CropOptions]): NDArray;
+export function Crop(...data: NDArray[]): NDArray;
+export function Crop(data: readonly NDArray[], opts?: CropOptions): NDArray;
+export function Crop(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_Crop, args);
+}
+
 /** Options of {@link Deconvolution}. */
 export interface DeconvolutionOptions {
   /**
@@ -1456,6 +1504,184 @@ export function Reshape(...args: unknown[]): NDArray | NDArray[] {
 }
 export { Reshape as reshape };
 
+/** Options of {@link SVMOutput}. */
+export interface SVMOutputOptions {
+  /**
+   * The loss function penalizes outputs that lie outside this margin. Default margin is 1.
+   *
+   * (MXNet: `margin`, float)
+   * @defaultValue `1`
+   */
+  margin?: number;
+  /**
+   * Scale the coefficient responsible for balacing coefficient size and error tradeoff
+   *
+   * (MXNet: `regularization_coefficient`, float)
+   * @defaultValue `1`
+   */
+  regularizationCoefficient?: number;
+  /**
+   * If set true, uses L1-SVM objective function. Default uses L2-SVM objective
+   *
+   * (MXNet: `use_linear`, boolean)
+   * @defaultValue `False`
+   */
+  useLinear?: boolean;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_SVMOutput: OpSpec = { name: 'SVMOutput', inputs: 2 };
+
+/**
+ * Computes support vector machine based transformation of the input: the forward output is the data; the gradient is that of the L2-SVM loss (use_linear: L1-SVM) with the given margin, scaled by regularization_coefficient. The label holds one class index per row of data (data's shape without the last axis).
+ *
+ * MXNet operator `SVMOutput`.
+ * @param data input `data`
+ * @param label input `label`
+ * @example
+ * ```ts
+ * const y = nd.SVMOutput(data, label);
+ * ```
+ */
+export function SVMOutput(data: NDArray, label: NDArray, opts?: SVMOutputOptions): NDArray;
+export function SVMOutput(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_SVMOutput, args);
+}
+
+/** Options of {@link SequenceLast}. */
+export interface SequenceLastOptions {
+  /**
+   * If set to true, this layer takes in an extra input parameter `sequence_length` to specify variable length sequence
+   *
+   * (MXNet: `use_sequence_length`, boolean)
+   * @defaultValue `False`
+   */
+  useSequenceLength?: boolean;
+  /**
+   * The sequence axis. Only values of 0 and 1 are currently supported.
+   *
+   * (MXNet: `axis`, int)
+   * @defaultValue `0`
+   */
+  axis?: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_SequenceLast: OpSpec = { name: 'SequenceLast', inputs: 1, variadic: '__num_optional_inputs__' };
+
+/**
+ * Takes the last element of a sequence. data is [max_sequence_length, batch_size, other_feature_dims] (axis=0) or [batch_size, max_sequence_length, ...] (axis=1); the output drops the time axis: out[b] = data[sequence_length[b] - 1, b] with use_sequence_length, else data[max_sequence_length - 1, b].
+ *
+ * Example: x of shape (3, 3, 3) holding 1..27 along the time axis 0: SequenceLast(x) = x[2]; SequenceLast(x, [1, 1, 1], use_sequence_length=True) = x[0].
+ *
+ * MXNet operator `SequenceLast`.
+ * @param data input `data`
+ * @param sequence_length the `sequence_length` inputs (any number)
+ * @example
+ * ```ts
+ * const y = nd.SequenceLast(data, sequence_length);
+ * ```
+ */
+export function SequenceLast(data: NDArray, ...sequence_length: [...sequence_length: NDArray[], opts: SequenceLastOptions]): NDArray;
+export function SequenceLast(data: NDArray, ...sequence_length: NDArray[]): NDArray;
+export function SequenceLast(data: NDArray, sequence_length: readonly NDArray[], opts?: SequenceLastOptions): NDArray;
+export function SequenceLast(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_SequenceLast, args);
+}
+
+/** Options of {@link SequenceMask}. */
+export interface SequenceMaskOptions {
+  /**
+   * If set to true, this layer takes in an extra input parameter `sequence_length` to specify variable length sequence
+   *
+   * (MXNet: `use_sequence_length`, boolean)
+   * @defaultValue `False`
+   */
+  useSequenceLength?: boolean;
+  /**
+   * The value to be used as a mask.
+   *
+   * (MXNet: `value`, float)
+   * @defaultValue `0`
+   */
+  value?: number;
+  /**
+   * The sequence axis. Only values of 0 and 1 are currently supported.
+   *
+   * (MXNet: `axis`, int)
+   * @defaultValue `0`
+   */
+  axis?: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_SequenceMask: OpSpec = { name: 'SequenceMask', inputs: 1, variadic: '__num_optional_inputs__' };
+
+/**
+ * Sets all elements outside the sequence to a constant value. data is [max_sequence_length, batch_size, other_feature_dims] (axis=0) or [batch_size, max_sequence_length, ...] (axis=1); with use_sequence_length, steps at or past sequence_length[b] of batch element b are set to `value`, otherwise the op is the identity.
+ *
+ * Example: x of shape (3, 2, 3), sequence_length = [2, 3], value = 1: x[2, 0, :] becomes [1, 1, 1] and the rest is unchanged.
+ *
+ * MXNet operator `SequenceMask`.
+ * @param data input `data`
+ * @param sequence_length the `sequence_length` inputs (any number)
+ * @example
+ * ```ts
+ * const y = nd.SequenceMask(data, sequence_length);
+ * ```
+ */
+export function SequenceMask(data: NDArray, ...sequence_length: [...sequence_length: NDArray[], opts: SequenceMaskOptions]): NDArray;
+export function SequenceMask(data: NDArray, ...sequence_length: NDArray[]): NDArray;
+export function SequenceMask(data: NDArray, sequence_length: readonly NDArray[], opts?: SequenceMaskOptions): NDArray;
+export function SequenceMask(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_SequenceMask, args);
+}
+
+/** Options of {@link SequenceReverse}. */
+export interface SequenceReverseOptions {
+  /**
+   * If set to true, this layer takes in an extra input parameter `sequence_length` to specify variable length sequence
+   *
+   * (MXNet: `use_sequence_length`, boolean)
+   * @defaultValue `False`
+   */
+  useSequenceLength?: boolean;
+  /**
+   * The sequence axis. Only 0 is currently supported.
+   *
+   * (MXNet: `axis`, int)
+   * @defaultValue `0`
+   */
+  axis?: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_SequenceReverse: OpSpec = { name: 'SequenceReverse', inputs: 1, variadic: '__num_optional_inputs__' };
+
+/**
+ * Reverses the elements of each sequence. data is [max_sequence_length, batch_size, other_feature_dims]; with use_sequence_length, only the first sequence_length[b] steps of batch element b are reversed and the rest stay in place.
+ *
+ * Example: x of shape (3, 2, 2), sequence_length = [2, 3]: out[:, 0] = x[[1, 0, 2], 0], out[:, 1] = x[[2, 1, 0], 1].
+ *
+ * MXNet operator `SequenceReverse`.
+ * @param data input `data`
+ * @param sequence_length the `sequence_length` inputs (any number)
+ * @example
+ * ```ts
+ * const y = nd.SequenceReverse(data, sequence_length);
+ * ```
+ */
+export function SequenceReverse(data: NDArray, ...sequence_length: [...sequence_length: NDArray[], opts: SequenceReverseOptions]): NDArray;
+export function SequenceReverse(data: NDArray, ...sequence_length: NDArray[]): NDArray;
+export function SequenceReverse(data: NDArray, sequence_length: readonly NDArray[], opts?: SequenceReverseOptions): NDArray;
+export function SequenceReverse(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_SequenceReverse, args);
+}
+
 /** Options of {@link SliceChannel}. */
 export interface SliceChannelOptions {
   /**
@@ -2087,6 +2313,626 @@ const S__cast_like: OpSpec = { name: '_cast_like', inputs: 2 };
 export function _cast_like(data: NDArray, like: NDArray, opts?: CastLikeOptions): NDArray;
 export function _cast_like(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S__cast_like, args);
+}
+
+/** Options of {@link _contrib_AdaptiveAvgPooling2D}. */
+export interface Contrib_AdaptiveAvgPooling2DOptions {
+  /**
+   * int (output size) or a tuple of int for output (height, width). () means 1x1.
+   *
+   * (MXNet: `output_size`, Shape)
+   * @defaultValue `()`
+   */
+  outputSize?: number | readonly number[];
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__contrib_AdaptiveAvgPooling2D: OpSpec = { name: '_contrib_AdaptiveAvgPooling2D', inputs: 1 };
+
+/**
+ * Applies a 2D adaptive average pooling over a 4D input (batch, channel, height, width), giving (batch, channel, OH, OW) for output_size (OH, OW) (an int s means s x s; () means 1x1). Output bin i along an axis of n input pixels averages pixels floor(i * n / OH) to ceil((i + 1) * n / OH) - 1.
+ *
+ * Example: data of shape (1, 1, 3, 3) with output_size=2 averages the overlapping 2x2 windows at (0, 0), (0, 1), (1, 0), (1, 1).
+ *
+ * MXNet operator `_contrib_AdaptiveAvgPooling2D`.
+ * @param data input `data`
+ * @example
+ * ```ts
+ * const y = nd._contrib_AdaptiveAvgPooling2D(data);
+ * ```
+ */
+export function _contrib_AdaptiveAvgPooling2D(data: NDArray, opts?: Contrib_AdaptiveAvgPooling2DOptions): NDArray;
+export function _contrib_AdaptiveAvgPooling2D(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__contrib_AdaptiveAvgPooling2D, args);
+}
+
+/** Options of {@link _contrib_BilinearResize2D}. */
+export interface Contrib_BilinearResize2DOptions {
+  /**
+   * output height (required, but ignored if scale_height is defined or mode is not "size")
+   *
+   * (MXNet: `height`, int)
+   * @defaultValue `1`
+   */
+  height?: number;
+  /**
+   * output width (required, but ignored if scale_width is defined or mode is not "size")
+   *
+   * (MXNet: `width`, int)
+   * @defaultValue `1`
+   */
+  width?: number;
+  /**
+   * sampling scale of the height (optional, used in modes "size" and "odd_scale")
+   *
+   * (MXNet: `scale_height`, float or None)
+   * @defaultValue `None`
+   */
+  scaleHeight?: number | null;
+  /**
+   * sampling scale of the width (optional, used in modes "size" and "odd_scale")
+   *
+   * (MXNet: `scale_width`, float or None)
+   * @defaultValue `None`
+   */
+  scaleWidth?: number | null;
+  /**
+   * resizing mode. "size" - output height equals parameter "height" if "scale_height" is not defined or input height multiplied by "scale_height" otherwise (same for width); "odd_scale" - if an original side is odd, the result is (original - 1) * scale + 1, else original * scale; "like" - resize the first input to the height and width of the second input; "to_even_down" / "to_even_up" - to the nearest lower / bigger even size; "to_odd_down" / "to_odd_up" - to the nearest lower / bigger odd size.
+   *
+   * (MXNet: `mode`, {'size', 'odd_scale', 'like', 'to_even_down', 'to_even_up', 'to_odd_down', 'to_odd_up'})
+   * @defaultValue `size`
+   */
+  mode?: 'size' | 'odd_scale' | 'like' | 'to_even_down' | 'to_even_up' | 'to_odd_down' | 'to_odd_up';
+  /**
+   * With align_corners = True, the corner pixels of input and output are aligned (src = dst * (in - 1) / (out - 1)); with False, pixel centres are scaled (src = (dst + 0.5) * in / out - 0.5, clipped at 0), so the output values can depend on the input size.
+   *
+   * (MXNet: `align_corners`, boolean)
+   * @defaultValue `True`
+   */
+  alignCorners?: boolean;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__contrib_BilinearResize2D: OpSpec = { name: '_contrib_BilinearResize2D', inputs: 1, variadic: '__num_optional_inputs__' };
+
+/**
+ * Perform 2D resizing (upsampling or downsampling) for 4D input (batch, channel, height, width) using bilinear interpolation: linear interpolation first in one direction, then in the other. The output is (batch, channel, new_height, new_width), the new size set by `mode` (with height/width or scale_height/scale_width, or the height and width of a second input `like` for mode='like').
+ *
+ * MXNet operator `_contrib_BilinearResize2D`.
+ * @param data input `data`
+ * @param like the `like` inputs (any number)
+ * @example
+ * ```ts
+ * const y = nd._contrib_BilinearResize2D(data, like);
+ * ```
+ */
+export function _contrib_BilinearResize2D(data: NDArray, ...like: [...like: NDArray[], opts: Contrib_BilinearResize2DOptions]): NDArray;
+export function _contrib_BilinearResize2D(data: NDArray, ...like: NDArray[]): NDArray;
+export function _contrib_BilinearResize2D(data: NDArray, like: readonly NDArray[], opts?: Contrib_BilinearResize2DOptions): NDArray;
+export function _contrib_BilinearResize2D(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__contrib_BilinearResize2D, args);
+}
+
+/** Options of {@link _contrib_ROIAlign}. */
+export interface Contrib_ROIAlignOptions {
+  /**
+   * ROI Align output roi feature map height and width: (h, w)
+   *
+   * (MXNet: `pooled_size`, Shape)
+   */
+  pooledSize: number | readonly number[];
+  /**
+   * Ratio of input feature map height (or w) to raw image height (or w). Equals the reciprocal of total stride in convolutional layers
+   *
+   * (MXNet: `spatial_scale`, float)
+   */
+  spatialScale: number;
+  /**
+   * Optional sampling ratio of ROI align, using adaptive size by default.
+   *
+   * (MXNet: `sample_ratio`, int)
+   * @defaultValue `-1`
+   */
+  sampleRatio?: number;
+  /**
+   * Whether to perform position-sensitive RoI pooling. PSRoIPooling is first proposaled by R-FCN and it can reduce the input channels by ph*pw times, where (ph, pw) is the pooled_size
+   *
+   * (MXNet: `position_sensitive`, boolean)
+   * @defaultValue `False`
+   */
+  positionSensitive?: boolean;
+  /**
+   * Center-aligned ROIAlign introduced in Detectron2. To enable, set aligned to True.
+   *
+   * (MXNet: `aligned`, boolean)
+   * @defaultValue `False`
+   */
+  aligned?: boolean;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__contrib_ROIAlign: OpSpec = { name: '_contrib_ROIAlign', inputs: 2 };
+
+/**
+ * This operator takes a 4D feature map as an input array and region proposals as `rois`, then aligns the feature map over sub-regions of input and produces a fixed-sized output array (num_rois, channel, h, w) for pooled_size (h, w). Used in Faster R-CNN and Mask R-CNN. Each ROI row is [batch_index, x1, y1, x2, y2]; an ROI whose batch index is negative (or past the batch) gives 0. Different from ROI pooling, ROI Align performs no quantization of the ROI, its bins or the sampling points: each sample is bilinearly interpolated from the nearby grid points and each bin averages its samples.
+ *
+ * Reference: He, Kaiming, et al. "Mask R-CNN." ICCV, 2017
+ *
+ * MXNet operator `_contrib_ROIAlign`.
+ * @param data input `data`
+ * @param rois input `rois`
+ * @example
+ * ```ts
+ * const y = nd._contrib_ROIAlign(data, rois, { pooledSize: [2, 3], spatialScale: 1 });
+ * ```
+ */
+export function _contrib_ROIAlign(data: NDArray, rois: NDArray, opts: Contrib_ROIAlignOptions): NDArray;
+export function _contrib_ROIAlign(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__contrib_ROIAlign, args);
+}
+
+/** Options of {@link _contrib_arange_like}. */
+export interface ContribArangeLikeOptions {
+  /**
+   * Start of interval. The interval includes this value. The default start value is 0.
+   *
+   * (MXNet: `start`, double)
+   * @defaultValue `0`
+   */
+  start?: number;
+  /**
+   * Spacing between values.
+   *
+   * (MXNet: `step`, double)
+   * @defaultValue `1`
+   */
+  step?: number;
+  /**
+   * The repeating time of all elements. E.g repeat=3, the element a will be repeated three times --> a, a, a.
+   *
+   * (MXNet: `repeat`, int)
+   * @defaultValue `1`
+   */
+  repeat?: number;
+  /**
+   * Context of output, in format [cpu|gpu|cpu_pinned]\(n). Only used for imperative calls.
+   *
+   * (MXNet: `ctx`, string)
+   */
+  ctx?: Context | string;
+  /**
+   * Arange elements according to the size of a certain axis of input array. The negative numbers are interpreted counting from the backward. If not provided, will arange elements according to the input shape.
+   *
+   * (MXNet: `axis`, int or None)
+   * @defaultValue `None`
+   */
+  axis?: number | null;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__contrib_arange_like: OpSpec = { name: '_contrib_arange_like', inputs: 1 };
+
+/**
+ * Return an array with evenly spaced values. If axis is not given, the output will have the same shape as the input array. Otherwise, the output will be a 1-D array with size of the specified axis in input shape.
+ *
+ * Example: x of shape (3, 4): arange_like(x, start=0) = [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]]; arange_like(x, start=0, axis=-1) = [0, 1, 2, 3]
+ *
+ * MXNet operator `_contrib_arange_like` (aliases: _npx_arange_like).
+ * @param data input `data`
+ * @example
+ * ```ts
+ * const y = nd._contrib_arange_like(data);
+ * ```
+ */
+export function _contrib_arange_like(data: NDArray, opts?: ContribArangeLikeOptions): NDArray;
+export function _contrib_arange_like(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__contrib_arange_like, args);
+}
+export { _contrib_arange_like as _npx_arange_like };
+
+/** Options of {@link _contrib_backward_gradientmultiplier}. */
+export interface ContribBackwardGradientmultiplierOptions {
+  /**
+   * Scalar input value
+   *
+   * (MXNet: `scalar`, double)
+   * @defaultValue `1`
+   */
+  scalar?: number;
+  /**
+   * Indicate whether scalar input is int type
+   *
+   * (MXNet: `is_int`, boolean)
+   * @defaultValue `True`
+   */
+  isInt?: boolean;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__contrib_backward_gradientmultiplier: OpSpec = { name: '_contrib_backward_gradientmultiplier', inputs: 1 };
+
+/**
+ * Gradient of _contrib_gradientmultiplier: out_grad * scalar.
+ *
+ * MXNet operator `_contrib_backward_gradientmultiplier`.
+ * @param data input `data`
+ * @example
+ * ```ts
+ * const y = nd._contrib_backward_gradientmultiplier(data);
+ * ```
+ */
+export function _contrib_backward_gradientmultiplier(data: NDArray, opts?: ContribBackwardGradientmultiplierOptions): NDArray;
+export function _contrib_backward_gradientmultiplier(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__contrib_backward_gradientmultiplier, args);
+}
+
+/** Options of {@link _contrib_backward_quadratic}. */
+export interface ContribBackwardQuadraticOptions {
+  /**
+   * Coefficient of the quadratic term in the quadratic function.
+   *
+   * (MXNet: `a`, float)
+   * @defaultValue `0`
+   */
+  a?: number;
+  /**
+   * Coefficient of the linear term in the quadratic function.
+   *
+   * (MXNet: `b`, float)
+   * @defaultValue `0`
+   */
+  b?: number;
+  /**
+   * Constant term in the quadratic function.
+   *
+   * (MXNet: `c`, float)
+   * @defaultValue `0`
+   */
+  c?: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__contrib_backward_quadratic: OpSpec = { name: '_contrib_backward_quadratic', inputs: 2 };
+
+/**
+ * Gradient of _contrib_quadratic: out_grad * (2 a data + b).
+ *
+ * MXNet operator `_contrib_backward_quadratic`.
+ * @param out_grad input `out_grad`
+ * @param data input `data`
+ * @example
+ * ```ts
+ * const y = nd._contrib_backward_quadratic(out_grad, data);
+ * ```
+ */
+export function _contrib_backward_quadratic(out_grad: NDArray, data: NDArray, opts?: ContribBackwardQuadraticOptions): NDArray;
+export function _contrib_backward_quadratic(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__contrib_backward_quadratic, args);
+}
+
+/** Options of {@link _contrib_box_iou}. */
+export interface ContribBoxIouOptions {
+  /**
+   * The box encoding type.
+   *  "corner" means boxes are encoded as [xmin, ymin, xmax, ymax], "center" means boxes are encodes as [x, y, width, height].
+   *
+   * (MXNet: `format`, {'corner', 'center'})
+   * @defaultValue `corner`
+   */
+  format?: 'corner' | 'center';
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__contrib_box_iou: OpSpec = { name: '_contrib_box_iou', inputs: 2 };
+
+/**
+ * Bounding box overlap of two arrays. The overlap is defined as Intersection-over-Union, aka, IOU.
+ *   - lhs: (a_1, a_2, ..., a_n, 4) array
+ *   - rhs: (b_1, b_2, ..., b_n, 4) array
+ *   - output: (a_1, a_2, ..., a_n, b_1, b_2, ..., b_n) array
+ *
+ * Zero gradients are back-propagated in this op for now.
+ *
+ * Example: x = [[0.5, 0.5, 1.0, 1.0], [0.0, 0.0, 0.5, 0.5]]; y = [[0.25, 0.25, 0.75, 0.75]]: box_iou(x, y, format='corner') = [[0.1428], [0.1428]]
+ *
+ * MXNet operator `_contrib_box_iou`.
+ * @param lhs input `lhs`
+ * @param rhs input `rhs`
+ * @example
+ * ```ts
+ * const y = nd._contrib_box_iou(lhs, rhs);
+ * ```
+ */
+export function _contrib_box_iou(lhs: NDArray, rhs: NDArray, opts?: ContribBoxIouOptions): NDArray;
+export function _contrib_box_iou(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__contrib_box_iou, args);
+}
+
+/** Options of {@link _contrib_box_nms}. */
+export interface ContribBoxNmsOptions {
+  /**
+   * Overlapping(IoU) threshold to suppress object with smaller score.
+   *
+   * (MXNet: `overlap_thresh`, float)
+   * @defaultValue `0.5`
+   */
+  overlapThresh?: number;
+  /**
+   * Filter input boxes to those whose scores greater than valid_thresh.
+   *
+   * (MXNet: `valid_thresh`, float)
+   * @defaultValue `0`
+   */
+  validThresh?: number;
+  /**
+   * Apply nms to topk boxes with descending scores, -1 to no restriction.
+   *
+   * (MXNet: `topk`, int)
+   * @defaultValue `-1`
+   */
+  topk?: number;
+  /**
+   * Start index of the consecutive 4 coordinates.
+   *
+   * (MXNet: `coord_start`, int)
+   * @defaultValue `2`
+   */
+  coordStart?: number;
+  /**
+   * Index of the scores/confidence of boxes.
+   *
+   * (MXNet: `score_index`, int)
+   * @defaultValue `1`
+   */
+  scoreIndex?: number;
+  /**
+   * Optional, index of the class categories, -1 to disable.
+   *
+   * (MXNet: `id_index`, int)
+   * @defaultValue `-1`
+   */
+  idIndex?: number;
+  /**
+   * Optional, id of the background class which will be ignored in nms.
+   *
+   * (MXNet: `background_id`, int)
+   * @defaultValue `-1`
+   */
+  backgroundId?: number;
+  /**
+   * Optional, if set false and id_index is provided, nms will only apply to boxes belongs to the same category
+   *
+   * (MXNet: `force_suppress`, boolean)
+   * @defaultValue `False`
+   */
+  forceSuppress?: boolean;
+  /**
+   * The input box encoding type.
+   *  "corner" means boxes are encoded as [xmin, ymin, xmax, ymax], "center" means boxes are encodes as [x, y, width, height].
+   *
+   * (MXNet: `in_format`, {'corner', 'center'})
+   * @defaultValue `corner`
+   */
+  inFormat?: 'corner' | 'center';
+  /**
+   * The output box encoding type.
+   *  "corner" means boxes are encoded as [xmin, ymin, xmax, ymax], "center" means boxes are encodes as [x, y, width, height].
+   *
+   * (MXNet: `out_format`, {'corner', 'center'})
+   * @defaultValue `corner`
+   */
+  outFormat?: 'corner' | 'center';
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray | NDArray[];
+}
+
+const S__contrib_box_nms: OpSpec = { name: '_contrib_box_nms', inputs: 1 };
+
+/**
+ * Apply non-maximum suppression to input.
+ *
+ * The output will be sorted in descending order according to `score` (equal scores keep their input order). Boxes with overlaps larger than `overlap_thresh`, smaller scores and background boxes will be removed and filled with -1, the corresponding position will be recorded for backward propogation. During back-propagation, the gradient will be copied to the original position according to the input index. For positions that have been suppressed, the in_grad will be assigned 0.
+ *
+ * Input requirements: at least 2 dimensions (n, k), any higher dims are batch dims, e.g. (a, b, c, d, n, k) == (a*b*c*d, n, k); n is the number of boxes in each batch and k the width of each box item. By default, a box is [id, score, xmin, ymin, xmax, ymax, ...].
+ *
+ * Example: x = [[0, 0.5, 0.1, 0.1, 0.2, 0.2], [1, 0.4, 0.1, 0.1, 0.2, 0.2], [0, 0.3, 0.1, 0.1, 0.14, 0.14], [2, 0.6, 0.5, 0.5, 0.7, 0.8]]; box_nms(x, overlap_thresh=0.1, coord_start=2, score_index=1, id_index=0, force_suppress=True) = [[2, 0.6, 0.5, 0.5, 0.7, 0.8], [0, 0.5, 0.1, 0.1, 0.2, 0.2], [-1, -1, -1, -1, -1, -1], [-1, -1, -1, -1, -1, -1]]
+ *
+ * MXNet operator `_contrib_box_nms` (aliases: _contrib_box_non_maximum_suppression).
+ * @param data input `data`
+ * @example
+ * ```ts
+ * const y = nd._contrib_box_nms(data);
+ * ```
+ */
+export function _contrib_box_nms(data: NDArray, opts?: ContribBoxNmsOptions): NDArray;
+export function _contrib_box_nms(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__contrib_box_nms, args);
+}
+export { _contrib_box_nms as _contrib_box_non_maximum_suppression };
+
+/** Options of {@link _contrib_div_sqrt_dim}. */
+export interface ContribDivSqrtDimOptions {
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__contrib_div_sqrt_dim: OpSpec = { name: '_contrib_div_sqrt_dim', inputs: 1 };
+
+/**
+ * Rescale the input by the square root of the channel dimension.
+ *
+ *    out = data / sqrt(data.shape[-1])
+ *
+ * For integer dtypes the divisor is sqrt(data.shape[-1]) cast to the dtype, as in MXNet.
+ *
+ * MXNet operator `_contrib_div_sqrt_dim`.
+ * @param data input `data`
+ * @example
+ * ```ts
+ * const y = nd._contrib_div_sqrt_dim(data);
+ * ```
+ */
+export function _contrib_div_sqrt_dim(data: NDArray, opts?: ContribDivSqrtDimOptions): NDArray;
+export function _contrib_div_sqrt_dim(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__contrib_div_sqrt_dim, args);
+}
+
+/** Options of {@link _contrib_gradientmultiplier}. */
+export interface ContribGradientmultiplierOptions {
+  /**
+   * Scalar input value
+   *
+   * (MXNet: `scalar`, double)
+   * @defaultValue `1`
+   */
+  scalar?: number;
+  /**
+   * Indicate whether scalar input is int type
+   *
+   * (MXNet: `is_int`, boolean)
+   * @defaultValue `True`
+   */
+  isInt?: boolean;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__contrib_gradientmultiplier: OpSpec = { name: '_contrib_gradientmultiplier', inputs: 1 };
+
+/**
+ * This operator implements the gradient multiplier function. In forward pass it acts as an identity transform. During backpropagation it multiplies the gradient from the subsequent level by a scalar factor lambda and passes it to the preceding layer.
+ *
+ * MXNet operator `_contrib_gradientmultiplier`.
+ * @param data input `data`
+ * @example
+ * ```ts
+ * const y = nd._contrib_gradientmultiplier(data);
+ * ```
+ */
+export function _contrib_gradientmultiplier(data: NDArray, opts?: ContribGradientmultiplierOptions): NDArray;
+export function _contrib_gradientmultiplier(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__contrib_gradientmultiplier, args);
+}
+
+/** Options of {@link _contrib_index_array}. */
+export interface ContribIndexArrayOptions {
+  /**
+   * The axes to include in the index array. Supports negative values.
+   *
+   * (MXNet: `axes`, Shape or None)
+   * @defaultValue `None`
+   */
+  axes?: number | readonly number[] | null;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__contrib_index_array: OpSpec = { name: '_contrib_index_array', inputs: 1 };
+
+/**
+ * Returns an array of indexes of the input array.
+ *
+ * For an input array with shape (d_1, d_2, ..., d_n), index_array returns a (d_1, d_2, ..., d_n, n) array idx, where idx[i_1, i_2, ..., i_n, :] = [i_1, i_2, ..., i_n]. When `axes` is given, idx is a (d_1, ..., d_n, m) array, m = len(axes), with idx[i_1, ..., i_n, j] = i_{axes[j]}.
+ *
+ * Example: x = ones((3, 2)): index_array(x) = [[[0, 0], [0, 1]], [[1, 0], [1, 1]], [[2, 0], [2, 1]]]
+ *
+ * MXNet operator `_contrib_index_array`.
+ * @param data input `data`
+ * @example
+ * ```ts
+ * const y = nd._contrib_index_array(data);
+ * ```
+ */
+export function _contrib_index_array(data: NDArray, opts?: ContribIndexArrayOptions): NDArray;
+export function _contrib_index_array(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__contrib_index_array, args);
+}
+
+/** Options of {@link _contrib_index_copy}. */
+export interface ContribIndexCopyOptions {
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__contrib_index_copy: OpSpec = { name: '_contrib_index_copy', inputs: 3 };
+
+/**
+ * Copies the elements of a `new_tensor` into the `old_tensor`.
+ *
+ * This operator copies the elements by selecting the indices in the order given in `index`. The output will be a new tensor containing the rest elements of old tensor and the copied elements of new tensor. For example, if `index[i] == j`, then the `i` th row of `new_tensor` is copied to the `j` th row of output. The `index` must be a vector and it must have the same size with the `0` th dimension of `new_tensor`. Also, the `0` th dimension of old_tensor must `>=` the `0` th dimension of `new_tensor`, or an error will be raised. With repeated indices the last row copied wins.
+ *
+ * Example: x = zeros((5, 3)); t = [[1, 2, 3], [4, 5, 6], [7, 8, 9]]; index = [0, 4, 2]: index_copy(x, index, t) = [[1, 2, 3], [0, 0, 0], [7, 8, 9], [0, 0, 0], [4, 5, 6]]
+ *
+ * MXNet operator `_contrib_index_copy`.
+ * @param old_tensor input `old_tensor`
+ * @param index_vector input `index_vector`
+ * @param new_tensor input `new_tensor`
+ * @example
+ * ```ts
+ * const y = nd._contrib_index_copy(old_tensor, index_vector, new_tensor);
+ * ```
+ */
+export function _contrib_index_copy(old_tensor: NDArray, index_vector: NDArray, new_tensor: NDArray, opts?: ContribIndexCopyOptions): NDArray;
+export function _contrib_index_copy(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__contrib_index_copy, args);
+}
+
+/** Options of {@link _contrib_quadratic}. */
+export interface ContribQuadraticOptions {
+  /**
+   * Coefficient of the quadratic term in the quadratic function.
+   *
+   * (MXNet: `a`, float)
+   * @defaultValue `0`
+   */
+  a?: number;
+  /**
+   * Coefficient of the linear term in the quadratic function.
+   *
+   * (MXNet: `b`, float)
+   * @defaultValue `0`
+   */
+  b?: number;
+  /**
+   * Constant term in the quadratic function.
+   *
+   * (MXNet: `c`, float)
+   * @defaultValue `0`
+   */
+  c?: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__contrib_quadratic: OpSpec = { name: '_contrib_quadratic', inputs: 1 };
+
+/**
+ * This operators implements the quadratic function.
+ *
+ * .. math::
+ *     f(x) = ax^2+bx+c
+ *
+ * where :math:`x` is an input tensor and all operations in the function are element-wise.
+ *
+ * Example: x = [[1, 2], [3, 4]]; quadratic(data=x, a=1, b=2, c=3) = [[6, 11], [18, 27]]
+ *
+ * MXNet operator `_contrib_quadratic`.
+ * @param data input `data`
+ * @example
+ * ```ts
+ * const y = nd._contrib_quadratic(data);
+ * ```
+ */
+export function _contrib_quadratic(data: NDArray, opts?: ContribQuadraticOptions): NDArray;
+export function _contrib_quadratic(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__contrib_quadratic, args);
 }
 
 /** Options of {@link _copy}. */
@@ -5485,6 +6331,58 @@ export function _shuffle(...args: unknown[]): NDArray | NDArray[] {
 }
 export { _shuffle as shuffle };
 
+/** Options of {@link _split_v2}. */
+export interface SplitV2Options {
+  /**
+   * Indices of splits. The elements should denote the boundaries of at which split is performed along the `axis`: output i covers [indices[i], indices[i+1]) and the last output runs to the end (indices[0] must be 0; ignored when sections > 0).
+   *
+   * (MXNet: `indices`, Shape)
+   */
+  indices: number | readonly number[];
+  /**
+   * Axis along which to split.
+   *
+   * (MXNet: `axis`, int)
+   * @defaultValue `1`
+   */
+  axis?: number;
+  /**
+   * If true, Removes the axis with length 1 from the shapes of the output arrays; only allowed when every output has length 1 along `axis`.
+   *
+   * (MXNet: `squeeze_axis`, boolean)
+   * @defaultValue `False`
+   */
+  squeezeAxis?: boolean;
+  /**
+   * Number of sections if equally splitted. Default to 0 which means split by indices.
+   *
+   * (MXNet: `sections`, int)
+   * @defaultValue `0`
+   */
+  sections?: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray | NDArray[];
+}
+
+const S__split_v2: OpSpec = { name: '_split_v2', inputs: 1 };
+
+/**
+ * Splits an array along a particular axis into multiple sub-arrays: at the split points `indices` (output i covers [indices[i], indices[i+1]), the last runs to the end; indices[0] is 0) or, with sections > 0, into that many equal parts. With squeeze_axis the split axis, then of length 1, is removed.
+ *
+ * Example: x of shape (3, 2, 1): _split_v2(x, indices=(0, 1), axis=0) gives arrays of shapes (1, 2, 1) and (2, 2, 1); _split_v2(x, indices=(), sections=3, axis=0, squeeze_axis=1) gives three arrays of shape (2, 1).
+ *
+ * MXNet operator `_split_v2`.
+ * @param data input `data`
+ * @example
+ * ```ts
+ * const y = nd._split_v2(data, { indices: [2, 3] });
+ * ```
+ */
+export function _split_v2(data: NDArray, opts: SplitV2Options): NDArray | NDArray[];
+export function _split_v2(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__split_v2, args);
+}
+
 /** Options of {@link _take_along_axis}. */
 export interface TakeAlongAxisOptions {
   /**
@@ -5874,6 +6772,104 @@ export function add_n(...args: unknown[]): NDArray | NDArray[] {
 }
 export { add_n as ElementWiseSum, add_n as addN };
 
+/** Options of {@link all_finite}. */
+export interface AllFiniteOptions {
+  /**
+   * Initialize output to 1. When false, the output keeps its value unless an element is not finite (it is ANDed into the existing output).
+   *
+   * (MXNet: `init_output`, boolean)
+   * @defaultValue `True`
+   */
+  initOutput?: boolean;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_all_finite: OpSpec = { name: 'all_finite', inputs: 1 };
+
+/**
+ * Check if all the float numbers in the array are finite (used for AMP): a float32 array of shape (1,) holding 1 if so, else 0. With init_output=false the output is not set to 1 first, so it stays 0 once any checked array had a non-finite value.
+ *
+ * MXNet operator `all_finite`.
+ * @param data input `data`
+ * @example
+ * ```ts
+ * const y = nd.all_finite(data);
+ * ```
+ */
+export function all_finite(data: NDArray, opts?: AllFiniteOptions): NDArray;
+export function all_finite(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_all_finite, args);
+}
+export { all_finite as allFinite };
+
+/** Options of {@link amp_cast}. */
+export interface AmpCastOptions {
+  /**
+   * Output data type.
+   *
+   * (MXNet: `dtype`, {'float32', 'float64', 'float16', 'bfloat16', 'uint8', 'int8', 'int32', 'int64'})
+   */
+  dtype: 'float32' | 'float64' | 'float16' | 'bfloat16' | 'uint8' | 'int8' | 'int32' | 'int64';
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_amp_cast: OpSpec = { name: 'amp_cast', inputs: 1 };
+
+/**
+ * Cast function between low precision float/FP32 used by AMP.
+ *
+ * It casts only between low precision float/FP32 (float32, float16, bfloat16 inputs become `dtype`) and does not do anything for other types.
+ *
+ * MXNet operator `amp_cast`.
+ * @param data input `data`
+ * @example
+ * ```ts
+ * const y = nd.amp_cast(data, { dtype: 'float32' });
+ * ```
+ */
+export function amp_cast(data: NDArray, opts: AmpCastOptions): NDArray;
+export function amp_cast(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_amp_cast, args);
+}
+export { amp_cast as ampCast };
+
+/** Options of {@link amp_multicast}. */
+export interface AmpMulticastOptions {
+  /**
+   * Whether to cast to the narrowest type
+   *
+   * (MXNet: `cast_narrow`, boolean)
+   * @defaultValue `False`
+   */
+  castNarrow?: boolean;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray | NDArray[];
+}
+
+const S_amp_multicast: OpSpec = { name: 'amp_multicast', inputs: 0, variadic: 'num_outputs' };
+
+/**
+ * Cast function used by AMP, that casts its inputs to the common widest type.
+ *
+ * It casts only between low precision float/FP32 and does not do anything for other types. With cast_narrow, the inputs are cast to the narrowest float type instead.
+ *
+ * MXNet operator `amp_multicast`.
+ * @param data the `data` inputs (any number)
+ * @example
+ * ```ts
+ * const y = nd.amp_multicast(a, b);
+ * ```
+ */
+export function amp_multicast(...data: [...data: NDArray[], opts: AmpMulticastOptions]): NDArray | NDArray[];
+export function amp_multicast(...data: NDArray[]): NDArray | NDArray[];
+export function amp_multicast(data: readonly NDArray[], opts?: AmpMulticastOptions): NDArray | NDArray[];
+export function amp_multicast(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_amp_multicast, args);
+}
+export { amp_multicast as ampMulticast };
+
 /** Options of {@link arccos}. */
 export interface ArccosOptions {
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -6232,6 +7228,33 @@ export function batch_dot(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S_batch_dot, args);
 }
 export { batch_dot as batchDot };
+
+/** Options of {@link batch_take}. */
+export interface BatchTakeOptions {
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_batch_take: OpSpec = { name: 'batch_take', inputs: 2 };
+
+/**
+ * Takes elements from a data batch: given a of shape (d0, d1) and indices with d0 elements, out[i] = a[i, indices[i]], shaped like indices. Indices are truncated to integers and clipped into [0, d1 - 1]. Deprecated in MXNet: use pick.
+ *
+ * Example: x = [[1, 2], [3, 4], [5, 6]]: batch_take(x, [0, 1, 0]) = [1, 4, 5]
+ *
+ * MXNet operator `batch_take`.
+ * @param a input `a`
+ * @param indices input `indices`
+ * @example
+ * ```ts
+ * const y = nd.batch_take(a, indices);
+ * ```
+ */
+export function batch_take(a: NDArray, indices: NDArray, opts?: BatchTakeOptions): NDArray;
+export function batch_take(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_batch_take, args);
+}
+export { batch_take as batchTake };
 
 /** Options of {@link broadcast_add}. */
 export interface BroadcastAddOptions {
@@ -6876,6 +7899,62 @@ const S_clip: OpSpec = { name: 'clip', inputs: 1 };
 export function clip(data: NDArray, opts: ClipOptions): NDArray;
 export function clip(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S_clip, args);
+}
+
+/** Options of {@link col2im}. */
+export interface Col2imOptions {
+  /**
+   * The spatial dimension of image array: (w,), (h, w) or (d, h, w).
+   *
+   * (MXNet: `output_size`, Shape)
+   */
+  outputSize: number | readonly number[];
+  /**
+   * Sliding kernel size: (w,), (h, w) or (d, h, w).
+   *
+   * (MXNet: `kernel`, Shape)
+   */
+  kernel: number | readonly number[];
+  /**
+   * The stride between adjacent sliding blocks in spatial dimension: (w,), (h, w) or (d, h, w). Defaults to 1 for each dimension.
+   *
+   * (MXNet: `stride`, Shape)
+   * @defaultValue `()`
+   */
+  stride?: number | readonly number[];
+  /**
+   * The spacing between adjacent kernel points: (w,), (h, w) or (d, h, w). Defaults to 1 for each dimension.
+   *
+   * (MXNet: `dilate`, Shape)
+   * @defaultValue `()`
+   */
+  dilate?: number | readonly number[];
+  /**
+   * The zero-value padding size on both sides of spatial dimension: (w,), (h, w) or (d, h, w). Defaults to no padding.
+   *
+   * (MXNet: `pad`, Shape)
+   * @defaultValue `()`
+   */
+  pad?: number | readonly number[];
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_col2im: OpSpec = { name: 'col2im', inputs: 1 };
+
+/**
+ * Combines the column array of im2col back into an image: data (N, C * prod(kernel), W) becomes (N, C, *output_size), each column entry added into the image element it was taken from (entries in the padding are dropped). Overlapping blocks sum, so col2im is not the inverse of im2col but its gradient (and im2col is col2im's).
+ *
+ * MXNet operator `col2im`.
+ * @param data input `data`
+ * @example
+ * ```ts
+ * const y = nd.col2im(data, { outputSize: [2, 3], kernel: [2, 3] });
+ * ```
+ */
+export function col2im(data: NDArray, opts: Col2imOptions): NDArray;
+export function col2im(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_col2im, args);
 }
 
 /** Options of {@link cos}. */
@@ -7553,6 +8632,56 @@ export function hard_sigmoid(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S_hard_sigmoid, args);
 }
 export { hard_sigmoid as hardSigmoid };
+
+/** Options of {@link im2col}. */
+export interface Im2colOptions {
+  /**
+   * Sliding kernel size: (w,), (h, w) or (d, h, w).
+   *
+   * (MXNet: `kernel`, Shape)
+   */
+  kernel: number | readonly number[];
+  /**
+   * The stride between adjacent sliding blocks in spatial dimension: (w,), (h, w) or (d, h, w). Defaults to 1 for each dimension.
+   *
+   * (MXNet: `stride`, Shape)
+   * @defaultValue `()`
+   */
+  stride?: number | readonly number[];
+  /**
+   * The spacing between adjacent kernel points: (w,), (h, w) or (d, h, w). Defaults to 1 for each dimension.
+   *
+   * (MXNet: `dilate`, Shape)
+   * @defaultValue `()`
+   */
+  dilate?: number | readonly number[];
+  /**
+   * The zero-value padding size on both sides of spatial dimension: (w,), (h, w) or (d, h, w). Defaults to no padding.
+   *
+   * (MXNet: `pad`, Shape)
+   * @defaultValue `()`
+   */
+  pad?: number | readonly number[];
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_im2col: OpSpec = { name: 'im2col', inputs: 1 };
+
+/**
+ * Extracts sliding blocks from input array: data (N, C, *spatial) with 1, 2 or 3 spatial dims becomes the column array (N, C * prod(kernel), W), W the number of blocks (the spatial size of a convolution's output with the same kernel, stride, dilate and pad); padding reads as zeros. Rows are ordered by channel, then kernel offset; columns by block position.
+ *
+ * MXNet operator `im2col`.
+ * @param data input `data`
+ * @example
+ * ```ts
+ * const y = nd.im2col(data, { kernel: [2, 3] });
+ * ```
+ */
+export function im2col(data: NDArray, opts: Im2colOptions): NDArray;
+export function im2col(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_im2col, args);
+}
 
 /** Options of {@link isfinite}. */
 export interface IsfiniteOptions {
@@ -8470,6 +9599,65 @@ export function mp_sgd_update(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S_mp_sgd_update, args);
 }
 export { mp_sgd_update as mpSgdUpdate };
+
+/** Options of {@link multi_all_finite}. */
+export interface MultiAllFiniteOptions {
+  /**
+   * Initialize output to 1. When false, the output keeps its value unless an element is not finite (it is ANDed into the existing output).
+   *
+   * (MXNet: `init_output`, boolean)
+   * @defaultValue `True`
+   */
+  initOutput?: boolean;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_multi_all_finite: OpSpec = { name: 'multi_all_finite', inputs: 0, variadic: 'num_arrays' };
+
+/**
+ * Check if all the float numbers in all the arrays are finite (used for AMP): a float32 array of shape (1,) holding 1 if so, else 0 (see all_finite for init_output).
+ *
+ * MXNet operator `multi_all_finite`.
+ * @param data the `data` inputs (any number)
+ * @example
+ * ```ts
+ * const y = nd.multi_all_finite(a, b);
+ * ```
+ */
+export function multi_all_finite(...data: [...data: NDArray[], opts: MultiAllFiniteOptions]): NDArray;
+export function multi_all_finite(...data: NDArray[]): NDArray;
+export function multi_all_finite(data: readonly NDArray[], opts?: MultiAllFiniteOptions): NDArray;
+export function multi_all_finite(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_multi_all_finite, args);
+}
+export { multi_all_finite as multiAllFinite };
+
+/** Options of {@link multi_sum_sq}. */
+export interface MultiSumSqOptions {
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_multi_sum_sq: OpSpec = { name: 'multi_sum_sq', inputs: 0, variadic: 'num_arrays' };
+
+/**
+ * Computes the sums of squares of the elements of each input array: a float32 array of shape (num_arrays,).
+ *
+ * MXNet operator `multi_sum_sq`.
+ * @param data the `data` inputs (any number)
+ * @example
+ * ```ts
+ * const y = nd.multi_sum_sq(a, b);
+ * ```
+ */
+export function multi_sum_sq(...data: [...data: NDArray[], opts: MultiSumSqOptions]): NDArray;
+export function multi_sum_sq(...data: NDArray[]): NDArray;
+export function multi_sum_sq(data: readonly NDArray[], opts?: MultiSumSqOptions): NDArray;
+export function multi_sum_sq(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_multi_sum_sq, args);
+}
+export { multi_sum_sq as multiSumSq };
 
 /** Options of {@link nag_mom_update}. */
 export interface NagMomUpdateOptions {
@@ -10612,10 +11800,33 @@ export const linalg = {
   trsm: _linalg_trsm,
 } as const;
 
-/** nd.contrib: MXNet's _contrib_* operators under their short names (nd.contrib.CTCLoss). */
+/** nd.contrib: MXNet's _contrib_* operators under their short names (nd.contrib.AdaptiveAvgPooling2D). */
 export const contrib = {
+  AdaptiveAvgPooling2D: _contrib_AdaptiveAvgPooling2D,
+  BilinearResize2D: _contrib_BilinearResize2D,
   CTCLoss: CTCLoss,
+  ROIAlign: _contrib_ROIAlign,
+  arangeLike: _contrib_arange_like,
+  arange_like: _contrib_arange_like,
+  backwardGradientmultiplier: _contrib_backward_gradientmultiplier,
+  backwardQuadratic: _contrib_backward_quadratic,
+  backward_gradientmultiplier: _contrib_backward_gradientmultiplier,
+  backward_quadratic: _contrib_backward_quadratic,
+  boxIou: _contrib_box_iou,
+  boxNms: _contrib_box_nms,
+  boxNonMaximumSuppression: _contrib_box_nms,
+  box_iou: _contrib_box_iou,
+  box_nms: _contrib_box_nms,
+  box_non_maximum_suppression: _contrib_box_nms,
   ctcLoss: CTCLoss,
   ctc_loss: CTCLoss,
+  divSqrtDim: _contrib_div_sqrt_dim,
+  div_sqrt_dim: _contrib_div_sqrt_dim,
+  gradientmultiplier: _contrib_gradientmultiplier,
+  indexArray: _contrib_index_array,
+  indexCopy: _contrib_index_copy,
+  index_array: _contrib_index_array,
+  index_copy: _contrib_index_copy,
+  quadratic: _contrib_quadratic,
 } as const;
 

@@ -78,6 +78,10 @@ const S_Convolution: SymbolOpSpec = { name: 'Convolution' };
 /** Compute N-D convolution on (N+2)-D input (NCW, NCHW or NCDHW). With data of shape (batch, channel, *in), weight (num_filter, channel / num_group, *kernel) and bias (num_filter,), out[n, f] = sum over the filter's channel group and kernel window of weight * data + bias[f]; each spatial output size is floor((in + 2 * pad - dilate * (kernel - 1) - 1) / stride) + 1. num_group > 1 splits channels and filters into independent groups. Pass bias as the third input unless no_bias is set. MXNet operator `Convolution`. Inputs: data, weight, bias. */
 export const Convolution: SymbolOpFn<O.ConvolutionOptions, 'data' | 'weight' | 'bias'> = /* @__PURE__ */ op(S_Convolution, 'convolution') as SymbolOpFn<O.ConvolutionOptions, 'data' | 'weight' | 'bias'>;
 
+const S_Crop: SymbolOpSpec = { name: 'Crop', variadic: 'num_args' };
+/** Crops a 4-D (batch, channel, y, x) array spatially: to h_w with one input, or to the height and width of the second input (crop_like) with num_args=2; the window starts at `offset` (y, x), or is centred with center_crop. MXNet operator `Crop`. Inputs: any number, positionally. */
+export const Crop: SymbolOpFnOpt<O.CropOptions, never> = /* @__PURE__ */ op(S_Crop, 'crop') as SymbolOpFnOpt<O.CropOptions, never>;
+
 const S_Deconvolution: SymbolOpSpec = { name: 'Deconvolution' };
 /** Computes 1-D, 2-D or 3-D transposed convolution (aka fractionally strided convolution) of the input: the gradient of Convolution with respect to its data. Data (batch, channel, *in), weight (channel, num_filter / num_group, *kernel), optional bias (num_filter,); each spatial output size is stride * (in - 1) + dilate * (kernel - 1) + 1 - 2 * pad + adj, or target_shape when given. no_bias defaults to True; pass bias as the third input when it is False. MXNet operator `Deconvolution`. Inputs: data, weight, bias. */
 export const Deconvolution: SymbolOpFn<O.DeconvolutionOptions, 'data' | 'weight' | 'bias'> = /* @__PURE__ */ op(S_Deconvolution, 'deconvolution') as SymbolOpFn<O.DeconvolutionOptions, 'data' | 'weight' | 'bias'>;
@@ -178,6 +182,22 @@ export const Reshape: SymbolOpFnOpt<O.ReshapeOptions, 'data'> = /* @__PURE__ */ 
 /** Reshapes the input array to `shape` (MXNet codes 0, -1, -2, -3, -4 accepted); the number of elements stays the same. MXNet operator `Reshape`. Inputs: data. */
 export const reshape: SymbolOpFnOpt<O.ReshapeOptions, 'data'> = /* @__PURE__ */ op(S_Reshape, 'reshape') as SymbolOpFnOpt<O.ReshapeOptions, 'data'>;
 
+const S_SVMOutput: SymbolOpSpec = { name: 'SVMOutput' };
+/** Computes support vector machine based transformation of the input: the forward output is the data; the gradient is that of the L2-SVM loss (use_linear: L1-SVM) with the given margin, scaled by regularization_coefficient. The label holds one class index per row of data (data's shape without the last axis). MXNet operator `SVMOutput`. Inputs: data, label. */
+export const SVMOutput: SymbolOpFnOpt<O.SVMOutputOptions, 'data' | 'label'> = /* @__PURE__ */ op(S_SVMOutput, 'svmoutput') as SymbolOpFnOpt<O.SVMOutputOptions, 'data' | 'label'>;
+
+const S_SequenceLast: SymbolOpSpec = { name: 'SequenceLast' };
+/** Takes the last element of a sequence. data is [max_sequence_length, batch_size, other_feature_dims] (axis=0) or [batch_size, max_sequence_length, ...] (axis=1); the output drops the time axis: out[b] = data[sequence_length[b] - 1, b] with use_sequence_length, else data[max_sequence_length - 1, b]. MXNet operator `SequenceLast`. Inputs: data, sequence_length. */
+export const SequenceLast: SymbolOpFnOpt<O.SequenceLastOptions, 'data' | 'sequence_length' | 'sequenceLength'> = /* @__PURE__ */ op(S_SequenceLast, 'sequencelast') as SymbolOpFnOpt<O.SequenceLastOptions, 'data' | 'sequence_length' | 'sequenceLength'>;
+
+const S_SequenceMask: SymbolOpSpec = { name: 'SequenceMask' };
+/** Sets all elements outside the sequence to a constant value. data is [max_sequence_length, batch_size, other_feature_dims] (axis=0) or [batch_size, max_sequence_length, ...] (axis=1); with use_sequence_length, steps at or past sequence_length[b] of batch element b are set to `value`, otherwise the op is the identity. MXNet operator `SequenceMask`. Inputs: data, sequence_length. */
+export const SequenceMask: SymbolOpFnOpt<O.SequenceMaskOptions, 'data' | 'sequence_length' | 'sequenceLength'> = /* @__PURE__ */ op(S_SequenceMask, 'sequencemask') as SymbolOpFnOpt<O.SequenceMaskOptions, 'data' | 'sequence_length' | 'sequenceLength'>;
+
+const S_SequenceReverse: SymbolOpSpec = { name: 'SequenceReverse' };
+/** Reverses the elements of each sequence. data is [max_sequence_length, batch_size, other_feature_dims]; with use_sequence_length, only the first sequence_length[b] steps of batch element b are reversed and the rest stay in place. MXNet operator `SequenceReverse`. Inputs: data, sequence_length. */
+export const SequenceReverse: SymbolOpFnOpt<O.SequenceReverseOptions, 'data' | 'sequence_length' | 'sequenceLength'> = /* @__PURE__ */ op(S_SequenceReverse, 'sequencereverse') as SymbolOpFnOpt<O.SequenceReverseOptions, 'data' | 'sequence_length' | 'sequenceLength'>;
+
 const S_SliceChannel: SymbolOpSpec = { name: 'SliceChannel' };
 /** Splits an array along `axis` into num_outputs equal parts (num_outputs outputs); with squeeze_axis the split axis, then of length 1, is removed. MXNet operator `SliceChannel`. Inputs: data. */
 export const SliceChannel: SymbolOpFn<O.SliceChannelOptions, 'data'> = /* @__PURE__ */ op(S_SliceChannel, 'slicechannel') as SymbolOpFn<O.SliceChannelOptions, 'data'>;
@@ -237,6 +257,62 @@ export const _broadcast_reduced: SymbolOpFnOpt<O.BroadcastReducedOptions, 'data'
 const S__cast_like: SymbolOpSpec = { name: '_cast_like' };
 /** Casts data to the dtype of `like` (the shape stays data's). MXNet operator `_cast_like`. Inputs: data, like. */
 export const _cast_like: SymbolOpFnOpt<O.CastLikeOptions, 'data' | 'like'> = /* @__PURE__ */ op(S__cast_like, '_cast_like') as SymbolOpFnOpt<O.CastLikeOptions, 'data' | 'like'>;
+
+const S__contrib_AdaptiveAvgPooling2D: SymbolOpSpec = { name: '_contrib_AdaptiveAvgPooling2D' };
+/** Applies a 2D adaptive average pooling over a 4D input (batch, channel, height, width), giving (batch, channel, OH, OW) for output_size (OH, OW) (an int s means s x s; () means 1x1). Output bin i along an axis of n input pixels averages pixels floor(i * n / OH) to ceil((i + 1) * n / OH) - 1. MXNet operator `_contrib_AdaptiveAvgPooling2D`. Inputs: data. */
+export const _contrib_AdaptiveAvgPooling2D: SymbolOpFnOpt<O.Contrib_AdaptiveAvgPooling2DOptions, 'data'> = /* @__PURE__ */ op(S__contrib_AdaptiveAvgPooling2D, '_contrib_adaptiveavgpooling2d') as SymbolOpFnOpt<O.Contrib_AdaptiveAvgPooling2DOptions, 'data'>;
+
+const S__contrib_BilinearResize2D: SymbolOpSpec = { name: '_contrib_BilinearResize2D' };
+/** Perform 2D resizing (upsampling or downsampling) for 4D input (batch, channel, height, width) using bilinear interpolation: linear interpolation first in one direction, then in the other. The output is (batch, channel, new_height, new_width), the new size set by `mode` (with height/width or scale_height/scale_width, or the height and width of a second input `like` for mode='like'). MXNet operator `_contrib_BilinearResize2D`. Inputs: data, like. */
+export const _contrib_BilinearResize2D: SymbolOpFnOpt<O.Contrib_BilinearResize2DOptions, 'data' | 'like'> = /* @__PURE__ */ op(S__contrib_BilinearResize2D, '_contrib_bilinearresize2d') as SymbolOpFnOpt<O.Contrib_BilinearResize2DOptions, 'data' | 'like'>;
+
+const S__contrib_ROIAlign: SymbolOpSpec = { name: '_contrib_ROIAlign' };
+/** This operator takes a 4D feature map as an input array and region proposals as `rois`, then aligns the feature map over sub-regions of input and produces a fixed-sized output array (num_rois, channel, h, w) for pooled_size (h, w). Used in Faster R-CNN and Mask R-CNN. Each ROI row is [batch_index, x1, y1, x2, y2]; an ROI whose batch index is negative (or past the batch) gives 0. Different from ROI pooling, ROI Align performs no quantization of the ROI, its bins or the sampling points: each sample is bilinearly interpolated from the nearby grid points and each bin averages its samples. MXNet operator `_contrib_ROIAlign`. Inputs: data, rois. */
+export const _contrib_ROIAlign: SymbolOpFn<O.Contrib_ROIAlignOptions, 'data' | 'rois'> = /* @__PURE__ */ op(S__contrib_ROIAlign, '_contrib_roialign') as SymbolOpFn<O.Contrib_ROIAlignOptions, 'data' | 'rois'>;
+
+const S__contrib_arange_like: SymbolOpSpec = { name: '_contrib_arange_like' };
+/** Return an array with evenly spaced values. If axis is not given, the output will have the same shape as the input array. Otherwise, the output will be a 1-D array with size of the specified axis in input shape. MXNet operator `_contrib_arange_like`. Inputs: data. */
+export const _contrib_arange_like: SymbolOpFnOpt<O.ContribArangeLikeOptions, 'data'> = /* @__PURE__ */ op(S__contrib_arange_like, '_contrib_arange_like') as SymbolOpFnOpt<O.ContribArangeLikeOptions, 'data'>;
+/** Return an array with evenly spaced values. If axis is not given, the output will have the same shape as the input array. Otherwise, the output will be a 1-D array with size of the specified axis in input shape. MXNet operator `_contrib_arange_like`. Inputs: data. */
+export const _npx_arange_like: SymbolOpFnOpt<O.ContribArangeLikeOptions, 'data'> = /* @__PURE__ */ op(S__contrib_arange_like, '_npx_arange_like') as SymbolOpFnOpt<O.ContribArangeLikeOptions, 'data'>;
+
+const S__contrib_backward_gradientmultiplier: SymbolOpSpec = { name: '_contrib_backward_gradientmultiplier' };
+/** Gradient of _contrib_gradientmultiplier: out_grad * scalar. MXNet operator `_contrib_backward_gradientmultiplier`. Inputs: data. */
+export const _contrib_backward_gradientmultiplier: SymbolOpFnOpt<O.ContribBackwardGradientmultiplierOptions, 'data'> = /* @__PURE__ */ op(S__contrib_backward_gradientmultiplier, '_contrib_backward_gradientmultiplier') as SymbolOpFnOpt<O.ContribBackwardGradientmultiplierOptions, 'data'>;
+
+const S__contrib_backward_quadratic: SymbolOpSpec = { name: '_contrib_backward_quadratic' };
+/** Gradient of _contrib_quadratic: out_grad * (2 a data + b). MXNet operator `_contrib_backward_quadratic`. Inputs: out_grad, data. */
+export const _contrib_backward_quadratic: SymbolOpFnOpt<O.ContribBackwardQuadraticOptions, 'out_grad' | 'outGrad' | 'data'> = /* @__PURE__ */ op(S__contrib_backward_quadratic, '_contrib_backward_quadratic') as SymbolOpFnOpt<O.ContribBackwardQuadraticOptions, 'out_grad' | 'outGrad' | 'data'>;
+
+const S__contrib_box_iou: SymbolOpSpec = { name: '_contrib_box_iou' };
+/** Bounding box overlap of two arrays. The overlap is defined as Intersection-over-Union, aka, IOU. MXNet operator `_contrib_box_iou`. Inputs: lhs, rhs. */
+export const _contrib_box_iou: SymbolOpFnOpt<O.ContribBoxIouOptions, 'lhs' | 'rhs'> = /* @__PURE__ */ op(S__contrib_box_iou, '_contrib_box_iou') as SymbolOpFnOpt<O.ContribBoxIouOptions, 'lhs' | 'rhs'>;
+
+const S__contrib_box_nms: SymbolOpSpec = { name: '_contrib_box_nms' };
+/** Apply non-maximum suppression to input. MXNet operator `_contrib_box_nms`. Inputs: data. */
+export const _contrib_box_nms: SymbolOpFnOpt<O.ContribBoxNmsOptions, 'data'> = /* @__PURE__ */ op(S__contrib_box_nms, '_contrib_box_nms') as SymbolOpFnOpt<O.ContribBoxNmsOptions, 'data'>;
+/** Apply non-maximum suppression to input. MXNet operator `_contrib_box_nms`. Inputs: data. */
+export const _contrib_box_non_maximum_suppression: SymbolOpFnOpt<O.ContribBoxNmsOptions, 'data'> = /* @__PURE__ */ op(S__contrib_box_nms, '_contrib_box_non_maximum_suppression') as SymbolOpFnOpt<O.ContribBoxNmsOptions, 'data'>;
+
+const S__contrib_div_sqrt_dim: SymbolOpSpec = { name: '_contrib_div_sqrt_dim' };
+/** Rescale the input by the square root of the channel dimension. MXNet operator `_contrib_div_sqrt_dim`. Inputs: data. */
+export const _contrib_div_sqrt_dim: SymbolOpFnOpt<O.ContribDivSqrtDimOptions, 'data'> = /* @__PURE__ */ op(S__contrib_div_sqrt_dim, '_contrib_div_sqrt_dim') as SymbolOpFnOpt<O.ContribDivSqrtDimOptions, 'data'>;
+
+const S__contrib_gradientmultiplier: SymbolOpSpec = { name: '_contrib_gradientmultiplier' };
+/** This operator implements the gradient multiplier function. In forward pass it acts as an identity transform. During backpropagation it multiplies the gradient from the subsequent level by a scalar factor lambda and passes it to the preceding layer. MXNet operator `_contrib_gradientmultiplier`. Inputs: data. */
+export const _contrib_gradientmultiplier: SymbolOpFnOpt<O.ContribGradientmultiplierOptions, 'data'> = /* @__PURE__ */ op(S__contrib_gradientmultiplier, '_contrib_gradientmultiplier') as SymbolOpFnOpt<O.ContribGradientmultiplierOptions, 'data'>;
+
+const S__contrib_index_array: SymbolOpSpec = { name: '_contrib_index_array' };
+/** Returns an array of indexes of the input array. MXNet operator `_contrib_index_array`. Inputs: data. */
+export const _contrib_index_array: SymbolOpFnOpt<O.ContribIndexArrayOptions, 'data'> = /* @__PURE__ */ op(S__contrib_index_array, '_contrib_index_array') as SymbolOpFnOpt<O.ContribIndexArrayOptions, 'data'>;
+
+const S__contrib_index_copy: SymbolOpSpec = { name: '_contrib_index_copy' };
+/** Copies the elements of a `new_tensor` into the `old_tensor`. MXNet operator `_contrib_index_copy`. Inputs: old_tensor, index_vector, new_tensor. */
+export const _contrib_index_copy: SymbolOpFnOpt<O.ContribIndexCopyOptions, 'old_tensor' | 'oldTensor' | 'index_vector' | 'indexVector' | 'new_tensor' | 'newTensor'> = /* @__PURE__ */ op(S__contrib_index_copy, '_contrib_index_copy') as SymbolOpFnOpt<O.ContribIndexCopyOptions, 'old_tensor' | 'oldTensor' | 'index_vector' | 'indexVector' | 'new_tensor' | 'newTensor'>;
+
+const S__contrib_quadratic: SymbolOpSpec = { name: '_contrib_quadratic' };
+/** This operators implements the quadratic function. MXNet operator `_contrib_quadratic`. Inputs: data. */
+export const _contrib_quadratic: SymbolOpFnOpt<O.ContribQuadraticOptions, 'data'> = /* @__PURE__ */ op(S__contrib_quadratic, '_contrib_quadratic') as SymbolOpFnOpt<O.ContribQuadraticOptions, 'data'>;
 
 const S__copy: SymbolOpSpec = { name: '_copy' };
 /** Returns a copy of the input. MXNet operator `_copy`. Inputs: data. */
@@ -808,6 +884,10 @@ export const _shuffle: SymbolOpFnOpt<O.ShuffleOptions, 'data'> = /* @__PURE__ */
 /** Randomly shuffles the array along its first axis; each sub-array keeps its order. MXNet operator `_shuffle`. Inputs: data. */
 export const shuffle: SymbolOpFnOpt<O.ShuffleOptions, 'data'> = /* @__PURE__ */ op(S__shuffle, 'shuffle') as SymbolOpFnOpt<O.ShuffleOptions, 'data'>;
 
+const S__split_v2: SymbolOpSpec = { name: '_split_v2' };
+/** Splits an array along a particular axis into multiple sub-arrays: at the split points `indices` (output i covers [indices[i], indices[i+1]), the last runs to the end; indices[0] is 0) or, with sections > 0, into that many equal parts. With squeeze_axis the split axis, then of length 1, is removed. MXNet operator `_split_v2`. Inputs: data. */
+export const _split_v2: SymbolOpFn<O.SplitV2Options, 'data'> = /* @__PURE__ */ op(S__split_v2, '_split_v2') as SymbolOpFn<O.SplitV2Options, 'data'>;
+
 const S__take_along_axis: SymbolOpSpec = { name: '_take_along_axis' };
 /** Takes values from data along an axis at the matching 1-d slices of indices (NumPy's take_along_axis; indices match data outside the axis). With axis None, data is flattened. Negative indices count from the end. MXNet operator `_take_along_axis`. Inputs: data, indices. */
 export const _take_along_axis: SymbolOpFnOpt<O.TakeAlongAxisOptions, 'data' | 'indices'> = /* @__PURE__ */ op(S__take_along_axis, '_take_along_axis') as SymbolOpFnOpt<O.TakeAlongAxisOptions, 'data' | 'indices'>;
@@ -859,6 +939,24 @@ export const add_n: SymbolOpFnOpt<O.AddNOptions, never> = /* @__PURE__ */ op(S_a
 export const ElementWiseSum: SymbolOpFnOpt<O.AddNOptions, never> = /* @__PURE__ */ op(S_add_n, 'elementwisesum') as SymbolOpFnOpt<O.AddNOptions, never>;
 /** Adds all input arguments element-wise. MXNet operator `add_n`. Inputs: any number, positionally. */
 export const addN: SymbolOpFnOpt<O.AddNOptions, never> = /* @__PURE__ */ op(S_add_n, 'add_n') as SymbolOpFnOpt<O.AddNOptions, never>;
+
+const S_all_finite: SymbolOpSpec = { name: 'all_finite' };
+/** Check if all the float numbers in the array are finite (used for AMP): a float32 array of shape (1,) holding 1 if so, else 0. With init_output=false the output is not set to 1 first, so it stays 0 once any checked array had a non-finite value. MXNet operator `all_finite`. Inputs: data. */
+export const all_finite: SymbolOpFnOpt<O.AllFiniteOptions, 'data'> = /* @__PURE__ */ op(S_all_finite, 'all_finite') as SymbolOpFnOpt<O.AllFiniteOptions, 'data'>;
+/** Check if all the float numbers in the array are finite (used for AMP): a float32 array of shape (1,) holding 1 if so, else 0. With init_output=false the output is not set to 1 first, so it stays 0 once any checked array had a non-finite value. MXNet operator `all_finite`. Inputs: data. */
+export const allFinite: SymbolOpFnOpt<O.AllFiniteOptions, 'data'> = /* @__PURE__ */ op(S_all_finite, 'all_finite') as SymbolOpFnOpt<O.AllFiniteOptions, 'data'>;
+
+const S_amp_cast: SymbolOpSpec = { name: 'amp_cast' };
+/** Cast function between low precision float/FP32 used by AMP. MXNet operator `amp_cast`. Inputs: data. */
+export const amp_cast: SymbolOpFn<O.AmpCastOptions, 'data'> = /* @__PURE__ */ op(S_amp_cast, 'amp_cast') as SymbolOpFn<O.AmpCastOptions, 'data'>;
+/** Cast function between low precision float/FP32 used by AMP. MXNet operator `amp_cast`. Inputs: data. */
+export const ampCast: SymbolOpFn<O.AmpCastOptions, 'data'> = /* @__PURE__ */ op(S_amp_cast, 'amp_cast') as SymbolOpFn<O.AmpCastOptions, 'data'>;
+
+const S_amp_multicast: SymbolOpSpec = { name: 'amp_multicast', variadic: 'num_outputs' };
+/** Cast function used by AMP, that casts its inputs to the common widest type. MXNet operator `amp_multicast`. Inputs: any number, positionally. */
+export const amp_multicast: SymbolOpFnOpt<O.AmpMulticastOptions, never> = /* @__PURE__ */ op(S_amp_multicast, 'amp_multicast') as SymbolOpFnOpt<O.AmpMulticastOptions, never>;
+/** Cast function used by AMP, that casts its inputs to the common widest type. MXNet operator `amp_multicast`. Inputs: any number, positionally. */
+export const ampMulticast: SymbolOpFnOpt<O.AmpMulticastOptions, never> = /* @__PURE__ */ op(S_amp_multicast, 'amp_multicast') as SymbolOpFnOpt<O.AmpMulticastOptions, never>;
 
 const S_arccos: SymbolOpSpec = { name: 'arccos' };
 /** Returns element-wise inverse cosine of the input array. MXNet operator `arccos`. Inputs: data. */
@@ -913,6 +1011,12 @@ const S_batch_dot: SymbolOpSpec = { name: 'batch_dot' };
 export const batch_dot: SymbolOpFnOpt<O.BatchDotOptions, 'lhs' | 'rhs'> = /* @__PURE__ */ op(S_batch_dot, 'batch_dot') as SymbolOpFnOpt<O.BatchDotOptions, 'lhs' | 'rhs'>;
 /** Batched matrix product: lhs (B..., M, K) . rhs (B..., K, N) -> (B..., M, N), with the last two axes of an input swapped when its transpose flag is set. MXNet operator `batch_dot`. Inputs: lhs, rhs. */
 export const batchDot: SymbolOpFnOpt<O.BatchDotOptions, 'lhs' | 'rhs'> = /* @__PURE__ */ op(S_batch_dot, 'batch_dot') as SymbolOpFnOpt<O.BatchDotOptions, 'lhs' | 'rhs'>;
+
+const S_batch_take: SymbolOpSpec = { name: 'batch_take' };
+/** Takes elements from a data batch: given a of shape (d0, d1) and indices with d0 elements, out[i] = a[i, indices[i]], shaped like indices. Indices are truncated to integers and clipped into [0, d1 - 1]. Deprecated in MXNet: use pick. MXNet operator `batch_take`. Inputs: a, indices. */
+export const batch_take: SymbolOpFnOpt<O.BatchTakeOptions, 'a' | 'indices'> = /* @__PURE__ */ op(S_batch_take, 'batch_take') as SymbolOpFnOpt<O.BatchTakeOptions, 'a' | 'indices'>;
+/** Takes elements from a data batch: given a of shape (d0, d1) and indices with d0 elements, out[i] = a[i, indices[i]], shaped like indices. Indices are truncated to integers and clipped into [0, d1 - 1]. Deprecated in MXNet: use pick. MXNet operator `batch_take`. Inputs: a, indices. */
+export const batchTake: SymbolOpFnOpt<O.BatchTakeOptions, 'a' | 'indices'> = /* @__PURE__ */ op(S_batch_take, 'batch_take') as SymbolOpFnOpt<O.BatchTakeOptions, 'a' | 'indices'>;
 
 const S_broadcast_add: SymbolOpSpec = { name: 'broadcast_add' };
 /** Returns element-wise sum with broadcasting. MXNet operator `broadcast_add`. Inputs: lhs, rhs. */
@@ -1064,6 +1168,10 @@ const S_clip: SymbolOpSpec = { name: 'clip' };
 /** Clips (limits) the values in an array to [a_min, a_max]. MXNet operator `clip`. Inputs: data. */
 export const clip: SymbolOpFn<O.ClipOptions, 'data'> = /* @__PURE__ */ op(S_clip, 'clip') as SymbolOpFn<O.ClipOptions, 'data'>;
 
+const S_col2im: SymbolOpSpec = { name: 'col2im' };
+/** Combines the column array of im2col back into an image: data (N, C * prod(kernel), W) becomes (N, C, *output_size), each column entry added into the image element it was taken from (entries in the padding are dropped). Overlapping blocks sum, so col2im is not the inverse of im2col but its gradient (and im2col is col2im's). MXNet operator `col2im`. Inputs: data. */
+export const col2im: SymbolOpFn<O.Col2imOptions, 'data'> = /* @__PURE__ */ op(S_col2im, 'col2im') as SymbolOpFn<O.Col2imOptions, 'data'>;
+
 const S_cos: SymbolOpSpec = { name: 'cos' };
 /** Computes the element-wise cosine of the input array. MXNet operator `cos`. Inputs: data. */
 export const cos: SymbolOpFnOpt<O.CosOptions, 'data'> = /* @__PURE__ */ op(S_cos, 'cos') as SymbolOpFnOpt<O.CosOptions, 'data'>;
@@ -1194,6 +1302,10 @@ export const hard_sigmoid: SymbolOpFnOpt<O.HardSigmoidOptions, 'data'> = /* @__P
 /** Computes hard sigmoid max(0, min(1, alpha * x + beta)) element-wise. MXNet operator `hard_sigmoid`. Inputs: data. */
 export const hardSigmoid: SymbolOpFnOpt<O.HardSigmoidOptions, 'data'> = /* @__PURE__ */ op(S_hard_sigmoid, 'hard_sigmoid') as SymbolOpFnOpt<O.HardSigmoidOptions, 'data'>;
 
+const S_im2col: SymbolOpSpec = { name: 'im2col' };
+/** Extracts sliding blocks from input array: data (N, C, *spatial) with 1, 2 or 3 spatial dims becomes the column array (N, C * prod(kernel), W), W the number of blocks (the spatial size of a convolution's output with the same kernel, stride, dilate and pad); padding reads as zeros. Rows are ordered by channel, then kernel offset; columns by block position. MXNet operator `im2col`. Inputs: data. */
+export const im2col: SymbolOpFn<O.Im2colOptions, 'data'> = /* @__PURE__ */ op(S_im2col, 'im2col') as SymbolOpFn<O.Im2colOptions, 'data'>;
+
 const S_isfinite: SymbolOpSpec = { name: 'isfinite' };
 /** Returns 1 where the input is neither infinite nor NaN, else 0, in the input's dtype. MXNet operator `isfinite`. Inputs: data. */
 export const isfinite: SymbolOpFnOpt<O.IsfiniteOptions, 'data'> = /* @__PURE__ */ op(S_isfinite, 'isfinite') as SymbolOpFnOpt<O.IsfiniteOptions, 'data'>;
@@ -1313,6 +1425,18 @@ const S_mp_sgd_update: SymbolOpSpec = { name: 'mp_sgd_update' };
 export const mp_sgd_update: SymbolOpFn<O.MpSgdUpdateOptions, 'weight' | 'grad' | 'weight32'> = /* @__PURE__ */ op(S_mp_sgd_update, 'mp_sgd_update') as SymbolOpFn<O.MpSgdUpdateOptions, 'weight' | 'grad' | 'weight32'>;
 /** Multi-precision sgd_update: the step is taken on the float32 master copy weight32 (updated in place) and its value cast to the weight's dtype (e.g. float16). MXNet operator `mp_sgd_update`. Inputs: weight, grad, weight32. */
 export const mpSgdUpdate: SymbolOpFn<O.MpSgdUpdateOptions, 'weight' | 'grad' | 'weight32'> = /* @__PURE__ */ op(S_mp_sgd_update, 'mp_sgd_update') as SymbolOpFn<O.MpSgdUpdateOptions, 'weight' | 'grad' | 'weight32'>;
+
+const S_multi_all_finite: SymbolOpSpec = { name: 'multi_all_finite', variadic: 'num_arrays' };
+/** Check if all the float numbers in all the arrays are finite (used for AMP): a float32 array of shape (1,) holding 1 if so, else 0 (see all_finite for init_output). MXNet operator `multi_all_finite`. Inputs: any number, positionally. */
+export const multi_all_finite: SymbolOpFnOpt<O.MultiAllFiniteOptions, never> = /* @__PURE__ */ op(S_multi_all_finite, 'multi_all_finite') as SymbolOpFnOpt<O.MultiAllFiniteOptions, never>;
+/** Check if all the float numbers in all the arrays are finite (used for AMP): a float32 array of shape (1,) holding 1 if so, else 0 (see all_finite for init_output). MXNet operator `multi_all_finite`. Inputs: any number, positionally. */
+export const multiAllFinite: SymbolOpFnOpt<O.MultiAllFiniteOptions, never> = /* @__PURE__ */ op(S_multi_all_finite, 'multi_all_finite') as SymbolOpFnOpt<O.MultiAllFiniteOptions, never>;
+
+const S_multi_sum_sq: SymbolOpSpec = { name: 'multi_sum_sq', variadic: 'num_arrays' };
+/** Computes the sums of squares of the elements of each input array: a float32 array of shape (num_arrays,). MXNet operator `multi_sum_sq`. Inputs: any number, positionally. */
+export const multi_sum_sq: SymbolOpFnOpt<O.MultiSumSqOptions, never> = /* @__PURE__ */ op(S_multi_sum_sq, 'multi_sum_sq') as SymbolOpFnOpt<O.MultiSumSqOptions, never>;
+/** Computes the sums of squares of the elements of each input array: a float32 array of shape (num_arrays,). MXNet operator `multi_sum_sq`. Inputs: any number, positionally. */
+export const multiSumSq: SymbolOpFnOpt<O.MultiSumSqOptions, never> = /* @__PURE__ */ op(S_multi_sum_sq, 'multi_sum_sq') as SymbolOpFnOpt<O.MultiSumSqOptions, never>;
 
 const S_nag_mom_update: SymbolOpSpec = { name: 'nag_mom_update' };
 /** Nesterov momentum step: with g = clip(rescale_grad*grad) + wd*weight, mom = momentum*mom - lr*g and weight += momentum*mom - lr*g (mom updated in place). MXNet operator `nag_mom_update`. Inputs: weight, grad, mom. */
@@ -1606,10 +1730,33 @@ export const linalg = {
   trsm: /* @__PURE__ */ op(S__linalg_trsm, 'trsm') as SymbolOpFnOpt<O.LinalgTrsmOptions, 'A' | 'B'>,
 } as const;
 
-/** sym.contrib: MXNet's _contrib_* operators under their short names (sym.contrib.CTCLoss). */
+/** sym.contrib: MXNet's _contrib_* operators under their short names (sym.contrib.AdaptiveAvgPooling2D). */
 export const contrib = {
+  AdaptiveAvgPooling2D: /* @__PURE__ */ op(S__contrib_AdaptiveAvgPooling2D, 'adaptiveavgpooling2d') as SymbolOpFnOpt<O.Contrib_AdaptiveAvgPooling2DOptions, 'data'>,
+  BilinearResize2D: /* @__PURE__ */ op(S__contrib_BilinearResize2D, 'bilinearresize2d') as SymbolOpFnOpt<O.Contrib_BilinearResize2DOptions, 'data' | 'like'>,
   CTCLoss: /* @__PURE__ */ op(S_CTCLoss, 'ctcloss') as SymbolOpFnOpt<O.CTCLossOptions, 'data' | 'label' | 'data_lengths' | 'dataLengths' | 'label_lengths' | 'labelLengths'>,
+  ROIAlign: /* @__PURE__ */ op(S__contrib_ROIAlign, 'roialign') as SymbolOpFn<O.Contrib_ROIAlignOptions, 'data' | 'rois'>,
+  arangeLike: /* @__PURE__ */ op(S__contrib_arange_like, 'arange_like') as SymbolOpFnOpt<O.ContribArangeLikeOptions, 'data'>,
+  arange_like: /* @__PURE__ */ op(S__contrib_arange_like, 'arange_like') as SymbolOpFnOpt<O.ContribArangeLikeOptions, 'data'>,
+  backwardGradientmultiplier: /* @__PURE__ */ op(S__contrib_backward_gradientmultiplier, 'backward_gradientmultiplier') as SymbolOpFnOpt<O.ContribBackwardGradientmultiplierOptions, 'data'>,
+  backwardQuadratic: /* @__PURE__ */ op(S__contrib_backward_quadratic, 'backward_quadratic') as SymbolOpFnOpt<O.ContribBackwardQuadraticOptions, 'out_grad' | 'outGrad' | 'data'>,
+  backward_gradientmultiplier: /* @__PURE__ */ op(S__contrib_backward_gradientmultiplier, 'backward_gradientmultiplier') as SymbolOpFnOpt<O.ContribBackwardGradientmultiplierOptions, 'data'>,
+  backward_quadratic: /* @__PURE__ */ op(S__contrib_backward_quadratic, 'backward_quadratic') as SymbolOpFnOpt<O.ContribBackwardQuadraticOptions, 'out_grad' | 'outGrad' | 'data'>,
+  boxIou: /* @__PURE__ */ op(S__contrib_box_iou, 'box_iou') as SymbolOpFnOpt<O.ContribBoxIouOptions, 'lhs' | 'rhs'>,
+  boxNms: /* @__PURE__ */ op(S__contrib_box_nms, 'box_nms') as SymbolOpFnOpt<O.ContribBoxNmsOptions, 'data'>,
+  boxNonMaximumSuppression: /* @__PURE__ */ op(S__contrib_box_nms, 'box_non_maximum_suppression') as SymbolOpFnOpt<O.ContribBoxNmsOptions, 'data'>,
+  box_iou: /* @__PURE__ */ op(S__contrib_box_iou, 'box_iou') as SymbolOpFnOpt<O.ContribBoxIouOptions, 'lhs' | 'rhs'>,
+  box_nms: /* @__PURE__ */ op(S__contrib_box_nms, 'box_nms') as SymbolOpFnOpt<O.ContribBoxNmsOptions, 'data'>,
+  box_non_maximum_suppression: /* @__PURE__ */ op(S__contrib_box_nms, 'box_non_maximum_suppression') as SymbolOpFnOpt<O.ContribBoxNmsOptions, 'data'>,
   ctcLoss: /* @__PURE__ */ op(S_CTCLoss, 'ctc_loss') as SymbolOpFnOpt<O.CTCLossOptions, 'data' | 'label' | 'data_lengths' | 'dataLengths' | 'label_lengths' | 'labelLengths'>,
   ctc_loss: /* @__PURE__ */ op(S_CTCLoss, 'ctc_loss') as SymbolOpFnOpt<O.CTCLossOptions, 'data' | 'label' | 'data_lengths' | 'dataLengths' | 'label_lengths' | 'labelLengths'>,
+  divSqrtDim: /* @__PURE__ */ op(S__contrib_div_sqrt_dim, 'div_sqrt_dim') as SymbolOpFnOpt<O.ContribDivSqrtDimOptions, 'data'>,
+  div_sqrt_dim: /* @__PURE__ */ op(S__contrib_div_sqrt_dim, 'div_sqrt_dim') as SymbolOpFnOpt<O.ContribDivSqrtDimOptions, 'data'>,
+  gradientmultiplier: /* @__PURE__ */ op(S__contrib_gradientmultiplier, 'gradientmultiplier') as SymbolOpFnOpt<O.ContribGradientmultiplierOptions, 'data'>,
+  indexArray: /* @__PURE__ */ op(S__contrib_index_array, 'index_array') as SymbolOpFnOpt<O.ContribIndexArrayOptions, 'data'>,
+  indexCopy: /* @__PURE__ */ op(S__contrib_index_copy, 'index_copy') as SymbolOpFnOpt<O.ContribIndexCopyOptions, 'old_tensor' | 'oldTensor' | 'index_vector' | 'indexVector' | 'new_tensor' | 'newTensor'>,
+  index_array: /* @__PURE__ */ op(S__contrib_index_array, 'index_array') as SymbolOpFnOpt<O.ContribIndexArrayOptions, 'data'>,
+  index_copy: /* @__PURE__ */ op(S__contrib_index_copy, 'index_copy') as SymbolOpFnOpt<O.ContribIndexCopyOptions, 'old_tensor' | 'oldTensor' | 'index_vector' | 'indexVector' | 'new_tensor' | 'newTensor'>,
+  quadratic: /* @__PURE__ */ op(S__contrib_quadratic, 'quadratic') as SymbolOpFnOpt<O.ContribQuadraticOptions, 'data'>,
 } as const;
 
