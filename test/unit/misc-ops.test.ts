@@ -249,6 +249,28 @@ describe('API details', () => {
     });
   });
 
+  it('split_v2 (MXNet\'s Python front): sections or indices, axis 0 by default, on nd, NDArray and sym', () => {
+    mx.scope(() => {
+      const x = nd.arange(0, 12).reshape([6, 2]);
+      expect((nd.split_v2(x, 3) as Arr[]).map(values)).toEqual([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]]);
+      expect((x.splitV2([1, 4]) as Arr[]).map((a: Arr) => a.shape)).toEqual([[1, 2], [3, 2], [2, 2]]);
+      expect((nd.splitV2(x, 2, { axis: 1 }) as Arr[]).map(values)).toEqual([[0, 2, 4, 6, 8, 10], [1, 3, 5, 7, 9, 11]]);
+      // MXNet's positional (ary, indices_or_sections, axis, squeeze_axis).
+      expect((nd.split_v2(x, 2, 1, true) as Arr[]).map((a: Arr) => a.shape)).toEqual([[6], [6]]);
+      expect(values(nd.split_v2(x, 1) as Arr)).toEqual(values(x));
+      const s = sym.split_v2(sym.Variable('x'), [2], { axis: 0 });
+      expect(s.listOutputs().length).toBe(2);
+      expect(s.toJSON()).toContain('"indices": "(0, 2)"');
+      const outs = s.bind(here(), { x }).forward();
+      expect(outs.map(values)).toEqual([[0, 1, 2, 3], [4, 5, 6, 7, 8, 9, 10, 11]]);
+      expect(sym.Variable('y').splitV2(3, 1).listOutputs().length).toBe(3);
+      expect(errorOf(() => nd.split_v2(x, 0))).toMatch(/split_v2.*indicesOrSections.*positive integer/);
+      expect(errorOf(() => nd.split_v2(x, 4))).toMatch(/_split_v2/);
+      expect(errorOf(() => x.splitV2('2' as never))).toMatch(/splitV2.*list of indices/);
+      expect(errorOf(() => x.splitV2(2, 'a' as never))).toMatch(/splitV2.*axis/);
+    });
+  });
+
   it('all_finite and multi_all_finite with init_output=false AND into the given output', () => {
     mx.scope(() => {
       const flag = nd.array([1]);

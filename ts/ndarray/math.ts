@@ -2,7 +2,8 @@
 // SPDX-License-Identifier: Apache-2.0
 import { IsotensorError, kindOf } from '../base/error.js';
 import type { DType } from '../base/dtype.js';
-import { invoke1 } from './invoke.js';
+import { invoke, invoke1 } from './invoke.js';
+import { splitV2Call, type SplitV2Options } from './method_calls.js';
 import {
   NDArray, type Axis, type NormOptions, type ReduceOptions, type SortOptions, type TopkOptions,
 } from './ndarray.js';
@@ -178,4 +179,16 @@ export function repeat(x: NDArray, repeats: number | { repeats: number; axis?: n
   const a = needArray('repeat', x);
   if (repeats !== null && typeof repeats === 'object') return a.repeat(repeats.repeats, { axis: repeats.axis });
   return a.repeat(repeats, opts);
+}
+
+/**
+ * MXNet's `split_v2(ary, indices_or_sections, axis=0, squeeze_axis=False)`: equal sections, or a split
+ * before each index; one part comes back as an NDArray, several as a list.
+ * @example nd.split_v2(a, 3); nd.split_v2(a, [2, 5], { axis: 1 }); nd.split_v2(a, 4, 0, true)
+ */
+export function split_v2(x: NDArray, indicesOrSections: number | readonly number[],
+                         ...rest: [axis?: number | SplitV2Options, squeezeAxis?: boolean]): NDArray | NDArray[] {
+  const [op, attrs] = splitV2Call('nd.split_v2', indicesOrSections, rest);
+  const parts = invoke(op, [needArray('split_v2', x)], attrs);
+  return parts.length === 1 ? parts[0]! : parts;
 }

@@ -165,6 +165,37 @@ export function repeatCall(repeats: number, opts: { axis?: number | null } | und
   return ['repeat', { ...optionsOf(opts, 'repeat'), repeats }];
 }
 
+/** Options of split_v2 (MXNet's Python front of `_split_v2`). */
+export interface SplitV2Options {
+  /** The axis to split along (default 0, as MXNet's `split_v2`; the bare op's default is 1). */
+  axis?: number;
+  /** Drop the split axis from each part (every part must then have length 1 there). */
+  squeezeAxis?: boolean;
+}
+
+/**
+ * MXNet's `split_v2(ary, indices_or_sections, axis=0, squeeze_axis=False)`: a number splits into that many
+ * equal sections, a list splits before each of its indices (the op's `indices` start with 0).
+ */
+export function splitV2Call(fn: string, indicesOrSections: number | readonly number[],
+                            rest: readonly unknown[]): OpCall {
+  const o = positionalOptions<SplitV2Options>(fn, [['axis', 'number'], ['squeezeAxis', 'boolean']], rest);
+  const axis = o.axis ?? 0;
+  const squeezeAxis = booleanOption(o.squeezeAxis, fn, 'squeezeAxis') ?? false;
+  if (typeof indicesOrSections === 'number') {
+    if (!Number.isInteger(indicesOrSections) || indicesOrSections < 1) {
+      throw new IsotensorError(`${fn}: argument 'indicesOrSections' as a number must be a positive integer ` +
+                               `(the number of equal sections), got ${indicesOrSections}`);
+    }
+    return ['_split_v2', { indices: [], sections: indicesOrSections, axis, squeezeAxis }];
+  }
+  if (!Array.isArray(indicesOrSections)) {
+    throw new IsotensorError(`${fn}: argument 'indicesOrSections' must be a number of sections or a list of ` +
+                             `indices, got ${kindOf(indicesOrSections)}`);
+  }
+  return ['_split_v2', { indices: [0, ...indicesOrSections], sections: 0, axis, squeezeAxis }];
+}
+
 /**
  * reshape's arguments: the dims (numbers, or lists of them, MXNet's codes 0, -1, -2, -3, -4 included) and a
  * last `{ reverse }`. `where` ends a refusal (the array's shape, for an NDArray).

@@ -9,12 +9,13 @@ export { NDArray } from './ndarray.js';
 export type {
   Axis, NestedNumbers, NormOptions, ReduceOptions, SetValue, SortOptions, TopkOptions,
 } from './ndarray.js';
+export type { SplitV2Options as SplitV2FrontOptions } from './method_calls.js';
 export { arange, array, empty, eye, full, fullLike, ones, onesLike, zeros, zerosLike } from './creation.js';
 export type { ArangeOptions, ArrayOptions, CreationOptions, EyeOptions } from './creation.js';
 export {
   abs, add, argmax, argmin, argsort, clip, div, dot, equal, exp, expandDims, flatten, flip, greater, greaterEqual,
   lesser, lesserEqual, log, max, maximum, mean, min, minimum, mod, mul, neg, norm, notEqual, pow, prod, relu, repeat,
-  sigmoid, sort, sqrt, square, squeeze, sub, sum, tanh, tile, topk, transpose,
+  sigmoid, sort, split_v2, split_v2 as splitV2, sqrt, square, squeeze, sub, sum, tanh, tile, topk, transpose,
 } from './math.js';
 export { deserialize, load, loadSync, save, saveSync, serialize, serializeAsync } from './io.js';
 export type { ByteSource, NDArrayCollection } from './io.js';

@@ -13,9 +13,9 @@ import { flatten, inferShape, shapeSize, unflatten, type NestedArray } from './h
 import { expectNDArray, invoke, invoke1, registerArrayClass } from './invoke.js';
 import {
   argExtremeCall, clipCall, dotCall, expandDimsCall, flipCall, installElementwiseMethods, normCall, reduceCall, repeatCall,
-  reshapeArgs, softmaxCall, sortCall, squeezeCall, swapaxesCall, tileCall, topkCall, transposeCall, type Axis,
+  reshapeArgs, softmaxCall, sortCall, splitV2Call, squeezeCall, swapaxesCall, tileCall, topkCall, transposeCall, type Axis,
   type ElementwiseMethods, type NormOptions, type OpCall, type ReduceOptions, type SoftmaxOptions, type SortOptions,
-  type TopkOptions,
+  type SplitV2Options, type TopkOptions,
 } from './method_calls.js';
 import { markKept, track, untrack } from './tracking.js';
 
@@ -690,6 +690,16 @@ export class NDArray {
   softmin(axis?: number | SoftmaxOptions, ...extra: never[]): NDArray { return this.apply(softmaxCall('softmin', axis, extra)); }
   /** Exchanges two axes. @example nd.zeros([2, 3]).swapaxes(0, 1).shape // [3, 2] */
   swapaxes(dim1: number, dim2: number): NDArray { return this.apply(swapaxesCall(dim1, dim2)); }
+  /**
+   * Splits into equal sections or before each of `indices` (MXNet's `split_v2`): one part is returned as an
+   * NDArray, several as a list. @example a.splitV2(3); a.splitV2([2, 5], { axis: 1 }); a.splitV2(4, 0, true)
+   */
+  splitV2(indicesOrSections: number | readonly number[],
+          ...rest: [axis?: number | SplitV2Options, squeezeAxis?: boolean]): NDArray | NDArray[] {
+    const [op, attrs] = splitV2Call('NDArray.splitV2', indicesOrSections, rest);
+    const parts = invoke(op, [this], attrs);
+    return parts.length === 1 ? parts[0]! : parts;
+  }
 
   /** Broadcasts to a larger shape (a copy). @example nd.ones([1, 3]).broadcastTo([2, 3]) */
   broadcastTo(shape: readonly number[]): NDArray {

@@ -14,9 +14,9 @@ import { localPath, readText } from '../base/read_source.js';
 import { formatAttr, formatNumber, toSnake, type AttrValue } from '../ndarray/attrs.js';
 import {
   argExtremeCall, clipCall, dotCall, expandDimsCall, flipCall, installElementwiseMethods, normCall, reduceCall, repeatCall,
-  reshapeArgs, softmaxCall, sortCall, squeezeCall, swapaxesCall, tileCall, topkCall, transposeCall, type Axis,
+  reshapeArgs, softmaxCall, sortCall, splitV2Call, squeezeCall, swapaxesCall, tileCall, topkCall, transposeCall, type Axis,
   type ElementwiseMethods, type NormOptions, type OpCall, type ReduceOptions, type SoftmaxOptions, type SortOptions,
-  type TopkOptions,
+  type SplitV2Options, type TopkOptions,
 } from '../ndarray/method_calls.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { printSummary, type SummaryOptions } from '../viz/summary.js';
@@ -471,6 +471,10 @@ export class Symbol {
   logSoftmax(axis?: number | SoftmaxOptions, ...extra: never[]): Symbol { return this.apply(softmaxCall('log_softmax', axis, extra)); }
   softmin(axis?: number | SoftmaxOptions, ...extra: never[]): Symbol { return this.apply(softmaxCall('softmin', axis, extra)); }
   swapaxes(dim1: number, dim2: number): Symbol { return this.apply(swapaxesCall(dim1, dim2)); }
+  /** MXNet's `split_v2`: equal sections or a split before each of `indices`; one output per part. */
+  splitV2(indicesOrSections: number | readonly number[], ...rest: [axis?: number | SplitV2Options, squeezeAxis?: boolean]): Symbol {
+    return this.apply(splitV2Call('Symbol.splitV2', indicesOrSections, rest));
+  }
   /** Cast to dtype (MXNet `astype`). */
   astype(dtype: DType | string): Symbol { return this.apply(['Cast', { dtype }]); }
 
@@ -712,3 +716,10 @@ export function loadSync(path: string | URL): Symbol {
   return fromJSON(nodeFs('sym.loadSync', 'elsewhere use sym.fromJSON(text)').readFileSync(p, 'utf8'));
 }
 
+
+/** MXNet's `sym.split_v2(ary, indices_or_sections, axis=0, squeeze_axis=False)`: see Symbol.splitV2. */
+export function split_v2(x: Symbol, indicesOrSections: number | readonly number[],
+                         ...rest: [axis?: number | SplitV2Options, squeezeAxis?: boolean]): Symbol {
+  if (!(x instanceof Symbol)) throw new IsotensorError(`sym.split_v2: argument 'ary' must be a Symbol, got ${kindOf(x)}`);
+  return x.splitV2(indicesOrSections, ...rest);
+}
