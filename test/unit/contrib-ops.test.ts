@@ -8,35 +8,29 @@
 // differentiable, MXNet's zeros or scaled gradients where it is not), box_nms's record through its
 // backward, errors, and Symbol JSON round trips. Run with ISOTENSOR_GPU_KERNELS_ON_CPU=1 it checks
 // the GPU kernels' logic (their CPU twins).
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as mx from 'isotensor';
 import { announceBackend, here } from '../helpers/backend';
 import { checkGrad, pseudoRandom, randomArray, recordGradCheck } from '../helpers/gradcheck';
+import { errorOf, fromFixture, loadFixtures, values, type FixtureArray } from '../helpers/op-fixtures';
 
 const { nd } = mx;
 type Arr = any;
 const contrib = (nd as any).contrib as Record<string, (...args: unknown[]) => Arr>;
 const sym: any = mx.sym;
 
-interface FixtureArray { shape: number[]; dtype: string; data: number[] }
 interface Case {
   name: string; op: string; inputs: FixtureArray[]; params: Record<string, unknown>;
   expected: FixtureArray[]; tol: number; record?: FixtureArray;
 }
 
-const fixtures = JSON.parse(
-  readFileSync(fileURLToPath(new URL('../fixtures/contrib_ops.json', import.meta.url)), 'utf8'),
-) as { cases: Case[] };
+const fixtures = loadFixtures<{ cases: Case[] }>('contrib_ops.json');
 
 beforeAll(async () => {
   await mx.ready();
   announceBackend('contrib-ops');
 });
 
-const fromFixture = (a: FixtureArray): Arr => nd.array(a.data, { shape: a.shape, dtype: a.dtype });
-const values = (x: Arr): number[] => Array.from(x.dataSync() as ArrayLike<number | bigint>, Number);
 const camel = (s: string): string => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 const camelKeys = (p: Record<string, unknown>): Record<string, unknown> =>
   Object.fromEntries(Object.entries(p).map(([k, v]) => [camel(k), v]));
@@ -62,18 +56,6 @@ function expectClose(x: Arr, shape: number[], dtype: string, want: number[], tol
     const w = want[i]!;
     if (!(Math.abs(v - w) <= tol * (1 + Math.abs(w)))) expect.fail(`${what} element ${i}: got ${v}, want ${w}`);
   });
-}
-
-/** Runs fn (reading its result) and returns the IsotensorError's message. */
-function errorOf(fn: () => Arr): string {
-  try {
-    const r = fn();
-    (Array.isArray(r) ? r : [r]).forEach((a: Arr) => a.dataSync());
-  } catch (e) {
-    expect(e).toBeInstanceOf(mx.IsotensorError);
-    return (e as Error).message;
-  }
-  expect.fail('the call should have thrown');
 }
 
 describe('contrib ops against NumPy (test/fixtures/contrib_ops.json)', () => {

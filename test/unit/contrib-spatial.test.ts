@@ -7,32 +7,24 @@
 // PyTorch's adaptive_avg_pool2d and interpolate). The rest checks the API forms (nd.contrib.X,
 // nd._contrib_X, camelCase options), empty arrays, errors naming op and argument, Symbol JSON round
 // trips (including mode='like' with its second input), and the gradients by finite differences.
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as mx from 'isotensor';
 import { announceBackend, here } from '../helpers/backend';
 import { checkGrad, opsRunDuring, pseudoRandom, randomArray, recordGradCheck } from '../helpers/gradcheck';
+import { errorOf, fromFixture, loadFixtures, values, type FixtureCase } from '../helpers/op-fixtures';
 
 const { nd } = mx;
 type Arr = any;
 const contrib = (nd as any).contrib as Record<string, (...args: unknown[]) => Arr>;
 const sym: any = mx.sym;
 
-interface FixtureArray { shape: number[]; dtype: string; data: number[] }
-interface Case { name: string; op: string; inputs: FixtureArray[]; params: Record<string, unknown>; expected: FixtureArray[] }
-
-const fixtures = JSON.parse(
-  readFileSync(fileURLToPath(new URL('../fixtures/contrib_spatial.json', import.meta.url)), 'utf8'),
-) as { cases: Case[] };
+const fixtures = loadFixtures<{ cases: FixtureCase[] }>('contrib_spatial.json');
 
 beforeAll(async () => {
   await mx.ready();
   announceBackend('contrib-spatial');
 });
 
-const fromFixture = (a: FixtureArray): Arr => nd.array(a.data, { shape: a.shape, dtype: a.dtype });
-const values = (x: Arr): number[] => Array.from(x.dataSync() as ArrayLike<number>, Number);
 const camel = (s: string): string => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 const camelKeys = (p: Record<string, unknown>): Record<string, unknown> =>
   Object.fromEntries(Object.entries(p).map(([k, v]) => [camel(k), v]));
@@ -49,18 +41,6 @@ function expectClose(x: Arr, shape: number[], dtype: string, want: number[], wha
     if (Math.abs(v - want[i]!) > tol * (1 + Math.abs(want[i]!)))
       expect.fail(`${what} element ${i}: got ${v}, want ${want[i]}`);
   });
-}
-
-/** Runs fn (reading its result) and returns the IsotensorError's message. */
-function errorOf(fn: () => Arr): string {
-  try {
-    const r = fn();
-    (Array.isArray(r) ? r : [r]).forEach((a: Arr) => a.dataSync());
-  } catch (e) {
-    expect(e).toBeInstanceOf(mx.IsotensorError);
-    return (e as Error).message;
-  }
-  expect.fail('the call should have thrown');
 }
 
 describe('contrib spatial ops against NumPy (test/fixtures/contrib_spatial.json)', () => {

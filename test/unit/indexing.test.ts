@@ -8,61 +8,20 @@
 // the library keeps working after an error; and, for the GPU kernels' logic (run as their CPU twins
 // with ISOTENSOR_GPU_KERNELS_ON_CPU=1), every dtype, rounding, many dims, empty arrays, and
 // _backward_gather_nd's order of addition for repeated indices.
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as mx from 'isotensor';
 import { announceBackend } from '../helpers/backend';
+import { callOp, errorOf, expectArray, fromFixture, loadFixtures, values, type FixtureCase, type FixtureErrorCase } from '../helpers/op-fixtures';
 
 const { nd } = mx;
 type Arr = any;
-const ops = nd as unknown as Record<string, (...args: unknown[]) => Arr>;
 
-interface FixtureArray { shape: number[]; dtype: string; data: number[] }
-interface Case { name: string; op: string; inputs: FixtureArray[]; params: Record<string, unknown>; expected: FixtureArray[] }
-interface ErrorCase {
-  name: string;
-  op: string;
-  inputs: { shape: number[]; dtype: string }[];
-  params: Record<string, unknown>;
-  match: string[];
-}
-
-const fixtures = JSON.parse(
-  readFileSync(fileURLToPath(new URL('../fixtures/indexing.json', import.meta.url)), 'utf8'),
-) as { cases: Case[]; errors: ErrorCase[] };
+const fixtures = loadFixtures<{ cases: FixtureCase[]; errors: FixtureErrorCase[] }>('indexing.json');
 
 beforeAll(async () => {
   await mx.ready();
   announceBackend('indexing');
 });
-
-const fromFixture = (a: FixtureArray): Arr => nd.array(a.data, { shape: a.shape, dtype: a.dtype });
-const values = (x: Arr): number[] => Array.from(x.dataSync() as ArrayLike<number | bigint>, Number);
-
-function callOp(op: string, inputs: Arr[], params: Record<string, unknown>): Arr {
-  const fn = ops[op];
-  expect(typeof fn, `nd.${op} should be a function`).toBe('function');
-  return Object.keys(params).length ? fn(...inputs, params) : fn(...inputs);
-}
-
-function expectArray(x: Arr, shape: number[], dtype: string, data: number[]): void {
-  expect(x.shape).toEqual(shape);
-  expect(x.dtype).toBe(dtype);
-  expect(values(x)).toEqual(data);
-}
-
-/** Runs fn (reading its result) and returns the IsotensorError's message. */
-function errorOf(fn: () => Arr): string {
-  try {
-    const r = fn();
-    (Array.isArray(r) ? r : [r]).forEach((a: Arr) => a.dataSync());
-  } catch (e) {
-    expect(e).toBeInstanceOf(mx.IsotensorError);
-    return (e as Error).message;
-  }
-  expect.fail('the call should have thrown');
-}
 
 describe('indexing ops against NumPy (test/fixtures/indexing.json)', () => {
   for (const c of fixtures.cases) {

@@ -6,51 +6,29 @@
 // finite-difference gradients, gradient dtypes, Symbol round trips, init_output's AND into an
 // existing output, chunked sums, and error messages. With ISOTENSOR_GPU_KERNELS_ON_CPU=1 every call
 // runs the GPU kernels' CPU twins.
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as mx from 'isotensor';
 import { announceBackend, here } from '../helpers/backend';
 import { checkGrad, opsRunDuring, pseudoRandom, randomArray, recordGradCheck } from '../helpers/gradcheck';
+import {
+  callOp, decode, errorOf, fromFixture, loadFixtures, values, type FixtureArray, type FixtureCase, type FixtureErrorCase, type FixtureValue,
+} from '../helpers/op-fixtures';
 
 const { nd, sym, autograd } = mx;
 type Arr = any;
 const ops = nd as unknown as Record<string, (...args: unknown[]) => Arr>;
 const syms = sym as unknown as Record<string, (...args: unknown[]) => Arr>;
 
-type Num = number | 'nan' | 'inf' | '-inf';
-interface FixtureArray { shape: number[]; dtype: string; data: Num[] }
-interface Case { name: string; op: string; inputs: FixtureArray[]; params: Record<string, unknown>; expected: FixtureArray[] }
-interface ErrorCase {
-  name: string;
-  op: string;
-  inputs: { shape: number[]; dtype: string }[];
-  params: Record<string, unknown>;
-  match: string[];
-}
-
-const fixtures = JSON.parse(
-  readFileSync(fileURLToPath(new URL('../fixtures/misc_ops.json', import.meta.url)), 'utf8'),
-) as { cases: Case[]; grads: Case[]; errors: ErrorCase[] };
+const fixtures = loadFixtures<{ cases: FixtureCase<FixtureValue>[]; grads: FixtureCase<FixtureValue>[]; errors: FixtureErrorCase[] }>('misc_ops.json');
 
 beforeAll(async () => {
   await mx.ready();
   announceBackend('misc-ops');
 });
 
-const decode = (v: Num): number => (v === 'nan' ? NaN : v === 'inf' ? Infinity : v === '-inf' ? -Infinity : v);
-const fromFixture = (a: FixtureArray): Arr => nd.array(a.data.map(decode), { shape: a.shape, dtype: a.dtype });
-const values = (x: Arr): number[] => Array.from(x.dataSync() as ArrayLike<number | bigint>, Number);
-
-function callOp(op: string, inputs: Arr[], params: Record<string, unknown>): Arr {
-  const fn = ops[op];
-  expect(typeof fn, `nd.${op} should be a function`).toBe('function');
-  return Object.keys(params).length ? fn(...inputs, params) : fn(...inputs);
-}
-
 // Float results within a relative tolerance of their dtype (the fixtures' inputs are exact in
 // every dtype, so most comparisons are exact); non-finite values must match exactly.
-function expectClose(x: Arr, e: FixtureArray, what: string): void {
+function expectClose(x: Arr, e: FixtureArray<FixtureValue>, what: string): void {
   expect(x.shape, `${what} shape`).toEqual(e.shape);
   expect(x.dtype, `${what} dtype`).toBe(e.dtype);
   const got = values(x);
@@ -61,18 +39,6 @@ function expectClose(x: Arr, e: FixtureArray, what: string): void {
     if (!Number.isFinite(w)) expect(got[i], `${what}[${i}]`).toBe(w);
     else expect(Math.abs(got[i] - w), `${what}[${i}] = ${got[i]}, want ${w}`).toBeLessThanOrEqual(rtol * Math.max(1, Math.abs(w)));
   });
-}
-
-/** Runs fn (reading its result) and returns the IsotensorError's message. */
-function errorOf(fn: () => Arr): string {
-  try {
-    const r = fn();
-    (Array.isArray(r) ? r : [r]).forEach((a: Arr) => a.dataSync());
-  } catch (e) {
-    expect(e).toBeInstanceOf(mx.IsotensorError);
-    return (e as Error).message;
-  }
-  expect.fail('the call should have thrown');
 }
 
 describe('forward against NumPy (test/fixtures/misc_ops.json)', () => {

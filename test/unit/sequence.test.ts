@@ -7,63 +7,25 @@
 // scatters to the last valid step), errors found while computing (bad lengths), a Symbol loaded
 // from MXNet JSON with the sequence_length input, and, with ISOTENSOR_GPU_KERNELS_ON_CPU=1, the GPU
 // kernels' logic through their CPU twins.
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as mx from 'isotensor';
 import { announceBackend, here } from '../helpers/backend';
 import { checkGrad, opsRunDuring, pseudoRandom, randomArray, recordGradCheck } from '../helpers/gradcheck';
+import { callOp, errorOf, expectArray, fromFixture, loadFixtures, values, type FixtureCase, type FixtureErrorCase } from '../helpers/op-fixtures';
 
 const { nd, autograd, sym } = mx;
 type Arr = any;
-const ops = nd as unknown as Record<string, (...args: unknown[]) => Arr>;
 
-interface FixtureArray { shape: number[]; dtype: string; data: number[] }
-interface Case { name: string; op: string; inputs: FixtureArray[]; params: Record<string, unknown>; expected: FixtureArray[] }
-interface ErrorCase {
-  name: string;
-  op: string;
-  inputs: { shape: number[]; dtype: string }[];
-  params: Record<string, unknown>;
-  match: string[];
+interface ErrorCase extends FixtureErrorCase {
   values?: ((number | string)[] | null)[];
 }
 
-const fixtures = JSON.parse(
-  readFileSync(fileURLToPath(new URL('../fixtures/sequence.json', import.meta.url)), 'utf8'),
-) as { cases: Case[]; errors: ErrorCase[] };
+const fixtures = loadFixtures<{ cases: FixtureCase[]; errors: ErrorCase[] }>('sequence.json');
 
 beforeAll(async () => {
   await mx.ready();
   announceBackend('sequence');
 });
-
-const fromFixture = (a: FixtureArray): Arr => nd.array(a.data, { shape: a.shape, dtype: a.dtype });
-const values = (x: Arr): number[] => Array.from(x.dataSync() as ArrayLike<number | bigint>, Number);
-
-function callOp(op: string, inputs: Arr[], params: Record<string, unknown>): Arr {
-  const fn = ops[op];
-  expect(typeof fn, `nd.${op} should be a function`).toBe('function');
-  return Object.keys(params).length ? fn(...inputs, params) : fn(...inputs);
-}
-
-function expectArray(x: Arr, shape: number[], dtype: string, data: number[]): void {
-  expect(x.shape).toEqual(shape);
-  expect(x.dtype).toBe(dtype);
-  expect(values(x)).toEqual(data);
-}
-
-/** Runs fn (reading its result) and returns the IsotensorError's message. */
-function errorOf(fn: () => Arr): string {
-  try {
-    const r = fn();
-    (Array.isArray(r) ? r : [r]).forEach((a: Arr) => a.dataSync());
-  } catch (e) {
-    expect(e).toBeInstanceOf(mx.IsotensorError);
-    return (e as Error).message;
-  }
-  expect.fail('the call should have thrown');
-}
 
 describe('sequence ops and batch_take against NumPy (test/fixtures/sequence.json)', () => {
   for (const c of fixtures.cases) {

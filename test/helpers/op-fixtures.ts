@@ -1,0 +1,69 @@
+// The NumPy fixture files of the operator specs (test/fixtures/<name>.json, written by gen_<name>.py):
+// their case types, arrays made from them, and the calls and checks the specs share.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
+import * as mx from 'isotensor';
+
+const { nd } = mx;
+type Arr = any;
+const ops = nd as unknown as Record<string, (...args: unknown[]) => Arr>;
+
+/** JSON has no NaN or infinity: generators that need them write them as strings (V = FixtureValue). */
+export type FixtureValue = number | 'nan' | 'inf' | '-inf';
+export interface FixtureArray<V extends FixtureValue = number> { shape: number[]; dtype: string; data: V[] }
+/** One forward case: the op (MXNet name), its inputs, params in the TS spelling, the expected outputs. */
+export interface FixtureCase<V extends FixtureValue = number> {
+  name: string;
+  op: string;
+  inputs: FixtureArray<V>[];
+  params: Record<string, unknown>;
+  expected: FixtureArray<V>[];
+}
+/** A call that must fail: inputs of these shapes and params, and substrings of the message. */
+export interface FixtureErrorCase {
+  name: string;
+  op: string;
+  inputs: { shape: number[]; dtype: string }[];
+  params: Record<string, unknown>;
+  match: string[];
+}
+
+/** test/fixtures/<file>, parsed (by default its forward `cases` and `errors`). */
+export function loadFixtures<T = { cases: FixtureCase[]; errors: FixtureErrorCase[] }>(file: string): T {
+  return JSON.parse(readFileSync(fileURLToPath(new URL(`../fixtures/${file}`, import.meta.url)), 'utf8')) as T;
+}
+
+export const decode = (v: FixtureValue): number =>
+  v === 'nan' ? NaN : v === 'inf' ? Infinity : v === '-inf' ? -Infinity : v;
+
+export const fromFixture = (a: FixtureArray<FixtureValue>): Arr => nd.array(a.data.map(decode), { shape: a.shape, dtype: a.dtype });
+
+/** An array's values as numbers (int64 ones too). */
+export const values = (x: Arr): number[] => Array.from(x.dataSync() as ArrayLike<number | bigint>, Number);
+
+/** nd.<op>(...inputs, params), params left out when empty. */
+export function callOp(op: string, inputs: Arr[], params: Record<string, unknown>): Arr {
+  const fn = ops[op];
+  expect(typeof fn, `nd.${op} should be a function`).toBe('function');
+  return Object.keys(params).length ? fn(...inputs, params) : fn(...inputs);
+}
+
+/** Shape, dtype and exact values. */
+export function expectArray(x: Arr, shape: number[], dtype: string, data: number[]): void {
+  expect(x.shape).toEqual(shape);
+  expect(x.dtype).toBe(dtype);
+  expect(values(x)).toEqual(data);
+}
+
+/** Runs fn (reading its results, where kernel-time errors surface) and returns the IsotensorError's message. */
+export function errorOf(fn: () => Arr): string {
+  try {
+    const r = fn();
+    (Array.isArray(r) ? r : [r]).forEach((a: Arr) => a.dataSync());
+  } catch (e) {
+    expect(e).toBeInstanceOf(mx.IsotensorError);
+    return (e as Error).message;
+  }
+  expect.fail('the call should have thrown');
+}
