@@ -26,15 +26,6 @@ void splitV2Shape(const NodeAttrs& attrs, std::vector<Shape>& in, std::vector<Sh
   }
 }
 
-void splitV2Type(const NodeAttrs&, std::vector<int>& in, std::vector<int>& out) {
-  int t = in[0];
-  for (int v : out)
-    if (t < 0) t = v;
-  if (t < 0) return;
-  in[0] = t;
-  for (auto& v : out) v = t;
-}
-
 void splitV2Compute(const NodeAttrs& attrs, const OpContext&, const std::vector<TBlob>& in,
                     const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
   mat::splitV2With(mat::HostCopy{}, attrs, in, req, out);
@@ -52,7 +43,7 @@ IST_REGISTER_OP(_split_v2)
     .numOutputs([](const NodeAttrs& attrs) { return mat::splitV2NumOutputs(attrs.get<SplitV2Param>()); })
     .params<SplitV2Param>()
     .inferShape(splitV2Shape)
-    .inferType(splitV2Type)
+    .inferType(inferSameType)
     .compute(Context::kCPU, splitV2Compute)
     .gradient([](const NodePtr& n, const std::vector<NodeEntry>& og) {
       const auto& p = n->attrs.get<SplitV2Param>();
