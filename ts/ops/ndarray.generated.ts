@@ -2415,6 +2415,216 @@ export function _contrib_BilinearResize2D(...args: unknown[]): NDArray | NDArray
   return callOp(S__contrib_BilinearResize2D, args);
 }
 
+/** Options of {@link _contrib_MultiBoxDetection}. */
+export interface Contrib_MultiBoxDetectionOptions {
+  /**
+   * Clip out-of-boundary boxes.
+   *
+   * (MXNet: `clip`, boolean)
+   * @defaultValue `True`
+   */
+  clip?: boolean;
+  /**
+   * Threshold to be a positive prediction.
+   *
+   * (MXNet: `threshold`, float)
+   * @defaultValue `0.009999999776482582`
+   */
+  threshold?: number;
+  /**
+   * Background id (accepted and unused, as in MXNet 1.9: class 0 is the background).
+   *
+   * (MXNet: `background_id`, int)
+   * @defaultValue `0`
+   */
+  backgroundId?: number;
+  /**
+   * Non-maximum suppression threshold.
+   *
+   * (MXNet: `nms_threshold`, float)
+   * @defaultValue `0.5`
+   */
+  nmsThreshold?: number;
+  /**
+   * Suppress all detections regardless of class_id.
+   *
+   * (MXNet: `force_suppress`, boolean)
+   * @defaultValue `False`
+   */
+  forceSuppress?: boolean;
+  /**
+   * Variances to be decoded from box regression output.
+   *
+   * (MXNet: `variances`, tuple of <float>)
+   * @defaultValue `(0.1, 0.1, 0.2, 0.2)`
+   */
+  variances?: number | readonly number[];
+  /**
+   * Keep maximum top k detections before nms, -1 for no limit.
+   *
+   * (MXNet: `nms_topk`, int)
+   * @defaultValue `-1`
+   */
+  nmsTopk?: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__contrib_MultiBoxDetection: OpSpec = { name: '_contrib_MultiBoxDetection', inputs: 3 };
+
+/**
+ * Convert multibox detection predictions.
+ *
+ * cls_prob is (batch, num_classes, num_anchors) with class 0 the background, loc_pred (batch, num_anchors * 4), anchor (1, num_anchors, 4) from MultiBoxPrior. Each output row is [class_id, score, xmin, ymin, xmax, ymax] (class_id without the background), detections first, sorted by score (descending, ties in anchor order); rows removed by the threshold are all -1, rows suppressed by NMS or beyond nms_topk have class_id -1.
+ *
+ * MXNet operator `_contrib_MultiBoxDetection` (aliases: _npx_multibox_detection).
+ * @param cls_prob input `cls_prob`
+ * @param loc_pred input `loc_pred`
+ * @param anchor input `anchor`
+ * @example
+ * ```ts
+ * const y = nd._contrib_MultiBoxDetection(cls_prob, loc_pred, anchor);
+ * ```
+ */
+export function _contrib_MultiBoxDetection(cls_prob: NDArray, loc_pred: NDArray, anchor: NDArray, opts?: Contrib_MultiBoxDetectionOptions): NDArray;
+export function _contrib_MultiBoxDetection(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__contrib_MultiBoxDetection, args);
+}
+export { _contrib_MultiBoxDetection as _npx_multibox_detection };
+
+/** Options of {@link _contrib_MultiBoxPrior}. */
+export interface Contrib_MultiBoxPriorOptions {
+  /**
+   * List of sizes of generated MultiBoxPriores.
+   *
+   * (MXNet: `sizes`, tuple of <float>)
+   * @defaultValue `(1,)`
+   */
+  sizes?: number | readonly number[];
+  /**
+   * List of aspect ratios of generated MultiBoxPriores.
+   *
+   * (MXNet: `ratios`, tuple of <float>)
+   * @defaultValue `(1,)`
+   */
+  ratios?: number | readonly number[];
+  /**
+   * Whether to clip out-of-boundary boxes.
+   *
+   * (MXNet: `clip`, boolean)
+   * @defaultValue `False`
+   */
+  clip?: boolean;
+  /**
+   * Priorbox step across y and x, -1 for auto calculation.
+   *
+   * (MXNet: `steps`, tuple of <float>)
+   * @defaultValue `(-1, -1)`
+   */
+  steps?: number | readonly number[];
+  /**
+   * Priorbox center offsets, y and x respectively
+   *
+   * (MXNet: `offsets`, tuple of <float>)
+   * @defaultValue `(0.5, 0.5)`
+   */
+  offsets?: number | readonly number[];
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__contrib_MultiBoxPrior: OpSpec = { name: '_contrib_MultiBoxPrior', inputs: 1 };
+
+/**
+ * Generate prior(anchor) boxes from data, sizes and ratios.
+ *
+ * data is (batch, channel, height, width); the output is (1, height * width * num_anchors, 4) with num_anchors = len(sizes) + len(ratios) - 1, boxes [xmin, ymin, xmax, ymax]. Per cell (rows outer), the anchors are every size with ratios[0], then ratios[1:] with sizes[0].
+ *
+ * Example: MultiBoxPrior(zeros((1, 1, 2, 2)), sizes=(0.5,)) = [[[0, 0, 0.5, 0.5], [0.5, 0, 1, 0.5], [0, 0.5, 0.5, 1], [0.5, 0.5, 1, 1]]]
+ *
+ * MXNet operator `_contrib_MultiBoxPrior` (aliases: _npx_multibox_prior).
+ * @param data input `data`
+ * @example
+ * ```ts
+ * const y = nd._contrib_MultiBoxPrior(data);
+ * ```
+ */
+export function _contrib_MultiBoxPrior(data: NDArray, opts?: Contrib_MultiBoxPriorOptions): NDArray;
+export function _contrib_MultiBoxPrior(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__contrib_MultiBoxPrior, args);
+}
+export { _contrib_MultiBoxPrior as _npx_multibox_prior };
+
+/** Options of {@link _contrib_MultiBoxTarget}. */
+export interface Contrib_MultiBoxTargetOptions {
+  /**
+   * Anchor-GT overlap threshold to be regarded as a positive match.
+   *
+   * (MXNet: `overlap_threshold`, float)
+   * @defaultValue `0.5`
+   */
+  overlapThreshold?: number;
+  /**
+   * Label for ignored anchors.
+   *
+   * (MXNet: `ignore_label`, float)
+   * @defaultValue `-1`
+   */
+  ignoreLabel?: number;
+  /**
+   * Max negative to positive samples ratio, use -1 to disable mining
+   *
+   * (MXNet: `negative_mining_ratio`, float)
+   * @defaultValue `-1`
+   */
+  negativeMiningRatio?: number;
+  /**
+   * Threshold used for negative mining.
+   *
+   * (MXNet: `negative_mining_thresh`, float)
+   * @defaultValue `0.5`
+   */
+  negativeMiningThresh?: number;
+  /**
+   * Minimum number of negative samples (accepted and unused, as in MXNet 1.9).
+   *
+   * (MXNet: `minimum_negative_samples`, int)
+   * @defaultValue `0`
+   */
+  minimumNegativeSamples?: number;
+  /**
+   * Variances to be encoded in box regression target.
+   *
+   * (MXNet: `variances`, tuple of <float>)
+   * @defaultValue `(0.1, 0.1, 0.2, 0.2)`
+   */
+  variances?: number | readonly number[];
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray | NDArray[];
+}
+
+const S__contrib_MultiBoxTarget: OpSpec = { name: '_contrib_MultiBoxTarget', inputs: 3, multi: true };
+
+/**
+ * Compute Multibox training targets
+ *
+ * anchor is (1, num_anchors, 4), label (batch, num_labels, >= 5) rows [class, xmin, ymin, xmax, ymax, ...] padded with -1 rows, cls_pred (batch, num_classes, num_anchors). Outputs: loc_target and loc_mask (batch, num_anchors * 4), cls_target (batch, num_anchors) with 0 for background (negatives), class + 1 for matched anchors and ignore_label for the rest.
+ *
+ * MXNet operator `_contrib_MultiBoxTarget` (aliases: _npx_multibox_target).
+ * @param anchor input `anchor`
+ * @param label input `label`
+ * @param cls_pred input `cls_pred`
+ * @example
+ * ```ts
+ * const y = nd._contrib_MultiBoxTarget(anchor, label, cls_pred);
+ * ```
+ */
+export function _contrib_MultiBoxTarget(anchor: NDArray, label: NDArray, cls_pred: NDArray, opts?: Contrib_MultiBoxTargetOptions): NDArray[];
+export function _contrib_MultiBoxTarget(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__contrib_MultiBoxTarget, args);
+}
+export { _contrib_MultiBoxTarget as _npx_multibox_target };
+
 /** Options of {@link _contrib_ROIAlign}. */
 export interface Contrib_ROIAlignOptions {
   /**
@@ -2472,6 +2682,59 @@ const S__contrib_ROIAlign: OpSpec = { name: '_contrib_ROIAlign', inputs: 2 };
 export function _contrib_ROIAlign(data: NDArray, rois: NDArray, opts: Contrib_ROIAlignOptions): NDArray;
 export function _contrib_ROIAlign(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S__contrib_ROIAlign, args);
+}
+
+/** Options of {@link _contrib_allclose}. */
+export interface ContribAllcloseOptions {
+  /**
+   * Relative tolerance.
+   *
+   * (MXNet: `rtol`, float)
+   * @defaultValue `9.999999747378752e-06`
+   */
+  rtol?: number;
+  /**
+   * Absolute tolerance.
+   *
+   * (MXNet: `atol`, float)
+   * @defaultValue `9.99999993922529e-09`
+   */
+  atol?: number;
+  /**
+   * Whether to compare NaN's as equal. If True, NaN's in A will be considered equal to NaN's in B in the output array.
+   *
+   * (MXNet: `equal_nan`, boolean)
+   * @defaultValue `True`
+   */
+  equalNan?: boolean;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__contrib_allclose: OpSpec = { name: '_contrib_allclose', inputs: 2 };
+
+/**
+ * This operators implements the numpy.allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False)
+ *
+ *     f(x) = |a-b| <= atol + rtol|b|
+ *
+ * where a, b are the input tensors of equal types an shapes, atol, rtol the values of absolute and relative tolerance (by default, rtol=1e-05, atol=1e-08). The result is a 0-d uint8 array: 1 if all elements are close, else 0.
+ *
+ * Examples:
+ *   a = [1e10, 1e-7], b = [1.00001e10, 1e-8]: allclose(a, b) = 0
+ *   a = [1e10, 1e-8], b = [1.00001e10, 1e-9]: allclose(a, b) = 1
+ *
+ * MXNet operator `_contrib_allclose`.
+ * @param a input `a`
+ * @param b input `b`
+ * @example
+ * ```ts
+ * const y = nd._contrib_allclose(a, b);
+ * ```
+ */
+export function _contrib_allclose(a: NDArray, b: NDArray, opts?: ContribAllcloseOptions): NDArray;
+export function _contrib_allclose(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__contrib_allclose, args);
 }
 
 /** Options of {@link _contrib_arange_like}. */
@@ -2882,6 +3145,200 @@ const S__contrib_index_copy: OpSpec = { name: '_contrib_index_copy', inputs: 3 }
 export function _contrib_index_copy(old_tensor: NDArray, index_vector: NDArray, new_tensor: NDArray, opts?: ContribIndexCopyOptions): NDArray;
 export function _contrib_index_copy(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S__contrib_index_copy, args);
+}
+
+/** Options of {@link _contrib_interleaved_matmul_encdec_qk}. */
+export interface ContribInterleavedMatmulEncdecQkOptions {
+  /**
+   * Set number of heads
+   *
+   * (MXNet: `heads`, int)
+   */
+  heads: number;
+  /**
+   * Make backward pass ignore AddTo and not init to 0. Accepted for MXNet compatibility; the gradients computed here are the same either way.
+   *
+   * (MXNet: `bwd_ignore_zero_init`, boolean)
+   * @defaultValue `False`
+   */
+  bwdIgnoreZeroInit?: boolean;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__contrib_interleaved_matmul_encdec_qk: OpSpec = { name: '_contrib_interleaved_matmul_encdec_qk', inputs: 2 };
+
+/**
+ * Compute the matrix multiplication between the projections of queries and keys in multihead attention use as encoder-decoder.
+ *
+ * the inputs must be a tensor of projections of queries following the layout: (seq_length, batch_size, num_heads * head_dim)
+ * and a tensor of interleaved projections of values and keys following the layout: (seq_length, batch_size, num_heads * head_dim * 2)
+ *
+ * the equivalent code would be:
+ * q_proj = mx.nd.transpose(queries, axes=(1, 2, 0, 3))
+ * q_proj = mx.nd.reshape(q_proj, shape=(-1, 0, 0), reverse=True)
+ * q_proj = mx.nd.contrib.div_sqrt_dim(q_proj)
+ * tmp = mx.nd.reshape(keys_values, shape=(0, 0, num_heads, 2, -1))
+ * k_proj = mx.nd.transpose(tmp[:,:,:,0,:], axes=(1, 2, 0, 3))
+ * k_proj = mx.nd.reshape(k_proj, shape=(-1, 0, 0), reverse=True)
+ * output = mx.nd.batch_dot(q_proj, k_proj, transpose_b=True)
+ *
+ * MXNet operator `_contrib_interleaved_matmul_encdec_qk`.
+ * @param queries input `queries`
+ * @param keys_values input `keys_values`
+ * @example
+ * ```ts
+ * const y = nd._contrib_interleaved_matmul_encdec_qk(queries, keys_values, { heads: 1 });
+ * ```
+ */
+export function _contrib_interleaved_matmul_encdec_qk(queries: NDArray, keys_values: NDArray, opts: ContribInterleavedMatmulEncdecQkOptions): NDArray;
+export function _contrib_interleaved_matmul_encdec_qk(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__contrib_interleaved_matmul_encdec_qk, args);
+}
+
+/** Options of {@link _contrib_interleaved_matmul_encdec_valatt}. */
+export interface ContribInterleavedMatmulEncdecValattOptions {
+  /**
+   * Set number of heads
+   *
+   * (MXNet: `heads`, int)
+   */
+  heads: number;
+  /**
+   * Make backward pass ignore AddTo and not init to 0. Accepted for MXNet compatibility; the gradients computed here are the same either way.
+   *
+   * (MXNet: `bwd_ignore_zero_init`, boolean)
+   * @defaultValue `False`
+   */
+  bwdIgnoreZeroInit?: boolean;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__contrib_interleaved_matmul_encdec_valatt: OpSpec = { name: '_contrib_interleaved_matmul_encdec_valatt', inputs: 2 };
+
+/**
+ * Compute the matrix multiplication between the projections of values and the attention weights in multihead attention use as encoder-decoder.
+ *
+ * the inputs must be a tensor of interleaved projections of keys and values following the layout: (seq_length, batch_size, num_heads * head_dim * 2)
+ * and the attention weights following the layout: (batch_size, seq_length, seq_length)
+ *
+ * the equivalent code would be:
+ * tmp = mx.nd.reshape(queries_keys_values, shape=(0, 0, num_heads, 3, -1))
+ * v_proj = mx.nd.transpose(tmp[:,:,:,1,:], axes=(1, 2, 0, 3))
+ * v_proj = mx.nd.reshape(v_proj, shape=(-1, 0, 0), reverse=True)
+ * output = mx.nd.batch_dot(attention, v_proj)
+ * output = mx.nd.reshape(output, shape=(-1, num_heads, 0, 0), reverse=True)
+ * output = mx.nd.transpose(output, axes=(2, 0, 1, 3))
+ * output = mx.nd.reshape(output, shape=(0, 0, -1))
+ *
+ * MXNet operator `_contrib_interleaved_matmul_encdec_valatt`.
+ * @param keys_values input `keys_values`
+ * @param attention input `attention`
+ * @example
+ * ```ts
+ * const y = nd._contrib_interleaved_matmul_encdec_valatt(keys_values, attention, { heads: 1 });
+ * ```
+ */
+export function _contrib_interleaved_matmul_encdec_valatt(keys_values: NDArray, attention: NDArray, opts: ContribInterleavedMatmulEncdecValattOptions): NDArray;
+export function _contrib_interleaved_matmul_encdec_valatt(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__contrib_interleaved_matmul_encdec_valatt, args);
+}
+
+/** Options of {@link _contrib_interleaved_matmul_selfatt_qk}. */
+export interface ContribInterleavedMatmulSelfattQkOptions {
+  /**
+   * Set number of heads
+   *
+   * (MXNet: `heads`, int)
+   */
+  heads: number;
+  /**
+   * Make backward pass ignore AddTo and not init to 0. Accepted for MXNet compatibility; the gradients computed here are the same either way.
+   *
+   * (MXNet: `bwd_ignore_zero_init`, boolean)
+   * @defaultValue `False`
+   */
+  bwdIgnoreZeroInit?: boolean;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__contrib_interleaved_matmul_selfatt_qk: OpSpec = { name: '_contrib_interleaved_matmul_selfatt_qk', inputs: 1 };
+
+/**
+ * Compute the matrix multiplication between the projections of queries and keys in multihead attention use as self attention.
+ *
+ * the input must be a single tensor of interleaved projections of queries, keys and values following the layout: (seq_length, batch_size, num_heads * head_dim * 3)
+ *
+ * the equivalent code would be:
+ * tmp = mx.nd.reshape(queries_keys_values, shape=(0, 0, num_heads, 3, -1))
+ * q_proj = mx.nd.transpose(tmp[:,:,:,0,:], axes=(1, 2, 0, 3))
+ * q_proj = mx.nd.reshape(q_proj, shape=(-1, 0, 0), reverse=True)
+ * q_proj = mx.nd.contrib.div_sqrt_dim(q_proj)
+ * k_proj = mx.nd.transpose(tmp[:,:,:,1,:], axes=(1, 2, 0, 3))
+ * k_proj = mx.nd.reshape(k_proj, shape=(-1, 0, 0), reverse=True)
+ * output = mx.nd.batch_dot(q_proj, k_proj, transpose_b=True)
+ *
+ * MXNet operator `_contrib_interleaved_matmul_selfatt_qk`.
+ * @param queries_keys_values input `queries_keys_values`
+ * @example
+ * ```ts
+ * const y = nd._contrib_interleaved_matmul_selfatt_qk(queries_keys_values, { heads: 1 });
+ * ```
+ */
+export function _contrib_interleaved_matmul_selfatt_qk(queries_keys_values: NDArray, opts: ContribInterleavedMatmulSelfattQkOptions): NDArray;
+export function _contrib_interleaved_matmul_selfatt_qk(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__contrib_interleaved_matmul_selfatt_qk, args);
+}
+
+/** Options of {@link _contrib_interleaved_matmul_selfatt_valatt}. */
+export interface ContribInterleavedMatmulSelfattValattOptions {
+  /**
+   * Set number of heads
+   *
+   * (MXNet: `heads`, int)
+   */
+  heads: number;
+  /**
+   * Make backward pass ignore AddTo and not init to 0. Accepted for MXNet compatibility; the gradients computed here are the same either way.
+   *
+   * (MXNet: `bwd_ignore_zero_init`, boolean)
+   * @defaultValue `False`
+   */
+  bwdIgnoreZeroInit?: boolean;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__contrib_interleaved_matmul_selfatt_valatt: OpSpec = { name: '_contrib_interleaved_matmul_selfatt_valatt', inputs: 2 };
+
+/**
+ * Compute the matrix multiplication between the projections of values and the attention weights in multihead attention use as self attention.
+ *
+ * the inputs must be a tensor of interleaved projections of queries, keys and values following the layout: (seq_length, batch_size, num_heads * head_dim * 3)
+ * and the attention weights following the layout: (batch_size, seq_length, seq_length)
+ *
+ * the equivalent code would be:
+ * tmp = mx.nd.reshape(queries_keys_values, shape=(0, 0, num_heads, 3, -1))
+ * v_proj = mx.nd.transpose(tmp[:,:,:,2,:], axes=(1, 2, 0, 3))
+ * v_proj = mx.nd.reshape(v_proj, shape=(-1, 0, 0), reverse=True)
+ * output = mx.nd.batch_dot(attention, v_proj)
+ * output = mx.nd.reshape(output, shape=(-1, num_heads, 0, 0), reverse=True)
+ * output = mx.nd.transpose(output, axes=(2, 0, 1, 3))
+ * output = mx.nd.reshape(output, shape=(0, 0, -1))
+ *
+ * MXNet operator `_contrib_interleaved_matmul_selfatt_valatt`.
+ * @param queries_keys_values input `queries_keys_values`
+ * @param attention input `attention`
+ * @example
+ * ```ts
+ * const y = nd._contrib_interleaved_matmul_selfatt_valatt(queries_keys_values, attention, { heads: 1 });
+ * ```
+ */
+export function _contrib_interleaved_matmul_selfatt_valatt(queries_keys_values: NDArray, attention: NDArray, opts: ContribInterleavedMatmulSelfattValattOptions): NDArray;
+export function _contrib_interleaved_matmul_selfatt_valatt(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__contrib_interleaved_matmul_selfatt_valatt, args);
 }
 
 /** Options of {@link _contrib_quadratic}. */
@@ -11805,7 +12262,11 @@ export const contrib = {
   AdaptiveAvgPooling2D: _contrib_AdaptiveAvgPooling2D,
   BilinearResize2D: _contrib_BilinearResize2D,
   CTCLoss: CTCLoss,
+  MultiBoxDetection: _contrib_MultiBoxDetection,
+  MultiBoxPrior: _contrib_MultiBoxPrior,
+  MultiBoxTarget: _contrib_MultiBoxTarget,
   ROIAlign: _contrib_ROIAlign,
+  allclose: _contrib_allclose,
   arangeLike: _contrib_arange_like,
   arange_like: _contrib_arange_like,
   backwardGradientmultiplier: _contrib_backward_gradientmultiplier,
@@ -11827,6 +12288,14 @@ export const contrib = {
   indexCopy: _contrib_index_copy,
   index_array: _contrib_index_array,
   index_copy: _contrib_index_copy,
+  interleavedMatmulEncdecQk: _contrib_interleaved_matmul_encdec_qk,
+  interleavedMatmulEncdecValatt: _contrib_interleaved_matmul_encdec_valatt,
+  interleavedMatmulSelfattQk: _contrib_interleaved_matmul_selfatt_qk,
+  interleavedMatmulSelfattValatt: _contrib_interleaved_matmul_selfatt_valatt,
+  interleaved_matmul_encdec_qk: _contrib_interleaved_matmul_encdec_qk,
+  interleaved_matmul_encdec_valatt: _contrib_interleaved_matmul_encdec_valatt,
+  interleaved_matmul_selfatt_qk: _contrib_interleaved_matmul_selfatt_qk,
+  interleaved_matmul_selfatt_valatt: _contrib_interleaved_matmul_selfatt_valatt,
   quadratic: _contrib_quadratic,
 } as const;
 

@@ -266,9 +266,31 @@ const S__contrib_BilinearResize2D: SymbolOpSpec = { name: '_contrib_BilinearResi
 /** Perform 2D resizing (upsampling or downsampling) for 4D input (batch, channel, height, width) using bilinear interpolation: linear interpolation first in one direction, then in the other. The output is (batch, channel, new_height, new_width), the new size set by `mode` (with height/width or scale_height/scale_width, or the height and width of a second input `like` for mode='like'). MXNet operator `_contrib_BilinearResize2D`. Inputs: data, like. */
 export const _contrib_BilinearResize2D: SymbolOpFnOpt<O.Contrib_BilinearResize2DOptions, 'data' | 'like'> = /* @__PURE__ */ op(S__contrib_BilinearResize2D, '_contrib_bilinearresize2d') as SymbolOpFnOpt<O.Contrib_BilinearResize2DOptions, 'data' | 'like'>;
 
+const S__contrib_MultiBoxDetection: SymbolOpSpec = { name: '_contrib_MultiBoxDetection' };
+/** Convert multibox detection predictions. MXNet operator `_contrib_MultiBoxDetection`. Inputs: cls_prob, loc_pred, anchor. */
+export const _contrib_MultiBoxDetection: SymbolOpFnOpt<O.Contrib_MultiBoxDetectionOptions, 'cls_prob' | 'clsProb' | 'loc_pred' | 'locPred' | 'anchor'> = /* @__PURE__ */ op(S__contrib_MultiBoxDetection, '_contrib_multiboxdetection') as SymbolOpFnOpt<O.Contrib_MultiBoxDetectionOptions, 'cls_prob' | 'clsProb' | 'loc_pred' | 'locPred' | 'anchor'>;
+/** Convert multibox detection predictions. MXNet operator `_contrib_MultiBoxDetection`. Inputs: cls_prob, loc_pred, anchor. */
+export const _npx_multibox_detection: SymbolOpFnOpt<O.Contrib_MultiBoxDetectionOptions, 'cls_prob' | 'clsProb' | 'loc_pred' | 'locPred' | 'anchor'> = /* @__PURE__ */ op(S__contrib_MultiBoxDetection, '_npx_multibox_detection') as SymbolOpFnOpt<O.Contrib_MultiBoxDetectionOptions, 'cls_prob' | 'clsProb' | 'loc_pred' | 'locPred' | 'anchor'>;
+
+const S__contrib_MultiBoxPrior: SymbolOpSpec = { name: '_contrib_MultiBoxPrior' };
+/** Generate prior(anchor) boxes from data, sizes and ratios. MXNet operator `_contrib_MultiBoxPrior`. Inputs: data. */
+export const _contrib_MultiBoxPrior: SymbolOpFnOpt<O.Contrib_MultiBoxPriorOptions, 'data'> = /* @__PURE__ */ op(S__contrib_MultiBoxPrior, '_contrib_multiboxprior') as SymbolOpFnOpt<O.Contrib_MultiBoxPriorOptions, 'data'>;
+/** Generate prior(anchor) boxes from data, sizes and ratios. MXNet operator `_contrib_MultiBoxPrior`. Inputs: data. */
+export const _npx_multibox_prior: SymbolOpFnOpt<O.Contrib_MultiBoxPriorOptions, 'data'> = /* @__PURE__ */ op(S__contrib_MultiBoxPrior, '_npx_multibox_prior') as SymbolOpFnOpt<O.Contrib_MultiBoxPriorOptions, 'data'>;
+
+const S__contrib_MultiBoxTarget: SymbolOpSpec = { name: '_contrib_MultiBoxTarget' };
+/** Compute Multibox training targets MXNet operator `_contrib_MultiBoxTarget`. Inputs: anchor, label, cls_pred. */
+export const _contrib_MultiBoxTarget: SymbolOpFnOpt<O.Contrib_MultiBoxTargetOptions, 'anchor' | 'label' | 'cls_pred' | 'clsPred'> = /* @__PURE__ */ op(S__contrib_MultiBoxTarget, '_contrib_multiboxtarget') as SymbolOpFnOpt<O.Contrib_MultiBoxTargetOptions, 'anchor' | 'label' | 'cls_pred' | 'clsPred'>;
+/** Compute Multibox training targets MXNet operator `_contrib_MultiBoxTarget`. Inputs: anchor, label, cls_pred. */
+export const _npx_multibox_target: SymbolOpFnOpt<O.Contrib_MultiBoxTargetOptions, 'anchor' | 'label' | 'cls_pred' | 'clsPred'> = /* @__PURE__ */ op(S__contrib_MultiBoxTarget, '_npx_multibox_target') as SymbolOpFnOpt<O.Contrib_MultiBoxTargetOptions, 'anchor' | 'label' | 'cls_pred' | 'clsPred'>;
+
 const S__contrib_ROIAlign: SymbolOpSpec = { name: '_contrib_ROIAlign' };
 /** This operator takes a 4D feature map as an input array and region proposals as `rois`, then aligns the feature map over sub-regions of input and produces a fixed-sized output array (num_rois, channel, h, w) for pooled_size (h, w). Used in Faster R-CNN and Mask R-CNN. Each ROI row is [batch_index, x1, y1, x2, y2]; an ROI whose batch index is negative (or past the batch) gives 0. Different from ROI pooling, ROI Align performs no quantization of the ROI, its bins or the sampling points: each sample is bilinearly interpolated from the nearby grid points and each bin averages its samples. MXNet operator `_contrib_ROIAlign`. Inputs: data, rois. */
 export const _contrib_ROIAlign: SymbolOpFn<O.Contrib_ROIAlignOptions, 'data' | 'rois'> = /* @__PURE__ */ op(S__contrib_ROIAlign, '_contrib_roialign') as SymbolOpFn<O.Contrib_ROIAlignOptions, 'data' | 'rois'>;
+
+const S__contrib_allclose: SymbolOpSpec = { name: '_contrib_allclose' };
+/** This operators implements the numpy.allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False) MXNet operator `_contrib_allclose`. Inputs: a, b. */
+export const _contrib_allclose: SymbolOpFnOpt<O.ContribAllcloseOptions, 'a' | 'b'> = /* @__PURE__ */ op(S__contrib_allclose, '_contrib_allclose') as SymbolOpFnOpt<O.ContribAllcloseOptions, 'a' | 'b'>;
 
 const S__contrib_arange_like: SymbolOpSpec = { name: '_contrib_arange_like' };
 /** Return an array with evenly spaced values. If axis is not given, the output will have the same shape as the input array. Otherwise, the output will be a 1-D array with size of the specified axis in input shape. MXNet operator `_contrib_arange_like`. Inputs: data. */
@@ -309,6 +331,22 @@ export const _contrib_index_array: SymbolOpFnOpt<O.ContribIndexArrayOptions, 'da
 const S__contrib_index_copy: SymbolOpSpec = { name: '_contrib_index_copy' };
 /** Copies the elements of a `new_tensor` into the `old_tensor`. MXNet operator `_contrib_index_copy`. Inputs: old_tensor, index_vector, new_tensor. */
 export const _contrib_index_copy: SymbolOpFnOpt<O.ContribIndexCopyOptions, 'old_tensor' | 'oldTensor' | 'index_vector' | 'indexVector' | 'new_tensor' | 'newTensor'> = /* @__PURE__ */ op(S__contrib_index_copy, '_contrib_index_copy') as SymbolOpFnOpt<O.ContribIndexCopyOptions, 'old_tensor' | 'oldTensor' | 'index_vector' | 'indexVector' | 'new_tensor' | 'newTensor'>;
+
+const S__contrib_interleaved_matmul_encdec_qk: SymbolOpSpec = { name: '_contrib_interleaved_matmul_encdec_qk' };
+/** Compute the matrix multiplication between the projections of queries and keys in multihead attention use as encoder-decoder. MXNet operator `_contrib_interleaved_matmul_encdec_qk`. Inputs: queries, keys_values. */
+export const _contrib_interleaved_matmul_encdec_qk: SymbolOpFn<O.ContribInterleavedMatmulEncdecQkOptions, 'queries' | 'keys_values' | 'keysValues'> = /* @__PURE__ */ op(S__contrib_interleaved_matmul_encdec_qk, '_contrib_interleaved_matmul_encdec_qk') as SymbolOpFn<O.ContribInterleavedMatmulEncdecQkOptions, 'queries' | 'keys_values' | 'keysValues'>;
+
+const S__contrib_interleaved_matmul_encdec_valatt: SymbolOpSpec = { name: '_contrib_interleaved_matmul_encdec_valatt' };
+/** Compute the matrix multiplication between the projections of values and the attention weights in multihead attention use as encoder-decoder. MXNet operator `_contrib_interleaved_matmul_encdec_valatt`. Inputs: keys_values, attention. */
+export const _contrib_interleaved_matmul_encdec_valatt: SymbolOpFn<O.ContribInterleavedMatmulEncdecValattOptions, 'keys_values' | 'keysValues' | 'attention'> = /* @__PURE__ */ op(S__contrib_interleaved_matmul_encdec_valatt, '_contrib_interleaved_matmul_encdec_valatt') as SymbolOpFn<O.ContribInterleavedMatmulEncdecValattOptions, 'keys_values' | 'keysValues' | 'attention'>;
+
+const S__contrib_interleaved_matmul_selfatt_qk: SymbolOpSpec = { name: '_contrib_interleaved_matmul_selfatt_qk' };
+/** Compute the matrix multiplication between the projections of queries and keys in multihead attention use as self attention. MXNet operator `_contrib_interleaved_matmul_selfatt_qk`. Inputs: queries_keys_values. */
+export const _contrib_interleaved_matmul_selfatt_qk: SymbolOpFn<O.ContribInterleavedMatmulSelfattQkOptions, 'queries_keys_values' | 'queriesKeysValues'> = /* @__PURE__ */ op(S__contrib_interleaved_matmul_selfatt_qk, '_contrib_interleaved_matmul_selfatt_qk') as SymbolOpFn<O.ContribInterleavedMatmulSelfattQkOptions, 'queries_keys_values' | 'queriesKeysValues'>;
+
+const S__contrib_interleaved_matmul_selfatt_valatt: SymbolOpSpec = { name: '_contrib_interleaved_matmul_selfatt_valatt' };
+/** Compute the matrix multiplication between the projections of values and the attention weights in multihead attention use as self attention. MXNet operator `_contrib_interleaved_matmul_selfatt_valatt`. Inputs: queries_keys_values, attention. */
+export const _contrib_interleaved_matmul_selfatt_valatt: SymbolOpFn<O.ContribInterleavedMatmulSelfattValattOptions, 'queries_keys_values' | 'queriesKeysValues' | 'attention'> = /* @__PURE__ */ op(S__contrib_interleaved_matmul_selfatt_valatt, '_contrib_interleaved_matmul_selfatt_valatt') as SymbolOpFn<O.ContribInterleavedMatmulSelfattValattOptions, 'queries_keys_values' | 'queriesKeysValues' | 'attention'>;
 
 const S__contrib_quadratic: SymbolOpSpec = { name: '_contrib_quadratic' };
 /** This operators implements the quadratic function. MXNet operator `_contrib_quadratic`. Inputs: data. */
@@ -1735,7 +1773,11 @@ export const contrib = {
   AdaptiveAvgPooling2D: /* @__PURE__ */ op(S__contrib_AdaptiveAvgPooling2D, 'adaptiveavgpooling2d') as SymbolOpFnOpt<O.Contrib_AdaptiveAvgPooling2DOptions, 'data'>,
   BilinearResize2D: /* @__PURE__ */ op(S__contrib_BilinearResize2D, 'bilinearresize2d') as SymbolOpFnOpt<O.Contrib_BilinearResize2DOptions, 'data' | 'like'>,
   CTCLoss: /* @__PURE__ */ op(S_CTCLoss, 'ctcloss') as SymbolOpFnOpt<O.CTCLossOptions, 'data' | 'label' | 'data_lengths' | 'dataLengths' | 'label_lengths' | 'labelLengths'>,
+  MultiBoxDetection: /* @__PURE__ */ op(S__contrib_MultiBoxDetection, 'multiboxdetection') as SymbolOpFnOpt<O.Contrib_MultiBoxDetectionOptions, 'cls_prob' | 'clsProb' | 'loc_pred' | 'locPred' | 'anchor'>,
+  MultiBoxPrior: /* @__PURE__ */ op(S__contrib_MultiBoxPrior, 'multiboxprior') as SymbolOpFnOpt<O.Contrib_MultiBoxPriorOptions, 'data'>,
+  MultiBoxTarget: /* @__PURE__ */ op(S__contrib_MultiBoxTarget, 'multiboxtarget') as SymbolOpFnOpt<O.Contrib_MultiBoxTargetOptions, 'anchor' | 'label' | 'cls_pred' | 'clsPred'>,
   ROIAlign: /* @__PURE__ */ op(S__contrib_ROIAlign, 'roialign') as SymbolOpFn<O.Contrib_ROIAlignOptions, 'data' | 'rois'>,
+  allclose: /* @__PURE__ */ op(S__contrib_allclose, 'allclose') as SymbolOpFnOpt<O.ContribAllcloseOptions, 'a' | 'b'>,
   arangeLike: /* @__PURE__ */ op(S__contrib_arange_like, 'arange_like') as SymbolOpFnOpt<O.ContribArangeLikeOptions, 'data'>,
   arange_like: /* @__PURE__ */ op(S__contrib_arange_like, 'arange_like') as SymbolOpFnOpt<O.ContribArangeLikeOptions, 'data'>,
   backwardGradientmultiplier: /* @__PURE__ */ op(S__contrib_backward_gradientmultiplier, 'backward_gradientmultiplier') as SymbolOpFnOpt<O.ContribBackwardGradientmultiplierOptions, 'data'>,
@@ -1757,6 +1799,14 @@ export const contrib = {
   indexCopy: /* @__PURE__ */ op(S__contrib_index_copy, 'index_copy') as SymbolOpFnOpt<O.ContribIndexCopyOptions, 'old_tensor' | 'oldTensor' | 'index_vector' | 'indexVector' | 'new_tensor' | 'newTensor'>,
   index_array: /* @__PURE__ */ op(S__contrib_index_array, 'index_array') as SymbolOpFnOpt<O.ContribIndexArrayOptions, 'data'>,
   index_copy: /* @__PURE__ */ op(S__contrib_index_copy, 'index_copy') as SymbolOpFnOpt<O.ContribIndexCopyOptions, 'old_tensor' | 'oldTensor' | 'index_vector' | 'indexVector' | 'new_tensor' | 'newTensor'>,
+  interleavedMatmulEncdecQk: /* @__PURE__ */ op(S__contrib_interleaved_matmul_encdec_qk, 'interleaved_matmul_encdec_qk') as SymbolOpFn<O.ContribInterleavedMatmulEncdecQkOptions, 'queries' | 'keys_values' | 'keysValues'>,
+  interleavedMatmulEncdecValatt: /* @__PURE__ */ op(S__contrib_interleaved_matmul_encdec_valatt, 'interleaved_matmul_encdec_valatt') as SymbolOpFn<O.ContribInterleavedMatmulEncdecValattOptions, 'keys_values' | 'keysValues' | 'attention'>,
+  interleavedMatmulSelfattQk: /* @__PURE__ */ op(S__contrib_interleaved_matmul_selfatt_qk, 'interleaved_matmul_selfatt_qk') as SymbolOpFn<O.ContribInterleavedMatmulSelfattQkOptions, 'queries_keys_values' | 'queriesKeysValues'>,
+  interleavedMatmulSelfattValatt: /* @__PURE__ */ op(S__contrib_interleaved_matmul_selfatt_valatt, 'interleaved_matmul_selfatt_valatt') as SymbolOpFn<O.ContribInterleavedMatmulSelfattValattOptions, 'queries_keys_values' | 'queriesKeysValues' | 'attention'>,
+  interleaved_matmul_encdec_qk: /* @__PURE__ */ op(S__contrib_interleaved_matmul_encdec_qk, 'interleaved_matmul_encdec_qk') as SymbolOpFn<O.ContribInterleavedMatmulEncdecQkOptions, 'queries' | 'keys_values' | 'keysValues'>,
+  interleaved_matmul_encdec_valatt: /* @__PURE__ */ op(S__contrib_interleaved_matmul_encdec_valatt, 'interleaved_matmul_encdec_valatt') as SymbolOpFn<O.ContribInterleavedMatmulEncdecValattOptions, 'keys_values' | 'keysValues' | 'attention'>,
+  interleaved_matmul_selfatt_qk: /* @__PURE__ */ op(S__contrib_interleaved_matmul_selfatt_qk, 'interleaved_matmul_selfatt_qk') as SymbolOpFn<O.ContribInterleavedMatmulSelfattQkOptions, 'queries_keys_values' | 'queriesKeysValues'>,
+  interleaved_matmul_selfatt_valatt: /* @__PURE__ */ op(S__contrib_interleaved_matmul_selfatt_valatt, 'interleaved_matmul_selfatt_valatt') as SymbolOpFn<O.ContribInterleavedMatmulSelfattValattOptions, 'queries_keys_values' | 'queriesKeysValues' | 'attention'>,
   quadratic: /* @__PURE__ */ op(S__contrib_quadratic, 'quadratic') as SymbolOpFnOpt<O.ContribQuadraticOptions, 'data'>,
 } as const;
 
