@@ -125,3 +125,33 @@ export function opsRunDuring<T>(fn: () => T): [T, string[]] {
     Object.entries(after[op]!).some(([t, n]) => n > (before[op]?.[t] ?? 0)));
   return [r, ran];
 }
+
+/**
+ * Finite-difference check of a hidden `_backward_<op>` with respect to its first input, the output
+ * gradient: such ops are linear in it, and their own gradient serves second-order autograd. `inputs`
+ * are float64 (ograd first, then the rest as the op takes them); `params` as MXNet attribute strings.
+ */
+export function checkBackwardOpGrad(op: string, inputs: Arr[], params: Record<string, unknown>): void {
+  mx.scope(() => {
+    const run = (og: Arr): Arr => mx.operator.invoke(op, [og, ...inputs.slice(1)], params as never)[0];
+    const y0 = run(inputs[0]);
+    const w = nd.array(pseudoRandom(y0.size, 69), { shape: y0.shape, dtype: 'float64' });
+    const f = (og: Arr): number => host(nd.sum(nd.elemwise_mul(run(og), w)))[0]!;
+    const og = inputs[0].copy();
+    og.attachGrad();
+    const [, ran] = opsRunDuring(() => autograd.record(() => {
+      nd.sum(nd.elemwise_mul(run(og), w)).backward();
+    }));
+    const analytic = host(og.grad);
+    const base = host(inputs[0]);
+    const eps = 1e-6;
+    base.forEach((_, e) => {
+      const at = (d: number) => f(nd.array(base.map((v, k) => (k === e ? v + d : v)), { shape: og.shape, dtype: 'float64' }));
+      const numeric = (at(eps) - at(-eps)) / (2 * eps);
+      if (Math.abs(analytic[e]! - numeric) > 1e-6 + 1e-5 * Math.abs(numeric))
+        expect.fail(`${op}: d/d ograd[${e}] autograd ${analytic[e]} vs finite difference ${numeric}`);
+    });
+    expect(ran).toContain(op);
+    recordGradCheck(op);
+  });
+}

@@ -9,7 +9,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as mx from 'isotensor';
 import { announceBackend, here } from '../helpers/backend';
-import { checkGrad, opsRunDuring, pseudoRandom, randomArray, recordGradCheck } from '../helpers/gradcheck';
+import { checkBackwardOpGrad, checkGrad, pseudoRandom, randomArray } from '../helpers/gradcheck';
 import { callOp, errorOf, expectArray, fromFixture, loadFixtures, values } from '../helpers/op-fixtures';
 
 const { nd, autograd, sym } = mx;
@@ -71,31 +71,6 @@ const windowCases: [number[], Record<string, unknown>][] = [
 ];
 
 /** Finite-difference check of a hidden backward op's gradient with respect to its ograd (input 0). */
-function checkBackwardOpGrad(op: string, inputs: Arr[], params: Record<string, string>): void {
-  mx.scope(() => {
-    const run = (og: Arr): Arr => mx.operator.invoke(op, [og, ...inputs.slice(1)], params as never)[0];
-    const y0 = run(inputs[0]);
-    const w = nd.array(pseudoRandom(y0.size, 69), { shape: y0.shape, dtype: 'float64' });
-    const f = (og: Arr): number => values(nd.sum(nd.elemwise_mul(run(og), w)))[0]!;
-    const og = inputs[0].copy();
-    og.attachGrad();
-    const [, ran] = opsRunDuring(() => autograd.record(() => {
-      nd.sum(nd.elemwise_mul(run(og), w)).backward();
-    }));
-    const analytic = values(og.grad);
-    const base = values(inputs[0]);
-    const eps = 1e-6;
-    base.forEach((_, e) => {
-      const at = (d: number) => f(nd.array(base.map((v, k) => (k === e ? v + d : v)), { shape: og.shape, dtype: 'float64' }));
-      const numeric = (at(eps) - at(-eps)) / (2 * eps);
-      if (Math.abs(analytic[e]! - numeric) > 1e-6 + 1e-5 * Math.abs(numeric))
-        expect.fail(`${op}: d/d ograd[${e}] autograd ${analytic[e]} vs finite difference ${numeric}`);
-    });
-    expect(ran).toContain(op);
-    recordGradCheck(op);
-  });
-}
-
 describe('gradients', () => {
   it('_backward_im2col: finite differences with respect to ograd', () => {
     checkBackwardOpGrad('_backward_im2col', [randomArray([1, 8, 8], 35), randomArray([1, 2, 3, 3], 36)],
