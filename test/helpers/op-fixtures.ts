@@ -2,7 +2,7 @@
 // their case types, arrays made from them, and the calls and checks the specs share.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { expect } from 'vitest';
+import { expect, it } from 'vitest';
 import * as mx from 'isotensor';
 
 const { nd } = mx;
@@ -66,4 +66,17 @@ export function errorOf(fn: () => Arr): string {
     return (e as Error).message;
   }
   expect.fail('the call should have thrown');
+}
+
+/** One spec per fixture error case: the call raises an IsotensorError whose message holds every `match`. */
+export function itRaisesFixtureErrors(errors: readonly FixtureErrorCase[], name = (c: FixtureErrorCase) => c.name): void {
+  for (const c of errors) {
+    it(name(c), () => {
+      mx.scope(() => {
+        const inputs = c.inputs.map((s) => nd.zeros(s.shape, { dtype: s.dtype as never }));
+        const message = errorOf(() => callOp(c.op, inputs, c.params));
+        for (const m of c.match) expect(message).toContain(m);
+      });
+    });
+  }
 }
