@@ -5,12 +5,13 @@
 #   make demo       build, then train LeNet on MNIST (examples/train-mnist) and classify PNGs with it (examples/predict)
 #   make bench      build, then run bench/run.mjs
 #   make native | wasm | ts | clean
-#   make dev        addon + TS bundle only (a quick loop for the native backend)
+#   make dev        addon + TS bundle only (a quick loop for the native backend; UNITY_CC=1 compiles file by file)
 #   make ops-report run the specs, then write docs/OPERATORS.md
 #   make docs       API reference (TypeDoc) of isotensor and isotensor/infer → build/docs/api/index.html
 #
 # Options: NO_CUDA=1 (CPU-only addon even when nvcc exists), JOBS=2 (parallel compiles),
-#          NICE="nice -n 10" (prefix of every compile), TEST_ARGS=... (extra vitest arguments).
+#          UNITY_CC=8 UNITY_CU=12 (files per translation unit), NICE="nice -n 10" (prefix of every compile),
+#          TEST_ARGS=... (extra vitest arguments).
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := all
@@ -23,8 +24,11 @@ NICE ?= nice -n 10
 export NODE_PATH := $(CURDIR)/node_modules
 
 # ---- sources: every .cc under core-cpp/ is compiled into every target; nothing is excluded ----
-CORE_CC := $(sort $(shell find core-cpp -name '*.cc'))
-CORE_CU := $(sort $(shell find core-cpp -name '*.cu'))
+# Unity builds (scripts/unity-build.mjs): a few files of one folder compile as one translation unit,
+# build/unity/<folder>/unityN.*, because most of a small file's compile time is the headers and templates every
+# file shares. UNITY_CC / UNITY_CU set the files per unit (default 8 / 12); UNITY_CC=1 compiles file by file.
+CORE_CC := $(shell node scripts/unity-build.mjs build/unity .cc $(UNITY_CC))
+CORE_CU := $(shell node scripts/unity-build.mjs build/unity .cu $(UNITY_CU))
 BIND_CC := $(sort $(wildcard bindings/*.cc))
 INCLUDES := -Icore-cpp -Icore-cpp/include
 

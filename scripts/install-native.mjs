@@ -7,11 +7,12 @@
 // Environment: ISOTENSOR_SKIP_NATIVE=1 skips the build; CXX picks the compiler; ISOTENSOR_NO_CUDA=1 builds
 // without CUDA even when nvcc is found; ISOTENSOR_BUILD_JOBS sets parallel compiles (default: all cores).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { defaultChunk, sourcesUnder, writeUnitySources } from './unity-build.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const out = join(root, 'bindings', 'build');
@@ -64,14 +65,6 @@ function runAll(commands, jobs) {
   });
 }
 
-function sourcesUnder(dir, ext) {
-  const found = [];
-  for (const e of readdirSync(join(root, dir), { withFileTypes: true, recursive: true })) {
-    if (e.isFile() && e.name.endsWith(ext)) found.push(relative(root, join(e.parentPath ?? e.path, e.name)));
-  }
-  return found.sort();
-}
-
 async function main() {
   if (existsSync(join(root, 'Makefile'))) return;  // development checkout: `make native` builds the addon
   if (process.env.ISOTENSOR_SKIP_NATIVE === '1') finish({ built: false, reason: 'skipped (ISOTENSOR_SKIP_NATIVE=1)' });
@@ -94,6 +87,7 @@ async function main() {
   const cxxflags = [...flags.cxxflags, ...includes, ...defines, ...(nvcc ? [`-I${cudaHome}/include`] : [])];
   const objDir = join(out, 'obj');
   rmSync(objDir, { recursive: true, force: true });
+  mkdirSync(objDir, { recursive: true });
 
   const commands = [];
   const objects = [];
@@ -102,17 +96,19 @@ async function main() {
     objects.push(o);
     return o;
   };
-  for (const src of [...sourcesUnder('core-cpp', '.cc'), ...sourcesUnder('bindings', '.cc')]) {
+  // Unity translation units, as the Makefile compiles them (scripts/unity-build.mjs says why).
+  const unity = relative(root, join(objDir, 'unity'));
+  const units = (ext) => writeUnitySources(root, unity, sourcesUnder(root, 'core-cpp', ext), ext, defaultChunk[ext]);
+  for (const src of [...units('.cc'), ...sourcesUnder(root, 'bindings', '.cc')]) {
     const extra = src.endsWith('.avx2.cc') ? flags.avx2 : src.endsWith('.avx512.cc') ? flags.avx512
       : src.startsWith('bindings') ? [...napiIncludes.map((d) => `-I${d}`), ...flags.addonDefines] : [];
     commands.push([cxx, [...cxxflags, ...extra, '-c', src, '-o', objectOf(src)], src]);
   }
   if (nvcc) {
-    for (const src of sourcesUnder('core-cpp', '.cu')) {
+    for (const src of units('.cu')) {
       commands.push([nvcc, [...flags.nvccflags, ...includes, ...defines, ...flags.cudaArch, '-c', src, '-o', objectOf(src)], src]);
     }
   }
-  mkdirSync(objDir, { recursive: true });
   const jobs = Math.max(1, Number(process.env.ISOTENSOR_BUILD_JOBS) || availableParallelism());
   log(`building the native addon with ${cxx}${nvcc ? ` and ${nvcc} (CUDA)` : ''}: ${commands.length} files, ` +
       `${jobs} at a time (ISOTENSOR_SKIP_NATIVE=1 skips this)`);

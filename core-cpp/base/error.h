@@ -26,4 +26,11 @@ class IsotensorError : public std::runtime_error {
     }                                                                 \
   } while (0)
 
+// "a, b, c" for an error message's list of names; `ifEmpty` when there are none.
+inline std::string joinNames(const std::vector<std::string>& names, const char* ifEmpty = "") {
+  std::string r;
+  for (const std::string& n : names) r += (r.empty() ? "" : ", ") + n;
+  return r.empty() ? ifEmpty : r;
+}
+
 }  // namespace ist

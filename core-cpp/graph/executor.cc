@@ -54,12 +54,6 @@ struct GraphExecutor::NodeRun {
 
 namespace {
 
-std::string joinNames(const std::vector<std::string>& names) {
-  std::string r;
-  for (size_t i = 0; i < names.size(); ++i) r += (i ? ", " : "") + names[i];
-  return r;
-}
-
 std::string describeArrays(const std::vector<NDArray>& a) {
   std::string r;
   for (size_t i = 0; i < a.size(); ++i) r += (i ? ", " : "") + shapeString(a[i].shape()) + " " + dtypeName(a[i].dtype());
@@ -119,11 +113,6 @@ std::shared_ptr<GraphExecutor::NodeRun> makeCopyRun(const NDArray& src, const ND
   r->inArrays = {src};
   r->outArrays = {dst};
   return r;
-}
-
-std::string inputName(const Node& n, size_t i) {
-  std::vector<std::string> names = symbolInputNames(n);
-  return i < names.size() ? names[i] : "input" + std::to_string(i);
 }
 
 std::string jsonStr(const std::string& s) {
@@ -318,7 +307,7 @@ GraphExecutor::GraphExecutor(const Symbol& sym, Context ctx, const std::vector<N
     for (int m : n.attrs.op->mutableInputs) {
       if (m >= static_cast<int>(n.inputs.size()) || !n.inputs[m].node) continue;
       Context c = nodeCtx[full.nodeId(n.inputs[m].node.get())];
-      IST_CHECK(c == nodeCtx[nid], n.attrs.op->name, inputName(n, m),
+      IST_CHECK(c == nodeCtx[nid], n.attrs.op->name, symbolInputName(n, m),
                 "node '" << n.name << "' runs on " << nodeCtx[nid].str() << " but updates '" << n.inputs[m].node->name
                          << "' in place, which is on " << c.str() << "; bind that array on " << nodeCtx[nid].str());
     }
@@ -530,7 +519,7 @@ GraphExecutor::GraphExecutor(const Symbol& sym, Context ctx, const std::vector<N
         n.inputs[pi].node->isVariable())
       r->prepared = std::make_shared<PreparedInput>(r->inArrays[pi].var());
     for (uint32_t o = 0; o < nOut; ++o) r->outNames.push_back(entryName(n, o));
-    for (size_t i = 0; i < n.inputs.size(); ++i) r->inNames.push_back(n.name + "_" + inputName(n, i));
+    for (size_t i = 0; i < n.inputs.size(); ++i) r->inNames.push_back(n.name + "_" + symbolInputName(n, i));
     // Cross-device copies made above go to both lists; a group member runs only as its group.
     for (size_t k = runsBefore; k < runs.size(); ++k) fusedRuns.push_back(runs[k]);
     if (!fusedMember[nid]) fusedRuns.push_back(r);

@@ -9,12 +9,6 @@ namespace ist {
 
 namespace {
 
-// MXNet's name of input i ("weight", "bias"; variadic ops "arg0", ...).
-std::string inputName(const Node& n, size_t i) {
-  std::vector<std::string> names = symbolInputNames(n);
-  return i < names.size() ? names[i] : "input" + std::to_string(i);
-}
-
 std::string nodeLabel(const Node& n) {
   return "node '" + n.name + "' (" + (n.isVariable() ? std::string("variable") : n.attrs.op->name) + ")";
 }
@@ -130,7 +124,7 @@ template <typename Traits>
 std::string describeInputsWith(const Graph& g, const Node& n, const std::vector<typename Traits::T>& vals) {
   std::string r;
   for (size_t i = 0; i < n.inputs.size(); ++i) {
-    r += (i ? ", " : "") + inputName(n, i) + " ";
+    r += (i ? ", " : "") + symbolInputName(n, i) + " ";
     r += n.inputs[i].node ? Traits::str(vals[g.entryId(n.inputs[i])]) : "none";
   }
   return r;
@@ -185,7 +179,7 @@ void inferAttr(Graph& g) {
       Traits::call(n, in, out);
       deferred[nid].clear();
       for (size_t i = 0; i < n.inputs.size(); ++i)
-        if (n.inputs[i].node) changed |= mergeInto(g.entryId(n.inputs[i]), in[i], n, inputName(n, i));
+        if (n.inputs[i].node) changed |= mergeInto(g.entryId(n.inputs[i]), in[i], n, symbolInputName(n, i));
       for (uint32_t o = 0; o < nOut; ++o) changed |= mergeInto(g.entryBase[nid] + o, out[o], n, "output");
     } catch (const std::exception& e) {
       std::string msg = std::string(e.what()) + " [" + nodeLabel(n) + "; inputs: " +
@@ -197,7 +191,7 @@ void inferAttr(Graph& g) {
       std::vector<Shape> pin, pout;
       if (!allInputsKnown && probeShapes(n, given, nOut, &pin, &pout)) {
         for (size_t i = 0; i < n.inputs.size(); ++i)
-          if (n.inputs[i].node) changed |= mergeInto(g.entryId(n.inputs[i]), pin[i], n, inputName(n, i), false);
+          if (n.inputs[i].node) changed |= mergeInto(g.entryId(n.inputs[i]), pin[i], n, symbolInputName(n, i), false);
         for (uint32_t o = 0; o < nOut; ++o) changed |= mergeInto(g.entryBase[nid] + o, pout[o], n, "output", false);
       }
     }
@@ -220,7 +214,7 @@ void inferAttr(Graph& g) {
   g.setAttr<std::string>(Traits::errorKey(), firstError);
 }
 
-const bool kRegistered = [] {
+const bool kInferPassesRegistered = [] {
   registerPass("InferShape", [](Graph g) { inferShapes(g); return g; });
   registerPass("InferType", [](Graph g) { inferTypes(g); return g; });
   return true;
@@ -235,7 +229,7 @@ std::string describeNodeInputs(const Graph& g, const Node& n) {
   if (n.isVariable()) return "";
   std::string r;
   for (size_t i = 0; i < n.inputs.size(); ++i) {
-    r += (i ? ", " : "") + inputName(n, i);
+    r += (i ? ", " : "") + symbolInputName(n, i);
     if (!n.inputs[i].node) { r += " none"; continue; }
     uint32_t e = g.entryId(n.inputs[i]);
     if (e < g.shapes.size()) r += " " + ShapeTraits::str(g.shapes[e]);

@@ -165,7 +165,7 @@ MemoryPlan planMemory(const Graph& g, const PlanOptions& opt) {
 
 namespace {
 
-const bool kRegistered = [] {
+const bool kPlanMemoryRegistered = [] {
   registerPass("PlanMemory", [](Graph g) {
     PlanOptions opt;
     if (g.hasAttr("plan_external")) opt.external = g.attr<std::vector<bool>>("plan_external");

@@ -108,11 +108,6 @@ std::string defaultVarName(const std::string& opName, const std::string& arg) {
   return opName.empty() ? arg : opName + "_" + arg;
 }
 
-std::string joinNames(const std::vector<std::string>& v, size_t from = 0) {
-  std::string r;
-  for (size_t i = from; i < v.size(); ++i) r += (r.empty() ? "" : ", ") + v[i];
-  return r.empty() ? "none" : r;
-}
 
 // nnvm's DFSVisit: every node reachable from heads, inputs first.
 void dfsVisit(const std::vector<NodeEntry>& heads, const std::function<void(const NodePtr&)>& fn) {
@@ -138,6 +133,11 @@ std::vector<std::string> symbolInputNames(const Node& n) {
     count = static_cast<int>(paramparse::parseInt(it->second, op.name.c_str(), op.variadicCount.c_str()));
   for (int i = 0; i < count; ++i) names.push_back("arg" + std::to_string(i));
   return names;
+}
+
+std::string symbolInputName(const Node& n, size_t i) {
+  std::vector<std::string> names = symbolInputNames(n);
+  return i < names.size() ? names[i] : "input" + std::to_string(i);
 }
 
 int symbolNumOutputs(const Node& n) {
@@ -264,11 +264,11 @@ void Symbol::compose(const std::vector<const Symbol*>& args,
     const std::vector<std::string> names = symbolInputNames(*n);
     const size_t nreq = names.size();
     IST_CHECK(args.size() <= nreq, what, "inputs",
-              "expected at most " << nreq << " input(s) (" << joinNames(names) << "), got " << args.size());
+              "expected at most " << nreq << " input(s) (" << joinNames(names, "none") << "), got " << args.size());
     for (const auto& kv : kwargs) {
       auto pos = std::find(names.begin(), names.end(), kv.first);
       IST_CHECK(pos != names.end(), what, kv.first,
-                "no such input (inputs: " << joinNames(names, 0) << ")");
+                "no such input (inputs: " << joinNames(names, "none") << ")");
       IST_CHECK(static_cast<size_t>(pos - names.begin()) >= args.size(), what, kv.first,
                 "argument given twice (by position and by name)");
     }
@@ -312,7 +312,7 @@ void Symbol::compose(const std::vector<const Symbol*>& args,
   });
   for (const auto& kv : kwargs)
     IST_CHECK(matched.count(kv.first), what, kv.first,
-              "no free variable of that name (arguments: " << joinNames(freeNames) << ")");
+              "no free variable of that name (arguments: " << joinNames(freeNames, "none") << ")");
   // The seed (python-overview.md) prints net(data=net2, name='compose') as [..., 'compose_fc1_weight',
   // 'compose_fc1_bias']: a composition under a new name prefixes the names of the composed graph's
   // own nodes (not the graphs substituted in) with `name_`. The head takes `name` itself (empty

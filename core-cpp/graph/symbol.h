@@ -54,6 +54,8 @@ struct Symbol {
 // Input names as MXNet lists them for these attributes (optional inputs included when present;
 // variadic ops: "arg0", "arg1", ...).
 std::vector<std::string> symbolInputNames(const Node& n);
+// Input i's name from symbolInputNames, or "input<i>" past its end.
+std::string symbolInputName(const Node& n, size_t i);
 // Output count as MXNet's JSON counts it (node_row_ptr) and the visible ones (internals, heads).
 int symbolNumOutputs(const Node& n);
 int symbolNumVisibleOutputs(const Node& n);

@@ -359,12 +359,6 @@ void fixHiddenKeys(Node& n) {
   }
 }
 
-std::string joinNames(const std::vector<std::string>& v) {
-  std::string r;
-  for (auto& s : v) r += (r.empty() ? "" : ", ") + s;
-  return r;
-}
-
 }  // namespace
 
 std::string symbolToJSON(const Symbol& s) {

@@ -4,6 +4,7 @@
 #include "ops/elemwise/fused_device.h"
 
 namespace ist {
+namespace fused_gpu {
 namespace {
 
 template <typename Dev>
@@ -22,4 +23,5 @@ void runFusedProgram(const ElemwiseProgram& p, const std::vector<TBlob>& in, con
 const bool kReg = (setFusedProgramRunners(runFusedProgram<gpu>, runFusedProgram<cpu>), true);
 
 }  // namespace
+}  // namespace fused_gpu
 }  // namespace ist

@@ -4,8 +4,10 @@
 #include "ops/indexing/batch_take_device.h"
 
 namespace ist {
+namespace batch_take_gpu {
 namespace {
 using namespace batchtakedev;
 const bool kReg = (attachDeviceComputes("batch_take", batchTakeDev<gpu>, batchTakeDev<cpu>), true);
 }  // namespace
+}  // namespace batch_take_gpu
 }  // namespace ist

@@ -7,6 +7,7 @@
 
 namespace ist {
 namespace gsnd {
+namespace gather_scatter_gpu {
 namespace {
 
 bool registerGatherScatterGpu() {
@@ -22,5 +23,6 @@ bool registerGatherScatterGpu() {
 [[maybe_unused]] const bool kGatherScatterGpuRegistered = registerGatherScatterGpu();
 
 }  // namespace
+}  // namespace gather_scatter_gpu
 }  // namespace gsnd
 }  // namespace ist

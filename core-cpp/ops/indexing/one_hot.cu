@@ -4,7 +4,9 @@
 #include "ops/indexing/one_hot_device.h"
 
 namespace ist {
+namespace one_hot_gpu {
 namespace {
 const bool kReg = (attachDeviceComputes("one_hot", onehotdev::oneHotDev<gpu>, onehotdev::oneHotDev<cpu>), true);
 }  // namespace
+}  // namespace one_hot_gpu
 }  // namespace ist

@@ -5,6 +5,7 @@
 #include "ops/indexing/pick_device.h"
 
 namespace ist {
+namespace pick_gpu {
 namespace {
 using namespace pickdev;
 const bool kReg = (attachDeviceComputes("pick", pickDev<gpu>, pickDev<cpu>),
@@ -12,4 +13,5 @@ const bool kReg = (attachDeviceComputes("pick", pickDev<gpu>, pickDev<cpu>),
                                         namedCompute("_backward_pick", pickBackwardDev<cpu>)),
                    true);
 }  // namespace
+}  // namespace pick_gpu
 }  // namespace ist

@@ -6,6 +6,7 @@
 
 namespace ist {
 namespace ravel {
+namespace ravel_gpu {
 namespace {
 
 bool registerRavelGpu() {
@@ -17,5 +18,6 @@ bool registerRavelGpu() {
 [[maybe_unused]] const bool kRavelGpuRegistered = registerRavelGpu();
 
 }  // namespace
+}  // namespace ravel_gpu
 }  // namespace ravel
 }  // namespace ist

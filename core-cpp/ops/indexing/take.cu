@@ -5,6 +5,7 @@
 #include "ops/indexing/take_device.h"
 
 namespace ist {
+namespace take_gpu {
 namespace {
 using namespace takedev;
 const bool kReg = (attachDeviceComputes("take", takeDev<gpu>, takeDev<cpu>),
@@ -12,4 +13,5 @@ const bool kReg = (attachDeviceComputes("take", takeDev<gpu>, takeDev<cpu>),
                                         namedCompute("_backward_take", takeBackwardDev<cpu>)),
                    true);
 }  // namespace
+}  // namespace take_gpu
 }  // namespace ist

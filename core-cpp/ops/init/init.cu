@@ -6,6 +6,7 @@
 
 namespace ist {
 namespace init {
+namespace init_gpu {
 namespace {
 
 bool registerInitGpu() {
@@ -24,5 +25,6 @@ bool registerInitGpu() {
 [[maybe_unused]] const bool kInitGpuRegistered = registerInitGpu();
 
 }  // namespace
+}  // namespace init_gpu
 }  // namespace init
 }  // namespace ist

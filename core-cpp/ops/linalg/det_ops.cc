@@ -12,8 +12,6 @@ namespace {
 
 using la::MatView;
 
-int64_t cube(int64_t n) { return n * n * n; }
-
 // ---- inverse ----
 
 void inverseShape(const NodeAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
@@ -30,7 +28,7 @@ void inverseCompute(const NodeAttrs& attrs, const OpContext&, const std::vector<
   IST_LA_SWITCH(in[0].dtype, T, op, {
     const T* a = in[0].data<T>();
     la::writeResult<T>(out[0], req[0], [&](T* o) {
-      const la::BatchFailure f = la::forEachMatrix(batch, 2 * cube(n), [&](int64_t b, bool par) {
+      const la::BatchFailure f = la::forEachMatrix(batch, 2 * la::cube(n), [&](int64_t b, bool par) {
         std::vector<T> lu(a + b * n * n, a + (b + 1) * n * n);
         std::vector<int32_t> piv(static_cast<size_t>(n));
         const MatView<T> LU = la::dense(lu.data(), n, n);
@@ -97,7 +95,7 @@ void detCompute(const NodeAttrs& attrs, const OpContext&, const std::vector<TBlo
     T* luOut = out[nv].data<T>();
     int32_t* pivOut = out[nv + 1].data<int32_t>();
     const bool keepLU = req[nv] != OpReq::kNull, keepPiv = req[nv + 1] != OpReq::kNull;
-    la::forEachMatrix(batch, cube(n), [&](int64_t b, bool par) -> int64_t {
+    la::forEachMatrix(batch, la::cube(n), [&](int64_t b, bool par) -> int64_t {
       // Factor in scratch space, so a skipped (kNull) LU or pivot output is never touched.
       std::vector<T> lu(a + b * n * n, a + (b + 1) * n * n);
       std::vector<int32_t> piv(static_cast<size_t>(n));
@@ -174,7 +172,7 @@ void detBackwardCompute(const NodeAttrs& attrs, const OpContext&, const std::vec
     T* lu = luBlob.data<T>();
     const int32_t* piv = in.back().data<int32_t>();
     la::writeResult<T>(out[0], req[0], [&](T* o) {
-      const la::BatchFailure f = la::forEachMatrix(batch, 2 * cube(n), [&](int64_t b, bool par) -> int64_t {
+      const la::BatchFailure f = la::forEachMatrix(batch, 2 * la::cube(n), [&](int64_t b, bool par) -> int64_t {
         if (!pivotsValid(piv + b * n, n)) return 1;
         const MatView<T> O = la::dense(o + b * n * n, n, n);
         const bool singular = K == DetKind::kDet ? v[b] == T(0)

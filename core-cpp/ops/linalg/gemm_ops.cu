@@ -4,6 +4,7 @@
 #include "ops/linalg/gemm_ops_device.h"
 
 namespace ist {
+namespace gemm_ops_gpu {
 namespace {
 using namespace gemmdev;
 const bool kReg = (attachDeviceComputes("_linalg_gemm", gemmComputeDev<gpu, la::GemmParam>,
@@ -12,4 +13,5 @@ const bool kReg = (attachDeviceComputes("_linalg_gemm", gemmComputeDev<gpu, la::
                                         gemmComputeDev<cpu, la::Gemm2Param>),
                    true);
 }  // namespace
+}  // namespace gemm_ops_gpu
 }  // namespace ist

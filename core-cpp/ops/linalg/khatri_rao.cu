@@ -6,6 +6,7 @@
 
 namespace ist {
 namespace krdev {
+namespace khatri_rao_gpu {
 namespace {
 
 bool registerKhatriRaoGpu() {
@@ -17,5 +18,6 @@ bool registerKhatriRaoGpu() {
 [[maybe_unused]] const bool kKhatriRaoGpuRegistered = registerKhatriRaoGpu();
 
 }  // namespace
+}  // namespace khatri_rao_gpu
 }  // namespace krdev
 }  // namespace ist

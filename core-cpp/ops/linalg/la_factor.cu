@@ -4,6 +4,7 @@
 #include "ops/linalg/la_factor_device.h"
 
 namespace ist {
+namespace la_factor_gpu {
 namespace {
 using namespace ladev;
 const bool kReg =
@@ -23,4 +24,5 @@ const bool kReg =
                           detBackwardDev<cpu, DetKind::kSlogDet>),
      true);
 }  // namespace
+}  // namespace la_factor_gpu
 }  // namespace ist

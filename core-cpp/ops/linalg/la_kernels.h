@@ -83,6 +83,9 @@ struct BatchFailure {
 template <typename Fn>
 BatchFailure forEachMatrix(int64_t batch, int64_t flopsPerItem, Fn&& fn);
 
+// n³: the flop scale of an n×n factorisation or solve, for forEachMatrix.
+inline int64_t cube(int64_t n) { return n * n * n; }
+
 }  // namespace la
 }  // namespace ist
 

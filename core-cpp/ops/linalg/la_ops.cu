@@ -5,6 +5,7 @@
 #include "ops/linalg/la_device.h"
 
 namespace ist {
+namespace la_ops_gpu {
 namespace {
 using namespace ladev;
 const bool kReg =
@@ -19,4 +20,5 @@ const bool kReg =
      attachDeviceComputes("_backward_linalg_sumlogdiag", sumlogdiagBackwardDev<gpu>, sumlogdiagBackwardDev<cpu>),
      true);
 }  // namespace
+}  // namespace la_ops_gpu
 }  // namespace ist

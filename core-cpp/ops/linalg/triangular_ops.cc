@@ -104,8 +104,6 @@ void symmetrize(const MatView<T>& A, bool fromLower) {
     }
 }
 
-int64_t cube(int64_t n) { return n * n * n; }
-
 // ---- potrf ----
 
 void potrfCompute(const NodeAttrs& attrs, const OpContext&, const std::vector<TBlob>& in,
@@ -117,7 +115,7 @@ void potrfCompute(const NodeAttrs& attrs, const OpContext&, const std::vector<TB
   IST_LA_SWITCH(in[0].dtype, T, op, {
     la::writeResult<T>(out[0], req[0], [&](T* o) {
       copyIfDistinct(o, in[0].data<T>(), in[0].size());
-      const la::BatchFailure f = la::forEachMatrix(batch, cube(n) / 3, [&](int64_t b, bool par) {
+      const la::BatchFailure f = la::forEachMatrix(batch, la::cube(n) / 3, [&](int64_t b, bool par) {
         const MatView<T> m = la::dense(o + b * n * n, n, n);
         const int64_t info = la::potrf(m, lower, par);
         if (info == 0) zeroOtherTriangle(m, lower);
@@ -139,7 +137,7 @@ void potrfBackwardCompute(const NodeAttrs& attrs, const OpContext&, const std::v
     la::writeResult<T>(out[0], req[0], [&](T* o) {
       copyIfDistinct(o, in[0].data<T>(), in[0].size());
       T* Lp = in[1].data<T>();
-      la::forEachMatrix(batch, 3 * cube(n), [&](int64_t b, bool par) -> int64_t {
+      la::forEachMatrix(batch, 3 * la::cube(n), [&](int64_t b, bool par) -> int64_t {
         const MatView<T> L = la::dense(Lp + b * n * n, n, n);
         const MatView<T> d = la::dense(o + b * n * n, n, n);
         la::trmm(L, lower, true, !lower, d, T(1), par);
@@ -167,7 +165,7 @@ void potriCompute(const NodeAttrs& attrs, const OpContext&, const std::vector<TB
   IST_LA_SWITCH(in[0].dtype, T, op, {
     const T* src = in[0].data<T>();
     la::writeResult<T>(out[0], req[0], [&](T* o) {
-      const la::BatchFailure f = la::forEachMatrix(batch, cube(n), [&](int64_t b, bool par) -> int64_t {
+      const la::BatchFailure f = la::forEachMatrix(batch, la::cube(n), [&](int64_t b, bool par) -> int64_t {
         const MatView<T> F = la::dense(const_cast<T*>(src) + b * n * n, n, n);
         for (int64_t j = 0; j < n; ++j)
           if (F(j, j) == T(0)) return j + 1;

@@ -5,6 +5,7 @@
 #include "ops/matrix/crop_device.h"
 
 namespace ist {
+namespace crop_gpu {
 namespace {
 using namespace cropdev;
 const bool kReg = (attachDeviceComputes("Crop", cropDev<gpu>, cropDev<cpu>),
@@ -12,4 +13,5 @@ const bool kReg = (attachDeviceComputes("Crop", cropDev<gpu>, cropDev<cpu>),
                                         namedCompute("_backward_Crop", cropBackwardDev<cpu>)),
                    true);
 }  // namespace
+}  // namespace crop_gpu
 }  // namespace ist

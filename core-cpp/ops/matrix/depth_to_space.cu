@@ -12,6 +12,7 @@
 
 namespace ist {
 namespace depth_to_space_detail {
+namespace depth_to_space_gpu {
 namespace {
 
 // (N, C, H, W) -> (N, C / b^2, H * b, W * b): out[n, c, h*b + bh, w*b + bw] = in[n, (bh*b + bw) * C/b^2 + c, h, w].
@@ -65,5 +66,6 @@ void spaceToDepthDev(const NodeAttrs& attrs, const OpContext& ctx, const std::ve
      attachDeviceComputes("space_to_depth", spaceToDepthDev<gpu>, spaceToDepthDev<cpu>), true);
 
 }  // namespace
+}  // namespace depth_to_space_gpu
 }  // namespace depth_to_space_detail
 }  // namespace ist

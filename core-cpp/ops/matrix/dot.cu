@@ -5,6 +5,7 @@
 #include "ops/matrix/dot_device.h"
 
 namespace ist {
+namespace dot_gpu {
 namespace {
 using namespace dotdev;
 const bool kReg = (attachDeviceComputes("dot", dotForwardDev<gpu>, dotForwardDev<cpu>),
@@ -16,4 +17,5 @@ const bool kReg = (attachDeviceComputes("dot", dotForwardDev<gpu>, dotForwardDev
                                         namedCompute("_backward_batch_dot", dotBackwardDev<cpu, true>)),
                    true);
 }  // namespace
+}  // namespace dot_gpu
 }  // namespace ist

@@ -16,6 +16,7 @@
 
 namespace ist {
 namespace mat {
+namespace matrix_gpu {
 namespace {
 
 // Attaches F<gpu> and its CPU twin F<cpu>; backward ops are wrapped in namedCompute as in the .cc.
@@ -56,5 +57,6 @@ bool registerMatrixGpu() {
 [[maybe_unused]] const bool kMatrixGpuRegistered = registerMatrixGpu();
 
 }  // namespace
+}  // namespace matrix_gpu
 }  // namespace mat
 }  // namespace ist

@@ -17,9 +17,8 @@
 #include "ops/matrix/pad_params.h"
 
 namespace ist {
+namespace pad_detail {
 namespace {
-
-using namespace pad_detail;
 
 // Checks pad_width against the shape and returns the padded shape.
 Shape padShapeOf(const Shape& s, const PadParam& p, const char* op) {
@@ -241,4 +240,5 @@ IST_REGISTER_OP(_backward_Pad)
     });
 
 }  // namespace
+}  // namespace pad_detail
 }  // namespace ist

@@ -5,6 +5,7 @@
 
 namespace ist {
 namespace pad_detail {
+namespace pad_gpu {
 namespace {
 
 [[maybe_unused]] const bool kRegistered =
@@ -12,5 +13,6 @@ namespace {
      attachDeviceComputes("_backward_Pad", padBackwardComputeDev<gpu>, padBackwardComputeDev<cpu>), true);
 
 }  // namespace
+}  // namespace pad_gpu
 }  // namespace pad_detail
 }  // namespace ist

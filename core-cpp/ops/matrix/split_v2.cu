@@ -4,7 +4,9 @@
 #include "ops/matrix/split_v2_device.h"
 
 namespace ist {
+namespace split_v2_gpu {
 namespace {
 const bool kReg = (attachDeviceComputes("_split_v2", mat::splitV2Dev<gpu>, mat::splitV2Dev<cpu>), true);
 }  // namespace
+}  // namespace split_v2_gpu
 }  // namespace ist

@@ -4,7 +4,9 @@
 #include "ops/nn/activation_device.h"
 
 namespace ist {
+namespace activation_gpu {
 namespace {
 const bool kReg = (attachDeviceComputes("Activation", actdev::activationDev<gpu>, actdev::activationDev<cpu>), true);
 }  // namespace
+}  // namespace activation_gpu
 }  // namespace ist

@@ -9,11 +9,8 @@
 #include "ops/nn/conv_common.h"
 
 namespace ist {
+namespace aapool {
 namespace {
-
-using aapool::AdaptiveAvgPoolParam;
-using aapool::kBack;
-using aapool::kOp;
 
 void aapShape(const NodeAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
   const char* op = nn::opName(attrs, kOp);
@@ -71,4 +68,5 @@ IST_REGISTER_OP(_backward_contrib_AdaptiveAvgPooling2D)
     });
 
 }  // namespace
+}  // namespace aapool
 }  // namespace ist

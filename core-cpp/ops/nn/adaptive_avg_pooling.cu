@@ -7,11 +7,13 @@
 
 namespace ist {
 namespace aapool {
+namespace adaptive_avg_pooling_gpu {
 namespace {
 const bool kReg = (attachDeviceComputes(kOp, aapForwardDev<gpu>, aapForwardDev<cpu>),
                    attachDeviceComputes(kBack, namedCompute(kBack, aapBackwardDev<gpu>),
                                         namedCompute(kBack, aapBackwardDev<cpu>)),
                    true);
 }  // namespace
+}  // namespace adaptive_avg_pooling_gpu
 }  // namespace aapool
 }  // namespace ist

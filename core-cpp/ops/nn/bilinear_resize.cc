@@ -11,11 +11,8 @@
 #include "ops/nn/layer_util.h"
 
 namespace ist {
+namespace bresize {
 namespace {
-
-using bresize::BilinearResizeParam;
-using bresize::kBack;
-using bresize::kOp;
 
 // MXNet's float product, truncated toward zero; checked to be a usable size.
 int64_t scaledSize(float scale, int64_t side, const char* arg, const Shape& d) {
@@ -146,4 +143,5 @@ IST_REGISTER_OP(_backward_contrib_BilinearResize2D)
     });
 
 }  // namespace
+}  // namespace bresize
 }  // namespace ist

@@ -7,11 +7,13 @@
 
 namespace ist {
 namespace bresize {
+namespace bilinear_resize_gpu {
 namespace {
 const bool kReg = (attachDeviceComputes(kOp, resizeForwardDev<gpu>, resizeForwardDev<cpu>),
                    attachDeviceComputes(kBack, namedCompute(kBack, resizeBackwardDev<gpu>),
                                         namedCompute(kBack, resizeBackwardDev<cpu>)),
                    true);
 }  // namespace
+}  // namespace bilinear_resize_gpu
 }  // namespace bresize
 }  // namespace ist

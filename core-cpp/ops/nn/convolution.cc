@@ -20,9 +20,8 @@
 #include "ops/nn/winograd.h"
 
 namespace ist {
+namespace convolution_detail {
 namespace {
-
-using namespace convolution_detail;
 
 void convShape(const NodeAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
   const auto& p = attrs.get<ConvolutionParam>();
@@ -247,11 +246,13 @@ std::vector<NodeEntry> convGradient(const NodePtr& n, const std::vector<NodeEntr
 }
 
 }  // namespace
+}  // namespace convolution_detail
 
 template <typename T>
 void convolutionWithAffine(const NodeAttrs& conv, const TBlob& data, const TBlob& weight, const TBlob& y,
                            const ChannelAffine<T>& affine, PreparedInput* prepared) {
-  forward<T>(conv.get<ConvolutionParam>(), {data, weight}, OpReq::kWriteTo, y, &affine, prepared);
+  convolution_detail::forward<T>(conv.get<convolution_detail::ConvolutionParam>(), {data, weight}, OpReq::kWriteTo, y,
+                                 &affine, prepared);
 }
 template void convolutionWithAffine<float>(const NodeAttrs&, const TBlob&, const TBlob&, const TBlob&,
                                            const ChannelAffine<float>&, PreparedInput*);
@@ -259,12 +260,16 @@ template void convolutionWithAffine<double>(const NodeAttrs&, const TBlob&, cons
                                             const ChannelAffine<double>&, PreparedInput*);
 
 template <typename T>
-void convolutionForward(const ConvolutionParam& p, const TBlob& data, const TBlob& weight, OpReq req, const TBlob& y) {
-  forward<T>(p, {data, weight}, req, y, nullptr, nullptr);
+void convolutionForward(const convolution_detail::ConvolutionParam& p, const TBlob& data, const TBlob& weight, OpReq req,
+                        const TBlob& y) {
+  convolution_detail::forward<T>(p, {data, weight}, req, y, nullptr, nullptr);
 }
-template void convolutionForward<float>(const ConvolutionParam&, const TBlob&, const TBlob&, OpReq, const TBlob&);
-template void convolutionForward<double>(const ConvolutionParam&, const TBlob&, const TBlob&, OpReq, const TBlob&);
+template void convolutionForward<float>(const convolution_detail::ConvolutionParam&, const TBlob&, const TBlob&, OpReq,
+                                        const TBlob&);
+template void convolutionForward<double>(const convolution_detail::ConvolutionParam&, const TBlob&, const TBlob&, OpReq,
+                                         const TBlob&);
 
+namespace convolution_detail {
 namespace {
 
 int numBiasOutputs(const NodeAttrs& a) { return a.get<ConvolutionParam>().no_bias ? 2 : 3; }
@@ -296,4 +301,5 @@ IST_REGISTER_OP(_backward_Convolution)
     .compute(Context::kCPU, convBackwardCompute);
 
 }  // namespace
+}  // namespace convolution_detail
 }  // namespace ist

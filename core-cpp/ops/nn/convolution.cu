@@ -10,6 +10,7 @@
 
 namespace ist {
 namespace convolution_detail {
+namespace convolution_gpu {
 namespace {
 
 cudnn::ConvShape cudnnShape(const ConvolutionParam& p, const Shape& x, const Shape& y) {
@@ -80,5 +81,6 @@ void convBackwardGpu(const NodeAttrs& attrs, const OpContext& ctx, const std::ve
      attachDeviceComputes("_backward_Convolution", convBackwardGpu, convBackwardComputeDev<cpu>), true);
 
 }  // namespace
+}  // namespace convolution_gpu
 }  // namespace convolution_detail
 }  // namespace ist

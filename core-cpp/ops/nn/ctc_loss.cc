@@ -18,11 +18,8 @@
 #include "ops/nn/ctc_loss_params.h"
 
 namespace ist {
+namespace ctcop {
 namespace {
-
-using ctcop::CTCLossParam;
-using ctcop::kBack;
-using ctcop::kOp;
 
 std::string inputList(const CTCLossParam& p) {
   return std::string("data, label") + (p.use_data_lengths ? ", data_lengths" : "") +
@@ -264,4 +261,5 @@ IST_REGISTER_OP(_backward_ctc_loss)
     .compute(Context::kCPU, ctcBackwardCompute);
 
 }  // namespace
+}  // namespace ctcop
 }  // namespace ist

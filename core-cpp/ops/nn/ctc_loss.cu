@@ -4,10 +4,12 @@
 #include "ops/nn/ctc_loss_device.h"
 
 namespace ist {
+namespace ctc_loss_gpu {
 namespace {
 const bool kReg = (attachDeviceComputes("CTCLoss", ctcdev::ctcForwardDev<gpu>, ctcdev::ctcForwardDev<cpu>),
                    attachDeviceComputes("_backward_ctc_loss", ctcdev::ctcBackwardDev<gpu>,
                                         ctcdev::ctcBackwardDev<cpu>),
                    true);
 }  // namespace
+}  // namespace ctc_loss_gpu
 }  // namespace ist

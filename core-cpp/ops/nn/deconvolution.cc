@@ -12,9 +12,8 @@
 #include "ops/nn/deconvolution_params.h"
 
 namespace ist {
+namespace deconvolution_detail {
 namespace {
-
-using namespace deconvolution_detail;
 
 void deconvShape(const NodeAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
   const auto& p = attrs.get<DeconvolutionParam>();
@@ -164,4 +163,5 @@ IST_REGISTER_OP(_backward_Deconvolution)
     .compute(Context::kCPU, deconvBackwardCompute);
 
 }  // namespace
+}  // namespace deconvolution_detail
 }  // namespace ist

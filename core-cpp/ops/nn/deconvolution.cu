@@ -10,6 +10,7 @@
 
 namespace ist {
 namespace deconvolution_detail {
+namespace deconvolution_gpu {
 namespace {
 
 void deconvComputeGpu(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
@@ -78,5 +79,6 @@ void deconvBackwardGpu(const NodeAttrs& attrs, const OpContext& ctx, const std::
      attachDeviceComputes("_backward_Deconvolution", deconvBackwardGpu, deconvBackwardComputeDev<cpu>), true);
 
 }  // namespace
+}  // namespace deconvolution_gpu
 }  // namespace deconvolution_detail
 }  // namespace ist

@@ -4,7 +4,9 @@
 #include "ops/nn/dropout_device.h"
 
 namespace ist {
+namespace dropout_gpu {
 namespace {
 const bool kReg = (attachDeviceComputes("Dropout", dropdev::dropoutDev<gpu>, dropdev::dropoutDev<cpu>), true);
 }  // namespace
+}  // namespace dropout_gpu
 }  // namespace ist

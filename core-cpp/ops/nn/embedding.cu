@@ -4,10 +4,12 @@
 #include "ops/nn/embedding_device.h"
 
 namespace ist {
+namespace embedding_gpu {
 namespace {
 using namespace embdev;
 const bool kReg = (attachDeviceComputes("Embedding", embeddingDev<gpu>, embeddingDev<cpu>),
                    attachDeviceComputes("_backward_Embedding", embeddingBackwardDev<gpu>, embeddingBackwardDev<cpu>),
                    true);
 }  // namespace
+}  // namespace embedding_gpu
 }  // namespace ist

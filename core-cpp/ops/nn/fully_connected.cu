@@ -5,10 +5,12 @@
 #include "ops/nn/fully_connected_device.h"
 
 namespace ist {
+namespace fully_connected_gpu {
 namespace {
 const bool kReg = (attachDeviceComputes("FullyConnected", fcdev::fcForwardDev<gpu>, fcdev::fcForwardDev<cpu>),
                    attachDeviceComputes("_backward_FullyConnected", fcdev::fcBackwardDev<gpu>,
                                         fcdev::fcBackwardDev<cpu>),
                    true);
 }  // namespace
+}  // namespace fully_connected_gpu
 }  // namespace ist

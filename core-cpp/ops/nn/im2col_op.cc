@@ -13,9 +13,8 @@
 #include "ops/nn/layer_util.h"
 
 namespace ist {
+namespace im2colop {
 namespace {
-
-using namespace im2colop;
 
 template <typename T>
 void im2colTyped(const Im2colDims& d, const T* img, OpReq req, T* col) {
@@ -143,4 +142,5 @@ IST_REGISTER_OP(col2im)
     });
 
 }  // namespace
+}  // namespace im2colop
 }  // namespace ist

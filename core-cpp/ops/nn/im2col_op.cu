@@ -5,6 +5,7 @@
 #include "ops/nn/im2col_op_device.h"
 
 namespace ist {
+namespace im2col_op_gpu {
 namespace {
 using namespace im2colop;
 const bool kReg = (attachDeviceComputes("im2col", im2colOpDev<gpu>, im2colOpDev<cpu>),
@@ -13,4 +14,5 @@ const bool kReg = (attachDeviceComputes("im2col", im2colOpDev<gpu>, im2colOpDev<
                                         namedCompute("_backward_im2col", im2colBackwardDev<cpu>)),
                    true);
 }  // namespace
+}  // namespace im2col_op_gpu
 }  // namespace ist

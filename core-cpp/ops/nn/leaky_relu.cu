@@ -4,10 +4,12 @@
 #include "ops/nn/leaky_relu_device.h"
 
 namespace ist {
+namespace leaky_relu_gpu {
 namespace {
 using namespace lreludev;
 const bool kReg = (attachDeviceComputes("LeakyReLU", leakyForwardDev<gpu>, leakyForwardDev<cpu>),
                    attachDeviceComputes("_backward_LeakyReLU", leakyBackwardDev<gpu>, leakyBackwardDev<cpu>),
                    true);
 }  // namespace
+}  // namespace leaky_relu_gpu
 }  // namespace ist

@@ -5,6 +5,7 @@
 #include "ops/nn/loss_device.h"
 
 namespace ist {
+namespace loss_gpu {
 namespace {
 using namespace lossdev;
 const bool kReg = (attachDeviceComputes("MakeLoss", copyComputeDev<gpu>, copyComputeDev<cpu>),
@@ -15,4 +16,5 @@ const bool kReg = (attachDeviceComputes("MakeLoss", copyComputeDev<gpu>, copyCom
                                         sceBackwardDev<cpu>),
                    true);
 }  // namespace
+}  // namespace loss_gpu
 }  // namespace ist

@@ -5,9 +5,11 @@
 
 namespace ist {
 namespace lrnop {
+namespace lrn_gpu {
 namespace {
 const bool kReg = (attachDeviceComputes("LRN", lrnForwardDev<gpu>, lrnForwardDev<cpu>),
                    attachDeviceComputes("_backward_LRN", lrnBackwardDev<gpu>, lrnBackwardDev<cpu>), true);
 }  // namespace
+}  // namespace lrn_gpu
 }  // namespace lrnop
 }  // namespace ist

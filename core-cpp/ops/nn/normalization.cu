@@ -12,6 +12,7 @@
 
 namespace ist {
 namespace ndev {
+namespace normalization_gpu {
 namespace {
 
 void registerNormalizationGpu() {
@@ -33,5 +34,6 @@ void registerNormalizationGpu() {
 [[maybe_unused]] const bool kNormalizationGpuRegistered = (registerNormalizationGpu(), true);
 
 }  // namespace
+}  // namespace normalization_gpu
 }  // namespace ndev
 }  // namespace ist

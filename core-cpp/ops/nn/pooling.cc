@@ -17,9 +17,8 @@
 #include "ops/nn/pool_rows.h"
 
 namespace ist {
+namespace pooling_detail {
 namespace {
-
-using namespace pooling_detail;
 
 Shape outShape(const Plan& pl, const Shape& d) {
   Shape o = d;
@@ -505,4 +504,5 @@ IST_REGISTER_OP(_backward_Pooling)
     .compute(Context::kCPU, poolBackwardCompute);
 
 }  // namespace
+}  // namespace pooling_detail
 }  // namespace ist

@@ -6,6 +6,7 @@
 
 namespace ist {
 namespace pooling_detail {
+namespace pooling_gpu {
 namespace {
 
 [[maybe_unused]] const bool kRegistered =
@@ -13,5 +14,6 @@ namespace {
      attachDeviceComputes("_backward_Pooling", poolBackwardComputeDev<gpu>, poolBackwardComputeDev<cpu>), true);
 
 }  // namespace
+}  // namespace pooling_gpu
 }  // namespace pooling_detail
 }  // namespace ist

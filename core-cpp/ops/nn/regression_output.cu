@@ -5,6 +5,7 @@
 #include "ops/nn/regression_output_device.h"
 
 namespace ist {
+namespace regression_output_gpu {
 namespace {
 using namespace regdev;
 template <Reg R> void attach(const char* fwd, const char* bwd) {
@@ -15,4 +16,5 @@ const bool kReg = (attach<Reg::kLinear>("LinearRegressionOutput", "_backward_lin
                    attach<Reg::kLogistic>("LogisticRegressionOutput", "_backward_logistic_reg_out"),
                    attach<Reg::kMAE>("MAERegressionOutput", "_backward_mae_reg_out"), true);
 }  // namespace
+}  // namespace regression_output_gpu
 }  // namespace ist

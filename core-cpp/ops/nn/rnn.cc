@@ -17,6 +17,7 @@
 #include "ops/nn/rnn_params.h"
 
 namespace ist {
+namespace rnn_op {
 namespace {
 
 constexpr const char* kOp = "RNN";
@@ -385,4 +386,5 @@ IST_REGISTER_OP(_backward_RNN)
     .compute(Context::kCPU, rnnBackwardCompute);
 
 }  // namespace
+}  // namespace rnn_op
 }  // namespace ist

@@ -4,9 +4,11 @@
 #include "ops/nn/rnn_device.h"
 
 namespace ist {
+namespace rnn_gpu {
 namespace {
 const bool kReg = (attachDeviceComputes("RNN", rnndev::rnnForwardDev<gpu>, rnndev::rnnForwardDev<cpu>),
                    attachDeviceComputes("_backward_RNN", rnndev::rnnBackwardDev<gpu>, rnndev::rnnBackwardDev<cpu>),
                    true);
 }  // namespace
+}  // namespace rnn_gpu
 }  // namespace ist

@@ -10,11 +10,8 @@
 #include "ops/nn/roi_align_device.h"
 
 namespace ist {
+namespace roialign {
 namespace {
-
-using roialign::kBack;
-using roialign::kOp;
-using roialign::ROIAlignParam;
 
 void raShape(const NodeAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
   const auto& p = attrs.get<ROIAlignParam>();
@@ -90,4 +87,5 @@ IST_REGISTER_OP(_backward_ROIAlign)
     });
 
 }  // namespace
+}  // namespace roialign
 }  // namespace ist

@@ -7,11 +7,13 @@
 
 namespace ist {
 namespace roialign {
+namespace roi_align_gpu {
 namespace {
 const bool kReg = (attachDeviceComputes(kOp, raForwardDev<gpu>, raForwardDev<cpu>),
                    attachDeviceComputes(kBack, namedCompute(kBack, raBackwardDev<gpu>),
                                         namedCompute(kBack, raBackwardDev<cpu>)),
                    true);
 }  // namespace
+}  // namespace roi_align_gpu
 }  // namespace roialign
 }  // namespace ist

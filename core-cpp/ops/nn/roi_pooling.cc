@@ -10,13 +10,8 @@
 #include "ops/nn/roi_pooling_params.h"
 
 namespace ist {
+namespace roiop {
 namespace {
-
-using roiop::kBack;
-using roiop::kOp;
-using roiop::ROIPoolingParam;
-using roiop::RoiBox;
-using roiop::RoiGeom;
 
 void checkParams(const ROIPoolingParam& p, const char* op) {
   IST_CHECK(p.pooled_size.size() == 2 && p.pooled_size[0] > 0 && p.pooled_size[1] > 0, op, "pooled_size",
@@ -151,4 +146,5 @@ IST_REGISTER_OP(_backward_ROIPooling)
     .compute(Context::kCPU, roiBackwardCompute);
 
 }  // namespace
+}  // namespace roiop
 }  // namespace ist

@@ -6,9 +6,11 @@
 
 namespace ist {
 namespace roiop {
+namespace roi_pooling_gpu {
 namespace {
 const bool kReg = (attachDeviceComputes("ROIPooling", roiForwardDev<gpu>, roiForwardDev<cpu>),
                    attachDeviceComputes("_backward_ROIPooling", roiBackwardDev<gpu>, roiBackwardDev<cpu>), true);
 }  // namespace
+}  // namespace roi_pooling_gpu
 }  // namespace roiop
 }  // namespace ist

@@ -11,9 +11,8 @@
 #include "ops/nn/sequence_device.h"
 
 namespace ist {
+namespace seqdev {
 namespace {
-
-using namespace seqdev;
 
 // Lengths read and checked on the host (null when use_sequence_length is off).
 const int64_t* hostLengths(std::vector<int64_t>& k, const TBlob* len, const SeqGeom& g, const char* op) {
@@ -175,4 +174,5 @@ IST_REGISTER_OP(SequenceReverse)
     });
 
 }  // namespace
+}  // namespace seqdev
 }  // namespace ist

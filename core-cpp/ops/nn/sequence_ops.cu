@@ -6,6 +6,7 @@
 #include "ops/nn/sequence_device.h"
 
 namespace ist {
+namespace sequence_ops_gpu {
 namespace {
 using namespace seqdev;
 const bool kReg =
@@ -17,4 +18,5 @@ const bool kReg =
      attachDeviceComputes("SequenceReverse", seqDev<gpu, SeqKind::kReverse>, seqDev<cpu, SeqKind::kReverse>),
      true);
 }  // namespace
+}  // namespace sequence_ops_gpu
 }  // namespace ist

@@ -5,6 +5,7 @@
 #include "ops/nn/softmax_device.h"
 
 namespace ist {
+namespace softmax_gpu {
 namespace {
 using namespace smdev;
 const bool kReg =
@@ -22,4 +23,5 @@ const bool kReg =
                           softmaxActivationBackwardDev<cpu>),
      true);
 }  // namespace
+}  // namespace softmax_gpu
 }  // namespace ist

@@ -5,6 +5,7 @@
 #include "ops/nn/softmax_output_device.h"
 
 namespace ist {
+namespace softmax_output_gpu {
 namespace {
 using namespace smodev;
 const bool kReg = (attachDeviceComputes("SoftmaxOutput", softmaxOutputDev<gpu>, softmaxOutputDev<cpu>),
@@ -12,4 +13,5 @@ const bool kReg = (attachDeviceComputes("SoftmaxOutput", softmaxOutputDev<gpu>, 
                                         softmaxOutputBackwardDev<cpu>),
                    true);
 }  // namespace
+}  // namespace softmax_output_gpu
 }  // namespace ist

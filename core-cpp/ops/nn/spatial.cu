@@ -6,6 +6,7 @@
 
 namespace ist {
 namespace spatialop {
+namespace spatial_gpu {
 namespace {
 
 [[maybe_unused]] const bool kRegistered =
@@ -16,5 +17,6 @@ namespace {
      attachDeviceComputes(kST, stComputeDev<gpu>, stComputeDev<cpu>), true);
 
 }  // namespace
+}  // namespace spatial_gpu
 }  // namespace spatialop
 }  // namespace ist

@@ -5,6 +5,7 @@
 #include "ops/nn/svm_output_device.h"
 
 namespace ist {
+namespace svm_output_gpu {
 namespace {
 using namespace svmdev;
 const bool kReg = (attachDeviceComputes("SVMOutput", svmOutputDev<gpu>, svmOutputDev<cpu>),
@@ -13,4 +14,5 @@ const bool kReg = (attachDeviceComputes("SVMOutput", svmOutputDev<gpu>, svmOutpu
                                         namedCompute("_backward_SVMOutput", svmOutputBackwardDev<cpu>)),
                    true);
 }  // namespace
+}  // namespace svm_output_gpu
 }  // namespace ist

@@ -8,9 +8,8 @@
 #include "ops/nn/upsampling_params.h"
 
 namespace ist {
+namespace upsampling_detail {
 namespace {
-
-using namespace upsampling_detail;
 
 void upShape(const NodeAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
   const auto& p = attrs.get<UpSamplingParam>();
@@ -203,4 +202,5 @@ IST_REGISTER_OP(_backward_UpSampling)
     .compute(Context::kCPU, upBackwardCompute);
 
 }  // namespace
+}  // namespace upsampling_detail
 }  // namespace ist

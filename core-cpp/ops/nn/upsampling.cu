@@ -6,6 +6,7 @@
 
 namespace ist {
 namespace upsampling_detail {
+namespace upsampling_gpu {
 namespace {
 
 [[maybe_unused]] const bool kRegistered =
@@ -13,5 +14,6 @@ namespace {
      attachDeviceComputes("_backward_UpSampling", upBackwardComputeDev<gpu>, upBackwardComputeDev<cpu>), true);
 
 }  // namespace
+}  // namespace upsampling_gpu
 }  // namespace upsampling_detail
 }  // namespace ist

@@ -6,6 +6,7 @@
 
 namespace ist {
 namespace optim {
+namespace optimizer_gpu {
 namespace {
 
 bool registerOptimizerGpu() {
@@ -36,5 +37,6 @@ bool registerOptimizerGpu() {
 [[maybe_unused]] const bool kOptimizerGpuRegistered = registerOptimizerGpu();
 
 }  // namespace
+}  // namespace optimizer_gpu
 }  // namespace optim
 }  // namespace ist

@@ -7,6 +7,7 @@
 
 namespace ist {
 namespace ordering {
+namespace ordering_gpu {
 namespace {
 using namespace dev;
 const bool kReg = (attachDeviceComputes("sort", sortDev<gpu>, sortDev<cpu>),
@@ -18,5 +19,6 @@ const bool kReg = (attachDeviceComputes("sort", sortDev<gpu>, sortDev<cpu>),
                                         namedCompute("_backward_take_along_axis", takeAlongBackwardDev<cpu>)),
                    true);
 }  // namespace
+}  // namespace ordering_gpu
 }  // namespace ordering
 }  // namespace ist

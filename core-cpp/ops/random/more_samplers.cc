@@ -25,6 +25,7 @@
 #include "ops/random/multinomial_device.h"
 
 namespace ist {
+namespace more_samplers {
 namespace {
 
 const char* opName(const NodeAttrs& attrs, const char* fallback) { return attrs.op ? attrs.op->name.c_str() : fallback; }
@@ -400,4 +401,5 @@ IST_REGISTER_OP(_backward_sample_multinomial)
     .compute(Context::kCPU, mnBackwardCompute);
 
 }  // namespace
+}  // namespace more_samplers
 }  // namespace ist

@@ -11,6 +11,7 @@
 #include "ops/random/sampler_lanes.h"
 
 namespace ist {
+namespace multisample_ops {
 namespace {
 
 using rnd::MultiSampleParam;
@@ -110,4 +111,5 @@ IST_MULTISAMPLE_OP(poisson, MakePoisson, std::vector<std::string>({"lam"}),
 #undef IST_MULTISAMPLE_OP
 
 }  // namespace
+}  // namespace multisample_ops
 }  // namespace ist

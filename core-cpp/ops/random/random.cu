@@ -13,6 +13,7 @@
 
 namespace ist {
 namespace rnd {
+namespace random_gpu {
 namespace {
 
 template <typename Dist>
@@ -67,5 +68,6 @@ bool registerRandomGpu() {
 [[maybe_unused]] const bool kRandomGpuRegistered = registerRandomGpu();
 
 }  // namespace
+}  // namespace random_gpu
 }  // namespace rnd
 }  // namespace ist

@@ -11,6 +11,7 @@
 #include "ops/random/sampler_lanes.h"
 
 namespace ist {
+namespace sample_ops {
 namespace {
 
 using rnd::UniformDist;
@@ -188,4 +189,5 @@ IST_REGISTER_OP(_random_randint)
     .compute(Context::kCPU, randIntCompute);
 
 }  // namespace
+}  // namespace sample_ops
 }  // namespace ist

@@ -5,10 +5,12 @@
 #include "ops/reduce/all_finite_device.h"
 
 namespace ist {
+namespace all_finite_gpu {
 namespace {
 using namespace finitedev;
 const bool kReg = (attachDeviceComputes("all_finite", allFiniteDev<gpu, false>, allFiniteDev<cpu, false>),
                    attachDeviceComputes("multi_all_finite", allFiniteDev<gpu, true>, allFiniteDev<cpu, true>),
                    attachDeviceComputes("multi_sum_sq", multiSumSqDev<gpu>, multiSumSqDev<cpu>), true);
 }  // namespace
+}  // namespace all_finite_gpu
 }  // namespace ist

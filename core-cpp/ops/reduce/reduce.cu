@@ -6,8 +6,8 @@
 
 namespace ist {
 namespace rdev {
+namespace reduce_gpu {
 namespace {
-
 
 void registerReduceGpu() {
 #define IST_ATTACH(name, fn) attachDeviceComputes(name, fn<gpu>, fn<cpu>)
@@ -38,5 +38,6 @@ void registerReduceGpu() {
 [[maybe_unused]] const bool kReduceGpuRegistered = (registerReduceGpu(), true);
 
 }  // namespace
+}  // namespace reduce_gpu
 }  // namespace rdev
 }  // namespace ist
