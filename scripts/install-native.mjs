@@ -99,10 +99,14 @@ async function main() {
   // Unity translation units, as the Makefile compiles them (scripts/unity-build.mjs says why).
   const unity = relative(root, join(objDir, 'unity'));
   const units = (ext) => writeUnitySources(root, unity, sourcesUnder(root, 'core-cpp', ext), ext, defaultChunk[ext]);
-  for (const src of [...units('.cc'), ...sourcesUnder(root, 'bindings', '.cc')]) {
-    const extra = src.endsWith('.avx2.cc') ? flags.avx2 : src.endsWith('.avx512.cc') ? flags.avx512
-      : src.startsWith('bindings') ? [...napiIncludes.map((d) => `-I${d}`), ...flags.addonDefines] : [];
+  const addonFlags = [...napiIncludes.map((d) => `-I${d}`), ...flags.addonDefines];
+  for (const src of units('.cc')) {
+    const extra = src.endsWith('.avx2.cc') ? flags.avx2 : src.endsWith('.avx512.cc') ? flags.avx512 : [];
     commands.push([cxx, [...cxxflags, ...extra, '-c', src, '-o', objectOf(src)], src]);
+  }
+  // bindings/*.cc only: the unity files above are written under bindings/build/.
+  for (const src of sourcesUnder(root, 'bindings', '.cc').filter((s) => dirname(s) === 'bindings')) {
+    commands.push([cxx, [...cxxflags, ...addonFlags, '-c', src, '-o', objectOf(src)], src]);
   }
   if (nvcc) {
     for (const src of units('.cu')) {
