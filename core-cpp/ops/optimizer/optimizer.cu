@@ -31,6 +31,20 @@ bool registerOptimizerGpu() {
   gpuFn("ftrl_update", ftrlUpdate<gpu>);
   gpuFn("adagrad_update", adagradUpdate<gpu>);
   gpuFn("adadelta_update", adadeltaUpdate<gpu>);
+  gpuFn("ftml_update", ftmlUpdate<gpu>);
+  gpuFn("multi_sgd_update", multiSgdUpdate<gpu, MultiSGDParam, false, false, false>);
+  gpuFn("multi_sgd_mom_update", multiSgdUpdate<gpu, MultiSGDMomParam, true, false, false>);
+  gpuFn("multi_mp_sgd_update", multiSgdUpdate<gpu, MultiSGDParam, false, true, false>);
+  gpuFn("multi_mp_sgd_mom_update", multiSgdUpdate<gpu, MultiSGDMomParam, true, true, false>);
+  gpuFn("preloaded_multi_sgd_update", multiSgdUpdate<gpu, PreloadedMultiSGDParam, false, false, true>);
+  gpuFn("preloaded_multi_sgd_mom_update", multiSgdUpdate<gpu, PreloadedMultiSGDMomParam, true, false, true>);
+  gpuFn("preloaded_multi_mp_sgd_update", multiSgdUpdate<gpu, PreloadedMultiSGDParam, false, true, true>);
+  gpuFn("preloaded_multi_mp_sgd_mom_update", multiSgdUpdate<gpu, PreloadedMultiSGDMomParam, true, true, true>);
+  gpuFn("_multi_adamw_update", multiAdamWUpdate<gpu, false>);
+  gpuFn("_multi_mp_adamw_update", multiAdamWUpdate<gpu, true>);
+  gpuFn("_multi_lamb_update", multiLambUpdate<gpu, false>);
+  gpuFn("_multi_mp_lamb_update", multiLambUpdate<gpu, true>);
+  gpuFn("multi_lars", multiLars<gpu>);
   return true;
 }
 

@@ -11,6 +11,7 @@
 #include "op/registry.h"
 #include "ops/optimizer/params.h"
 #include "ops/optimizer/update_kernels.h"
+#include "ops/reduce/all_finite_device.h"  // multiSumSqDev: the norms of _multi_lamb_update
 
 namespace ist {
 namespace optim {
@@ -218,6 +219,186 @@ void lambPhase2(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<
                                      in[2].data<G>(), in[3].data<G>(), masterOf<MP>(in, 4), C(p.lr),
                                      C(p.lower_bound), C(p.upper_bound));
   });
+}
+
+// ---- The multi-weight updates and ftml_update: MXNet's arithmetic in the weight's type ----
+
+// M over one weight's n elements with that output's request (MXNet's multi kernels take req[0] for
+// every output; the requests only differ where an executor skips an unread output).
+template <typename M, typename Dev, typename... Args>
+void launchWithReq(const OpContext& ctx, int64_t n, OpReq req, Args... args) {
+  if (req == OpReq::kWriteTo || req == OpReq::kWriteInplace) {
+    DeviceKernel<M, Dev>::launch(ctx.run.stream, n, kCost, args..., WriteReq{});
+  } else if (req != OpReq::kNull) {
+    DeviceKernel<M, Dev>::launch(ctx.run.stream, n, kCost, args..., static_cast<int>(req));
+  }
+}
+
+// A parameter in compute type A, as MXNet casts it (a double goes through float unless A is double).
+template <typename A> A paramAs(double x) {
+  if constexpr (std::is_same_v<A, double>) return x;
+  else return A(static_cast<float>(x));
+}
+
+// multi_sgd_update (kMom = false, kMP = false: inputs weight_i, grad_i), multi_sgd_mom_update (+ mom_i),
+// their mp_ forms (+ weight32_i; mom_i float32) and, with kPreloaded, the preloaded_ forms whose last
+// two inputs are the float32 lrs and wds arrays. One launch per weight: the weights have different
+// sizes, and each runs in its own dtype.
+template <typename Dev, typename P, bool kMom, bool kMP, bool kPreloaded>
+void multiSgdUpdate(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
+                    const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
+  const MultiSgdArgs a = attrs.get<P>().args();
+  constexpr int kStride = 2 + (kMom ? 1 : 0) + (kMP ? 1 : 0);
+  const float* lrs = kPreloaded ? in[static_cast<size_t>(a.num * kStride)].data<float>() : nullptr;
+  const float* wds = kPreloaded ? in[static_cast<size_t>(a.num * kStride + 1)].data<float>() : nullptr;
+  for (int k = 0; k < a.num; ++k) {
+    const size_t base = static_cast<size_t>(k * kStride);
+    const TBlob& weight = in[base];
+    IST_TYPE_SWITCH_FLOAT(weight.dtype, T, nameOf(attrs), {
+      using M = std::conditional_t<kMP, float, T>;  // MXNet's MPDType
+      using A = ArithOf<M>;
+      auto mom = [&] {
+        if constexpr (kMom) return in[base + 2].data<M>();
+        else return NoMom{};
+      }();
+      auto run = [&](auto rate) {
+        const size_t kk = static_cast<size_t>(k);
+        launchWithReq<MultiSgdMap, Dev>(ctx, weight.size(), req[kk], out[kk].data<T>(), weight.data<T>(),
+                                        in[base + 1].data<T>(), mom, masterOf<kMP>(in, base + kStride - 1), rate,
+                                        A(a.momentum), A(a.rescale), A(a.clip));
+      };
+      if constexpr (!kPreloaded) {
+        run(TupleRate<A>{(*a.lrs)[static_cast<size_t>(k)], (*a.wds)[static_cast<size_t>(k)]});
+      } else if constexpr (std::is_same_v<Dev, cpu>) {
+        run(HostRate{lrs[k], wds[k]});  // read once: the loop then keeps them in registers
+      } else {
+        run(ArrayRate{lrs, wds, k});
+      }
+    });
+  }
+}
+
+// ftml_update (weight, grad, d, v, z).
+template <typename Dev>
+void ftmlUpdate(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
+                const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
+  const auto& p = attrs.get<FTMLParam>();
+  IST_TYPE_SWITCH_FLOAT(in[0].dtype, T, nameOf(attrs), {
+    using A = ArithOf<T>;
+    const A beta1(p.beta1), beta2(p.beta2), t(static_cast<float>(p.t));
+    // MXNet's power::Map(beta, t), per element there, is the same for every element: once here.
+    const A corr1 = A(1.0f) - A(math::pow(valueOf(beta1), valueOf(t)));
+    const A corr2 = A(1.0f) - A(math::pow(valueOf(beta2), valueOf(t)));
+    launchWithReq<FtmlMap, Dev>(ctx, in[0].size(), req[0], out[0].data<T>(), in[0].data<T>(), in[1].data<T>(),
+                                in[2].data<T>(), in[3].data<T>(), in[4].data<T>(), A(p.lr), beta1, beta2,
+                                paramAs<A>(p.epsilon), A(p.wd), A(p.rescale_grad), A(p.clip_grad), corr1, corr2);
+  });
+}
+
+// _multi_adamw_update (inputs weight_k, grad_k, mean_k, var_k, then rescale_grad of the weights'
+// dtype) and _multi_mp_adamw_update (+ weight32_k; mean, var and rescale_grad float32).
+template <typename Dev, bool kMP>
+void multiAdamWUpdate(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
+                      const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
+  const auto& p = attrs.get<MultiAdamWParam>();
+  constexpr int kStride = kMP ? 5 : 4;
+  const TBlob& rescale = in[static_cast<size_t>(p.num_weights * kStride)];
+  for (int k = 0; k < p.num_weights; ++k) {
+    const size_t base = static_cast<size_t>(k * kStride);
+    const TBlob& weight = in[base];
+    IST_TYPE_SWITCH_FLOAT(weight.dtype, T, nameOf(attrs), {
+      using M = std::conditional_t<kMP, float, T>;
+      using A = ArithOf<M>;
+      const size_t kk = static_cast<size_t>(k);
+      auto run = [&](auto rs) {
+        launchWithReq<MultiAdamWMap, Dev>(ctx, weight.size(), req[kk], out[kk].data<T>(), weight.data<T>(),
+                                          in[base + 1].data<T>(), in[base + 2].data<M>(), in[base + 3].data<M>(),
+                                          masterOf<kMP>(in, base + 4), rs, p.lrs[kk], p.wds[kk], p.etas[kk],
+                                          A(p.beta1), A(p.beta2), A(p.epsilon), A(p.clip_gradient));
+      };
+      // The CPU reads rescale_grad once (a finite nonzero value goes to the Map as a CheckedRescale); the
+      // GPU's Map reads it from the array.
+      const M* rescaleArr = rescale.data<M>();
+      if constexpr (std::is_same_v<Dev, cpu>) {
+        const float r = rescaleValue(rescaleArr);
+        if (skipRescale(r, rescaleArr)) run(rescaleArr);
+        else run(CheckedRescale{r});
+      } else {
+        run(rescaleArr);
+      }
+    });
+  }
+}
+
+// multi_lars (lrs, weights_sum_sq, grads_sum_sq, wds: float32 arrays of one shape).
+template <typename Dev>
+void multiLars(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
+               const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
+  const auto& p = attrs.get<LARSParam>();
+  launchWithReq<MultiLarsMap, Dev>(ctx, in[1].size(), req[0], out[0].data<float>(),
+                                   static_cast<const float*>(in[0].data<float>()),
+                                   static_cast<const float*>(in[1].data<float>()),
+                                   static_cast<const float*>(in[2].data<float>()),
+                                   static_cast<const float*>(in[3].data<float>()), p.eta, p.eps, p.rescale_grad);
+}
+
+// _multi_lamb_update (weight_k, grad_k, mean_k, var_k) and _multi_mp_lamb_update (+ weight32_k; mean,
+// var float32): the direction of every weight into float32 scratch, the sums of squares of the weights
+// and of the directions (multi_sum_sq's kernels), then the steps.
+template <typename Dev, bool kMP>
+void multiLambUpdate(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
+                     const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
+  const auto& p = attrs.get<MultiLAMBParam>();
+  constexpr int kStride = kMP ? 5 : 4;
+  const size_t num = static_cast<size_t>(p.num_tensors);
+  ScratchLayout layout;
+  std::vector<size_t> dirAt(num);
+  for (size_t k = 0; k < num; ++k) dirAt[k] = layout.add<float>(in[k * kStride].size());
+  const size_t sumsAt = layout.add<float>(static_cast<int64_t>(2 * num));
+  TempSpace<Dev> tmp(ctx.run.stream, layout.bytes());
+  float* sums = ScratchLayout::at<float>(tmp.get(), sumsAt);  // r1^2 of each weight, then r2^2
+  std::vector<TBlob> weights(num), dirs(num);
+  for (size_t k = 0; k < num; ++k) {
+    weights[k] = in[k * kStride];
+    dirs[k] = weights[k];
+    dirs[k].dptr = ScratchLayout::at<float>(tmp.get(), dirAt[k]);
+    dirs[k].dtype = DType::kFloat32;
+  }
+  auto sumSq = [&](const std::vector<TBlob>& xs, float* o) {
+    TBlob r;
+    r.dptr = o;
+    r.shape = Shape{static_cast<int64_t>(num)};
+    r.ctx = weights[0].ctx;
+    finitedev::multiSumSqDev<Dev>(attrs, ctx, xs, {OpReq::kWriteTo}, {r});
+  };
+  sumSq(weights, sums);
+  for (size_t k = 0; k < num; ++k) {
+    const size_t base = k * kStride;
+    IST_TYPE_SWITCH_FLOAT(in[base].dtype, T, nameOf(attrs), {
+      using M = std::conditional_t<kMP, float, T>;
+      using A = ArithOf<M>;
+      const A beta1(p.beta1), beta2(p.beta2), t(static_cast<float>(p.step_count[k]));
+      const A corr1 = A(1.0f) - A(math::pow(valueOf(beta1), valueOf(t)));
+      const A corr2 = A(1.0f) - A(math::pow(valueOf(beta2), valueOf(t)));
+      DeviceKernel<MultiLambDirMap, Dev>::launch(ctx.run.stream, in[base].size(), kCost, dirs[k].data<float>(),
+                                                 in[base].data<T>(), in[base + 1].data<T>(), in[base + 2].data<M>(),
+                                                 in[base + 3].data<M>(), masterOf<kMP>(in, base + 4), p.rescale_grad,
+                                                 beta1, beta2, A(p.epsilon), p.wds[k],
+                                                 A(p.clip_gradient), p.bias_correction, corr1, corr2);
+    });
+  }
+  sumSq(dirs, sums + num);
+  for (size_t k = 0; k < num; ++k) {
+    const size_t base = k * kStride;
+    IST_TYPE_SWITCH_FLOAT(in[base].dtype, T, nameOf(attrs), {
+      const float* dir = dirs[k].data<float>();
+      const float* sumSqW = sums + k;
+      const float* sumSqDir = sums + num + k;
+      launchWithReq<MultiLambStepMap, Dev>(ctx, in[base].size(), req[k], out[k].data<T>(), in[base].data<T>(), dir,
+                                           masterOf<kMP>(in, base + 4), sumSqW, sumSqDir, p.learning_rates[k],
+                                           p.lower_bound, p.upper_bound);
+    });
+  }
 }
 
 }  // namespace optim

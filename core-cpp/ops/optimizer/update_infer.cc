@@ -93,5 +93,163 @@ FInferType updateType(UpdateIO io) {
   };
 }
 
+// ---- multi-weight updates ----
+
+namespace {
+
+// Input i's MXNet name ("grad_1", "lrs").
+std::string multiName(const MultiIO& io, int num, size_t i) {
+  const size_t stride = io.group.size();
+  const size_t grouped = stride * static_cast<size_t>(num);
+  if (i < grouped) return io.group[i % stride] + "_" + std::to_string(i / stride);
+  if (i - grouped < io.tail.size()) return io.tail[i - grouped];
+  return "input " + std::to_string(i);
+}
+
+// Checks the input count and the tuple params against num_weights; returns num_weights.
+int checkMultiCounts(const MultiIO& io, const NodeAttrs& attrs, size_t numInputs) {
+  const char* op = opOf(attrs);
+  const MultiCounts c = io.counts(attrs);
+  const size_t want = io.group.size() * static_cast<size_t>(c.num) + io.tail.size();
+  if (numInputs != want) {
+    std::string names;
+    for (size_t j = 0; j < io.group.size(); ++j) names += io.group[j] + "_0, ";
+    names += "...";
+    for (const auto& t : io.tail) names += ", " + t;
+    throwError(op, "inputs",
+               "expected " + std::to_string(want) + " input(s) for " + c.countName + "=" + std::to_string(c.num) +
+                   " (" + names + "), got " + std::to_string(numInputs));
+  }
+  for (const auto& [name, len] : c.tuples)
+    IST_CHECK(len == static_cast<size_t>(c.num), op, name,
+              "has " << len << " value(s) but " << c.countName << " is " << c.num << " (one value per weight)");
+  return c.num;
+}
+
+}  // namespace
+
+std::vector<std::string> multiInputNames(const MultiIO& io, int num) {
+  std::vector<std::string> r;
+  const size_t n = io.group.size() * static_cast<size_t>(num > 0 ? num : 0) + io.tail.size();
+  for (size_t i = 0; i < n; ++i) r.push_back(multiName(io, num, i));
+  return r;
+}
+
+FInferShape multiUpdateShape(MultiIO io) {
+  return [io](const NodeAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
+    const char* op = opOf(attrs);
+    const int num = checkMultiCounts(io, attrs, in.size());
+    const size_t stride = io.group.size();
+    for (size_t k = 0; k < static_cast<size_t>(num); ++k) {
+      // The reference: the group's first known shape, else the output's.
+      size_t refIdx = stride;
+      for (size_t j = 0; j < stride && refIdx == stride; ++j)
+        if (shapeIsKnown(in[k * stride + j])) refIdx = j;
+      Shape ref;
+      std::string refName;
+      if (refIdx < stride) {
+        ref = in[k * stride + refIdx];
+        refName = multiName(io, num, k * stride + refIdx);
+      } else if (k < out.size() && shapeIsKnown(out[k])) {
+        ref = out[k];
+        refName = "output " + std::to_string(k);
+      } else {
+        continue;
+      }
+      for (size_t j = 0; j < stride; ++j) {
+        Shape& s = in[k * stride + j];
+        if (!shapeIsKnown(s)) {
+          s = ref;
+          continue;
+        }
+        IST_CHECK(s == ref, op, multiName(io, num, k * stride + j),
+                  "shape " << shapeString(s) << " does not match " << refName << "'s shape " << shapeString(ref)
+                           << " (a weight's gradient and states have the weight's shape)");
+      }
+      if (k < out.size()) out[k] = ref;
+    }
+    const int64_t elems = io.tailElems > 0 ? io.tailElems : num;
+    for (size_t t = 0; t < io.tail.size(); ++t) {
+      Shape& s = in[stride * static_cast<size_t>(num) + t];
+      if (!shapeIsKnown(s)) {
+        s = Shape{elems};
+        continue;
+      }
+      if (io.tailElems > 0) {
+        IST_CHECK(shapeSize(s) == elems, op, io.tail[t],
+                  "expected " << elems << " element(s), got shape " << shapeString(s));
+      } else {
+        IST_CHECK(shapeSize(s) == elems, op, io.tail[t],
+                  "expected num_weights=" << num << " elements (one per weight), got shape " << shapeString(s));
+      }
+    }
+  };
+}
+
+FInferType multiUpdateType(MultiIO io) {
+  return [io](const NodeAttrs& attrs, std::vector<int>& in, std::vector<int>& out) {
+    const char* op = opOf(attrs);
+    const int num = checkMultiCounts(io, attrs, in.size());
+    const size_t stride = io.group.size();
+    const int f32 = static_cast<int>(DType::kFloat32);
+    auto isF32At = [&](size_t j) { return contains(io.float32At, static_cast<int>(j)); };
+    // The dtype of group k (or of every group when uniform): its first known non-float32 input's,
+    // else its output's.
+    auto groupType = [&](size_t k, std::string* from) {
+      for (size_t j = 0; j < stride; ++j)
+        if (!isF32At(j) && in[k * stride + j] >= 0) {
+          *from = multiName(io, num, k * stride + j);
+          return in[k * stride + j];
+        }
+      if (k < out.size() && out[k] >= 0) {
+        *from = "output " + std::to_string(k);
+        return out[k];
+      }
+      return -1;
+    };
+    int shared = -1;
+    std::string sharedFrom;
+    if (io.uniformType)
+      for (size_t k = 0; k < static_cast<size_t>(num) && shared < 0; ++k) shared = groupType(k, &sharedFrom);
+    for (size_t k = 0; k < static_cast<size_t>(num); ++k) {
+      std::string from = sharedFrom;
+      const int t = io.uniformType ? shared : groupType(k, &from);
+      for (size_t j = 0; j < stride; ++j) {
+        int& d = in[k * stride + j];
+        const std::string name = multiName(io, num, k * stride + j);
+        if (isF32At(j)) {
+          if (d < 0) d = f32;
+          IST_CHECK(d == f32, op, name,
+                    "dtype " << dtypeName(static_cast<DType>(d))
+                             << " is not float32 (multi-precision states and master weights are float32)");
+          continue;
+        }
+        if (t < 0) continue;
+        if (d < 0) {
+          d = t;
+          continue;
+        }
+        IST_CHECK(d == t, op, name,
+                  "dtype " << dtypeName(static_cast<DType>(d)) << " does not match " << from << "'s dtype "
+                           << dtypeName(static_cast<DType>(t)));
+      }
+      if (t < 0) continue;
+      IST_CHECK(dtypeIsFloat(static_cast<DType>(t)), op, from,
+                "optimizer updates need floating-point arrays (float16, bfloat16, float32, float64), got "
+                    << dtypeName(static_cast<DType>(t)));
+      if (k < out.size()) out[k] = t;
+    }
+    for (size_t t = 0; t < io.tail.size(); ++t) {
+      int& d = in[stride * static_cast<size_t>(num) + t];
+      const int want = io.tailFloat32 ? f32 : shared;
+      if (want < 0) continue;
+      if (d < 0) d = want;
+      const std::string wanted = io.tailFloat32 ? std::string("float32")
+                                                : "the weights' dtype " + std::string(dtypeName(static_cast<DType>(want)));
+      IST_CHECK(d == want, op, io.tail[t], "dtype " << dtypeName(static_cast<DType>(d)) << " is not " << wanted);
+    }
+  };
+}
+
 }  // namespace optim
 }  // namespace ist
