@@ -56,6 +56,26 @@ export function expectArray(x: Arr, shape: number[], dtype: string, data: number
   expect(values(x)).toEqual(data);
 }
 
+/** Fixture params (MXNet's snake_case names) as the TS API's camelCase options. */
+export const camelKeys = (p: Record<string, unknown>): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(p).map(([k, v]) => [k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()), v]));
+
+const closeTolerance: Record<string, number> = { float16: 4e-3, float32: 2e-6, float64: 1e-12 };
+
+/** Shape, dtype and values within the dtype's relative tolerance (NaN where NaN is wanted; any other NaN fails). */
+export function expectClose(x: Arr, shape: number[], dtype: string, want: number[], what = ''): void {
+  expect(x.shape, what).toEqual(shape);
+  expect(x.dtype, what).toBe(dtype);
+  const got = values(x);
+  expect(got.length, what).toBe(want.length);
+  const tol = closeTolerance[dtype] ?? 1e-6;
+  got.forEach((v, i) => {
+    if (Number.isNaN(want[i]!) && Number.isNaN(v)) return;
+    if (!(Math.abs(v - want[i]!) <= tol * (1 + Math.abs(want[i]!))))
+      expect.fail(`${what} element ${i}: got ${v}, want ${want[i]}`);
+  });
+}
+
 /** Runs fn (reading its results, where kernel-time errors surface) and returns the IsotensorError's message. */
 export function errorOf(fn: () => Arr): string {
   try {

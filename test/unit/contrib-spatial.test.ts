@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as mx from 'isotensor';
 import { announceBackend, here } from '../helpers/backend';
 import { checkBackwardOpGrad, checkGrad, pseudoRandom, randomArray } from '../helpers/gradcheck';
-import { errorOf, fromFixture, loadFixtures, values, type FixtureCase } from '../helpers/op-fixtures';
+import { camelKeys, errorOf, expectClose, fromFixture, loadFixtures, values, type FixtureCase } from '../helpers/op-fixtures';
 
 const { nd } = mx;
 type Arr = any;
@@ -25,23 +25,6 @@ beforeAll(async () => {
   announceBackend('contrib-spatial');
 });
 
-const camel = (s: string): string => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-const camelKeys = (p: Record<string, unknown>): Record<string, unknown> =>
-  Object.fromEntries(Object.entries(p).map(([k, v]) => [camel(k), v]));
-
-const TOL: Record<string, number> = { float16: 4e-3, float32: 2e-6, float64: 1e-12 };
-
-function expectClose(x: Arr, shape: number[], dtype: string, want: number[], what = ''): void {
-  expect(x.shape, what).toEqual(shape);
-  expect(x.dtype, what).toBe(dtype);
-  const got = values(x);
-  expect(got.length, what).toBe(want.length);
-  const tol = TOL[dtype] ?? 1e-6;
-  got.forEach((v, i) => {
-    if (Math.abs(v - want[i]!) > tol * (1 + Math.abs(want[i]!)))
-      expect.fail(`${what} element ${i}: got ${v}, want ${want[i]}`);
-  });
-}
 
 describe('contrib spatial ops against NumPy (test/fixtures/contrib_spatial.json)', () => {
   for (const c of fixtures.cases) {

@@ -11,8 +11,8 @@ import * as mx from 'isotensor';
 import { announceBackend, here } from '../helpers/backend';
 import { checkGrad, pseudoRandom, randomArray } from '../helpers/gradcheck';
 import {
-  errorOf, fromFixture, itRaisesFixtureErrors, loadFixtures, values, type FixtureArray, type FixtureCase,
-  type FixtureErrorCase,
+  camelKeys, errorOf, expectClose, fromFixture, itRaisesFixtureErrors, loadFixtures, values, type FixtureArray,
+  type FixtureCase, type FixtureErrorCase,
 } from '../helpers/op-fixtures';
 
 const { nd } = mx;
@@ -34,23 +34,6 @@ beforeAll(async () => {
   announceBackend('correlation');
 });
 
-const camel = (s: string): string => s.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-const camelKeys = (p: Record<string, unknown>): Record<string, unknown> =>
-  Object.fromEntries(Object.entries(p).map(([k, v]) => [camel(k), v]));
-
-const TOL: Record<string, number> = { float16: 4e-3, float32: 2e-6, float64: 1e-12 };
-
-function expectClose(x: Arr, shape: number[], dtype: string, want: number[], what = ''): void {
-  expect(x.shape, what).toEqual(shape);
-  expect(x.dtype, what).toBe(dtype);
-  const got = values(x);
-  expect(got.length, what).toBe(want.length);
-  const tol = TOL[dtype] ?? 1e-6;
-  got.forEach((v, i) => {
-    if (!(Math.abs(v - want[i]!) <= tol * (1 + Math.abs(want[i]!))))
-      expect.fail(`${what} element ${i}: got ${v}, want ${want[i]}`);
-  });
-}
 
 describe('Correlation against NumPy (test/fixtures/correlation.json)', () => {
   for (const c of fixtures.cases) {
@@ -170,7 +153,7 @@ describe('API and edge cases', () => {
           y.backward();
         });
         expect(y!.shape).toEqual([0, 25, 5, 5]);
-        expect(a.grad.shape).toEqual([0, 2, 5, 5]);
+        expect(a.grad!.shape).toEqual([0, 2, 5, 5]);
       }
     });
   });
