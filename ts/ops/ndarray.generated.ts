@@ -399,6 +399,72 @@ export function Convolution(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S_Convolution, args);
 }
 
+/** Options of {@link Correlation}. */
+export interface CorrelationOptions {
+  /**
+   * kernel size for Correlation must be an odd number
+   *
+   * (MXNet: `kernel_size`, int)
+   * @defaultValue `1`
+   */
+  kernelSize?: number;
+  /**
+   * Max displacement of Correlation
+   *
+   * (MXNet: `max_displacement`, int)
+   * @defaultValue `1`
+   */
+  maxDisplacement?: number;
+  /**
+   * stride1 quantize data1 globally
+   *
+   * (MXNet: `stride1`, int)
+   * @defaultValue `1`
+   */
+  stride1?: number;
+  /**
+   * stride2 quantize data2 within the neighborhood centered around data1
+   *
+   * (MXNet: `stride2`, int)
+   * @defaultValue `1`
+   */
+  stride2?: number;
+  /**
+   * pad for Correlation
+   *
+   * (MXNet: `pad_size`, int)
+   * @defaultValue `0`
+   */
+  padSize?: number;
+  /**
+   * operation type is either multiplication or subduction
+   *
+   * (MXNet: `is_multiply`, boolean)
+   * @defaultValue `True`
+   */
+  isMultiply?: boolean;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray | NDArray[];
+}
+
+const S_Correlation: OpSpec = { name: 'Correlation', inputs: 2 };
+
+/**
+ * Applies correlation to inputs (FlowNet's correlation layer). Each patch of data1 (batch, channel, height, width) is compared with the patches of data2 around it: for a kernel_size k x k patch whose top-left corner is (i * stride1 + max_displacement, j * stride1 + max_displacement) in the data zero-padded by pad_size, and each displacement (p, o) in [-R, R]^2 times stride2 (R = max_displacement / stride2, D = 2R + 1), output[n, (p + R) * D + (o + R), i, j] = sum over channels and patch of data1 * data2 (is_multiply) or |data1 - data2|, divided by k * k * channels. The output is (batch, D * D, ceil((H + 2 pad - 2 border) / stride1), ceil((W + 2 pad - 2 border) / stride1)) with border = max_displacement + (k - 1) / 2. kernel_size must be odd.
+ *
+ * MXNet operator `Correlation`.
+ * @param data1 input `data1`
+ * @param data2 input `data2`
+ * @example
+ * ```ts
+ * const y = nd.Correlation(data1, data2);
+ * ```
+ */
+export function Correlation(data1: NDArray, data2: NDArray, opts?: CorrelationOptions): NDArray;
+export function Correlation(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_Correlation, args);
+}
+
 /** Options of {@link Crop}. */
 export interface CropOptions {
   /**
@@ -4074,6 +4140,30 @@ export function _linalg_extracttrian(...args: unknown[]): NDArray | NDArray[] {
 }
 export { _linalg_extracttrian as linalg_extracttrian, _linalg_extracttrian as linalgExtracttrian };
 
+/** Options of {@link _linalg_gelqf}. */
+export interface LinalgGelqfOptions {
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray | NDArray[];
+}
+
+const S__linalg_gelqf: OpSpec = { name: '_linalg_gelqf', inputs: 1, multi: true };
+
+/**
+ * LQ factorization of a general matrix: A (..., m, n) with m <= n (and full rank m) gives Q (..., m, n) with orthonormal rows (Q Q^T = I) and L (..., m, m) lower triangular, the upper triangle zero, with A = L Q; outputs (Q, L). LAPACK's gelqf + orglq conventions (Householder reflections), so L's diagonal entries may be negative. Batched over the leading axes. float32 and float64 only.
+ *
+ * MXNet operator `_linalg_gelqf` (aliases: linalg_gelqf).
+ * @param A input `A`
+ * @example
+ * ```ts
+ * const y = nd._linalg_gelqf(A);
+ * ```
+ */
+export function _linalg_gelqf(A: NDArray, opts?: LinalgGelqfOptions): NDArray[];
+export function _linalg_gelqf(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__linalg_gelqf, args);
+}
+export { _linalg_gelqf as linalg_gelqf, _linalg_gelqf as linalgGelqf };
+
 /** Options of {@link _linalg_gemm}. */
 export interface LinalgGemmOptions {
   /**
@@ -4414,6 +4504,29 @@ export function _linalg_sumlogdiag(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S__linalg_sumlogdiag, args);
 }
 export { _linalg_sumlogdiag as linalg_sumlogdiag, _linalg_sumlogdiag as linalgSumlogdiag };
+
+/** Options of {@link _linalg_syevd}. */
+export interface LinalgSyevdOptions {
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray | NDArray[];
+}
+
+const S__linalg_syevd: OpSpec = { name: '_linalg_syevd', inputs: 1, multi: true };
+
+/**
+ * Eigendecomposition of a symmetric matrix: A (..., n, n), of which only the lower triangle is read, gives U (..., n, n) whose rows are orthonormal eigenvectors and L (..., n) the eigenvalues in ascending order, with A = U^T diag(L) U; outputs (U, L). The sign of each row of U makes its entry of largest magnitude (the first of equal ones) positive, as MXNet does. A NaN or infinity in the lower triangle gives NaN outputs. Gradients need distinct, well separated eigenvalues. Batched over the leading axes. float32 and float64 only.
+ *
+ * MXNet operator `_linalg_syevd`.
+ * @param A input `A`
+ * @example
+ * ```ts
+ * const y = nd._linalg_syevd(A);
+ * ```
+ */
+export function _linalg_syevd(A: NDArray, opts?: LinalgSyevdOptions): NDArray[];
+export function _linalg_syevd(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__linalg_syevd, args);
+}
 
 /** Options of {@link _linalg_syrk}. */
 export interface LinalgSyrkOptions {
@@ -5147,6 +5260,370 @@ export function _mul_scalar(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S__mul_scalar, args);
 }
 export { _mul_scalar as _MulScalar };
+
+/** Options of {@link _multi_adamw_update}. */
+export interface MultiAdamwUpdateOptions {
+  /**
+   * Learning rates of the Adam steps, one per weight.
+   *
+   * (MXNet: `lrs`, tuple of <float>)
+   */
+  lrs: number | readonly number[];
+  /**
+   * Decay of the first-moment estimates.
+   *
+   * (MXNet: `beta1`, float)
+   * @defaultValue `0.8999999761581421`
+   */
+  beta1?: number;
+  /**
+   * Decay of the second-moment estimates.
+   *
+   * (MXNet: `beta2`, float)
+   * @defaultValue `0.9990000128746033`
+   */
+  beta2?: number;
+  /**
+   * Added to sqrt(var) in the denominator.
+   *
+   * (MXNet: `epsilon`, float)
+   * @defaultValue `9.99999993922529e-09`
+   */
+  epsilon?: number;
+  /**
+   * Decoupled weight decays, one per weight: eta * wd * weight is subtracted.
+   *
+   * (MXNet: `wds`, tuple of <float>)
+   */
+  wds: number | readonly number[];
+  /**
+   * Schedule multipliers of each weight's whole step.
+   *
+   * (MXNet: `etas`, tuple of <float>)
+   */
+  etas: number | readonly number[];
+  /**
+   * Clips the rescaled gradient to [-clip_gradient, clip_gradient]; negative: no clipping.
+   *
+   * (MXNet: `clip_gradient`, float)
+   * @defaultValue `-1`
+   */
+  clipGradient?: number;
+  /**
+   * Number of updated weights: the inputs are that many groups (weight, grad, states...).
+   *
+   * (MXNet: `num_weights`, int)
+   * @defaultValue `1`
+   */
+  numWeights?: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray | NDArray[];
+}
+
+const S__multi_adamw_update: OpSpec = { name: '_multi_adamw_update', inputs: 0, variadic: '__num_optional_inputs__' };
+
+/**
+ * AdamW step on num_weights weights (decoupled weight decay): g = clip(rescale_grad*grad_k); mean_k = beta1*(mean_k - g) + g; var_k = beta2*(var_k - g^2) + g^2; weight_k -= etas[k] * (lrs[k] * mean_k / (sqrt(var_k) + epsilon) + wds[k] * weight_k). Inputs weight_0, grad_0, mean_0, var_0, ..., then rescale_grad, a one-element array of the weights' dtype; when it is 0, NaN or infinite the step is skipped. mean and var are updated in place.
+ *
+ * MXNet operator `_multi_adamw_update`.
+ * @param data the `data` inputs (any number)
+ * @example
+ * ```ts
+ * const y = nd._multi_adamw_update(data, { lrs: [2, 3], wds: [2, 3], etas: [2, 3] });
+ * ```
+ */
+export function _multi_adamw_update(...data: [...data: NDArray[], opts: MultiAdamwUpdateOptions]): NDArray | NDArray[];
+export function _multi_adamw_update(data: readonly NDArray[], opts: MultiAdamwUpdateOptions): NDArray | NDArray[];
+export function _multi_adamw_update(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__multi_adamw_update, args);
+}
+
+/** Options of {@link _multi_lamb_update}. */
+export interface MultiLambUpdateOptions {
+  /**
+   * Learning rates, one per weight.
+   *
+   * (MXNet: `learning_rates`, tuple of <float>)
+   */
+  learningRates: number | readonly number[];
+  /**
+   * Decay of the first-moment estimates.
+   *
+   * (MXNet: `beta1`, float)
+   * @defaultValue `0.8999999761581421`
+   */
+  beta1?: number;
+  /**
+   * Decay of the second-moment estimates.
+   *
+   * (MXNet: `beta2`, float)
+   * @defaultValue `0.9990000128746033`
+   */
+  beta2?: number;
+  /**
+   * Added to sqrt(var) in the denominator.
+   *
+   * (MXNet: `epsilon`, float)
+   * @defaultValue `9.999999974752427e-07`
+   */
+  epsilon?: number;
+  /**
+   * Weight decays, one per weight (wd * weight joins the direction).
+   *
+   * (MXNet: `wds`, tuple of <float>)
+   */
+  wds: number | readonly number[];
+  /**
+   * Multiplies the gradient before anything else (often 1 / batch_size).
+   *
+   * (MXNet: `rescale_grad`, float)
+   * @defaultValue `1`
+   */
+  rescaleGrad?: number;
+  /**
+   * Lower limit of the weight norm r1; negative: none.
+   *
+   * (MXNet: `lower_bound`, float)
+   * @defaultValue `-1`
+   */
+  lowerBound?: number;
+  /**
+   * Upper limit of the weight norm r1; negative: none.
+   *
+   * (MXNet: `upper_bound`, float)
+   * @defaultValue `-1`
+   */
+  upperBound?: number;
+  /**
+   * Clips the rescaled gradient to [-clip_gradient, clip_gradient]; negative: no clipping.
+   *
+   * (MXNet: `clip_gradient`, float)
+   * @defaultValue `-1`
+   */
+  clipGradient?: number;
+  /**
+   * Divide the moments by 1 - beta^t.
+   *
+   * (MXNet: `bias_correction`, boolean)
+   * @defaultValue `True`
+   */
+  biasCorrection?: boolean;
+  /**
+   * Each weight's update count t (1 at the first step).
+   *
+   * (MXNet: `step_count`, Shape)
+   */
+  stepCount: number | readonly number[];
+  /**
+   * Number of updated weights (at most 45, as in MXNet).
+   *
+   * (MXNet: `num_tensors`, int)
+   * @defaultValue `1`
+   */
+  numTensors?: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray | NDArray[];
+}
+
+const S__multi_lamb_update: OpSpec = { name: '_multi_lamb_update', inputs: 0, variadic: '__num_optional_inputs__' };
+
+/**
+ * LAMB step on num_tensors weights: g = clip(rescale_grad*grad_k); mean_k and var_k update as in Adam (in place); the direction d = mean^ / (sqrt(var^) + epsilon) + wds[k]*weight_k, with the moments bias-corrected by step_count[k] when bias_correction; r1 = ||weight_k|| (clamped to [lower_bound, upper_bound] where those are >= 0), r2 = ||d||; weight_k -= learning_rates[k] * (r1 / r2, or 1 when either is 0) * d. Inputs weight_0, grad_0, mean_0, var_0, ...
+ *
+ * MXNet operator `_multi_lamb_update`.
+ * @param data the `data` inputs (any number)
+ * @example
+ * ```ts
+ * const y = nd._multi_lamb_update(data, { learningRates: [2, 3], wds: [2, 3], stepCount: [2, 3] });
+ * ```
+ */
+export function _multi_lamb_update(...data: [...data: NDArray[], opts: MultiLambUpdateOptions]): NDArray | NDArray[];
+export function _multi_lamb_update(data: readonly NDArray[], opts: MultiLambUpdateOptions): NDArray | NDArray[];
+export function _multi_lamb_update(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__multi_lamb_update, args);
+}
+
+/** Options of {@link _multi_mp_adamw_update}. */
+export interface MultiMpAdamwUpdateOptions {
+  /**
+   * Learning rates of the Adam steps, one per weight.
+   *
+   * (MXNet: `lrs`, tuple of <float>)
+   */
+  lrs: number | readonly number[];
+  /**
+   * Decay of the first-moment estimates.
+   *
+   * (MXNet: `beta1`, float)
+   * @defaultValue `0.8999999761581421`
+   */
+  beta1?: number;
+  /**
+   * Decay of the second-moment estimates.
+   *
+   * (MXNet: `beta2`, float)
+   * @defaultValue `0.9990000128746033`
+   */
+  beta2?: number;
+  /**
+   * Added to sqrt(var) in the denominator.
+   *
+   * (MXNet: `epsilon`, float)
+   * @defaultValue `9.99999993922529e-09`
+   */
+  epsilon?: number;
+  /**
+   * Decoupled weight decays, one per weight: eta * wd * weight is subtracted.
+   *
+   * (MXNet: `wds`, tuple of <float>)
+   */
+  wds: number | readonly number[];
+  /**
+   * Schedule multipliers of each weight's whole step.
+   *
+   * (MXNet: `etas`, tuple of <float>)
+   */
+  etas: number | readonly number[];
+  /**
+   * Clips the rescaled gradient to [-clip_gradient, clip_gradient]; negative: no clipping.
+   *
+   * (MXNet: `clip_gradient`, float)
+   * @defaultValue `-1`
+   */
+  clipGradient?: number;
+  /**
+   * Number of updated weights: the inputs are that many groups (weight, grad, states...).
+   *
+   * (MXNet: `num_weights`, int)
+   * @defaultValue `1`
+   */
+  numWeights?: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray | NDArray[];
+}
+
+const S__multi_mp_adamw_update: OpSpec = { name: '_multi_mp_adamw_update', inputs: 0, variadic: '__num_optional_inputs__' };
+
+/**
+ * Multi-precision _multi_adamw_update: mean_k, var_k and the master copy weight32_k are float32 and updated in place; rescale_grad is a one-element float32 array.
+ *
+ * MXNet operator `_multi_mp_adamw_update`.
+ * @param data the `data` inputs (any number)
+ * @example
+ * ```ts
+ * const y = nd._multi_mp_adamw_update(data, { lrs: [2, 3], wds: [2, 3], etas: [2, 3] });
+ * ```
+ */
+export function _multi_mp_adamw_update(...data: [...data: NDArray[], opts: MultiMpAdamwUpdateOptions]): NDArray | NDArray[];
+export function _multi_mp_adamw_update(data: readonly NDArray[], opts: MultiMpAdamwUpdateOptions): NDArray | NDArray[];
+export function _multi_mp_adamw_update(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__multi_mp_adamw_update, args);
+}
+
+/** Options of {@link _multi_mp_lamb_update}. */
+export interface MultiMpLambUpdateOptions {
+  /**
+   * Learning rates, one per weight.
+   *
+   * (MXNet: `learning_rates`, tuple of <float>)
+   */
+  learningRates: number | readonly number[];
+  /**
+   * Decay of the first-moment estimates.
+   *
+   * (MXNet: `beta1`, float)
+   * @defaultValue `0.8999999761581421`
+   */
+  beta1?: number;
+  /**
+   * Decay of the second-moment estimates.
+   *
+   * (MXNet: `beta2`, float)
+   * @defaultValue `0.9990000128746033`
+   */
+  beta2?: number;
+  /**
+   * Added to sqrt(var) in the denominator.
+   *
+   * (MXNet: `epsilon`, float)
+   * @defaultValue `9.999999974752427e-07`
+   */
+  epsilon?: number;
+  /**
+   * Weight decays, one per weight (wd * weight joins the direction).
+   *
+   * (MXNet: `wds`, tuple of <float>)
+   */
+  wds: number | readonly number[];
+  /**
+   * Multiplies the gradient before anything else (often 1 / batch_size).
+   *
+   * (MXNet: `rescale_grad`, float)
+   * @defaultValue `1`
+   */
+  rescaleGrad?: number;
+  /**
+   * Lower limit of the weight norm r1; negative: none.
+   *
+   * (MXNet: `lower_bound`, float)
+   * @defaultValue `-1`
+   */
+  lowerBound?: number;
+  /**
+   * Upper limit of the weight norm r1; negative: none.
+   *
+   * (MXNet: `upper_bound`, float)
+   * @defaultValue `-1`
+   */
+  upperBound?: number;
+  /**
+   * Clips the rescaled gradient to [-clip_gradient, clip_gradient]; negative: no clipping.
+   *
+   * (MXNet: `clip_gradient`, float)
+   * @defaultValue `-1`
+   */
+  clipGradient?: number;
+  /**
+   * Divide the moments by 1 - beta^t.
+   *
+   * (MXNet: `bias_correction`, boolean)
+   * @defaultValue `True`
+   */
+  biasCorrection?: boolean;
+  /**
+   * Each weight's update count t (1 at the first step).
+   *
+   * (MXNet: `step_count`, Shape)
+   */
+  stepCount: number | readonly number[];
+  /**
+   * Number of updated weights (at most 45, as in MXNet).
+   *
+   * (MXNet: `num_tensors`, int)
+   * @defaultValue `1`
+   */
+  numTensors?: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray | NDArray[];
+}
+
+const S__multi_mp_lamb_update: OpSpec = { name: '_multi_mp_lamb_update', inputs: 0, variadic: '__num_optional_inputs__' };
+
+/**
+ * Multi-precision _multi_lamb_update: mean_k, var_k and the master copy weight32_k are float32 and updated in place (the norm r1 is the weight's, as in MXNet).
+ *
+ * MXNet operator `_multi_mp_lamb_update`.
+ * @param data the `data` inputs (any number)
+ * @example
+ * ```ts
+ * const y = nd._multi_mp_lamb_update(data, { learningRates: [2, 3], wds: [2, 3], stepCount: [2, 3] });
+ * ```
+ */
+export function _multi_mp_lamb_update(...data: [...data: NDArray[], opts: MultiMpLambUpdateOptions]): NDArray | NDArray[];
+export function _multi_mp_lamb_update(data: readonly NDArray[], opts: MultiMpLambUpdateOptions): NDArray | NDArray[];
+export function _multi_mp_lamb_update(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__multi_mp_lamb_update, args);
+}
 
 /** Options of {@link _not_equal}. */
 export interface NotEqualOptions {
@@ -8911,6 +9388,88 @@ export function floor(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S_floor, args);
 }
 
+/** Options of {@link ftml_update}. */
+export interface FtmlUpdateOptions {
+  /**
+   * Learning rate.
+   *
+   * (MXNet: `lr`, float)
+   */
+  lr: number;
+  /**
+   * Decay of z (generally close to 0.5).
+   *
+   * (MXNet: `beta1`, float)
+   * @defaultValue `0.6000000238418579`
+   */
+  beta1?: number;
+  /**
+   * Decay of v, the running mean of squared gradients (generally close to 1).
+   *
+   * (MXNet: `beta2`, float)
+   * @defaultValue `0.9990000128746033`
+   */
+  beta2?: number;
+  /**
+   * Added to the square root in d, against division by zero.
+   *
+   * (MXNet: `epsilon`, double)
+   * @defaultValue `9.99999993922529e-09`
+   */
+  epsilon?: number;
+  /**
+   * This weight's update count (1 at the first step).
+   *
+   * (MXNet: `t`, int)
+   */
+  t: number;
+  /**
+   * Weight decay: wd*weight is added to the rescaled gradient (before clipping).
+   *
+   * (MXNet: `wd`, float)
+   * @defaultValue `0`
+   */
+  wd?: number;
+  /**
+   * Multiplies the gradient before anything else (often 1 / batch_size).
+   *
+   * (MXNet: `rescale_grad`, float)
+   * @defaultValue `1`
+   */
+  rescaleGrad?: number;
+  /**
+   * Clips rescale_grad*grad + wd*weight to [-clip_grad, clip_grad]; negative: no clipping.
+   *
+   * (MXNet: `clip_grad`, float)
+   * @defaultValue `-1`
+   */
+  clipGrad?: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_ftml_update: OpSpec = { name: 'ftml_update', inputs: 5 };
+
+/**
+ * FTML step: g = clip(rescale_grad*grad + wd*weight, clip_grad); v = beta2*v + (1-beta2)*g^2; d_t = (1 - beta1^t) / lr * (sqrt(v / (1 - beta2^t)) + epsilon); z = beta1*z + (1-beta1)*g - (d_t - beta1*d)*weight; d = d_t; weight = -z / d_t (d, v and z updated in place).
+ *
+ * MXNet operator `ftml_update`.
+ * @param weight input `weight`
+ * @param grad input `grad`
+ * @param d input `d`
+ * @param v input `v`
+ * @param z input `z`
+ * @example
+ * ```ts
+ * const y = nd.ftml_update(weight, grad, d, v, z, { lr: 1, t: 1 });
+ * ```
+ */
+export function ftml_update(weight: NDArray, grad: NDArray, d: NDArray, v: NDArray, z: NDArray, opts: FtmlUpdateOptions): NDArray;
+export function ftml_update(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_ftml_update, args);
+}
+export { ftml_update as ftmlUpdate };
+
 /** Options of {@link ftrl_update}. */
 export interface FtrlUpdateOptions {
   /**
@@ -10090,6 +10649,298 @@ export function multi_all_finite(...args: unknown[]): NDArray | NDArray[] {
 }
 export { multi_all_finite as multiAllFinite };
 
+/** Options of {@link multi_lars}. */
+export interface MultiLarsOptions {
+  /**
+   * LARS eta: the trust coefficient.
+   *
+   * (MXNet: `eta`, float)
+   */
+  eta: number;
+  /**
+   * LARS eps: added to the denominator.
+   *
+   * (MXNet: `eps`, float)
+   */
+  eps: number;
+  /**
+   * Rescales the gradients' norms (the factor their sums of squares were taken before).
+   *
+   * (MXNet: `rescale_grad`, float)
+   * @defaultValue `1`
+   */
+  rescaleGrad?: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_multi_lars: OpSpec = { name: 'multi_lars', inputs: 4 };
+
+/**
+ * LARS learning rates from sums of squares: lrs * eta * sqrt(weights_sum_sq) / (sqrt(grads_sum_sq) * rescale_grad + wds * sqrt(weights_sum_sq) + eps), or lrs where either sum is 0. All four inputs are float32 arrays of one shape (one element per weight, e.g. from multi_sum_sq).
+ *
+ * MXNet operator `multi_lars`.
+ * @param lrs input `lrs`
+ * @param weights_sum_sq input `weights_sum_sq`
+ * @param grads_sum_sq input `grads_sum_sq`
+ * @param wds input `wds`
+ * @example
+ * ```ts
+ * const y = nd.multi_lars(lrs, weights_sum_sq, grads_sum_sq, wds, { eta: 1, eps: 1 });
+ * ```
+ */
+export function multi_lars(lrs: NDArray, weights_sum_sq: NDArray, grads_sum_sq: NDArray, wds: NDArray, opts: MultiLarsOptions): NDArray;
+export function multi_lars(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_multi_lars, args);
+}
+export { multi_lars as multiLars };
+
+/** Options of {@link multi_mp_sgd_mom_update}. */
+export interface MultiMpSgdMomUpdateOptions {
+  /**
+   * Learning rates, one per weight.
+   *
+   * (MXNet: `lrs`, tuple of <float>)
+   */
+  lrs: number | readonly number[];
+  /**
+   * Weight decays, one per weight (lr*wd*weight is subtracted).
+   *
+   * (MXNet: `wds`, tuple of <float>)
+   */
+  wds: number | readonly number[];
+  /**
+   * Decay of the momentum states at each step.
+   *
+   * (MXNet: `momentum`, float)
+   * @defaultValue `0`
+   */
+  momentum?: number;
+  /**
+   * Multiplies the gradient before anything else (often 1 / batch_size).
+   *
+   * (MXNet: `rescale_grad`, float)
+   * @defaultValue `1`
+   */
+  rescaleGrad?: number;
+  /**
+   * Clips the rescaled gradient to [-clip_gradient, clip_gradient]; negative: no clipping.
+   *
+   * (MXNet: `clip_gradient`, float)
+   * @defaultValue `-1`
+   */
+  clipGradient?: number;
+  /**
+   * Number of updated weights: the inputs are that many groups (weight, grad, states...).
+   *
+   * (MXNet: `num_weights`, int)
+   * @defaultValue `1`
+   */
+  numWeights?: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray | NDArray[];
+}
+
+const S_multi_mp_sgd_mom_update: OpSpec = { name: 'multi_mp_sgd_mom_update', inputs: 0, variadic: '__num_optional_inputs__' };
+
+/**
+ * Multi-precision multi_sgd_mom_update: momentum mom_k and master copy weight32_k are float32 and updated in place. Inputs weight_0, grad_0, mom_0, weight32_0, ...
+ *
+ * MXNet operator `multi_mp_sgd_mom_update`.
+ * @param data the `data` inputs (any number)
+ * @example
+ * ```ts
+ * const y = nd.multi_mp_sgd_mom_update(data, { lrs: [2, 3], wds: [2, 3] });
+ * ```
+ */
+export function multi_mp_sgd_mom_update(...data: [...data: NDArray[], opts: MultiMpSgdMomUpdateOptions]): NDArray | NDArray[];
+export function multi_mp_sgd_mom_update(data: readonly NDArray[], opts: MultiMpSgdMomUpdateOptions): NDArray | NDArray[];
+export function multi_mp_sgd_mom_update(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_multi_mp_sgd_mom_update, args);
+}
+export { multi_mp_sgd_mom_update as multiMpSgdMomUpdate };
+
+/** Options of {@link multi_mp_sgd_update}. */
+export interface MultiMpSgdUpdateOptions {
+  /**
+   * Learning rates, one per weight.
+   *
+   * (MXNet: `lrs`, tuple of <float>)
+   */
+  lrs: number | readonly number[];
+  /**
+   * Weight decays, one per weight (lr*wd*weight is subtracted).
+   *
+   * (MXNet: `wds`, tuple of <float>)
+   */
+  wds: number | readonly number[];
+  /**
+   * Multiplies the gradient before anything else (often 1 / batch_size).
+   *
+   * (MXNet: `rescale_grad`, float)
+   * @defaultValue `1`
+   */
+  rescaleGrad?: number;
+  /**
+   * Clips the rescaled gradient to [-clip_gradient, clip_gradient]; negative: no clipping.
+   *
+   * (MXNet: `clip_gradient`, float)
+   * @defaultValue `-1`
+   */
+  clipGradient?: number;
+  /**
+   * Number of updated weights: the inputs are that many groups (weight, grad, states...).
+   *
+   * (MXNet: `num_weights`, int)
+   * @defaultValue `1`
+   */
+  numWeights?: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray | NDArray[];
+}
+
+const S_multi_mp_sgd_update: OpSpec = { name: 'multi_mp_sgd_update', inputs: 0, variadic: '__num_optional_inputs__' };
+
+/**
+ * Multi-precision multi_sgd_update: each step is taken in float32 on the master copy weight32_k (updated in place) and cast to the weight's dtype. Inputs weight_0, grad_0, weight32_0, ...
+ *
+ * MXNet operator `multi_mp_sgd_update`.
+ * @param data the `data` inputs (any number)
+ * @example
+ * ```ts
+ * const y = nd.multi_mp_sgd_update(data, { lrs: [2, 3], wds: [2, 3] });
+ * ```
+ */
+export function multi_mp_sgd_update(...data: [...data: NDArray[], opts: MultiMpSgdUpdateOptions]): NDArray | NDArray[];
+export function multi_mp_sgd_update(data: readonly NDArray[], opts: MultiMpSgdUpdateOptions): NDArray | NDArray[];
+export function multi_mp_sgd_update(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_multi_mp_sgd_update, args);
+}
+export { multi_mp_sgd_update as multiMpSgdUpdate };
+
+/** Options of {@link multi_sgd_mom_update}. */
+export interface MultiSgdMomUpdateOptions {
+  /**
+   * Learning rates, one per weight.
+   *
+   * (MXNet: `lrs`, tuple of <float>)
+   */
+  lrs: number | readonly number[];
+  /**
+   * Weight decays, one per weight (lr*wd*weight is subtracted).
+   *
+   * (MXNet: `wds`, tuple of <float>)
+   */
+  wds: number | readonly number[];
+  /**
+   * Decay of the momentum states at each step.
+   *
+   * (MXNet: `momentum`, float)
+   * @defaultValue `0`
+   */
+  momentum?: number;
+  /**
+   * Multiplies the gradient before anything else (often 1 / batch_size).
+   *
+   * (MXNet: `rescale_grad`, float)
+   * @defaultValue `1`
+   */
+  rescaleGrad?: number;
+  /**
+   * Clips the rescaled gradient to [-clip_gradient, clip_gradient]; negative: no clipping.
+   *
+   * (MXNet: `clip_gradient`, float)
+   * @defaultValue `-1`
+   */
+  clipGradient?: number;
+  /**
+   * Number of updated weights: the inputs are that many groups (weight, grad, states...).
+   *
+   * (MXNet: `num_weights`, int)
+   * @defaultValue `1`
+   */
+  numWeights?: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray | NDArray[];
+}
+
+const S_multi_sgd_mom_update: OpSpec = { name: 'multi_sgd_mom_update', inputs: 0, variadic: '__num_optional_inputs__' };
+
+/**
+ * SGD step with momentum on num_weights weights: mom_k = momentum*mom_k - lrs[k]*wds[k]*weight_k - lrs[k]*clip(rescale_grad*grad_k); weight_k += mom_k. Inputs weight_0, grad_0, mom_0, weight_1, ...; the momentum states are updated in place.
+ *
+ * MXNet operator `multi_sgd_mom_update`.
+ * @param data the `data` inputs (any number)
+ * @example
+ * ```ts
+ * const y = nd.multi_sgd_mom_update(data, { lrs: [2, 3], wds: [2, 3] });
+ * ```
+ */
+export function multi_sgd_mom_update(...data: [...data: NDArray[], opts: MultiSgdMomUpdateOptions]): NDArray | NDArray[];
+export function multi_sgd_mom_update(data: readonly NDArray[], opts: MultiSgdMomUpdateOptions): NDArray | NDArray[];
+export function multi_sgd_mom_update(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_multi_sgd_mom_update, args);
+}
+export { multi_sgd_mom_update as multiSgdMomUpdate };
+
+/** Options of {@link multi_sgd_update}. */
+export interface MultiSgdUpdateOptions {
+  /**
+   * Learning rates, one per weight.
+   *
+   * (MXNet: `lrs`, tuple of <float>)
+   */
+  lrs: number | readonly number[];
+  /**
+   * Weight decays, one per weight (lr*wd*weight is subtracted).
+   *
+   * (MXNet: `wds`, tuple of <float>)
+   */
+  wds: number | readonly number[];
+  /**
+   * Multiplies the gradient before anything else (often 1 / batch_size).
+   *
+   * (MXNet: `rescale_grad`, float)
+   * @defaultValue `1`
+   */
+  rescaleGrad?: number;
+  /**
+   * Clips the rescaled gradient to [-clip_gradient, clip_gradient]; negative: no clipping.
+   *
+   * (MXNet: `clip_gradient`, float)
+   * @defaultValue `-1`
+   */
+  clipGradient?: number;
+  /**
+   * Number of updated weights: the inputs are that many groups (weight, grad, states...).
+   *
+   * (MXNet: `num_weights`, int)
+   * @defaultValue `1`
+   */
+  numWeights?: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray | NDArray[];
+}
+
+const S_multi_sgd_update: OpSpec = { name: 'multi_sgd_update', inputs: 0, variadic: '__num_optional_inputs__' };
+
+/**
+ * SGD step on num_weights weights at once: weight_k = weight_k - lrs[k]*wds[k]*weight_k - lrs[k]*clip(rescale_grad*grad_k), clipped when clip_gradient >= 0. Inputs weight_0, grad_0, weight_1, grad_1, ...; output k is weight_k's update (pass the weights as `out`).
+ *
+ * MXNet operator `multi_sgd_update`.
+ * @param data the `data` inputs (any number)
+ * @example
+ * ```ts
+ * const y = nd.multi_sgd_update(data, { lrs: [2, 3], wds: [2, 3] });
+ * ```
+ */
+export function multi_sgd_update(...data: [...data: NDArray[], opts: MultiSgdUpdateOptions]): NDArray | NDArray[];
+export function multi_sgd_update(data: readonly NDArray[], opts: MultiSgdUpdateOptions): NDArray | NDArray[];
+export function multi_sgd_update(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_multi_sgd_update, args);
+}
+export { multi_sgd_update as multiSgdUpdate };
+
 /** Options of {@link multi_sum_sq}. */
 export interface MultiSumSqOptions {
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -10469,6 +11320,208 @@ export function pick(data: NDArray, index: NDArray, opts?: PickOptions): NDArray
 export function pick(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S_pick, args);
 }
+
+/** Options of {@link preloaded_multi_mp_sgd_mom_update}. */
+export interface PreloadedMultiMpSgdMomUpdateOptions {
+  /**
+   * Decay of the momentum states at each step.
+   *
+   * (MXNet: `momentum`, float)
+   * @defaultValue `0`
+   */
+  momentum?: number;
+  /**
+   * Multiplies the gradient before anything else (often 1 / batch_size).
+   *
+   * (MXNet: `rescale_grad`, float)
+   * @defaultValue `1`
+   */
+  rescaleGrad?: number;
+  /**
+   * Clips the rescaled gradient to [-clip_gradient, clip_gradient]; negative: no clipping.
+   *
+   * (MXNet: `clip_gradient`, float)
+   * @defaultValue `-1`
+   */
+  clipGradient?: number;
+  /**
+   * Number of updated weights: the inputs are that many groups (weight, grad, states...).
+   *
+   * (MXNet: `num_weights`, int)
+   * @defaultValue `1`
+   */
+  numWeights?: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray | NDArray[];
+}
+
+const S_preloaded_multi_mp_sgd_mom_update: OpSpec = { name: 'preloaded_multi_mp_sgd_mom_update', inputs: 0, variadic: '__num_optional_inputs__' };
+
+/**
+ * multi_mp_sgd_mom_update with the learning rates and weight decays as the last two inputs, lrs and wds (float32, num_weights elements).
+ *
+ * MXNet operator `preloaded_multi_mp_sgd_mom_update`.
+ * @param data the `data` inputs (any number)
+ * @example
+ * ```ts
+ * const y = nd.preloaded_multi_mp_sgd_mom_update(data);
+ * ```
+ */
+export function preloaded_multi_mp_sgd_mom_update(...data: [...data: NDArray[], opts: PreloadedMultiMpSgdMomUpdateOptions]): NDArray | NDArray[];
+export function preloaded_multi_mp_sgd_mom_update(...data: NDArray[]): NDArray | NDArray[];
+export function preloaded_multi_mp_sgd_mom_update(data: readonly NDArray[], opts?: PreloadedMultiMpSgdMomUpdateOptions): NDArray | NDArray[];
+export function preloaded_multi_mp_sgd_mom_update(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_preloaded_multi_mp_sgd_mom_update, args);
+}
+export { preloaded_multi_mp_sgd_mom_update as preloadedMultiMpSgdMomUpdate };
+
+/** Options of {@link preloaded_multi_mp_sgd_update}. */
+export interface PreloadedMultiMpSgdUpdateOptions {
+  /**
+   * Multiplies the gradient before anything else (often 1 / batch_size).
+   *
+   * (MXNet: `rescale_grad`, float)
+   * @defaultValue `1`
+   */
+  rescaleGrad?: number;
+  /**
+   * Clips the rescaled gradient to [-clip_gradient, clip_gradient]; negative: no clipping.
+   *
+   * (MXNet: `clip_gradient`, float)
+   * @defaultValue `-1`
+   */
+  clipGradient?: number;
+  /**
+   * Number of updated weights: the inputs are that many groups (weight, grad, states...).
+   *
+   * (MXNet: `num_weights`, int)
+   * @defaultValue `1`
+   */
+  numWeights?: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray | NDArray[];
+}
+
+const S_preloaded_multi_mp_sgd_update: OpSpec = { name: 'preloaded_multi_mp_sgd_update', inputs: 0, variadic: '__num_optional_inputs__' };
+
+/**
+ * multi_mp_sgd_update with the learning rates and weight decays as the last two inputs, lrs and wds (float32, num_weights elements).
+ *
+ * MXNet operator `preloaded_multi_mp_sgd_update`.
+ * @param data the `data` inputs (any number)
+ * @example
+ * ```ts
+ * const y = nd.preloaded_multi_mp_sgd_update(data);
+ * ```
+ */
+export function preloaded_multi_mp_sgd_update(...data: [...data: NDArray[], opts: PreloadedMultiMpSgdUpdateOptions]): NDArray | NDArray[];
+export function preloaded_multi_mp_sgd_update(...data: NDArray[]): NDArray | NDArray[];
+export function preloaded_multi_mp_sgd_update(data: readonly NDArray[], opts?: PreloadedMultiMpSgdUpdateOptions): NDArray | NDArray[];
+export function preloaded_multi_mp_sgd_update(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_preloaded_multi_mp_sgd_update, args);
+}
+export { preloaded_multi_mp_sgd_update as preloadedMultiMpSgdUpdate };
+
+/** Options of {@link preloaded_multi_sgd_mom_update}. */
+export interface PreloadedMultiSgdMomUpdateOptions {
+  /**
+   * Decay of the momentum states at each step.
+   *
+   * (MXNet: `momentum`, float)
+   * @defaultValue `0`
+   */
+  momentum?: number;
+  /**
+   * Multiplies the gradient before anything else (often 1 / batch_size).
+   *
+   * (MXNet: `rescale_grad`, float)
+   * @defaultValue `1`
+   */
+  rescaleGrad?: number;
+  /**
+   * Clips the rescaled gradient to [-clip_gradient, clip_gradient]; negative: no clipping.
+   *
+   * (MXNet: `clip_gradient`, float)
+   * @defaultValue `-1`
+   */
+  clipGradient?: number;
+  /**
+   * Number of updated weights: the inputs are that many groups (weight, grad, states...).
+   *
+   * (MXNet: `num_weights`, int)
+   * @defaultValue `1`
+   */
+  numWeights?: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray | NDArray[];
+}
+
+const S_preloaded_multi_sgd_mom_update: OpSpec = { name: 'preloaded_multi_sgd_mom_update', inputs: 0, variadic: '__num_optional_inputs__' };
+
+/**
+ * multi_sgd_mom_update with the learning rates and weight decays as the last two inputs, lrs and wds (float32, num_weights elements).
+ *
+ * MXNet operator `preloaded_multi_sgd_mom_update`.
+ * @param data the `data` inputs (any number)
+ * @example
+ * ```ts
+ * const y = nd.preloaded_multi_sgd_mom_update(data);
+ * ```
+ */
+export function preloaded_multi_sgd_mom_update(...data: [...data: NDArray[], opts: PreloadedMultiSgdMomUpdateOptions]): NDArray | NDArray[];
+export function preloaded_multi_sgd_mom_update(...data: NDArray[]): NDArray | NDArray[];
+export function preloaded_multi_sgd_mom_update(data: readonly NDArray[], opts?: PreloadedMultiSgdMomUpdateOptions): NDArray | NDArray[];
+export function preloaded_multi_sgd_mom_update(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_preloaded_multi_sgd_mom_update, args);
+}
+export { preloaded_multi_sgd_mom_update as preloadedMultiSgdMomUpdate };
+
+/** Options of {@link preloaded_multi_sgd_update}. */
+export interface PreloadedMultiSgdUpdateOptions {
+  /**
+   * Multiplies the gradient before anything else (often 1 / batch_size).
+   *
+   * (MXNet: `rescale_grad`, float)
+   * @defaultValue `1`
+   */
+  rescaleGrad?: number;
+  /**
+   * Clips the rescaled gradient to [-clip_gradient, clip_gradient]; negative: no clipping.
+   *
+   * (MXNet: `clip_gradient`, float)
+   * @defaultValue `-1`
+   */
+  clipGradient?: number;
+  /**
+   * Number of updated weights: the inputs are that many groups (weight, grad, states...).
+   *
+   * (MXNet: `num_weights`, int)
+   * @defaultValue `1`
+   */
+  numWeights?: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray | NDArray[];
+}
+
+const S_preloaded_multi_sgd_update: OpSpec = { name: 'preloaded_multi_sgd_update', inputs: 0, variadic: '__num_optional_inputs__' };
+
+/**
+ * multi_sgd_update with the learning rates and weight decays as the last two inputs, lrs and wds: float32 arrays of num_weights elements (so they can change without rebuilding a graph).
+ *
+ * MXNet operator `preloaded_multi_sgd_update`.
+ * @param data the `data` inputs (any number)
+ * @example
+ * ```ts
+ * const y = nd.preloaded_multi_sgd_update(data);
+ * ```
+ */
+export function preloaded_multi_sgd_update(...data: [...data: NDArray[], opts: PreloadedMultiSgdUpdateOptions]): NDArray | NDArray[];
+export function preloaded_multi_sgd_update(...data: NDArray[]): NDArray | NDArray[];
+export function preloaded_multi_sgd_update(data: readonly NDArray[], opts?: PreloadedMultiSgdUpdateOptions): NDArray | NDArray[];
+export function preloaded_multi_sgd_update(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_preloaded_multi_sgd_update, args);
+}
+export { preloaded_multi_sgd_update as preloadedMultiSgdUpdate };
 
 /** Options of {@link prod}. */
 export interface ProdOptions {
@@ -12242,6 +13295,7 @@ export const linalg = {
   det: _linalg_det,
   extractdiag: _linalg_extractdiag,
   extracttrian: _linalg_extracttrian,
+  gelqf: _linalg_gelqf,
   gemm: _linalg_gemm,
   gemm2: _linalg_gemm2,
   inverse: _linalg_inverse,
@@ -12252,6 +13306,7 @@ export const linalg = {
   potri: _linalg_potri,
   slogdet: _linalg_slogdet,
   sumlogdiag: _linalg_sumlogdiag,
+  syevd: _linalg_syevd,
   syrk: _linalg_syrk,
   trmm: _linalg_trmm,
   trsm: _linalg_trsm,

@@ -78,6 +78,10 @@ const S_Convolution: SymbolOpSpec = { name: 'Convolution' };
 /** Compute N-D convolution on (N+2)-D input (NCW, NCHW or NCDHW). With data of shape (batch, channel, *in), weight (num_filter, channel / num_group, *kernel) and bias (num_filter,), out[n, f] = sum over the filter's channel group and kernel window of weight * data + bias[f]; each spatial output size is floor((in + 2 * pad - dilate * (kernel - 1) - 1) / stride) + 1. num_group > 1 splits channels and filters into independent groups. Pass bias as the third input unless no_bias is set. MXNet operator `Convolution`. Inputs: data, weight, bias. */
 export const Convolution: SymbolOpFn<O.ConvolutionOptions, 'data' | 'weight' | 'bias'> = /* @__PURE__ */ op(S_Convolution, 'convolution') as SymbolOpFn<O.ConvolutionOptions, 'data' | 'weight' | 'bias'>;
 
+const S_Correlation: SymbolOpSpec = { name: 'Correlation' };
+/** Applies correlation to inputs (FlowNet's correlation layer). Each patch of data1 (batch, channel, height, width) is compared with the patches of data2 around it: for a kernel_size k x k patch whose top-left corner is (i * stride1 + max_displacement, j * stride1 + max_displacement) in the data zero-padded by pad_size, and each displacement (p, o) in [-R, R]^2 times stride2 (R = max_displacement / stride2, D = 2R + 1), output[n, (p + R) * D + (o + R), i, j] = sum over channels and patch of data1 * data2 (is_multiply) or |data1 - data2|, divided by k * k * channels. The output is (batch, D * D, ceil((H + 2 pad - 2 border) / stride1), ceil((W + 2 pad - 2 border) / stride1)) with border = max_displacement + (k - 1) / 2. kernel_size must be odd. MXNet operator `Correlation`. Inputs: data1, data2. */
+export const Correlation: SymbolOpFnOpt<O.CorrelationOptions, 'data1' | 'data2'> = /* @__PURE__ */ op(S_Correlation, 'correlation') as SymbolOpFnOpt<O.CorrelationOptions, 'data1' | 'data2'>;
+
 const S_Crop: SymbolOpSpec = { name: 'Crop', variadic: 'num_args' };
 /** Crops a 4-D (batch, channel, y, x) array spatially: to h_w with one input, or to the height and width of the second input (crop_like) with num_args=2; the window starts at `offset` (y, x), or is centred with center_crop. MXNet operator `Crop`. Inputs: any number, positionally. */
 export const Crop: SymbolOpFnOpt<O.CropOptions, never> = /* @__PURE__ */ op(S_Crop, 'crop') as SymbolOpFnOpt<O.CropOptions, never>;
@@ -476,6 +480,14 @@ export const linalg_extracttrian: SymbolOpFnOpt<O.LinalgExtracttrianOptions, 'A'
 /** Extracts a triangular sub-matrix of a square matrix as a vector: offset 0 the lower (or, lower=False, upper) triangle with the diagonal, offset k > 0 the upper triangle above the k-th diagonal, k < 0 the lower triangle below the |k|-th. Lower triangles are packed row by row, upper ones column by column (MXNet's order). float32 and float64 only. MXNet operator `_linalg_extracttrian`. Inputs: A. */
 export const linalgExtracttrian: SymbolOpFnOpt<O.LinalgExtracttrianOptions, 'A'> = /* @__PURE__ */ op(S__linalg_extracttrian, 'linalg_extracttrian') as SymbolOpFnOpt<O.LinalgExtracttrianOptions, 'A'>;
 
+const S__linalg_gelqf: SymbolOpSpec = { name: '_linalg_gelqf' };
+/** LQ factorization of a general matrix: A (..., m, n) with m <= n (and full rank m) gives Q (..., m, n) with orthonormal rows (Q Q^T = I) and L (..., m, m) lower triangular, the upper triangle zero, with A = L Q; outputs (Q, L). LAPACK's gelqf + orglq conventions (Householder reflections), so L's diagonal entries may be negative. Batched over the leading axes. float32 and float64 only. MXNet operator `_linalg_gelqf`. Inputs: A. */
+export const _linalg_gelqf: SymbolOpFnOpt<O.LinalgGelqfOptions, 'A'> = /* @__PURE__ */ op(S__linalg_gelqf, '_linalg_gelqf') as SymbolOpFnOpt<O.LinalgGelqfOptions, 'A'>;
+/** LQ factorization of a general matrix: A (..., m, n) with m <= n (and full rank m) gives Q (..., m, n) with orthonormal rows (Q Q^T = I) and L (..., m, m) lower triangular, the upper triangle zero, with A = L Q; outputs (Q, L). LAPACK's gelqf + orglq conventions (Householder reflections), so L's diagonal entries may be negative. Batched over the leading axes. float32 and float64 only. MXNet operator `_linalg_gelqf`. Inputs: A. */
+export const linalg_gelqf: SymbolOpFnOpt<O.LinalgGelqfOptions, 'A'> = /* @__PURE__ */ op(S__linalg_gelqf, 'linalg_gelqf') as SymbolOpFnOpt<O.LinalgGelqfOptions, 'A'>;
+/** LQ factorization of a general matrix: A (..., m, n) with m <= n (and full rank m) gives Q (..., m, n) with orthonormal rows (Q Q^T = I) and L (..., m, m) lower triangular, the upper triangle zero, with A = L Q; outputs (Q, L). LAPACK's gelqf + orglq conventions (Householder reflections), so L's diagonal entries may be negative. Batched over the leading axes. float32 and float64 only. MXNet operator `_linalg_gelqf`. Inputs: A. */
+export const linalgGelqf: SymbolOpFnOpt<O.LinalgGelqfOptions, 'A'> = /* @__PURE__ */ op(S__linalg_gelqf, 'linalg_gelqf') as SymbolOpFnOpt<O.LinalgGelqfOptions, 'A'>;
+
 const S__linalg_gemm: SymbolOpSpec = { name: '_linalg_gemm' };
 /** Performs general matrix multiplication and accumulation: out = alpha * op(A) * op(B) + beta * C, op() being the identity or the transpose (transpose_a, transpose_b). Inputs of rank n > 2 are batches; the last axis indexes the columns and `axis` the rows (default -2, the trailing two axes), as swapaxes/gemm/swapaxes would. float32 and float64 only. MXNet operator `_linalg_gemm`. Inputs: A, B, C. */
 export const _linalg_gemm: SymbolOpFnOpt<O.LinalgGemmOptions, 'A' | 'B' | 'C'> = /* @__PURE__ */ op(S__linalg_gemm, '_linalg_gemm') as SymbolOpFnOpt<O.LinalgGemmOptions, 'A' | 'B' | 'C'>;
@@ -555,6 +567,10 @@ export const _linalg_sumlogdiag: SymbolOpFnOpt<O.LinalgSumlogdiagOptions, 'A'> =
 export const linalg_sumlogdiag: SymbolOpFnOpt<O.LinalgSumlogdiagOptions, 'A'> = /* @__PURE__ */ op(S__linalg_sumlogdiag, 'linalg_sumlogdiag') as SymbolOpFnOpt<O.LinalgSumlogdiagOptions, 'A'>;
 /** Computes the sum of the logarithms of the diagonal elements of a square matrix; shape (1,) for one matrix, the batch shape for a batch. float32 and float64 only. MXNet operator `_linalg_sumlogdiag`. Inputs: A. */
 export const linalgSumlogdiag: SymbolOpFnOpt<O.LinalgSumlogdiagOptions, 'A'> = /* @__PURE__ */ op(S__linalg_sumlogdiag, 'linalg_sumlogdiag') as SymbolOpFnOpt<O.LinalgSumlogdiagOptions, 'A'>;
+
+const S__linalg_syevd: SymbolOpSpec = { name: '_linalg_syevd' };
+/** Eigendecomposition of a symmetric matrix: A (..., n, n), of which only the lower triangle is read, gives U (..., n, n) whose rows are orthonormal eigenvectors and L (..., n) the eigenvalues in ascending order, with A = U^T diag(L) U; outputs (U, L). The sign of each row of U makes its entry of largest magnitude (the first of equal ones) positive, as MXNet does. A NaN or infinity in the lower triangle gives NaN outputs. Gradients need distinct, well separated eigenvalues. Batched over the leading axes. float32 and float64 only. MXNet operator `_linalg_syevd`. Inputs: A. */
+export const _linalg_syevd: SymbolOpFnOpt<O.LinalgSyevdOptions, 'A'> = /* @__PURE__ */ op(S__linalg_syevd, '_linalg_syevd') as SymbolOpFnOpt<O.LinalgSyevdOptions, 'A'>;
 
 const S__linalg_syrk: SymbolOpSpec = { name: '_linalg_syrk' };
 /** Multiplication of a matrix with its transpose: out = alpha * A * A^T, or alpha * A^T * A with transpose=True. Batched over the leading axes. float32 and float64 only. MXNet operator `_linalg_syrk`. Inputs: A. */
@@ -671,6 +687,22 @@ const S__mul_scalar: SymbolOpSpec = { name: '_mul_scalar' };
 export const _mul_scalar: SymbolOpFnOpt<O.MulScalarOptions, 'data'> = /* @__PURE__ */ op(S__mul_scalar, '_mul_scalar') as SymbolOpFnOpt<O.MulScalarOptions, 'data'>;
 /** Multiplies the array by a scalar. MXNet operator `_mul_scalar`. Inputs: data. */
 export const _MulScalar: SymbolOpFnOpt<O.MulScalarOptions, 'data'> = /* @__PURE__ */ op(S__mul_scalar, '_mulscalar') as SymbolOpFnOpt<O.MulScalarOptions, 'data'>;
+
+const S__multi_adamw_update: SymbolOpSpec = { name: '_multi_adamw_update' };
+/** AdamW step on num_weights weights (decoupled weight decay): g = clip(rescale_grad*grad_k); mean_k = beta1*(mean_k - g) + g; var_k = beta2*(var_k - g^2) + g^2; weight_k -= etas[k] * (lrs[k] * mean_k / (sqrt(var_k) + epsilon) + wds[k] * weight_k). Inputs weight_0, grad_0, mean_0, var_0, ..., then rescale_grad, a one-element array of the weights' dtype; when it is 0, NaN or infinite the step is skipped. mean and var are updated in place. MXNet operator `_multi_adamw_update`. */
+export const _multi_adamw_update: SymbolOpFn<O.MultiAdamwUpdateOptions, never> = /* @__PURE__ */ op(S__multi_adamw_update, '_multi_adamw_update') as SymbolOpFn<O.MultiAdamwUpdateOptions, never>;
+
+const S__multi_lamb_update: SymbolOpSpec = { name: '_multi_lamb_update' };
+/** LAMB step on num_tensors weights: g = clip(rescale_grad*grad_k); mean_k and var_k update as in Adam (in place); the direction d = mean^ / (sqrt(var^) + epsilon) + wds[k]*weight_k, with the moments bias-corrected by step_count[k] when bias_correction; r1 = ||weight_k|| (clamped to [lower_bound, upper_bound] where those are >= 0), r2 = ||d||; weight_k -= learning_rates[k] * (r1 / r2, or 1 when either is 0) * d. Inputs weight_0, grad_0, mean_0, var_0, ... MXNet operator `_multi_lamb_update`. */
+export const _multi_lamb_update: SymbolOpFn<O.MultiLambUpdateOptions, never> = /* @__PURE__ */ op(S__multi_lamb_update, '_multi_lamb_update') as SymbolOpFn<O.MultiLambUpdateOptions, never>;
+
+const S__multi_mp_adamw_update: SymbolOpSpec = { name: '_multi_mp_adamw_update' };
+/** Multi-precision _multi_adamw_update: mean_k, var_k and the master copy weight32_k are float32 and updated in place; rescale_grad is a one-element float32 array. MXNet operator `_multi_mp_adamw_update`. */
+export const _multi_mp_adamw_update: SymbolOpFn<O.MultiMpAdamwUpdateOptions, never> = /* @__PURE__ */ op(S__multi_mp_adamw_update, '_multi_mp_adamw_update') as SymbolOpFn<O.MultiMpAdamwUpdateOptions, never>;
+
+const S__multi_mp_lamb_update: SymbolOpSpec = { name: '_multi_mp_lamb_update' };
+/** Multi-precision _multi_lamb_update: mean_k, var_k and the master copy weight32_k are float32 and updated in place (the norm r1 is the weight's, as in MXNet). MXNet operator `_multi_mp_lamb_update`. */
+export const _multi_mp_lamb_update: SymbolOpFn<O.MultiMpLambUpdateOptions, never> = /* @__PURE__ */ op(S__multi_mp_lamb_update, '_multi_mp_lamb_update') as SymbolOpFn<O.MultiMpLambUpdateOptions, never>;
 
 const S__not_equal: SymbolOpSpec = { name: '_not_equal' };
 /** 1 where lhs != rhs, else 0. MXNet operator `_not_equal`. Inputs: lhs, rhs. */
@@ -1314,6 +1346,12 @@ const S_floor: SymbolOpSpec = { name: 'floor' };
 /** Returns element-wise floor of the input. MXNet operator `floor`. Inputs: data. */
 export const floor: SymbolOpFnOpt<O.FloorOptions, 'data'> = /* @__PURE__ */ op(S_floor, 'floor') as SymbolOpFnOpt<O.FloorOptions, 'data'>;
 
+const S_ftml_update: SymbolOpSpec = { name: 'ftml_update' };
+/** FTML step: g = clip(rescale_grad*grad + wd*weight, clip_grad); v = beta2*v + (1-beta2)*g^2; d_t = (1 - beta1^t) / lr * (sqrt(v / (1 - beta2^t)) + epsilon); z = beta1*z + (1-beta1)*g - (d_t - beta1*d)*weight; d = d_t; weight = -z / d_t (d, v and z updated in place). MXNet operator `ftml_update`. Inputs: weight, grad, d, v, z. */
+export const ftml_update: SymbolOpFn<O.FtmlUpdateOptions, 'weight' | 'grad' | 'd' | 'v' | 'z'> = /* @__PURE__ */ op(S_ftml_update, 'ftml_update') as SymbolOpFn<O.FtmlUpdateOptions, 'weight' | 'grad' | 'd' | 'v' | 'z'>;
+/** FTML step: g = clip(rescale_grad*grad + wd*weight, clip_grad); v = beta2*v + (1-beta2)*g^2; d_t = (1 - beta1^t) / lr * (sqrt(v / (1 - beta2^t)) + epsilon); z = beta1*z + (1-beta1)*g - (d_t - beta1*d)*weight; d = d_t; weight = -z / d_t (d, v and z updated in place). MXNet operator `ftml_update`. Inputs: weight, grad, d, v, z. */
+export const ftmlUpdate: SymbolOpFn<O.FtmlUpdateOptions, 'weight' | 'grad' | 'd' | 'v' | 'z'> = /* @__PURE__ */ op(S_ftml_update, 'ftml_update') as SymbolOpFn<O.FtmlUpdateOptions, 'weight' | 'grad' | 'd' | 'v' | 'z'>;
+
 const S_ftrl_update: SymbolOpSpec = { name: 'ftrl_update' };
 /** FTRL-proximal step: with g = clip(rescale_grad*grad), z += g - (sqrt(n + g^2) - sqrt(n)) * weight / lr and n += g^2; weight = (sign(z)*lamda1 - z) / ((beta + sqrt(n)) / lr + wd) where |z| > lamda1, else 0 (z and n updated in place). MXNet operator `ftrl_update`. Inputs: weight, grad, z, n. */
 export const ftrl_update: SymbolOpFn<O.FtrlUpdateOptions, 'weight' | 'grad' | 'z' | 'n'> = /* @__PURE__ */ op(S_ftrl_update, 'ftrl_update') as SymbolOpFn<O.FtrlUpdateOptions, 'weight' | 'grad' | 'z' | 'n'>;
@@ -1470,6 +1508,36 @@ export const multi_all_finite: SymbolOpFnOpt<O.MultiAllFiniteOptions, never> = /
 /** Check if all the float numbers in all the arrays are finite (used for AMP): a float32 array of shape (1,) holding 1 if so, else 0 (see all_finite for init_output). MXNet operator `multi_all_finite`. Inputs: any number, positionally. */
 export const multiAllFinite: SymbolOpFnOpt<O.MultiAllFiniteOptions, never> = /* @__PURE__ */ op(S_multi_all_finite, 'multi_all_finite') as SymbolOpFnOpt<O.MultiAllFiniteOptions, never>;
 
+const S_multi_lars: SymbolOpSpec = { name: 'multi_lars' };
+/** LARS learning rates from sums of squares: lrs * eta * sqrt(weights_sum_sq) / (sqrt(grads_sum_sq) * rescale_grad + wds * sqrt(weights_sum_sq) + eps), or lrs where either sum is 0. All four inputs are float32 arrays of one shape (one element per weight, e.g. from multi_sum_sq). MXNet operator `multi_lars`. Inputs: lrs, weights_sum_sq, grads_sum_sq, wds. */
+export const multi_lars: SymbolOpFn<O.MultiLarsOptions, 'lrs' | 'weights_sum_sq' | 'weightsSumSq' | 'grads_sum_sq' | 'gradsSumSq' | 'wds'> = /* @__PURE__ */ op(S_multi_lars, 'multi_lars') as SymbolOpFn<O.MultiLarsOptions, 'lrs' | 'weights_sum_sq' | 'weightsSumSq' | 'grads_sum_sq' | 'gradsSumSq' | 'wds'>;
+/** LARS learning rates from sums of squares: lrs * eta * sqrt(weights_sum_sq) / (sqrt(grads_sum_sq) * rescale_grad + wds * sqrt(weights_sum_sq) + eps), or lrs where either sum is 0. All four inputs are float32 arrays of one shape (one element per weight, e.g. from multi_sum_sq). MXNet operator `multi_lars`. Inputs: lrs, weights_sum_sq, grads_sum_sq, wds. */
+export const multiLars: SymbolOpFn<O.MultiLarsOptions, 'lrs' | 'weights_sum_sq' | 'weightsSumSq' | 'grads_sum_sq' | 'gradsSumSq' | 'wds'> = /* @__PURE__ */ op(S_multi_lars, 'multi_lars') as SymbolOpFn<O.MultiLarsOptions, 'lrs' | 'weights_sum_sq' | 'weightsSumSq' | 'grads_sum_sq' | 'gradsSumSq' | 'wds'>;
+
+const S_multi_mp_sgd_mom_update: SymbolOpSpec = { name: 'multi_mp_sgd_mom_update' };
+/** Multi-precision multi_sgd_mom_update: momentum mom_k and master copy weight32_k are float32 and updated in place. Inputs weight_0, grad_0, mom_0, weight32_0, ... MXNet operator `multi_mp_sgd_mom_update`. */
+export const multi_mp_sgd_mom_update: SymbolOpFn<O.MultiMpSgdMomUpdateOptions, never> = /* @__PURE__ */ op(S_multi_mp_sgd_mom_update, 'multi_mp_sgd_mom_update') as SymbolOpFn<O.MultiMpSgdMomUpdateOptions, never>;
+/** Multi-precision multi_sgd_mom_update: momentum mom_k and master copy weight32_k are float32 and updated in place. Inputs weight_0, grad_0, mom_0, weight32_0, ... MXNet operator `multi_mp_sgd_mom_update`. */
+export const multiMpSgdMomUpdate: SymbolOpFn<O.MultiMpSgdMomUpdateOptions, never> = /* @__PURE__ */ op(S_multi_mp_sgd_mom_update, 'multi_mp_sgd_mom_update') as SymbolOpFn<O.MultiMpSgdMomUpdateOptions, never>;
+
+const S_multi_mp_sgd_update: SymbolOpSpec = { name: 'multi_mp_sgd_update' };
+/** Multi-precision multi_sgd_update: each step is taken in float32 on the master copy weight32_k (updated in place) and cast to the weight's dtype. Inputs weight_0, grad_0, weight32_0, ... MXNet operator `multi_mp_sgd_update`. */
+export const multi_mp_sgd_update: SymbolOpFn<O.MultiMpSgdUpdateOptions, never> = /* @__PURE__ */ op(S_multi_mp_sgd_update, 'multi_mp_sgd_update') as SymbolOpFn<O.MultiMpSgdUpdateOptions, never>;
+/** Multi-precision multi_sgd_update: each step is taken in float32 on the master copy weight32_k (updated in place) and cast to the weight's dtype. Inputs weight_0, grad_0, weight32_0, ... MXNet operator `multi_mp_sgd_update`. */
+export const multiMpSgdUpdate: SymbolOpFn<O.MultiMpSgdUpdateOptions, never> = /* @__PURE__ */ op(S_multi_mp_sgd_update, 'multi_mp_sgd_update') as SymbolOpFn<O.MultiMpSgdUpdateOptions, never>;
+
+const S_multi_sgd_mom_update: SymbolOpSpec = { name: 'multi_sgd_mom_update' };
+/** SGD step with momentum on num_weights weights: mom_k = momentum*mom_k - lrs[k]*wds[k]*weight_k - lrs[k]*clip(rescale_grad*grad_k); weight_k += mom_k. Inputs weight_0, grad_0, mom_0, weight_1, ...; the momentum states are updated in place. MXNet operator `multi_sgd_mom_update`. */
+export const multi_sgd_mom_update: SymbolOpFn<O.MultiSgdMomUpdateOptions, never> = /* @__PURE__ */ op(S_multi_sgd_mom_update, 'multi_sgd_mom_update') as SymbolOpFn<O.MultiSgdMomUpdateOptions, never>;
+/** SGD step with momentum on num_weights weights: mom_k = momentum*mom_k - lrs[k]*wds[k]*weight_k - lrs[k]*clip(rescale_grad*grad_k); weight_k += mom_k. Inputs weight_0, grad_0, mom_0, weight_1, ...; the momentum states are updated in place. MXNet operator `multi_sgd_mom_update`. */
+export const multiSgdMomUpdate: SymbolOpFn<O.MultiSgdMomUpdateOptions, never> = /* @__PURE__ */ op(S_multi_sgd_mom_update, 'multi_sgd_mom_update') as SymbolOpFn<O.MultiSgdMomUpdateOptions, never>;
+
+const S_multi_sgd_update: SymbolOpSpec = { name: 'multi_sgd_update' };
+/** SGD step on num_weights weights at once: weight_k = weight_k - lrs[k]*wds[k]*weight_k - lrs[k]*clip(rescale_grad*grad_k), clipped when clip_gradient >= 0. Inputs weight_0, grad_0, weight_1, grad_1, ...; output k is weight_k's update (pass the weights as `out`). MXNet operator `multi_sgd_update`. */
+export const multi_sgd_update: SymbolOpFn<O.MultiSgdUpdateOptions, never> = /* @__PURE__ */ op(S_multi_sgd_update, 'multi_sgd_update') as SymbolOpFn<O.MultiSgdUpdateOptions, never>;
+/** SGD step on num_weights weights at once: weight_k = weight_k - lrs[k]*wds[k]*weight_k - lrs[k]*clip(rescale_grad*grad_k), clipped when clip_gradient >= 0. Inputs weight_0, grad_0, weight_1, grad_1, ...; output k is weight_k's update (pass the weights as `out`). MXNet operator `multi_sgd_update`. */
+export const multiSgdUpdate: SymbolOpFn<O.MultiSgdUpdateOptions, never> = /* @__PURE__ */ op(S_multi_sgd_update, 'multi_sgd_update') as SymbolOpFn<O.MultiSgdUpdateOptions, never>;
+
 const S_multi_sum_sq: SymbolOpSpec = { name: 'multi_sum_sq', variadic: 'num_arrays' };
 /** Computes the sums of squares of the elements of each input array: a float32 array of shape (num_arrays,). MXNet operator `multi_sum_sq`. Inputs: any number, positionally. */
 export const multi_sum_sq: SymbolOpFnOpt<O.MultiSumSqOptions, never> = /* @__PURE__ */ op(S_multi_sum_sq, 'multi_sum_sq') as SymbolOpFnOpt<O.MultiSumSqOptions, never>;
@@ -1511,6 +1579,30 @@ export const ones_like: SymbolOpFnOpt<O.OnesLikeOptions, 'data'> = /* @__PURE__ 
 const S_pick: SymbolOpSpec = { name: 'pick' };
 /** Picks elements from an input array according to the input indices along the given axis: out[i, j] = data[i, index[i, j], j] around `axis`. Out-of-range indices are clipped or wrapped per `mode`. MXNet operator `pick`. Inputs: data, index. */
 export const pick: SymbolOpFnOpt<O.PickOptions, 'data' | 'index'> = /* @__PURE__ */ op(S_pick, 'pick') as SymbolOpFnOpt<O.PickOptions, 'data' | 'index'>;
+
+const S_preloaded_multi_mp_sgd_mom_update: SymbolOpSpec = { name: 'preloaded_multi_mp_sgd_mom_update' };
+/** multi_mp_sgd_mom_update with the learning rates and weight decays as the last two inputs, lrs and wds (float32, num_weights elements). MXNet operator `preloaded_multi_mp_sgd_mom_update`. */
+export const preloaded_multi_mp_sgd_mom_update: SymbolOpFnOpt<O.PreloadedMultiMpSgdMomUpdateOptions, never> = /* @__PURE__ */ op(S_preloaded_multi_mp_sgd_mom_update, 'preloaded_multi_mp_sgd_mom_update') as SymbolOpFnOpt<O.PreloadedMultiMpSgdMomUpdateOptions, never>;
+/** multi_mp_sgd_mom_update with the learning rates and weight decays as the last two inputs, lrs and wds (float32, num_weights elements). MXNet operator `preloaded_multi_mp_sgd_mom_update`. */
+export const preloadedMultiMpSgdMomUpdate: SymbolOpFnOpt<O.PreloadedMultiMpSgdMomUpdateOptions, never> = /* @__PURE__ */ op(S_preloaded_multi_mp_sgd_mom_update, 'preloaded_multi_mp_sgd_mom_update') as SymbolOpFnOpt<O.PreloadedMultiMpSgdMomUpdateOptions, never>;
+
+const S_preloaded_multi_mp_sgd_update: SymbolOpSpec = { name: 'preloaded_multi_mp_sgd_update' };
+/** multi_mp_sgd_update with the learning rates and weight decays as the last two inputs, lrs and wds (float32, num_weights elements). MXNet operator `preloaded_multi_mp_sgd_update`. */
+export const preloaded_multi_mp_sgd_update: SymbolOpFnOpt<O.PreloadedMultiMpSgdUpdateOptions, never> = /* @__PURE__ */ op(S_preloaded_multi_mp_sgd_update, 'preloaded_multi_mp_sgd_update') as SymbolOpFnOpt<O.PreloadedMultiMpSgdUpdateOptions, never>;
+/** multi_mp_sgd_update with the learning rates and weight decays as the last two inputs, lrs and wds (float32, num_weights elements). MXNet operator `preloaded_multi_mp_sgd_update`. */
+export const preloadedMultiMpSgdUpdate: SymbolOpFnOpt<O.PreloadedMultiMpSgdUpdateOptions, never> = /* @__PURE__ */ op(S_preloaded_multi_mp_sgd_update, 'preloaded_multi_mp_sgd_update') as SymbolOpFnOpt<O.PreloadedMultiMpSgdUpdateOptions, never>;
+
+const S_preloaded_multi_sgd_mom_update: SymbolOpSpec = { name: 'preloaded_multi_sgd_mom_update' };
+/** multi_sgd_mom_update with the learning rates and weight decays as the last two inputs, lrs and wds (float32, num_weights elements). MXNet operator `preloaded_multi_sgd_mom_update`. */
+export const preloaded_multi_sgd_mom_update: SymbolOpFnOpt<O.PreloadedMultiSgdMomUpdateOptions, never> = /* @__PURE__ */ op(S_preloaded_multi_sgd_mom_update, 'preloaded_multi_sgd_mom_update') as SymbolOpFnOpt<O.PreloadedMultiSgdMomUpdateOptions, never>;
+/** multi_sgd_mom_update with the learning rates and weight decays as the last two inputs, lrs and wds (float32, num_weights elements). MXNet operator `preloaded_multi_sgd_mom_update`. */
+export const preloadedMultiSgdMomUpdate: SymbolOpFnOpt<O.PreloadedMultiSgdMomUpdateOptions, never> = /* @__PURE__ */ op(S_preloaded_multi_sgd_mom_update, 'preloaded_multi_sgd_mom_update') as SymbolOpFnOpt<O.PreloadedMultiSgdMomUpdateOptions, never>;
+
+const S_preloaded_multi_sgd_update: SymbolOpSpec = { name: 'preloaded_multi_sgd_update' };
+/** multi_sgd_update with the learning rates and weight decays as the last two inputs, lrs and wds: float32 arrays of num_weights elements (so they can change without rebuilding a graph). MXNet operator `preloaded_multi_sgd_update`. */
+export const preloaded_multi_sgd_update: SymbolOpFnOpt<O.PreloadedMultiSgdUpdateOptions, never> = /* @__PURE__ */ op(S_preloaded_multi_sgd_update, 'preloaded_multi_sgd_update') as SymbolOpFnOpt<O.PreloadedMultiSgdUpdateOptions, never>;
+/** multi_sgd_update with the learning rates and weight decays as the last two inputs, lrs and wds: float32 arrays of num_weights elements (so they can change without rebuilding a graph). MXNet operator `preloaded_multi_sgd_update`. */
+export const preloadedMultiSgdUpdate: SymbolOpFnOpt<O.PreloadedMultiSgdUpdateOptions, never> = /* @__PURE__ */ op(S_preloaded_multi_sgd_update, 'preloaded_multi_sgd_update') as SymbolOpFnOpt<O.PreloadedMultiSgdUpdateOptions, never>;
 
 const S_prod: SymbolOpSpec = { name: 'prod' };
 /** Computes the product of array elements over the given axes. MXNet operator `prod`. Inputs: data. */
@@ -1753,6 +1845,7 @@ export const linalg = {
   det: /* @__PURE__ */ op(S__linalg_det, 'det') as SymbolOpFnOpt<O.LinalgDetOptions, 'A'>,
   extractdiag: /* @__PURE__ */ op(S__linalg_extractdiag, 'extractdiag') as SymbolOpFnOpt<O.LinalgExtractdiagOptions, 'A'>,
   extracttrian: /* @__PURE__ */ op(S__linalg_extracttrian, 'extracttrian') as SymbolOpFnOpt<O.LinalgExtracttrianOptions, 'A'>,
+  gelqf: /* @__PURE__ */ op(S__linalg_gelqf, 'gelqf') as SymbolOpFnOpt<O.LinalgGelqfOptions, 'A'>,
   gemm: /* @__PURE__ */ op(S__linalg_gemm, 'gemm') as SymbolOpFnOpt<O.LinalgGemmOptions, 'A' | 'B' | 'C'>,
   gemm2: /* @__PURE__ */ op(S__linalg_gemm2, 'gemm2') as SymbolOpFnOpt<O.LinalgGemm2Options, 'A' | 'B'>,
   inverse: /* @__PURE__ */ op(S__linalg_inverse, 'inverse') as SymbolOpFnOpt<O.LinalgInverseOptions, 'A'>,
@@ -1763,6 +1856,7 @@ export const linalg = {
   potri: /* @__PURE__ */ op(S__linalg_potri, 'potri') as SymbolOpFnOpt<O.LinalgPotriOptions, 'A'>,
   slogdet: /* @__PURE__ */ op(S__linalg_slogdet, 'slogdet') as SymbolOpFnOpt<O.LinalgSlogdetOptions, 'A'>,
   sumlogdiag: /* @__PURE__ */ op(S__linalg_sumlogdiag, 'sumlogdiag') as SymbolOpFnOpt<O.LinalgSumlogdiagOptions, 'A'>,
+  syevd: /* @__PURE__ */ op(S__linalg_syevd, 'syevd') as SymbolOpFnOpt<O.LinalgSyevdOptions, 'A'>,
   syrk: /* @__PURE__ */ op(S__linalg_syrk, 'syrk') as SymbolOpFnOpt<O.LinalgSyrkOptions, 'A'>,
   trmm: /* @__PURE__ */ op(S__linalg_trmm, 'trmm') as SymbolOpFnOpt<O.LinalgTrmmOptions, 'A' | 'B'>,
   trsm: /* @__PURE__ */ op(S__linalg_trsm, 'trsm') as SymbolOpFnOpt<O.LinalgTrsmOptions, 'A' | 'B'>,
