@@ -62,6 +62,16 @@ ISTX int scaleExponent(const T* v, int64_t count, int64_t stride, bool* finite) 
 // ---- LQ: a (m x n, m <= n) = L (m x m, lower) * Q (m x n, orthonormal rows) ----
 
 // Scratch of one matrix: w (m x n, the reflectors) and tau (m).
+// x <- x (I - tau v v^T) for a row x of length n and a reflector v with v_i = 1 and nothing before i.
+template <typename T>
+ISTX void reflectRow(T* x, const T* v, T tau, int64_t i, int64_t n) {
+  T dot = x[i];
+  for (int64_t j = i + 1; j < n; ++j) dot += x[j] * v[j];
+  dot *= tau;
+  x[i] -= dot;
+  for (int64_t j = i + 1; j < n; ++j) x[j] -= dot * v[j];
+}
+
 ISTX int64_t lqScratch(int64_t m, int64_t n) { return m * n + m; }
 
 template <typename T>
@@ -100,14 +110,7 @@ ISTX void lqFactor(const T* a, int64_t m, int64_t n, T* scratch, T* q, T* l) {
     const T inv = T(1) / (alpha - beta);
     for (int64_t j = i + 1; j < n; ++j) v[j] *= inv;
     v[i] = beta;
-    for (int64_t r = i + 1; r < m; ++r) {  // row r <- row r (I - tau v v^T), v_i = 1
-      T* x = w + r * n;
-      T dot = x[i];
-      for (int64_t j = i + 1; j < n; ++j) dot += x[j] * v[j];
-      dot *= tau[i];
-      x[i] -= dot;
-      for (int64_t j = i + 1; j < n; ++j) x[j] -= dot * v[j];
-    }
+    for (int64_t r = i + 1; r < m; ++r) reflectRow(w + r * n, v, tau[i], i, n);
   }
   for (int64_t r = 0; r < m; ++r)
     for (int64_t c = 0; c < m; ++c) l[r * m + c] = c <= r ? ldexpOf(w[r * n + c], e) : T(0);
@@ -119,14 +122,7 @@ ISTX void lqFactor(const T* a, int64_t m, int64_t n, T* scratch, T* q, T* l) {
   for (int64_t i = m - 1; i >= 0; --i) {
     if (tau[i] == T(0)) continue;
     const T* v = w + i * n;
-    for (int64_t r = i; r < m; ++r) {
-      T* x = q + r * n;
-      T dot = x[i];
-      for (int64_t j = i + 1; j < n; ++j) dot += x[j] * v[j];
-      dot *= tau[i];
-      x[i] -= dot;
-      for (int64_t j = i + 1; j < n; ++j) x[j] -= dot * v[j];
-    }
+    for (int64_t r = i; r < m; ++r) reflectRow(q + r * n, v, tau[i], i, n);
   }
 }
 
