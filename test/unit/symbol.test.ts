@@ -252,6 +252,21 @@ describe('introspection', () => {
     expect(data.add(data).listAuxiliaryStates()).toEqual([]);
   });
 
+  it('output names follow MXNet: declared names where it has them, outputN where it has none', () => {
+    const a = sym.Variable('a');
+    // MXNet 1.9 declares FListOutputNames for none of these.
+    expect(sym._linalg_gelqf(a, { name: 'lq' }).listOutputs()).toEqual(['lq_output0', 'lq_output1']);
+    expect(sym._linalg_syevd(a, { name: 'eig' }).listOutputs()).toEqual(['eig_output0', 'eig_output1']);
+    expect(sym._linalg_slogdet(a, { name: 'sd' }).listOutputs()).toEqual(['sd_output0', 'sd_output1']);
+    expect(sym.moments(a, { axes: [0], name: 'mom' }).listOutputs()).toEqual(['mom_output0', 'mom_output1']);
+    // box_nms keeps one visible output of two, so MXNet still numbers it.
+    expect(sym._contrib_box_nms(a, { name: 'nms' }).listOutputs()).toEqual(['nms_output0']);
+    // Declared names (OperatorProperty::ListOutputs, FListOutputNames).
+    expect(sym.CTCLoss(a, sym.Variable('l'), { name: 'ctc' }).listOutputs()).toEqual(['ctc_out']);
+    expect(sym._contrib_MultiBoxTarget(a, sym.Variable('l'), sym.Variable('c'), { name: 'mt' }).listOutputs())
+      .toEqual(['mt_loc_target', 'mt_loc_mask', 'mt_cls_target']);
+  });
+
   it('optional inputs follow the params (no_bias, prelu gamma, use_length)', () => {
     const x = sym.Variable('x');
     expect(sym.FullyConnected(x, { numHidden: 2, noBias: true, name: 'f' }).listArguments()).toEqual(['x', 'f_weight']);

@@ -31,7 +31,8 @@ IST_REGISTER_OP(_contrib_box_nms)
               "[-1, -1, -1, -1, -1, -1]]")
     .alias("_contrib_box_non_maximum_suppression")
     .inputs({"data"})
-    .outputs({"output", "record"})
+    // Outputs output, hidden record: MXNet declares no output names, so list_outputs says outputN.
+    .outputs({"output0", "output1"})
     .params<BoxNMSParam>()
     .numVisibleOutputs([](const NodeAttrs&) { return 1; })
     .inferShape([](const NodeAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {

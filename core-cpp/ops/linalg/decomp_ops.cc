@@ -214,7 +214,8 @@ IST_REGISTER_OP(_linalg_gelqf)
         "A = L Q; outputs (Q, L). LAPACK's gelqf + orglq conventions (Householder reflections), so L's "
         "diagonal entries may be negative. Batched over the leading axes. float32 and float64 only.")
     .inputs({"A"})
-    .outputs({"Q", "L"})
+    // Outputs Q, L: MXNet declares no output names, so list_outputs says outputN.
+    .outputs({"output0", "output1"})
     .inferShape(gelqfShape)
     .inferType(la::floatType)
     .compute(Context::kCPU, gelqfCompute)
@@ -238,7 +239,8 @@ IST_REGISTER_OP(_linalg_syevd)
         "triangle gives NaN outputs. Gradients need distinct, well separated eigenvalues. Batched over the "
         "leading axes. float32 and float64 only.")
     .inputs({"A"})
-    .outputs({"U", "L"})
+    // Outputs U, L: MXNet declares no output names, so list_outputs says outputN.
+    .outputs({"output0", "output1"})
     .inferShape(syevdShape)
     .inferType(la::floatType)
     .compute(Context::kCPU, syevdCompute)

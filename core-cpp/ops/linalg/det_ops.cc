@@ -257,7 +257,8 @@ IST_REGISTER_OP(_linalg_slogdet)
         "matrix: two outputs, sign (-1, 0 or 1) and logabsdet (-inf for a singular matrix). Only "
         "logabsdet has a gradient. float32 and float64 only.")
     .inputs({"A"})
-    .outputs({"sign", "logabsdet", "LU", "pivot"})
+    // Outputs sign, logabsdet, hidden LU, pivot: MXNet declares no output names, so list_outputs says outputN.
+    .outputs({"output0", "output1", "output2", "output3"})
     .numVisibleOutputs([](const NodeAttrs&) { return 2; })
     .inferShape(detShape<DetKind::kSlogDet>)
     .inferType(detType<DetKind::kSlogDet>)

@@ -69,7 +69,8 @@ IST_REGISTER_OP(moments)
     .describe("Calculates the mean and variance of data over the given axes.\n\n"
               "Example: moments([[1,2],[3,4]], axes=(1,)) = ([1.5, 3.5], [0.25, 0.25])")
     .inputs({"data"})
-    .outputs({"mean", "var"})
+    // Outputs mean, var: MXNet declares no output names, so list_outputs says outputN.
+    .outputs({"output0", "output1"})
     .params<MomentsParam>()
     .inferShape(momentsShape)
     .inferType(momentsType)
