@@ -38,7 +38,7 @@ struct MultiBoxDetectionParam {
   int background_id = 0;
   float nms_threshold = 0.5f;
   bool force_suppress = false;
-  mbox::FloatTuple variances;
+  FloatTuple variances;
   int nms_topk = -1;
   static void declare(ParamDecl<MultiBoxDetectionParam>& d) {
     d.field("clip", &MultiBoxDetectionParam::clip).setDefault(true).doc("Clip out-of-boundary boxes.");
@@ -51,7 +51,7 @@ struct MultiBoxDetectionParam {
     d.field("force_suppress", &MultiBoxDetectionParam::force_suppress).setDefault(false)
         .doc("Suppress all detections regardless of class_id.");
     d.field("variances", &MultiBoxDetectionParam::variances)
-        .setDefault(mbox::FloatTuple{{0.1, 0.1, 0.2, 0.2}})
+        .setDefault(FloatTuple{{0.1, 0.1, 0.2, 0.2}})
         .doc("Variances to be decoded from box regression output.");
     d.field("nms_topk", &MultiBoxDetectionParam::nms_topk).setDefault(-1)
         .doc("Keep maximum top k detections before nms, -1 for no limit.");

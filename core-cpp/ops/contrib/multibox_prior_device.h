@@ -24,17 +24,17 @@ namespace mboxprior {
 constexpr const char* kOp = "_contrib_MultiBoxPrior";
 
 struct MultiBoxPriorParam {
-  mbox::FloatTuple sizes, ratios, steps, offsets;
+  FloatTuple sizes, ratios, steps, offsets;
   bool clip = false;
   static void declare(ParamDecl<MultiBoxPriorParam>& d) {
-    d.field("sizes", &MultiBoxPriorParam::sizes).setDefault(mbox::FloatTuple{{1.0}})
+    d.field("sizes", &MultiBoxPriorParam::sizes).setDefault(FloatTuple{{1.0}})
         .doc("List of sizes of generated MultiBoxPriores.");
-    d.field("ratios", &MultiBoxPriorParam::ratios).setDefault(mbox::FloatTuple{{1.0}})
+    d.field("ratios", &MultiBoxPriorParam::ratios).setDefault(FloatTuple{{1.0}})
         .doc("List of aspect ratios of generated MultiBoxPriores.");
     d.field("clip", &MultiBoxPriorParam::clip).setDefault(false).doc("Whether to clip out-of-boundary boxes.");
-    d.field("steps", &MultiBoxPriorParam::steps).setDefault(mbox::FloatTuple{{-1.0, -1.0}})
+    d.field("steps", &MultiBoxPriorParam::steps).setDefault(FloatTuple{{-1.0, -1.0}})
         .doc("Priorbox step across y and x, -1 for auto calculation.");
-    d.field("offsets", &MultiBoxPriorParam::offsets).setDefault(mbox::FloatTuple{{0.5, 0.5}})
+    d.field("offsets", &MultiBoxPriorParam::offsets).setDefault(FloatTuple{{0.5, 0.5}})
         .doc("Priorbox center offsets, y and x respectively");
   }
 };

@@ -40,7 +40,7 @@ struct MultiBoxTargetParam {
   float negative_mining_ratio = -1.f;
   float negative_mining_thresh = 0.5f;
   int minimum_negative_samples = 0;
-  mbox::FloatTuple variances;
+  FloatTuple variances;
   static void declare(ParamDecl<MultiBoxTargetParam>& d) {
     d.field("overlap_threshold", &MultiBoxTargetParam::overlap_threshold).setDefault(0.5f)
         .doc("Anchor-GT overlap threshold to be regarded as a positive match.");
@@ -51,7 +51,7 @@ struct MultiBoxTargetParam {
         .doc("Threshold used for negative mining.");
     d.field("minimum_negative_samples", &MultiBoxTargetParam::minimum_negative_samples).setDefault(0)
         .doc("Minimum number of negative samples (accepted and unused, as in MXNet 1.9).");
-    d.field("variances", &MultiBoxTargetParam::variances).setDefault(mbox::FloatTuple{{0.1, 0.1, 0.2, 0.2}})
+    d.field("variances", &MultiBoxTargetParam::variances).setDefault(FloatTuple{{0.1, 0.1, 0.2, 0.2}})
         .doc("Variances to be encoded in box regression target.");
   }
 };

@@ -4,8 +4,8 @@
 #include <string>
 #include <utility>
 #include <vector>
+#include "op/float_tuple.h"
 #include "op/params.h"
-#include "ops/contrib/multibox_params.h"  // FloatTuple: MXNet's Tuple<float> parameter type
 
 namespace ist {
 namespace optim {
@@ -189,8 +189,6 @@ struct LambPhase2Param {
 };
 
 // ---- The multi-weight updates (multi_*_update, preloaded_multi_*_update) ----
-
-using FloatTuple = mbox::FloatTuple;
 
 // Most weights one multi-weight call takes. MXNet's kernels hold up to 60 per call (its parameter
 // struct's arrays); the registry's static lists of mutated inputs and in-place pairs cover this many.
