@@ -19,11 +19,7 @@ void raShape(const NodeAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>&
   IST_CHECK(p.pooled_size.size() == 2 && p.pooled_size[0] > 0 && p.pooled_size[1] > 0, op, "pooled_size",
             "must be (h, w) with h, w > 0, got " << shapeString(p.pooled_size));
   const Shape &d = in[0], &r = in[1];
-  if (shapeIsKnown(d))
-    IST_CHECK(d.size() == 4, op, "data", "expects a 4-D feature map (batch, channel, H, W), got shape " << shapeString(d));
-  if (shapeIsKnown(r))
-    IST_CHECK(r.size() == 2 && r[1] == 5, op, "rois",
-              "expects a 2-D array (num_rois, 5) of [batch_index, x1, y1, x2, y2] rows, got shape " << shapeString(r));
+  checkRoiInputs(op, d, r);
   if (!shapeIsKnown(d) || !shapeIsKnown(r)) return;
   const int64_t bins = p.pooled_size[0] * p.pooled_size[1];
   int64_t c = d[1];

@@ -11,6 +11,7 @@
 #include "op/registry.h"
 #include "ops/elemwise/functors.h"
 #include "ops/nn/dense_device_util.h"
+#include "ops/nn/roi_common.h"
 
 namespace ist {
 namespace roialign {
@@ -182,14 +183,6 @@ struct RaScatterMap {
   }
 };
 
-// gx = (gx +) acc, narrowed to T.
-struct RaFinishMap {
-  template <typename T, typename C>
-  ISTX static void Map(int64_t j, T* gx, const C* acc, bool add) {
-    gx[j] = add ? T(static_cast<C>(gx[j]) + acc[j]) : T(acc[j]);
-  }
-};
-
 inline RaGeom raGeom(const ROIAlignParam& p, const Shape& data, const Shape& out) {
   return RaGeom{data[0], data[1], data[2], data[3], out[1], out[2], out[3], p.spatial_scale, p.sample_ratio,
                 p.position_sensitive, p.aligned};
@@ -211,19 +204,8 @@ void raForwardDev(const NodeAttrs& attrs, const OpContext& ctx, const std::vecto
 template <typename Dev>
 void raBackwardDev(const NodeAttrs& attrs, const OpContext& ctx, const std::vector<TBlob>& in,
                    const std::vector<OpReq>& req, const std::vector<TBlob>& out) {
-  if (req[0] == OpReq::kNull || out[0].size() == 0) return;
   const RaGeom g = raGeom(attrs.get<ROIAlignParam>(), out[0].shape, in[0].shape);
-  void* s = ctx.run.stream;
-  const int64_t total = out[0].size();
-  IST_TYPE_SWITCH_FLOAT(in[0].dtype, T, kBack, {
-    using C = typename ComputeType<T>::type;
-    TempSpace<Dev> tmp(s, static_cast<size_t>(total) * sizeof(C));
-    C* acc = tmp.template as<C>();
-    DeviceMem<Dev>::zero(s, acc, static_cast<size_t>(total) * sizeof(C));
-    DeviceKernel<RaScatterMap, Dev>::launch(s, in[0].size(), 64, acc, in[0].data<T>(), in[2].data<T>(), g);
-    DeviceKernel<RaFinishMap, Dev>::launch(s, total, 2, out[0].data<T>(), static_cast<const C*>(acc),
-                                           req[0] == OpReq::kAddTo);
-  });
+  roiScatterBackward<RaScatterMap, Dev>(kBack, ctx, in, req, out, g);
 }
 
 }  // namespace roialign

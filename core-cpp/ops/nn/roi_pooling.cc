@@ -7,6 +7,7 @@
 #include "graph/node.h"
 #include "op/backward_errors.h"
 #include "ops/nn/conv_common.h"
+#include "ops/nn/roi_common.h"
 #include "ops/nn/roi_pooling_params.h"
 
 namespace ist {
@@ -24,11 +25,7 @@ void roiShape(const NodeAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>
   const char* op = nn::opName(attrs, kOp);
   checkParams(p, op);
   const Shape &d = in[0], &r = in[1];
-  if (shapeIsKnown(d))
-    IST_CHECK(d.size() == 4, op, "data", "expects a 4-D feature map (batch, channel, H, W), got shape " << shapeString(d));
-  if (shapeIsKnown(r))
-    IST_CHECK(r.size() == 2 && r[1] == 5, op, "rois",
-              "expects a 2-D array (num_rois, 5) of [batch_index, x1, y1, x2, y2] rows, got shape " << shapeString(r));
+  checkRoiInputs(op, d, r);
   if (!shapeIsKnown(d) || !shapeIsKnown(r)) return;
   out[0] = Shape{r[0], d[1], p.pooled_size[0], p.pooled_size[1]};
   if (out.size() > 1) out[1] = out[0];
