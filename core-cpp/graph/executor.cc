@@ -15,6 +15,7 @@
 #include "graph/fuse_elemwise.h"
 #include "graph/infer_graph.h"
 #include "graph/symbol.h"
+#include "op/data_shape.h"
 #include "op/imperative.h"
 #include "op/prepared_input.h"
 #include "ops/nn/norm_params.h"
@@ -206,9 +207,13 @@ GraphExecutor::GraphExecutor(const Symbol& sym, Context ctx, const std::vector<N
         bool known = shapes ? shapeIsKnown(g.shapes[e]) : g.dtypes[e] >= 0;
         if (known) continue;
         const Node& n = *g.nodes[nid];
+        const bool valueShaped = shapes && !n.isVariable() && findDataShape(n.attrs.op->name) != nullptr;
         throwError(n.isVariable() ? "bind" : n.attrs.op->name, n.isVariable() ? n.name : "output",
                    std::string("node '") + n.name + "': cannot infer the " + what + " of output " +
-                       std::to_string(e - g.entryBase[nid]) + " [inputs: " + describeNodeInputs(g, n) + "]");
+                       std::to_string(e - g.entryBase[nid]) + " [inputs: " + describeNodeInputs(g, n) + "]" +
+                       (valueShaped ? "; it depends on the input values, so the op runs imperatively only "
+                                      "(MXNet's bound graphs refuse it too)"
+                                    : ""));
       }
     }
   };

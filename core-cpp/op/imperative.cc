@@ -6,6 +6,7 @@
 #include "autograd/autograd.h"
 #include "base/error.h"
 #include "base/nested_scratch.h"
+#include "op/data_shape.h"
 
 namespace ist {
 
@@ -179,6 +180,13 @@ std::vector<NDArray> invokeOp(const Op& op, const std::vector<NDArray>& inputs, 
   }
   if (op.inferShapeFn) op.inferShapeFn(attrs, inShapes, outShapes);
   if (op.inferTypeFn) op.inferTypeFn(attrs, inTypes, outTypes);
+  // Shapes that depend on input values (op/data_shape.h): the hook reads the inputs it needs on the
+  // host, waiting for their writers. Looked up only when the static rule left an output unknown.
+  bool allKnown = true;
+  for (int i = 0; i < nOut; ++i) allKnown &= shapeIsKnown(outShapes[i]);
+  if (!allKnown) {
+    if (const FDataShape* dataShape = findDataShape(op.name)) (*dataShape)(attrs, inputs, outShapes);
+  }
   for (int i = 0; i < nOut; ++i) {
     IST_CHECK(shapeIsKnown(outShapes[i]), op.name, "output",
               "cannot infer the shape of output " << i << " from inputs " << shapesString(inShapes));
