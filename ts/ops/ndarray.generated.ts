@@ -2481,6 +2481,284 @@ export function _contrib_BilinearResize2D(...args: unknown[]): NDArray | NDArray
   return callOp(S__contrib_BilinearResize2D, args);
 }
 
+/** Options of {@link _contrib_DeformableConvolution}. */
+export interface Contrib_DeformableConvolutionOptions {
+  /**
+   * Convolution kernel size: (h, w) or (d, h, w)
+   *
+   * (MXNet: `kernel`, Shape)
+   */
+  kernel: number | readonly number[];
+  /**
+   * Convolution stride: (h, w) or (d, h, w). Defaults to 1 for each dimension.
+   *
+   * (MXNet: `stride`, Shape)
+   * @defaultValue `()`
+   */
+  stride?: number | readonly number[];
+  /**
+   * Convolution dilate: (h, w) or (d, h, w). Defaults to 1 for each dimension.
+   *
+   * (MXNet: `dilate`, Shape)
+   * @defaultValue `()`
+   */
+  dilate?: number | readonly number[];
+  /**
+   * Zero pad for convolution: (h, w) or (d, h, w). Defaults to no padding.
+   *
+   * (MXNet: `pad`, Shape)
+   * @defaultValue `()`
+   */
+  pad?: number | readonly number[];
+  /**
+   * Convolution filter(channel) number
+   *
+   * (MXNet: `num_filter`, int)
+   */
+  numFilter: number;
+  /**
+   * Number of group partitions.
+   *
+   * (MXNet: `num_group`, int)
+   * @defaultValue `1`
+   */
+  numGroup?: number;
+  /**
+   * Number of deformable group partitions.
+   *
+   * (MXNet: `num_deformable_group`, int)
+   * @defaultValue `1`
+   */
+  numDeformableGroup?: number;
+  /**
+   * Maximum temperal workspace allowed for convolution (MB); accepted for MXNet compatibility and ignored.
+   *
+   * (MXNet: `workspace`, long)
+   * @defaultValue `1024`
+   */
+  workspace?: number;
+  /**
+   * Whether to disable bias parameter.
+   *
+   * (MXNet: `no_bias`, boolean)
+   * @defaultValue `False`
+   */
+  noBias?: boolean;
+  /**
+   * Set layout for input, output and weight. Empty for default layout: NCW for 1d, NCHW for 2d and NCDHW for 3d (only 2-D NCHW is implemented, as in MXNet).
+   *
+   * (MXNet: `layout`, {'None', 'NCW', 'NCHW', 'NCDHW'})
+   * @defaultValue `None`
+   */
+  layout?: 'NCW' | 'NCHW' | 'NCDHW' | null;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__contrib_DeformableConvolution: OpSpec = { name: '_contrib_DeformableConvolution', inputs: 3, variadic: '__num_optional_inputs__' };
+
+/**
+ * Compute 2-D deformable convolution on 4-D input (Deformable Convolutional Networks, https://arxiv.org/abs/1703.06211). For 2-D deformable convolution the shapes are data (batch_size, channel, height, width), offset (batch_size, num_deformable_group * kernel[0] * kernel[1] * 2, out_height, out_width), weight (num_filter, channel / num_group, kernel[0], kernel[1]), bias (num_filter,) and out (batch_size, num_filter, out_height, out_width), with out_height = floor((height + 2 * pad[0] - dilate[0] * (kernel[0] - 1) - 1) / stride[0]) + 1 (likewise the width). Each kernel tap (i, j) at output (y, x) reads data bilinearly at (y * stride[0] - pad[0] + i * dilate[0] + dy, x * stride[1] - pad[1] + j * dilate[1] + dx), where (dy, dx) are offset channels 2 * (i * kernel[1] + j) and 2 * (i * kernel[1] + j) + 1 of the tap's deformable group; samples outside the image are 0. num_group splits channels and filters into groups as in Convolution; num_deformable_group splits the channels into groups with their own offsets.
+ *
+ * MXNet operator `_contrib_DeformableConvolution`.
+ * @param data input `data`
+ * @param offset input `offset`
+ * @param weight input `weight`
+ * @param bias the `bias` inputs (any number)
+ * @example
+ * ```ts
+ * const y = nd._contrib_DeformableConvolution(data, offset, weight, bias, { kernel: [2, 3], numFilter: 1 });
+ * ```
+ */
+export function _contrib_DeformableConvolution(data: NDArray, offset: NDArray | null, weight: NDArray | null, ...bias: [...bias: NDArray[], opts: Contrib_DeformableConvolutionOptions]): NDArray;
+export function _contrib_DeformableConvolution(data: NDArray, offset: NDArray | null, weight: NDArray | null, bias: readonly NDArray[], opts: Contrib_DeformableConvolutionOptions): NDArray;
+export function _contrib_DeformableConvolution(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__contrib_DeformableConvolution, args);
+}
+
+/** Options of {@link _contrib_DeformablePSROIPooling}. */
+export interface Contrib_DeformablePSROIPoolingOptions {
+  /**
+   * Ratio of input feature map height (or w) to raw image height (or w). Equals the reciprocal of total stride in convolutional layers
+   *
+   * (MXNet: `spatial_scale`, float)
+   */
+  spatialScale: number;
+  /**
+   * fix output dim
+   *
+   * (MXNet: `output_dim`, int)
+   */
+  outputDim: number;
+  /**
+   * fix group size
+   *
+   * (MXNet: `group_size`, int)
+   */
+  groupSize: number;
+  /**
+   * fix pooled size
+   *
+   * (MXNet: `pooled_size`, int)
+   */
+  pooledSize: number;
+  /**
+   * fix part size
+   *
+   * (MXNet: `part_size`, int)
+   * @defaultValue `0`
+   */
+  partSize?: number;
+  /**
+   * fix samples per part
+   *
+   * (MXNet: `sample_per_part`, int)
+   * @defaultValue `1`
+   */
+  samplePerPart?: number;
+  /**
+   * fix transition std
+   *
+   * (MXNet: `trans_std`, float)
+   * @defaultValue `0`
+   */
+  transStd?: number;
+  /**
+   * Whether to disable trans parameter.
+   *
+   * (MXNet: `no_trans`, boolean)
+   * @defaultValue `False`
+   */
+  noTrans?: boolean;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray | NDArray[];
+}
+
+const S__contrib_DeformablePSROIPooling: OpSpec = { name: '_contrib_DeformablePSROIPooling', inputs: 2, variadic: '__num_optional_inputs__' };
+
+/**
+ * Performs deformable position-sensitive region-of-interest pooling on inputs. The DeformablePSROIPooling operation is described in https://arxiv.org/abs/1703.06211 .batch_size will change to the number of region bounding boxes after DeformablePSROIPooling.
+ *
+ * Each ROI row [batch_index, x1, y1, x2, y2] is split into pooled_size x pooled_size bins; bin (ph, pw) of output channel c averages sample_per_part^2 bilinear samples of data channel (c * group_size + gh) * group_size + gw, shifted by trans[roi, 2 * class + (0: x, 1: y), part_h, part_w] * trans_std times the ROI width (height). Samples outside the image are skipped.
+ *
+ * MXNet operator `_contrib_DeformablePSROIPooling`.
+ * @param data input `data`
+ * @param rois input `rois`
+ * @param trans the `trans` inputs (any number)
+ * @example
+ * ```ts
+ * const y = nd._contrib_DeformablePSROIPooling(data, rois, trans, { spatialScale: 1, outputDim: 1, groupSize: 1, pooledSize: 1 });
+ * ```
+ */
+export function _contrib_DeformablePSROIPooling(data: NDArray, rois: NDArray, ...trans: [...trans: NDArray[], opts: Contrib_DeformablePSROIPoolingOptions]): NDArray | NDArray[];
+export function _contrib_DeformablePSROIPooling(data: NDArray, rois: NDArray, trans: readonly NDArray[], opts: Contrib_DeformablePSROIPoolingOptions): NDArray | NDArray[];
+export function _contrib_DeformablePSROIPooling(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__contrib_DeformablePSROIPooling, args);
+}
+
+/** Options of {@link _contrib_ModulatedDeformableConvolution}. */
+export interface Contrib_ModulatedDeformableConvolutionOptions {
+  /**
+   * Convolution kernel size: (h, w) or (d, h, w)
+   *
+   * (MXNet: `kernel`, Shape)
+   */
+  kernel: number | readonly number[];
+  /**
+   * Convolution stride: (h, w) or (d, h, w). Defaults to 1 for each dimension.
+   *
+   * (MXNet: `stride`, Shape)
+   * @defaultValue `()`
+   */
+  stride?: number | readonly number[];
+  /**
+   * Convolution dilate: (h, w) or (d, h, w). Defaults to 1 for each dimension.
+   *
+   * (MXNet: `dilate`, Shape)
+   * @defaultValue `()`
+   */
+  dilate?: number | readonly number[];
+  /**
+   * Zero pad for convolution: (h, w) or (d, h, w). Defaults to no padding.
+   *
+   * (MXNet: `pad`, Shape)
+   * @defaultValue `()`
+   */
+  pad?: number | readonly number[];
+  /**
+   * Convolution filter(channel) number
+   *
+   * (MXNet: `num_filter`, int)
+   */
+  numFilter: number;
+  /**
+   * Number of group partitions.
+   *
+   * (MXNet: `num_group`, int)
+   * @defaultValue `1`
+   */
+  numGroup?: number;
+  /**
+   * Number of deformable group partitions.
+   *
+   * (MXNet: `num_deformable_group`, int)
+   * @defaultValue `1`
+   */
+  numDeformableGroup?: number;
+  /**
+   * Maximum temperal workspace allowed for convolution (MB); accepted for MXNet compatibility and ignored.
+   *
+   * (MXNet: `workspace`, long)
+   * @defaultValue `1024`
+   */
+  workspace?: number;
+  /**
+   * Whether to disable bias parameter.
+   *
+   * (MXNet: `no_bias`, boolean)
+   * @defaultValue `False`
+   */
+  noBias?: boolean;
+  /**
+   * Maximum number of images per im2col computation; The total batch size should be divisable by this value or smaller than this value; if you face out of memory problem, you can try to use a smaller value here.
+   *
+   * (MXNet: `im2col_step`, int)
+   * @defaultValue `64`
+   */
+  im2colStep?: number;
+  /**
+   * Set layout for input, output and weight. Empty for default layout: NCW for 1d, NCHW for 2d and NCDHW for 3d (only 2-D NCHW is implemented, as in MXNet).
+   *
+   * (MXNet: `layout`, {'None', 'NCW', 'NCHW', 'NCDHW'})
+   * @defaultValue `None`
+   */
+  layout?: 'NCW' | 'NCHW' | 'NCDHW' | null;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__contrib_ModulatedDeformableConvolution: OpSpec = { name: '_contrib_ModulatedDeformableConvolution', inputs: 4, variadic: '__num_optional_inputs__' };
+
+/**
+ * Compute 2-D modulated deformable convolution on 4-D input (Deformable ConvNets v2: More Deformable, Better Results, https://arxiv.org/abs/1811.11168). Shapes: data (batch_size, channel, height, width), offset (batch_size, num_deformable_group * kernel[0] * kernel[1] * 2, out_height, out_width), mask (batch_size, num_deformable_group * kernel[0] * kernel[1], out_height, out_width), weight (num_filter, channel / num_group, kernel[0], kernel[1]), bias (num_filter,), out (batch_size, num_filter, out_height, out_width). Each kernel tap (i, j) at output (y, x) reads data bilinearly at (y * stride[0] - pad[0] + i * dilate[0] + dy, x * stride[1] - pad[1] + j * dilate[1] + dx) (offset channels 2 * (i * kernel[1] + j) and 2 * (i * kernel[1] + j) + 1 of its deformable group; pixels outside the image count as 0) and multiplies it by mask channel i * kernel[1] + j of the group, as given (apply a sigmoid before, as DCNv2 does).
+ *
+ * MXNet operator `_contrib_ModulatedDeformableConvolution`.
+ * @param data input `data`
+ * @param offset input `offset`
+ * @param mask input `mask`
+ * @param weight input `weight`
+ * @param bias the `bias` inputs (any number)
+ * @example
+ * ```ts
+ * const y = nd._contrib_ModulatedDeformableConvolution(data, offset, mask, weight, bias, { kernel: [2, 3], numFilter: 1 });
+ * ```
+ */
+export function _contrib_ModulatedDeformableConvolution(data: NDArray, offset: NDArray | null, mask: NDArray | null, weight: NDArray | null, ...bias: [...bias: NDArray[], opts: Contrib_ModulatedDeformableConvolutionOptions]): NDArray;
+export function _contrib_ModulatedDeformableConvolution(data: NDArray, offset: NDArray | null, mask: NDArray | null, weight: NDArray | null, bias: readonly NDArray[], opts: Contrib_ModulatedDeformableConvolutionOptions): NDArray;
+export function _contrib_ModulatedDeformableConvolution(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__contrib_ModulatedDeformableConvolution, args);
+}
+
 /** Options of {@link _contrib_MultiBoxDetection}. */
 export interface Contrib_MultiBoxDetectionOptions {
   /**
@@ -2690,6 +2968,241 @@ export function _contrib_MultiBoxTarget(...args: unknown[]): NDArray | NDArray[]
   return callOp(S__contrib_MultiBoxTarget, args);
 }
 export { _contrib_MultiBoxTarget as _npx_multibox_target };
+
+/** Options of {@link _contrib_MultiProposal}. */
+export interface Contrib_MultiProposalOptions {
+  /**
+   * Number of top scoring boxes to keep before applying NMS to RPN proposals (<= 0: all).
+   *
+   * (MXNet: `rpn_pre_nms_top_n`, int)
+   * @defaultValue `6000`
+   */
+  rpnPreNmsTopN?: number;
+  /**
+   * Number of top scoring boxes to keep after applying NMS to RPN proposals (the output rows per image).
+   *
+   * (MXNet: `rpn_post_nms_top_n`, int)
+   * @defaultValue `300`
+   */
+  rpnPostNmsTopN?: number;
+  /**
+   * NMS value, above which (IoU) to suppress.
+   *
+   * (MXNet: `threshold`, double)
+   * @defaultValue `0.7`
+   */
+  threshold?: number;
+  /**
+   * Minimum height or width in proposal
+   *
+   * (MXNet: `rpn_min_size`, int)
+   * @defaultValue `16`
+   */
+  rpnMinSize?: number;
+  /**
+   * Used to generate anchor windows by enumerating scales
+   *
+   * (MXNet: `scales`, tuple of <float>)
+   * @defaultValue `(4, 8, 16, 32)`
+   */
+  scales?: number | readonly number[];
+  /**
+   * Used to generate anchor windows by enumerating ratios
+   *
+   * (MXNet: `ratios`, tuple of <float>)
+   * @defaultValue `(0.5, 1, 2)`
+   */
+  ratios?: number | readonly number[];
+  /**
+   * The size of the receptive field each unit in the convolution layer of the rpn,for example the product of all stride's prior to this layer.
+   *
+   * (MXNet: `feature_stride`, int)
+   * @defaultValue `16`
+   */
+  featureStride?: number;
+  /**
+   * Add score to outputs
+   *
+   * (MXNet: `output_score`, boolean)
+   * @defaultValue `False`
+   */
+  outputScore?: boolean;
+  /**
+   * Usage of IoU Loss
+   *
+   * (MXNet: `iou_loss`, boolean)
+   * @defaultValue `False`
+   */
+  iouLoss?: boolean;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray | NDArray[];
+}
+
+const S__contrib_MultiProposal: OpSpec = { name: '_contrib_MultiProposal', inputs: 3 };
+
+/**
+ * Generate region proposals via RPN (Faster R-CNN), for a batch of N images.
+ *
+ * As _contrib_Proposal, per image: rows [b, x1, y1, x2, y2] of image b fill rows b * rpn_post_nms_top_n .. (b + 1) * rpn_post_nms_top_n - 1.
+ *
+ * Inputs: cls_prob (N, 2A, H, W), bbox_pred (N, 4A, H, W), im_info (N, 3). Output: (N * rpn_post_nms_top_n, 5) [and (N * rpn_post_nms_top_n, 1) with output_score].
+ *
+ * MXNet operator `_contrib_MultiProposal`.
+ * @param cls_prob input `cls_prob`
+ * @param bbox_pred input `bbox_pred`
+ * @param im_info input `im_info`
+ * @example
+ * ```ts
+ * const y = nd._contrib_MultiProposal(cls_prob, bbox_pred, im_info);
+ * ```
+ */
+export function _contrib_MultiProposal(cls_prob: NDArray, bbox_pred: NDArray, im_info: NDArray, opts?: Contrib_MultiProposalOptions): NDArray;
+export function _contrib_MultiProposal(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__contrib_MultiProposal, args);
+}
+
+/** Options of {@link _contrib_PSROIPooling}. */
+export interface Contrib_PSROIPoolingOptions {
+  /**
+   * Ratio of input feature map height (or w) to raw image height (or w). Equals the reciprocal of total stride in convolutional layers
+   *
+   * (MXNet: `spatial_scale`, float)
+   */
+  spatialScale: number;
+  /**
+   * fix output dim
+   *
+   * (MXNet: `output_dim`, int)
+   */
+  outputDim: number;
+  /**
+   * fix pooled size
+   *
+   * (MXNet: `pooled_size`, int)
+   */
+  pooledSize: number;
+  /**
+   * fix group size
+   *
+   * (MXNet: `group_size`, int)
+   * @defaultValue `0`
+   */
+  groupSize?: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__contrib_PSROIPooling: OpSpec = { name: '_contrib_PSROIPooling', inputs: 2 };
+
+/**
+ * Performs region-of-interest pooling on inputs. Resize bounding box coordinates by spatial_scale and crop input feature maps accordingly. The cropped feature maps are pooled by position-sensitive average pooling to a fixed-size output of (num_rois, output_dim, pooled_size, pooled_size): bin (ph, pw) of output channel c reads data channel (c * group_size + gh) * group_size + gw, with (gh, gw) the bin's cell in a group_size x group_size grid, so data has output_dim * group_size^2 channels. Each ROI row is [batch_index, x1, y1, x2, y2]; empty bins give 0.
+ *
+ * Reference: Dai, Jifeng, et al. "R-FCN: Object Detection via Region-based Fully Convolutional Networks." NIPS, 2016
+ *
+ * MXNet operator `_contrib_PSROIPooling`.
+ * @param data input `data`
+ * @param rois input `rois`
+ * @example
+ * ```ts
+ * const y = nd._contrib_PSROIPooling(data, rois, { spatialScale: 1, outputDim: 1, pooledSize: 1 });
+ * ```
+ */
+export function _contrib_PSROIPooling(data: NDArray, rois: NDArray, opts: Contrib_PSROIPoolingOptions): NDArray;
+export function _contrib_PSROIPooling(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__contrib_PSROIPooling, args);
+}
+
+/** Options of {@link _contrib_Proposal}. */
+export interface Contrib_ProposalOptions {
+  /**
+   * Number of top scoring boxes to keep before applying NMS to RPN proposals (<= 0: all).
+   *
+   * (MXNet: `rpn_pre_nms_top_n`, int)
+   * @defaultValue `6000`
+   */
+  rpnPreNmsTopN?: number;
+  /**
+   * Number of top scoring boxes to keep after applying NMS to RPN proposals (the output rows per image).
+   *
+   * (MXNet: `rpn_post_nms_top_n`, int)
+   * @defaultValue `300`
+   */
+  rpnPostNmsTopN?: number;
+  /**
+   * NMS value, above which (IoU) to suppress.
+   *
+   * (MXNet: `threshold`, double)
+   * @defaultValue `0.7`
+   */
+  threshold?: number;
+  /**
+   * Minimum height or width in proposal
+   *
+   * (MXNet: `rpn_min_size`, int)
+   * @defaultValue `16`
+   */
+  rpnMinSize?: number;
+  /**
+   * Used to generate anchor windows by enumerating scales
+   *
+   * (MXNet: `scales`, tuple of <float>)
+   * @defaultValue `(4, 8, 16, 32)`
+   */
+  scales?: number | readonly number[];
+  /**
+   * Used to generate anchor windows by enumerating ratios
+   *
+   * (MXNet: `ratios`, tuple of <float>)
+   * @defaultValue `(0.5, 1, 2)`
+   */
+  ratios?: number | readonly number[];
+  /**
+   * The size of the receptive field each unit in the convolution layer of the rpn,for example the product of all stride's prior to this layer.
+   *
+   * (MXNet: `feature_stride`, int)
+   * @defaultValue `16`
+   */
+  featureStride?: number;
+  /**
+   * Add score to outputs
+   *
+   * (MXNet: `output_score`, boolean)
+   * @defaultValue `False`
+   */
+  outputScore?: boolean;
+  /**
+   * Usage of IoU Loss
+   *
+   * (MXNet: `iou_loss`, boolean)
+   * @defaultValue `False`
+   */
+  iouLoss?: boolean;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray | NDArray[];
+}
+
+const S__contrib_Proposal: OpSpec = { name: '_contrib_Proposal', inputs: 3 };
+
+/**
+ * Generate region proposals via RPN (Faster R-CNN), for one image.
+ *
+ * Anchors (ratios x scales of a feature_stride box, at every feature position) are moved by bbox_pred, clipped to the image (im_info = [[height, width, scale]]), boxes smaller than rpn_min_size * scale get score -1, the best rpn_pre_nms_top_n by foreground score (cls_prob[:, A:]) go through NMS (IoU > threshold suppresses), and the first rpn_post_nms_top_n kept boxes are returned as rows [0, x1, y1, x2, y2] (cycling through the kept boxes when fewer survive); with output_score, their scores as a second output.
+ *
+ * Inputs: cls_prob (1, 2A, H, W), bbox_pred (1, 4A, H, W), im_info (1, 3); A = len(ratios) * len(scales). Output: (rpn_post_nms_top_n, 5) [and (rpn_post_nms_top_n, 1)].
+ *
+ * MXNet operator `_contrib_Proposal`.
+ * @param cls_prob input `cls_prob`
+ * @param bbox_pred input `bbox_pred`
+ * @param im_info input `im_info`
+ * @example
+ * ```ts
+ * const y = nd._contrib_Proposal(cls_prob, bbox_pred, im_info);
+ * ```
+ */
+export function _contrib_Proposal(cls_prob: NDArray, bbox_pred: NDArray, im_info: NDArray, opts?: Contrib_ProposalOptions): NDArray;
+export function _contrib_Proposal(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__contrib_Proposal, args);
+}
 
 /** Options of {@link _contrib_ROIAlign}. */
 export interface Contrib_ROIAlignOptions {
@@ -2945,6 +3458,41 @@ export function _contrib_backward_quadratic(...args: unknown[]): NDArray | NDArr
   return callOp(S__contrib_backward_quadratic, args);
 }
 
+/** Options of {@link _contrib_boolean_mask}. */
+export interface ContribBooleanMaskOptions {
+  /**
+   * An integer that represents the axis in NDArray to mask from. Only 0 is supported, as in MXNet 1.9.
+   *
+   * (MXNet: `axis`, int)
+   * @defaultValue `0`
+   */
+  axis?: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__contrib_boolean_mask: OpSpec = { name: '_contrib_boolean_mask', inputs: 2 };
+
+/**
+ * Given an n-d NDArray data, and a 1-d NDArray index, the operator produces an un-predeterminable shaped n-d NDArray out, which stands for the rows in x where the corresonding element in index is non-zero.
+ *
+ * Example: data = [[1, 2, 3], [4, 5, 6], [7, 8, 9]], index = [0, 1, 0]: boolean_mask(data, index) = [[4, 5, 6]]
+ *
+ * The output's first dim depends on the index values, so the op runs imperatively (NDArray, autograd) but a Symbol graph using it cannot be bound (as in MXNet).
+ *
+ * MXNet operator `_contrib_boolean_mask`.
+ * @param data input `data`
+ * @param index input `index`
+ * @example
+ * ```ts
+ * const y = nd._contrib_boolean_mask(data, index);
+ * ```
+ */
+export function _contrib_boolean_mask(data: NDArray, index: NDArray, opts?: ContribBooleanMaskOptions): NDArray;
+export function _contrib_boolean_mask(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__contrib_boolean_mask, args);
+}
+
 /** Options of {@link _contrib_box_iou}. */
 export interface ContribBoxIouOptions {
   /**
@@ -3113,6 +3661,40 @@ export function _contrib_div_sqrt_dim(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S__contrib_div_sqrt_dim, args);
 }
 
+/** Options of {@link _contrib_fft}. */
+export interface ContribFftOptions {
+  /**
+   * Maximum size of sub-batch to be forwarded at one time
+   *
+   * (MXNet: `compute_size`, int)
+   * @defaultValue `128`
+   */
+  computeSize?: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__contrib_fft: OpSpec = { name: '_contrib_fft', inputs: 1 };
+
+/**
+ * Apply 1D FFT to input.
+ *
+ * Currently accept 2 input data shapes: (N, d) or (N1, N2, N3, d), data can only be real numbers. The output data has shape: (N, 2*d) or (N1, N2, N3, 2*d). The format is: [real0, imag0, real1, imag1, ...]. The transform is unnormalised, as numpy.fft.fft: out_k = sum_n data_n exp(-2 pi i k n / d), for any d.
+ *
+ * Example: fft([[1, 2, 3, 4]]) = [[10, 0, -2, 2, -2, 0, -2, -2]]
+ *
+ * MXNet operator `_contrib_fft`.
+ * @param data input `data`
+ * @example
+ * ```ts
+ * const y = nd._contrib_fft(data);
+ * ```
+ */
+export function _contrib_fft(data: NDArray, opts?: ContribFftOptions): NDArray;
+export function _contrib_fft(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__contrib_fft, args);
+}
+
 /** Options of {@link _contrib_gradientmultiplier}. */
 export interface ContribGradientmultiplierOptions {
   /**
@@ -3148,6 +3730,40 @@ const S__contrib_gradientmultiplier: OpSpec = { name: '_contrib_gradientmultipli
 export function _contrib_gradientmultiplier(data: NDArray, opts?: ContribGradientmultiplierOptions): NDArray;
 export function _contrib_gradientmultiplier(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S__contrib_gradientmultiplier, args);
+}
+
+/** Options of {@link _contrib_ifft}. */
+export interface ContribIfftOptions {
+  /**
+   * Maximum size of sub-batch to be forwarded at one time
+   *
+   * (MXNet: `compute_size`, int)
+   * @defaultValue `128`
+   */
+  computeSize?: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__contrib_ifft: OpSpec = { name: '_contrib_ifft', inputs: 1 };
+
+/**
+ * Apply 1D ifft to input.
+ *
+ * Currently accept 2 input data shapes: (N, d) or (N1, N2, N3, d). Data is in format: [real0, imag0, real1, imag1, ...]. Last dimension must be an even number. The output data has shape: (N, d/2) or (N1, N2, N3, d/2). It is only the real part of the result. As in MXNet the result is not divided by the length, so ifft(fft(x)) = (d/2) * x for rows of d/2 points.
+ *
+ * Example: ifft([[10, 0, -2, 2, -2, 0, -2, -2]]) = [[4, 8, 12, 16]]
+ *
+ * MXNet operator `_contrib_ifft`.
+ * @param data input `data`
+ * @example
+ * ```ts
+ * const y = nd._contrib_ifft(data);
+ * ```
+ */
+export function _contrib_ifft(data: NDArray, opts?: ContribIfftOptions): NDArray;
+export function _contrib_ifft(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__contrib_ifft, args);
 }
 
 /** Options of {@link _contrib_index_array}. */
@@ -13317,9 +13933,15 @@ export const contrib = {
   AdaptiveAvgPooling2D: _contrib_AdaptiveAvgPooling2D,
   BilinearResize2D: _contrib_BilinearResize2D,
   CTCLoss: CTCLoss,
+  DeformableConvolution: _contrib_DeformableConvolution,
+  DeformablePSROIPooling: _contrib_DeformablePSROIPooling,
+  ModulatedDeformableConvolution: _contrib_ModulatedDeformableConvolution,
   MultiBoxDetection: _contrib_MultiBoxDetection,
   MultiBoxPrior: _contrib_MultiBoxPrior,
   MultiBoxTarget: _contrib_MultiBoxTarget,
+  MultiProposal: _contrib_MultiProposal,
+  PSROIPooling: _contrib_PSROIPooling,
+  Proposal: _contrib_Proposal,
   ROIAlign: _contrib_ROIAlign,
   allclose: _contrib_allclose,
   arangeLike: _contrib_arange_like,
@@ -13328,6 +13950,8 @@ export const contrib = {
   backwardQuadratic: _contrib_backward_quadratic,
   backward_gradientmultiplier: _contrib_backward_gradientmultiplier,
   backward_quadratic: _contrib_backward_quadratic,
+  booleanMask: _contrib_boolean_mask,
+  boolean_mask: _contrib_boolean_mask,
   boxIou: _contrib_box_iou,
   boxNms: _contrib_box_nms,
   boxNonMaximumSuppression: _contrib_box_nms,
@@ -13338,7 +13962,9 @@ export const contrib = {
   ctc_loss: CTCLoss,
   divSqrtDim: _contrib_div_sqrt_dim,
   div_sqrt_dim: _contrib_div_sqrt_dim,
+  fft: _contrib_fft,
   gradientmultiplier: _contrib_gradientmultiplier,
+  ifft: _contrib_ifft,
   indexArray: _contrib_index_array,
   indexCopy: _contrib_index_copy,
   index_array: _contrib_index_array,

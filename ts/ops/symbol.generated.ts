@@ -270,6 +270,18 @@ const S__contrib_BilinearResize2D: SymbolOpSpec = { name: '_contrib_BilinearResi
 /** Perform 2D resizing (upsampling or downsampling) for 4D input (batch, channel, height, width) using bilinear interpolation: linear interpolation first in one direction, then in the other. The output is (batch, channel, new_height, new_width), the new size set by `mode` (with height/width or scale_height/scale_width, or the height and width of a second input `like` for mode='like'). MXNet operator `_contrib_BilinearResize2D`. Inputs: data, like. */
 export const _contrib_BilinearResize2D: SymbolOpFnOpt<O.Contrib_BilinearResize2DOptions, 'data' | 'like'> = /* @__PURE__ */ op(S__contrib_BilinearResize2D, '_contrib_bilinearresize2d') as SymbolOpFnOpt<O.Contrib_BilinearResize2DOptions, 'data' | 'like'>;
 
+const S__contrib_DeformableConvolution: SymbolOpSpec = { name: '_contrib_DeformableConvolution' };
+/** Compute 2-D deformable convolution on 4-D input (Deformable Convolutional Networks, https://arxiv.org/abs/1703.06211). For 2-D deformable convolution the shapes are data (batch_size, channel, height, width), offset (batch_size, num_deformable_group * kernel[0] * kernel[1] * 2, out_height, out_width), weight (num_filter, channel / num_group, kernel[0], kernel[1]), bias (num_filter,) and out (batch_size, num_filter, out_height, out_width), with out_height = floor((height + 2 * pad[0] - dilate[0] * (kernel[0] - 1) - 1) / stride[0]) + 1 (likewise the width). Each kernel tap (i, j) at output (y, x) reads data bilinearly at (y * stride[0] - pad[0] + i * dilate[0] + dy, x * stride[1] - pad[1] + j * dilate[1] + dx), where (dy, dx) are offset channels 2 * (i * kernel[1] + j) and 2 * (i * kernel[1] + j) + 1 of the tap's deformable group; samples outside the image are 0. num_group splits channels and filters into groups as in Convolution; num_deformable_group splits the channels into groups with their own offsets. MXNet operator `_contrib_DeformableConvolution`. Inputs: data, offset, weight, bias. */
+export const _contrib_DeformableConvolution: SymbolOpFn<O.Contrib_DeformableConvolutionOptions, 'data' | 'offset' | 'weight' | 'bias'> = /* @__PURE__ */ op(S__contrib_DeformableConvolution, '_contrib_deformableconvolution') as SymbolOpFn<O.Contrib_DeformableConvolutionOptions, 'data' | 'offset' | 'weight' | 'bias'>;
+
+const S__contrib_DeformablePSROIPooling: SymbolOpSpec = { name: '_contrib_DeformablePSROIPooling' };
+/** Performs deformable position-sensitive region-of-interest pooling on inputs. The DeformablePSROIPooling operation is described in https://arxiv.org/abs/1703.06211 .batch_size will change to the number of region bounding boxes after DeformablePSROIPooling. MXNet operator `_contrib_DeformablePSROIPooling`. Inputs: data, rois, trans. */
+export const _contrib_DeformablePSROIPooling: SymbolOpFn<O.Contrib_DeformablePSROIPoolingOptions, 'data' | 'rois' | 'trans'> = /* @__PURE__ */ op(S__contrib_DeformablePSROIPooling, '_contrib_deformablepsroipooling') as SymbolOpFn<O.Contrib_DeformablePSROIPoolingOptions, 'data' | 'rois' | 'trans'>;
+
+const S__contrib_ModulatedDeformableConvolution: SymbolOpSpec = { name: '_contrib_ModulatedDeformableConvolution' };
+/** Compute 2-D modulated deformable convolution on 4-D input (Deformable ConvNets v2: More Deformable, Better Results, https://arxiv.org/abs/1811.11168). Shapes: data (batch_size, channel, height, width), offset (batch_size, num_deformable_group * kernel[0] * kernel[1] * 2, out_height, out_width), mask (batch_size, num_deformable_group * kernel[0] * kernel[1], out_height, out_width), weight (num_filter, channel / num_group, kernel[0], kernel[1]), bias (num_filter,), out (batch_size, num_filter, out_height, out_width). Each kernel tap (i, j) at output (y, x) reads data bilinearly at (y * stride[0] - pad[0] + i * dilate[0] + dy, x * stride[1] - pad[1] + j * dilate[1] + dx) (offset channels 2 * (i * kernel[1] + j) and 2 * (i * kernel[1] + j) + 1 of its deformable group; pixels outside the image count as 0) and multiplies it by mask channel i * kernel[1] + j of the group, as given (apply a sigmoid before, as DCNv2 does). MXNet operator `_contrib_ModulatedDeformableConvolution`. Inputs: data, offset, mask, weight, bias. */
+export const _contrib_ModulatedDeformableConvolution: SymbolOpFn<O.Contrib_ModulatedDeformableConvolutionOptions, 'data' | 'offset' | 'mask' | 'weight' | 'bias'> = /* @__PURE__ */ op(S__contrib_ModulatedDeformableConvolution, '_contrib_modulateddeformableconvolution') as SymbolOpFn<O.Contrib_ModulatedDeformableConvolutionOptions, 'data' | 'offset' | 'mask' | 'weight' | 'bias'>;
+
 const S__contrib_MultiBoxDetection: SymbolOpSpec = { name: '_contrib_MultiBoxDetection' };
 /** Convert multibox detection predictions. MXNet operator `_contrib_MultiBoxDetection`. Inputs: cls_prob, loc_pred, anchor. */
 export const _contrib_MultiBoxDetection: SymbolOpFnOpt<O.Contrib_MultiBoxDetectionOptions, 'cls_prob' | 'clsProb' | 'loc_pred' | 'locPred' | 'anchor'> = /* @__PURE__ */ op(S__contrib_MultiBoxDetection, '_contrib_multiboxdetection') as SymbolOpFnOpt<O.Contrib_MultiBoxDetectionOptions, 'cls_prob' | 'clsProb' | 'loc_pred' | 'locPred' | 'anchor'>;
@@ -287,6 +299,18 @@ const S__contrib_MultiBoxTarget: SymbolOpSpec = { name: '_contrib_MultiBoxTarget
 export const _contrib_MultiBoxTarget: SymbolOpFnOpt<O.Contrib_MultiBoxTargetOptions, 'anchor' | 'label' | 'cls_pred' | 'clsPred'> = /* @__PURE__ */ op(S__contrib_MultiBoxTarget, '_contrib_multiboxtarget') as SymbolOpFnOpt<O.Contrib_MultiBoxTargetOptions, 'anchor' | 'label' | 'cls_pred' | 'clsPred'>;
 /** Compute Multibox training targets MXNet operator `_contrib_MultiBoxTarget`. Inputs: anchor, label, cls_pred. */
 export const _npx_multibox_target: SymbolOpFnOpt<O.Contrib_MultiBoxTargetOptions, 'anchor' | 'label' | 'cls_pred' | 'clsPred'> = /* @__PURE__ */ op(S__contrib_MultiBoxTarget, '_npx_multibox_target') as SymbolOpFnOpt<O.Contrib_MultiBoxTargetOptions, 'anchor' | 'label' | 'cls_pred' | 'clsPred'>;
+
+const S__contrib_MultiProposal: SymbolOpSpec = { name: '_contrib_MultiProposal' };
+/** Generate region proposals via RPN (Faster R-CNN), for a batch of N images. MXNet operator `_contrib_MultiProposal`. Inputs: cls_prob, bbox_pred, im_info. */
+export const _contrib_MultiProposal: SymbolOpFnOpt<O.Contrib_MultiProposalOptions, 'cls_prob' | 'clsProb' | 'bbox_pred' | 'bboxPred' | 'im_info' | 'imInfo'> = /* @__PURE__ */ op(S__contrib_MultiProposal, '_contrib_multiproposal') as SymbolOpFnOpt<O.Contrib_MultiProposalOptions, 'cls_prob' | 'clsProb' | 'bbox_pred' | 'bboxPred' | 'im_info' | 'imInfo'>;
+
+const S__contrib_PSROIPooling: SymbolOpSpec = { name: '_contrib_PSROIPooling' };
+/** Performs region-of-interest pooling on inputs. Resize bounding box coordinates by spatial_scale and crop input feature maps accordingly. The cropped feature maps are pooled by position-sensitive average pooling to a fixed-size output of (num_rois, output_dim, pooled_size, pooled_size): bin (ph, pw) of output channel c reads data channel (c * group_size + gh) * group_size + gw, with (gh, gw) the bin's cell in a group_size x group_size grid, so data has output_dim * group_size^2 channels. Each ROI row is [batch_index, x1, y1, x2, y2]; empty bins give 0. MXNet operator `_contrib_PSROIPooling`. Inputs: data, rois. */
+export const _contrib_PSROIPooling: SymbolOpFn<O.Contrib_PSROIPoolingOptions, 'data' | 'rois'> = /* @__PURE__ */ op(S__contrib_PSROIPooling, '_contrib_psroipooling') as SymbolOpFn<O.Contrib_PSROIPoolingOptions, 'data' | 'rois'>;
+
+const S__contrib_Proposal: SymbolOpSpec = { name: '_contrib_Proposal' };
+/** Generate region proposals via RPN (Faster R-CNN), for one image. MXNet operator `_contrib_Proposal`. Inputs: cls_prob, bbox_pred, im_info. */
+export const _contrib_Proposal: SymbolOpFnOpt<O.Contrib_ProposalOptions, 'cls_prob' | 'clsProb' | 'bbox_pred' | 'bboxPred' | 'im_info' | 'imInfo'> = /* @__PURE__ */ op(S__contrib_Proposal, '_contrib_proposal') as SymbolOpFnOpt<O.Contrib_ProposalOptions, 'cls_prob' | 'clsProb' | 'bbox_pred' | 'bboxPred' | 'im_info' | 'imInfo'>;
 
 const S__contrib_ROIAlign: SymbolOpSpec = { name: '_contrib_ROIAlign' };
 /** This operator takes a 4D feature map as an input array and region proposals as `rois`, then aligns the feature map over sub-regions of input and produces a fixed-sized output array (num_rois, channel, h, w) for pooled_size (h, w). Used in Faster R-CNN and Mask R-CNN. Each ROI row is [batch_index, x1, y1, x2, y2]; an ROI whose batch index is negative (or past the batch) gives 0. Different from ROI pooling, ROI Align performs no quantization of the ROI, its bins or the sampling points: each sample is bilinearly interpolated from the nearby grid points and each bin averages its samples. MXNet operator `_contrib_ROIAlign`. Inputs: data, rois. */
@@ -310,6 +334,10 @@ const S__contrib_backward_quadratic: SymbolOpSpec = { name: '_contrib_backward_q
 /** Gradient of _contrib_quadratic: out_grad * (2 a data + b). MXNet operator `_contrib_backward_quadratic`. Inputs: out_grad, data. */
 export const _contrib_backward_quadratic: SymbolOpFnOpt<O.ContribBackwardQuadraticOptions, 'out_grad' | 'outGrad' | 'data'> = /* @__PURE__ */ op(S__contrib_backward_quadratic, '_contrib_backward_quadratic') as SymbolOpFnOpt<O.ContribBackwardQuadraticOptions, 'out_grad' | 'outGrad' | 'data'>;
 
+const S__contrib_boolean_mask: SymbolOpSpec = { name: '_contrib_boolean_mask' };
+/** Given an n-d NDArray data, and a 1-d NDArray index, the operator produces an un-predeterminable shaped n-d NDArray out, which stands for the rows in x where the corresonding element in index is non-zero. MXNet operator `_contrib_boolean_mask`. Inputs: data, index. */
+export const _contrib_boolean_mask: SymbolOpFnOpt<O.ContribBooleanMaskOptions, 'data' | 'index'> = /* @__PURE__ */ op(S__contrib_boolean_mask, '_contrib_boolean_mask') as SymbolOpFnOpt<O.ContribBooleanMaskOptions, 'data' | 'index'>;
+
 const S__contrib_box_iou: SymbolOpSpec = { name: '_contrib_box_iou' };
 /** Bounding box overlap of two arrays. The overlap is defined as Intersection-over-Union, aka, IOU. MXNet operator `_contrib_box_iou`. Inputs: lhs, rhs. */
 export const _contrib_box_iou: SymbolOpFnOpt<O.ContribBoxIouOptions, 'lhs' | 'rhs'> = /* @__PURE__ */ op(S__contrib_box_iou, '_contrib_box_iou') as SymbolOpFnOpt<O.ContribBoxIouOptions, 'lhs' | 'rhs'>;
@@ -324,9 +352,17 @@ const S__contrib_div_sqrt_dim: SymbolOpSpec = { name: '_contrib_div_sqrt_dim' };
 /** Rescale the input by the square root of the channel dimension. MXNet operator `_contrib_div_sqrt_dim`. Inputs: data. */
 export const _contrib_div_sqrt_dim: SymbolOpFnOpt<O.ContribDivSqrtDimOptions, 'data'> = /* @__PURE__ */ op(S__contrib_div_sqrt_dim, '_contrib_div_sqrt_dim') as SymbolOpFnOpt<O.ContribDivSqrtDimOptions, 'data'>;
 
+const S__contrib_fft: SymbolOpSpec = { name: '_contrib_fft' };
+/** Apply 1D FFT to input. MXNet operator `_contrib_fft`. Inputs: data. */
+export const _contrib_fft: SymbolOpFnOpt<O.ContribFftOptions, 'data'> = /* @__PURE__ */ op(S__contrib_fft, '_contrib_fft') as SymbolOpFnOpt<O.ContribFftOptions, 'data'>;
+
 const S__contrib_gradientmultiplier: SymbolOpSpec = { name: '_contrib_gradientmultiplier' };
 /** This operator implements the gradient multiplier function. In forward pass it acts as an identity transform. During backpropagation it multiplies the gradient from the subsequent level by a scalar factor lambda and passes it to the preceding layer. MXNet operator `_contrib_gradientmultiplier`. Inputs: data. */
 export const _contrib_gradientmultiplier: SymbolOpFnOpt<O.ContribGradientmultiplierOptions, 'data'> = /* @__PURE__ */ op(S__contrib_gradientmultiplier, '_contrib_gradientmultiplier') as SymbolOpFnOpt<O.ContribGradientmultiplierOptions, 'data'>;
+
+const S__contrib_ifft: SymbolOpSpec = { name: '_contrib_ifft' };
+/** Apply 1D ifft to input. MXNet operator `_contrib_ifft`. Inputs: data. */
+export const _contrib_ifft: SymbolOpFnOpt<O.ContribIfftOptions, 'data'> = /* @__PURE__ */ op(S__contrib_ifft, '_contrib_ifft') as SymbolOpFnOpt<O.ContribIfftOptions, 'data'>;
 
 const S__contrib_index_array: SymbolOpSpec = { name: '_contrib_index_array' };
 /** Returns an array of indexes of the input array. MXNet operator `_contrib_index_array`. Inputs: data. */
@@ -1867,9 +1903,15 @@ export const contrib = {
   AdaptiveAvgPooling2D: /* @__PURE__ */ op(S__contrib_AdaptiveAvgPooling2D, 'adaptiveavgpooling2d') as SymbolOpFnOpt<O.Contrib_AdaptiveAvgPooling2DOptions, 'data'>,
   BilinearResize2D: /* @__PURE__ */ op(S__contrib_BilinearResize2D, 'bilinearresize2d') as SymbolOpFnOpt<O.Contrib_BilinearResize2DOptions, 'data' | 'like'>,
   CTCLoss: /* @__PURE__ */ op(S_CTCLoss, 'ctcloss') as SymbolOpFnOpt<O.CTCLossOptions, 'data' | 'label' | 'data_lengths' | 'dataLengths' | 'label_lengths' | 'labelLengths'>,
+  DeformableConvolution: /* @__PURE__ */ op(S__contrib_DeformableConvolution, 'deformableconvolution') as SymbolOpFn<O.Contrib_DeformableConvolutionOptions, 'data' | 'offset' | 'weight' | 'bias'>,
+  DeformablePSROIPooling: /* @__PURE__ */ op(S__contrib_DeformablePSROIPooling, 'deformablepsroipooling') as SymbolOpFn<O.Contrib_DeformablePSROIPoolingOptions, 'data' | 'rois' | 'trans'>,
+  ModulatedDeformableConvolution: /* @__PURE__ */ op(S__contrib_ModulatedDeformableConvolution, 'modulateddeformableconvolution') as SymbolOpFn<O.Contrib_ModulatedDeformableConvolutionOptions, 'data' | 'offset' | 'mask' | 'weight' | 'bias'>,
   MultiBoxDetection: /* @__PURE__ */ op(S__contrib_MultiBoxDetection, 'multiboxdetection') as SymbolOpFnOpt<O.Contrib_MultiBoxDetectionOptions, 'cls_prob' | 'clsProb' | 'loc_pred' | 'locPred' | 'anchor'>,
   MultiBoxPrior: /* @__PURE__ */ op(S__contrib_MultiBoxPrior, 'multiboxprior') as SymbolOpFnOpt<O.Contrib_MultiBoxPriorOptions, 'data'>,
   MultiBoxTarget: /* @__PURE__ */ op(S__contrib_MultiBoxTarget, 'multiboxtarget') as SymbolOpFnOpt<O.Contrib_MultiBoxTargetOptions, 'anchor' | 'label' | 'cls_pred' | 'clsPred'>,
+  MultiProposal: /* @__PURE__ */ op(S__contrib_MultiProposal, 'multiproposal') as SymbolOpFnOpt<O.Contrib_MultiProposalOptions, 'cls_prob' | 'clsProb' | 'bbox_pred' | 'bboxPred' | 'im_info' | 'imInfo'>,
+  PSROIPooling: /* @__PURE__ */ op(S__contrib_PSROIPooling, 'psroipooling') as SymbolOpFn<O.Contrib_PSROIPoolingOptions, 'data' | 'rois'>,
+  Proposal: /* @__PURE__ */ op(S__contrib_Proposal, 'proposal') as SymbolOpFnOpt<O.Contrib_ProposalOptions, 'cls_prob' | 'clsProb' | 'bbox_pred' | 'bboxPred' | 'im_info' | 'imInfo'>,
   ROIAlign: /* @__PURE__ */ op(S__contrib_ROIAlign, 'roialign') as SymbolOpFn<O.Contrib_ROIAlignOptions, 'data' | 'rois'>,
   allclose: /* @__PURE__ */ op(S__contrib_allclose, 'allclose') as SymbolOpFnOpt<O.ContribAllcloseOptions, 'a' | 'b'>,
   arangeLike: /* @__PURE__ */ op(S__contrib_arange_like, 'arange_like') as SymbolOpFnOpt<O.ContribArangeLikeOptions, 'data'>,
@@ -1878,6 +1920,8 @@ export const contrib = {
   backwardQuadratic: /* @__PURE__ */ op(S__contrib_backward_quadratic, 'backward_quadratic') as SymbolOpFnOpt<O.ContribBackwardQuadraticOptions, 'out_grad' | 'outGrad' | 'data'>,
   backward_gradientmultiplier: /* @__PURE__ */ op(S__contrib_backward_gradientmultiplier, 'backward_gradientmultiplier') as SymbolOpFnOpt<O.ContribBackwardGradientmultiplierOptions, 'data'>,
   backward_quadratic: /* @__PURE__ */ op(S__contrib_backward_quadratic, 'backward_quadratic') as SymbolOpFnOpt<O.ContribBackwardQuadraticOptions, 'out_grad' | 'outGrad' | 'data'>,
+  booleanMask: /* @__PURE__ */ op(S__contrib_boolean_mask, 'boolean_mask') as SymbolOpFnOpt<O.ContribBooleanMaskOptions, 'data' | 'index'>,
+  boolean_mask: /* @__PURE__ */ op(S__contrib_boolean_mask, 'boolean_mask') as SymbolOpFnOpt<O.ContribBooleanMaskOptions, 'data' | 'index'>,
   boxIou: /* @__PURE__ */ op(S__contrib_box_iou, 'box_iou') as SymbolOpFnOpt<O.ContribBoxIouOptions, 'lhs' | 'rhs'>,
   boxNms: /* @__PURE__ */ op(S__contrib_box_nms, 'box_nms') as SymbolOpFnOpt<O.ContribBoxNmsOptions, 'data'>,
   boxNonMaximumSuppression: /* @__PURE__ */ op(S__contrib_box_nms, 'box_non_maximum_suppression') as SymbolOpFnOpt<O.ContribBoxNmsOptions, 'data'>,
@@ -1888,7 +1932,9 @@ export const contrib = {
   ctc_loss: /* @__PURE__ */ op(S_CTCLoss, 'ctc_loss') as SymbolOpFnOpt<O.CTCLossOptions, 'data' | 'label' | 'data_lengths' | 'dataLengths' | 'label_lengths' | 'labelLengths'>,
   divSqrtDim: /* @__PURE__ */ op(S__contrib_div_sqrt_dim, 'div_sqrt_dim') as SymbolOpFnOpt<O.ContribDivSqrtDimOptions, 'data'>,
   div_sqrt_dim: /* @__PURE__ */ op(S__contrib_div_sqrt_dim, 'div_sqrt_dim') as SymbolOpFnOpt<O.ContribDivSqrtDimOptions, 'data'>,
+  fft: /* @__PURE__ */ op(S__contrib_fft, 'fft') as SymbolOpFnOpt<O.ContribFftOptions, 'data'>,
   gradientmultiplier: /* @__PURE__ */ op(S__contrib_gradientmultiplier, 'gradientmultiplier') as SymbolOpFnOpt<O.ContribGradientmultiplierOptions, 'data'>,
+  ifft: /* @__PURE__ */ op(S__contrib_ifft, 'ifft') as SymbolOpFnOpt<O.ContribIfftOptions, 'data'>,
   indexArray: /* @__PURE__ */ op(S__contrib_index_array, 'index_array') as SymbolOpFnOpt<O.ContribIndexArrayOptions, 'data'>,
   indexCopy: /* @__PURE__ */ op(S__contrib_index_copy, 'index_copy') as SymbolOpFnOpt<O.ContribIndexCopyOptions, 'old_tensor' | 'oldTensor' | 'index_vector' | 'indexVector' | 'new_tensor' | 'newTensor'>,
   index_array: /* @__PURE__ */ op(S__contrib_index_array, 'index_array') as SymbolOpFnOpt<O.ContribIndexArrayOptions, 'data'>,
