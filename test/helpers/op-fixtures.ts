@@ -62,13 +62,17 @@ export const camelKeys = (p: Record<string, unknown>): Record<string, unknown> =
 
 const closeTolerance: Record<string, number> = { float16: 4e-3, float32: 2e-6, float64: 1e-12 };
 
-/** Shape, dtype and values within the dtype's relative tolerance (NaN where NaN is wanted; any other NaN fails). */
-export function expectClose(x: Arr, shape: number[], dtype: string, want: number[], what = ''): void {
+/**
+ * Shape, dtype and values within the dtype's relative tolerance (NaN where NaN is wanted; any other NaN fails);
+ * `tolerances` replaces the default table where an op's sums need looser bounds.
+ */
+export function expectClose(x: Arr, shape: number[], dtype: string, want: number[], what = '',
+                            tolerances: Record<string, number> = closeTolerance): void {
   expect(x.shape, what).toEqual(shape);
   expect(x.dtype, what).toBe(dtype);
   const got = values(x);
   expect(got.length, what).toBe(want.length);
-  const tol = closeTolerance[dtype] ?? 1e-6;
+  const tol = tolerances[dtype] ?? 1e-6;
   got.forEach((v, i) => {
     if (Number.isNaN(want[i]!) && Number.isNaN(v)) return;
     if (!(Math.abs(v - want[i]!) <= tol * (1 + Math.abs(want[i]!))))

@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as mx from 'isotensor';
 import { announceBackend, here } from '../helpers/backend';
 import { checkGrad, pseudoRandom, randomArray } from '../helpers/gradcheck';
-import { camelKeys, errorOf, fromFixture, itRaisesFixtureErrors, loadFixtures, values, type FixtureCase, type FixtureErrorCase } from '../helpers/op-fixtures';
+import { camelKeys, errorOf, expectClose, fromFixture, itRaisesFixtureErrors, loadFixtures, values, type FixtureCase, type FixtureErrorCase } from '../helpers/op-fixtures';
 
 const { nd, autograd } = mx;
 type Arr = any;
@@ -33,17 +33,6 @@ beforeAll(async () => {
 // Float sums over channels and taps: relative tolerance per dtype (float16 results are rounded from float32).
 const tolerance: Record<string, number> = { float16: 1e-2, float32: 1e-5, float64: 1e-10 };
 
-function expectNear(x: Arr, shape: number[], dtype: string, want: number[], what: string): void {
-  expect(x.shape, what).toEqual(shape);
-  expect(x.dtype, what).toBe(dtype);
-  const got = values(x);
-  expect(got.length, what).toBe(want.length);
-  const tol = tolerance[dtype]!;
-  got.forEach((v, i) => {
-    if (!(Math.abs(v - want[i]!) <= tol * (1 + Math.abs(want[i]!)))) expect.fail(`${what} element ${i}: got ${v}, want ${want[i]}`);
-  });
-}
-
 /** Offsets whose samples land at fractional positions (fraction in [0.2, 0.8]): away from bilinear kinks. */
 function fractionalOffsets(shape: number[], seed: number, span = 1): Arr {
   const n = shape.reduce((a, b) => a * b, 1);
@@ -58,7 +47,7 @@ describe('deformable convolutions against NumPy (test/fixtures/deformable_convol
       mx.scope(() => {
         const y = contrib[short(c.op)]!(...c.inputs.map(fromFixture), camelKeys(c.params));
         const e = c.expected[0]!;
-        expectNear(y, e.shape, e.dtype, e.data, c.name);
+        expectClose(y, e.shape, e.dtype, e.data, c.name, tolerance);
       });
     });
   }
@@ -79,9 +68,10 @@ describe('API forms and edge cases', () => {
             const off = nd.zeros([2, 2 * dg * 9, OH, OW], { dtype });
             const mask = nd.ones([2, dg * 9, OH, OW], { dtype });
             const o = { ...opts, numDeformableGroup: dg };
-            expectNear(contrib.DeformableConvolution!(x, off, w, b, o), want.shape, dtype, values(want), `v1 ${dtype}`);
-            expectNear(contrib.ModulatedDeformableConvolution!(x, off, mask, w, b, o), want.shape, dtype, values(want),
-                       `v2 ${dtype}`);
+            expectClose(contrib.DeformableConvolution!(x, off, w, b, o), want.shape, dtype, values(want),
+                        `v1 ${dtype}`, tolerance);
+            expectClose(contrib.ModulatedDeformableConvolution!(x, off, mask, w, b, o), want.shape, dtype, values(want),
+                        `v2 ${dtype}`, tolerance);
           }
         }
       }

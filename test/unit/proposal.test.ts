@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as mx from 'isotensor';
 import { announceBackend, here } from '../helpers/backend';
 import { checkGrad, pseudoRandom, randomArray, recordGradCheck } from '../helpers/gradcheck';
-import { callOp, errorOf, fromFixture, itRaisesFixtureErrors, loadFixtures, values, type FixtureCase, type FixtureErrorCase } from '../helpers/op-fixtures';
+import { callOp, errorOf, expectClose, fromFixture, itRaisesFixtureErrors, loadFixtures, values, type FixtureCase, type FixtureErrorCase } from '../helpers/op-fixtures';
 
 const { nd, sym } = mx;
 type Arr = any;
@@ -24,17 +24,6 @@ beforeAll(async () => {
   await mx.ready();
   announceBackend('proposal');
 });
-
-function expectClose(x: Arr, shape: number[], dtype: string, want: number[], what: string): void {
-  expect(x.shape, what).toEqual(shape);
-  expect(x.dtype, what).toBe(dtype);
-  const got = values(x);
-  expect(got.length, what).toBe(want.length);
-  const tol = tolerance[dtype]!;
-  got.forEach((v, i) => {
-    if (!(Math.abs(v - want[i]!) <= tol * (1 + Math.abs(want[i]!)))) expect.fail(`${what} element ${i}: got ${v}, want ${want[i]}`);
-  });
-}
 
 /** cls_prob (n, 2A, h, w) with distinct scores in (0, 1), bbox_pred (n, 4A, h, w) small deltas, im_info rows. */
 function rpnInputs(n: number, a: number, h: number, w: number, im: number[][], seed: number, dtype = 'float32'): Arr[] {
@@ -51,7 +40,7 @@ describe('Proposal and MultiProposal against NumPy (test/fixtures/proposal.json)
         const res = callOp(c.op, c.inputs.map(fromFixture), c.params);
         const outs = Array.isArray(res) ? res : [res];
         expect(outs.length).toBe(c.expected.length);
-        c.expected.forEach((e, i) => expectClose(outs[i], e.shape, e.dtype, e.data, `${c.name} output ${i}`));
+        c.expected.forEach((e, i) => expectClose(outs[i], e.shape, e.dtype, e.data, `${c.name} output ${i}`, tolerance));
         // Batch indices (column 0) are exact.
         const got = values(outs[0]);
         const e = c.expected[0]!;
