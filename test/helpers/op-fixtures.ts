@@ -80,6 +80,23 @@ export function expectClose(x: Arr, shape: number[], dtype: string, want: number
   });
 }
 
+/**
+ * MXNet 1.9 symbol JSON of one op node fed by variables named `inputs`, its first output the head;
+ * `numOutputs` counts the node's outputs, hidden ones included (node_row_ptr).
+ */
+export function singleOpJSON(op: string, attrs: Record<string, string>, inputs: string[], numOutputs = 1): string {
+  return JSON.stringify({
+    nodes: [
+      ...inputs.map((name) => ({ op: 'null', name, inputs: [] })),
+      { op, name: 'op0', attrs, inputs: inputs.map((_, i) => [i, 0, 0]) },
+    ],
+    arg_nodes: inputs.map((_, i) => i),
+    node_row_ptr: [...inputs.map((_, i) => i), inputs.length, inputs.length + numOutputs],
+    heads: [[inputs.length, 0, 0]],
+    attrs: { mxnet_version: ['int', 10901] },
+  });
+}
+
 /** Runs fn (reading its results, where kernel-time errors surface) and returns the IsotensorError's message. */
 export function errorOf(fn: () => Arr): string {
   try {

@@ -11,7 +11,16 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as mx from 'isotensor';
 import { announceBackend, here } from '../helpers/backend';
 import { checkBackwardOpGrad, checkGrad, pseudoRandom, randomArray } from '../helpers/gradcheck';
-import { camelKeys, errorOf, expectClose, fromFixture, loadFixtures, values, type FixtureCase } from '../helpers/op-fixtures';
+import {
+  camelKeys,
+  errorOf,
+  expectClose,
+  fromFixture,
+  loadFixtures,
+  singleOpJSON,
+  values,
+  type FixtureCase,
+} from '../helpers/op-fixtures';
 
 const { nd } = mx;
 type Arr = any;
@@ -344,16 +353,7 @@ describe('gradients of the gradient ops (finite differences, float64)', () => {
 });
 
 describe('Symbol', () => {
-  const json = (op: string, attrs: Record<string, string>, inputs: string[]) => JSON.stringify({
-    nodes: [
-      ...inputs.map((name) => ({ op: 'null', name, inputs: [] })),
-      { op, name: 'op0', attrs, inputs: inputs.map((_, i) => [i, 0, 0]) },
-    ],
-    arg_nodes: inputs.map((_, i) => i),
-    node_row_ptr: [...inputs.map((_, i) => i), inputs.length, inputs.length + 1],
-    heads: [[inputs.length, 0, 0]],
-    attrs: { mxnet_version: ['int', 10901] },
-  });
+  const json = singleOpJSON;
 
   it('MXNet JSON loads, round-trips, binds, and runs forward and backward like nd', () => {
     mx.scope(() => {

@@ -13,7 +13,16 @@ import * as mx from 'isotensor';
 import { announceBackend, here } from '../helpers/backend';
 import { checkBackwardOpGrad, checkGrad, pseudoRandom, randomArray } from '../helpers/gradcheck';
 import {
-  callOp, camelKeys, errorOf, expectClose, fromFixture, itRaisesFixtureErrors, loadFixtures, values, type FixtureCase,
+  callOp,
+  camelKeys,
+  errorOf,
+  expectClose,
+  fromFixture,
+  itRaisesFixtureErrors,
+  loadFixtures,
+  singleOpJSON,
+  values,
+  type FixtureCase,
   type FixtureErrorCase,
 } from '../helpers/op-fixtures';
 
@@ -289,16 +298,8 @@ describe('gradients', () => {
 });
 
 describe('Symbol', () => {
-  const json = (op: string, attrs: Record<string, string>, inputs: string[]) => JSON.stringify({
-    nodes: [
-      ...inputs.map((name) => ({ op: 'null', name, inputs: [] })),
-      { op, name: 'op0', attrs, inputs: inputs.map((_, i) => [i, 0, 0]) },
-    ],
-    arg_nodes: inputs.map((_, i) => i),
-    node_row_ptr: [...inputs.map((_, i) => i), inputs.length, inputs.length + (op === PS ? 1 : 2)],
-    heads: [[inputs.length, 0, 0]],
-    attrs: { mxnet_version: ['int', 10901] },
-  });
+  const json = (op: string, attrs: Record<string, string>, inputs: string[]) =>
+    singleOpJSON(op, attrs, inputs, op === PS ? 1 : 2);
 
   it('MXNet JSON loads, round-trips, binds, and runs forward and backward like nd', () => {
     mx.scope(() => {
