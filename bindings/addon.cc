@@ -704,6 +704,12 @@ Napi::Value SymbolChildren(const Napi::CallbackInfo& info) {
   return SymbolResult(info.Env(), rc, out);
 }
 
+Napi::Value SymbolCutSubgraph(const Napi::CallbackInfo& info) {
+  IstSymbolHandle out = nullptr;
+  int rc = ist_symbol_cut_subgraph(toHandle(info[0]), &out);
+  return SymbolResult(info.Env(), rc, out);
+}
+
 Napi::Value SymbolList(const Napi::CallbackInfo& info) {
   const char* json = nullptr;
   int rc = ist_symbol_list(toHandle(info[0]), toInt(info[1]), &json);
@@ -924,7 +930,7 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
       {"symbolVariable", SymbolVariable}, {"symbolAtomic", SymbolAtomic}, {"symbolCompose", SymbolCompose},
       {"symbolFree", SymbolFree},         {"symbolCopy", SymbolCopy},     {"symbolGroup", SymbolGroup},
       {"symbolNumOutputs", SymbolNumOutputs}, {"symbolGetOutput", SymbolGetOutput},
-      {"symbolInternals", SymbolInternals},   {"symbolChildren", SymbolChildren},
+      {"symbolInternals", SymbolInternals},   {"symbolChildren", SymbolChildren}, {"symbolCutSubgraph", SymbolCutSubgraph},
       {"symbolList", SymbolList},         {"symbolGetAttr", SymbolGetAttr}, {"symbolSetAttr", SymbolSetAttr},
       {"symbolListAttr", SymbolListAttr}, {"symbolToJSON", SymbolToJSON}, {"symbolFromJSON", SymbolFromJSON},
       /* ---- executor ---- */

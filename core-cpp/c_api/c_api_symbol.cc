@@ -5,6 +5,7 @@
 #include "base/json.h"
 #include "base/error.h"
 #include "c_api/c_api_common.h"
+#include "graph/control_flow.h"
 #include "graph/symbol.h"
 #include "graph/symbol_json.h"
 #include "isotensor/c_api.h"
@@ -104,6 +105,10 @@ int ist_symbol_get_internals(IstSymbolHandle s, IstSymbolHandle* out) {
 
 int ist_symbol_get_children(IstSymbolHandle s, IstSymbolHandle* out) {
   return capiGuard([&] { *out = newHandle(sym(s).children()); });
+}
+
+int ist_symbol_cut_subgraph(IstSymbolHandle s, IstSymbolHandle* out) {
+  return capiGuard([&] { *out = newHandle(cutSubgraph(sym(s))); });
 }
 
 int ist_symbol_list(IstSymbolHandle s, int which, const char** out_json) {

@@ -5,6 +5,7 @@
 // readers. forward()/backward() push prepared NodeRuns to the engine the way invokeOp does
 // (op/imperative.cc): same OpContext, Philox reservation, read/write Vars and error context.
 #include "graph/executor.h"
+#include "graph/control_flow.h"
 #include <algorithm>
 #include <map>
 #include <sstream>
@@ -220,6 +221,23 @@ GraphExecutor::GraphExecutor(const Symbol& sym, Context ctx, const std::vector<N
   fwd = applyPasses(std::move(fwd), {"InferShape", "InferType"});
   requireKnown(fwd, "shape", true);
   requireKnown(fwd, "dtype", false);
+  // Control-flow nodes run unrolled into the ops of their bodies (graph/control_flow.h); bodies may
+  // hold more of them, so lower and infer again until none is left.
+  while (hasControlFlow(fwd)) {
+    Graph lowered = Graph::build(lowerControlFlow(fwd));
+    lowered.shapes.assign(lowered.numEntries(), unknownShape());
+    lowered.dtypes.assign(lowered.numEntries(), -1);
+    for (auto& kv : varArrays) {
+      auto it = lowered.index.find(kv.first);
+      if (it == lowered.index.end()) continue;
+      lowered.shapes[lowered.entryBase[it->second]] = kv.second.shape();
+      lowered.dtypes[lowered.entryBase[it->second]] = static_cast<int>(kv.second.dtype());
+    }
+    fwd = applyPasses(std::move(lowered), {"InferShape", "InferType"});
+    requireKnown(fwd, "shape", true);
+    requireKnown(fwd, "dtype", false);
+  }
+  const std::vector<NodeEntry> heads = fwd.outputs;  // the symbol's outputs, in the graph that runs
 
   // ---- gradient graph ----
   std::vector<NodeEntry> xs;
@@ -235,9 +253,9 @@ GraphExecutor::GraphExecutor(const Symbol& sym, Context ctx, const std::vector<N
   if (xs.empty()) {
     full = std::move(fwd);
   } else {
-    for (size_t k = 0; k < sym.outputs.size(); ++k)
+    for (size_t k = 0; k < heads.size(); ++k)
       headGradEntries.push_back(NodeEntry{makeVariable(outputNames_[k] + "_head_grad"), 0});
-    Graph g = Graph::build(sym.outputs);
+    Graph g = Graph::build(heads);
     g.setAttr<std::vector<NodeEntry>>("grad_xs", xs);
     g.setAttr<std::vector<NodeEntry>>("grad_head_grads", headGradEntries);
     full = applyPasses(std::move(g), {"Gradient"});
@@ -258,7 +276,7 @@ GraphExecutor::GraphExecutor(const Symbol& sym, Context ctx, const std::vector<N
     for (size_t k = 0; k < headGradEntries.size(); ++k) {
       auto it = full.index.find(headGradEntries[k].node.get());
       if (it == full.index.end()) continue;
-      uint32_t e = full.entryBase[it->second], src = fwd.entryId(sym.outputs[k]);
+      uint32_t e = full.entryBase[it->second], src = fwd.entryId(heads[k]);
       full.shapes[e] = fwd.shapes[src];
       full.dtypes[e] = fwd.dtypes[src];
     }
@@ -288,7 +306,7 @@ GraphExecutor::GraphExecutor(const Symbol& sym, Context ctx, const std::vector<N
       auto it = varArrays.find(&n);
       if (it != varArrays.end()) nodeCtx[nid] = it->second.ctx();
       for (size_t k = 0; k < headGradEntries.size(); ++k)
-        if (headGradEntries[k].node.get() == &n) nodeCtx[nid] = nodeCtx[full.nodeId(sym.outputs[k].node.get())];
+        if (headGradEntries[k].node.get() == &n) nodeCtx[nid] = nodeCtx[full.nodeId(heads[k].node.get())];
       continue;
     }
     if (nid < numForwardNodes_) {
@@ -333,7 +351,7 @@ GraphExecutor::GraphExecutor(const Symbol& sym, Context ctx, const std::vector<N
     auto it = varArrays.find(n);
     if (it != varArrays.end()) entryArrays_[e] = it->second;
   }
-  headGrads_.assign(sym.outputs.size(), NDArray());
+  headGrads_.assign(heads.size(), NDArray());
   for (size_t k = 0; k < headGradEntries.size(); ++k) {
     auto it = full.index.find(headGradEntries[k].node.get());
     if (it == full.index.end()) continue;  // no gradient op reads it (a loss output)
@@ -341,7 +359,7 @@ GraphExecutor::GraphExecutor(const Symbol& sym, Context ctx, const std::vector<N
     headGrads_[k] = NDArray(full.shapes[e], static_cast<DType>(full.dtypes[e]), nodeCtx[it->second]);
     entryArrays_[e] = headGrads_[k];
   }
-  for (auto& o : sym.outputs) {
+  for (auto& o : heads) {
     uint32_t e = full.entryId(o);
     if (!external[e]) pinned[e] = true;
   }
@@ -389,7 +407,7 @@ GraphExecutor::GraphExecutor(const Symbol& sym, Context ctx, const std::vector<N
   for (auto& n : full.nodes)
     for (auto& in : n->inputs)
       if (in.node) ++readers[full.entryId(in)];
-  for (auto& o : sym.outputs) ++readers[full.entryId(o)];
+  for (auto& o : heads) ++readers[full.entryId(o)];
   for (auto& ge : gradEntries)
     if (ge) ++readers[full.entryId(ge)];
   // Convolution -> BatchNorm (-> add) (-> relu) groups: their fused run reads the convolution's and the
@@ -609,7 +627,7 @@ GraphExecutor::GraphExecutor(const Symbol& sym, Context ctx, const std::vector<N
                                     {OpReq::kWriteTo}, gctx, label));
     }
   }
-  for (auto& o : sym.outputs) outputs_.push_back(entryArrays_[full.entryId(o)]);
+  for (auto& o : heads) outputs_.push_back(entryArrays_[full.entryId(o)]);
   graph_ = std::move(full);
 }
 

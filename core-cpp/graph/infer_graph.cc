@@ -1,6 +1,7 @@
 // Shape/dtype inference to a fixed point: alternate forward and backward sweeps applying each op's
 // rule to its entries, merging partial knowledge, until a sweep changes nothing.
 #include "graph/infer_graph.h"
+#include "graph/control_flow.h"
 #include "graph/symbol.h"
 #include <sstream>
 #include <type_traits>
@@ -33,7 +34,10 @@ struct ShapeTraits {
     return true;
   }
   static bool hasFn(const Op& op) { return static_cast<bool>(op.inferShapeFn); }
-  static void call(const Node& n, std::vector<T>& in, std::vector<T>& out) { n.attrs.op->inferShapeFn(n.attrs, in, out); }
+  static void call(const Node& n, std::vector<T>& in, std::vector<T>& out) {
+    if (controlFlowSubgraphCount(*n.attrs.op) > 0) inferControlFlowShapes(n, in, out);  // the bodies' inference
+    else n.attrs.op->inferShapeFn(n.attrs, in, out);
+  }
   // A variable's declared shape (MXNet writes unknown dims as 0).
   static bool hint(const Node& n, T* out) {
     auto it = n.attrs.dict.find("__shape__");
@@ -61,7 +65,10 @@ struct TypeTraits {
     return false;
   }
   static bool hasFn(const Op& op) { return static_cast<bool>(op.inferTypeFn); }
-  static void call(const Node& n, std::vector<T>& in, std::vector<T>& out) { n.attrs.op->inferTypeFn(n.attrs, in, out); }
+  static void call(const Node& n, std::vector<T>& in, std::vector<T>& out) {
+    if (controlFlowSubgraphCount(*n.attrs.op) > 0) inferControlFlowTypes(n, in, out);
+    else n.attrs.op->inferTypeFn(n.attrs, in, out);
+  }
   static bool hint(const Node& n, T* out) {
     auto it = n.attrs.dict.find("__dtype__");
     if (it == n.attrs.dict.end()) return false;

@@ -23,6 +23,9 @@ struct Node {
   NodeAttrs attrs;  // attrs.op == nullptr: a variable (graph input)
   std::string name;
   std::vector<NodeEntry> inputs;
+  // Control-flow ops (_foreach, _while_loop, _cond; graph/control_flow.h): the graphs the op runs,
+  // each given by its output entries, in MXNet's JSON order ("subgraphs"). Shared, never mutated.
+  std::vector<std::vector<NodeEntry>> subgraphs;
 
   // Autograd state. A recorded node keeps the values it produced (detached: they carry no
   // entry back to this node, so no reference cycle); a variable keeps its value and gradient.

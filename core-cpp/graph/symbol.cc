@@ -1,5 +1,6 @@
 // Symbol construction, composition and introspection with MXNet 1.9's semantics (nnvm/src/core/symbolic.cc).
 #include "graph/symbol.h"
+#include "graph/control_flow.h"
 #include <algorithm>
 #include <functional>
 #include <map>
@@ -240,12 +241,25 @@ Symbol Symbol::group(const std::vector<const Symbol*>& symbols) {
   return r;
 }
 
-void Symbol::compose(const std::vector<const Symbol*>& args,
+void Symbol::compose(const std::vector<const Symbol*>& allArgs,
                      const std::vector<std::pair<std::string, const Symbol*>>& kwargs, const std::string& name) {
   IST_CHECK(!outputs.empty(), "compose", "symbol", "the symbol is empty");
   Node* head = outputs[0].node.get();
   const std::string what = head->isVariable() ? head->name : head->attrs.op->name;
   IST_CHECK(!head->isVariable(), what, "compose", "a variable cannot be composed");
+  // A control-flow op's first arguments are its bodies (MXNet's FInputGraph), kept whole (groups).
+  std::vector<const Symbol*> args = allArgs;
+  if (const int graphs = controlFlowSubgraphCount(*head->attrs.op); graphs > 0 && head->inputs.empty()) {
+    IST_CHECK(static_cast<int>(args.size()) >= graphs, what, "subgraph",
+              "expects its " << graphs << " subgraph(s) as the first argument(s), got " << args.size()
+                             << " argument(s)");
+    head->subgraphs.clear();
+    for (int i = 0; i < graphs; ++i) {
+      IST_CHECK(!args[i]->outputs.empty(), what, "subgraph", "subgraph " << i << " has no outputs");
+      head->subgraphs.push_back(args[i]->outputs);
+    }
+    args.erase(args.begin(), args.begin() + graphs);
+  }
   for (size_t i = 0; i < args.size(); ++i)
     IST_CHECK(args[i]->outputs.size() == 1, what, "argument " + std::to_string(i),
               "is a group of " << args[i]->outputs.size() << " outputs; a single output is required");
@@ -337,6 +351,7 @@ Symbol Symbol::copy() const {
     auto n = std::make_shared<Node>();
     n->attrs = node->attrs;
     n->name = node->name;
+    n->subgraphs = node->subgraphs;  // bodies are never mutated: shared
     for (const NodeEntry& e : node->inputs) n->inputs.push_back(NodeEntry{oldNew.at(e.node.get()), e.index});
     oldNew[node.get()] = n;
   });
@@ -420,6 +435,16 @@ bool Symbol::getAttr(const std::string& key, std::string* out) const {
     if (e.node.get() != node) return false;
   if (key == "name") {
     *out = node->name;
+    return true;
+  }
+  // nnvm's computed keys: the op's name and the output indices (control flow names variables by them).
+  if (key == "op_name") {
+    *out = node->isVariable() ? std::string("null") : node->attrs.op->name;
+    return true;
+  }
+  if (key == "_value_index") {
+    out->clear();
+    for (size_t i = 0; i < outputs.size(); ++i) *out += (i ? ", " : "") + std::to_string(outputs[i].index);
     return true;
   }
   if (key == kOptionalCount) return false;

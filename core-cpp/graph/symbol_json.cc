@@ -6,6 +6,7 @@
 // or entries only with more than ten items. Upgrades of old files follow MXNet's
 // src/nnvm/legacy_json_util.cc.
 #include "graph/symbol_json.h"
+#include "graph/control_flow.h"
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
@@ -361,9 +362,12 @@ void fixHiddenKeys(Node& n) {
 
 }  // namespace
 
-std::string symbolToJSON(const Symbol& s) {
-  // nnvm's Symbol2JSONGraph: nodes in DFS post-order; every variable is an arg node.
-  std::vector<NodePtr> order = topoSort(s.outputs);
+namespace {
+
+// nnvm's Symbol2JSONGraph: nodes in DFS post-order; every variable is an arg node. A control-flow
+// node's bodies are graphs of their own under "subgraphs"; only the top level carries the version.
+void writeGraph(Writer& w, const std::vector<NodeEntry>& outputs, bool top) {
+  std::vector<NodePtr> order = topoSort(outputs);
   std::unordered_map<const Node*, uint32_t> index;
   std::unordered_map<const Node*, uint32_t> version;  // MXNet's variable mutation counter
   std::vector<uint32_t> argNodes, rowPtr{0};
@@ -387,9 +391,8 @@ std::string symbolToJSON(const Symbol& s) {
     rowPtr.push_back(rowPtr.back() + static_cast<uint32_t>(symbolNumOutputs(n)));
   }
   std::vector<JEntry> heads;
-  for (const NodeEntry& e : s.outputs) heads.push_back(JEntry{index.at(e.node.get()), e.index, 0});
+  for (const NodeEntry& e : outputs) heads.push_back(JEntry{index.at(e.node.get()), e.index, 0});
 
-  Writer w;
   w.beginObject(true);
   w.key("nodes");
   w.beginArray(true);
@@ -413,6 +416,15 @@ std::string symbolToJSON(const Symbol& s) {
     }
     w.key("inputs");
     writeEntries(w, inputs[i]);
+    if (!n.subgraphs.empty()) {
+      w.key("subgraphs");
+      w.beginArray(true);
+      for (const auto& body : n.subgraphs) {
+        w.item();
+        writeGraph(w, body, false);
+      }
+      w.endArray();
+    }
     w.endObject();
   }
   w.endArray();
@@ -422,23 +434,36 @@ std::string symbolToJSON(const Symbol& s) {
   writeNumbers(w, rowPtr);
   w.key("heads");
   writeEntries(w, heads);
-  w.key("attrs");
-  w.beginObject(false);
-  w.key("mxnet_version");
-  w.beginArray(false);
-  w.item();
-  w.string("int");
-  w.item();
-  w.number(kMXNetVersion);
-  w.endArray();
+  if (top) {
+    w.key("attrs");
+    w.beginObject(false);
+    w.key("mxnet_version");
+    w.beginArray(false);
+    w.item();
+    w.string("int");
+    w.item();
+    w.number(kMXNetVersion);
+    w.endArray();
+    w.endObject();
+  }
   w.endObject();
-  w.endObject();
+}
+
+}  // namespace
+
+std::string symbolToJSON(const Symbol& s) {
+  Writer w;
+  writeGraph(w, s.outputs, true);
   return w.out;
 }
 
-Symbol symbolFromJSON(const std::string& json) {
-  JValue doc = Parser(json).document();
-  if (doc.kind != JValue::kObject) bad("json", "expected a JSON object with nodes, arg_nodes and heads");
+namespace {
+
+// One JSON graph (the document, or a control-flow node's body under `where`). `version`: the
+// document's MXNet version, read from the top level's attrs and used by the bodies.
+Symbol readGraph(const JValue& doc, const std::string& where, int& version, bool top) {
+  const std::string at = where.empty() ? std::string() : where + ".";
+  if (doc.kind != JValue::kObject) bad(where.empty() ? "json" : where, "expected a JSON object with nodes, arg_nodes and heads");
   const JValue *nodesV = nullptr, *argNodesV = nullptr, *headsV = nullptr, *attrsV = nullptr;
   for (const auto& kv : doc.fields) {
     if (kv.first == "nodes") nodesV = &kv.second;
@@ -446,17 +471,17 @@ Symbol symbolFromJSON(const std::string& json) {
     else if (kv.first == "heads") headsV = &kv.second;
     else if (kv.first == "attrs") attrsV = &kv.second;
     else if (kv.first == "node_row_ptr") continue;  // derived; optional on load
-    else bad(kv.first, "unknown field (expected nodes, arg_nodes, node_row_ptr, heads, attrs)");
+    else bad(at + kv.first, "unknown field (expected nodes, arg_nodes, node_row_ptr, heads, attrs)");
   }
-  if (!nodesV || nodesV->kind != JValue::kArray) bad("nodes", "missing or not an array");
-  if (!argNodesV || argNodesV->kind != JValue::kArray) bad("arg_nodes", "missing or not an array");
-  if (!headsV || headsV->kind != JValue::kArray) bad("heads", "missing or not an array");
+  if (!nodesV || nodesV->kind != JValue::kArray) bad(at + "nodes", "missing or not an array");
+  if (!argNodesV || argNodesV->kind != JValue::kArray) bad(at + "arg_nodes", "missing or not an array");
+  if (!headsV || headsV->kind != JValue::kArray) bad(at + "heads", "missing or not an array");
 
   // Files without a version stamp predate it: MXNet treats them as 0.8.0.
-  int version = 800;
+  if (top) version = 800;
   if (attrsV) {
-    if (attrsV->kind != JValue::kObject) bad("attrs", "expected an object");
-    if (const JValue* mv = field(*attrsV, "mxnet_version")) {
+    if (attrsV->kind != JValue::kObject) bad(at + "attrs", "expected an object");
+    if (const JValue* mv = field(*attrsV, "mxnet_version"); mv && top) {
       if (mv->kind != JValue::kArray || mv->items.size() != 2 || mv->items[0].kind != JValue::kString ||
           mv->items[1].kind != JValue::kNumber)
         bad("attrs.mxnet_version", "expected [\"int\", version]");
@@ -467,9 +492,9 @@ Symbol symbolFromJSON(const std::string& json) {
   std::vector<NodePtr> nodes;
   for (size_t i = 0; i < nodesV->items.size(); ++i) {
     const JValue& jn = nodesV->items[i];
-    const std::string where = "nodes[" + std::to_string(i) + "]";
+    const std::string where = at + "nodes[" + std::to_string(i) + "]";
     if (jn.kind != JValue::kObject) bad(where, "expected an object");
-    const JValue *op = nullptr, *name = nullptr, *ins = nullptr;
+    const JValue *op = nullptr, *name = nullptr, *ins = nullptr, *subs = nullptr;
     AttrDict dict, param;
     for (const auto& kv : jn.fields) {
       if (kv.first == "op") op = &kv.second;
@@ -478,7 +503,7 @@ Symbol symbolFromJSON(const std::string& json) {
       else if (kv.first == "attrs" || kv.first == "attr") readStringMap(kv.second, where + "." + kv.first, dict);
       else if (kv.first == "param") readStringMap(kv.second, where + ".param", param);
       else if (kv.first == "backward_source_id" || kv.first == "control_deps") continue;  // unused here
-      else if (kv.first == "subgraphs") bad(where + ".subgraphs", "subgraphs (control-flow ops) are not supported");
+      else if (kv.first == "subgraphs") subs = &kv.second;
       else bad(where + "." + kv.first, "unknown field");
     }
     if (!op || op->kind != JValue::kString) bad(where + ".op", "missing or not a string");
@@ -494,6 +519,19 @@ Symbol symbolFromJSON(const std::string& json) {
       n->attrs.op = o;
     }
     n->attrs.dict = std::move(dict);
+    if (subs) {
+      const int graphs = n->isVariable() ? 0 : controlFlowSubgraphCount(*n->attrs.op);
+      if (subs->kind != JValue::kArray) bad(where + ".subgraphs", "expected an array of graphs");
+      if (graphs == 0 && !subs->items.empty())
+        bad(where + ".subgraphs", "node '" + n->name + "' (" + op->text + ") is not a control-flow op but has subgraphs");
+      for (size_t j = 0; j < subs->items.size(); ++j)
+        n->subgraphs.push_back(
+            readGraph(subs->items[j], where + ".subgraphs[" + std::to_string(j) + "]", version, false).outputs);
+    }
+    if (!n->isVariable() && controlFlowSubgraphCount(*n->attrs.op) != static_cast<int>(n->subgraphs.size()))
+      bad(where + ".subgraphs", "node '" + n->name + "' (" + op->text + ") needs " +
+                                    std::to_string(controlFlowSubgraphCount(*n->attrs.op)) + " subgraph(s), has " +
+                                    std::to_string(n->subgraphs.size()));
     for (size_t j = 0; j < ins->items.size(); ++j) {
       const std::string w = where + ".inputs[" + std::to_string(j) + "]";
       JEntry e = readEntry(ins->items[j], w);
@@ -545,15 +583,15 @@ Symbol symbolFromJSON(const std::string& json) {
   }
 
   for (size_t j = 0; j < argNodesV->items.size(); ++j) {
-    uint32_t id = asIndex(argNodesV->items[j], "arg_nodes");
-    if (id >= nodes.size()) bad("arg_nodes", "node " + std::to_string(id) + " does not exist");
+    uint32_t id = asIndex(argNodesV->items[j], at + "arg_nodes");
+    if (id >= nodes.size()) bad(at + "arg_nodes", "node " + std::to_string(id) + " does not exist");
     if (!nodes[id]->isVariable())
-      bad("arg_nodes", "node " + std::to_string(id) + " ('" + nodes[id]->name + "') is not a variable");
+      bad(at + "arg_nodes", "node " + std::to_string(id) + " ('" + nodes[id]->name + "') is not a variable");
   }
   Symbol s;
-  if (headsV->items.empty()) bad("heads", "the graph has no outputs");
+  if (headsV->items.empty()) bad(at + "heads", "the graph has no outputs");
   for (size_t j = 0; j < headsV->items.size(); ++j) {
-    const std::string w = "heads[" + std::to_string(j) + "]";
+    const std::string w = at + "heads[" + std::to_string(j) + "]";
     JEntry e = readEntry(headsV->items[j], w);
     if (e.node >= nodes.size()) bad(w, "node " + std::to_string(e.node) + " does not exist");
     if (static_cast<int>(e.index) >= symbolNumOutputs(*nodes[e.node]))
@@ -561,6 +599,14 @@ Symbol symbolFromJSON(const std::string& json) {
     s.outputs.push_back(NodeEntry{nodes[e.node], e.index});
   }
   return s;
+}
+
+}  // namespace
+
+Symbol symbolFromJSON(const std::string& json) {
+  JValue doc = Parser(json).document();
+  int version = 800;
+  return readGraph(doc, "", version, true);
 }
 
 }  // namespace ist

@@ -15,6 +15,7 @@ beforeAll(async () => {
 
 // Ops whose job is not to take tensors in the usual way.
 const SKIP = new Set(['_copyto', '_CustomFunction', '_CustomFunctionBackward']);
+const CONTROL_FLOW = new Set(['_foreach', '_while_loop', '_cond']);
 
 /** Runs one malformed call; returns the error message ('' when the call was accepted). */
 function attempt(op: mx.operator.OperatorInfo, inputs: Arr[], params: Record<string, unknown>): string {
@@ -73,7 +74,9 @@ function checkOp(op: mx.operator.OperatorInfo): void {
     if (!p.required || (op.variadic && p.name === op.variadic.count)) continue;
     const firstChoice = /^\{'([^']*)'/.exec(p.type)?.[1];  // enumerated: "{'bilinear', 'nearest'}"
     required[p.name] = firstChoice !== undefined ? firstChoice : /shape|tuple/i.test(p.type) ? '(2,3)'
-      : /int|long/.test(p.type) ? 2 : /float|double/.test(p.type) ? 1 : 'a';
+      // Control flow's num_args counts its subgraphs too (_cond's is at least 3).
+      : /int|long/.test(p.type) ? (p.name === 'num_args' && CONTROL_FLOW.has(op.name) ? 3 : 2)
+      : /float|double/.test(p.type) ? 1 : 'a';
   }
 
   mx.scope(() => {

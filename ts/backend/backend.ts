@@ -110,6 +110,8 @@ export interface Backend {
   symbolGetOutput(h: SymbolHandle, index: number): SymbolHandle;
   symbolInternals(h: SymbolHandle): SymbolHandle;
   symbolChildren(h: SymbolHandle): SymbolHandle;
+  /** MXNet's MXSymbolCutSubgraph, in place: a group of the cut entries. */
+  symbolCutSubgraph(h: SymbolHandle): SymbolHandle;
   /** JSON array of names. which: 0 arguments, 1 outputs, 2 aux states, 3 all inputs. */
   symbolList(h: SymbolHandle, which: number): string;
   /** The head's attribute, or null (also for groups). Key "name": the name. */

@@ -154,6 +154,7 @@ export class NativeBackend implements Backend {
   }
   symbolInternals(h: SymbolHandle): SymbolHandle { try { return this.sa.symbolInternals(h); } catch (e) { throw toIsotensorError(e); } }
   symbolChildren(h: SymbolHandle): SymbolHandle { try { return this.sa.symbolChildren(h); } catch (e) { throw toIsotensorError(e); } }
+  symbolCutSubgraph(h: SymbolHandle): SymbolHandle { try { return this.sa.symbolCutSubgraph(h); } catch (e) { throw toIsotensorError(e); } }
   symbolList(h: SymbolHandle, which: number): string { try { return this.sa.symbolList(h, which); } catch (e) { throw toIsotensorError(e); } }
   symbolGetAttr(h: SymbolHandle, key: string): string | null {
     try { return this.sa.symbolGetAttr(h, key); } catch (e) { throw toIsotensorError(e); }
@@ -213,6 +214,7 @@ interface SymbolAddon {
   symbolGetOutput(h: SymbolHandle, index: number): SymbolHandle;
   symbolInternals(h: SymbolHandle): SymbolHandle;
   symbolChildren(h: SymbolHandle): SymbolHandle;
+  symbolCutSubgraph(h: SymbolHandle): SymbolHandle;
   symbolList(h: SymbolHandle, which: number): string;
   symbolGetAttr(h: SymbolHandle, key: string): string | null;
   symbolSetAttr(h: SymbolHandle, key: string, value: string): void;

@@ -706,6 +706,7 @@ export class WasmBackend implements Backend {
   symbolGetOutput(h: SymbolHandle, index: number): SymbolHandle { return this.symHandleOut(this.sf('get_output'), h, index); }
   symbolInternals(h: SymbolHandle): SymbolHandle { return this.symHandleOut(this.sf('get_internals'), h); }
   symbolChildren(h: SymbolHandle): SymbolHandle { return this.symHandleOut(this.sf('get_children'), h); }
+  symbolCutSubgraph(h: SymbolHandle): SymbolHandle { return this.symHandleOut(this.sf('cut_subgraph'), h); }
   symbolList(h: SymbolHandle, which: number): string { return this.symStringOut(this.sf('list'), h, which); }
 
   symbolGetAttr(h: SymbolHandle, key: string): string | null {

@@ -20,4 +20,5 @@ export {
 export { deserialize, load, loadSync, save, saveSync, serialize, serializeAsync } from './io.js';
 export type { ByteSource, NDArrayCollection } from './io.js';
 export * as random from './random.js';
+export { contrib } from './control_flow.js';
 export { waitAll, waitAllAsync } from '../backend/runtime.js';

@@ -4,4 +4,5 @@ export * from '../ops/symbol.generated.js';
 export {
   Symbol, Variable, Variable as var, Group, fromJSON, fromJSON as loadJSON, load, loadSync, split_v2, split_v2 as splitV2,
 } from './symbol.js';
+export { contrib } from './control_flow.js';
 export type { InitSpec, ShapeResult, SymbolCommonOptions, TypeResult, VariableOptions } from './symbol.js';

@@ -180,6 +180,9 @@ IST_API int ist_symbol_num_outputs(IstSymbolHandle sym, int* out);
 IST_API int ist_symbol_get_output(IstSymbolHandle sym, int index, IstSymbolHandle* out);
 IST_API int ist_symbol_get_internals(IstSymbolHandle sym, IstSymbolHandle* out);
 IST_API int ist_symbol_get_children(IstSymbolHandle sym, IstSymbolHandle* out);
+/* MXSymbolCutSubgraph: cuts the inputs of the subgraph `sym` marks ("__subgraph_name__") that come from
+ * outside it, in place; *out is a group of the cut entries (possibly empty). */
+IST_API int ist_symbol_cut_subgraph(IstSymbolHandle sym, IstSymbolHandle* out);
 /* which: 0 arguments, 1 outputs, 2 auxiliary states, 3 all inputs (arguments and aux, graph order). */
 IST_API int ist_symbol_list(IstSymbolHandle sym, int which, const char** out_json);
 /* *success 0 when absent (or a group's name). */
