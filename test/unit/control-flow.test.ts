@@ -303,6 +303,44 @@ describe('sym.contrib (one node with its bodies as subgraphs)', () => {
     });
   });
 
+  it('a body reading values computed outside gets them as inputs (MXNet\'s cut), and foreach nests', () => {
+    mx.scope(() => {
+      const scale = sym.var('w').mul(2);
+      const [outs, states] = sym.contrib.foreach((x: Arr, s: Arr) => {
+        const y = x.mul(scale).add(s[0]);
+        return [y, [y]];
+      }, sym.var('data'), [sym.var('state')]);
+      const g = sym.Group([outs as Arr, (states as Arr[])[0]]);
+      expect(g.listArguments()).toEqual(['data', 'state', 'w']);
+      const node = JSON.parse(g.toJSON()).nodes.find((n: Arr) => n.op === '_foreach');
+      // The body reads the outside product through a variable named after it.
+      expect(node.subgraphs[0].nodes.filter((n: Arr) => n.op === 'null').map((n: Arr) => n.name))
+        .toEqual(['data-0', scale.listOutputs()[0], 'state-0']);
+      const data = nd.array([1, 2, 3, 4, 5, 6], { shape: [3, 2], dtype: 'float64' });
+      const ex = g.bind(here(), { data, state: nd.zeros([2], { dtype: 'float64' }), w: nd.array([0.5, 3], { dtype: 'float64' }) });
+      const [o, st] = ex.forward();
+      // y_t = x_t * 2w + y_{t-1}: cumulative sums of x * (1, 6).
+      expect(values(o)).toEqual([1, 12, 4, 36, 9, 72]);
+      expect(values(st)).toEqual([9, 72]);
+      ex.dispose();
+
+      // An inner foreach over each step's rows: row sums accumulated per outer step.
+      const [nested] = sym.contrib.foreach((x: Arr, s: Arr) => {
+        const [, inner] = sym.contrib.foreach((r: Arr, acc: Arr) => [r, [acc[0].add(r)]], x, [s[0]]);
+        return [(inner as Arr[])[0], inner];
+      }, sym.var('cube'), [sym.var('acc')]);
+      const n = nested as Arr;
+      expect(n.inferShape({ cube: [2, 3, 4], acc: [4] }).outShapes).toEqual([[2, 4]]);
+      const again = sym.loadJSON(n.toJSON());
+      expect(again.toJSON()).toBe(n.toJSON());
+      const cube = nd.arange(0, 24, 1, { dtype: 'float64' }).reshape(2, 3, 4);
+      const e2 = again.bind(here(), { cube, acc: nd.zeros([4], { dtype: 'float64' }) });
+      // After step 0: rows 0..2 summed; after step 1: plus rows 3..5.
+      expect(values(e2.forward()[0])).toEqual([12, 15, 18, 21, 12 + 48, 15 + 51, 18 + 54, 21 + 57]);
+      e2.dispose();
+    });
+  });
+
   it('errors name the op and the argument', () => {
     mx.scope(() => {
       expect(errorOf(() => mx.operator.invoke('_foreach', [nd.ones([2])], { num_args: '2', num_outputs: '1', num_out_data: '1',
