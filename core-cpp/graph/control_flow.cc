@@ -97,20 +97,9 @@ Op& registerControlFlow(const char* name, int graphs, const char* doc) {
 struct ShapeRule {
   using T = Shape;
   static T unknown() { return unknownShape(); }
-  static bool merge(const T& a, const T& b, T* out) {
-    if (!shapeRankKnown(a)) { *out = b; return true; }
-    if (!shapeRankKnown(b)) { *out = a; return true; }
-    if (a.size() != b.size()) return false;
-    T r = a;
-    for (size_t i = 0; i < a.size(); ++i) {
-      if (a[i] == kUnknownDim) r[i] = b[i];
-      else if (b[i] != kUnknownDim && a[i] != b[i]) return false;
-    }
-    *out = r;
-    return true;
-  }
+  static bool merge(const T& a, const T& b, T* out) { return mergeShapes(a, b, out); }
   static bool known(const T& s) { return shapeIsKnown(s); }
-  static std::string str(const T& s) { return shapeRankKnown(s) ? shapeString(s) : std::string("?"); }
+  static std::string str(const T& s) { return partialShapeString(s); }
   static std::vector<T>& store(Graph& g) { return g.shapes; }
   static void infer(Graph& g) { inferShapes(g); }
   static const char* errorKey() { return "shape_error"; }
@@ -127,13 +116,9 @@ struct ShapeRule {
 struct TypeRule {
   using T = int;
   static T unknown() { return -1; }
-  static bool merge(const T& a, const T& b, T* out) {
-    if (a < 0) { *out = b; return true; }
-    if (b < 0 || a == b) { *out = a; return true; }
-    return false;
-  }
+  static bool merge(const T& a, const T& b, T* out) { return mergeDTypes(a, b, out); }
   static bool known(const T& t) { return t >= 0; }
-  static std::string str(const T& t) { return t >= 0 && dtypeIsValid(t) ? dtypeName(static_cast<DType>(t)) : "?"; }
+  static std::string str(const T& t) { return partialDTypeString(t); }
   static std::vector<T>& store(Graph& g) { return g.dtypes; }
   static void infer(Graph& g) { inferTypes(g); }
   static const char* errorKey() { return "dtype_error"; }

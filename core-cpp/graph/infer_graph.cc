@@ -19,20 +19,8 @@ struct ShapeTraits {
   static const char* what() { return "shape"; }
   static T unknown() { return unknownShape(); }
   static bool known(const T& s) { return shapeIsKnown(s); }
-  static std::string str(const T& s) { return shapeRankKnown(s) ? shapeString(s) : std::string("?"); }
-  // Combines two partial shapes; false on a conflict.
-  static bool merge(const T& a, const T& b, T* out) {
-    if (!shapeRankKnown(a)) { *out = b; return true; }
-    if (!shapeRankKnown(b)) { *out = a; return true; }
-    if (a.size() != b.size()) return false;
-    T r = a;
-    for (size_t i = 0; i < a.size(); ++i) {
-      if (a[i] == kUnknownDim) r[i] = b[i];
-      else if (b[i] != kUnknownDim && a[i] != b[i]) return false;
-    }
-    *out = r;
-    return true;
-  }
+  static std::string str(const T& s) { return partialShapeString(s); }
+  static bool merge(const T& a, const T& b, T* out) { return mergeShapes(a, b, out); }
   static bool hasFn(const Op& op) { return static_cast<bool>(op.inferShapeFn); }
   static void call(const Node& n, std::vector<T>& in, std::vector<T>& out) {
     if (controlFlowSubgraphCount(*n.attrs.op) > 0) inferControlFlowShapes(n, in, out);  // the bodies' inference
@@ -58,12 +46,8 @@ struct TypeTraits {
   static const char* what() { return "dtype"; }
   static T unknown() { return -1; }
   static bool known(const T& t) { return t >= 0; }
-  static std::string str(const T& t) { return t >= 0 && dtypeIsValid(t) ? dtypeName(static_cast<DType>(t)) : "?"; }
-  static bool merge(const T& a, const T& b, T* out) {
-    if (a < 0) { *out = b; return true; }
-    if (b < 0 || a == b) { *out = a; return true; }
-    return false;
-  }
+  static std::string str(const T& t) { return partialDTypeString(t); }
+  static bool merge(const T& a, const T& b, T* out) { return mergeDTypes(a, b, out); }
   static bool hasFn(const Op& op) { return static_cast<bool>(op.inferTypeFn); }
   static void call(const Node& n, std::vector<T>& in, std::vector<T>& out) {
     if (controlFlowSubgraphCount(*n.attrs.op) > 0) inferControlFlowTypes(n, in, out);
@@ -228,6 +212,31 @@ const bool kInferPassesRegistered = [] {
 }();
 
 }  // namespace
+
+bool mergeShapes(const Shape& a, const Shape& b, Shape* out) {
+  if (!shapeRankKnown(a)) { *out = b; return true; }
+  if (!shapeRankKnown(b)) { *out = a; return true; }
+  if (a.size() != b.size()) return false;
+  Shape r = a;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i] == kUnknownDim) r[i] = b[i];
+    else if (b[i] != kUnknownDim && a[i] != b[i]) return false;
+  }
+  *out = r;
+  return true;
+}
+
+bool mergeDTypes(int a, int b, int* out) {
+  if (a < 0) { *out = b; return true; }
+  if (b < 0 || a == b) { *out = a; return true; }
+  return false;
+}
+
+std::string partialShapeString(const Shape& s) { return shapeRankKnown(s) ? shapeString(s) : std::string("?"); }
+
+std::string partialDTypeString(int t) {
+  return t >= 0 && dtypeIsValid(t) ? dtypeName(static_cast<DType>(t)) : "?";
+}
 
 void inferShapes(Graph& g) { inferAttr<ShapeTraits>(g); }
 void inferTypes(Graph& g) { inferAttr<TypeTraits>(g); }

@@ -17,6 +17,13 @@ void inferShapes(Graph& g);
 // "dtype_error".
 void inferTypes(Graph& g);
 
+// Partial knowledge, as inference merges it: an unknown rank or dim takes the other side's; false
+// on a conflict. The strings print unknown values as "?".
+bool mergeShapes(const Shape& a, const Shape& b, Shape* out);
+bool mergeDTypes(int a, int b, int* out);
+std::string partialShapeString(const Shape& s);
+std::string partialDTypeString(int t);
+
 // For error messages of callers: "data (2,3), weight (4,3), bias ?" of node `n`'s input entries.
 std::string describeNodeInputs(const Graph& g, const Node& n);
 
