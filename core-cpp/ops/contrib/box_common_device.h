@@ -1,6 +1,8 @@
 // Box geometry shared by _contrib_box_iou and _contrib_box_nms (MXNet's bounding_box-common.h
-// rules): the overlap of two boxes along one axis and a box's area, in "corner" or "center" format.
+// rules): the overlap of two boxes along one axis and a box's area, in "corner" or "center" format;
+// and the stable per-thread index sort of box_nms, Proposal and bipartite_matching.
 #pragma once
+#include <cstdint>
 #include <string>
 #include "kernels/device.h"
 
@@ -41,6 +43,30 @@ ISTX C boxArea(const C* b, int fmt) {
 template <typename C, typename T>
 ISTX void loadBox(C* dst, const T* p) {
   for (int k = 0; k < 4; ++k) dst[k] = C(p[k]);
+}
+
+// Sorts order[0, m) in place by key(order[i]), descending and stable (equal keys keep their order, as
+// MXNet's stable SortByKey), with a bottom-up merge sort through scratch (m entries). One device thread
+// runs it; key must give a total order (map NaN to -inf) so the result stays a permutation.
+template <typename Key>
+ISTX void stableSortDescending(int64_t* order, int64_t* scratch, int64_t m, const Key& key) {
+  int64_t* src = order;
+  int64_t* dst = scratch;
+  for (int64_t run = 1; run < m; run *= 2) {
+    for (int64_t lo = 0; lo < m; lo += 2 * run) {
+      const int64_t mid = lo + run < m ? lo + run : m, hi = lo + 2 * run < m ? lo + 2 * run : m;
+      int64_t i = lo, j = mid, k = lo;
+      // Only a strictly greater right key jumps ahead: ties keep the left (earlier) run first.
+      while (i < mid && j < hi) dst[k++] = key(src[j]) > key(src[i]) ? src[j++] : src[i++];
+      while (i < mid) dst[k++] = src[i++];
+      while (j < hi) dst[k++] = src[j++];
+    }
+    int64_t* t = src;
+    src = dst;
+    dst = t;
+  }
+  if (src != order)
+    for (int64_t i = 0; i < m; ++i) order[i] = src[i];
 }
 
 }  // namespace boxes

@@ -120,15 +120,21 @@ inline NmsGeometry nmsGeometry(const Shape& s, const BoxNMSParam& p) {
   return g;
 }
 
+// The sort key of a flat row: its score in the compute type.
+template <typename T> struct RowScoreKey {
+  const T* x;
+  int64_t width, score;
+  ISTX dnd::CT<T> operator()(int64_t row) const { return dnd::CT<T>(x[row * width + score]); }
+};
+
 // Per batch b: order[b*n .. b*n + count[b]) = the valid boxes' flat rows, stably sorted by score
-// (descending) with a bottom-up merge sort through tmp.
+// (descending).
 struct SortValidMap {
   template <typename T>
   ISTX static void Map(int64_t b, int64_t* order, int64_t* tmp, int64_t* count, const T* x, NmsGeometry g,
                        T validThresh, T background) {
     using C = dnd::CT<T>;
     int64_t* o = order + b * g.n;
-    int64_t* w = tmp + b * g.n;
     int64_t m = 0;
     for (int64_t i = 0; i < g.n; ++i) {
       const T* row = x + (b * g.n + i) * g.width;
@@ -137,26 +143,7 @@ struct SortValidMap {
       if (ok) o[m++] = b * g.n + i;
     }
     count[b] = m;
-    // Merge runs of width 1, 2, 4, ...; on equal scores the left (earlier) run goes first.
-    int64_t* src = o;
-    int64_t* dst = w;
-    for (int64_t run = 1; run < m; run *= 2) {
-      for (int64_t lo = 0; lo < m; lo += 2 * run) {
-        const int64_t mid = lo + run < m ? lo + run : m, hi = lo + 2 * run < m ? lo + 2 * run : m;
-        int64_t i = lo, j = mid, k = lo;
-        while (i < mid && j < hi) {
-          const C si = C(x[src[i] * g.width + g.score]), sj = C(x[src[j] * g.width + g.score]);
-          dst[k++] = sj > si ? src[j++] : src[i++];
-        }
-        while (i < mid) dst[k++] = src[i++];
-        while (j < hi) dst[k++] = src[j++];
-      }
-      int64_t* t = src;
-      src = dst;
-      dst = t;
-    }
-    if (src != o)
-      for (int64_t i = 0; i < m; ++i) o[i] = src[i];
+    boxes::stableSortDescending(o, tmp + b * g.n, m, RowScoreKey<T>{x, g.width, g.score});
   }
 };
 

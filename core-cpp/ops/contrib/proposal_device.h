@@ -28,6 +28,7 @@
 #include "op/params.h"
 #include "op/registry.h"
 #include "op/float_tuple.h"
+#include "ops/contrib/box_common_device.h"
 #include "ops/nn/dense_device_util.h"
 
 namespace ist {
@@ -249,32 +250,20 @@ template <typename C> ISTX C sortKey(const C* props, int64_t row) {
   return s == s ? s : C(-INFINITY);
 }
 
-// Step 4 for image b: order[b*count ..] = 0 .. count-1 stably sorted by score, descending (bottom-up
-// merge sort through tmp).
+// The sort key of image b's row: its score, NaN last.
+template <typename C> struct ScoreKey {
+  const C* props;
+  ISTX C operator()(int64_t row) const { return sortKey(props, row); }
+};
+
+// Step 4 for image b: order[b*count ..] = 0 .. count-1 stably sorted by score, descending.
 struct SortMap {
   template <typename C>
   ISTX static void Map(int64_t b, int64_t* order, int64_t* tmp, const C* props, ProposalGeometry g) {
     const int64_t m = g.count;
-    const C* pb = props + b * m * 5;
-    int64_t* src = order + b * m;
-    int64_t* dst = tmp + b * m;
-    int64_t* home = src;
-    for (int64_t i = 0; i < m; ++i) src[i] = i;
-    for (int64_t run = 1; run < m; run *= 2) {
-      for (int64_t lo = 0; lo < m; lo += 2 * run) {
-        const int64_t mid = lo + run < m ? lo + run : m, hi = lo + 2 * run < m ? lo + 2 * run : m;
-        int64_t i = lo, j = mid, k = lo;
-        // Equal keys: the left (earlier) run goes first.
-        while (i < mid && j < hi) dst[k++] = sortKey(pb, src[j]) > sortKey(pb, src[i]) ? src[j++] : src[i++];
-        while (i < mid) dst[k++] = src[i++];
-        while (j < hi) dst[k++] = src[j++];
-      }
-      int64_t* t = src;
-      src = dst;
-      dst = t;
-    }
-    if (src != home)
-      for (int64_t i = 0; i < m; ++i) home[i] = src[i];
+    int64_t* o = order + b * m;
+    for (int64_t i = 0; i < m; ++i) o[i] = i;
+    boxes::stableSortDescending(o, tmp + b * m, m, ScoreKey<C>{props + b * m * 5});
   }
 };
 
