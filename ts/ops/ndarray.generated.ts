@@ -131,6 +131,69 @@ export function BatchNorm(...args: unknown[]): NDArray | NDArray[] {
 }
 export { BatchNorm as _npx_batch_norm };
 
+/** Options of {@link BatchNorm_v1}. */
+export interface BatchNormV1Options {
+  /**
+   * Epsilon to prevent div 0
+   *
+   * (MXNet: `eps`, double)
+   * @defaultValue `0.001`
+   */
+  eps?: number;
+  /**
+   * Momentum for moving average
+   *
+   * (MXNet: `momentum`, float)
+   * @defaultValue `0.8999999761581421`
+   */
+  momentum?: number;
+  /**
+   * Fix gamma while training
+   *
+   * (MXNet: `fix_gamma`, boolean)
+   * @defaultValue `True`
+   */
+  fixGamma?: boolean;
+  /**
+   * Whether use global moving statistics instead of local batch-norm. This will force change batch-norm into a scale shift operator.
+   *
+   * (MXNet: `use_global_stats`, boolean)
+   * @defaultValue `False`
+   */
+  useGlobalStats?: boolean;
+  /**
+   * Output All,normal mean and var
+   *
+   * (MXNet: `output_mean_var`, boolean)
+   * @defaultValue `False`
+   */
+  outputMeanVar?: boolean;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray | NDArray[];
+}
+
+const S_BatchNorm_v1: OpSpec = { name: 'BatchNorm_v1', inputs: 5 };
+
+/**
+ * Deprecated (MXNet 0.x) batch normalization over axis 1 of 2-D or 4-D data: out = (x - mean) / sqrt(var + eps) * gamma + beta. In training (and not use_global_stats) mean and var are the batch's (biased variance) and moving_mean / moving_var are updated in place: moving = moving * momentum + batch * (1 - momentum); otherwise the moving statistics are used. With output_mean_var it also returns the mean and the variance used (BatchNorm returns the inverse std). MXNet 1.x updated the moving statistics in the backward pass; here the training forward pass does, as BatchNorm does.
+ *
+ * MXNet operator `BatchNorm_v1`.
+ * @param data input `data`
+ * @param gamma input `gamma`
+ * @param beta input `beta`
+ * @param moving_mean input `moving_mean`
+ * @param moving_var input `moving_var`
+ * @example
+ * ```ts
+ * const y = nd.BatchNorm_v1(data, gamma, beta, moving_mean, moving_var);
+ * ```
+ */
+export function BatchNorm_v1(data: NDArray, gamma: NDArray, beta: NDArray, moving_mean: NDArray, moving_var: NDArray, opts?: BatchNormV1Options): NDArray;
+export function BatchNorm_v1(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_BatchNorm_v1, args);
+}
+export { BatchNorm_v1 as BatchNormV1 };
+
 /** Options of {@link BilinearSampler}. */
 export interface BilinearSamplerOptions {
   /**
@@ -398,6 +461,108 @@ export function Convolution(data: NDArray, weight: NDArray | null, bias: readonl
 export function Convolution(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S_Convolution, args);
 }
+
+/** Options of {@link Convolution_v1}. */
+export interface ConvolutionV1Options {
+  /**
+   * convolution kernel size: (h, w) or (d, h, w)
+   *
+   * (MXNet: `kernel`, Shape)
+   */
+  kernel: number | readonly number[];
+  /**
+   * convolution stride: (h, w) or (d, h, w)
+   *
+   * (MXNet: `stride`, Shape)
+   * @defaultValue `()`
+   */
+  stride?: number | readonly number[];
+  /**
+   * convolution dilate: (h, w) or (d, h, w)
+   *
+   * (MXNet: `dilate`, Shape)
+   * @defaultValue `()`
+   */
+  dilate?: number | readonly number[];
+  /**
+   * pad for convolution: (h, w) or (d, h, w)
+   *
+   * (MXNet: `pad`, Shape)
+   * @defaultValue `()`
+   */
+  pad?: number | readonly number[];
+  /**
+   * convolution filter(channel) number
+   *
+   * (MXNet: `num_filter`, int)
+   */
+  numFilter: number;
+  /**
+   * Number of group partitions.
+   *
+   * (MXNet: `num_group`, int)
+   * @defaultValue `1`
+   */
+  numGroup?: number;
+  /**
+   * Maximum temporary workspace allowed for convolution (MB); accepted and ignored.
+   *
+   * (MXNet: `workspace`, long)
+   * @defaultValue `1024`
+   */
+  workspace?: number;
+  /**
+   * Whether to disable bias parameter.
+   *
+   * (MXNet: `no_bias`, boolean)
+   * @defaultValue `False`
+   */
+  noBias?: boolean;
+  /**
+   * Whether to pick convolution algo by running performance test (cuDNN only).
+   *
+   * (MXNet: `cudnn_tune`, {'None', 'fastest', 'limited_workspace', 'off'})
+   * @defaultValue `None`
+   */
+  cudnnTune?: 'fastest' | 'limited_workspace' | 'off' | null;
+  /**
+   * Turn off cudnn for this layer.
+   *
+   * (MXNet: `cudnn_off`, boolean)
+   * @defaultValue `False`
+   */
+  cudnnOff?: boolean;
+  /**
+   * Set layout for input, output and weight. Empty for default layout: NCHW for 2d and NCDHW for 3d; the channel-last layouts are not supported (as in MXNet).
+   *
+   * (MXNet: `layout`, {'None', 'NCDHW', 'NCHW', 'NDHWC', 'NHWC'})
+   * @defaultValue `None`
+   */
+  layout?: 'NCDHW' | 'NCHW' | 'NDHWC' | 'NHWC' | null;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_Convolution_v1: OpSpec = { name: 'Convolution_v1', inputs: 2, variadic: '__num_optional_inputs__' };
+
+/**
+ * Deprecated (MXNet 0.x) convolution: Convolution with 2-D (NCHW) or 3-D (NCDHW, no dilation) kernels. data (N, C, *in), weight (num_filter, C / num_group, *kernel), bias (num_filter,) unless no_bias.
+ *
+ * MXNet operator `Convolution_v1`.
+ * @param data input `data`
+ * @param weight input `weight`
+ * @param bias the `bias` inputs (any number)
+ * @example
+ * ```ts
+ * const y = nd.Convolution_v1(data, weight, bias, { kernel: [2, 3], numFilter: 1 });
+ * ```
+ */
+export function Convolution_v1(data: NDArray, weight: NDArray | null, ...bias: [...bias: NDArray[], opts: ConvolutionV1Options]): NDArray;
+export function Convolution_v1(data: NDArray, weight: NDArray | null, bias: readonly NDArray[], opts: ConvolutionV1Options): NDArray;
+export function Convolution_v1(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_Convolution_v1, args);
+}
+export { Convolution_v1 as ConvolutionV1 };
 
 /** Options of {@link Correlation}. */
 export interface CorrelationOptions {
@@ -1378,6 +1543,72 @@ export function Pooling(data: NDArray, opts?: PoolingOptions): NDArray;
 export function Pooling(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S_Pooling, args);
 }
+
+/** Options of {@link Pooling_v1}. */
+export interface PoolingV1Options {
+  /**
+   * pooling kernel size: (y, x) or (d, y, x)
+   *
+   * (MXNet: `kernel`, Shape)
+   * @defaultValue `()`
+   */
+  kernel?: number | readonly number[];
+  /**
+   * Pooling type to be applied.
+   *
+   * (MXNet: `pool_type`, {'avg', 'max', 'sum'})
+   * @defaultValue `max`
+   */
+  poolType?: 'avg' | 'max' | 'sum';
+  /**
+   * Ignore kernel size, do global pooling based on current input feature map.
+   *
+   * (MXNet: `global_pool`, boolean)
+   * @defaultValue `False`
+   */
+  globalPool?: boolean;
+  /**
+   * Pooling convention to be applied.
+   *
+   * (MXNet: `pooling_convention`, {'full', 'valid'})
+   * @defaultValue `valid`
+   */
+  poolingConvention?: 'full' | 'valid';
+  /**
+   * stride: for pooling (y, x) or (d, y, x)
+   *
+   * (MXNet: `stride`, Shape)
+   * @defaultValue `()`
+   */
+  stride?: number | readonly number[];
+  /**
+   * pad for pooling: (y, x) or (d, y, x)
+   *
+   * (MXNet: `pad`, Shape)
+   * @defaultValue `()`
+   */
+  pad?: number | readonly number[];
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S_Pooling_v1: OpSpec = { name: 'Pooling_v1', inputs: 1 };
+
+/**
+ * Deprecated (MXNet 0.x) pooling of 4-D (N, C, H, W) data with 2-D windows over the zero-padded data: max (padded cells count as 0), avg (divided by the whole kernel area) or sum; valid floor((in + 2 * pad - kernel) / stride) + 1 or full ceil(...) + 1 outputs per axis. global_pool pools the whole H x W. The max gradient goes to every cell equal to its window's maximum.
+ *
+ * MXNet operator `Pooling_v1`.
+ * @param data input `data`
+ * @example
+ * ```ts
+ * const y = nd.Pooling_v1(data);
+ * ```
+ */
+export function Pooling_v1(data: NDArray, opts?: PoolingV1Options): NDArray;
+export function Pooling_v1(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_Pooling_v1, args);
+}
+export { Pooling_v1 as PoolingV1 };
 
 /** Options of {@link RNN}. */
 export interface RNNOptions {
@@ -2381,6 +2612,60 @@ export function _cast_like(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S__cast_like, args);
 }
 
+/** Options of {@link _cond}. */
+export interface CondOptions {
+  /**
+   * Number of input arguments, including cond, then and else as three symbol inputs.
+   *
+   * (MXNet: `num_args`, int)
+   */
+  numArgs: number;
+  /**
+   * The number of outputs of the subgraph.
+   *
+   * (MXNet: `num_outputs`, int)
+   */
+  numOutputs: number;
+  /**
+   * The locations of cond's inputs in the given inputs.
+   *
+   * (MXNet: `cond_input_locs`, Shape)
+   */
+  condInputLocs: number | readonly number[];
+  /**
+   * The locations of then's inputs in the given inputs.
+   *
+   * (MXNet: `then_input_locs`, Shape)
+   */
+  thenInputLocs: number | readonly number[];
+  /**
+   * The locations of else's inputs in the given inputs.
+   *
+   * (MXNet: `else_input_locs`, Shape)
+   */
+  elseInputLocs: number | readonly number[];
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray | NDArray[];
+}
+
+const S__cond: OpSpec = { name: '_cond', inputs: 0, variadic: '__num_optional_inputs__', multi: true };
+
+/**
+ * Runs then or else as a subgraph, by the value of cond (MXNet's sym.contrib.cond).
+ *
+ * MXNet operator `_cond`.
+ * @param data the `data` inputs (any number)
+ * @example
+ * ```ts
+ * const y = nd._cond(data, { numArgs: 1, numOutputs: 1, condInputLocs: [2, 3], thenInputLocs: [2, 3], elseInputLocs: [2, 3] });
+ * ```
+ */
+export function _cond(...data: [...data: NDArray[], opts: CondOptions]): NDArray[];
+export function _cond(data: readonly NDArray[], opts: CondOptions): NDArray[];
+export function _cond(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__cond, args);
+}
+
 /** Options of {@link _contrib_AdaptiveAvgPooling2D}. */
 export interface Contrib_AdaptiveAvgPooling2DOptions {
   /**
@@ -2411,6 +2696,96 @@ const S__contrib_AdaptiveAvgPooling2D: OpSpec = { name: '_contrib_AdaptiveAvgPoo
 export function _contrib_AdaptiveAvgPooling2D(data: NDArray, opts?: Contrib_AdaptiveAvgPooling2DOptions): NDArray;
 export function _contrib_AdaptiveAvgPooling2D(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S__contrib_AdaptiveAvgPooling2D, args);
+}
+
+/** Options of {@link _contrib_BatchNormWithReLU}. */
+export interface Contrib_BatchNormWithReLUOptions {
+  /**
+   * Epsilon to prevent div 0. Must be no less than CUDNN_BN_MIN_EPSILON defined in cudnn.h when using cudnn (usually 1e-5)
+   *
+   * (MXNet: `eps`, double)
+   * @defaultValue `0.001`
+   */
+  eps?: number;
+  /**
+   * Momentum for moving average
+   *
+   * (MXNet: `momentum`, float)
+   * @defaultValue `0.8999999761581421`
+   */
+  momentum?: number;
+  /**
+   * Fix gamma while training
+   *
+   * (MXNet: `fix_gamma`, boolean)
+   * @defaultValue `True`
+   */
+  fixGamma?: boolean;
+  /**
+   * Whether use global moving statistics instead of local batch-norm. This will force change batch-norm into a scale shift operator.
+   *
+   * (MXNet: `use_global_stats`, boolean)
+   * @defaultValue `False`
+   */
+  useGlobalStats?: boolean;
+  /**
+   * Output the mean and inverse std
+   *
+   * (MXNet: `output_mean_var`, boolean)
+   * @defaultValue `False`
+   */
+  outputMeanVar?: boolean;
+  /**
+   * Specify which shape axis the channel is specified
+   *
+   * (MXNet: `axis`, int)
+   * @defaultValue `1`
+   */
+  axis?: number;
+  /**
+   * Do not select CUDNN operator, if available
+   *
+   * (MXNet: `cudnn_off`, boolean)
+   * @defaultValue `False`
+   */
+  cudnnOff?: boolean;
+  /**
+   * The minimum scalar value in the form of float32 obtained through calibration (used by quantized batch norm; ignored here).
+   *
+   * (MXNet: `min_calib_range`, float or None)
+   * @defaultValue `None`
+   */
+  minCalibRange?: number | null;
+  /**
+   * The maximum scalar value in the form of float32 obtained through calibration (used by quantized batch norm; ignored here).
+   *
+   * (MXNet: `max_calib_range`, float or None)
+   * @defaultValue `None`
+   */
+  maxCalibRange?: number | null;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray | NDArray[];
+}
+
+const S__contrib_BatchNormWithReLU: OpSpec = { name: '_contrib_BatchNormWithReLU', inputs: 5 };
+
+/**
+ * Batch normalization fused with ReLU: max(BatchNorm(data, gamma, beta, moving_mean, moving_var), 0) with BatchNorm's params; moving_mean / moving_var are updated in training as BatchNorm does. With output_mean_var it also returns the mean and the inverse std used.
+ *
+ * MXNet operator `_contrib_BatchNormWithReLU`.
+ * @param data input `data`
+ * @param gamma input `gamma`
+ * @param beta input `beta`
+ * @param moving_mean input `moving_mean`
+ * @param moving_var input `moving_var`
+ * @example
+ * ```ts
+ * const y = nd._contrib_BatchNormWithReLU(data, gamma, beta, moving_mean, moving_var);
+ * ```
+ */
+export function _contrib_BatchNormWithReLU(data: NDArray, gamma: NDArray, beta: NDArray, moving_mean: NDArray, moving_var: NDArray, opts?: Contrib_BatchNormWithReLUOptions): NDArray;
+export function _contrib_BatchNormWithReLU(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__contrib_BatchNormWithReLU, args);
 }
 
 /** Options of {@link _contrib_BilinearResize2D}. */
@@ -3458,6 +3833,62 @@ export function _contrib_backward_quadratic(...args: unknown[]): NDArray | NDArr
   return callOp(S__contrib_backward_quadratic, args);
 }
 
+/** Options of {@link _contrib_bipartite_matching}. */
+export interface ContribBipartiteMatchingOptions {
+  /**
+   * Use ascend order for scores instead of descending. Please set threshold accordingly.
+   *
+   * (MXNet: `is_ascend`, boolean)
+   * @defaultValue `False`
+   */
+  isAscend?: boolean;
+  /**
+   * Ignore matching when score < thresh, if is_ascend=false, or ignore score > thresh, if is_ascend=true.
+   *
+   * (MXNet: `threshold`, float)
+   */
+  threshold: number;
+  /**
+   * Limit the number of matches to topk, set -1 for no limit
+   *
+   * (MXNet: `topk`, int)
+   * @defaultValue `-1`
+   */
+  topk?: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray | NDArray[];
+}
+
+const S__contrib_bipartite_matching: OpSpec = { name: '_contrib_bipartite_matching', inputs: 1, multi: true };
+
+/**
+ * Compute bipartite matching.
+ * The matching is performed on score matrix with shape [B, N, M]
+ * - B: batch_size (any number of leading dims)
+ * - N: number of rows to match
+ * - M: number of columns as reference to be matched against.
+ *
+ * Returns:
+ * x : matched column indices. -1 indicating non-matched elements in rows.
+ * y : matched row indices.
+ *
+ * Pairs are taken greedily from the best score down (stable for equal scores) while the score is > threshold (< threshold with is_ascend); as in MXNet, topk > 0 stops after topk + 1 matches.
+ *
+ * Example: s = [[0.5, 0.6], [0.1, 0.2], [0.3, 0.4]]; x, y = bipartite_matching(s, threshold=1e-12, is_ascend=False): x = [1, -1, 0], y = [2, 0]
+ *
+ * MXNet operator `_contrib_bipartite_matching` (aliases: _npx_bipartite_matching).
+ * @param data input `data`
+ * @example
+ * ```ts
+ * const y = nd._contrib_bipartite_matching(data, { threshold: 1 });
+ * ```
+ */
+export function _contrib_bipartite_matching(data: NDArray, opts: ContribBipartiteMatchingOptions): NDArray[];
+export function _contrib_bipartite_matching(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__contrib_bipartite_matching, args);
+}
+export { _contrib_bipartite_matching as _npx_bipartite_matching };
+
 /** Options of {@link _contrib_boolean_mask}. */
 export interface ContribBooleanMaskOptions {
   /**
@@ -3492,6 +3923,109 @@ export function _contrib_boolean_mask(data: NDArray, index: NDArray, opts?: Cont
 export function _contrib_boolean_mask(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S__contrib_boolean_mask, args);
 }
+
+/** Options of {@link _contrib_box_decode}. */
+export interface ContribBoxDecodeOptions {
+  /**
+   * value to be divided from the 1st encoded values
+   *
+   * (MXNet: `std0`, float)
+   * @defaultValue `1`
+   */
+  std0?: number;
+  /**
+   * value to be divided from the 2nd encoded values
+   *
+   * (MXNet: `std1`, float)
+   * @defaultValue `1`
+   */
+  std1?: number;
+  /**
+   * value to be divided from the 3rd encoded values
+   *
+   * (MXNet: `std2`, float)
+   * @defaultValue `1`
+   */
+  std2?: number;
+  /**
+   * value to be divided from the 4th encoded values
+   *
+   * (MXNet: `std3`, float)
+   * @defaultValue `1`
+   */
+  std3?: number;
+  /**
+   * If larger than 0, bounding box target will be clipped to this value.
+   *
+   * (MXNet: `clip`, float)
+   * @defaultValue `-1`
+   */
+  clip?: number;
+  /**
+   * The box encoding type.
+   *  "corner" means boxes are encoded as [xmin, ymin, xmax, ymax], "center" means boxes are encodes as [x, y, width, height].
+   *
+   * (MXNet: `format`, {'corner', 'center'})
+   * @defaultValue `center`
+   */
+  format?: 'corner' | 'center';
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__contrib_box_decode: OpSpec = { name: '_contrib_box_decode', inputs: 2 };
+
+/**
+ * Decode bounding boxes training target with normalized center offsets.
+ * Input bounding boxes are using corner type: `x_{min}, y_{min}, x_{max}, y_{max}` or center type: `x, y, width, height`.
+ *
+ * data (B, N, 4) holds the predicted offsets, anchors (1, N, 4) the anchors in `format` (only anchors[0] is read). With the anchor's centre (ax, ay) and size (aw, ah): x = data[0] * std0 * aw + ax, y = data[1] * std1 * ah + ay, w = exp(data[2] * std2) * aw, h = exp(data[3] * std3) * ah (the exponents first clipped to `clip` when clip > 0); the output is the corner box (x - w/2, y - h/2, x + w/2, y + h/2).
+ *
+ * MXNet operator `_contrib_box_decode` (aliases: _npx_box_decode).
+ * @param data input `data`
+ * @param anchors input `anchors`
+ * @example
+ * ```ts
+ * const y = nd._contrib_box_decode(data, anchors);
+ * ```
+ */
+export function _contrib_box_decode(data: NDArray, anchors: NDArray, opts?: ContribBoxDecodeOptions): NDArray;
+export function _contrib_box_decode(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__contrib_box_decode, args);
+}
+export { _contrib_box_decode as _npx_box_decode };
+
+/** Options of {@link _contrib_box_encode}. */
+export interface ContribBoxEncodeOptions {
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray | NDArray[];
+}
+
+const S__contrib_box_encode: OpSpec = { name: '_contrib_box_encode', inputs: 6, multi: true };
+
+/**
+ * Encode bounding boxes training target with normalized center offsets.
+ * Input bounding boxes are using corner type: `x_{min}, y_{min}, x_{max}, y_{max}`.
+ *
+ * samples (B, N): +1 positive, -1 negative, 0 ignore; matches (B, N): the matched row of refs in [0, M); anchors (B, N, 4) and refs (B, M, 4) in corner format; means and stds (4,). Outputs targets (B, N, 4) = ((ref_x - a_x) / a_w - means[0]) / stds[0], ((ref_y - a_y) / a_h - means[1]) / stds[1], (log(ref_w / a_w) - means[2]) / stds[2], (log(ref_h / a_h) - means[3]) / stds[3] for positive samples (0 elsewhere) and masks (B, N, 4) = 1 for positive samples, 0 elsewhere.
+ *
+ * MXNet operator `_contrib_box_encode` (aliases: _npx_box_encode).
+ * @param samples input `samples`
+ * @param matches input `matches`
+ * @param anchors input `anchors`
+ * @param refs input `refs`
+ * @param means input `means`
+ * @param stds input `stds`
+ * @example
+ * ```ts
+ * const y = nd._contrib_box_encode(samples, matches, anchors, refs, means, stds);
+ * ```
+ */
+export function _contrib_box_encode(samples: NDArray, matches: NDArray, anchors: NDArray, refs: NDArray, means: NDArray, stds: NDArray, opts?: ContribBoxEncodeOptions): NDArray[];
+export function _contrib_box_encode(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__contrib_box_encode, args);
+}
+export { _contrib_box_encode as _npx_box_encode };
 
 /** Options of {@link _contrib_box_iou}. */
 export interface ContribBoxIouOptions {
@@ -3730,6 +4264,69 @@ const S__contrib_gradientmultiplier: OpSpec = { name: '_contrib_gradientmultipli
 export function _contrib_gradientmultiplier(data: NDArray, opts?: ContribGradientmultiplierOptions): NDArray;
 export function _contrib_gradientmultiplier(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S__contrib_gradientmultiplier, args);
+}
+
+/** Options of {@link _contrib_group_adagrad_update}. */
+export interface ContribGroupAdagradUpdateOptions {
+  /**
+   * Learning rate
+   *
+   * (MXNet: `lr`, float)
+   */
+  lr: number;
+  /**
+   * Rescale gradient to grad = rescale_grad*grad.
+   *
+   * (MXNet: `rescale_grad`, float)
+   * @defaultValue `1`
+   */
+  rescaleGrad?: number;
+  /**
+   * Clip gradient to the range of [-clip_gradient, clip_gradient] If clip_gradient <= 0, gradient clipping is turned off. grad = max(min(grad, clip_gradient), -clip_gradient).
+   *
+   * (MXNet: `clip_gradient`, float)
+   * @defaultValue `-1`
+   */
+  clipGradient?: number;
+  /**
+   * Epsilon for numerical stability
+   *
+   * (MXNet: `epsilon`, float)
+   * @defaultValue `9.999999747378752e-06`
+   */
+  epsilon?: number;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__contrib_group_adagrad_update: OpSpec = { name: '_contrib_group_adagrad_update', inputs: 3 };
+
+/**
+ * Update function for Group AdaGrad optimizer.
+ *
+ * Referenced from *Adaptive Subgradient Methods for Online Learning and Stochastic Optimization*, and available at http://www.jmlr.org/papers/volume12/duchi11a/duchi11a.pdf but uses only a single learning rate for every row of the parameter array.
+ *
+ * Updates are applied by::
+ *
+ *     grad = clip(grad * rescale_grad, clip_gradient)
+ *     history += mean(square(grad), axis=1, keepdims=True)
+ *     div = grad / sqrt(history + epsilon)
+ *     weight -= div * lr
+ *
+ * history has one value per row (shape (rows, 1)) and is updated in place; pass the weight as `out`. Every row is updated (all arrays are dense here). Weight decay is not supported.
+ *
+ * MXNet operator `_contrib_group_adagrad_update`.
+ * @param weight input `weight`
+ * @param grad input `grad`
+ * @param history input `history`
+ * @example
+ * ```ts
+ * const y = nd._contrib_group_adagrad_update(weight, grad, history, { lr: 1 });
+ * ```
+ */
+export function _contrib_group_adagrad_update(weight: NDArray, grad: NDArray, history: NDArray, opts: ContribGroupAdagradUpdateOptions): NDArray;
+export function _contrib_group_adagrad_update(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__contrib_group_adagrad_update, args);
 }
 
 /** Options of {@link _contrib_ifft}. */
@@ -4074,6 +4671,56 @@ export function _contrib_quadratic(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S__contrib_quadratic, args);
 }
 
+/** Options of {@link _contrib_round_ste}. */
+export interface ContribRoundSteOptions {
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__contrib_round_ste: OpSpec = { name: '_contrib_round_ste', inputs: 1 };
+
+/**
+ * Straight-through estimator of round(): the forward pass rounds to the nearest integer (halves away from zero), the backward pass passes the gradient through unchanged (d/dx = 1 instead of round's 0). Useful for quantized training.
+ *
+ * Example: round_ste([-1.5, 1.5, -1.9, 1.9, 2.7]) = [-2, 2, -2, 2, 3], gradient [1, 1, 1, 1, 1]
+ *
+ * MXNet operator `_contrib_round_ste`.
+ * @param data input `data`
+ * @example
+ * ```ts
+ * const y = nd._contrib_round_ste(data);
+ * ```
+ */
+export function _contrib_round_ste(data: NDArray, opts?: ContribRoundSteOptions): NDArray;
+export function _contrib_round_ste(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__contrib_round_ste, args);
+}
+
+/** Options of {@link _contrib_sign_ste}. */
+export interface ContribSignSteOptions {
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__contrib_sign_ste: OpSpec = { name: '_contrib_sign_ste', inputs: 1 };
+
+/**
+ * Straight-through estimator of sign(): the forward pass gives the element-wise sign (-1, 0 or 1), the backward pass passes the gradient through unchanged (d/dx = 1 instead of sign's 0). Useful for quantized training.
+ *
+ * Example: sign_ste([-2, 0, 3]) = [-1, 0, 1], gradient [1, 1, 1]
+ *
+ * MXNet operator `_contrib_sign_ste`.
+ * @param data input `data`
+ * @example
+ * ```ts
+ * const y = nd._contrib_sign_ste(data);
+ * ```
+ */
+export function _contrib_sign_ste(data: NDArray, opts?: ContribSignSteOptions): NDArray;
+export function _contrib_sign_ste(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__contrib_sign_ste, args);
+}
+
 /** Options of {@link _copy}. */
 export interface CopyOptions {
   /** Array(s) that receive the result in place (MXNet `out=`). */
@@ -4300,6 +4947,66 @@ export function _eye(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S__eye, args);
 }
 
+/** Options of {@link _foreach}. */
+export interface ForeachOptions {
+  /**
+   * Number of inputs.
+   *
+   * (MXNet: `num_args`, int)
+   */
+  numArgs: number;
+  /**
+   * The number of outputs of the subgraph.
+   *
+   * (MXNet: `num_outputs`, int)
+   */
+  numOutputs: number;
+  /**
+   * The number of output data of the subgraph.
+   *
+   * (MXNet: `num_out_data`, int)
+   */
+  numOutData: number;
+  /**
+   * The locations of loop states among the inputs.
+   *
+   * (MXNet: `in_state_locs`, Shape)
+   */
+  inStateLocs: number | readonly number[];
+  /**
+   * The locations of input data among the inputs.
+   *
+   * (MXNet: `in_data_locs`, Shape)
+   */
+  inDataLocs: number | readonly number[];
+  /**
+   * The locations of remaining data among the inputs.
+   *
+   * (MXNet: `remain_locs`, Shape)
+   */
+  remainLocs: number | readonly number[];
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray | NDArray[];
+}
+
+const S__foreach: OpSpec = { name: '_foreach', inputs: 0, variadic: '__num_optional_inputs__', multi: true };
+
+/**
+ * Runs a for loop over axis 0 of its data inputs with the body as a subgraph (MXNet's sym.contrib.foreach): outputs are the stacked step outputs, then the final loop states.
+ *
+ * MXNet operator `_foreach`.
+ * @param data the `data` inputs (any number)
+ * @example
+ * ```ts
+ * const y = nd._foreach(data, { numArgs: 1, numOutputs: 1, numOutData: 1, inStateLocs: [2, 3], inDataLocs: [2, 3], remainLocs: [2, 3] });
+ * ```
+ */
+export function _foreach(...data: [...data: NDArray[], opts: ForeachOptions]): NDArray[];
+export function _foreach(data: readonly NDArray[], opts: ForeachOptions): NDArray[];
+export function _foreach(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__foreach, args);
+}
+
 /** Options of {@link _full}. */
 export interface FullOptions {
   /**
@@ -4473,6 +5180,49 @@ export function _greater_scalar(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S__greater_scalar, args);
 }
 export { _greater_scalar as _GreaterScalar };
+
+/** Options of {@link _histogram}. */
+export interface HistogramOptions {
+  /**
+   * Number of bins for uniform case
+   *
+   * (MXNet: `bin_cnt`, int or None)
+   * @defaultValue `None`
+   */
+  binCnt?: number | null;
+  /**
+   * The lower and upper range of the bins. if not provided, range is simply (a.min(), a.max()). values outside the range are ignored. the first element of the range must be less than or equal to the second. range affects the automatic bin computation as well. while bin width is computed to be optimal based on the actual data within range, the bin count will fill the entire range including portions containing no data.
+   *
+   * (MXNet: `range`, tuple of <float> or None)
+   * @defaultValue `None`
+   */
+  range?: number | readonly number[] | null;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray | NDArray[];
+}
+
+const S__histogram: OpSpec = { name: '_histogram', inputs: 1, variadic: '__num_optional_inputs__', multi: true };
+
+/**
+ * Computes the histogram of the input, as numpy.histogram: with bin_cnt and range, bin_cnt even bins over range (widened by 0.5 each side when its ends are equal); without them, the bin edges given as the `bins` input (1-D, non-decreasing). Bins are [e[i], e[i+1]) but the last, which also takes e[N]; values outside the edges are ignored. Outputs: the counts (int64) and the bin edges (data's dtype).
+ *
+ * Example: x = [[0, 1], [2, 2], [3, 4]]: histogram(x, bin_cnt=5, range=(0, 5)) = ([1, 1, 2, 1, 1], [0, 1, 2, 3, 4, 5]); histogram(x, bins=[0., 2.1, 3.]) = ([4, 1], [0, 2.1, 3])
+ *
+ * MXNet operator `_histogram` (aliases: _npi_histogram).
+ * @param data input `data`
+ * @param bins the `bins` inputs (any number)
+ * @example
+ * ```ts
+ * const y = nd._histogram(data, bins);
+ * ```
+ */
+export function _histogram(data: NDArray, ...bins: [...bins: NDArray[], opts: HistogramOptions]): NDArray[];
+export function _histogram(data: NDArray, ...bins: NDArray[]): NDArray[];
+export function _histogram(data: NDArray, bins: readonly NDArray[], opts?: HistogramOptions): NDArray[];
+export function _histogram(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__histogram, args);
+}
+export { _histogram as _npi_histogram };
 
 /** Options of {@link _hypot}. */
 export interface HypotOptions {
@@ -7881,6 +8631,114 @@ export function _shuffle(...args: unknown[]): NDArray | NDArray[] {
 }
 export { _shuffle as shuffle };
 
+/** Options of {@link _slice_assign}. */
+export interface SliceAssignOptions {
+  /**
+   * Starting indices for the slice, per axis from the first (negative counts from the end; None is the start in the step's direction).
+   *
+   * (MXNet: `begin`, tuple of (int or None))
+   */
+  begin: number | readonly (number | null)[];
+  /**
+   * Ending indices (exclusive) for the slice (negative counts from the end; None is the end in the step's direction).
+   *
+   * (MXNet: `end`, tuple of (int or None))
+   */
+  end: number | readonly (number | null)[];
+  /**
+   * Step for each sliced axis (default 1; negative walks backwards; never 0).
+   *
+   * (MXNet: `step`, tuple of (int or None))
+   * @defaultValue `()`
+   */
+  step?: number | readonly (number | null)[];
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__slice_assign: OpSpec = { name: '_slice_assign', inputs: 2 };
+
+/**
+ * Assign the rhs to a cropped subset of lhs.
+ *
+ * Requirements
+ * ------------
+ * - output should be explicitly given and be the same as lhs.
+ * - lhs and rhs are of the same data type, and on the same device.
+ *
+ * The region is slice's: begin, end and step per leading axis (None entries as in slice); rhs must have the region's shape. Example: lhs = zeros((2, 3)), rhs = [[1], [2]]: _slice_assign(lhs, rhs, begin=(None, 1), end=(None, 2)) = [[0, 1, 0], [0, 2, 0]]
+ *
+ * MXNet operator `_slice_assign` (aliases: _crop_assign).
+ * @param lhs input `lhs`
+ * @param rhs input `rhs`
+ * @example
+ * ```ts
+ * const y = nd._slice_assign(lhs, rhs, { begin: [2, 3], end: [2, 3] });
+ * ```
+ */
+export function _slice_assign(lhs: NDArray, rhs: NDArray, opts: SliceAssignOptions): NDArray;
+export function _slice_assign(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__slice_assign, args);
+}
+export { _slice_assign as _crop_assign };
+
+/** Options of {@link _slice_assign_scalar}. */
+export interface SliceAssignScalarOptions {
+  /**
+   * The scalar value for assignment.
+   *
+   * (MXNet: `scalar`, double)
+   * @defaultValue `0`
+   */
+  scalar?: number;
+  /**
+   * Starting indices for the slice, per axis from the first (negative counts from the end; None is the start in the step's direction).
+   *
+   * (MXNet: `begin`, tuple of (int or None))
+   */
+  begin: number | readonly (number | null)[];
+  /**
+   * Ending indices (exclusive) for the slice (negative counts from the end; None is the end in the step's direction).
+   *
+   * (MXNet: `end`, tuple of (int or None))
+   */
+  end: number | readonly (number | null)[];
+  /**
+   * Step for each sliced axis (default 1; negative walks backwards; never 0).
+   *
+   * (MXNet: `step`, tuple of (int or None))
+   * @defaultValue `()`
+   */
+  step?: number | readonly (number | null)[];
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__slice_assign_scalar: OpSpec = { name: '_slice_assign_scalar', inputs: 1 };
+
+/**
+ * (Assign the scalar to a cropped subset of the input.
+ *
+ * Requirements
+ * ------------
+ * - output should be explicitly given and be the same as input
+ * )
+ *
+ * The region is slice's: begin, end and step per leading axis (None entries as in slice). Example: _slice_assign_scalar(zeros((2, 3)), scalar=5, begin=(0, 0), end=(2, 3), step=(1, 2)) = [[5, 0, 5], [5, 0, 5]]
+ *
+ * MXNet operator `_slice_assign_scalar` (aliases: _crop_assign_scalar).
+ * @param data input `data`
+ * @example
+ * ```ts
+ * const y = nd._slice_assign_scalar(data, { begin: [2, 3], end: [2, 3] });
+ * ```
+ */
+export function _slice_assign_scalar(data: NDArray, opts: SliceAssignScalarOptions): NDArray;
+export function _slice_assign_scalar(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__slice_assign_scalar, args);
+}
+export { _slice_assign_scalar as _crop_assign_scalar };
+
 /** Options of {@link _split_v2}. */
 export interface SplitV2Options {
   /**
@@ -7931,6 +8789,52 @@ const S__split_v2: OpSpec = { name: '_split_v2', inputs: 1 };
 export function _split_v2(data: NDArray, opts: SplitV2Options): NDArray | NDArray[];
 export function _split_v2(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S__split_v2, args);
+}
+
+/** Options of {@link _square_sum}. */
+export interface SquareSumOptions {
+  /**
+   * The axis or axes along which to reduce. None or () reduces over all elements into an array of shape (1,). Negative values count from the last axis.
+   *
+   * (MXNet: `axis`, Shape or None)
+   * @defaultValue `None`
+   */
+  axis?: number | readonly number[] | null;
+  /**
+   * If true, the reduced axes stay in the result as dimensions of size one.
+   *
+   * (MXNet: `keepdims`, boolean)
+   * @defaultValue `False`
+   */
+  keepdims?: boolean;
+  /**
+   * Whether to reduce over the axes that are NOT in axis instead.
+   *
+   * (MXNet: `exclude`, boolean)
+   * @defaultValue `False`
+   */
+  exclude?: boolean;
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray;
+}
+
+const S__square_sum: OpSpec = { name: '_square_sum', inputs: 1 };
+
+/**
+ * Computes the sum of squares of array elements over the given axes: sum(data * data, axis). MXNet uses it to fuse square and sum for row_sparse gradients; dense input gets the same result.
+ *
+ * Example: _square_sum([[0, 0], [1, 2], [0, 0], [3, 4], [0, 0]], axis=1) = [0, 5, 0, 25, 0]
+ *
+ * MXNet operator `_square_sum`.
+ * @param data input `data`
+ * @example
+ * ```ts
+ * const y = nd._square_sum(data);
+ * ```
+ */
+export function _square_sum(data: NDArray, opts?: SquareSumOptions): NDArray;
+export function _square_sum(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__square_sum, args);
 }
 
 /** Options of {@link _take_along_axis}. */
@@ -8019,6 +8923,72 @@ export function _unravel_index(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S__unravel_index, args);
 }
 export { _unravel_index as unravel_index, _unravel_index as unravelIndex };
+
+/** Options of {@link _while_loop}. */
+export interface WhileLoopOptions {
+  /**
+   * Number of input arguments, including cond and func as two symbol inputs.
+   *
+   * (MXNet: `num_args`, int)
+   */
+  numArgs: number;
+  /**
+   * The number of outputs of the subgraph.
+   *
+   * (MXNet: `num_outputs`, int)
+   */
+  numOutputs: number;
+  /**
+   * The number of outputs from the function body.
+   *
+   * (MXNet: `num_out_data`, int)
+   */
+  numOutData: number;
+  /**
+   * Maximum number of iterations.
+   *
+   * (MXNet: `max_iterations`, int)
+   */
+  maxIterations: number;
+  /**
+   * The locations of cond's inputs in the given inputs.
+   *
+   * (MXNet: `cond_input_locs`, Shape)
+   */
+  condInputLocs: number | readonly number[];
+  /**
+   * The locations of func's inputs in the given inputs.
+   *
+   * (MXNet: `func_input_locs`, Shape)
+   */
+  funcInputLocs: number | readonly number[];
+  /**
+   * The locations of loop_vars among func's inputs.
+   *
+   * (MXNet: `func_var_locs`, Shape)
+   */
+  funcVarLocs: number | readonly number[];
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray | NDArray[];
+}
+
+const S__while_loop: OpSpec = { name: '_while_loop', inputs: 0, variadic: '__num_optional_inputs__', multi: true };
+
+/**
+ * Runs a while loop with cond and func as subgraphs (MXNet's sym.contrib.while_loop): outputs are the step outputs stacked to max_iterations rows, then the final loop variables.
+ *
+ * MXNet operator `_while_loop`.
+ * @param data the `data` inputs (any number)
+ * @example
+ * ```ts
+ * const y = nd._while_loop(data, { numArgs: 1, numOutputs: 1, numOutData: 1, maxIterations: 1, condInputLocs: [2, 3], funcInputLocs: [2, 3], funcVarLocs: [2, 3] });
+ * ```
+ */
+export function _while_loop(...data: [...data: NDArray[], opts: WhileLoopOptions]): NDArray[];
+export function _while_loop(data: readonly NDArray[], opts: WhileLoopOptions): NDArray[];
+export function _while_loop(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S__while_loop, args);
+}
 
 /** Options of {@link _zeros}. */
 export interface ZerosOptions {
@@ -12311,6 +13281,32 @@ export function repeat(...args: unknown[]): NDArray | NDArray[] {
   return callOp(S_repeat, args);
 }
 
+/** Options of {@link reset_arrays}. */
+export interface ResetArraysOptions {
+  /** Array(s) that receive the result in place (MXNet `out=`). */
+  out?: NDArray | NDArray[];
+}
+
+const S_reset_arrays: OpSpec = { name: 'reset_arrays', inputs: 0, variadic: 'num_arrays' };
+
+/**
+ * Set to zero multiple arrays: every input is zeroed in place; there are no outputs. Example: reset_arrays(a, b, num_arrays=2) leaves a and b all zeros.
+ *
+ * MXNet operator `reset_arrays`.
+ * @param data the `data` inputs (any number)
+ * @example
+ * ```ts
+ * const y = nd.reset_arrays(a, b);
+ * ```
+ */
+export function reset_arrays(...data: [...data: NDArray[], opts: ResetArraysOptions]): NDArray | NDArray[];
+export function reset_arrays(...data: NDArray[]): NDArray | NDArray[];
+export function reset_arrays(data: readonly NDArray[], opts?: ResetArraysOptions): NDArray | NDArray[];
+export function reset_arrays(...args: unknown[]): NDArray | NDArray[] {
+  return callOp(S_reset_arrays, args);
+}
+export { reset_arrays as resetArrays };
+
 /** Options of {@link reshape_like}. */
 export interface ReshapeLikeOptions {
   /**
@@ -13931,6 +14927,7 @@ export const linalg = {
 /** nd.contrib: MXNet's _contrib_* operators under their short names (nd.contrib.AdaptiveAvgPooling2D). */
 export const contrib = {
   AdaptiveAvgPooling2D: _contrib_AdaptiveAvgPooling2D,
+  BatchNormWithReLU: _contrib_BatchNormWithReLU,
   BilinearResize2D: _contrib_BilinearResize2D,
   CTCLoss: CTCLoss,
   DeformableConvolution: _contrib_DeformableConvolution,
@@ -13950,11 +14947,17 @@ export const contrib = {
   backwardQuadratic: _contrib_backward_quadratic,
   backward_gradientmultiplier: _contrib_backward_gradientmultiplier,
   backward_quadratic: _contrib_backward_quadratic,
+  bipartiteMatching: _contrib_bipartite_matching,
+  bipartite_matching: _contrib_bipartite_matching,
   booleanMask: _contrib_boolean_mask,
   boolean_mask: _contrib_boolean_mask,
+  boxDecode: _contrib_box_decode,
+  boxEncode: _contrib_box_encode,
   boxIou: _contrib_box_iou,
   boxNms: _contrib_box_nms,
   boxNonMaximumSuppression: _contrib_box_nms,
+  box_decode: _contrib_box_decode,
+  box_encode: _contrib_box_encode,
   box_iou: _contrib_box_iou,
   box_nms: _contrib_box_nms,
   box_non_maximum_suppression: _contrib_box_nms,
@@ -13964,6 +14967,8 @@ export const contrib = {
   div_sqrt_dim: _contrib_div_sqrt_dim,
   fft: _contrib_fft,
   gradientmultiplier: _contrib_gradientmultiplier,
+  groupAdagradUpdate: _contrib_group_adagrad_update,
+  group_adagrad_update: _contrib_group_adagrad_update,
   ifft: _contrib_ifft,
   indexArray: _contrib_index_array,
   indexCopy: _contrib_index_copy,
@@ -13978,5 +14983,9 @@ export const contrib = {
   interleaved_matmul_selfatt_qk: _contrib_interleaved_matmul_selfatt_qk,
   interleaved_matmul_selfatt_valatt: _contrib_interleaved_matmul_selfatt_valatt,
   quadratic: _contrib_quadratic,
+  roundSte: _contrib_round_ste,
+  round_ste: _contrib_round_ste,
+  signSte: _contrib_sign_ste,
+  sign_ste: _contrib_sign_ste,
 } as const;
 

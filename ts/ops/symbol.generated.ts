@@ -36,6 +36,12 @@ export const BatchNorm: SymbolOpFnOpt<O.BatchNormOptions, 'data' | 'gamma' | 'be
 /** Batch normalization: out = (x - mean) / sqrt(var + eps) * gamma + beta per channel (`axis`). In training (and not use_global_stats) mean and var are the batch's and moving_mean / moving_var are updated in place: moving = moving * momentum + batch * (1 - momentum); otherwise the moving statistics are used. fix_gamma treats gamma as 1. With output_mean_var it also returns the mean and the inverse std used. MXNet operator `BatchNorm`. Inputs: data, gamma, beta, moving_mean, moving_var. */
 export const _npx_batch_norm: SymbolOpFnOpt<O.BatchNormOptions, 'data' | 'gamma' | 'beta' | 'moving_mean' | 'movingMean' | 'moving_var' | 'movingVar'> = /* @__PURE__ */ op(S_BatchNorm, '_npx_batch_norm') as SymbolOpFnOpt<O.BatchNormOptions, 'data' | 'gamma' | 'beta' | 'moving_mean' | 'movingMean' | 'moving_var' | 'movingVar'>;
 
+const S_BatchNorm_v1: SymbolOpSpec = { name: 'BatchNorm_v1' };
+/** Deprecated (MXNet 0.x) batch normalization over axis 1 of 2-D or 4-D data: out = (x - mean) / sqrt(var + eps) * gamma + beta. In training (and not use_global_stats) mean and var are the batch's (biased variance) and moving_mean / moving_var are updated in place: moving = moving * momentum + batch * (1 - momentum); otherwise the moving statistics are used. With output_mean_var it also returns the mean and the variance used (BatchNorm returns the inverse std). MXNet 1.x updated the moving statistics in the backward pass; here the training forward pass does, as BatchNorm does. MXNet operator `BatchNorm_v1`. Inputs: data, gamma, beta, moving_mean, moving_var. */
+export const BatchNorm_v1: SymbolOpFnOpt<O.BatchNormV1Options, 'data' | 'gamma' | 'beta' | 'moving_mean' | 'movingMean' | 'moving_var' | 'movingVar'> = /* @__PURE__ */ op(S_BatchNorm_v1, 'batchnorm_v1') as SymbolOpFnOpt<O.BatchNormV1Options, 'data' | 'gamma' | 'beta' | 'moving_mean' | 'movingMean' | 'moving_var' | 'movingVar'>;
+/** Deprecated (MXNet 0.x) batch normalization over axis 1 of 2-D or 4-D data: out = (x - mean) / sqrt(var + eps) * gamma + beta. In training (and not use_global_stats) mean and var are the batch's (biased variance) and moving_mean / moving_var are updated in place: moving = moving * momentum + batch * (1 - momentum); otherwise the moving statistics are used. With output_mean_var it also returns the mean and the variance used (BatchNorm returns the inverse std). MXNet 1.x updated the moving statistics in the backward pass; here the training forward pass does, as BatchNorm does. MXNet operator `BatchNorm_v1`. Inputs: data, gamma, beta, moving_mean, moving_var. */
+export const BatchNormV1: SymbolOpFnOpt<O.BatchNormV1Options, 'data' | 'gamma' | 'beta' | 'moving_mean' | 'movingMean' | 'moving_var' | 'movingVar'> = /* @__PURE__ */ op(S_BatchNorm_v1, '_batch_norm_v1') as SymbolOpFnOpt<O.BatchNormV1Options, 'data' | 'gamma' | 'beta' | 'moving_mean' | 'movingMean' | 'moving_var' | 'movingVar'>;
+
 const S_BilinearSampler: SymbolOpSpec = { name: 'BilinearSampler' };
 /** Applies bilinear sampling to an input feature map (the sampler of Spatial Transformer Networks). data (batch, C, H, W), grid (batch, 2, H_out, W_out) holding normalized source coordinates (x in channel 0, y in channel 1, -1 and 1 the centres of the border pixels); output (batch, C, H_out, W_out) = the bilinear blend of the four pixels around (x, y), with pixels outside the input read as 0. Matches torch grid_sample(align_corners=True, padding_mode='zeros') on a grid moved to channel-last. MXNet operator `BilinearSampler`. Inputs: data, grid. */
 export const BilinearSampler: SymbolOpFnOpt<O.BilinearSamplerOptions, 'data' | 'grid'> = /* @__PURE__ */ op(S_BilinearSampler, 'bilinearsampler') as SymbolOpFnOpt<O.BilinearSamplerOptions, 'data' | 'grid'>;
@@ -77,6 +83,12 @@ export const _rnn_param_concat: SymbolOpFnOpt<O.ConcatOptions, never> = /* @__PU
 const S_Convolution: SymbolOpSpec = { name: 'Convolution' };
 /** Compute N-D convolution on (N+2)-D input (NCW, NCHW or NCDHW). With data of shape (batch, channel, *in), weight (num_filter, channel / num_group, *kernel) and bias (num_filter,), out[n, f] = sum over the filter's channel group and kernel window of weight * data + bias[f]; each spatial output size is floor((in + 2 * pad - dilate * (kernel - 1) - 1) / stride) + 1. num_group > 1 splits channels and filters into independent groups. Pass bias as the third input unless no_bias is set. MXNet operator `Convolution`. Inputs: data, weight, bias. */
 export const Convolution: SymbolOpFn<O.ConvolutionOptions, 'data' | 'weight' | 'bias'> = /* @__PURE__ */ op(S_Convolution, 'convolution') as SymbolOpFn<O.ConvolutionOptions, 'data' | 'weight' | 'bias'>;
+
+const S_Convolution_v1: SymbolOpSpec = { name: 'Convolution_v1' };
+/** Deprecated (MXNet 0.x) convolution: Convolution with 2-D (NCHW) or 3-D (NCDHW, no dilation) kernels. data (N, C, *in), weight (num_filter, C / num_group, *kernel), bias (num_filter,) unless no_bias. MXNet operator `Convolution_v1`. Inputs: data, weight, bias. */
+export const Convolution_v1: SymbolOpFn<O.ConvolutionV1Options, 'data' | 'weight' | 'bias'> = /* @__PURE__ */ op(S_Convolution_v1, 'convolution_v1') as SymbolOpFn<O.ConvolutionV1Options, 'data' | 'weight' | 'bias'>;
+/** Deprecated (MXNet 0.x) convolution: Convolution with 2-D (NCHW) or 3-D (NCDHW, no dilation) kernels. data (N, C, *in), weight (num_filter, C / num_group, *kernel), bias (num_filter,) unless no_bias. MXNet operator `Convolution_v1`. Inputs: data, weight, bias. */
+export const ConvolutionV1: SymbolOpFn<O.ConvolutionV1Options, 'data' | 'weight' | 'bias'> = /* @__PURE__ */ op(S_Convolution_v1, '_convolution_v1') as SymbolOpFn<O.ConvolutionV1Options, 'data' | 'weight' | 'bias'>;
 
 const S_Correlation: SymbolOpSpec = { name: 'Correlation' };
 /** Applies correlation to inputs (FlowNet's correlation layer). Each patch of data1 (batch, channel, height, width) is compared with the patches of data2 around it: for a kernel_size k x k patch whose top-left corner is (i * stride1 + max_displacement, j * stride1 + max_displacement) in the data zero-padded by pad_size, and each displacement (p, o) in [-R, R]^2 times stride2 (R = max_displacement / stride2, D = 2R + 1), output[n, (p + R) * D + (o + R), i, j] = sum over channels and patch of data1 * data2 (is_multiply) or |data1 - data2|, divided by k * k * channels. The output is (batch, D * D, ceil((H + 2 pad - 2 border) / stride1), ceil((W + 2 pad - 2 border) / stride1)) with border = max_displacement + (k - 1) / 2. kernel_size must be odd. MXNet operator `Correlation`. Inputs: data1, data2. */
@@ -167,6 +179,12 @@ export const pad: SymbolOpFn<O.PadOptions, 'data'> = /* @__PURE__ */ op(S_Pad, '
 const S_Pooling: SymbolOpSpec = { name: 'Pooling' };
 /** Performs pooling on the input: max, avg (mean), sum or lp ((sum x^p)^(1/p)) over windows of 1-D (N, C, W), 2-D (N, C, H, W) or 3-D (N, C, D, H, W) data (or channel-last with layout). With global_pool the window is the whole spatial extent. Output size per spatial axis: valid floor((in + 2 * pad - kernel) / stride) + 1, full ceil((in + 2 * pad - kernel) / stride) + 1, same ceil(in / stride). MXNet operator `Pooling`. Inputs: data. */
 export const Pooling: SymbolOpFnOpt<O.PoolingOptions, 'data'> = /* @__PURE__ */ op(S_Pooling, 'pooling') as SymbolOpFnOpt<O.PoolingOptions, 'data'>;
+
+const S_Pooling_v1: SymbolOpSpec = { name: 'Pooling_v1' };
+/** Deprecated (MXNet 0.x) pooling of 4-D (N, C, H, W) data with 2-D windows over the zero-padded data: max (padded cells count as 0), avg (divided by the whole kernel area) or sum; valid floor((in + 2 * pad - kernel) / stride) + 1 or full ceil(...) + 1 outputs per axis. global_pool pools the whole H x W. The max gradient goes to every cell equal to its window's maximum. MXNet operator `Pooling_v1`. Inputs: data. */
+export const Pooling_v1: SymbolOpFnOpt<O.PoolingV1Options, 'data'> = /* @__PURE__ */ op(S_Pooling_v1, 'pooling_v1') as SymbolOpFnOpt<O.PoolingV1Options, 'data'>;
+/** Deprecated (MXNet 0.x) pooling of 4-D (N, C, H, W) data with 2-D windows over the zero-padded data: max (padded cells count as 0), avg (divided by the whole kernel area) or sum; valid floor((in + 2 * pad - kernel) / stride) + 1 or full ceil(...) + 1 outputs per axis. global_pool pools the whole H x W. The max gradient goes to every cell equal to its window's maximum. MXNet operator `Pooling_v1`. Inputs: data. */
+export const PoolingV1: SymbolOpFnOpt<O.PoolingV1Options, 'data'> = /* @__PURE__ */ op(S_Pooling_v1, '_pooling_v1') as SymbolOpFnOpt<O.PoolingV1Options, 'data'>;
 
 const S_RNN: SymbolOpSpec = { name: 'RNN' };
 /** Applies recurrent layers to input data. Currently, vanilla RNN, LSTM and GRU are implemented, with both multi-layer and bidirectional support. data is (sequence length, batch, input size) (layout TNC); parameters is every layer's weights and biases packed in one vector (MXNet's/cuDNN's order: for each layer and direction W_i2h (G*state_size, in) then W_h2h (G*state_size, state_size), gates LSTM i,f,g,o / GRU r,z,n; then for each layer and direction b_i2h then b_h2h); state is the initial hidden state (num_layers * directions, batch, state_size). Pass state_cell after state for LSTM, then sequence_length (batch,) when use_sequence_length is set (steps past a sequence's length keep its state and output zeros). Vanilla RNN: h_t = act(W_ih x_t + b_ih + W_hh h_(t-1) + b_hh) with act relu or tanh. LSTM: i, f, o = sigmoid(...), g = tanh(...), c_t = f * c_(t-1) + i * g (clipped to [lstm_state_clip_min, lstm_state_clip_max] when set), h_t = o * tanh(c_t). GRU (cuDNN's form): r, z = sigmoid(...), n = tanh(W_in x_t + b_in + r * (W_hn h_(t-1) + b_hn)), h_t = (1 - z) * n + z * h_(t-1). Returns the output (sequence length, batch, directions * state_size) and, with state_outputs, the final hidden state (and cell state for LSTM). In training, dropout with rate p applies between layers. MXNet operator `RNN`. Inputs: data, parameters, state, state_cell, sequence_length. */
@@ -262,9 +280,17 @@ const S__cast_like: SymbolOpSpec = { name: '_cast_like' };
 /** Casts data to the dtype of `like` (the shape stays data's). MXNet operator `_cast_like`. Inputs: data, like. */
 export const _cast_like: SymbolOpFnOpt<O.CastLikeOptions, 'data' | 'like'> = /* @__PURE__ */ op(S__cast_like, '_cast_like') as SymbolOpFnOpt<O.CastLikeOptions, 'data' | 'like'>;
 
+const S__cond: SymbolOpSpec = { name: '_cond' };
+/** Runs then or else as a subgraph, by the value of cond (MXNet's sym.contrib.cond). MXNet operator `_cond`. Inputs: data. */
+export const _cond: SymbolOpFn<O.CondOptions, 'data'> = /* @__PURE__ */ op(S__cond, '_cond') as SymbolOpFn<O.CondOptions, 'data'>;
+
 const S__contrib_AdaptiveAvgPooling2D: SymbolOpSpec = { name: '_contrib_AdaptiveAvgPooling2D' };
 /** Applies a 2D adaptive average pooling over a 4D input (batch, channel, height, width), giving (batch, channel, OH, OW) for output_size (OH, OW) (an int s means s x s; () means 1x1). Output bin i along an axis of n input pixels averages pixels floor(i * n / OH) to ceil((i + 1) * n / OH) - 1. MXNet operator `_contrib_AdaptiveAvgPooling2D`. Inputs: data. */
 export const _contrib_AdaptiveAvgPooling2D: SymbolOpFnOpt<O.Contrib_AdaptiveAvgPooling2DOptions, 'data'> = /* @__PURE__ */ op(S__contrib_AdaptiveAvgPooling2D, '_contrib_adaptiveavgpooling2d') as SymbolOpFnOpt<O.Contrib_AdaptiveAvgPooling2DOptions, 'data'>;
+
+const S__contrib_BatchNormWithReLU: SymbolOpSpec = { name: '_contrib_BatchNormWithReLU' };
+/** Batch normalization fused with ReLU: max(BatchNorm(data, gamma, beta, moving_mean, moving_var), 0) with BatchNorm's params; moving_mean / moving_var are updated in training as BatchNorm does. With output_mean_var it also returns the mean and the inverse std used. MXNet operator `_contrib_BatchNormWithReLU`. Inputs: data, gamma, beta, moving_mean, moving_var. */
+export const _contrib_BatchNormWithReLU: SymbolOpFnOpt<O.Contrib_BatchNormWithReLUOptions, 'data' | 'gamma' | 'beta' | 'moving_mean' | 'movingMean' | 'moving_var' | 'movingVar'> = /* @__PURE__ */ op(S__contrib_BatchNormWithReLU, '_contrib_batchnormwithrelu') as SymbolOpFnOpt<O.Contrib_BatchNormWithReLUOptions, 'data' | 'gamma' | 'beta' | 'moving_mean' | 'movingMean' | 'moving_var' | 'movingVar'>;
 
 const S__contrib_BilinearResize2D: SymbolOpSpec = { name: '_contrib_BilinearResize2D' };
 /** Perform 2D resizing (upsampling or downsampling) for 4D input (batch, channel, height, width) using bilinear interpolation: linear interpolation first in one direction, then in the other. The output is (batch, channel, new_height, new_width), the new size set by `mode` (with height/width or scale_height/scale_width, or the height and width of a second input `like` for mode='like'). MXNet operator `_contrib_BilinearResize2D`. Inputs: data, like. */
@@ -334,9 +360,27 @@ const S__contrib_backward_quadratic: SymbolOpSpec = { name: '_contrib_backward_q
 /** Gradient of _contrib_quadratic: out_grad * (2 a data + b). MXNet operator `_contrib_backward_quadratic`. Inputs: out_grad, data. */
 export const _contrib_backward_quadratic: SymbolOpFnOpt<O.ContribBackwardQuadraticOptions, 'out_grad' | 'outGrad' | 'data'> = /* @__PURE__ */ op(S__contrib_backward_quadratic, '_contrib_backward_quadratic') as SymbolOpFnOpt<O.ContribBackwardQuadraticOptions, 'out_grad' | 'outGrad' | 'data'>;
 
+const S__contrib_bipartite_matching: SymbolOpSpec = { name: '_contrib_bipartite_matching' };
+/** Compute bipartite matching. MXNet operator `_contrib_bipartite_matching`. Inputs: data. */
+export const _contrib_bipartite_matching: SymbolOpFn<O.ContribBipartiteMatchingOptions, 'data'> = /* @__PURE__ */ op(S__contrib_bipartite_matching, '_contrib_bipartite_matching') as SymbolOpFn<O.ContribBipartiteMatchingOptions, 'data'>;
+/** Compute bipartite matching. MXNet operator `_contrib_bipartite_matching`. Inputs: data. */
+export const _npx_bipartite_matching: SymbolOpFn<O.ContribBipartiteMatchingOptions, 'data'> = /* @__PURE__ */ op(S__contrib_bipartite_matching, '_npx_bipartite_matching') as SymbolOpFn<O.ContribBipartiteMatchingOptions, 'data'>;
+
 const S__contrib_boolean_mask: SymbolOpSpec = { name: '_contrib_boolean_mask' };
 /** Given an n-d NDArray data, and a 1-d NDArray index, the operator produces an un-predeterminable shaped n-d NDArray out, which stands for the rows in x where the corresonding element in index is non-zero. MXNet operator `_contrib_boolean_mask`. Inputs: data, index. */
 export const _contrib_boolean_mask: SymbolOpFnOpt<O.ContribBooleanMaskOptions, 'data' | 'index'> = /* @__PURE__ */ op(S__contrib_boolean_mask, '_contrib_boolean_mask') as SymbolOpFnOpt<O.ContribBooleanMaskOptions, 'data' | 'index'>;
+
+const S__contrib_box_decode: SymbolOpSpec = { name: '_contrib_box_decode' };
+/** Decode bounding boxes training target with normalized center offsets. MXNet operator `_contrib_box_decode`. Inputs: data, anchors. */
+export const _contrib_box_decode: SymbolOpFnOpt<O.ContribBoxDecodeOptions, 'data' | 'anchors'> = /* @__PURE__ */ op(S__contrib_box_decode, '_contrib_box_decode') as SymbolOpFnOpt<O.ContribBoxDecodeOptions, 'data' | 'anchors'>;
+/** Decode bounding boxes training target with normalized center offsets. MXNet operator `_contrib_box_decode`. Inputs: data, anchors. */
+export const _npx_box_decode: SymbolOpFnOpt<O.ContribBoxDecodeOptions, 'data' | 'anchors'> = /* @__PURE__ */ op(S__contrib_box_decode, '_npx_box_decode') as SymbolOpFnOpt<O.ContribBoxDecodeOptions, 'data' | 'anchors'>;
+
+const S__contrib_box_encode: SymbolOpSpec = { name: '_contrib_box_encode' };
+/** Encode bounding boxes training target with normalized center offsets. MXNet operator `_contrib_box_encode`. Inputs: samples, matches, anchors, refs, means, stds. */
+export const _contrib_box_encode: SymbolOpFnOpt<O.ContribBoxEncodeOptions, 'samples' | 'matches' | 'anchors' | 'refs' | 'means' | 'stds'> = /* @__PURE__ */ op(S__contrib_box_encode, '_contrib_box_encode') as SymbolOpFnOpt<O.ContribBoxEncodeOptions, 'samples' | 'matches' | 'anchors' | 'refs' | 'means' | 'stds'>;
+/** Encode bounding boxes training target with normalized center offsets. MXNet operator `_contrib_box_encode`. Inputs: samples, matches, anchors, refs, means, stds. */
+export const _npx_box_encode: SymbolOpFnOpt<O.ContribBoxEncodeOptions, 'samples' | 'matches' | 'anchors' | 'refs' | 'means' | 'stds'> = /* @__PURE__ */ op(S__contrib_box_encode, '_npx_box_encode') as SymbolOpFnOpt<O.ContribBoxEncodeOptions, 'samples' | 'matches' | 'anchors' | 'refs' | 'means' | 'stds'>;
 
 const S__contrib_box_iou: SymbolOpSpec = { name: '_contrib_box_iou' };
 /** Bounding box overlap of two arrays. The overlap is defined as Intersection-over-Union, aka, IOU. MXNet operator `_contrib_box_iou`. Inputs: lhs, rhs. */
@@ -359,6 +403,10 @@ export const _contrib_fft: SymbolOpFnOpt<O.ContribFftOptions, 'data'> = /* @__PU
 const S__contrib_gradientmultiplier: SymbolOpSpec = { name: '_contrib_gradientmultiplier' };
 /** This operator implements the gradient multiplier function. In forward pass it acts as an identity transform. During backpropagation it multiplies the gradient from the subsequent level by a scalar factor lambda and passes it to the preceding layer. MXNet operator `_contrib_gradientmultiplier`. Inputs: data. */
 export const _contrib_gradientmultiplier: SymbolOpFnOpt<O.ContribGradientmultiplierOptions, 'data'> = /* @__PURE__ */ op(S__contrib_gradientmultiplier, '_contrib_gradientmultiplier') as SymbolOpFnOpt<O.ContribGradientmultiplierOptions, 'data'>;
+
+const S__contrib_group_adagrad_update: SymbolOpSpec = { name: '_contrib_group_adagrad_update' };
+/** Update function for Group AdaGrad optimizer. MXNet operator `_contrib_group_adagrad_update`. Inputs: weight, grad, history. */
+export const _contrib_group_adagrad_update: SymbolOpFn<O.ContribGroupAdagradUpdateOptions, 'weight' | 'grad' | 'history'> = /* @__PURE__ */ op(S__contrib_group_adagrad_update, '_contrib_group_adagrad_update') as SymbolOpFn<O.ContribGroupAdagradUpdateOptions, 'weight' | 'grad' | 'history'>;
 
 const S__contrib_ifft: SymbolOpSpec = { name: '_contrib_ifft' };
 /** Apply 1D ifft to input. MXNet operator `_contrib_ifft`. Inputs: data. */
@@ -391,6 +439,14 @@ export const _contrib_interleaved_matmul_selfatt_valatt: SymbolOpFn<O.ContribInt
 const S__contrib_quadratic: SymbolOpSpec = { name: '_contrib_quadratic' };
 /** This operators implements the quadratic function. MXNet operator `_contrib_quadratic`. Inputs: data. */
 export const _contrib_quadratic: SymbolOpFnOpt<O.ContribQuadraticOptions, 'data'> = /* @__PURE__ */ op(S__contrib_quadratic, '_contrib_quadratic') as SymbolOpFnOpt<O.ContribQuadraticOptions, 'data'>;
+
+const S__contrib_round_ste: SymbolOpSpec = { name: '_contrib_round_ste' };
+/** Straight-through estimator of round(): the forward pass rounds to the nearest integer (halves away from zero), the backward pass passes the gradient through unchanged (d/dx = 1 instead of round's 0). Useful for quantized training. MXNet operator `_contrib_round_ste`. Inputs: data. */
+export const _contrib_round_ste: SymbolOpFnOpt<O.ContribRoundSteOptions, 'data'> = /* @__PURE__ */ op(S__contrib_round_ste, '_contrib_round_ste') as SymbolOpFnOpt<O.ContribRoundSteOptions, 'data'>;
+
+const S__contrib_sign_ste: SymbolOpSpec = { name: '_contrib_sign_ste' };
+/** Straight-through estimator of sign(): the forward pass gives the element-wise sign (-1, 0 or 1), the backward pass passes the gradient through unchanged (d/dx = 1 instead of sign's 0). Useful for quantized training. MXNet operator `_contrib_sign_ste`. Inputs: data. */
+export const _contrib_sign_ste: SymbolOpFnOpt<O.ContribSignSteOptions, 'data'> = /* @__PURE__ */ op(S__contrib_sign_ste, '_contrib_sign_ste') as SymbolOpFnOpt<O.ContribSignSteOptions, 'data'>;
 
 const S__copy: SymbolOpSpec = { name: '_copy' };
 /** Returns a copy of the input. MXNet operator `_copy`. Inputs: data. */
@@ -428,6 +484,10 @@ const S__eye: SymbolOpSpec = { name: '_eye' };
 /** Returns a 2-D array with ones on the k-th diagonal and zeros elsewhere. MXNet operator `_eye`. */
 export const _eye: SymbolOpFn<O.EyeOpOptions, never> = /* @__PURE__ */ op(S__eye, '_eye') as SymbolOpFn<O.EyeOpOptions, never>;
 
+const S__foreach: SymbolOpSpec = { name: '_foreach' };
+/** Runs a for loop over axis 0 of its data inputs with the body as a subgraph (MXNet's sym.contrib.foreach): outputs are the stacked step outputs, then the final loop states. MXNet operator `_foreach`. Inputs: data. */
+export const _foreach: SymbolOpFn<O.ForeachOptions, 'data'> = /* @__PURE__ */ op(S__foreach, '_foreach') as SymbolOpFn<O.ForeachOptions, 'data'>;
+
 const S__full: SymbolOpSpec = { name: '_full' };
 /** Returns a new array of the given shape and dtype filled with `value`. MXNet operator `_full`. */
 export const _full: SymbolOpFn<O.FullOptions, never> = /* @__PURE__ */ op(S__full, '_full') as SymbolOpFn<O.FullOptions, never>;
@@ -455,6 +515,12 @@ const S__greater_scalar: SymbolOpSpec = { name: '_greater_scalar' };
 export const _greater_scalar: SymbolOpFnOpt<O.GreaterScalarOptions, 'data'> = /* @__PURE__ */ op(S__greater_scalar, '_greater_scalar') as SymbolOpFnOpt<O.GreaterScalarOptions, 'data'>;
 /** 1 where x > scalar, else 0. MXNet operator `_greater_scalar`. Inputs: data. */
 export const _GreaterScalar: SymbolOpFnOpt<O.GreaterScalarOptions, 'data'> = /* @__PURE__ */ op(S__greater_scalar, '_greaterscalar') as SymbolOpFnOpt<O.GreaterScalarOptions, 'data'>;
+
+const S__histogram: SymbolOpSpec = { name: '_histogram' };
+/** Computes the histogram of the input, as numpy.histogram: with bin_cnt and range, bin_cnt even bins over range (widened by 0.5 each side when its ends are equal); without them, the bin edges given as the `bins` input (1-D, non-decreasing). Bins are [e[i], e[i+1]) but the last, which also takes e[N]; values outside the edges are ignored. Outputs: the counts (int64) and the bin edges (data's dtype). MXNet operator `_histogram`. Inputs: data, bins. */
+export const _histogram: SymbolOpFnOpt<O.HistogramOptions, 'data' | 'bins'> = /* @__PURE__ */ op(S__histogram, '_histogram') as SymbolOpFnOpt<O.HistogramOptions, 'data' | 'bins'>;
+/** Computes the histogram of the input, as numpy.histogram: with bin_cnt and range, bin_cnt even bins over range (widened by 0.5 each side when its ends are equal); without them, the bin edges given as the `bins` input (1-D, non-decreasing). Bins are [e[i], e[i+1]) but the last, which also takes e[N]; values outside the edges are ignored. Outputs: the counts (int64) and the bin edges (data's dtype). MXNet operator `_histogram`. Inputs: data, bins. */
+export const _npi_histogram: SymbolOpFnOpt<O.HistogramOptions, 'data' | 'bins'> = /* @__PURE__ */ op(S__histogram, '_npi_histogram') as SymbolOpFnOpt<O.HistogramOptions, 'data' | 'bins'>;
 
 const S__hypot: SymbolOpSpec = { name: '_hypot' };
 /** Element-wise sqrt(lhs^2 + rhs^2). MXNet operator `_hypot`. Inputs: lhs, rhs. */
@@ -990,9 +1056,25 @@ export const _shuffle: SymbolOpFnOpt<O.ShuffleOptions, 'data'> = /* @__PURE__ */
 /** Randomly shuffles the array along its first axis; each sub-array keeps its order. MXNet operator `_shuffle`. Inputs: data. */
 export const shuffle: SymbolOpFnOpt<O.ShuffleOptions, 'data'> = /* @__PURE__ */ op(S__shuffle, 'shuffle') as SymbolOpFnOpt<O.ShuffleOptions, 'data'>;
 
+const S__slice_assign: SymbolOpSpec = { name: '_slice_assign' };
+/** Assign the rhs to a cropped subset of lhs. MXNet operator `_slice_assign`. Inputs: lhs, rhs. */
+export const _slice_assign: SymbolOpFn<O.SliceAssignOptions, 'lhs' | 'rhs'> = /* @__PURE__ */ op(S__slice_assign, '_slice_assign') as SymbolOpFn<O.SliceAssignOptions, 'lhs' | 'rhs'>;
+/** Assign the rhs to a cropped subset of lhs. MXNet operator `_slice_assign`. Inputs: lhs, rhs. */
+export const _crop_assign: SymbolOpFn<O.SliceAssignOptions, 'lhs' | 'rhs'> = /* @__PURE__ */ op(S__slice_assign, '_crop_assign') as SymbolOpFn<O.SliceAssignOptions, 'lhs' | 'rhs'>;
+
+const S__slice_assign_scalar: SymbolOpSpec = { name: '_slice_assign_scalar' };
+/** (Assign the scalar to a cropped subset of the input. MXNet operator `_slice_assign_scalar`. Inputs: data. */
+export const _slice_assign_scalar: SymbolOpFn<O.SliceAssignScalarOptions, 'data'> = /* @__PURE__ */ op(S__slice_assign_scalar, '_slice_assign_scalar') as SymbolOpFn<O.SliceAssignScalarOptions, 'data'>;
+/** (Assign the scalar to a cropped subset of the input. MXNet operator `_slice_assign_scalar`. Inputs: data. */
+export const _crop_assign_scalar: SymbolOpFn<O.SliceAssignScalarOptions, 'data'> = /* @__PURE__ */ op(S__slice_assign_scalar, '_crop_assign_scalar') as SymbolOpFn<O.SliceAssignScalarOptions, 'data'>;
+
 const S__split_v2: SymbolOpSpec = { name: '_split_v2' };
 /** Splits an array along a particular axis into multiple sub-arrays: at the split points `indices` (output i covers [indices[i], indices[i+1]), the last runs to the end; indices[0] is 0) or, with sections > 0, into that many equal parts. With squeeze_axis the split axis, then of length 1, is removed. MXNet operator `_split_v2`. Inputs: data. */
 export const _split_v2: SymbolOpFn<O.SplitV2Options, 'data'> = /* @__PURE__ */ op(S__split_v2, '_split_v2') as SymbolOpFn<O.SplitV2Options, 'data'>;
+
+const S__square_sum: SymbolOpSpec = { name: '_square_sum' };
+/** Computes the sum of squares of array elements over the given axes: sum(data * data, axis). MXNet uses it to fuse square and sum for row_sparse gradients; dense input gets the same result. MXNet operator `_square_sum`. Inputs: data. */
+export const _square_sum: SymbolOpFnOpt<O.SquareSumOptions, 'data'> = /* @__PURE__ */ op(S__square_sum, '_square_sum') as SymbolOpFnOpt<O.SquareSumOptions, 'data'>;
 
 const S__take_along_axis: SymbolOpSpec = { name: '_take_along_axis' };
 /** Takes values from data along an axis at the matching 1-d slices of indices (NumPy's take_along_axis; indices match data outside the axis). With axis None, data is flattened. Negative indices count from the end. MXNet operator `_take_along_axis`. Inputs: data, indices. */
@@ -1009,6 +1091,10 @@ export const _unravel_index: SymbolOpFnOpt<O.UnravelIndexOptions, 'data'> = /* @
 export const unravel_index: SymbolOpFnOpt<O.UnravelIndexOptions, 'data'> = /* @__PURE__ */ op(S__unravel_index, 'unravel_index') as SymbolOpFnOpt<O.UnravelIndexOptions, 'data'>;
 /** Converts an array of flat indices into a batch of index arrays. As in NumPy, a single multi-index is a column of the output: N... flat indices give an array of shape (len(shape), N...). The leading dimension may be -1 (unspecified). MXNet operator `_unravel_index`. Inputs: data. */
 export const unravelIndex: SymbolOpFnOpt<O.UnravelIndexOptions, 'data'> = /* @__PURE__ */ op(S__unravel_index, 'unravel_index') as SymbolOpFnOpt<O.UnravelIndexOptions, 'data'>;
+
+const S__while_loop: SymbolOpSpec = { name: '_while_loop' };
+/** Runs a while loop with cond and func as subgraphs (MXNet's sym.contrib.while_loop): outputs are the step outputs stacked to max_iterations rows, then the final loop variables. MXNet operator `_while_loop`. Inputs: data. */
+export const _while_loop: SymbolOpFn<O.WhileLoopOptions, 'data'> = /* @__PURE__ */ op(S__while_loop, '_while_loop') as SymbolOpFn<O.WhileLoopOptions, 'data'>;
 
 const S__zeros: SymbolOpSpec = { name: '_zeros' };
 /** Returns a new array of the given shape and dtype filled with zeros. MXNet operator `_zeros`. */
@@ -1664,6 +1750,12 @@ const S_repeat: SymbolOpSpec = { name: 'repeat' };
 /** Repeats each element `repeats` times along `axis` (of the flattened array when axis is None). MXNet operator `repeat`. Inputs: data. */
 export const repeat: SymbolOpFn<O.RepeatOptions, 'data'> = /* @__PURE__ */ op(S_repeat, 'repeat') as SymbolOpFn<O.RepeatOptions, 'data'>;
 
+const S_reset_arrays: SymbolOpSpec = { name: 'reset_arrays', variadic: 'num_arrays' };
+/** Set to zero multiple arrays: every input is zeroed in place; there are no outputs. Example: reset_arrays(a, b, num_arrays=2) leaves a and b all zeros. MXNet operator `reset_arrays`. Inputs: any number, positionally. */
+export const reset_arrays: SymbolOpFnOpt<O.ResetArraysOptions, never> = /* @__PURE__ */ op(S_reset_arrays, 'reset_arrays') as SymbolOpFnOpt<O.ResetArraysOptions, never>;
+/** Set to zero multiple arrays: every input is zeroed in place; there are no outputs. Example: reset_arrays(a, b, num_arrays=2) leaves a and b all zeros. MXNet operator `reset_arrays`. Inputs: any number, positionally. */
+export const resetArrays: SymbolOpFnOpt<O.ResetArraysOptions, never> = /* @__PURE__ */ op(S_reset_arrays, 'reset_arrays') as SymbolOpFnOpt<O.ResetArraysOptions, never>;
+
 const S_reshape_like: SymbolOpSpec = { name: 'reshape_like' };
 /** Reshapes lhs to the shape of rhs, or replaces lhs's dims [lhs_begin, lhs_end) by rhs's dims [rhs_begin, rhs_end); the number of elements must stay the same. MXNet operator `reshape_like`. Inputs: lhs, rhs. */
 export const reshape_like: SymbolOpFnOpt<O.ReshapeLikeOptions, 'lhs' | 'rhs'> = /* @__PURE__ */ op(S_reshape_like, 'reshape_like') as SymbolOpFnOpt<O.ReshapeLikeOptions, 'lhs' | 'rhs'>;
@@ -1901,6 +1993,7 @@ export const linalg = {
 /** sym.contrib: MXNet's _contrib_* operators under their short names (sym.contrib.AdaptiveAvgPooling2D). */
 export const contrib = {
   AdaptiveAvgPooling2D: /* @__PURE__ */ op(S__contrib_AdaptiveAvgPooling2D, 'adaptiveavgpooling2d') as SymbolOpFnOpt<O.Contrib_AdaptiveAvgPooling2DOptions, 'data'>,
+  BatchNormWithReLU: /* @__PURE__ */ op(S__contrib_BatchNormWithReLU, 'batchnormwithrelu') as SymbolOpFnOpt<O.Contrib_BatchNormWithReLUOptions, 'data' | 'gamma' | 'beta' | 'moving_mean' | 'movingMean' | 'moving_var' | 'movingVar'>,
   BilinearResize2D: /* @__PURE__ */ op(S__contrib_BilinearResize2D, 'bilinearresize2d') as SymbolOpFnOpt<O.Contrib_BilinearResize2DOptions, 'data' | 'like'>,
   CTCLoss: /* @__PURE__ */ op(S_CTCLoss, 'ctcloss') as SymbolOpFnOpt<O.CTCLossOptions, 'data' | 'label' | 'data_lengths' | 'dataLengths' | 'label_lengths' | 'labelLengths'>,
   DeformableConvolution: /* @__PURE__ */ op(S__contrib_DeformableConvolution, 'deformableconvolution') as SymbolOpFn<O.Contrib_DeformableConvolutionOptions, 'data' | 'offset' | 'weight' | 'bias'>,
@@ -1920,11 +2013,17 @@ export const contrib = {
   backwardQuadratic: /* @__PURE__ */ op(S__contrib_backward_quadratic, 'backward_quadratic') as SymbolOpFnOpt<O.ContribBackwardQuadraticOptions, 'out_grad' | 'outGrad' | 'data'>,
   backward_gradientmultiplier: /* @__PURE__ */ op(S__contrib_backward_gradientmultiplier, 'backward_gradientmultiplier') as SymbolOpFnOpt<O.ContribBackwardGradientmultiplierOptions, 'data'>,
   backward_quadratic: /* @__PURE__ */ op(S__contrib_backward_quadratic, 'backward_quadratic') as SymbolOpFnOpt<O.ContribBackwardQuadraticOptions, 'out_grad' | 'outGrad' | 'data'>,
+  bipartiteMatching: /* @__PURE__ */ op(S__contrib_bipartite_matching, 'bipartite_matching') as SymbolOpFn<O.ContribBipartiteMatchingOptions, 'data'>,
+  bipartite_matching: /* @__PURE__ */ op(S__contrib_bipartite_matching, 'bipartite_matching') as SymbolOpFn<O.ContribBipartiteMatchingOptions, 'data'>,
   booleanMask: /* @__PURE__ */ op(S__contrib_boolean_mask, 'boolean_mask') as SymbolOpFnOpt<O.ContribBooleanMaskOptions, 'data' | 'index'>,
   boolean_mask: /* @__PURE__ */ op(S__contrib_boolean_mask, 'boolean_mask') as SymbolOpFnOpt<O.ContribBooleanMaskOptions, 'data' | 'index'>,
+  boxDecode: /* @__PURE__ */ op(S__contrib_box_decode, 'box_decode') as SymbolOpFnOpt<O.ContribBoxDecodeOptions, 'data' | 'anchors'>,
+  boxEncode: /* @__PURE__ */ op(S__contrib_box_encode, 'box_encode') as SymbolOpFnOpt<O.ContribBoxEncodeOptions, 'samples' | 'matches' | 'anchors' | 'refs' | 'means' | 'stds'>,
   boxIou: /* @__PURE__ */ op(S__contrib_box_iou, 'box_iou') as SymbolOpFnOpt<O.ContribBoxIouOptions, 'lhs' | 'rhs'>,
   boxNms: /* @__PURE__ */ op(S__contrib_box_nms, 'box_nms') as SymbolOpFnOpt<O.ContribBoxNmsOptions, 'data'>,
   boxNonMaximumSuppression: /* @__PURE__ */ op(S__contrib_box_nms, 'box_non_maximum_suppression') as SymbolOpFnOpt<O.ContribBoxNmsOptions, 'data'>,
+  box_decode: /* @__PURE__ */ op(S__contrib_box_decode, 'box_decode') as SymbolOpFnOpt<O.ContribBoxDecodeOptions, 'data' | 'anchors'>,
+  box_encode: /* @__PURE__ */ op(S__contrib_box_encode, 'box_encode') as SymbolOpFnOpt<O.ContribBoxEncodeOptions, 'samples' | 'matches' | 'anchors' | 'refs' | 'means' | 'stds'>,
   box_iou: /* @__PURE__ */ op(S__contrib_box_iou, 'box_iou') as SymbolOpFnOpt<O.ContribBoxIouOptions, 'lhs' | 'rhs'>,
   box_nms: /* @__PURE__ */ op(S__contrib_box_nms, 'box_nms') as SymbolOpFnOpt<O.ContribBoxNmsOptions, 'data'>,
   box_non_maximum_suppression: /* @__PURE__ */ op(S__contrib_box_nms, 'box_non_maximum_suppression') as SymbolOpFnOpt<O.ContribBoxNmsOptions, 'data'>,
@@ -1934,6 +2033,8 @@ export const contrib = {
   div_sqrt_dim: /* @__PURE__ */ op(S__contrib_div_sqrt_dim, 'div_sqrt_dim') as SymbolOpFnOpt<O.ContribDivSqrtDimOptions, 'data'>,
   fft: /* @__PURE__ */ op(S__contrib_fft, 'fft') as SymbolOpFnOpt<O.ContribFftOptions, 'data'>,
   gradientmultiplier: /* @__PURE__ */ op(S__contrib_gradientmultiplier, 'gradientmultiplier') as SymbolOpFnOpt<O.ContribGradientmultiplierOptions, 'data'>,
+  groupAdagradUpdate: /* @__PURE__ */ op(S__contrib_group_adagrad_update, 'group_adagrad_update') as SymbolOpFn<O.ContribGroupAdagradUpdateOptions, 'weight' | 'grad' | 'history'>,
+  group_adagrad_update: /* @__PURE__ */ op(S__contrib_group_adagrad_update, 'group_adagrad_update') as SymbolOpFn<O.ContribGroupAdagradUpdateOptions, 'weight' | 'grad' | 'history'>,
   ifft: /* @__PURE__ */ op(S__contrib_ifft, 'ifft') as SymbolOpFnOpt<O.ContribIfftOptions, 'data'>,
   indexArray: /* @__PURE__ */ op(S__contrib_index_array, 'index_array') as SymbolOpFnOpt<O.ContribIndexArrayOptions, 'data'>,
   indexCopy: /* @__PURE__ */ op(S__contrib_index_copy, 'index_copy') as SymbolOpFnOpt<O.ContribIndexCopyOptions, 'old_tensor' | 'oldTensor' | 'index_vector' | 'indexVector' | 'new_tensor' | 'newTensor'>,
@@ -1948,5 +2049,9 @@ export const contrib = {
   interleaved_matmul_selfatt_qk: /* @__PURE__ */ op(S__contrib_interleaved_matmul_selfatt_qk, 'interleaved_matmul_selfatt_qk') as SymbolOpFn<O.ContribInterleavedMatmulSelfattQkOptions, 'queries_keys_values' | 'queriesKeysValues'>,
   interleaved_matmul_selfatt_valatt: /* @__PURE__ */ op(S__contrib_interleaved_matmul_selfatt_valatt, 'interleaved_matmul_selfatt_valatt') as SymbolOpFn<O.ContribInterleavedMatmulSelfattValattOptions, 'queries_keys_values' | 'queriesKeysValues' | 'attention'>,
   quadratic: /* @__PURE__ */ op(S__contrib_quadratic, 'quadratic') as SymbolOpFnOpt<O.ContribQuadraticOptions, 'data'>,
+  roundSte: /* @__PURE__ */ op(S__contrib_round_ste, 'round_ste') as SymbolOpFnOpt<O.ContribRoundSteOptions, 'data'>,
+  round_ste: /* @__PURE__ */ op(S__contrib_round_ste, 'round_ste') as SymbolOpFnOpt<O.ContribRoundSteOptions, 'data'>,
+  signSte: /* @__PURE__ */ op(S__contrib_sign_ste, 'sign_ste') as SymbolOpFnOpt<O.ContribSignSteOptions, 'data'>,
+  sign_ste: /* @__PURE__ */ op(S__contrib_sign_ste, 'sign_ste') as SymbolOpFnOpt<O.ContribSignSteOptions, 'data'>,
 } as const;
 
