@@ -5,15 +5,25 @@ import { defineConfig } from 'vitest/config';
 
 const bundle = fileURLToPath(new URL('./dist/index.mjs', import.meta.url));
 
+// Specs that need a process of their own: lifetime's 2.4 GB allocation needs three contiguous 800 MB
+// blocks in a 4 GB WebAssembly heap that earlier specs have not fragmented.
+const ownProcess = ['test/unit/lifetime.test.ts'];
+
 export default defineConfig({
   resolve: { alias: { isotensor: bundle } },
   test: {
-    include: ['test/unit/**/*.test.ts'],
     setupFiles: ['test/helpers/test-context.ts', 'test/helpers/op-coverage.ts'],
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Load the bundle with Node itself (not through vite's transform), exactly as users get it.
     server: { deps: { external: [/\/dist\/index\.mjs$/] } },
+    projects: [
+      // The specs share their worker processes (isolate: false): a fresh process per spec file cost
+      // a third of each run (Node start-up, loading the bundle and compiling the WebAssembly module).
+      // Specs leave no state behind that others read (names, seeds and engine settings are set where used).
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'], exclude: ownProcess, isolate: false } },
+      { extends: true, test: { name: 'unit-isolated', include: ownProcess, isolate: true } },
+    ],
   },
 });
