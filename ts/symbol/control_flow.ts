@@ -46,6 +46,16 @@ function inScope(s: Symbol, scope: string): boolean {
   return (s.listAttr()['__subgraph_name__'] ?? '') === scope;
 }
 
+// The body's outputs as one group (MXNet's make_identity): an output that is one of the body's
+// inputs, was made outside the body, or that `alsoWrap` picks goes through identity, so every
+// body output is a body node of its own.
+function bodyGroup(outputs: readonly Symbol[], scope: string,
+                   alsoWrap: (s: Symbol, i: number) => boolean = () => false): Symbol {
+  const inputNames = new Set(Group(outputs).listInputs());
+  return Group(outputs.map((x, i) =>
+    (inputNames.has(x.name ?? '') || !inScope(x, scope) || alsoWrap(x, i) ? identity(x) : x)));
+}
+
 // The variables of a body, by name (MXNet's _get_graph_inputs).
 function graphInputs(g: Symbol): Map<string, Symbol> {
   const internals = g.getInternals();
@@ -154,16 +164,10 @@ export function foreach(body: (data: Nested<Symbol>, states: Nested<Symbol>) => 
   return [regroupNested(outs, outFmt)[0], regroupNested(states, outStateFmt)[0]];
 }
 
-// MXNet's _construct_subgraph: outputs then states, each through identity where it must be.
+// MXNet's _construct_subgraph: outputs then states; a state that is also an output gets its own identity.
 function constructSubgraph(symOut: readonly Symbol[], symStates: readonly Symbol[], scope: string): Symbol {
-  const allInputNames = new Set(Group([...symOut, ...symStates]).listInputs());
   const outputNames = new Set(symOut.map((o) => o.name));
-  const flat: Symbol[] = [];
-  for (const o of symOut) flat.push(allInputNames.has(o.name ?? '') || !inScope(o, scope) ? identity(o) : o);
-  for (const s of symStates) {
-    flat.push(allInputNames.has(s.name ?? '') || outputNames.has(s.name) || !inScope(s, scope) ? identity(s) : s);
-  }
-  return Group(flat);
+  return bodyGroup([...symOut, ...symStates], scope, (s, i) => i >= symOut.length && outputNames.has(s.name));
 }
 
 // MXNet's _union_inputs: the op's inputs (the union of the bodies' inputs) and, per body, where each of
@@ -241,9 +245,7 @@ export function while_loop(cond: (...vars: Symbol[]) => Symbol,
       const [newVars] = regroupNested(flatVars.map((s) => Variable(uniqueName(s))), varFmt);
       const [outputs, finalState, outFmt] = graphFunc(newVars);
       const all = [...outputs, ...finalState];
-      const allInputNames = new Set(Group(all).listInputs());
-      const graph = Group(all.map((x) => (allInputNames.has(x.name ?? '') || !inScope(x, scope) ? identity(x) : x)));
-      return [graph, outputs.length, all.length, outFmt];
+      return [bodyGroup(all, scope), outputs.length, all.length, outFmt];
     });
   };
   const spread = (vars: Nested<Symbol>): Symbol[] => asList(vars as Symbol | Symbol[]);
@@ -293,9 +295,7 @@ export function cond(pred: Symbol, thenFunc: () => Nested<Symbol>, elseFunc: () 
     return new AttrScope({ __subgraph_name__: scope }).run(() => {
       const [outputs, fmt] = flatten(graphFunc(), 'cond outputs');
       checkSymbols(outputs, 'cond: the branches must return Symbols');
-      const allInputNames = new Set(Group(outputs).listInputs());
-      const graph = Group(outputs.map((x) => (allInputNames.has(x.name ?? '') || !inScope(x, scope) ? identity(x) : x)));
-      return [graph, outputs.length, fmt];
+      return [bodyGroup(outputs, scope), outputs.length, fmt];
     });
   };
   const [condG, condNum] = createSubgraph(() => pred, `${name}_pred`);
