@@ -11,6 +11,7 @@ import { convertPixels, decodeImage, imageFormat } from './decode.js';
 
 export { imageFormat };
 export { centerCrop, colorNormalize, fixedCrop, imresize, resizeShort, scaleDown } from './transform.js';
+export { imencode, type ImencodeOptions } from './encode.js';
 
 /** Options of imdecode/imread. */
 export interface ImdecodeOptions {
