@@ -48,4 +48,5 @@ export * as gluon from './gluon/index.js';
 /* ---- onnx ---- */
 export * as onnx from './onnx/index.js';
 export * as image from './image/index.js';
+export * as recordio from './recordio/index.js';
 export * as contrib from './contrib.js';
