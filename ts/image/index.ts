@@ -11,6 +11,20 @@ import { convertPixels, decodeImage, imageFormat } from './decode.js';
 
 export { imageFormat };
 export { centerCrop, colorNormalize, fixedCrop, imresize, resizeShort, scaleDown } from './transform.js';
+export { randomCrop, randomSizeCrop } from './random_crop.js';
+export type { CropRect } from './random_crop.js';
+export {
+  Augmenter, CastAug, CenterCropAug, ForceResizeAug, HorizontalFlipAug, RandomCropAug, RandomOrderAug, RandomSizedCropAug,
+  ResizeAug, SequentialAug,
+} from './augmenter.js';
+export {
+  BrightnessJitterAug, ColorJitterAug, ColorNormalizeAug, ContrastJitterAug, HueJitterAug, LightingAug, RandomGrayAug,
+  SaturationJitterAug,
+} from './color_augmenter.js';
+export { CreateAugmenter, createAugmenter } from './create_augmenter.js';
+export type { CreateAugmenterOptions } from './create_augmenter.js';
+export { ImageIter } from './image_iter.js';
+export type { ImageIterOptions, ImageIterSource, ImgListEntry } from './image_iter.js';
 export { imencode, type ImencodeOptions } from './encode.js';
 
 /** Options of imdecode/imread. */

@@ -4,4 +4,6 @@ export { FashionMNIST, MNIST } from './mnist.js';
 export type { MNISTLoadOptions, MNISTOptions } from './mnist.js';
 export { ImageFolderDataset } from './image_folder.js';
 export type { ImageFolderOptions } from './image_folder.js';
+export { ImageRecordDataset } from './image_record_dataset.js';
+export type { ImageRecordDatasetOptions } from './image_record_dataset.js';
 export * as transforms from './transforms.js';
