@@ -1,6 +1,7 @@
 // zlib/DEFLATE compression (RFC 1950/1951) in TypeScript: LZ77 over hash chains with zlib's per-level
 // search limits, then per block the smallest of stored, fixed-Huffman and dynamic-Huffman coding.
 // SPDX-License-Identifier: Apache-2.0
+import { CL_ORDER, DIST_BASE, DIST_EXTRA, LEN_BASE, LEN_EXTRA } from './deflate_codes.js';
 
 const WINDOW = 32768;
 const MIN_MATCH = 3;
@@ -19,12 +20,6 @@ const LEVELS: [number, number, number, number][] = [
   [8, 32, 128, 256], [32, 128, 258, 1024], [32, 258, 258, 4096],
 ];
 
-const LEN_BASE = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258];
-const LEN_EXTRA = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0];
-const DIST_BASE = [1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073,
-  4097, 6145, 8193, 12289, 16385, 24577];
-const DIST_EXTRA = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13];
-const CL_ORDER = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
 
 let codeTables: { lenCode: Uint8Array; distCode: Uint8Array; fixedLit: Uint8Array; fixedDist: Uint8Array } | undefined;
 /** Length (3..258) -> length code index 0..28, distance (1..32768) -> distance code, and the fixed code lengths. */

@@ -19,7 +19,8 @@ const fail = (what: string): never => {
 // Samples per pixel of each color type: gray, -, RGB, palette, gray+alpha, -, RGBA.
 const SAMPLES: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 
-function paeth(a: number, b: number, c: number): number {
+/** PNG's Paeth predictor (the encoder uses it too). */
+export function paeth(a: number, b: number, c: number): number {
   const p = a + b - c;
   const pa = Math.abs(p - a);
   const pb = Math.abs(p - b);

@@ -1,6 +1,7 @@
 // PNG encoding of 8-bit gray or RGB pixels: per-row filters, a zlib stream, CRC-checked chunks.
 // SPDX-License-Identifier: Apache-2.0
 import { deflate } from './deflate.js';
+import { paeth } from './png.js';
 
 const IDAT_SIZE = 8192;
 
@@ -17,14 +18,6 @@ function crc32(bytes: Uint8Array, start: number, end: number): number {
   let c = 0xffffffff;
   for (let i = start; i < end; i++) c = crcTable[(c ^ bytes[i]!) & 255]! ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
-}
-
-function paeth(a: number, b: number, c: number): number {
-  const p = a + b - c;
-  const pa = Math.abs(p - a);
-  const pb = Math.abs(p - b);
-  const pc = Math.abs(p - c);
-  return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
 }
 
 /** Row `y` filtered with `type` (0 None, 1 Sub, 2 Up, 3 Average, 4 Paeth) into out[1..]. */
