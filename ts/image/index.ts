@@ -25,6 +25,14 @@ export { CreateAugmenter, createAugmenter } from './create_augmenter.js';
 export type { CreateAugmenterOptions } from './create_augmenter.js';
 export { ImageIter } from './image_iter.js';
 export type { ImageIterOptions, ImageIterSource, ImgListEntry } from './image_iter.js';
+export {
+  DetAugmenter, DetBorrowAug, DetHorizontalFlipAug, DetRandomCropAug, DetRandomPadAug, DetRandomSelectAug,
+} from './detection_augmenter.js';
+export type { DetLabelLike, DetRandomCropOptions, DetRandomPadOptions } from './detection_augmenter.js';
+export { CreateDetAugmenter, createDetAugmenter, CreateMultiRandCropAugmenter } from './create_det_augmenter.js';
+export type { CreateDetAugmenterOptions, MultiRandCropOptions } from './create_det_augmenter.js';
+export { ImageDetIter } from './detection_iter.js';
+export type { ImageDetIterOptions } from './detection_iter.js';
 export { imencode, type ImencodeOptions } from './encode.js';
 
 /** Options of imdecode/imread. */
