@@ -141,7 +141,7 @@ describe('Compose and random transforms', () => {
       .toThrow(/Normalize: mean has 2 values but the image has 3 channels/);
     expect(() => new transforms.Normalize(0, 1).forward(nd.zeros([3, 2, 2], { dtype: 'uint8' }))).toThrow(/Normalize: expects float input/);
     expect(() => new transforms.Resize(0)).toThrow(/Resize: size must be a positive integer/);
-    expect(() => new transforms.Resize(4, false, 3)).toThrow(/Resize: interpolation 3 is not supported/);
+    expect(() => new transforms.Resize(4, false, 5)).toThrow(/Resize: interpolation 5 is not supported/);
     expect(() => new transforms.CropResize(5, 0, 4, 4).forward(nd.zeros([6, 6, 1])))
       .toThrow(/CropResize: region x=5 y=0 width=4 height=4 is outside the image of width 6 and height 6/);
     expect(() => new transforms.RandomContrast(0.1).forward(nd.zeros([2, 2, 2]))).toThrow(/RandomContrast: expected an image \(H, W, 1\) or \(H, W, 3\)/);

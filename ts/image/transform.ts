@@ -8,6 +8,9 @@ import type { HostTensor } from '../gluon/data/host/host_tensor.js';
 import * as K from '../gluon/data/vision/image_kernels.js';
 import { array } from '../ndarray/creation.js';
 import { NDArray } from '../ndarray/ndarray.js';
+import { imageRng } from './image_rng.js';
+import { checkInterp, interpMethod } from './interp.js';
+import { memo } from './random_crop.js';
 
 function checkImage(src: NDArray, op: string): void {
   if (!(src instanceof NDArray)) throw new IsotensorError(`image.${op}: argument 'src' must be an NDArray image (H, W, C), got ${kindOf(src)}`);
@@ -35,30 +38,36 @@ function size2(v: readonly [number, number], what: string, op: string): void {
 }
 
 /**
- * src resized to width w and height h. interp: 0 nearest, 1 bilinear (default), 2 bicubic, 9 by the
- * size change (bicubic up, bilinear down).
+ * src resized to width w and height h (OpenCV's cv::resize). interp: 0 nearest, 1 bilinear (default),
+ * 2 bicubic, 3 area, 4 Lanczos, 9 by the size change (bicubic up, area down, else bilinear), 10 random.
  */
 export function imresize(src: NDArray, w: number, h: number, interp = 1): NDArray {
   positive(w, 'w', 'imresize');
   positive(h, 'h', 'imresize');
+  checkInterp(interp, 'image.imresize');
   const x = host(src, 'imresize');
   const [ih, iw] = src.shape as [number, number];
-  return back(K.resizeTo(x, h, w, K.interpMethod(interp, ih, iw, h, w), 'image.imresize'), src);
+  return back(K.resizeTo(x, h, w, interpMethod(interp, ih, iw, h, w, memo(imageRng)), 'image.imresize'), src);
 }
 
 /** src resized so its shorter side is `size`, keeping the aspect ratio (default bicubic). */
 export function resizeShort(src: NDArray, size: number, interp = 2): NDArray {
   positive(size, 'size', 'resizeShort');
+  checkInterp(interp, 'image.resizeShort');
   const x = host(src, 'resizeShort');
   const [h, w] = src.shape as [number, number];
   const [nh, nw] = h > w ? [Math.floor((size * h) / w), size] : [size, Math.floor((size * w) / h)];
-  return back(K.resizeTo(x, nh, nw, K.interpMethod(interp, h, w, nh, nw), 'image.resizeShort'), src);
+  return back(K.resizeTo(x, nh, nw, interpMethod(interp, h, w, nh, nw, memo(imageRng)), 'image.resizeShort'), src);
 }
 
 /** The region (x0, y0, w, h) of src, resized to `size` (W, H) when given. */
 export function fixedCrop(src: NDArray, x0: number, y0: number, w: number, h: number,
                           size: readonly [number, number] | null = null, interp = 2): NDArray {
-  return back(K.fixedCrop(host(src, 'fixedCrop'), x0, y0, w, h, size, interp, 'image.fixedCrop'), src);
+  checkInterp(interp, 'image.fixedCrop');
+  const x = host(src, 'fixedCrop');
+  // 10 (random) is drawn only when a resize happens, as MXNet's fixed_crop does.
+  const method = size === null || (size[0] === w && size[1] === h) ? interp : interpMethod(interp, h, w, size[1], size[0], memo(imageRng));
+  return back(K.fixedCrop(x, x0, y0, w, h, size, method, 'image.fixedCrop'), src);
 }
 
 /** MXNet's scale_down: a crop size (W, H) shrunk, aspect kept, to fit an image of srcSize (W, H). */

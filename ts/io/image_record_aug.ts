@@ -6,15 +6,13 @@
 // random-size square crop, or the data_shape crop (centre unless rand_crop, the image first enlarged when
 // smaller) -> brightness/contrast/saturation in a random order -> H/L/S shifts in OpenCV's HLS (hls.ts) -> PCA noise. Random draws come from the
 // caller's std::mt19937 in MXNet's order, so a seeded run matches MXNet's choices. Resizing is OpenCV's
-// arithmetic in float (image_kernels.ts: uint8 results may be one step off OpenCV's fixed point); area
-// (inter_method 3, and 9 when shrinking) is OpenCV's (resize_area.ts), for shrinking only.
+// cv::resize arithmetic (image_kernels.ts / image_resize.ts: every inter_method, uint8 byte for byte).
 import { IsotensorError } from '../base/error.js';
 import { hostTensor, type HostTensor } from '../gluon/data/host/host_tensor.js';
 import * as K from '../gluon/data/vision/image_kernels.js';
 import type { ParamSpec } from './iter_params.js';
 import { NormalFloat, type MT19937 } from './mt19937.js';
 import { bgrToHls, hlsToBgr } from './hls.js';
-import { resizeArea } from './resize_area.js';
 import { warpAffineLinear } from './warp_affine.js';
 
 const f32 = Math.fround;
@@ -87,21 +85,15 @@ export class DefaultImageAugmenter {
       this.maxAspect = f32(1 + p.max_aspect_ratio);
       this.minAspect = f32(1 - p.max_aspect_ratio);
     }
-    const refuse = (what: string, why: string): never => {
-      throw new IsotensorError(`${iter}: ${what} is not supported (${why}); leave it at its default`);
-    };
     const inter = p.inter_method as number;
-    if (![0, 1, 2, 3, 9].includes(inter)) {
-      if (inter === 4 || inter === 10) {
-        refuse(`inter_method ${inter}`, 'Lanczos resampling (and 10, which picks among all five) is not implemented; use 0 nearest, 1 bilinear, 2 bicubic, 3 area or 9 auto');
-      }
+    if (![0, 1, 2, 3, 4, 9, 10].includes(inter)) {
       throw new IsotensorError(`${iter}: invalid inter_method ${inter}: valid values are 0, 1, 2, 3, 4, 9, 10`);
     }
     this.affine = p.max_rotate_angle > 0 || p.max_shear_ratio > 0 || p.rotate > 0 || p.rotate_list.length > 0 ||
       p.max_random_scale !== 1 || p.min_random_scale !== 1 ||
       (!p.random_resized_crop && (this.minAspect !== 1 || this.maxAspect !== 1)) ||
       p.max_img_size !== 1e10 || p.min_img_size !== 0;
-    if (this.affine && (inter === 0 || inter === 2)) {
+    if (this.affine && (inter === 0 || inter === 2 || inter === 4 || inter === 10)) {
       throw new IsotensorError(`${iter}: the affine augmentation (rotation, shear, random scale or aspect ratio, img size ` +
                                `limits) supports inter_method 1 (bilinear), 3 (area, sampled bilinear) and 9, got ${inter}`);
     }
@@ -124,18 +116,15 @@ export class DefaultImageAugmenter {
     }
   }
 
-  /** MXNet's GetInterMethod (9: bicubic to enlarge, area (3) to shrink, bilinear otherwise). */
-  private interMethod(ow: number, oh: number, nw: number, nh: number): number {
+  /** MXNet's GetInterMethod (9: bicubic to enlarge, area (3) to shrink, bilinear otherwise; 10: a draw of 0-4). */
+  private interMethod(ow: number, oh: number, nw: number, nh: number, rng: MT19937): number {
     const m = this.p.inter_method as number;
-    if (m !== 9) return m;
-    if (nw > ow && nh > oh) return 2;
-    if (nw < ow && nh < oh) return 3;
-    return 1;
+    if (m === 10) return rng.uniformInt(0, 4);
+    return K.interpMethod(m, oh, ow, nh, nw);
   }
 
   private resize(im: Img, nw: number, nh: number, interp: number): Img {
     if (nw <= 0 || nh <= 0) throw new IsotensorError(`${this.iter}: cannot resize a ${im.w}x${im.h} image to ${nw}x${nh}`);
-    if (interp === 3) return { data: resizeArea(im.data, im.h, im.w, im.c, nh, nw, this.iter), h: nh, w: nw, c: im.c };
     return fromHost(K.resizeTo(host(im), nh, nw, interp, this.iter));
   }
 
@@ -157,7 +146,7 @@ export class DefaultImageAugmenter {
         nh = p.resize;
         nw = Math.trunc((p.resize * res.w) / res.h);
       }
-      res = this.resize(res, nw, nh, this.interMethod(res.w, res.h, nw, nh));
+      res = this.resize(res, nw, nh, this.interMethod(res.w, res.h, nw, nh, rng));
     }
     if (this.affine) res = this.warp(res, rng);
     if (p.pad > 0) res = this.padded(res, p.pad, p.fill_value);
@@ -175,7 +164,7 @@ export class DefaultImageAugmenter {
           if (ya <= res.h && xa <= res.w) {
             const ry = rng.uniformInt(0, res.h - ya);
             const rx = rng.uniformInt(0, res.w - xa);
-            const interp = this.interMethod(xa, ya, dw, dh);
+            const interp = this.interMethod(xa, ya, dw, dh, rng);
             res = this.resize(this.crop(res, rx, ry, xa, ya), dw, dh, interp);
             cropped = true;
             break;
@@ -195,13 +184,13 @@ export class DefaultImageAugmenter {
         y = Math.trunc(y / 2);
         x = Math.trunc(x / 2);
       }
-      const interp = this.interMethod(size, size, dw, dh);
+      const interp = this.interMethod(size, size, dw, dh, rng);
       res = this.resize(this.crop(res, x, y, size, size), dw, dh, interp);
       cropped = true;
     }
     if (!cropped) {
       // One method for both enlargements, chosen from the size before them (as MXNet does).
-      const interp = this.interMethod(res.w, res.h, dw, dh);
+      const interp = this.interMethod(res.w, res.h, dw, dh, rng);
       if (res.h < dh) {
         const nc = Math.trunc(f32(f32(f32(dh) / f32(res.h)) * f32(res.w)));
         res = this.resize(res, nc, dh, interp);
@@ -253,7 +242,7 @@ export class DefaultImageAugmenter {
     const cw = f32(f32(m00 * res.w) + f32(m01 * res.h)), chh = f32(f32(m10 * res.w) + f32(m11 * res.h));
     const m02 = f32(f32(newW - cw) / 2), m12 = f32(f32(newH - chh) / 2);
     const dw = Math.trunc(newW), dh = Math.trunc(newH);
-    const interp = this.interMethod(res.w, res.h, dw, dh);
+    const interp = this.interMethod(res.w, res.h, dw, dh, rng);
     if (interp === 2) {
       throw new IsotensorError(`${this.iter}: inter_method 9 chose bicubic sampling for the affine augmentation, which is not implemented; use 1 (bilinear)`);
     }

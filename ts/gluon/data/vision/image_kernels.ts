@@ -3,10 +3,8 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 // Layouts follow MXNet: images are (H, W, C) or batches (N, H, W, C) until ToTensor makes them
-// (C, H, W) / (N, C, H, W) float32. Interpolation codes are OpenCV's (0 nearest, 1 bilinear,
-// 2 bicubic; MXNet's 9 = auto picks by the size change), with OpenCV's pixel-centre mapping and
-// border clamping; the weights are float32 as in OpenCV and sums run in float64, so integer
-// images may differ by one step from OpenCV's fixed-point uint8 path.
+// (C, H, W) / (N, C, H, W) float32. Resizing is OpenCV's cv::resize (image_resize.ts): codes 0 nearest,
+// 1 bilinear, 2 bicubic, 3 area, 4 Lanczos, MXNet's 9 picking by the size change.
 import {
   floatToBFloat16Bits, bfloat16BitsToFloat, floatToHalfBits, halfBitsToFloat, isBigInt, isFloat,
   type DataArray, type DType,
@@ -14,6 +12,7 @@ import {
 import { IsotensorError } from '../../../base/error.js';
 import { hostTensor, shapeText, valueArray, type HostTensor } from '../host/host_tensor.js';
 import type { HostRng } from '../host/rng.js';
+import { resizePlane, type ResizeKind } from './image_resize.js';
 
 const f32 = Math.fround;
 
@@ -138,89 +137,56 @@ export function resizedSize(h: number, w: number, size: number | readonly number
   return h > w ? [Math.floor((h * t) / w), t] : [t, Math.floor((w * t) / h)];
 }
 
-/** Source taps and weights along one axis (OpenCV's coordinate mapping). */
-interface Taps {
-  idx: Int32Array;
-  wt: Float64Array;
-  k: number;
-}
-
-function cubicWeights(x: number): [number, number, number, number] {
-  const A = -0.75;
-  const c0 = ((A * (x + 1) - 5 * A) * (x + 1) + 8 * A) * (x + 1) - 4 * A;
-  const c1 = ((A + 2) * x - (A + 3)) * x * x + 1;
-  const c2 = ((A + 2) * (1 - x) - (A + 3)) * (1 - x) * (1 - x) + 1;
-  return [c0, c1, c2, 1 - c0 - c1 - c2];
-}
-
-function taps(src: number, dst: number, interp: number): Taps {
-  const scale = src / dst;
-  const k = interp === 0 ? 1 : interp === 1 ? 2 : 4;
-  const idx = new Int32Array(dst * k), wt = new Float64Array(dst * k);
-  for (let d = 0; d < dst; d++) {
-    if (interp === 0) {
-      idx[d] = Math.min(Math.floor(d * scale), src - 1);
-      wt[d] = 1;
-      continue;
-    }
-    const fx = f32((d + 0.5) * scale - 0.5);
-    let sx = Math.floor(fx);
-    let a = f32(fx - sx);
-    if (interp === 1) {
-      if (sx < 0) { a = 0; sx = 0; }
-      if (sx >= src - 1) { a = 0; sx = src - 1; }
-      idx[2 * d] = sx;
-      idx[2 * d + 1] = Math.min(sx + 1, src - 1);
-      wt[2 * d] = 1 - a;
-      wt[2 * d + 1] = a;
-    } else {
-      const c = cubicWeights(a);
-      for (let j = 0; j < 4; j++) {
-        idx[4 * d + j] = Math.min(Math.max(sx - 1 + j, 0), src - 1);
-        wt[4 * d + j] = c[j]!;
-      }
-    }
-  }
-  return { idx, wt, k };
-}
+const INTERP_NAMES = '0 nearest, 1 bilinear, 2 bicubic, 3 area, 4 Lanczos';
 
 function checkInterp(interp: number, op: string): void {
-  if (interp !== 0 && interp !== 1 && interp !== 2) {
-    throw new IsotensorError(`${op}: interpolation ${interp} is not supported (0 nearest, 1 bilinear, 2 bicubic; ` +
-                             '9 picks one by the size change)');
+  if (interp !== 0 && interp !== 1 && interp !== 2 && interp !== 3 && interp !== 4) {
+    throw new IsotensorError(`${op}: interpolation ${interp} is not supported (${INTERP_NAMES}; 9 picks one by the size change)`);
   }
 }
 
-/** MXNet's _get_interp_method: 9 = bicubic to enlarge, area (here: bilinear) to shrink, bilinear otherwise. */
+/**
+ * MXNet's GetInterMethod / _get_interp_method for a (oh, ow) -> (nh, nw) resize: 9 is bicubic when both
+ * sides grow, area when both shrink, bilinear otherwise; other codes pass through (10, random, needs a
+ * generator: see image/interp.ts).
+ */
 export function interpMethod(interp: number, oh: number, ow: number, nh: number, nw: number): number {
-  if (interp === 9) return nh > oh && nw > ow ? 2 : 1;
-  return interp;
+  if (interp !== 9) return interp;
+  if (nh > oh && nw > ow) return 2;
+  if (nh < oh && nw < ow) return 3;
+  return 1;
 }
 
-/** Resizes images (H, W, C) / (N, H, W, C) to (outH, outW); the dtype stays (integers rounded, uint8 saturated). */
+/** Which OpenCV arithmetic a dtype resizes with: uint8 fixed point, float32 or (other types) doubles. */
+function resizeKind(dtype: DType): ResizeKind {
+  if (dtype === 'uint8') return 'u8';
+  return dtype === 'float32' || dtype === 'float16' || dtype === 'bfloat16' ? 'f32' : 'f64';
+}
+
+/**
+ * Resizes images (H, W, C) / (N, H, W, C) to (outH, outW) with OpenCV's cv::resize arithmetic
+ * (image_resize.ts; `interp` 0-4). The dtype stays: uint8 and floats as OpenCV computes them, other
+ * integer types (which OpenCV does not resize) from the double path, rounded to nearest.
+ */
 export function resizeTo(x: HostTensor, outH: number, outW: number, interp: number, op = 'Resize'): HostTensor {
   checkInterp(interp, op);
   const { n, h, w, c, batched } = hwc(x, op);
   if (h === 0 || w === 0) throw new IsotensorError(`${op}: cannot resize an empty image of shape ${shapeText(x.shape)}`);
+  if (!Number.isInteger(outH) || !Number.isInteger(outW) || outH <= 0 || outW <= 0) {
+    throw new IsotensorError(`${op}: cannot resize to ${outW}x${outH} (width x height must be positive integers)`);
+  }
   const src = numeric(x, op);
-  const tx = taps(w, outW, interp), ty = taps(h, outH, interp);
-  const out = valueArray(x.dtype, n * outH * outW * c) as Float32Array;
-  const float = isFloat(x.dtype);
+  const kind = resizeKind(x.dtype);
+  const plane = h * w * c, outPlane = outH * outW * c;
+  const out = valueArray(x.dtype, n * outPlane) as Float32Array;
   for (let b = 0; b < n; b++) {
-    const sb = b * h * w * c, ob = b * outH * outW * c;
-    for (let oy = 0; oy < outH; oy++) {
-      for (let ox = 0; ox < outW; ox++) {
-        for (let ch = 0; ch < c; ch++) {
-          let acc = 0;
-          for (let j = 0; j < ty.k; j++) {
-            const row = sb + ty.idx[oy * ty.k + j]! * w * c;
-            let r = 0;
-            for (let i = 0; i < tx.k; i++) r += tx.wt[ox * tx.k + i]! * src[row + tx.idx[ox * tx.k + i]! * c + ch]!;
-            acc += ty.wt[oy * ty.k + j]! * r;
-          }
-          out[ob + (oy * outW + ox) * c + ch] = float ? acc : storeValue(x.dtype, acc, true, true);
-        }
-      }
+    const data = (src as Float32Array).subarray(b * plane, (b + 1) * plane);
+    const r = resizePlane({ data, h, w, c }, outH, outW, interp, kind);
+    const ob = b * outPlane;
+    if (kind === 'u8' || isFloat(x.dtype)) {
+      for (let i = 0; i < outPlane; i++) out[ob + i] = r[i]!;
+    } else {
+      for (let i = 0; i < outPlane; i++) out[ob + i] = storeValue(x.dtype, r[i]!, true, true);
     }
   }
   return hostTensor(out, batched ? [n, outH, outW, c] : [outH, outW, c], x.dtype);

@@ -146,8 +146,8 @@ export class Normalize extends Transform {
 }
 
 function checkInterpolation(v: number, op: string): number {
-  if (v !== 0 && v !== 1 && v !== 2 && v !== 9) {
-    throw new IsotensorError(`${op}: interpolation ${v} is not supported (0 nearest, 1 bilinear, 2 bicubic, 9 auto)`);
+  if (!(Number.isInteger(v) && v >= 0 && v <= 4) && v !== 9) {
+    throw new IsotensorError(`${op}: interpolation ${v} is not supported (0 nearest, 1 bilinear, 2 bicubic, 3 area, 4 Lanczos, 9 auto)`);
   }
   return v;
 }
@@ -162,7 +162,7 @@ function sizeWH(size: number | readonly number[], op: string): [number, number] 
 
 /**
  * Resizes (H, W, C) images or (N, H, W, C) batches: `size` is (W, H), or one number (a square, or
- * the short side when `keepRatio`). Interpolation: 0 nearest, 1 bilinear (default), 2 bicubic.
+ * the short side when `keepRatio`). Interpolation: 0 nearest, 1 bilinear (default), 2 bicubic, 3 area, 4 Lanczos.
  * @example new transforms.Resize(224, { keepRatio: true })
  */
 export class Resize extends Transform {
@@ -177,8 +177,8 @@ export class Resize extends Transform {
     this.size = typeof size === 'number' ? [size] : [...size];
     this.keepRatio = o.keepRatio ?? false;
     this.interpolation = o.interpolation ?? 1;
-    if (this.interpolation !== 0 && this.interpolation !== 1 && this.interpolation !== 2) {
-      throw new IsotensorError(`Resize: interpolation ${this.interpolation} is not supported (0 nearest, 1 bilinear, 2 bicubic)`);
+    if (!(Number.isInteger(this.interpolation) && this.interpolation >= 0 && this.interpolation <= 4)) {
+      throw new IsotensorError(`Resize: interpolation ${this.interpolation} is not supported (0 nearest, 1 bilinear, 2 bicubic, 3 area, 4 Lanczos)`);
     }
     if (this.size.length < 1 || this.size.length > 2 || this.size.some((v) => !Number.isInteger(v) || v <= 0)) {
       throw new IsotensorError(`Resize: size must be a positive integer or (width, height), got ${String(size)}`);
