@@ -14,3 +14,5 @@ export { MNISTIter } from './mnist_iter.js';
 export type { MNISTIterOptions } from './mnist_iter.js';
 export { ImageRecordInt8Iter, ImageRecordIter, ImageRecordUInt8Iter } from './image_record_iter.js';
 export type { ImageRecordDType, ImageRecordIterOptions } from './image_record_iter.js';
+export { ImageDetRecordIter } from './image_det_record_iter.js';
+export type { ImageDetRecordIterOptions } from './image_det_record_iter.js';
