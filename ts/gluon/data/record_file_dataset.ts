@@ -2,8 +2,9 @@
 // SPDX-License-Identifier: Apache-2.0
 import { IsotensorError, kindOf } from '../../base/error.js';
 import { MXIndexedRecordIO } from '../../recordio/indexed_record_file.js';
-import { NotTransferable } from './describe.js';
+import { NotTransferable, sharedCopy } from './describe.js';
 import type { DatasetDesc } from './host/dataset_desc.js';
+import type { RecordsDesc } from './host/file_sources.js';
 import { Dataset } from './dataset.js';
 
 /** A .rec file: a Node path, or the file's bytes. */
@@ -21,7 +22,8 @@ function idxPathOf(filename: string): string {
 /**
  * The records of a RecordIO file, in the order of its index: sample i is record `keys[i]`'s bytes
  * (MXNet's gluon.data.RecordFileDataset). The index is the .idx file next to the .rec (same name);
- * given the .rec as bytes, pass the .idx (a path or bytes) as the second argument.
+ * given the .rec as bytes, pass the .idx (a path or bytes) as the second argument. DataLoader workers
+ * (numWorkers > 0) open the file themselves, or read one shared copy of the bytes.
  * @example const ds = new gluon.data.RecordFileDataset('data/train.rec'); const bytes = ds.at(0);
  */
 export class RecordFileDataset extends Dataset {
@@ -30,6 +32,8 @@ export class RecordFileDataset extends Dataset {
   /** The .idx file. */
   readonly idxFile: RecordFileSource;
   protected readonly record: MXIndexedRecordIO;
+  /** The .rec bytes in shared memory, copied once for all loaders' workers (bytes given only). */
+  private sharedRec: Uint8Array | null = null;
 
   constructor(filename: RecordFileSource, idxFile?: RecordFileSource) {
     super();
@@ -61,8 +65,34 @@ export class RecordFileDataset extends Dataset {
     return this.record.readIdx(this.record.keys[i]!);
   }
 
+  /** Data workers open the file themselves (a path) or read one shared copy of the bytes. */
   override _describe(): DatasetDesc {
-    throw new NotTransferable(`${this.constructor.name.replace(/\$\d+$/, '')} reads its record file on the calling thread ` +
-                              '(data workers do not open record files)');
+    this._ownItems(RecordFileDataset.prototype.at);
+    return { k: 'array', cols: [this._recordsDesc('records', 1)], length: this.length };
+  }
+
+  /** @internal NotTransferable when a subclass reads its items its own way (workers would read ours). */
+  protected _ownItems(at: (i: number) => unknown): void {
+    if (this.at !== at) {
+      throw new NotTransferable(`${this.constructor.name.replace(/\$\d+$/, '')} overrides at() (workers rebuild only the library's datasets)`);
+    }
+  }
+
+  /** @internal The record file as a column description of `kind` items. */
+  protected _recordsDesc(kind: RecordsDesc['k'], flag: 0 | 1): RecordsDesc {
+    const bytes = (b: Uint8Array | ArrayBuffer): Uint8Array => (b instanceof Uint8Array ? b : new Uint8Array(b));
+    let rec: string | Uint8Array;
+    if (typeof this.filename === 'string') {
+      rec = this.filename;
+    } else {
+      this.sharedRec ??= sharedCopy(bytes(this.filename));
+      rec = this.sharedRec;
+    }
+    // The index is small, and decoded as text: a private copy (TextDecoder refuses shared memory).
+    const idx = typeof this.idxFile === 'string' ? this.idxFile : bytes(this.idxFile).slice();
+    return {
+      k: kind, rec, idx, flag, length: this.length, name: this.constructor.name.replace(/\$\d+$/, ''),
+      where: typeof this.filename === 'string' ? this.filename : 'the given bytes',
+    };
   }
 }

@@ -2,9 +2,11 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 // A description holds host data only (HostTensors, in shared memory where the runtime has it, so
-// every worker reads one copy) and transform descriptions. Items read from it are what the calling
-// thread's dataset would return, with HostTensors where that one has NDArrays.
+// every worker reads one copy; file-backed datasets as paths that each thread opens itself) and
+// transform descriptions. Items read from it are what the calling thread's dataset would return,
+// with HostTensors where that one has NDArrays.
 import { IsotensorError } from '../../../base/error.js';
+import { imageFilesColumn, recordsColumn, type ImageFilesDesc, type RecordsDesc } from './file_sources.js';
 import { hostRow, type HostTensor } from './host_tensor.js';
 import type { HostRng } from './rng.js';
 import { buildTransform, type TransformDesc } from './transform_desc.js';
@@ -16,7 +18,11 @@ export type ColumnDesc =
   /** A list of plain values (NDArrays inside already turned into HostTensors). */
   | { k: 'list'; items: unknown[] }
   /** Another dataset. */
-  | { k: 'dataset'; d: DatasetDesc };
+  | { k: 'dataset'; d: DatasetDesc }
+  /** A record file's items ('records': raw bytes; 'imageRecords': [image, label]), read by each thread itself. */
+  | RecordsDesc
+  /** Image files' [image, label] items, each read and decoded when asked for. */
+  | ImageFilesDesc;
 
 /** A dataset as data. */
 export type DatasetDesc =
@@ -40,7 +46,9 @@ function column(c: ColumnDesc, rng: () => HostRng): { length: number; at(i: numb
     return { length: t.shape[0]!, at: (i) => hostRow(t, i) };
   }
   if (c.k === 'list') return { length: c.items.length, at: (i) => c.items[i] };
-  return buildHostDataset(c.d, rng);
+  if (c.k === 'dataset') return buildHostDataset(c.d, rng);
+  if (c.k === 'imageFiles') return imageFilesColumn(c);
+  return recordsColumn(c);
 }
 
 /** Calls a transform the way MXNet's _LazyTransformDataset does: tuples are spread into arguments. */

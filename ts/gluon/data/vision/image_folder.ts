@@ -4,6 +4,8 @@ import { IsotensorError, optionsOf } from '../../../base/error.js';
 import { nodeBuiltin } from '../../../base/node_builtin.js';
 import { imreadSync } from '../../../image/index.js';
 import { Dataset, type TransformFn } from '../dataset.js';
+import { describeTransform, NotTransferable } from '../describe.js';
+import type { DatasetDesc } from '../host/dataset_desc.js';
 
 /** Options of ImageFolderDataset. */
 export interface ImageFolderOptions {
@@ -20,6 +22,7 @@ const EXTENSIONS = ['.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.pnm', '.
  * A dataset of images stored as `root/<class>/<file>` (MXNet's ImageFolderDataset): classes are the
  * sub-folders in sorted order (`synsets`), labels their indices; each sample is `[image, label]`,
  * the image a uint8 (H, W, C) NDArray read when the sample is asked for. Node only (it lists folders).
+ * DataLoader workers (numWorkers > 0) read and decode the files themselves.
  * @example const ds = new gluon.data.vision.ImageFolderDataset('data/train').transformFirst(new transforms.ToTensor());
  */
 export class ImageFolderDataset extends Dataset {
@@ -29,6 +32,7 @@ export class ImageFolderDataset extends Dataset {
   readonly items: [string, number][] = [];
   private readonly flag: 0 | 1;
   private readonly call: ((...a: any[]) => any) | null;
+  private readonly transformFn: TransformFn | null;
 
   constructor(readonly root: string, opts: ImageFolderOptions = {}) {
     opts = optionsOf(opts, 'ImageFolderDataset');
@@ -51,6 +55,7 @@ export class ImageFolderDataset extends Dataset {
       }
     }
     const t = opts.transform;
+    this.transformFn = t ?? null;
     this.call = t === undefined ? null : typeof t === 'function' ? t : (...a: any[]) => t.forward(...a);
   }
 
@@ -65,5 +70,19 @@ export class ImageFolderDataset extends Dataset {
     const [file, label] = this.items[i]!;
     const img = imreadSync(file, { flag: this.flag });
     return this.call === null ? [img, label] : this.call(img, label);
+  }
+
+  /** Workers read and decode the files themselves; the `transform` option goes as a description. */
+  override _describe(): DatasetDesc {
+    if (this.at !== ImageFolderDataset.prototype.at) {
+      throw new NotTransferable(`${this.constructor.name.replace(/\$\d+$/, '')} overrides at() (workers rebuild only the library's datasets)`);
+    }
+    const items = this.items.map(([file, label]): [string, number] => [file, label]);
+    const base: DatasetDesc = { k: 'array', cols: [{ k: 'imageFiles', items, flag: this.flag }], length: items.length };
+    return this.transformFn === null ? base : { k: 'transform', base, fn: describeTransform(this.transformFn), first: false };
+  }
+
+  override _hasTransform(): boolean {
+    return this.call !== null;
   }
 }

@@ -5,6 +5,8 @@ import { imdecode } from '../../../image/index.js';
 import { array } from '../../../ndarray/creation.js';
 import { unpack } from '../../../recordio/image_record.js';
 import type { TransformFn } from '../dataset.js';
+import { describeTransform } from '../describe.js';
+import type { DatasetDesc } from '../host/dataset_desc.js';
 import { RecordFileDataset, type RecordFileSource } from '../record_file_dataset.js';
 
 /** Options of ImageRecordDataset. */
@@ -21,11 +23,13 @@ export interface ImageRecordDatasetOptions {
  * A dataset of image records (MXNet's gluon.data.vision.ImageRecordDataset): sample i is
  * `[image, label]`, the image decoded from record i as a uint8 (H, W, C) RGB NDArray, the label the
  * header's number, or a float32 NDArray of the header's labels when it holds several (flag > 0).
+ * DataLoader workers (numWorkers > 0) read and decode the records themselves.
  * @example const ds = new gluon.data.vision.ImageRecordDataset('train.rec').transformFirst(new transforms.ToTensor());
  */
 export class ImageRecordDataset extends RecordFileDataset {
   private readonly flag: 0 | 1;
   private readonly call: ((...a: any[]) => any) | null;
+  private readonly transformFn: TransformFn | null;
 
   constructor(filename: RecordFileSource, opts: ImageRecordDatasetOptions = {}) {
     opts = optionsOf(opts, 'ImageRecordDataset');
@@ -36,6 +40,7 @@ export class ImageRecordDataset extends RecordFileDataset {
     if (t !== undefined && t !== null && typeof t !== 'function' && typeof (t as { forward?: unknown }).forward !== 'function') {
       throw new IsotensorError(`ImageRecordDataset: option 'transform' must be a function or have forward(), got ${show(t)}`);
     }
+    this.transformFn = t ?? null;
     this.call = t === undefined || t === null ? null : typeof t === 'function' ? t : (...a: any[]) => t.forward(...a);
   }
 
@@ -50,5 +55,16 @@ export class ImageRecordDataset extends RecordFileDataset {
     }
     const label = typeof header.label === 'number' ? header.label : array(Float32Array.from(header.label), { dtype: 'float32' });
     return this.call === null ? [img, label] : this.call(img, label);
+  }
+
+  /** Workers read and decode the records themselves; the `transform` option goes as a description. */
+  override _describe(): DatasetDesc {
+    this._ownItems(ImageRecordDataset.prototype.at);
+    const base: DatasetDesc = { k: 'array', cols: [this._recordsDesc('imageRecords', this.flag)], length: this.length };
+    return this.transformFn === null ? base : { k: 'transform', base, fn: describeTransform(this.transformFn), first: false };
+  }
+
+  override _hasTransform(): boolean {
+    return this.call !== null;
   }
 }
