@@ -10,9 +10,9 @@
 import { IsotensorError } from '../base/error.js';
 import { array } from '../ndarray/creation.js';
 import type { NDArray } from '../ndarray/ndarray.js';
+import { BatchBuildingIter } from './batch_building_iter.js';
 import { DataBatch } from './data_batch.js';
 import { DataDesc } from './data_desc.js';
-import { DataIter } from './data_iter.js';
 import { BATCH_PARAMS, COMMON_PARAMS, iterParams, type IterSource, type ParamSpec } from './iter_params.js';
 import { readSources, sourceName } from './iter_source.js';
 
@@ -104,7 +104,8 @@ function parseCsv(param: string, files: Uint8Array[], size: number, dtype: CsvDT
  * for (const batch of it) console.log(batch.data[0].toString());
  * ```
  */
-export class CSVIter extends DataIter {
+export class CSVIter extends BatchBuildingIter {
+  protected readonly iterName = NAME;
   readonly dataShape: number[];
   readonly labelShape: number[];
   readonly roundBatch: boolean;
@@ -126,7 +127,6 @@ export class CSVIter extends DataIter {
   private end = false;
   /** Examples read from the start to fill the last batch (round_batch). */
   private numOverflow = 0;
-  private current: DataBatch | null = null;
 
   constructor(opts: CSVIterOptions) {
     const p = iterParams(NAME, SPECS, opts);
@@ -231,30 +231,5 @@ export class CSVIter extends DataIter {
     const label = array(this.labelBuf, { shape: this.outLabelShape, dtype: this.dtype });
     this.current = new DataBatch([data], [label], { pad, index: [...this.indexBuf] });
     return true;
-  }
-
-  nextBatch(): DataBatch | null {
-    return this.iterNext() ? this.current : null;
-  }
-
-  getData(): NDArray[] {
-    return this.currentBatch('getData').data;
-  }
-
-  getLabel(): NDArray[] {
-    return this.currentBatch('getLabel').label ?? [];
-  }
-
-  getIndex(): number[] | null {
-    return this.currentBatch('getIndex').index;
-  }
-
-  getPad(): number {
-    return this.currentBatch('getPad').pad ?? 0;
-  }
-
-  private currentBatch(what: string): DataBatch {
-    if (this.current === null) throw new IsotensorError(`${NAME}.${what}: no current batch; call iterNext() (or next()) first`);
-    return this.current;
   }
 }

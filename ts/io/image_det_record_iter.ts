@@ -15,21 +15,18 @@
 // Augmentation draws from std::mt19937(233), MXNet's first decoding thread (MXNet runs min(preprocess_threads,
 // cores - 1) threads seeded 233 * (i + 1), so seeded runs match MXNet's with preprocess_threads 1).
 import { IsotensorError, kindOf } from '../base/error.js';
-import { nodeBuiltin } from '../base/node_builtin.js';
-import { localPath } from '../base/read_source.js';
 import { convertPixels, decodeImage, imageFormat } from '../image/decode.js';
 import { array } from '../ndarray/creation.js';
-import { deserialize, saveSync } from '../ndarray/io.js';
-import type { NDArray } from '../ndarray/ndarray.js';
 import { unpack } from '../recordio/image_record.js';
+import { BatchBuildingIter } from './batch_building_iter.js';
 import { DataBatch } from './data_batch.js';
 import { DataDesc } from './data_desc.js';
-import { DataIter } from './data_iter.js';
 import { DefaultImageDetAugmenter, DET_AUG_PARAMS, DET_CROP_LISTS, takeCropLists } from './image_det_aug.js';
 import type { Img } from './image_record_aug.js';
 import { RecordSource } from './image_record_source.js';
 import { BATCH_PARAMS, COMMON_PARAMS, iterParams, type IterSource, type ParamSpec } from './iter_params.js';
-import { readSource, sourceExists } from './iter_source.js';
+import { readSource } from './iter_source.js';
+import { meanImage } from './mean_image.js';
 import { MT19937 } from './mt19937.js';
 
 const f32 = Math.fround;
@@ -169,7 +166,8 @@ function grayOf(rgb: Uint8Array, n: number, format: string | undefined): Uint8Ar
  * for (const batch of it) { ... }   // batch.label[0]: (32, label_pad_width + 4)
  * ```
  */
-export class ImageDetRecordIter extends DataIter {
+export class ImageDetRecordIter extends BatchBuildingIter {
+  protected readonly iterName = NAME;
   readonly dataShape: [number, number, number];
   /** Width of each label row: label_pad_width (given or estimated) + 4. */
   readonly labelWidth: number;
@@ -196,7 +194,6 @@ export class ImageDetRecordIter extends DataIter {
   private insts: Example[] = [];
   private instPos = 0;
   private overflow = 0;
-  private current: DataBatch | null = null;
 
   constructor(opts: ImageDetRecordIterOptions) {
     if (opts === undefined || opts === null || typeof opts !== 'object' || Array.isArray(opts)) {
@@ -436,71 +433,18 @@ export class ImageDetRecordIter extends DataIter {
     return true;
   }
 
-  nextBatch(): DataBatch | null {
-    return this.iterNext() ? this.current : null;
-  }
-
-  getData(): NDArray[] {
-    return this.currentBatch('getData').data;
-  }
-
-  getLabel(): NDArray[] {
-    return this.currentBatch('getLabel').label ?? [];
-  }
-
-  getIndex(): number[] | null {
-    return this.currentBatch('getIndex').index;
-  }
-
-  getPad(): number {
-    return this.currentBatch('getPad').pad ?? 0;
-  }
-
   /** Closes the record file. */
   close(): void {
     this.source.close();
   }
 
-  private currentBatch(what: string): DataBatch {
-    if (this.current === null) throw new IsotensorError(`${NAME}.${what}: no current batch; call iterNext() (or next()) first`);
-    return this.current;
-  }
-
-  /** Loads mean_img, or (a path that does not exist yet) computes it over the data and saves it there, as MXNet does. */
+  /** mean_img, read or (a path that does not exist yet) computed over every example (augmented, divided by std, times scale). */
   private initMeanImg(src: IterSource): void {
-    const [c, h, w] = this.dataShape;
-    if (sourceExists(src)) {
-      let loaded: NDArray[] | Record<string, NDArray>;
-      try {
-        loaded = deserialize(readSource(NAME, 'mean_img', src));
-      } catch (e) {
-        throw new IsotensorError(`${NAME}: mean_img is not an NDArray file: ${(e as Error).message}`, { cause: e });
-      }
-      const arrays = Array.isArray(loaded) ? loaded : Object.values(loaded);
-      if (arrays.length !== 1) throw new IsotensorError(`${NAME}: invalid mean image file format: it holds ${arrays.length} arrays, expected 1`);
-      const m = arrays[0]!;
-      if (m.ndim !== 3 || m.shape[0] !== c || m.shape[1] !== h || m.shape[2] !== w) {
-        throw new IsotensorError(`${NAME}: the mean image is (${m.shape.join(', ')}), data_shape is (${c}, ${h}, ${w})`);
-      }
-      this.meanImg = Float32Array.from(m.dataSync() as ArrayLike<number>);
-      m.dispose();
-      return;
-    }
-    if (nodeBuiltin('node:fs') === null) throw new IsotensorError(`${NAME}: mean_img '${String(src)}' cannot be created without Node's file system`);
-    // MXNet's CreateMeanImg: every example (augmented, divided by std, times scale) summed in float32, times f32(1 / n).
-    const sum = new Float32Array(this.unit);
-    let count = 0;
-    for (let ex = this.nextExample(); ex !== null; ex = this.nextExample()) {
-      for (let i = 0; i < sum.length; i++) sum[i] = count === 0 ? ex.data[i]! : f32(sum[i]! + ex.data[i]!);
-      count++;
-    }
-    if (count === 0) throw new IsotensorError(`${NAME}: cannot compute mean_img: the data holds no images`);
-    const inv = f32(1 / count);
-    for (let i = 0; i < sum.length; i++) sum[i] = f32(sum[i]! * inv);
-    const arr = array(sum, { shape: [c, h, w], dtype: 'float32' });
-    saveSync(localPath(src as string | URL, NAME, 'pass the mean image\'s bytes'), { mean_img: arr });
-    arr.dispose();
-    this.meanImg = sum;
-    this.rewind();
+    const examples = function* (this: ImageDetRecordIter): Iterable<ArrayLike<number>> {
+      for (let ex = this.nextExample(); ex !== null; ex = this.nextExample()) yield ex.data;
+    }.bind(this);
+    const { mean, computed } = meanImage(NAME, src, this.dataShape, examples);
+    this.meanImg = mean;
+    if (computed) this.rewind();
   }
 }

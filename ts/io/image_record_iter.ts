@@ -14,20 +14,17 @@
 // the records' header ids (MXNet fills zeros), and without round_batch the last batch's `pad` counts its
 // filler slots (MXNet reports 0 there, so predict would score the stale fillers).
 import { IsotensorError } from '../base/error.js';
-import { nodeBuiltin } from '../base/node_builtin.js';
-import { localPath } from '../base/read_source.js';
 import { convertPixels, decodeImage } from '../image/decode.js';
 import { array } from '../ndarray/creation.js';
-import { deserialize, saveSync } from '../ndarray/io.js';
-import { NDArray } from '../ndarray/ndarray.js';
 import { unpack } from '../recordio/image_record.js';
+import { BatchBuildingIter } from './batch_building_iter.js';
 import { DataBatch } from './data_batch.js';
 import { DataDesc } from './data_desc.js';
-import { DataIter } from './data_iter.js';
 import { AUG_PARAMS, DefaultImageAugmenter, type Img } from './image_record_aug.js';
 import { RecordSource } from './image_record_source.js';
 import { BATCH_PARAMS, COMMON_PARAMS, iterParams, type IterSource, type ParamSpec } from './iter_params.js';
-import { readSource, sourceExists } from './iter_source.js';
+import { readSource } from './iter_source.js';
+import { meanImage } from './mean_image.js';
 import { MT19937 } from './mt19937.js';
 
 const f32 = Math.fround;
@@ -138,7 +135,7 @@ function labelMap(iter: string, src: IterSource, width: number): Map<number, Flo
  * it.reset();
  * ```
  */
-export class ImageRecordIter extends DataIter {
+export class ImageRecordIter extends BatchBuildingIter {
   readonly dataShape: [number, number, number];
   readonly labelWidth: number;
   readonly roundBatch: boolean;
@@ -162,7 +159,6 @@ export class ImageRecordIter extends DataIter {
   private queue: Example[] = [];
   private queuePos = 0;
   private overflow = false;
-  private current: DataBatch | null = null;
 
   constructor(opts: ImageRecordIterOptions, forcedDType?: ImageRecordDType, name = 'ImageRecordIter') {
     const p = iterParams(name, SPECS, opts) as Record<string, any>;
@@ -408,75 +404,21 @@ export class ImageRecordIter extends DataIter {
     return true;
   }
 
-  nextBatch(): DataBatch | null {
-    return this.iterNext() ? this.current : null;
-  }
-
-  getData(): NDArray[] {
-    return this.currentBatch('getData').data;
-  }
-
-  getLabel(): NDArray[] {
-    return this.currentBatch('getLabel').label ?? [];
-  }
-
-  getIndex(): number[] | null {
-    return this.currentBatch('getIndex').index;
-  }
-
-  getPad(): number {
-    return this.currentBatch('getPad').pad ?? 0;
-  }
-
   /** Closes the record file. */
   close(): void {
     this.source.close();
   }
 
-  private currentBatch(what: string): DataBatch {
-    if (this.current === null) throw new IsotensorError(`${this.iterName}.${what}: no current batch; call iterNext() (or next()) first`);
-    return this.current;
-  }
-
-  /** Loads mean_img, or (a path that does not exist yet) computes it over the data and saves it there, as MXNet does. */
+  /** mean_img, read or (a path that does not exist yet) computed over every chunk as MXNet's CreateMeanImg parses it. */
   private initMeanImg(src: IterSource): void {
-    const name = this.iterName;
-    const [c, h, w] = this.dataShape;
-    if (sourceExists(src)) {
-      let loaded: NDArray[] | Record<string, NDArray>;
-      try {
-        loaded = deserialize(readSource(name, 'mean_img', src));
-      } catch (e) {
-        throw new IsotensorError(`${name}: mean_img is not an NDArray file: ${(e as Error).message}`, { cause: e });
+    const chunks = function* (this: ImageRecordIter): Iterable<ArrayLike<number>> {
+      for (let chunk = this.source.nextChunk(); chunk !== null; chunk = this.source.nextChunk()) {
+        for (const ex of this.parseChunk(chunk, this.batchSize)) yield ex.data;
       }
-      const arrays = Array.isArray(loaded) ? loaded : Object.values(loaded);
-      if (arrays.length !== 1) throw new IsotensorError(`${name}: invalid mean image file format: it holds ${arrays.length} arrays, expected 1`);
-      const m = arrays[0]!;
-      if (m.ndim !== 3 || m.shape[0] !== c || m.shape[1] !== h || m.shape[2] !== w) {
-        throw new IsotensorError(`${name}: the mean image is (${m.shape.join(', ')}), data_shape is (${c}, ${h}, ${w})`);
-      }
-      this.meanImg = Float32Array.from(m.dataSync() as ArrayLike<number>);
-      m.dispose();
-      return;
-    }
-    if (nodeBuiltin('node:fs') === null) throw new IsotensorError(`${name}: mean_img '${String(src)}' cannot be created without Node's file system`);
-    // MXNet's CreateMeanImg: every chunk parsed (augmented and normalized with mean_r/g/b/a), averaged in float32.
-    const sum = new Float32Array(c * h * w);
-    let count = 0;
-    for (let chunk = this.source.nextChunk(); chunk !== null; chunk = this.source.nextChunk()) {
-      for (const ex of this.parseChunk(chunk, this.batchSize)) {
-        for (let i = 0; i < sum.length; i++) sum[i] = count === 0 ? ex.data[i]! : f32(sum[i]! + ex.data[i]!);
-        count++;
-      }
-    }
-    if (count === 0) throw new IsotensorError(`${name}: cannot compute mean_img: the data holds no images`);
-    const inv = f32(1 / count);
-    for (let i = 0; i < sum.length; i++) sum[i] = f32(sum[i]! * inv);
-    const arr = array(sum, { shape: [c, h, w], dtype: 'float32' });
-    saveSync(localPath(src as string | URL, name, 'pass the mean image\'s bytes'), { mean_img: arr });
-    arr.dispose();
-    this.meanImg = sum;
-    this.source.beforeFirst();
+    }.bind(this);
+    const { mean, computed } = meanImage(this.iterName, src, this.dataShape, chunks);
+    this.meanImg = mean;
+    if (computed) this.source.beforeFirst();
   }
 }
 

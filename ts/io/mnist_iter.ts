@@ -12,9 +12,9 @@ import { gunzip } from '../image/inflate.js';
 import { isGzip, parseIdx } from '../gluon/data/vision/idx.js';
 import { array } from '../ndarray/creation.js';
 import type { NDArray } from '../ndarray/ndarray.js';
+import { BatchBuildingIter } from './batch_building_iter.js';
 import { DataBatch } from './data_batch.js';
 import { DataDesc } from './data_desc.js';
-import { DataIter } from './data_iter.js';
 import { COMMON_PARAMS, iterParams, type IterSource, type ParamSpec } from './iter_params.js';
 import { readSource } from './iter_source.js';
 import { MT19937 } from './mt19937.js';
@@ -88,7 +88,8 @@ function part(count: number, numParts: number, index: number): [number, number] 
  * for (const batch of it) { ... }   // batch.data[0]: (100, 1, 28, 28) in [0, 1)
  * ```
  */
-export class MNISTIter extends DataIter {
+export class MNISTIter extends BatchBuildingIter {
+  protected readonly iterName = NAME;
   readonly shuffle: boolean;
   readonly flat: boolean;
   readonly dataName: string;
@@ -104,7 +105,6 @@ export class MNISTIter extends DataIter {
   /** Original index (within the part) of each served example. */
   private readonly order: number[];
   private loc = 0;
-  private current: DataBatch | null = null;
 
   constructor(opts: MNISTIterOptions = {}) {
     const p = iterParams(NAME, SPECS, opts);
@@ -186,30 +186,5 @@ export class MNISTIter extends DataIter {
     this.current = new DataBatch([x], [y], { pad: 0, index: this.order.slice(this.loc, this.loc + bs) });
     this.loc += bs;
     return true;
-  }
-
-  getData(): NDArray[] {
-    return this.currentBatch('getData').data;
-  }
-
-  getLabel(): NDArray[] {
-    return this.currentBatch('getLabel').label ?? [];
-  }
-
-  getIndex(): number[] | null {
-    return this.currentBatch('getIndex').index;
-  }
-
-  getPad(): number {
-    return 0;
-  }
-
-  nextBatch(): DataBatch | null {
-    return this.iterNext() ? this.current : null;
-  }
-
-  private currentBatch(what: string): DataBatch {
-    if (this.current === null) throw new IsotensorError(`${NAME}.${what}: no current batch; call iterNext() (or next()) first`);
-    return this.current;
   }
 }
