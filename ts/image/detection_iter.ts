@@ -14,7 +14,7 @@ import { hostTensor, type HostTensor } from '../gluon/data/host/host_tensor.js';
 import { withBatchRng } from '../gluon/data/host/rng.js';
 import { DataBatch } from '../io/data_batch.js';
 import { DataDesc } from '../io/data_desc.js';
-import { DataIter } from '../io/data_iter.js';
+import { BatchBuildingIter } from '../io/batch_building_iter.js';
 import { array } from '../ndarray/creation.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { camelOptions } from './create_augmenter.js';
@@ -23,6 +23,7 @@ import { convertPixels, decodeImage } from './decode.js';
 import { DetAugmenter, detLabelHost, type DetHostAugFn } from './detection_augmenter.js';
 import { ImageIter, type ImageIterSource, type ImgListEntry } from './image_iter.js';
 import { drawSeed, imageRng } from './image_rng.js';
+import { LastBatchAssembly, type LastBatchHandle } from './last_batch.js';
 
 /** Options of ImageDetIter (MXNet's keyword arguments; snake_case keys are accepted too), plus CreateDetAugmenter's. */
 export interface ImageDetIterOptions extends CreateDetAugmenterOptions {
@@ -73,23 +74,22 @@ type Sample = [number | Float32Array | Float64Array | number[] | NDArray, Uint8A
  * for (const batch of it) { ... }  // batch.label[0]: (32, it.labelShape[0], it.labelShape[1])
  * ```
  */
-export class ImageDetIter extends DataIter {
+export class ImageDetIter extends BatchBuildingIter {
+  protected readonly iterName = OP;
   /** (C, H, W) of the batches' images. */
   dataShape: [number, number, number];
   /** (max objects, object width) of each image's label. */
   labelShape: [number, number];
   /** The detection augmenters run on each sample. */
   auglist: DetAugmenter[];
-  readonly lastBatchHandle: 'pad' | 'discard' | 'roll_over';
+  readonly lastBatchHandle: LastBatchHandle;
   /** The ImageIter that reads the samples (its augmenters are unused). */
   readonly reader: ImageIter;
   private readonly dataName: string;
   private readonly labelName: string;
-  private allowRead = true;
-  private cache: { data: Float32Array; label: Float32Array; i: number } | null = null;
+  private readonly assembly: LastBatchAssembly;
   private epochSeed = 0;
   private batchNo = 0;
-  private current: DataBatch | null = null;
 
   constructor(batchSize: number, dataShape: readonly number[], opts: ImageDetIterOptions = {}) {
     const all = camelOptions(optionsOf(opts, OP), [...ITER_OPTIONS, ...DET_AUGMENTER_OPTIONS], OP) as ImageDetIterOptions;
@@ -108,6 +108,7 @@ export class ImageDetIter extends DataIter {
     // The reader checks the sources and the reading options; its label options are MXNet's ImageIter defaults.
     this.reader = new ImageIter(batchSize, this.dataShape, { ...readerOpts, augList: [], labelName: all.labelName ?? 'label' });
     this.lastBatchHandle = this.reader.lastBatchHandle;
+    this.assembly = new LastBatchAssembly(this.lastBatchHandle);
     this.dataName = all.dataName ?? 'data';
     this.labelName = all.labelName ?? 'label';
     this.auglist = all.augList ? [...all.augList] : CreateDetAugmenter(this.dataShape, augOpts as CreateDetAugmenterOptions);
@@ -155,7 +156,8 @@ export class ImageDetIter extends DataIter {
     this.reader.reset();
     this.epochSeed = drawSeed();
     this.batchNo = 0;
-    if (this.lastBatchHandle !== 'roll_over' || this.cache === null) this.allowRead = true;
+    this.current = null;
+    this.assembly.reset();
   }
 
   /** Back to the start, dropping any rolled-over images. */
@@ -163,13 +165,13 @@ export class ImageDetIter extends DataIter {
     this.reader.hardReset();
     this.epochSeed = drawSeed();
     this.batchNo = 0;
-    this.allowRead = true;
-    this.cache = null;
+    this.current = null;
+    this.assembly.hardReset();
   }
 
   /** The next image's raw label and encoded bytes, or null at the end of the data (MXNet's next_sample). */
   nextSample(): Sample | null {
-    if (!this.allowRead) return null;
+    if (!this.assembly.allowRead) return null;
     return this.reader.nextSample();
   }
 
@@ -334,51 +336,15 @@ export class ImageDetIter extends DataIter {
     return i;
   }
 
-  override nextBatch(): DataBatch | null {
+  override iterNext(): boolean {
     const [c, h, w] = this.dataShape;
     const bs = this.batchSize;
     const [maxCount, width] = this.labelShape;
-    let data: Float32Array, label: Float32Array, i: number;
-    const cached = this.cache;
-    if (cached !== null) {
-      ({ data, label, i } = cached);
-    } else {
-      data = new Float32Array(bs * c * h * w);
-      label = new Float32Array(bs * maxCount * width).fill(-1);
-      i = this.batchify(data, label, 0);
-      if (i === 0) return null;
-    }
-    const pad = bs - i;
-    if (pad !== 0) {
-      if (this.lastBatchHandle === 'discard') return null;
-      if (this.lastBatchHandle === 'roll_over' && cached === null) {
-        this.cache = { data, label, i };
-        return null;
-      }
-      this.batchify(data, label, i);
-      if (this.lastBatchHandle === 'pad') this.allowRead = false;
-      else this.cache = null;
-    }
-    const d = array(data, { shape: [bs, c, h, w], dtype: 'float32' });
-    const l = array(label, { shape: [bs, maxCount, width], dtype: 'float32' });
-    return new DataBatch([d], [l], { pad });
-  }
-
-  override iterNext(): boolean {
-    this.current = this.nextBatch();
+    const b = this.assembly.next(bs, () => ({ data: new Float32Array(bs * c * h * w), label: new Float32Array(bs * maxCount * width).fill(-1) }),
+                                 (data, label, start) => this.batchify(data, label, start));
+    this.current = b === null ? null : new DataBatch(
+      [array(b.data, { shape: [bs, c, h, w], dtype: 'float32' })], [array(b.label, { shape: [bs, maxCount, width], dtype: 'float32' })], { pad: b.pad });
     return this.current !== null;
-  }
-
-  override getData(): NDArray[] {
-    return this.current?.data ?? [];
-  }
-
-  override getLabel(): NDArray[] {
-    return this.current?.label ?? [];
-  }
-
-  override getPad(): number {
-    return this.current?.pad ?? 0;
   }
 
   /** Checks a new label shape: (objects, width), no fewer objects, the same width (MXNet's check_label_shape). */

@@ -14,7 +14,7 @@ import { hostTensor, type HostTensor } from '../gluon/data/host/host_tensor.js';
 import { HostRng, withBatchRng } from '../gluon/data/host/rng.js';
 import { DataBatch } from '../io/data_batch.js';
 import { DataDesc } from '../io/data_desc.js';
-import { DataIter } from '../io/data_iter.js';
+import { BatchBuildingIter } from '../io/batch_building_iter.js';
 import { array } from '../ndarray/creation.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { MXIndexedRecordIO } from '../recordio/indexed_record_file.js';
@@ -24,6 +24,7 @@ import { Augmenter, type HostAugFn } from './augmenter.js';
 import { AUGMENTER_OPTIONS, camelOptions, CreateAugmenter, type CreateAugmenterOptions } from './create_augmenter.js';
 import { convertPixels, decodeImage } from './decode.js';
 import { imageRng, drawSeed } from './image_rng.js';
+import { LastBatchAssembly, type LastBatchHandle } from './last_batch.js';
 
 /** A record file or .idx file: a Node path, or the file's bytes. */
 export type ImageIterSource = string | Uint8Array | ArrayBuffer;
@@ -111,11 +112,12 @@ function parseLabels(values: readonly unknown[], dtype: string, where: string): 
  * it.reset();
  * ```
  */
-export class ImageIter extends DataIter {
+export class ImageIter extends BatchBuildingIter {
+  protected readonly iterName = OP;
   readonly dataShape: [number, number, number];
   readonly labelWidth: number;
   readonly shuffle: boolean;
-  readonly lastBatchHandle: 'pad' | 'discard' | 'roll_over';
+  readonly lastBatchHandle: LastBatchHandle;
   /** The record file, or null for image lists. */
   readonly imgrec: MXRecordIO | null;
   /** The keys of the .idx file, or null. */
@@ -132,11 +134,9 @@ export class ImageIter extends DataIter {
   readonly numImage: number | null;
   private readonly dataName: string;
   private readonly labelName: string;
-  private allowRead = true;
-  private cache: { data: Float32Array; label: Float32Array; i: number } | null = null;
+  private readonly assembly: LastBatchAssembly;
   private epochSeed = 0;
   private batchNo = 0;
-  private current: DataBatch | null = null;
 
   constructor(batchSize: number, dataShape: readonly number[], opts: ImageIterOptions = {}) {
     const all = camelOptions(optionsOf(opts, OP), [...ITER_OPTIONS, ...AUGMENTER_OPTIONS], OP) as ImageIterOptions;
@@ -161,6 +161,7 @@ export class ImageIter extends DataIter {
       throw new IsotensorError(`${OP}: option 'lastBatchHandle' must be 'pad', 'discard' or 'roll_over', got ${show(handle)}`);
     }
     this.lastBatchHandle = handle;
+    this.assembly = new LastBatchAssembly(handle);
     this.labelWidth = intOption(all.labelWidth, 1, 1, 'labelWidth');
     const numParts = intOption(all.numParts, 1, 1, 'numParts');
     const partIndex = intOption(all.partIndex, 0, 0, 'partIndex');
@@ -286,25 +287,25 @@ export class ImageIter extends DataIter {
   /** Back to the start (a rolled-over partial batch is kept for the next one). */
   reset(): void {
     this.newEpoch();
-    if (this.lastBatchHandle !== 'roll_over' || this.cache === null) {
+    this.current = null;
+    if (this.assembly.reset()) {
       this.imgrec?.reset();
       this.cur = 0;
-      this.allowRead = true;
     }
   }
 
   /** Back to the start, dropping any rolled-over images. */
   hardReset(): void {
     this.newEpoch();
+    this.current = null;
     this.imgrec?.reset();
     this.cur = 0;
-    this.allowRead = true;
-    this.cache = null;
+    this.assembly.hardReset();
   }
 
   /** The next image's label(s) and encoded bytes, or null at the end of the data (MXNet's next_sample). */
   nextSample(): [number | Float32Array | Float64Array | number[], Uint8Array] | null {
-    if (!this.allowRead) return null;
+    if (!this.assembly.allowRead) return null;
     if (this.seq !== null) {
       if (this.cur >= this.numImage!) {
         if (this.lastBatchHandle !== 'discard') this.cur = 0;
@@ -445,50 +446,14 @@ export class ImageIter extends DataIter {
     return i;
   }
 
-  override nextBatch(): DataBatch | null {
+  override iterNext(): boolean {
     const [c, h, w] = this.dataShape;
     const bs = this.batchSize;
-    let data: Float32Array, label: Float32Array, i: number;
-    const cached = this.cache;
-    if (cached !== null) {
-      ({ data, label, i } = cached);
-    } else {
-      data = new Float32Array(bs * c * h * w);
-      label = new Float32Array(bs * this.labelWidth);
-      i = this.batchify(data, label, 0);
-      if (i === 0) return null;
-    }
-    const pad = bs - i;
-    if (pad !== 0) {
-      if (this.lastBatchHandle === 'discard') return null;
-      if (this.lastBatchHandle === 'roll_over' && cached === null) {
-        this.cache = { data, label, i };
-        return null;
-      }
-      this.batchify(data, label, i);
-      if (this.lastBatchHandle === 'pad') this.allowRead = false;
-      else this.cache = null;
-    }
-    const d = array(data, { shape: [bs, c, h, w], dtype: 'float32' });
-    const l = array(label, { shape: this.labelWidth > 1 ? [bs, this.labelWidth] : [bs], dtype: 'float32' });
-    // MXNet reports pad = batch size - the images read before the wrap, also for a rolled-over batch.
-    return new DataBatch([d], [l], { pad });
-  }
-
-  override iterNext(): boolean {
-    this.current = this.nextBatch();
+    const b = this.assembly.next(bs, () => ({ data: new Float32Array(bs * c * h * w), label: new Float32Array(bs * this.labelWidth) }),
+                                 (data, label, start) => this.batchify(data, label, start));
+    this.current = b === null ? null : new DataBatch(
+      [array(b.data, { shape: [bs, c, h, w], dtype: 'float32' })],
+      [array(b.label, { shape: this.labelWidth > 1 ? [bs, this.labelWidth] : [bs], dtype: 'float32' })], { pad: b.pad });
     return this.current !== null;
-  }
-
-  override getData(): NDArray[] {
-    return this.current?.data ?? [];
-  }
-
-  override getLabel(): NDArray[] {
-    return this.current?.label ?? [];
-  }
-
-  override getPad(): number {
-    return this.current?.pad ?? 0;
   }
 }
