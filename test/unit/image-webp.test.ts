@@ -44,14 +44,16 @@ describe('mx.image.imdecode of WebP against Pillow', () => {
 });
 
 describe('mx.image WebP layouts', () => {
-  it('BGR, gray, unchanged (alpha dropped), and the format name', () => {
+  it('BGR, gray (OpenCV\'s BGR2GRAY), unchanged (alpha kept, as cv2.imdecode -1), and the format name', () => {
     const file = bytes('lossy_alpha_pillow_25x19.webp');
     const rgb = mx.image.imdecode(file).dataSync() as Uint8Array;
     const bgr = mx.image.imdecode(file, { toRgb: false }).dataSync() as Uint8Array;
     for (let i = 0; i < rgb.length; i += 3) expect([bgr[i], bgr[i + 1], bgr[i + 2]]).toEqual([rgb[i + 2], rgb[i + 1], rgb[i]]);
     const gray = mx.image.imdecode(file, { flag: 0 }).dataSync() as Uint8Array;
-    expect(gray[7]).toBe((rgb[21]! * 19595 + rgb[22]! * 38470 + rgb[23]! * 7471 + 0x8000) >>> 16);
-    expect(mx.image.imdecode(file, { flag: -1 }).shape).toEqual([19, 25, 3]);
+    for (let i = 0; i < gray.length; i++) expect(gray[i]).toBe((rgb[3 * i]! * 4899 + rgb[3 * i + 1]! * 9617 + rgb[3 * i + 2]! * 1868 + 8192) >> 14);
+    const rgba = mx.image.imdecode(file, { flag: -1 });
+    expect(rgba.shape).toEqual([19, 25, 4]);
+    expect(Array.from(rgba.dataSync() as Uint8Array).filter((_, i) => i % 4 !== 3)).toEqual(Array.from(rgb));
     expect(mx.image.imageFormat(file)).toBe('WebP');
     expect(decodeImage(bytes('lossy_q75_32x32.webp')).channels).toBe(3);
   });

@@ -1,6 +1,7 @@
 // mx.image: PNG, BMP, PNM and TIFF files decoded as Pillow decodes them (test/fixtures/image/
 // gen_image_cases.py: color types, palettes, 1-bit, stored/LZW/Deflate/PackBits data, alpha dropped),
-// the RGB/BGR/gray layouts, imread, and bad input. JPEG has its own spec (image-jpeg.test.ts).
+// imdecode's flags as cv2.imdecode gives them (gen_opencv_cases.py: gray and unchanged per codec), the
+// RGB/BGR/gray layouts, imread, and bad input. JPEG has its own spec (image-jpeg.test.ts).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -28,13 +29,53 @@ describe('mx.image.imdecode against Pillow', () => {
   }
 });
 
+describe('mx.image.imdecode flags as cv2.imdecode (MXNet decodes with OpenCV)', () => {
+  const CV = join(__dirname, '../fixtures/image/opencv');
+  interface CvCase { file: string; flag: -1 | 0 | 1; shape: number[] }
+  const cvCases = JSON.parse(readFileSync(join(CV, 'manifest.json'), 'utf8')) as CvCase[];
+  const cvBytes = (f: string): Uint8Array => new Uint8Array(readFileSync(join(CV, f)));
+  const decode = (f: string, flag: -1 | 0 | 1): mx.NDArray => mx.image.imdecode(cvBytes(f), { flag, toRgb: false });
+
+  it('has the cases', () => expect(cvCases.length).toBeGreaterThanOrEqual(20));
+  for (const c of cvCases) {
+    it(`${c.file} flag ${c.flag}`, () => {
+      const img = decode(c.file, c.flag);
+      expect(img.shape).toEqual(c.shape);
+      expect(Buffer.from(img.dataSync() as Uint8Array).equals(Buffer.from(cvBytes(`${c.file}.${c.flag}.raw`)))).toBe(true);
+    });
+  }
+
+  it('JPEG gray is the Y plane, not a luma of the decoded RGB; sRGB PNG gray goes through libpng\'s gamma', () => {
+    // The cases above would pass with the old conversions if the fixtures did not tell them apart.
+    const luma = (f: string): number[] => {
+      const c = decode(f, 1).dataSync() as Uint8Array;
+      return Array.from({ length: c.length / 3 }, (_, i) => (c[3 * i + 2]! * 19595 + c[3 * i + 1]! * 38470 + c[3 * i]! * 7471 + 0x8000) >>> 16);
+    };
+    const y = Array.from(decode('jpeg_420.jpg', 0).dataSync() as Uint8Array);
+    expect(y.filter((v, i) => v !== luma('jpeg_420.jpg')[i]).length).toBeGreaterThan(20);
+    const plain = luma('png_srgb.png');
+    expect(Array.from(decode('png_srgb.png', 0).dataSync() as Uint8Array).filter((v, i) => Math.abs(v - plain[i]!) > 5).length).toBeGreaterThan(5);
+  });
+
+  it('-1 keeps alpha in RGBA order with toRgb; 1 drops it; 0 ignores it', () => {
+    const rgba = mx.image.imdecode(cvBytes('png_rgba.png'), { flag: -1 }).dataSync() as Uint8Array;
+    const bgra = decode('png_rgba.png', -1).dataSync() as Uint8Array;
+    expect(rgba.length).toBe(6 * 8 * 4);
+    for (let i = 0; i < rgba.length; i += 4) expect([rgba[i], rgba[i + 1], rgba[i + 2], rgba[i + 3]]).toEqual([bgra[i + 2], bgra[i + 1], bgra[i], bgra[i + 3]]);
+    const rgb = mx.image.imdecode(cvBytes('png_rgba.png')).dataSync() as Uint8Array;
+    expect(Array.from(rgb)).toEqual(Array.from(rgba).filter((_, i) => i % 4 !== 3));
+    expect(mx.image.imdecode(cvBytes('jpeg_gray.jpg'), { flag: -1 }).shape).toEqual([7, 9, 1]);
+    expect(mx.image.imdecode(bytes('png_rgb.png'), { flag: -1 }).shape).toEqual([7, 13, 3]);
+  });
+});
+
 describe('mx.image layouts and sources', () => {
-  it('BGR reverses the channels; gray from color uses ITU-R 601 luma', () => {
+  it('BGR reverses the channels; gray from a color PNG is libpng\'s rgb_to_gray (OpenCV\'s)', () => {
     const rgb = mx.image.imdecode(bytes('png_rgb.png')).dataSync() as Uint8Array;
     const bgr = mx.image.imdecode(bytes('png_rgb.png'), { toRgb: false }).dataSync() as Uint8Array;
     for (let i = 0; i < rgb.length; i += 3) expect([bgr[i], bgr[i + 1], bgr[i + 2]]).toEqual([rgb[i + 2], rgb[i + 1], rgb[i]]);
     const gray = mx.image.imdecode(bytes('png_rgb.png'), { flag: 0 }).dataSync() as Uint8Array;
-    expect(gray[5]).toBe((rgb[15]! * 19595 + rgb[16]! * 38470 + rgb[17]! * 7471 + 0x8000) >>> 16);
+    for (let i = 0; i < gray.length; i++) expect(gray[i]).toBe((rgb[3 * i]! * 9797 + rgb[3 * i + 1]! * 19234 + rgb[3 * i + 2]! * 3737) >>> 15);
     // A gray file as color repeats the gray value.
     const g3 = mx.image.imdecode(bytes('png_gray.png')).dataSync() as Uint8Array;
     expect([g3[0], g3[1], g3[2]]).toEqual([g3[0], g3[0], g3[0]]);

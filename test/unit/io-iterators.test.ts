@@ -239,6 +239,30 @@ describe('ImageRecordIter', () => {
     expect(vals(gray.nextBatch()!.data[0]!)).toEqual(fr(ref.gray));
   });
 
+  it('decodes as cv::imdecode: gray per codec for data_shape[0] 1, alpha kept (RGBA) for 4', () => {
+    // test/fixtures/recordio: cv2.imdecode's pixels of color/gray/saturated JPEGs and PNGs, RGBA and gray+alpha.
+    const RECIO = join(__dirname, '../fixtures/recordio');
+    interface Entry { name: string; key: number; decoded: Record<string, { shape: number[]; pixels: string }> }
+    const images = (JSON.parse(readFileSync(join(RECIO, 'manifest.json'), 'utf8')) as { images: Entry[] }).images;
+    const src = new mx.recordio.MXIndexedRecordIO(join(RECIO, 'images.idx'), join(RECIO, 'images.rec'), 'r');
+    const recordsOf = (entries: Entry[]): Uint8Array => {
+      const w = new mx.recordio.MXRecordIO(null, 'w');
+      for (const e of entries) w.write(mx.recordio.pack({ flag: 0, label: e.key, id: e.key, id2: 0 }, mx.recordio.unpack(src.readIdx(e.key))[1]));
+      return w.bytes();
+    };
+    const pixels = (e: Entry, flag: string): number[] => Array.from(Buffer.from(e.decoded[flag]!.pixels, 'hex'));
+    const gray = new mx.io.ImageRecordIter({ path_imgrec: recordsOf(images), data_shape: [1, 6, 8], batch_size: images.length });
+    expect(vals(gray.nextBatch()!.data[0]!)).toEqual(images.flatMap((e) => pixels(e, '0')));
+    const withAlpha = images.filter((e) => e.decoded['-1']!.shape[2] === 4);
+    expect(withAlpha.map((e) => e.name)).toEqual(['bgra.png', 'gray_alpha.png']);
+    const rgba = new mx.io.ImageRecordIter({ path_imgrec: recordsOf(withAlpha), data_shape: [4, 6, 8], batch_size: 2 });
+    // cv2's BGRA, planar in MXNet's RGBA order.
+    const want = withAlpha.flatMap((e) => [2, 1, 0, 3].flatMap((c) => pixels(e, '-1').filter((_, i) => i % 4 === c)));
+    expect(vals(rgba.nextBatch()!.data[0]!)).toEqual(want);
+    expectError(() => new mx.io.ImageRecordIter({ path_imgrec: recordsOf(images.slice(0, 1)), data_shape: [4, 6, 8], batch_size: 1 }).nextBatch(),
+                'ImageRecordIter', 'expected 4 channels, got 3');
+  });
+
   it('takes labels from multi-label records and from an image list', () => {
     const it = new mx.io.ImageRecordIter({ path_imgrec: rec('multi'), data_shape: [3, 4, 4], batch_size: 5, label_width: 2 });
     const b = it.nextBatch()!;

@@ -7,7 +7,7 @@ import { nodeFs } from '../base/node_builtin.js';
 import { localPath, readBytes } from '../base/read_source.js';
 import { array } from '../ndarray/creation.js';
 import { NDArray } from '../ndarray/ndarray.js';
-import { convertPixels, decodeImage, imageFormat } from './decode.js';
+import { decodeLikeOpenCV, imageFormat, swapRedBlue } from './decode.js';
 
 export { imageFormat };
 export { centerCrop, colorNormalize, fixedCrop, imresize, resizeShort, scaleDown } from './transform.js';
@@ -38,11 +38,13 @@ export { imencode, type ImencodeOptions } from './encode.js';
 /** Options of imdecode/imread. */
 export interface ImdecodeOptions {
   /**
-   * 1 (default): three channels; 0: one gray channel (ITU-R 601 luma, Pillow's rounding); -1: as the
-   * file holds it, one channel for gray images, else three (OpenCV's IMREAD_UNCHANGED, alpha dropped).
+   * As OpenCV's cv::imdecode flag, which MXNet decodes with. 1 (default): three channels (alpha dropped);
+   * 0: one gray channel as each codec makes it (a JPEG's Y plane, libpng's rgb_to_gray for PNG, OpenCV's
+   * BGR2GRAY for the rest); -1: as the file holds it (IMREAD_UNCHANGED): one channel for gray images, three
+   * for color, four when there is alpha (a PNG's RGBA, gray+alpha or tRNS; a WebP's alpha).
    */
   flag?: -1 | 0 | 1;
-  /** With flag 1: RGB order (default true) or BGR (false, OpenCV's order). */
+  /** With flags 1 and -1: RGB(A) order (default true) or BGR(A) (false, OpenCV's order). */
   toRgb?: boolean;
   ctx?: Context | string;
 }
@@ -62,7 +64,7 @@ function bytesOf(buf: Uint8Array | ArrayBuffer | NDArray): Uint8Array {
 
 /**
  * An encoded image (JPEG baseline/progressive, PNG, BMP, TIFF, PNM, WebP, JPEG 2000) as a uint8 NDArray of shape
- * (height, width, 3), or (height, width, 1) with flag 0.
+ * (height, width, 3), (height, width, 1) with flag 0, or (height, width, 1, 3 or 4) with flag -1.
  * @example const img = mx.image.imdecode(bytes);  // (H, W, 3) uint8, RGB
  */
 export function imdecode(buf: Uint8Array | ArrayBuffer | NDArray, opts: ImdecodeOptions = {}): NDArray {
@@ -71,10 +73,9 @@ export function imdecode(buf: Uint8Array | ArrayBuffer | NDArray, opts: Imdecode
   if (flag !== 0 && flag !== 1 && flag !== -1) {
     throw new IsotensorError(`image.imdecode: flag must be 1 (color), 0 (gray) or -1 (unchanged), got ${String(flag)}`);
   }
-  const img = decodeImage(bytesOf(buf));
-  const gray = flag === 0 || (flag === -1 && img.channels === 1);
-  const pixels = convertPixels(img, gray ? 'Grayscale' : opts.toRgb === false ? 'BGR' : 'RGB');
-  return array(pixels, { dtype: 'uint8', shape: [img.height, img.width, gray ? 1 : 3], ...(opts.ctx !== undefined ? { ctx: opts.ctx } : {}) });
+  const img = decodeLikeOpenCV(bytesOf(buf), flag === 1 ? 'color' : flag === 0 ? 'gray' : 'unchanged');
+  const pixels = opts.toRgb === false && img.channels > 1 ? swapRedBlue(img.data, img.channels) : img.data;
+  return array(pixels, { dtype: 'uint8', shape: [img.height, img.width, img.channels], ...(opts.ctx !== undefined ? { ctx: opts.ctx } : {}) });
 }
 
 /** An image file (a path, file:// or http(s):// URL) decoded as imdecode does. */

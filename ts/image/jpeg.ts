@@ -483,16 +483,34 @@ function yccTables() {
   return (colorTables = { crR, cbB, crG, cbG });
 }
 
-function render(frame: Frame, colorTransform: boolean): DecodedImage {
-  const { width, height, components } = frame;
-  const planes = components.map(componentPlane);
-  const channels = components.length === 1 ? 1 : 3;
-  const data = new Uint8Array(width * height * channels);
-  if (channels === 1) {
-    const { samples, stride } = planes[0];
-    for (let y = 0; y < height; y++) data.set(samples.subarray(y * stride, y * stride + width), y * width);
-    return { width, height, channels, data };
+/** Rows of full-resolution samples of component 0 (libjpeg's grayscale output of a YCbCr file is its Y plane). */
+function lumaPlane(frame: Frame, plane: { samples: Uint8Array; stride: number }): Uint8Array {
+  const { width, height } = frame;
+  const c = frame.components[0];
+  const hf = frame.hMax / c.h, vf = frame.vMax / c.v;
+  if (!Number.isInteger(hf) || !Number.isInteger(vf)) fail('unsupported JPEG sampling factors (non-integral ratio)');
+  const data = new Uint8Array(width * height);
+  const row = new Uint8Array(width + 4 * 8);
+  for (let y = 0; y < height; y++) {
+    if (hf === 1 && vf === 1) {
+      data.set(plane.samples.subarray(y * plane.stride, y * plane.stride + width), y * width);
+    } else {
+      upsampleRow(c, plane.samples, plane.stride, hf, vf, y, width, row);
+      data.set(row.subarray(0, width), y * width);
+    }
   }
+  return data;
+}
+
+function render(frame: Frame, colorTransform: boolean, gray: boolean): DecodedImage {
+  const { width, height, components } = frame;
+  if (components.length === 1 || (gray && colorTransform)) {
+    // Gray output of a YCbCr file needs no chroma: libjpeg skips those components too.
+    return { width, height, channels: 1, data: lumaPlane(frame, componentPlane(components[0])) };
+  }
+  const planes = components.map(componentPlane);
+  const channels = 3;
+  const data = new Uint8Array(width * height * channels);
   const rows = components.map((c) => {
     if (frame.hMax % c.h || frame.vMax % c.v) fail('unsupported JPEG sampling factors (non-integral ratio)');
     return new Uint8Array(width + 4 * 8);
@@ -531,6 +549,12 @@ function render(frame: Frame, colorTransform: boolean): DecodedImage {
         data[o + 2] = s2[o2 + x];
       }
     }
+  }
+  if (gray) {
+    // libjpeg's rgb_gray_convert (an RGB-coded file): FIX(0.299), FIX(0.587), FIX(0.114) over 2^16, rounded.
+    const luma = new Uint8Array(width * height);
+    for (let i = 0; i < luma.length; i++) luma[i] = (data[3 * i] * 19595 + data[3 * i + 1] * 38470 + data[3 * i + 2] * 7471 + 32768) >>> 16;
+    return { width, height, channels: 1, data: luma };
   }
   return { width, height, channels, data };
 }
@@ -578,8 +602,13 @@ function parseFrame(data: Uint8Array, p: number, end: number, progressive: boole
   return { width, height, progressive, components, hMax, vMax, mcusX, mcusY };
 }
 
-/** Decodes a JPEG file: 1 channel for grayscale files, 3 (RGB) for YCbCr and RGB files. */
-export function decodeJpeg(bytes: Uint8Array): DecodedImage {
+export interface JpegDecodeOptions {
+  /** libjpeg's grayscale output (JCS_GRAYSCALE, as cv::imdecode's IMREAD_GRAYSCALE asks): the Y plane of a YCbCr file. */
+  gray?: boolean;
+}
+
+/** Decodes a JPEG file: 1 channel for grayscale files (or with `gray`), 3 (RGB) for YCbCr and RGB files. */
+export function decodeJpeg(bytes: Uint8Array, opts: JpegDecodeOptions = {}): DecodedImage {
   if (!isJpeg(bytes)) fail('not a JPEG file (no SOI marker)');
   const data = bytes;
   const quant: (Uint16Array | undefined)[] = [];
@@ -701,5 +730,5 @@ export function decodeJpeg(bytes: Uint8Array): DecodedImage {
       colorTransform = !(a === 82 && b === 71 && c === 66);
     }
   }
-  return render(frame, colorTransform);
+  return render(frame, colorTransform, opts.gray === true);
 }

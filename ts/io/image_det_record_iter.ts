@@ -15,7 +15,7 @@
 // Augmentation draws from std::mt19937(233), MXNet's first decoding thread (MXNet runs min(preprocess_threads,
 // cores - 1) threads seeded 233 * (i + 1), so seeded runs match MXNet's with preprocess_threads 1).
 import { IsotensorError, kindOf } from '../base/error.js';
-import { convertPixels, decodeImage, imageFormat } from '../image/decode.js';
+import { decodeLikeOpenCV, swapRedBlue } from '../image/decode.js';
 import { array } from '../ndarray/creation.js';
 import { unpack } from '../recordio/image_record.js';
 import { BatchBuildingIter } from './batch_building_iter.js';
@@ -134,22 +134,6 @@ function labelMap(src: IterSource, width: number): Map<number, Float32Array> {
     map.set(Math.trunc(index), Float32Array.from(nums));
   });
   return map;
-}
-
-/**
- * Color to gray as cv::imdecode(buf, 0) gives it, which depends on the codec: libpng's rgb_to_gray for PNG
- * (0.299/0.587 as 15-bit coefficients, truncated; gray pixels kept), libjpeg's luma for JPEG (of the decoded
- * RGB here), OpenCV's cvtColor for the rest.
- */
-function grayOf(rgb: Uint8Array, n: number, format: string | undefined): Uint8Array {
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    const r = rgb[3 * i]!, g = rgb[3 * i + 1]!, b = rgb[3 * i + 2]!;
-    out[i] = format === 'PNG' ? (r === g && r === b ? r : (r * 9797 + g * 19234 + b * 3737) >>> 15)
-      : format === 'JPEG' ? (r * 19595 + g * 38470 + b * 7471 + 32768) >>> 16
-      : (b * 1868 + g * 9617 + r * 4899 + 8192) >>> 14;
-  }
-  return out;
 }
 
 /**
@@ -296,28 +280,17 @@ export class ImageDetRecordIter extends BatchBuildingIter {
     const c = this.dataShape[0];
     let img;
     try {
-      img = decodeImage(payload);
+      img = decodeLikeOpenCV(payload, c === 1 ? 'gray' : c === 3 ? 'color' : 'unchanged');
     } catch (e) {
       throw new IsotensorError(`${NAME}: cannot decode the image of record ${id}: ${(e as Error).message}`, { cause: e });
     }
     const { width: w, height: h } = img;
-    if (c === 3) return { data: convertPixels(img, 'BGR'), h, w, c: 3 };
-    if (c === 1) {
-      if (img.channels === 1) return { data: img.data, h, w, c: 1 };
-      return { data: grayOf(convertPixels(img, 'RGB'), w * h, imageFormat(payload)), h, w, c: 1 };
+    if (img.channels !== c) {
+      // MXNet's CHECK after cv::imdecode(buf, -1): data_shape[0] 4 takes only images with alpha.
+      throw new IsotensorError(`${NAME}: invalid image with index ${id}: expected ${c} channels, got ${img.channels} ` +
+                               '(data_shape[0] 4 needs images with alpha: RGBA, gray+alpha or tRNS PNGs, or WebPs with alpha)');
     }
-    if (img.channels !== 4) {
-      throw new IsotensorError(`${NAME}: invalid image with index ${id}: expected 4 channels, got ${img.channels} ` +
-                               '(data_shape[0] 4 needs images with alpha; isotensor\'s decoders keep it for WebP only)');
-    }
-    const d = new Uint8Array(img.data.length);
-    for (let i = 0; i < d.length; i += 4) {
-      d[i] = img.data[i + 2]!;
-      d[i + 1] = img.data[i + 1]!;
-      d[i + 2] = img.data[i]!;
-      d[i + 3] = img.data[i + 3]!;
-    }
-    return { data: d, h, w, c: 4 };
+    return { data: c === 1 ? img.data : swapRedBlue(img.data, c), h, w, c };
   }
 
   /** One record: decode, label, augment, then the label row and the normalized (C, H, W) slot. */

@@ -14,7 +14,7 @@
 // the records' header ids (MXNet fills zeros), and without round_batch the last batch's `pad` counts its
 // filler slots (MXNet reports 0 there, so predict would score the stale fillers).
 import { IsotensorError } from '../base/error.js';
-import { convertPixels, decodeImage } from '../image/decode.js';
+import { decodeLikeOpenCV, swapRedBlue } from '../image/decode.js';
 import { array } from '../ndarray/creation.js';
 import { unpack } from '../recordio/image_record.js';
 import { BatchBuildingIter } from './batch_building_iter.js';
@@ -251,32 +251,17 @@ export class ImageRecordIter extends BatchBuildingIter {
     const c = this.dataShape[0];
     let img;
     try {
-      img = decodeImage(payload);
+      img = decodeLikeOpenCV(payload, c === 1 ? 'gray' : c === 3 ? 'color' : 'unchanged');
     } catch (e) {
       throw new IsotensorError(`${this.iterName}: cannot decode the image of record ${id}: ${(e as Error).message}`, { cause: e });
     }
     const { width: w, height: h } = img;
-    if (c === 3) return { data: convertPixels(img, 'BGR'), h, w, c: 3 };
-    if (c === 1) {
-      if (img.channels === 1) return { data: img.data, h, w, c: 1 };
-      const bgr = convertPixels(img, 'BGR');
-      const g = new Uint8Array(w * h);
-      // OpenCV's BGR -> gray in fixed point (B 1868, G 9617, R 4899 over 2^14).
-      for (let i = 0; i < g.length; i++) g[i] = (bgr[3 * i]! * 1868 + bgr[3 * i + 1]! * 9617 + bgr[3 * i + 2]! * 4899 + 8192) >> 14;
-      return { data: g, h, w, c: 1 };
+    if (img.channels !== c) {
+      // MXNet's CHECK after cv::imdecode(buf, -1): data_shape[0] 4 takes only images with alpha.
+      throw new IsotensorError(`${this.iterName}: invalid image with index ${id}: expected ${c} channels, got ${img.channels} ` +
+                               '(data_shape[0] 4 needs images with alpha: RGBA, gray+alpha or tRNS PNGs, or WebPs with alpha)');
     }
-    if (img.channels !== 4) {
-      throw new IsotensorError(`${this.iterName}: invalid image with index ${id}: expected 4 channels, got ${img.channels} ` +
-                               '(data_shape[0] 4 needs images with alpha; isotensor\'s decoders keep it for WebP only)');
-    }
-    const d = new Uint8Array(img.data.length);
-    for (let i = 0; i < d.length; i += 4) {
-      d[i] = img.data[i + 2]!;
-      d[i + 1] = img.data[i + 1]!;
-      d[i + 2] = img.data[i]!;
-      d[i + 3] = img.data[i + 3]!;
-    }
-    return { data: d, h, w, c: 4 };
+    return { data: c === 1 ? img.data : swapRedBlue(img.data, c), h, w, c };
   }
 
   /** One record: decode, label, augment, normalize (ParseChunk's body). `glIdx` is MXNet's per-chunk counter. */

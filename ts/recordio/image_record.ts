@@ -4,7 +4,7 @@
 // The header is struct 'IfQQ' (24 bytes, little-endian): flag uint32, label float32, id uint64, id2 uint64.
 // flag > 0 says `flag` float32 labels follow the header (and the header's own label is 0).
 import { IsotensorError, kindOf, show } from '../base/error.js';
-import { convertPixels, decodeImage, imageFormat } from '../image/decode.js';
+import { decodeLikeOpenCV, swapRedBlue } from '../image/decode.js';
 import { imencode } from '../image/encode.js';
 import { array } from '../ndarray/creation.js';
 import { NDArray } from '../ndarray/ndarray.js';
@@ -79,27 +79,9 @@ export function pack(header: IRHeaderLike, s: Uint8Array | ArrayBuffer): Uint8Ar
 }
 
 /**
- * Color to gray as cv2.imdecode(buf, 0) does it, which depends on the codec: libpng's rgb_to_gray for PNG
- * (OpenCV's 0.299/0.587 as 15-bit coefficients, truncated; gray pixels kept), libjpeg's luma for JPEG (our
- * decoder gives RGB, so this is the luma of the decoded RGB: within a few levels of libjpeg's Y plane on
- * ordinary images), and cvtColor's for the rest.
- */
-function toGray(rgb: Uint8Array, n: number, format: string | undefined): Uint8Array {
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    const r = rgb[3 * i]!;
-    const g = rgb[3 * i + 1]!;
-    const b = rgb[3 * i + 2]!;
-    out[i] = format === 'PNG' ? (r === g && r === b ? r : (r * 9797 + g * 19234 + b * 3737) >>> 15)
-      : format === 'JPEG' ? (r * 19595 + g * 38470 + b * 7471 + 32768) >>> 16
-      : (b * 1868 + g * 9617 + r * 4899 + 8192) >>> 14;
-  }
-  return out;
-}
-
-/**
  * A record's header and its image decoded as cv2.imdecode(buf, iscolor) decodes it, which MXNet's unpack_img
- * calls: -1 (default) as stored ((H, W) gray, (H, W, 3) BGR, (H, W, 4) BGRA), 0 gray (H, W), 1 BGR (H, W, 3).
+ * calls: -1 (default) as stored ((H, W) gray, (H, W, 3) BGR, (H, W, 4) BGRA), 0 gray (H, W) as each codec makes
+ * it (a JPEG's Y plane, libpng's rgb_to_gray, OpenCV's BGR2GRAY), 1 BGR (H, W, 3).
  * @example const [header, img] = mx.recordio.unpackImg(rec.readIdx(0));  // img: uint8, BGR
  */
 export function unpackImg(s: Uint8Array | ArrayBuffer, iscolor: -1 | 0 | 1 = -1): [IRHeader, NDArray] {
@@ -108,25 +90,9 @@ export function unpackImg(s: Uint8Array | ArrayBuffer, iscolor: -1 | 0 | 1 = -1)
     throw new IsotensorError(`${fn}: argument 'iscolor' must be -1 (unchanged), 0 (gray) or 1 (color), got ${show(iscolor)}`);
   }
   const [header, bytes] = unpack(bytesArg(s, fn));
-  const img = decodeImage(bytes);
-  const { width: w, height: h } = img;
-  let pixels: Uint8Array;
-  let channels = img.channels;
-  if (iscolor === -1 && channels === 4) {
-    pixels = new Uint8Array(img.data.length);
-    for (let i = 0; i < pixels.length; i += 4) {
-      pixels[i] = img.data[i + 2]!;
-      pixels[i + 1] = img.data[i + 1]!;
-      pixels[i + 2] = img.data[i]!;
-      pixels[i + 3] = img.data[i + 3]!;
-    }
-  } else if (iscolor === 0 || (iscolor === -1 && channels === 1)) {
-    pixels = channels === 1 ? img.data : toGray(convertPixels(img, 'RGB'), w * h, imageFormat(bytes));
-    channels = 1;
-  } else {
-    pixels = convertPixels(img, 'BGR');
-    channels = 3;
-  }
+  const img = decodeLikeOpenCV(bytes, iscolor === 1 ? 'color' : iscolor === 0 ? 'gray' : 'unchanged');
+  const { width: w, height: h, channels } = img;
+  const pixels = channels === 1 ? img.data : swapRedBlue(img.data, channels);
   const shape = channels === 1 ? [h, w] : [h, w, channels];
   return [header, array(pixels, { dtype: 'uint8', shape })];
 }

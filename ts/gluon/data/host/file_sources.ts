@@ -7,7 +7,7 @@
 // backend (the worker bundle includes it).
 import { IsotensorError } from '../../../base/error.js';
 import { nodeFs } from '../../../base/node_builtin.js';
-import { convertPixels, decodeImage } from '../../../image/decode.js';
+import { decodeLikeOpenCV } from '../../../image/decode.js';
 import { unpack } from '../../../recordio/ir_header.js';
 import { MXIndexedRecordIO } from '../../../recordio/indexed_record_file.js';
 import { hostTensor, type HostTensor } from './host_tensor.js';
@@ -52,9 +52,8 @@ const openFiles = typeof FinalizationRegistry === 'function'
 
 /** An image file's bytes decoded as mx.image.imdecode does (flag 1: RGB, 0: gray), as a uint8 (H, W, C) HostTensor. */
 export function decodeHostImage(bytes: Uint8Array, flag: 0 | 1): HostTensor {
-  const img = decodeImage(bytes);
-  const pixels = convertPixels(img, flag === 0 ? 'Grayscale' : 'RGB');
-  return hostTensor(pixels, [img.height, img.width, flag === 0 ? 1 : 3], 'uint8');
+  const img = decodeLikeOpenCV(bytes, flag === 0 ? 'gray' : 'color');
+  return hostTensor(img.data, [img.height, img.width, img.channels], 'uint8');
 }
 
 /** The items of a record file (raw record bytes, or decoded image records). */
