@@ -10,6 +10,14 @@ const bundle = fileURLToPath(new URL('./dist/index.mjs', import.meta.url));
 // blocks in a 4 GB WebAssembly heap that earlier specs have not fragmented.
 const ownProcess = ['test/unit/lifetime.test.ts'];
 
+// The run with the GPU kernels' CPU twins (ISOTENSOR_GPU_KERNELS_ON_CPU=1, scripts/test-all.mjs) leaves out the
+// specs of host-side TypeScript (image codecs, record files, iterators' decoding, schedulers, graph JSON, plots):
+// they run no device compute, so the twins would repeat the native run exactly.
+const hostOnly = ['image', 'image-encode', 'image-jpeg', 'image-jpeg2000', 'image-resize', 'image-webp', 'inflate',
+  'recordio', 'io-iterators', 'io-det-iterator', 'gluon-data-file-workers', 'gluon-image-folder', 'lr-scheduler',
+  'viz', 'symbol-json', 'onnx-strings'].map((name) => `test/unit/${name}.test.ts`);
+const twinsRun = process.env.ISOTENSOR_GPU_KERNELS_ON_CPU === '1';
+
 export default defineConfig({
   resolve: { alias: { isotensor: bundle } },
   test: {
@@ -26,7 +34,7 @@ export default defineConfig({
       // The specs share their worker processes (isolate: false): a fresh process per spec file cost
       // a third of each run (Node start-up, loading the bundle and compiling the WebAssembly module).
       // Specs leave no state behind that others read (names, seeds and engine settings are set where used).
-      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'], exclude: ownProcess, isolate: false } },
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'], exclude: twinsRun ? [...ownProcess, ...hostOnly] : ownProcess, isolate: false } },
       { extends: true, test: { name: 'unit-isolated', include: ownProcess, isolate: true } },
     ],
   },
