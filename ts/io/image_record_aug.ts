@@ -2,7 +2,7 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 // The order is MXNet's: resize the shorter edge -> affine (rotate, shear, random scale and aspect ratio:
-// OpenCV's bilinear warpAffine) -> pad -> random resized crop, or a
+// OpenCV's warpAffine) -> pad -> random resized crop, or a
 // random-size square crop, or the data_shape crop (centre unless rand_crop, the image first enlarged when
 // smaller) -> brightness/contrast/saturation in a random order -> H/L/S shifts in OpenCV's HLS (hls.ts) -> PCA noise. Random draws come from the
 // caller's std::mt19937 in MXNet's order, so a seeded run matches MXNet's choices. Resizing is OpenCV's
@@ -13,7 +13,7 @@ import * as K from '../gluon/data/vision/image_kernels.js';
 import type { ParamSpec } from './iter_params.js';
 import { NormalFloat, type MT19937 } from './mt19937.js';
 import { bgrToHls, hlsToBgr } from './hls.js';
-import { warpAffineLinear } from './warp_affine.js';
+import { warpAffine } from './warp_affine.js';
 
 const f32 = Math.fround;
 
@@ -93,10 +93,6 @@ export class DefaultImageAugmenter {
       p.max_random_scale !== 1 || p.min_random_scale !== 1 ||
       (!p.random_resized_crop && (this.minAspect !== 1 || this.maxAspect !== 1)) ||
       p.max_img_size !== 1e10 || p.min_img_size !== 0;
-    if (this.affine && (inter === 0 || inter === 2 || inter === 4 || inter === 10)) {
-      throw new IsotensorError(`${iter}: the affine augmentation (rotation, shear, random scale or aspect ratio, img size ` +
-                               `limits) supports inter_method 1 (bilinear), 3 (area, sampled bilinear) and 9, got ${inter}`);
-    }
     if (p.rotate_list.some((v: number) => !Number.isInteger(v))) throw new IsotensorError(`${iter}: rotate_list must hold integers`);
     if (p.random_resized_crop && (p.min_random_scale !== 1 || p.max_random_scale !== 1 || p.min_crop_size !== -1 ||
                                   p.max_crop_size !== -1 || p.rand_crop)) {
@@ -218,7 +214,7 @@ export class DefaultImageAugmenter {
     return res;
   }
 
-  /** MXNet's affine step: shear, rotation, random scale and aspect ratio in one warpAffine (bilinear). */
+  /** MXNet's affine step: shear, rotation, random scale and aspect ratio in one warpAffine (inter_method's sampling). */
   private warp(res: Img, rng: MT19937): Img {
     const p = this.p;
     const maxShear = f32(p.max_shear_ratio);
@@ -243,11 +239,8 @@ export class DefaultImageAugmenter {
     const m02 = f32(f32(newW - cw) / 2), m12 = f32(f32(newH - chh) / 2);
     const dw = Math.trunc(newW), dh = Math.trunc(newH);
     const interp = this.interMethod(res.w, res.h, dw, dh, rng);
-    if (interp === 2) {
-      throw new IsotensorError(`${this.iter}: inter_method 9 chose bicubic sampling for the affine augmentation, which is not implemented; use 1 (bilinear)`);
-    }
     if (dw <= 0 || dh <= 0) throw new IsotensorError(`${this.iter}: the affine augmentation made an empty ${dw}x${dh} image`);
-    const data = warpAffineLinear(res.data, res.h, res.w, res.c, [m00, m01, m02, m10, m11, m12], dw, dh, p.fill_value);
+    const data = warpAffine(res.data, res.h, res.w, res.c, [m00, m01, m02, m10, m11, m12], dw, dh, p.fill_value, interp);
     return { data, h: dh, w: dw, c: res.c };
   }
 

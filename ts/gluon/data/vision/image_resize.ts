@@ -41,7 +41,7 @@ export interface Plane {
 export type ResizeKind = 'u8' | 'f32' | 'f64';
 
 /** OpenCV's interpolateCubic (A = -0.75), in float32. */
-function cubicCoefs(x: number): number[] {
+export function cubicCoefs(x: number): number[] {
   const A = -0.75;
   const x1 = f32(x + 1), mx = f32(1 - x);
   const c0 = f32(f32(f32(f32(f32(f32(A * x1) - 5 * A) * x1) + 8 * A) * x1) - 4 * A);
@@ -55,7 +55,7 @@ const LANCZOS_CS: readonly (readonly [number, number])[] =
   [[1, 0], [-S45, -S45], [0, 1], [S45, -S45], [-1, 0], [S45, S45], [0, -1], [-S45, S45]];
 
 /** OpenCV's interpolateLanczos4: sin(πx/4)·sin(πx)/(π²x²/4) at the 8 taps, normalised in float32. */
-function lanczosCoefs(x: number): number[] {
+export function lanczosCoefs(x: number): number[] {
   if (x < 1.1920928955078125e-7) return [0, 0, 0, 1, 0, 0, 0, 0]; // FLT_EPSILON: the centre tap alone
   const y0 = -f32(x + 3) * Math.PI * 0.25, s0 = Math.sin(y0), c0 = Math.cos(y0);
   const out: number[] = [];
