@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as mx from 'isotensor';
+import { convertPixels, decodeImage } from '../../ts/image/decode';
 import { expectError } from '../helpers/errors';
 
 const DIR = join(__dirname, '../fixtures/image/formats');
@@ -18,9 +19,16 @@ beforeAll(async () => {
 });
 
 describe('mx.image.imdecode against Pillow', () => {
+  // OpenCV (so imdecode) multiplies a TIFF's unassociated alpha into its color; Pillow's reading (ONNX's
+  // ImageDecoder) drops it: the opencv cases check imdecode on such files.
+  const PILLOW_ONLY = new Set(['tiff_rgba.tif']);
   it('has the cases', () => expect(cases.length).toBeGreaterThanOrEqual(20));
   for (const c of cases) {
     it(c.file, () => {
+      if (PILLOW_ONLY.has(c.file)) {
+        expect(Buffer.from(convertPixels(decodeImage(bytes(c.file)), 'RGB')).equals(Buffer.from(bytes(c.pixels)))).toBe(true);
+        return;
+      }
       const img = mx.image.imdecode(bytes(c.file), { flag: c.channels === 1 ? 0 : 1 });
       expect(img.dtype).toBe('uint8');
       expect(img.shape).toEqual([c.height, c.width, c.channels]);
@@ -55,6 +63,21 @@ describe('mx.image.imdecode flags as cv2.imdecode (MXNet decodes with OpenCV)', 
     expect(y.filter((v, i) => v !== luma('jpeg_420.jpg')[i]).length).toBeGreaterThan(20);
     const plain = luma('png_srgb.png');
     expect(Array.from(decode('png_srgb.png', 0).dataSync() as Uint8Array).filter((v, i) => Math.abs(v - plain[i]!) > 5).length).toBeGreaterThan(5);
+  });
+
+  it('TIFF alpha: imdecode multiplies unassociated alpha in as libtiff does, (c * a + 127) / 255; Pillow\'s reading keeps the color', () => {
+    const stored = decodeImage(cvBytes('tiff_rgba_unassoc.tif'));
+    const bgra = decode('tiff_rgba_unassoc.tif', -1).dataSync() as Uint8Array;
+    expect(stored.channels).toBe(4);
+    const s = stored.data;
+    for (let i = 0; i < s.length; i += 4) {
+      const a = s[i + 3]!;
+      expect([bgra[i], bgra[i + 1], bgra[i + 2], bgra[i + 3]]).toEqual([2, 1, 0].map((c) => Math.floor((s[i + c]! * a + 127) / 255)).concat(a));
+    }
+    // Pillow's reading of a 32-bit BI_BITFIELDS BMP stays RGB with the bytes as B, G, R (ONNX's ImageDecoder).
+    expect(decodeImage(cvBytes('bmp_bitfields_v5_10bit.bmp')).channels).toBe(3);
+    // cv2 keeps 16 bits for -1 (uint16), which imdecode's uint8 cannot.
+    expectError(() => decode('tiff_rgb16.tif', -1), 'image.decode', '16 bits per sample with flag -1');
   });
 
   it('-1 keeps alpha in RGBA order with toRgb; 1 drops it; 0 ignores it', () => {

@@ -1,7 +1,7 @@
 // Image decoding by content (JPEG, PNG, BMP, PNM, TIFF, WebP, JPEG 2000), and conversion to RGB, BGR or gray.
 // SPDX-License-Identifier: Apache-2.0
 import { IsotensorError, kindOf } from '../base/error.js';
-import { decodeBmp, isBmp } from './bmp.js';
+import { decodeBmp, isBmp, openCVBitMasks } from './bmp.js';
 import { isGrayPaletteBmp } from './bmp_palette.js';
 import type { DecodedImage } from './decoded.js';
 import { decodeJpeg, isJpeg } from './jpeg.js';
@@ -50,12 +50,15 @@ function findDecoder(bytes: Uint8Array): (typeof DECODERS)[number] {
 /** cv::imdecode's read modes: IMREAD_COLOR (1), IMREAD_GRAYSCALE (0), IMREAD_UNCHANGED (-1). */
 export type ImreadMode = 'color' | 'gray' | 'unchanged';
 
-/** OpenCV's BGR2GRAY in fixed point (B 1868, G 9617, R 4899 over 2^14, rounded), of the first 3 channels. */
-function cvGray(img: DecodedImage): Uint8Array {
+/**
+ * OpenCV's BGR2GRAY in fixed point (B 1868, G 9617, R 4899 over 2^14), of the first 3 channels: rounded, or
+ * truncated (`round` 0) as its BMP reader does for a 32-bit image whose bit masks it applies.
+ */
+function cvGray(img: DecodedImage, round = 8192): Uint8Array {
   const c = img.channels;
   const src = img.data;
   const out = new Uint8Array(img.width * img.height);
-  for (let i = 0; i < out.length; i++) out[i] = (src[i * c + 2]! * 1868 + src[i * c + 1]! * 9617 + src[i * c]! * 4899 + 8192) >> 14;
+  for (let i = 0; i < out.length; i++) out[i] = (src[i * c + 2]! * 1868 + src[i * c + 1]! * 9617 + src[i * c]! * 4899 + round) >> 14;
   return out;
 }
 
@@ -63,9 +66,11 @@ function cvGray(img: DecodedImage): Uint8Array {
  * An image file decoded as cv::imdecode decodes it (the decoding MXNet's imdecode, unpack_img and record
  * iterators do), in RGB(A) order; callers swap to OpenCV's BGR(A) where they need it. 'color': 3 channels,
  * alpha dropped (not composited). 'unchanged': as the file holds it: 1 channel for gray (a gray-palette BMP
- * too), 3 for color, 4 with alpha (a PNG's gray+alpha as gray repeated, then alpha). 'gray': 1 channel, as
- * each codec makes it: a JPEG's Y plane (libjpeg's grayscale output), libpng's rgb_to_gray for PNG (alpha
- * ignored), OpenCV's BGR2GRAY for the rest.
+ * too), 3 for color, 4 with alpha (a PNG's gray+alpha as gray repeated, then alpha; a TIFF's RGB + extra
+ * sample; a 32-bit BI_BITFIELDS BMP's fourth byte). 'gray': 1 channel, as each codec makes it: a JPEG's Y
+ * plane (libjpeg's grayscale output), libpng's rgb_to_gray for PNG (alpha ignored), OpenCV's BGR2GRAY for the
+ * rest. A TIFF's unassociated alpha is multiplied into its color in every mode, as libtiff's RGBA reading does;
+ * a 16-bit TIFF reads in 'color' and 'gray' (reduced to 8 bits as OpenCV does), not 'unchanged' (OpenCV: uint16).
  */
 export function decodeLikeOpenCV(bytes: Uint8Array, mode: ImreadMode): DecodedImage {
   if (!(bytes instanceof Uint8Array)) throw new IsotensorError(`image.decode: argument 'bytes' must be a Uint8Array, got ${kindOf(bytes)}`);
@@ -75,12 +80,15 @@ export function decodeLikeOpenCV(bytes: Uint8Array, mode: ImreadMode): DecodedIm
   const [format, , decode] = findDecoder(bytes);
   if (mode === 'gray' && format === 'JPEG') return decodeJpeg(bytes, { gray: true });
   if (mode === 'gray' && format === 'PNG') return decodePng(bytes, { gray: true });
-  const img = decode(bytes);
+  const img = format === 'TIFF' ? decodeTiff(bytes, { openCV: mode }) : format === 'BMP' ? decodeBmp(bytes, { openCV: true }) : decode(bytes);
   if (mode === 'unchanged' && format === 'BMP' && img.channels === 3 && isGrayPaletteBmp(bytes)) {
     return { width: img.width, height: img.height, channels: 1, data: cvGray(img) };
   }
   if (mode === 'unchanged' || (mode === 'gray' && img.channels === 1)) return img;
-  if (mode === 'gray') return { width: img.width, height: img.height, channels: 1, data: cvGray(img) };
+  if (mode === 'gray') {
+    const round = format === 'BMP' && openCVBitMasks(bytes) !== undefined ? 0 : 8192;
+    return { width: img.width, height: img.height, channels: 1, data: cvGray(img, round) };
+  }
   return img.channels === 3 ? img : { width: img.width, height: img.height, channels: 3, data: convertPixels(img, 'RGB') };
 }
 

@@ -1,5 +1,6 @@
 // TIFF decoding (first image): strips, uncompressed / PackBits / LZW / Deflate, horizontal predictor,
-// 8-bit gray, RGB(A) and palette, and 1-bit bilevel images; extra samples (alpha) are dropped.
+// 8-bit gray, RGB(A) and palette, and 1-bit bilevel images (16-bit gray and RGB(A) too, reduced to 8 bits as
+// OpenCV reads them); a gray image's extra samples are dropped.
 // SPDX-License-Identifier: Apache-2.0
 import { IsotensorError } from '../base/error.js';
 import type { DecodedImage } from './decoded.js';
@@ -66,7 +67,31 @@ function lzw(src: Uint8Array, size: number): Uint8Array {
   return out;
 }
 
-export function decodeTiff(b: Uint8Array): DecodedImage {
+const EXTRASAMPLE_UNASSOCALPHA = 2;
+
+/**
+ * 16-bit samples (in the file's byte order; `rowSamples` > 0 undoes the horizontal predictor over rows of that
+ * many samples) as 8-bit: scaled as libtiff's RGBA reading does for color, the high byte for gray (OpenCV's
+ * own 16-bit path, then shifted down).
+ */
+function to8Bits(src: Uint8Array, n: number, le: boolean, rowSamples: number, spp: number, color: boolean): Uint8Array {
+  const v = new DataView(src.buffer, src.byteOffset, src.byteLength);
+  const wide = new Uint16Array(n);
+  for (let i = 0; i < n; i++) wide[i] = v.getUint16(2 * i, le);
+  if (rowSamples > 0) for (let i = 0; i < n; i++) if (i % rowSamples >= spp) wide[i] = wide[i]! + wide[i - spp]!;
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) out[i] = color ? Math.floor((wide[i]! * 255 + 32767) / 65535) : wide[i]! >> 8;
+  return out;
+}
+
+/**
+ * The pixels as gray, RGB or RGBA (RGB with an extra sample keeps the first as alpha, as stored: Pillow's
+ * reading). With `openCV` (cv::imdecode's read mode), as OpenCV reads them: unassociated alpha (ExtraSamples 2)
+ * is multiplied into the color as libtiff's TIFFReadRGBA does, (c * a + 127) / 255 truncated (its UaToAa
+ * table); in modes 'color' and 'gray' 16-bit samples are read too: RGB(A) as (v * 255 + 32767) / 65535
+ * (libtiff's Bitdepth16To8), gray as the high byte ('unchanged' would keep 16 bits, which 8-bit pixels cannot).
+ */
+export function decodeTiff(b: Uint8Array, opts: { openCV?: 'color' | 'gray' | 'unchanged' } = {}): DecodedImage {
   const le = b[0] === 0x49;
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const u16 = (p: number): number => { if (p + 2 > b.length) fail('runs past the end'); return v.getUint16(p, le); };
@@ -97,24 +122,29 @@ export function decodeTiff(b: Uint8Array): DecodedImage {
   const predictor = one(317, 1);
   if (one(284, 1) !== 1) fail('planar configuration 2');
   if (w <= 0 || h <= 0 || w * h > 1 << 28) fail(`size ${w}x${h}`);
-  if (!(bits === 8 || (bits === 1 && spp === 1))) fail(`${bits} bits per sample`);
+  const wide = bits === 16 && (opts.openCV === 'color' || opts.openCV === 'gray') && (photometric === 1 || photometric === 2);
+  if (bits === 16 && opts.openCV === 'unchanged') fail('16 bits per sample with flag -1, which OpenCV keeps as uint16');
+  if (!(bits === 8 || wide || (bits === 1 && spp === 1))) fail(`${bits} bits per sample`);
   if (![0, 1, 2, 3].includes(photometric)) fail(`photometric interpretation ${photometric}`);
   const offsets = tags.get(273) ?? fail('no strip offsets');
   const counts = tags.get(279) ?? fail('no strip byte counts');
-  const stride = Math.ceil((w * spp * bits) / 8);
-  const raw = new Uint8Array(stride * h);
+  const fileStride = Math.ceil((w * spp * bits) / 8);
+  const fileRaw = new Uint8Array(fileStride * h);
   offsets.forEach((off, s) => {
     const rows = Math.min(rowsPerStrip, h - s * rowsPerStrip);
     if (rows <= 0) return;
-    const size = rows * stride;
+    const size = rows * fileStride;
     const src = b.subarray(off, off + (counts[s] ?? 0));
     if (off + (counts[s] ?? 0) > b.length) fail('strip runs past the end');
     const strip = compression === 1 ? src : compression === 32773 ? packBits(src, size) : compression === 5 ? lzw(src, size)
       : compression === 8 || compression === 32946 ? inflate(src, true, size) : fail(`compression ${compression}`);
-    raw.set(strip.subarray(0, size), s * rowsPerStrip * stride);
+    fileRaw.set(strip.subarray(0, size), s * rowsPerStrip * fileStride);
   });
-  if (predictor === 2) for (let y = 0; y < h; y++) for (let x = spp; x < w * spp; x++) raw[y * stride + x] = raw[y * stride + x]! + raw[y * stride + x - spp]!;
-  const channels = photometric === 2 || photometric === 3 ? 3 : 1;
+  const raw = wide ? to8Bits(fileRaw, w * spp * h, le, predictor === 2 ? w * spp : 0, spp, photometric === 2) : fileRaw;
+  const stride = wide ? w * spp : fileStride;
+  if (predictor === 2 && !wide) for (let y = 0; y < h; y++) for (let x = spp; x < w * spp; x++) raw[y * stride + x] = raw[y * stride + x]! + raw[y * stride + x - spp]!;
+  const channels = photometric === 2 || photometric === 3 ? (photometric === 2 && spp >= 4 ? 4 : 3) : 1;
+  const premultiply = channels === 4 && opts.openCV !== undefined && tags.get(338)?.[0] === EXTRASAMPLE_UNASSOCALPHA;
   const out = new Uint8Array(w * h * channels);
   const map = tags.get(320);
   for (let y = 0; y < h; y++) {
@@ -131,6 +161,10 @@ export function decodeTiff(b: Uint8Array): DecodedImage {
         for (let c = 0; c < channels; c++) {
           const s = raw[y * stride + x * spp + c]!;
           out[o + c] = photometric === 0 ? 255 - s : s;
+        }
+        if (premultiply) {
+          const a = out[o + 3]!;
+          for (let c = 0; c < 3; c++) out[o + c] = Math.floor((out[o + c]! * a + 127) / 255);
         }
       }
     }
