@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as mx from 'isotensor';
 import { announceBackend } from '../helpers/backend';
+import { settledMemory } from '../helpers/settled-memory';
 
 const { nd, gluon, autograd } = mx;
 const { data: gdata } = gluon;
@@ -347,8 +348,7 @@ describe('DataLoader', () => {
           for (const [d] of l) d.sum().dispose();
           for await (const [d] of l) d.sum().dispose();
         }
-        mx.waitAll();
-        const m = mx.memoryInfo();
+        const m = await settledMemory();
         return [m.liveArrays, m.liveBytes];
       };
       const after1 = await run();

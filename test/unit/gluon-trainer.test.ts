@@ -3,30 +3,17 @@
 // and >= 95 % on the UCI digits.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { gunzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as mx from 'isotensor';
 import { fresh, gluonSpec, host, maxDiff } from '../helpers/gluon-spec';
+import { settledMemory } from '../helpers/settled-memory';
 
 const { nd, gluon, autograd } = mx;
 const { nn } = gluon;
 type Arr = any;
 const dir = gluonSpec('gluon-trainer', 'ist-gluon-trainer-');
 const tick = () => new Promise((r) => setImmediate(r));
-
-// A full collection (and the finalizers it triggers) before measuring: JS frees arrays nobody disposed then.
-v8.setFlagsFromString('--expose-gc');
-const gc = vm.runInNewContext('gc') as () => void;
-async function settledMemory(): Promise<mx.MemoryInfo> {
-  for (let i = 0; i < 3; i++) {
-    gc();
-    await tick();
-  }
-  mx.waitAll();
-  return mx.memoryInfo();
-}
 
 function dense(w: number[][], b: number[]): Arr {
   const d = new nn.Dense(w.length, { inUnits: w[0]!.length });

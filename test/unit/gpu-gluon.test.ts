@@ -3,20 +3,17 @@
 // multiPrecision optimizers, a Module fit, saved parameters moving between devices, flat device
 // memory over a training loop, and copies between two GPUs where a machine has them. Runs where a
 // CUDA GPU is visible; elsewhere each test prints why it skips.
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { describe, expect } from 'vitest';
 import * as mx from 'isotensor';
 import { fresh, gluonSpec, host, maxDiff } from '../helpers/gluon-spec';
 import { onGpu } from '../helpers/gpu';
+import { settledMemory } from '../helpers/settled-memory';
 import { pseudoRandom } from '../helpers/gradcheck';
 
 const { nd, gluon, autograd, sym } = mx;
 const { nn } = gluon;
 type Arr = any;
 const dir = gluonSpec('gpu-gluon', 'ist-gpu-gluon-');
-v8.setFlagsFromString('--expose-gc');
-const gc = vm.runInNewContext('gc') as () => void;
 
 /** max |a - b| / max(max |b|, 1e-3): one relative measure for a whole parameter. */
 function relErr(a: number[], b: number[]): number {
@@ -231,14 +228,7 @@ describe('device memory', () => {
       loss.backward();
       tr.step(16);
     };
-    const settle = async () => {
-      for (let i = 0; i < 3; i++) {
-        gc();
-        await new Promise((r) => setImmediate(r));
-      }
-      mx.waitAll();
-      return mx.memoryInfo(g).liveBytes;
-    };
+    const settle = async () => (await settledMemory(g)).liveBytes;
     for (let s = 0; s < 50; s++) step();
     const before = await settle();
     for (let s = 0; s < 300; s++) {
