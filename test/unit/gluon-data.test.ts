@@ -351,9 +351,13 @@ describe('DataLoader', () => {
         const m = await settledMemory();
         return [m.liveArrays, m.liveBytes];
       };
-      const after1 = await run();
+      const first = await run();
       for (let i = 0; i < 3; i++) await run();
-      expect(await run()).toEqual(after1);
+      const last = await run();
+      // No array outlives its epoch; bytes held for reuse (the threads flavour's engine scratch) may be
+      // released after the first round, never added to.
+      expect(last[0]).toBe(first[0]);
+      expect(last[1]).toBeLessThanOrEqual(first[1]!);
     } finally {
       loaders[2]!.close();
     }
