@@ -118,10 +118,17 @@ export function warpAffine(src: Uint8Array, h: number, w: number, c: number, m: 
         for (let ch = 0; ch < c; ch++) out[o + ch] = cval[ch]!;
         continue;
       }
+      // Windows wholly inside the image (most pixels) read without the per-tap border test.
+      const inside = sx >= 0 && sx + k <= w && sy >= 0 && sy + k <= h;
       for (let ch = 0; ch < c; ch++) {
         let v = 0;
         for (let i = 0; i < k; i++) {
           const yy = sy + i;
+          if (inside) {
+            const base = yy * rowStep + sx * c + ch;
+            for (let j = 0; j < k; j++) v += src[base + j * c]! * tab[t + i * k + j]!;
+            continue;
+          }
           const rowIn = yy >= 0 && yy < h;
           for (let j = 0; j < k; j++) {
             const xx = sx + j;
