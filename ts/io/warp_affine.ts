@@ -6,6 +6,7 @@
 // remap with a 32x32 table of 2-D weights (1-D coefficients multiplied in float32, times 2^15, rounded,
 // with OpenCV's correction so that each set sums to 2^15); each pixel is (sum of taps * weights + 2^14)
 // >> 15, where taps outside the image read the border value. INTER_AREA samples bilinearly, as warpAffine does.
+import { rint } from '../gluon/data/vision/image_kernels.js';
 import { cubicCoefs, lanczosCoefs } from '../gluon/data/vision/image_resize.js';
 
 const AB_BITS = 10;
@@ -13,12 +14,6 @@ const AB_SCALE = 1 << AB_BITS;
 const INTER_BITS = 5;
 const INTER_TAB = 1 << INTER_BITS;
 const COEF_SCALE = 1 << 15;
-
-/** cvRound / saturate_cast<int>(double): half to even. */
-function round(v: number): number {
-  const r = Math.round(v);
-  return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
 
 /** OpenCV's initInterTab2D(method, fixpt = true): k*k integer weights for each of the 32x32 fractions (y, then x). */
 function weightTable(k: number, coefs: (x: number) => number[]): Int32Array {
@@ -31,7 +26,7 @@ function weightTable(k: number, coefs: (x: number) => number[]): Int32Array {
       for (let k1 = 0; k1 < k; k1++) {
         for (let k2 = 0; k2 < k; k2++) {
           const v = Math.fround(oneD[i]![k1]! * oneD[j]![k2]!);
-          sum += tab[t + k1 * k + k2] = round(Math.fround(v * COEF_SCALE));
+          sum += tab[t + k1 * k + k2] = rint(Math.fround(v * COEF_SCALE));
         }
       }
       if (sum !== COEF_SCALE) {
@@ -81,14 +76,14 @@ export function warpAffine(src: Uint8Array, h: number, w: number, c: number, m: 
   const cval = Array.from({ length: c }, (_, k) => (k < 3 ? Math.min(Math.max(fill, 0), 255) : 0));
   const adelta = new Int32Array(dw), bdelta = new Int32Array(dw);
   for (let x = 0; x < dw; x++) {
-    adelta[x] = round(m0 * x * AB_SCALE);
-    bdelta[x] = round(m3 * x * AB_SCALE);
+    adelta[x] = rint(m0 * x * AB_SCALE);
+    bdelta[x] = rint(m3 * x * AB_SCALE);
   }
   const rowStep = w * c;
   if (interp === 0) {
     for (let y = 0; y < dh; y++) {
-      const x0 = round((m1 * y + m2) * AB_SCALE) + AB_SCALE / 2;
-      const y0 = round((m4 * y + m5) * AB_SCALE) + AB_SCALE / 2;
+      const x0 = rint((m1 * y + m2) * AB_SCALE) + AB_SCALE / 2;
+      const y0 = rint((m4 * y + m5) * AB_SCALE) + AB_SCALE / 2;
       for (let x = 0; x < dw; x++) {
         const sx = (x0 + adelta[x]!) >> AB_BITS, sy = (y0 + bdelta[x]!) >> AB_BITS;
         const o = (y * dw + x) * c;
@@ -106,8 +101,8 @@ export function warpAffine(src: Uint8Array, h: number, w: number, c: number, m: 
   const back = (k >> 1) - 1;  // the first tap sits this far before the sample position
   const round5 = AB_SCALE / INTER_TAB / 2;
   for (let y = 0; y < dh; y++) {
-    const x0 = round((m1 * y + m2) * AB_SCALE) + round5;
-    const y0 = round((m4 * y + m5) * AB_SCALE) + round5;
+    const x0 = rint((m1 * y + m2) * AB_SCALE) + round5;
+    const y0 = rint((m4 * y + m5) * AB_SCALE) + round5;
     for (let x = 0; x < dw; x++) {
       const X = (x0 + adelta[x]!) >> (AB_BITS - INTER_BITS);
       const Y = (y0 + bdelta[x]!) >> (AB_BITS - INTER_BITS);
